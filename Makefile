@@ -1,0 +1,165 @@
+# pops: prompts as code. `make demo` and `make check` are the two commands
+# a new contributor needs; see README.md.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+SHARED ?= ../shared
+
+CC ?= cc
+PKGS := libgit2 libcurl libcjson yaml-0.1 libpcre2-8
+# Deferred (=): evaluated in recipes, after `deps` has installed the packages.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+
+WARN := -Wall -Wextra -Werror -Werror=vla -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wno-missing-field-initializers
+BASE_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+               -Ilib -Icmd $(WARN)
+REL_CFLAGS := -O2 -g
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=all
+CFLAGS ?=
+LDFLAGS ?=
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+CMD_SRC := $(sort $(wildcard cmd/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+FAKELLM_SRC := $(sort $(wildcard tests/fakellm/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+MAN_SRC := $(sort $(wildcard man/*.scd))
+MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
+
+# Debian packages for building, testing and the manual
+DEB_PKGS := gcc make pkg-config git libgit2-dev libcurl4-openssl-dev \
+            libcjson-dev libyaml-dev libpcre2-dev scdoc valgrind \
+            libxml2-utils man-db
+
+.PHONY: all deps check demo install uninstall bench fuzz clean man test-binaries
+.DEFAULT_GOAL := all
+
+all: pops man
+
+deps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "pops: no dpkg-query: install by hand: $(DEB_PKGS)"; exit 0; fi; \
+	have=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \
+	        awk '$$2 ~ /^ii/ { print $$1 }'); \
+	missing=""; \
+	for p in $(DEB_PKGS); do \
+	  case " $$(echo $$have) " in *" $$p "*) ;; *) missing="$$missing $$p";; esac; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "pops: installing missing packages:$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1; then \
+	  if [ -t 0 ]; then SUDO="sudo"; else SUDO="sudo -n"; fi; \
+	else \
+	  echo "error: missing packages:$$missing; run 'make deps' as root or install them with apt-get" >&2; \
+	  exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$SUDO apt-get install -y -q --no-install-recommends $$missing || \
+	{ $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $$missing; } || \
+	{ echo "error: could not install:$$missing (need root, sudo, and apt-get)" >&2; exit 1; }
+
+# ---- objects: build/rel (release) and build/asan (sanitizers) ----
+
+# V=1 shows the full commands
+Q := $(if $(V),,@)
+
+build/rel/%.o: %.c | deps
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+build/asan/%.o: %.c | deps
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+REL_LIB := $(patsubst %.c,build/rel/%.o,$(LIB_SRC))
+ASAN_LIB := $(patsubst %.c,build/asan/%.o,$(LIB_SRC))
+
+pops: $(REL_LIB) $(patsubst %.c,build/rel/%.o,$(CMD_SRC))
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(REL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/pops: $(ASAN_LIB) $(patsubst %.c,build/asan/%.o,$(CMD_SRC))
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/%/unit-tests: $(patsubst %.c,build/\%/%.o,$(UNIT_SRC)) $(patsubst %.c,build/\%/%.o,$(LIB_SRC))
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(if $(filter asan,$*),$(ASAN_CFLAGS),$(REL_CFLAGS)) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/%/fakellm: $(patsubst %.c,build/\%/%.o,$(FAKELLM_SRC)) $(patsubst %.c,build/\%/%.o,$(LIB_SRC))
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(if $(filter asan,$*),$(ASAN_CFLAGS),$(REL_CFLAGS)) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# fuzz targets replayed by a plain driver (no libFuzzer) in `make check`
+build/%/fuzz-replay: build/%/tests/fuzz/replay.o $(patsubst %.c,build/\%/%.o,$(FUZZ_SRC)) $(patsubst %.c,build/\%/%.o,$(LIB_SRC))
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(if $(filter asan,$*),$(ASAN_CFLAGS),$(REL_CFLAGS)) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- manual ----
+
+man: $(MAN_OUT)
+
+build/man/%: man/%.scd
+	@mkdir -p $(@D)
+	@if command -v scdoc >/dev/null 2>&1; then scdoc < $< > $@.tmp && mv $@.tmp $@; \
+	 else echo "pops: scdoc not found; skipping $@ (make deps installs it)"; fi
+
+# ---- tests ----
+
+TEST_BINARIES := pops build/asan/pops build/asan/unit-tests build/rel/unit-tests
+ifneq ($(FAKELLM_SRC),)
+TEST_BINARIES += build/asan/fakellm build/rel/fakellm
+endif
+ifneq ($(FUZZ_SRC),)
+TEST_BINARIES += build/asan/fuzz-replay
+endif
+
+test-binaries: $(TEST_BINARIES) man
+
+check: deps
+	@$(MAKE) --no-print-directory test-binaries
+	@SHARED="$(SHARED)" tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@POPS="$(CURDIR)/pops" prompts-example/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory pops build/rel/fakellm
+	@POPS="$(CURDIR)/pops" bench/run.sh
+
+fuzz: deps
+	@tests/fuzz/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	  $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 pops $(DESTDIR)$(BINDIR)/pops
+	@for f in $(MAN_OUT); do [ -f $$f ] || continue; \
+	  s=$${f##*.}; echo "install -m 644 $$f $(DESTDIR)$(MANDIR)/man$$s/"; \
+	  install -m 644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -m 644 completions/pops.bash $(DESTDIR)$(BASHCOMPDIR)/pops
+	install -m 644 completions/_pops $(DESTDIR)$(ZSHCOMPDIR)/_pops
+	install -m 644 completions/pops.fish $(DESTDIR)$(FISHCOMPDIR)/pops.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pops $(DESTDIR)$(BASHCOMPDIR)/pops \
+	  $(DESTDIR)$(ZSHCOMPDIR)/_pops $(DESTDIR)$(FISHCOMPDIR)/pops.fish
+	@for f in $(MAN_OUT); do n=$${f##*/}; s=$${n##*.}; \
+	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$$n; done
+
+clean:
+	rm -rf build pops
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,97 @@
+#ifndef POPS_CMD_H
+#define POPS_CMD_H
+
+#include "common.h"
+#include "opt.h"
+
+struct git_repository;
+struct pops_config;
+
+/*
+ * Exit codes (pops(1), EXIT STATUS). Every command returns one of these.
+ */
+enum {
+	POPS_EXIT_OK = 0,
+	POPS_EXIT_NEGATIVE = 1,   /* a negative answer: threshold, regression, gate */
+	POPS_EXIT_USAGE = 2,      /* usage, invalid input or config */
+	POPS_EXIT_RUNTIME = 3,    /* git, I/O, failed write to stdout */
+	POPS_EXIT_PROVIDER = 4,   /* provider or network failure after retries */
+	POPS_EXIT_INTERRUPTED = 130
+};
+
+/* what the dispatcher prepares before a command runs */
+enum {
+	POPS_CMD_NEEDS_REPO = 1 << 0,    /* open the git repository (ctx->repo) */
+	POPS_CMD_NEEDS_CONFIG = 1 << 1,  /* load pops.yaml (ctx->config); implies repo lookup */
+	POPS_CMD_HIDDEN = 1 << 2         /* not listed in help or completion */
+};
+
+typedef struct pops_ctx {
+	const char *cmdpath;            /* "prompt list": for messages */
+	struct git_repository *repo;    /* NEEDS_REPO: borrowed for the run */
+	struct pops_config *config;     /* NEEDS_CONFIG: borrowed for the run */
+	int color_out, color_err;       /* colour allowed on stdout / stderr */
+	int stdout_tty, stderr_tty;
+} pops_ctx;
+
+typedef struct pops_cmd pops_cmd;
+
+struct pops_cmd {
+	const char *name;
+	int (*run)(pops_ctx *ctx, void *opts);
+	unsigned flags;
+	const char *summary;
+	const pops_opt *opts;     /* NULL for groups */
+	const pops_cmd *sub;      /* groups: subcommand table, ended by a NULL name */
+};
+
+/*
+ * Each command file defines `cmd_<id>` and its table `cmd_<id>_opts`;
+ * groups define `cmd_<id>_subcommands`. These macros keep the
+ * declarations and the table rows in one shape.
+ */
+#define POPS_CMD_DECLARE(id) \
+	int cmd_##id(pops_ctx *ctx, void *opts); \
+	extern const pops_opt cmd_##id##_opts[]
+#define POPS_GROUP_DECLARE(id) extern const pops_cmd cmd_##id##_subcommands[]
+
+#define POPS_CMD_ROW(name, id, flags, summary) \
+	{ name, cmd_##id, flags, summary, cmd_##id##_opts, NULL }
+#define POPS_GROUP_ROW(name, id, flags, summary) \
+	{ name, NULL, flags, summary, NULL, cmd_##id##_subcommands }
+#define POPS_CMD_END { NULL, NULL, 0, NULL, NULL, NULL }
+
+/* The top-level table (main.c) and group tables (one per cmd/<group>.c). */
+extern const pops_cmd pops_commands[];
+
+/* Look a command up in a table; NULL if absent. */
+const pops_cmd *pops_cmd_find(const pops_cmd *table, const char *name);
+
+/* Print the commands of `table` with their summaries. */
+void pops_cmd_print_list(FILE *f, const pops_cmd *table);
+
+/* ---- commands and groups, one line each ---- */
+POPS_CMD_DECLARE(complete);
+POPS_CMD_DECLARE(help);
+POPS_CMD_DECLARE(init);
+
+/* ---- reporting (report.c) ---- */
+
+/* Map a POPS_E* code to a POPS_EXIT_* code. */
+int pops_exit_code(int error);
+
+/* Print "error: <last lib message>" and return the exit code for `error`. */
+int cmd_fail(int error);
+
+/* Print "error: <fmt>" and return `exit_code`. */
+int cmd_error(int exit_code, const char *fmt, ...) POPS_PRINTF(2, 3);
+
+/* "warning: ", "hint: " and "pops: " lines on stderr. */
+void cmd_warning(const char *fmt, ...) POPS_PRINTF(1, 2);
+void cmd_hint(const char *fmt, ...) POPS_PRINTF(1, 2);
+void cmd_status(const char *fmt, ...) POPS_PRINTF(1, 2);
+
+/* Colour escapes, empty strings when colour is off. */
+const char *cmd_color(const pops_ctx *ctx, int on_stdout, const char *which);
+
+#endif

@@ -1,0 +1,273 @@
+#include "common.h"
+#include "cmd.h"
+#include "config.h"
+#include "git.h"
+#include "strutil.h"
+#include "version.h"
+
+#include <git2.h>
+#include <unistd.h>
+
+/*
+ * The command table: dispatch, `pops -h`, `pops help`, "did you mean"
+ * and `pops __complete` all read it. Sorted by name.
+ */
+const pops_cmd pops_commands[] = {
+	POPS_CMD_ROW("__complete", complete, POPS_CMD_HIDDEN,
+	             "Print completion candidates (used by the shell scripts)"),
+	POPS_CMD_ROW("help", help, 0, "Show help for pops or one of its commands"),
+	POPS_CMD_ROW("init", init, 0, "Create a pops project: pops.yaml, prompts/, evals/"),
+	POPS_CMD_END
+};
+
+static const char top_usage[] =
+	"usage: pops [-C <dir>] [--version] [-h | --help] <command> [<args>]\n";
+
+const pops_cmd *pops_cmd_find(const pops_cmd *table, const char *name)
+{
+	for (; table->name; table++)
+		if (!strcmp(table->name, name))
+			return table;
+	return NULL;
+}
+
+void pops_cmd_print_list(FILE *f, const pops_cmd *table)
+{
+	for (; table->name; table++)
+		if (!(table->flags & POPS_CMD_HIDDEN))
+			fprintf(f, "   %-12s %s\n", table->name, table->summary);
+}
+
+static void print_top_help(FILE *f)
+{
+	fputs(top_usage, f);
+	fputs("\nPrompts as code: versioned in git, evaluated in CI, promoted with gates.\n"
+	      "\ncommands:\n", f);
+	pops_cmd_print_list(f, pops_commands);
+	fputs("\noptions:\n"
+	      "   -C <dir>       run as if pops was started in <dir>\n"
+	      "   --version      print the version and exit\n"
+	      "   -h, --help     show this help\n"
+	      "\nSee 'pops help <command>' or 'man pops' for more.\n", f);
+}
+
+static int unknown_command(const pops_cmd *table, const char *group,
+                           const char *word)
+{
+	const char *names[128];
+	const char *guess;
+	size_t n = 0;
+
+	for (; table->name && n + 1 < POPS_ARRAY_SIZE(names); table++)
+		if (!(table->flags & POPS_CMD_HIDDEN))
+			names[n++] = table->name;
+	names[n] = NULL;
+	guess = pops_suggest(word, names, POPS_SUGGEST_MAX_DISTANCE);
+	cmd_error(POPS_EXIT_USAGE, "'%s' is not a pops%s%s command", word,
+	          group ? " " : "", group ? group : "");
+	if (guess)
+		cmd_hint("did you mean 'pops%s%s %s'?", group ? " " : "",
+		         group ? group : "", guess);
+	else
+		cmd_hint("see 'pops%s%s -h' for the list", group ? " " : "",
+		         group ? group : "");
+	return POPS_EXIT_USAGE;
+}
+
+/* the options struct is as large as the furthest field any row writes */
+static size_t opts_size(const pops_opt *opts)
+{
+	size_t size = sizeof(long), end;
+
+	for (; opts && opts->type; opts++) {
+		switch (opts->type) {
+		case POPS_OPT_BOOL: end = opts->offset + sizeof(int); break;
+		case POPS_OPT_INT:
+		case POPS_OPT_DURATION: end = opts->offset + sizeof(long); break;
+		case POPS_OPT_NUMBER: end = opts->offset + sizeof(double); break;
+		case POPS_OPT_LIST:
+		case POPS_OPT_ARGS: end = opts->offset + sizeof(pops_strv); break;
+		default: end = opts->offset + sizeof(const char *); break;
+		}
+		if (end > size)
+			size = end;
+	}
+	return size;
+}
+
+static int setup(pops_ctx *ctx, unsigned flags, int *git_ok)
+{
+	pops_buf cwd = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	const char *workdir = NULL;
+	int ret = POPS_EXIT_OK, error;
+
+	if (!(flags & (POPS_CMD_NEEDS_REPO | POPS_CMD_NEEDS_CONFIG)))
+		return POPS_EXIT_OK;
+	if (pops_git_init() < 0)
+		return cmd_fail(POPS_ERROR);
+	*git_ok = 1;
+	if (pops_buf_grow(&cwd, 4096) < 0 || !getcwd(cwd.ptr, cwd.asize - 1)) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "cannot get the current directory: %s",
+		                strerror(errno));
+		goto done;
+	}
+	cwd.size = strlen(cwd.ptr);
+	error = git_repository_open_ext(&ctx->repo, ".", 0, NULL);
+	if (error == GIT_ENOTFOUND) {
+		ret = cmd_error(POPS_EXIT_USAGE,
+		                "not a git repository (or any parent): '%s'", cwd.ptr);
+		cmd_hint("run 'pops init' to create a pops project here");
+		goto done;
+	} else if (error < 0) {
+		ret = cmd_fail(pops_git_error(error, "cannot open the git repository"));
+		goto done;
+	}
+	workdir = git_repository_workdir(ctx->repo);
+	if (!(flags & POPS_CMD_NEEDS_CONFIG))
+		goto done;
+	if (!workdir) {
+		ret = cmd_error(POPS_EXIT_USAGE, "this command needs a work tree, not a bare repository");
+		goto done;
+	}
+	if ((error = pops_config_find(&path, cwd.ptr, workdir)) < 0) {
+		ret = cmd_fail(error);
+		if (error == POPS_ENOTFOUND)
+			cmd_hint("run 'pops init' to create one");
+		goto done;
+	}
+	if ((error = pops_config_load(&ctx->config, path.ptr)) < 0)
+		ret = cmd_fail(error);
+done:
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&cwd);
+	return ret;
+}
+
+/* flush and close stdout so that a failed write is an error, not silence */
+static int close_stdout(int ret)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+
+	if (fclose(stdout) != 0)
+		failed = 1;
+	if (failed && ret == POPS_EXIT_OK)
+		return cmd_error(POPS_EXIT_RUNTIME, "write failure on standard output: %s",
+		                 errno ? strerror(errno) : "unknown error");
+	return ret;
+}
+
+static int use_color(int fd)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (nc && *nc)
+		return 0;
+	if (term && !strcmp(term, "dumb"))
+		return 0;
+	return isatty(fd);
+}
+
+int main(int argc, char **argv)
+{
+	pops_ctx ctx;
+	const pops_cmd *table = pops_commands, *cmd = NULL;
+	pops_buf cmdpath = POPS_BUF_INIT;
+	void *opts = NULL;
+	int i = 1, ret = POPS_EXIT_OK, git_ok = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.stdout_tty = isatty(1);
+	ctx.stderr_tty = isatty(2);
+	ctx.color_out = use_color(1);
+	ctx.color_err = use_color(2);
+
+	/* global options, before the command */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--version")) {
+			printf("pops %s\n", POPS_VERSION);
+			goto done;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_top_help(stdout);
+			goto done;
+		} else if (!strcmp(a, "-C") || !strncmp(a, "-C", 2)) {
+			const char *dir = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+
+			if (!dir) {
+				ret = cmd_error(POPS_EXIT_USAGE, "option -C needs a directory");
+				goto done;
+			}
+			if (*dir && chdir(dir) < 0) {
+				ret = cmd_error(POPS_EXIT_USAGE, "cannot change to '%s': %s", dir,
+				                strerror(errno));
+				goto done;
+			}
+		} else {
+			ret = cmd_error(POPS_EXIT_USAGE, "unknown option '%s'", a);
+			fputs(top_usage, stderr);
+			goto done;
+		}
+	}
+	if (i >= argc) {
+		print_top_help(stdout);
+		goto done;
+	}
+
+	cmd = pops_cmd_find(table, argv[i]);
+	if (!cmd) {
+		ret = unknown_command(table, NULL, argv[i]);
+		goto done;
+	}
+	pops_buf_puts(&cmdpath, cmd->name);
+	i++;
+	if (cmd->sub) {
+		const char *group = cmd->name;
+
+		if (i >= argc || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			FILE *f = i >= argc ? stderr : stdout;
+
+			fprintf(f, "usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n",
+			        group, cmd->summary);
+			pops_cmd_print_list(f, cmd->sub);
+			ret = i >= argc ? POPS_EXIT_USAGE : POPS_EXIT_OK;
+			goto done;
+		}
+		table = cmd->sub;
+		cmd = pops_cmd_find(table, argv[i]);
+		if (!cmd) {
+			ret = unknown_command(table, group, argv[i]);
+			goto done;
+		}
+		pops_buf_printf(&cmdpath, " %s", cmd->name);
+		i++;
+	}
+	ctx.cmdpath = cmdpath.ptr;
+
+	if (!(opts = calloc(1, opts_size(cmd->opts)))) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		goto done;
+	}
+	switch (pops_opt_parse(opts, cmd->opts, cmdpath.ptr, argc - i, argv + i)) {
+	case POPS_OPT_HELP:
+		goto done;
+	case POPS_OPT_USAGE:
+		ret = POPS_EXIT_USAGE;
+		goto done;
+	}
+	if ((ret = setup(&ctx, cmd->flags, &git_ok)) != POPS_EXIT_OK)
+		goto done;
+	ret = cmd->run(&ctx, opts);
+
+done:
+	if (opts && cmd)
+		pops_opt_dispose(opts, cmd->opts);
+	free(opts);
+	pops_config_free(ctx.config);
+	git_repository_free(ctx.repo);
+	if (git_ok)
+		pops_git_shutdown();
+	pops_buf_dispose(&cmdpath);
+	pops_error_clear();
+	return close_stdout(ret);
+}

@@ -1,0 +1,99 @@
+#ifndef POPS_CMD_OPT_H
+#define POPS_CMD_OPT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * Option tables. One table per (sub)command drives parsing, -h, usage
+ * errors, the man page check and `pops __complete`. Each row writes into
+ * the command's options struct at `offset`:
+ *
+ *   BOOL     int          --x / --no-x
+ *   STRING   const char * (PATH and ENUM too; ENUM checks `choices`)
+ *   INT      long         range-checked against min..max
+ *   NUMBER   double
+ *   DURATION long         milliseconds; accepts 250ms, 30s, 2m, 1h, or seconds
+ *   LIST     pops_strv    repeatable STRING
+ *   ARG      const char * next positional argument
+ *   ARGS     pops_strv    all remaining positional arguments
+ *
+ * Strings point into argv; lists are allocated and freed by the parser.
+ */
+
+typedef enum {
+	POPS_OPT_END = 0,
+	POPS_OPT_BOOL,
+	POPS_OPT_STRING,
+	POPS_OPT_PATH,
+	POPS_OPT_ENUM,
+	POPS_OPT_INT,
+	POPS_OPT_NUMBER,
+	POPS_OPT_DURATION,
+	POPS_OPT_LIST,
+	POPS_OPT_ARG,
+	POPS_OPT_ARGS
+} pops_opt_type;
+
+/* what `pops __complete` offers for a value */
+typedef enum {
+	POPS_COMPLETE_NONE = 0,
+	POPS_COMPLETE_FILE,
+	POPS_COMPLETE_DIR,
+	POPS_COMPLETE_PROMPT,   /* prompt names */
+	POPS_COMPLETE_ADDRESS,  /* name, name@N, name:env */
+	POPS_COMPLETE_ENV,
+	POPS_COMPLETE_MODEL,
+	POPS_COMPLETE_SUITE,
+	POPS_COMPLETE_COMMAND   /* a pops command name */
+} pops_complete_kind;
+
+enum {
+	POPS_OPTF_REQUIRED = 1 << 0,
+	POPS_OPTF_HIDDEN = 1 << 1
+};
+
+typedef struct pops_opt {
+	pops_opt_type type;
+	const char *name;        /* long name without "--"; placeholder for ARG(S) */
+	char short_name;
+	size_t offset;
+	const char *value_name;  /* e.g. "file"; printed as <file> */
+	const char *help;
+	unsigned flags;
+	const char *const *choices; /* ENUM */
+	long min, max;           /* INT */
+	pops_complete_kind complete;
+} pops_opt;
+
+typedef struct pops_strv {
+	const char **v;
+	size_t n;
+} pops_strv;
+
+/* results of pops_opt_parse besides 0 */
+#define POPS_OPT_HELP  1   /* -h/--help was given: usage printed to stdout */
+#define POPS_OPT_USAGE 2   /* bad usage: message and usage printed to stderr */
+
+/*
+ * Parse argv[0..argc) into `out` following `opts`. `cmdpath` is the
+ * command as typed ("prompt list") for messages. Returns 0, POPS_OPT_HELP
+ * or POPS_OPT_USAGE (message already printed).
+ */
+int pops_opt_parse(void *out, const pops_opt *opts, const char *cmdpath,
+                   int argc, char **argv);
+
+/* Free what the parser allocated inside `out` (lists). */
+void pops_opt_dispose(void *out, const pops_opt *opts);
+
+/* "usage: pops <cmdpath> [<options>] <arg>..." */
+void pops_opt_print_synopsis(FILE *f, const pops_opt *opts, const char *cmdpath);
+
+/* The synopsis and one line per option, as -h prints it. */
+void pops_opt_print_usage(FILE *f, const pops_opt *opts, const char *cmdpath,
+                          const char *summary);
+
+/* Does the row take a value (so the next word is its argument)? */
+int pops_opt_takes_value(const pops_opt *o);
+
+#endif

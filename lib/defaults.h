@@ -1,0 +1,21 @@
+#ifndef POPS_DEFAULTS_H
+#define POPS_DEFAULTS_H
+
+/*
+ * Tunables in one place. Limits exist so that hostile or broken input
+ * produces an error instead of exhausting memory or time.
+ */
+
+/* YAML loader: applies to pops.yaml, suites, frontmatter, datasets */
+#define POPS_YAML_MAX_DEPTH        64
+#define POPS_YAML_MAX_ALIAS_NODES  100000   /* nodes created by alias expansion */
+#define POPS_YAML_MAX_BYTES        (16u * 1024 * 1024)
+
+/* files pops reads whole (pops.yaml, suites, prompts) */
+#define POPS_CONFIG_MAX_BYTES      (4u * 1024 * 1024)
+#define POPS_PROMPT_MAX_BYTES      (8u * 1024 * 1024)
+
+/* command line */
+#define POPS_SUGGEST_MAX_DISTANCE  2
+
+#endif

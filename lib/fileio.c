@@ -1,0 +1,206 @@
+#include "common.h"
+#include "fileio.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int pops_file_read(pops_buf *out, const char *path, size_t max)
+{
+	struct stat st;
+	int fd = -1, error = POPS_OK;
+	ssize_t n;
+
+	pops_buf_clear(out);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return pops_error_set(POPS_ENOTFOUND, "cannot open '%s': %s",
+			                      path, strerror(errno));
+		return pops_error_set(POPS_ERROR, "cannot open '%s': %s", path,
+		                      strerror(errno));
+	}
+	if (fstat(fd, &st) < 0) {
+		error = pops_error_set(POPS_ERROR, "cannot stat '%s': %s", path,
+		                       strerror(errno));
+		goto done;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		error = pops_error_set(POPS_EINVALID, "'%s' is a directory", path);
+		goto done;
+	}
+	if (max && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
+		error = pops_error_set(POPS_EINVALID,
+		                       "'%s' is too large (%jd bytes, limit %zu)",
+		                       path, (intmax_t)st.st_size, max);
+		goto done;
+	}
+	if (S_ISREG(st.st_mode) && pops_buf_grow(out, (size_t)st.st_size) < 0)
+		goto oom;
+
+	for (;;) {
+		if (pops_buf_grow(out, 8192) < 0)
+			goto oom;
+		n = read(fd, out->ptr + out->size, out->asize - out->size - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error = pops_error_set(POPS_ERROR, "cannot read '%s': %s", path,
+			                       strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		out->size += (size_t)n;
+		out->ptr[out->size] = '\0';
+		if (max && out->size > max) {
+			error = pops_error_set(POPS_EINVALID,
+			                       "'%s' is too large (limit %zu bytes)", path, max);
+			goto done;
+		}
+	}
+	goto done;
+oom:
+	error = pops_error_set(POPS_ERROR, "out of memory reading '%s'", path);
+done:
+	if (fd >= 0)
+		close(fd);
+	if (error < 0)
+		pops_buf_clear(out);
+	return error;
+}
+
+int pops_write_all(int fd, const void *data, size_t len, const char *what)
+{
+	const char *p = data;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pops_error_set(POPS_ERROR, "cannot write '%s': %s", what,
+			                      strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return POPS_OK;
+}
+
+int pops_file_write_atomic(const char *path, const void *data, size_t len,
+                           mode_t mode)
+{
+	pops_buf tmp = POPS_BUF_INIT;
+	struct stat st;
+	int fd = -1, error = POPS_OK;
+
+	if (pops_buf_printf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	fd = mkstemp(tmp.ptr);
+	if (fd < 0) {
+		error = pops_error_set(POPS_ERROR, "cannot create '%s': %s", tmp.ptr,
+		                       strerror(errno));
+		goto done;
+	}
+	/* keep the mode of the file we replace; else what the caller asked */
+	if (stat(path, &st) == 0)
+		mode = st.st_mode & 07777;
+	else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode &= ~mask;
+	}
+	if (fchmod(fd, mode) < 0) {
+		error = pops_error_set(POPS_ERROR, "cannot chmod '%s': %s", tmp.ptr,
+		                       strerror(errno));
+		goto done;
+	}
+	if ((error = pops_write_all(fd, data, len, path)) < 0)
+		goto done;
+	if (fsync(fd) < 0) {
+		error = pops_error_set(POPS_ERROR, "cannot write '%s': %s", path,
+		                       strerror(errno));
+		goto done;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		error = pops_error_set(POPS_ERROR, "cannot write '%s': %s", path,
+		                       strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path) < 0) {
+		error = pops_error_set(POPS_ERROR, "cannot rename '%s' to '%s': %s",
+		                       tmp.ptr, path, strerror(errno));
+		goto done;
+	}
+
+done:
+	if (fd >= 0)
+		close(fd);
+	if (error < 0 && tmp.size)
+		unlink(tmp.ptr);
+	pops_buf_dispose(&tmp);
+	return error;
+}
+
+int pops_mkdir_p(const char *path, mode_t mode)
+{
+	pops_buf p = POPS_BUF_INIT;
+	int error = POPS_OK;
+	size_t i;
+
+	if (pops_buf_sets(&p, path) < 0) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	for (i = 1; i <= p.size; i++) {
+		char c = p.ptr[i];
+
+		if (c != '/' && c != '\0')
+			continue;
+		p.ptr[i] = '\0';
+		if (mkdir(p.ptr, mode) < 0 && errno != EEXIST) {
+			error = pops_error_set(POPS_ERROR, "cannot create directory '%s': %s",
+			                       p.ptr, strerror(errno));
+			goto done;
+		}
+		p.ptr[i] = c;
+	}
+	if (!pops_path_isdir(path))
+		error = pops_error_set(POPS_ERROR, "'%s' exists and is not a directory",
+		                       path);
+done:
+	pops_buf_dispose(&p);
+	return error;
+}
+
+int pops_path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+int pops_path_isdir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int pops_path_join(pops_buf *out, const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	pops_buf_puts(out, a);
+	if (la && a[la - 1] != '/' && *b)
+		pops_buf_putc(out, '/');
+	while (la && *b == '/')
+		b++;
+	pops_buf_puts(out, b);
+	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+}

@@ -1,0 +1,44 @@
+#ifndef POPS_FILEIO_H
+#define POPS_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "buf.h"
+
+/*
+ * Read the whole file at `path` into `out` (replacing its contents).
+ * Refuses files larger than `max` bytes (0 = no limit) without reading
+ * them. Returns 0, POPS_ENOTFOUND (no such file), POPS_EINVALID (too
+ * large, or a directory) or POPS_ERROR; the message names the path.
+ */
+int pops_file_read(pops_buf *out, const char *path, size_t max);
+
+/*
+ * Write `len` bytes to `path` atomically: they go to a temporary file in
+ * the same directory, which is flushed to disk and renamed over `path`.
+ * Readers see the old file or the new one, never a mix, and a failure
+ * (full disk, killed process) leaves `path` as it was. `mode` applies to
+ * a newly created file. Returns 0 or POPS_ERROR.
+ */
+int pops_file_write_atomic(const char *path, const void *data, size_t len,
+                           mode_t mode);
+
+/*
+ * Write all of `data` to `fd`, retrying short writes and EINTR.
+ * Returns 0 or POPS_ERROR with `what` in the message.
+ */
+int pops_write_all(int fd, const void *data, size_t len, const char *what);
+
+/* Create `path` and its missing parents. 0 or POPS_ERROR. */
+int pops_mkdir_p(const char *path, mode_t mode);
+
+/* 1 if `path` exists (any type), 0 if not. */
+int pops_path_exists(const char *path);
+
+/* 1 if `path` is a directory. */
+int pops_path_isdir(const char *path);
+
+/* Append `a/b` to `out`, avoiding a doubled slash. 0 or POPS_ERROR. */
+int pops_path_join(pops_buf *out, const char *a, const char *b);
+
+#endif

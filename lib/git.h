@@ -1,0 +1,25 @@
+#ifndef POPS_GIT_H
+#define POPS_GIT_H
+
+/*
+ * Glue between libgit2 and pops errors. libgit2 is initialised lazily so
+ * that commands which never touch a repository (--version, -h, render of
+ * a file) pay nothing for it.
+ */
+
+/* Initialise libgit2 (reference counted). 0 or POPS_ERROR. */
+int pops_git_init(void);
+
+/* Drop one reference taken by pops_git_init(). */
+void pops_git_shutdown(void);
+
+/*
+ * Turn a negative libgit2 return code into a POPS_E* code, with
+ * "<what>: <libgit2 message>" as the message. GIT_ENOTFOUND becomes
+ * POPS_ENOTFOUND, GIT_EAMBIGUOUS POPS_EAMBIGUOUS, GIT_EMODIFIED and
+ * GIT_ELOCKED POPS_EMODIFIED, GIT_EEXISTS POPS_EEXISTS, GIT_EINVALIDSPEC
+ * POPS_EINVALID; everything else POPS_ERROR.
+ */
+int pops_git_error(int git_code, const char *what);
+
+#endif

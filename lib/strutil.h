@@ -1,0 +1,51 @@
+#ifndef POPS_STRUTIL_H
+#define POPS_STRUTIL_H
+
+#include <stddef.h>
+#include "buf.h"
+
+/*
+ * Edit distance (insert, delete, substitute, and adjacent transposition)
+ * between two byte strings. Stops counting once the distance exceeds
+ * `max` and returns max + 1, so a bound keeps it cheap on long inputs;
+ * pass SIZE_MAX for the exact distance. Returns SIZE_MAX on out of memory.
+ */
+size_t pops_levenshtein(const char *a, size_t alen, const char *b, size_t blen,
+                        size_t max);
+
+/*
+ * The entry of `names` (NULL-terminated) closest to `word`, if it is
+ * within `max` edits or `word` is a prefix of it; NULL otherwise.
+ * Borrowed from `names`.
+ */
+const char *pops_suggest(const char *word, const char *const *names, size_t max);
+
+/*
+ * Append `s` to `out` with control characters (except tab and newline
+ * when `keep_newlines`) replaced by '?', so text from files and models
+ * cannot drive the terminal.
+ */
+int pops_buf_put_sanitized(pops_buf *out, const char *s, size_t len,
+                           int keep_newlines);
+
+/* 1 if `s` starts with / ends with `fix`. */
+int pops_starts_with(const char *s, const char *prefix);
+int pops_ends_with(const char *s, const char *suffix);
+
+/*
+ * Parse a whole string as a base-10 long within [min, max]. Returns 0 or
+ * POPS_EINVALID (no number, trailing junk, out of range).
+ */
+int pops_parse_long(long *out, const char *s, long min, long max);
+
+/* Parse a whole string as a finite double. 0 or POPS_EINVALID. */
+int pops_parse_double(double *out, const char *s);
+
+/* 1 if the `len` bytes at `s` are valid UTF-8 (no overlongs, no surrogates). */
+int pops_utf8_valid(const char *s, size_t len, size_t *bad_offset);
+
+/* strdup that returns NULL only for NULL input or out of memory. */
+char *pops_strdup(const char *s);
+char *pops_strndup(const char *s, size_t n);
+
+#endif

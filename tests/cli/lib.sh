@@ -1,0 +1,134 @@
+# Sourced by every tests/cli/tNNNN-*.sh. Each test case runs in its own
+# fresh directory under a mktemp -d tree (removed on success, kept when a
+# case fails), with HOME and git config isolated from the user's.
+#
+#   test_expect_success 'what it shows' '
+#       setup_project &&
+#       pops init --force . >out &&
+#       grep -q Reinitialized out
+#   '
+#
+# Case bodies chain steps with && and never pipe pops output (a pipe
+# hides the exit code). `pops` runs the binary under test (ASan build by
+# default; valgrind when POPS_VALGRIND=1).
+
+set -u
+LC_ALL=C
+export LC_ALL
+unset NO_COLOR POPS_NO_MAN CDPATH
+
+TEST_NAME=$(basename "$0" .sh)
+TEST_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$TEST_DIR/../.." && pwd)
+POPS_BIN=${POPS_BIN:-$ROOT/build/asan/pops}
+FAKELLM_BIN=${FAKELLM_BIN:-$ROOT/build/asan/fakellm}
+SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd || echo "$ROOT/../shared")
+export SHARED ROOT POPS_BIN FAKELLM_BIN
+
+# sanitizers exit with codes no pops path uses, so a report is never
+# mistaken for an expected failure
+ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:detect_leaks=1}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:exitcode=86:print_stacktrace=1}
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/pops-$TEST_NAME.XXXXXX")
+export HOME="$TRASH/home"
+mkdir -p "$HOME"
+export GIT_CONFIG_NOSYSTEM=1
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
+      GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+git config --global user.name "Pops Tester"
+git config --global user.email "tester@example.com"
+git config --global init.defaultBranch main
+git config --global advice.detachedHead false
+
+test_count=0
+test_passed=0
+test_failed=0
+
+if [ "${POPS_VALGRIND:-}" = 1 ]; then
+	POPS_WRAP="valgrind -q --error-exitcode=87 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+else
+	POPS_WRAP=""
+fi
+
+pops() {
+	$POPS_WRAP "$POPS_BIN" "$@"
+}
+
+# a pops project in the current directory, with one commit
+setup_project() {
+	git init -q . &&
+	"$POPS_BIN" init . >/dev/null &&
+	git add -A &&
+	git commit -q -m "pops init"
+}
+
+# Expect failure, but not a crash or a sanitizer report.
+test_must_fail() {
+	"$@"
+	code=$?
+	if [ $code -eq 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	elif [ $code -eq 86 ] || [ $code -eq 87 ]; then
+		echo "test_must_fail: '$*' hit a sanitizer/valgrind error" >&2
+		return 1
+	elif [ $code -gt 128 ] && [ $code -ne 130 ]; then
+		echo "test_must_fail: '$*' died by signal $((code - 128))" >&2
+		return 1
+	fi
+	return 0
+}
+
+# test_expect_code N cmd...: the exact exit status
+test_expect_code() {
+	want=$1
+	shift
+	"$@"
+	code=$?
+	if [ "$code" != "$want" ]; then
+		echo "test_expect_code: '$*' exited $code, expected $want" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# file must be empty
+test_must_be_empty() {
+	if [ -s "$1" ]; then
+		echo "'$1' is not empty:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
+test_expect_success() {
+	desc=$1
+	body=$2
+	test_count=$((test_count + 1))
+	case_dir="$TRASH/case-$test_count"
+	mkdir -p "$case_dir"
+	if (cd "$case_dir" && eval "$body") >"$TRASH/case-$test_count.log" 2>&1; then
+		test_passed=$((test_passed + 1))
+		echo "ok $test_count - $desc"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $desc"
+		sed 's/^/#   /' "$TRASH/case-$test_count.log"
+	fi
+}
+
+test_done() {
+	echo "# $TEST_NAME: $test_passed passed, $test_failed failed"
+	if [ $test_failed -eq 0 ]; then
+		rm -rf "$TRASH"
+		exit 0
+	fi
+	echo "# kept $TRASH for inspection"
+	exit 1
+}

@@ -1,0 +1,93 @@
+#!/bin/sh
+# The command line itself: version, help, dispatch, exit codes, -C.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success '--version prints the version and exits 0' '
+	pops --version >out &&
+	grep -E "^pops [0-9]+\.[0-9]+\.[0-9]+" out
+'
+
+test_expect_success 'bare pops and -h list the commands on stdout' '
+	pops >out 2>err &&
+	grep -q "^   init " out &&
+	test_must_be_empty err &&
+	pops -h >out2 &&
+	test_cmp out out2
+'
+
+test_expect_success 'hidden commands are not listed' '
+	pops -h >out &&
+	! grep -q __complete out
+'
+
+test_expect_success 'an unknown command exits 2 and suggests the closest' '
+	test_expect_code 2 pops inti 2>err &&
+	grep -q "^error: '"'"'inti'"'"' is not a pops command" err &&
+	grep -q "^hint: did you mean '"'"'pops init'"'"'?" err
+'
+
+test_expect_success 'an unknown global option exits 2 with usage' '
+	test_expect_code 2 pops --frobnicate 2>err &&
+	grep -q "^error: unknown option" err &&
+	grep -q "^usage: pops" err
+'
+
+test_expect_success 'an unknown command option exits 2, suggests, and prints usage to stderr' '
+	test_expect_code 2 pops init --forse 2>err >out &&
+	test_must_be_empty out &&
+	grep -q "unknown option .--forse. (did you mean .--force.?)" err &&
+	grep -q "^usage: pops init" err
+'
+
+test_expect_success 'a stray extra argument is a usage error' '
+	test_expect_code 2 pops init a b 2>err &&
+	grep -q "unexpected argument .b." err
+'
+
+test_expect_success 'every command answers -h on stdout with exit 0 outside a repository' '
+	pops __complete "" >cmds &&
+	while read -r c; do
+		pops __complete "$c" "" >subs || exit 1
+		# a group lists subcommands; a command completes its arguments
+		if pops "$c" -h | grep -q "^usage: pops $c <command>"; then
+			while read -r s; do
+				pops "$c" "$s" -h >out 2>err || { echo "$c $s -h failed"; exit 1; }
+				test_must_be_empty err || exit 1
+				grep -q "^usage: pops $c $s" out || { echo "$c $s: no usage"; exit 1; }
+			done <subs
+		fi
+		pops "$c" -h >out 2>err || { echo "$c -h failed"; exit 1; }
+		test_must_be_empty err || exit 1
+		grep -q "^usage: pops $c" out || { echo "$c: no usage"; exit 1; }
+	done <cmds
+'
+
+test_expect_success 'help <cmd> prints the command usage when not on a terminal' '
+	pops help init >out &&
+	grep -q "^usage: pops init \[<options>\] \[<dir>\]" out &&
+	grep -q -- "--force" out
+'
+
+test_expect_success 'help for an unknown command exits 2' '
+	test_expect_code 2 pops help nosuch 2>err &&
+	grep -q "not a pops command" err
+'
+
+test_expect_success '-C runs in another directory' '
+	mkdir sub &&
+	pops -C sub init >out &&
+	test -f sub/pops.yaml &&
+	test -d sub/.git
+'
+
+test_expect_success '-C to a missing directory exits 2' '
+	test_expect_code 2 pops -C nowhere init 2>err &&
+	grep -q "cannot change to .nowhere." err
+'
+
+test_expect_success 'a failed write to stdout is an error (exit 3)' '
+	test_expect_code 3 pops --version >/dev/full 2>err &&
+	grep -q "write failure" err
+'
+
+test_done
