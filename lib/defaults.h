@@ -18,4 +18,9 @@
 /* command line */
 #define POPS_SUGGEST_MAX_DISTANCE  2
 
+/* releases and evidence notes: compare-and-swap ref updates */
+#define POPS_CAS_MAX_ATTEMPTS      50       /* retries after a lost race */
+#define POPS_CAS_BACKOFF_MS        2        /* first backoff; doubles, capped at 64x */
+#define POPS_NOTE_MAX_BYTES        (64u * 1024 * 1024)
+
 #endif

@@ -1,0 +1,66 @@
+#include "common.h"
+#include "casref.h"
+#include "git.h"
+
+#include <time.h>
+#include <unistd.h>
+
+int pops_casref_update(git_repository *repo, const char *refname,
+                       const git_oid *id, const git_oid *expected,
+                       const char *log_message)
+{
+	git_reference *ref = NULL;
+	int error;
+
+	/*
+	 * Without `expected`, force=0 makes libgit2 refuse when the ref
+	 * appeared meanwhile; with it, current_id is checked under the ref
+	 * lock. A held lock means another writer is mid-update: same answer.
+	 */
+	error = git_reference_create_matching(&ref, repo, refname, id,
+	                                      expected != NULL, expected, log_message);
+	git_reference_free(ref);
+	if (error == GIT_EMODIFIED || error == GIT_ELOCKED || error == GIT_EEXISTS ||
+	    (error == GIT_ENOTFOUND && expected))
+		return pops_error_set(POPS_EMODIFIED, "'%s' was updated concurrently", refname);
+	if (error < 0)
+		return pops_git_error(error, refname);
+	return POPS_OK;
+}
+
+int pops_casref_read(git_oid *out, git_repository *repo, const char *refname)
+{
+	int error = git_reference_name_to_id(out, repo, refname);
+
+	if (error == GIT_ENOTFOUND)
+		return pops_error_set(POPS_ENOTFOUND, "no ref '%s'", refname);
+	if (error < 0)
+		return pops_git_error(error, refname);
+	return POPS_OK;
+}
+
+int pops_casref_signature(git_signature **out, git_repository *repo)
+{
+	const char *name, *email;
+
+	if (git_signature_default(out, repo) == 0)
+		return POPS_OK;
+	name = getenv("GIT_AUTHOR_NAME");
+	email = getenv("GIT_AUTHOR_EMAIL");
+	if (git_signature_now(out, name && *name ? name : "pops",
+	                      email && *email ? email : "pops@localhost") < 0)
+		return pops_git_error(-1, "cannot make a commit signature");
+	return POPS_OK;
+}
+
+void pops_casref_backoff(unsigned attempt)
+{
+	struct timespec ts;
+	long ms = (long)(POPS_CAS_BACKOFF_MS << (attempt < 6 ? attempt : 6));
+
+	/* jitter from the pid and the clock: no shared random state needed */
+	ms += (long)((unsigned)getpid() * 7919u + (unsigned)clock()) % (ms + 1);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}

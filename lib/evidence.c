@@ -1,0 +1,314 @@
+#include "common.h"
+#include "evidence.h"
+#include "casref.h"
+#include "git.h"
+
+/* parse a note body; POPS_EINVALID unless it is {"results":[...]} JSON */
+static int parse_note(cJSON **out, const char *data, size_t len)
+{
+	cJSON *doc = cJSON_ParseWithLength(data, len);
+
+	*out = NULL;
+	if (!doc || !cJSON_IsObject(doc) ||
+	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "results"))) {
+		cJSON_Delete(doc);
+		return pops_error_set(POPS_EINVALID, "the note is not pops eval evidence JSON");
+	}
+	*out = doc;
+	return POPS_OK;
+}
+
+static const char *str_field(const cJSON *obj, const char *key)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* put `result` into `doc`'s results, replacing one with the same fingerprint */
+static int merge_result(cJSON *doc, const cJSON *result, const char *fp)
+{
+	cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
+	cJSON *copy = cJSON_Duplicate(result, 1), *it;
+	int i = 0;
+
+	if (!copy)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	cJSON_ArrayForEach(it, results) {
+		const char *other = str_field(it, "fingerprint");
+
+		if (other && !strcmp(other, fp))
+			return cJSON_ReplaceItemInArray(results, i, copy) ? POPS_OK :
+			       pops_error_set(POPS_ERROR, "out of memory");
+		i++;
+	}
+	if (!cJSON_AddItemToArray(results, copy)) {
+		cJSON_Delete(copy);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	return POPS_OK;
+}
+
+/* the note on `commit` in notes commit `notes` (NULL: none) as JSON, or a fresh doc */
+static int load_doc(cJSON **out, git_repository *repo, git_commit *notes,
+                    const git_oid *commit)
+{
+	git_note *note = NULL;
+	const char *msg;
+	int error = POPS_OK;
+
+	*out = NULL;
+	if (notes) {
+		error = git_note_commit_read(&note, repo, notes, commit);
+		if (error < 0 && error != GIT_ENOTFOUND) {
+			error = pops_git_error(error, "cannot read the eval evidence note");
+			goto done;
+		}
+	}
+	if (note) {
+		msg = git_note_message(note);
+		if ((error = parse_note(out, msg, strlen(msg))) < 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+
+			git_oid_tostr(hex, sizeof(hex), commit);
+			error = pops_error_set(POPS_EINVALID,
+			                       "the %s note on commit %.12s is not pops eval evidence JSON; leaving it alone",
+			                       POPS_EVIDENCE_REF, hex);
+			goto done;
+		}
+	} else {
+		cJSON *doc = cJSON_CreateObject();
+
+		if (!doc || !cJSON_AddNumberToObject(doc, "schema_version", 1) ||
+		    !cJSON_AddArrayToObject(doc, "results")) {
+			cJSON_Delete(doc);
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		*out = doc;
+	}
+	error = POPS_OK;
+done:
+	git_note_free(note);
+	return error;
+}
+
+/* one read-modify-write attempt; POPS_EMODIFIED when the ref moved */
+static int record_once(git_repository *repo, const git_oid *commit,
+                       const cJSON *result, const char *fp,
+                       const git_signature *sig)
+{
+	git_oid old, new_commit, new_blob;
+	git_commit *parent = NULL;
+	cJSON *doc = NULL;
+	char *body = NULL;
+	pops_buf text = POPS_BUF_INIT;
+	int have_old, error;
+
+	error = pops_casref_read(&old, repo, POPS_EVIDENCE_REF);
+	if (error < 0 && error != POPS_ENOTFOUND)
+		goto done;
+	have_old = error == 0;
+	if (have_old && (error = git_commit_lookup(&parent, repo, &old)) < 0) {
+		error = pops_git_error(error, "cannot read " POPS_EVIDENCE_REF);
+		goto done;
+	}
+	if ((error = load_doc(&doc, repo, parent, commit)) < 0 ||
+	    (error = merge_result(doc, result, fp)) < 0)
+		goto done;
+	if (!(body = cJSON_PrintUnformatted(doc))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	pops_buf_puts(&text, body);
+	pops_buf_putc(&text, '\n');
+	if (pops_buf_oom(&text)) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	error = git_note_commit_create(&new_commit, &new_blob, repo, parent, sig, sig,
+	                               commit, text.ptr, 1);
+	if (error < 0) {
+		error = pops_git_error(error, "cannot write the eval evidence note");
+		goto done;
+	}
+	error = pops_casref_update(repo, POPS_EVIDENCE_REF, &new_commit,
+	                           have_old ? &old : NULL, "pops: record eval result");
+done:
+	pops_buf_dispose(&text);
+	cJSON_free(body);
+	cJSON_Delete(doc);
+	git_commit_free(parent);
+	return error;
+}
+
+int pops_evidence_record(git_repository *repo, const git_oid *commit,
+                         const cJSON *result)
+{
+	git_signature *sig = NULL;
+	const char *fp = cJSON_IsObject(result) ? str_field(result, "fingerprint") : NULL;
+	unsigned attempt;
+	int error;
+
+	if (!fp || !*fp)
+		return pops_error_set(POPS_EINVALID, "an eval result needs a \"fingerprint\" string");
+	if ((error = pops_casref_signature(&sig, repo)) < 0)
+		goto done;
+	for (attempt = 0; attempt < POPS_CAS_MAX_ATTEMPTS; attempt++) {
+		error = record_once(repo, commit, result, fp, sig);
+		if (error != POPS_EMODIFIED)
+			goto done;
+		pops_casref_backoff(attempt);
+	}
+	error = pops_error_set(POPS_EMODIFIED,
+	                       "gave up recording eval evidence after %d concurrent updates of %s",
+	                       POPS_CAS_MAX_ATTEMPTS, POPS_EVIDENCE_REF);
+done:
+	git_signature_free(sig);
+	return error;
+}
+
+int pops_evidence_read(cJSON **out, git_repository *repo, const git_oid *commit)
+{
+	git_note *note = NULL;
+	const char *msg;
+	int error;
+
+	*out = NULL;
+	error = git_note_read(&note, repo, POPS_EVIDENCE_REF, commit);
+	if (error == GIT_ENOTFOUND)
+		return pops_error_set(POPS_ENOTFOUND, "no eval evidence on this commit");
+	if (error < 0)
+		return pops_git_error(error, "cannot read the eval evidence note");
+	msg = git_note_message(note);
+	error = parse_note(out, msg, strlen(msg));
+	git_note_free(note);
+	return error;
+}
+
+/* read a note blob and parse it; POPS_EINVALID for foreign or oversized notes */
+static int read_blob_doc(cJSON **out, git_repository *repo, const git_oid *blob_id)
+{
+	git_blob *blob = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = git_blob_lookup(&blob, repo, blob_id)) < 0)
+		return pops_git_error(error, "cannot read an eval evidence note");
+	if ((size_t)git_blob_rawsize(blob) > POPS_NOTE_MAX_BYTES)
+		error = pops_error_set(POPS_EINVALID, "eval evidence note too large");
+	else
+		error = parse_note(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return error;
+}
+
+int pops_evidence_foreach(git_repository *repo,
+                          int (*fn)(void *payload, const git_oid *commit,
+                                    const cJSON *result),
+                          void *payload)
+{
+	git_note_iterator *it = NULL;
+	git_oid note_id, annotated;
+	cJSON *doc = NULL;
+	int error;
+
+	error = git_note_iterator_new(&it, repo, POPS_EVIDENCE_REF);
+	if (error == GIT_ENOTFOUND)
+		return POPS_OK;
+	if (error < 0)
+		return pops_git_error(error, "cannot list eval evidence notes");
+	while ((error = git_note_next(&note_id, &annotated, it)) == 0) {
+		const cJSON *r;
+
+		cJSON_Delete(doc);
+		doc = NULL;
+		if ((error = read_blob_doc(&doc, repo, &note_id)) == POPS_EINVALID)
+			continue;
+		if (error < 0)
+			goto done;
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "results")) {
+			if (cJSON_IsObject(r) && (error = fn(payload, &annotated, r)) != 0)
+				goto done;
+		}
+	}
+	if (error == GIT_ITEROVER)
+		error = POPS_OK;
+	else
+		error = pops_git_error(error, "cannot list eval evidence notes");
+done:
+	cJSON_Delete(doc);
+	git_note_iterator_free(it);
+	return error;
+}
+
+struct find_state {
+	const pops_evidence_query *q;
+	cJSON *best;
+	const char *best_date;
+	git_oid best_commit;
+};
+
+static int field_matches(const cJSON *r, const char *key, const char *want)
+{
+	const char *have;
+
+	if (!want)
+		return 1;
+	have = str_field(r, key);
+	return have && !strcmp(have, want);
+}
+
+static int find_cb(void *payload, const git_oid *commit, const cJSON *r)
+{
+	struct find_state *st = payload;
+	const char *date;
+
+	if (!field_matches(r, "prompt_blob", st->q->prompt_blob) ||
+	    !field_matches(r, "suite", st->q->suite) ||
+	    !field_matches(r, "suite_blob", st->q->suite_blob) ||
+	    !field_matches(r, "model", st->q->model) ||
+	    !field_matches(r, "prompt", st->q->prompt))
+		return 0;
+	date = str_field(r, "date");
+	if (!date)
+		date = "";
+	/* ISO 8601 UTC dates compare as strings; the later note wins ties */
+	if (st->best && strcmp(date, st->best_date) < 0)
+		return 0;
+	cJSON_Delete(st->best);
+	if (!(st->best = cJSON_Duplicate(r, 1))) {
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	st->best_date = str_field(st->best, "date");
+	if (!st->best_date)
+		st->best_date = "";
+	git_oid_cpy(&st->best_commit, commit);
+	return 0;
+}
+
+int pops_evidence_find(cJSON **out, git_oid *commit_out, git_repository *repo,
+                       const pops_evidence_query *q)
+{
+	struct find_state st;
+	int error;
+
+	*out = NULL;
+	if (!q || !q->prompt_blob)
+		return pops_error_set(POPS_EINVALID, "an evidence query needs a prompt blob");
+	memset(&st, 0, sizeof(st));
+	st.q = q;
+	if ((error = pops_evidence_foreach(repo, find_cb, &st)) < 0) {
+		cJSON_Delete(st.best);
+		return error;
+	}
+	if (!st.best)
+		return pops_error_set(POPS_ENOTFOUND, "no eval evidence for prompt blob %.12s%s%s%s%s",
+		                      q->prompt_blob, q->suite ? " with suite " : "",
+		                      q->suite ? q->suite : "", q->model ? " and model " : "",
+		                      q->model ? q->model : "");
+	*out = st.best;
+	if (commit_out)
+		git_oid_cpy(commit_out, &st.best_commit);
+	return POPS_OK;
+}

@@ -1,0 +1,79 @@
+#ifndef POPS_EVIDENCE_H
+#define POPS_EVIDENCE_H
+
+/*
+ * Eval evidence: results of eval runs stored as git notes under
+ * refs/notes/pops (CONTRACTS.md), attached to the commit that was
+ * evaluated. A note's body is JSON:
+ *
+ *   {"schema_version":1,"results":[ R, ... ]}
+ *
+ * where each R carries at least "fingerprint", "suite", "suite_blob",
+ * "prompt", "prompt_blob", "model", "pass_rate", "verdict" and "date"
+ * (see CONTRACTS.md for the full list). Release gates find results by
+ * prompt blob + suite + model, so evidence follows the exact content,
+ * not the commit it was run at.
+ */
+
+#include <git2.h>
+#include <cjson/cJSON.h>
+
+#define POPS_EVIDENCE_REF "refs/notes/pops"
+
+/*
+ * Add `result` (a JSON object with a string "fingerprint") to the note on
+ * `commit`. A result with the same fingerprint already in that note is
+ * replaced; others are kept. The note is read, changed and written back
+ * as a new notes commit whose ref update is compare-and-swap; when
+ * another writer updated refs/notes/pops meanwhile, the whole
+ * read-modify-write is redone (bounded by POPS_CAS_MAX_ATTEMPTS), so
+ * concurrent recorders never lose each other's results.
+ *
+ * Returns 0; POPS_EINVALID when `result` lacks a fingerprint, or the
+ * existing note is not pops JSON (it is left as it is); POPS_EMODIFIED
+ * when every retry lost the race; POPS_ERROR (git, memory).
+ * Side effects: writes blob, tree and commit objects and moves
+ * refs/notes/pops. `result` is copied, never taken.
+ */
+int pops_evidence_record(git_repository *repo, const git_oid *commit,
+                         const cJSON *result);
+
+/*
+ * Read the note on `commit`: `out` gets the whole parsed body (free with
+ * cJSON_Delete). POPS_ENOTFOUND when the commit has no pops note,
+ * POPS_EINVALID when the note is not pops JSON, POPS_ERROR otherwise.
+ */
+int pops_evidence_read(cJSON **out, git_repository *repo, const git_oid *commit);
+
+typedef struct pops_evidence_query {
+	const char *prompt_blob;  /* required: hex id of the prompt's blob */
+	const char *suite;        /* suite path as in pops.yaml, or NULL = any */
+	const char *suite_blob;   /* hex, or NULL = any */
+	const char *model;        /* model id (not alias), or NULL = any */
+	const char *prompt;       /* prompt name, or NULL = any */
+} pops_evidence_query;
+
+#define POPS_EVIDENCE_QUERY_INIT { NULL, NULL, NULL, NULL, NULL }
+
+/*
+ * Find the newest result (by its "date", then by note order) in any note
+ * under refs/notes/pops that matches every non-NULL field of `q`.
+ * `out` gets a copy (free with cJSON_Delete); `commit_out`, when not
+ * NULL, the commit the note is attached to. Notes that are not pops JSON
+ * are skipped. Returns 0, POPS_ENOTFOUND (no match, or no notes at all),
+ * POPS_EINVALID (no prompt_blob) or POPS_ERROR. Reads only.
+ */
+int pops_evidence_find(cJSON **out, git_oid *commit_out, git_repository *repo,
+                       const pops_evidence_query *q);
+
+/*
+ * Call `fn` for every result in every pops note, with the annotated
+ * commit. A non-zero return from `fn` stops the walk and is returned.
+ * Notes that are not pops JSON are skipped. 0, or POPS_ERROR.
+ */
+int pops_evidence_foreach(git_repository *repo,
+                          int (*fn)(void *payload, const git_oid *commit,
+                                    const cJSON *result),
+                          void *payload);
+
+#endif

@@ -1,0 +1,164 @@
+#include "unit.h"
+#include "relfix.h"
+#include "evidence.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+static cJSON *make_result(const char *fp, const char *prompt_blob, const char *suite,
+                          const char *model, double rate, const char *date)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(r, "suite", suite);
+	cJSON_AddStringToObject(r, "suite_blob", "5b1e0000000000000000000000000000000000aa");
+	cJSON_AddStringToObject(r, "prompt", "summarize");
+	cJSON_AddStringToObject(r, "prompt_blob", prompt_blob);
+	cJSON_AddStringToObject(r, "model", model);
+	cJSON_AddStringToObject(r, "fingerprint", fp);
+	cJSON_AddNumberToObject(r, "pass_rate", rate);
+	cJSON_AddStringToObject(r, "verdict", rate >= 0.9 ? "pass" : "fail");
+	cJSON_AddStringToObject(r, "date", date);
+	return r;
+}
+
+static double rate_of(const cJSON *r)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "pass_rate"));
+}
+
+TEST(evidence_record_then_find_returns_the_result)
+{
+	relfix f;
+	git_oid c1, where;
+	cJSON *r = NULL, *found = NULL;
+	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "prompts/summarize.prompt", "hi\n", "one"), 0);
+	r = make_result("fp1", "aaaa", "evals/smoke.yaml", "gpt-x-2024", 0.95,
+	                "2026-11-24T10:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	q.prompt_blob = "aaaa";
+	q.suite = "evals/smoke.yaml";
+	q.model = "gpt-x-2024";
+	CHECK_INT(pops_evidence_find(&found, &where, f.repo, &q), 0);
+	CHECK(git_oid_equal(&where, &c1));
+	CHECK(rate_of(found) == 0.95);
+	cJSON_Delete(found);
+	found = NULL;
+	/* a different model or blob does not match */
+	q.model = "other-model";
+	CHECK_INT(pops_evidence_find(&found, NULL, f.repo, &q), POPS_ENOTFOUND);
+	q.model = NULL;
+	q.prompt_blob = "bbbb";
+	CHECK_INT(pops_evidence_find(&found, NULL, f.repo, &q), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("no eval evidence");
+	cJSON_Delete(r);
+	relfix_dispose(&f);
+}
+
+TEST(evidence_same_fingerprint_replaces_and_others_are_kept)
+{
+	relfix f;
+	git_oid c1;
+	cJSON *r = NULL, *doc = NULL, *found = NULL;
+	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "a.txt", "x\n", "one"), 0);
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 0.5, "2026-11-24T10:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	r = make_result("fp2", "aaaa", "s.yaml", "m", 0.7, "2026-11-24T09:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 0.9, "2026-11-24T11:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	CHECK_INT(pops_evidence_read(&doc, f.repo, &c1), 0);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "results")), 2);
+	/* the newest by date wins */
+	q.prompt_blob = "aaaa";
+	CHECK_INT(pops_evidence_find(&found, NULL, f.repo, &q), 0);
+	CHECK(rate_of(found) == 0.9);
+	cJSON_Delete(found);
+	cJSON_Delete(doc);
+	cJSON_Delete(r);
+	relfix_dispose(&f);
+}
+
+TEST(evidence_rejects_results_without_fingerprint_and_foreign_notes)
+{
+	relfix f;
+	git_oid c1, note_id;
+	git_signature *sig = NULL;
+	cJSON *r = cJSON_CreateObject(), *doc = NULL;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "a.txt", "x\n", "one"), 0);
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), POPS_EINVALID);
+	CHECK_ERR_HAS("fingerprint");
+	cJSON_Delete(r);
+	/* a hand-written note is left alone, not overwritten */
+	CHECK_INT(git_signature_now(&sig, "x", "x@example.com"), 0);
+	CHECK_INT(git_note_create(&note_id, f.repo, POPS_EVIDENCE_REF, sig, sig, &c1,
+	                          "looks good to me\n", 0), 0);
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 0.5, "2026-11-24T10:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), POPS_EINVALID);
+	CHECK_ERR_HAS("leaving it alone");
+	CHECK_INT(pops_evidence_read(&doc, f.repo, &c1), POPS_EINVALID);
+	git_signature_free(sig);
+	cJSON_Delete(r);
+	relfix_dispose(&f);
+}
+
+/*
+ * Several processes record into the same note at once: each
+ * read-modify-write that loses the compare-and-swap must retry, so every
+ * result ends up in the note.
+ */
+TEST(evidence_concurrent_recorders_lose_nothing)
+{
+	enum { PROCS = 6, EACH = 4 };
+	relfix f;
+	git_oid c1;
+	cJSON *doc = NULL;
+	pid_t pids[PROCS];
+	int i, status, ok = 1;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "a.txt", "x\n", "one"), 0);
+	for (i = 0; i < PROCS; i++) {
+		pids[i] = fork();
+		CHECK(pids[i] >= 0);
+		if (pids[i] == 0) {
+			git_repository *repo = NULL;
+			int j, bad = 0;
+
+			if (git_repository_open(&repo, f.dir.ptr) < 0)
+				_exit(2);
+			for (j = 0; j < EACH; j++) {
+				char fp[32];
+				cJSON *r;
+
+				snprintf(fp, sizeof(fp), "fp-%d-%d", i, j);
+				r = make_result(fp, "aaaa", "s.yaml", "m", 0.5, "2026-11-24T10:00:00Z");
+				if (pops_evidence_record(repo, &c1, r) < 0)
+					bad = 1;
+				cJSON_Delete(r);
+			}
+			git_repository_free(repo);
+			_exit(bad);
+		}
+	}
+	for (i = 0; i < PROCS; i++) {
+		if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			ok = 0;
+	}
+	CHECK(ok);
+	CHECK_INT(pops_evidence_read(&doc, f.repo, &c1), 0);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "results")), PROCS * EACH);
+	cJSON_Delete(doc);
+	relfix_dispose(&f);
+}
