@@ -40,6 +40,8 @@ DEB_PKGS := gcc make pkg-config git libgit2-dev libcurl4-openssl-dev \
 
 .PHONY: all deps check demo install uninstall bench fuzz clean man test-binaries
 .DEFAULT_GOAL := all
+# objects of pattern-rule chains are kept, so relinking does not recompile
+.SECONDARY:
 
 all: pops man
 

@@ -72,6 +72,7 @@ void pops_cmd_print_list(FILE *f, const pops_cmd *table);
 
 /* ---- commands and groups, one line each ---- */
 POPS_CMD_DECLARE(complete);
+POPS_CMD_DECLARE(config);
 POPS_CMD_DECLARE(help);
 POPS_CMD_DECLARE(init);
 

@@ -15,6 +15,8 @@
 const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("__complete", complete, POPS_CMD_HIDDEN,
 	             "Print completion candidates (used by the shell scripts)"),
+	POPS_CMD_ROW("config", config, POPS_CMD_NEEDS_CONFIG,
+	             "Check pops.yaml and show what pops understood from it"),
 	POPS_CMD_ROW("help", help, 0, "Show help for pops or one of its commands"),
 	POPS_CMD_ROW("init", init, 0, "Create a pops project: pops.yaml, prompts/, evals/"),
 	POPS_CMD_END
@@ -135,6 +137,9 @@ static int setup(pops_ctx *ctx, unsigned flags, int *git_ok)
 			cmd_hint("run 'pops init' to create one");
 		goto done;
 	}
+	/* name the file relative to where the user is, as git does */
+	if (!strncmp(path.ptr, cwd.ptr, cwd.size) && path.ptr[cwd.size] == '/')
+		pops_buf_set(&path, path.ptr + cwd.size + 1, path.size - cwd.size - 1);
 	if ((error = pops_config_load(&ctx->config, path.ptr)) < 0)
 		ret = cmd_fail(error);
 done:

@@ -88,6 +88,24 @@ int pops_write_all(int fd, const void *data, size_t len, const char *what)
 	return POPS_OK;
 }
 
+/*
+ * A device, FIFO or terminal (/dev/stdout, /dev/full, a pipe) cannot be
+ * replaced by rename: write to it in place and report every failure.
+ */
+static int write_in_place(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), error;
+
+	if (fd < 0)
+		return pops_error_set(POPS_ERROR, "cannot open '%s': %s", path,
+		                      strerror(errno));
+	error = pops_write_all(fd, data, len, path);
+	if (close(fd) < 0 && error == POPS_OK)
+		error = pops_error_set(POPS_ERROR, "cannot write '%s': %s", path,
+		                       strerror(errno));
+	return error;
+}
+
 int pops_file_write_atomic(const char *path, const void *data, size_t len,
                            mode_t mode)
 {
@@ -95,6 +113,12 @@ int pops_file_write_atomic(const char *path, const void *data, size_t len,
 	struct stat st;
 	int fd = -1, error = POPS_OK;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return pops_error_set(POPS_ERROR, "cannot write '%s': is a directory",
+			                      path);
+		return write_in_place(path, data, len);
+	}
 	if (pops_buf_printf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;

@@ -18,7 +18,9 @@ int pops_file_read(pops_buf *out, const char *path, size_t max);
  * the same directory, which is flushed to disk and renamed over `path`.
  * Readers see the old file or the new one, never a mix, and a failure
  * (full disk, killed process) leaves `path` as it was. `mode` applies to
- * a newly created file. Returns 0 or POPS_ERROR.
+ * a newly created file. When `path` is a device or FIFO (/dev/stdout,
+ * /dev/full) the bytes are written to it in place instead, with every
+ * write error reported. Returns 0 or POPS_ERROR.
  */
 int pops_file_write_atomic(const char *path, const void *data, size_t len,
                            mode_t mode);

@@ -1,0 +1,63 @@
+#!/bin/sh
+# The manual and the option tables describe the same commands: every
+# command (and group subcommand) has a page whose SYNOPSIS holds the exact
+# synopsis that -h prints, and every --option of the command appears in
+# the page. Pages build with scdoc and render with man without warnings.
+. "$(dirname "$0")/lib.sh"
+
+# page text with scdoc emphasis markers removed, so *--force* matches --force
+page_text() {
+	sed 's/\*//g; s/\\//g' "$1"
+}
+
+# check_cmd <page> <words...>: synopsis and options of `pops <words> -h`
+check_cmd() {
+	page=$1
+	shift
+	pops "$@" -h >usage || { echo "pops $* -h failed"; return 1; }
+	syn=$(head -n 1 usage | sed 's/^usage: //')
+	page_text "$page" >page.txt
+	grep -qF -- "$syn" page.txt || { echo "$page lacks synopsis '$syn'"; return 1; }
+	grep -oE -- "--[a-z][a-z0-9-]*" usage | sort -u >opts
+	while read -r o; do
+		[ "$o" = --help ] && continue
+		grep -qF -- "$o" page.txt || { echo "$page lacks option $o (pops $*)"; return 1; }
+	done <opts
+}
+
+test_expect_success 'every command has a page with its synopsis and options' '
+	pops __complete "" >cmds &&
+	test -s cmds &&
+	while read -r c; do
+		page="$ROOT/man/pops-$c.1.scd"
+		test -f "$page" || { echo "missing man page man/pops-$c.1.scd"; exit 1; }
+		if pops "$c" -h | grep -q "^usage: pops $c <command>"; then
+			pops __complete "$c" "" >subs || exit 1
+			while read -r s; do
+				check_cmd "$page" "$c" "$s" || exit 1
+			done <subs
+		else
+			check_cmd "$page" "$c" || exit 1
+		fi
+	done <cmds
+'
+
+test_expect_success 'every page has the standard sections' '
+	for p in "$ROOT"/man/*.1.scd; do
+		for s in NAME SYNOPSIS DESCRIPTION "EXIT STATUS" "SEE ALSO"; do
+			grep -q "^# $s\$" "$p" || { echo "$p: no $s section"; exit 1; }
+		done
+	done
+'
+
+test_expect_success 'pages build with scdoc and render with man without warnings' '
+	command -v scdoc >/dev/null &&
+	for p in "$ROOT"/man/*.scd; do
+		n=$(basename "$p" .scd)
+		scdoc <"$p" >"$n" || { echo "scdoc failed on $p"; exit 1; }
+		MANWIDTH=80 man --warnings -l "$n" >/dev/null 2>err || { echo "man failed on $n"; exit 1; }
+		test_must_be_empty err || { echo "man warned on $n"; exit 1; }
+	done
+'
+
+test_done

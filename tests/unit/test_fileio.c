@@ -1,0 +1,65 @@
+#include "unit.h"
+#include "fileio.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+TEST(atomic_write_replaces_and_keeps_mode)
+{
+	char tmpl[] = "/tmp/pops-unit-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	pops_buf path = POPS_BUF_INIT, data = POPS_BUF_INIT;
+	struct stat st;
+
+	CHECK(dir != NULL);
+	pops_path_join(&path, dir, "f.txt");
+	CHECK_INT(pops_file_write_atomic(path.ptr, "one", 3, 0600), 0);
+	CHECK_INT(stat(path.ptr, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	CHECK_INT(pops_file_write_atomic(path.ptr, "second", 6, 0644), 0);
+	CHECK_INT(stat(path.ptr, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	CHECK_INT(pops_file_read(&data, path.ptr, 0), 0);
+	CHECK_STR(data.ptr, "second");
+	unlink(path.ptr);
+	rmdir(dir);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&data);
+}
+
+TEST(atomic_write_to_missing_dir_fails_and_leaves_nothing)
+{
+	CHECK_INT(pops_file_write_atomic("/nonexistent-dir/x", "a", 1, 0644), POPS_ERROR);
+	CHECK_ERR_HAS("cannot create");
+}
+
+TEST(write_to_full_device_is_an_error)
+{
+	CHECK_INT(pops_file_write_atomic("/dev/full", "a", 1, 0644), POPS_ERROR);
+}
+
+TEST(read_refuses_large_files_and_reports_missing)
+{
+	pops_buf data = POPS_BUF_INIT;
+
+	CHECK_INT(pops_file_read(&data, "/nonexistent/file", 0), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("cannot open '/nonexistent/file'");
+	CHECK_INT(pops_file_read(&data, "/etc/passwd", 4), POPS_EINVALID);
+	CHECK_ERR_HAS("too large");
+	CHECK_INT(pops_file_read(&data, "/tmp", 0), POPS_EINVALID);
+	CHECK_ERR_HAS("is a directory");
+	CHECK_INT(data.size, 0);
+	pops_buf_dispose(&data);
+}
+
+TEST(path_join_avoids_double_slashes)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	pops_path_join(&b, "a/", "/b");
+	CHECK_STR(b.ptr, "a/b");
+	pops_buf_clear(&b);
+	pops_path_join(&b, "a", "b");
+	CHECK_STR(b.ptr, "a/b");
+	pops_buf_dispose(&b);
+}
