@@ -140,8 +140,11 @@ bench: deps
 	@$(MAKE) --no-print-directory pops build/rel/fakellm
 	@POPS="$(CURDIR)/pops" bench/run.sh
 
+# clang (libFuzzer) is needed by `make fuzz` only, never by `make check`
+FUZZ_SECONDS ?= 60
+fuzz: DEB_PKGS += clang
 fuzz: deps
-	@tests/fuzz/run.sh
+	@FUZZ_SECONDS="$(FUZZ_SECONDS)" tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

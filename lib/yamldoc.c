@@ -41,6 +41,8 @@ struct builder {
 	struct anchor *anchors;
 	size_t nanchors;
 	size_t alias_nodes;
+	size_t alias_bytes;  /* text copied by aliases: a short alias can copy a long string */
+	cJSON *spent;  /* `<<` values after merging: anchors may still point in */
 };
 
 static size_t ptr_hash(const void *p, size_t cap)
@@ -217,14 +219,23 @@ static cJSON *resolve_plain(const char *v, size_t len)
 	}
 }
 
-static size_t count_nodes(const cJSON *n, size_t cap)
+/*
+ * Nodes and text bytes in `n`, counting stops once either passes its cap
+ * (so a huge subtree costs no more than the caps to measure).
+ */
+static void count_nodes(const cJSON *n, size_t *nodes, size_t *bytes,
+                        size_t max_nodes, size_t max_bytes)
 {
-	size_t c = 1;
 	const cJSON *ch;
 
-	for (ch = n->child; ch && c <= cap; ch = ch->next)
-		c += count_nodes(ch, cap - c);
-	return c;
+	(*nodes)++;
+	if (n->string)
+		*bytes += strlen(n->string);
+	if (cJSON_IsString(n) && n->valuestring)
+		*bytes += strlen(n->valuestring);
+	for (ch = n->child; ch && *nodes <= max_nodes && *bytes <= max_bytes;
+	     ch = ch->next)
+		count_nodes(ch, nodes, bytes, max_nodes, max_bytes);
 }
 
 static int register_anchor(struct builder *b, char *name, cJSON *node)
@@ -342,7 +353,17 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m,
 
 	if (!strcmp(f->key, "<<")) {
 		error = merge_into(b, f, node, m);
-		cJSON_Delete(node);
+		/*
+		 * The merged value may carry anchors (`<<: &a {...}`) that later
+		 * aliases copy from, so it lives until the parse ends.
+		 */
+		if (!b->spent && !(b->spent = cJSON_CreateArray())) {
+			cJSON_Delete(node);
+			if (error == POPS_OK)
+				error = pops_error_set(POPS_ERROR, "out of memory");
+		} else {
+			cJSON_AddItemToArray(b->spent, node);
+		}
 		free(f->key);
 		f->key = NULL;
 		return error;
@@ -456,7 +477,7 @@ static int on_alias(struct builder *b, yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	cJSON *src = NULL, *copy;
-	size_t i, n;
+	size_t i, n = 0, bytes = 0;
 
 	for (i = b->nanchors; i > 0; i--) {
 		if (!strcmp(b->anchors[i - 1].name, name)) {
@@ -466,12 +487,17 @@ static int on_alias(struct builder *b, yaml_event_t *ev)
 	}
 	if (!src)
 		return fail_at(b, &ev->start_mark, "unknown alias '*%s'", name);
-	n = count_nodes(src, b->lim->max_alias_nodes + 1);
+	count_nodes(src, &n, &bytes, b->lim->max_alias_nodes, b->lim->max_bytes);
 	if (n > b->lim->max_alias_nodes - b->alias_nodes)
 		return fail_at(b, &ev->start_mark,
 		               "aliases expand to more than %zu nodes (YAML bomb?)",
 		               b->lim->max_alias_nodes);
+	if (bytes > b->lim->max_bytes - b->alias_bytes)
+		return fail_at(b, &ev->start_mark,
+		               "aliases expand to more than %zu bytes of text (YAML bomb?)",
+		               b->lim->max_bytes);
 	b->alias_nodes += n;
+	b->alias_bytes += bytes;
 	copy = cJSON_Duplicate(src, 1);
 	if (!copy)
 		return pops_error_set(POPS_ERROR, "out of memory");
@@ -581,6 +607,7 @@ done:
 		cJSON_Delete(b.stack[i].node);
 	}
 	free(b.stack);
+	cJSON_Delete(b.spent);
 	for (i = 0; i < b.nanchors; i++)
 		free(b.anchors[i].name);
 	free(b.anchors);
