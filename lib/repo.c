@@ -1,0 +1,423 @@
+#include "common.h"
+#include "repo.h"
+#include "repo_internal.h"
+#include "fileio.h"
+#include "git.h"
+#include "strutil.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Opening the repository, prompt names and paths, reading files from the
+ * work tree or a tree. Addresses and history live in repo_resolve.c and
+ * repo_history.c.
+ */
+
+git_repository *pops_repo_git(const pops_repo *repo) { return repo->git; }
+const pops_config *pops_repo_config(const pops_repo *repo) { return repo->cfg; }
+const char *pops_repo_workdir(const pops_repo *repo) { return repo->workdir; }
+const char *pops_repo_prompts_prefix(const pops_repo *repo) { return repo->prefix; }
+
+/* realpath into a buffer: POPS_ENOTFOUND when missing */
+static int real_path(pops_buf *out, const char *path)
+{
+	char *r = realpath(path, NULL);
+
+	if (!r) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return pops_error_set(POPS_ENOTFOUND, "no such file or directory: '%s'", path);
+		return pops_error_os(path);
+	}
+	pops_buf_sets(out, r);
+	free(r);
+	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+}
+
+/*
+ * Append the normalised relative directory `dir` ("./a//b/" -> "a/b") to
+ * `out`, refusing ".." and absolute paths so the prompts dir stays inside
+ * the work tree.
+ */
+static int append_clean_dir(pops_buf *out, const char *dir)
+{
+	const char *p = dir;
+
+	if (*dir == '/')
+		return pops_error_set(POPS_EINVALID,
+		                      "prompts directory '%s' must be relative to pops.yaml", dir);
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == 2 && !strncmp(p, "..", 2))
+			return pops_error_set(POPS_EINVALID,
+			                      "prompts directory '%s' must not contain '..'", dir);
+		if (len && !(len == 1 && *p == '.')) {
+			if (out->size)
+				pops_buf_putc(out, '/');
+			pops_buf_put(out, p, len);
+		}
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	return POPS_OK;
+}
+
+int pops_repo_from(pops_repo **out, git_repository *git, const pops_config *cfg)
+{
+	pops_repo *repo = NULL;
+	pops_buf wd = POPS_BUF_INIT, root = POPS_BUF_INIT, prefix = POPS_BUF_INIT;
+	const char *workdir = git_repository_workdir(git);
+	int error = POPS_OK;
+
+	*out = NULL;
+	if (!workdir)
+		return pops_error_set(POPS_EINVALID,
+		                      "this command needs a work tree, not a bare repository");
+	if ((error = real_path(&wd, workdir)) < 0)
+		goto done;
+	if (cfg && cfg->root) {
+		if ((error = real_path(&root, cfg->root)) < 0)
+			goto done;
+		if (strcmp(root.ptr, wd.ptr)) {
+			if (!pops_starts_with(root.ptr, wd.ptr) ||
+			    (wd.size > 1 && root.ptr[wd.size] != '/')) {
+				error = pops_error_set(POPS_EINVALID,
+				                       "'%s' is outside the work tree '%s'", cfg->path, wd.ptr);
+				goto done;
+			}
+			pops_buf_puts(&prefix, root.ptr + wd.size + (wd.size > 1));
+		}
+	}
+	if ((error = append_clean_dir(&prefix, cfg && cfg->prompts_dir ? cfg->prompts_dir
+	                                                                : "prompts")) < 0)
+		goto done;
+	if (wd.size > 1)
+		pops_buf_putc(&wd, '/');
+	if (!(repo = calloc(1, sizeof(*repo)))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	repo->git = git;
+	repo->cfg = cfg;
+	repo->workdir = pops_buf_detach(&wd);
+	repo->prefix = pops_buf_detach(&prefix);
+	pops_buf_sets(&root, repo->workdir);
+	pops_buf_puts(&root, repo->prefix);
+	repo->prompts_abs = pops_buf_detach(&root);
+	if (!repo->workdir || !repo->prefix || !repo->prompts_abs) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	*out = repo;
+	repo = NULL;
+done:
+	pops_repo_free(repo);
+	pops_buf_dispose(&prefix);
+	pops_buf_dispose(&root);
+	pops_buf_dispose(&wd);
+	return error;
+}
+
+int pops_repo_open(pops_repo **out, const char *start_dir)
+{
+	git_repository *git = NULL;
+	pops_config *cfg = NULL;
+	pops_buf start = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	const char *workdir;
+	int error;
+
+	*out = NULL;
+	if ((error = real_path(&start, start_dir ? start_dir : ".")) < 0)
+		goto done;
+	error = git_repository_open_ext(&git, start.ptr, 0, NULL);
+	if (error == GIT_ENOTFOUND) {
+		error = pops_error_set(POPS_ENOTFOUND, "not a git repository (or any parent): '%s'",
+		                       start.ptr);
+		goto done;
+	} else if (error < 0) {
+		error = pops_git_error(error, "cannot open the git repository");
+		goto done;
+	}
+	if (!(workdir = git_repository_workdir(git))) {
+		error = pops_error_set(POPS_EINVALID,
+		                       "this command needs a work tree, not a bare repository");
+		goto done;
+	}
+	if ((error = pops_config_find(&path, start.ptr, workdir)) < 0 ||
+	    (error = pops_config_load(&cfg, path.ptr)) < 0)
+		goto done;
+	if ((error = pops_repo_from(out, git, cfg)) < 0)
+		goto done;
+	(*out)->own_git = git;
+	(*out)->own_cfg = cfg;
+	git = NULL;
+	cfg = NULL;
+done:
+	pops_config_free(cfg);
+	git_repository_free(git);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&start);
+	return error;
+}
+
+void pops_repo_free(pops_repo *repo)
+{
+	if (!repo)
+		return;
+	free(repo->workdir);
+	free(repo->prefix);
+	free(repo->prompts_abs);
+	free(repo->shallow);
+	pops_config_free(repo->own_cfg);
+	git_repository_free(repo->own_git);
+	free(repo);
+}
+
+/* ---- names ---- */
+
+static int bad_name(const char *name, const char *why)
+{
+	pops_buf q = POPS_BUF_INIT;
+	int error;
+
+	pops_buf_put_sanitized(&q, name, strlen(name), 0);
+	error = pops_error_set(POPS_EINVALID, "invalid prompt name '%s': %s", q.ptr, why);
+	pops_buf_dispose(&q);
+	return error;
+}
+
+int pops_repo__check_segments(const char *name, int single)
+{
+	const char *p = name;
+	size_t seglen = 0;
+
+	if (!*name)
+		return bad_name(name, "it is empty");
+	if (strlen(name) > POPS_NAME_MAX)
+		return bad_name(name, "it is too long");
+	if (*name == '/')
+		return bad_name(name, "absolute paths are not prompt names");
+	if (!pops_utf8_valid(name, strlen(name), NULL))
+		return bad_name(name, "it is not valid UTF-8");
+	for (;; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '/' || c == '\0') {
+			const char *seg = p - seglen;
+
+			if (!seglen)
+				return bad_name(name, "it has an empty path segment");
+			if ((seglen == 1 && seg[0] == '.') || (seglen == 2 && !strncmp(seg, "..", 2)))
+				return bad_name(name, "'.' and '..' are not allowed");
+			if (c == '\0')
+				break;
+			if (single)
+				return bad_name(name, "'/' is not allowed here");
+			seglen = 0;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return bad_name(name, "control characters are not allowed");
+		if (c == '@' || c == ':' || c == '#')
+			return bad_name(name, "'@', ':' and '#' are address syntax");
+		if (c < 0x80 && !isalnum(c) && c != '.' && c != '_' && c != '-' && c != '+')
+			return bad_name(name, "use letters, digits, '.', '_', '-' and '/'");
+		seglen++;
+	}
+	return POPS_OK;
+}
+
+int pops_repo_check_name(const char *name)
+{
+	return pops_repo__check_segments(name, 0);
+}
+
+int pops_repo_name_to_path(pops_buf *out, const pops_repo *repo, const char *name)
+{
+	pops_buf_clear(out);
+	if (*repo->prefix)
+		pops_buf_printf(out, "%s/", repo->prefix);
+	pops_buf_printf(out, "%s%s", name, POPS_PROMPT_EXT);
+	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+}
+
+int pops_repo_path_to_name(pops_buf *out, const pops_repo *repo, const char *relpath)
+{
+	size_t plen = strlen(repo->prefix), len = strlen(relpath);
+	const char *start = relpath;
+
+	if (plen) {
+		if (strncmp(relpath, repo->prefix, plen) || relpath[plen] != '/')
+			return pops_error_set(POPS_EINVALID, "'%s' is not inside the prompts directory '%s'",
+			                      relpath, repo->prefix);
+		start += plen + 1;
+	}
+	if (!pops_ends_with(relpath, POPS_PROMPT_EXT) ||
+	    len - (size_t)(start - relpath) <= strlen(POPS_PROMPT_EXT))
+		return pops_error_set(POPS_EINVALID, "'%s' is not a %s file", relpath,
+		                      POPS_PROMPT_EXT);
+	pops_buf_clear(out);
+	pops_buf_put(out, start, len - (size_t)(start - relpath) - strlen(POPS_PROMPT_EXT));
+	if (pops_buf_oom(out))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	return pops_repo_check_name(out->ptr);
+}
+
+/* is `path` (absolute, resolved) inside the resolved prompts dir? */
+static int inside_prompts(const pops_repo *repo, const char *path, pops_buf *real_prompts)
+{
+	if (!real_prompts->size && real_path(real_prompts, repo->prompts_abs) < 0)
+		return 0;
+	return pops_starts_with(path, real_prompts->ptr) &&
+	       path[real_prompts->size] == '/';
+}
+
+int pops_repo_file_to_name(pops_buf *out, const pops_repo *repo, const char *file)
+{
+	pops_buf dir = POPS_BUF_INIT, lex = POPS_BUF_INIT, full = POPS_BUF_INIT,
+		 prompts = POPS_BUF_INIT, rel = POPS_BUF_INIT;
+	const char *slash = strrchr(file, '/'), *base = slash ? slash + 1 : file;
+	int error;
+
+	/* resolve the directory, keep the file name: the name comes from
+	 * where the file is, and a symlinked file must still land inside */
+	if (slash)
+		pops_buf_put(&dir, file, slash == file ? 1 : (size_t)(slash - file));
+	else
+		pops_buf_puts(&dir, ".");
+	if ((error = real_path(&lex, dir.ptr)) < 0)
+		goto done;
+	pops_buf_printf(&lex, "/%s", base);
+	if ((error = real_path(&full, file)) < 0) {
+		error = pops_error_set(POPS_ENOTFOUND, "no such file: '%s'", file);
+		goto done;
+	}
+	if ((error = real_path(&prompts, repo->prompts_abs)) < 0) {
+		error = pops_error_set(POPS_ENOTFOUND, "the prompts directory '%s' does not exist",
+		                       repo->prefix);
+		goto done;
+	}
+	if (!pops_starts_with(lex.ptr, prompts.ptr) || lex.ptr[prompts.size] != '/') {
+		error = pops_error_set(POPS_EINVALID, "'%s' is outside the prompts directory '%s'",
+		                       file, repo->prefix);
+		goto done;
+	}
+	if (!inside_prompts(repo, full.ptr, &prompts)) {
+		error = pops_error_set(POPS_EINVALID,
+		                       "'%s' resolves outside the prompts directory '%s' (symlink)",
+		                       file, repo->prefix);
+		goto done;
+	}
+	if (*repo->prefix)
+		pops_buf_printf(&rel, "%s/", repo->prefix);
+	pops_buf_puts(&rel, lex.ptr + prompts.size + 1);
+	error = pops_repo_path_to_name(out, repo, rel.ptr);
+done:
+	pops_buf_dispose(&rel);
+	pops_buf_dispose(&prompts);
+	pops_buf_dispose(&full);
+	pops_buf_dispose(&lex);
+	pops_buf_dispose(&dir);
+	return error;
+}
+
+int pops_repo__read_worktree_path(pops_buf *out, const pops_repo *repo,
+                                  const char *relpath, const char *what)
+{
+	pops_buf abs = POPS_BUF_INIT, real = POPS_BUF_INIT, prompts = POPS_BUF_INIT;
+	struct stat st;
+	int error;
+
+	pops_buf_printf(&abs, "%s%s", repo->workdir, relpath);
+	if (lstat(abs.ptr, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			error = pops_error_set(POPS_ENOTFOUND, "%s not found (no file %s)", what, relpath);
+		else
+			error = pops_error_os(relpath);
+		goto done;
+	}
+	if ((error = real_path(&real, abs.ptr)) < 0) {
+		if (error == POPS_ENOTFOUND)
+			error = pops_error_set(POPS_ENOTFOUND, "%s not found (%s is a dangling symlink)",
+			                       what, relpath);
+		goto done;
+	}
+	if (!inside_prompts(repo, real.ptr, &prompts)) {
+		error = pops_error_set(POPS_EINVALID,
+		                       "%s resolves outside the prompts directory '%s' (symlink)",
+		                       relpath, repo->prefix);
+		goto done;
+	}
+	if (stat(real.ptr, &st) < 0 || !S_ISREG(st.st_mode)) {
+		error = pops_error_set(POPS_EINVALID, "%s is not a regular file", relpath);
+		goto done;
+	}
+	error = pops_file_read(out, real.ptr, POPS_PROMPT_MAX_BYTES);
+done:
+	pops_buf_dispose(&prompts);
+	pops_buf_dispose(&real);
+	pops_buf_dispose(&abs);
+	return error;
+}
+
+int pops_repo_read_worktree(pops_buf *out, const pops_repo *repo, const char *name)
+{
+	pops_buf path = POPS_BUF_INIT, what = POPS_BUF_INIT;
+	int error;
+
+	if ((error = pops_repo_check_name(name)) < 0 ||
+	    (error = pops_repo_name_to_path(&path, repo, name)) < 0)
+		goto done;
+	pops_buf_printf(&what, "prompt '%s'", name);
+	error = pops_repo__read_worktree_path(out, repo, path.ptr, what.ptr);
+done:
+	pops_buf_dispose(&what);
+	pops_buf_dispose(&path);
+	return error;
+}
+
+int pops_repo__read_tree_path(pops_buf *out, git_oid *blob_out, const pops_repo *repo,
+                              git_tree *tree, const char *relpath, const char *what)
+{
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int error;
+
+	error = git_tree_entry_bypath(&entry, tree, relpath);
+	if (error == GIT_ENOTFOUND) {
+		error = pops_error_set(POPS_ENOTFOUND, "%s not found (no file %s)", what, relpath);
+		goto done;
+	} else if (error < 0) {
+		error = pops_git_error(error, relpath);
+		goto done;
+	}
+	if (git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK) {
+		error = pops_error_set(POPS_EINVALID, "%s is a symbolic link in git; pops reads "
+		                       "only regular files", relpath);
+		goto done;
+	}
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+		error = pops_error_set(POPS_EINVALID, "%s is not a file", relpath);
+		goto done;
+	}
+	if ((error = git_blob_lookup(&blob, repo->git, git_tree_entry_id(entry))) < 0) {
+		error = pops_git_error(error, relpath);
+		goto done;
+	}
+	if (git_blob_rawsize(blob) > POPS_PROMPT_MAX_BYTES) {
+		error = pops_error_set(POPS_EINVALID, "%s is larger than %u bytes", relpath,
+		                       POPS_PROMPT_MAX_BYTES);
+		goto done;
+	}
+	if (blob_out)
+		git_oid_cpy(blob_out, git_tree_entry_id(entry));
+	if (pops_buf_set(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
+		error = pops_error_set(POPS_ERROR, "out of memory");
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	return error;
+}

@@ -1,0 +1,389 @@
+#include "common.h"
+#include "repo.h"
+#include "repo_internal.h"
+#include "git.h"
+#include "strutil.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+/*
+ * `prompt list`: every prompt of the work tree and HEAD with its newest
+ * version, in ONE walk of the first-parent history that compares only the
+ * prompts subtree (skipped when its id did not change), instead of one
+ * walk per prompt.
+ */
+
+typedef struct track {
+	char *path;        /* current path in the walk (changes at renames) */
+	size_t idx;        /* into the list */
+} track;
+
+typedef struct lister {
+	pops_repo *repo;
+	pops_prompt_list *list;
+	long *count;
+	track *tracks;
+	size_t ntracks;
+	git_commit *c, *parent;
+	pops_buf from;
+	size_t nsorted;
+} lister;
+
+static int info_cmp(const void *a, const void *b)
+{
+	return strcmp(((const pops_prompt_info *)a)->name, ((const pops_prompt_info *)b)->name);
+}
+
+static int track_cmp(const void *a, const void *b)
+{
+	return strcmp(((const track *)a)->path, ((const track *)b)->path);
+}
+
+/* find or add the entry for `name` */
+static pops_prompt_info *info_for(pops_prompt_list *list, size_t nsorted, const char *name,
+                                  const char *path)
+{
+	pops_prompt_info *v, key;
+
+	/* the work tree's entries are sorted before HEAD's are added */
+	key.name = (char *)name;
+	if (nsorted && (v = bsearch(&key, list->v, nsorted, sizeof(key), info_cmp)))
+		return v;
+	if (!(v = realloc(list->v, (list->n + 1) * sizeof(*v))))
+		return NULL;
+	list->v = v;
+	v += list->n;
+	memset(v, 0, sizeof(*v));
+	v->name = pops_strdup(name);
+	v->path = pops_strdup(path);
+	if (!v->name || !v->path) {
+		free(v->name);
+		free(v->path);
+		return NULL;
+	}
+	list->n++;
+	return v;
+}
+
+/* recursive readdir of the prompts directory */
+static int scan_dir(pops_repo *repo, pops_prompt_list *list, pops_buf *rel)
+{
+	pops_buf abs = POPS_BUF_INIT, name = POPS_BUF_INIT;
+	DIR *d = NULL;
+	struct dirent *de;
+	size_t base = rel->size;
+	int error = POPS_OK;
+
+	pops_buf_printf(&abs, "%s%s", repo->workdir, rel->ptr);
+	if (!(d = opendir(abs.ptr)))
+		goto done; /* no prompts dir yet: nothing to list */
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		pops_buf_truncate(rel, base);
+		if (rel->size)
+			pops_buf_putc(rel, '/');
+		pops_buf_puts(rel, de->d_name);
+		pops_buf_clear(&abs);
+		pops_buf_printf(&abs, "%s%s", repo->workdir, rel->ptr);
+		if (pops_buf_oom(rel) || pops_buf_oom(&abs)) {
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		if (lstat(abs.ptr, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if ((error = scan_dir(repo, list, rel)) < 0)
+				goto done;
+		} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && de->d_name[0] != '_' &&
+		           pops_ends_with(de->d_name, POPS_PROMPT_EXT)) {
+			pops_prompt_info *info;
+
+			if (pops_repo_path_to_name(&name, repo, rel->ptr) < 0)
+				continue; /* not a valid prompt name: lint reports it */
+			if (!(info = info_for(list, 0, name.ptr, rel->ptr))) {
+				error = pops_error_set(POPS_ERROR, "out of memory");
+				goto done;
+			}
+			info->in_worktree = 1;
+		}
+	}
+done:
+	pops_buf_truncate(rel, base);
+	if (d)
+		closedir(d);
+	pops_buf_dispose(&name);
+	pops_buf_dispose(&abs);
+	return error;
+}
+
+/* the prompts subtree of a commit, or NULL when it has none */
+static int prompts_tree(git_tree **out, pops_repo *repo, git_commit *c)
+{
+	git_tree *root = NULL;
+	git_tree_entry *e = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = git_commit_tree(&root, c)) < 0)
+		return pops_git_error(error, "cannot read a commit's tree");
+	if (!*repo->prefix) {
+		*out = root;
+		return POPS_OK;
+	}
+	error = git_tree_entry_bypath(&e, root, repo->prefix);
+	if (error == GIT_ENOTFOUND || (!error && git_tree_entry_type(e) != GIT_OBJECT_TREE))
+		error = 0;
+	else if (error < 0)
+		error = pops_git_error(error, repo->prefix);
+	else if ((error = git_tree_lookup(out, repo->git, git_tree_entry_id(e))) < 0)
+		error = pops_git_error(error, repo->prefix);
+	git_tree_entry_free(e);
+	git_tree_free(root);
+	return error;
+}
+
+/* a tracked path changed in the commit being looked at */
+static int changed(lister *w, const char *path, int added)
+{
+	track key, *t;
+	pops_prompt_info *info;
+	int error;
+
+	key.path = (char *)path;
+	if (!(t = bsearch(&key, w->tracks, w->ntracks, sizeof(*t), track_cmp)))
+		return POPS_OK;
+	info = &w->list->v[t->idx];
+	if (!w->count[t->idx]++) {
+		const git_signature *sig = git_commit_author(w->c);
+
+		info->has_latest = 1;
+		git_oid_cpy(&info->latest_commit, git_commit_id(w->c));
+		info->latest_time = sig ? sig->when.time : git_commit_time(w->c);
+	}
+	if (!added || !w->parent)
+		return POPS_OK;
+	if ((error = pops_repo__rename_source(&w->from, w->repo, w->c, w->parent, path)) < 0)
+		return error;
+	if (w->from.size) {
+		char *p = pops_strdup(w->from.ptr);
+
+		if (!p)
+			return pops_error_set(POPS_ERROR, "out of memory");
+		free(t->path);
+		t->path = p;
+		qsort(w->tracks, w->ntracks, sizeof(*t), track_cmp);
+	}
+	return POPS_OK;
+}
+
+/* report .prompt blobs of `a` that differ from `b` (NULL = all) */
+static int compare(lister *w, git_tree *a, git_tree *b, pops_buf *path)
+{
+	size_t i, n = git_tree_entrycount(a), base = path->size;
+	int error = POPS_OK;
+
+	for (i = 0; i < n && !error; i++) {
+		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+		const char *name = git_tree_entry_name(ea);
+		const git_tree_entry *eb = b ? git_tree_entry_byname(b, name) : NULL;
+
+		if (eb && !git_oid_cmp(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+		    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
+			continue;
+		pops_buf_truncate(path, base);
+		if (path->size)
+			pops_buf_putc(path, '/');
+		pops_buf_puts(path, name);
+		if (git_tree_entry_type(ea) == GIT_OBJECT_TREE) {
+			git_tree *sa = NULL, *sb = NULL;
+
+			if ((error = git_tree_lookup(&sa, w->repo->git, git_tree_entry_id(ea))) < 0 ||
+			    (eb && git_tree_entry_type(eb) == GIT_OBJECT_TREE &&
+			     (error = git_tree_lookup(&sb, w->repo->git, git_tree_entry_id(eb))) < 0))
+				error = pops_git_error(error, path->ptr);
+			else
+				error = compare(w, sa, sb, path);
+			git_tree_free(sb);
+			git_tree_free(sa);
+		} else if (git_tree_entry_type(ea) == GIT_OBJECT_BLOB &&
+		           pops_ends_with(name, POPS_PROMPT_EXT)) {
+			error = changed(w, path->ptr,
+			                !eb || git_tree_entry_type(eb) != GIT_OBJECT_BLOB);
+		}
+	}
+	pops_buf_truncate(path, base);
+	return error;
+}
+
+static int head_tree_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	lister *w = payload;
+	pops_buf rel = POPS_BUF_INIT, name = POPS_BUF_INIT;
+	const char *fname = git_tree_entry_name(e);
+	pops_prompt_info *info;
+	int ret = 0;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || fname[0] == '_' ||
+	    !pops_ends_with(fname, POPS_PROMPT_EXT))
+		return 0;
+	if (*w->repo->prefix)
+		pops_buf_printf(&rel, "%s/", w->repo->prefix);
+	pops_buf_printf(&rel, "%s%s", root, fname);
+	if (pops_repo_path_to_name(&name, w->repo, rel.ptr) == 0) {
+		if (!(info = info_for(w->list, w->nsorted, name.ptr, rel.ptr)))
+			ret = -1;
+		else
+			info->in_head = 1;
+	}
+	pops_buf_dispose(&name);
+	pops_buf_dispose(&rel);
+	return ret;
+}
+
+/* work tree vs HEAD content, by blob id */
+static int mark_modified(pops_repo *repo, git_tree *head_prompts, pops_prompt_info *info)
+{
+	pops_buf data = POPS_BUF_INIT;
+	git_tree_entry *e = NULL;
+	git_oid id;
+	const char *sub = info->path + strlen(repo->prefix) + (*repo->prefix ? 1 : 0);
+	int error = POPS_OK;
+
+	if (!info->in_worktree || !info->in_head) {
+		info->modified = 1;
+		return POPS_OK;
+	}
+	if (git_tree_entry_bypath(&e, head_prompts, sub) < 0 ||
+	    pops_repo__read_worktree_path(&data, repo, info->path, "prompt") < 0 ||
+	    git_odb_hash(&id, data.ptr, data.size, GIT_OBJECT_BLOB) < 0 ||
+	    git_oid_cmp(&id, git_tree_entry_id(e)))
+		info->modified = 1;
+	pops_error_clear();
+	git_tree_entry_free(e);
+	pops_buf_dispose(&data);
+	return error;
+}
+
+int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
+{
+	lister w;
+	git_commit *head = NULL;
+	git_tree *ta = NULL, *tb = NULL, *head_prompts = NULL;
+	pops_buf rel = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	size_t i;
+	int error, cut;
+
+	*out = NULL;
+	memset(&w, 0, sizeof(w));
+	w.repo = repo;
+	w.from = (pops_buf)POPS_BUF_INIT;
+	if (!(w.list = calloc(1, sizeof(*w.list)))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	pops_buf_puts(&rel, repo->prefix);
+	if ((error = scan_dir(repo, w.list, &rel)) < 0)
+		goto done;
+	qsort(w.list->v, w.list->n, sizeof(*w.list->v), info_cmp);
+	w.nsorted = w.list->n;
+	error = pops_repo__head(&head, repo);
+	if (error == POPS_ENOTFOUND) {
+		pops_error_clear();
+		error = POPS_OK;
+	} else if (error < 0) {
+		goto done;
+	} else {
+		if ((error = prompts_tree(&head_prompts, repo, head)) < 0)
+			goto done;
+		if (head_prompts && git_tree_walk(head_prompts, GIT_TREEWALK_PRE, head_tree_cb, &w) < 0) {
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+	}
+	qsort(w.list->v, w.list->n, sizeof(*w.list->v), info_cmp);
+	if (!(w.count = calloc(w.list->n + 1, sizeof(*w.count))) ||
+	    !(w.tracks = calloc(w.list->n + 1, sizeof(*w.tracks)))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < w.list->n; i++) {
+		if ((error = mark_modified(repo, head_prompts, &w.list->v[i])) < 0)
+			goto done;
+		if (!w.list->v[i].in_head)
+			continue;
+		if (!(w.tracks[w.ntracks].path = pops_strdup(w.list->v[i].path))) {
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		w.tracks[w.ntracks++].idx = i;
+	}
+	qsort(w.tracks, w.ntracks, sizeof(*w.tracks), track_cmp);
+	if (!head || !w.ntracks)
+		goto finish;
+	if ((error = pops_repo__load_shallow(repo)) < 0)
+		goto done;
+	w.c = head;
+	head = NULL;
+	if ((error = prompts_tree(&ta, repo, w.c)) < 0)
+		goto done;
+	while (w.c) {
+		if ((error = pops_repo__first_parent(&w.parent, &cut, repo, w.c)) < 0)
+			goto done;
+		if (cut)
+			w.list->shallow = 1;
+		if (w.parent && (error = prompts_tree(&tb, repo, w.parent)) < 0)
+			goto done;
+		if (ta && (!tb || git_oid_cmp(git_tree_id(ta), git_tree_id(tb)))) {
+			pops_buf_clear(&path);
+			pops_buf_puts(&path, repo->prefix);
+			if ((error = compare(&w, ta, tb, &path)) < 0)
+				goto done;
+		}
+		git_tree_free(ta);
+		ta = tb;
+		tb = NULL;
+		git_commit_free(w.c);
+		w.c = w.parent;
+		w.parent = NULL;
+	}
+finish:
+	for (i = 0; i < w.list->n; i++)
+		if (w.count[i] && !w.list->shallow)
+			w.list->v[i].latest = w.count[i];
+	*out = w.list;
+	w.list = NULL;
+done:
+	for (i = 0; i < w.ntracks; i++)
+		free(w.tracks[i].path);
+	free(w.tracks);
+	free(w.count);
+	pops_prompt_list_free(w.list);
+	git_commit_free(w.parent);
+	git_commit_free(w.c);
+	git_tree_free(tb);
+	git_tree_free(ta);
+	git_tree_free(head_prompts);
+	git_commit_free(head);
+	pops_buf_dispose(&w.from);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&rel);
+	return error;
+}
+
+void pops_prompt_list_free(pops_prompt_list *list)
+{
+	size_t i;
+
+	if (!list)
+		return;
+	for (i = 0; i < list->n; i++) {
+		free(list->v[i].name);
+		free(list->v[i].path);
+	}
+	free(list->v);
+	free(list);
+}
