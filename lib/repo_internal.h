@@ -8,6 +8,7 @@
 #include <git2.h>
 #include "buf.h"
 #include "config.h"
+#include "repo.h"
 
 #define POPS_PROMPT_EXT ".prompt"
 #define POPS_NAME_MAX 1024

@@ -288,7 +288,8 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 	pops_buf_puts(&rel, repo->prefix);
 	if ((error = scan_dir(repo, w.list, &rel)) < 0)
 		goto done;
-	qsort(w.list->v, w.list->n, sizeof(*w.list->v), info_cmp);
+	if (w.list->n)
+		qsort(w.list->v, w.list->n, sizeof(*w.list->v), info_cmp);
 	w.nsorted = w.list->n;
 	error = pops_repo__head(&head, repo);
 	if (error == POPS_ENOTFOUND) {
@@ -304,7 +305,8 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 			goto done;
 		}
 	}
-	qsort(w.list->v, w.list->n, sizeof(*w.list->v), info_cmp);
+	if (w.list->n)
+		qsort(w.list->v, w.list->n, sizeof(*w.list->v), info_cmp);
 	if (!(w.count = calloc(w.list->n + 1, sizeof(*w.count))) ||
 	    !(w.tracks = calloc(w.list->n + 1, sizeof(*w.tracks)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
@@ -321,7 +323,8 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 		}
 		w.tracks[w.ntracks++].idx = i;
 	}
-	qsort(w.tracks, w.ntracks, sizeof(*w.tracks), track_cmp);
+	if (w.ntracks)
+		qsort(w.tracks, w.ntracks, sizeof(*w.tracks), track_cmp);
 	if (!head || !w.ntracks)
 		goto finish;
 	if ((error = pops_repo__load_shallow(repo)) < 0)

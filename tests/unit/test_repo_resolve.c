@@ -1,0 +1,124 @@
+#include "unit.h"
+#include "relfix.h"
+#include "repo.h"
+
+static int write_file(relfix *f, const char *rel, const char *text)
+{
+	pops_buf p = POPS_BUF_INIT;
+	FILE *fp;
+	int ok;
+
+	pops_buf_printf(&p, "%s/%s", f->dir.ptr, rel);
+	fp = fopen(p.ptr, "w");
+	ok = fp && fputs(text, fp) >= 0;
+	if (fp)
+		fclose(fp);
+	pops_buf_dispose(&p);
+	return ok ? 0 : -1;
+}
+
+TEST(resolve_reads_every_committed_form)
+{
+	relfix f;
+	pops_repo *repo = NULL;
+	pops_resolved *r = NULL;
+	git_oid c1, c2;
+	char hex[GIT_OID_HEXSZ + 1], addr[64];
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "prompts/s/t.prompt", "v1\n", "one"), 0);
+	CHECK_INT(relfix_commit(&f, &c2, "prompts/s/t.prompt", "v2\n", "two"), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/s/t.prompt", "v3\n", "three"), 0);
+	CHECK_INT(write_file(&f, "prompts/s/t.prompt", "wip\n"), 0);
+	CHECK_INT(pops_repo_from(&repo, f.repo, NULL), 0);
+
+	CHECK_INT(pops_repo_resolve(&r, repo, "s/t"), 0);
+	CHECK_STR(r->data, "wip\n");
+	CHECK_INT(r->version, 0);
+	CHECK_INT(r->has_commit, 0);
+	CHECK_STR(r->path, "prompts/s/t.prompt");
+	pops_resolved_free(r);
+
+	CHECK_INT(pops_repo_resolve(&r, repo, "s/t@1"), 0);
+	CHECK_STR(r->data, "v1\n");
+	CHECK_INT(r->version, 1);
+	CHECK(!git_oid_cmp(&r->commit, &c1));
+	pops_resolved_free(r);
+
+	CHECK_INT(pops_repo_resolve(&r, repo, "s/t@latest"), 0);
+	CHECK_STR(r->data, "v3\n");
+	CHECK_INT(r->version, 3);
+	pops_resolved_free(r);
+
+	CHECK_INT(pops_repo_resolve(&r, repo, "s/t@-1"), 0);
+	CHECK_STR(r->data, "v2\n");
+	CHECK_INT(r->version, 2);
+	pops_resolved_free(r);
+
+	git_oid_tostr(hex, sizeof(hex), &c2);
+	snprintf(addr, sizeof(addr), "s/t#%.12s", hex);
+	CHECK_INT(pops_repo_resolve(&r, repo, addr), 0);
+	CHECK_STR(r->data, "v2\n");
+	CHECK(!git_oid_cmp(&r->commit, &c2));
+	pops_resolved_free(r);
+
+	CHECK_INT(pops_repo_resolve(&r, repo, "s/t#HEAD~2"), 0);
+	CHECK_STR(r->data, "v1\n");
+	pops_resolved_free(r);
+
+	pops_repo_free(repo);
+	relfix_dispose(&f);
+}
+
+TEST(resolve_reports_missing_things_clearly)
+{
+	relfix f;
+	pops_repo *repo = NULL;
+	pops_resolved *r = NULL;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/a.prompt", "v1\n", "one"), 0);
+	CHECK_INT(pops_repo_from(&repo, f.repo, NULL), 0);
+	CHECK_INT(pops_repo_resolve(&r, repo, "a@2"), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("version 2 of 'a' does not exist (latest is 1)");
+	CHECK_INT(pops_repo_resolve(&r, repo, "a@-1"), POPS_ENOTFOUND);
+	CHECK_INT(pops_repo_resolve(&r, repo, "b"), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("prompt 'b' not found");
+	CHECK_INT(pops_repo_resolve(&r, repo, "a#nosuchrev"), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("unknown revision 'nosuchrev'");
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod"), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("no release of 'a' in env 'prod'");
+	CHECK(r == NULL);
+	pops_repo_free(repo);
+	relfix_dispose(&f);
+}
+
+TEST(resolve_loads_partials_from_the_same_revision)
+{
+	relfix f;
+	pops_repo *repo = NULL;
+	pops_resolved *r = NULL;
+	pops_buf out = POPS_BUF_INIT;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/_style.prompt", "old style", "p1"), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/a.prompt", "{{> style}}", "a"), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/_style.prompt", "new style", "p2"), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/sub/_x.prompt", "sub x", "p3"), 0);
+	CHECK_INT(pops_repo_from(&repo, f.repo, NULL), 0);
+	CHECK_INT(pops_repo_resolve(&r, repo, "a@1"), 0);
+	CHECK_INT(pops_resolved_load_partial(r, "style", &out), 0);
+	CHECK_STR(out.ptr, "old style");
+	CHECK_INT(pops_resolved_load_partial(r, "nope", &out), POPS_ENOTFOUND);
+	CHECK_INT(pops_resolved_load_partial(r, "../x", &out), POPS_EINVALID);
+	pops_resolved_free(r);
+	CHECK_INT(pops_repo_resolve(&r, repo, "a"), 0);
+	CHECK_INT(pops_resolved_load_partial(r, "style", &out), 0);
+	CHECK_STR(out.ptr, "new style");
+	CHECK_INT(pops_resolved_load_partial(r, "sub/x", &out), 0);
+	CHECK_STR(out.ptr, "sub x");
+	pops_resolved_free(r);
+	pops_buf_dispose(&out);
+	pops_repo_free(repo);
+	relfix_dispose(&f);
+}
