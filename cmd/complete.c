@@ -1,10 +1,16 @@
 #include "common.h"
 #include "cmd.h"
 #include "config.h"
+#include "git.h"
 #include "strutil.h"
+#include "defaults.h"
 
 #include <dirent.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * `pops __complete <word>...`: the words after "pops" up to and
@@ -24,25 +30,44 @@ const pops_opt cmd_complete_opts[] = {
 	{ 0 }
 };
 
-static void put_if_prefix(const char *cand, const char *prefix)
+/*
+ * Candidates are collected one per line in `out`, so that the caller can
+ * print them as they are or behind a "--option=" prefix.
+ */
+static void put_if_prefix(pops_buf *out, const char *cand, const char *prefix)
 {
-	if (pops_starts_with(cand, prefix))
-		printf("%s\n", cand);
+	if (pops_starts_with(cand, prefix)) {
+		pops_buf_puts(out, cand);
+		pops_buf_putc(out, '\n');
+	}
+}
+
+/* print each line of `cands` behind `prefix` */
+static void print_candidates(const pops_buf *cands, const char *prefix)
+{
+	const char *p = cands->ptr, *nl;
+
+	while ((nl = strchr(p, '\n'))) {
+		printf("%s%.*s\n", prefix, (int)(nl - p), p);
+		p = nl + 1;
+	}
 }
 
 static pops_config *load_config(void)
 {
 	pops_buf path = POPS_BUF_INIT;
 	pops_config *cfg = NULL;
+	char cwd[PATH_MAX];
 
-	if (pops_config_find(&path, ".", NULL) == 0)
+	/* an absolute start, so that parents of a subdirectory are searched */
+	if (getcwd(cwd, sizeof(cwd)) && pops_config_find(&path, cwd, NULL) == 0)
 		pops_config_load(&cfg, path.ptr);
 	pops_buf_dispose(&path);
 	return cfg;
 }
 
 /* prompt names under dir (recursively), skipping partials */
-static void walk_prompts(const char *dir, const char *rel, const char *prefix,
+static void walk_prompts(pops_buf *out, const char *dir, const char *rel, const char *prefix,
                          const char *suffix, int depth)
 {
 	DIR *d;
@@ -63,10 +88,10 @@ static void walk_prompts(const char *dir, const char *rel, const char *prefix,
 		if (stat(path.ptr, &st) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			walk_prompts(path.ptr, name.ptr, prefix, suffix, depth + 1);
+			walk_prompts(out, path.ptr, name.ptr, prefix, suffix, depth + 1);
 		} else if (e->d_name[0] != '_' && pops_ends_with(e->d_name, suffix)) {
 			pops_buf_truncate(&name, name.size - strlen(suffix));
-			put_if_prefix(name.ptr, prefix);
+			put_if_prefix(out, name.ptr, prefix);
 		}
 	}
 	closedir(d);
@@ -74,7 +99,91 @@ static void walk_prompts(const char *dir, const char *rel, const char *prefix,
 	pops_buf_dispose(&path);
 }
 
-static void complete_value(pops_complete_kind kind, const char *word,
+/*
+ * How many versions the prompt file `relpath` (relative to the work tree)
+ * has: commits on the first-parent history of HEAD whose tree holds a
+ * different blob for it than their first parent's (the DESIGN.md
+ * definition, without rename following). Bounded so that completion in
+ * a huge history stays fast; 0 when anything fails.
+ */
+static size_t count_versions(git_repository *repo, const char *relpath)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	size_t versions = 0, seen = 0;
+
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push_head(walk) < 0)
+		goto done;
+	git_revwalk_simplify_first_parent(walk);
+	while (seen++ < POPS_COMPLETE_MAX_COMMITS && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL, *parent = NULL;
+		git_tree *t = NULL, *pt = NULL;
+		git_tree_entry *e = NULL, *pe = NULL;
+
+		if (git_commit_lookup(&c, repo, &oid) == 0 && git_commit_tree(&t, c) == 0 &&
+		    git_tree_entry_bypath(&e, t, relpath) == 0) {
+			if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0 ||
+			    git_commit_tree(&pt, parent) < 0 ||
+			    git_tree_entry_bypath(&pe, pt, relpath) < 0 ||
+			    !git_oid_equal(git_tree_entry_id(e), git_tree_entry_id(pe)))
+				versions++;
+		}
+		git_tree_entry_free(pe);
+		git_tree_entry_free(e);
+		git_tree_free(pt);
+		git_tree_free(t);
+		git_commit_free(parent);
+		git_commit_free(c);
+	}
+done:
+	git_revwalk_free(walk);
+	return versions;
+}
+
+/* name@latest, name@-1, name@1..N for `word` = "name@..." */
+static void complete_versions(pops_buf *out, const pops_config *cfg, const char *word, size_t namelen)
+{
+	git_repository *repo = NULL;
+	pops_buf name = POPS_BUF_INIT, rel = POPS_BUF_INIT, cand = POPS_BUF_INIT;
+	char root[PATH_MAX];
+	const char *workdir;
+	size_t n = 0, i, wl;
+
+	pops_buf_put(&name, word, namelen);
+	if (pops_git_init() < 0)
+		goto done;
+	if (git_repository_open_ext(&repo, cfg->root, 0, NULL) == 0 &&
+	    (workdir = git_repository_workdir(repo)) && realpath(cfg->root, root)) {
+		wl = strlen(workdir);
+		/* pops.yaml may sit below the work tree's top */
+		if (wl > 1 && !strncmp(root, workdir, wl - 1) && root[wl - 1] == '/')
+			pops_buf_printf(&rel, "%s/", root + wl);
+		pops_buf_printf(&rel, "%s/%s.prompt", cfg->prompts_dir, name.ptr);
+		n = count_versions(repo, rel.ptr);
+	}
+	if (n) {
+		pops_buf_printf(&cand, "%s@latest", name.ptr);
+		put_if_prefix(out, cand.ptr, word);
+	}
+	if (n > 1) {
+		pops_buf_clear(&cand);
+		pops_buf_printf(&cand, "%s@-1", name.ptr);
+		put_if_prefix(out, cand.ptr, word);
+	}
+	for (i = 1; i <= n; i++) {
+		pops_buf_clear(&cand);
+		pops_buf_printf(&cand, "%s@%zu", name.ptr, i);
+		put_if_prefix(out, cand.ptr, word);
+	}
+	git_repository_free(repo);
+	pops_git_shutdown();
+done:
+	pops_buf_dispose(&cand);
+	pops_buf_dispose(&rel);
+	pops_buf_dispose(&name);
+}
+
+static void complete_value(pops_buf *out, pops_complete_kind kind, const char *word,
                            const char *const *choices)
 {
 	pops_config *cfg = NULL;
@@ -83,22 +192,22 @@ static void complete_value(pops_complete_kind kind, const char *word,
 
 	switch (kind) {
 	case POPS_COMPLETE_FILE:
-		puts(":file");
+		pops_buf_puts(out, ":file\n");
 		return;
 	case POPS_COMPLETE_DIR:
-		puts(":dir");
+		pops_buf_puts(out, ":dir\n");
 		return;
 	case POPS_COMPLETE_COMMAND: {
 		const pops_cmd *c;
 
 		for (c = pops_commands; c->name; c++)
 			if (!(c->flags & POPS_CMD_HIDDEN))
-				put_if_prefix(c->name, word);
+				put_if_prefix(out, c->name, word);
 		return;
 	}
 	case POPS_COMPLETE_NONE:
 		for (; choices && *choices; choices++)
-			put_if_prefix(*choices, word);
+			put_if_prefix(out, *choices, word);
 		return;
 	default:
 		break;
@@ -108,11 +217,11 @@ static void complete_value(pops_complete_kind kind, const char *word,
 	switch (kind) {
 	case POPS_COMPLETE_ENV:
 		for (i = 0; i < cfg->nenvs; i++)
-			put_if_prefix(cfg->envs[i].name, word);
+			put_if_prefix(out, cfg->envs[i].name, word);
 		break;
 	case POPS_COMPLETE_MODEL:
 		for (i = 0; i < cfg->nmodels; i++)
-			put_if_prefix(cfg->models[i].alias, word);
+			put_if_prefix(out, cfg->models[i].alias, word);
 		break;
 	case POPS_COMPLETE_SUITE:
 		pops_buf_printf(&dir, "%s/%s", cfg->root, cfg->evals_dir);
@@ -129,7 +238,7 @@ static void complete_value(pops_complete_kind kind, const char *word,
 				    !(pops_ends_with(e->d_name, ".yaml") || pops_ends_with(e->d_name, ".yml")))
 					continue;
 				pops_buf_printf(&p, "%s%s", pre.ptr, e->d_name);
-				put_if_prefix(p.ptr, word);
+				put_if_prefix(out, p.ptr, word);
 				pops_buf_dispose(&p);
 			}
 			if (d)
@@ -139,19 +248,24 @@ static void complete_value(pops_complete_kind kind, const char *word,
 	case POPS_COMPLETE_PROMPT:
 	case POPS_COMPLETE_ADDRESS: {
 		const char *colon = kind == POPS_COMPLETE_ADDRESS ? strchr(word, ':') : NULL;
+		const char *at = kind == POPS_COMPLETE_ADDRESS ? strchr(word, '@') : NULL;
 
+		if (at && !colon) {
+			complete_versions(out, cfg, word, (size_t)(at - word));
+			break;
+		}
 		if (colon) {
 			/* name:env */
 			for (i = 0; i < cfg->nenvs; i++) {
 				pops_buf_clear(&pre);
 				pops_buf_put(&pre, word, (size_t)(colon - word) + 1);
 				pops_buf_puts(&pre, cfg->envs[i].name);
-				put_if_prefix(pre.ptr, word);
+				put_if_prefix(out, pre.ptr, word);
 			}
 			break;
 		}
 		pops_buf_printf(&dir, "%s/%s", cfg->root, cfg->prompts_dir);
-		walk_prompts(dir.ptr, "", word, ".prompt", 0);
+		walk_prompts(out, dir.ptr, "", word, ".prompt", 0);
 		break;
 	}
 	default:
@@ -162,7 +276,7 @@ static void complete_value(pops_complete_kind kind, const char *word,
 	pops_config_free(cfg);
 }
 
-static void complete_options(const pops_opt *opts, const char *word)
+static void complete_options(pops_buf *out, const pops_opt *opts, const char *word)
 {
 	pops_buf b = POPS_BUF_INIT;
 
@@ -172,9 +286,9 @@ static void complete_options(const pops_opt *opts, const char *word)
 			continue;
 		pops_buf_clear(&b);
 		pops_buf_printf(&b, "--%s", opts->name);
-		put_if_prefix(b.ptr, word);
+		put_if_prefix(out, b.ptr, word);
 	}
-	put_if_prefix("--help", word);
+	put_if_prefix(out, "--help", word);
 	pops_buf_dispose(&b);
 }
 
@@ -191,76 +305,129 @@ static const pops_opt *find_opt(const pops_opt *opts, const char *word)
 	return NULL;
 }
 
-int cmd_complete(pops_ctx *ctx, void *o)
+/* `--name=partial`: the value's candidates behind a `--name=` prefix */
+static void complete_inline_value(pops_buf *out, pops_buf *prefix,
+                                  const pops_opt *opts, const char *cur)
 {
-	struct complete_opts *opts = o;
-	const char **w = opts->words.v;
-	size_t n = opts->words.n, i = 0, npos = 0;
+	const char *eq = strchr(cur, '=');
+	const pops_opt *opt;
+
+	pops_buf_put(prefix, cur, (size_t)(eq - cur));
+	opt = find_opt(opts, prefix->ptr);
+	if (!opt || !pops_opt_takes_value(opt)) {
+		pops_buf_clear(prefix);
+		return;
+	}
+	if (opt->complete == POPS_COMPLETE_FILE || opt->complete == POPS_COMPLETE_DIR) {
+		/* a directive, not a candidate: the shell completes after '=' */
+		pops_buf_clear(prefix);
+		complete_value(out, opt->complete, eq + 1, opt->choices);
+		return;
+	}
+	pops_buf_putc(prefix, '=');
+	complete_value(out, opt->complete, eq + 1, opt->choices);
+}
+
+static void complete_words(pops_buf *out, pops_buf *prefix, const char **w, size_t n)
+{
+	size_t i = 0, npos = 0;
 	const pops_cmd *cmd, *c;
 	const pops_opt *opt;
-	const char *cur;
+	const char *cur = w[n - 1];
+	int only_args = 0;
 
-	(void)ctx;
-	if (!n)
-		return POPS_EXIT_OK;
-	cur = w[n - 1];
-	/* skip global options */
+	/* global options; -C changes where pops.yaml is looked for */
 	while (i + 1 < n && w[i][0] == '-') {
-		if (!strcmp(w[i], "-C") && i + 2 < n)
+		if (!strcmp(w[i], "-C") && i + 2 < n) {
+			if (chdir(w[i + 1]) < 0)
+				return;
 			i++;
+		} else if (!strncmp(w[i], "-C", 2) && w[i][2] && chdir(w[i] + 2) < 0) {
+			return;
+		}
 		i++;
 	}
 	if (i == n - 1) {
-		if (cur[0] == '-') {
-			put_if_prefix("--version", cur);
-			put_if_prefix("--help", cur);
-			put_if_prefix("-C", cur);
-			return POPS_EXIT_OK;
-		}
 		if (i > 0 && !strcmp(w[i - 1], "-C")) {
-			puts(":dir");
-			return POPS_EXIT_OK;
+			complete_value(out, POPS_COMPLETE_DIR, cur, NULL);
+		} else if (cur[0] == '-') {
+			put_if_prefix(out, "--version", cur);
+			put_if_prefix(out, "--help", cur);
+			put_if_prefix(out, "-C", cur);
+		} else {
+			complete_value(out, POPS_COMPLETE_COMMAND, cur, NULL);
 		}
-		complete_value(POPS_COMPLETE_COMMAND, cur, NULL);
-		return POPS_EXIT_OK;
+		return;
 	}
 	cmd = pops_cmd_find(pops_commands, w[i++]);
-	if (!cmd)
-		return POPS_EXIT_OK;
+	if (!cmd || (cmd->flags & POPS_CMD_HIDDEN))
+		return;
 	if (cmd->sub) {
 		if (i == n - 1) {
 			for (c = cmd->sub; c->name; c++)
 				if (!(c->flags & POPS_CMD_HIDDEN))
-					put_if_prefix(c->name, cur);
-			return POPS_EXIT_OK;
+					put_if_prefix(out, c->name, cur);
+			return;
 		}
-		cmd = pops_cmd_find(cmd->sub, w[i++]);
-		if (!cmd)
-			return POPS_EXIT_OK;
+		if (!(cmd = pops_cmd_find(cmd->sub, w[i++])))
+			return;
 	}
-	/* walk the words before the current one: options and positionals */
+	/* `pops help <group> <sub>`: the group's subcommands */
+	if (cmd->run == cmd_help && i + 1 == n - 1 && w[i][0] != '-') {
+		const pops_cmd *g = pops_cmd_find(pops_commands, w[i]);
+
+		for (c = g ? g->sub : NULL; c && c->name; c++)
+			if (!(c->flags & POPS_CMD_HIDDEN))
+				put_if_prefix(out, c->name, cur);
+		return;
+	}
+	/* the words before the current one: options, their values, positionals */
 	for (; i < n - 1; i++) {
-		opt = w[i][0] == '-' ? find_opt(cmd->opts, w[i]) : NULL;
-		if (opt && pops_opt_takes_value(opt) && !strchr(w[i], '='))
-			i++; /* its value */
-		else if (w[i][0] != '-')
+		if (!only_args && !strcmp(w[i], "--")) {
+			only_args = 1;
+			continue;
+		}
+		opt = !only_args && w[i][0] == '-' ? find_opt(cmd->opts, w[i]) : NULL;
+		if (opt && pops_opt_takes_value(opt)) {
+			if (i + 1 == n - 1) {
+				/* the current word is this option's value */
+				complete_value(out, opt->complete, cur, opt->choices);
+				return;
+			}
+			i++;
+		} else if (only_args || w[i][0] != '-') {
 			npos++;
+		}
 	}
-	/* the previous word is an option waiting for its value */
-	if (n >= 2 && w[n - 2][0] == '-' && (opt = find_opt(cmd->opts, w[n - 2])) &&
-	    pops_opt_takes_value(opt)) {
-		complete_value(opt->complete, cur, opt->choices);
-		return POPS_EXIT_OK;
-	}
-	if (cur[0] == '-') {
-		complete_options(cmd->opts, cur);
-		return POPS_EXIT_OK;
+	if (!only_args && cur[0] == '-') {
+		if (cur[1] == '-' && strchr(cur, '='))
+			complete_inline_value(out, prefix, cmd->opts, cur);
+		else
+			complete_options(out, cmd->opts, cur);
+		return;
 	}
 	for (opt = cmd->opts; opt->type; opt++) {
 		if (opt->type == POPS_OPT_ARGS || (opt->type == POPS_OPT_ARG && !npos--)) {
-			complete_value(opt->complete, cur, NULL);
-			break;
+			complete_value(out, opt->complete, cur, NULL);
+			return;
 		}
 	}
+}
+
+int cmd_complete(pops_ctx *ctx, void *o)
+{
+	struct complete_opts *opts = o;
+	pops_buf out = POPS_BUF_INIT, prefix = POPS_BUF_INIT;
+
+	(void)ctx;
+	if (opts->words.n) {
+		complete_words(&out, &prefix, opts->words.v, opts->words.n);
+		if (!strcmp(out.ptr, ":file\n") || !strcmp(out.ptr, ":dir\n"))
+			fputs(out.ptr, stdout);
+		else
+			print_candidates(&out, prefix.ptr);
+	}
+	pops_buf_dispose(&prefix);
+	pops_buf_dispose(&out);
 	return POPS_EXIT_OK;
 }

@@ -1,0 +1,130 @@
+#!/bin/sh
+# Shell completion: completions/pops.bash sourced into bash and asked for
+# candidates the way bash asks (COMP_WORDS split at COMP_WORDBREAKS), the
+# zsh and fish scripts checked where those shells exist, and the hidden
+# `pops __complete` command itself.
+. "$(dirname "$0")/lib.sh"
+
+# `pops` on PATH is the binary under test, as the scripts call it by name
+mkdir -p "$TRASH/bin"
+ln -s "$POPS_BIN" "$TRASH/bin/pops"
+PATH="$TRASH/bin:$PATH"
+export PATH
+
+# comp 'pops render sum': split the line as bash does with the default
+# COMP_WORDBREAKS (runs of ':' and '=' are words of their own), call _pops
+# and print COMPREPLY one per line. A trailing space starts an empty word.
+cat >"$TRASH/comp.bash" <<'EOS'
+. "$ROOT/completions/pops.bash"
+comp() {
+	local line=$1 w="" c i
+	COMP_WORDS=()
+	for ((i = 0; i < ${#line}; i++)); do
+		c=${line:i:1}
+		if [[ $c == " " ]]; then
+			[[ -n $w ]] && COMP_WORDS+=("$w")
+			w=""
+		elif [[ $c == [:=] ]]; then
+			if [[ -n $w && $w != *[:=] ]]; then COMP_WORDS+=("$w"); w=""; fi
+			w+=$c
+		else
+			if [[ $w == *[:=] ]]; then COMP_WORDS+=("$w"); w=""; fi
+			w+=$c
+		fi
+	done
+	COMP_WORDS+=("$w")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMP_LINE=$line
+	COMP_POINT=${#line}
+	COMPREPLY=()
+	_pops
+	[[ ${#COMPREPLY[@]} -eq 0 ]] || printf '%s\n' "${COMPREPLY[@]}"
+}
+comp "$1"
+EOS
+
+comp() {
+	bash "$TRASH/comp.bash" "$1"
+}
+
+# a project with two prompts (one in a subdirectory), a partial, a suite
+# and two versions of summarize
+setup_completion_project() {
+	setup_project &&
+	mkdir -p prompts/support &&
+	printf -- "---\nmodel: fast\n---\nSummarize {{text}}\n" >prompts/summarize.prompt &&
+	printf -- "---\nmodel: fast\n---\nTriage {{ticket}}\n" >prompts/support/triage.prompt &&
+	printf "Be brief.\n" >prompts/_style.prompt &&
+	printf "prompt: summarize\ndataset: d.jsonl\n" >evals/smoke.yaml &&
+	git add -A && git commit -q -m "prompts" &&
+	printf -- "---\nmodel: fast\n---\nSummarise {{text}}\n" >prompts/summarize.prompt &&
+	git commit -q -a -m "summarize v2"
+}
+
+test_expect_success 'bash completes command names from the command table' '
+	comp "pops " >actual &&
+	pops __complete -- "" >expect &&
+	test_cmp expect actual &&
+	grep -qx init actual &&
+	! grep -q __complete actual
+'
+
+test_expect_success 'bash completes a command prefix and options' '
+	comp "pops in" >actual &&
+	echo init >expect &&
+	test_cmp expect actual &&
+	comp "pops init --f" >actual &&
+	echo --force >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'global options complete, and -C completes directories' '
+	comp "pops --v" >actual &&
+	echo --version >expect &&
+	test_cmp expect actual &&
+	mkdir somedir &&
+	comp "pops -C som" >actual &&
+	echo somedir >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'help completes commands and then a group'"'"'s subcommands' '
+	comp "pops help in" >actual &&
+	echo init >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a directory argument completes paths (init <dir>)' '
+	mkdir alpha beta &&
+	comp "pops init al" >actual &&
+	echo alpha >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success '__complete prints nothing for an unknown command and exits 0' '
+	pops __complete -- nosuch "" >out &&
+	test_must_be_empty out
+'
+
+test_expect_success '__complete answers outside a project without errors' '
+	pops __complete -- "" >out 2>err &&
+	test_must_be_empty err &&
+	test -s out
+'
+
+test_expect_success 'the zsh script parses (when zsh is installed)' '
+	if command -v zsh >/dev/null 2>&1; then zsh -n "$ROOT/completions/_pops"; fi
+'
+
+test_expect_success 'fish completes commands and options (when fish is installed)' '
+	if command -v fish >/dev/null 2>&1; then
+		fish -c "source $ROOT/completions/pops.fish; complete -C \"pops in\"" >actual &&
+		echo init >expect &&
+		test_cmp expect actual &&
+		fish -c "source $ROOT/completions/pops.fish; complete -C \"pops init --fo\"" >actual &&
+		echo --force >expect &&
+		test_cmp expect actual
+	fi
+'
+
+test_done
