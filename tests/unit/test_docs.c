@@ -1,0 +1,141 @@
+/*
+ * The documentation's machine-readable parts stay valid: the CI recipes in
+ * docs/ci/ parse as YAML and have the keys their CI systems need, and the
+ * example project's pops.yaml loads. Paths are relative to the repository
+ * root, where tests/run.sh runs the unit tests.
+ */
+#include "unit.h"
+#include "config.h"
+#include "fileio.h"
+#include "strutil.h"
+#include "yamldoc.h"
+
+#include <dirent.h>
+
+static cJSON *get_path(cJSON *node, const char *a, const char *b, const char *c)
+{
+	const char *keys[3] = { a, b, c };
+	size_t i;
+
+	for (i = 0; i < 3 && node && keys[i]; i++)
+		node = cJSON_GetObjectItemCaseSensitive(node, keys[i]);
+	return node;
+}
+
+/* parse `path`; NULL (and a failed check) when it does not parse */
+static pops_yaml_doc *load_yaml(const char *path)
+{
+	pops_buf data = POPS_BUF_INIT;
+	pops_yaml_doc *doc = NULL;
+
+	if (pops_file_read(&data, path, POPS_CONFIG_MAX_BYTES) == 0 &&
+	    pops_yaml_parse(&doc, data.ptr, data.size, path, 0, NULL) < 0)
+		doc = NULL;
+	pops_buf_dispose(&data);
+	return doc;
+}
+
+TEST(every_ci_recipe_in_docs_ci_parses_as_yaml)
+{
+	DIR *d = opendir("docs/ci");
+	struct dirent *e;
+	pops_buf path = POPS_BUF_INIT;
+	int n = 0, ok = 1;
+
+	CHECK(d != NULL);
+	while ((e = readdir(d))) {
+		pops_yaml_doc *doc;
+
+		if (!pops_ends_with(e->d_name, ".yml") && !pops_ends_with(e->d_name, ".yaml"))
+			continue;
+		pops_buf_clear(&path);
+		pops_buf_printf(&path, "docs/ci/%s", e->d_name);
+		doc = load_yaml(path.ptr);
+		if (!doc || !cJSON_IsObject(pops_yaml_root(doc))) {
+			unit_fail(__FILE__, __LINE__, "%s: %s", path.ptr,
+			          doc ? "not a mapping" : pops_error_last());
+			ok = 0;
+		}
+		pops_yaml_free(doc);
+		n++;
+	}
+	closedir(d);
+	pops_buf_dispose(&path);
+	CHECK(ok);
+	CHECK(n >= 3);
+}
+
+TEST(github_recipe_uploads_junit_and_writes_the_step_summary)
+{
+	pops_yaml_doc *doc = load_yaml("docs/ci/github-actions.yml");
+	cJSON *root, *steps, *s;
+	int junit = 0, summary = 0, eval = 0;
+
+	CHECK(doc != NULL);
+	root = pops_yaml_root(doc);
+	CHECK(get_path(root, "on", "pull_request", NULL) != NULL);
+	CHECK(get_path(root, "on", "push", "tags") != NULL);
+	steps = get_path(root, "jobs", "eval", "steps");
+	CHECK(cJSON_IsArray(steps));
+	cJSON_ArrayForEach(s, steps) {
+		cJSON *uses = cJSON_GetObjectItemCaseSensitive(s, "uses");
+		cJSON *run = cJSON_GetObjectItemCaseSensitive(s, "run");
+
+		if (cJSON_IsString(uses) && strstr(uses->valuestring, "test-reporter") &&
+		    cJSON_IsString(get_path(s, "with", "path", NULL)))
+			junit = 1;
+		if (cJSON_IsString(run) && strstr(run->valuestring, "GITHUB_STEP_SUMMARY"))
+			summary = 1;
+		if (cJSON_IsString(run) && strstr(run->valuestring, "pops eval run") &&
+		    strstr(run->valuestring, "--junit"))
+			eval = 1;
+	}
+	CHECK(junit);
+	CHECK(summary);
+	CHECK(eval);
+	CHECK(get_path(root, "jobs", "promote", "steps") != NULL);
+	pops_yaml_free(doc);
+}
+
+TEST(gitlab_recipe_reports_junit_as_an_artifact)
+{
+	pops_yaml_doc *doc = load_yaml("docs/ci/gitlab-ci.yml");
+	cJSON *junit;
+
+	CHECK(doc != NULL);
+	junit = get_path(get_path(pops_yaml_root(doc), "eval", "artifacts", "reports"),
+	                 "junit", NULL, NULL);
+	CHECK(cJSON_IsString(junit));
+	CHECK_STR(junit->valuestring, "reports/junit.xml");
+	CHECK(get_path(pops_yaml_root(doc), "merge-shards", "script", NULL) != NULL);
+	pops_yaml_free(doc);
+}
+
+TEST(example_project_config_loads_with_three_gated_environments)
+{
+	pops_config *cfg = NULL;
+	const pops_env_cfg *prod;
+	size_t i;
+
+	CHECK_INT(pops_config_load(&cfg, "prompts-example/pops.yaml"), 0);
+	CHECK_INT(cfg->nenvs, 3);
+	prod = pops_config_env(cfg, "prod", NULL);
+	CHECK(prod != NULL);
+	CHECK_STR(prod->from, "staging");
+	CHECK(prod->no_regression);
+	CHECK(prod->nsuites >= 3);
+	/* every suite a gate requires exists and parses */
+	for (i = 0; i < prod->nsuites; i++) {
+		pops_buf p = POPS_BUF_INIT;
+		pops_yaml_doc *doc;
+
+		pops_buf_printf(&p, "prompts-example/%s", prod->suites[i]);
+		doc = load_yaml(p.ptr);
+		pops_buf_dispose(&p);
+		CHECK(doc != NULL);
+		pops_yaml_free(doc);
+	}
+	CHECK(pops_config_model(cfg, "fast") != NULL);
+	CHECK(pops_config_model(cfg, "judge") != NULL);
+	pops_config_free(cfg);
+}
