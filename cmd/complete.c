@@ -2,11 +2,10 @@
 #include "cmd.h"
 #include "config.h"
 #include "git.h"
+#include "repo.h"
 #include "strutil.h"
-#include "defaults.h"
 
 #include <dirent.h>
-#include <git2.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -99,69 +98,21 @@ static void walk_prompts(pops_buf *out, const char *dir, const char *rel, const 
 	pops_buf_dispose(&path);
 }
 
-/*
- * How many versions the prompt file `relpath` (relative to the work tree)
- * has: commits on the first-parent history of HEAD whose tree holds a
- * different blob for it than their first parent's (the DESIGN.md
- * definition, without rename following). Bounded so that completion in
- * a huge history stays fast; 0 when anything fails.
- */
-static size_t count_versions(git_repository *repo, const char *relpath)
-{
-	git_revwalk *walk = NULL;
-	git_oid oid;
-	size_t versions = 0, seen = 0;
-
-	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push_head(walk) < 0)
-		goto done;
-	git_revwalk_simplify_first_parent(walk);
-	while (seen++ < POPS_COMPLETE_MAX_COMMITS && git_revwalk_next(&oid, walk) == 0) {
-		git_commit *c = NULL, *parent = NULL;
-		git_tree *t = NULL, *pt = NULL;
-		git_tree_entry *e = NULL, *pe = NULL;
-
-		if (git_commit_lookup(&c, repo, &oid) == 0 && git_commit_tree(&t, c) == 0 &&
-		    git_tree_entry_bypath(&e, t, relpath) == 0) {
-			if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0 ||
-			    git_commit_tree(&pt, parent) < 0 ||
-			    git_tree_entry_bypath(&pe, pt, relpath) < 0 ||
-			    !git_oid_equal(git_tree_entry_id(e), git_tree_entry_id(pe)))
-				versions++;
-		}
-		git_tree_entry_free(pe);
-		git_tree_entry_free(e);
-		git_tree_free(pt);
-		git_tree_free(t);
-		git_commit_free(parent);
-		git_commit_free(c);
-	}
-done:
-	git_revwalk_free(walk);
-	return versions;
-}
-
 /* name@latest, name@-1, name@1..N for `word` = "name@..." */
-static void complete_versions(pops_buf *out, const pops_config *cfg, const char *word, size_t namelen)
+static void complete_versions(pops_buf *out, const char *word, size_t namelen)
 {
-	git_repository *repo = NULL;
-	pops_buf name = POPS_BUF_INIT, rel = POPS_BUF_INIT, cand = POPS_BUF_INIT;
-	char root[PATH_MAX];
-	const char *workdir;
-	size_t n = 0, i, wl;
+	pops_repo *repo = NULL;
+	pops_versions *vs = NULL;
+	pops_buf name = POPS_BUF_INIT, cand = POPS_BUF_INIT;
+	long n = 0, i;
 
 	pops_buf_put(&name, word, namelen);
 	if (pops_git_init() < 0)
 		goto done;
-	if (git_repository_open_ext(&repo, cfg->root, 0, NULL) == 0 &&
-	    (workdir = git_repository_workdir(repo)) && realpath(cfg->root, root)) {
-		wl = strlen(workdir);
-		/* pops.yaml may sit below the work tree's top */
-		if (wl > 1 && !strncmp(root, workdir, wl - 1) && root[wl - 1] == '/')
-			pops_buf_printf(&rel, "%s/", root + wl);
-		pops_buf_printf(&rel, "%s/%s.prompt", cfg->prompts_dir, name.ptr);
-		n = count_versions(repo, rel.ptr);
-	}
-	if (n) {
+	if (pops_repo_open(&repo, NULL) == 0 &&
+	    pops_repo_versions(&vs, repo, name.ptr, 1) == 0 && vs->n)
+		n = vs->v[0].number;   /* 0 in a shallow clone: no numbers */
+	if (vs && vs->n) {
 		pops_buf_printf(&cand, "%s@latest", name.ptr);
 		put_if_prefix(out, cand.ptr, word);
 	}
@@ -172,14 +123,15 @@ static void complete_versions(pops_buf *out, const pops_config *cfg, const char 
 	}
 	for (i = 1; i <= n; i++) {
 		pops_buf_clear(&cand);
-		pops_buf_printf(&cand, "%s@%zu", name.ptr, i);
+		pops_buf_printf(&cand, "%s@%ld", name.ptr, i);
 		put_if_prefix(out, cand.ptr, word);
 	}
-	git_repository_free(repo);
+	pops_versions_free(vs);
+	pops_repo_free(repo);
 	pops_git_shutdown();
+	pops_error_clear();
 done:
 	pops_buf_dispose(&cand);
-	pops_buf_dispose(&rel);
 	pops_buf_dispose(&name);
 }
 
@@ -251,7 +203,7 @@ static void complete_value(pops_buf *out, pops_complete_kind kind, const char *w
 		const char *at = kind == POPS_COMPLETE_ADDRESS ? strchr(word, '@') : NULL;
 
 		if (at && !colon) {
-			complete_versions(out, cfg, word, (size_t)(at - word));
+			complete_versions(out, word, (size_t)(at - word));
 			break;
 		}
 		if (colon) {

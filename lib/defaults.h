@@ -17,9 +17,6 @@
 
 /* command line */
 #define POPS_SUGGEST_MAX_DISTANCE  2
-/* `pops __complete` counts name@N versions in at most this many commits,
- * so tab completion stays instant in a long history */
-#define POPS_COMPLETE_MAX_COMMITS  10000
 
 /* releases and evidence notes: compare-and-swap ref updates */
 #define POPS_CAS_MAX_ATTEMPTS      50       /* retries after a lost race */
