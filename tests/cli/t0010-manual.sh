@@ -60,4 +60,57 @@ test_expect_success 'pages build with scdoc and render with man without warnings
 	done
 '
 
+test_expect_success 'pages render with groff -ww (all warnings) silently' '
+	command -v groff >/dev/null &&
+	for p in "$ROOT"/man/*.scd; do
+		n=$(basename "$p" .scd)
+		scdoc <"$p" >"$n" || exit 1
+		groff -ww -man -Tutf8 -z "$n" 2>err || { echo "groff failed on $n"; exit 1; }
+		test_must_be_empty err || { echo "groff warned on $n"; exit 1; }
+	done
+'
+
+test_expect_success 'pops(1) lists every command and documents every exit code' '
+	page_text "$ROOT/man/pops.1.scd" >page.txt &&
+	pops __complete "" >cmds &&
+	while read -r c; do
+		grep -q "pops-$c(1)" page.txt || { echo "pops.1 does not list $c"; exit 1; }
+	done <cmds &&
+	for code in 0 1 2 3 4 130; do
+		grep -qx "$code" page.txt || { echo "pops.1 lacks exit code $code"; exit 1; }
+	done &&
+	grep -q NO_COLOR page.txt &&
+	grep -q api_key_env page.txt
+'
+
+test_expect_success 'pops.yaml(5) documents every key of the config tables' '
+	sed -n "s/^[[:space:]]*{ \"\([a-z_]*\)\", POPS_SHAPE_.*/\1/p" "$ROOT/lib/config.c" | sort -u >keys &&
+	test -s keys &&
+	sed "s/\\\\//g" "$ROOT/man/pops.yaml.5.scd" >page.txt &&
+	while read -r k; do
+		grep -q "^[[:space:]]*\*$k\*:" page.txt || { echo "pops.yaml.5 lacks key $k"; exit 1; }
+	done <keys
+'
+
+test_expect_success 'make install puts binary, pages and completions under DESTDIR; uninstall removes them' '
+	make -s -C "$ROOT" install DESTDIR="$PWD/dest" PREFIX=/usr >log 2>&1 &&
+	test -x dest/usr/bin/pops &&
+	test -f dest/usr/share/man/man1/pops.1 &&
+	test -f dest/usr/share/man/man5/pops.yaml.5 &&
+	for p in "$ROOT"/man/*.scd; do
+		n=$(basename "$p" .scd)
+		test -f "dest/usr/share/man/man${n##*.}/$n" || { echo "not installed: $n"; exit 1; }
+	done &&
+	test -f dest/usr/share/bash-completion/completions/pops &&
+	test -f dest/usr/share/zsh/site-functions/_pops &&
+	test -f dest/usr/share/fish/vendor_completions.d/pops.fish &&
+	dest/usr/bin/pops --version >out &&
+	grep -q "^pops " out &&
+	MANWIDTH=80 man -l dest/usr/share/man/man1/pops.1 >page 2>/dev/null &&
+	grep -q "EXIT STATUS" page &&
+	make -s -C "$ROOT" uninstall DESTDIR="$PWD/dest" PREFIX=/usr >log 2>&1 &&
+	find dest -type f >left &&
+	test_must_be_empty left
+'
+
 test_done
