@@ -1,0 +1,129 @@
+#include "common.h"
+#include <math.h>
+#include "stats.h"
+
+#define Z95 1.959963984540054
+
+void pops_stats_wilson(double *lo_out, double *hi_out, size_t passed, size_t n)
+{
+	double p, z2, den, centre, half;
+
+	if (n == 0) {
+		*lo_out = 0.0;
+		*hi_out = 1.0;
+		return;
+	}
+	p = (double)passed / (double)n;
+	z2 = Z95 * Z95;
+	den = 1.0 + z2 / (double)n;
+	centre = (p + z2 / (2.0 * (double)n)) / den;
+	half = Z95 * sqrt(p * (1.0 - p) / (double)n + z2 / (4.0 * (double)n * (double)n)) / den;
+	*lo_out = centre - half < 0.0 ? 0.0 : centre - half;
+	*hi_out = centre + half > 1.0 ? 1.0 : centre + half;
+}
+
+/* log of n choose k, via lgamma so that large n does not overflow */
+static double log_choose(size_t n, size_t k)
+{
+	return lgamma((double)n + 1.0) - lgamma((double)k + 1.0) -
+	       lgamma((double)(n - k) + 1.0);
+}
+
+double pops_stats_mcnemar(size_t b, size_t c)
+{
+	size_t n = b + c, m = b < c ? b : c, i;
+	double sum = 0.0, p;
+
+	if (n == 0)
+		return 1.0;
+	for (i = 0; i <= m; i++)
+		sum += exp(log_choose(n, i) - (double)n * log(2.0));
+	p = 2.0 * sum;
+	return p > 1.0 ? 1.0 : p;
+}
+
+double pops_stats_min_detectable_drop(size_t n)
+{
+	size_t k;
+
+	for (k = 1; k <= n; k++)
+		if (pops_stats_mcnemar(k, 0) < 0.05)
+			return (double)k / (double)n;
+	return 1.0;
+}
+
+double pops_stats_pass_at_k(size_t n, size_t c, size_t k)
+{
+	if (k == 0 || k > n)
+		return -1.0;
+	if (n - c < k)
+		return 1.0;
+	return 1.0 - exp(log_choose(n - c, k) - log_choose(n, k));
+}
+
+double pops_stats_pass_hat_k(size_t n, size_t c, size_t k)
+{
+	if (k == 0 || k > n)
+		return -1.0;
+	if (c < k)
+		return 0.0;
+	return exp(log_choose(c, k) - log_choose(n, k));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double pops_stats_percentile(double *v, size_t n, double p)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0.0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	rank = (size_t)ceil(p / 100.0 * (double)n);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+void pops_stats_agreement(pops_agreement *out, size_t tp, size_t tn,
+                          size_t fp, size_t fn)
+{
+	size_t n = tp + tn + fp + fn;
+	double po, pe, se, pj, ph;
+
+	memset(out, 0, sizeof(*out));
+	out->tpr = out->tnr = out->accuracy = out->kappa = -1.0;
+	if (tp + fn) {
+		out->tpr = (double)tp / (double)(tp + fn);
+		pops_stats_wilson(&out->tpr_lo, &out->tpr_hi, tp, tp + fn);
+	}
+	if (tn + fp) {
+		out->tnr = (double)tn / (double)(tn + fp);
+		pops_stats_wilson(&out->tnr_lo, &out->tnr_hi, tn, tn + fp);
+	}
+	if (n == 0)
+		return;
+	po = (double)(tp + tn) / (double)n;
+	out->accuracy = po;
+	pops_stats_wilson(&out->acc_lo, &out->acc_hi, tp + tn, n);
+	pj = (double)(tp + fp) / (double)n;   /* judge says pass */
+	ph = (double)(tp + fn) / (double)n;   /* human says pass */
+	pe = pj * ph + (1.0 - pj) * (1.0 - ph);
+	if (pe >= 1.0) {
+		/* both raters constant: agreement is perfect or undefined */
+		out->kappa = po >= 1.0 ? 1.0 : 0.0;
+		out->kappa_lo = out->kappa_hi = out->kappa;
+		return;
+	}
+	out->kappa = (po - pe) / (1.0 - pe);
+	se = sqrt(po * (1.0 - po) / ((double)n * (1.0 - pe) * (1.0 - pe)));
+	out->kappa_lo = out->kappa - Z95 * se < -1.0 ? -1.0 : out->kappa - Z95 * se;
+	out->kappa_hi = out->kappa + Z95 * se > 1.0 ? 1.0 : out->kappa + Z95 * se;
+}
