@@ -1,0 +1,101 @@
+#ifndef POPS_ASSERT_H
+#define POPS_ASSERT_H
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "buf.h"
+/*
+ * Eval assertions. An assertion is compiled once from its suite or row
+ * object (unknown types and keys, bad regexes and missing values are
+ * rejected here, with file:line), then checked against many outputs.
+ *
+ * Types: equals, contains, icontains, starts-with, regex (PCRE2, JIT),
+ * each also as not-<type>; is-json, json-schema, json-path (also not-);
+ * length (min/max code points); levenshtein (value, threshold = max
+ * edits); latency-ms and cost (threshold = ceiling); exec (command argv,
+ * output on stdin, exit 0 = pass); judge and pairwise (graded by a model:
+ * the runner does those, see lib/judge.h).
+ *
+ * String values are templates: {{name}} and {{a.b}} are replaced by the
+ * case variables (and {{expected}}) when checked.
+ */
+typedef enum {
+	POPS_ASSERT_EQUALS, POPS_ASSERT_CONTAINS, POPS_ASSERT_ICONTAINS,
+	POPS_ASSERT_STARTS_WITH, POPS_ASSERT_REGEX, POPS_ASSERT_IS_JSON,
+	POPS_ASSERT_JSON_SCHEMA, POPS_ASSERT_JSON_PATH, POPS_ASSERT_LENGTH,
+	POPS_ASSERT_LEVENSHTEIN, POPS_ASSERT_LATENCY, POPS_ASSERT_COST,
+	POPS_ASSERT_EXEC, POPS_ASSERT_JUDGE, POPS_ASSERT_PAIRWISE
+} pops_assert_type;
+
+typedef struct pops_assert {
+	pops_assert_type type;
+	int negate;
+	char *name;          /* as written: "not-contains" */
+	char *value;         /* string value/template, or NULL */
+	int templated;       /* value contains "{{" */
+	cJSON *json;         /* equals/json-path: non-string expected; json-schema: schema */
+	char *path;          /* json-path */
+	double threshold;    /* levenshtein, latency-ms, cost */
+	long min, max;       /* length; -1 = no bound */
+	double weight;
+	char **argv;         /* exec, NULL-terminated */
+	long timeout_ms;     /* exec */
+	char *model;         /* judge/pairwise: model alias */
+	char *rubric;        /* judge/pairwise */
+	char *prompt;        /* judge: path of a .prompt overriding the built-in one */
+	int pass_score;      /* judge: 0 = pass/fail verdict, else 1-5 score >= this */
+	int allow_self_judge;
+	void *re;            /* compiled pcre2_code when not templated */
+	void *md;            /* its match data */
+	char *file;
+	unsigned line;
+} pops_assert;
+
+/*
+ * Compile one assertion object. `file`/`line` locate it for messages.
+ * Returns 0 and an assertion freed with pops_assert_free(), or
+ * POPS_EINVALID ("file:line: unknown assertion type 'containz' (did you
+ * mean 'contains'?)", "file:line: invalid regex '(': missing closing
+ * parenthesis at offset 1").
+ */
+int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
+                        unsigned line);
+void pops_assert_free(pops_assert *a);
+
+/* 1 for judge and pairwise: checked with a model call by the runner */
+int pops_assert_needs_model(const pops_assert *a);
+
+typedef struct pops_assert_input {
+	const char *output;
+	size_t len;
+	const cJSON *scope;   /* case vars + expected, for templates; may be NULL */
+	double latency_ms;
+	double cost_usd;      /* < 0 when unpriced */
+	const char *case_id;  /* exec: POPS_CASE_ID */
+} pops_assert_input;
+
+typedef struct pops_assert_result {
+	int pass;
+	int error;           /* could not be checked: counts as an error, not a failure */
+	double score;        /* 0..1 */
+	pops_buf reason;     /* one line, for failures and errors */
+} pops_assert_result;
+
+#define POPS_ASSERT_RESULT_INIT { 0, 0, 0.0, POPS_BUF_INIT }
+
+/*
+ * Check a deterministic assertion (not judge/pairwise). Always fills
+ * `res` (reason replaced); returns 0, or POPS_ERROR on out of memory.
+ */
+int pops_assert_check(pops_assert_result *res, const pops_assert *a,
+                      const pops_assert_input *in);
+
+/*
+ * Expand {{var}} / {{a.b}} in `tmpl` from `scope` into `out` (appended).
+ * Strings are inserted as is, other values as compact JSON, missing
+ * names as nothing. 0 or POPS_ERROR.
+ */
+int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope);
+
+/* Is `type` a known assertion type name (including not- forms)? */
+int pops_assert_type_known(const char *type);
+#endif

@@ -1,0 +1,185 @@
+#include "unit.h"
+#include "assert.h"
+#include "jsonschema.h"
+
+/* compile `json` and check `output` against it; returns pass (1/0), 2 error, <0 compile error */
+static int run(const char *json, const char *output, const char *scope_json,
+               pops_buf *reason)
+{
+	cJSON *node = cJSON_Parse(json), *scope = scope_json ? cJSON_Parse(scope_json) : NULL;
+	pops_assert *a = NULL;
+	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
+	pops_assert_input in = { output, strlen(output), scope, 120.0, 0.002, "c1" };
+	int r;
+
+	if ((r = pops_assert_compile(&a, node, "s.yaml", 7)) < 0)
+		goto done;
+	if ((r = pops_assert_check(&res, a, &in)) < 0)
+		goto done;
+	r = res.error ? 2 : res.pass;
+	if (reason)
+		pops_buf_sets(reason, res.reason.ptr);
+done:
+	pops_buf_dispose(&res.reason);
+	pops_assert_free(a);
+	cJSON_Delete(node);
+	cJSON_Delete(scope);
+	return r;
+}
+
+TEST(string_assertions_and_negations)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(run("{\"type\":\"equals\",\"value\":\"hi\"}", "hi", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"equals\",\"value\":\"hi\"}", "hi\n", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output differs from 'hi'");
+	CHECK_INT(run("{\"type\":\"contains\",\"value\":\"lo w\"}", "hello world", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"not-contains\",\"value\":\"lo w\"}", "hello world", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output contains 'lo w'");
+	CHECK_INT(run("{\"type\":\"icontains\",\"value\":\"WORLD\"}", "hello world", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"starts-with\",\"value\":\"he\"}", "hello", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"starts-with\",\"value\":\"lo\"}", "hello", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output does not start with 'lo'");
+	pops_buf_dispose(&why);
+}
+
+TEST(values_are_templates_over_case_vars)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(run("{\"type\":\"icontains\",\"value\":\"{{expected}}\"}", "The answer is PARIS.",
+	              "{\"expected\":\"paris\"}", NULL), 1);
+	CHECK_INT(run("{\"type\":\"contains\",\"value\":\"{{ a.b }}-{{n}}\"}", "x-3",
+	              "{\"a\":{\"b\":\"x\"},\"n\":3}", NULL), 1);
+	CHECK_INT(run("{\"type\":\"regex\",\"value\":\"^{{w}}$\"}", "cat", "{\"w\":\"c.t\"}", NULL), 1);
+	CHECK_INT(run("{\"type\":\"regex\",\"value\":\"{{w}}\"}", "cat", "{\"w\":\"(\"}", &why), 2);
+	CHECK(strstr(why.ptr, "invalid regex"));
+	pops_buf_dispose(&why);
+}
+
+TEST(regex_uses_pcre2_and_survives_bad_utf8)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(run("{\"type\":\"regex\",\"value\":\"\\\\d{3}-\\\\d{4}\"}", "call 555-1234", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"not-regex\",\"value\":\"sorry\"}", "I am sorry", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output matches /sorry/");
+	CHECK_INT(run("{\"type\":\"regex\",\"value\":\"ok\"}", "\xff\xfe ok", NULL, NULL), 1);
+	pops_buf_dispose(&why);
+}
+
+TEST(compile_rejects_bad_assertions_with_location)
+{
+	CHECK_INT(run("{\"type\":\"containz\",\"value\":\"x\"}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("s.yaml:7: unknown assertion type 'containz' (did you mean 'contains'?)");
+	CHECK_INT(run("{\"type\":\"regex\",\"value\":\"a(b\"}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("s.yaml:7: invalid regex 'a(b': missing closing parenthesis at offset 3");
+	CHECK_INT(run("{\"type\":\"contains\"}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("'contains' needs a 'value'");
+	CHECK_INT(run("{\"type\":\"contains\",\"valeu\":\"x\"}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("unknown assertion key 'valeu' (did you mean 'value'?)");
+	CHECK_INT(run("{\"type\":\"not-length\",\"max\":3}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_INT(run("{\"type\":\"judge\",\"rubric\":\"x\"}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("needs 'model'");
+}
+
+TEST(json_assertions)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(run("{\"type\":\"is-json\"}", "{\"a\":1}", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"is-json\"}", "```json\n{\"a\":1}\n```", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"is-json\"}", "sure! {\"a\":1}", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output is not valid JSON");
+	CHECK_INT(run("{\"type\":\"json-path\",\"path\":\"$.items[1].name\",\"value\":\"b\"}",
+	              "{\"items\":[{\"name\":\"a\"},{\"name\":\"b\"}]}", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"json-path\",\"path\":\"items[0].n\",\"value\":2}",
+	              "{\"items\":[{\"n\":3}]}", NULL, &why), 0);
+	CHECK_STR(why.ptr, "items[0].n differs from the expected value");
+	CHECK_INT(run("{\"type\":\"equals\",\"value\":{\"a\":[1,2]}}", " {\"a\": [1, 2]} ", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"json-schema\",\"value\":{\"type\":\"object\",\"required\":[\"x\"],"
+	              "\"properties\":{\"x\":{\"type\":\"integer\",\"minimum\":1}}}}",
+	              "{\"x\":0}", NULL, &why), 0);
+	CHECK_STR(why.ptr, "schema: $.x: 0 is below minimum 1");
+	pops_buf_dispose(&why);
+}
+
+TEST(jsonschema_core_keywords)
+{
+	pops_buf why = POPS_BUF_INIT;
+	cJSON *s = cJSON_Parse("{\"type\":\"object\",\"additionalProperties\":false,"
+	    "\"properties\":{\"tags\":{\"type\":\"array\",\"items\":{\"enum\":[\"a\",\"b\"]},\"maxItems\":2},"
+	    "\"id\":{\"type\":\"string\",\"pattern\":\"^[a-z]+$\",\"minLength\":2},"
+	    "\"v\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]},"
+	    "\"c\":{\"const\":true},\"n\":{\"anyOf\":[{\"type\":\"null\"},{\"exclusiveMaximum\":5}]}}}");
+	struct { const char *doc; int ok; const char *why; } cases[] = {
+		{ "{\"tags\":[\"a\",\"b\"],\"id\":\"xy\",\"v\":3,\"c\":true,\"n\":null}", 1, "" },
+		{ "{\"tags\":[\"c\"]}", 0, "$.tags[0]: value is not one of the enum values" },
+		{ "{\"tags\":[\"a\",\"a\",\"a\"]}", 0, "$.tags: more than 2 items" },
+		{ "{\"id\":\"X1\"}", 0, "$.id: string does not match pattern '^[a-z]+$'" },
+		{ "{\"id\":\"x\"}", 0, "$.id: string shorter than 2" },
+		{ "{\"v\":1.5}", 0, "$.v: value matches 0 of oneOf, expected exactly 1" },
+		{ "{\"zz\":1}", 0, "$: property 'zz' is not allowed" },
+		{ "{\"c\":false}", 0, "$.c: value differs from const" },
+		{ "{\"n\":5}", 0, "$.n: value matches none of anyOf" },
+		{ "[]", 0, "$: expected object, got array" },
+	};
+	size_t i;
+
+	for (i = 0; i < POPS_ARRAY_SIZE(cases); i++) {
+		cJSON *d = cJSON_Parse(cases[i].doc);
+
+		pops_buf_clear(&why);
+		CHECK_INT(pops_jsonschema_validate(s, d, &why), cases[i].ok);
+		if (!cases[i].ok)
+			CHECK_STR(why.ptr, cases[i].why);
+		cJSON_Delete(d);
+	}
+	cJSON_Delete(s);
+	pops_buf_dispose(&why);
+}
+
+TEST(length_levenshtein_latency_cost)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(run("{\"type\":\"length\",\"max\":3}", "h\xc3\xa9l", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"length\",\"min\":5}", "four", NULL, &why), 0);
+	CHECK_INT(run("{\"type\":\"levenshtein\",\"value\":\"kitten\",\"threshold\":3}", "sitting", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"levenshtein\",\"value\":\"kitten\",\"threshold\":2}", "sitting", NULL, NULL), 0);
+	CHECK_INT(run("{\"type\":\"latency-ms\",\"threshold\":100}", "x", NULL, &why), 0);
+	CHECK_STR(why.ptr, "latency 120 ms is over 100 ms");
+	CHECK_INT(run("{\"type\":\"cost\",\"threshold\":0.01}", "x", NULL, NULL), 1);
+	pops_buf_dispose(&why);
+}
+
+TEST(exec_passes_output_on_stdin)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(run("{\"type\":\"exec\",\"command\":[\"grep\",\"-q\",\"yes\"]}", "oh yes", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"exec\",\"command\":[\"sh\",\"-c\",\"echo bad $POPS_CASE_ID; exit 3\"]}",
+	              "x", NULL, &why), 0);
+	CHECK_STR(why.ptr, "command 'sh' exited with 3: bad c1");
+	CHECK_INT(run("{\"type\":\"exec\",\"command\":[\"sleep\",\"5\"],\"timeout\":0.2}", "x", NULL, &why), 2);
+	CHECK(strstr(why.ptr, "timed out"));
+	CHECK_INT(run("{\"type\":\"exec\",\"command\":[\"/nonexistent/cmd\"]}", "x", NULL, &why), 2);
+	CHECK(strstr(why.ptr, "cannot run"));
+	pops_buf_dispose(&why);
+}
+
+TEST(output_with_nul_bytes_is_checked_by_length)
+{
+	cJSON *node = cJSON_Parse("{\"type\":\"contains\",\"value\":\"tail\"}");
+	pops_assert *a = NULL;
+	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
+	pops_assert_input in = { "head\0tail", 9, NULL, 0, 0, NULL };
+
+	CHECK_INT(pops_assert_compile(&a, node, "f", 1), 0);
+	CHECK_INT(pops_assert_check(&res, a, &in), 0);
+	CHECK_INT(res.pass, 1);
+	pops_buf_dispose(&res.reason);
+	pops_assert_free(a);
+	cJSON_Delete(node);
+}
