@@ -24,7 +24,7 @@ struct pops_dataset {
 };
 
 static const char *const row_keys[] = {
-	"id", "vars", "expected", "assert", "metadata", "description", NULL
+	"id", "vars", "expected", "assert", "metadata", "threshold", "description", NULL
 };
 
 void pops_case_dispose(pops_case *c)
@@ -35,6 +35,7 @@ void pops_case_dispose(pops_case *c)
 	cJSON_Delete(c->asserts);
 	cJSON_Delete(c->metadata);
 	memset(c, 0, sizeof(*c));
+	c->threshold = -1.0;
 }
 
 static int is_row_key(const char *k)
@@ -134,6 +135,15 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 		}
 		if ((error = dup_into(&out->asserts, it)) < 0)
 			goto done;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(row, "threshold");
+	if (it) {
+		if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 1) {
+			error = pops_error_set(POPS_EINVALID, "%s:%u: 'threshold' must be a number from 0 to 1",
+			                       file, line);
+			goto done;
+		}
+		out->threshold = it->valuedouble;
 	}
 	id = cJSON_GetObjectItemCaseSensitive(row, "id");
 	if (id && cJSON_IsString(id) && id->valuestring[0]) {

@@ -9,8 +9,8 @@
  * POPS_YAML_MAX_BYTES) is parsed whole.
  *
  * A row is either structured, `{id, vars, expected, assert, metadata,
- * description}` (recognised by a `vars` object; other keys are errors),
- * or flat, where every key except id/expected/assert/metadata/description
+ * threshold, description}` (recognised by a `vars` object; other keys are errors),
+ * or flat, where every key except id/expected/assert/metadata/threshold/description
  * is a variable. CSV rows are flat with string values.
  *
  * Case ids are stable across runs: the explicit `id` (string or integer),
@@ -22,11 +22,12 @@ typedef struct pops_case {
 	cJSON *expected;  /* NULL when the row has none */
 	cJSON *asserts;   /* array of raw assertion objects, or NULL */
 	cJSON *metadata;  /* or NULL */
+	double threshold; /* row's own minimum weighted score, or -1 */
 	const char *file; /* borrowed from the dataset (or caller), for messages */
 	unsigned line;    /* 1-based line the row starts on; 0 unknown */
 } pops_case;
 
-#define POPS_CASE_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+#define POPS_CASE_INIT { NULL, NULL, NULL, NULL, NULL, -1.0, NULL, 0 }
 
 /* Free what a case owns and reset it to POPS_CASE_INIT. */
 void pops_case_dispose(pops_case *c);

@@ -1,0 +1,196 @@
+#include "common.h"
+#include "fileio.h"
+#include "shape.h"
+#include "strutil.h"
+#include "suite.h"
+
+static const pops_shape any_value = { "", POPS_SHAPE_ANY, NULL, 0, NULL, 0, 0 };
+static const pops_shape assert_item = { "", POPS_SHAPE_OBJECT, NULL, POPS_SHAPE_OPEN, NULL, 0, 0 };
+
+static const pops_shape suite_fields[] = {
+	{ "description", POPS_SHAPE_STRING, NULL, 0, NULL, 0, 0 },
+	{ "prompt", POPS_SHAPE_STRING, NULL, POPS_SHAPE_REQUIRED | POPS_SHAPE_NOT_EMPTY, NULL, 0, 0 },
+	{ "model", POPS_SHAPE_STRING, NULL, POPS_SHAPE_NOT_EMPTY, NULL, 0, 0 },
+	{ "dataset", POPS_SHAPE_STRING, NULL, POPS_SHAPE_NOT_EMPTY, NULL, 0, 0 },
+	{ "tests", POPS_SHAPE_LIST, &any_value, 0, NULL, 0, 0 },
+	{ "vars", POPS_SHAPE_MAP, &any_value, 0, NULL, 0, 0 },
+	{ "repeat", POPS_SHAPE_INT, NULL, POPS_SHAPE_RANGE, NULL, 1, 1000 },
+	{ "threshold", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
+	{ "case_threshold", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
+	{ "max_error_rate", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
+	{ "assert", POPS_SHAPE_LIST, &assert_item, 0, NULL, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, 0, 0 }
+};
+static const pops_shape suite_shape = { "", POPS_SHAPE_OBJECT, suite_fields, 0, NULL, 0, 0 };
+
+static const char *str(const cJSON *root, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double num(const cJSON *root, const char *k, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+unsigned pops_suite_line(const pops_suite *s, const cJSON *node)
+{
+	return pops_yaml_line(s->doc, node);
+}
+
+int pops_suite_parse(pops_suite **out, const char *data, size_t len,
+                     const char *path)
+{
+	pops_suite *s = NULL;
+	const cJSON *root, *list, *it;
+	int error = 0;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))) || !(s->path = pops_strdup(path))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	if ((error = pops_yaml_parse(&s->doc, data, len, path, 0, NULL)) < 0)
+		goto done;
+	root = pops_yaml_root(s->doc);
+	if (!cJSON_IsObject(root)) {
+		error = pops_error_set(POPS_EINVALID, "%s:1: a suite must be a mapping with 'prompt', 'dataset' and 'assert'",
+		                       path);
+		goto done;
+	}
+	if ((error = pops_shape_check(s->doc, root, &suite_shape, NULL)) < 0)
+		goto done;
+	s->description = str(root, "description");
+	s->prompt = str(root, "prompt");
+	s->model = str(root, "model");
+	s->dataset = str(root, "dataset");
+	s->tests = cJSON_GetObjectItemCaseSensitive(root, "tests");
+	s->vars = cJSON_GetObjectItemCaseSensitive(root, "vars");
+	s->repeat = (long)num(root, "repeat", 1);
+	s->threshold = num(root, "threshold", 1.0);
+	s->case_threshold = num(root, "case_threshold", 1.0);
+	s->max_error_rate = num(root, "max_error_rate", 0.0);
+	if (!s->dataset && !s->tests) {
+		error = pops_shape_error(s->doc, root, "suite has no cases: add 'dataset' or 'tests'");
+		goto done;
+	}
+	list = cJSON_GetObjectItemCaseSensitive(root, "assert");
+	if (list) {
+		size_t n = (size_t)cJSON_GetArraySize(list);
+
+		if (n && !(s->asserts = calloc(n, sizeof(*s->asserts)))) {
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		cJSON_ArrayForEach(it, list) {
+			if ((error = pops_assert_compile(&s->asserts[s->nasserts], it, path,
+			                                 pops_yaml_line(s->doc, it))) < 0)
+				goto done;
+			s->nasserts++;
+		}
+	}
+	/* inline rows are checked now, so a bad one fails at load, not mid-run */
+	if (s->tests) {
+		cJSON_ArrayForEach(it, s->tests) {
+			pops_case c = POPS_CASE_INIT;
+			pops_assert **ca = NULL;
+			size_t cn = 0;
+
+			error = pops_case_from_json(&c, it, path, pops_yaml_line(s->doc, it));
+			if (!error)
+				error = pops_suite_case_asserts(&ca, &cn, &c);
+			pops_suite_asserts_free(ca, cn);
+			pops_case_dispose(&c);
+			if (error < 0)
+				goto done;
+		}
+	}
+done:
+	if (error < 0)
+		pops_suite_free(s);
+	else
+		*out = s;
+	return error;
+}
+
+int pops_suite_load(pops_suite **out, const char *path)
+{
+	pops_buf b = POPS_BUF_INIT;
+	int error;
+
+	*out = NULL;
+	if ((error = pops_file_read(&b, path, POPS_CONFIG_MAX_BYTES)) == 0)
+		error = pops_suite_parse(out, b.ptr, b.size, path);
+	pops_buf_dispose(&b);
+	return error;
+}
+
+int pops_suite_case_asserts(pops_assert ***out, size_t *n, const pops_case *c)
+{
+	pops_assert **a = NULL;
+	const cJSON *it;
+	size_t cnt, i = 0;
+	int error = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!c->asserts || !(cnt = (size_t)cJSON_GetArraySize(c->asserts)))
+		return 0;
+	if (!(a = calloc(cnt, sizeof(*a))))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	cJSON_ArrayForEach(it, c->asserts) {
+		if ((error = pops_assert_compile(&a[i], it, c->file ? c->file : "-", c->line)) < 0)
+			break;
+		i++;
+	}
+	if (error < 0) {
+		pops_suite_asserts_free(a, i);
+		return error;
+	}
+	*out = a;
+	*n = i;
+	return 0;
+}
+
+void pops_suite_asserts_free(pops_assert **a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		pops_assert_free(a[i]);
+	free(a);
+}
+
+int pops_suite_apply_vars(const pops_suite *s, pops_case *c)
+{
+	const cJSON *it;
+
+	if (!s->vars)
+		return 0;
+	cJSON_ArrayForEach(it, s->vars) {
+		cJSON *copy;
+
+		if (cJSON_GetObjectItemCaseSensitive(c->vars, it->string))
+			continue;
+		if (!(copy = cJSON_Duplicate(it, 1)) ||
+		    !cJSON_AddItemToObject(c->vars, it->string, copy)) {
+			cJSON_Delete(copy);
+			return pops_error_set(POPS_ERROR, "out of memory");
+		}
+	}
+	return 0;
+}
+
+void pops_suite_free(pops_suite *s)
+{
+	if (!s)
+		return;
+	pops_suite_asserts_free(s->asserts, s->nasserts);
+	pops_yaml_free(s->doc);
+	free(s->path);
+	free(s);
+}
