@@ -1,0 +1,137 @@
+#include "common.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "report.h"
+#include "strutil.h"
+
+int pops_report_file_open(pops_report_file *rf, const char *path)
+{
+	pops_buf t = POPS_BUF_INIT;
+	int fd;
+
+	memset(rf, 0, sizeof(*rf));
+	pops_buf_printf(&t, "%s.tmp-XXXXXX", path);
+	if (pops_buf_oom(&t) || !(rf->path = pops_strdup(path))) {
+		pops_buf_dispose(&t);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	if ((fd = mkstemp(t.ptr)) < 0) {
+		pops_buf_dispose(&t);
+		free(rf->path);
+		rf->path = NULL;
+		return pops_error_os(path);
+	}
+	fchmod(fd, 0644);
+	rf->tmp = pops_buf_detach(&t);
+	if (!(rf->f = fdopen(fd, "w"))) {
+		close(fd);
+		pops_report_file_abort(rf);
+		return pops_error_os(path);
+	}
+	return 0;
+}
+
+int pops_report_file_commit(pops_report_file *rf)
+{
+	int bad = ferror(rf->f) != 0;
+
+	if (fflush(rf->f) != 0 || fsync(fileno(rf->f)) != 0)
+		bad = 1;
+	if (fclose(rf->f) != 0)
+		bad = 1;
+	rf->f = NULL;
+	if (bad || rename(rf->tmp, rf->path) != 0) {
+		int e = pops_error_os(rf->path);
+
+		pops_report_file_abort(rf);
+		return e;
+	}
+	free(rf->tmp);
+	free(rf->path);
+	rf->tmp = rf->path = NULL;
+	return 0;
+}
+
+void pops_report_file_abort(pops_report_file *rf)
+{
+	if (rf->f)
+		fclose(rf->f);
+	if (rf->tmp)
+		unlink(rf->tmp);
+	free(rf->tmp);
+	free(rf->path);
+	memset(rf, 0, sizeof(*rf));
+}
+
+int pops_report_spool_next(FILE *spool, cJSON **out, pops_buf *line)
+{
+	int c;
+
+	cJSON_Delete(*out);
+	*out = NULL;
+	pops_buf_clear(line);
+	while ((c = getc(spool)) != EOF && c != '\n')
+		pops_buf_putc(line, c);
+	if (pops_buf_oom(line))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if (c == EOF && line->size == 0)
+		return ferror(spool) ? pops_error_os("spool") : 0;
+	if (!(*out = cJSON_ParseWithLength(line->ptr, line->size)))
+		return pops_error_set(POPS_ERROR, "damaged result spool");
+	return 1;
+}
+
+/* decode one UTF-8 sequence; returns its length, or 0 when invalid */
+static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
+{
+	size_t n, i;
+	unsigned c = s[0], min;
+
+	if (c < 0x80) { *cp = c; return 1; }
+	if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
+	else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
+	else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
+	else return 0;
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+void pops_report_xml_escape(pops_buf *out, const char *s, size_t len, int attr)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0) {
+			pops_buf_puts(out, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		switch (cp) {
+		case '&': pops_buf_puts(out, "&amp;"); break;
+		case '<': pops_buf_puts(out, "&lt;"); break;
+		case '>': pops_buf_puts(out, "&gt;"); break;
+		case '"': pops_buf_puts(out, attr ? "&quot;" : "\""); break;
+		case '\t': pops_buf_puts(out, attr ? "&#9;" : "\t"); break;
+		case '\n': pops_buf_puts(out, attr ? "&#10;" : "\n"); break;
+		case '\r': pops_buf_puts(out, "&#13;"); break;
+		default:
+			if (cp < 0x20 || cp == 0xfffe || cp == 0xffff)
+				break;   /* not allowed in XML 1.0, not even escaped */
+			pops_buf_put(out, p + i, n);
+		}
+		i += n;
+	}
+}

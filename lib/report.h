@@ -1,0 +1,71 @@
+#ifndef POPS_REPORT_H
+#define POPS_REPORT_H
+#include <stdio.h>
+#include <cjson/cJSON.h>
+#include "buf.h"
+/*
+ * Eval reports: JUnit XML, JSON and Markdown. The runner keeps results
+ * out of memory: each group (one suite on one model) has a spool file of
+ * case records, one compact JSON object per line, and a summary object.
+ * The writers stream the spools, so a 100,000-case report costs no more
+ * memory than a 10-case one.
+ *
+ * A case record: {"id","repeat","status":"pass|fail|error","vars",
+ * "expected","output","error","asserts":[{"type","pass","error","score",
+ * "reason"}],"score","latency_ms","input_tokens","output_tokens",
+ * "cost_usd"|null,"attempts","cached"}.
+ * A summary: {"suite","prompt","model","model_id","repeat","cases" (runs
+ * executed: case x repeat),"passed",
+ * "failed","errors","pass_rate","ci_low","ci_high","threshold","verdict",
+ * "cost_usd","input_tokens","output_tokens","latency_p50","latency_p95",
+ * "latency_p99","duration_s", and optional "baseline" and "reason"}.
+ */
+typedef struct pops_report_group {
+	cJSON *summary;   /* borrowed */
+	FILE *spool;      /* borrowed; rewound and read by the writers */
+} pops_report_group;
+
+/*
+ * A file written through a temporary in the same directory and renamed
+ * into place by pops_report_file_commit, so a reader (or a CI step after
+ * a crash) sees the old report or the whole new one.
+ */
+typedef struct pops_report_file {
+	FILE *f;
+	char *path;
+	char *tmp;
+} pops_report_file;
+
+/* 0 or POPS_ERROR (message names the path). */
+int pops_report_file_open(pops_report_file *rf, const char *path);
+/* Flush, fsync, rename. 0 or POPS_ERROR; the temporary is removed on failure. */
+int pops_report_file_commit(pops_report_file *rf);
+/* Drop the temporary (after a failure). Safe on a committed file. */
+void pops_report_file_abort(pops_report_file *rf);
+
+/*
+ * Read the next case record from a spool into `*out` (replacing it).
+ * 1 for a record, 0 at the end, POPS_ERROR on a damaged spool.
+ */
+int pops_report_spool_next(FILE *spool, cJSON **out, pops_buf *line);
+
+/*
+ * Append `s[0..len)` to `out` as XML character data or attribute text:
+ * markup escaped, invalid UTF-8 replaced by U+FFFD, characters XML 1.0
+ * forbids (NUL and other controls, U+FFFE/U+FFFF) dropped. With
+ * `attr`, tab/CR/LF become character references.
+ */
+void pops_report_xml_escape(pops_buf *out, const char *s, size_t len, int attr);
+
+/*
+ * Write the reports. `complete` = 0 marks them incomplete (interrupted or
+ * stopped by --max-cost). Each returns 0 or POPS_ERROR; the file is
+ * replaced atomically or left as it was.
+ */
+int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
+                      int complete);
+int pops_report_json(const char *path, const pops_report_group *g, size_t n,
+                     int complete, const cJSON *extra);
+int pops_report_md(const char *path, const pops_report_group *g, size_t n,
+                   int complete);
+#endif

@@ -1,0 +1,198 @@
+#include "common.h"
+#include "report.h"
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void attr(pops_buf *b, const char *name, const char *val)
+{
+	pops_buf_printf(b, " %s=\"", name);
+	pops_report_xml_escape(b, val, strlen(val), 1);
+	pops_buf_putc(b, '"');
+}
+
+/* the first line of `s`, for message="" attributes */
+static void attr_line(pops_buf *b, const char *name, const char *s)
+{
+	size_t n = strcspn(s, "\r\n");
+
+	pops_buf_printf(b, " %s=\"", name);
+	pops_report_xml_escape(b, s, n > 300 ? 300 : n, 1);
+	pops_buf_putc(b, '"');
+}
+
+static void text(pops_buf *b, const char *s, size_t len)
+{
+	pops_report_xml_escape(b, s, len, 0);
+}
+
+static void write_case(pops_buf *b, const cJSON *rec, const cJSON *sum, int repeats)
+{
+	const char *status = str(rec, "status");
+	const cJSON *out = cJSON_GetObjectItemCaseSensitive(rec, "output");
+	const cJSON *as = cJSON_GetObjectItemCaseSensitive(rec, "asserts"), *it;
+	pops_buf name = POPS_BUF_INIT, cls = POPS_BUF_INIT;
+
+	pops_buf_printf(&cls, "%s/%s", str(sum, "suite"), str(sum, "prompt"));
+	pops_buf_puts(&name, str(rec, "id"));
+	if (repeats > 1)
+		pops_buf_printf(&name, "#%d", (int)num(rec, "repeat"));
+	pops_buf_puts(b, "    <testcase");
+	attr(b, "classname", cls.ptr);
+	attr(b, "name", name.ptr);
+	pops_buf_printf(b, " time=\"%.3f\">\n", num(rec, "latency_ms") / 1000.0);
+	if (!strcmp(status, "error")) {
+		const char *msg = str(rec, "error");
+
+		pops_buf_puts(b, "      <error");
+		attr_line(b, "message", msg[0] ? msg : "error");
+		pops_buf_puts(b, " type=\"error\">");
+		text(b, msg, strlen(msg));
+		cJSON_ArrayForEach(it, as)
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "error"))) {
+				pops_buf_puts(b, "\n");
+				text(b, str(it, "type"), strlen(str(it, "type")));
+				pops_buf_puts(b, ": ");
+				text(b, str(it, "reason"), strlen(str(it, "reason")));
+			}
+		pops_buf_puts(b, "</error>\n");
+	} else if (!strcmp(status, "fail")) {
+		const char *first = NULL;
+		size_t nfail = 0;
+
+		cJSON_ArrayForEach(it, as)
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
+				if (!first)
+					first = str(it, "reason");
+				nfail++;
+			}
+		pops_buf_puts(b, "      <failure");
+		{
+			pops_buf m = POPS_BUF_INIT;
+
+			if (first)
+				pops_buf_put(&m, first, strcspn(first, "\r\n"));
+			else
+				pops_buf_puts(&m, "score below the case threshold");
+			if (nfail > 1)
+				pops_buf_printf(&m, " (and %zu more)", nfail - 1);
+			attr_line(b, "message", m.ptr);
+			pops_buf_dispose(&m);
+		}
+		pops_buf_puts(b, " type=\"assertion\">");
+		cJSON_ArrayForEach(it, as)
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
+				text(b, str(it, "type"), strlen(str(it, "type")));
+				pops_buf_puts(b, ": ");
+				text(b, str(it, "reason"), strlen(str(it, "reason")));
+				pops_buf_puts(b, "\n");
+			}
+		pops_buf_puts(b, "</failure>\n");
+	}
+	if (cJSON_IsString(out)) {
+		pops_buf_puts(b, "      <system-out>");
+		text(b, out->valuestring, strlen(out->valuestring));
+		pops_buf_puts(b, "</system-out>\n");
+	}
+	pops_buf_puts(b, "    </testcase>\n");
+	pops_buf_dispose(&name);
+	pops_buf_dispose(&cls);
+}
+
+int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
+                      int complete)
+{
+	pops_report_file rf;
+	pops_buf b = POPS_BUF_INIT, line = POPS_BUF_INIT;
+	cJSON *rec = NULL;
+	size_t i;
+	double tests = 0, failures = 0, errors = 0, time = 0;
+	int error, r;
+
+	if ((error = pops_report_file_open(&rf, path)) < 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		tests += num(g[i].summary, "cases");
+		failures += num(g[i].summary, "failed");
+		errors += num(g[i].summary, "errors");
+		time += num(g[i].summary, "duration_s");
+	}
+	pops_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	pops_buf_printf(&b, "<testsuites name=\"pops eval%s\" tests=\"%.0f\" failures=\"%.0f\" "
+	                "errors=\"%.0f\" time=\"%.3f\">\n", complete ? "" : " (incomplete)",
+	                tests, failures, errors, time);
+	for (i = 0; i < n; i++) {
+		const cJSON *s = g[i].summary;
+		pops_buf nm = POPS_BUF_INIT;
+		int repeats = (int)num(s, "repeat");
+
+		pops_buf_printf(&nm, "%s [%s]", str(s, "suite"), str(s, "model"));
+		pops_buf_puts(&b, "  <testsuite");
+		attr(&b, "name", nm.ptr);
+		pops_buf_dispose(&nm);
+		pops_buf_printf(&b, " tests=\"%.0f\" failures=\"%.0f\" errors=\"%.0f\" skipped=\"0\" "
+		                "time=\"%.3f\">\n", num(s, "cases"), num(s, "failed"),
+		                num(s, "errors"), num(s, "duration_s"));
+		pops_buf_puts(&b, "    <properties>\n");
+		{
+			static const char *const keys[] = { "model_id", "pass_rate", "ci_low",
+				"ci_high", "threshold", "verdict", "cost_usd", NULL };
+			size_t k;
+
+			for (k = 0; keys[k]; k++) {
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, keys[k]);
+				char *pv;
+
+				if (!v)
+					continue;
+				pv = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+				pops_buf_puts(&b, "      <property");
+				attr(&b, "name", keys[k]);
+				attr(&b, "value", pv ? pv : cJSON_IsString(v) ? v->valuestring : "");
+				pops_buf_puts(&b, "/>\n");
+				free(pv);
+			}
+			if (!complete)
+				pops_buf_puts(&b, "      <property name=\"incomplete\" value=\"true\"/>\n");
+		}
+		pops_buf_puts(&b, "    </properties>\n");
+		rewind(g[i].spool);
+		while ((r = pops_report_spool_next(g[i].spool, &rec, &line)) == 1) {
+			write_case(&b, rec, s, repeats);
+			if (b.size > 65536) {
+				fwrite(b.ptr, 1, b.size, rf.f);
+				pops_buf_clear(&b);
+			}
+		}
+		if (r < 0) {
+			error = r;
+			goto done;
+		}
+		pops_buf_puts(&b, "  </testsuite>\n");
+	}
+	pops_buf_puts(&b, "</testsuites>\n");
+	if (pops_buf_oom(&b)) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	fwrite(b.ptr, 1, b.size, rf.f);
+	error = pops_report_file_commit(&rf);
+done:
+	if (error < 0)
+		pops_report_file_abort(&rf);
+	cJSON_Delete(rec);
+	pops_buf_dispose(&b);
+	pops_buf_dispose(&line);
+	return error;
+}

@@ -1,0 +1,147 @@
+#include "common.h"
+#include "report.h"
+#include "strutil.h"
+
+#define MD_MAX_FAILURES 10
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* table cells: one line, no pipes, no control characters */
+static void cell(pops_buf *b, const char *s)
+{
+	size_t n = strcspn(s, "\r\n"), i;
+
+	for (i = 0; i < n && i < 160; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '|')
+			pops_buf_puts(b, "\\|");
+		else if (c < 0x20 || c == 0x7f)
+			pops_buf_putc(b, '?');
+		else
+			pops_buf_putc(b, c);
+	}
+	if (n > 160)
+		pops_buf_puts(b, "...");
+}
+
+/* groups that failed their gate come first: a reviewer reads those */
+static int bad(const cJSON *s)
+{
+	return strcmp(str(s, "verdict"), "pass") != 0;
+}
+
+int pops_report_md(const char *path, const pops_report_group *g, size_t n,
+                   int complete)
+{
+	pops_report_file rf;
+	pops_buf b = POPS_BUF_INIT, line = POPS_BUF_INIT;
+	cJSON *rec = NULL;
+	size_t i;
+	int error, pass, r;
+
+	if ((error = pops_report_file_open(&rf, path)) < 0)
+		return error;
+	pops_buf_puts(&b, "## pops eval\n\n");
+	if (!complete)
+		pops_buf_puts(&b, "**Incomplete run**: interrupted or stopped by the budget.\n\n");
+	pops_buf_puts(&b, "| | suite | model | pass rate | 95% CI | cases | failed | errors | cost | p50 latency |\n"
+	                  "|---|---|---|---|---|---|---|---|---|---|\n");
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			const cJSON *s = g[i].summary, *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
+
+			if (bad(s) != !pass)
+				continue;
+			pops_buf_printf(&b, "| %s | ", bad(s) ? "❌" : "✅");
+			cell(&b, str(s, "suite"));
+			pops_buf_puts(&b, " | ");
+			cell(&b, str(s, "model"));
+			pops_buf_printf(&b, " | %.1f%% | %.1f–%.1f%% | %.0f | %.0f | %.0f | ",
+			                100 * num(s, "pass_rate"), 100 * num(s, "ci_low"),
+			                100 * num(s, "ci_high"), num(s, "cases"), num(s, "failed"),
+			                num(s, "errors"));
+			if (cJSON_IsNumber(cost))
+				pops_buf_printf(&b, "$%.4f", cost->valuedouble);
+			else
+				pops_buf_puts(&b, "unpriced");
+			pops_buf_printf(&b, " | %.0f ms |\n", num(s, "latency_p50"));
+		}
+	for (i = 0; i < n; i++) {
+		const cJSON *s = g[i].summary, *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
+		size_t shown = 0;
+
+		if (bad(s) || cJSON_IsObject(base) || num(s, "failed") || num(s, "errors")) {
+			pops_buf_puts(&b, "\n### ");
+			cell(&b, str(s, "suite"));
+			pops_buf_puts(&b, " on ");
+			cell(&b, str(s, "model"));
+			pops_buf_puts(&b, "\n\n");
+			if (str(s, "reason")[0]) {
+				cell(&b, str(s, "reason"));
+				pops_buf_puts(&b, "\n\n");
+			}
+			if (cJSON_IsObject(base))
+				pops_buf_printf(&b, "Baseline %s: %.0f newly failing, %.0f newly passing, "
+				                "McNemar p = %.3g: **%s**.\n\n", str(base, "ref"),
+				                num(base, "newly_failing"), num(base, "newly_passing"),
+				                num(base, "p_value"), str(base, "verdict"));
+		}
+		if (!num(s, "failed") && !num(s, "errors"))
+			continue;
+		pops_buf_puts(&b, "| case | status | reason |\n|---|---|---|\n");
+		rewind(g[i].spool);
+		while ((r = pops_report_spool_next(g[i].spool, &rec, &line)) == 1) {
+			const cJSON *as, *it;
+			const char *why = str(rec, "error");
+
+			if (!strcmp(str(rec, "status"), "pass"))
+				continue;
+			if (++shown > MD_MAX_FAILURES)
+				continue;
+			as = cJSON_GetObjectItemCaseSensitive(rec, "asserts");
+			if (!why[0])
+				cJSON_ArrayForEach(it, as)
+					if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
+						why = str(it, "reason");
+						break;
+					}
+			pops_buf_puts(&b, "| ");
+			cell(&b, str(rec, "id"));
+			pops_buf_printf(&b, " | %s | ", str(rec, "status"));
+			cell(&b, why);
+			pops_buf_puts(&b, " |\n");
+		}
+		if (r < 0) {
+			error = r;
+			goto done;
+		}
+		if (shown > MD_MAX_FAILURES)
+			pops_buf_printf(&b, "\n%zu more not shown.\n", shown - MD_MAX_FAILURES);
+	}
+	if (pops_buf_oom(&b)) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	fwrite(b.ptr, 1, b.size, rf.f);
+	error = pops_report_file_commit(&rf);
+done:
+	if (error < 0)
+		pops_report_file_abort(&rf);
+	cJSON_Delete(rec);
+	pops_buf_dispose(&b);
+	pops_buf_dispose(&line);
+	return error;
+}
