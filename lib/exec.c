@@ -10,6 +10,32 @@
 
 extern char **environ;
 
+/*
+ * Find the program the way execvp would, but here: a spawn that fails
+ * after fork (valgrind, old libcs) looks like exit 127, not an error.
+ */
+static int find_program(pops_buf *out, const char *name)
+{
+	const char *path = getenv("PATH"), *p, *e;
+
+	pops_buf_clear(out);
+	if (strchr(name, '/')) {
+		pops_buf_puts(out, name);
+		return access(name, X_OK) == 0 ? 0 : -1;
+	}
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ':');
+		if (!e)
+			e = p + strlen(p);
+		pops_buf_clear(out);
+		pops_buf_put(out, p, (size_t)(e - p));
+		pops_buf_printf(out, "%s%s", e > p ? "/" : "", name);
+		if (!pops_buf_oom(out) && access(out->ptr, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -31,6 +57,7 @@ int pops_exec_run(int *status_out, pops_buf *out, char *const argv[],
 	char chunk[4096];
 	struct sigaction ign, old_pipe;
 	int restore_pipe = 0;
+	pops_buf prog = POPS_BUF_INIT;
 
 	*status_out = -1;
 	/* a command that exits without reading its input must not kill us */
@@ -56,7 +83,12 @@ int pops_exec_run(int *status_out, pops_buf *out, char *const argv[],
 	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
 	posix_spawn_file_actions_addclose(&fa, in_pipe[0]);
 	posix_spawn_file_actions_addclose(&fa, out_pipe[1]);
-	errno = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp ? envp : environ);
+	if (find_program(&prog, argv[0]) < 0) {
+		error = pops_error_set(POPS_ERROR, "cannot run '%s': not found or not executable",
+		                       argv[0]);
+		goto done;
+	}
+	errno = posix_spawn(&pid, prog.ptr, &fa, NULL, argv, envp ? envp : environ);
 	if (errno != 0) {
 		pid = -1;
 		error = pops_error_set(POPS_ERROR, "cannot run '%s': %s", argv[0], strerror(errno));
@@ -131,6 +163,7 @@ done:
 		posix_spawn_file_actions_destroy(&fa);
 	if (restore_pipe)
 		sigaction(SIGPIPE, &old_pipe, NULL);
+	pops_buf_dispose(&prog);
 	if (in_pipe[0] >= 0) close(in_pipe[0]);
 	if (in_pipe[1] >= 0) close(in_pipe[1]);
 	if (out_pipe[0] >= 0) close(out_pipe[0]);

@@ -2,7 +2,7 @@
 #define POPS_SUITE_H
 #include <stddef.h>
 #include <cjson/cJSON.h>
-#include "assert.h"
+#include "assertion.h"
 #include "dataset.h"
 #include "yamldoc.h"
 /*

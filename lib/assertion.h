@@ -1,5 +1,5 @@
-#ifndef POPS_ASSERT_H
-#define POPS_ASSERT_H
+#ifndef POPS_ASSERTION_H
+#define POPS_ASSERTION_H
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "buf.h"

@@ -1,5 +1,5 @@
 #include "unit.h"
-#include "assert.h"
+#include "assertion.h"
 #include "jsonschema.h"
 
 /* compile `json` and check `output` against it; returns pass (1/0), 2 error, <0 compile error */

@@ -3,7 +3,7 @@
 #include <math.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#include "assert.h"
+#include "assertion.h"
 #include "exec.h"
 #include "jsonschema.h"
 #include "strutil.h"
