@@ -6,6 +6,8 @@
  */
 #include "unit.h"
 #include "config.h"
+#include "dataset.h"
+#include "suite.h"
 #include "fileio.h"
 #include "strutil.h"
 #include "yamldoc.h"
@@ -138,4 +140,58 @@ TEST(example_project_config_loads_with_three_gated_environments)
 	CHECK(pops_config_model(cfg, "fast") != NULL);
 	CHECK(pops_config_model(cfg, "judge") != NULL);
 	pops_config_free(cfg);
+}
+
+/* rows in a dataset, or -1 when it does not open or a row is invalid */
+static long count_rows(const char *path)
+{
+	pops_dataset *ds = NULL;
+	pops_case c = POPS_CASE_INIT;
+	long n = 0;
+	int r;
+
+	if (pops_dataset_open(&ds, path, NULL) < 0)
+		return -1;
+	while ((r = pops_dataset_next(ds, &c)) == 1)
+		n++;
+	pops_case_dispose(&c);
+	pops_dataset_free(ds);
+	return r < 0 ? -1 : n;
+}
+
+TEST(example_suites_load_and_their_datasets_have_at_least_30_cases)
+{
+	static const char *const suites[] = {
+		"prompts-example/evals/summarize.yaml",
+		"prompts-example/evals/triage.yaml",
+		"prompts-example/evals/extract_invoice.yaml",
+	};
+	size_t i;
+	int formats = 0;
+
+	for (i = 0; i < POPS_ARRAY_SIZE(suites); i++) {
+		pops_suite *s = NULL;
+		pops_buf ds = POPS_BUF_INIT;
+		long rows;
+
+		if (pops_suite_load(&s, suites[i]) < 0) {
+			unit_fail(__FILE__, __LINE__, "%s", pops_error_last());
+			return;
+		}
+		pops_buf_printf(&ds, "prompts-example/%s", s->dataset);
+		rows = count_rows(ds.ptr);
+		if (rows < 30)
+			unit_fail(__FILE__, __LINE__, "%s: %ld rows (%s)", ds.ptr, rows,
+			          rows < 0 ? pops_error_last() : "want >= 30");
+		if (pops_ends_with(ds.ptr, ".jsonl"))
+			formats |= 1;
+		else if (pops_ends_with(ds.ptr, ".yaml"))
+			formats |= 2;
+		else if (pops_ends_with(ds.ptr, ".csv"))
+			formats |= 4;
+		pops_buf_dispose(&ds);
+		pops_suite_free(s);
+		CHECK(rows >= 30);
+	}
+	CHECK_INT(formats, 7);   /* JSONL, YAML and CSV between them */
 }
