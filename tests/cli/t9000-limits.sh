@@ -1,0 +1,114 @@
+#!/bin/sh
+# Hostile and huge inputs are refused with a clear error, within bounded
+# memory (peak RSS measured with /usr/bin/time), and a full disk is an
+# error, never a silently truncated output.
+. "$(dirname "$0")/lib.sh"
+
+# Peak RSS is measured on the release binary when it exists (ASan's
+# shadow memory and quarantine would measure ASan, not pops).
+RSS_BIN=$ROOT/pops
+[ -x "$RSS_BIN" ] || RSS_BIN=$POPS_BIN
+
+# run_rss LIMIT_KB LABEL cmd...: run a command, keep its exit code in
+# ./code, its stderr in ./err, and fail when its peak RSS exceeds LIMIT_KB
+run_rss() {
+	limit=$1 label=$2
+	shift 2
+	/usr/bin/time -o rss -f %M "$@" >out 2>err
+	echo $? >code
+	rss=$(tail -n 1 rss)
+	echo "# peak RSS $label: $rss KB" >&2
+	echo "$label $rss" >>"$TRASH/rss.txt"
+	if [ "$rss" -gt "$limit" ]; then
+		echo "peak RSS $rss KB > $limit KB" >&2
+		return 1
+	fi
+}
+
+expect_code() { # N: the code run_rss saw
+	if [ "$(cat code)" != "$1" ]; then
+		echo "exit $(cat code), expected $1" >&2
+		cat err >&2
+		return 1
+	fi
+}
+
+test_expect_success 'a billion-laughs pops.yaml is refused in bounded memory' '
+	setup_project &&
+	{
+		echo "version: 1" &&
+		echo "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]" &&
+		prev=a &&
+		for l in b c d e f g h i j; do
+			printf "%s: &%s [" $l $l &&
+			for k in 1 2 3 4 5 6 7 8 9; do printf "*%s, " $prev; done &&
+			printf "*%s]\n" $prev &&
+			prev=$l || return 1
+		done
+	} >pops.yaml &&
+	run_rss 65536 yaml-bomb "$RSS_BIN" config &&
+	expect_code 2 &&
+	grep -q "^error: .*pops.yaml:[0-9]*:[0-9]*: aliases expand to more than" err
+'
+
+test_expect_success 'one long anchored string aliased many times is refused (text limit)' '
+	setup_project &&
+	{
+		echo "version: 1" &&
+		printf "s: &s \"" && head -c 2000000 /dev/zero | tr "\\0" x && echo "\"" &&
+		printf "l: [" &&
+		i=0 && while [ $i -lt 200 ]; do printf "*s, "; i=$((i + 1)); done &&
+		echo "*s]"
+	} >pops.yaml &&
+	run_rss 131072 alias-string-bomb "$RSS_BIN" config &&
+	expect_code 2 &&
+	grep -q "aliases expand to more than [0-9]* bytes" err
+'
+
+test_expect_success '100000 levels of flow nesting are refused in bounded memory' '
+	setup_project &&
+	{ printf "version: 1\nx: " && head -c 100000 /dev/zero | tr "\\0" "["; } >pops.yaml &&
+	run_rss 65536 deep-flow "$RSS_BIN" config &&
+	expect_code 2 &&
+	grep -q "pops.yaml:2:[0-9]*: nesting deeper than 64 levels" err
+'
+
+test_expect_success '20000 levels of block nesting are refused in bounded memory' '
+	setup_project &&
+	echo "version: 1" >pops.yaml &&
+	awk "BEGIN { s = \"\"; for (i = 0; i < 20000; i++) { print s \"- \"; s = s \"  \" } }" >>pops.yaml &&
+	run_rss 65536 deep-block "$RSS_BIN" config &&
+	expect_code 2 &&
+	grep -q "error: .*pops.yaml" err
+'
+
+test_expect_success 'a 100 MB pops.yaml is refused without reading it' '
+	setup_project &&
+	truncate -s 100M pops.yaml &&
+	run_rss 32768 huge-config "$RSS_BIN" config &&
+	expect_code 2 &&
+	grep -q "^error: .*pops.yaml.*too large" err
+'
+
+test_expect_success 'a pops.yaml with a NUL byte is refused' '
+	setup_project &&
+	printf "version: 1\nprompts: \"a\\\\0b\"\n" >pops.yaml &&
+	test_expect_code 2 pops config 2>err &&
+	grep -q "pops.yaml:2:[0-9]*: NUL byte" err
+'
+
+test_expect_success 'a full disk on stdout is an error, for every command that prints' '
+	setup_project &&
+	test_expect_code 3 pops config >/dev/full 2>err &&
+	grep -q "^error: " err &&
+	test_expect_code 3 pops config --json >/dev/full 2>err &&
+	grep -q "^error: " err &&
+	test_expect_code 3 pops -h >/dev/full 2>err &&
+	grep -q "^error: " err &&
+	test_expect_code 3 pops help config >/dev/full 2>err &&
+	grep -q "^error: " err
+'
+
+# the figures, for the log and the report
+[ -f "$TRASH/rss.txt" ] && sed "s/^/# peak RSS (KB): /" "$TRASH/rss.txt"
+test_done
