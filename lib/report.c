@@ -8,9 +8,28 @@
 int pops_report_file_open(pops_report_file *rf, const char *path)
 {
 	pops_buf t = POPS_BUF_INIT;
+	struct stat st;
 	int fd;
 
 	memset(rf, 0, sizeof(*rf));
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/*
+		 * A device or pipe (/dev/stdout, /dev/full, a FIFO) is written in
+		 * place: renaming a temporary over it would replace the device
+		 * itself (as root, /dev/full would become a regular file).
+		 */
+		if (S_ISDIR(st.st_mode))
+			return pops_error_set(POPS_ERROR, "cannot write '%s': is a directory", path);
+		if (!(rf->path = pops_strdup(path)))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		if (!(rf->f = fopen(path, "w"))) {
+			int e = pops_error_os(path);
+
+			pops_report_file_abort(rf);
+			return e;
+		}
+		return 0;
+	}
 	pops_buf_printf(&t, "%s.tmp-XXXXXX", path);
 	if (pops_buf_oom(&t) || !(rf->path = pops_strdup(path))) {
 		pops_buf_dispose(&t);
@@ -36,12 +55,13 @@ int pops_report_file_commit(pops_report_file *rf)
 {
 	int bad = ferror(rf->f) != 0;
 
-	if (fflush(rf->f) != 0 || fsync(fileno(rf->f)) != 0)
+	/* no fsync for a device or pipe written in place (rf->tmp NULL) */
+	if (fflush(rf->f) != 0 || (rf->tmp && fsync(fileno(rf->f)) != 0))
 		bad = 1;
 	if (fclose(rf->f) != 0)
 		bad = 1;
 	rf->f = NULL;
-	if (bad || rename(rf->tmp, rf->path) != 0) {
+	if (bad || (rf->tmp && rename(rf->tmp, rf->path) != 0)) {
 		int e = pops_error_os(rf->path);
 
 		pops_report_file_abort(rf);
