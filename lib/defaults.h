@@ -15,6 +15,12 @@
 #define POPS_CONFIG_MAX_BYTES      (4u * 1024 * 1024)
 #define POPS_PROMPT_MAX_BYTES      (8u * 1024 * 1024)
 
+/* template engine: limits that turn hostile templates into errors */
+#define POPS_TEMPLATE_MAX_PARTIALS      128   /* distinct (partial, indentation) units */
+#define POPS_TEMPLATE_MAX_DEPTH         256   /* nested blocks and context frames */
+#define POPS_TEMPLATE_MAX_PARTIAL_DEPTH 32    /* partials rendering partials */
+#define POPS_RENDER_MAX_BYTES      (16u * 1024 * 1024)   /* one rendered prompt */
+
 /* command line */
 #define POPS_SUGGEST_MAX_DISTANCE  2
 

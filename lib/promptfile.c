@@ -1,0 +1,423 @@
+#include "common.h"
+#include "promptfile.h"
+#include "strutil.h"
+#include "yamldoc.h"
+
+struct pops_prompt {
+	char *filename;
+	char *body;
+	cJSON *meta;            /* resolved metadata (owned) */
+	const char *model;      /* borrowed from meta */
+	const cJSON *config, *input_schema, *output_schema, *input_default;
+	pops_template *tpl;
+	char **warnings;
+	size_t nwarnings;
+};
+
+static const char *const known_keys[] = {
+	"config", "description", "ext", "input", "metadata", "model", "name", "output",
+	"raw", "toolDefs", "tools", "variant", "version", NULL
+};
+
+static int oom(void)
+{
+	return pops_error_set(POPS_ERROR, "out of memory");
+}
+
+static int warn(pops_prompt *p, const char *fmt, ...) POPS_PRINTF(2, 3);
+static int warn(pops_prompt *p, const char *fmt, ...)
+{
+	pops_buf b = POPS_BUF_INIT;
+	char **nw;
+	va_list ap;
+
+	va_start(ap, fmt);
+	pops_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	nw = realloc(p->warnings, (p->nwarnings + 1) * sizeof(char *));
+	if (!nw || pops_buf_oom(&b)) {
+		pops_buf_dispose(&b);
+		return oom();
+	}
+	p->warnings = nw;
+	p->warnings[p->nwarnings++] = pops_buf_detach(&b);
+	return POPS_OK;
+}
+
+typedef struct fm_split {
+	int has;
+	size_t fm_start, fm_end;   /* YAML bytes */
+	size_t body_start;
+	unsigned fm_line;          /* line of the first YAML byte */
+	unsigned body_line;
+} fm_split;
+
+static size_t line_end(const char *s, size_t len, size_t i)
+{
+	const char *nl = memchr(s + i, '\n', len - i);
+
+	return nl ? (size_t)(nl - s) : len;
+}
+
+/* dotprompt's FRONTMATTER_AND_BODY_REGEX, written out */
+static void split_frontmatter(fm_split *f, const char *s, size_t len)
+{
+	size_t i = 0, e, k;
+	unsigned line = 1;
+
+	memset(f, 0, sizeof(*f));
+	for (;;) {   /* comment and blank lines before the first --- */
+		e = line_end(s, len, i);
+		if (e == len)
+			return;
+		if (s[i] != '#') {
+			for (k = i; k < e && (s[k] == ' ' || s[k] == '\t'); k++)
+				;
+			if (k < e)
+				break;
+		}
+		i = e + 1;
+		line++;
+	}
+	if (len - i < 3 || memcmp(s + i, "---", 3))
+		return;
+	for (k = i + 3; k < e && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'); k++)
+		;
+	if (k < e)
+		return;
+	f->fm_start = e + 1;
+	f->fm_line = line + 1;
+	for (i = e + 1, line++; i <= len; line++) {
+		e = line_end(s, len, i);
+		if (e - i >= 3 && !memcmp(s + i, "---", 3)) {
+			for (k = i + 3; k < e && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'); k++)
+				;
+			if (k == e) {
+				f->has = 1;
+				f->fm_end = i;
+				f->body_start = e < len ? e + 1 : len;
+				f->body_line = line + 1;
+				return;
+			}
+		}
+		if (e >= len)
+			return;
+		i = e + 1;
+	}
+}
+
+static int where(pops_buf *b, const pops_yaml_doc *doc, const cJSON *node)
+{
+	return pops_buf_printf(b, "%s:%u:%u", pops_yaml_filename(doc), pops_yaml_line(doc, node),
+	                       pops_yaml_col(doc, node));
+}
+
+static int shape_error(const pops_yaml_doc *doc, const cJSON *node, const char *what)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	where(&b, doc, node);
+	pops_error_set(POPS_EINVALID, "%s: %s", b.ptr, what);
+	pops_buf_dispose(&b);
+	return POPS_EINVALID;
+}
+
+/* frontmatter mapping -> metadata, with Picoschema converted */
+static int build_meta(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm,
+                      const pops_prompt_options *o)
+{
+	cJSON *meta = cJSON_CreateObject(), *ext = cJSON_CreateObject(), *unres = NULL;
+	const cJSON *k;
+	int error = POPS_OK;
+
+	if (!meta || !ext) {
+		error = oom();
+		goto done;
+	}
+	cJSON_AddItemToObject(meta, "config", cJSON_CreateObject());
+	cJSON_AddItemToObject(meta, "metadata", cJSON_CreateObject());
+	cJSON_ArrayForEach(k, fm) {
+		const char *key = k->string;
+		const char *dot = strrchr(key, '.');
+		int known = 0;
+
+		for (int i = 0; known_keys[i]; i++)
+			known |= !strcmp(key, known_keys[i]);
+		if (known) {
+			if ((!strcmp(key, "model") || !strcmp(key, "name") || !strcmp(key, "description") ||
+			     !strcmp(key, "variant")) && !cJSON_IsString(k) && !cJSON_IsNull(k)) {
+				error = shape_error(doc, k, "expected a string");
+				goto done;
+			}
+			if ((!strcmp(key, "config") || !strcmp(key, "input") || !strcmp(key, "output") ||
+			     !strcmp(key, "metadata") || !strcmp(key, "ext")) && !cJSON_IsObject(k) && !cJSON_IsNull(k)) {
+				error = shape_error(doc, k, "expected a mapping");
+				goto done;
+			}
+			if (!strcmp(key, "tools") && !cJSON_IsArray(k)) {
+				error = shape_error(doc, k, "expected a list of tool names");
+				goto done;
+			}
+			if (cJSON_IsNull(k) && (!strcmp(key, "config") || !strcmp(key, "metadata")))
+				continue;
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, key);
+			cJSON_AddItemToObject(meta, key, cJSON_Duplicate(k, 1));
+		} else if (dot && dot != key) {
+			char *ns = pops_strndup(key, (size_t)(dot - key));
+			cJSON *nso;
+
+			if (!ns) {
+				error = oom();
+				goto done;
+			}
+			nso = cJSON_GetObjectItemCaseSensitive(ext, ns);
+			if (!nso)
+				nso = cJSON_AddObjectToObject(ext, ns);
+			free(ns);
+			cJSON_AddItemToObject(nso, dot + 1, cJSON_Duplicate(k, 1));
+		} else {
+			const char *g = pops_suggest(key, known_keys, 2);
+
+			if (g && strcmp(g, key)) {
+				pops_buf b = POPS_BUF_INIT;
+
+				where(&b, doc, k);
+				error = warn(p, "%s: unknown key '%s' (did you mean '%s'?); kept under raw",
+				             b.ptr, key, g);
+				pops_buf_dispose(&b);
+				if (error)
+					goto done;
+			}
+		}
+	}
+	if (!cJSON_GetObjectItemCaseSensitive(meta, "ext"))
+		cJSON_AddItemToObject(meta, "ext", ext), ext = NULL;
+	cJSON_AddItemToObject(meta, "raw", cJSON_Duplicate(fm, 1));
+	/* Picoschema in input.schema and output.schema */
+	for (int side = 0; side < 2; side++) {
+		const char *sk = side ? "output" : "input";
+		cJSON *sec = cJSON_GetObjectItemCaseSensitive(meta, sk);
+		const cJSON *src_sec = cJSON_GetObjectItemCaseSensitive(fm, sk);
+		cJSON *schema = cJSON_GetObjectItemCaseSensitive(sec, "schema"), *conv = NULL, *n;
+
+		if (!schema)
+			continue;
+		cJSON_Delete(unres);
+		unres = cJSON_CreateArray();
+		if ((error = pops_picoschema(&conv, schema, o->resolve_schema, o->schema_payload, unres)) < 0) {
+			pops_buf b = POPS_BUF_INIT;
+
+			where(&b, doc, cJSON_GetObjectItemCaseSensitive(src_sec, "schema"));
+			pops_error_prefix(error, "%s: %s.schema: ", b.ptr, sk);
+			pops_buf_dispose(&b);
+			goto done;
+		}
+		cJSON_ArrayForEach(n, unres) {
+			pops_buf b = POPS_BUF_INIT;
+
+			where(&b, doc, cJSON_GetObjectItemCaseSensitive(src_sec, "schema"));
+			error = warn(p, "%s: %s.schema: schema '%s' is not defined here (registered in "
+			             "application code?); %s", b.ptr, sk, n->valuestring,
+			             side ? "output schema left out" : "input is not validated against it");
+			pops_buf_dispose(&b);
+			if (error) {
+				cJSON_Delete(conv);
+				goto done;
+			}
+		}
+		if (conv)
+			cJSON_ReplaceItemInObjectCaseSensitive(sec, "schema", conv);
+		else
+			cJSON_DeleteItemFromObjectCaseSensitive(sec, "schema");
+	}
+	{
+		const cJSON *in = cJSON_GetObjectItemCaseSensitive(meta, "input");
+		const cJSON *def = cJSON_GetObjectItemCaseSensitive(in, "default");
+
+		if (def && !cJSON_IsObject(def)) {
+			error = shape_error(doc, cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(fm, "input"), "default"),
+				"input.default: expected a mapping of variable values");
+			goto done;
+		}
+	}
+	cJSON_Delete(p->meta);
+	p->meta = meta;
+	meta = NULL;
+done:
+	cJSON_Delete(unres);
+	cJSON_Delete(ext);
+	cJSON_Delete(meta);
+	return error;
+}
+
+/* name and variant from "dir/name.variant.prompt" */
+static void default_name(cJSON *meta, const char *filename)
+{
+	const char *base, *dot;
+	char *stem;
+
+	if (!filename || cJSON_GetObjectItemCaseSensitive(meta, "name"))
+		return;
+	base = strrchr(filename, '/');
+	base = base ? base + 1 : filename;
+	if (!pops_ends_with(base, ".prompt"))
+		return;
+	stem = pops_strndup(base, strlen(base) - strlen(".prompt"));
+	if (!stem || !*stem) {
+		free(stem);
+		return;
+	}
+	dot = strchr(stem, '.');
+	if (dot && !cJSON_GetObjectItemCaseSensitive(meta, "variant")) {
+		cJSON_AddStringToObject(meta, "variant", dot + 1);
+		stem[dot - stem] = '\0';
+	}
+	cJSON_AddStringToObject(meta, "name", stem);
+	free(stem);
+}
+
+static void set_views(pops_prompt *p)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(p->meta, "model");
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(p->meta, "input");
+	const cJSON *outp = cJSON_GetObjectItemCaseSensitive(p->meta, "output");
+
+	p->model = cJSON_IsString(m) ? m->valuestring : NULL;
+	p->config = cJSON_GetObjectItemCaseSensitive(p->meta, "config");
+	p->input_schema = cJSON_GetObjectItemCaseSensitive(in, "schema");
+	p->input_default = cJSON_GetObjectItemCaseSensitive(in, "default");
+	p->output_schema = cJSON_GetObjectItemCaseSensitive(outp, "schema");
+}
+
+int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const char *filename,
+                      const pops_prompt_options *opts)
+{
+	static const pops_prompt_options defaults = POPS_PROMPT_OPTIONS_INIT;
+	pops_template_options to = POPS_TEMPLATE_OPTIONS_INIT;
+	pops_prompt *p = NULL;
+	pops_yaml_doc *doc = NULL;
+	fm_split f;
+	size_t bad, bs, be;
+	unsigned line, col;
+	int error = POPS_OK;
+	const char *label = filename ? filename : "prompt";
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (len > POPS_PROMPT_MAX_BYTES)
+		return pops_error_set(POPS_EINVALID, "%s: %zu bytes is larger than the %u-byte limit for "
+		                      "prompt files", label, len, (unsigned)POPS_PROMPT_MAX_BYTES);
+	if (!pops_utf8_valid(data, len, &bad)) {
+		size_t ls = 0;
+
+		line = 1;
+		for (size_t i = 0; i < bad; i++)
+			if (data[i] == '\n')
+				line++, ls = i + 1;
+		return pops_error_set(POPS_EINVALID, "%s:%u:%zu: invalid UTF-8 (byte 0x%02x); save the "
+		                      "file as UTF-8", label, line, bad - ls + 1, (unsigned char)data[bad]);
+	}
+	if (!(p = calloc(1, sizeof(*p))) || !(p->filename = pops_strdup(label))) {
+		error = oom();
+		goto done;
+	}
+	split_frontmatter(&f, data, len);
+	if (f.has) {
+		const cJSON *root;
+
+		if ((error = pops_yaml_parse(&doc, data + f.fm_start, f.fm_end - f.fm_start, label,
+		                             f.fm_line - 1, NULL)) < 0)
+			goto done;
+		root = pops_yaml_root(doc);
+		if (!cJSON_IsObject(root) && !cJSON_IsNull(root)) {
+			error = pops_error_set(POPS_EINVALID, "%s:%u:1: frontmatter must be a mapping "
+			                       "(key: value lines)", label, f.fm_line);
+			goto done;
+		}
+		if (cJSON_IsObject(root)) {
+			if ((error = build_meta(p, doc, root, opts)) < 0)
+				goto done;
+		}
+		bs = f.body_start;
+		line = f.body_line;
+		be = len;
+		/* body.trim(), keeping track of where it starts */
+		while (bs < be && strchr(" \t\r\n\f\v", data[bs])) {
+			if (data[bs] == '\n')
+				line++;
+			bs++;
+		}
+		while (be > bs && strchr(" \t\r\n\f\v", data[be - 1]))
+			be--;
+	} else {
+		bs = 0;
+		be = len;
+		line = 1;
+	}
+	if (!p->meta) {
+		p->meta = cJSON_CreateObject();
+		if (!p->meta) {
+			error = oom();
+			goto done;
+		}
+		cJSON_AddItemToObject(p->meta, "config", cJSON_CreateObject());
+		cJSON_AddItemToObject(p->meta, "metadata", cJSON_CreateObject());
+		cJSON_AddItemToObject(p->meta, "ext", cJSON_CreateObject());
+	}
+	default_name(p->meta, filename);
+	set_views(p);
+	col = 1;
+	for (size_t i = bs; i > 0 && data[i - 1] != '\n'; i--)
+		col++;
+	if (!(p->body = pops_strndup(data + bs, be - bs))) {
+		error = oom();
+		goto done;
+	}
+	to.dialect = POPS_TEMPLATE_HANDLEBARS;
+	to.filename = label;
+	to.first_line = line;
+	to.first_col = col;
+	to.load_partial = opts->load_partial;
+	to.payload = opts->partial_payload;
+	to.partial_dir = opts->partial_dir;
+	if ((error = pops_template_compile(&p->tpl, p->body, be - bs, &to)) < 0)
+		goto done;
+	*out = p;
+	p = NULL;
+done:
+	pops_yaml_free(doc);
+	pops_prompt_free(p);
+	return error;
+}
+
+void pops_prompt_free(pops_prompt *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nwarnings; i++)
+		free(p->warnings[i]);
+	free(p->warnings);
+	pops_template_free(p->tpl);
+	cJSON_Delete(p->meta);
+	free(p->body);
+	free(p->filename);
+	free(p);
+}
+
+const char *pops_prompt_model(const pops_prompt *p) { return p->model; }
+const cJSON *pops_prompt_config(const pops_prompt *p) { return p->config; }
+const cJSON *pops_prompt_input_schema(const pops_prompt *p) { return p->input_schema; }
+const cJSON *pops_prompt_output_schema(const pops_prompt *p) { return p->output_schema; }
+const cJSON *pops_prompt_input_default(const pops_prompt *p) { return p->input_default; }
+const cJSON *pops_prompt_metadata(const pops_prompt *p) { return p->meta; }
+const pops_template *pops_prompt_template(const pops_prompt *p) { return p->tpl; }
+const char *pops_prompt_body(const pops_prompt *p) { return p->body; }
+const char *pops_prompt_filename(const pops_prompt *p) { return p->filename; }
+size_t pops_prompt_warning_count(const pops_prompt *p) { return p->nwarnings; }
+
+const char *pops_prompt_warning(const pops_prompt *p, size_t i)
+{
+	return i < p->nwarnings ? p->warnings[i] : NULL;
+}

@@ -1,0 +1,104 @@
+#ifndef POPS_PROMPTFILE_H
+#define POPS_PROMPTFILE_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "buf.h"
+#include "template.h"
+#include "picoschema.h"
+
+/*
+ * .prompt files (dotprompt format): optional YAML frontmatter between
+ * `---` lines (comment and blank lines may precede it), then a Handlebars
+ * body. Parsing validates the frontmatter, converts Picoschema, and
+ * compiles the body (and every partial it uses) once; rendering produces
+ * messages in dotprompt's shape:
+ *   [{"role":"user","content":[{"text":"..."},
+ *                              {"media":{"url":"...","contentType":"..."}}]}]
+ *
+ * Frontmatter keys: name, description, model, config, input {schema,
+ * default}, output {format, schema}, tools, metadata, variant, version,
+ * and dotted `ns.key` extension keys (collected under ext: {ns: {key}}).
+ * Every key, known or not, is preserved verbatim under "raw".
+ */
+
+typedef struct pops_prompt pops_prompt;
+
+typedef struct pops_prompt_options {
+	pops_partial_loader load_partial;   /* NULL: no partials */
+	void *partial_payload;
+	const char *partial_dir;            /* for messages: "<dir>/_<name>.prompt" */
+	pops_schema_resolver resolve_schema; /* named schemas; NULL: none known */
+	void *schema_payload;
+} pops_prompt_options;
+
+#define POPS_PROMPT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL }
+
+/*
+ * Parse and compile `len` bytes. `filename` names the file in messages
+ * and gives the default name/variant (`name.variant.prompt`); may be NULL.
+ * Returns 0 and a prompt freed with pops_prompt_free(), or POPS_EINVALID
+ * with "file:line:col: problem" (invalid UTF-8, frontmatter YAML or shape,
+ * Picoschema, template syntax, missing partial), or the loader's error.
+ * Names of schemas nobody could resolve are not errors: they become
+ * warnings (pops_prompt_warning) and the schema is left out.
+ */
+int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const char *filename,
+                      const pops_prompt_options *opts);
+
+void pops_prompt_free(pops_prompt *p);
+
+/* Borrowed from the prompt. model: NULL when the file names none. */
+const char *pops_prompt_model(const pops_prompt *p);
+const cJSON *pops_prompt_config(const pops_prompt *p);        /* an object, never NULL */
+const cJSON *pops_prompt_input_schema(const pops_prompt *p);  /* JSON Schema or NULL */
+const cJSON *pops_prompt_output_schema(const pops_prompt *p); /* JSON Schema or NULL */
+const cJSON *pops_prompt_input_default(const pops_prompt *p); /* object or NULL */
+/* The whole resolved metadata: the keys above plus ext, raw, tools, ... */
+const cJSON *pops_prompt_metadata(const pops_prompt *p);
+const pops_template *pops_prompt_template(const pops_prompt *p);
+/* The file name given to pops_prompt_parse (or "prompt"). */
+const char *pops_prompt_filename(const pops_prompt *p);
+/* The template body as compiled (after frontmatter, trimmed). */
+const char *pops_prompt_body(const pops_prompt *p);
+
+/* Non-fatal problems ("file:line:col: ..."), e.g. unresolved schema names. */
+size_t pops_prompt_warning_count(const pops_prompt *p);
+const char *pops_prompt_warning(const pops_prompt *p, size_t i);
+
+typedef struct pops_render_options {
+	const cJSON *context;   /* @-variables: {"state": {...}} gives {{@state.x}}; may be NULL */
+	const cJSON *history;   /* messages for {{history}} (array); may be NULL */
+	const cJSON *defaults;  /* replaces the frontmatter's input.default; may be NULL */
+	int no_validate;        /* skip checking variables against input.schema */
+} pops_render_options;
+
+#define POPS_RENDER_OPTIONS_INIT { NULL, NULL, NULL, 0 }
+
+/*
+ * Render with `vars` (an object, or NULL for none) merged over
+ * input.default (shallow, as dotprompt does). Unless no_validate, the
+ * merged variables are checked against the input schema when one exists
+ * and variables or defaults were given. *out receives a new messages
+ * array. Returns 0, POPS_EINVALID ("file: input.age: expected a number,
+ * got string"; partial recursion), or POPS_ERROR. `ro` may be NULL.
+ */
+int pops_prompt_render(cJSON **out, const pops_prompt *p, const cJSON *vars,
+                       const pops_render_options *ro);
+
+/*
+ * What `pops render --json` prints: {"schema_version":1, "name", "model",
+ * "config", "output" (if any), "messages"}. Same rules as
+ * pops_prompt_render.
+ */
+int pops_prompt_render_result(cJSON **out, const pops_prompt *p, const cJSON *vars,
+                              const pops_render_options *ro);
+
+/*
+ * Turn rendered template text (with dotprompt's <<<dotprompt:...>>>
+ * markers) into messages, inserting `history` (may be NULL) where
+ * {{history}} stood or before the last user message. Exposed for tests.
+ */
+int pops_prompt_to_messages(cJSON **out, const char *text, size_t len, const cJSON *history);
+
+#endif

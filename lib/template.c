@@ -1,0 +1,751 @@
+#include "common.h"
+#include "template_int.h"
+
+#include <math.h>
+
+/*
+ * Instructions -> text. The context stack is a fixed array on the C
+ * stack; values are small tagged structs pointing into the caller's JSON
+ * or the template's pool, so a render allocates nothing but output.
+ */
+
+enum { V_UNDEF, V_NULL, V_BOOL, V_NUM, V_STR, V_JSON };
+
+typedef struct val {
+	int kind;
+	const cJSON *j;      /* V_JSON: an object or array (scalars are unpacked) */
+	const char *s;       /* V_STR */
+	size_t len;
+	double num;          /* V_NUM, V_BOOL */
+} val;
+
+typedef struct frame {
+	val v;
+	const tpl_unit *hu;  /* partial hash arguments: hop's pairs, evaluated */
+	const tpl_op *hop;   /* in frame hparent of unit hu */
+	int hparent;
+	int iter;            /* @index/@key/@first/@last are set */
+	long index;
+	const char *key;
+	int first, last;
+} frame;
+
+typedef struct rstate {
+	const pops_template *t;
+	const cJSON *data;
+	pops_buf *out;
+	frame *frames;
+	int nframes;
+	int pdepth, depth;
+} rstate;
+
+static val from_json(const cJSON *j)
+{
+	val v;
+
+	memset(&v, 0, sizeof(v));
+	if (!j) {
+		v.kind = V_UNDEF;
+	} else if (cJSON_IsNull(j)) {
+		v.kind = V_NULL;
+	} else if (cJSON_IsBool(j)) {
+		v.kind = V_BOOL;
+		v.num = cJSON_IsTrue(j);
+	} else if (cJSON_IsNumber(j)) {
+		v.kind = V_NUM;
+		v.num = j->valuedouble;
+	} else if (cJSON_IsString(j)) {
+		v.kind = V_STR;
+		v.s = j->valuestring;
+		v.len = strlen(j->valuestring);
+	} else if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
+		v.kind = V_JSON;
+		v.j = j;
+	} else {
+		v.kind = V_UNDEF;
+	}
+	return v;
+}
+
+static const cJSON *child(const cJSON *obj, const char *k, size_t n)
+{
+	const cJSON *c;
+
+	if (cJSON_IsObject(obj)) {
+		for (c = obj->child; c; c = c->next)
+			if (c->string && !strncmp(c->string, k, n) && c->string[n] == '\0')
+				return c;
+		return NULL;
+	}
+	if (cJSON_IsArray(obj) && n && n < 10) {
+		size_t idx = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (!isdigit((unsigned char)k[i]))
+				return NULL;
+			idx = idx * 10 + (size_t)(k[i] - '0');
+		}
+		for (c = obj->child; c && idx; c = c->next)
+			idx--;
+		return c;
+	}
+	return NULL;
+}
+
+static val eval(rstate *rs, const tpl_unit *u, const tpl_expr *e, int fi);
+
+/* key in frame fi (hash arguments first, then the context object); 1 if found */
+static int frame_get(rstate *rs, int fi, const char *k, size_t n, val *out)
+{
+	const frame *f = &rs->frames[fi];
+	const cJSON *c;
+
+	if (f->hop) {
+		for (uint32_t i = 0; i < f->hop->nh; i++) {
+			const tpl_hash *h = &f->hu->hash[f->hop->h + i];
+
+			if (h->key.len == n && !memcmp(f->hu->pool.ptr + h->key.off, k, n)) {
+				*out = eval(rs, f->hu, &f->hu->exprs[h->expr], f->hparent);
+				return 1;
+			}
+		}
+	}
+	if (f->v.kind == V_JSON && (c = child(f->v.j, k, n))) {
+		*out = from_json(c);
+		return 1;
+	}
+	return 0;
+}
+
+static val descend(val v, const tpl_unit *u, const tpl_expr *e, uint32_t from)
+{
+	for (uint32_t i = from; i < e->nseg; i++) {
+		const tpl_span *s = &u->segs[e->seg + i];
+
+		if (v.kind != V_JSON)
+			return from_json(NULL);
+		v = from_json(child(v.j, u->pool.ptr + s->off, s->len));
+	}
+	return v;
+}
+
+static int span_is(const tpl_unit *u, const tpl_span *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	return s->len == n && !memcmp(u->pool.ptr + s->off, w, n);
+}
+
+static val eval(rstate *rs, const tpl_unit *u, const tpl_expr *e, int fi)
+{
+	val v;
+	int f;
+
+	memset(&v, 0, sizeof(v));
+	switch (e->kind) {
+	case EX_STR:
+		v.kind = V_STR;
+		v.s = u->pool.ptr + e->str.off;
+		v.len = e->str.len;
+		return v;
+	case EX_NUM: v.kind = V_NUM; v.num = e->num; return v;
+	case EX_TRUE: v.kind = V_BOOL; v.num = 1; return v;
+	case EX_FALSE: v.kind = V_BOOL; return v;
+	case EX_NULL: v.kind = V_NULL; return v;
+	case EX_UNDEF: v.kind = V_UNDEF; return v;
+	case EX_DATA: {
+		const tpl_span *s = &u->segs[e->seg];
+
+		if (span_is(u, s, "root"))
+			return descend(rs->frames[0].v, u, e, 1);
+		if (span_is(u, s, "index") || span_is(u, s, "key") || span_is(u, s, "first") ||
+		    span_is(u, s, "last")) {
+			for (f = fi; f >= 0 && !rs->frames[f].iter; f--)
+				;
+			if (f < 0)
+				return v;
+			if (span_is(u, s, "index")) {
+				v.kind = V_NUM;
+				v.num = (double)rs->frames[f].index;
+			} else if (span_is(u, s, "key")) {
+				if (rs->frames[f].key) {
+					v.kind = V_STR;
+					v.s = rs->frames[f].key;
+					v.len = strlen(v.s);
+				} else {
+					v.kind = V_NUM;
+					v.num = (double)rs->frames[f].index;
+				}
+			} else {
+				v.kind = V_BOOL;
+				v.num = span_is(u, s, "first") ? rs->frames[f].first : rs->frames[f].last;
+			}
+			return v;
+		}
+		return descend(from_json(child(rs->data, u->pool.ptr + s->off, s->len)), u, e, 1);
+	}
+	default:
+		break;
+	}
+	f = fi - e->up;
+	if (f < 0)
+		return v;
+	if (e->nseg == 0)
+		return rs->frames[f].v;
+	{
+		const tpl_span *s = &u->segs[e->seg];
+		const char *k = u->pool.ptr + s->off;
+
+		if (rs->t->dialect == POPS_TEMPLATE_MUSTACHE && !e->explicit_this && !e->up) {
+			for (; f >= 0; f--)
+				if (frame_get(rs, f, k, s->len, &v))
+					return descend(v, u, e, 1);
+			return from_json(NULL);
+		}
+		if (!frame_get(rs, f, k, s->len, &v))
+			return from_json(NULL);
+		return descend(v, u, e, 1);
+	}
+}
+
+static void put_escaped(pops_buf *out, const char *s, size_t n)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *r;
+
+		switch (s[i]) {
+		case '&': r = "&amp;"; break;
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '"': r = "&quot;"; break;
+		case '\'': r = "&#39;"; break;
+		default: continue;
+		}
+		pops_buf_put(out, s + start, i - start);
+		pops_buf_puts(out, r);
+		start = i + 1;
+	}
+	pops_buf_put(out, s + start, n - start);
+}
+
+int pops_template__put_number(pops_buf *out, double d)
+{
+	char tmp[64], digits[32];
+	int prec, exp10, k, n, i;
+	char *e;
+
+	if (isnan(d))
+		return pops_buf_puts(out, "NaN");
+	if (isinf(d))
+		return pops_buf_puts(out, d < 0 ? "-Infinity" : "Infinity");
+	if (d == 0)
+		return pops_buf_putc(out, '0');
+	if (d == floor(d) && fabs(d) < 1e21)
+		return pops_buf_printf(out, "%.0f", d);
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	/* tmp = [-]d[.ddd]e[+-]xx: digits and decimal exponent, JS layout */
+	e = strchr(tmp, 'e');
+	if (!e)
+		return pops_buf_puts(out, tmp);
+	exp10 = (int)strtol(e + 1, NULL, 10);
+	k = 0;
+	for (char *p = tmp; p < e; p++)
+		if (isdigit((unsigned char)*p) && k < (int)sizeof(digits) - 1)
+			digits[k++] = *p;
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	digits[k] = '\0';
+	n = exp10 + 1;
+	if (d < 0)
+		pops_buf_putc(out, '-');
+	if (k <= n && n <= 21) {
+		pops_buf_put(out, digits, (size_t)k);
+		for (i = k; i < n; i++)
+			pops_buf_putc(out, '0');
+	} else if (0 < n && n <= 21) {
+		pops_buf_put(out, digits, (size_t)n);
+		pops_buf_putc(out, '.');
+		pops_buf_puts(out, digits + n);
+	} else if (-6 < n && n <= 0) {
+		pops_buf_puts(out, "0.");
+		for (i = 0; i < -n; i++)
+			pops_buf_putc(out, '0');
+		pops_buf_puts(out, digits);
+	} else {
+		pops_buf_putc(out, digits[0]);
+		if (k > 1) {
+			pops_buf_putc(out, '.');
+			pops_buf_puts(out, digits + 1);
+		}
+		pops_buf_printf(out, "e%c%d", n - 1 < 0 ? '-' : '+', abs(n - 1));
+	}
+	return pops_buf_oom(out) ? POPS_ERROR : POPS_OK;
+}
+
+static void put_js(pops_buf *out, const cJSON *v, int top, int depth)
+{
+	if (!v || cJSON_IsNull(v))
+		return;
+	if (cJSON_IsString(v))
+		pops_buf_puts(out, v->valuestring);
+	else if (cJSON_IsNumber(v))
+		pops_template__put_number(out, v->valuedouble);
+	else if (cJSON_IsBool(v))
+		pops_buf_puts(out, cJSON_IsTrue(v) ? "true" : "false");
+	else if (cJSON_IsArray(v) && depth < POPS_TEMPLATE_MAX_DEPTH) {
+		for (const cJSON *c = v->child; c; c = c->next) {
+			if (c != v->child)
+				pops_buf_putc(out, ',');
+			put_js(out, c, 0, depth + 1);
+		}
+	} else if (cJSON_IsObject(v))
+		pops_buf_puts(out, "[object Object]");
+	(void)top;
+}
+
+int pops_template_put_value(pops_buf *out, const cJSON *v)
+{
+	put_js(out, v, 1, 0);
+	return pops_buf_oom(out) ? POPS_ERROR : POPS_OK;
+}
+
+static void put_val(pops_buf *out, const val *v, int escape)
+{
+	switch (v->kind) {
+	case V_STR:
+		if (escape)
+			put_escaped(out, v->s, v->len);
+		else
+			pops_buf_put(out, v->s, v->len);
+		break;
+	case V_NUM: pops_template__put_number(out, v->num); break;
+	case V_BOOL: pops_buf_puts(out, v->num ? "true" : "false"); break;
+	case V_JSON:
+		if (escape) {
+			pops_buf tmp = POPS_BUF_INIT;
+
+			put_js(&tmp, v->j, 1, 0);
+			put_escaped(out, tmp.ptr, tmp.size);
+			pops_buf_dispose(&tmp);
+		} else {
+			put_js(out, v->j, 1, 0);
+		}
+		break;
+	default: break;
+	}
+}
+
+static void json_string(pops_buf *out, const char *s, size_t n)
+{
+	size_t start = 0;
+
+	pops_buf_putc(out, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *r = NULL;
+
+		if (c == '"') r = "\\\"";
+		else if (c == '\\') r = "\\\\";
+		else if (c == '\n') r = "\\n";
+		else if (c == '\r') r = "\\r";
+		else if (c == '\t') r = "\\t";
+		else if (c == '\b') r = "\\b";
+		else if (c == '\f') r = "\\f";
+		else if (c >= 0x20) continue;
+		pops_buf_put(out, s + start, i - start);
+		if (r)
+			pops_buf_puts(out, r);
+		else
+			pops_buf_printf(out, "\\u%04x", c);
+		start = i + 1;
+	}
+	pops_buf_put(out, s + start, n - start);
+	pops_buf_putc(out, '"');
+}
+
+static void newline_indent(pops_buf *out, int indent, int level)
+{
+	if (!indent)
+		return;
+	pops_buf_putc(out, '\n');
+	for (int i = 0; i < indent * level; i++)
+		pops_buf_putc(out, ' ');
+}
+
+static void json_put(pops_buf *out, const cJSON *v, int indent, int level)
+{
+	const cJSON *c;
+
+	if (cJSON_IsString(v)) {
+		json_string(out, v->valuestring, strlen(v->valuestring));
+	} else if (cJSON_IsNumber(v)) {
+		if (isfinite(v->valuedouble))
+			pops_template__put_number(out, v->valuedouble);
+		else
+			pops_buf_puts(out, "null");
+	} else if (cJSON_IsBool(v)) {
+		pops_buf_puts(out, cJSON_IsTrue(v) ? "true" : "false");
+	} else if ((cJSON_IsArray(v) || cJSON_IsObject(v)) && level < 1000) {
+		int obj = cJSON_IsObject(v);
+
+		pops_buf_putc(out, obj ? '{' : '[');
+		for (c = v->child; c; c = c->next) {
+			if (c != v->child)
+				pops_buf_putc(out, ',');
+			newline_indent(out, indent, level + 1);
+			if (obj) {
+				json_string(out, c->string, strlen(c->string));
+				pops_buf_puts(out, indent ? ": " : ":");
+			}
+			json_put(out, c, indent, level + 1);
+		}
+		if (v->child)
+			newline_indent(out, indent, level);
+		pops_buf_putc(out, obj ? '}' : ']');
+	} else {
+		pops_buf_puts(out, "null");
+	}
+}
+
+int pops_json_put(pops_buf *out, const cJSON *v, int indent)
+{
+	if (indent < 0)
+		indent = 0;
+	if (indent > 10)
+		indent = 10;   /* JSON.stringify caps the indent at 10 too */
+	json_put(out, v, indent, 0);
+	return pops_buf_oom(out) ? POPS_ERROR : POPS_OK;
+}
+
+static void json_put_val(pops_buf *out, const val *v, int indent)
+{
+	switch (v->kind) {
+	case V_NULL: pops_buf_puts(out, "null"); break;
+	case V_BOOL: pops_buf_puts(out, v->num ? "true" : "false"); break;
+	case V_NUM:
+		if (isfinite(v->num))
+			pops_template__put_number(out, v->num);
+		else
+			pops_buf_puts(out, "null");
+		break;
+	case V_STR: json_string(out, v->s, v->len); break;
+	case V_JSON: pops_json_put(out, v->j, indent); break;
+	default: break;
+	}
+}
+
+/* JavaScript === on template values (objects by identity) */
+static int strict_equal(const val *a, const val *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	switch (a->kind) {
+	case V_UNDEF: case V_NULL: return 1;
+	case V_BOOL: case V_NUM: return a->num == b->num;
+	case V_STR: return a->len == b->len && !memcmp(a->s, b->s, a->len);
+	default: return a->j == b->j;
+	}
+}
+
+/* Handlebars #if: undefined, null, false, 0, "", [] and NaN are false */
+static int truthy(const val *v)
+{
+	switch (v->kind) {
+	case V_UNDEF: case V_NULL: return 0;
+	case V_BOOL: case V_NUM: return v->num != 0 && !isnan(v->num);
+	case V_STR: return v->len != 0;
+	default: return !cJSON_IsArray(v->j) || v->j->child != NULL;
+	}
+}
+
+static const val *hash_val(rstate *rs, const tpl_unit *u, const tpl_op *op, const char *key,
+                           int fi, val *tmp)
+{
+	for (uint32_t i = 0; i < op->nh; i++) {
+		const tpl_hash *h = &u->hash[op->h + i];
+
+		if (span_is(u, &h->key, key)) {
+			*tmp = eval(rs, u, &u->exprs[h->expr], fi);
+			return tmp;
+		}
+	}
+	return NULL;
+}
+
+static int rerr(rstate *rs, const tpl_unit *u, const tpl_op *op, const char *what)
+{
+	(void)rs;
+	return pops_error_set(POPS_EINVALID, "%s:%u:%u: %s", u->label, op->line, op->col, what);
+}
+
+static int render_range(rstate *rs, const tpl_unit *u, uint32_t pc, uint32_t end);
+
+static int push(rstate *rs, const tpl_unit *u, const tpl_op *op, const val *v)
+{
+	frame *f;
+
+	if (rs->nframes >= POPS_TEMPLATE_MAX_DEPTH)
+		return rerr(rs, u, op, "contexts nested too deeply");
+	f = &rs->frames[rs->nframes++];
+	memset(f, 0, sizeof(*f));
+	f->v = *v;
+	return POPS_OK;
+}
+
+/* the body once in a new context */
+static int body_with(rstate *rs, const tpl_unit *u, const tpl_op *op, uint32_t pc, const val *v)
+{
+	int error;
+
+	if ((error = push(rs, u, op, v)) < 0)
+		return error;
+	error = render_range(rs, u, pc + 1, op->mid);
+	rs->nframes--;
+	return error;
+}
+
+static int inverse(rstate *rs, const tpl_unit *u, const tpl_op *op)
+{
+	if (op->mid == op->end)
+		return POPS_OK;
+	return render_range(rs, u, op->mid + 1, op->end);
+}
+
+static int iterate(rstate *rs, const tpl_unit *u, const tpl_op *op, uint32_t pc, const val *v)
+{
+	const cJSON *c;
+	long i = 0;
+	int error = POPS_OK, is_obj;
+	frame *f;
+
+	if (v->kind != V_JSON || !v->j->child)
+		return inverse(rs, u, op);
+	is_obj = cJSON_IsObject(v->j);
+	for (c = v->j->child; c && !error; c = c->next, i++) {
+		val item = from_json(c);
+
+		if ((error = push(rs, u, op, &item)) < 0)
+			break;
+		f = &rs->frames[rs->nframes - 1];
+		f->iter = 1;
+		f->index = i;
+		f->key = is_obj ? c->string : NULL;
+		f->first = i == 0;
+		f->last = c->next == NULL;
+		error = render_range(rs, u, pc + 1, op->mid);
+		rs->nframes--;
+	}
+	return error;
+}
+
+static int block(rstate *rs, const tpl_unit *u, const tpl_op *op, uint32_t pc)
+{
+	int fi = rs->nframes - 1;
+	val a = op->n ? eval(rs, u, &u->exprs[op->a], fi) : from_json(NULL), b;
+	int cond;
+
+	switch (op->kind) {
+	case BK_SECTION:
+		if (a.kind == V_UNDEF || a.kind == V_NULL || (a.kind == V_BOOL && !a.num))
+			return inverse(rs, u, op);
+		if (a.kind == V_BOOL)
+			return render_range(rs, u, pc + 1, op->mid);
+		if (a.kind == V_JSON && cJSON_IsArray(a.j))
+			return iterate(rs, u, op, pc, &a);
+		return body_with(rs, u, op, pc, &a);
+	case BK_INVERTED:
+		cond = a.kind == V_UNDEF || a.kind == V_NULL || (a.kind == V_BOOL && !a.num) ||
+		       (a.kind == V_JSON && cJSON_IsArray(a.j) && !a.j->child);
+		return cond ? render_range(rs, u, pc + 1, op->mid) : inverse(rs, u, op);
+	case BK_IF:
+	case BK_UNLESS:
+		cond = truthy(&a);
+		if (op->kind == BK_UNLESS)
+			cond = !cond;
+		return cond ? render_range(rs, u, pc + 1, op->mid) : inverse(rs, u, op);
+	case BK_EACH:
+		return iterate(rs, u, op, pc, &a);
+	case BK_WITH:
+		if (a.kind == V_UNDEF || a.kind == V_NULL || (a.kind == V_BOOL && !a.num) ||
+		    (a.kind == V_STR && !a.len) || (a.kind == V_JSON && cJSON_IsArray(a.j) && !a.j->child))
+			return inverse(rs, u, op);
+		return body_with(rs, u, op, pc, &a);
+	case BK_IFEQ:
+	case BK_UNLESSEQ:
+		b = eval(rs, u, &u->exprs[op->a + 1], fi);
+		cond = strict_equal(&a, &b);
+		if (op->kind == BK_UNLESSEQ)
+			cond = !cond;
+		return cond ? render_range(rs, u, pc + 1, op->mid) : inverse(rs, u, op);
+	default:
+		return POPS_OK;
+	}
+}
+
+static int helper(rstate *rs, const tpl_unit *u, const tpl_op *op)
+{
+	int fi = rs->nframes - 1;
+	pops_buf *out = rs->out;
+	val a = op->n ? eval(rs, u, &u->exprs[op->a], fi) : from_json(NULL), tmp, tmp2;
+	const val *h, *h2;
+
+	switch (op->kind) {
+	case H_ROLE:
+		pops_buf_puts(out, "<<<dotprompt:role:");
+		put_val(out, &a, 0);
+		pops_buf_puts(out, ">>>");
+		break;
+	case H_HISTORY:
+		pops_buf_puts(out, "<<<dotprompt:history>>>");
+		break;
+	case H_SECTION:
+		pops_buf_puts(out, "<<<dotprompt:section ");
+		put_val(out, &a, 0);
+		pops_buf_puts(out, ">>>");
+		break;
+	case H_MEDIA:
+		h = hash_val(rs, u, op, "url", fi, &tmp);
+		h2 = hash_val(rs, u, op, "contentType", fi, &tmp2);
+		pops_buf_puts(out, "<<<dotprompt:media:url ");
+		if (h)
+			put_val(out, h, 0);
+		if (h2 && h2->kind != V_UNDEF && h2->kind != V_NULL && !(h2->kind == V_STR && !h2->len)) {
+			pops_buf_putc(out, ' ');
+			put_val(out, h2, 0);
+		}
+		pops_buf_puts(out, ">>>");
+		break;
+	case H_JSON:
+		h = hash_val(rs, u, op, "indent", fi, &tmp);
+		json_put_val(out, &a, h && h->kind == V_NUM ? (int)h->num : 0);
+		break;
+	case H_LOOKUP: {
+		val k = eval(rs, u, &u->exprs[op->a + 1], fi), r = from_json(NULL);
+		pops_buf key = POPS_BUF_INIT;
+
+		if (a.kind == V_JSON) {
+			put_val(&key, &k, 0);
+			r = from_json(child(a.j, key.ptr, key.size));
+		}
+		pops_buf_dispose(&key);
+		put_val(out, &r, 0);
+		break;
+	}
+	default:
+		break;
+	}
+	return POPS_OK;
+}
+
+static int partial(rstate *rs, const tpl_unit *u, const tpl_op *op)
+{
+	const tpl_unit *pu = &rs->t->units[op->partial];
+	int fi = rs->nframes - 1, pushed = 0, error;
+
+	if (pu->missing)
+		return POPS_OK;
+	if (rs->pdepth >= POPS_TEMPLATE_MAX_PARTIAL_DEPTH) {
+		pops_buf m = POPS_BUF_INIT;
+
+		pops_buf_printf(&m, "partials nested deeper than %d: '%s' includes itself?",
+		                POPS_TEMPLATE_MAX_PARTIAL_DEPTH, pu->name);
+		error = rerr(rs, u, op, m.ptr);
+		pops_buf_dispose(&m);
+		return error;
+	}
+	if (op->n || op->nh) {
+		val v = op->n ? eval(rs, u, &u->exprs[op->a], fi) : rs->frames[fi].v;
+		frame *f;
+
+		if ((error = push(rs, u, op, &v)) < 0)
+			return error;
+		pushed = 1;
+		f = &rs->frames[rs->nframes - 1];
+		if (op->nh) {
+			f->hu = u;
+			f->hop = op;
+			f->hparent = fi;
+		}
+	}
+	rs->pdepth++;
+	error = render_range(rs, pu, 0, (uint32_t)pu->nops);
+	rs->pdepth--;
+	if (pushed)
+		rs->nframes--;
+	return error;
+}
+
+static int render_range(rstate *rs, const tpl_unit *u, uint32_t pc, uint32_t end)
+{
+	int error = POPS_OK;
+
+	if (++rs->depth > POPS_TEMPLATE_MAX_DEPTH * 4) {
+		rs->depth--;
+		return pc < u->nops ? rerr(rs, u, &u->ops[pc], "template nested too deeply")
+		                    : pops_error_set(POPS_EINVALID, "template nested too deeply");
+	}
+	while (pc < end && !error) {
+		const tpl_op *op = &u->ops[pc];
+
+		switch (op->code) {
+		case OP_TEXT:
+			pops_buf_put(rs->out, u->pool.ptr + op->a, op->n);
+			pc++;
+			break;
+		case OP_VAR: {
+			val v = eval(rs, u, &u->exprs[op->a], rs->nframes - 1);
+
+			put_val(rs->out, &v, op->escape);
+			pc++;
+			break;
+		}
+		case OP_HELPER:
+			error = helper(rs, u, op);
+			pc++;
+			break;
+		case OP_PARTIAL:
+			error = partial(rs, u, op);
+			pc++;
+			break;
+		case OP_BLOCK:
+			error = block(rs, u, op, pc);
+			pc = op->end + 1;
+			break;
+		default:
+			pc++;
+			break;
+		}
+	}
+	rs->depth--;
+	return error;
+}
+
+int pops_template_render(const pops_template *t, const cJSON *input, const cJSON *data,
+                         pops_buf *out)
+{
+	frame frames[POPS_TEMPLATE_MAX_DEPTH];
+	rstate rs;
+	int error;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.t = t;
+	rs.data = data;
+	rs.out = out;
+	rs.frames = frames;
+	rs.nframes = 1;
+	memset(&frames[0], 0, sizeof(frames[0]));
+	frames[0].v = from_json(input);
+	error = render_range(&rs, &t->units[0], 0, (uint32_t)t->units[0].nops);
+	if (!error && pops_buf_oom(out))
+		error = pops_buf_over_limit(out)
+			? pops_error_set(POPS_EINVALID, "%s: rendered output exceeds %zu bytes",
+			                 t->units[0].label, out->limit)
+			: pops_error_set(POPS_ERROR, "out of memory");
+	return error;
+}
