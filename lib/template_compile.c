@@ -23,6 +23,7 @@ typedef struct tok {
 
 typedef struct open_block {
 	uint32_t pc, name_start, name_len, line, col;
+	uint32_t text_start, text_len;    /* the opening tag's content, for messages */
 	int chained, has_else;
 } open_block;
 
@@ -829,6 +830,9 @@ static int open_block_push(cstate *cs, uint32_t pc, const char *name, size_t nle
 	b->col = t->col;
 	b->chained = chained;
 	b->has_else = 0;
+	b->text_start = t->start;
+	b->text_len = t->len;
+	trim_span(cs->src, &b->text_start, &b->text_len);
 	return POPS_OK;
 }
 
@@ -935,8 +939,9 @@ static int compile_close(cstate *cs, const tok *t)
 		return cerr(cs, t->line, t->col, "'{{/%.*s}}' closes no open block", (int)n, cs->src + s);
 	b = &cs->stack[cs->nstack - 1];
 	if (b->name_len != n || memcmp(cs->src + b->name_start, cs->src + s, n))
-		return cerr(cs, t->line, t->col, "'{{/%.*s}}' does not match '{{#%.*s}}' opened at %u:%u",
-		            (int)n, cs->src + s, (int)b->name_len, cs->src + b->name_start, b->line, b->col);
+		return cerr(cs, t->line, t->col, "'{{/%.*s}}' does not match '{{%c%.*s}}' opened at %u:%u",
+		            (int)n, cs->src + s, cs->src[b->text_start - 1] == '^' ? '^' : '#',
+		            (int)b->text_len, cs->src + b->text_start, b->line, b->col);
 	return close_one(cs);
 }
 
@@ -1083,8 +1088,9 @@ int pops_template__compile_unit(pops_template *t, size_t ui, const char *src, si
 
 		while (cs.nstack > 1 && b->chained)
 			b--, cs.nstack--;
-		error = cerr(&cs, b->line, b->col, "'{{#%.*s}}' is never closed (no '{{/%.*s}}')",
-		             (int)b->name_len, src + b->name_start, (int)b->name_len, src + b->name_start);
+		error = cerr(&cs, b->line, b->col, "'{{%c%.*s}}' is never closed (no '{{/%.*s}}')",
+		             src[b->text_start - 1] == '^' ? '^' : '#',
+		             (int)b->text_len, src + b->text_start, (int)b->name_len, src + b->name_start);
 	}
 	if (!error && pops_buf_oom(&t->units[ui].pool))
 		error = pops_error_set(POPS_ERROR, "out of memory");

@@ -17,7 +17,7 @@ static int map_loader(void *payload, const char *name, pops_buf *out)
 }
 
 /* run one spec file; returns failures, prints each */
-static int run_module(const char *name, int *total)
+static int run_module(const char *name, int *total, int verbose)
 {
 	pops_buf path = POPS_BUF_INIT, src = POPS_BUF_INIT, out = POPS_BUF_INIT;
 	cJSON *doc = NULL, *t;
@@ -48,9 +48,10 @@ static int run_module(const char *name, int *total)
 		     pops_template_render(tpl, cJSON_GetObjectItemCaseSensitive(t, "data"), NULL, &out) == 0;
 		if (!ok || strcmp(out.ptr, exp)) {
 			failed++;
-			printf("#   %s: '%s': %s\n#     got      \"%s\"\n#     expected \"%s\"\n", name,
-			       cJSON_GetObjectItemCaseSensitive(t, "name")->valuestring,
-			       ok ? "wrong output" : pops_error_last(), out.ptr, exp);
+			printf("#   %s: '%s': %s\n", name, cJSON_GetObjectItemCaseSensitive(t, "name")->valuestring,
+			       ok ? "wrong output" : pops_error_last());
+			if (verbose)
+				printf("#     got      \"%s\"\n#     expected \"%s\"\n", out.ptr, exp);
 		}
 		pops_template_free(tpl);
 	}
@@ -70,7 +71,7 @@ TEST(mustache_spec_core_modules_pass_in_html_mode)
 	int failed = 0, total = 0, n;
 
 	for (size_t i = 0; i < POPS_ARRAY_SIZE(core); i++) {
-		int f = run_module(core[i], &n);
+		int f = run_module(core[i], &n, 1);
 
 		printf("#   mustache %-14s %d/%d\n", core[i], n - f, n);
 		failed += f;
@@ -86,7 +87,7 @@ TEST(mustache_spec_optional_modules_report_a_score)
 	int n;
 
 	for (size_t i = 0; i < POPS_ARRAY_SIZE(opt); i++) {
-		int f = run_module(opt[i], &n);
+		int f = run_module(opt[i], &n, 0);
 
 		printf("#   mustache %-14s %d/%d (optional; failures listed above)\n", opt[i], n - f, n);
 	}
