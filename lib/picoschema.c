@@ -192,6 +192,9 @@ static int object(cJSON **out, const cJSON *obj, pops_schema_resolver r, void *p
 	}
 	if (!addl_set)
 		cJSON_AddFalseToObject(s, "additionalProperties");
+	else   /* keep dotprompt's key order: additionalProperties last */
+		cJSON_AddItemToObject(s, "additionalProperties",
+		                      cJSON_DetachItemFromObjectCaseSensitive(s, "additionalProperties"));
 	*out = s;
 	s = NULL;
 done:
