@@ -29,4 +29,14 @@
 #define POPS_CAS_BACKOFF_MS        2        /* first backoff; doubles, capped at 64x */
 #define POPS_NOTE_MAX_BYTES        (64u * 1024 * 1024)
 
+/* providers and the HTTP engine (lib/provider*, lib/http) */
+#define POPS_PROVIDER_CONCURRENCY    8
+#define POPS_PROVIDER_RETRIES        4
+#define POPS_PROVIDER_RETRY_BASE_MS  500
+#define POPS_PROVIDER_RETRY_MAX_MS   60000
+#define POPS_PROVIDER_TIMEOUT_MS     120000
+#define POPS_PROVIDER_MAX_BODY       (16u * 1024 * 1024)
+#define POPS_EXEC_MAX_OUTPUT         (16u * 1024 * 1024)
+#define POPS_CASSETTE_MAX_BYTES      (256u * 1024 * 1024)
+
 #endif

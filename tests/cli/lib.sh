@@ -121,6 +121,42 @@ test_expect_success() {
 		echo "not ok $test_count - $desc"
 		sed 's/^/#   /' "$TRASH/case-$test_count.log"
 	fi
+	# a fake server the case started is stopped even when the case failed
+	if [ -f "$TRASH/case-$test_count.fakellm.pid" ]; then
+		kill "$(cat "$TRASH/case-$test_count.fakellm.pid")" 2>/dev/null
+		rm -f "$TRASH/case-$test_count.fakellm.pid"
+	fi
+}
+
+# start_fakellm [flags...]: start tests/fakellm on a free loopback port in
+# the background for this case; sets FAKELLM_PORT and FAKELLM_URL
+# (http://127.0.0.1:N). The server is killed when the case ends. Its
+# output stays outside the case directory, in $TRASH.
+start_fakellm() {
+	fk_base="$TRASH/case-$test_count.fakellm"
+	"$FAKELLM_BIN" --port 0 "$@" >"$fk_base.out" 2>"$fk_base.err" &
+	echo $! >"$fk_base.pid"
+	fk_i=0
+	FAKELLM_PORT=
+	while [ $fk_i -lt 200 ]; do
+		FAKELLM_PORT=$(sed -n 's/^port=//p' "$fk_base.out" 2>/dev/null)
+		[ -n "$FAKELLM_PORT" ] && break
+		sleep 0.05
+		fk_i=$((fk_i + 1))
+	done
+	[ -n "$FAKELLM_PORT" ] || { echo "fakellm did not start" >&2; cat "$fk_base.err" >&2; return 1; }
+	FAKELLM_URL="http://127.0.0.1:$FAKELLM_PORT"
+	export FAKELLM_PORT FAKELLM_URL
+}
+
+# fakellm_get PATH: GET a fakellm endpoint (/__stats, /__requests) to stdout
+fakellm_get() {
+	curl -s -m 10 "$FAKELLM_URL$1"
+}
+
+# fakellm_stat KEY: one number from /__stats ("requests", "chat", "faults", ...)
+fakellm_stat() {
+	fakellm_get /__stats | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
 }
 
 test_done() {

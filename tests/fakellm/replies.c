@@ -1,0 +1,830 @@
+/*
+ * fakellm replies: a deterministic function of the request (plus the
+ * arrival counter that `fail_times` uses), in the OpenAI, Anthropic and
+ * Ollama wire formats.
+ *
+ * Reply text: --reply / x-fakellm-reply when given; in judge mode (--judge,
+ * x-fakellm-mode: judge, or a model id containing "judge") a verdict JSON
+ * {"reasoning","score","verdict"} whose verdict is "fail" when the prompt
+ * contains "[[fail]]" (or x-fakellm-verdict / --verdict); with a JSON
+ * schema (response_format, Ollama format, Anthropic forced tool) an
+ * instance of the schema; otherwise the last user message, echoed.
+ * max_tokens cuts the reply at 4 bytes per token (finish "length");
+ * a stop sequence cuts it at the sequence. Tokens: 4 bytes per token,
+ * rounded up; cached tokens from --cached-tokens / x-fakellm-cached-tokens.
+ */
+#include "fakellm.h"
+#include "strutil.h"
+
+#include <strings.h>
+
+fk_stats fk_stats_g;
+
+#define RING 64
+static char *ring[RING];
+static size_t ring_len[RING];
+static unsigned long ring_next;
+
+enum { W_OPENAI, W_ANTHROPIC, W_OLLAMA };
+
+const char *fk_header_get(const fk_request *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (!strcmp(req->headers[i].name, name))
+			return req->headers[i].value;
+	return NULL;
+}
+
+/* header, else flag */
+static const char *opt(const fk_request *req, const char *hdr, const char *flag)
+{
+	const char *v = fk_header_get(req, hdr);
+
+	return v ? v : flag;
+}
+
+static long opt_long(const fk_request *req, const char *hdr, long flag)
+{
+	const char *v = fk_header_get(req, hdr);
+	long n;
+
+	if (v && pops_parse_long(&n, v, 0, LONG_MAX) == 0)
+		return n;
+	return flag;
+}
+
+/* ---- request memory: /__requests, --log, fail_times ---- */
+
+void fk_remember(const fk_request *req)
+{
+	pops_buf b = POPS_BUF_INIT;
+	size_t i, slot = ring_next++ % RING;
+
+	pops_buf_printf(&b, "%s %s%s%s\n", req->method, req->path,
+	                *req->query ? "?" : "", req->query);
+	for (i = 0; i < req->nheaders; i++)
+		pops_buf_printf(&b, "%s\n%s\n", req->headers[i].name, req->headers[i].value);
+	pops_buf_putc(&b, '\n');
+	pops_buf_put(&b, req->body, req->body_len);
+	free(ring[slot]);
+	ring_len[slot] = b.size;
+	ring[slot] = pops_buf_detach(&b);
+}
+
+static int secret_header(const char *name)
+{
+	return !strcmp(name, "authorization") || !strcmp(name, "x-api-key") ||
+	       !strcmp(name, "api-key") || !strcmp(name, "x-goog-api-key");
+}
+
+static void request_json(pops_buf *out, const char *method, const char *path,
+                         const char *const *hn, const char *const *hv, size_t nh,
+                         const char *body, size_t body_len)
+{
+	cJSON *o = cJSON_CreateObject(), *h = cJSON_CreateObject(), *b;
+	char *s;
+	size_t i;
+
+	cJSON_AddStringToObject(o, "method", method);
+	cJSON_AddStringToObject(o, "path", path);
+	for (i = 0; i < nh; i++)
+		cJSON_AddStringToObject(h, hn[i], secret_header(hn[i]) ? "[redacted]" : hv[i]);
+	cJSON_AddItemToObject(o, "headers", h);
+	b = cJSON_ParseWithLength(body, body_len);
+	if (!b) {
+		char *copy = pops_strndup(body, body_len);
+
+		b = cJSON_CreateString(copy ? copy : "");
+		free(copy);
+	}
+	cJSON_AddItemToObject(o, "body", b);
+	s = cJSON_PrintUnformatted(o);
+	if (s)
+		pops_buf_puts(out, s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+void fk_request_json(pops_buf *out, const fk_request *req)
+{
+	const char *hn[64], *hv[64];
+	pops_buf path = POPS_BUF_INIT;
+	size_t i, n = req->nheaders < 64 ? req->nheaders : 64;
+
+	for (i = 0; i < n; i++) {
+		hn[i] = req->headers[i].name;
+		hv[i] = req->headers[i].value;
+	}
+	pops_buf_printf(&path, "%s%s%s", req->path, *req->query ? "?" : "", req->query);
+	request_json(out, req->method, path.ptr, hn, hv, n, req->body, req->body_len);
+	pops_buf_dispose(&path);
+}
+
+/* the remembered requests, oldest first, as a JSON array */
+void fk_requests_json(pops_buf *out)
+{
+	unsigned long k, first = ring_next > RING ? ring_next - RING : 0;
+
+	pops_buf_putc(out, '[');
+	for (k = first; k < ring_next; k++) {
+		char *raw = pops_strndup(ring[k % RING], ring_len[k % RING]);
+		char *line, *p, *method, *path;
+		const char *hn[64], *hv[64];
+		size_t nh = 0;
+
+		if (!raw)
+			continue;
+		p = raw;
+		line = p;
+		p = strchr(p, '\n');
+		*p++ = '\0';
+		method = line;
+		path = strchr(line, ' ');
+		*path++ = '\0';
+		while (*p != '\n' && nh < 64) {
+			hn[nh] = p;
+			p = strchr(p, '\n');
+			*p++ = '\0';
+			hv[nh++] = p;
+			p = strchr(p, '\n');
+			*p++ = '\0';
+		}
+		p++;
+		if (k > first)
+			pops_buf_putc(out, ',');
+		request_json(out, method, path, hn, hv, nh, p,
+		             ring_len[k % RING] - (size_t)(p - raw));
+		free(raw);
+	}
+	pops_buf_puts(out, "]\n");
+}
+
+void fk_stats_json(pops_buf *out)
+{
+	size_t i;
+	int first = 1;
+
+	pops_buf_printf(out, "{\"requests\":%lu,\"chat\":%lu,\"openai\":%lu,\"anthropic\":%lu,"
+	                "\"ollama\":%lu,\"models\":%lu,\"faults\":%lu,\"connections\":%lu,"
+	                "\"by_status\":{",
+	                fk_stats_g.requests, fk_stats_g.chat, fk_stats_g.openai,
+	                fk_stats_g.anthropic, fk_stats_g.ollama, fk_stats_g.models,
+	                fk_stats_g.faults, fk_stats_g.connections);
+	for (i = 0; i < POPS_ARRAY_SIZE(fk_stats_g.by_status); i++) {
+		if (!fk_stats_g.by_status[i])
+			continue;
+		pops_buf_printf(out, "%s\"%zu\":%lu", first ? "" : ",", i, fk_stats_g.by_status[i]);
+		first = 0;
+	}
+	pops_buf_puts(out, "}}\n");
+}
+
+/* counters for fail_times: FNV-1a of path + body, open addressing */
+#define ARRIVALS 8192
+static uint64_t arrival_key[ARRIVALS];
+static unsigned long arrival_count[ARRIVALS];
+
+unsigned long fk_arrival_count(const fk_request *req)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i, slot;
+
+	for (i = 0; req->path[i]; i++)
+		h = (h ^ (unsigned char)req->path[i]) * 1099511628211ull;
+	for (i = 0; i < req->body_len; i++)
+		h = (h ^ (unsigned char)req->body[i]) * 1099511628211ull;
+	h |= 1;
+	for (slot = h % ARRIVALS, i = 0; i < ARRIVALS; i++, slot = (slot + 1) % ARRIVALS) {
+		if (arrival_key[slot] == h || !arrival_key[slot]) {
+			arrival_key[slot] = h;
+			return ++arrival_count[slot];
+		}
+	}
+	return 1;
+}
+
+void fk_stats_reset(void)
+{
+	size_t i;
+
+	memset(&fk_stats_g, 0, sizeof(fk_stats_g));
+	memset(arrival_key, 0, sizeof(arrival_key));
+	memset(arrival_count, 0, sizeof(arrival_count));
+	for (i = 0; i < RING; i++) {
+		free(ring[i]);
+		ring[i] = NULL;
+	}
+	ring_next = 0;
+}
+
+/* ---- wire formats ---- */
+
+static void json_reply(fk_reply *rep, int status, cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	rep->status = status;
+	rep->content_type = "application/json";
+	if (s)
+		pops_buf_puts(&rep->body, s);
+	free(s);
+	cJSON_Delete(o);
+}
+
+static void error_reply(fk_reply *rep, int wire, int status, const char *type,
+                        const char *msg)
+{
+	cJSON *o = cJSON_CreateObject(), *e = cJSON_CreateObject();
+
+	if (wire == W_ANTHROPIC)
+		cJSON_AddStringToObject(o, "type", "error");
+	cJSON_AddStringToObject(e, "type", type);
+	cJSON_AddStringToObject(e, "message", msg);
+	if (wire == W_OPENAI)
+		cJSON_AddStringToObject(e, "code", type);
+	cJSON_AddItemToObject(o, "error", e);
+	json_reply(rep, status, o);
+}
+
+/* text of a content value: a string or an array of {type:text,text} / {text} */
+static void content_text(pops_buf *out, const cJSON *content)
+{
+	const cJSON *part;
+
+	if (cJSON_IsString(content)) {
+		pops_buf_puts(out, content->valuestring);
+		return;
+	}
+	cJSON_ArrayForEach(part, content) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
+
+		if (cJSON_IsString(t))
+			pops_buf_puts(out, t->valuestring);
+	}
+}
+
+/* an instance of a JSON Schema: first enum value, required properties, one item */
+static cJSON *schema_instance(const cJSON *schema, const char *text, int depth)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
+	const cJSON *en = cJSON_GetObjectItemCaseSensitive(schema, "enum");
+	const char *t = cJSON_IsString(type) ? type->valuestring : "";
+
+	if (cJSON_IsArray(type) && cJSON_IsString(cJSON_GetArrayItem(type, 0)))
+		t = cJSON_GetArrayItem(type, 0)->valuestring;
+	if (cJSON_IsArray(en) && cJSON_GetArraySize(en) > 0)
+		return cJSON_Duplicate(cJSON_GetArrayItem(en, 0), 1);
+	if (depth > 16)
+		return cJSON_CreateNull();
+	if (!strcmp(t, "object") || (!*t && cJSON_GetObjectItemCaseSensitive(schema, "properties"))) {
+		cJSON *o = cJSON_CreateObject();
+		const cJSON *p;
+
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(schema, "properties"))
+			cJSON_AddItemToObject(o, p->string, schema_instance(p, text, depth + 1));
+		return o;
+	}
+	if (!strcmp(t, "array")) {
+		cJSON *a = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(a, schema_instance(cJSON_GetObjectItemCaseSensitive(schema, "items"),
+		                                        text, depth + 1));
+		return a;
+	}
+	if (!strcmp(t, "integer") || !strcmp(t, "number"))
+		return cJSON_CreateNumber(1);
+	if (!strcmp(t, "boolean"))
+		return cJSON_CreateTrue();
+	if (!strcmp(t, "null"))
+		return cJSON_CreateNull();
+	return cJSON_CreateString(text);
+}
+
+static long tokens(size_t bytes)
+{
+	return bytes ? (long)((bytes + 3) / 4) : 0;
+}
+
+typedef struct chat {
+	int wire;
+	const char *model;
+	pops_buf prompt;        /* all message text, for token counts and [[fail]] */
+	pops_buf last_user;
+	const cJSON *schema;    /* structured output schema, or NULL */
+	int json_mode;          /* json without schema */
+	const char *tool_name;  /* anthropic forced tool */
+	long max_tokens;        /* 0 = none */
+	const cJSON *stop;
+	int stream;
+} chat;
+
+static int parse_chat(chat *ch, const cJSON *body, fk_reply *rep)
+{
+	const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(body, "messages"), *m;
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(body, "model");
+	const cJSON *v, *opts = cJSON_GetObjectItemCaseSensitive(body, "options");
+
+	if (!cJSON_IsString(model) || !*model->valuestring) {
+		error_reply(rep, ch->wire, 400, "invalid_request_error", "model: field required");
+		return -1;
+	}
+	ch->model = model->valuestring;
+	if (!cJSON_IsArray(msgs) || !cJSON_GetArraySize(msgs)) {
+		error_reply(rep, ch->wire, 400, "invalid_request_error", "messages: at least one message is required");
+		return -1;
+	}
+	if (ch->wire == W_ANTHROPIC) {
+		v = cJSON_GetObjectItemCaseSensitive(body, "max_tokens");
+		if (!cJSON_IsNumber(v) || v->valuedouble < 1) {
+			error_reply(rep, ch->wire, 400, "invalid_request_error", "max_tokens: field required");
+			return -1;
+		}
+		content_text(&ch->prompt, cJSON_GetObjectItemCaseSensitive(body, "system"));
+	}
+	cJSON_ArrayForEach(m, msgs) {
+		const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
+
+		if (!cJSON_IsString(role)) {
+			error_reply(rep, ch->wire, 400, "invalid_request_error", "messages: role required");
+			return -1;
+		}
+		if (ch->wire == W_ANTHROPIC && strcmp(role->valuestring, "user") &&
+		    strcmp(role->valuestring, "assistant")) {
+			error_reply(rep, ch->wire, 400, "invalid_request_error",
+			            "messages: roles must be user or assistant; use the top-level system parameter");
+			return -1;
+		}
+		content_text(&ch->prompt, cJSON_GetObjectItemCaseSensitive(m, "content"));
+		if (!strcmp(role->valuestring, "user")) {
+			pops_buf_clear(&ch->last_user);
+			content_text(&ch->last_user, cJSON_GetObjectItemCaseSensitive(m, "content"));
+		}
+	}
+	if (ch->wire == W_OPENAI) {
+		const cJSON *rf = cJSON_GetObjectItemCaseSensitive(body, "response_format");
+		const cJSON *rt = cJSON_GetObjectItemCaseSensitive(rf, "type");
+
+		if (cJSON_IsString(rt) && !strcmp(rt->valuestring, "json_schema"))
+			ch->schema = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(rf, "json_schema"), "schema");
+		else if (cJSON_IsString(rt) && !strcmp(rt->valuestring, "json_object"))
+			ch->json_mode = 1;
+		v = cJSON_GetObjectItemCaseSensitive(body, "max_completion_tokens");
+		if (!v)
+			v = cJSON_GetObjectItemCaseSensitive(body, "max_tokens");
+		ch->stop = cJSON_GetObjectItemCaseSensitive(body, "stop");
+		ch->stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "stream"));
+	} else if (ch->wire == W_ANTHROPIC) {
+		const cJSON *tc = cJSON_GetObjectItemCaseSensitive(body, "tool_choice"), *tool;
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(tc, "name");
+
+		if (cJSON_IsString(name)) {
+			cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(body, "tools")) {
+				const cJSON *tn = cJSON_GetObjectItemCaseSensitive(tool, "name");
+
+				if (cJSON_IsString(tn) && !strcmp(tn->valuestring, name->valuestring)) {
+					ch->tool_name = tn->valuestring;
+					ch->schema = cJSON_GetObjectItemCaseSensitive(tool, "input_schema");
+				}
+			}
+		}
+		v = cJSON_GetObjectItemCaseSensitive(body, "max_tokens");
+		ch->stop = cJSON_GetObjectItemCaseSensitive(body, "stop_sequences");
+	} else {
+		const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(body, "format");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(body, "stream");
+
+		if (cJSON_IsObject(fmt))
+			ch->schema = fmt;
+		else if (cJSON_IsString(fmt))
+			ch->json_mode = 1;
+		v = cJSON_GetObjectItemCaseSensitive(opts, "num_predict");
+		ch->stop = cJSON_GetObjectItemCaseSensitive(opts, "stop");
+		/* Ollama streams unless told not to */
+		ch->stream = !cJSON_IsFalse(st);
+	}
+	if (cJSON_IsNumber(v) && v->valuedouble >= 1)
+		ch->max_tokens = (long)v->valuedouble;
+	return 0;
+}
+
+/* the reply text and the finish reason */
+static void make_text(const fk_config *cfg, const fk_request *req, chat *ch,
+                      pops_buf *text, const char **finish)
+{
+	const char *fixed = opt(req, "x-fakellm-reply", cfg->reply);
+	const char *mode = fk_header_get(req, "x-fakellm-mode");
+	int judge = cfg->judge || (mode && !strcmp(mode, "judge")) || strstr(ch->model, "judge");
+	const cJSON *sv;
+	size_t cut = SIZE_MAX;
+
+	*finish = "stop";
+	if (fixed) {
+		pops_buf_puts(text, fixed);
+	} else if (judge) {
+		const char *verdict = opt(req, "x-fakellm-verdict", cfg->verdict);
+		cJSON *o = cJSON_CreateObject();
+		char *s;
+
+		if (!verdict)
+			verdict = strstr(ch->prompt.ptr, "[[fail]]") ? "fail" : "pass";
+		cJSON_AddStringToObject(o, "reasoning", "fakellm judge: deterministic verdict");
+		cJSON_AddNumberToObject(o, "score", !strcmp(verdict, "pass") ? 5 : 1);
+		cJSON_AddStringToObject(o, "verdict", verdict);
+		s = cJSON_PrintUnformatted(o);
+		pops_buf_puts(text, s ? s : "");
+		free(s);
+		cJSON_Delete(o);
+		return;     /* never truncated: judges need the whole verdict */
+	} else if (ch->schema) {
+		cJSON *inst = schema_instance(ch->schema, ch->last_user.ptr, 0);
+		char *s = cJSON_PrintUnformatted(inst);
+
+		pops_buf_puts(text, s ? s : "");
+		free(s);
+		cJSON_Delete(inst);
+		return;
+	} else if (ch->json_mode) {
+		cJSON *o = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddStringToObject(o, "text", ch->last_user.ptr);
+		s = cJSON_PrintUnformatted(o);
+		pops_buf_puts(text, s ? s : "");
+		free(s);
+		cJSON_Delete(o);
+		return;
+	} else {
+		pops_buf_puts(text, ch->last_user.ptr);
+	}
+	if (cJSON_IsString(ch->stop))
+		sv = ch->stop;
+	else
+		sv = NULL;
+	if (sv && *sv->valuestring) {
+		char *at = strstr(text->ptr, sv->valuestring);
+
+		if (at)
+			cut = (size_t)(at - text->ptr);
+	} else {
+		const cJSON *s, *list = cJSON_IsArray(ch->stop) ? ch->stop : NULL;
+
+		cJSON_ArrayForEach(s, list) {
+			char *at;
+
+			if (cJSON_IsString(s) && *s->valuestring &&
+			    (at = strstr(text->ptr, s->valuestring)) && (size_t)(at - text->ptr) < cut)
+				cut = (size_t)(at - text->ptr);
+		}
+	}
+	if (cut != SIZE_MAX) {
+		pops_buf_truncate(text, cut);
+		*finish = "stop_sequence";
+	}
+	if (ch->max_tokens && text->size > (size_t)ch->max_tokens * 4) {
+		pops_buf_truncate(text, (size_t)ch->max_tokens * 4);
+		*finish = "length";
+	}
+}
+
+static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
+                       fk_reply *rep)
+{
+	pops_buf text = POPS_BUF_INIT;
+	const char *finish;
+	long in, out, cached;
+	cJSON *o = cJSON_CreateObject(), *u = cJSON_CreateObject();
+
+	make_text(cfg, req, ch, &text, &finish);
+	in = tokens(ch->prompt.size);
+	if (in < 1)
+		in = 1;
+	out = tokens(text.size);
+	cached = opt_long(req, "x-fakellm-cached-tokens", cfg->cached_tokens);
+	if (cached > in)
+		cached = in;
+	if (ch->wire == W_OPENAI) {
+		cJSON *choices, *c = cJSON_CreateObject();
+		cJSON *msg = cJSON_CreateObject(), *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", "chatcmpl-fakellm");
+		cJSON_AddStringToObject(o, "object", "chat.completion");
+		cJSON_AddNumberToObject(o, "created", 1700000000);
+		cJSON_AddStringToObject(o, "model", ch->model);
+		choices = cJSON_AddArrayToObject(o, "choices");
+		cJSON_AddNumberToObject(c, "index", 0);
+		cJSON_AddStringToObject(msg, "role", "assistant");
+		cJSON_AddStringToObject(msg, "content", text.ptr);
+		cJSON_AddItemToObject(c, "message", msg);
+		cJSON_AddNullToObject(c, "logprobs");
+		cJSON_AddStringToObject(c, "finish_reason",
+		                        !strcmp(finish, "length") ? "length" : "stop");
+		cJSON_AddItemToArray(choices, c);
+		cJSON_AddNumberToObject(u, "prompt_tokens", (double)in);
+		cJSON_AddNumberToObject(u, "completion_tokens", (double)out);
+		cJSON_AddNumberToObject(u, "total_tokens", (double)(in + out));
+		cJSON_AddNumberToObject(d, "cached_tokens", (double)cached);
+		cJSON_AddItemToObject(u, "prompt_tokens_details", d);
+		cJSON_AddItemToObject(o, "usage", u);
+		cJSON_AddStringToObject(o, "system_fingerprint", "fp_fakellm");
+	} else if (ch->wire == W_ANTHROPIC) {
+		cJSON *content = cJSON_CreateArray(), *part = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", "msg_fakellm");
+		cJSON_AddStringToObject(o, "type", "message");
+		cJSON_AddStringToObject(o, "role", "assistant");
+		cJSON_AddStringToObject(o, "model", ch->model);
+		if (ch->tool_name) {
+			cJSON *input = cJSON_Parse(text.ptr);
+
+			cJSON_AddStringToObject(part, "type", "tool_use");
+			cJSON_AddStringToObject(part, "id", "toolu_fakellm");
+			cJSON_AddStringToObject(part, "name", ch->tool_name);
+			cJSON_AddItemToObject(part, "input", input ? input : cJSON_CreateObject());
+			finish = "tool_use";
+		} else {
+			cJSON_AddStringToObject(part, "type", "text");
+			cJSON_AddStringToObject(part, "text", text.ptr);
+		}
+		cJSON_AddItemToArray(content, part);
+		cJSON_AddItemToObject(o, "content", content);
+		cJSON_AddStringToObject(o, "stop_reason",
+		                        !strcmp(finish, "length") ? "max_tokens" :
+		                        !strcmp(finish, "stop") ? "end_turn" : finish);
+		cJSON_AddNullToObject(o, "stop_sequence");
+		/* Anthropic counts cache reads outside input_tokens */
+		cJSON_AddNumberToObject(u, "input_tokens", (double)(in - cached));
+		cJSON_AddNumberToObject(u, "cache_creation_input_tokens", 0);
+		cJSON_AddNumberToObject(u, "cache_read_input_tokens", (double)cached);
+		cJSON_AddNumberToObject(u, "output_tokens", (double)out);
+		cJSON_AddItemToObject(o, "usage", u);
+	} else {
+		const char *done = !strcmp(finish, "length") ? "length" : "stop";
+
+		cJSON_Delete(u);
+		if (ch->stream) {
+			/* NDJSON: the text in 8-byte pieces, then a done line with counts */
+			size_t off;
+
+			for (off = 0; off < text.size; off += 8) {
+				cJSON *line = cJSON_CreateObject(), *msg = cJSON_CreateObject();
+				char *piece = pops_strndup(text.ptr + off, 8), *s;
+
+				cJSON_AddStringToObject(line, "model", ch->model);
+				cJSON_AddStringToObject(line, "created_at", "2024-01-01T00:00:00Z");
+				cJSON_AddStringToObject(msg, "role", "assistant");
+				cJSON_AddStringToObject(msg, "content", piece ? piece : "");
+				cJSON_AddItemToObject(line, "message", msg);
+				cJSON_AddFalseToObject(line, "done");
+				s = cJSON_PrintUnformatted(line);
+				pops_buf_puts(&rep->body, s ? s : "");
+				pops_buf_putc(&rep->body, '\n');
+				free(s);
+				free(piece);
+				cJSON_Delete(line);
+			}
+			pops_buf_clear(&text);
+		}
+		{
+			cJSON *msg = cJSON_CreateObject();
+			char *s;
+
+			cJSON_AddStringToObject(o, "model", ch->model);
+			cJSON_AddStringToObject(o, "created_at", "2024-01-01T00:00:00Z");
+			cJSON_AddStringToObject(msg, "role", "assistant");
+			cJSON_AddStringToObject(msg, "content", text.ptr);
+			cJSON_AddItemToObject(o, "message", msg);
+			cJSON_AddTrueToObject(o, "done");
+			cJSON_AddStringToObject(o, "done_reason", done);
+			cJSON_AddNumberToObject(o, "total_duration", 1000000);
+			cJSON_AddNumberToObject(o, "prompt_eval_count", (double)in);
+			cJSON_AddNumberToObject(o, "eval_count", (double)out);
+			s = cJSON_PrintUnformatted(o);
+			pops_buf_puts(&rep->body, s ? s : "");
+			pops_buf_putc(&rep->body, '\n');
+			free(s);
+			cJSON_Delete(o);
+			rep->status = 200;
+			rep->content_type = ch->stream ? "application/x-ndjson" : "application/json";
+		}
+		pops_buf_dispose(&text);
+		return;
+	}
+	pops_buf_dispose(&text);
+	json_reply(rep, 200, o);
+}
+
+static void models_reply(const fk_config *cfg, const fk_request *req, fk_reply *rep)
+{
+	static const char dflt[] = "gpt-4o-mini-2024-07-18,gpt-4o-2024-08-06,fake-model-1,"
+	                           "fake-judge-1,claude-sonnet-4-5-20250929";
+	const char *list = cfg->models ? cfg->models : dflt, *p = list;
+	int anthropic = fk_header_get(req, "anthropic-version") != NULL;
+	int ollama = !strcmp(req->path, "/api/tags");
+	cJSON *o = cJSON_CreateObject(), *data = cJSON_CreateArray();
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char *id = pops_strndup(p, n);
+		cJSON *m = cJSON_CreateObject();
+
+		if (ollama) {
+			cJSON_AddStringToObject(m, "name", id ? id : "");
+			cJSON_AddStringToObject(m, "model", id ? id : "");
+		} else if (anthropic) {
+			cJSON_AddStringToObject(m, "type", "model");
+			cJSON_AddStringToObject(m, "id", id ? id : "");
+			cJSON_AddStringToObject(m, "display_name", id ? id : "");
+			cJSON_AddStringToObject(m, "created_at", "2024-01-01T00:00:00Z");
+		} else {
+			cJSON_AddStringToObject(m, "id", id ? id : "");
+			cJSON_AddStringToObject(m, "object", "model");
+			cJSON_AddNumberToObject(m, "created", 1700000000);
+			cJSON_AddStringToObject(m, "owned_by", "fakellm");
+		}
+		cJSON_AddItemToArray(data, m);
+		free(id);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (ollama) {
+		cJSON_AddItemToObject(o, "models", data);
+	} else {
+		if (!anthropic)
+			cJSON_AddStringToObject(o, "object", "list");
+		cJSON_AddItemToObject(o, "data", data);
+		if (anthropic)
+			cJSON_AddFalseToObject(o, "has_more");
+	}
+	json_reply(rep, 200, o);
+}
+
+/* apply a fault; returns 1 when the reply is fully decided */
+static int apply_fault(const fk_config *cfg, const fk_request *req, int wire,
+                       fk_reply *rep)
+{
+	const char *f = opt(req, "x-fakellm-fault", cfg->fault);
+	const char *ra = opt(req, "x-fakellm-retry-after", cfg->retry_after);
+	const char *ram = opt(req, "x-fakellm-retry-after-ms", cfg->retry_after_ms);
+	const char *sr = fk_header_get(req, "x-fakellm-should-retry");
+	long times = opt_long(req, "x-fakellm-fail-times", cfg->fail_times);
+	long code;
+
+	if (!f || !*f || !strcmp(f, "none"))
+		return 0;
+	if (times > 0 && fk_arrival_count(req) > (unsigned long)times)
+		return 0;
+	rep->is_fault = 1;
+	if (ra)
+		pops_buf_printf(&rep->headers, "retry-after: %s\r\n", ra);
+	if (ram)
+		pops_buf_printf(&rep->headers, "retry-after-ms: %s\r\n", ram);
+	if (sr)
+		pops_buf_printf(&rep->headers, "x-should-retry: %s\r\n", sr);
+	if (!strcmp(f, "quota")) {
+		error_reply(rep, wire, 429, "insufficient_quota",
+		            "You exceeded your current quota, please check your plan and billing details.");
+		return 1;
+	}
+	if (pops_parse_long(&code, f, 100, 599) == 0) {
+		const char *type = code == 429 ? "rate_limit_error" :
+		                   code == 529 ? "overloaded_error" :
+		                   code >= 500 ? "server_error" : "invalid_request_error";
+
+		error_reply(rep, wire, (int)code, type, "fakellm injected fault");
+		return 1;
+	}
+	if (!strcmp(f, "drop")) { rep->send = FK_SEND_DROP; return 0; }
+	if (!strcmp(f, "reset")) { rep->send = FK_SEND_RESET; rep->status = 200; return 1; }
+	if (!strcmp(f, "trickle")) {
+		rep->send = FK_SEND_TRICKLE;
+		rep->trickle_ms = opt_long(req, "x-fakellm-trickle-ms", cfg->trickle_ms);
+		return 0;
+	}
+	if (!strcmp(f, "malformed")) {
+		rep->status = 200;
+		rep->content_type = "application/json";
+		pops_buf_puts(&rep->body, "{\"id\":\"chatcmpl-broken\",\"choices\":[{\"message\":{\"content\":\"trunc");
+		return 1;
+	}
+	if (!strcmp(f, "error200")) {
+		error_reply(rep, wire, 200, "server_error", "The server had an error while processing your request.");
+		return 1;
+	}
+	if (!strcmp(f, "huge")) {
+		rep->status = 200;
+		rep->content_type = "application/json";
+		rep->send = FK_SEND_HUGE;
+		rep->huge_size = (size_t)opt_long(req, "x-fakellm-size", (long)cfg->huge_size);
+		return 1;
+	}
+	if (!strcmp(f, "empty")) {
+		rep->status = 200;
+		rep->content_type = "application/json";
+		return 1;
+	}
+	if (!strcmp(f, "notjson")) {
+		rep->status = 200;
+		rep->content_type = "text/html";
+		pops_buf_puts(&rep->body, "<html><body>502 Bad Gateway</body></html>");
+		return 1;
+	}
+	error_reply(rep, wire, 400, "invalid_request_error", "fakellm: unknown fault");
+	return 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+void fk_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep)
+{
+	int post = !strcmp(req->method, "POST"), wire = -1;
+	const char *key = cfg->api_key;
+	cJSON *body = NULL;
+	chat ch;
+
+	rep->content_type = "application/json";
+	rep->latency_ms = opt_long(req, "x-fakellm-latency", cfg->latency_ms);
+	if (!strcmp(req->path, "/__stats")) {
+		rep->latency_ms = 0;
+		rep->status = 200;
+		fk_stats_json(&rep->body);
+		return;
+	}
+	if (!strcmp(req->path, "/__requests")) {
+		rep->latency_ms = 0;
+		rep->status = 200;
+		fk_requests_json(&rep->body);
+		return;
+	}
+	if (!strcmp(req->path, "/__reset")) {
+		rep->latency_ms = 0;
+		rep->status = 200;
+		fk_stats_reset();
+		pops_buf_puts(&rep->body, "{}\n");
+		return;
+	}
+	if (post && ends_with(req->path, "/chat/completions"))
+		wire = W_OPENAI;
+	else if (post && ends_with(req->path, "/messages"))
+		wire = W_ANTHROPIC;
+	else if (post && !strcmp(req->path, "/api/chat"))
+		wire = W_OLLAMA;
+	if (!post && (ends_with(req->path, "/models") || !strcmp(req->path, "/api/tags"))) {
+		fk_stats_g.models++;
+		if (apply_fault(cfg, req, W_OPENAI, rep))
+			return;
+		models_reply(cfg, req, rep);
+		return;
+	}
+	if (wire < 0) {
+		error_reply(rep, W_OPENAI, 404, "not_found_error", "fakellm: no such endpoint");
+		return;
+	}
+	fk_stats_g.chat++;
+	if (wire == W_OPENAI) fk_stats_g.openai++;
+	if (wire == W_ANTHROPIC) fk_stats_g.anthropic++;
+	if (wire == W_OLLAMA) fk_stats_g.ollama++;
+	if (key) {
+		const char *auth = fk_header_get(req, wire == W_ANTHROPIC ? "x-api-key" : "authorization");
+		const char *azure = fk_header_get(req, "api-key");
+		int ok;
+
+		if (wire == W_ANTHROPIC)
+			ok = auth && !strcmp(auth, key);
+		else
+			ok = (auth && !strncmp(auth, "Bearer ", 7) && !strcmp(auth + 7, key)) ||
+			     (azure && !strcmp(azure, key));
+		if (wire != W_OLLAMA && !ok) {
+			error_reply(rep, wire, 401, "authentication_error", "invalid x-api-key or bearer token");
+			return;
+		}
+	}
+	if (wire == W_ANTHROPIC && !fk_header_get(req, "anthropic-version")) {
+		error_reply(rep, wire, 400, "invalid_request_error", "anthropic-version: header is required");
+		return;
+	}
+	if (apply_fault(cfg, req, wire, rep))
+		return;
+	if (!(body = cJSON_ParseWithLength(req->body, req->body_len)) || !cJSON_IsObject(body)) {
+		error_reply(rep, wire, 400, "invalid_request_error", "request body is not a JSON object");
+		cJSON_Delete(body);
+		return;
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.wire = wire;
+	ch.prompt = (pops_buf)POPS_BUF_INIT;
+	ch.last_user = (pops_buf)POPS_BUF_INIT;
+	if (parse_chat(&ch, body, rep) == 0)
+		chat_reply(cfg, req, &ch, rep);
+	pops_buf_dispose(&ch.prompt);
+	pops_buf_dispose(&ch.last_user);
+	cJSON_Delete(body);
+}
