@@ -75,6 +75,9 @@ POPS_CMD_DECLARE(complete);
 POPS_CMD_DECLARE(config);
 POPS_CMD_DECLARE(help);
 POPS_CMD_DECLARE(init);
+POPS_GROUP_DECLARE(import);
+POPS_CMD_DECLARE(import_dotprompt);
+POPS_CMD_DECLARE(import_promptfoo);
 
 /* ---- reporting (report.c) ---- */
 

@@ -18,6 +18,7 @@ const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("config", config, POPS_CMD_NEEDS_CONFIG,
 	             "Check pops.yaml and show what pops understood from it"),
 	POPS_CMD_ROW("help", help, 0, "Show help for pops or one of its commands"),
+	POPS_GROUP_ROW("import", import, 0, "Import prompts and tests from promptfoo or dotprompt"),
 	POPS_CMD_ROW("init", init, 0, "Create a pops project: pops.yaml, prompts/, evals/"),
 	POPS_CMD_END
 };

@@ -1,0 +1,196 @@
+#include "common.h"
+#include "cmd.h"
+#include "config.h"
+#include "fileio.h"
+#include "import.h"
+#include "strutil.h"
+#include "yamldoc.h"
+
+/*
+ * `pops import promptfoo|dotprompt`: bring another tool's prompts and
+ * tests into this project. The import is computed in memory, checked for
+ * files it would overwrite, and only then written (each file atomically).
+ * What cannot be mapped is listed, never dropped silently.
+ */
+
+struct import_opts {
+	const char *source;
+	int force;
+	int dry_run;
+};
+
+#define IMPORT_COMMON_OPTS \
+	{ .type = POPS_OPT_BOOL, .name = "force", .short_name = 'f', \
+	  .offset = offsetof(struct import_opts, force), \
+	  .help = "overwrite files that already exist" }, \
+	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n', \
+	  .offset = offsetof(struct import_opts, dry_run), \
+	  .help = "list what would be written and what cannot be imported" }
+
+const pops_opt cmd_import_promptfoo_opts[] = {
+	IMPORT_COMMON_OPTS,
+	{ .type = POPS_OPT_ARG, .name = "config", .flags = POPS_OPTF_REQUIRED,
+	  .offset = offsetof(struct import_opts, source),
+	  .help = "the promptfoo configuration (promptfooconfig.yaml)",
+	  .complete = POPS_COMPLETE_FILE },
+	{ 0 }
+};
+
+const pops_opt cmd_import_dotprompt_opts[] = {
+	IMPORT_COMMON_OPTS,
+	{ .type = POPS_OPT_ARG, .name = "dir", .flags = POPS_OPTF_REQUIRED,
+	  .offset = offsetof(struct import_opts, source),
+	  .help = "directory of .prompt files (searched recursively)",
+	  .complete = POPS_COMPLETE_DIR },
+	{ 0 }
+};
+
+const pops_cmd cmd_import_subcommands[] = {
+	POPS_CMD_ROW("dotprompt", import_dotprompt, POPS_CMD_NEEDS_CONFIG,
+	             "Copy a directory of dotprompt files into prompts/, checking each"),
+	POPS_CMD_ROW("promptfoo", import_promptfoo, POPS_CMD_NEEDS_CONFIG,
+	             "Turn a promptfoo config into prompts, a dataset and suites"),
+	POPS_CMD_END
+};
+
+/* print a line from a file or config with control characters as '?' */
+static void put_line(const char *prefix, const char *s)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	pops_buf_put_sanitized(&b, s, strlen(s), 0);
+	printf("%s%s\n", prefix, b.ptr);
+	pops_buf_dispose(&b);
+}
+
+static int write_import(const pops_ctx *ctx, const pops_import *imp,
+                        const struct import_opts *opts, const char *what)
+{
+	const pops_config *cfg = ctx->config;
+	pops_buf path = POPS_BUF_INIT;
+	size_t i, conflicts = 0;
+	int ret = POPS_EXIT_OK;
+
+	for (i = 0; i < imp->nfiles; i++) {
+		pops_buf_clear(&path);
+		pops_path_join(&path, cfg->root, imp->files[i].path);
+		if (!opts->force && !opts->dry_run && pops_path_exists(path.ptr)) {
+			if (!conflicts++)
+				cmd_error(POPS_EXIT_USAGE, "the import would overwrite existing files:");
+			fprintf(stderr, "    %s\n", imp->files[i].path);
+		}
+	}
+	if (conflicts) {
+		cmd_hint("use --force to replace them, or --dry-run to see the whole import first");
+		ret = POPS_EXIT_USAGE;
+		goto done;
+	}
+	for (i = 0; i < imp->nfiles; i++) {
+		const pops_import_file *f = &imp->files[i];
+		char *slash;
+
+		pops_buf_clear(&path);
+		pops_path_join(&path, cfg->root, f->path);
+		if (opts->dry_run) {
+			put_line(pops_path_exists(path.ptr) ? "would overwrite " : "would write ",
+			         f->path);
+			continue;
+		}
+		slash = strrchr(path.ptr, '/');
+		if (slash) {
+			*slash = '\0';
+			if (pops_mkdir_p(path.ptr, 0777) < 0) {
+				ret = cmd_fail(POPS_ERROR);
+				goto done;
+			}
+			*slash = '/';
+		}
+		if (pops_file_write_atomic(path.ptr, f->data.ptr, f->data.size, 0666) < 0) {
+			ret = cmd_fail(POPS_ERROR);
+			goto done;
+		}
+		put_line("wrote ", f->path);
+	}
+	printf("%s %zu prompt%s", opts->dry_run ? "would import" : "imported", imp->nprompts,
+	       imp->nprompts == 1 ? "" : "s");
+	if (imp->ncases)
+		printf(" and %zu case%s", imp->ncases, imp->ncases == 1 ? "" : "s");
+	printf(" from %s\n", what);
+	if (imp->aliases.size) {
+		printf("\nadd to pops.yaml (merge with its providers: and models:):\n");
+		fputs(imp->aliases.ptr, stdout);
+	}
+	if (imp->nunmapped) {
+		printf("\nnot imported (%zu):\n", imp->nunmapped);
+		for (i = 0; i < imp->nunmapped; i++)
+			put_line("  ", imp->unmapped[i]);
+		cmd_warning("%zu item%s could not be imported; see the list above", imp->nunmapped,
+		            imp->nunmapped == 1 ? "" : "s");
+	}
+done:
+	pops_buf_dispose(&path);
+	return ret;
+}
+
+static void import_options(pops_import_options *io, const pops_config *cfg)
+{
+	io->prompts_dir = cfg->prompts_dir;
+	io->evals_dir = cfg->evals_dir;
+	io->datasets_dir = "datasets";
+}
+
+int cmd_import_promptfoo(pops_ctx *ctx, void *o)
+{
+	struct import_opts *opts = o;
+	pops_import_options io = POPS_IMPORT_OPTIONS_INIT;
+	pops_import *imp = NULL;
+	int error, ret;
+
+	import_options(&io, ctx->config);
+	if ((error = pops_import_promptfoo(&imp, opts->source, &io)) < 0)
+		return cmd_fail(error);
+	ret = write_import(ctx, imp, opts, opts->source);
+	pops_import_free(imp);
+	return ret;
+}
+
+/*
+ * A dotprompt file must be UTF-8 and its frontmatter (between the first
+ * two --- lines) must be a YAML mapping.
+ */
+static int check_dotprompt(void *payload, const char *relpath, const char *data, size_t len)
+{
+	pops_yaml_doc *doc = NULL;
+	const char *end;
+	size_t bad;
+	int error;
+
+	(void)payload;
+	if (!pops_utf8_valid(data, len, &bad))
+		return pops_error_set(POPS_EINVALID, "%s: invalid UTF-8 at byte %zu", relpath, bad);
+	if (strncmp(data, "---\n", 4))
+		return POPS_OK;   /* no frontmatter: all template */
+	if (!(end = strstr(data + 3, "\n---")))
+		return pops_error_set(POPS_EINVALID, "%s: frontmatter has no closing '---' line",
+		                      relpath);
+	error = pops_yaml_parse(&doc, data + 4, (size_t)(end + 1 - (data + 4)), relpath, 1, NULL);
+	if (!error && !cJSON_IsObject(pops_yaml_root(doc)) && !cJSON_IsNull(pops_yaml_root(doc)))
+		error = pops_error_set(POPS_EINVALID, "%s: frontmatter is not a mapping", relpath);
+	pops_yaml_free(doc);
+	return error;
+}
+
+int cmd_import_dotprompt(pops_ctx *ctx, void *o)
+{
+	struct import_opts *opts = o;
+	pops_import_options io = POPS_IMPORT_OPTIONS_INIT;
+	pops_import *imp = NULL;
+	int error, ret;
+
+	import_options(&io, ctx->config);
+	if ((error = pops_import_dotprompt(&imp, opts->source, &io, check_dotprompt, NULL)) < 0)
+		return cmd_fail(error);
+	ret = write_import(ctx, imp, opts, opts->source);
+	pops_import_free(imp);
+	return ret;
+}
