@@ -4,6 +4,7 @@
 /* Shared by lib/import*.c; not part of the public interface. */
 
 #include <cjson/cJSON.h>
+#include "common.h"
 #include "import.h"
 #include "yamldoc.h"
 
