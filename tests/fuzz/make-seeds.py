@@ -111,3 +111,58 @@ environments:
 }
 for k, v in C.items():
     put("config", k, v)
+
+# ---- template: "main\0name\0src\0..."; a leading 'M' selects Mustache ----
+import json
+def tpl(main, partials=None):
+    out = main.encode()
+    for k, v in (partials or {}).items():
+        out += b"\0" + k.encode() + b"\0" + v.encode()
+    return out
+
+T = {
+ "vars": "Hello {{name}} {{obj.a.b.c}} {{{html}}} {{! comment }} {{n}} {{f}} {{z}}.",
+ "each": "{{#each list}}{{@index}}:{{this}}{{#if @first}}F{{/if}}{{#if @last}}L{{/if}} {{/each}}{{#each obj}}{{@key}}={{.}}{{/each}}",
+ "if-else": "{{#if t}}yes{{else}}no{{/if}}{{#unless z}}u{{/unless}}{{#with obj.a}}{{b.c}}{{../name}}{{/with}}",
+ "helpers": "{{role \"system\"}}sys{{role \"user\"}}{{json obj}}{{json list indent=2}}{{history}}{{media url=\"http://x/y.png\" contentType=\"image/png\"}}{{section \"a\"}}{{#ifEquals n 3}}3{{else}}?{{/ifEquals}}{{#unlessEquals name \"Ann\"}}x{{/unlessEquals}}",
+ "partials": tpl("{{> a}}{{> b tone=name}}", {"a": "A{{name}}", "b": "B{{tone}}{{> a}}"}),
+ "recursion": tpl("{{> self}}", {"self": "x{{#if t}}{{> self}}{{/if}}"}),
+ "partial-bomb": tpl("{{> p4}}", {"p0": "0123456789", "p1": "{{> p0}}{{> p0}}{{> p0}}{{> p0}}", "p2": "{{> p1}}{{> p1}}{{> p1}}{{> p1}}", "p3": "{{> p2}}{{> p2}}{{> p2}}{{> p2}}", "p4": "{{#each big}}{{> p3}}{{/each}}"}),
+ "partial-bomb-big": tpl("{{> p12}}", dict([("p0", "0123456789")] + [("p%d" % k, "{{> p%d}}" % (k - 1) * 4) for k in range(1, 13)])),
+ "each-bomb": "{{#each big}}{{#each ../big}}{{#each ../../big}}{{#each ../../../big}}x{{/each}}{{/each}}{{/each}}{{/each}}",
+ "whitespace": "  {{#if t}}\n  line\n  {{/if}}\n{{~name~}}  \n{{#each list~}} {{this}} {{~/each}}",
+ "unclosed": "{{#if t}}open",
+ "mismatch": "{{#if t}}{{/each}}",
+ "unknown-helper": "{{frobnicate name}}",
+ "lookup": "{{lookup list 1}}{{lookup obj \"a\"}}{{@root.name}}{{@state.x}}",
+ "delims": "M{{=<% %>=}}<% name %><%={{ }}=%>{{name}}",
+ "mustache-sections": "M{{#list}}[{{.}}]{{/list}}{{^z}}none{{/z}}{{&html}}{{html}}",
+}
+for k, v in T.items():
+    put("template", k, v)
+for f in sorted(glob.glob(os.path.join(SHARED, "spec/mustache/*.json"))):
+    base = os.path.basename(f).replace(".json", "").lstrip("~")
+    for i, t in enumerate(json.load(open(f))["tests"][:6]):
+        put("template", "mustache-%s-%d" % (base, i), tpl("M" + t["template"], t.get("partials")))
+
+# ---- promptfile: whole .prompt files ----
+small = [p for p in sorted(glob.glob(os.path.join(SHARED, "corpus/**/*.prompt"), recursive=True))
+         if os.path.getsize(p) <= 4096]
+for p in small[:30]:
+    put("promptfile", os.path.basename(p), open(p, "rb").read())
+P = {
+ "schema.prompt": "---\nmodel: fast\nconfig: {temperature: 0.2, max_tokens: 50}\ninput:\n  schema:\n    name: string\n    age?: integer, the age\n    tags(array): string\n    kind(enum): [a, b]\n    addr(object):\n      city: string\n    '*': any\n  default: {name: Ann}\noutput:\n  format: json\n  schema: {ok: boolean}\nmy.ext: 1\n---\n{{role \"system\"}}You are {{name}}.\n{{role \"user\"}}{{#each tags}}{{this}}{{/each}} {{> style}}\n",
+ "no-frontmatter.prompt": "just a body {{x}}\n",
+ "comment-before.prompt": "# a comment\n\n---\nname: x\n---\nbody\n",
+ "bad-yaml.prompt": "---\nmodel: [\n---\nbody\n",
+ "unterminated.prompt": "---\nmodel: fast\nbody without end\n",
+ "bad-utf8.prompt": b"---\nname: x\n---\n\xff\xfe\n",
+ "empty.prompt": "",
+ "only-dashes.prompt": "---\n---\n",
+ "crlf.prompt": "---\r\nmodel: fast\r\n---\r\nhi {{tone}}\r\n",
+ "bad-schema.prompt": "---\ninput:\n  schema:\n    x(frob): string\n---\n{{x}}\n",
+ "schema-ref.prompt": "---\ninput:\n  schema: Recipe\noutput:\n  schema: Unknown\n---\n{{x}}\n",
+ "history.prompt": "---\nmodel: fast\n---\n{{role \"system\"}}s{{history}}{{role \"model\"}}m{{media url=x}}\n",
+}
+for k, v in P.items():
+    put("promptfile", k, v)
