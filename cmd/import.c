@@ -4,7 +4,7 @@
 #include "fileio.h"
 #include "import.h"
 #include "strutil.h"
-#include "yamldoc.h"
+#include "promptfile.h"
 
 /*
  * `pops import promptfoo|dotprompt`: bring another tool's prompts and
@@ -154,29 +154,64 @@ int cmd_import_promptfoo(pops_ctx *ctx, void *o)
 	return ret;
 }
 
+struct dp_check {
+	const char *root;     /* the directory being imported */
+	const char *relpath;  /* the prompt being checked, relative to root */
+};
+
 /*
- * A dotprompt file must be UTF-8 and its frontmatter (between the first
- * two --- lines) must be a YAML mapping.
+ * Partials for the check: `_name.prompt` beside the prompt, else at the
+ * top of the imported directory ("a/b" reads a/_b.prompt there).
+ */
+static int load_partial(void *payload, const char *name, pops_buf *out)
+{
+	const struct dp_check *c = payload;
+	const char *slash = strrchr(name, '/'), *dirend = strrchr(c->relpath, '/');
+	pops_buf file = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	int error;
+
+	if (strstr(name, ".."))
+		return pops_error_set(POPS_EINVALID, "invalid partial name '%s'", name);
+	if (slash)
+		pops_buf_printf(&file, "%.*s/_%s.prompt", (int)(slash - name), name, slash + 1);
+	else
+		pops_buf_printf(&file, "_%s.prompt", name);
+	if (dirend)
+		pops_buf_printf(&path, "%s/%.*s/%s", c->root, (int)(dirend - c->relpath), c->relpath,
+		                file.ptr);
+	else
+		pops_buf_printf(&path, "%s/%s", c->root, file.ptr);
+	error = pops_file_read(out, path.ptr, POPS_PROMPT_MAX_BYTES);
+	if (error == POPS_ENOTFOUND && dirend) {
+		pops_buf_clear(&path);
+		pops_buf_printf(&path, "%s/%s", c->root, file.ptr);
+		error = pops_file_read(out, path.ptr, POPS_PROMPT_MAX_BYTES);
+	}
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&file);
+	return error;
+}
+
+/*
+ * A dotprompt file is imported when pops parses it (frontmatter, schemas,
+ * template, partials) and renders it without variables.
  */
 static int check_dotprompt(void *payload, const char *relpath, const char *data, size_t len)
 {
-	pops_yaml_doc *doc = NULL;
-	const char *end;
-	size_t bad;
+	struct dp_check c = { payload, relpath };
+	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
+	pops_render_options ro = POPS_RENDER_OPTIONS_INIT;
+	pops_prompt *p = NULL;
+	cJSON *msgs = NULL;
 	int error;
 
-	(void)payload;
-	if (!pops_utf8_valid(data, len, &bad))
-		return pops_error_set(POPS_EINVALID, "%s: invalid UTF-8 at byte %zu", relpath, bad);
-	if (strncmp(data, "---\n", 4))
-		return POPS_OK;   /* no frontmatter: all template */
-	if (!(end = strstr(data + 3, "\n---")))
-		return pops_error_set(POPS_EINVALID, "%s: frontmatter has no closing '---' line",
-		                      relpath);
-	error = pops_yaml_parse(&doc, data + 4, (size_t)(end + 1 - (data + 4)), relpath, 1, NULL);
-	if (!error && !cJSON_IsObject(pops_yaml_root(doc)) && !cJSON_IsNull(pops_yaml_root(doc)))
-		error = pops_error_set(POPS_EINVALID, "%s: frontmatter is not a mapping", relpath);
-	pops_yaml_free(doc);
+	po.load_partial = load_partial;
+	po.partial_payload = &c;
+	ro.no_validate = 1;
+	if ((error = pops_prompt_parse(&p, data, len, relpath, &po)) == 0)
+		error = pops_prompt_render(&msgs, p, NULL, &ro);
+	cJSON_Delete(msgs);
+	pops_prompt_free(p);
 	return error;
 }
 
@@ -188,7 +223,7 @@ int cmd_import_dotprompt(pops_ctx *ctx, void *o)
 	int error, ret;
 
 	import_options(&io, ctx->config);
-	if ((error = pops_import_dotprompt(&imp, opts->source, &io, check_dotprompt, NULL)) < 0)
+	if ((error = pops_import_dotprompt(&imp, opts->source, &io, check_dotprompt, (void *)opts->source)) < 0)
 		return cmd_fail(error);
 	ret = write_import(ctx, imp, opts, opts->source);
 	pops_import_free(imp);
