@@ -1,0 +1,784 @@
+#include "common.h"
+#include <math.h>
+#include <time.h>
+#include "eval_run_int.h"
+#include "fileio.h"
+#include "strutil.h"
+
+#define OUTPUT_TOKENS_GUESS 256
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+int pops_eval_in_shard(const char *id, unsigned shard, unsigned nshards)
+{
+	if (nshards <= 1)
+		return 1;
+	return fnv1a(id) % nshards == shard - 1;
+}
+
+int pops_eval__model(const pops_config *cfg, const char *alias,
+                     const pops_provider_cfg **prov, const char **id)
+{
+	const pops_model_cfg *m = pops_config_model(cfg, alias);
+	const char *slash;
+
+	if (m) {
+		*prov = pops_config_provider(cfg, m->provider);
+		*id = m->id;
+		if (!*prov)
+			return pops_error_set(POPS_EINVALID, "model '%s' names unknown provider '%s'",
+			                      alias, m->provider);
+		return 0;
+	}
+	/* "provider/id" names a model without an alias */
+	if ((slash = strchr(alias, '/'))) {
+		char *pname = pops_strndup(alias, (size_t)(slash - alias));
+
+		*prov = pname ? pops_config_provider(cfg, pname) : NULL;
+		free(pname);
+		if (*prov) {
+			*id = slash + 1;
+			return 0;
+		}
+	}
+	{
+		const char **names = calloc(cfg->nmodels + 1, sizeof(*names));
+		const char *s = NULL;
+		size_t i;
+
+		if (names) {
+			for (i = 0; i < cfg->nmodels; i++)
+				names[i] = cfg->models[i].alias;
+			s = pops_suggest(alias, names, 2);
+		}
+		pops_error_set(POPS_EINVALID, "unknown model '%s'%s%s%s: add it under 'models:' in pops.yaml",
+		               alias, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+		free(names);
+	}
+	return POPS_EINVALID;
+}
+
+static void rcase_release(struct rcase *rc)
+{
+	if (!rc || --rc->refs > 0)
+		return;
+	pops_case_dispose(&rc->c);
+	pops_suite_asserts_free(rc->ca, rc->nca);
+	cJSON_Delete(rc->scope);
+	cJSON_Delete(rc->messages);
+	free(rc->input_text);
+	free(rc);
+}
+
+/* the next row from the dataset or the inline tests: 1, 0 at end, or error */
+static int source_next(struct runner *r, pops_case *c)
+{
+	if (r->ds && !r->ds_done) {
+		int got = pops_dataset_next(r->ds, c);
+
+		if (got != 0)
+			return got;
+		r->ds_done = 1;   /* then the suite's inline tests */
+	}
+	if (!r->inline_row)
+		return 0;
+	{
+		const cJSON *row = r->inline_row;
+		int e;
+
+		r->inline_row = row->next;
+		e = pops_case_from_json(c, row, r->s->path, pops_suite_line(r->s, row));
+		return e < 0 ? e : 1;
+	}
+}
+
+static int source_rewind(struct runner *r)
+{
+	r->inline_row = r->s->tests ? r->s->tests->child : NULL;
+	r->ds_done = 0;
+	return r->ds ? pops_dataset_rewind(r->ds) : 0;
+}
+
+static int selected(struct runner *r, const pops_case *c)
+{
+	if (r->filter && pcre2_match(r->filter, (PCRE2_SPTR)c->id, strlen(c->id), 0, 0,
+	                             r->filter_md, NULL) < 0)
+		return 0;
+	return pops_eval_in_shard(c->id, r->o->shard, r->o->nshards);
+}
+
+/* judge assertions: the judge must be known and, unless allowed, not the model under test */
+static int check_judges(struct runner *r, pops_assert **a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const pops_provider_cfg *p;
+		const char *id;
+
+		if (!pops_assert_needs_model(a[i]))
+			continue;
+		if (a[i]->type == POPS_ASSERT_PAIRWISE)
+			return pops_error_set(POPS_EINVALID, "%s:%u: 'pairwise' is not supported yet",
+			                      a[i]->file, a[i]->line);
+		r->has_judges = 1;
+		if (pops_eval__model(r->o->config, a[i]->model, &p, &id) < 0)
+			return pops_error_prefix(POPS_EINVALID, "%s:%u: ", a[i]->file, a[i]->line);
+		if (!strcmp(id, r->model_id) && !a[i]->allow_self_judge)
+			return pops_error_set(POPS_EINVALID,
+			    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",
+			    a[i]->file, a[i]->line, a[i]->model);
+		if (!r->judge_model_id)
+			r->judge_model_id = id;
+	}
+	return 0;
+}
+
+static int setup(struct runner *r, const pops_suite *s, const pops_eval_options *o)
+{
+	const char *address = o->prompt ? o->prompt : s->prompt;
+	const char *dataset = o->dataset ? o->dataset : s->dataset;
+	const pops_model_cfg *mc;
+	const char *id = NULL;
+	int error;
+
+	r->s = s;
+	r->o = o;
+	r->repeat = o->repeat > 0 ? o->repeat : s->repeat;
+	r->threshold = o->threshold >= 0 ? o->threshold : s->threshold;
+	if ((error = pops_eval_prompt_load(&r->prompt, o->repo, address)) < 0)
+		return pops_error_prefix(error, "%s: ", s->path);
+	r->alias = o->model ? o->model : s->model ? s->model : pops_eval_prompt_model(r->prompt);
+	if (!r->alias)
+		return pops_error_set(POPS_EINVALID, "%s: no model: set 'model:' in the suite or pass --model",
+		                      s->path);
+	if ((error = pops_eval__model(o->config, r->alias, &r->prov, &id)) < 0)
+		return pops_error_prefix(error, "%s: ", s->path);
+	if (!(r->model_id = pops_strdup(id)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	/* request config: the model's defaults, then the prompt's own */
+	mc = pops_config_model(o->config, r->alias);
+	r->config = mc && mc->config ? cJSON_Duplicate(mc->config, 1) : cJSON_CreateObject();
+	if (!r->config)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if (pops_eval_prompt_config(r->prompt)) {
+		const cJSON *it;
+
+		cJSON_ArrayForEach(it, pops_eval_prompt_config(r->prompt)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(r->config, it->string);
+			cJSON_AddItemToObject(r->config, it->string, cJSON_Duplicate(it, 1));
+		}
+	}
+	r->output_schema = pops_eval_prompt_output_schema(r->prompt);
+	if (o->max_cost >= 0 && !pops_config_price(o->config, r->model_id))
+		return pops_error_set(POPS_EINVALID,
+		    "--max-cost needs a price for '%s': add it under 'pricing:' in pops.yaml", r->model_id);
+	if ((error = check_judges(r, s->asserts, s->nasserts)) < 0)
+		return error;
+	if (o->filter) {
+		int ec;
+		PCRE2_SIZE off;
+
+		r->filter = pcre2_compile((PCRE2_SPTR)o->filter, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+		                          &ec, &off, NULL);
+		if (!r->filter) {
+			PCRE2_UCHAR msg[256];
+
+			pcre2_get_error_message(ec, msg, sizeof(msg));
+			return pops_error_set(POPS_EINVALID, "--filter '%s': %s at offset %zu",
+			                      o->filter, (char *)msg, (size_t)off);
+		}
+		if (!(r->filter_md = pcre2_match_data_create_from_pattern(r->filter, NULL)))
+			return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	if (dataset) {
+		pops_buf p = POPS_BUF_INIT;
+
+		if (dataset[0] != '/' && o->root)
+			pops_path_join(&p, o->root, dataset);
+		else
+			pops_buf_puts(&p, dataset);
+		r->dataset_path = pops_buf_detach(&p);
+		if (!r->dataset_path)
+			return pops_error_set(POPS_ERROR, "out of memory");
+		if ((error = pops_dataset_open(&r->ds, r->dataset_path, dataset)) < 0)
+			return error == POPS_ENOTFOUND ?
+			       pops_error_set(POPS_ENOTFOUND, "%s: dataset '%s' not found", s->path, dataset) :
+			       error;
+	}
+	r->inline_row = s->tests ? s->tests->child : NULL;
+	return 0;
+}
+
+/*
+ * First pass: count the selected cases and check every row (shape, own
+ * assertions, judges), so a bad row fails the run before it costs money.
+ */
+static int prepass(struct runner *r)
+{
+	pops_case c = POPS_CASE_INIT;
+	pops_assert **ca = NULL;
+	size_t nca = 0;
+	int got, error = 0;
+
+	while ((got = source_next(r, &c)) == 1) {
+		if (!selected(r, &c))
+			continue;
+		if ((error = pops_suite_case_asserts(&ca, &nca, &c)) < 0)
+			goto done;
+		error = check_judges(r, ca, nca);
+		pops_suite_asserts_free(ca, nca);
+		ca = NULL;
+		if (error < 0)
+			goto done;
+		r->total_cases++;
+	}
+	if (got < 0) {
+		error = got;
+		goto done;
+	}
+	error = source_rewind(r);
+done:
+	pops_case_dispose(&c);
+	return error;
+}
+
+static char *messages_text(const cJSON *msgs)
+{
+	pops_buf b = POPS_BUF_INIT;
+	const cJSON *m, *part;
+
+	cJSON_ArrayForEach(m, msgs) {
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(m, "content")) {
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
+
+			if (cJSON_IsString(t)) {
+				if (b.size)
+					pops_buf_putc(&b, '\n');
+				pops_buf_puts(&b, t->valuestring);
+			}
+		}
+	}
+	return pops_buf_detach(&b);
+}
+
+static int write_record(FILE *f, const cJSON *rec)
+{
+	char *s = cJSON_PrintUnformatted(rec);
+
+	if (!s)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if (fputs(s, f) == EOF || putc('\n', f) == EOF) {
+		free(s);
+		return pops_error_os("result spool");
+	}
+	free(s);
+	return 0;
+}
+
+static cJSON *record_new(const struct rcase *rc, unsigned repeat)
+{
+	cJSON *rec = cJSON_CreateObject();
+
+	if (!rec)
+		return NULL;
+	cJSON_AddStringToObject(rec, "id", rc->c.id);
+	cJSON_AddNumberToObject(rec, "repeat", repeat);
+	cJSON_AddNumberToObject(rec, "case_index", (double)rc->ordinal);
+	cJSON_AddItemToObject(rec, "vars", cJSON_Duplicate(rc->c.vars, 1));
+	if (rc->c.expected)
+		cJSON_AddItemToObject(rec, "expected", cJSON_Duplicate(rc->c.expected, 1));
+	if (rc->c.threshold >= 0)
+		cJSON_AddNumberToObject(rec, "case_threshold", rc->c.threshold);
+	return rec;
+}
+
+/* a case whose prompt cannot be rendered: one error record per repeat */
+static int render_error(struct runner *r, struct rcase *rc)
+{
+	long i;
+	int error = 0;
+
+	for (i = 0; i < r->repeat && !error; i++) {
+		cJSON *rec = record_new(rc, (unsigned)i);
+
+		if (!rec)
+			return pops_error_set(POPS_ERROR, "out of memory");
+		cJSON_AddStringToObject(rec, "status", "error");
+		cJSON_AddStringToObject(rec, "error", pops_error_last());
+		cJSON_AddItemToObject(rec, "asserts", cJSON_CreateArray());
+		error = pops_eval__finalize(r, rec);
+		cJSON_Delete(rec);
+	}
+	return error;
+}
+
+/* load the next selected case into r->cur; 1, 0 at the end, or an error */
+static int advance(struct runner *r)
+{
+	struct rcase *rc;
+	int got, error;
+
+	rcase_release(r->cur);
+	r->cur = NULL;
+	for (;;) {
+		if (!(rc = calloc(1, sizeof(*rc))))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		rc->c.threshold = -1;
+		rc->refs = 1;
+		if ((got = source_next(r, &rc->c)) != 1 || !selected(r, &rc->c)) {
+			rcase_release(rc);
+			if (got != 1)
+				return got;
+			continue;
+		}
+		rc->ordinal = r->ordinal++;
+		if ((error = pops_suite_case_asserts(&rc->ca, &rc->nca, &rc->c)) < 0 ||
+		    (error = pops_suite_apply_vars(r->s, &rc->c)) < 0 ||
+		    !(rc->scope = pops_case_scope(&rc->c))) {
+			rcase_release(rc);
+			return error < 0 ? error : pops_error_set(POPS_ERROR, "out of memory");
+		}
+		if ((error = pops_eval_prompt_render(&rc->messages, r->prompt, rc->c.vars)) < 0) {
+			if (error == POPS_ERROR) {
+				rcase_release(rc);
+				return error;
+			}
+			error = render_error(r, rc);
+			rcase_release(rc);
+			if (error < 0)
+				return error;
+			continue;
+		}
+		if (r->has_judges && !(rc->input_text = messages_text(rc->messages))) {
+			rcase_release(rc);
+			return pops_error_set(POPS_ERROR, "out of memory");
+		}
+		r->cur = rc;
+		r->next_repeat = 0;
+		return 1;
+	}
+}
+
+static int next1(void *payload, pops_provider_request *req)
+{
+	struct runner *r = payload;
+	struct rreq *rq;
+	int got;
+
+	if (r->over_budget)
+		return 0;
+	while (!r->cur || r->next_repeat >= (unsigned)r->repeat)
+		if ((got = advance(r)) <= 0)
+			return got;
+	if (!(rq = calloc(1, sizeof(*rq))))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	rq->rc = r->cur;
+	rq->repeat = r->next_repeat++;
+	r->cur->refs++;
+	req->provider = r->prov;
+	req->model_id = r->model_id;
+	req->messages = r->cur->messages;
+	req->config = r->config;
+	req->output_schema = r->output_schema;
+	req->repeat = rq->repeat;
+	req->user = rq;
+	r->inflight++;
+	r->produced++;
+	return 1;
+}
+
+static void add_assert_result(cJSON *arr, const pops_assert *a, const pops_assert_result *res)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e)
+		return;
+	cJSON_AddStringToObject(e, "type", a->name);
+	cJSON_AddBoolToObject(e, "pass", res->pass);
+	if (res->error)
+		cJSON_AddBoolToObject(e, "error", 1);
+	cJSON_AddNumberToObject(e, "score", res->score);
+	if (a->weight != 1.0)
+		cJSON_AddNumberToObject(e, "weight", a->weight);
+	if (res->reason.size)
+		cJSON_AddStringToObject(e, "reason", res->reason.ptr);
+	cJSON_AddItemToArray(arr, e);
+}
+
+/* a judge assertion waiting for the judge pass: enough to rebuild the request */
+static void add_pending(cJSON *arr, const pops_assert *a)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e)
+		return;
+	cJSON_AddStringToObject(e, "type", a->name);
+	cJSON_AddBoolToObject(e, "pending", 1);
+	cJSON_AddStringToObject(e, "model", a->model);
+	cJSON_AddStringToObject(e, "rubric", a->rubric);
+	if (a->prompt)
+		cJSON_AddStringToObject(e, "prompt", a->prompt);
+	if (a->pass_score)
+		cJSON_AddNumberToObject(e, "pass_score", a->pass_score);
+	if (a->weight != 1.0)
+		cJSON_AddNumberToObject(e, "weight", a->weight);
+	cJSON_AddItemToArray(arr, e);
+}
+
+static int score_list(cJSON *arr, pops_assert **list, size_t n, const pops_assert_input *in,
+                      int *pending)
+{
+	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < n && !error; i++) {
+		if (pops_assert_needs_model(list[i])) {
+			add_pending(arr, list[i]);
+			(*pending)++;
+			continue;
+		}
+		if ((error = pops_assert_check(&res, list[i], in)) == 0)
+			add_assert_result(arr, list[i], &res);
+	}
+	pops_buf_dispose(&res.reason);
+	return error;
+}
+
+static int done1(void *payload, pops_provider_result *res)
+{
+	struct runner *r = payload;
+	struct rreq *rq = res->user;
+	struct rcase *rc = rq->rc;
+	cJSON *rec = NULL, *arr;
+	int error = 0, pending = 0;
+
+	r->inflight--;
+	if (res->status == POPS_EINTR) {
+		/* cancelled before it finished: not run, so not counted */
+		r->interrupted = 1;
+		goto done;
+	}
+	if (!(rec = record_new(rc, rq->repeat)) || !(arr = cJSON_AddArrayToObject(rec, "asserts"))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	if (res->status != POPS_OK) {
+		cJSON_AddStringToObject(rec, "status", "error");
+		cJSON_AddStringToObject(rec, "error", res->error ? res->error : "provider error");
+	} else {
+		pops_assert_input in = { res->text, strlen(res->text), rc->scope, res->latency_ms,
+		                         res->priced ? res->cost_usd : -1.0, rc->c.id };
+
+		cJSON_AddStringToObject(rec, "output", res->text);
+		if (res->finish_reason)
+			cJSON_AddStringToObject(rec, "finish_reason", res->finish_reason);
+		if ((error = score_list(arr, r->s->asserts, r->s->nasserts, &in, &pending)) < 0 ||
+		    (error = score_list(arr, rc->ca, rc->nca, &in, &pending)) < 0)
+			goto done;
+		if (pending)
+			cJSON_AddStringToObject(rec, "input", rc->input_text ? rc->input_text : "");
+	}
+	cJSON_AddNumberToObject(rec, "latency_ms", res->latency_ms);
+	if (res->input_tokens >= 0)
+		cJSON_AddNumberToObject(rec, "input_tokens", (double)res->input_tokens);
+	if (res->output_tokens >= 0)
+		cJSON_AddNumberToObject(rec, "output_tokens", (double)res->output_tokens);
+	if (res->priced)
+		cJSON_AddNumberToObject(rec, "cost_usd", res->cost_usd);
+	else
+		cJSON_AddNullToObject(rec, "cost_usd");
+	cJSON_AddNumberToObject(rec, "attempts", res->attempts);
+	cJSON_AddBoolToObject(rec, "cached", res->cache_hit);
+	if (pending)
+		error = write_record(r->spool1, rec);
+	else
+		error = pops_eval__finalize(r, rec);
+done:
+	cJSON_Delete(rec);
+	rcase_release(rc);
+	free(rq);
+	return error;
+}
+
+/* weighted score, status and statistics; then the record goes to the final spool */
+int pops_eval__finalize(struct runner *r, cJSON *rec)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rec, "asserts"), *it, *v;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, "status");
+	double wsum = 0, ssum = 0, need = r->s->case_threshold, lat;
+	const char *status;
+	const char *err = NULL;
+	size_t idx;
+
+	v = cJSON_GetObjectItemCaseSensitive(rec, "case_threshold");
+	if (cJSON_IsNumber(v))
+		need = v->valuedouble;
+	if (cJSON_IsString(st)) {
+		status = st->valuestring;   /* already an error */
+	} else {
+		cJSON_ArrayForEach(it, arr) {
+			double w = 1.0;
+
+			v = cJSON_GetObjectItemCaseSensitive(it, "weight");
+			if (cJSON_IsNumber(v))
+				w = v->valuedouble;
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "error")) && !err) {
+				v = cJSON_GetObjectItemCaseSensitive(it, "reason");
+				err = cJSON_IsString(v) ? v->valuestring : "assertion could not be checked";
+			}
+			v = cJSON_GetObjectItemCaseSensitive(it, "score");
+			wsum += w;
+			ssum += w * (cJSON_IsNumber(v) ? v->valuedouble : 0.0);
+		}
+		if (err) {
+			status = "error";
+			cJSON_AddStringToObject(rec, "error", err);
+		} else {
+			status = wsum <= 0 || ssum / wsum >= need - 1e-9 ? "pass" : "fail";
+		}
+		cJSON_AddNumberToObject(rec, "score", wsum > 0 ? ssum / wsum : 1.0);
+		cJSON_AddStringToObject(rec, "status", status);
+	}
+	r->done++;
+	if (!strcmp(status, "pass"))
+		r->passed++;
+	else if (!strcmp(status, "fail"))
+		r->failed++;
+	else
+		r->errors++;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "cost_usd");
+	if (cJSON_IsNumber(v)) {
+		r->cost += v->valuedouble;
+		r->priced_done++;
+	} else if (cJSON_IsNull(v))
+		r->unpriced = 1;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "input_tokens");
+	r->in_tok += cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "output_tokens");
+	r->out_tok += cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "latency_ms");
+	lat = cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+	if (cJSON_IsNumber(v) && strcmp(status, "error")) {
+		if (r->nlat == r->alat) {
+			size_t na = r->alat ? r->alat * 2 : 1024;
+			double *nl = realloc(r->lat, na * sizeof(*nl));
+
+			if (!nl)
+				return pops_error_set(POPS_ERROR, "out of memory");
+			r->lat = nl;
+			r->alat = na;
+		}
+		r->lat[r->nlat++] = lat;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(rec, "case_index");
+	idx = cJSON_IsNumber(v) ? (size_t)v->valuedouble : SIZE_MAX;
+	if (r->runs_per_case && idx < r->total_cases && strcmp(status, "error")) {
+		r->runs_per_case[idx]++;
+		if (!strcmp(status, "pass"))
+			r->pass_per_case[idx]++;
+	}
+	pops_eval__progress(r);
+	return write_record(r->spool, rec);
+}
+
+void pops_eval__progress(struct runner *r)
+{
+	pops_eval_progress p;
+
+	if (!r->o->progress)
+		return;
+	p.total = r->total_cases * (size_t)r->repeat;
+	p.done = r->done;
+	p.passed = r->passed;
+	p.failed = r->failed;
+	p.errors = r->errors;
+	p.cost_usd = r->cost;
+	p.unpriced = r->unpriced;
+	r->o->progress(r->o->progress_payload, &p);
+}
+
+static int budget(void *payload, double spent)
+{
+	struct runner *r = payload;
+	double avg;
+
+	if (r->o->max_cost < 0)
+		return 0;
+	avg = r->priced_done ? spent / (double)r->priced_done : 0.0;
+	if (spent + avg * (double)(r->inflight + 1) > r->o->max_cost) {
+		r->over_budget = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void runner_dispose(struct runner *r)
+{
+	rcase_release(r->cur);
+	pops_eval__judge_free(r);
+	pops_eval_prompt_free(r->prompt);
+	free(r->model_id);
+	cJSON_Delete(r->config);
+	free(r->dataset_path);
+	pops_dataset_free(r->ds);
+	pcre2_match_data_free(r->filter_md);
+	pcre2_code_free(r->filter);
+	if (r->spool1)
+		fclose(r->spool1);
+	if (r->spool)
+		fclose(r->spool);
+	free(r->lat);
+	free(r->runs_per_case);
+	free(r->pass_per_case);
+	pops_buf_dispose(&r->line);
+	pops_buf_dispose(&r->tmp);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_options *o)
+{
+	struct runner r;
+	pops_eval_group *g = NULL;
+	pops_provider_options po = o->popts;
+	double t0 = now_s();
+	int error;
+
+	*out = NULL;
+	memset(&r, 0, sizeof(r));
+	r.line = (pops_buf)POPS_BUF_INIT;
+	r.tmp = (pops_buf)POPS_BUF_INIT;
+	if ((error = setup(&r, s, o)) < 0 || (error = prepass(&r)) < 0)
+		goto done;
+	if (!(g = calloc(1, sizeof(*g)))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	if (!(r.spool = tmpfile()) || (r.has_judges && !(r.spool1 = tmpfile()))) {
+		error = pops_error_os("temporary file");
+		goto done;
+	}
+	if (r.repeat > 1 && r.total_cases) {
+		r.runs_per_case = calloc(r.total_cases, sizeof(*r.runs_per_case));
+		r.pass_per_case = calloc(r.total_cases, sizeof(*r.pass_per_case));
+		if (!r.runs_per_case || !r.pass_per_case) {
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+	}
+	po.config = o->config;
+	po.budget = budget;
+	pops_eval__progress(&r);
+	error = o->engine(&po, next1, done1, &r);
+	if (error == POPS_EINTR) {
+		r.interrupted = 1;
+		error = 0;
+	}
+	if (error < 0)
+		goto done;
+	if (o->popts.cancel && *o->popts.cancel)
+		r.interrupted = 1;
+	if (r.has_judges && !r.interrupted && (error = pops_eval__judge_pass(&r)) < 0)
+		goto done;
+	g->complete = !r.interrupted && !r.over_budget;
+	g->interrupted = r.interrupted;
+	g->over_budget = r.over_budget;
+	if ((error = pops_eval__summary(g, &r, now_s() - t0)) < 0)
+		goto done;
+	g->spool = r.spool;
+	r.spool = NULL;
+done:
+	runner_dispose(&r);
+	if (error < 0)
+		pops_eval_group_free(g);
+	else
+		*out = g;
+	return error;
+}
+
+int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
+{
+	struct runner r;
+	cJSON *plan = NULL;
+	double in_chars = 0, out_tok, judge_req = 0;
+	const cJSON *mt;
+	const pops_price_cfg *price;
+	size_t requests, i;
+	int error, got;
+
+	*out = NULL;
+	memset(&r, 0, sizeof(r));
+	r.line = (pops_buf)POPS_BUF_INIT;
+	r.tmp = (pops_buf)POPS_BUF_INIT;
+	if ((error = setup(&r, s, o)) < 0 || (error = prepass(&r)) < 0)
+		goto done;
+	while ((got = advance(&r)) == 1) {
+		char *t = messages_text(r.cur->messages);
+
+		in_chars += t ? (double)strlen(t) : 0;
+		free(t);
+		for (i = 0; i < s->nasserts; i++)
+			judge_req += pops_assert_needs_model(s->asserts[i]);
+		for (i = 0; i < r.cur->nca; i++)
+			judge_req += pops_assert_needs_model(r.cur->ca[i]);
+	}
+	if (got < 0) {
+		error = got;
+		goto done;
+	}
+	requests = r.total_cases * (size_t)r.repeat;
+	mt = cJSON_GetObjectItemCaseSensitive(r.config, "max_tokens");
+	out_tok = (double)requests * (cJSON_IsNumber(mt) ? mt->valuedouble : OUTPUT_TOKENS_GUESS);
+	if (!(plan = cJSON_CreateObject())) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	cJSON_AddStringToObject(plan, "suite", s->path);
+	cJSON_AddStringToObject(plan, "prompt", pops_eval_prompt_name(r.prompt));
+	cJSON_AddStringToObject(plan, "model", r.alias);
+	cJSON_AddStringToObject(plan, "model_id", r.model_id);
+	cJSON_AddNumberToObject(plan, "cases", (double)r.total_cases);
+	cJSON_AddNumberToObject(plan, "repeat", (double)r.repeat);
+	cJSON_AddNumberToObject(plan, "requests", (double)requests);
+	cJSON_AddNumberToObject(plan, "judge_requests", judge_req * (double)r.repeat);
+	cJSON_AddNumberToObject(plan, "input_tokens_est", ceil(in_chars * (double)r.repeat / 4.0));
+	cJSON_AddNumberToObject(plan, "output_tokens_est", out_tok);
+	price = pops_config_price(o->config, r.model_id);
+	if (price)
+		cJSON_AddNumberToObject(plan, "cost_usd_est",
+		    (ceil(in_chars * (double)r.repeat / 4.0) * price->input + out_tok * price->output) / 1e6);
+	else
+		cJSON_AddNullToObject(plan, "cost_usd_est");
+	*out = plan;
+done:
+	runner_dispose(&r);
+	return error;
+}
+
+void pops_eval_group_free(pops_eval_group *g)
+{
+	if (!g)
+		return;
+	cJSON_Delete(g->summary);
+	cJSON_Delete(g->evidence);
+	if (g->spool)
+		fclose(g->spool);
+	free(g);
+}

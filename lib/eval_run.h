@@ -1,0 +1,83 @@
+#ifndef POPS_EVAL_RUN_H
+#define POPS_EVAL_RUN_H
+#include <signal.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+#include "config.h"
+#include "provider.h"
+#include "repo.h"
+#include "suite.h"
+/*
+ * The eval runner: one suite on one model ("a group"). Cases stream from
+ * the dataset through the provider batch engine (at most -j requests in
+ * flight), are scored as they complete and written to a spool file of
+ * case records (lib/report.h), so memory stays flat whatever the number
+ * of cases. Judge assertions run in a second streamed pass over the
+ * spool, through the same engine.
+ *
+ * Provider errors are errors: never passes, never failures. The pass
+ * rate is passed / (passed + failed), with a Wilson 95% interval.
+ */
+typedef int (*pops_eval_engine)(const pops_provider_options *opts,
+                                pops_provider_next_fn next,
+                                pops_provider_done_fn done, void *payload);
+
+typedef struct pops_eval_progress {
+	size_t total, done, passed, failed, errors;
+	double cost_usd;
+	int unpriced;
+} pops_eval_progress;
+
+typedef struct pops_eval_options {
+	const pops_config *config;   /* models, providers, pricing; required */
+	pops_repo *repo;             /* resolves prompt addresses; may be NULL */
+	const char *root;            /* project root: dataset paths are relative to it */
+	const char *model;           /* alias overriding the suite's; NULL = suite's */
+	const char *prompt;          /* address overriding the suite's; NULL = suite's */
+	const char *dataset;         /* overriding the suite's; NULL = suite's */
+	long repeat;                 /* 0 = suite's */
+	double threshold;            /* < 0 = suite's */
+	const char *filter;          /* PCRE2 on case ids; NULL = all */
+	unsigned shard, nshards;     /* run shard `shard` (1-based) of `nshards`; 0 = all */
+	double max_cost;             /* USD; < 0 = no budget */
+	pops_provider_options popts; /* concurrency, cache, cassette, cancel, ... */
+	pops_eval_engine engine;     /* pops_provider_run, or a fake in tests */
+	void (*progress)(void *payload, const pops_eval_progress *p);
+	void *progress_payload;
+} pops_eval_options;
+
+typedef struct pops_eval_group {
+	cJSON *summary;      /* lib/report.h summary, plus "complete" and "stopped" */
+	FILE *spool;         /* final case records */
+	cJSON *evidence;     /* the evidence result R (CONTRACTS.md), with case_results */
+	int complete;        /* 0: interrupted or stopped by the budget */
+	int interrupted;     /* the cancel flag stopped it */
+	int over_budget;     /* --max-cost stopped it */
+} pops_eval_group;
+
+/*
+ * Run suite `s`. Validation problems that can be found before any
+ * request (unknown model alias, missing dataset, bad dataset row or row
+ * assertion, self-judging, --max-cost on an unpriced model, bad
+ * --filter) return POPS_EINVALID/POPS_ENOTFOUND and send nothing.
+ * Otherwise returns 0 with *out set (also when interrupted or over
+ * budget: see the flags), or POPS_ERROR (I/O). Side effects: network
+ * calls through the engine (money spent), cache files.
+ */
+int pops_eval_run(pops_eval_group **out, const pops_suite *s,
+                  const pops_eval_options *o);
+
+/*
+ * --dry-run: validate as above, render every selected case and return
+ * the plan: {"suite","model","model_id","cases","repeat","requests",
+ * "judge_requests","input_tokens_est","output_tokens_est",
+ * "cost_usd_est"|null}. Token estimates are characters / 4; output
+ * tokens are the config's max_tokens or 256 per request. Sends nothing.
+ */
+int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o);
+
+void pops_eval_group_free(pops_eval_group *g);
+
+/* shard membership of a case id (stable hash), 1-based shard */
+int pops_eval_in_shard(const char *id, unsigned shard, unsigned nshards);
+#endif

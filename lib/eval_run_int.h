@@ -1,0 +1,94 @@
+#ifndef POPS_EVAL_RUN_INT_H
+#define POPS_EVAL_RUN_INT_H
+/*
+ * Internals shared by eval_run.c (setup, streaming, scoring) and
+ * eval_judge.c (the judge pass) and eval_summary.c (aggregates). Not a
+ * public header.
+ */
+#include <stdint.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include "eval_prompt.h"
+#include "eval_run.h"
+
+struct rcase {
+	pops_case c;
+	pops_assert **ca;      /* the row's own assertions */
+	size_t nca;
+	cJSON *scope;          /* vars + expected, for templates */
+	cJSON *messages;       /* rendered prompt */
+	char *input_text;      /* the messages' text, for judges */
+	size_t ordinal;        /* index among selected cases */
+	int refs;
+};
+
+struct rreq {
+	struct rcase *rc;
+	unsigned repeat;
+};
+
+struct judge_prompt {
+	char *path;            /* NULL = built-in */
+	pops_eval_prompt *p;
+	struct judge_prompt *next;
+};
+
+struct runner {
+	const pops_suite *s;
+	const pops_eval_options *o;
+	pops_eval_prompt *prompt;
+	const char *alias;           /* model alias (or provider/id) */
+	const pops_provider_cfg *prov;
+	char *model_id;
+	cJSON *config;               /* merged request config */
+	const cJSON *output_schema;
+	char *dataset_path;          /* resolved, or NULL for inline tests */
+	pops_dataset *ds;
+	int ds_done;
+	const cJSON *inline_row;
+	pcre2_code *filter;
+	pcre2_match_data *filter_md;
+	long repeat;
+	double threshold;
+	int has_judges;              /* any judge assertion in suite or rows */
+	const char *judge_model_id;  /* first judge's model id, for evidence */
+	/* phase 1 cursor */
+	struct rcase *cur;
+	unsigned next_repeat;
+	size_t ordinal;
+	size_t total_cases;          /* selected cases */
+	/* spools */
+	FILE *spool1;                /* records waiting for judges */
+	FILE *spool;                 /* final records */
+	/* phase 2 */
+	struct jholder *jcur;
+	size_t jnext;
+	pops_buf line;
+	struct judge_prompt *jprompts;
+	/* stats */
+	size_t inflight, produced;
+	size_t done, passed, failed, errors;
+	size_t priced_done;
+	double cost;
+	int unpriced;
+	long in_tok, out_tok;
+	double *lat;
+	size_t nlat, alat;
+	uint16_t *runs_per_case, *pass_per_case;
+	int interrupted, over_budget;
+	pops_buf tmp;
+};
+
+/* eval_run.c */
+int pops_eval__finalize(struct runner *r, cJSON *rec);
+int pops_eval__model(const pops_config *cfg, const char *alias,
+                     const pops_provider_cfg **prov, const char **id);
+void pops_eval__progress(struct runner *r);
+
+/* eval_judge.c */
+int pops_eval__judge_pass(struct runner *r);
+void pops_eval__judge_free(struct runner *r);
+
+/* eval_summary.c */
+int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s);
+#endif

@@ -1,0 +1,206 @@
+#include "common.h"
+#include <git2.h>
+#include <time.h>
+#include "eval_run_int.h"
+#include "report.h"
+#include "sha256.h"
+#include "stats.h"
+
+static int blob_of_file(cJSON *obj, const char *key, const char *path)
+{
+	git_oid oid;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (!path || git_odb_hashfile(&oid, path, GIT_OBJECT_BLOB) < 0) {
+		cJSON_AddNullToObject(obj, key);
+		return 0;
+	}
+	git_oid_tostr(hex, sizeof(hex), &oid);
+	cJSON_AddStringToObject(obj, key, hex);
+	return 0;
+}
+
+/* pass@k / pass^k averaged over cases, for k = repeat */
+static void add_pass_k(cJSON *sum, struct runner *r)
+{
+	double at = 0, hat = 0;
+	size_t i, n = 0;
+
+	if (!r->runs_per_case)
+		return;
+	for (i = 0; i < r->total_cases; i++) {
+		double a, h;
+
+		if (r->runs_per_case[i] < (unsigned)r->repeat)
+			continue;
+		a = pops_stats_pass_at_k(r->runs_per_case[i], r->pass_per_case[i], (size_t)r->repeat);
+		h = pops_stats_pass_hat_k(r->runs_per_case[i], r->pass_per_case[i], (size_t)r->repeat);
+		if (a < 0 || h < 0)
+			continue;
+		at += a;
+		hat += h;
+		n++;
+	}
+	if (n) {
+		cJSON_AddNumberToObject(sum, "pass_at_k", at / (double)n);
+		cJSON_AddNumberToObject(sum, "pass_hat_k", hat / (double)n);
+	}
+}
+
+static int evidence(pops_eval_group *g, struct runner *r)
+{
+	static const char *const keys[] = { "suite", "suite_blob", "prompt", "prompt_blob",
+		"partial_blobs", "model", "model_config", "dataset_blob", "judge_model", NULL };
+	cJSON *e = cJSON_CreateObject(), *fp = NULL, *cases = NULL, *rec = NULL;
+	const cJSON *s = g->summary;
+	pops_buf line = POPS_BUF_INIT;
+	pops_sha256 h;
+	char hex[65], *canon = NULL;
+	size_t i;
+	int error = 0, got;
+
+	if (!e || !(fp = cJSON_CreateObject())) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	cJSON_AddStringToObject(e, "suite", r->s->path);
+	blob_of_file(e, "suite_blob", r->s->path);
+	cJSON_AddStringToObject(e, "prompt", pops_eval_prompt_name(r->prompt));
+	cJSON_AddStringToObject(e, "prompt_blob", pops_eval_prompt_blob(r->prompt));
+	cJSON_AddItemToObject(e, "partial_blobs", cJSON_Duplicate(pops_eval_prompt_partials(r->prompt), 1));
+	cJSON_AddStringToObject(e, "model", r->model_id);
+	cJSON_AddStringToObject(e, "model_alias", r->alias);
+	cJSON_AddItemToObject(e, "model_config", cJSON_Duplicate(r->config, 1));
+	blob_of_file(e, "dataset_blob", r->dataset_path);
+	if (r->judge_model_id)
+		cJSON_AddStringToObject(e, "judge_model", r->judge_model_id);
+	else
+		cJSON_AddNullToObject(e, "judge_model");
+	/* the fingerprint: everything that decides the requests and their scoring */
+	for (i = 0; keys[i]; i++)
+		cJSON_AddItemToObject(fp, keys[i], cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(e, keys[i]), 1));
+	if (!(canon = cJSON_PrintUnformatted(fp))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	pops_sha256_init(&h);
+	pops_sha256_update(&h, canon, strlen(canon));
+	pops_sha256_hex(&h, hex);
+	cJSON_AddStringToObject(e, "fingerprint", hex);
+	{
+		static const char *const copy[] = { "cases", "passed", "failed", "errors", "pass_rate",
+			"ci_low", "ci_high", "threshold", "verdict", "cost_usd", NULL };
+
+		for (i = 0; copy[i]; i++)
+			cJSON_AddItemToObject(e, copy[i],
+			    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(s, copy[i]), 1));
+	}
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+		char date[32];
+
+		gmtime_r(&now, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cJSON_AddStringToObject(e, "date", date);
+	}
+	if (!(cases = cJSON_AddObjectToObject(e, "case_results"))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	rewind(r->spool);
+	while ((got = pops_report_spool_next(r->spool, &rec, &line)) == 1) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+		const cJSON *rep = cJSON_GetObjectItemCaseSensitive(rec, "repeat");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, "status");
+
+		if (!cJSON_IsString(st) || !strcmp(st->valuestring, "error"))
+			continue;
+		pops_buf_clear(&line);
+		pops_buf_printf(&line, "%s#%d", cJSON_IsString(id) ? id->valuestring : "",
+		                cJSON_IsNumber(rep) ? rep->valueint : 0);
+		cJSON_AddBoolToObject(cases, line.ptr, !strcmp(st->valuestring, "pass"));
+	}
+	if (got < 0) {
+		error = got;
+		goto done;
+	}
+	fseek(r->spool, 0, SEEK_END);
+	g->evidence = e;
+	e = NULL;
+done:
+	free(canon);
+	cJSON_Delete(rec);
+	cJSON_Delete(fp);
+	cJSON_Delete(e);
+	pops_buf_dispose(&line);
+	return error;
+}
+
+int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
+{
+	cJSON *s = cJSON_CreateObject();
+	pops_buf why = POPS_BUF_INIT;
+	double lo, hi, rate, err_rate;
+	size_t scored = r->passed + r->failed;
+	const char *verdict;
+
+	if (!s)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	rate = scored ? (double)r->passed / (double)scored : 0.0;
+	pops_stats_wilson(&lo, &hi, r->passed, scored);
+	err_rate = r->done ? (double)r->errors / (double)r->done : 0.0;
+	if (r->done && err_rate > r->s->max_error_rate) {
+		verdict = "error";
+		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate %.1f%%",
+		                r->errors, r->done, 100 * err_rate, 100 * r->s->max_error_rate);
+	} else if (!scored) {
+		verdict = "fail";
+		pops_buf_puts(&why, "no case was scored");
+	} else if (rate + 1e-12 < r->threshold) {
+		verdict = "fail";
+		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold %.1f%%",
+		                100 * rate, 100 * r->threshold);
+	} else {
+		verdict = "pass";
+	}
+	cJSON_AddStringToObject(s, "suite", r->s->path);
+	cJSON_AddStringToObject(s, "prompt", pops_eval_prompt_name(r->prompt));
+	cJSON_AddStringToObject(s, "model", r->alias);
+	cJSON_AddStringToObject(s, "model_id", r->model_id);
+	cJSON_AddNumberToObject(s, "repeat", (double)r->repeat);
+	cJSON_AddNumberToObject(s, "planned", (double)(r->total_cases * (size_t)r->repeat));
+	cJSON_AddNumberToObject(s, "cases", (double)r->done);
+	cJSON_AddNumberToObject(s, "passed", (double)r->passed);
+	cJSON_AddNumberToObject(s, "failed", (double)r->failed);
+	cJSON_AddNumberToObject(s, "errors", (double)r->errors);
+	cJSON_AddNumberToObject(s, "pass_rate", rate);
+	cJSON_AddNumberToObject(s, "ci_low", lo);
+	cJSON_AddNumberToObject(s, "ci_high", hi);
+	cJSON_AddNumberToObject(s, "threshold", r->threshold);
+	cJSON_AddNumberToObject(s, "max_error_rate", r->s->max_error_rate);
+	cJSON_AddStringToObject(s, "verdict", verdict);
+	if (why.size)
+		cJSON_AddStringToObject(s, "reason", why.ptr);
+	if (r->unpriced)
+		cJSON_AddNullToObject(s, "cost_usd");
+	else
+		cJSON_AddNumberToObject(s, "cost_usd", r->cost);
+	cJSON_AddNumberToObject(s, "input_tokens", (double)r->in_tok);
+	cJSON_AddNumberToObject(s, "output_tokens", (double)r->out_tok);
+	cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(r->lat, r->nlat, 50));
+	cJSON_AddNumberToObject(s, "latency_p95", pops_stats_percentile(r->lat, r->nlat, 95));
+	cJSON_AddNumberToObject(s, "latency_p99", pops_stats_percentile(r->lat, r->nlat, 99));
+	cJSON_AddNumberToObject(s, "duration_s", duration_s);
+	cJSON_AddBoolToObject(s, "complete", g->complete);
+	if (g->interrupted)
+		cJSON_AddStringToObject(s, "stopped", "interrupted");
+	else if (g->over_budget)
+		cJSON_AddStringToObject(s, "stopped", "max-cost");
+	add_pass_k(s, r);
+	pops_buf_dispose(&why);
+	g->summary = s;
+	if (fflush(r->spool) != 0)
+		return pops_error_os("result spool");
+	return evidence(g, r);
+}

@@ -1,0 +1,118 @@
+#include "common.h"
+#include "judge.h"
+#include "strutil.h"
+
+static const char default_prompt[] =
+	"---\n"
+	"name: pops-judge\n"
+	"config: { temperature: 0 }\n"
+	"---\n"
+	"You are grading the output of another AI system against a rubric.\n"
+	"\n"
+	"Rubric:\n{{rubric}}\n"
+	"\n"
+	"Input given to the system:\n<input>\n{{input}}\n</input>\n"
+	"\n"
+	"Reference answer (may be empty; when present, grade against it):\n"
+	"<reference>\n{{expected}}\n</reference>\n"
+	"\n"
+	"Output to grade:\n<output>\n{{output}}\n</output>\n"
+	"\n"
+	"First think step by step about how well the output meets the rubric.\n"
+	"Then end your reply with one JSON object on its own line and nothing after it:\n"
+	"{{format}}\n";
+
+const char *pops_judge_default_prompt(void)
+{
+	return default_prompt;
+}
+
+const char *pops_judge_format(int scored)
+{
+	return scored ? "{\"reasoning\": \"<one paragraph>\", \"score\": <integer 1 to 5>}" :
+	       "{\"reasoning\": \"<one paragraph>\", \"verdict\": \"pass\" or \"fail\"}";
+}
+
+cJSON *pops_judge_output_schema(int scored)
+{
+	return cJSON_Parse(scored ?
+	    "{\"type\":\"object\",\"properties\":{\"reasoning\":{\"type\":\"string\"},"
+	    "\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5}},"
+	    "\"required\":[\"reasoning\",\"score\"],\"additionalProperties\":false}" :
+	    "{\"type\":\"object\",\"properties\":{\"reasoning\":{\"type\":\"string\"},"
+	    "\"verdict\":{\"type\":\"string\",\"enum\":[\"pass\",\"fail\"]}},"
+	    "\"required\":[\"reasoning\",\"verdict\"],\"additionalProperties\":false}");
+}
+
+/*
+ * The last JSON object in `text`: it must close at the end of the reply
+ * (whitespace and a closing code fence allowed after it).
+ */
+static cJSON *last_object(const char *text)
+{
+	size_t len = strlen(text);
+	const char *end = text + len, *p;
+
+	while (end > text && (isspace((unsigned char)end[-1]) || end[-1] == '`'))
+		end--;
+	if (end == text || end[-1] != '}')
+		return NULL;
+	for (p = end - 1; p >= text; p--) {
+		cJSON *obj;
+
+		if (*p != '{')
+			continue;
+		obj = cJSON_ParseWithLength(p, (size_t)(end - p));
+		if (obj && cJSON_IsObject(obj))
+			return obj;
+		cJSON_Delete(obj);
+	}
+	return NULL;
+}
+
+int pops_judge_parse(int *pass, double *score, pops_buf *reasoning,
+                     const char *text, int pass_score)
+{
+	cJSON *obj = last_object(text ? text : "");
+	const cJSON *v, *r;
+	int error = 0;
+
+	*pass = 0;
+	*score = 0.0;
+	if (!obj) {
+		pops_buf b = POPS_BUF_INIT;
+		size_t n = text ? strlen(text) : 0;
+
+		pops_buf_put_sanitized(&b, text ? text + (n > 60 ? n - 60 : 0) : "", n > 60 ? 60 : n, 0);
+		error = pops_error_set(POPS_EINVALID,
+		                       "judge gave no verdict: its reply does not end in a JSON object (ends '%s')",
+		                       b.ptr);
+		pops_buf_dispose(&b);
+		goto done;
+	}
+	r = cJSON_GetObjectItemCaseSensitive(obj, "reasoning");
+	if (reasoning && cJSON_IsString(r))
+		pops_buf_sets(reasoning, r->valuestring);
+	if (pass_score) {
+		v = cJSON_GetObjectItemCaseSensitive(obj, "score");
+		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
+		    v->valuedouble < 1 || v->valuedouble > 5) {
+			error = pops_error_set(POPS_EINVALID, "judge gave no valid score: expected \"score\": 1-5");
+			goto done;
+		}
+		*score = (v->valuedouble - 1.0) / 4.0;
+		*pass = (int)v->valuedouble >= pass_score;
+	} else {
+		v = cJSON_GetObjectItemCaseSensitive(obj, "verdict");
+		if (!cJSON_IsString(v) || (strcmp(v->valuestring, "pass") && strcmp(v->valuestring, "fail"))) {
+			error = pops_error_set(POPS_EINVALID,
+			                       "judge gave no valid verdict: expected \"verdict\": \"pass\" or \"fail\"");
+			goto done;
+		}
+		*pass = !strcmp(v->valuestring, "pass");
+		*score = *pass ? 1.0 : 0.0;
+	}
+done:
+	cJSON_Delete(obj);
+	return error;
+}

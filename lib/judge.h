@@ -1,0 +1,35 @@
+#ifndef POPS_JUDGE_H
+#define POPS_JUDGE_H
+#include <cjson/cJSON.h>
+#include "assertion.h"
+#include "buf.h"
+/*
+ * LLM-as-judge. The judge prompt is a .prompt file (the built-in one
+ * below, or the assertion's `prompt:` path) rendered with
+ * {rubric, input, output, expected, format}; it asks for reasoning
+ * first and a verdict last, as strict JSON:
+ *   {"reasoning": "...", "verdict": "pass"|"fail"}   or
+ *   {"reasoning": "...", "score": 1-5}               (pass_score set)
+ * Only the final JSON object of the reply is read. No verdict, a
+ * malformed one, or one outside the allowed values is an error: a judge
+ * that does not answer never passes a case.
+ */
+
+/* The built-in judge prompt (.prompt text). */
+const char *pops_judge_default_prompt(void);
+
+/* The verdict line the prompt asks for ({{format}}). Static string. */
+const char *pops_judge_format(int scored);
+
+/* The JSON Schema for structured-output mode. Caller frees. */
+cJSON *pops_judge_output_schema(int scored);
+
+/*
+ * Read the verdict at the end of `text`. On success fills *pass and
+ * *score (0..1: 1/0 for verdicts, (s-1)/4 for scores) and the judge's
+ * reasoning into `reasoning` (may be NULL). Returns 0 or POPS_EINVALID
+ * ("judge gave no verdict: ...").
+ */
+int pops_judge_parse(int *pass, double *score, pops_buf *reasoning,
+                     const char *text, int pass_score);
+#endif

@@ -1,0 +1,59 @@
+#include "unit.h"
+#include "judge.h"
+
+TEST(judge_reads_only_the_final_verdict)
+{
+	pops_buf why = POPS_BUF_INIT;
+	int pass = -1;
+	double score = -1;
+
+	CHECK_INT(pops_judge_parse(&pass, &score, &why,
+	    "Thinking: the draft said {\"verdict\": \"fail\"} but...\n"
+	    "{\"reasoning\": \"ok in the end\", \"verdict\": \"pass\"}\n", 0), 0);
+	CHECK_INT(pass, 1);
+	CHECK_STR(why.ptr, "ok in the end");
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL,
+	    "```json\n{\"reasoning\":\"x\",\"verdict\":\"fail\"}\n```", 0), 0);
+	CHECK_INT(pass, 0);
+	pops_buf_dispose(&why);
+}
+
+TEST(judge_prose_or_bad_verdict_is_an_error_never_a_pass)
+{
+	int pass = -1;
+	double score;
+
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, "Looks great to me, I would pass it.", 0),
+	          POPS_EINVALID);
+	CHECK_ERR_HAS("judge gave no verdict");
+	CHECK_INT(pass, 0);
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, "{\"verdict\":\"PASS!\"}", 0), POPS_EINVALID);
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, "{\"verdict\":\"pass\"} and more text", 0),
+	          POPS_EINVALID);
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, "", 0), POPS_EINVALID);
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, NULL, 0), POPS_EINVALID);
+	CHECK_INT(pass, 0);
+}
+
+TEST(judge_scores_against_pass_mark)
+{
+	int pass;
+	double score;
+
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, "{\"reasoning\":\"r\",\"score\":4}", 4), 0);
+	CHECK_INT(pass, 1);
+	CHECK(score > 0.74 && score < 0.76);
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, "{\"score\":3}", 4), 0);
+	CHECK_INT(pass, 0);
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, "{\"score\":6}", 4), POPS_EINVALID);
+	CHECK_INT(pops_judge_parse(&pass, &score, NULL, "{\"score\":3.5}", 4), POPS_EINVALID);
+}
+
+TEST(judge_schema_and_prompt_exist)
+{
+	cJSON *s = pops_judge_output_schema(0);
+
+	CHECK(s);
+	CHECK(strstr(pops_judge_default_prompt(), "{{rubric}}"));
+	cJSON_Delete(s);
+}
