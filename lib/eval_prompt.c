@@ -1,68 +1,68 @@
 #include "common.h"
 #include <git2.h>
-#include "assertion.h"
 #include "eval_prompt.h"
+#include "promptfile.h"
 #include "fileio.h"
 #include "strutil.h"
-#include "yamldoc.h"
 
 /*
- * Until lib/promptfile is on main this module reads the frontmatter
- * itself and renders the body with the assertion templater ({{var}},
- * {{a.b}}) as one user message. Callers see only this header, so the
- * switch to promptfile happens here alone.
+ * A thin layer over lib/promptfile: it adds where the bytes came from
+ * (address or file), the blob ids evidence needs (the prompt's and each
+ * partial's), and one render call for the runner.
  */
 struct pops_eval_prompt {
 	char *name;
 	char blob[GIT_OID_HEXSZ + 1];
-	char *body;
-	pops_yaml_doc *fm;
-	const char *model;
-	const cJSON *config;
-	const cJSON *output_schema;
+	pops_prompt *p;
 	cJSON *partials;
 };
 
-static int parse_bytes(pops_eval_prompt *p, const char *data, size_t len)
+struct loader {
+	int (*inner)(void *payload, const char *name, pops_buf *out);
+	void *payload;
+	const char *dir;          /* file-path prompts: partials beside the file */
+	cJSON *partials;
+};
+
+/* load a partial and remember its blob id: a changed partial changes the fingerprint */
+static int load_partial(void *payload, const char *name, pops_buf *out)
 {
-	const char *body = data, *end;
-	int error = 0;
+	struct loader *l = payload;
+	git_oid oid;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
 
-	if (len >= 4 && !strncmp(data, "---", 3) && (data[3] == '\n' || data[3] == '\r')) {
-		const char *fm = data + 4;
+	if (l->inner) {
+		error = l->inner(l->payload, name, out);
+	} else if (l->dir) {
+		pops_buf path = POPS_BUF_INIT;
+		const char *slash = strrchr(name, '/');
 
-		end = strstr(fm, "\n---");
-		if (!end)
-			return pops_error_set(POPS_EINVALID, "%s: frontmatter has no closing '---'", p->name);
-		if ((error = pops_yaml_parse(&p->fm, fm, (size_t)(end - fm + 1), p->name, 1, NULL)) < 0)
-			return error;
-		body = end + 4;
-		body += strcspn(body, "\n");
-		if (*body)
-			body++;
-		{
-			const cJSON *root = pops_yaml_root(p->fm), *it, *out;
-
-			it = cJSON_GetObjectItemCaseSensitive(root, "model");
-			p->model = cJSON_IsString(it) ? it->valuestring : NULL;
-			it = cJSON_GetObjectItemCaseSensitive(root, "config");
-			p->config = cJSON_IsObject(it) ? it : NULL;
-			out = cJSON_GetObjectItemCaseSensitive(root, "output");
-			it = cJSON_GetObjectItemCaseSensitive(out, "schema");
-			p->output_schema = cJSON_IsObject(it) ? it : NULL;
-		}
+		if (slash)
+			pops_buf_printf(&path, "%s/%.*s/_%s.prompt", l->dir, (int)(slash - name), name,
+			                slash + 1);
+		else
+			pops_buf_printf(&path, "%s/_%s.prompt", l->dir, name);
+		error = pops_file_read(out, path.ptr, POPS_PROMPT_MAX_BYTES);
+		pops_buf_dispose(&path);
+	} else {
+		error = POPS_ENOTFOUND;
 	}
-	while (*body == '\n' || *body == '\r')
-		body++;
-	if (!(p->body = pops_strndup(body, len - (size_t)(body - data))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	if (error < 0)
+		return error;
+	if (git_odb_hash(&oid, out->ptr, out->size, GIT_OBJECT_BLOB) == 0 &&
+	    !cJSON_GetObjectItemCaseSensitive(l->partials, name)) {
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		cJSON_AddStringToObject(l->partials, name, hex);
+	}
 	return 0;
 }
 
-int pops_eval_prompt_parse(pops_eval_prompt **out, const char *data, size_t len,
-                           const char *name)
+static int parse_with(pops_eval_prompt **out, const char *data, size_t len, const char *name,
+                      struct loader *l)
 {
 	pops_eval_prompt *p = calloc(1, sizeof(*p));
+	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
 	git_oid oid;
 	int error = 0;
 
@@ -76,7 +76,10 @@ int pops_eval_prompt_parse(pops_eval_prompt **out, const char *data, size_t len,
 		goto done;
 	}
 	git_oid_tostr(p->blob, sizeof(p->blob), &oid);
-	error = parse_bytes(p, data, len);
+	l->partials = p->partials;
+	po.load_partial = load_partial;
+	po.partial_payload = l;
+	error = pops_prompt_parse(&p->p, data, len, name, &po);
 done:
 	if (error < 0)
 		pops_eval_prompt_free(p);
@@ -85,16 +88,31 @@ done:
 	return error;
 }
 
+int pops_eval_prompt_parse(pops_eval_prompt **out, const char *data, size_t len,
+                           const char *name)
+{
+	struct loader l = { NULL, NULL, NULL, NULL };
+
+	return parse_with(out, data, len, name, &l);
+}
+
 int pops_eval_prompt_load(pops_eval_prompt **out, pops_repo *repo, const char *address)
 {
-	pops_buf b = POPS_BUF_INIT;
+	pops_buf b = POPS_BUF_INIT, dir = POPS_BUF_INIT;
 	pops_resolved *res = NULL;
+	struct loader l = { NULL, NULL, NULL, NULL };
 	int error;
 
 	*out = NULL;
 	if (pops_path_exists(address) && !pops_path_isdir(address)) {
+		const char *slash = strrchr(address, '/');
+
+		pops_buf_put(&dir, address, slash ? (size_t)(slash - address) : 1);
+		if (!slash)
+			pops_buf_sets(&dir, ".");
+		l.dir = dir.ptr;
 		if ((error = pops_file_read(&b, address, POPS_PROMPT_MAX_BYTES)) == 0)
-			error = pops_eval_prompt_parse(out, b.ptr, b.size, address);
+			error = parse_with(out, b.ptr, b.size, address, &l);
 		goto done;
 	}
 	if (!repo) {
@@ -103,44 +121,31 @@ int pops_eval_prompt_load(pops_eval_prompt **out, pops_repo *repo, const char *a
 	}
 	if ((error = pops_repo_resolve(&res, repo, address)) < 0)
 		goto done;
-	if ((error = pops_eval_prompt_parse(out, res->data, res->len, res->name)) < 0)
+	l.inner = pops_resolved_load_partial;
+	l.payload = res;
+	if ((error = parse_with(out, res->data, res->len, res->name, &l)) < 0)
 		goto done;
 	git_oid_tostr((*out)->blob, sizeof((*out)->blob), &res->blob);
 done:
 	pops_resolved_free(res);
 	pops_buf_dispose(&b);
+	pops_buf_dispose(&dir);
 	return error;
 }
 
 const char *pops_eval_prompt_name(const pops_eval_prompt *p) { return p->name; }
 const char *pops_eval_prompt_blob(const pops_eval_prompt *p) { return p->blob; }
-const char *pops_eval_prompt_model(const pops_eval_prompt *p) { return p->model; }
-const cJSON *pops_eval_prompt_config(const pops_eval_prompt *p) { return p->config; }
-const cJSON *pops_eval_prompt_output_schema(const pops_eval_prompt *p) { return p->output_schema; }
+const char *pops_eval_prompt_model(const pops_eval_prompt *p) { return pops_prompt_model(p->p); }
+const cJSON *pops_eval_prompt_config(const pops_eval_prompt *p) { return pops_prompt_config(p->p); }
+const cJSON *pops_eval_prompt_output_schema(const pops_eval_prompt *p)
+{
+	return pops_prompt_output_schema(p->p);
+}
 const cJSON *pops_eval_prompt_partials(const pops_eval_prompt *p) { return p->partials; }
 
 int pops_eval_prompt_render(cJSON **out, const pops_eval_prompt *p, const cJSON *vars)
 {
-	pops_buf text = POPS_BUF_INIT;
-	cJSON *msgs = NULL, *msg, *content, *part;
-	int error;
-
-	*out = NULL;
-	if ((error = pops_assert_expand(&text, p->body, vars)) < 0)
-		goto done;
-	if (!(msgs = cJSON_CreateArray()) || !(msg = cJSON_CreateObject()) ||
-	    !cJSON_AddItemToArray(msgs, msg) || !cJSON_AddStringToObject(msg, "role", "user") ||
-	    !(content = cJSON_AddArrayToObject(msg, "content")) || !(part = cJSON_CreateObject()) ||
-	    !cJSON_AddItemToArray(content, part) || !cJSON_AddStringToObject(part, "text", text.ptr)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	*out = msgs;
-	msgs = NULL;
-done:
-	cJSON_Delete(msgs);
-	pops_buf_dispose(&text);
-	return error;
+	return pops_prompt_render(out, p->p, vars, NULL);
 }
 
 void pops_eval_prompt_free(pops_eval_prompt *p)
@@ -148,8 +153,7 @@ void pops_eval_prompt_free(pops_eval_prompt *p)
 	if (!p)
 		return;
 	free(p->name);
-	free(p->body);
-	pops_yaml_free(p->fm);
+	pops_prompt_free(p->p);
 	cJSON_Delete(p->partials);
 	free(p);
 }

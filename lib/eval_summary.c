@@ -64,7 +64,7 @@ static int evidence(pops_eval_group *g, struct runner *r)
 		goto done;
 	}
 	cJSON_AddStringToObject(e, "suite", r->s->path);
-	blob_of_file(e, "suite_blob", r->s->path);
+	cJSON_AddStringToObject(e, "suite_blob", r->s->blob);
 	cJSON_AddStringToObject(e, "prompt", pops_eval_prompt_name(r->prompt));
 	cJSON_AddStringToObject(e, "prompt_blob", pops_eval_prompt_blob(r->prompt));
 	cJSON_AddItemToObject(e, "partial_blobs", cJSON_Duplicate(pops_eval_prompt_partials(r->prompt), 1));

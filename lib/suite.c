@@ -1,4 +1,5 @@
 #include "common.h"
+#include <git2.h>
 #include "fileio.h"
 #include "shape.h"
 #include "strutil.h"
@@ -53,6 +54,15 @@ int pops_suite_parse(pops_suite **out, const char *data, size_t len,
 	if (!(s = calloc(1, sizeof(*s))) || !(s->path = pops_strdup(path))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
+	}
+	{
+		git_oid oid;
+
+		if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) < 0) {
+			error = pops_error_set(POPS_ERROR, "%s: cannot hash the suite", path);
+			goto done;
+		}
+		git_oid_tostr(s->blob, sizeof(s->blob), &oid);
 	}
 	if ((error = pops_yaml_parse(&s->doc, data, len, path, 0, NULL)) < 0)
 		goto done;

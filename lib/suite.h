@@ -25,6 +25,7 @@
  */
 typedef struct pops_suite {
 	char *path;                /* as given, for messages and reports */
+	char blob[41];             /* git blob id of the suite's bytes (hex) */
 	pops_yaml_doc *doc;        /* owns the tree the pointers below borrow */
 	const char *description;
 	const char *prompt;
