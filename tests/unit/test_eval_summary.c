@@ -1,0 +1,62 @@
+#include "unit.h"
+#include "fake_engine.h"
+#include "report.h"
+
+TEST(runner_error_rate_over_limit_gives_error_verdict)
+{
+	pops_eval_group *g = NULL;
+	pops_eval_options o;
+	char *y;
+
+	fe_setup();
+	o = fe_opts();
+	y = fe_suite_text("threshold: 0.1\nassert:\n  - {type: contains, value: echo}\n");
+	CHECK_INT(fe_run_suite(&g, y, &o), 0);
+	free(y);
+	CHECK_STR(cJSON_GetObjectItem(g->summary, "verdict")->valuestring, "error");
+	CHECK(strstr(cJSON_GetObjectItem(g->summary, "reason")->valuestring, "1 of 4 runs failed with errors"));
+	pops_eval_group_free(g);
+}
+
+TEST(runner_repeats_and_reports_pass_at_k)
+{
+	pops_eval_group *g = NULL;
+	pops_eval_options o;
+	char *y;
+
+	fe_setup();
+	o = fe_opts();
+	o.repeat = 3;
+	o.filter = "^[abc]$";
+	y = fe_suite_text("threshold: 0\nassert:\n  - {type: icontains, value: \"{{expected}}\"}\n");
+	CHECK_INT(fe_run_suite(&g, y, &o), 0);
+	free(y);
+	CHECK_INT(fe_num(g->summary, "cases"), 9);
+	CHECK_INT(fe_num(g->summary, "passed"), 6);
+	CHECK(fe_num(g->summary, "pass_at_k") > 0.66 && fe_num(g->summary, "pass_at_k") < 0.67);
+	pops_eval_group_free(g);
+}
+
+TEST(plan_counts_requests_and_estimates_cost)
+{
+	pops_suite *s = NULL;
+	pops_eval_options o;
+	cJSON *plan = NULL;
+	char *y;
+
+	fe_setup();
+	o = fe_opts();
+	o.repeat = 2;
+	y = fe_suite_text("assert:\n  - {type: judge, model: judge, rubric: r}\n");
+	CHECK_INT(pops_suite_parse(&s, y, strlen(y), "s.yaml"), 0);
+	fe_calls = 0;
+	CHECK_INT(pops_eval_plan(&plan, s, &o), 0);
+	CHECK_INT(fe_calls, 0);
+	CHECK_INT(fe_num(plan, "requests"), 8);
+	CHECK_INT(fe_num(plan, "judge_requests"), 8);
+	CHECK_INT(fe_num(plan, "output_tokens_est"), 8 * 256);
+	CHECK(fe_num(plan, "cost_usd_est") > 0);
+	cJSON_Delete(plan);
+	pops_suite_free(s);
+	free(y);
+}
