@@ -78,6 +78,13 @@ POPS_CMD_DECLARE(init);
 POPS_GROUP_DECLARE(import);
 POPS_CMD_DECLARE(import_dotprompt);
 POPS_CMD_DECLARE(import_promptfoo);
+POPS_GROUP_DECLARE(prompt);
+POPS_CMD_DECLARE(prompt_lint);
+POPS_CMD_DECLARE(render);
+
+/* render.c: a .prompt file or address -> parsed prompt (lib error code) */
+struct pops_prompt;
+int cmd_render_open(struct pops_prompt **out, const char *arg);
 
 /* ---- reporting (report.c) ---- */
 

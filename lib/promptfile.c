@@ -2,6 +2,7 @@
 #include "promptfile.h"
 #include "strutil.h"
 #include "yamldoc.h"
+#include "fileio.h"
 
 struct pops_prompt {
 	char *filename;
@@ -384,6 +385,9 @@ int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const cha
 	to.partial_dir = opts->partial_dir;
 	if ((error = pops_template_compile(&p->tpl, p->body, be - bs, &to)) < 0)
 		goto done;
+	for (size_t i = 0; i < pops_template_warning_count(p->tpl); i++)
+		if ((error = warn(p, "%s", pops_template_warning(p->tpl, i))) < 0)
+			goto done;
 	*out = p;
 	p = NULL;
 done:
@@ -420,4 +424,72 @@ size_t pops_prompt_warning_count(const pops_prompt *p) { return p->nwarnings; }
 const char *pops_prompt_warning(const pops_prompt *p, size_t i)
 {
 	return i < p->nwarnings ? p->warnings[i] : NULL;
+}
+
+int pops_prompt_dir_loader(void *payload, const char *name, pops_buf *out)
+{
+	const char *const *dirs = payload;
+	const char *slash = strrchr(name, '/');
+	pops_buf path = POPS_BUF_INIT;
+	int error = POPS_ENOTFOUND;
+
+	if (!*name || *name == '/' || !strcmp(name, "..") || strstr(name, "../") ||
+	    pops_ends_with(name, "/.."))
+		return POPS_ENOTFOUND;
+	for (const char *c = name; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			return POPS_ENOTFOUND;
+	for (; dirs && *dirs && error == POPS_ENOTFOUND; dirs++) {
+		pops_buf_clear(&path);
+		if (slash)
+			pops_buf_printf(&path, "%s/%.*s/_%s.prompt", *dirs, (int)(slash - name), name, slash + 1);
+		else
+			pops_buf_printf(&path, "%s/_%s.prompt", *dirs, name);
+		if (pops_buf_oom(&path)) {
+			error = oom();
+			break;
+		}
+		error = pops_file_read(out, path.ptr, POPS_PROMPT_MAX_BYTES);
+	}
+	pops_buf_dispose(&path);
+	return error;
+}
+
+int pops_prompt_load_file(pops_prompt **out, const char *path, const char *prompts_root,
+                          const pops_prompt_options *opts)
+{
+	pops_prompt_options o = POPS_PROMPT_OPTIONS_INIT;
+	pops_buf data = POPS_BUF_INIT;
+	char *dir = NULL;
+	const char *dirs[3];
+	const char *slash = strrchr(path, '/');
+	int error;
+
+	*out = NULL;
+	if (opts)
+		o = *opts;
+	if (!(dir = slash ? pops_strndup(path, (size_t)(slash - path)) : pops_strdup("."))) {
+		error = oom();
+		goto done;
+	}
+	if (!*dir) {
+		free(dir);
+		dir = pops_strdup("/");
+	}
+	dirs[0] = dir;
+	dirs[1] = prompts_root && strcmp(prompts_root, dir) ? prompts_root : NULL;
+	dirs[2] = NULL;
+	if (!o.load_partial) {
+		o.load_partial = pops_prompt_dir_loader;
+		o.partial_payload = (void *)dirs;
+		if (!o.partial_dir)
+			o.partial_dir = slash ? dir : "";
+	}
+	if ((error = pops_file_read(&data, path, POPS_PROMPT_MAX_BYTES)) < 0)
+		goto done;
+	error = pops_prompt_parse(out, data.ptr, data.size, path, &o);
+done:
+	pops_buf_dispose(&data);
+	free(dir);
+	return error;
 }

@@ -95,6 +95,24 @@ int pops_prompt_render_result(cJSON **out, const pops_prompt *p, const cJSON *va
                               const pops_render_options *ro);
 
 /*
+ * A partial loader for files in the working tree: `payload` is a
+ * NULL-terminated array of directories (const char *const *); partial
+ * "a/b" is read from "<dir>/a/_b.prompt" in the first directory that has
+ * it. Names with ".." components, absolute names or control characters are
+ * not found. Files over POPS_PROMPT_MAX_BYTES are POPS_EINVALID.
+ */
+int pops_prompt_dir_loader(void *payload, const char *name, pops_buf *out);
+
+/*
+ * Read and parse the .prompt file at `path`, with partials from the
+ * file's directory and then `prompts_root` (may be NULL). `opts` may be
+ * NULL; its loader, if set, replaces the directory loader. Returns what
+ * pops_prompt_parse returns, or POPS_ENOTFOUND / POPS_ERROR from reading.
+ */
+int pops_prompt_load_file(pops_prompt **out, const char *path, const char *prompts_root,
+                          const pops_prompt_options *opts);
+
+/*
  * Turn rendered template text (with dotprompt's <<<dotprompt:...>>>
  * markers) into messages, inserting `history` (may be NULL) where
  * {{history}} stood or before the last user message. Exposed for tests.

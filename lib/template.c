@@ -583,8 +583,16 @@ static int block(rstate *rs, const tpl_unit *u, const tpl_op *op, uint32_t pc)
 		if (op->kind == BK_UNLESSEQ)
 			cond = !cond;
 		return cond ? render_range(rs, u, pc + 1, op->mid) : inverse(rs, u, op);
-	default:
-		return POPS_OK;
+	default: {
+		pops_buf m = POPS_BUF_INIT;
+		int error;
+
+		pops_buf_printf(&m, "helper '%.*s' is not built in: pops cannot run helpers that an "
+		                "application registers", (int)op->name.len, u->pool.ptr + op->name.off);
+		error = rerr(rs, u, op, m.ptr);
+		pops_buf_dispose(&m);
+		return error;
+	}
 	}
 }
 
@@ -625,6 +633,16 @@ static int helper(rstate *rs, const tpl_unit *u, const tpl_op *op)
 		h = hash_val(rs, u, op, "indent", fi, &tmp);
 		json_put_val(out, &a, h && h->kind == V_NUM ? (int)h->num : 0);
 		break;
+	case H_UNKNOWN: {
+		pops_buf m = POPS_BUF_INIT;
+		int error;
+
+		pops_buf_printf(&m, "helper '%.*s' is not built in: pops cannot run helpers that an "
+		                "application registers", (int)op->name.len, u->pool.ptr + op->name.off);
+		error = rerr(rs, u, op, m.ptr);
+		pops_buf_dispose(&m);
+		return error;
+	}
 	case H_LOOKUP: {
 		val k = eval(rs, u, &u->exprs[op->a + 1], fi), r = from_json(NULL);
 		pops_buf key = POPS_BUF_INIT;

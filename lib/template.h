@@ -20,9 +20,11 @@
  *  - POPS_TEMPLATE_HANDLEBARS (prompts): no escaping, lookups in the
  *    current context only (`../` to go up), the helpers if, unless, each,
  *    with, lookup and dotprompt's role, json, history, media, section,
- *    ifEquals and unlessEquals; any other helper is a compile error
- *    (dotprompt compiles with knownHelpersOnly); a missing partial is a
- *    compile error.
+ *    ifEquals and unlessEquals. A helper pops does not have is a compile
+ *    error when it looks like a misspelling of one of these; otherwise it
+ *    is taken to be registered by the application (Genkit apps define
+ *    their own): a compile warning, and a render error if it is reached.
+ *    A missing partial is a compile error.
  *  - POPS_TEMPLATE_MUSTACHE: HTML-escaping of {{x}}, lookups walk the
  *    context stack, no helpers, a missing partial renders as nothing.
  * Both have sections, inverted sections, comments, partials with
@@ -73,14 +75,22 @@ int pops_template_compile(pops_template **out, const char *src, size_t len,
  * and `data` as the source of @-variables other than @index, @key,
  * @first, @last and @root (`{{@state.x}}` reads data.state.x; NULL =
  * none). Appends to `out`. Returns 0, or POPS_EINVALID when partial
- * recursion or block nesting exceeds its limit (message with file:line:col),
+ * recursion or block nesting exceeds its limit or an application helper
+ * (see above) is reached (message with file:line:col),
  * or POPS_ERROR when the buffer ran out of memory.
  * Thread-safe: a compiled template is read-only while rendering.
  */
 int pops_template_render(const pops_template *t, const cJSON *input,
                          const cJSON *data, pops_buf *out);
 
-/* Names of the partials the template uses, in first-use order; borrowed. */
+/* Compile warnings ("file:line:col: ..."), borrowed from the template. */
+size_t pops_template_warning_count(const pops_template *t);
+const char *pops_template_warning(const pops_template *t, size_t i);
+
+/*
+ * Names of the partials the template uses, in first-use order; a name
+ * appears once per distinct standalone indentation. Borrowed.
+ */
 size_t pops_template_partial_count(const pops_template *t);
 const char *pops_template_partial_name(const pops_template *t, size_t i);
 

@@ -2,11 +2,11 @@
 #define POPS_TEMPLATE_INT_H
 
 /*
- * Internals shared by template_compile.c (source -> instructions) and
- * template.c (instructions -> text). Not a public header.
+ * Internals shared by template_lex.c and template_compile.c (source ->
+ * instructions) and template.c (instructions -> text). Not a public header.
  */
 
-#include <stdint.h>
+#include "common.h"
 #include "template.h"
 
 /* a byte range in a unit's pool */
@@ -38,10 +38,11 @@ typedef struct tpl_hash {
 enum tpl_op_code { OP_TEXT, OP_VAR, OP_BLOCK, OP_ELSE, OP_END, OP_PARTIAL, OP_HELPER };
 
 enum tpl_block_kind {
-	BK_SECTION, BK_INVERTED, BK_IF, BK_UNLESS, BK_EACH, BK_WITH, BK_IFEQ, BK_UNLESSEQ
+	BK_SECTION, BK_INVERTED, BK_IF, BK_UNLESS, BK_EACH, BK_WITH, BK_IFEQ, BK_UNLESSEQ,
+	BK_UNKNOWN              /* a helper pops does not have: an error when reached */
 };
 
-enum tpl_helper_kind { H_ROLE, H_HISTORY, H_SECTION, H_MEDIA, H_JSON, H_LOOKUP };
+enum tpl_helper_kind { H_ROLE, H_HISTORY, H_SECTION, H_MEDIA, H_JSON, H_LOOKUP, H_UNKNOWN };
 
 typedef struct tpl_op {
 	uint8_t code;
@@ -52,6 +53,7 @@ typedef struct tpl_op {
 	uint32_t mid, end;        /* blocks: pc of OP_ELSE (== end if none), OP_END */
 	uint32_t line, col;
 	int32_t partial;          /* OP_PARTIAL: unit index */
+	tpl_span name;            /* BK_UNKNOWN / H_UNKNOWN: the helper's name */
 } tpl_op;
 
 typedef struct tpl_unit {
@@ -71,7 +73,80 @@ struct pops_template {
 	int dialect;
 	tpl_unit *units;          /* [0] is the main template */
 	size_t nunits, aunits;
+	char **warnings;          /* "file:line:col: ..." */
+	size_t nwarnings;
 };
+
+/* ---- compiler state (template_lex.c, template_compile.c) ---- */
+
+enum tok_type {
+	T_TEXT, T_VAR, T_RAW, T_OPEN, T_INV, T_CLOSE, T_ELSE, T_PARTIAL, T_COMMENT, T_DELIM
+};
+
+typedef struct tok {
+	uint8_t type, strip_l, strip_r, standalone;
+	uint32_t start, len;          /* text, or the tag's content */
+	uint32_t line, col;
+	uint32_t trim_front, trim_back;
+	uint32_t indent_start, indent_len;
+} tok;
+
+typedef struct open_block {
+	uint32_t pc, name_start, name_len, line, col;
+	uint32_t text_start, text_len;    /* the opening tag's content, for messages */
+	int chained, has_else;
+} open_block;
+
+typedef struct cstate {
+	pops_template *t;
+	size_t ui;
+	const char *src;
+	size_t len;
+	const char *label;
+	unsigned first_line, first_col;
+	size_t cur_off, cur_line, cur_line_start;
+	tok *toks;
+	size_t ntoks, atoks;
+	open_block *stack;
+	size_t nstack, astack;
+	const pops_template_options *opts;
+} cstate;
+
+#define UNIT(cs) (&(cs)->t->units[(cs)->ui])
+#define MAX_ARGS 16
+
+typedef struct arg {
+	tpl_expr e;
+	const char *key;   /* hash key or NULL */
+	size_t keylen;
+} arg;
+
+#define grow pops_template__grow
+#define pool_span pops_template__pool_span
+#define add_seg pops_template__add_seg
+#define parse_args pops_template__parse_args
+#define store_args pops_template__store_args
+#define cerr pops_template__cerr
+#define trim_span pops_template__trim_span
+#define is_ws pops_template__is_ws
+#define position pops_template__position
+
+int pops_template__grow(void *pp, size_t *alloc, size_t n, size_t elem);
+void pops_template__position(cstate *cs, size_t off, uint32_t *line, uint32_t *col);
+int pops_template__cerr(cstate *cs, uint32_t line, uint32_t col, const char *fmt, ...)
+	POPS_PRINTF(4, 5);
+void pops_template__trim_span(const char *s, uint32_t *start, uint32_t *len);
+int pops_template__is_ws(int c);
+int pops_template__pool_span(cstate *cs, tpl_span *sp, const char *p, size_t n);
+int pops_template__add_seg(cstate *cs, tpl_expr *e, const char *p, size_t n, int *first);
+/* positional arguments and key=value pairs of a Handlebars tag */
+int pops_template__parse_args(cstate *cs, const tok *t, const char *p, const char *end,
+                              arg *args, size_t *nargs);
+/* append positional args (after the first `skip`) then hash pairs to op */
+int pops_template__store_args(cstate *cs, tpl_op *op, const arg *args, size_t nargs, size_t skip);
+/* pass 1: tokens (delimiter changes applied); pass 2: standalone lines and ~ */
+int pops_template__tokenize(cstate *cs);
+void pops_template__whitespace(cstate *cs);
 
 /* compile one unit's source (template_compile.c) */
 int pops_template__compile_unit(pops_template *t, size_t ui, const char *src,

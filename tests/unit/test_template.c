@@ -200,7 +200,24 @@ TEST(rejects_mismatched_close)
 TEST(rejects_unknown_helper_with_suggestion)
 {
 	CHECK_COMPILE_ERR("{{#ifEqual a b}}x{{/ifEqual}}", NULL, "unknown helper 'ifEqual' (did you mean 'ifEquals'?)");
-	CHECK_COMPILE_ERR("{{upper name}}", NULL, "t.prompt:1:1: unknown helper 'upper'");
+}
+
+TEST(application_helpers_warn_at_compile_and_fail_when_rendered)
+{
+	pops_template *t = NULL;
+	pops_buf out = POPS_BUF_INIT;
+	cJSON *d = cJSON_Parse("{\"xs\":[1]}");
+	const char *s = "{{#if xs}}\n  {{list xs}}{{/if}}";
+
+	CHECK_INT(pops_template_compile(&t, s, strlen(s), NULL), 0);
+	CHECK_INT(pops_template_warning_count(t), 1);
+	CHECK(strstr(pops_template_warning(t, 0), "template:2:3: helper 'list' is not built in"));
+	CHECK_INT(pops_template_render(t, NULL, NULL, &out), 0);
+	CHECK_INT(pops_template_render(t, d, NULL, &out), POPS_EINVALID);
+	CHECK_ERR_HAS("template:2:3: helper 'list' is not built in");
+	pops_template_free(t);
+	pops_buf_dispose(&out);
+	cJSON_Delete(d);
 }
 
 TEST(rejects_missing_partial)

@@ -1,0 +1,159 @@
+#include "common.h"
+#include "cmd.h"
+#include "config.h"
+#include "fileio.h"
+#include "promptfile.h"
+#include "strutil.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * `pops prompt lint [files...]`: parse and compile every prompt (and the
+ * partials it uses), print every problem with file:line:col, exit 2 if
+ * any file has an error. Warnings (unresolved schema names, misspelt
+ * keys, unknown model aliases) do not change the exit status.
+ */
+
+struct lint_opts {
+	pops_strv files;
+};
+
+const pops_opt cmd_prompt_lint_opts[] = {
+	{ .type = POPS_OPT_ARGS, .name = "file", .offset = offsetof(struct lint_opts, files),
+	  .help = ".prompt files (default: every .prompt under the prompts directory)",
+	  .complete = POPS_COMPLETE_FILE },
+	{ 0 }
+};
+
+typedef struct lint_state {
+	const pops_config *cfg;
+	const char *root;
+	int files, errors, warnings;
+} lint_state;
+
+static void lint_file(lint_state *ls, const char *path)
+{
+	pops_prompt *p = NULL;
+	int error;
+	size_t i;
+
+	ls->files++;
+	if ((error = pops_prompt_load_file(&p, path, ls->root, NULL)) < 0) {
+		cmd_error(POPS_EXIT_USAGE, "%s", pops_error_last());
+		ls->errors++;
+		return;
+	}
+	for (i = 0; i < pops_prompt_warning_count(p); i++) {
+		cmd_warning("%s", pops_prompt_warning(p, i));
+		ls->warnings++;
+	}
+	if (ls->cfg && pops_prompt_model(p) && !strchr(pops_prompt_model(p), '/') &&
+	    !pops_config_model(ls->cfg, pops_prompt_model(p))) {
+		cmd_warning("%s: model '%s' is not an alias in %s (use an alias or provider/id)",
+		            path, pops_prompt_model(p), ls->cfg->path);
+		ls->warnings++;
+	}
+	pops_prompt_free(p);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* every *.prompt under dir, sorted, depth-limited */
+static int walk(lint_state *ls, const char *dir, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, a = 0, i;
+	int ret = POPS_EXIT_OK;
+
+	if (depth > 16 || !(d = opendir(dir)))
+		return depth ? POPS_EXIT_OK : cmd_error(POPS_EXIT_RUNTIME, "cannot read '%s': %s", dir,
+		                                      strerror(errno));
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == a) {
+			char **nn = realloc(names, (a = a ? a * 2 : 32) * sizeof(char *));
+
+			if (!nn) {
+				ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+				break;
+			}
+			names = nn;
+		}
+		if (!(names[n] = pops_strdup(e->d_name))) {
+			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(char *), by_name);
+	for (i = 0; i < n; i++) {
+		pops_buf path = POPS_BUF_INIT;
+
+		if (ret == POPS_EXIT_OK && pops_path_join(&path, dir, names[i]) == 0) {
+			if (pops_path_isdir(path.ptr))
+				ret = walk(ls, path.ptr, depth + 1);
+			else if (pops_ends_with(names[i], ".prompt"))
+				lint_file(ls, path.ptr);
+		}
+		pops_buf_dispose(&path);
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+int cmd_prompt_lint(pops_ctx *ctx, void *o)
+{
+	struct lint_opts *opts = o;
+	lint_state ls;
+	pops_buf cwd = POPS_BUF_INIT, cfgpath = POPS_BUF_INIT, root = POPS_BUF_INIT;
+	pops_config *cfg = NULL;
+	int ret = POPS_EXIT_OK, error;
+	size_t i;
+
+	(void)ctx;
+	memset(&ls, 0, sizeof(ls));
+	if (pops_buf_grow(&cwd, 4096) == 0 && getcwd(cwd.ptr, cwd.asize - 1)) {
+		cwd.size = strlen(cwd.ptr);
+		error = pops_config_find(&cfgpath, cwd.ptr, NULL);
+		if (!error && (error = pops_config_load(&cfg, cfgpath.ptr)) < 0) {
+			ret = cmd_fail(error);
+			goto done;
+		}
+		pops_error_clear();
+	}
+	if (cfg && pops_path_join(&root, cfg->root, cfg->prompts_dir) == 0)
+		ls.root = root.ptr;
+	ls.cfg = cfg;
+	if (opts->files.n) {
+		for (i = 0; i < opts->files.n; i++)
+			lint_file(&ls, opts->files.v[i]);
+	} else if (ls.root) {
+		if ((ret = walk(&ls, ls.root, 0)) != POPS_EXIT_OK)
+			goto done;
+	} else {
+		ret = cmd_error(POPS_EXIT_USAGE, "no files given and no pops.yaml here");
+		cmd_hint("name the .prompt files to check, or run it inside a pops project");
+		goto done;
+	}
+	cmd_status("%d prompt file%s checked: %d error%s, %d warning%s", ls.files,
+	           ls.files == 1 ? "" : "s", ls.errors, ls.errors == 1 ? "" : "s",
+	           ls.warnings, ls.warnings == 1 ? "" : "s");
+	ret = ls.errors ? POPS_EXIT_USAGE : POPS_EXIT_OK;
+done:
+	pops_config_free(cfg);
+	pops_buf_dispose(&root);
+	pops_buf_dispose(&cfgpath);
+	pops_buf_dispose(&cwd);
+	return ret;
+}

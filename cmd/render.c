@@ -1,0 +1,239 @@
+#include "common.h"
+#include "cmd.h"
+#include "config.h"
+#include "fileio.h"
+#include "promptfile.h"
+#include "strutil.h"
+#include "yamldoc.h"
+
+#include <unistd.h>
+
+/*
+ * `pops render <file.prompt|address>`: the messages a prompt produces for
+ * some variables, as readable text or as JSON. One entry point,
+ * render_open(), turns the argument into a parsed prompt, so that the
+ * address forms of the repository module slot in beside plain files.
+ */
+
+struct render_opts {
+	pops_strv vars;
+	const char *vars_file;
+	int json;
+	int no_validate;
+	const char *prompt;
+};
+
+const pops_opt cmd_render_opts[] = {
+	{ .type = POPS_OPT_LIST, .name = "var", .offset = offsetof(struct render_opts, vars),
+	  .value_name = "name=value", .help = "set a variable (a string; repeatable)" },
+	{ .type = POPS_OPT_PATH, .name = "vars", .offset = offsetof(struct render_opts, vars_file),
+	  .value_name = "file", .help = "read typed variables from a JSON or YAML object",
+	  .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct render_opts, json),
+	  .help = "print model, config and messages as JSON" },
+	{ .type = POPS_OPT_BOOL, .name = "no-validate", .offset = offsetof(struct render_opts, no_validate),
+	  .help = "do not check variables against the input schema" },
+	{ .type = POPS_OPT_ARG, .name = "prompt", .offset = offsetof(struct render_opts, prompt),
+	  .help = "a .prompt file or a prompt address (name, name@N, name:env)",
+	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS },
+	{ 0 }
+};
+
+/* the prompts directory of the project around the current directory, or NULL */
+static char *prompts_root(void)
+{
+	pops_buf cwd = POPS_BUF_INIT, path = POPS_BUF_INIT, dir = POPS_BUF_INIT;
+	pops_config *cfg = NULL;
+	char *r = NULL;
+
+	if (pops_buf_grow(&cwd, 4096) < 0 || !getcwd(cwd.ptr, cwd.asize - 1))
+		goto done;
+	cwd.size = strlen(cwd.ptr);
+	if (pops_config_find(&path, cwd.ptr, NULL) < 0 || pops_config_load(&cfg, path.ptr) < 0)
+		goto done;
+	if (pops_path_join(&dir, cfg->root, cfg->prompts_dir) == 0)
+		r = pops_buf_detach(&dir);
+done:
+	pops_error_clear();
+	pops_config_free(cfg);
+	pops_buf_dispose(&dir);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&cwd);
+	return r;
+}
+
+/*
+ * Open what the user named: an existing file, or a prompt name in the
+ * project's prompts directory (the working-tree address form). Returns a
+ * lib error code (message set).
+ */
+int cmd_render_open(pops_prompt **out, const char *arg)
+{
+	pops_buf path = POPS_BUF_INIT;
+	char *root = prompts_root();
+	int error;
+
+	if (pops_path_exists(arg)) {
+		error = pops_prompt_load_file(out, arg, root, NULL);
+		goto done;
+	}
+	if (strpbrk(arg, "@:#")) {
+		error = pops_error_set(POPS_EINVALID, "'%s': version and environment addresses are "
+		                       "not available in this build; give a file or a prompt name", arg);
+		goto done;
+	}
+	if (!root) {
+		error = pops_error_set(POPS_ENOTFOUND, "no such file '%s', and no pops.yaml here to "
+		                       "look the name up in", arg);
+		goto done;
+	}
+	pops_buf_printf(&path, "%s/%s%s", root, arg, pops_ends_with(arg, ".prompt") ? "" : ".prompt");
+	error = pops_prompt_load_file(out, path.ptr, root, NULL);
+	if (error == POPS_ENOTFOUND)
+		error = pops_error_set(POPS_ENOTFOUND, "no prompt '%s' (no file '%s')", arg, path.ptr);
+done:
+	pops_buf_dispose(&path);
+	free(root);
+	return error;
+}
+
+static int load_vars_file(cJSON **out, const char *file)
+{
+	pops_buf data = POPS_BUF_INIT;
+	pops_yaml_doc *doc = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = pops_file_read(&data, file, POPS_CONFIG_MAX_BYTES)) < 0)
+		goto done;
+	/* YAML is a superset of JSON: one parser gives line numbers for both */
+	if ((error = pops_yaml_parse(&doc, data.ptr, data.size, file, 0, NULL)) < 0)
+		goto done;
+	if (!cJSON_IsObject(pops_yaml_root(doc))) {
+		error = pops_error_set(POPS_EINVALID, "%s: variables must be a mapping of name: value",
+		                       file);
+		goto done;
+	}
+	*out = pops_yaml_detach(doc);
+done:
+	pops_yaml_free(doc);
+	pops_buf_dispose(&data);
+	return error;
+}
+
+static void print_text(const cJSON *msgs)
+{
+	const cJSON *m, *part;
+	pops_buf b = POPS_BUF_INIT;
+
+	cJSON_ArrayForEach(m, msgs) {
+		const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
+		int ends_nl = 1, first = 1;
+
+		pops_buf_clear(&b);
+		if (m != msgs->child)
+			pops_buf_putc(&b, '\n');
+		pops_buf_puts(&b, "--- ");
+		pops_buf_put_sanitized(&b, role ? role : "?", strlen(role ? role : "?"), 0);
+		pops_buf_putc(&b, '\n');
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(m, "content")) {
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
+			const cJSON *media = cJSON_GetObjectItemCaseSensitive(part, "media");
+
+			if (cJSON_IsString(t)) {
+				const char *x = t->valuestring;
+
+				/* "{{role ...}}\n" leaves a newline at the start: not worth a blank line */
+				if (first)
+					x += strspn(x, "\r\n");
+				first = 0;
+				pops_buf_put_sanitized(&b, x, strlen(x), 1);
+				ends_nl = b.size && b.ptr[b.size - 1] == '\n';
+			} else if (media) {
+				const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(media, "url"));
+				const char *ct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(media, "contentType"));
+
+				if (!ends_nl)
+					pops_buf_putc(&b, '\n');
+				pops_buf_puts(&b, "[media ");
+				pops_buf_put_sanitized(&b, u ? u : "?", strlen(u ? u : "?"), 0);
+				if (ct) {
+					pops_buf_puts(&b, " ");
+					pops_buf_put_sanitized(&b, ct, strlen(ct), 0);
+				}
+				pops_buf_puts(&b, "]\n");
+				ends_nl = 1;
+				first = 0;
+			}
+		}
+		if (!ends_nl)
+			pops_buf_putc(&b, '\n');
+		fwrite(b.ptr, 1, b.size, stdout);
+	}
+	pops_buf_dispose(&b);
+}
+
+int cmd_render(pops_ctx *ctx, void *o)
+{
+	struct render_opts *opts = o;
+	pops_render_options ro = POPS_RENDER_OPTIONS_INIT;
+	pops_prompt *p = NULL;
+	cJSON *vars = NULL, *result = NULL;
+	char *s = NULL;
+	int ret = POPS_EXIT_OK, error;
+	size_t i;
+
+	(void)ctx;
+	if (opts->vars_file && (error = load_vars_file(&vars, opts->vars_file)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	if (!vars && opts->vars.n && !(vars = cJSON_CreateObject())) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < opts->vars.n; i++) {
+		const char *kv = opts->vars.v[i], *eq = strchr(kv, '=');
+		char *k;
+
+		if (!eq || eq == kv) {
+			ret = cmd_error(POPS_EXIT_USAGE, "--var '%s': expected name=value", kv);
+			goto done;
+		}
+		if (!(k = pops_strndup(kv, (size_t)(eq - kv)))) {
+			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+			goto done;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(vars, k);
+		cJSON_AddStringToObject(vars, k, eq + 1);
+		free(k);
+	}
+	if ((error = cmd_render_open(&p, opts->prompt)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	for (i = 0; i < pops_prompt_warning_count(p); i++)
+		cmd_warning("%s", pops_prompt_warning(p, i));
+	ro.no_validate = opts->no_validate;
+	if ((error = pops_prompt_render_result(&result, p, vars, &ro)) < 0) {
+		ret = cmd_fail(error);
+		if (error == POPS_EINVALID && strstr(pops_error_last(), ": input"))
+			cmd_hint("--var values are strings; pass typed values with --vars FILE");
+		goto done;
+	}
+	if (opts->json) {
+		if (!(s = cJSON_Print(result))) {
+			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+			goto done;
+		}
+		puts(s);
+	} else {
+		print_text(cJSON_GetObjectItemCaseSensitive(result, "messages"));
+	}
+done:
+	free(s);
+	cJSON_Delete(result);
+	cJSON_Delete(vars);
+	pops_prompt_free(p);
+	return ret;
+}
