@@ -3,6 +3,8 @@
 #include "config.h"
 #include "fileio.h"
 #include "promptfile.h"
+#include "git.h"
+#include "repo.h"
 #include "strutil.h"
 #include "yamldoc.h"
 
@@ -63,36 +65,51 @@ done:
 }
 
 /*
- * Open what the user named: an existing file, or a prompt name in the
- * project's prompts directory (the working-tree address form). Returns a
- * lib error code (message set).
+ * Open what the user named: an existing file, else an address resolved
+ * by the repository module (name, name@N, name@latest, name@-N, name:env,
+ * name#rev), with partials from the same revision. Returns a lib error
+ * code (message set).
  */
 int cmd_render_open(pops_prompt **out, const char *arg)
 {
-	pops_buf path = POPS_BUF_INIT;
-	char *root = prompts_root();
-	int error;
+	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
+	pops_repo *repo = NULL;
+	pops_resolved *res = NULL;
+	char *root = NULL, *dir = NULL;
+	const char *slash;
+	int error, git_inited = 0;
 
+	*out = NULL;
 	if (pops_path_exists(arg)) {
+		root = prompts_root();
 		error = pops_prompt_load_file(out, arg, root, NULL);
 		goto done;
 	}
-	if (strpbrk(arg, "@:#")) {
-		error = pops_error_set(POPS_EINVALID, "'%s': version and environment addresses are "
-		                       "not available in this build; give a file or a prompt name", arg);
+	if ((error = pops_git_init()) < 0)
+		goto done;
+	git_inited = 1;
+	if ((error = pops_repo_open(&repo, NULL)) < 0) {
+		if (error == POPS_ENOTFOUND)
+			pops_error_prefix(error, "no such file '%s', and no project to look it up in: ", arg);
 		goto done;
 	}
-	if (!root) {
-		error = pops_error_set(POPS_ENOTFOUND, "no such file '%s', and no pops.yaml here to "
-		                       "look the name up in", arg);
+	if ((error = pops_repo_resolve(&res, repo, arg)) < 0)
+		goto done;
+	slash = strrchr(res->path, '/');
+	if (!(dir = slash ? pops_strndup(res->path, (size_t)(slash - res->path)) : pops_strdup(""))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
-	pops_buf_printf(&path, "%s/%s%s", root, arg, pops_ends_with(arg, ".prompt") ? "" : ".prompt");
-	error = pops_prompt_load_file(out, path.ptr, root, NULL);
-	if (error == POPS_ENOTFOUND)
-		error = pops_error_set(POPS_ENOTFOUND, "no prompt '%s' (no file '%s')", arg, path.ptr);
+	po.load_partial = pops_resolved_load_partial;
+	po.partial_payload = res;
+	po.partial_dir = dir;
+	error = pops_prompt_parse(out, res->data, res->len, res->path, &po);
 done:
-	pops_buf_dispose(&path);
+	free(dir);
+	pops_resolved_free(res);
+	pops_repo_free(repo);
+	if (git_inited)
+		pops_git_shutdown();
 	free(root);
 	return error;
 }

@@ -80,7 +80,22 @@ test_expect_success 'render reports a missing variable file and a bad --var' '
 test_expect_success 'render of an unknown name says what was looked for' '
 	setup_project &&
 	test_expect_code 2 pops render nosuch 2>err &&
-	grep -q "^error: no prompt .nosuch." err
+	grep -q "^error: .*nosuch" err
+'
+
+test_expect_success 'render resolves versions: name@N reads the committed file and its partials' '
+	setup_project &&
+	write_greet &&
+	git add prompts && git commit -q -m v1 &&
+	printf "Be {{tone}} and brief.\n" >prompts/_style.prompt &&
+	sed "s/Say hello/Greet/" prompts/greet.prompt >g && mv g prompts/greet.prompt &&
+	git commit -q -am v2 &&
+	pops render greet@1 --var name=Ada >out &&
+	grep -q "^Say hello to Ada." out &&
+	grep -qx "Be friendly." out &&
+	pops render greet@latest --var name=Ada >out &&
+	grep -q "^Greet to Ada." out &&
+	grep -qx "Be friendly and brief." out
 '
 
 test_expect_success 'lint accepts every Genkit corpus file (schema names are warnings)' '
