@@ -1,0 +1,534 @@
+#include "common.h"
+#include "http.h"
+#include "strutil.h"
+
+#include <curl/curl.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct slot {
+	pops_http_job *job;
+	CURL *easy;
+	struct curl_slist *hdrs;
+	int active;            /* in the multi handle */
+	int waiting;           /* backing off until due_us */
+	int64_t start_us, due_us;
+	char retry_after[64], retry_after_ms[64];
+	int should_retry;      /* x-should-retry: 1, 0, or -1 absent */
+	char errbuf[CURL_ERROR_SIZE];
+} slot;
+
+typedef struct engine {
+	const pops_http_options *opts;
+	CURLM *multi;
+	slot *slots;
+	unsigned nslots;
+	unsigned busy;         /* active + waiting */
+	unsigned seed;
+	int64_t deadline_us;
+} engine;
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+pops_http_job *pops_http_job_new(void)
+{
+	pops_http_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->response = (pops_buf)POPS_BUF_INIT;
+	return job;
+}
+
+int pops_http_job_header(pops_http_job *job, const char *name, const char *value)
+{
+	pops_buf line = POPS_BUF_INIT;
+	size_t n = 0;
+	char **nh;
+
+	while (job->headers && job->headers[n])
+		n++;
+	if (!(nh = realloc(job->headers, (n + 2) * sizeof(*nh))))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	job->headers = nh;
+	pops_buf_printf(&line, "%s: %s", name, value);
+	if (pops_buf_oom(&line)) {
+		nh[n] = NULL;
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	nh[n] = pops_buf_detach(&line);
+	nh[n + 1] = NULL;
+	return POPS_OK;
+}
+
+void pops_http_job_free(pops_http_job *job)
+{
+	size_t i;
+
+	if (!job)
+		return;
+	free(job->url);
+	for (i = 0; job->headers && job->headers[i]; i++) {
+		/* header lines may carry keys: wipe before freeing */
+		memset(job->headers[i], 0, strlen(job->headers[i]));
+		free(job->headers[i]);
+	}
+	free(job->headers);
+	free(job->body);
+	free(job->error);
+	pops_buf_dispose(&job->response);
+	free(job);
+}
+
+int pops_http_retryable(long status, const char *body, int should_retry)
+{
+	if (status == 400 || status == 401 || status == 403 || status == 404)
+		return 0;
+	if (status == 429 && body &&
+	    (strstr(body, "insufficient_quota") || strstr(body, "billing_hard_limit") ||
+	     strstr(body, "credit balance")))
+		return 0;
+	if (should_retry == 0)
+		return 0;
+	if (should_retry == 1 && status >= 400)
+		return 1;
+	return status == 408 || status == 409 || status == 429 || status >= 500;
+}
+
+static const char *const months[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+/* days since 1970-01-01 of a proleptic Gregorian date */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+/* "Wed, 21 Oct 2015 07:28:00 GMT" -> Unix seconds, or -1 */
+static long long http_date(const char *s)
+{
+	char mon[4];
+	unsigned d, y, hh, mm, ss, m;
+
+	s = strchr(s, ',');
+	if (!s || sscanf(s + 1, " %u %3s %u %u:%u:%u", &d, mon, &y, &hh, &mm, &ss) != 6)
+		return -1;
+	for (m = 0; m < 12; m++)
+		if (!strcmp(mon, months[m]))
+			break;
+	if (m == 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+		return -1;
+	return days_from_civil(y, m + 1, d) * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
+long pops_http_retry_after_ms(const char *ms, const char *sec, long long now)
+{
+	double v;
+
+	if (ms && *ms && pops_parse_double(&v, ms) == 0 && v >= 0 && v < 1e9)
+		return (long)v;
+	if (sec && *sec) {
+		long long t;
+
+		if (pops_parse_double(&v, sec) == 0 && v >= 0 && v < 1e6)
+			return (long)(v * 1000);
+		if ((t = http_date(sec)) >= 0)
+			return t > now ? (long)((t - now) * 1000) : 0;
+	}
+	return -1;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *data)
+{
+	slot *s = data;
+
+	if (pops_buf_put(&s->job->response, p, size * n) < 0)
+		return 0;   /* over the limit (or out of memory): abort the transfer */
+	return size * n;
+}
+
+static void header_value(char *dst, size_t cap, const char *v, size_t len)
+{
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+		len--;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *data)
+{
+	slot *s = data;
+	size_t len = size * n;
+
+	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
+		/* a new response (after 100 Continue or a retry): forget the old */
+		s->retry_after[0] = s->retry_after_ms[0] = '\0';
+		s->should_retry = -1;
+	} else if (len > 15 && !strncasecmp(p, "retry-after-ms:", 15)) {
+		header_value(s->retry_after_ms, sizeof(s->retry_after_ms), p + 15, len - 15);
+	} else if (len > 12 && !strncasecmp(p, "retry-after:", 12)) {
+		header_value(s->retry_after, sizeof(s->retry_after), p + 12, len - 12);
+	} else if (len > 15 && !strncasecmp(p, "x-should-retry:", 15)) {
+		char v[16];
+
+		header_value(v, sizeof(v), p + 15, len - 15);
+		s->should_retry = !strcasecmp(v, "true") ? 1 : !strcasecmp(v, "false") ? 0 : -1;
+	}
+	return len;
+}
+
+static int start_attempt(engine *e, slot *s)
+{
+	pops_http_job *job = s->job;
+	long timeout = job->timeout_ms > 0 ? job->timeout_ms : e->opts->timeout_ms;
+
+	if (e->deadline_us) {
+		long left = (long)((e->deadline_us - now_us()) / 1000);
+
+		if (left < 1)
+			left = 1;
+		if (timeout <= 0 || left < timeout)
+			timeout = left;
+	}
+	curl_easy_reset(s->easy);
+	pops_buf_clear(&job->response);
+	job->response.limit = e->opts->max_body + 1;
+	job->response.failed = 0;
+	s->retry_after[0] = s->retry_after_ms[0] = '\0';
+	s->should_retry = -1;
+	s->errbuf[0] = '\0';
+	curl_easy_setopt(s->easy, CURLOPT_URL, job->url);
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdrs);
+	if (job->body) {
+		curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, job->body);
+		curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
+	} else {
+		curl_easy_setopt(s->easy, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+	curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(s->easy, CURLOPT_USERAGENT, "pops/0.1");
+	curl_easy_setopt(s->easy, CURLOPT_ACCEPT_ENCODING, "");
+	if (timeout > 0) {
+		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, timeout);
+		curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	}
+	job->attempts++;
+	s->start_us = now_us();
+	s->waiting = 0;
+	if (curl_multi_add_handle(e->multi, s->easy) != CURLM_OK)
+		return pops_error_set(POPS_ERROR, "curl: cannot add a transfer");
+	s->active = 1;
+	return POPS_OK;
+}
+
+static int start_job(engine *e, slot *s, pops_http_job *job)
+{
+	size_t i;
+
+	s->job = job;
+	s->hdrs = NULL;
+	for (i = 0; job->headers && job->headers[i]; i++) {
+		struct curl_slist *n = curl_slist_append(s->hdrs, job->headers[i]);
+
+		if (!n)
+			return pops_error_set(POPS_ERROR, "out of memory");
+		s->hdrs = n;
+	}
+	/* no 100-continue round trip for large bodies */
+	if (!(s->hdrs = curl_slist_append(s->hdrs, "Expect:")))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	e->busy++;
+	return start_attempt(e, s);
+}
+
+static void set_error(pops_http_job *job, const char *fmt, ...) POPS_PRINTF(2, 3);
+
+static void set_error(pops_http_job *job, const char *fmt, ...)
+{
+	pops_buf b = POPS_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	pops_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(job->error);
+	job->error = pops_buf_detach(&b);
+}
+
+/* give the job back; the slot becomes free */
+static int finish(engine *e, slot *s, pops_http_done_fn done, void *payload)
+{
+	pops_http_job *job = s->job;
+
+	if (s->active)
+		curl_multi_remove_handle(e->multi, s->easy);
+	s->active = s->waiting = 0;
+	curl_slist_free_all(s->hdrs);
+	s->hdrs = NULL;
+	s->job = NULL;
+	e->busy--;
+	return done(payload, job);
+}
+
+static long backoff_ms(engine *e, slot *s)
+{
+	long ra = pops_http_retry_after_ms(s->retry_after_ms, s->retry_after,
+	                                   (long long)time(NULL));
+	long max = e->opts->retry_max_ms > 0 ? e->opts->retry_max_ms : 60000;
+	long d = e->opts->retry_base_ms > 0 ? e->opts->retry_base_ms : 1;
+	unsigned k;
+
+	if (ra >= 0)
+		return ra < max ? ra : max;
+	for (k = 1; k < s->job->attempts && d < max; k++)
+		d *= 2;
+	if (d > max)
+		d = max;
+	/* jitter: anywhere in [d/2, d], so a burst of 429s does not retry in lockstep */
+	return d / 2 + (long)(rand_r(&e->seed) % (unsigned)(d / 2 + 1));
+}
+
+static int is_tls_error(CURLcode rc)
+{
+	return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER ||
+	       rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ENGINE_NOTFOUND ||
+	       rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+	       rc == CURLE_SSL_INVALIDCERTSTATUS || rc == CURLE_SSL_CRL_BADFILE ||
+	       rc == CURLE_SSL_SHUTDOWN_FAILED || rc == CURLE_UNSUPPORTED_PROTOCOL ||
+	       rc == CURLE_URL_MALFORMAT;
+}
+
+/* one attempt ended: retry it or hand the job back */
+static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
+                        void *payload)
+{
+	pops_http_job *job = s->job;
+	int retry;
+
+	curl_multi_remove_handle(e->multi, s->easy);
+	s->active = 0;
+	job->latency_ms = (double)(now_us() - s->start_us) / 1000.0;
+	job->bytes = job->response.size;
+	job->http_status = 0;
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &job->http_status);
+		retry = job->http_status >= 400 &&
+		        pops_http_retryable(job->http_status, job->response.ptr, s->should_retry);
+	} else if (rc == CURLE_WRITE_ERROR && pops_buf_over_limit(&job->response)) {
+		job->status = POPS_EPROVIDER;
+		set_error(job, "response body exceeds the limit of %zu bytes", e->opts->max_body);
+		return finish(e, s, done, payload);
+	} else {
+		retry = !is_tls_error(rc);
+	}
+	if (retry && job->attempts <= e->opts->max_retries) {
+		long d = backoff_ms(e, s);
+		int64_t due = now_us() + (int64_t)d * 1000;
+
+		if (!e->deadline_us || due < e->deadline_us) {
+			s->waiting = 1;
+			s->due_us = due;
+			return POPS_OK;
+		}
+	}
+	if (rc != CURLE_OK) {
+		job->status = POPS_EPROVIDER;
+		if (is_tls_error(rc))
+			set_error(job, "TLS or URL error: %s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
+		else
+			set_error(job, "%s (after %u attempt%s)",
+			          s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc),
+			          job->attempts, job->attempts == 1 ? "" : "s");
+	} else {
+		job->status = POPS_OK;
+		if (job->http_status >= 400)
+			set_error(job, "HTTP %ld (after %u attempt%s)", job->http_status,
+			          job->attempts, job->attempts == 1 ? "" : "s");
+	}
+	return finish(e, s, done, payload);
+}
+
+static int cancel_all(engine *e, pops_http_done_fn done, void *payload, const char *why)
+{
+	unsigned i;
+	int error = POPS_OK, r;
+
+	for (i = 0; i < e->nslots; i++) {
+		slot *s = &e->slots[i];
+
+		if (!s->job)
+			continue;
+		s->job->status = POPS_EINTR;
+		set_error(s->job, "%s", why);
+		if ((r = finish(e, s, done, payload)) < 0 && !error)
+			error = r;
+	}
+	return error;
+}
+
+int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
+                  pops_http_done_fn done, void *payload)
+{
+	engine e;
+	unsigned i;
+	int error = POPS_OK, no_more = 0, r;
+
+	memset(&e, 0, sizeof(e));
+	e.opts = opts;
+	e.nslots = opts->concurrency ? opts->concurrency : 1;
+	e.seed = (unsigned)now_us() ^ (unsigned)getpid();
+	if (opts->deadline_ms > 0)
+		e.deadline_us = now_us() + (int64_t)opts->deadline_ms * 1000;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return pops_error_set(POPS_ERROR, "curl: global init failed");
+	if (!(e.multi = curl_multi_init()) ||
+	    !(e.slots = calloc(e.nslots, sizeof(*e.slots)))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	curl_multi_setopt(e.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e.nslots);
+	curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)e.nslots);
+	for (i = 0; i < e.nslots; i++)
+		if (!(e.slots[i].easy = curl_easy_init())) {
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+
+	for (;;) {
+		int64_t now = now_us(), next_due = -1;
+		int running = 0, left, timeout;
+		CURLMsg *msg;
+
+		if (opts->cancel && *opts->cancel) {
+			r = cancel_all(&e, done, payload, "interrupted");
+			error = r < 0 ? r : pops_error_set(POPS_EINTR, "interrupted");
+			goto done;
+		}
+		if (e.deadline_us && now >= e.deadline_us) {
+			r = cancel_all(&e, done, payload, "overall deadline exceeded");
+			error = r < 0 ? r : pops_error_set(POPS_EINTR, "overall deadline of %ld ms exceeded",
+			                                    opts->deadline_ms);
+			goto done;
+		}
+		/* fill free slots */
+		for (i = 0; !no_more && i < e.nslots && e.busy < e.nslots; i++) {
+			pops_http_job *job = NULL;
+
+			if (e.slots[i].job)
+				continue;
+			r = next(payload, &job);
+			if (r < 0) {
+				int r2 = cancel_all(&e, done, payload, "aborted");
+
+				(void)r2;
+				error = r;
+				goto done;
+			}
+			if (r == 0 || !job) {
+				no_more = 1;
+				break;
+			}
+			if ((r = start_job(&e, &e.slots[i], job)) < 0) {
+				job->status = POPS_ERROR;
+				set_error(job, "%s", pops_error_last());
+				e.slots[i].active = 0;
+				if ((r = finish(&e, &e.slots[i], done, payload)) < 0) {
+					error = r;
+					goto done;
+				}
+			}
+		}
+		if (!e.busy && no_more)
+			break;
+		/* retries whose backoff is over */
+		for (i = 0; i < e.nslots; i++) {
+			slot *s = &e.slots[i];
+
+			if (!s->waiting)
+				continue;
+			if (s->due_us <= now) {
+				if ((r = start_attempt(&e, s)) < 0) {
+					error = r;
+					goto done;
+				}
+			} else if (next_due < 0 || s->due_us < next_due) {
+				next_due = s->due_us;
+			}
+		}
+		if (curl_multi_perform(e.multi, &running) != CURLM_OK) {
+			error = pops_error_set(POPS_ERROR, "curl: multi perform failed");
+			goto done;
+		}
+		while ((msg = curl_multi_info_read(e.multi, &left))) {
+			slot *s = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+			if ((r = attempt_done(&e, s, msg->data.result, done, payload)) < 0) {
+				error = r;
+				cancel_all(&e, done, payload, "aborted");
+				goto done;
+			}
+		}
+		if (!e.busy && no_more)
+			break;
+		/* wake for the next retry, the deadline, and to look at *cancel */
+		timeout = 100;
+		if (next_due >= 0 && (next_due - now) / 1000 < timeout)
+			timeout = (int)((next_due - now) / 1000);
+		if (timeout < 0)
+			timeout = 0;
+		if (running || next_due >= 0)
+			curl_multi_poll(e.multi, NULL, 0, timeout, NULL);
+	}
+
+done:
+	if (e.slots) {
+		for (i = 0; i < e.nslots; i++) {
+			if (e.slots[i].job) {
+				/* only reached on out-of-memory paths */
+				e.slots[i].job->status = POPS_EINTR;
+				finish(&e, &e.slots[i], done, payload);
+			}
+			if (e.slots[i].easy)
+				curl_easy_cleanup(e.slots[i].easy);
+		}
+		free(e.slots);
+	}
+	if (e.multi)
+		curl_multi_cleanup(e.multi);
+	curl_global_cleanup();
+	return error;
+}

@@ -1,0 +1,108 @@
+#ifndef POPS_HTTP_H
+#define POPS_HTTP_H
+
+#include <signal.h>
+#include <stddef.h>
+#include "buf.h"
+
+/*
+ * The HTTP engine: one curl multi loop, at most `concurrency` requests in
+ * flight (a request waiting for its retry backoff keeps its slot, so a
+ * rate-limited provider is not hammered with new work), connections
+ * reused across requests, a per-attempt timeout and an overall deadline,
+ * retries with jittered exponential backoff, cancellation through a flag
+ * (set by the cmd layer's SIGINT handler) and capped response bodies.
+ *
+ * Retried: 408, 409, 429 (unless the quota is exhausted), 5xx, 529,
+ * connection failures, timeouts and truncated replies, and anything the
+ * server marks `x-should-retry: true` except 400/401/403/404. Never
+ * retried: 400, 401, 403, 404, a quota-exhausted 429, TLS certificate
+ * errors, an over-limit body, or `x-should-retry: false`. The backoff
+ * honours `retry-after-ms` and `retry-after` (seconds or an HTTP date),
+ * capped at retry_max_ms.
+ */
+
+typedef struct pops_http_job {
+	/* set by the caller */
+	char *url;               /* owned by the job */
+	char **headers;          /* "Name: value" lines, NULL-terminated; owned */
+	char *body;              /* POST body (owned); NULL = GET */
+	size_t body_len;
+	long timeout_ms;         /* per attempt; 0 = the engine's */
+	void *user;
+
+	/* results */
+	int status;              /* POPS_OK (got a final HTTP answer, any code),
+	                            POPS_EPROVIDER (network, retries exhausted with
+	                            an HTTP error, over-limit body), POPS_EINTR */
+	char *error;             /* one line when status != OK or http_status >= 400 */
+	long http_status;
+	pops_buf response;       /* body of the last attempt, capped */
+	double latency_ms;       /* of the last attempt */
+	unsigned attempts;
+	size_t bytes;            /* body bytes received in the last attempt */
+
+	/* engine-private */
+	void *priv;
+} pops_http_job;
+
+/* Allocate an empty job; NULL on out of memory. */
+pops_http_job *pops_http_job_new(void);
+
+/* Add a header line "Name: value" (copied). 0 or POPS_ERROR. */
+int pops_http_job_header(pops_http_job *job, const char *name, const char *value);
+
+/* Free a job and everything it owns. Accepts NULL. */
+void pops_http_job_free(pops_http_job *job);
+
+typedef struct pops_http_options {
+	unsigned concurrency;
+	long timeout_ms;           /* per attempt */
+	long deadline_ms;          /* whole run; 0 = none */
+	unsigned max_retries;
+	long retry_base_ms;
+	long retry_max_ms;
+	size_t max_body;
+	volatile sig_atomic_t *cancel;
+} pops_http_options;
+
+/*
+ * Hand out the next job: set *out (ownership passes to the engine until
+ * done()) and return 1; return 0 when there are no more; negative to
+ * abort. It is called whenever a slot is free.
+ */
+typedef int (*pops_http_next_fn)(void *payload, pops_http_job **out);
+
+/*
+ * A job is finished (success, final HTTP error, or failure). Ownership
+ * of the job passes back to the caller, who frees it. Return 0 to go on,
+ * negative to abort.
+ */
+typedef int (*pops_http_done_fn)(void *payload, pops_http_job *job);
+
+/*
+ * Run jobs until next() has no more and all are done. Every job handed
+ * out is given back through done(), even on cancel or abort (status
+ * POPS_EINTR). Returns 0, POPS_EINTR (cancelled or past the deadline),
+ * the code a callback aborted with, or POPS_ERROR (curl broken).
+ * Side effects: network traffic.
+ */
+int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
+                  pops_http_done_fn done, void *payload);
+
+/*
+ * Should a reply with this status and body be retried? (also used by
+ * tests). `should_retry` is the x-should-retry header: 1 true, 0 false,
+ * -1 absent.
+ */
+int pops_http_retryable(long http_status, const char *body, int should_retry);
+
+/*
+ * Parse retry-after-ms / retry-after header values into milliseconds;
+ * -1 when absent or unparsable. `now` is the current Unix time (for
+ * HTTP dates).
+ */
+long pops_http_retry_after_ms(const char *retry_after_ms, const char *retry_after,
+                              long long now);
+
+#endif

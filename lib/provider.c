@@ -1,0 +1,560 @@
+#include "common.h"
+#include "provider.h"
+#include "cache.h"
+#include "exec.h"
+#include "http.h"
+#include "strutil.h"
+#include "wire.h"
+
+#include <time.h>
+
+/* what the engine remembers about one request while it is in flight */
+typedef struct pending {
+	void *user;
+	char *model_id;
+	char *type;
+	char *key;              /* the API key value, to scrub from replies; wiped on free */
+	char cache_key[65];
+	char cassette_key[65];
+	unsigned repeat;
+	int cacheable;
+} pending;
+
+typedef struct run {
+	const pops_provider_options *opts;
+	pops_provider_next_fn next;
+	pops_provider_done_fn done;
+	void *payload;
+	pops_cassette *cassette;
+	pops_cassette *replay;  /* of a `type: replay` provider, opened on first use */
+	double spent;
+	int stop;               /* budget said stop */
+	int abort_error;
+} run;
+
+void pops_provider_result_dispose(pops_provider_result *res)
+{
+	if (!res)
+		return;
+	free(res->error);
+	free(res->text);
+	free(res->finish_reason);
+	free(res->raw);
+	memset(res, 0, sizeof(*res));
+}
+
+void pops_provider_price(pops_provider_result *res, const pops_config *cfg,
+                         const char *model_id)
+{
+	const pops_price_cfg *p = cfg && model_id ? pops_config_price(cfg, model_id) : NULL;
+	double cached_rate;
+	long cached;
+
+	res->priced = 0;
+	res->cost_usd = 0;
+	if (!p || res->input_tokens < 0 || res->output_tokens < 0)
+		return;
+	cached = res->cached_tokens > 0 ? res->cached_tokens : 0;
+	if (cached > res->input_tokens)
+		cached = res->input_tokens;
+	cached_rate = p->cached_input >= 0 ? p->cached_input : p->input;
+	res->cost_usd = ((double)(res->input_tokens - cached) * p->input +
+	                 (double)cached * cached_rate +
+	                 (double)res->output_tokens * p->output) / 1e6;
+	res->priced = 1;
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+static void pending_free(pending *p)
+{
+	if (!p)
+		return;
+	free(p->model_id);
+	free(p->type);
+	wipe_free(p->key);
+	free(p);
+}
+
+/* replace every occurrence of `key` in `s` (in place, same length or shorter) */
+static void scrub(char *s, const char *key)
+{
+	size_t kl;
+	char *at;
+
+	if (!s || !key || (kl = strlen(key)) < 4)
+		return;
+	while ((at = strstr(s, key))) {
+		static const char red[] = "[redacted]";
+		size_t rl = sizeof(red) - 1 < kl ? sizeof(red) - 1 : kl;
+
+		memcpy(at, red, rl);
+		memmove(at + rl, at + kl, strlen(at + kl) + 1);
+	}
+}
+
+static void set_result_error(pops_provider_result *res, int status, const char *msg)
+{
+	free(res->error);
+	res->error = pops_strdup(msg);
+	res->status = status;
+}
+
+/* hand a finished result to the caller */
+static int deliver(run *r, pops_provider_result *res, pending *p)
+{
+	int error;
+
+	if (p && p->key) {
+		scrub(res->error, p->key);
+		scrub(res->text, p->key);
+		scrub(res->raw, p->key);
+	}
+	if (res->status == POPS_OK && p) {
+		pops_provider_price(res, r->opts->config, p->model_id);
+		if (res->priced && !res->cache_hit)
+			r->spent += res->cost_usd;
+	}
+	error = r->done(r->payload, res);
+	pops_provider_result_dispose(res);
+	if (error < 0 && !r->abort_error)
+		r->abort_error = error;
+	return error;
+}
+
+static long provider_timeout_ms(const pops_provider_cfg *p, const pops_provider_options *o)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(p->node, "timeout");
+
+	if (o->timeout_ms > 0)
+		return o->timeout_ms;
+	if (cJSON_IsNumber(t) && t->valuedouble > 0)
+		return (long)(t->valuedouble * 1000);
+	return POPS_PROVIDER_TIMEOUT_MS;
+}
+
+/* exec providers: the request JSON on stdin, a result JSON on stdout */
+static int run_exec(pops_provider_result *res, const pops_provider_request *req,
+                    const pops_provider_options *o)
+{
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req->provider->node, "command"), *it;
+	cJSON *in = cJSON_CreateObject(), *root = NULL;
+	pops_buf out = POPS_BUF_INIT, words = POPS_BUF_INIT;
+	char **argv = NULL, *input = NULL;
+	size_t argc = 0;
+	int status = 0, error;
+	struct timespec t0, t1;
+
+	/* a string command is split on blanks (no shell, no quoting); a list is the argv */
+	if (cJSON_IsString(cmd)) {
+		pops_buf_sets(&words, cmd->valuestring);
+		argv = calloc(words.size / 2 + 2, sizeof(*argv));
+		for (char *p = words.ptr; argv && *p; ) {
+			while (*p == ' ' || *p == '\t')
+				*p++ = '\0';
+			if (!*p)
+				break;
+			argv[argc++] = p;
+			while (*p && *p != ' ' && *p != '\t')
+				p++;
+		}
+	} else {
+		argv = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(*argv));
+		cJSON_ArrayForEach(it, cmd)
+			if (argv && cJSON_IsString(it))
+				argv[argc++] = it->valuestring;
+	}
+	if (!argv || !argc) {
+		error = pops_error_set(POPS_EINVALID, "provider '%s': empty command", req->provider->name);
+		set_result_error(res, POPS_EINVALID, pops_error_last());
+		goto done;
+	}
+	cJSON_AddStringToObject(in, "model", req->model_id);
+	cJSON_AddItemToObject(in, "messages", cJSON_Duplicate(req->messages, 1));
+	cJSON_AddItemToObject(in, "config", req->config ? cJSON_Duplicate(req->config, 1) : cJSON_CreateObject());
+	cJSON_AddItemToObject(in, "output_schema", req->output_schema ?
+	                      cJSON_Duplicate(req->output_schema, 1) : cJSON_CreateNull());
+	cJSON_AddNumberToObject(in, "repeat", req->repeat);
+	input = cJSON_PrintUnformatted(in);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	error = pops_exec_run(&status, &out, argv, input ? input : "{}", input ? strlen(input) : 2,
+	                      provider_timeout_ms(req->provider, o), POPS_EXEC_MAX_OUTPUT, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	res->latency_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	res->attempts = 1;
+	if (error < 0) {
+		set_result_error(res, POPS_EPROVIDER, pops_error_last());
+		goto done;
+	}
+	if (status != 0) {
+		pops_buf msg = POPS_BUF_INIT;
+
+		pops_buf_printf(&msg, "provider '%s': command exited with status %d", req->provider->name, status);
+		set_result_error(res, POPS_EPROVIDER, msg.ptr);
+		pops_buf_dispose(&msg);
+		error = POPS_EPROVIDER;
+		goto done;
+	}
+	res->raw = pops_strdup(out.ptr);
+	root = cJSON_ParseWithLength(out.ptr, out.size);
+	if (!cJSON_IsObject(root)) {
+		set_result_error(res, POPS_EPROVIDER, "exec provider did not print a JSON object on stdout");
+		error = POPS_EPROVIDER;
+		goto done;
+	}
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "error"))) {
+		pops_buf msg = POPS_BUF_INIT;
+
+		pops_buf_puts(&msg, "exec provider: ");
+		pops_buf_put_sanitized(&msg, cJSON_GetObjectItemCaseSensitive(root, "error")->valuestring,
+		                       strlen(cJSON_GetObjectItemCaseSensitive(root, "error")->valuestring), 0);
+		set_result_error(res, POPS_EPROVIDER, msg.ptr);
+		pops_buf_dispose(&msg);
+		error = POPS_EPROVIDER;
+		goto done;
+	}
+	{
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "text");
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "finish_reason");
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
+		const cJSON *v;
+
+		if (!cJSON_IsString(t)) {
+			set_result_error(res, POPS_EPROVIDER, "exec provider output lacks a string \"text\"");
+			error = POPS_EPROVIDER;
+			goto done;
+		}
+		res->text = pops_strdup(t->valuestring);
+		res->finish_reason = pops_strdup(cJSON_IsString(f) ? f->valuestring : POPS_FINISH_STOP);
+		v = cJSON_GetObjectItemCaseSensitive(u, "input_tokens");
+		res->input_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+		v = cJSON_GetObjectItemCaseSensitive(u, "output_tokens");
+		res->output_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+		v = cJSON_GetObjectItemCaseSensitive(u, "cached_tokens");
+		res->cached_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+		res->status = POPS_OK;
+		error = POPS_OK;
+	}
+done:
+	cJSON_Delete(root);
+	cJSON_Delete(in);
+	free(input);
+	free(argv);
+	pops_buf_dispose(&words);
+	pops_buf_dispose(&out);
+	return error;
+}
+
+static int open_replay(run *r, const pops_provider_cfg *prov)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(prov->node, "cassette");
+	pops_buf path = POPS_BUF_INIT;
+	int error;
+
+	if (!cJSON_IsString(c))
+		return pops_error_set(POPS_EINVALID, "provider '%s' of type replay needs 'cassette: <file>'",
+		                      prov->name);
+	if (c->valuestring[0] != '/' && r->opts->config && r->opts->config->root)
+		pops_buf_printf(&path, "%s/%s", r->opts->config->root, c->valuestring);
+	else
+		pops_buf_puts(&path, c->valuestring);
+	error = pops_cassette_open(&r->replay, path.ptr, 1);
+	pops_buf_dispose(&path);
+	return error;
+}
+
+static void replay_answer(pops_provider_result *res, const pops_cassette *c, const pending *p)
+{
+	pops_buf msg = POPS_BUF_INIT;
+
+	if (pops_cassette_get(res, c, p->cassette_key) == 0)
+		return;
+	pops_buf_printf(&msg, "no recorded response for model '%s' repeat %u with this exact request (cassette key %.12s); record it again with --record",
+	                p->model_id, p->repeat, p->cassette_key);
+	set_result_error(res, POPS_EPROVIDER, msg.ptr);
+	pops_buf_dispose(&msg);
+}
+
+/*
+ * Take the caller's requests until one needs the network. Cache and
+ * cassette hits, config errors and exec providers are answered here.
+ */
+static int http_next(void *payload, pops_http_job **out)
+{
+	run *r = payload;
+	const pops_provider_options *o = r->opts;
+
+	*out = NULL;
+	for (;;) {
+		pops_provider_request req;
+		pops_provider_result res;
+		pending *p = NULL;
+		pops_http_job *job = NULL;
+		pops_buf url = POPS_BUF_INIT;
+		const char *type, *kh, *kp, *keyenv, *keyval = NULL;
+		int got, error;
+
+		if (r->stop || r->abort_error)
+			return 0;
+		if (o->cancel && *o->cancel)
+			return 0;
+		if (o->budget && o->budget(r->payload, r->spent)) {
+			r->stop = 1;
+			return 0;
+		}
+		memset(&req, 0, sizeof(req));
+		memset(&res, 0, sizeof(res));
+		if ((got = r->next(r->payload, &req)) <= 0) {
+			if (got < 0)
+				r->abort_error = got;
+			return got < 0 ? got : 0;
+		}
+		res.user = req.user;
+		res.input_tokens = res.output_tokens = -1;
+		if (!(p = calloc(1, sizeof(*p))) || !(p->model_id = pops_strdup(req.model_id ? req.model_id : ""))) {
+			pending_free(p);
+			set_result_error(&res, POPS_ERROR, "out of memory");
+			if (deliver(r, &res, NULL) < 0)
+				return r->abort_error;
+			continue;
+		}
+		p->user = req.user;
+		p->repeat = req.repeat;
+		type = req.provider ? req.provider->type : "";
+		p->type = pops_strdup(type);
+		if (!req.provider || !pops_wire_known_type(type)) {
+			pops_buf msg = POPS_BUF_INIT;
+
+			pops_buf_printf(&msg, "unknown provider type '%s' (use openai, anthropic, ollama, exec or replay)", type);
+			set_result_error(&res, POPS_EINVALID, msg.ptr);
+			pops_buf_dispose(&msg);
+			goto answered;
+		}
+		/* cassette: replay answers only from it */
+		if ((o->cassette_mode != POPS_CASSETTE_NONE || !strcmp(type, "replay")) &&
+		    pops_cassette_key(p->cassette_key, &req) < 0) {
+			set_result_error(&res, POPS_ERROR, pops_error_last());
+			goto answered;
+		}
+		if (!strcmp(type, "replay") && o->cassette_mode != POPS_CASSETTE_REPLAY) {
+			if (!r->replay && open_replay(r, req.provider) < 0) {
+				set_result_error(&res, pops_error_code(), pops_error_last());
+				goto answered;
+			}
+			replay_answer(&res, r->replay, p);
+			goto answered;
+		}
+		if (o->cassette_mode == POPS_CASSETTE_REPLAY) {
+			replay_answer(&res, r->cassette, p);
+			goto answered;
+		}
+		if (!strcmp(type, "exec")) {
+			run_exec(&res, &req, o);
+			if (res.status == POPS_OK && r->cassette && o->cassette_mode == POPS_CASSETTE_RECORD)
+				pops_cassette_put(r->cassette, p->cassette_key, p->model_id, p->repeat, &res);
+			goto answered;
+		}
+		/* the key comes from the environment, named by the provider; never from a file */
+		keyenv = req.provider->api_key_env;
+		if (keyenv) {
+			keyval = getenv(keyenv);
+			if (!keyval || !*keyval) {
+				pops_buf msg = POPS_BUF_INIT;
+
+				pops_buf_printf(&msg, "environment variable %s is not set (provider '%s' reads its API key from it)",
+				                keyenv, req.provider->name);
+				set_result_error(&res, POPS_EINVALID, msg.ptr);
+				pops_buf_dispose(&msg);
+				goto answered;
+			}
+		}
+		if (!(job = pops_http_job_new())) {
+			set_result_error(&res, POPS_ERROR, "out of memory");
+			goto answered;
+		}
+		{
+			pops_buf body = POPS_BUF_INIT;
+
+			error = pops_wire_body(&body, &req);
+			job->body_len = body.size;
+			job->body = pops_buf_detach(&body);
+		}
+		if (error < 0 || pops_wire_url(&url, req.provider) < 0) {
+			set_result_error(&res, pops_error_code(), pops_error_last());
+			pops_buf_dispose(&url);
+			pops_http_job_free(job);
+			goto answered;
+		}
+		job->url = pops_buf_detach(&url);
+		job->timeout_ms = provider_timeout_ms(req.provider, o);
+		pops_http_job_header(job, "Content-Type", "application/json");
+		if (!strcmp(type, "anthropic")) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(req.provider->node, "api_version");
+
+			pops_http_job_header(job, "anthropic-version",
+			                     cJSON_IsString(v) ? v->valuestring : POPS_ANTHROPIC_VERSION);
+		}
+		{
+			const cJSON *hs = cJSON_GetObjectItemCaseSensitive(req.provider->node, "headers"), *h;
+
+			cJSON_ArrayForEach(h, hs)
+				if (cJSON_IsString(h))
+					pops_http_job_header(job, h->string, h->valuestring);
+		}
+		pops_wire_key_header(req.provider, &kh, &kp);
+		if (keyval && kh) {
+			pops_buf v = POPS_BUF_INIT;
+
+			pops_buf_printf(&v, "%s%s", kp, keyval);
+			pops_http_job_header(job, kh, v.ptr);
+			memset(v.ptr, 0, v.size);
+			pops_buf_dispose(&v);
+			p->key = pops_strdup(keyval);
+		}
+		pops_cache_key(p->cache_key, type, req.provider->base_url, p->model_id,
+		               job->body, job->body_len, req.repeat);
+		p->cacheable = o->cache != POPS_CACHE_OFF && o->cache_dir;
+		if (p->cacheable && o->cache == POPS_CACHE_USE &&
+		    pops_cache_get(&res, o->cache_dir, p->cache_key) == 0) {
+			pops_http_job_free(job);
+			if (r->cassette && o->cassette_mode == POPS_CASSETTE_RECORD)
+				pops_cassette_put(r->cassette, p->cassette_key, p->model_id, p->repeat, &res);
+			goto answered;
+		}
+		job->user = p;
+		*out = job;
+		return 1;
+
+answered:
+		error = deliver(r, &res, p);
+		pending_free(p);
+		if (error < 0)
+			return error;
+	}
+}
+
+static int http_done(void *payload, pops_http_job *job)
+{
+	run *r = payload;
+	pending *p = job->user;
+	pops_provider_result res;
+	int error;
+
+	memset(&res, 0, sizeof(res));
+	res.user = p->user;
+	res.input_tokens = res.output_tokens = -1;
+	res.attempts = job->attempts;
+	res.latency_ms = job->latency_ms;
+	res.bytes = job->bytes;
+	res.http_status = job->http_status;
+	if (job->status != POPS_OK) {
+		set_result_error(&res, job->status == POPS_EINTR ? POPS_EINTR : POPS_EPROVIDER,
+		                 job->error ? job->error : "request failed");
+	} else {
+		pops_wire_parse(&res, p->type, job->http_status, job->response.ptr, job->response.size);
+		res.http_status = job->http_status;
+		if (res.status != POPS_OK && job->attempts > 1) {
+			pops_buf msg = POPS_BUF_INIT;
+
+			pops_buf_printf(&msg, "%s (after %u attempts)", res.error, job->attempts);
+			free(res.error);
+			res.error = pops_buf_detach(&msg);
+		}
+		res.raw = pops_strndup(job->response.ptr, job->response.size);
+	}
+	if (res.status == POPS_OK) {
+		if (p->cacheable)
+			pops_cache_put(r->opts->cache_dir, p->cache_key, &res);  /* a failed write is only a miss later */
+		if (r->cassette && r->opts->cassette_mode == POPS_CASSETTE_RECORD)
+			pops_cassette_put(r->cassette, p->cassette_key, p->model_id, p->repeat, &res);
+	}
+	pops_http_job_free(job);
+	error = deliver(r, &res, p);
+	pending_free(p);
+	return error;
+}
+
+int pops_provider_run(const pops_provider_options *opts, pops_provider_next_fn next,
+                      pops_provider_done_fn done, void *payload)
+{
+	pops_http_options ho;
+	run r;
+	int error;
+
+	memset(&r, 0, sizeof(r));
+	r.opts = opts;
+	r.next = next;
+	r.done = done;
+	r.payload = payload;
+	if (opts->cassette_mode != POPS_CASSETTE_NONE && !opts->cassette)
+		return pops_error_set(POPS_EINVALID, "record and replay need a cassette file");
+	if (opts->cassette &&
+	    (error = pops_cassette_open(&r.cassette, opts->cassette,
+	                                opts->cassette_mode != POPS_CASSETTE_RECORD)) < 0)
+		return error;
+	memset(&ho, 0, sizeof(ho));
+	ho.concurrency = opts->concurrency ? opts->concurrency : POPS_PROVIDER_CONCURRENCY;
+	ho.timeout_ms = opts->timeout_ms;
+	ho.deadline_ms = opts->deadline_ms;
+	ho.max_retries = opts->max_retries;
+	ho.retry_base_ms = opts->retry_base_ms;
+	ho.retry_max_ms = opts->retry_max_ms;
+	ho.max_body = opts->max_body ? opts->max_body : POPS_PROVIDER_MAX_BODY;
+	ho.cancel = opts->cancel;
+	error = pops_http_run(&ho, http_next, http_done, &r);
+	if (!error && r.abort_error)
+		error = r.abort_error;
+	if (!error && opts->cancel && *opts->cancel)
+		error = pops_error_set(POPS_EINTR, "interrupted");
+	if (r.cassette && opts->cassette_mode == POPS_CASSETTE_RECORD) {
+		/* save what was recorded even when interrupted */
+		int e2 = pops_cassette_save(r.cassette);
+
+		if (!error)
+			error = e2;
+	}
+	pops_cassette_free(r.cassette);
+	pops_cassette_free(r.replay);
+	return error;
+}
+
+typedef struct one {
+	const pops_provider_request *req;
+	pops_provider_result *out;
+	int given;
+} one;
+
+static int one_next(void *payload, pops_provider_request *req)
+{
+	one *o = payload;
+
+	if (o->given)
+		return 0;
+	o->given = 1;
+	*req = *o->req;
+	return 1;
+}
+
+static int one_done(void *payload, pops_provider_result *res)
+{
+	one *o = payload;
+
+	*o->out = *res;
+	memset(res, 0, sizeof(*res));
+	return 0;
+}
+
+int pops_provider_call(pops_provider_result *out, const pops_provider_options *opts,
+                       const pops_provider_request *req)
+{
+	one o = { req, out, 0 };
+
+	memset(out, 0, sizeof(*out));
+	return pops_provider_run(opts, one_next, one_done, &o);
+}

@@ -1,0 +1,72 @@
+#ifndef POPS_WIRE_H
+#define POPS_WIRE_H
+
+#include "buf.h"
+#include "provider.h"
+
+/*
+ * Provider wire formats: pops requests to HTTP request bodies and
+ * provider replies back to normalised results. Pure functions (no
+ * network, no environment), so tests check them against exact JSON.
+ *
+ *   openai     POST <base_url>/chat/completions (+ ?api-version= when the
+ *              provider sets api_version: Azure-style, key in `api-key`)
+ *   anthropic  POST <base_url>/v1/messages: system split out, max_tokens
+ *              always sent, structured output through a forced tool
+ *   ollama     POST <base_url>/api/chat with stream false
+ */
+
+/* the max_tokens Anthropic gets when the request names none (it is required) */
+#define POPS_ANTHROPIC_DEFAULT_MAX_TOKENS 1024
+#define POPS_ANTHROPIC_VERSION "2023-06-01"
+/* the tool name structured output uses on Anthropic */
+#define POPS_ANTHROPIC_OUTPUT_TOOL "pops_output"
+
+/* 1 if pops knows how to talk to providers of this type */
+int pops_wire_known_type(const char *type);
+
+/*
+ * The request body for an HTTP provider (openai, anthropic, ollama).
+ * Returns 0, or POPS_EINVALID (bad messages shape, unknown type) with a
+ * message naming the problem.
+ */
+int pops_wire_body(pops_buf *out, const pops_provider_request *req);
+
+/*
+ * The endpoint URL for the request's provider (the model is part of the
+ * body, except for Azure deployments where it is in base_url).
+ */
+int pops_wire_url(pops_buf *out, const pops_provider_cfg *provider);
+
+/* The models-list URL (GET) for `pops model check --online`. */
+int pops_wire_models_url(pops_buf *out, const pops_provider_cfg *provider);
+
+/*
+ * The header lines (besides content-type) a request needs, without the
+ * key: `key_header` gets the name of the header that carries the key
+ * ("Authorization" with a "Bearer " prefix, "x-api-key", "api-key"), or
+ * NULL when the provider takes none.
+ */
+void pops_wire_key_header(const pops_provider_cfg *provider, const char **key_header,
+                          const char **key_prefix);
+
+/*
+ * Parse a provider reply into `res` (text, finish_reason, tokens).
+ * http_status >= 400 or an error object in a 200 reply gives
+ * POPS_EPROVIDER with the provider's message (sanitised, one line).
+ * A body that is not JSON or lacks the reply gives POPS_EPROVIDER too.
+ * res->status is set to the return value.
+ */
+int pops_wire_parse(pops_provider_result *res, const char *type, long http_status,
+                    const char *body, size_t len);
+
+/* 1 if an HTTP error body says the quota or credit is exhausted */
+int pops_wire_quota_exhausted(const char *body);
+
+/*
+ * Flatten the text of a pops message's content (string, or parts with
+ * "text") into `out`; media parts are skipped.
+ */
+int pops_wire_content_text(pops_buf *out, const cJSON *content);
+
+#endif

@@ -1,0 +1,128 @@
+#include "unit.h"
+#include "cache.h"
+#include "fileio.h"
+#include "strutil.h"
+
+#include <unistd.h>
+
+static char *tmpdir(void)
+{
+	char tmpl[] = "/tmp/pops-cache-test.XXXXXX";
+	char *d = mkdtemp(tmpl);
+
+	return d ? pops_strdup(d) : NULL;
+}
+
+static void rmrf(const char *dir)
+{
+	size_t n;
+	pops_buf c = POPS_BUF_INIT;
+
+	pops_buf_printf(&c, "%s/cache", dir);
+	pops_cache_clear(&n, c.ptr);
+	rmdir(c.ptr);
+	pops_buf_clear(&c);
+	pops_buf_printf(&c, "%s/tape.jsonl", dir);
+	unlink(c.ptr);
+	rmdir(dir);
+	pops_buf_dispose(&c);
+}
+
+TEST(cache_key_covers_every_part_and_not_the_key)
+{
+	char a[65], b[65];
+
+	pops_cache_key(a, "openai", "http://h", "m", "{}", 2, 0);
+	pops_cache_key(b, "openai", "http://h", "m", "{}", 2, 0);
+	CHECK_STR(a, b);
+	pops_cache_key(b, "openai", "http://h", "m", "{}", 2, 1);
+	CHECK(strcmp(a, b));
+	pops_cache_key(b, "openai", "http://h2", "m", "{}", 2, 0);
+	CHECK(strcmp(a, b));
+	pops_cache_key(b, "anthropic", "http://h", "m", "{}", 2, 0);
+	CHECK(strcmp(a, b));
+	pops_cache_key(b, "openai", "http://h", "m2", "{}", 2, 0);
+	CHECK(strcmp(a, b));
+	pops_cache_key(b, "openai", "http://hm", "", "{}", 2, 0);
+	CHECK(strcmp(a, b));
+}
+
+TEST(cache_round_trips_and_ignores_corrupt_entries)
+{
+	char *dir = tmpdir(), key[65];
+	pops_buf cdir = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	pops_provider_result in, out;
+	pops_cache_stats st;
+
+	CHECK(dir);
+	pops_buf_printf(&cdir, "%s/cache", dir);
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.text = "hello";
+	in.finish_reason = "stop";
+	in.input_tokens = 3;
+	in.output_tokens = 1;
+	in.cached_tokens = 2;
+	in.http_status = 200;
+	pops_cache_key(key, "openai", "u", "m", "b", 1, 0);
+	CHECK_INT(pops_cache_get(&out, cdir.ptr, key), POPS_ENOTFOUND);
+	CHECK_INT(pops_cache_put(cdir.ptr, key, &in), 0);
+	CHECK_INT(pops_cache_get(&out, cdir.ptr, key), 0);
+	CHECK_STR(out.text, "hello");
+	CHECK_INT(out.cached_tokens, 2);
+	CHECK_INT(out.cache_hit, 1);
+	pops_provider_result_dispose(&out);
+	CHECK_INT(pops_cache_stat(&st, cdir.ptr), 0);
+	CHECK_INT(st.entries, 1);
+	CHECK_INT(st.corrupt, 0);
+	/* a torn entry is a miss and counts as corrupt */
+	pops_buf_printf(&path, "%s/%.2s/%s.json", cdir.ptr, key, key + 2);
+	CHECK_INT(pops_file_write_atomic(path.ptr, "{\"key\":\"", 8, 0644), 0);
+	CHECK_INT(pops_cache_get(&out, cdir.ptr, key), POPS_ENOTFOUND);
+	CHECK_INT(pops_cache_stat(&st, cdir.ptr), 0);
+	CHECK_INT(st.corrupt, 1);
+	rmrf(dir);
+	free(dir);
+	pops_buf_dispose(&cdir);
+	pops_buf_dispose(&path);
+}
+
+TEST(cassette_records_sorted_and_replays_by_request)
+{
+	char *dir = tmpdir(), key[65], key2[65];
+	pops_buf path = POPS_BUF_INIT, data = POPS_BUF_INIT;
+	pops_cassette *c = NULL;
+	cJSON *msgs = cJSON_Parse("[{\"role\":\"user\",\"content\":\"q\"}]");
+	pops_provider_request req = { NULL, "m", msgs, NULL, NULL, 0, NULL };
+	pops_provider_result in, out;
+
+	pops_buf_printf(&path, "%s/tape.jsonl", dir);
+	CHECK_INT(pops_cassette_open(&c, path.ptr, 1), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("does not exist");
+	CHECK_INT(pops_cassette_open(&c, path.ptr, 0), 0);
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.text = "answer";
+	in.finish_reason = "stop";
+	CHECK_INT(pops_cassette_key(key, &req), 0);
+	req.repeat = 1;
+	CHECK_INT(pops_cassette_key(key2, &req), 0);
+	CHECK(strcmp(key, key2));
+	CHECK_INT(pops_cassette_put(c, key, "m", 0, &in), 0);
+	CHECK_INT(pops_cassette_save(c), 0);
+	pops_cassette_free(c);
+	CHECK_INT(pops_cassette_open(&c, path.ptr, 1), 0);
+	CHECK_INT(pops_cassette_get(&out, c, key), 0);
+	CHECK_STR(out.text, "answer");
+	CHECK_INT(pops_cassette_get(&out, c, key2), POPS_ENOTFOUND);
+	pops_provider_result_dispose(&out);
+	pops_cassette_free(c);
+	CHECK_INT(pops_file_write_atomic(path.ptr, "{\"pops_cassette\":1}\nnot json\n", 28, 0644), 0);
+	CHECK_INT(pops_cassette_open(&c, path.ptr, 1), POPS_EINVALID);
+	CHECK_ERR_HAS("tape.jsonl:2: not a cassette entry");
+	cJSON_Delete(msgs);
+	rmrf(dir);
+	free(dir);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&data);
+}

@@ -1,0 +1,73 @@
+#include "unit.h"
+#include "provider.h"
+
+static const char yaml[] =
+	"version: 1\n"
+	"pricing:\n"
+	"  m1: { input: 1.0, output: 2.0, cached_input: 0.5 }\n"
+	"  m2: { input: 1.0, output: 2.0 }\n";
+
+TEST(cost_uses_pricing_and_unpriced_is_never_zero)
+{
+	pops_config *cfg = NULL;
+	pops_provider_result r;
+
+	CHECK_INT(pops_config_parse(&cfg, yaml, sizeof(yaml) - 1, "pops.yaml"), 0);
+	memset(&r, 0, sizeof(r));
+	r.input_tokens = 1000000;
+	r.cached_tokens = 400000;
+	r.output_tokens = 500000;
+	pops_provider_price(&r, cfg, "m1");
+	CHECK_INT(r.priced, 1);
+	CHECK(r.cost_usd > 1.799999 && r.cost_usd < 1.800001);  /* 0.6 + 0.2 + 1.0 */
+	pops_provider_price(&r, cfg, "m2");
+	CHECK(r.cost_usd > 1.999999 && r.cost_usd < 2.000001);  /* cached at the input price */
+	pops_provider_price(&r, cfg, "unknown-model");
+	CHECK_INT(r.priced, 0);
+	r.input_tokens = -1;
+	pops_provider_price(&r, cfg, "m1");
+	CHECK_INT(r.priced, 0);
+	pops_config_free(cfg);
+}
+
+static int next_bad(void *payload, pops_provider_request *req)
+{
+	int *n = payload;
+	static pops_provider_cfg p = { "x", "carrier-pigeon", NULL, NULL, NULL };
+	static pops_provider_cfg q = { "y", "openai", "http://127.0.0.1:1", "POPS_TEST_UNSET_KEY_VAR", NULL };
+
+	if (*n >= 2)
+		return 0;
+	req->provider = (*n)++ ? &q : &p;
+	req->model_id = "m";
+	return 1;
+}
+
+static char got_errors[2][200];
+static int got_status[2], got_n;
+
+static int done_bad(void *payload, pops_provider_result *res)
+{
+	(void)payload;
+	if (got_n < 2) {
+		got_status[got_n] = res->status;
+		snprintf(got_errors[got_n++], sizeof(got_errors[0]), "%s", res->error ? res->error : "");
+	}
+	return 0;
+}
+
+TEST(unknown_type_and_missing_key_are_per_request_errors)
+{
+	pops_provider_options o = POPS_PROVIDER_OPTIONS_INIT;
+	int n = 0;
+
+	unsetenv("POPS_TEST_UNSET_KEY_VAR");
+	o.cache = POPS_CACHE_OFF;
+	CHECK_INT(pops_provider_run(&o, next_bad, done_bad, &n), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT(got_n, 2);
+	CHECK_INT(got_status[0], POPS_EINVALID);
+	CHECK(strstr(got_errors[0], "unknown provider type 'carrier-pigeon'"));
+	CHECK_INT(got_status[1], POPS_EINVALID);
+	CHECK_STR(got_errors[1], "environment variable POPS_TEST_UNSET_KEY_VAR is not set (provider 'y' reads its API key from it)");
+}
