@@ -39,45 +39,60 @@ typedef struct rstate {
 	int pdepth, depth;
 } rstate;
 
+/* cJSON's type bits, tested inline: this is the hot path of every lookup */
+#define JTYPE(j) ((j)->type & 0xFF)
+
 static val from_json(const cJSON *j)
 {
 	val v;
 
-	memset(&v, 0, sizeof(v));
+	v.j = NULL;
+	v.s = NULL;
+	v.len = 0;
+	v.num = 0;
 	if (!j) {
 		v.kind = V_UNDEF;
-	} else if (cJSON_IsNull(j)) {
-		v.kind = V_NULL;
-	} else if (cJSON_IsBool(j)) {
-		v.kind = V_BOOL;
-		v.num = cJSON_IsTrue(j);
-	} else if (cJSON_IsNumber(j)) {
-		v.kind = V_NUM;
-		v.num = j->valuedouble;
-	} else if (cJSON_IsString(j)) {
+		return v;
+	}
+	switch (JTYPE(j)) {
+	case cJSON_NULL: v.kind = V_NULL; break;
+	case cJSON_False: v.kind = V_BOOL; break;
+	case cJSON_True: v.kind = V_BOOL; v.num = 1; break;
+	case cJSON_Number: v.kind = V_NUM; v.num = j->valuedouble; break;
+	case cJSON_String:
 		v.kind = V_STR;
 		v.s = j->valuestring;
 		v.len = strlen(j->valuestring);
-	} else if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
-		v.kind = V_JSON;
-		v.j = j;
-	} else {
-		v.kind = V_UNDEF;
+		break;
+	case cJSON_Array:
+	case cJSON_Object: v.kind = V_JSON; v.j = j; break;
+	default: v.kind = V_UNDEF; break;
 	}
 	return v;
+}
+
+/* NUL-terminated s equals k[0..n) (keys are short: a loop beats memcmp) */
+static inline int key_eq(const char *s, const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != k[i] || !s[i])
+			return 0;
+	return s[n] == '\0';
 }
 
 static const cJSON *child(const cJSON *obj, const char *k, size_t n)
 {
 	const cJSON *c;
 
-	if (cJSON_IsObject(obj)) {
+	if (!obj)
+		return NULL;
+	if (JTYPE(obj) == cJSON_Object) {
 		for (c = obj->child; c; c = c->next)
-			if (c->string && !strncmp(c->string, k, n) && c->string[n] == '\0')
+			if (c->string && key_eq(c->string, k, n))
 				return c;
 		return NULL;
 	}
-	if (cJSON_IsArray(obj) && n && n < 10) {
+	if (JTYPE(obj) == cJSON_Array && n && n < 10) {
 		size_t idx = 0;
 
 		for (size_t i = 0; i < n; i++) {
@@ -90,6 +105,18 @@ static const cJSON *child(const cJSON *obj, const char *k, size_t n)
 		return c;
 	}
 	return NULL;
+}
+
+/* pops_buf_put without the call when the bytes fit (the render hot path) */
+static inline void out_put(pops_buf *b, const char *p, size_t n)
+{
+	if (b->asize && b->size + n < b->asize && (!b->limit || b->size + n <= b->limit)) {
+		memcpy(b->ptr + b->size, p, n);
+		b->size += n;
+		b->ptr[b->size] = '\0';
+	} else {
+		pops_buf_put(b, p, n);
+	}
 }
 
 static val eval(rstate *rs, const tpl_unit *u, const tpl_expr *e, int fi);
@@ -119,14 +146,19 @@ static int frame_get(rstate *rs, int fi, const char *k, size_t n, val *out)
 
 static val descend(val v, const tpl_unit *u, const tpl_expr *e, uint32_t from)
 {
-	for (uint32_t i = from; i < e->nseg; i++) {
+	const cJSON *j;
+
+	if (from >= e->nseg)
+		return v;
+	if (v.kind != V_JSON)
+		return from_json(NULL);
+	j = v.j;
+	for (uint32_t i = from; i < e->nseg && j; i++) {
 		const tpl_span *s = &u->segs[e->seg + i];
 
-		if (v.kind != V_JSON)
-			return from_json(NULL);
-		v = from_json(child(v.j, u->pool.ptr + s->off, s->len));
+		j = child(j, u->pool.ptr + s->off, s->len);
 	}
-	return v;
+	return from_json(j);
 }
 
 static int span_is(const tpl_unit *u, const tpl_span *s, const char *w)
@@ -141,7 +173,11 @@ static val eval(rstate *rs, const tpl_unit *u, const tpl_expr *e, int fi)
 	val v;
 	int f;
 
-	memset(&v, 0, sizeof(v));
+	v.kind = V_UNDEF;
+	v.j = NULL;
+	v.s = NULL;
+	v.len = 0;
+	v.num = 0;
 	switch (e->kind) {
 	case EX_STR:
 		v.kind = V_STR;
@@ -156,33 +192,37 @@ static val eval(rstate *rs, const tpl_unit *u, const tpl_expr *e, int fi)
 	case EX_DATA: {
 		const tpl_span *s = &u->segs[e->seg];
 
-		if (span_is(u, s, "root"))
+		if (!e->nseg)
+			return v;
+		if (e->dkind == DK_ROOT)
 			return descend(rs->frames[0].v, u, e, 1);
-		if (span_is(u, s, "index") || span_is(u, s, "key") || span_is(u, s, "first") ||
-		    span_is(u, s, "last")) {
-			for (f = fi; f >= 0 && !rs->frames[f].iter; f--)
-				;
-			if (f < 0)
-				return v;
-			if (span_is(u, s, "index")) {
+		if (e->dkind == DK_OTHER)
+			return descend(from_json(child(rs->data, u->pool.ptr + s->off, s->len)), u, e, 1);
+		for (f = fi; f >= 0 && !rs->frames[f].iter; f--)
+			;
+		if (f < 0)
+			return v;
+		switch (e->dkind) {
+		case DK_INDEX:
+			v.kind = V_NUM;
+			v.num = (double)rs->frames[f].index;
+			break;
+		case DK_KEY:
+			if (rs->frames[f].key) {
+				v.kind = V_STR;
+				v.s = rs->frames[f].key;
+				v.len = strlen(v.s);
+			} else {
 				v.kind = V_NUM;
 				v.num = (double)rs->frames[f].index;
-			} else if (span_is(u, s, "key")) {
-				if (rs->frames[f].key) {
-					v.kind = V_STR;
-					v.s = rs->frames[f].key;
-					v.len = strlen(v.s);
-				} else {
-					v.kind = V_NUM;
-					v.num = (double)rs->frames[f].index;
-				}
-			} else {
-				v.kind = V_BOOL;
-				v.num = span_is(u, s, "first") ? rs->frames[f].first : rs->frames[f].last;
 			}
-			return v;
+			break;
+		default:
+			v.kind = V_BOOL;
+			v.num = e->dkind == DK_FIRST ? rs->frames[f].first : rs->frames[f].last;
+			break;
 		}
-		return descend(from_json(child(rs->data, u->pool.ptr + s->off, s->len)), u, e, 1);
+		return v;
 	}
 	default:
 		break;
@@ -242,6 +282,22 @@ int pops_template__put_number(pops_buf *out, double d)
 		return pops_buf_puts(out, d < 0 ? "-Infinity" : "Infinity");
 	if (d == 0)
 		return pops_buf_putc(out, '0');
+	if (d == floor(d) && fabs(d) < 1e15) {
+		/* integers (counters, @index) are the common case: no printf */
+		char digs[24];
+		int at = (int)sizeof(digs);
+		long long x = (long long)d;
+		unsigned long long ux = x < 0 ? (unsigned long long)-x : (unsigned long long)x;
+
+		do {
+			digs[--at] = (char)('0' + ux % 10);
+			ux /= 10;
+		} while (ux);
+		if (x < 0)
+			digs[--at] = '-';
+		out_put(out, digs + at, sizeof(digs) - (size_t)at);
+		return POPS_OK;
+	}
 	if (d == floor(d) && fabs(d) < 1e21)
 		return pops_buf_printf(out, "%.0f", d);
 	for (prec = 1; prec <= 17; prec++) {
@@ -322,7 +378,7 @@ static void put_val(pops_buf *out, const val *v, int escape)
 		if (escape)
 			put_escaped(out, v->s, v->len);
 		else
-			pops_buf_put(out, v->s, v->len);
+			out_put(out, v->s, v->len);
 		break;
 	case V_NUM: pops_template__put_number(out, v->num); break;
 	case V_BOOL: pops_buf_puts(out, v->num ? "true" : "false"); break;
@@ -493,8 +549,12 @@ static int push(rstate *rs, const tpl_unit *u, const tpl_op *op, const val *v)
 	if (rs->nframes >= POPS_TEMPLATE_MAX_DEPTH)
 		return rerr(rs, u, op, "contexts nested too deeply");
 	f = &rs->frames[rs->nframes++];
-	memset(f, 0, sizeof(*f));
 	f->v = *v;
+	f->hu = NULL;
+	f->hop = NULL;
+	f->hparent = 0;
+	f->iter = 0;
+	f->key = NULL;
 	return POPS_OK;
 }
 
@@ -713,13 +773,32 @@ static int render_range(rstate *rs, const tpl_unit *u, uint32_t pc, uint32_t end
 
 		switch (op->code) {
 		case OP_TEXT:
-			pops_buf_put(rs->out, u->pool.ptr + op->a, op->n);
+			out_put(rs->out, u->pool.ptr + op->a, op->n);
 			pc++;
 			break;
 		case OP_VAR: {
-			val v = eval(rs, u, &u->exprs[op->a], rs->nframes - 1);
+			const tpl_expr *e = &u->exprs[op->a];
+			int fi = rs->nframes - 1 - e->up;
 
-			put_val(rs->out, &v, op->escape);
+			/* fast path: a plain path in a JSON context, printed straight from cJSON */
+			if (e->kind == EX_PATH && e->nseg && fi >= 0 && !rs->frames[fi].hop &&
+			    rs->frames[fi].v.kind == V_JSON && !op->escape &&
+			    (e->explicit_this || e->up || rs->t->dialect == POPS_TEMPLATE_HANDLEBARS)) {
+				const cJSON *j = rs->frames[fi].v.j;
+
+				for (uint32_t i = 0; i < e->nseg && j; i++)
+					j = child(j, u->pool.ptr + u->segs[e->seg + i].off, u->segs[e->seg + i].len);
+				if (j && JTYPE(j) == cJSON_String)
+					out_put(rs->out, j->valuestring, strlen(j->valuestring));
+				else if (j && JTYPE(j) == cJSON_Number)
+					pops_template__put_number(rs->out, j->valuedouble);
+				else if (j)
+					put_js(rs->out, j, 1, 0);
+			} else {
+				val v = eval(rs, u, e, rs->nframes - 1);
+
+				put_val(rs->out, &v, op->escape);
+			}
 			pc++;
 			break;
 		}

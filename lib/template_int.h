@@ -24,6 +24,7 @@ typedef struct tpl_expr {
 	uint8_t kind;
 	uint8_t up;
 	uint8_t explicit_this;    /* this.x / ./x: never walk the stack */
+	uint8_t dkind;            /* EX_DATA: DK_* decided at compile time */
 	uint16_t nseg;
 	uint32_t seg;             /* first segment in unit->segs */
 	tpl_span str;             /* EX_STR */
@@ -34,6 +35,8 @@ typedef struct tpl_hash {
 	tpl_span key;
 	uint32_t expr;
 } tpl_hash;
+
+enum tpl_data_kind { DK_OTHER, DK_ROOT, DK_INDEX, DK_KEY, DK_FIRST, DK_LAST };
 
 enum tpl_op_code { OP_TEXT, OP_VAR, OP_BLOCK, OP_ELSE, OP_END, OP_PARTIAL, OP_HELPER };
 

@@ -441,6 +441,14 @@ static int parse_path(cstate *cs, const tok *t, const char **pp, const char *end
 		}
 		break;
 	}
+	if (e->kind == EX_DATA && e->nseg) {
+		static const char *const names[] = { "root", "index", "key", "first", "last" };
+		const tpl_span *sp = &UNIT(cs)->segs[e->seg];
+
+		for (int k = 0; k < 5; k++)
+			if (sp->len == strlen(names[k]) && !memcmp(UNIT(cs)->pool.ptr + sp->off, names[k], sp->len))
+				e->dkind = (uint8_t)(DK_ROOT + k);
+	}
 	*pp = p;
 	return POPS_OK;
 }
