@@ -43,12 +43,18 @@ else
 	targets=$(ls tests/fuzz/fuzz_*.c | sed 's,.*/fuzz_,,; s,\.c$,,')
 fi
 
-status=0
+# link every binary before fuzzing any, so the batch keeps working
+# while the tree changes under it (a rebase mid-run)
 for t in $targets; do
 	bin=$OUT/fuzz_$t
 	echo "  LINK    $bin"
 	$CLANG $CFLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		"tests/fuzz/fuzz_$t.c" "$OUT"/lib/*.o $LIBS -o "$bin" || exit 3
+done
+
+status=0
+for t in $targets; do
+	bin=$OUT/fuzz_$t
 	mkdir -p "$OUT/corpus/$t" "$OUT/artifacts/$t" "tests/fuzz/corpus/$t"
 	dict=""
 	[ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
