@@ -24,14 +24,14 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib -Icmd -Itests/fuzz
- -g -O1 -fno-omit-frame-pointer -DPOPS_LIBFUZZER $(pkg-config --cflags $PKGS)"
+ -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -DPOPS_LIBFUZZER $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lm -lpthread"
 mkdir -p "$OUT/lib"
 
 # lib objects once, instrumented for coverage
 for src in lib/*.c; do
 	obj=$OUT/lib/$(basename "$src" .c).o
-	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find lib -name '*.h' -newer "$obj")" ]; then
+	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] || [ -n "$(find lib -name '*.h' -newer "$obj")" ]; then
 		echo "  CC      $obj"
 		$CLANG $CFLAGS -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$obj" || exit 3
 	fi
