@@ -94,6 +94,26 @@ test_expect_success 'help completes commands and then a group'"'"'s subcommands'
 	test_cmp expect actual
 '
 
+test_expect_success 'groups complete their subcommands, also after help' '
+	comp "pops import " >actual &&
+	printf "dotprompt\npromptfoo\n" >expect &&
+	test_cmp expect actual &&
+	comp "pops help import p" >actual &&
+	echo promptfoo >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a file argument completes paths (import promptfoo <config>)' '
+	mkdir sub &&
+	touch promptfooconfig.yaml sub/other.yaml &&
+	comp "pops import promptfoo prom" >actual &&
+	echo promptfooconfig.yaml >expect &&
+	test_cmp expect actual &&
+	comp "pops import promptfoo --force su" >actual &&
+	echo sub >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a directory argument completes paths (init <dir>)' '
 	mkdir alpha beta &&
 	comp "pops init al" >actual &&
