@@ -132,8 +132,39 @@ test_expect_success '__complete answers outside a project without errors' '
 	test -s out
 '
 
-test_expect_success 'the zsh script parses (when zsh is installed)' '
-	if command -v zsh >/dev/null 2>&1; then zsh -n "$ROOT/completions/_pops"; fi
+# zsh: compadd, compset and _files only exist inside a completion widget,
+# so the test stands in for them and prints what _pops offers
+cat >"$TRASH/comp.zsh" <<'EOS'
+compadd() {
+	while [[ $1 == -* ]]; do
+		[[ $1 == -- ]] && { shift; break; }
+		[[ $1 == -S ]] && shift
+		shift
+	done
+	print -l -- "$@"
+}
+compset() { return 0; }
+_files() { print -- ":files $*"; }
+source "$ROOT/completions/_pops"
+words=("${(@z)1}")
+[[ $1 == *" " ]] && words+=("")
+CURRENT=${#words}
+_pops
+EOS
+
+test_expect_success 'zsh completes commands, options, subcommands and files (when zsh is installed)' '
+	if command -v zsh >/dev/null 2>&1; then
+		zsh -n "$ROOT/completions/_pops" &&
+		zsh -f "$TRASH/comp.zsh" "pops init --f" >actual &&
+		echo --force >expect &&
+		test_cmp expect actual &&
+		zsh -f "$TRASH/comp.zsh" "pops help import " >actual &&
+		printf "dotprompt\npromptfoo\n" >expect &&
+		test_cmp expect actual &&
+		zsh -f "$TRASH/comp.zsh" "pops import promptfoo x" >actual &&
+		echo ":files " >expect &&
+		test_cmp expect actual
+	fi
 '
 
 test_expect_success 'fish completes commands and options (when fish is installed)' '
