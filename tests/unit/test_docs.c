@@ -7,6 +7,9 @@
 #include "unit.h"
 #include "config.h"
 #include "dataset.h"
+#include "eval_run.h"
+#include "git.h"
+#include "repo.h"
 #include "suite.h"
 #include "fileio.h"
 #include "strutil.h"
@@ -194,4 +197,55 @@ TEST(example_suites_load_and_their_datasets_have_at_least_30_cases)
 		CHECK(rows >= 30);
 	}
 	CHECK_INT(formats, 7);   /* JSONL, YAML and CSV between them */
+}
+
+TEST(every_case_of_the_example_suites_renders_with_its_prompt)
+{
+	static const struct { const char *suite; int cases; int judged; } want[] = {
+		{ "evals/summarize.yaml", 30, 1 },
+		{ "evals/triage.yaml", 40, 1 },
+		{ "evals/extract_invoice.yaml", 30, 0 },
+	};
+	pops_repo *repo = NULL;
+	pops_config *cfg = NULL;
+	size_t i;
+
+	CHECK_INT(pops_git_init(), 0);
+	CHECK_INT(pops_config_load(&cfg, "prompts-example/pops.yaml"), 0);
+	if (pops_repo_open(&repo, "prompts-example") < 0) {
+		unit_fail(__FILE__, __LINE__, "%s", pops_error_last());
+		goto done;
+	}
+	for (i = 0; i < POPS_ARRAY_SIZE(want); i++) {
+		pops_eval_options o;
+		pops_suite *s = NULL;
+		pops_buf path = POPS_BUF_INIT;
+		cJSON *plan = NULL;
+
+		memset(&o, 0, sizeof(o));
+		o.config = cfg;
+		o.repo = repo;
+		o.root = cfg->root;
+		o.threshold = -1;
+		o.max_cost = -1;
+		pops_buf_printf(&path, "prompts-example/%s", want[i].suite);
+		if (pops_suite_load(&s, path.ptr) < 0 || pops_eval_plan(&plan, s, &o) < 0) {
+			unit_fail(__FILE__, __LINE__, "%s: %s", want[i].suite, pops_error_last());
+		} else {
+			const cJSON *cases = cJSON_GetObjectItem(plan, "cases");
+			const cJSON *judge = cJSON_GetObjectItem(plan, "judge_requests");
+
+			if (!cJSON_IsNumber(cases) || cases->valueint != want[i].cases ||
+			    !cJSON_IsNumber(judge) || (judge->valueint > 0) != want[i].judged)
+				unit_fail(__FILE__, __LINE__, "%s: plan %s", want[i].suite,
+				          cJSON_PrintUnformatted(plan));
+		}
+		cJSON_Delete(plan);
+		pops_suite_free(s);
+		pops_buf_dispose(&path);
+	}
+done:
+	pops_repo_free(repo);
+	pops_config_free(cfg);
+	pops_git_shutdown();
 }
