@@ -157,6 +157,7 @@ int cmd_import_promptfoo(pops_ctx *ctx, void *o)
 struct dp_check {
 	const char *root;     /* the directory being imported */
 	const char *relpath;  /* the prompt being checked, relative to root */
+	pops_buf *warnings;   /* lines for the report */
 };
 
 /*
@@ -198,7 +199,9 @@ static int load_partial(void *payload, const char *name, pops_buf *out)
  */
 static int check_dotprompt(void *payload, const char *relpath, const char *data, size_t len)
 {
-	struct dp_check c = { payload, relpath };
+	const struct dp_check *outer = payload;
+	struct dp_check c = { outer->root, relpath, outer->warnings };
+	size_t i;
 	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
 	pops_render_options ro = POPS_RENDER_OPTIONS_INIT;
 	pops_prompt *p = NULL;
@@ -210,6 +213,9 @@ static int check_dotprompt(void *payload, const char *relpath, const char *data,
 	ro.no_validate = 1;
 	if ((error = pops_prompt_parse(&p, data, len, relpath, &po)) == 0)
 		error = pops_prompt_render(&msgs, p, NULL, &ro);
+	/* imported, but the user should know (helpers the app registers in code) */
+	for (i = 0; !error && i < pops_prompt_warning_count(p); i++)
+		pops_buf_printf(c.warnings, "%s\n", pops_prompt_warning(p, i));
 	cJSON_Delete(msgs);
 	pops_prompt_free(p);
 	return error;
@@ -221,11 +227,28 @@ int cmd_import_dotprompt(pops_ctx *ctx, void *o)
 	pops_import_options io = POPS_IMPORT_OPTIONS_INIT;
 	pops_import *imp = NULL;
 	int error, ret;
+	pops_buf warnings = POPS_BUF_INIT;
+	struct dp_check check = { opts->source, NULL, &warnings };
 
 	import_options(&io, ctx->config);
-	if ((error = pops_import_dotprompt(&imp, opts->source, &io, check_dotprompt, (void *)opts->source)) < 0)
+	if ((error = pops_import_dotprompt(&imp, opts->source, &io, check_dotprompt, &check)) < 0) {
+		pops_buf_dispose(&warnings);
 		return cmd_fail(error);
+	}
 	ret = write_import(ctx, imp, opts, opts->source);
+	if (ret == POPS_EXIT_OK && warnings.size) {
+		const char *line = warnings.ptr, *nl;
+
+		printf("\nimported with warnings:\n");
+		for (; (nl = strchr(line, '\n')); line = nl + 1) {
+			pops_buf one = POPS_BUF_INIT;
+
+			pops_buf_put(&one, line, (size_t)(nl - line));
+			put_line("  ", one.ptr);
+			pops_buf_dispose(&one);
+		}
+	}
+	pops_buf_dispose(&warnings);
 	pops_import_free(imp);
 	return ret;
 }
