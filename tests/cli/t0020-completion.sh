@@ -121,6 +121,77 @@ test_expect_success 'a directory argument completes paths (init <dir>)' '
 	test_cmp expect actual
 '
 
+test_expect_success 'prompt names complete from the prompts directory, partials left out' '
+	setup_completion_project &&
+	comp "pops render " >actual &&
+	printf "summarize\nsupport/triage\n" >expect &&
+	sort actual >sorted &&
+	test_cmp expect sorted &&
+	comp "pops render sup" >actual &&
+	echo support/triage >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'name:env completes environments although bash splits at the colon' '
+	setup_completion_project &&
+	comp "pops render summarize:" >actual &&
+	printf "dev\nstaging\nprod\n" >expect &&
+	test_cmp expect actual &&
+	comp "pops render support/triage:st" >actual &&
+	echo staging >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'with : not in COMP_WORDBREAKS the whole name:env is offered' '
+	setup_completion_project &&
+	cat >nocolon.bash <<-\EOS &&
+	COMP_WORDBREAKS=" ="
+	. "$ROOT/completions/pops.bash"
+	COMP_WORDS=(pops render summarize:pr)
+	COMP_CWORD=2
+	COMP_LINE="pops render summarize:pr"
+	COMP_POINT=${#COMP_LINE}
+	_pops
+	printf "%s\n" "${COMPREPLY[@]}"
+	EOS
+	bash nocolon.bash >actual &&
+	echo summarize:prod >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'name@ completes @latest, @-1 and each version number' '
+	setup_completion_project &&
+	comp "pops render summarize@" >actual &&
+	printf "summarize@latest\nsummarize@-1\nsummarize@1\nsummarize@2\n" >expect &&
+	test_cmp expect actual &&
+	comp "pops render support/triage@" >actual &&
+	printf "support/triage@latest\nsupport/triage@1\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'completion works from a subdirectory and with -C' '
+	setup_completion_project &&
+	(cd prompts/support && bash "$TRASH/comp.bash" "pops render summarize@l") >actual &&
+	echo summarize@latest >expect &&
+	test_cmp expect actual &&
+	cd .. &&
+	comp "pops -C case-$test_count render sum" >actual &&
+	echo summarize >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'an option value completes, also as --opt=value' '
+	setup_completion_project &&
+	comp "pops render --vars pr" >actual &&
+	echo prompts >expect &&
+	test_cmp expect actual &&
+	comp "pops render --vars=pr" >actual &&
+	test_cmp expect actual &&
+	pops __complete -- render --vars=x >actual &&
+	echo :file >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success '__complete prints nothing for an unknown command and exits 0' '
 	pops __complete -- nosuch "" >out &&
 	test_must_be_empty out
