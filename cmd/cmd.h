@@ -71,6 +71,9 @@ const pops_cmd *pops_cmd_find(const pops_cmd *table, const char *name);
 void pops_cmd_print_list(FILE *f, const pops_cmd *table);
 
 /* ---- commands and groups, one line each ---- */
+POPS_GROUP_DECLARE(cache);
+POPS_CMD_DECLARE(cache_clear);
+POPS_CMD_DECLARE(cache_stats);
 POPS_CMD_DECLARE(complete);
 POPS_CMD_DECLARE(config);
 POPS_CMD_DECLARE(help);
@@ -78,6 +81,11 @@ POPS_CMD_DECLARE(init);
 POPS_GROUP_DECLARE(import);
 POPS_CMD_DECLARE(import_dotprompt);
 POPS_CMD_DECLARE(import_promptfoo);
+POPS_GROUP_DECLARE(model);
+POPS_CMD_DECLARE(model_check);
+POPS_CMD_DECLARE(model_list);
+POPS_CMD_DECLARE(model_pin);
+POPS_CMD_DECLARE(model_ping);
 POPS_GROUP_DECLARE(prompt);
 POPS_CMD_DECLARE(prompt_lint);
 POPS_CMD_DECLARE(render);

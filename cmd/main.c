@@ -15,11 +15,13 @@
 const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("__complete", complete, POPS_CMD_HIDDEN,
 	             "Print completion candidates (used by the shell scripts)"),
+	POPS_GROUP_ROW("cache", cache, 0, "Inspect or clear the response cache (.pops/cache)"),
 	POPS_CMD_ROW("config", config, POPS_CMD_NEEDS_CONFIG,
 	             "Check pops.yaml and show what pops understood from it"),
 	POPS_CMD_ROW("help", help, 0, "Show help for pops or one of its commands"),
 	POPS_GROUP_ROW("import", import, 0, "Import prompts and tests from promptfoo or dotprompt"),
 	POPS_CMD_ROW("init", init, 0, "Create a pops project: pops.yaml, prompts/, evals/"),
+	POPS_GROUP_ROW("model", model, 0, "Pin, list, check and ping model aliases"),
 	POPS_GROUP_ROW("prompt", prompt, 0, "Work with prompt files: lint"),
 	POPS_CMD_ROW("render", render, 0, "Render a prompt's messages for some variables"),
 	POPS_CMD_END
