@@ -6,6 +6,7 @@
 
 struct git_repository;
 struct pops_config;
+struct pops_repo;
 
 /*
  * Exit codes (pops(1), EXIT STATUS). Every command returns one of these.
@@ -30,6 +31,7 @@ typedef struct pops_ctx {
 	const char *cmdpath;            /* "prompt list": for messages */
 	struct git_repository *repo;    /* NEEDS_REPO: borrowed for the run */
 	struct pops_config *config;     /* NEEDS_CONFIG: borrowed for the run */
+	struct pops_repo *project;      /* NEEDS_CONFIG: repo + pops.yaml (lib/repo.h) */
 	int color_out, color_err;       /* colour allowed on stdout / stderr */
 	int stdout_tty, stderr_tty;
 } pops_ctx;
@@ -87,6 +89,11 @@ POPS_CMD_DECLARE(model_list);
 POPS_CMD_DECLARE(model_pin);
 POPS_CMD_DECLARE(model_ping);
 POPS_GROUP_DECLARE(prompt);
+POPS_CMD_DECLARE(prompt_add);
+POPS_CMD_DECLARE(prompt_diff);
+POPS_CMD_DECLARE(prompt_list);
+POPS_CMD_DECLARE(prompt_log);
+POPS_CMD_DECLARE(prompt_show);
 POPS_CMD_DECLARE(prompt_lint);
 POPS_CMD_DECLARE(render);
 

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "git.h"
+#include "repo.h"
 #include "strutil.h"
 #include "version.h"
 
@@ -22,7 +23,7 @@ const pops_cmd pops_commands[] = {
 	POPS_GROUP_ROW("import", import, 0, "Import prompts and tests from promptfoo or dotprompt"),
 	POPS_CMD_ROW("init", init, 0, "Create a pops project: pops.yaml, prompts/, evals/"),
 	POPS_GROUP_ROW("model", model, 0, "Pin, list, check and ping model aliases"),
-	POPS_GROUP_ROW("prompt", prompt, 0, "Work with prompt files: lint"),
+	POPS_GROUP_ROW("prompt", prompt, 0, "Add, lint, list, show, diff and log versioned prompts"),
 	POPS_CMD_ROW("render", render, 0, "Render a prompt's messages for some variables"),
 	POPS_CMD_END
 };
@@ -145,7 +146,8 @@ static int setup(pops_ctx *ctx, unsigned flags, int *git_ok)
 	/* name the file relative to where the user is, as git does */
 	if (!strncmp(path.ptr, cwd.ptr, cwd.size) && path.ptr[cwd.size] == '/')
 		pops_buf_set(&path, path.ptr + cwd.size + 1, path.size - cwd.size - 1);
-	if ((error = pops_config_load(&ctx->config, path.ptr)) < 0)
+	if ((error = pops_config_load(&ctx->config, path.ptr)) < 0 ||
+	    (error = pops_repo_from(&ctx->project, ctx->repo, ctx->config)) < 0)
 		ret = cmd_fail(error);
 done:
 	pops_buf_dispose(&path);
@@ -273,6 +275,7 @@ done:
 	if (opts && cmd)
 		pops_opt_dispose(opts, cmd->opts);
 	free(opts);
+	pops_repo_free(ctx.project);
 	pops_config_free(ctx.config);
 	git_repository_free(ctx.repo);
 	if (git_ok)

@@ -1,12 +1,299 @@
 #include "common.h"
 #include "cmd.h"
+#include "prompt.h"
+#include "repo.h"
+#include "evidence.h"
+#include "strutil.h"
+#include "yamldoc.h"
+
+#include <git2.h>
+#include <time.h>
 
 /*
- * The `pops prompt` group: subcommands that work on prompt files and
- * their versions. Sorted by name; each team adds its rows here.
+ * The `pops prompt` group: its subcommand table (sorted by name; each team
+ * adds its rows here), shared helpers, and the
+ * read-only commands `show` and `log`. `add` is in prompt_add.c, `list`
+ * in prompt_list.c, `diff` in prompt_diff.c.
  */
+
 const pops_cmd cmd_prompt_subcommands[] = {
+	POPS_CMD_ROW("add", prompt_add, POPS_CMD_NEEDS_CONFIG,
+	             "Lint and commit prompt files as new versions"),
+	POPS_CMD_ROW("diff", prompt_diff, 0,
+	             "Show changes between two prompt addresses"),
 	POPS_CMD_ROW("lint", prompt_lint, 0,
 	             "Check prompt files: frontmatter, schemas, template syntax, partials"),
+	POPS_CMD_ROW("list", prompt_list, POPS_CMD_NEEDS_CONFIG,
+	             "List prompts with their latest version and releases"),
+	POPS_CMD_ROW("log", prompt_log, POPS_CMD_NEEDS_CONFIG,
+	             "List the versions of a prompt, newest first"),
+	POPS_CMD_ROW("show", prompt_show, POPS_CMD_NEEDS_CONFIG,
+	             "Print a prompt file at an address, byte for byte"),
 	POPS_CMD_END
 };
+
+/* ---- helpers ---- */
+
+/* the line that closes the frontmatter: "---" alone, maybe with \r */
+static const char *fm_end(const char *p, const char *end, unsigned *lines)
+{
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		(*lines)++;
+		if ((len == 3 || (len == 4 && p[3] == '\r')) && !strncmp(p, "---", 3))
+			return p;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return NULL;
+}
+
+int cmd_prompt_frontmatter(cJSON **fm, size_t *body_off, const char *data, size_t len,
+                           const char *filename)
+{
+	pops_yaml_doc *doc = NULL;
+	const char *end = data + len, *start, *close;
+	unsigned lines = 1;
+	int error;
+
+	*fm = NULL;
+	*body_off = 0;
+	if (len < 3 || strncmp(data, "---", 3) ||
+	    !(len == 3 || data[3] == '\n' || (data[3] == '\r' && len > 4 && data[4] == '\n'))) {
+		if (!(*fm = cJSON_CreateObject()))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		return POPS_OK;
+	}
+	start = memchr(data, '\n', len);
+	start = start ? start + 1 : end;
+	if (!(close = fm_end(start, end, &lines)))
+		return pops_error_set(POPS_EINVALID, "%s:1: the frontmatter starts with '---' but "
+		                      "has no closing '---' line", filename);
+	if ((error = pops_yaml_parse(&doc, start, (size_t)(close - start), filename, 1, NULL)) < 0)
+		return error;
+	*fm = pops_yaml_detach(doc);
+	pops_yaml_free(doc);
+	if (cJSON_IsNull(*fm)) {
+		cJSON_Delete(*fm);
+		*fm = cJSON_CreateObject();
+	}
+	if (!*fm)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if (!cJSON_IsObject(*fm)) {
+		cJSON_Delete(*fm);
+		*fm = NULL;
+		return pops_error_set(POPS_EINVALID, "%s:2: the frontmatter must be a YAML mapping",
+		                      filename);
+	}
+	close = memchr(close, '\n', (size_t)(end - close));
+	*body_off = close ? (size_t)(close + 1 - data) : len;
+	return POPS_OK;
+}
+
+void cmd_prompt_isodate(pops_buf *out, long long t, int offset)
+{
+	time_t local = (time_t)(t + (long long)offset * 60);
+	struct tm tm;
+	int off = offset < 0 ? -offset : offset;
+
+	if (!gmtime_r(&local, &tm)) {
+		pops_buf_puts(out, "?");
+		return;
+	}
+	pops_buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", tm.tm_year + 1900,
+	                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	                offset < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+int cmd_prompt_write(const void *data, size_t len)
+{
+	if (len && fwrite(data, 1, len, stdout) != len)
+		return cmd_error(POPS_EXIT_RUNTIME, "write failure on standard output: %s",
+		                 strerror(errno));
+	return POPS_EXIT_OK;
+}
+
+/* ---- show ---- */
+
+struct show_opts {
+	const char *address;
+};
+
+const pops_opt cmd_prompt_show_opts[] = {
+	{ .type = POPS_OPT_ARG, .name = "address", .offset = offsetof(struct show_opts, address),
+	  .help = "name, name@N, name@latest, name@-N, name:env or name#rev",
+	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS },
+	{ 0 }
+};
+
+int cmd_prompt_show(pops_ctx *ctx, void *o)
+{
+	struct show_opts *opts = o;
+	pops_resolved *res = NULL;
+	int error, ret;
+
+	if ((error = pops_repo_resolve(&res, ctx->project, opts->address)) < 0)
+		return cmd_fail(error);
+	ret = cmd_prompt_write(res->data, res->len);
+	pops_resolved_free(res);
+	return ret;
+}
+
+/* ---- log ---- */
+
+struct log_opts {
+	const char *name;
+	int json;
+	long max;
+};
+
+const pops_opt cmd_prompt_log_opts[] = {
+	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct log_opts, json),
+	  .help = "print a JSON array of versions" },
+	{ .type = POPS_OPT_INT, .name = "max-count", .short_name = 'n',
+	  .offset = offsetof(struct log_opts, max), .value_name = "n",
+	  .help = "show only the newest <n> versions", .min = 1, .max = LONG_MAX },
+	{ .type = POPS_OPT_ARG, .name = "name", .offset = offsetof(struct log_opts, name),
+	  .help = "prompt name", .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_PROMPT },
+	{ 0 }
+};
+
+/* stored eval results for this exact prompt content, newest per suite */
+static cJSON *version_evals(pops_ctx *ctx, const char *name, const pops_version *v)
+{
+	pops_evidence_query q;
+	cJSON *res = NULL, *arr = NULL, *item;
+	char blob[GIT_OID_HEXSZ + 1];
+
+	memset(&q, 0, sizeof(q));
+	git_oid_tostr(blob, sizeof(blob), &v->blob);
+	q.prompt = name;
+	q.prompt_blob = blob;
+	if (pops_evidence_find(&res, NULL, ctx->repo, &q) < 0) {
+		pops_error_clear();
+		return NULL;
+	}
+	arr = cJSON_CreateArray();
+	item = cJSON_CreateObject();
+	if (!arr || !item) {
+		cJSON_Delete(item);
+		goto done;
+	}
+	cJSON_AddItemToArray(arr, item);
+#define COPY(key) do { const cJSON *x_ = cJSON_GetObjectItemCaseSensitive(res, key); \
+	if (x_) cJSON_AddItemToObject(item, key, cJSON_Duplicate(x_, 1)); } while (0)
+	COPY("suite");
+	COPY("model");
+	COPY("pass_rate");
+	COPY("passed");
+	COPY("cases");
+	COPY("verdict");
+	COPY("date");
+#undef COPY
+done:
+	cJSON_Delete(res);
+	return arr;
+}
+
+static void evals_text(pops_buf *line, const cJSON *evals)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, evals) {
+		const cJSON *rate = cJSON_GetObjectItemCaseSensitive(e, "pass_rate");
+		const cJSON *suite = cJSON_GetObjectItemCaseSensitive(e, "suite");
+		const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(e, "verdict");
+
+		pops_buf_printf(line, "  [%s %.0f%% %s]", cJSON_IsString(suite) ? suite->valuestring : "?",
+		                cJSON_IsNumber(rate) ? rate->valuedouble * 100 : 0.0,
+		                cJSON_IsString(verdict) ? verdict->valuestring : "?");
+	}
+}
+
+int cmd_prompt_log(pops_ctx *ctx, void *o)
+{
+	struct log_opts *opts = o;
+	pops_versions *vs = NULL;
+	cJSON *arr = NULL;
+	pops_buf line = POPS_BUF_INIT, date = POPS_BUF_INIT;
+	char *text = NULL;
+	size_t i;
+	int error, ret = POPS_EXIT_OK;
+
+	if ((error = pops_repo_versions(&vs, ctx->project, opts->name,
+	                                opts->max > 0 ? (size_t)opts->max : 0)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	if (opts->json && !(arr = cJSON_CreateArray())) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < vs->n; i++) {
+		const pops_version *v = &vs->v[i];
+		char hex[GIT_OID_HEXSZ + 1];
+		cJSON *evals = version_evals(ctx, opts->name, v);
+
+		git_oid_tostr(hex, sizeof(hex), &v->commit);
+		pops_buf_clear(&date);
+		cmd_prompt_isodate(&date, v->time, v->tz_offset);
+		if (arr) {
+			cJSON *obj = cJSON_CreateObject();
+
+			cJSON_AddItemToArray(arr, obj);
+			if (v->number)
+				cJSON_AddNumberToObject(obj, "version", (double)v->number);
+			else
+				cJSON_AddNullToObject(obj, "version");
+			cJSON_AddStringToObject(obj, "commit", hex);
+			hex[7] = '\0';
+			cJSON_AddStringToObject(obj, "short", hex);
+			cJSON_AddStringToObject(obj, "date", date.ptr);
+			cJSON_AddStringToObject(obj, "author", v->author_name);
+			cJSON_AddStringToObject(obj, "email", v->author_email);
+			cJSON_AddStringToObject(obj, "message", v->message);
+			cJSON_AddStringToObject(obj, "subject", v->summary);
+			cJSON_AddStringToObject(obj, "path", v->path);
+			if (evals)
+				cJSON_AddItemToObject(obj, "evals", evals);
+			else
+				cJSON_AddItemToObject(obj, "evals", cJSON_CreateArray());
+			continue;
+		}
+		pops_buf_clear(&line);
+		if (v->number)
+			pops_buf_printf(&line, "@%-4ld ", v->number);
+		else
+			pops_buf_puts(&line, "@?    ");
+		pops_buf_printf(&line, "%.7s  %s  ", hex, date.ptr);
+		pops_buf_put_sanitized(&line, v->author_name, strlen(v->author_name), 0);
+		pops_buf_puts(&line, "  ");
+		pops_buf_put_sanitized(&line, v->summary, strlen(v->summary), 0);
+		evals_text(&line, evals);
+		cJSON_Delete(evals);
+		pops_buf_putc(&line, '\n');
+		if ((ret = cmd_prompt_write(line.ptr, line.size)) != POPS_EXIT_OK)
+			goto done;
+	}
+	if (arr) {
+		if (!(text = cJSON_Print(arr))) {
+			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+			goto done;
+		}
+		if ((ret = cmd_prompt_write(text, strlen(text))) == POPS_EXIT_OK)
+			ret = cmd_prompt_write("\n", 1);
+	}
+	if (vs->shallow && ret == POPS_EXIT_OK)
+		cmd_warning("shallow clone: version numbers cannot be counted; "
+		            "run 'git fetch --unshallow' to see them");
+done:
+	free(text);
+	cJSON_Delete(arr);
+	pops_versions_free(vs);
+	pops_buf_dispose(&date);
+	pops_buf_dispose(&line);
+	return ret;
+}

@@ -1,0 +1,244 @@
+#include "common.h"
+#include "cmd.h"
+#include "prompt.h"
+#include "repo.h"
+#include "strutil.h"
+
+#include <git2.h>
+
+/*
+ * `pops prompt list`: one row per prompt with its newest version, when it
+ * last changed, its description, and where it is released. Versions come
+ * from one history walk (pops_repo_list); releases from one read of the
+ * ledger tree.
+ */
+
+struct list_opts {
+	int json;
+};
+
+const pops_opt cmd_prompt_list_opts[] = {
+	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct list_opts, json),
+	  .help = "print the list as JSON" },
+	{ 0 }
+};
+
+/* env -> {prompt -> version} from refs/pops/releases; NULL when no ledger */
+static cJSON *read_releases(git_repository *repo)
+{
+	git_oid id;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	cJSON *out = NULL;
+	size_t i;
+
+	if (git_reference_name_to_id(&id, repo, "refs/pops/releases") < 0 ||
+	    git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&tree, c) < 0)
+		goto done;
+	out = cJSON_CreateObject();
+	for (i = 0; out && i < git_tree_entrycount(tree); i++) {
+		const git_tree_entry *env = git_tree_entry_byindex(tree, i);
+		cJSON *map;
+
+		if (git_tree_entry_type(env) != GIT_OBJECT_TREE)
+			continue;
+		map = cJSON_AddObjectToObject(out, git_tree_entry_name(env));
+		(void)map;
+	}
+done:
+	git_tree_free(tree);
+	git_commit_free(c);
+	return out;
+}
+
+/* the release record's version for prompt `name` in env `env`, or 0 */
+static long released_version(git_repository *repo, const char *env, const char *name)
+{
+	git_oid id;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	cJSON *rec = NULL;
+	const cJSON *v;
+	pops_buf path = POPS_BUF_INIT;
+	long out = 0;
+
+	pops_buf_printf(&path, "%s/%s.json", env, name);
+	if (git_reference_name_to_id(&id, repo, "refs/pops/releases") < 0 ||
+	    git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&tree, c) < 0 ||
+	    git_tree_entry_bypath(&e, tree, path.ptr) < 0 ||
+	    git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
+		goto done;
+	rec = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	v = cJSON_GetObjectItemCaseSensitive(rec, "version");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 1)
+		out = (long)v->valuedouble;
+done:
+	cJSON_Delete(rec);
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(c);
+	pops_buf_dispose(&path);
+	git_error_clear();
+	return out;
+}
+
+/* description from the frontmatter of the work tree file (or HEAD's) */
+static char *description(pops_ctx *ctx, const pops_prompt_info *p)
+{
+	pops_buf data = POPS_BUF_INIT;
+	pops_resolved *res = NULL;
+	cJSON *fm = NULL;
+	const cJSON *d;
+	const char *bytes = NULL;
+	size_t len = 0, off;
+	char *out = NULL;
+
+	if (p->in_worktree && pops_repo_read_worktree(&data, ctx->project, p->name) == 0) {
+		bytes = data.ptr;
+		len = data.size;
+	} else if (p->in_head) {
+		pops_buf addr = POPS_BUF_INIT;
+
+		pops_buf_printf(&addr, "%s#HEAD", p->name);
+		if (pops_repo_resolve(&res, ctx->project, addr.ptr) == 0) {
+			bytes = res->data;
+			len = res->len;
+		}
+		pops_buf_dispose(&addr);
+	}
+	if (bytes && cmd_prompt_frontmatter(&fm, &off, bytes, len, p->path) == 0 &&
+	    cJSON_IsString(d = cJSON_GetObjectItemCaseSensitive(fm, "description")))
+		out = pops_strdup(d->valuestring);
+	pops_error_clear();
+	cJSON_Delete(fm);
+	pops_resolved_free(res);
+	pops_buf_dispose(&data);
+	return out;
+}
+
+int cmd_prompt_list(pops_ctx *ctx, void *o)
+{
+	struct list_opts *opts = o;
+	pops_prompt_list *list = NULL;
+	cJSON *envs = NULL, *root = NULL, *arr = NULL;
+	pops_buf out = POPS_BUF_INIT, date = POPS_BUF_INIT, rel = POPS_BUF_INIT;
+	char *text = NULL;
+	size_t i, width = 4;
+	int error, ret = POPS_EXIT_OK, any_modified = 0;
+
+	if ((error = pops_repo_list(&list, ctx->project)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	envs = read_releases(ctx->repo);
+	if (opts->json) {
+		root = cJSON_CreateObject();
+		cJSON_AddNumberToObject(root, "schema_version", 1);
+		cJSON_AddBoolToObject(root, "shallow", list->shallow);
+		arr = cJSON_AddArrayToObject(root, "prompts");
+	}
+	for (i = 0; i < list->n; i++)
+		if (strlen(list->v[i].name) > width)
+			width = strlen(list->v[i].name);
+	if (!opts->json && list->n)
+		pops_buf_printf(&out, "%-*s  %-8s  %-10s  %-20s  %s\n", (int)width, "NAME", "VERSION",
+		                "CHANGED", "RELEASED", "DESCRIPTION");
+	for (i = 0; i < list->n; i++) {
+		const pops_prompt_info *p = &list->v[i];
+		char *desc = description(ctx, p);
+		const cJSON *env;
+		cJSON *obj = NULL, *rels = NULL;
+		pops_buf ver = POPS_BUF_INIT;
+
+		pops_buf_clear(&date);
+		pops_buf_clear(&rel);
+		if (p->has_latest)
+			cmd_prompt_isodate(&date, p->latest_time, 0);
+		if (arr) {
+			obj = cJSON_CreateObject();
+			cJSON_AddItemToArray(arr, obj);
+			cJSON_AddStringToObject(obj, "name", p->name);
+			cJSON_AddStringToObject(obj, "path", p->path);
+			if (p->latest)
+				cJSON_AddNumberToObject(obj, "version", (double)p->latest);
+			else
+				cJSON_AddNullToObject(obj, "version");
+			if (p->has_latest) {
+				char hex[GIT_OID_HEXSZ + 1];
+
+				git_oid_tostr(hex, sizeof(hex), &p->latest_commit);
+				cJSON_AddStringToObject(obj, "commit", hex);
+				cJSON_AddStringToObject(obj, "date", date.ptr);
+			} else {
+				cJSON_AddNullToObject(obj, "commit");
+				cJSON_AddNullToObject(obj, "date");
+			}
+			if (desc)
+				cJSON_AddStringToObject(obj, "description", desc);
+			else
+				cJSON_AddNullToObject(obj, "description");
+			cJSON_AddBoolToObject(obj, "modified", p->modified);
+			cJSON_AddBoolToObject(obj, "committed", p->in_head);
+			rels = cJSON_AddObjectToObject(obj, "releases");
+		}
+		cJSON_ArrayForEach(env, envs) {
+			long rv = released_version(ctx->repo, env->string, p->name);
+
+			if (!rv)
+				continue;
+			if (rels)
+				cJSON_AddNumberToObject(rels, env->string, (double)rv);
+			pops_buf_printf(&rel, "%s%s=%ld", rel.size ? "," : "", env->string, rv);
+		}
+		if (!arr) {
+			if (p->latest)
+				pops_buf_printf(&ver, "%ld", p->latest);
+			else
+				pops_buf_puts(&ver, p->has_latest ? "?" : "new");
+			if (p->modified && p->has_latest) {
+				pops_buf_putc(&ver, '*');
+				any_modified = 1;
+			}
+			if (date.size > 10)
+				pops_buf_truncate(&date, 10);
+			pops_buf_put_sanitized(&out, p->name, strlen(p->name), 0);
+			pops_buf_printf(&out, "%*s  %-8s  %-10s  %-20s  ",
+			                (int)(width - strlen(p->name)), "", ver.ptr,
+			                date.size ? date.ptr : "-", rel.size ? rel.ptr : "-");
+			if (desc)
+				pops_buf_put_sanitized(&out, desc, strlen(desc), 0);
+			pops_buf_putc(&out, '\n');
+		}
+		pops_buf_dispose(&ver);
+		free(desc);
+	}
+	if (root) {
+		if (!(text = cJSON_Print(root))) {
+			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+			goto done;
+		}
+		pops_buf_puts(&out, text);
+		pops_buf_putc(&out, '\n');
+	} else if (any_modified) {
+		pops_buf_puts(&out, "(* = uncommitted changes in the work tree)\n");
+	}
+	if (pops_buf_oom(&out)) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		goto done;
+	}
+	ret = cmd_prompt_write(out.ptr, out.size);
+	if (ret == POPS_EXIT_OK && list->shallow)
+		cmd_warning("shallow clone: version numbers cannot be counted");
+done:
+	free(text);
+	cJSON_Delete(root);
+	cJSON_Delete(envs);
+	pops_prompt_list_free(list);
+	pops_buf_dispose(&rel);
+	pops_buf_dispose(&date);
+	pops_buf_dispose(&out);
+	return ret;
+}
