@@ -3,6 +3,7 @@
 #include "prompt.h"
 #include "repo.h"
 #include "git.h"
+#include "promptfile.h"
 #include "strutil.h"
 
 #include <git2.h>
@@ -34,6 +35,7 @@ const pops_opt cmd_prompt_add_opts[] = {
 typedef struct item {
 	char *name;
 	char *path;        /* repository-relative */
+	pops_resolved *res; /* the work tree file, with its partial loader */
 	pops_buf data;
 	git_oid blob;
 	int is_new;        /* not in HEAD */
@@ -124,21 +126,28 @@ static void items_free(item *items, size_t n)
 	for (i = 0; i < n; i++) {
 		free(items[i].name);
 		free(items[i].path);
+		pops_resolved_free(items[i].res);
 		pops_buf_dispose(&items[i].data);
 	}
 	free(items);
 }
 
-/* frontmatter must parse; the full lint runs once lib/promptfile exists */
-static int lint(const item *it)
+/*
+ * The same checks as `pops prompt lint`: frontmatter, schemas, template
+ * syntax, and partials (read from the work tree, as they will be
+ * committed alongside).
+ */
+static int lint(pops_repo *repo, item *it)
 {
-	cJSON *fm = NULL;
-	size_t off;
-	int error = cmd_prompt_frontmatter(&fm, &off, it->data.ptr, it->data.size, it->path);
+	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
+	pops_prompt *p = NULL;
+	int error;
 
-	cJSON_Delete(fm);
-	if (!error && !pops_utf8_valid(it->data.ptr, it->data.size, &off))
-		error = pops_error_set(POPS_EINVALID, "%s: not valid UTF-8 (byte %zu)", it->path, off);
+	po.load_partial = pops_resolved_load_partial;
+	po.partial_payload = it->res;
+	po.partial_dir = pops_repo_prompts_prefix(repo);
+	error = pops_prompt_parse(&p, it->data.ptr, it->data.size, it->path, &po);
+	pops_prompt_free(p);
 	return error;
 }
 
@@ -169,8 +178,12 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 		item *it = &items[i];
 
 		if ((error = arg_to_name(&name, ctx->project, opts->files.v[i])) < 0 ||
-		    (error = pops_repo_read_worktree(&it->data, ctx->project, name.ptr)) < 0) {
+		    (error = pops_repo_resolve(&it->res, ctx->project, name.ptr)) < 0) {
 			ret = cmd_fail(error);
+			goto done;
+		}
+		if (pops_buf_set(&it->data, it->res->data, it->res->len) < 0) {
+			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 			goto done;
 		}
 		it->name = pops_strdup(name.ptr);
@@ -185,7 +198,7 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 				ret = cmd_error(POPS_EXIT_USAGE, "prompt '%s' is given twice", it->name);
 				goto done;
 			}
-		if ((error = lint(it)) < 0) {
+		if ((error = lint(ctx->project, it)) < 0) {
 			ret = cmd_fail(error);
 			cmd_hint("fix the file and run 'pops prompt add' again; nothing was committed");
 			goto done;

@@ -21,6 +21,9 @@
 #define POPS_TEMPLATE_MAX_PARTIAL_DEPTH 32    /* partials rendering partials */
 #define POPS_RENDER_MAX_BYTES      (16u * 1024 * 1024)   /* one rendered prompt */
 
+/* version cache file ($GIT_COMMON_DIR/pops/versions/): larger is ignored */
+#define POPS_VERSION_CACHE_MAX_BYTES (64u * 1024 * 1024)
+
 /* prompt diff --word: largest token grid aligned word by word */
 #define POPS_DIFF_WORD_MAX_CELLS   (4u * 1024 * 1024)
 

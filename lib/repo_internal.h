@@ -51,4 +51,8 @@ int pops_repo__first_parent(git_commit **out, int *cut, pops_repo *repo, git_com
 int pops_repo__rename_source(pops_buf *from, pops_repo *repo, git_commit *c,
                              git_commit *parent, const char *path);
 
+/* pops_repo_versions; `light` leaves author/message empty (resolving) */
+int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, size_t max,
+                        int light);
+
 #endif

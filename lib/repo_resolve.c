@@ -261,7 +261,7 @@ static int resolve_version(pops_resolved *res, pops_repo *repo, const pops_addre
 		max = 1;
 	else if (addr->kind == POPS_ADDR_RELATIVE)
 		max = addr->number < LONG_MAX ? (size_t)addr->number + 1 : 0;
-	if ((error = pops_repo_versions(&vs, repo, addr->name, max)) < 0)
+	if ((error = pops_repo__versions(&vs, repo, addr->name, max, 1)) < 0)
 		goto done;
 	latest = vs->v[0].number;
 	if (addr->kind == POPS_ADDR_LATEST) {

@@ -73,6 +73,20 @@ test_expect_success 'add refuses a prompt whose frontmatter does not parse and w
 	grep -q "^?? prompts/" st
 '
 
+test_expect_success 'add runs the full lint: template syntax and missing partials' '
+	setup_project &&
+	printf -- "---\nmodel: fast\n---\n{{#if x}}never closed\n" >prompts/t.prompt &&
+	printf -- "---\nmodel: fast\n---\n{{> nosuch}}\n" >prompts/p.prompt &&
+	git rev-parse HEAD >before &&
+	test_expect_code 2 pops prompt add t 2>err &&
+	grep -q "^error: prompts/t.prompt:[0-9]*:[0-9]*: " err &&
+	test_expect_code 2 pops prompt add p 2>err &&
+	grep -q "nosuch" err &&
+	printf "partial text" >prompts/_nosuch.prompt &&
+	pops prompt add p >out &&
+	grep -q "^p@1 " out
+'
+
 test_expect_success 'show prints each address byte for byte, like git show' '
 	setup_project &&
 	printf "one\r\nno newline" >prompts/s.prompt &&
