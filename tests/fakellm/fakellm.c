@@ -594,9 +594,17 @@ int main(int argc, char **argv)
 			if (next_due < 0 || c->due_us < next_due)
 				next_due = c->due_us;
 		}
-		if (next_due >= 0)
-			timeout = (int)((next_due - now + 999) / 1000);
-		n = epoll_wait(epfd, events, (int)POPS_ARRAY_SIZE(events), timeout);
+		if (next_due >= 0) {
+			/* microsecond timers: a ms-rounded wait would add up to 1 ms per request */
+			struct timespec ts;
+			int64_t d = next_due - now;
+
+			ts.tv_sec = (time_t)(d / 1000000);
+			ts.tv_nsec = (long)(d % 1000000) * 1000;
+			n = epoll_pwait2(epfd, events, (int)POPS_ARRAY_SIZE(events), &ts, NULL);
+		} else {
+			n = epoll_wait(epfd, events, (int)POPS_ARRAY_SIZE(events), timeout);
+		}
 		for (i = 0; i < n; i++) {
 			int fd = events[i].data.fd;
 			conn *c;

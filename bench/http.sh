@@ -1,0 +1,67 @@
+#!/bin/sh
+# HTTP engine throughput (issue 7): N chat requests through lib/provider
+# (one curl multi loop, -j 64, cache off) to tests/fakellm on loopback.
+#   1. at 20 ms fake latency: wall vs the physical limit N x 20 ms / 64,
+#      peak RSS, CPU per request (pops side);
+#   2. at 0 ms: the engine's own rate, and fakellm's capacity (its CPU
+#      seconds for the same requests), since at 0 ms the single-threaded
+#      fake server is the bottleneck.
+# Goal: wall <= 1.1x the physical limit (3.1 s for 10,000), RSS <= 64 MB.
+#
+# Usage: sh bench/http.sh [N] [J]
+set -eu
+cd "$(dirname "$0")/.."
+N=${1:-10000}
+J=${2:-64}
+make -s -j2 pops build/rel/fakellm >/dev/null
+PKGS="libgit2 libcurl libcjson yaml-0.1 libpcre2-8"
+BIN=build/rel/httpdrive
+# shellcheck disable=SC2046
+cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib $(pkg-config --cflags $PKGS) \
+	bench/httpdrive.c build/rel/lib/*.o -o "$BIN" $(pkg-config --libs $PKGS) -lm -lpthread
+TMP=$(mktemp -d)
+FK=
+trap 'kill $FK 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
+
+start_fake() { # latency
+	build/rel/fakellm --latency "$1" >"$TMP/fk.out" 2>"$TMP/fk.err" &
+	FK=$!
+	i=0
+	while ! grep -q '^port=' "$TMP/fk.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo "fakellm did not start" >&2; exit 3; }
+		sleep 0.05
+	done
+	PORT=$(sed -n 's/^port=//p' "$TMP/fk.out")
+}
+
+fake_cpu() { # CPU seconds fakellm has used
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$FK/stat"
+}
+
+field() { # name file
+	sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$2"
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+start_fake 20
+/usr/bin/time -f '%e %M' -o "$TMP/time" "$BIN" "http://127.0.0.1:$PORT/v1" "$N" "$J" >"$TMP/out"
+kill $FK; wait $FK 2>/dev/null || true
+wall=$(field wall_s "$TMP/out")
+cpu=$(field cpu_s "$TMP/out")
+rss_kb=$(cut -d' ' -f2 "$TMP/time")
+awk -v n="$N" -v j="$J" -v w="$wall" -v c="$cpu" -v r="$rss_kb" 'BEGIN {
+	limit = n * 0.020 / j
+	printf "20ms: requests=%d j=%d wall_s=%.3f limit_s=%.3f ratio=%.2f peak_rss_mb=%.1f cpu_us_per_request=%.1f\n",
+	       n, j, w, limit, w / limit, r / 1024, c / n * 1e6 }'
+
+start_fake 0
+"$BIN" "http://127.0.0.1:$PORT/v1" "$N" "$J" >"$TMP/out0"
+fcpu=$(fake_cpu)
+kill $FK; wait $FK 2>/dev/null || true
+wall0=$(field wall_s "$TMP/out0")
+cpu0=$(field cpu_s "$TMP/out0")
+awk -v n="$N" -v w="$wall0" -v c="$cpu0" -v f="$fcpu" 'BEGIN {
+	printf "0ms: wall_s=%.3f requests_per_s=%.0f pops_cpu_us_per_request=%.1f fakellm_cpu_s=%.3f fakellm_capacity_per_cpu_s=%.0f\n",
+	       w, n / w, c / n * 1e6, f, (f > 0 ? n / f : 0) }'
