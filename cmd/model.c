@@ -508,7 +508,7 @@ int cmd_model_ping(pops_ctx *ctx, void *o)
 	po.max_retries = opts->retries > 0 ? (unsigned)opts->retries - 1 : 2;
 	po.retry_base_ms = 200;
 	po.deadline_ms = opts->timeout > 0 ? opts->timeout : 30000;
-	po.timeout_ms = po.deadline_ms;
+	po.timeout_ms = opts->timeout;   /* 0: the provider's own timeout */
 	if ((error = pops_provider_call(&res, &po, &req)) < 0 && error != POPS_EINTR) {
 		ret = cmd_fail(error);
 		goto done;

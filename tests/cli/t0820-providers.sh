@@ -167,4 +167,40 @@ test_expect_success 'the API key never appears in output, cache, cassette or err
 	! grep -r -- "$KEY" . out err
 '
 
+test_expect_success 'exec provider: request JSON on stdin, result JSON on stdout, timeout' '
+	setup_project &&
+	cat >prov.sh <<-\EOT &&
+	#!/bin/sh
+	cat >request.json
+	case "$1" in slow) sleep 5 ;; bad) echo "not json"; exit 0 ;; fail) exit 3 ;; esac
+	echo "{\"text\":\"exec says hi\",\"usage\":{\"input_tokens\":3,\"output_tokens\":2}}"
+	EOT
+	chmod +x prov.sh &&
+	cat >pops.yaml <<-EOT &&
+	version: 1
+	providers:
+	  ex: { type: exec, command: ["$PWD/prov.sh", "ok"] }
+	  slow: { type: exec, command: ["$PWD/prov.sh", "slow"], timeout: 0.5 }
+	  bad: { type: exec, command: "$PWD/prov.sh bad" }
+	  fail: { type: exec, command: ["$PWD/prov.sh", "fail"] }
+	models:
+	  e: { provider: ex, id: tool-1 }
+	  s: { provider: slow, id: tool-1 }
+	  b: { provider: bad, id: tool-1 }
+	  f: { provider: fail, id: tool-1 }
+	EOT
+	pops model ping e >out &&
+	grep -q "^e	ex/tool-1	latency_ms=[0-9]*	input_tokens=3	output_tokens=2	" out &&
+	grep -q "^{\"model\":\"tool-1\",\"messages\":\[{\"role\":\"user\",\"content\":\[{\"text\":\"Reply with the word pong.\"}\]}\],\"config\":{\"max_tokens\":16},\"output_schema\":null,\"repeat\":0}$" request.json &&
+	start=$(date +%s) &&
+	test_expect_code 4 pops model ping s 2>err &&
+	end=$(date +%s) &&
+	test $((end - start)) -le 4 &&
+	grep -q "timed out" err &&
+	test_expect_code 4 pops model ping b 2>err &&
+	grep -q "did not print a JSON object" err &&
+	test_expect_code 4 pops model ping f 2>err &&
+	grep -q "command exited with status 3" err
+'
+
 test_done

@@ -71,3 +71,58 @@ TEST(unknown_type_and_missing_key_are_per_request_errors)
 	CHECK_INT(got_status[1], POPS_EINVALID);
 	CHECK_STR(got_errors[1], "environment variable POPS_TEST_UNSET_KEY_VAR is not set (provider 'y' reads its API key from it)");
 }
+
+static int next_count(void *payload, pops_provider_request *req)
+{
+	int *n = payload;
+
+	(*n)++;
+	(void)req;
+	return 0;
+}
+
+static int done_none(void *payload, pops_provider_result *res)
+{
+	(void)payload;
+	(void)res;
+	return 0;
+}
+
+TEST(a_set_cancel_flag_stops_before_taking_requests)
+{
+	pops_provider_options o = POPS_PROVIDER_OPTIONS_INIT;
+	volatile sig_atomic_t cancel = 1;
+	int n = 0;
+
+	o.cache = POPS_CACHE_OFF;
+	o.cancel = &cancel;
+	CHECK_INT(pops_provider_run(&o, next_count, done_none, &n), POPS_EINTR);
+	CHECK_INT(n, 0);
+}
+
+static int stop_budget(void *payload, double spent)
+{
+	(void)payload;
+	return spent >= 0;
+}
+
+TEST(a_budget_hook_that_says_stop_takes_no_request)
+{
+	pops_provider_options o = POPS_PROVIDER_OPTIONS_INIT;
+	int n = 0;
+
+	o.cache = POPS_CACHE_OFF;
+	o.budget = stop_budget;
+	CHECK_INT(pops_provider_run(&o, next_count, done_none, &n), 0);
+	CHECK_INT(n, 0);
+}
+
+TEST(replay_without_a_cassette_file_is_invalid)
+{
+	pops_provider_options o = POPS_PROVIDER_OPTIONS_INIT;
+	int n = 0;
+
+	o.cassette_mode = POPS_CASSETTE_REPLAY;
+	CHECK_INT(pops_provider_run(&o, next_count, done_none, &n), POPS_EINVALID);
+	CHECK_ERR_HAS("need a cassette file");
+}
