@@ -101,10 +101,11 @@ typedef struct pops_provider_options {
 	const char *cassette;            /* cassette file path */
 	volatile sig_atomic_t *cancel;   /* stop when *cancel != 0; may be NULL */
 	/*
-	 * Called before a request that is not a cache hit is sent, with the
-	 * cost spent so far in this batch (priced results only). Return
-	 * non-zero to stop handing out requests (the ones in flight finish).
-	 * May be NULL.
+	 * Called before each new request is taken from next(), with the cost
+	 * spent so far in this batch (priced results that were not cache or
+	 * cassette hits). Return non-zero to stop taking requests: the ones
+	 * in flight finish and are delivered, and the run returns 0. May be
+	 * NULL.
 	 */
 	int (*budget)(void *payload, double spent_usd);
 } pops_provider_options;

@@ -167,6 +167,20 @@ test_expect_success 'the API key never appears in output, cache, cassette or err
 	! grep -r -- "$KEY" . out err
 '
 
+test_expect_success 'TLS failure (https to a plain HTTP server) is reported at once, not retried' '
+	start_fakellm &&
+	setup_project &&
+	cat >pops.yaml <<-EOT &&
+	version: 1
+	providers:
+	  tls: { type: openai, base_url: "https://127.0.0.1:$FAKELLM_PORT/v1" }
+	models:
+	  t: { provider: tls, id: m-2024-01-01 }
+	EOT
+	test_expect_code 4 pops model ping t 2>err &&
+	grep -q "^error: t (tls/m-2024-01-01): TLS or URL error: " err
+'
+
 test_expect_success 'exec provider: request JSON on stdin, result JSON on stdout, timeout' '
 	setup_project &&
 	cat >prov.sh <<-\EOT &&

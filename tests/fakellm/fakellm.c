@@ -288,6 +288,11 @@ static void process_input(conn *c)
 
 	if (c->state != C_READ)
 		return;
+	/* not HTTP (a TLS ClientHello, say): answer like a plain server does */
+	if (c->in.size && (c->in.ptr[0] < 'A' || c->in.ptr[0] > 'Z')) {
+		send_simple(c, 400, "not an HTTP request");
+		return;
+	}
 	if (!(end = find_head_end(&c->in))) {
 		if (c->in.size > FK_MAX_HEAD)
 			send_simple(c, 413, "request head too large");
