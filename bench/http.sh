@@ -19,6 +19,9 @@ BIN=build/rel/httpdrive
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib $(pkg-config --cflags $PKGS) \
 	bench/httpdrive.c build/rel/lib/*.o -o "$BIN" $(pkg-config --libs $PKGS) -lm -lpthread
+# shellcheck disable=SC2046
+cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(pkg-config --cflags libcurl) \
+	bench/httpfloor.c -o build/rel/httpfloor $(pkg-config --libs libcurl)
 TMP=$(mktemp -d)
 FK=
 trap 'kill $FK 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
@@ -46,15 +49,17 @@ field() { # name file
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 start_fake 20
+build/rel/httpfloor "http://127.0.0.1:$PORT/v1/chat/completions" "$N" "$J" >"$TMP/floor"
 /usr/bin/time -f '%e %M' -o "$TMP/time" "$BIN" "http://127.0.0.1:$PORT/v1" "$N" "$J" >"$TMP/out"
 kill $FK; wait $FK 2>/dev/null || true
 wall=$(field wall_s "$TMP/out")
 cpu=$(field cpu_s "$TMP/out")
 rss_kb=$(cut -d' ' -f2 "$TMP/time")
-awk -v n="$N" -v j="$J" -v w="$wall" -v c="$cpu" -v r="$rss_kb" 'BEGIN {
+floor=$(field wall_s "$TMP/floor")
+awk -v n="$N" -v j="$J" -v w="$wall" -v c="$cpu" -v r="$rss_kb" -v f="$floor" 'BEGIN {
 	limit = n * 0.020 / j
-	printf "20ms: requests=%d j=%d wall_s=%.3f limit_s=%.3f ratio=%.2f peak_rss_mb=%.1f cpu_us_per_request=%.1f\n",
-	       n, j, w, limit, w / limit, r / 1024, c / n * 1e6 }'
+	printf "20ms: requests=%d j=%d wall_s=%.3f limit_s=%.3f ratio=%.2f floor_wall_s=%.3f floor_ratio=%.2f pops_vs_floor=%.2f peak_rss_mb=%.1f cpu_us_per_request=%.1f\n",
+	       n, j, w, limit, w / limit, f, f / limit, w / f, r / 1024, c / n * 1e6 }'
 
 start_fake 0
 "$BIN" "http://127.0.0.1:$PORT/v1" "$N" "$J" >"$TMP/out0"

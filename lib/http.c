@@ -427,7 +427,7 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 
 	for (;;) {
 		int64_t now = now_us(), next_due = -1;
-		int running = 0, left, timeout;
+		int running = 0, left, timeout, freed;
 		CURLMsg *msg;
 
 		if (opts->cancel && *opts->cancel) {
@@ -490,11 +490,13 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 			error = pops_error_set(POPS_ERROR, "curl: multi perform failed");
 			goto done;
 		}
+		freed = 0;
 		while ((msg = curl_multi_info_read(e.multi, &left))) {
 			slot *s = NULL;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
+			freed++;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 			if ((r = attempt_done(&e, s, msg->data.result, done, payload)) < 0) {
 				error = r;
@@ -504,6 +506,9 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 		}
 		if (!e.busy && no_more)
 			break;
+		/* a slot came free: fill it now rather than after the next wake-up */
+		if (freed && !no_more && e.busy < e.nslots)
+			continue;
 		/* wake for the next retry, the deadline, and to look at *cancel */
 		timeout = 100;
 		if (next_due >= 0 && (next_due - now) / 1000 < timeout)

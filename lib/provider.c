@@ -417,9 +417,10 @@ static int http_next(void *payload, pops_http_job **out)
 			pops_buf_dispose(&v);
 			p->key = pops_strdup(keyval);
 		}
-		pops_cache_key(p->cache_key, type, req.provider->base_url, p->model_id,
-		               job->body, job->body_len, req.repeat);
 		p->cacheable = o->cache != POPS_CACHE_OFF && o->cache_dir;
+		if (p->cacheable)   /* hashing costs ~10% of a request's CPU: only when used */
+			pops_cache_key(p->cache_key, type, req.provider->base_url, p->model_id,
+			               job->body, job->body_len, req.repeat);
 		if (p->cacheable && o->cache == POPS_CACHE_USE &&
 		    pops_cache_get(&res, o->cache_dir, p->cache_key) == 0) {
 			pops_http_job_free(job);
