@@ -324,6 +324,30 @@ done:
 	return error;
 }
 
+/*
+ * `abs` is a regular file (lstat); are the directories between the prompts
+ * dir and it real directories, not symlinks? The prompts dir itself must
+ * be a plain directory under the (resolved) work tree too.
+ */
+static int no_symlink_below_prompts(const pops_repo *repo, const char *abs)
+{
+	size_t plen = strlen(repo->workdir);
+	char *copy = pops_strdup(abs), *p;
+	struct stat st;
+	int ok = copy != NULL;
+
+	if (!ok || strncmp(abs, repo->workdir, plen))
+		ok = 0;
+	for (p = copy ? copy + plen : NULL; ok && p && (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (lstat(copy, &st) < 0 || !S_ISDIR(st.st_mode))
+			ok = 0;
+		*p = '/';
+	}
+	free(copy);
+	return ok;
+}
+
 int pops_repo__read_worktree_path(pops_buf *out, const pops_repo *repo,
                                   const char *relpath, const char *what)
 {
@@ -337,6 +361,11 @@ int pops_repo__read_worktree_path(pops_buf *out, const pops_repo *repo,
 			error = pops_error_set(POPS_ENOTFOUND, "%s not found (no file %s)", what, relpath);
 		else
 			error = pops_error_os(relpath);
+		goto done;
+	}
+	if (S_ISREG(st.st_mode) && no_symlink_below_prompts(repo, abs.ptr)) {
+		/* common case: nothing to resolve, so no realpath() walk */
+		error = pops_file_read(out, abs.ptr, POPS_PROMPT_MAX_BYTES);
 		goto done;
 	}
 	if ((error = real_path(&real, abs.ptr)) < 0) {

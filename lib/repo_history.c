@@ -149,29 +149,42 @@ static int entry_at(git_tree_entry **out, git_commit *c, const char *path)
  * `path` was added by `c` (relative to `parent`): did git's rename
  * detection see it come from another file? Sets `from` (empty if not).
  */
-int pops_repo__rename_source(pops_buf *from, pops_repo *repo, git_commit *c,
-                             git_commit *parent, const char *path)
+int pops_repo__renames(git_diff **out, pops_repo *repo, git_commit *c, git_commit *parent)
 {
 	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
 	git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
 	git_diff_find_options fopts = GIT_DIFF_FIND_OPTIONS_INIT;
 	char *spec = repo->prefix;
-	size_t i, n;
 	int error;
 
-	pops_buf_clear(from);
+	*out = NULL;
 	if (*repo->prefix) {
 		dopts.pathspec.strings = &spec;
 		dopts.pathspec.count = 1;
 	}
 	fopts.flags = GIT_DIFF_FIND_RENAMES;
 	if ((error = git_commit_tree(&a, parent)) < 0 || (error = git_commit_tree(&b, c)) < 0 ||
-	    (error = git_diff_tree_to_tree(&diff, repo->git, a, b, &dopts)) < 0 ||
-	    (error = git_diff_find_similar(diff, &fopts)) < 0) {
+	    (error = git_diff_tree_to_tree(out, repo->git, a, b, &dopts)) < 0 ||
+	    (error = git_diff_find_similar(*out, &fopts)) < 0) {
+		git_diff_free(*out);
+		*out = NULL;
 		error = pops_git_error(error, "cannot detect renames");
-		goto done;
 	}
+	git_tree_free(b);
+	git_tree_free(a);
+	return error;
+}
+
+int pops_repo__rename_source(pops_buf *from, pops_repo *repo, git_commit *c,
+                             git_commit *parent, const char *path)
+{
+	git_diff *diff = NULL;
+	size_t i, n;
+	int error;
+
+	pops_buf_clear(from);
+	if ((error = pops_repo__renames(&diff, repo, c, parent)) < 0)
+		return error;
 	n = git_diff_num_deltas(diff);
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
@@ -181,12 +194,8 @@ int pops_repo__rename_source(pops_buf *from, pops_repo *repo, git_commit *c,
 			break;
 		}
 	}
-	error = pops_buf_oom(from) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
-done:
 	git_diff_free(diff);
-	git_tree_free(b);
-	git_tree_free(a);
-	return error;
+	return pops_buf_oom(from) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
 }
 
 /* record a version: ids and path only; details come later for the few shown */

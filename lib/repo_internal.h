@@ -47,6 +47,9 @@ int pops_repo__load_shallow(pops_repo *repo);
 /* first parent of `c` (NULL at the root); *cut at a shallow boundary */
 int pops_repo__first_parent(git_commit **out, int *cut, pops_repo *repo, git_commit *c);
 
+/* git's rename detection between parent and c, limited to the prompts dir */
+int pops_repo__renames(git_diff **out, pops_repo *repo, git_commit *c, git_commit *parent);
+
 /* the path `path` (added by c) was renamed from, or "" */
 int pops_repo__rename_source(pops_buf *from, pops_repo *repo, git_commit *c,
                              git_commit *parent, const char *path);

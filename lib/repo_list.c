@@ -28,6 +28,9 @@ typedef struct lister {
 	git_commit *c, *parent;
 	pops_buf from;
 	size_t nsorted;
+	size_t *added;     /* list indices of tracked prompts added by this commit */
+	size_t nadded;
+	int deleted;       /* this commit deleted a prompt file */
 } lister;
 
 static int info_cmp(const void *a, const void *b)
@@ -164,19 +167,55 @@ static int changed(lister *w, const char *path, int added)
 		git_oid_cpy(&info->latest_commit, git_commit_id(w->c));
 		info->latest_time = sig ? sig->when.time : git_commit_time(w->c);
 	}
-	if (!added || !w->parent)
-		return POPS_OK;
-	if ((error = pops_repo__rename_source(&w->from, w->repo, w->c, w->parent, path)) < 0)
-		return error;
-	if (w->from.size) {
-		char *p = pops_strdup(w->from.ptr);
+	if (added && w->parent)
+		w->added[w->nadded++] = t->idx;
+	(void)error;
+	return POPS_OK;
+}
 
-		if (!p)
-			return pops_error_set(POPS_ERROR, "out of memory");
-		free(t->path);
-		t->path = p;
-		qsort(w->tracks, w->ntracks, sizeof(*t), track_cmp);
+/*
+ * Prompts this commit added may be renames: one rename detection for the
+ * commit (only when it also deleted a prompt file), then the tracks of
+ * renamed prompts continue with the old path.
+ */
+static int follow_renames(lister *w)
+{
+	git_diff *diff = NULL;
+	size_t i, j, k, n;
+	int error, moved = 0;
+
+	if (!w->nadded || !w->deleted)
+		return POPS_OK;
+	if ((error = pops_repo__renames(&diff, w->repo, w->c, w->parent)) < 0)
+		return error;
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+		if (d->status != GIT_DELTA_RENAMED)
+			continue;
+		for (j = 0; j < w->ntracks; j++) {
+			if (strcmp(w->tracks[j].path, d->new_file.path))
+				continue;
+			for (k = 0; k < w->nadded && w->added[k] != w->tracks[j].idx; k++)
+				;
+			if (k < w->nadded) {
+				char *p = pops_strdup(d->old_file.path);
+
+				if (!p) {
+					git_diff_free(diff);
+					return pops_error_set(POPS_ERROR, "out of memory");
+				}
+				free(w->tracks[j].path);
+				w->tracks[j].path = p;
+				moved = 1;
+			}
+			break;
+		}
 	}
+	git_diff_free(diff);
+	if (moved)
+		qsort(w->tracks, w->ntracks, sizeof(*w->tracks), track_cmp);
 	return POPS_OK;
 }
 
@@ -214,6 +253,15 @@ static int compare(lister *w, git_tree *a, git_tree *b, pops_buf *path)
 			error = changed(w, path->ptr,
 			                !eb || git_tree_entry_type(eb) != GIT_OBJECT_BLOB);
 		}
+	}
+	/* a prompt file or directory that the parent has and this commit not */
+	for (i = 0; b && !error && !w->deleted && i < git_tree_entrycount(b); i++) {
+		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
+
+		if (!git_tree_entry_byname(a, git_tree_entry_name(eb)) &&
+		    (git_tree_entry_type(eb) == GIT_OBJECT_TREE ||
+		     pops_ends_with(git_tree_entry_name(eb), POPS_PROMPT_EXT)))
+			w->deleted = 1;
 	}
 	pops_buf_truncate(path, base);
 	return error;
@@ -308,6 +356,7 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 	if (w.list->n)
 		qsort(w.list->v, w.list->n, sizeof(*w.list->v), info_cmp);
 	if (!(w.count = calloc(w.list->n + 1, sizeof(*w.count))) ||
+	    !(w.added = calloc(w.list->n + 1, sizeof(*w.added))) ||
 	    !(w.tracks = calloc(w.list->n + 1, sizeof(*w.tracks)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
@@ -343,7 +392,10 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 		if (ta && (!tb || git_oid_cmp(git_tree_id(ta), git_tree_id(tb)))) {
 			pops_buf_clear(&path);
 			pops_buf_puts(&path, repo->prefix);
-			if ((error = compare(&w, ta, tb, &path)) < 0)
+			w.nadded = 0;
+			w.deleted = !tb && w.parent; /* the whole prompts dir is new */
+			if ((error = compare(&w, ta, tb, &path)) < 0 ||
+			    (error = follow_renames(&w)) < 0)
 				goto done;
 		}
 		git_tree_free(ta);
@@ -363,6 +415,7 @@ done:
 	for (i = 0; i < w.ntracks; i++)
 		free(w.tracks[i].path);
 	free(w.tracks);
+	free(w.added);
 	free(w.count);
 	pops_prompt_list_free(w.list);
 	git_commit_free(w.parent);
