@@ -24,6 +24,9 @@
 /* version cache file ($GIT_COMMON_DIR/pops/versions/): larger is ignored */
 #define POPS_VERSION_CACHE_MAX_BYTES (64u * 1024 * 1024)
 
+/* version walk: path depth whose tree look-ups are remembered */
+#define POPS_WALK_MEMO_DEPTH       16
+
 /* prompt diff --word: largest token grid aligned word by word */
 #define POPS_DIFF_WORD_MAX_CELLS   (4u * 1024 * 1024)
 

@@ -129,22 +129,6 @@ int pops_repo__first_parent(git_commit **out, int *cut, pops_repo *repo, git_com
 	return error < 0 ? pops_git_error(error, "cannot read a parent commit") : POPS_OK;
 }
 
-/* entry at `path` in `c`'s tree, or NULL */
-static int entry_at(git_tree_entry **out, git_commit *c, const char *path)
-{
-	git_tree *tree = NULL;
-	int error;
-
-	*out = NULL;
-	if ((error = git_commit_tree(&tree, c)) < 0)
-		return pops_git_error(error, "cannot read a commit's tree");
-	error = git_tree_entry_bypath(out, tree, path);
-	git_tree_free(tree);
-	if (error == GIT_ENOTFOUND)
-		return POPS_OK;
-	return error < 0 ? pops_git_error(error, path) : POPS_OK;
-}
-
 /*
  * `path` was added by `c` (relative to `parent`): did git's rename
  * detection see it come from another file? Sets `from` (empty if not).
@@ -355,40 +339,166 @@ done:
 	pops_buf_dispose(&file);
 }
 
+/*
+ * The walk reads raw objects from the odb instead of parsed git_commit /
+ * git_tree objects: per commit only its tree and first parent are needed,
+ * and per tree only one entry, so parsing whole objects (signatures,
+ * messages, every entry) and caching them was most of the cost on long
+ * histories. The entry found in a tree is remembered per depth, so an
+ * unchanged prompts directory is not read again.
+ */
+typedef struct rawwalk {
+	git_odb *odb;
+	const char *path;
+	/* memo per path depth: tree id -> the entry found in it */
+	git_oid memo_tree[POPS_WALK_MEMO_DEPTH];
+	git_oid memo_id[POPS_WALK_MEMO_DEPTH];
+	unsigned memo_mode[POPS_WALK_MEMO_DEPTH];
+	int memo_state[POPS_WALK_MEMO_DEPTH];   /* 0 unknown, 1 found, 2 absent */
+} rawwalk;
+
+/* tree id and first parent of a commit (has_parent 0 at a root) */
+static int raw_commit(rawwalk *w, const git_oid *id, git_oid *tree, git_oid *parent,
+                      int *has_parent)
+{
+	git_odb_object *o = NULL;
+	const char *d, *end;
+	int error;
+
+	*has_parent = 0;
+	if ((error = git_odb_read(&o, w->odb, id)) < 0)
+		return pops_git_error(error, "cannot read a commit");
+	d = git_odb_object_data(o);
+	end = d + git_odb_object_size(o);
+	if (git_odb_object_type(o) != GIT_OBJECT_COMMIT || end - d < 46 ||
+	    strncmp(d, "tree ", 5) || git_oid_fromstrn(tree, d + 5, GIT_OID_HEXSZ) < 0) {
+		git_odb_object_free(o);
+		return pops_error_set(POPS_ERROR, "malformed commit object");
+	}
+	d += 46;
+	if (end - d >= 48 && !strncmp(d, "parent ", 7) &&
+	    git_oid_fromstrn(parent, d + 7, GIT_OID_HEXSZ) == 0)
+		*has_parent = 1;
+	git_odb_object_free(o);
+	return 0;
+}
+
+/* find `name` (len) in raw tree data */
+static int raw_tree_find(const char *d, const char *end, const char *name, size_t len,
+                         git_oid *id, unsigned *mode)
+{
+	while (d < end) {
+		const char *sp = memchr(d, ' ', (size_t)(end - d)), *nul;
+
+		if (!sp || !(nul = memchr(sp, '\0', (size_t)(end - sp))) || end - nul < 21)
+			return -1;
+		if ((size_t)(nul - sp - 1) == len && !memcmp(sp + 1, name, len)) {
+			*mode = (unsigned)strtoul(d, NULL, 8);
+			git_oid_fromraw(id, (const unsigned char *)nul + 1);
+			return 1;
+		}
+		d = nul + 21;
+	}
+	return 0;
+}
+
+/* entry at w->path in tree `root`: 1 found (id, mode), 0 absent, < 0 error */
+static int raw_entry(rawwalk *w, const git_oid *root, git_oid *id, unsigned *mode)
+{
+	git_oid cur = *root;
+	const char *p = w->path;
+	int depth = 0, found = 0;
+
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		int memo = depth < POPS_WALK_MEMO_DEPTH;
+
+		if (memo && w->memo_state[depth] && !git_oid_cmp(&w->memo_tree[depth], &cur)) {
+			found = w->memo_state[depth] == 1;
+			*id = w->memo_id[depth];
+			*mode = w->memo_mode[depth];
+		} else {
+			git_odb_object *o = NULL;
+			int error = git_odb_read(&o, w->odb, &cur);
+
+			if (error < 0)
+				return pops_git_error(error, "cannot read a tree");
+			found = git_odb_object_type(o) == GIT_OBJECT_TREE
+				? raw_tree_find(git_odb_object_data(o),
+				                (const char *)git_odb_object_data(o) + git_odb_object_size(o),
+				                p, len, id, mode)
+				: 0;
+			git_odb_object_free(o);
+			if (found < 0)
+				return pops_error_set(POPS_ERROR, "malformed tree object");
+			if (memo) {
+				w->memo_tree[depth] = cur;
+				w->memo_id[depth] = *id;
+				w->memo_mode[depth] = *mode;
+				w->memo_state[depth] = found ? 1 : 2;
+			}
+		}
+		if (!found || !slash)
+			return found;
+		if (*mode != GIT_FILEMODE_TREE)
+			return 0;
+		cur = *id;
+		p = slash + 1;
+		depth++;
+	}
+}
+
+static void memo_reset(rawwalk *w)
+{
+	memset(w->memo_state, 0, sizeof(w->memo_state));
+}
+
 int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, size_t max,
                         int light)
 {
 	pops_versions *vs = NULL;
 	vcache vc;
-	git_commit *c = NULL, *parent = NULL;
-	git_tree_entry *e = NULL, *pe = NULL;
-	git_oid head_id;
+	rawwalk w;
+	git_commit *head = NULL, *cc = NULL, *pc = NULL;
+	git_oid cur, tree, parent, head_id, e_id, pe_id;
+	unsigned e_mode = 0, pe_mode = 0;
 	pops_buf path = POPS_BUF_INIT, from = POPS_BUF_INIT, start = POPS_BUF_INIT;
 	size_t i;
-	int error, cut, hit = 0;
+	int error, hit = 0, has_cur = 1, has_parent, e_found, pe_found = 0;
 
 	*out = NULL;
 	memset(&vc, 0, sizeof(vc));
+	memset(&w, 0, sizeof(w));
 	if ((error = pops_repo_check_name(name)) < 0 ||
 	    (error = pops_repo_name_to_path(&path, repo, name)) < 0 ||
 	    (error = pops_repo__load_shallow(repo)) < 0 ||
-	    (error = pops_repo__head(&c, repo)) < 0)
+	    (error = pops_repo__head(&head, repo)) < 0)
 		goto done;
-	git_oid_cpy(&head_id, git_commit_id(c));
+	if ((error = git_repository_odb(&w.odb, repo->git)) < 0) {
+		error = pops_git_error(error, "cannot open the object database");
+		goto done;
+	}
+	git_oid_cpy(&head_id, git_commit_id(head));
+	cur = head_id;
 	pops_buf_sets(&start, path.ptr);
+	w.path = path.ptr;
 	if (!repo->nshallow && !git_repository_is_shallow(repo->git))
 		cache_read(&vc, repo, path.ptr);
 	if (!(vs = calloc(1, sizeof(*vs)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
-	if ((error = entry_at(&e, c, path.ptr)) < 0)
+	if ((error = raw_commit(&w, &cur, &tree, &parent, &has_parent)) < 0 ||
+	    (error = e_found = raw_entry(&w, &tree, &e_id, &e_mode)) < 0)
 		goto done;
-	while (c) {
-		int changed;
+	while (has_cur) {
+		int changed, cut = 0;
+		git_oid ptree;
+		git_oid pparent;
+		int p_has_parent = 0;
 
-		if (vc.valid && !git_oid_cmp(git_commit_id(c), &vc.tip) &&
-		    !strcmp(path.ptr, start.ptr)) {
+		if (vc.valid && !git_oid_cmp(&cur, &vc.tip) && !strcmp(path.ptr, start.ptr)) {
 			for (i = 0; i < vc.list.n; i++)
 				if ((error = push_lite(vs, &vc.list.v[i].commit, &vc.list.v[i].blob,
 				                       vc.list.v[i].path)) < 0)
@@ -396,40 +506,60 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 			hit = 1;
 			break;
 		}
-		if ((error = pops_repo__first_parent(&parent, &cut, repo, c)) < 0)
-			goto done;
-		if (cut)
+		/* the parent, unless the clone is cut here */
+		if (has_parent && is_shallow_boundary(repo, &cur)) {
+			cut = 1;
+			has_parent = 0;
 			vs->shallow = 1;
-		if (parent && (error = entry_at(&pe, parent, path.ptr)) < 0)
-			goto done;
-		/* at a shallow boundary we cannot tell whether c changed the file:
-		 * it is listed (its content is real) but never numbered */
-		changed = e && (!parent || !pe || cut ||
-		                git_oid_cmp(git_tree_entry_id(e), git_tree_entry_id(pe)) ||
-		                git_tree_entry_filemode(e) != git_tree_entry_filemode(pe));
-		if (changed) {
-			if ((error = push_lite(vs, git_commit_id(c), git_tree_entry_id(e),
-			                       path.ptr)) < 0)
+		}
+		pe_found = 0;
+		if (has_parent) {
+			error = raw_commit(&w, &parent, &ptree, &pparent, &p_has_parent);
+			if (error == POPS_ENOTFOUND && git_repository_is_shallow(repo->git)) {
+				pops_error_clear();
+				cut = 1;
+				has_parent = 0;
+				vs->shallow = 1;
+			} else if (error < 0 ||
+			           (error = pe_found = raw_entry(&w, &ptree, &pe_id, &pe_mode)) < 0) {
 				goto done;
-			if (parent && !pe) {
-				if ((error = pops_repo__rename_source(&from, repo, c, parent,
-				                                      path.ptr)) < 0)
+			}
+		}
+		/* at a shallow boundary we cannot tell whether cur changed the
+		 * file: it is listed (its content is real) but never numbered */
+		changed = e_found && (!has_parent || !pe_found || cut ||
+		                      git_oid_cmp(&e_id, &pe_id) || e_mode != pe_mode);
+		if (changed) {
+			if ((error = push_lite(vs, &cur, &e_id, path.ptr)) < 0)
+				goto done;
+			if (has_parent && !pe_found) {
+				/* added here: a rename? (rare, so parsed objects are fine) */
+				git_commit_free(cc);
+				git_commit_free(pc);
+				cc = pc = NULL;
+				if ((error = git_commit_lookup(&cc, repo->git, &cur)) < 0 ||
+				    (error = git_commit_lookup(&pc, repo->git, &parent)) < 0) {
+					error = pops_git_error(error, "cannot read a commit");
+					goto done;
+				}
+				if ((error = pops_repo__rename_source(&from, repo, cc, pc, path.ptr)) < 0)
 					goto done;
 				if (from.size) {
 					pops_buf_sets(&path, from.ptr);
-					git_tree_entry_free(pe);
-					pe = NULL;
-					if ((error = entry_at(&pe, parent, path.ptr)) < 0)
+					w.path = path.ptr;
+					memo_reset(&w);
+					if ((error = pe_found = raw_entry(&w, &ptree, &pe_id, &pe_mode)) < 0)
 						goto done;
 				}
 			}
 		}
-		git_tree_entry_free(e);
-		e = pe;
-		pe = NULL;
-		git_commit_free(c);
-		c = parent;
-		parent = NULL;
+		has_cur = has_parent;
+		cur = parent;
+		has_parent = p_has_parent;
+		parent = pparent;
+		e_found = pe_found;
+		e_id = pe_id;
+		e_mode = pe_mode;
 	}
 	if (!vs->n) {
 		error = pops_error_set(POPS_ENOTFOUND, "prompt '%s' has no committed version "
@@ -454,10 +584,10 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 done:
 	cache_dispose(&vc);
 	pops_versions_free(vs);
-	git_tree_entry_free(pe);
-	git_tree_entry_free(e);
-	git_commit_free(parent);
-	git_commit_free(c);
+	git_commit_free(pc);
+	git_commit_free(cc);
+	git_commit_free(head);
+	git_odb_free(w.odb);
 	pops_buf_dispose(&start);
 	pops_buf_dispose(&from);
 	pops_buf_dispose(&path);
