@@ -128,7 +128,7 @@ T = {
  "partials": tpl("{{> a}}{{> b tone=name}}", {"a": "A{{name}}", "b": "B{{tone}}{{> a}}"}),
  "recursion": tpl("{{> self}}", {"self": "x{{#if t}}{{> self}}{{/if}}"}),
  "partial-bomb": tpl("{{> p4}}", {"p0": "0123456789", "p1": "{{> p0}}{{> p0}}{{> p0}}{{> p0}}", "p2": "{{> p1}}{{> p1}}{{> p1}}{{> p1}}", "p3": "{{> p2}}{{> p2}}{{> p2}}{{> p2}}", "p4": "{{#each big}}{{> p3}}{{/each}}"}),
- "partial-bomb-big": tpl("{{> p12}}", dict([("p0", "0123456789")] + [("p%d" % k, "{{> p%d}}" % (k - 1) * 4) for k in range(1, 13)])),
+ "partial-bomb-big": tpl("{{> p10}}", dict([("p0", "0123456789")] + [("p%d" % k, "{{> p%d}}" % (k - 1) * 4) for k in range(1, 11)])),
  "each-bomb": "{{#each big}}{{#each ../big}}{{#each ../../big}}{{#each ../../../big}}x{{/each}}{{/each}}{{/each}}{{/each}}",
  "whitespace": "  {{#if t}}\n  line\n  {{/if}}\n{{~name~}}  \n{{#each list~}} {{this}} {{~/each}}",
  "unclosed": "{{#if t}}open",

@@ -8,7 +8,9 @@
 # fix the bug, then copy the input to tests/fuzz/corpus/<target>/regress-*
 # so `make check` replays it forever.
 #
-# usage: tests/fuzz/run.sh [target...]     (FUZZ_SECONDS=N, FUZZ_JOBS ignored)
+# usage: tests/fuzz/run.sh [target...]     (FUZZ_SECONDS=N)
+# FUZZ_KEEP_GOING=1 runs libFuzzer in fork mode and keeps fuzzing after a
+# crash or timeout (every artifact is kept), for the full FUZZ_SECONDS.
 # Prints one line per target: "<target>: <runs> runs, <exec/s> exec/s, <result>".
 
 set -u
@@ -55,6 +57,10 @@ done
 status=0
 for t in $targets; do
 	bin=$OUT/fuzz_$t
+	# artifacts of an earlier run are kept aside, so the count below is this run's
+	if [ -n "$(ls "$OUT/artifacts/$t" 2>/dev/null)" ]; then
+		mv "$OUT/artifacts/$t" "$OUT/artifacts/$t.$(date +%s)"
+	fi
 	mkdir -p "$OUT/corpus/$t" "$OUT/artifacts/$t" "tests/fuzz/corpus/$t"
 	dict=""
 	[ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
@@ -62,16 +68,26 @@ for t in $targets; do
 	echo "pops: fuzzing $t for ${SECONDS_PER}s (log: $log)"
 	# -rss_limit_mb: the limits in lib/defaults.h must keep every input
 	# far below this; an input that needs more is a finding
-	nice -n 19 "$bin" -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=1024 \
+	keep=""
+	[ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
+	nice -n 19 "$bin" -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=1024 $keep \
 		-max_len=65536 -print_final_stats=1 $dict \
 		-artifact_prefix="$OUT/artifacts/$t/" \
 		"$OUT/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
 	runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
 	speed=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{print $2}')
+	if [ -z "$runs" ]; then # fork mode: the last status line
+		runs=$(grep -E '^#[0-9]+: cov' "$log" | tail -n 1 | sed 's/^#\([0-9]*\):.*/\1/')
+		speed=$(grep -E '^#[0-9]+: cov' "$log" | tail -n 1 | sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p')
+	fi
 	cov=$(grep -E '#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$log" | tail -n 1 | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
-	if [ $rc -eq 0 ]; then
+	found=$(ls "$OUT/artifacts/$t" | wc -l)
+	if [ $rc -eq 0 ] && [ "$found" -eq 0 ]; then
 		result="no crash (cov ${cov:-?})"
+	elif [ $rc -eq 0 ]; then
+		result="$found crash/timeout inputs in $OUT/artifacts/$t (see $log)"
+		status=1
 	else
 		result="FOUND a crash: $(ls -t "$OUT/artifacts/$t" | head -n 1) (see $log)"
 		status=1
