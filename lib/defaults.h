@@ -19,6 +19,7 @@
 #define POPS_TEMPLATE_MAX_PARTIALS      128   /* distinct (partial, indentation) units */
 #define POPS_TEMPLATE_MAX_DEPTH         256   /* nested blocks and context frames */
 #define POPS_TEMPLATE_MAX_PARTIAL_DEPTH 32    /* partials rendering partials */
+#define POPS_TEMPLATE_MAX_STEPS         10000000ul  /* instructions per render */
 #define POPS_RENDER_MAX_BYTES      (16u * 1024 * 1024)   /* one rendered prompt */
 
 /* version cache file ($GIT_COMMON_DIR/pops/versions/): larger is ignored */

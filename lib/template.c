@@ -37,6 +37,7 @@ typedef struct rstate {
 	frame *frames;
 	int nframes;
 	int pdepth, depth;
+	unsigned long steps;     /* instructions run: a cap turns blow-ups into errors */
 } rstate;
 
 /* cJSON's type bits, tested inline: this is the hot path of every lookup */
@@ -763,13 +764,27 @@ static int render_range(rstate *rs, const tpl_unit *u, uint32_t pc, uint32_t end
 {
 	int error = POPS_OK;
 
-	if (++rs->depth > POPS_TEMPLATE_MAX_DEPTH * 4) {
+	if (++rs->steps > POPS_TEMPLATE_MAX_STEPS) {   /* empty loop bodies count too */
+		rs->depth++;
+		pc = end;
+		error = pops_error_set(POPS_EINVALID, "%s: template does too much work (loops or "
+		                       "partials multiply)", u->label);
+	} else if (++rs->depth > POPS_TEMPLATE_MAX_DEPTH * 4) {
 		rs->depth--;
 		return pc < u->nops ? rerr(rs, u, &u->ops[pc], "template nested too deeply")
 		                    : pops_error_set(POPS_EINVALID, "template nested too deeply");
 	}
 	while (pc < end && !error) {
 		const tpl_op *op = &u->ops[pc];
+
+		/* nested loops and partials can multiply work (or output) without
+		 * bound: stop at the output cap or the step budget */
+		if (rs->out->failed || ++rs->steps > POPS_TEMPLATE_MAX_STEPS) {
+			error = rs->out->failed ? POPS_ERROR
+			                        : rerr(rs, u, op, "template does too much work "
+			                               "(loops or partials multiply)");
+			break;
+		}
 
 		switch (op->code) {
 		case OP_TEXT:
@@ -839,7 +854,7 @@ int pops_template_render(const pops_template *t, const cJSON *input, const cJSON
 	memset(&frames[0], 0, sizeof(frames[0]));
 	frames[0].v = from_json(input);
 	error = render_range(&rs, &t->units[0], 0, (uint32_t)t->units[0].nops);
-	if (!error && pops_buf_oom(out))
+	if ((!error || error == POPS_ERROR) && pops_buf_oom(out))
 		error = pops_buf_over_limit(out)
 			? pops_error_set(POPS_EINVALID, "%s: rendered output exceeds %zu bytes",
 			                 t->units[0].label, out->limit)

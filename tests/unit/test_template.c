@@ -287,3 +287,36 @@ TEST(lists_partial_names_for_fingerprints)
 	pops_template_free(t);
 	cJSON_Delete(p);
 }
+
+TEST(exponential_templates_stop_with_an_error)
+{
+	pops_template_options o = POPS_TEMPLATE_OPTIONS_INIT;
+	pops_template *t = NULL;
+	pops_buf out = POPS_BUF_INIT;
+	cJSON *p = cJSON_Parse("{\"a\":\"{{> b}}{{> b}}{{> b}}{{> b}}\",\"b\":\"{{> c}}{{> c}}{{> c}}{{> c}}\","
+	                       "\"c\":\"{{#each @root.xs}}{{#each @root.xs}}{{#each @root.xs}}{{#each @root.xs}}{{/each}}{{/each}}{{/each}}{{/each}}\"}");
+	cJSON *d = cJSON_CreateObject(), *xs = cJSON_AddArrayToObject(d, "xs");
+	const char *s = "{{> a}}";
+
+	for (int i = 0; i < 100; i++)
+		cJSON_AddItemToArray(xs, cJSON_CreateNumber(i));
+	o.load_partial = map_loader;
+	o.payload = p;
+	CHECK_INT(pops_template_compile(&t, s, strlen(s), &o), 0);
+	CHECK_INT(pops_template_render(t, d, NULL, &out), POPS_EINVALID);
+	CHECK_ERR_HAS("too much work");
+	pops_buf_clear(&out);
+	out.limit = 500;
+	cJSON_Delete(p);
+	pops_template_free(t);
+	t = NULL;
+	p = cJSON_Parse("{\"a\":\"{{#each xs}}0123456789{{/each}}\"}");
+	o.payload = p;
+	CHECK_INT(pops_template_compile(&t, s, strlen(s), &o), 0);
+	CHECK_INT(pops_template_render(t, d, NULL, &out), POPS_EINVALID);
+	CHECK_ERR_HAS("rendered output exceeds 500 bytes");
+	pops_template_free(t);
+	pops_buf_dispose(&out);
+	cJSON_Delete(p);
+	cJSON_Delete(d);
+}
