@@ -103,8 +103,7 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry,
 	pops_eval_prompt *jp = NULL;
 	const pops_provider_cfg *prov;
 	const char *id;
-	const cJSON *exp, *ps;
-	cJSON *vars = NULL;
+	const cJSON *ps;
 	int error;
 
 	if (!q)
@@ -116,22 +115,10 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry,
 	if ((error = pops_eval__model(r->o->config, sget(entry, "model"), &prov, &id)) < 0 ||
 	    (error = judge_prompt(&jp, r, sget(entry, "prompt"))) < 0)
 		goto done;
-	if (!(vars = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	cJSON_AddStringToObject(vars, "rubric", sget(entry, "rubric") ? sget(entry, "rubric") : "");
-	cJSON_AddStringToObject(vars, "input", sget(h->rec, "input") ? sget(h->rec, "input") : "");
-	cJSON_AddStringToObject(vars, "output", sget(h->rec, "output") ? sget(h->rec, "output") : "");
-	exp = cJSON_GetObjectItemCaseSensitive(h->rec, "expected");
-	if (cJSON_IsString(exp))
-		cJSON_AddStringToObject(vars, "expected", exp->valuestring);
-	else if (exp)
-		cJSON_AddItemToObject(vars, "expected", cJSON_Duplicate(exp, 1));
-	cJSON_AddStringToObject(vars, "format", pops_judge_format(q->pass_score > 0));
-	if (q->pass_score)
-		cJSON_AddNumberToObject(vars, "pass_score", q->pass_score);
-	if ((error = pops_eval_prompt_render(&q->messages, jp, vars)) < 0)
+	if ((error = pops_judge_messages(&q->messages, jp, sget(entry, "rubric"), sget(h->rec, "input"),
+	                                 sget(h->rec, "output"),
+	                                 cJSON_GetObjectItemCaseSensitive(h->rec, "expected"),
+	                                 q->pass_score)) < 0)
 		goto done;
 	if (!(q->schema = pops_judge_output_schema(q->pass_score > 0))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
@@ -146,7 +133,6 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry,
 	req->user = q;
 	q = NULL;
 done:
-	cJSON_Delete(vars);
 	jreq_free(q);
 	return error;
 }

@@ -116,3 +116,39 @@ done:
 	cJSON_Delete(obj);
 	return error;
 }
+
+int pops_judge_messages(cJSON **out, const pops_eval_prompt *jp, const char *rubric,
+                        const char *input, const char *output, const cJSON *expected,
+                        int pass_score)
+{
+	pops_eval_prompt *own = NULL;
+	cJSON *vars = NULL;
+	int error = 0;
+
+	*out = NULL;
+	if (!jp) {
+		if ((error = pops_eval_prompt_parse(&own, default_prompt, strlen(default_prompt),
+		                                    "pops-judge")) < 0)
+			return error;
+		jp = own;
+	}
+	if (!(vars = cJSON_CreateObject())) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	cJSON_AddStringToObject(vars, "rubric", rubric ? rubric : "");
+	cJSON_AddStringToObject(vars, "input", input ? input : "");
+	cJSON_AddStringToObject(vars, "output", output ? output : "");
+	if (cJSON_IsString(expected))
+		cJSON_AddStringToObject(vars, "expected", expected->valuestring);
+	else if (expected)
+		cJSON_AddItemToObject(vars, "expected", cJSON_Duplicate(expected, 1));
+	cJSON_AddStringToObject(vars, "format", pops_judge_format(pass_score > 0));
+	if (pass_score)
+		cJSON_AddNumberToObject(vars, "pass_score", pass_score);
+	error = pops_eval_prompt_render(out, jp, vars);
+done:
+	cJSON_Delete(vars);
+	pops_eval_prompt_free(own);
+	return error;
+}

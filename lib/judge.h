@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include "assertion.h"
 #include "buf.h"
+#include "eval_prompt.h"
 /*
  * LLM-as-judge. The judge prompt is a .prompt file (the built-in one
  * below, or the assertion's `prompt:` path) rendered with
@@ -23,6 +24,16 @@ const char *pops_judge_format(int scored);
 
 /* The JSON Schema for structured-output mode. Caller frees. */
 cJSON *pops_judge_output_schema(int scored);
+
+/*
+ * Render judge prompt `jp` (NULL: the built-in one is parsed and used)
+ * for one output: vars {rubric, input, output, expected, format,
+ * pass_score}. `input` and `expected` may be NULL. New messages array in
+ * *out. 0, POPS_EINVALID (a bad judge prompt) or POPS_ERROR.
+ */
+int pops_judge_messages(cJSON **out, const pops_eval_prompt *jp, const char *rubric,
+                        const char *input, const char *output, const cJSON *expected,
+                        int pass_score);
 
 /*
  * Read the verdict at the end of `text`. On success fills *pass and

@@ -57,3 +57,25 @@ TEST(judge_schema_and_prompt_exist)
 	CHECK(strstr(pops_judge_default_prompt(), "{{rubric}}"));
 	cJSON_Delete(s);
 }
+
+TEST(judge_messages_carry_rubric_output_reference_and_format)
+{
+	cJSON *msgs = NULL, *exp = cJSON_CreateString("Paris");
+	char *j;
+
+	CHECK_INT(pops_judge_messages(&msgs, NULL, "Names the capital.", "What is the capital?",
+	                              "It is Lyon.", exp, 0), 0);
+	j = cJSON_PrintUnformatted(msgs);
+	CHECK(strstr(j, "Names the capital."));
+	CHECK(strstr(j, "It is Lyon."));
+	CHECK(strstr(j, "Paris"));
+	CHECK(strstr(j, "\\\"verdict\\\": \\\"pass\\\" or \\\"fail\\\""));
+	free(j);
+	cJSON_Delete(msgs);
+	CHECK_INT(pops_judge_messages(&msgs, NULL, "r", NULL, "o", NULL, 4), 0);
+	j = cJSON_PrintUnformatted(msgs);
+	CHECK(strstr(j, "integer 1 to 5"));
+	free(j);
+	cJSON_Delete(msgs);
+	cJSON_Delete(exp);
+}

@@ -1,0 +1,473 @@
+#include "common.h"
+#include <dirent.h>
+#include <git2.h>
+#include <signal.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "config.h"
+#include "eval_out.h"
+#include "eval_run.h"
+#include "evidence.h"
+#include "fileio.h"
+#include "repo.h"
+#include "report.h"
+#include "strutil.h"
+#include "version.h"
+
+struct eval_run_opts {
+	pops_strv suites;
+	const char *prompt;
+	const char *model;
+	const char *dataset;
+	long repeat;
+	long jobs;
+	const char *threshold;
+	const char *filter;
+	const char *baseline;
+	const char *junit, *json, *md;
+	const char *max_cost;
+	int dry_run;
+	const char *shard;
+	int record, replay, no_cache, no_store;
+};
+
+const pops_opt cmd_eval_run_opts[] = {
+	{ .type = POPS_OPT_STRING, .name = "prompt", .offset = offsetof(struct eval_run_opts, prompt),
+	  .value_name = "address", .help = "evaluate this prompt version instead of the suite's",
+	  .complete = POPS_COMPLETE_ADDRESS },
+	{ .type = POPS_OPT_STRING, .name = "model", .offset = offsetof(struct eval_run_opts, model),
+	  .value_name = "alias[,alias]", .help = "model(s) to run; several are compared side by side",
+	  .complete = POPS_COMPLETE_MODEL },
+	{ .type = POPS_OPT_PATH, .name = "dataset", .offset = offsetof(struct eval_run_opts, dataset),
+	  .value_name = "file", .help = "dataset instead of the suite's (JSONL, YAML, CSV)",
+	  .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_INT, .name = "repeat", .offset = offsetof(struct eval_run_opts, repeat),
+	  .value_name = "n", .help = "run each case n times (pass@k, pass^k)", .min = 1, .max = 1000 },
+	{ .type = POPS_OPT_INT, .name = "jobs", .short_name = 'j',
+	  .offset = offsetof(struct eval_run_opts, jobs), .value_name = "n",
+	  .help = "requests in flight (default 8)", .min = 1, .max = 4096 },
+	{ .type = POPS_OPT_STRING, .name = "threshold", .offset = offsetof(struct eval_run_opts, threshold),
+	  .value_name = "x", .help = "minimum pass rate, 0 to 1 (overrides the suites')" },
+	{ .type = POPS_OPT_STRING, .name = "filter", .offset = offsetof(struct eval_run_opts, filter),
+	  .value_name = "pcre", .help = "only cases whose id matches" },
+	{ .type = POPS_OPT_STRING, .name = "baseline", .offset = offsetof(struct eval_run_opts, baseline),
+	  .value_name = "env|rev", .help = "compare with this release or revision (flips, McNemar)",
+	  .complete = POPS_COMPLETE_ENV },
+	{ .type = POPS_OPT_PATH, .name = "junit", .offset = offsetof(struct eval_run_opts, junit),
+	  .value_name = "file", .help = "write a JUnit XML report", .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_PATH, .name = "json", .offset = offsetof(struct eval_run_opts, json),
+	  .value_name = "file", .help = "write a JSON report (every case)", .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_PATH, .name = "md", .offset = offsetof(struct eval_run_opts, md),
+	  .value_name = "file", .help = "write a Markdown summary (PR comment, step summary)",
+	  .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_STRING, .name = "max-cost", .offset = offsetof(struct eval_run_opts, max_cost),
+	  .value_name = "usd", .help = "stop starting requests before spending more" },
+	{ .type = POPS_OPT_BOOL, .name = "dry-run", .offset = offsetof(struct eval_run_opts, dry_run),
+	  .help = "print the plan and cost estimate, call nothing" },
+	{ .type = POPS_OPT_STRING, .name = "shard", .offset = offsetof(struct eval_run_opts, shard),
+	  .value_name = "i/n", .help = "run the i-th of n deterministic parts (see eval merge)" },
+	{ .type = POPS_OPT_BOOL, .name = "record", .offset = offsetof(struct eval_run_opts, record),
+	  .help = "record responses to each suite's cassette" },
+	{ .type = POPS_OPT_BOOL, .name = "replay", .offset = offsetof(struct eval_run_opts, replay),
+	  .help = "answer from recorded cassettes only (offline, no key)" },
+	{ .type = POPS_OPT_BOOL, .name = "no-cache", .offset = offsetof(struct eval_run_opts, no_cache),
+	  .help = "neither read nor write the response cache" },
+	{ .type = POPS_OPT_BOOL, .name = "no-store", .offset = offsetof(struct eval_run_opts, no_store),
+	  .help = "do not record evidence in refs/notes/pops" },
+	{ .type = POPS_OPT_ARGS, .name = "suite", .offset = offsetof(struct eval_run_opts, suites),
+	  .help = "suite files (default: every suite in the evals directory)",
+	  .complete = POPS_COMPLETE_SUITE },
+	{ 0 }
+};
+
+static volatile sig_atomic_t eval_cancel;
+
+static void on_signal(int sig)
+{
+	eval_cancel = 1;
+	/* a second Ctrl-C ends pops at once */
+	signal(sig, SIG_DFL);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* every *.yaml / *.yml in the evals directory, sorted, relative to the root */
+static int default_suites(pops_strv *out, char ***owned, const pops_config *cfg)
+{
+	pops_buf dir = POPS_BUF_INIT, p = POPS_BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	int error = 0;
+
+	pops_path_join(&dir, cfg->root, cfg->evals_dir ? cfg->evals_dir : "evals");
+	if (!(d = opendir(dir.ptr))) {
+		error = pops_error_set(POPS_ENOTFOUND, "no suites: the evals directory '%s' does not exist",
+		                       cfg->evals_dir ? cfg->evals_dir : "evals");
+		goto done;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || (!pops_ends_with(e->d_name, ".yaml") &&
+		                            !pops_ends_with(e->d_name, ".yml")))
+			continue;
+		if (n == cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
+
+			if (!nv) {
+				error = pops_error_set(POPS_ERROR, "out of memory");
+				break;
+			}
+			v = nv;
+		}
+		pops_buf_clear(&p);
+		pops_path_join(&p, dir.ptr, e->d_name);
+		v[n++] = pops_buf_detach(&p);
+	}
+	closedir(d);
+	if (!error && n == 0)
+		error = pops_error_set(POPS_ENOTFOUND, "no suites in '%s'",
+		                       cfg->evals_dir ? cfg->evals_dir : "evals");
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	out->v = (const char **)v;
+	out->n = n;
+	*owned = v;
+done:
+	pops_buf_dispose(&dir);
+	pops_buf_dispose(&p);
+	return error;
+}
+
+/* a path as the project names it: relative to the root when inside it */
+static char *project_path(const char *path, const char *root)
+{
+	char *real = realpath(path, NULL), *rroot = realpath(root, NULL), *out;
+	size_t n = rroot ? strlen(rroot) : 0;
+
+	if (real && rroot && !strncmp(real, rroot, n) && real[n] == '/')
+		out = pops_strdup(real + n + 1);
+	else
+		out = pops_strdup(path);
+	free(real);
+	free(rroot);
+	return out;
+}
+
+static int load_suite(pops_suite **out, const char *path, const char *root)
+{
+	pops_buf b = POPS_BUF_INIT;
+	char *name = project_path(path, root);
+	int error;
+
+	if (!name)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	error = pops_file_read(&b, path, POPS_CONFIG_MAX_BYTES);
+	if (error == POPS_ENOTFOUND)
+		error = pops_error_set(POPS_ENOTFOUND, "suite '%s' not found", path);
+	if (!error)
+		error = pops_suite_parse(out, b.ptr, b.size, name);
+	free(name);
+	pops_buf_dispose(&b);
+	return error;
+}
+
+static int parse_shard(unsigned *i, unsigned *n, const char *s)
+{
+	long a, b;
+	const char *slash = strchr(s, '/');
+	char *left;
+	int ok;
+
+	if (!slash)
+		return 0;
+	left = pops_strndup(s, (size_t)(slash - s));
+	ok = left && pops_parse_long(&a, left, 1, 100000) == 0 &&
+	     pops_parse_long(&b, slash + 1, 1, 100000) == 0 && a <= b;
+	free(left);
+	if (ok) {
+		*i = (unsigned)a;
+		*n = (unsigned)b;
+	}
+	return ok;
+}
+
+/* the suite's cassette: beside the suite, committed with it */
+static char *cassette_path(const char *suite_file)
+{
+	pops_buf b = POPS_BUF_INIT;
+	size_t n = strlen(suite_file);
+
+	if (pops_ends_with(suite_file, ".yaml"))
+		n -= 5;
+	else if (pops_ends_with(suite_file, ".yml"))
+		n -= 4;
+	pops_buf_put(&b, suite_file, n);
+	pops_buf_puts(&b, ".cassette.jsonl");
+	return pops_buf_detach(&b);
+}
+
+static void print_plan(const cJSON *plan)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(plan, "cost_usd_est");
+	pops_buf b = POPS_BUF_INIT;
+
+	pops_buf_printf(&b, "%s on %s (%s): %.0f cases x %.0f = %.0f requests",
+	    cJSON_GetObjectItemCaseSensitive(plan, "suite")->valuestring,
+	    cJSON_GetObjectItemCaseSensitive(plan, "model")->valuestring,
+	    cJSON_GetObjectItemCaseSensitive(plan, "model_id")->valuestring,
+	    cJSON_GetObjectItemCaseSensitive(plan, "cases")->valuedouble,
+	    cJSON_GetObjectItemCaseSensitive(plan, "repeat")->valuedouble,
+	    cJSON_GetObjectItemCaseSensitive(plan, "requests")->valuedouble);
+	if (cJSON_GetObjectItemCaseSensitive(plan, "judge_requests")->valuedouble > 0)
+		pops_buf_printf(&b, " + %.0f judge",
+		                cJSON_GetObjectItemCaseSensitive(plan, "judge_requests")->valuedouble);
+	pops_buf_printf(&b, ", ~%.0f input tokens, ~%.0f output tokens, ",
+	                cJSON_GetObjectItemCaseSensitive(plan, "input_tokens_est")->valuedouble,
+	                cJSON_GetObjectItemCaseSensitive(plan, "output_tokens_est")->valuedouble);
+	if (cJSON_IsNumber(c))
+		pops_buf_printf(&b, "estimated $%.4f (judge calls not priced in)", c->valuedouble);
+	else
+		pops_buf_puts(&b, "cost unknown (unpriced model)");
+	{
+		pops_buf safe = POPS_BUF_INIT;
+
+		pops_buf_put_sanitized(&safe, b.ptr, b.size, 0);
+		puts(safe.ptr);
+		pops_buf_dispose(&safe);
+	}
+	pops_buf_dispose(&b);
+}
+
+int cmd_eval_run(pops_ctx *ctx, void *o)
+{
+	struct eval_run_opts *opts = o;
+	pops_eval_options eo;
+	pops_provider_options po = POPS_PROVIDER_OPTIONS_INIT;
+	pops_repo *repo = NULL;
+	pops_strv suites = opts->suites;
+	char **owned = NULL, **models = NULL, *cassette = NULL, *cache_dir = NULL;
+	pops_report_group *groups = NULL;
+	pops_eval_group **runs = NULL;
+	const cJSON **evidence = NULL;
+	size_t nmodels = 0, ngroups = 0, i, m;
+	int ret = POPS_EXIT_OK, error, interrupted = 0, over_budget = 0;
+	eval_bar bar = { 0, 0, 0, NULL };
+	struct sigaction sa, old_int, old_term;
+	int sig_set = 0;
+
+	memset(&eo, 0, sizeof(eo));
+	eval_cancel = 0;
+	if (opts->record && opts->replay) {
+		ret = cmd_error(POPS_EXIT_USAGE, "--record and --replay cannot be used together");
+		goto done;
+	}
+	eo.threshold = -1;
+	eo.max_cost = -1;
+	/* strings, not numbers: "absent" and 0 differ for these two */
+	if (opts->threshold && (pops_parse_double(&eo.threshold, opts->threshold) < 0 ||
+	                        eo.threshold < 0 || eo.threshold > 1)) {
+		ret = cmd_error(POPS_EXIT_USAGE, "--threshold '%s': expected a number from 0 to 1",
+		                opts->threshold);
+		goto done;
+	}
+	if (opts->max_cost && (pops_parse_double(&eo.max_cost, opts->max_cost) < 0 ||
+	                       eo.max_cost < 0)) {
+		ret = cmd_error(POPS_EXIT_USAGE, "--max-cost '%s': expected dollars >= 0", opts->max_cost);
+		goto done;
+	}
+	if (opts->shard && !parse_shard(&eo.shard, &eo.nshards, opts->shard)) {
+		ret = cmd_error(POPS_EXIT_USAGE, "--shard '%s': expected i/n with 1 <= i <= n", opts->shard);
+		goto done;
+	}
+	if ((error = pops_repo_from(&repo, ctx->repo, ctx->config)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	if (!suites.n && (error = default_suites(&suites, &owned, ctx->config)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	/* models: "a,b" */
+	if (opts->model) {
+		const char *p = opts->model;
+
+		while (*p) {
+			size_t len = strcspn(p, ",");
+			char **nm = realloc(models, (nmodels + 1) * sizeof(*models));
+
+			if (!nm) {
+				ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+				goto done;
+			}
+			models = nm;
+			if (!(models[nmodels++] = pops_strndup(p, len))) {
+				ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+				goto done;
+			}
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
+	eo.config = ctx->config;
+	eo.repo = repo;
+	eo.root = ctx->config->root;
+	eo.prompt = opts->prompt;
+	eo.dataset = opts->dataset;
+	eo.repeat = opts->repeat;
+	eo.filter = opts->filter;
+	{
+		pops_buf cd = POPS_BUF_INIT;
+
+		pops_path_join(&cd, ctx->config->root, ".pops/cache");
+		cache_dir = pops_buf_detach(&cd);
+	}
+	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
+	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
+	po.cache_dir = cache_dir;
+	po.cassette_mode = opts->record ? POPS_CASSETTE_RECORD :
+	                   opts->replay ? POPS_CASSETTE_REPLAY : POPS_CASSETTE_NONE;
+	po.cancel = &eval_cancel;
+	eo.popts = po;
+	eo.engine = pops_provider_run;
+	bar.enabled = ctx->stderr_tty && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	eo.progress = eval_bar_update;
+	eo.progress_payload = &bar;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sig_set = 1;
+
+	ngroups = suites.n * (nmodels ? nmodels : 1);
+	groups = calloc(ngroups + 1, sizeof(*groups));
+	runs = calloc(ngroups + 1, sizeof(*runs));
+	evidence = calloc(ngroups + 1, sizeof(*evidence));
+	if (!groups || !runs || !evidence) {
+		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		goto done;
+	}
+	ngroups = 0;
+	for (i = 0; i < suites.n && !eval_cancel; i++) {
+		pops_suite *s = NULL;
+
+		if ((error = load_suite(&s, suites.v[i], ctx->config->root)) < 0) {
+			ret = cmd_fail(error);
+			goto done;
+		}
+		free(cassette);
+		cassette = cassette_path(suites.v[i]);
+		eo.popts.cassette = po.cassette_mode != POPS_CASSETTE_NONE ? cassette : NULL;
+		for (m = 0; m < (nmodels ? nmodels : 1) && !eval_cancel; m++) {
+			eo.model = nmodels ? models[m] : NULL;
+			if (opts->dry_run) {
+				cJSON *plan = NULL;
+
+				if ((error = pops_eval_plan(&plan, s, &eo)) < 0) {
+					pops_suite_free(s);
+					ret = cmd_fail(error);
+					goto done;
+				}
+				print_plan(plan);
+				cJSON_Delete(plan);
+				continue;
+			}
+			bar.label = s->path;
+			error = pops_eval_run(&runs[ngroups], s, &eo);
+			eval_bar_clear(&bar);
+			if (error < 0) {
+				pops_suite_free(s);
+				ret = cmd_fail(error);
+				goto done;
+			}
+			groups[ngroups].summary = runs[ngroups]->summary;
+			groups[ngroups].spool = runs[ngroups]->spool;
+			evidence[ngroups] = runs[ngroups]->evidence;
+			over_budget |= runs[ngroups]->over_budget;
+			if (opts->baseline && runs[ngroups]->complete &&
+			    (error = eval_run_baseline(ctx, repo, s, &eo, runs[ngroups], opts->baseline)) < 0) {
+				pops_suite_free(s);
+				ret = cmd_fail(error);
+				goto done;
+			}
+			interrupted |= runs[ngroups]->interrupted;
+			eval_print_group(ctx, groups[ngroups].summary, groups[ngroups].spool);
+			ngroups++;
+		}
+		pops_suite_free(s);
+	}
+	if (opts->dry_run)
+		goto done;
+	if (eval_cancel)
+		interrupted = 1;
+	if (ngroups > 1 && nmodels > 1)
+		eval_print_compare(groups, evidence, ngroups);
+	/* reports: also for an interrupted run, marked incomplete */
+	if (opts->junit && (error = pops_report_junit(opts->junit, groups, ngroups,
+	                                              !interrupted && !over_budget)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	if (opts->json) {
+		cJSON *extra = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(extra, "pops_version", POPS_VERSION);
+		cJSON_AddBoolToObject(extra, "interrupted", interrupted);
+		if (eo.nshards > 1)
+			cJSON_AddStringToObject(extra, "shard", opts->shard);
+		error = pops_report_json(opts->json, groups, ngroups, !interrupted && !over_budget, extra);
+		cJSON_Delete(extra);
+		if (error < 0) {
+			ret = cmd_fail(error);
+			goto done;
+		}
+	}
+	if (opts->md && (error = pops_report_md(opts->md, groups, ngroups,
+	                                        !interrupted && !over_budget)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	if (!opts->no_store && !interrupted && eo.nshards <= 1 &&
+	    (error = eval_store_evidence(ctx, runs, ngroups)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	ret = eval_decide(ctx, groups, ngroups, interrupted, over_budget);
+done:
+	if (sig_set) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	for (i = 0; runs && runs[i]; i++)
+		pops_eval_group_free(runs[i]);
+	free(runs);
+	free(groups);
+	free((void *)evidence);
+	for (i = 0; i < nmodels; i++)
+		free(models[i]);
+	free(models);
+	if (owned) {
+		for (i = 0; i < suites.n; i++)
+			free(owned[i]);
+		free(owned);
+	}
+	free(cassette);
+	free(cache_dir);
+	pops_repo_free(repo);
+	if (fflush(stdout) != 0 && ret == POPS_EXIT_OK)
+		ret = cmd_error(POPS_EXIT_RUNTIME, "cannot write to stdout: %s", strerror(errno));
+	return ret;
+}
+
+const pops_cmd cmd_eval_subcommands[] = {
+	POPS_CMD_ROW("merge", eval_merge, 0,
+	             "Combine shard results (--json files) into one report and gate"),
+	POPS_CMD_ROW("run", eval_run, POPS_CMD_NEEDS_CONFIG,
+	             "Run eval suites: score, gate, report, record evidence"),
+	POPS_CMD_END
+};

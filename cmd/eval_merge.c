@@ -1,0 +1,258 @@
+#include "common.h"
+#include "cmd.h"
+#include "eval_out.h"
+#include "fileio.h"
+#include "report.h"
+#include "stats.h"
+
+/*
+ * pops eval merge: CI matrix jobs each run `pops eval run --shard i/n
+ * --json part-i.json`; this combines the parts into the reports and the
+ * gate decision one unsharded run would have given.
+ */
+struct eval_merge_opts {
+	pops_strv files;
+	const char *junit, *json, *md;
+};
+
+const pops_opt cmd_eval_merge_opts[] = {
+	{ .type = POPS_OPT_PATH, .name = "junit", .offset = offsetof(struct eval_merge_opts, junit),
+	  .value_name = "file", .help = "write the merged JUnit XML report", .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_PATH, .name = "json", .offset = offsetof(struct eval_merge_opts, json),
+	  .value_name = "file", .help = "write the merged JSON report", .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_PATH, .name = "md", .offset = offsetof(struct eval_merge_opts, md),
+	  .value_name = "file", .help = "write the merged Markdown summary", .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_ARGS, .name = "report", .offset = offsetof(struct eval_merge_opts, files),
+	  .flags = POPS_OPTF_REQUIRED, .help = "JSON reports written by 'pops eval run --json'",
+	  .complete = POPS_COMPLETE_FILE },
+	{ 0 }
+};
+
+struct mgroup {
+	cJSON *first;        /* the first part's summary for this suite and model */
+	FILE *spool;
+	size_t cases, passed, failed, errors;
+	double cost, in_tok, out_tok;
+	int unpriced;
+	double *lat;
+	size_t nlat, alat;
+	double duration;
+};
+
+static const char *sget(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double nget(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static int add_case(struct mgroup *g, cJSON *c)
+{
+	const char *st = sget(c, "status");
+	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(c, "cost_usd");
+	char *line;
+
+	g->cases++;
+	if (!strcmp(st, "pass"))
+		g->passed++;
+	else if (!strcmp(st, "fail"))
+		g->failed++;
+	else
+		g->errors++;
+	if (cJSON_IsNumber(cost))
+		g->cost += cost->valuedouble;
+	else
+		g->unpriced = 1;
+	g->in_tok += nget(c, "input_tokens");
+	g->out_tok += nget(c, "output_tokens");
+	if (strcmp(st, "error")) {
+		if (g->nlat == g->alat) {
+			size_t na = g->alat ? 2 * g->alat : 256;
+			double *nl = realloc(g->lat, na * sizeof(*nl));
+
+			if (!nl)
+				return pops_error_set(POPS_ERROR, "out of memory");
+			g->lat = nl;
+			g->alat = na;
+		}
+		g->lat[g->nlat++] = nget(c, "latency_ms");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(c, "suite");
+	cJSON_DeleteItemFromObjectCaseSensitive(c, "model");
+	if (!(line = cJSON_PrintUnformatted(c)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	fprintf(g->spool, "%s\n", line);
+	free(line);
+	return 0;
+}
+
+/* the merged summary: the same rules as one run's (lib/eval_summary.c) */
+static cJSON *summarize(struct mgroup *g, int complete)
+{
+	cJSON *s = cJSON_Duplicate(g->first, 1);
+	size_t scored = g->passed + g->failed;
+	double lo, hi, rate = scored ? (double)g->passed / (double)scored : 0.0;
+	double thr = nget(g->first, "threshold"), mer = nget(g->first, "max_error_rate");
+	double er = g->cases ? (double)g->errors / (double)g->cases : 0.0;
+	pops_buf why = POPS_BUF_INIT;
+	const char *verdict;
+	static const char *const drop[] = { "cases", "passed", "failed", "errors", "pass_rate",
+		"ci_low", "ci_high", "verdict", "reason", "cost_usd", "input_tokens", "output_tokens",
+		"latency_p50", "latency_p95", "latency_p99", "duration_s", "complete", "stopped",
+		"baseline", "pass_at_k", "pass_hat_k", "planned", NULL };
+	size_t i;
+
+	if (!s)
+		return NULL;
+	for (i = 0; drop[i]; i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(s, drop[i]);
+	pops_stats_wilson(&lo, &hi, g->passed, scored);
+	if (g->cases && er > mer) {
+		verdict = "error";
+		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate %.1f%%",
+		                g->errors, g->cases, 100 * er, 100 * mer);
+	} else if (!scored) {
+		verdict = "fail";
+		pops_buf_puts(&why, "no case was scored");
+	} else if (rate + 1e-12 < thr) {
+		verdict = "fail";
+		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold %.1f%%", 100 * rate, 100 * thr);
+	} else {
+		verdict = "pass";
+	}
+	cJSON_AddNumberToObject(s, "cases", (double)g->cases);
+	cJSON_AddNumberToObject(s, "passed", (double)g->passed);
+	cJSON_AddNumberToObject(s, "failed", (double)g->failed);
+	cJSON_AddNumberToObject(s, "errors", (double)g->errors);
+	cJSON_AddNumberToObject(s, "pass_rate", rate);
+	cJSON_AddNumberToObject(s, "ci_low", lo);
+	cJSON_AddNumberToObject(s, "ci_high", hi);
+	cJSON_AddStringToObject(s, "verdict", verdict);
+	if (why.size)
+		cJSON_AddStringToObject(s, "reason", why.ptr);
+	if (g->unpriced)
+		cJSON_AddNullToObject(s, "cost_usd");
+	else
+		cJSON_AddNumberToObject(s, "cost_usd", g->cost);
+	cJSON_AddNumberToObject(s, "input_tokens", g->in_tok);
+	cJSON_AddNumberToObject(s, "output_tokens", g->out_tok);
+	cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(g->lat, g->nlat, 50));
+	cJSON_AddNumberToObject(s, "latency_p95", pops_stats_percentile(g->lat, g->nlat, 95));
+	cJSON_AddNumberToObject(s, "latency_p99", pops_stats_percentile(g->lat, g->nlat, 99));
+	cJSON_AddNumberToObject(s, "duration_s", g->duration);
+	cJSON_AddBoolToObject(s, "complete", complete);
+	pops_buf_dispose(&why);
+	return s;
+}
+
+int cmd_eval_merge(pops_ctx *ctx, void *o)
+{
+	struct eval_merge_opts *opts = o;
+	struct mgroup *mg = NULL;
+	pops_report_group *groups = NULL;
+	pops_buf b = POPS_BUF_INIT;
+	cJSON *doc = NULL;
+	size_t ng = 0, i, j;
+	int ret = POPS_EXIT_OK, error, complete = 1;
+
+	for (i = 0; i < opts->files.n; i++) {
+		const char *f = opts->files.v[i];
+		const cJSON *it, *sv;
+
+		if ((error = pops_file_read(&b, f, 0)) < 0) {
+			ret = cmd_fail(error);
+			goto done;
+		}
+		cJSON_Delete(doc);
+		doc = cJSON_ParseWithLength(b.ptr, b.size);
+		sv = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
+		if (!doc || !cJSON_IsNumber(sv) || sv->valueint != 1 ||
+		    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "summary")) ||
+		    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "cases"))) {
+			ret = cmd_error(POPS_EXIT_USAGE, "%s: not a pops eval JSON report (schema_version 1)", f);
+			goto done;
+		}
+		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(doc, "complete")))
+			complete = 0;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "summary")) {
+			for (j = 0; j < ng; j++)
+				if (!strcmp(sget(mg[j].first, "suite"), sget(it, "suite")) &&
+				    !strcmp(sget(mg[j].first, "model"), sget(it, "model")))
+					break;
+			if (j == ng) {
+				struct mgroup *n = realloc(mg, (ng + 1) * sizeof(*mg));
+
+				if (!n) {
+					ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+					goto done;
+				}
+				mg = n;
+				memset(&mg[ng], 0, sizeof(*mg));
+				if (!(mg[ng].first = cJSON_Duplicate(it, 1)) || !(mg[ng].spool = tmpfile())) {
+					ng++;
+					ret = cmd_fail(pops_error_set(POPS_ERROR, "cannot create a temporary file"));
+					goto done;
+				}
+				ng++;
+			}
+			/* shards run side by side: the merged wall time is the longest */
+			if (nget(it, "duration_s") > mg[j].duration)
+				mg[j].duration = nget(it, "duration_s");
+		}
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "cases")) {
+			for (j = 0; j < ng; j++)
+				if (!strcmp(sget(mg[j].first, "suite"), sget(it, "suite")) &&
+				    !strcmp(sget(mg[j].first, "model"), sget(it, "model")))
+					break;
+			if (j == ng) {
+				ret = cmd_error(POPS_EXIT_USAGE, "%s: a case names a suite and model missing from the summary", f);
+				goto done;
+			}
+			if ((error = add_case(&mg[j], (cJSON *)it)) < 0) {
+				ret = cmd_fail(error);
+				goto done;
+			}
+		}
+	}
+	if (!(groups = calloc(ng + 1, sizeof(*groups)))) {
+		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		goto done;
+	}
+	for (j = 0; j < ng; j++) {
+		fflush(mg[j].spool);
+		groups[j].spool = mg[j].spool;
+		if (!(groups[j].summary = summarize(&mg[j], complete))) {
+			ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+			goto done;
+		}
+		eval_print_group(ctx, groups[j].summary, groups[j].spool);
+	}
+	if ((opts->junit && (error = pops_report_junit(opts->junit, groups, ng, complete)) < 0) ||
+	    (opts->json && (error = pops_report_json(opts->json, groups, ng, complete, NULL)) < 0) ||
+	    (opts->md && (error = pops_report_md(opts->md, groups, ng, complete)) < 0)) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	ret = eval_decide(ctx, groups, ng, 0, !complete);
+done:
+	for (j = 0; j < ng; j++) {
+		cJSON_Delete(mg[j].first);
+		if (mg[j].spool)
+			fclose(mg[j].spool);
+		free(mg[j].lat);
+		if (groups)
+			cJSON_Delete(groups[j].summary);
+	}
+	free(mg);
+	free(groups);
+	cJSON_Delete(doc);
+	pops_buf_dispose(&b);
+	return ret;
+}

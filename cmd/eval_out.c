@@ -1,0 +1,334 @@
+#include "common.h"
+#include <math.h>
+#include <time.h>
+#include <unistd.h>
+#include "eval_out.h"
+#include "stats.h"
+#include "strutil.h"
+
+#define BAR_WIDTH 24
+#define SHOW_FAILURES 5
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void eval_bar_update(void *payload, const pops_eval_progress *p)
+{
+	eval_bar *bar = payload;
+	pops_buf line = POPS_BUF_INIT;
+	double t = now_s(), frac;
+	size_t i, fill;
+
+	if (!bar->enabled)
+		return;
+	if (!bar->started)
+		bar->started = t;
+	if (t - bar->last < 0.1 && p->done < p->total)
+		return;
+	bar->last = t;
+	frac = p->total ? (double)p->done / (double)p->total : 0.0;
+	fill = (size_t)(frac * BAR_WIDTH);
+	pops_buf_puts(&line, "\r[");
+	for (i = 0; i < BAR_WIDTH; i++)
+		pops_buf_putc(&line, i < fill ? '#' : '.');
+	pops_buf_printf(&line, "] %zu/%zu  pass %zu  fail %zu  error %zu", p->done, p->total,
+	                p->passed, p->failed, p->errors);
+	if (!p->unpriced)
+		pops_buf_printf(&line, "  $%.4f", p->cost_usd);
+	if (p->done && p->done < p->total)
+		pops_buf_printf(&line, "  ETA %.0fs",
+		                (t - bar->started) / (double)p->done * (double)(p->total - p->done));
+	pops_buf_puts(&line, "\x1b[K");
+	fwrite(line.ptr, 1, line.size, stderr);
+	fflush(stderr);
+	pops_buf_dispose(&line);
+}
+
+void eval_bar_clear(eval_bar *bar)
+{
+	if (bar->enabled && bar->started)
+		fputs("\r\x1b[K", stderr);
+	bar->started = bar->last = 0;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* text from files or models, made safe for the terminal */
+static void safe(FILE *f, const char *s)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	pops_buf_put_sanitized(&b, s, strlen(s), 0);
+	fputs(b.ptr, f);
+	pops_buf_dispose(&b);
+}
+
+void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
+{
+	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
+	const cJSON *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
+	const char *verdict = str(s, "verdict");
+	const char *on = cmd_color(ctx, 1, !strcmp(verdict, "pass") ? "green" : "red");
+	const char *off = cmd_color(ctx, 1, "reset");
+	pops_buf line = POPS_BUF_INIT;
+	cJSON *rec = NULL;
+	size_t shown = 0;
+
+	safe(stdout, str(s, "suite"));
+	fputs("  ", stdout);
+	safe(stdout, str(s, "prompt"));
+	fputs(" on ", stdout);
+	safe(stdout, str(s, "model"));
+	printf(" (");
+	safe(stdout, str(s, "model_id"));
+	printf(")%s\n", cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete")) ?
+	       "  [incomplete]" : "");
+	printf("  %.0f runs: %.0f passed, %.0f failed, %.0f errors\n", num(s, "cases"),
+	       num(s, "passed"), num(s, "failed"), num(s, "errors"));
+	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %.1f%%: %s%s%s\n",
+	       100 * num(s, "pass_rate"), 100 * num(s, "ci_low"), 100 * num(s, "ci_high"),
+	       100 * num(s, "threshold"), on, verdict, off);
+	if (cJSON_GetObjectItemCaseSensitive(s, "pass_at_k"))
+		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", num(s, "repeat"), num(s, "pass_at_k"),
+		       num(s, "repeat"), num(s, "pass_hat_k"));
+	if (cJSON_IsNumber(cost))
+		printf("  cost $%.4f", cost->valuedouble);
+	else
+		printf("  cost unpriced");
+	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
+	       num(s, "input_tokens"), num(s, "output_tokens"), num(s, "latency_p50"),
+	       num(s, "latency_p95"), num(s, "latency_p99"), num(s, "duration_s"));
+	if (cJSON_IsObject(base)) {
+		printf("  baseline ");
+		safe(stdout, str(base, "ref"));
+		printf(" (%s): %.0f newly failing, %.0f newly passing of %.0f paired, McNemar p = %.3g: %s",
+		       str(base, "source"), num(base, "newly_failing"), num(base, "newly_passing"),
+		       num(base, "paired"), num(base, "p_value"), str(base, "verdict"));
+		printf(" (smallest detectable drop %.1f%%)\n", 100 * num(base, "min_detectable_drop"));
+	}
+	if (spool && (num(s, "failed") || num(s, "errors"))) {
+		rewind(spool);
+		while (shown < SHOW_FAILURES && pops_report_spool_next(spool, &rec, &line) == 1) {
+			const char *st = str(rec, "status"), *why = str(rec, "error");
+			const cJSON *it;
+
+			if (!strcmp(st, "pass"))
+				continue;
+			if (!why[0])
+				cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "asserts"))
+					if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
+						why = str(it, "reason");
+						break;
+					}
+			printf("    %s ", !strcmp(st, "fail") ? "FAIL " : "ERROR");
+			safe(stdout, str(rec, "id"));
+			if (num(s, "repeat") > 1)
+				printf("#%.0f", num(rec, "repeat"));
+			fputs(": ", stdout);
+			safe(stdout, why);
+			fputc('\n', stdout);
+			shown++;
+		}
+		if (num(s, "failed") + num(s, "errors") > shown)
+			printf("    ... %.0f more (see --junit/--json/--md)\n",
+			       num(s, "failed") + num(s, "errors") - (double)shown);
+		fseek(spool, 0, SEEK_END);
+	}
+	cJSON_Delete(rec);
+	pops_buf_dispose(&line);
+}
+
+struct kv {
+	const char *k;
+	int v;
+};
+
+static int cmp_kv(const void *a, const void *b)
+{
+	return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
+}
+
+static struct kv *sorted(const cJSON *obj, size_t *n)
+{
+	const cJSON *it;
+	struct kv *v;
+	size_t i = 0;
+
+	*n = (size_t)cJSON_GetArraySize(obj);
+	if (!(v = calloc(*n + 1, sizeof(*v))))
+		return NULL;
+	cJSON_ArrayForEach(it, obj) {
+		v[i].k = it->string;
+		v[i++].v = cJSON_IsTrue(it);
+	}
+	qsort(v, i, sizeof(*v), cmp_kv);
+	*n = i;
+	return v;
+}
+
+void eval_flips(const cJSON *before, const cJSON *after, size_t *paired,
+                size_t *newly_failing, size_t *newly_passing)
+{
+	size_t na = 0, nb = 0, i = 0, j = 0;
+	struct kv *a = sorted(before, &na), *b = sorted(after, &nb);
+
+	*paired = *newly_failing = *newly_passing = 0;
+	while (a && b && i < na && j < nb) {
+		int c = strcmp(a[i].k, b[j].k);
+
+		if (c < 0) {
+			i++;
+		} else if (c > 0) {
+			j++;
+		} else {
+			(*paired)++;
+			if (a[i].v && !b[j].v)
+				(*newly_failing)++;
+			else if (!a[i].v && b[j].v)
+				(*newly_passing)++;
+			i++;
+			j++;
+		}
+	}
+	free(a);
+	free(b);
+}
+
+int eval_add_baseline(cJSON *summary, const cJSON *current, const cJSON *baseline,
+                      const char *ref, const char *source, double baseline_rate)
+{
+	size_t paired, nf, np;
+	double p;
+	const char *verdict;
+	cJSON *b;
+
+	eval_flips(baseline, current, &paired, &nf, &np);
+	p = pops_stats_mcnemar(nf, np);
+	verdict = p < 0.05 && nf > np ? "regression" :
+	          p < 0.05 && np > nf ? "improvement" : "no significant change";
+	if (!(b = cJSON_AddObjectToObject(summary, "baseline")))
+		return 0;
+	cJSON_AddStringToObject(b, "ref", ref);
+	cJSON_AddStringToObject(b, "source", source);
+	if (baseline_rate >= 0)
+		cJSON_AddNumberToObject(b, "pass_rate", baseline_rate);
+	cJSON_AddNumberToObject(b, "paired", (double)paired);
+	cJSON_AddNumberToObject(b, "newly_failing", (double)nf);
+	cJSON_AddNumberToObject(b, "newly_passing", (double)np);
+	cJSON_AddNumberToObject(b, "p_value", p);
+	cJSON_AddStringToObject(b, "verdict", verdict);
+	cJSON_AddNumberToObject(b, "min_detectable_drop", pops_stats_min_detectable_drop(paired));
+	return !strcmp(verdict, "regression");
+}
+
+void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence, size_t n)
+{
+	size_t i, j;
+
+	printf("\n%-24s %-16s %9s %10s %9s %s\n", "suite", "model", "pass", "cost", "p50 ms",
+	       "flips vs first model");
+	for (i = 0; i < n; i++) {
+		const cJSON *s = g[i].summary, *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
+		char c[32];
+
+		if (cJSON_IsNumber(cost))
+			snprintf(c, sizeof(c), "$%.4f", cost->valuedouble);
+		else
+			snprintf(c, sizeof(c), "unpriced");
+		printf("%-24.24s %-16.16s %8.1f%% %10s %9.0f ", str(s, "suite"), str(s, "model"),
+		       100 * num(s, "pass_rate"), c, num(s, "latency_p50"));
+		/* the first group of the same suite is the reference */
+		for (j = 0; j < i; j++)
+			if (!strcmp(str(g[j].summary, "suite"), str(s, "suite")))
+				break;
+		if (j < i && evidence[i] && evidence[j]) {
+			size_t paired, nf, np;
+
+			eval_flips(cJSON_GetObjectItemCaseSensitive(evidence[j], "case_results"),
+			           cJSON_GetObjectItemCaseSensitive(evidence[i], "case_results"),
+			           &paired, &nf, &np);
+			printf("-%zu +%zu of %zu", nf, np, paired);
+		} else {
+			printf("-");
+		}
+		putchar('\n');
+	}
+}
+
+int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
+                int interrupted, int over_budget)
+{
+	size_t i;
+	int provider = 0, negative = 0;
+	const char *why = NULL, *which = NULL, *model = NULL;
+
+	(void)ctx;
+	for (i = 0; i < n; i++) {
+		const cJSON *s = g[i].summary, *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
+		const char *v = str(s, "verdict");
+
+		if (!strcmp(v, "error")) {
+			if (!provider) {
+				why = str(s, "reason");
+				which = str(s, "suite");
+				model = str(s, "model");
+			}
+			provider = 1;
+		} else if (!strcmp(v, "fail") || (cJSON_IsObject(b) && !strcmp(str(b, "verdict"), "regression"))) {
+			if (!negative && !provider) {
+				which = str(s, "suite");
+				model = str(s, "model");
+				why = !strcmp(v, "fail") ? str(s, "reason") : "significant regression against the baseline";
+			}
+			negative = 1;
+		}
+	}
+	if (interrupted) {
+		printf("result: interrupted: partial results, marked incomplete; run again to resume from the cache\n");
+		return POPS_EXIT_INTERRUPTED;
+	}
+	if (provider) {
+		printf("result: error: ");
+		safe(stdout, which);
+		printf(" [");
+		safe(stdout, model);
+		printf("]: ");
+		safe(stdout, why);
+		putchar('\n');
+		return POPS_EXIT_PROVIDER;
+	}
+	if (over_budget) {
+		printf("result: incomplete: stopped by --max-cost before every case ran\n");
+		return POPS_EXIT_NEGATIVE;
+	}
+	if (negative) {
+		printf("result: fail: ");
+		safe(stdout, which);
+		printf(" [");
+		safe(stdout, model);
+		printf("]: ");
+		safe(stdout, why);
+		putchar('\n');
+		return POPS_EXIT_NEGATIVE;
+	}
+	printf("result: pass: %zu suite run%s met %s threshold%s\n", n, n == 1 ? "" : "s",
+	       n == 1 ? "its" : "their", n == 1 ? "" : "s");
+	return POPS_EXIT_OK;
+}

@@ -1,0 +1,63 @@
+#ifndef POPS_CMD_EVAL_OUT_H
+#define POPS_CMD_EVAL_OUT_H
+/*
+ * Shared by cmd/eval.c (run), cmd/eval_merge.c and cmd/judge.c: terminal
+ * output of eval results, baselines and the exit-code decision.
+ */
+#include <cjson/cJSON.h>
+#include "cmd.h"
+#include "eval_run.h"
+#include "report.h"
+#include "repo.h"
+
+/* progress bar on stderr (TTY only): state kept between calls */
+typedef struct eval_bar {
+	int enabled;
+	double started, last;
+	const char *label;
+} eval_bar;
+
+void eval_bar_update(void *payload, const pops_eval_progress *p);
+void eval_bar_clear(eval_bar *bar);
+
+/* the per-group block of the summary, on stdout */
+void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool);
+
+/* side-by-side table when several models ran the same suite */
+void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence, size_t n);
+
+/*
+ * Pass/fail flips between two case_results objects ({"id#r": bool}):
+ * cases present in both. Sorted merge: O(n log n).
+ */
+void eval_flips(const cJSON *before, const cJSON *after, size_t *paired,
+                size_t *newly_failing, size_t *newly_passing);
+
+/*
+ * Compare `current` case results with `baseline` ones and add a
+ * "baseline" object to `summary` ({ref, source, paired, newly_failing,
+ * newly_passing, p_value, verdict, min_detectable_drop}). Returns 1 on a
+ * significant regression.
+ */
+int eval_add_baseline(cJSON *summary, const cJSON *current, const cJSON *baseline,
+                      const char *ref, const char *source, double baseline_rate);
+
+/*
+ * The exit code for finished groups: 130 interrupted, 4 provider errors
+ * over max_error_rate, 1 threshold/regression/incomplete, 0 otherwise.
+ * Prints the one-line result with the reason.
+ */
+int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
+                int interrupted, int over_budget);
+
+
+/*
+ * --baseline: find stored evidence for the baseline prompt (same suite
+ * and model), or run it fresh, and add the comparison to g->summary.
+ */
+int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
+                      const pops_eval_options *eo, pops_eval_group *g, const char *ref);
+
+/* record the complete groups' evidence as a note on HEAD */
+int eval_store_evidence(pops_ctx *ctx, pops_eval_group *const *runs, size_t n);
+#endif

@@ -1,0 +1,86 @@
+#include "common.h"
+#include <git2.h>
+#include "eval_out.h"
+#include "eval_prompt.h"
+#include "evidence.h"
+#include "strutil.h"
+#include "version.h"
+
+int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
+                      const pops_eval_options *eo, pops_eval_group *g, const char *ref)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(g->summary, "prompt");
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(g->summary, "model_id");
+	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(g->evidence, "case_results");
+	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
+	pops_eval_prompt *bp = NULL;
+	pops_eval_group *bg = NULL;
+	pops_eval_options bo;
+	pops_buf addr = POPS_BUF_INIT;
+	cJSON *found = NULL;
+	int error;
+
+	if (pops_config_env(ctx->config, ref, NULL))
+		pops_buf_printf(&addr, "%s:%s", name->valuestring, ref);
+	else
+		pops_buf_printf(&addr, "%s#%s", name->valuestring, ref);
+	if ((error = pops_eval_prompt_load(&bp, repo, addr.ptr)) < 0) {
+		error = pops_error_prefix(error, "--baseline %s: ", ref);
+		goto done;
+	}
+	q.prompt_blob = pops_eval_prompt_blob(bp);
+	q.suite = s->path;
+	q.model = model->valuestring;
+	error = pops_evidence_find(&found, NULL, ctx->repo, &q);
+	if (error == 0 && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(found, "case_results"))) {
+		const cJSON *rate = cJSON_GetObjectItemCaseSensitive(found, "pass_rate");
+
+		eval_add_baseline(g->summary, cur, cJSON_GetObjectItemCaseSensitive(found, "case_results"),
+		                  ref, "evidence", cJSON_IsNumber(rate) ? rate->valuedouble : -1);
+		error = 0;
+		goto done;
+	}
+	if (error < 0 && error != POPS_ENOTFOUND)
+		goto done;
+	/* no stored result for that exact content: run it now on the same cases */
+	bo = *eo;
+	bo.prompt = addr.ptr;
+	bo.model = cJSON_GetObjectItemCaseSensitive(g->summary, "model")->valuestring;
+	bo.max_cost = -1;
+	if ((error = pops_eval_run(&bg, s, &bo)) < 0)
+		goto done;
+	if (bg->interrupted) {
+		g->interrupted = 1;
+		goto done;
+	}
+	eval_add_baseline(g->summary, cur, cJSON_GetObjectItemCaseSensitive(bg->evidence, "case_results"),
+	                  ref, "run", cJSON_GetObjectItemCaseSensitive(bg->summary, "pass_rate")->valuedouble);
+done:
+	cJSON_Delete(found);
+	pops_eval_group_free(bg);
+	pops_eval_prompt_free(bp);
+	pops_buf_dispose(&addr);
+	return error;
+}
+
+int eval_store_evidence(pops_ctx *ctx, pops_eval_group *const *runs, size_t n)
+{
+	git_oid head;
+	size_t i;
+	int error = 0;
+
+	if (git_reference_name_to_id(&head, ctx->repo, "HEAD") < 0) {
+		cmd_warning("no commit yet: evidence not recorded (commit, then run again)");
+		return 0;
+	}
+	for (i = 0; i < n && !error; i++) {
+		cJSON *e = runs[i]->evidence;
+
+		if (!runs[i]->complete || !e)
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(e, "pops_version");
+		cJSON_AddStringToObject(e, "pops_version", POPS_VERSION);
+		error = pops_evidence_record(ctx->repo, &head, e);
+	}
+	return error;
+}
