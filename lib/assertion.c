@@ -381,21 +381,36 @@ static void quote(pops_buf *b, const char *s, size_t len)
 	pops_buf_putc(b, '\'');
 }
 
+/* ASCII case folding by table: tolower() goes through the locale on every byte */
+static unsigned char fold[256];
+
+static void fold_init(void)
+{
+	int i;
+
+	if (fold['A'])
+		return;
+	for (i = 0; i < 256; i++)
+		fold[i] = (unsigned char)(i >= 'A' && i <= 'Z' ? i + 32 : i);
+}
+
 static const char *memcasemem(const char *h, size_t hl, const char *n, size_t nl)
 {
+	const unsigned char *hp = (const unsigned char *)h, *np = (const unsigned char *)n;
 	size_t i, j;
-	int first;
+	unsigned char first;
 
 	if (nl == 0)
 		return h;
 	if (nl > hl)
 		return NULL;
-	first = tolower((unsigned char)n[0]);
+	fold_init();
+	first = fold[np[0]];
 	for (i = 0; i + nl <= hl; i++) {
-		if (tolower((unsigned char)h[i]) != first)
+		if (fold[hp[i]] != first)
 			continue;
 		for (j = 1; j < nl; j++)
-			if (tolower((unsigned char)h[i + j]) != tolower((unsigned char)n[j]))
+			if (fold[hp[i + j]] != fold[np[j]])
 				break;
 		if (j == nl)
 			return h + i;
