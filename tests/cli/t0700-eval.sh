@@ -14,11 +14,12 @@ eval_project() {
 	version: 1
 	providers:
 	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" $extra }
+	  prose: { type: openai, base_url: "$FAKELLM_URL/v1", headers: { x-fakellm-reply: "Looks fine to me, pass." } }
 	models:
 	  fast: { provider: fake, id: m-1 }
 	  slow: { provider: fake, id: m-2 }
 	  judge: { provider: fake, id: fake-judge-1 }
-	  chatty: { provider: fake, id: chatty-1 }
+	  chatty: { provider: prose, id: chatty-1 }
 	pricing:
 	  m-1: { input: 1, output: 2 }
 	  m-2: { input: 1, output: 2 }
@@ -177,7 +178,7 @@ test_expect_success 'baseline: flips and McNemar against an older revision' '
 test_expect_success 'interrupt: exit 130, reports marked incomplete' '
 	start_fakellm --latency 3000 &&
 	eval_project &&
-	{ pops eval run -j 1 --junit r.xml --json r.json >out 2>err & pid=$!; } &&
+	{ "$POPS_BIN" eval run -j 1 --junit r.xml --json r.json >out 2>err & pid=$!; } &&
 	sleep 1 && kill -INT $pid &&
 	test_expect_code 130 wait $pid &&
 	grep -q "result: interrupted" out &&
