@@ -91,7 +91,7 @@ int pops_report_spool_next(FILE *spool, cJSON **out, pops_buf *line)
 	cJSON_Delete(*out);
 	*out = NULL;
 	pops_buf_clear(line);
-	while ((c = getc(spool)) != EOF && c != '\n')
+	while ((c = getc_unlocked(spool)) != EOF && c != '\n')
 		pops_buf_putc(line, c);
 	if (pops_buf_oom(line))
 		return pops_error_set(POPS_ERROR, "out of memory");
