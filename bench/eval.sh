@@ -5,7 +5,7 @@
 # deterministic assertion throughput. Two assertions per case (icontains
 # with a template + regex), -j 64, cache off, no evidence. PEER=1 also
 # runs promptfoo (installed with npm into a temporary directory) on the
-# same cases and fake server.
+# same cases and fake server (PEER_ONLY=1: only that comparison).
 set -eu
 cd "$(dirname "$0")/.."
 POPS=${POPS:-$(pwd)/pops}
@@ -78,6 +78,13 @@ report() { # label cases latency wall rss
 	}'
 }
 
+if [ "${PEER_ONLY:-0}" = 1 ]; then
+	start_fake "$LAT"
+	project "$N"
+	POPS="$POPS" sh bench/eval_peer.sh "$tmp" "$port" "$J"
+	exit 0
+fi
+
 start_fake "$LAT"
 project "$N"
 set -- $(run_pops)
@@ -102,5 +109,5 @@ cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 -Ilib $(pkg-config -
 if [ "${PEER:-0}" = 1 ]; then
 	start_fake "$LAT"
 	project "$N"
-	sh bench/eval_peer.sh "$tmp" "$port" "$J"
+	POPS="$POPS" sh bench/eval_peer.sh "$tmp" "$port" "$J"
 fi

@@ -8,7 +8,7 @@ tmp=$1 port=$2 j=$3
 POPS=${POPS:-./pops}
 command -v npm >/dev/null || { echo "peer: npm not found; skipped"; exit 0; }
 mkdir -p "$tmp/peer"
-( cd "$tmp/peer" && npm install --silent --no-audit --no-fund promptfoo@0.123 >/dev/null 2>&1 ) ||
+( cd "$tmp/peer" && npm install --silent --no-audit --no-fund promptfoo@0.123.1 >/dev/null 2>&1 ) ||
 	{ echo "peer: npm install promptfoo failed (offline?); skipped"; exit 0; }
 cd "$tmp/p"
 sed 's/},"expected":"\([^"]*\)"}/,"expected":"\1"}}/' cases.jsonl >pf-cases.jsonl
