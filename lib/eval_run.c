@@ -359,6 +359,17 @@ static int advance(struct runner *r)
 				return error;
 			continue;
 		}
+		if (r->o->max_cost >= 0 && r->ordinal == 1) {
+			char *t = messages_text(rc->messages);
+			const pops_price_cfg *pr = pops_config_price(r->o->config, r->model_id);
+			const cJSON *mt = cJSON_GetObjectItemCaseSensitive(r->config, "max_tokens");
+
+			if (t && pr)
+				r->est_request = ((double)strlen(t) / 4.0 * pr->input +
+				                  (cJSON_IsNumber(mt) ? mt->valuedouble : OUTPUT_TOKENS_GUESS) *
+				                  pr->output) / 1e6;
+			free(t);
+		}
 		if (r->has_judges && !(rc->input_text = messages_text(rc->messages))) {
 			rcase_release(rc);
 			return pops_error_set(POPS_ERROR, "out of memory");
@@ -615,7 +626,8 @@ static int budget(void *payload, double spent)
 
 	if (r->o->max_cost < 0)
 		return 0;
-	avg = r->priced_done ? spent / (double)r->priced_done : 0.0;
+	/* before any priced result, the estimate from the rendered prompt */
+	avg = r->priced_done ? spent / (double)r->priced_done : r->est_request;
 	if (spent + avg * (double)(r->inflight + 1) > r->o->max_cost) {
 		r->over_budget = 1;
 		return 1;
@@ -686,6 +698,9 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	po.config = o->config;
 	po.budget = budget;
 	pops_eval__progress(&r);
+	/* with a budget, load the first case now: its prompt gives the cost estimate */
+	if (o->max_cost >= 0 && (error = advance(&r)) < 0)
+		goto done;
 	error = o->engine(&po, next1, done1, &r);
 	if (error == POPS_EINTR) {
 		r.interrupted = 1;

@@ -76,6 +76,7 @@ struct runner {
 	size_t nlat, alat;
 	uint16_t *runs_per_case, *pass_per_case;
 	int interrupted, over_budget;
+	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;
 };
 

@@ -141,3 +141,22 @@ TEST(runner_max_cost_stops_and_unpriced_is_refused)
 	free(y);
 }
 
+
+TEST(runner_max_cost_uses_the_prompt_estimate_before_any_result)
+{
+	pops_eval_group *g = NULL;
+	pops_eval_options o;
+	char *y;
+
+	fe_setup();
+	o = fe_opts();
+	o.max_cost = 0.0001;   /* below one request's estimate (256 output tokens at $2/M) */
+	fe_calls = 0;
+	y = fe_suite_text("threshold: 0\n");
+	CHECK_INT(fe_run_suite(&g, y, &o), 0);
+	free(y);
+	CHECK_INT(fe_calls, 0);
+	CHECK(g->over_budget);
+	CHECK_INT(fe_num(g->summary, "cases"), 0);
+	pops_eval_group_free(g);
+}
