@@ -5,7 +5,10 @@
 # prompts change now and then). Side by side in one run, median of RUNS:
 #   pops prompt log s        vs  git log --oneline -- prompts/s.prompt
 #   pops prompt show s@250   vs  git show <commit>:prompts/s.prompt
-# Goal (issue 5): pops <= 2x git for both.
+# each twice: cold (POPS_NO_VERSION_CACHE=1: the whole history is walked)
+# and warm (the version cache in .git/pops/versions, written by the first
+# run, is valid). git has its commit-graph (written by git gc).
+# Goal (issue 5): pops <= 2x git.
 set -eu
 POPS=${POPS:-./pops}
 case $POPS in /*) ;; *) POPS=$(pwd)/$POPS ;; esac
@@ -62,5 +65,7 @@ commit=$(git log --format=%H -- prompts/s.prompt | sed -n "$((versions - 250 + 1
 "$POPS" prompt show s@250 >a.out
 git show "$commit:prompts/s.prompt" >b.out
 cmp a.out b.out
-pair "prompt_log ($versions versions)" '"$POPS" prompt log s' 'git log --oneline -- prompts/s.prompt'
-pair "prompt_show s@250" '"$POPS" prompt show s@250' "git show $commit:prompts/s.prompt"
+pair "prompt_log ($versions versions), cold" 'POPS_NO_VERSION_CACHE=1 "$POPS" prompt log s' 'git log --oneline -- prompts/s.prompt'
+pair "prompt_log ($versions versions), warm" '"$POPS" prompt log s' 'git log --oneline -- prompts/s.prompt'
+pair "prompt_show s@250, cold" 'POPS_NO_VERSION_CACHE=1 "$POPS" prompt show s@250' "git show $commit:prompts/s.prompt"
+pair "prompt_show s@250, warm" '"$POPS" prompt show s@250' "git show $commit:prompts/s.prompt"

@@ -286,6 +286,24 @@ test_expect_success 'diff works as git external diff driver via .gitattributes' 
 	grep -q "takes the 7 arguments" err
 '
 
+test_expect_success 'diff --evals and log show stored eval results by prompt blob' '
+	setup_project &&
+	write_prompt s fast "v1" && pops prompt add s >/dev/null &&
+	b1=$(git rev-parse HEAD:prompts/s.prompt) &&
+	write_prompt s fast "v2" && pops prompt add s >/dev/null &&
+	b2=$(git rev-parse HEAD:prompts/s.prompt) &&
+	r1="{\"suite\":\"evals/smoke.yaml\",\"prompt\":\"s\",\"prompt_blob\":\"$b1\",\"model\":\"m1\",\"fingerprint\":\"f1\",\"pass_rate\":1,\"passed\":2,\"cases\":2,\"verdict\":\"pass\",\"date\":\"2026-11-24T10:00:00Z\",\"case_results\":{\"c1#0\":true,\"c2#0\":true}}" &&
+	r2="{\"suite\":\"evals/smoke.yaml\",\"prompt\":\"s\",\"prompt_blob\":\"$b2\",\"model\":\"m1\",\"fingerprint\":\"f2\",\"pass_rate\":0.5,\"passed\":1,\"cases\":2,\"verdict\":\"fail\",\"date\":\"2026-11-24T11:00:00Z\",\"case_results\":{\"c1#0\":true,\"c2#0\":false}}" &&
+	git notes --ref=pops add -m "{\"schema_version\":1,\"results\":[$r1]}" HEAD~1 &&
+	git notes --ref=pops add -m "{\"schema_version\":1,\"results\":[$r2]}" HEAD &&
+	pops prompt diff --evals s@1 s@2 >out &&
+	grep -q "^  evals/smoke.yaml (m1): pass rate 100.0% → 50.0%$" out &&
+	grep -q "^    pass → fail (1): c2#0$" out &&
+	pops prompt log s >log &&
+	grep -q "^@2 .*\[evals/smoke.yaml 50% fail\]$" log &&
+	grep -q "^@1 .*\[evals/smoke.yaml 100% pass\]$" log
+'
+
 test_expect_success 'the partial loader reads from the same revision (unit-tested); show of a partial name works' '
 	setup_project &&
 	printf "style v1" >prompts/_style.prompt && git add prompts && git commit -q -m p1 &&
