@@ -28,6 +28,9 @@
 /* version walk: path depth whose tree look-ups are remembered */
 #define POPS_WALK_MEMO_DEPTH       16
 
+/* git's commit-graph file read by the version walk; larger is not used */
+#define POPS_COMMIT_GRAPH_MAX_BYTES (256u * 1024 * 1024)
+
 /* prompt diff --word: largest token grid aligned word by word */
 #define POPS_DIFF_WORD_MAX_CELLS   (4u * 1024 * 1024)
 

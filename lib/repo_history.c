@@ -350,6 +350,11 @@ done:
 typedef struct rawwalk {
 	git_odb *odb;
 	const char *path;
+	/* git's commit-graph file, when there is a usable one: tree ids and
+	 * first parents without inflating commits (what git log uses too) */
+	pops_buf graph;
+	const unsigned char *fanout, *oids, *cdat;
+	uint32_t ncommits;
 	/* memo per path depth: tree id -> the entry found in it */
 	git_oid memo_tree[POPS_WALK_MEMO_DEPTH];
 	git_oid memo_id[POPS_WALK_MEMO_DEPTH];
@@ -357,15 +362,112 @@ typedef struct rawwalk {
 	int memo_state[POPS_WALK_MEMO_DEPTH];   /* 0 unknown, 1 found, 2 absent */
 } rawwalk;
 
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Load objects/info/commit-graph (format version 1, SHA-1, no split chain).
+ * Anything unexpected leaves the graph unused: it is only a shortcut.
+ */
+static void graph_load(rawwalk *w, pops_repo *repo)
+{
+	pops_buf path = POPS_BUF_INIT;
+	const unsigned char *d;
+	uint64_t oidf = 0, oidl = 0, cdat = 0, off, next;
+	size_t len, i, nchunks;
+
+	pops_buf_printf(&path, "%sobjects/info/commit-graph", git_repository_commondir(repo->git));
+	if (getenv("POPS_NO_COMMIT_GRAPH") ||
+	    pops_file_read(&w->graph, path.ptr, POPS_COMMIT_GRAPH_MAX_BYTES) < 0)
+		goto fail;
+	d = (const unsigned char *)w->graph.ptr;
+	len = w->graph.size;
+	if (len < 8 || memcmp(d, "CGPH", 4) || d[4] != 1 || d[5] != 1 || d[7] != 0)
+		goto fail;
+	nchunks = d[6];
+	if (len < 8 + (nchunks + 1) * 12)
+		goto fail;
+	for (i = 0; i < nchunks; i++) {
+		const unsigned char *c = d + 8 + i * 12;
+
+		off = (uint64_t)be32(c + 4) << 32 | be32(c + 8);
+		next = (uint64_t)be32(c + 16) << 32 | be32(c + 20);
+		if (off > len || next > len || next < off)
+			goto fail;
+		if (!memcmp(c, "OIDF", 4) && next - off == 256 * 4)
+			oidf = off;
+		else if (!memcmp(c, "OIDL", 4))
+			oidl = off;
+		else if (!memcmp(c, "CDAT", 4))
+			cdat = off;
+	}
+	if (!oidf || !oidl || !cdat)
+		goto fail;
+	w->fanout = d + oidf;
+	w->ncommits = be32(w->fanout + 255 * 4);
+	if (oidl + (uint64_t)w->ncommits * GIT_OID_RAWSZ > len ||
+	    cdat + (uint64_t)w->ncommits * 36 > len)
+		goto fail;
+	w->oids = d + oidl;
+	w->cdat = d + cdat;
+	pops_buf_dispose(&path);
+	return;
+fail:
+	w->fanout = w->oids = w->cdat = NULL;
+	w->ncommits = 0;
+	pops_buf_dispose(&w->graph);
+	pops_buf_dispose(&path);
+	pops_error_clear();
+}
+
+/* position of `id` in the graph, or -1 */
+static long graph_find(const rawwalk *w, const git_oid *id)
+{
+	const unsigned char *raw = id->id;
+	uint32_t lo = raw[0] ? be32(w->fanout + (raw[0] - 1) * 4) : 0;
+	uint32_t hi = be32(w->fanout + raw[0] * 4);
+
+	if (hi > w->ncommits || lo > hi)
+		return -1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int cmp = memcmp(w->oids + (size_t)mid * GIT_OID_RAWSZ, raw, GIT_OID_RAWSZ);
+
+		if (!cmp)
+			return (long)mid;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /* tree id and first parent of a commit (has_parent 0 at a root) */
 static int raw_commit(rawwalk *w, const git_oid *id, git_oid *tree, git_oid *parent,
                       int *has_parent)
 {
 	git_odb_object *o = NULL;
 	const char *d, *end;
+	long pos;
 	int error;
 
 	*has_parent = 0;
+	if (w->cdat && (pos = graph_find(w, id)) >= 0) {
+		const unsigned char *c = w->cdat + (size_t)pos * 36;
+		uint32_t p1 = be32(c + GIT_OID_RAWSZ);
+
+		if (p1 == 0x70000000u || p1 < w->ncommits) {
+			git_oid_fromraw(tree, c);
+			if (p1 != 0x70000000u) {
+				git_oid_fromraw(parent, w->oids + (size_t)p1 * GIT_OID_RAWSZ);
+				*has_parent = 1;
+			}
+			return 0;
+		}
+	}
 	if ((error = git_odb_read(&o, w->odb, id)) < 0)
 		return pops_git_error(error, "cannot read a commit");
 	d = git_odb_object_data(o);
@@ -483,8 +585,11 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 	cur = head_id;
 	pops_buf_sets(&start, path.ptr);
 	w.path = path.ptr;
-	if (!repo->nshallow && !git_repository_is_shallow(repo->git))
+	w.graph = (pops_buf)POPS_BUF_INIT;
+	if (!repo->nshallow && !git_repository_is_shallow(repo->git)) {
 		cache_read(&vc, repo, path.ptr);
+		graph_load(&w, repo);
+	}
 	if (!(vs = calloc(1, sizeof(*vs)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
@@ -588,6 +693,7 @@ done:
 	git_commit_free(cc);
 	git_commit_free(head);
 	git_odb_free(w.odb);
+	pops_buf_dispose(&w.graph);
 	pops_buf_dispose(&start);
 	pops_buf_dispose(&from);
 	pops_buf_dispose(&path);

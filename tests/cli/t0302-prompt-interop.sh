@@ -112,6 +112,21 @@ test_expect_success 'shallow clone: versions are listed but not counted' '
 	grep -q "^s  *? " list
 '
 
+test_expect_success 'git commit-graph: same versions with and without it, newer commits too' '
+	three_versions &&
+	git commit-graph write --reachable &&
+	test -f .git/objects/info/commit-graph &&
+	printf "version 4\n" >prompts/s.prompt && git commit -q -am "s v4 after the graph" &&
+	POPS_NO_VERSION_CACHE=1 pops prompt log --json s >with.json &&
+	POPS_NO_VERSION_CACHE=1 POPS_NO_COMMIT_GRAPH=1 pops prompt log --json s >without.json &&
+	test_cmp without.json with.json &&
+	grep -c "\"version\":" with.json >n && echo 4 >expect && test_cmp expect n &&
+	chmod u+w .git/objects/info/commit-graph &&
+	printf "CGPH garbage" >.git/objects/info/commit-graph &&
+	POPS_NO_VERSION_CACHE=1 pops prompt log --json s >garbage.json &&
+	test_cmp without.json garbage.json
+'
+
 test_expect_success 'pops in a subdirectory project (monorepo) maps names under it' '
 	git init -q . && mkdir -p svc && pops init svc >/dev/null &&
 	git add -A && git commit -q -m init &&
