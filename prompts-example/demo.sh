@@ -61,6 +61,9 @@ mkdir "$work/project"
 	(cd "$work/project" && tar xf -)
 cd "$work/project"
 git init -q -b main .
+# libgit2 (ledger and notes commits) reads the identity from the repository
+git config user.name "Dana Demo"
+git config user.email "dana@example.com"
 git add -A
 git commit -q -m "Example project: triage, summarize, extract_invoice"
 
