@@ -105,6 +105,13 @@ POPS_CMD_DECLARE(render);
 /* render.c: a .prompt file or address -> parsed prompt (lib error code) */
 struct pops_prompt;
 int cmd_render_open(struct pops_prompt **out, const char *arg);
+/* releases (issue 6) */
+POPS_CMD_DECLARE(approve);
+POPS_CMD_DECLARE(promote);
+POPS_CMD_DECLARE(rollback);
+POPS_GROUP_DECLARE(release);
+POPS_CMD_DECLARE(release_list);
+POPS_CMD_DECLARE(release_log);
 
 /* ---- reporting (report.c) ---- */
 

@@ -16,6 +16,8 @@
 const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("__complete", complete, POPS_CMD_HIDDEN,
 	             "Print completion candidates (used by the shell scripts)"),
+	POPS_CMD_ROW("approve", approve, POPS_CMD_NEEDS_CONFIG,
+	             "Approve a prompt version for an environment (promotion gate)"),
 	POPS_GROUP_ROW("cache", cache, 0, "Inspect or clear the response cache (.pops/cache)"),
 	POPS_CMD_ROW("config", config, POPS_CMD_NEEDS_CONFIG,
 	             "Check pops.yaml and show what pops understood from it"),
@@ -25,8 +27,13 @@ const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("init", init, 0, "Create a pops project: pops.yaml, prompts/, evals/"),
 	POPS_GROUP_ROW("judge", judge, 0, "Check an LLM judge against human labels"),
 	POPS_GROUP_ROW("model", model, 0, "Pin, list, check and ping model aliases"),
+	POPS_CMD_ROW("promote", promote, POPS_CMD_NEEDS_CONFIG,
+	             "Release prompts to an environment, checking its gates"),
 	POPS_GROUP_ROW("prompt", prompt, 0, "Add, lint, list, show, diff and log versioned prompts"),
+	POPS_GROUP_ROW("release", release, 0, "Inspect releases: the ledger's list and log"),
 	POPS_CMD_ROW("render", render, 0, "Render a prompt's messages for some variables"),
+	POPS_CMD_ROW("rollback", rollback, POPS_CMD_NEEDS_CONFIG,
+	             "Restore an earlier release in an environment"),
 	POPS_CMD_END
 };
 

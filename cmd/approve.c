@@ -1,0 +1,39 @@
+#include "common.h"
+#include "cmd.h"
+#include "config.h"
+#include "releasecmd.h"
+
+struct approve_opts {
+	const char *env;
+	const char *address;
+};
+
+const pops_opt cmd_approve_opts[] = {
+	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct approve_opts, env),
+	  .flags = POPS_OPTF_REQUIRED, .help = "the environment the approval is for",
+	  .complete = POPS_COMPLETE_ENV },
+	{ .type = POPS_OPT_ARG, .name = "prompt@N", .offset = offsetof(struct approve_opts, address),
+	  .flags = POPS_OPTF_REQUIRED,
+	  .help = "what is approved: name@N, name:env, or name (the version at HEAD)",
+	  .complete = POPS_COMPLETE_ADDRESS },
+	{ 0 }
+};
+
+int cmd_approve(pops_ctx *ctx, void *o)
+{
+	struct approve_opts *opts = o;
+	pops_release_entry *e = NULL;
+	pops_buf label = POPS_BUF_INIT;
+	int error, ret = POPS_EXIT_OK;
+
+	if ((error = pops_approve(&e, ctx->repo, ctx->config, opts->env, opts->address)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	cmd_release_label(&label, e);
+	printf("approved %s for %s\n", label.ptr, e->env);
+done:
+	pops_buf_dispose(&label);
+	pops_release_entry_free(e);
+	return ret;
+}

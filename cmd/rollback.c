@@ -1,0 +1,92 @@
+#include "common.h"
+#include "cmd.h"
+#include "config.h"
+#include "releasecmd.h"
+#include "strutil.h"
+
+#include <git2.h>
+
+struct rollback_opts {
+	const char *env;
+	pops_strv prompts;
+	const char *to;
+	const char *reason;
+	int dry_run;
+	int json;
+};
+
+const pops_opt cmd_rollback_opts[] = {
+	{ .type = POPS_OPT_STRING, .name = "to", .offset = offsetof(struct rollback_opts, to),
+	  .value_name = "@N|ledger-rev",
+	  .help = "restore version N as released before, or the release at a ledger commit" },
+	{ .type = POPS_OPT_STRING, .name = "reason", .short_name = 'm',
+	  .offset = offsetof(struct rollback_opts, reason), .value_name = "text",
+	  .help = "why: recorded as Pops-Reason in the ledger" },
+	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n',
+	  .offset = offsetof(struct rollback_opts, dry_run),
+	  .help = "show what would be restored; write nothing" },
+	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct rollback_opts, json),
+	  .help = "print the result as JSON" },
+	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct rollback_opts, env),
+	  .flags = POPS_OPTF_REQUIRED, .help = "the environment to roll back",
+	  .complete = POPS_COMPLETE_ENV },
+	{ .type = POPS_OPT_ARGS, .name = "prompt", .offset = offsetof(struct rollback_opts, prompts),
+	  .help = "prompts to roll back (default: the one changed last in the environment)",
+	  .complete = POPS_COMPLETE_PROMPT },
+	{ 0 }
+};
+
+int cmd_rollback(pops_ctx *ctx, void *o)
+{
+	struct rollback_opts *opts = o;
+	pops_rollback_options ro = POPS_ROLLBACK_OPTIONS_INIT;
+	pops_promote_result r;
+	pops_buf from = POPS_BUF_INIT, to = POPS_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int error, ret = POPS_EXIT_OK;
+
+	memset(&r, 0, sizeof(r));
+	ro.env = opts->env;
+	ro.prompts = opts->prompts.v;
+	ro.nprompts = opts->prompts.n;
+	ro.reason = opts->reason;
+	ro.dry_run = opts->dry_run;
+	if (opts->to && opts->to[0] == '@') {
+		if (pops_parse_long(&ro.to_version, opts->to + 1, 1, LONG_MAX) < 0)
+			return cmd_error(POPS_EXIT_USAGE, "--to '%s': expected @N with N >= 1, or a ledger revision",
+			                 opts->to);
+	} else if (opts->to) {
+		ro.to_rev = opts->to;
+	}
+	error = pops_rollback(&r, ctx->repo, ctx->config, &ro);
+	if (error < 0) {
+		ret = cmd_fail(error);
+		if (error == POPS_ENOTFOUND && strstr(pops_error_last(), "never"))
+			cmd_hint("see what was released: pops release log %s", opts->env);
+		goto done;
+	}
+	if (opts->json) {
+		ret = cmd_release_print_result_json(&r, "rollback", opts->dry_run ? "dry-run" : "rolled-back",
+		                                    opts->dry_run);
+		goto done;
+	}
+	for (i = 0; i < r.n; i++) {
+		pops_buf_clear(&from);
+		pops_buf_clear(&to);
+		cmd_release_label(&from, r.v[i].current);
+		cmd_release_label(&to, r.v[i].entry);
+		if (opts->dry_run)
+			printf("would roll back %s in %s: %s -> %s\n", r.v[i].entry->prompt, r.env,
+			       from.ptr, to.ptr);
+		else
+			printf("rolled back %s in %s: %s -> %s (ledger %.12s)\n", r.v[i].entry->prompt,
+			       r.env, from.ptr, to.ptr,
+			       git_oid_tostr(hex, sizeof(hex), &r.v[i].ledger_commit));
+	}
+done:
+	pops_buf_dispose(&from);
+	pops_buf_dispose(&to);
+	pops_promote_result_dispose(&r);
+	return ret;
+}

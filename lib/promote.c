@@ -1,0 +1,306 @@
+/* Promote, roll back, approve: plan from the ledger tip, check, write, CAS. */
+#include "common.h"
+#include "promote_src.h"
+#include "casref.h"
+#include "git.h"
+#include "strutil.h"
+
+void pops_promote_result_dispose(pops_promote_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		pops_promote__item_reset(&r->v[i]);
+		pops_release_entry_free(r->v[i].entry);
+		pops_release_entry_free(r->v[i].current);
+	}
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+static int unknown_env(const pops_config *cfg, const char *name)
+{
+	pops_buf list = POPS_BUF_INIT;
+	const char *names[64];
+	const char *guess;
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->nenvs; i++) {
+		pops_buf_printf(&list, "%s%s", i ? ", " : "", cfg->envs[i].name);
+		if (n + 1 < POPS_ARRAY_SIZE(names))
+			names[n++] = cfg->envs[i].name;
+	}
+	names[n] = NULL;
+	guess = pops_suggest(name, names, POPS_SUGGEST_MAX_DISTANCE);
+	if (guess)
+		pops_error_set(POPS_EINVALID, "unknown environment '%s' (did you mean '%s'?)", name, guess);
+	else
+		pops_error_set(POPS_EINVALID, "unknown environment '%s' (pops.yaml has: %s)", name,
+		               list.size ? list.ptr : "none");
+	pops_buf_dispose(&list);
+	return POPS_EINVALID;
+}
+
+static pops_promote_item *add_item(pops_promote_result *r)
+{
+	pops_promote_item *v = realloc(r->v, (r->n + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	r->v = v;
+	memset(&v[r->n], 0, sizeof(*v));
+	return &v[r->n++];
+}
+
+/* replace a string field of an entry; 0 or POPS_ERROR */
+static int set_str(char **field, const char *value)
+{
+	char *d = value ? pops_strdup(value) : NULL;
+
+	if (value && !d)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	free(*field);
+	*field = d;
+	return POPS_OK;
+}
+
+static int current_of(pops_release_entry **out, git_repository *repo, const git_oid *tip,
+                      const char *env, const char *prompt)
+{
+	int error;
+
+	*out = NULL;
+	if (!tip)
+		return POPS_OK;
+	error = pops_release_get(out, repo, tip, env, prompt);
+	return error == POPS_ENOTFOUND ? POPS_OK : error;
+}
+
+struct source {
+	const char *env;        /* promote from this environment's releases */
+	git_oid commit;         /* or from this commit */
+};
+
+static int plan_promote(pops_promote_result *out, git_repository *repo,
+                        const pops_config *cfg, const pops_env_cfg *env,
+                        const pops_promote_options *opts, const struct source *src,
+                        const git_oid *tip)
+{
+	pops_release_list src_list = { NULL, 0 };
+	char **names = NULL;
+	size_t nnames = 0, i;
+	int error = POPS_OK;
+
+	if (!opts->nprompts) {
+		if (src->env) {
+			if ((error = pops_release_list_entries(&src_list, repo, tip, src->env)) < 0)
+				goto done;
+			for (i = 0; i < src_list.n; i++) {
+				char **v = realloc(names, (nnames + 1) * sizeof(*v));
+
+				if (!v || !(v[nnames] = pops_strdup(src_list.v[i]->prompt))) {
+					if (v)
+						names = v;
+					error = pops_error_set(POPS_ERROR, "out of memory");
+					goto done;
+				}
+				names = v;
+				nnames++;
+			}
+		} else if ((error = pops_promote_prompt_names(&names, &nnames, repo, cfg,
+		                                              &src->commit)) < 0) {
+			goto done;
+		}
+	}
+	for (i = 0; i < (opts->nprompts ? opts->nprompts : nnames); i++) {
+		const char *name = opts->nprompts ? opts->prompts[i] : names[i];
+		pops_promote_item *item;
+		pops_release_entry *cand = NULL;
+
+		if (!pops_release_name_ok(name)) {
+			error = pops_error_set(POPS_EINVALID, "'%s' is not a valid prompt name", name);
+			goto done;
+		}
+		if (src->env) {
+			error = tip ? pops_release_get(&cand, repo, tip, src->env, name) : POPS_ENOTFOUND;
+			if (error == POPS_ENOTFOUND) {
+				error = pops_error_set(POPS_EREFUSED,
+				                       "'%s' is not released in %s, so there is nothing to promote to %s",
+				                       name, src->env, env->name);
+				goto done;
+			}
+			if (error < 0)
+				goto done;
+			if ((error = set_str(&cand->env, env->name)) < 0 ||
+			    (error = set_str(&cand->reason, NULL)) < 0 ||
+			    (error = set_str(&cand->evidence, NULL)) < 0) {
+				pops_release_entry_free(cand);
+				goto done;
+			}
+		} else if ((error = pops_promote_candidate(&cand, repo, cfg, &src->commit, name,
+		                                              env->name)) < 0) {
+			goto done;
+		}
+		if (!(item = add_item(out))) {
+			pops_release_entry_free(cand);
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		item->entry = cand;
+		if ((error = current_of(&item->current, repo, tip, env->name, name)) < 0)
+			goto done;
+		item->up_to_date = item->current && git_oid_equal(&item->current->blob, &cand->blob);
+		if (!item->up_to_date &&
+		    (error = pops_promote__check_gates(item, repo, cfg, env, tip)) < 0)
+			goto done;
+	}
+done:
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	pops_release_list_dispose(&src_list);
+	return error;
+}
+
+/* write one commit per item that changes, chained on `tip`; `head_out` the last */
+int pops_promote__write_chain(git_oid *head_out, int *any, git_repository *repo,
+                              pops_promote_result *r, const git_oid *tip,
+                              pops_release_action action, const char *reason, int force)
+{
+	git_oid parent, id;
+	int have_parent = tip != NULL, error;
+	size_t i;
+
+	*any = 0;
+	if (tip)
+		git_oid_cpy(&parent, tip);
+	for (i = 0; i < r->n; i++) {
+		pops_promote_item *item = &r->v[i];
+		pops_release_change ch;
+
+		if (item->up_to_date)
+			continue;
+		memset(&ch, 0, sizeof(ch));
+		item->forced = force && item->nunmet > 0;
+		if ((action == POPS_RELEASE_PROMOTE &&
+		     (error = set_str(&item->entry->evidence,
+		                      item->nevidence ? item->evidence[0] : NULL)) < 0) ||
+		    (error = set_str(&item->entry->reason, reason)) < 0)
+			return error;
+		ch.action = action;
+		ch.entry = item->entry;
+		ch.reason = reason;
+		ch.forced = item->forced;
+		ch.approvers = (const char *const *)item->approvers;
+		ch.napprovers = item->napprovers;
+		ch.evidence = (const char *const *)item->evidence;
+		ch.nevidence = item->nevidence;
+		if ((error = pops_release_write(&id, repo, have_parent ? &parent : NULL, &ch)) < 0)
+			return error;
+		git_oid_cpy(&item->ledger_commit, &id);
+		git_oid_cpy(&parent, &id);
+		have_parent = 1;
+		*any = 1;
+	}
+	git_oid_cpy(head_out, &parent);
+	return POPS_OK;
+}
+
+
+int pops_promote(pops_promote_result *out, git_repository *repo,
+                 const pops_config *cfg, const pops_promote_options *opts)
+{
+	const pops_env_cfg *env;
+	struct source src;
+	git_object *obj = NULL, *peeled = NULL;
+	git_oid tip, head;
+	size_t idx, i, changes, unmet;
+	unsigned attempt;
+	int have_tip, error = POPS_OK, any;
+
+	memset(out, 0, sizeof(*out));
+	memset(&src, 0, sizeof(src));
+	if (!(env = pops_config_env(cfg, opts->env, &idx)))
+		return unknown_env(cfg, opts->env);
+	out->env = env->name;
+	if (opts->force && (!opts->reason || !*opts->reason))
+		return pops_error_set(POPS_EINVALID, "--force needs --reason: the ledger records why");
+	if (opts->from && pops_config_env(cfg, opts->from, NULL)) {
+		if (!strcmp(opts->from, env->name))
+			return pops_error_set(POPS_EINVALID, "cannot promote %s from itself", env->name);
+		src.env = opts->from;
+	} else if (opts->from) {
+		error = git_revparse_single(&obj, repo, opts->from);
+		if (error < 0 || git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+			error = pops_error_set(POPS_EINVALID,
+			                       "--from '%s' is neither an environment nor a commit", opts->from);
+			goto done;
+		}
+		git_oid_cpy(&src.commit, git_object_id(peeled));
+	} else if (idx > 0) {
+		src.env = cfg->envs[idx - 1].name;
+	} else {
+		error = git_reference_name_to_id(&head, repo, "HEAD");
+		if (error < 0) {
+			error = pops_error_set(POPS_EINVALID, "HEAD has no commits: commit the prompts first");
+			goto done;
+		}
+		git_oid_cpy(&src.commit, &head);
+	}
+	out->source = src.env ? src.env : opts->from ? opts->from : "HEAD";
+
+	for (attempt = 0; attempt < POPS_CAS_MAX_ATTEMPTS; attempt++) {
+		out->attempts = attempt + 1;
+		pops_promote_result_dispose(out);
+		error = pops_release_tip(&tip, repo);
+		if (error < 0 && error != POPS_ENOTFOUND)
+			goto done;
+		have_tip = error == 0;
+		if ((error = plan_promote(out, repo, cfg, env, opts, &src, have_tip ? &tip : NULL)) < 0)
+			goto done;
+		changes = unmet = 0;
+		for (i = 0; i < out->n; i++) {
+			if (!out->v[i].up_to_date)
+				changes++;
+			if (out->v[i].nunmet)
+				unmet++;
+		}
+		if (!changes) {
+			error = pops_error_set(POPS_EREFUSED, "nothing to promote to %s: it already has %s",
+			                       env->name,
+			                       out->n == 1 ? "this version" :
+			                       src.env ? "everything released in the source" :
+			                       "every prompt at the source commit");
+			goto done;
+		}
+		if (unmet && !opts->force) {
+			error = pops_error_set(POPS_EREFUSED, "promotion to %s refused: %zu prompt%s %s unmet requirements",
+			                       env->name, unmet, unmet == 1 ? "" : "s",
+			                       unmet == 1 ? "has" : "have");
+			goto done;
+		}
+		if (opts->dry_run) {
+			error = POPS_OK;
+			goto done;
+		}
+		if ((error = pops_promote__write_chain(&head, &any, repo, out, have_tip ? &tip : NULL,
+		                         POPS_RELEASE_PROMOTE, opts->reason, opts->force)) < 0)
+			goto done;
+		error = pops_release_publish(repo, &head, have_tip ? &tip : NULL, "promote");
+		if (error != POPS_EMODIFIED) {
+			if (error == 0)
+				for (i = 0; i < out->n; i++)
+					out->v[i].recorded = !out->v[i].up_to_date;
+			goto done;
+		}
+		pops_casref_backoff(attempt);
+	}
+	error = pops_error_set(POPS_EMODIFIED,
+	                       "gave up after %d concurrent updates of %s; try again",
+	                       POPS_CAS_MAX_ATTEMPTS, POPS_RELEASE_REF);
+done:
+	git_object_free(peeled);
+	git_object_free(obj);
+	return error;
+}

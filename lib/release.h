@@ -1,0 +1,166 @@
+#ifndef POPS_RELEASE_H
+#define POPS_RELEASE_H
+
+/*
+ * The release ledger (DESIGN.md "Releases", CONTRACTS.md "Ledger"):
+ * refs/pops/releases points at a chain of commits whose tree holds, per
+ * environment and prompt,
+ *
+ *   <env>/<prompt>.prompt   the exact released blob
+ *   <env>/<prompt>.json     {"schema_version":1,"prompt","version","blob",
+ *                            "source_commit","model","model_alias",
+ *                            "evidence","ledger_reason"}
+ *
+ * Every promote, rollback and approval is one commit with a readable
+ * subject and trailers (Pops-Env, Pops-Prompt, Pops-Version, Pops-Blob,
+ * Pops-Source, Pops-Model, Pops-Evidence, Pops-Reason, Pops-Forced,
+ * Approved-by), so `git log refs/pops/releases` is the audit trail.
+ * Writers move the ref with compare-and-swap only (lib/casref).
+ */
+
+#include <stddef.h>
+#include <git2.h>
+#include "buf.h"
+
+#define POPS_RELEASE_REF "refs/pops/releases"
+
+typedef struct pops_release_entry {
+	char *env;
+	char *prompt;
+	long version;            /* 0 when unknown */
+	git_oid blob;            /* the released .prompt blob */
+	git_oid source_commit;   /* all zero when unknown */
+	char *model;             /* model id, or NULL */
+	char *model_alias;       /* or NULL */
+	char *evidence;          /* eval result fingerprint, or NULL */
+	char *reason;            /* ledger_reason (forced or rollback), or NULL */
+} pops_release_entry;
+
+void pops_release_entry_free(pops_release_entry *e);
+
+/* A deep copy; NULL on out of memory. */
+pops_release_entry *pops_release_entry_dup(const pops_release_entry *e);
+
+typedef struct pops_release_list {
+	pops_release_entry **v;  /* sorted by env order of the tree, then prompt */
+	size_t n;
+} pops_release_list;
+
+void pops_release_list_dispose(pops_release_list *l);
+
+/*
+ * The tip of the ledger in `out`. POPS_ENOTFOUND when nothing was ever
+ * released, POPS_ERROR otherwise.
+ */
+int pops_release_tip(git_oid *out, git_repository *repo);
+
+/*
+ * The entry for `prompt` in `env` as of ledger commit `ledger` (NULL: the
+ * tip). Returns 0; POPS_ENOTFOUND (never released there, or no ledger);
+ * POPS_ERROR when the entry is corrupt (bad JSON, missing fields, or the
+ * .json and .prompt disagree): the message names the ledger path and
+ * commit. `out` is the caller's (pops_release_entry_free).
+ */
+int pops_release_get(pops_release_entry **out, git_repository *repo,
+                     const git_oid *ledger, const char *env, const char *prompt);
+
+/*
+ * Every entry of `env` (NULL: every environment) as of `ledger` (NULL:
+ * tip) appended to `out` (initialise it to zeroes). No ledger yet is not
+ * an error: the list stays empty. Corrupt entries: POPS_ERROR.
+ */
+int pops_release_list_entries(pops_release_list *out, git_repository *repo,
+                              const git_oid *ledger, const char *env);
+
+/* The released .prompt bytes of `e` into `out`. 0 or POPS_ERROR. */
+int pops_release_read_blob(pops_buf *out, git_repository *repo,
+                           const pops_release_entry *e);
+
+/* what a ledger commit records */
+typedef enum {
+	POPS_RELEASE_PROMOTE,
+	POPS_RELEASE_ROLLBACK,
+	POPS_RELEASE_APPROVE
+} pops_release_action;
+
+typedef struct pops_release_change {
+	pops_release_action action;
+	const pops_release_entry *entry; /* the new state (approve: what is approved) */
+	const char *reason;        /* Pops-Reason, or NULL */
+	int forced;                /* promote past unmet gates */
+	const char *const *approvers; /* Approved-by values ("Name <email>") */
+	size_t napprovers;
+	const char *const *evidence;  /* every Pops-Evidence fingerprint */
+	size_t nevidence;
+} pops_release_change;
+
+/*
+ * Write one ledger commit on top of `tip` (NULL: the ledger does not exist
+ * yet) recording `change`, and move refs/pops/releases to it only if it
+ * still points at `tip`. Promote and rollback replace the entry's two
+ * files in its environment; approve leaves the tree as it is. The author
+ * is the user's git identity. `out` (may be NULL) gets the new commit.
+ * Returns 0; POPS_EMODIFIED when another writer moved the ledger first
+ * (nothing was changed: re-read, re-check, retry); POPS_ERROR.
+ */
+int pops_release_commit(git_oid *out, git_repository *repo, const git_oid *tip,
+                        const pops_release_change *change);
+
+/*
+ * The two halves of pops_release_commit, for writing several ledger
+ * commits in a chain and publishing them with one ref update:
+ * pops_release_write creates the commit on top of `tip` (NULL: a root)
+ * without moving any ref; pops_release_publish moves refs/pops/releases
+ * from `tip` (NULL: must not exist) to `commit`, compare-and-swap,
+ * with `what` in the reflog. Same returns as pops_release_commit.
+ */
+int pops_release_write(git_oid *out, git_repository *repo, const git_oid *tip,
+                       const pops_release_change *change);
+int pops_release_publish(git_repository *repo, const git_oid *commit,
+                         const git_oid *tip, const char *what);
+
+/* One ledger commit, as `pops release log` shows it. */
+typedef struct pops_release_event {
+	git_oid commit;
+	char *action;         /* "promote", "rollback", "approve", "merge", or the subject's first word */
+	char *subject;
+	char *env, *prompt;   /* NULL when the commit has no such trailer */
+	long version;
+	char *blob, *source, *model, *reason;
+	int forced;
+	char **evidence;      /* Pops-Evidence values */
+	size_t nevidence;
+	char **approvers;     /* Approved-by values */
+	size_t napprovers;
+	char *author_name, *author_email;
+	long long time;       /* seconds since the epoch */
+	int tz_offset;        /* minutes */
+} pops_release_event;
+
+typedef struct pops_release_events {
+	pops_release_event *v;  /* newest first */
+	size_t n;
+} pops_release_events;
+
+void pops_release_events_dispose(pops_release_events *l);
+
+/*
+ * The ledger's history, newest first, keeping commits whose Pops-Env is
+ * `env` and Pops-Prompt is `prompt` (each NULL: any). `first_parent`
+ * follows only the first parent (the order changes were made in this
+ * clone). No ledger: an empty list. 0 or POPS_ERROR.
+ */
+int pops_release_log(pops_release_events *out, git_repository *repo,
+                     const char *env, const char *prompt, int first_parent);
+
+/*
+ * Parse a ledger revision (a commit id, a unique prefix, or anything
+ * git_revparse understands like refs/pops/releases~2) into a commit id
+ * that is part of the ledger's history. POPS_ENOTFOUND / POPS_EINVALID.
+ */
+int pops_release_resolve_rev(git_oid *out, git_repository *repo, const char *rev);
+
+/* 1 if `name` is a safe prompt name (letters, digits, - _ . /, no .. or leading /). */
+int pops_release_name_ok(const char *name);
+
+#endif
