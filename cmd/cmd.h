@@ -107,6 +107,9 @@ struct pops_prompt;
 int cmd_render_open(struct pops_prompt **out, const char *arg);
 /* releases (issue 6) */
 POPS_CMD_DECLARE(approve);
+POPS_CMD_DECLARE(export);
+POPS_CMD_DECLARE(pull);
+POPS_CMD_DECLARE(push);
 POPS_CMD_DECLARE(promote);
 POPS_CMD_DECLARE(rollback);
 POPS_GROUP_DECLARE(release);

@@ -1,0 +1,53 @@
+#include "common.h"
+#include "cmd.h"
+#include "config.h"
+#include "export.h"
+
+#include <git2.h>
+
+struct export_opts {
+	const char *env;
+	const char *format;
+	const char *dir;
+};
+
+static const char *const formats[] = { "files", "json", NULL };
+
+const pops_opt cmd_export_opts[] = {
+	{ .type = POPS_OPT_STRING, .name = "env", .short_name = 'e',
+	  .offset = offsetof(struct export_opts, env), .value_name = "env",
+	  .flags = POPS_OPTF_REQUIRED, .help = "the environment whose releases to export",
+	  .complete = POPS_COMPLETE_ENV },
+	{ .type = POPS_OPT_ENUM, .name = "format", .offset = offsetof(struct export_opts, format),
+	  .value_name = "files|json", .choices = formats,
+	  .help = "prompt files plus manifest.json (default), or manifest.json with the text inside" },
+	{ .type = POPS_OPT_ARG, .name = "dir", .offset = offsetof(struct export_opts, dir),
+	  .flags = POPS_OPTF_REQUIRED, .help = "the directory to write (replaced atomically)",
+	  .complete = POPS_COMPLETE_DIR },
+	{ 0 }
+};
+
+int cmd_export(pops_ctx *ctx, void *o)
+{
+	struct export_opts *opts = o;
+	pops_export_result r;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	if (!pops_config_env(ctx->config, opts->env, NULL))
+		return cmd_error(POPS_EXIT_USAGE, "unknown environment '%s'", opts->env);
+	error = pops_export(&r, ctx->repo, opts->env, opts->dir,
+	                    opts->format && !strcmp(opts->format, "json") ? POPS_EXPORT_JSON :
+	                    POPS_EXPORT_FILES);
+	if (error < 0) {
+		int ret = cmd_fail(error);
+
+		if (error == POPS_ENOTFOUND)
+			cmd_hint("release something first: pops promote %s", opts->env);
+		return ret;
+	}
+	printf("exported %zu prompt%s from %s (ledger %.12s) to %s\n", r.count,
+	       r.count == 1 ? "" : "s", opts->env,
+	       git_oid_tostr(hex, sizeof(hex), &r.ledger_commit), opts->dir);
+	return POPS_EXIT_OK;
+}

@@ -1,0 +1,691 @@
+#include "common.h"
+#include "sync.h"
+#include "casref.h"
+#include "evidence.h"
+#include "fileio.h"
+#include "git.h"
+#include "release.h"
+#include "strutil.h"
+
+#include <cjson/cJSON.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void pops_sync_result_dispose(pops_sync_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->v[i].ref);
+	free(r->v);
+	free(r->remote);
+	memset(r, 0, sizeof(*r));
+}
+
+static int add_ref(pops_sync_result *r, const char *ref, pops_sync_status st,
+                   const git_oid *old_id, const git_oid *new_id)
+{
+	pops_sync_ref *v = realloc(r->v, (r->n + 1) * sizeof(*v));
+
+	if (!v)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	r->v = v;
+	memset(&v[r->n], 0, sizeof(*v));
+	if (!(v[r->n].ref = pops_strdup(ref)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	v[r->n].status = st;
+	if (old_id)
+		git_oid_cpy(&v[r->n].old_id, old_id);
+	if (new_id)
+		git_oid_cpy(&v[r->n].new_id, new_id);
+	r->n++;
+	return POPS_OK;
+}
+
+/* ---- credentials: ssh-agent, libgit2 defaults, `git credential fill` ---- */
+
+/* the payload of every remote callback */
+struct cred_state {
+	unsigned tries;        /* credential attempts */
+	pops_buf rejected;     /* push: refs the remote refused, with reasons */
+};
+
+/* run `git credential fill` for `url`; username/password into the bufs */
+static int credential_fill(pops_buf *user, pops_buf *pass, const char *url)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status, error = -1;
+	pops_buf req = POPS_BUF_INIT, resp = POPS_BUF_INIT;
+	char chunk[4096];
+	ssize_t got;
+	pid_t pid;
+	char *line, *save;
+
+	if (pipe(in) < 0 || pipe(out) < 0)
+		goto done;
+	if ((pid = fork()) < 0)
+		goto done;
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		/* never prompt on a terminal from inside pops */
+		setenv("GIT_TERMINAL_PROMPT", "0", 1);
+		execlp("git", "git", "credential", "fill", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	in[0] = out[1] = -1;
+	pops_buf_printf(&req, "url=%s\n\n", url);
+	if (pops_write_all(in[1], req.ptr, req.size, "git credential") < 0)
+		pops_error_clear();
+	close(in[1]);
+	in[1] = -1;
+	while ((got = read(out[0], chunk, sizeof(chunk))) > 0 && resp.size < 65536)
+		pops_buf_put(&resp, chunk, (size_t)got);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		goto done;
+	for (line = resp.ptr; line && *line; line = save) {
+		save = strchr(line, '\n');
+		if (save)
+			*save++ = '\0';
+		if (!strncmp(line, "username=", 9))
+			pops_buf_sets(user, line + 9);
+		else if (!strncmp(line, "password=", 9))
+			pops_buf_sets(pass, line + 9);
+	}
+	error = user->size && pass->size ? 0 : -1;
+done:
+	if (in[0] >= 0) close(in[0]);
+	if (in[1] >= 0) close(in[1]);
+	if (out[0] >= 0) close(out[0]);
+	if (out[1] >= 0) close(out[1]);
+	/* the response held a secret: wipe it before freeing */
+	if (resp.asize)
+		memset(resp.ptr, 0, resp.size);
+	pops_buf_dispose(&resp);
+	pops_buf_dispose(&req);
+	return error;
+}
+
+static int cred_cb(git_credential **out, const char *url, const char *user_from_url,
+                   unsigned int allowed, void *payload)
+{
+	struct cred_state *st = payload;
+	pops_buf user = POPS_BUF_INIT, pass = POPS_BUF_INIT;
+	int error = GIT_PASSTHROUGH;
+
+	/* one attempt per method: libgit2 calls again after a rejection */
+	if (st->tries++ >= 3)
+		return GIT_EAUTH;
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && st->tries == 1)
+		return git_credential_ssh_key_from_agent(out, user_from_url ? user_from_url : "git");
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && credential_fill(&user, &pass, url) == 0)
+		error = git_credential_userpass_plaintext_new(out, user.ptr, pass.ptr);
+	else if (allowed & GIT_CREDENTIAL_DEFAULT)
+		error = git_credential_default_new(out);
+	if (pass.asize)
+		memset(pass.ptr, 0, pass.size);
+	pops_buf_dispose(&pass);
+	pops_buf_dispose(&user);
+	return error;
+}
+
+/* ---- remotes ---- */
+
+static int open_remote(git_remote **out, git_repository *repo, const char *name)
+{
+	int error;
+
+	error = git_remote_lookup(out, repo, name);
+	if (error == GIT_ENOTFOUND || error == GIT_EINVALIDSPEC) {
+		/* not a configured remote: a URL or a path to a repository */
+		if (strchr(name, '/') || strchr(name, ':') || !strcmp(name, ".")) {
+			if ((error = git_remote_create_anonymous(out, repo, name)) < 0)
+				return pops_git_error(error, name);
+			return POPS_OK;
+		}
+		return pops_error_set(POPS_EINVALID,
+		                      "no remote named '%s' (add one with 'git remote add %s <url>', or pass a URL)",
+		                      name, name);
+	}
+	return error < 0 ? pops_git_error(error, name) : POPS_OK;
+}
+
+/* the name used under refs/pops-remote/ for this remote */
+static void remote_key(pops_buf *out, const char *name)
+{
+	const char *p;
+
+	for (p = name; *p; p++)
+		pops_buf_putc(out, isalnum((unsigned char)*p) || *p == '-' || *p == '_' ? *p : '_');
+}
+
+static int net_error(int error, const char *what, const char *remote)
+{
+	const git_error *e = git_error_last();
+
+	return pops_error_set(POPS_ERROR, "cannot %s '%s': %s", what, remote,
+	                      e && e->message ? e->message : "unknown error");
+	(void)error;
+}
+
+static int push_update_cb(const char *refname, const char *status, void *payload)
+{
+	struct cred_state *st = payload;
+
+	if (status)
+		pops_buf_printf(&st->rejected, "%s%s (%s)", st->rejected.size ? ", " : "", refname,
+		                status);
+	return 0;
+}
+
+static int collect_refs(git_strarray *out, git_repository *repo, pops_sync_result *r)
+{
+	static const char *const globs[] = { "refs/pops/*", "refs/notes/pops*" };
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	size_t g;
+	int error = POPS_OK;
+
+	memset(out, 0, sizeof(*out));
+	for (g = 0; g < POPS_ARRAY_SIZE(globs); g++) {
+		if ((error = git_reference_iterator_glob_new(&it, repo, globs[g])) < 0)
+			return pops_git_error(error, "cannot list refs");
+		while (git_reference_next(&ref, it) == 0) {
+			char **v = realloc(out->strings, (out->count + 1) * sizeof(*v));
+			pops_buf spec = POPS_BUF_INIT;
+			const char *name = git_reference_name(ref);
+
+			if (git_reference_type(ref) == GIT_REFERENCE_DIRECT && v) {
+				out->strings = v;
+				pops_buf_printf(&spec, "%s:%s", name, name);
+				out->strings[out->count++] = pops_buf_detach(&spec);
+				if ((error = add_ref(r, name, POPS_SYNC_PUSHED, NULL,
+				                     git_reference_target(ref))) < 0) {
+					git_reference_free(ref);
+					break;
+				}
+			} else if (!v) {
+				error = pops_error_set(POPS_ERROR, "out of memory");
+				git_reference_free(ref);
+				break;
+			}
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+		it = NULL;
+		if (error < 0)
+			return error;
+	}
+	return POPS_OK;
+}
+
+int pops_sync_push(pops_sync_result *out, git_repository *repo, const char *remote_name)
+{
+	git_remote *remote = NULL;
+	git_push_options po = GIT_PUSH_OPTIONS_INIT;
+	git_strarray specs = { NULL, 0 };
+	struct cred_state cs = { 0, POPS_BUF_INIT };
+	int error;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (!remote_name)
+		remote_name = "origin";
+	if (!(out->remote = pops_strdup(remote_name)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if ((error = open_remote(&remote, repo, remote_name)) < 0)
+		goto done;
+	if ((error = collect_refs(&specs, repo, out)) < 0)
+		goto done;
+	if (!specs.count) {
+		error = pops_error_set(POPS_EREFUSED, "nothing to push: no releases or eval evidence yet");
+		goto done;
+	}
+	po.callbacks.credentials = cred_cb;
+	po.callbacks.push_update_reference = push_update_cb;
+	po.callbacks.payload = &cs;
+	error = git_remote_push(remote, &specs, &po);
+	if (error == GIT_ENONFASTFORWARD || cs.rejected.size) {
+		error = pops_error_set(POPS_EREFUSED,
+		                       "'%s' has releases or evidence this clone does not have%s%s; run 'pops pull %s' first",
+		                       remote_name, cs.rejected.size ? ": " : "", cs.rejected.ptr, remote_name);
+		goto done;
+	}
+	if (error < 0) {
+		error = net_error(error, "push to", remote_name);
+		goto done;
+	}
+	error = POPS_OK;
+done:
+	for (i = 0; i < specs.count; i++)
+		free(specs.strings[i]);
+	free(specs.strings);
+	pops_buf_dispose(&cs.rejected);
+	git_remote_free(remote);
+	return error;
+}
+
+/* ---- three-way merge of flat trees (ledger, notes) ---- */
+
+typedef struct flat_entry {
+	char *path;
+	git_oid id;
+	git_filemode_t mode;
+} flat_entry;
+
+typedef struct flat_tree {
+	flat_entry *v;
+	size_t n;
+	int oom;
+} flat_tree;
+
+static void flat_dispose(flat_tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->v[i].path);
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+static int flat_cb(const char *root, const git_tree_entry *te, void *payload)
+{
+	flat_tree *t = payload;
+	flat_entry *v;
+	pops_buf path = POPS_BUF_INIT;
+
+	if (git_tree_entry_type(te) == GIT_OBJECT_TREE)
+		return 0;
+	if (!(v = realloc(t->v, (t->n + 1) * sizeof(*v)))) {
+		t->oom = 1;
+		return -1;
+	}
+	t->v = v;
+	pops_buf_printf(&path, "%s%s", root, git_tree_entry_name(te));
+	if (pops_buf_oom(&path)) {
+		t->oom = 1;
+		return -1;
+	}
+	v[t->n].path = pops_buf_detach(&path);
+	git_oid_cpy(&v[t->n].id, git_tree_entry_id(te));
+	v[t->n].mode = git_tree_entry_filemode(te);
+	t->n++;
+	return 0;
+}
+
+static int flat_cmp(const void *a, const void *b)
+{
+	return strcmp(((const flat_entry *)a)->path, ((const flat_entry *)b)->path);
+}
+
+static int flatten(flat_tree *out, git_repository *repo, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if (!commit)
+		return POPS_OK;
+	if ((error = git_commit_lookup(&c, repo, commit)) < 0 ||
+	    (error = git_commit_tree(&tree, c)) < 0) {
+		error = pops_git_error(error, "cannot read a tree to merge");
+		goto done;
+	}
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, flat_cb, out) < 0 || out->oom) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), flat_cmp);
+	error = POPS_OK;
+done:
+	git_tree_free(tree);
+	git_commit_free(c);
+	return error;
+}
+
+static const flat_entry *flat_find(const flat_tree *t, const char *path)
+{
+	flat_entry key;
+
+	key.path = (char *)path;
+	return t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), flat_cmp) : NULL;
+}
+
+enum merge_kind { MERGE_LEDGER, MERGE_NOTES };
+
+/* unite two evidence notes: every fingerprint from both, the newer result on a tie */
+static int union_notes(git_oid *out, git_repository *repo, const git_oid *ours,
+                       const git_oid *theirs)
+{
+	git_blob *a = NULL, *b = NULL;
+	cJSON *da = NULL, *db = NULL, *ra, *rb, *it, *jt;
+	char *text = NULL;
+	int error = POPS_EREFUSED;
+
+	if (git_blob_lookup(&a, repo, ours) < 0 || git_blob_lookup(&b, repo, theirs) < 0)
+		goto done;
+	da = cJSON_ParseWithLength(git_blob_rawcontent(a), (size_t)git_blob_rawsize(a));
+	db = cJSON_ParseWithLength(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+	ra = cJSON_GetObjectItemCaseSensitive(da, "results");
+	rb = cJSON_GetObjectItemCaseSensitive(db, "results");
+	if (!cJSON_IsArray(ra) || !cJSON_IsArray(rb))
+		goto done;
+	cJSON_ArrayForEach(it, rb) {
+		const cJSON *fp = cJSON_GetObjectItemCaseSensitive(it, "fingerprint");
+		int idx = 0, found = 0;
+
+		cJSON_ArrayForEach(jt, ra) {
+			const cJSON *fq = cJSON_GetObjectItemCaseSensitive(jt, "fingerprint");
+
+			if (cJSON_IsString(fp) && cJSON_IsString(fq) &&
+			    !strcmp(fp->valuestring, fq->valuestring)) {
+				const cJSON *d1 = cJSON_GetObjectItemCaseSensitive(jt, "date");
+				const cJSON *d2 = cJSON_GetObjectItemCaseSensitive(it, "date");
+
+				found = 1;
+				if (cJSON_IsString(d1) && cJSON_IsString(d2) &&
+				    strcmp(d2->valuestring, d1->valuestring) > 0)
+					cJSON_ReplaceItemInArray(ra, idx, cJSON_Duplicate(it, 1));
+				break;
+			}
+			idx++;
+		}
+		if (!found)
+			cJSON_AddItemToArray(ra, cJSON_Duplicate(it, 1));
+	}
+	if (!(text = cJSON_PrintUnformatted(da))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	{
+		pops_buf body = POPS_BUF_INIT;
+
+		pops_buf_printf(&body, "%s\n", text);
+		error = git_blob_create_from_buffer(out, repo, body.ptr, body.size) < 0 ?
+		        pops_git_error(-1, "cannot write a merged note") : POPS_OK;
+		pops_buf_dispose(&body);
+	}
+done:
+	cJSON_free(text);
+	cJSON_Delete(da);
+	cJSON_Delete(db);
+	git_blob_free(a);
+	git_blob_free(b);
+	return error;
+}
+
+static int oid_eq(const flat_entry *a, const flat_entry *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	return git_oid_equal(&a->id, &b->id) && a->mode == b->mode;
+}
+
+/*
+ * Merge `theirs` into `ours` relative to `base` (any may be NULL: empty).
+ * The result tree goes to `out`. Ledger paths changed differently on both
+ * sides are listed in `conflicts` and POPS_EREFUSED returned.
+ */
+static int merge_trees(git_oid *out, pops_buf *conflicts, git_repository *repo,
+                       const git_oid *base, const git_oid *ours, const git_oid *theirs,
+                       enum merge_kind kind)
+{
+	flat_tree b, o, t;
+	git_tree_update *upd = NULL;
+	size_t nupd = 0, i, pass;
+	git_commit *oc = NULL;
+	git_tree *otree = NULL;
+	int error;
+
+	memset(&b, 0, sizeof(b));
+	memset(&o, 0, sizeof(o));
+	memset(&t, 0, sizeof(t));
+	if ((error = flatten(&b, repo, base)) < 0 || (error = flatten(&o, repo, ours)) < 0 ||
+	    (error = flatten(&t, repo, theirs)) < 0)
+		goto done;
+	if (!(upd = calloc(o.n + t.n + 1, sizeof(*upd)))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	/* pass 0: paths in ours (and maybe theirs); pass 1: paths only in theirs or base */
+	for (pass = 0; pass < 3; pass++) {
+		const flat_tree *src = pass == 0 ? &o : pass == 1 ? &t : &b;
+
+		for (i = 0; i < src->n; i++) {
+			const char *path = src->v[i].path;
+			const flat_entry *be = flat_find(&b, path), *oe = flat_find(&o, path),
+			                 *te = flat_find(&t, path);
+
+			if ((pass >= 1 && oe) || (pass == 2 && te))
+				continue;   /* handled in an earlier pass */
+			if (oid_eq(oe, te) || oid_eq(te, be))
+				continue;   /* ours already right */
+			if (oid_eq(oe, be)) {
+				/* only theirs changed: take it */
+				upd[nupd].action = te ? GIT_TREE_UPDATE_UPSERT : GIT_TREE_UPDATE_REMOVE;
+				if (te) {
+					git_oid_cpy(&upd[nupd].id, &te->id);
+					upd[nupd].filemode = te->mode;
+				}
+				upd[nupd].path = path;
+				nupd++;
+				continue;
+			}
+			/* both changed it differently */
+			if (kind == MERGE_NOTES && oe && te) {
+				if ((error = union_notes(&upd[nupd].id, repo, &oe->id, &te->id)) < 0) {
+					if (error == POPS_EREFUSED)
+						pops_buf_printf(conflicts, "%snote %s", conflicts->size ? ", " : "", path);
+					else
+						goto done;
+					continue;
+				}
+				upd[nupd].action = GIT_TREE_UPDATE_UPSERT;
+				upd[nupd].filemode = GIT_FILEMODE_BLOB;
+				upd[nupd].path = path;
+				nupd++;
+				continue;
+			}
+			if (pops_ends_with(path, ".json")) {
+				pops_buf_printf(conflicts, "%s%.*s", conflicts->size ? ", " : "",
+				                (int)(strlen(path) - 5), path);
+			} else if (!pops_ends_with(path, ".prompt")) {
+				pops_buf_printf(conflicts, "%s%s", conflicts->size ? ", " : "", path);
+			}
+		}
+	}
+	if (conflicts->size) {
+		error = POPS_EREFUSED;
+		goto done;
+	}
+	if (ours && ((error = git_commit_lookup(&oc, repo, ours)) < 0 ||
+	             (error = git_commit_tree(&otree, oc)) < 0)) {
+		error = pops_git_error(error, "cannot read the local tree");
+		goto done;
+	}
+	if ((error = git_tree_create_updated(out, repo, otree, nupd, upd)) < 0) {
+		error = pops_git_error(error, "cannot write the merged tree");
+		goto done;
+	}
+	error = POPS_OK;
+done:
+	git_tree_free(otree);
+	git_commit_free(oc);
+	free(upd);
+	flat_dispose(&t);
+	flat_dispose(&o);
+	flat_dispose(&b);
+	return error;
+}
+
+/* bring `theirs` into local ref `ref`: create, fast-forward, keep, or merge */
+static int integrate(pops_sync_result *r, git_repository *repo, const char *ref,
+                     const git_oid *theirs, const char *remote_name)
+{
+	git_oid ours, base, tree_id, merged;
+	git_commit *oc = NULL, *tc = NULL;
+	git_tree *tree = NULL;
+	git_signature *sig = NULL;
+	pops_buf conflicts = POPS_BUF_INIT, msg = POPS_BUF_INIT;
+	enum merge_kind kind = pops_starts_with(ref, "refs/notes/") ? MERGE_NOTES : MERGE_LEDGER;
+	unsigned attempt;
+	int error, have_base;
+
+	for (attempt = 0; attempt < POPS_CAS_MAX_ATTEMPTS; attempt++) {
+		git_commit_free(oc);
+		git_commit_free(tc);
+		git_tree_free(tree);
+		oc = tc = NULL;
+		tree = NULL;
+		error = pops_casref_read(&ours, repo, ref);
+		if (error == POPS_ENOTFOUND) {
+			error = pops_casref_update(repo, ref, theirs, NULL, "pops pull: create");
+			if (error == 0)
+				error = add_ref(r, ref, POPS_SYNC_CREATED, NULL, theirs);
+			if (error != POPS_EMODIFIED)
+				goto done;
+			continue;
+		} else if (error < 0) {
+			goto done;
+		}
+		if (git_oid_equal(&ours, theirs)) {
+			error = add_ref(r, ref, POPS_SYNC_UP_TO_DATE, &ours, theirs);
+			goto done;
+		}
+		if (git_graph_descendant_of(repo, theirs, &ours) == 1) {
+			error = pops_casref_update(repo, ref, theirs, &ours, "pops pull: fast-forward");
+			if (error == 0)
+				error = add_ref(r, ref, POPS_SYNC_FAST_FORWARD, &ours, theirs);
+			if (error != POPS_EMODIFIED)
+				goto done;
+			continue;
+		}
+		if (git_graph_descendant_of(repo, &ours, theirs) == 1) {
+			error = add_ref(r, ref, POPS_SYNC_LOCAL_AHEAD, &ours, &ours);
+			goto done;
+		}
+		have_base = git_merge_base(&base, repo, &ours, theirs) == 0;
+		pops_buf_clear(&conflicts);
+		error = merge_trees(&tree_id, &conflicts, repo, have_base ? &base : NULL, &ours,
+		                    theirs, kind);
+		if (error == POPS_EREFUSED) {
+			error = pops_error_set(POPS_EREFUSED,
+			                       "%s diverged from '%s' and both changed %s; nothing was changed",
+			                       ref, remote_name, conflicts.ptr);
+			goto done;
+		}
+		if (error < 0)
+			goto done;
+		if ((error = git_commit_lookup(&oc, repo, &ours)) < 0 ||
+		    (error = git_commit_lookup(&tc, repo, theirs)) < 0 ||
+		    (error = git_tree_lookup(&tree, repo, &tree_id)) < 0) {
+			error = pops_git_error(error, "cannot merge");
+			goto done;
+		}
+		if (!sig && (error = pops_casref_signature(&sig, repo)) < 0)
+			goto done;
+		pops_buf_clear(&msg);
+		pops_buf_printf(&msg, "merge %s from %s\n\nBoth histories are kept: this clone's first, then '%s'.\n",
+		                kind == MERGE_NOTES ? "eval evidence" : "ledger", remote_name,
+		                remote_name);
+		{
+			const git_commit *parents[2] = { oc, tc };
+
+			if ((error = git_commit_create(&merged, repo, NULL, sig, sig, NULL, msg.ptr, tree,
+			                               2, parents)) < 0) {
+				error = pops_git_error(error, "cannot write the merge commit");
+				goto done;
+			}
+		}
+		error = pops_casref_update(repo, ref, &merged, &ours, "pops pull: merge");
+		if (error == 0)
+			error = add_ref(r, ref, POPS_SYNC_MERGED, &ours, &merged);
+		if (error != POPS_EMODIFIED)
+			goto done;
+		pops_casref_backoff(attempt);
+	}
+	error = pops_error_set(POPS_EMODIFIED, "%s kept changing; try again", ref);
+done:
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_commit_free(tc);
+	git_commit_free(oc);
+	pops_buf_dispose(&msg);
+	pops_buf_dispose(&conflicts);
+	return error;
+}
+
+int pops_sync_pull(pops_sync_result *out, git_repository *repo, const char *remote_name)
+{
+	git_remote *remote = NULL;
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	struct cred_state cs = { 0, POPS_BUF_INIT };
+	pops_buf key = POPS_BUF_INIT, s1 = POPS_BUF_INIT, s2 = POPS_BUF_INIT, glob = POPS_BUF_INIT,
+	         local = POPS_BUF_INIT;
+	char *specv[2];
+	git_strarray specs = { specv, 2 };
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	size_t prefix_len;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if (!remote_name)
+		remote_name = "origin";
+	if (!(out->remote = pops_strdup(remote_name)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if ((error = open_remote(&remote, repo, remote_name)) < 0)
+		goto done;
+	remote_key(&key, remote_name);
+	pops_buf_printf(&s1, "+refs/pops/*:refs/pops-remote/%s/pops/*", key.ptr);
+	pops_buf_printf(&s2, "+refs/notes/pops*:refs/pops-remote/%s/notes/pops*", key.ptr);
+	pops_buf_printf(&glob, "refs/pops-remote/%s/*", key.ptr);
+	if (pops_buf_oom(&s1) || pops_buf_oom(&s2) || pops_buf_oom(&glob)) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	specv[0] = s1.ptr;
+	specv[1] = s2.ptr;
+	fo.callbacks.credentials = cred_cb;
+	fo.callbacks.payload = &cs;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
+	if ((error = git_remote_fetch(remote, &specs, &fo, "pops pull")) < 0) {
+		error = net_error(error, "fetch from", remote_name);
+		goto done;
+	}
+	prefix_len = glob.size - 1;
+	if ((error = git_reference_iterator_glob_new(&it, repo, glob.ptr)) < 0) {
+		error = pops_git_error(error, "cannot list fetched refs");
+		goto done;
+	}
+	while ((error = git_reference_next(&ref, it)) == 0) {
+		const char *name = git_reference_name(ref);
+		const git_oid *id = git_reference_target(ref);
+
+		pops_buf_clear(&local);
+		pops_buf_printf(&local, "refs/%s", name + prefix_len);
+		if (id && (error = integrate(out, repo, local.ptr, id, remote_name)) < 0) {
+			git_reference_free(ref);
+			goto done;
+		}
+		git_reference_free(ref);
+	}
+	error = error == GIT_ITEROVER ? POPS_OK : pops_git_error(error, "cannot list fetched refs");
+done:
+	git_reference_iterator_free(it);
+	pops_buf_dispose(&local);
+	pops_buf_dispose(&glob);
+	pops_buf_dispose(&s2);
+	pops_buf_dispose(&s1);
+	pops_buf_dispose(&key);
+	pops_buf_dispose(&cs.rejected);
+	git_remote_free(remote);
+	return error;
+}
