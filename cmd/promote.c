@@ -239,7 +239,9 @@ int cmd_promote(pops_ctx *ctx, void *o)
 		pops_buf_clear(&label);
 		cmd_release_label(&label, it->entry);
 		if (it->up_to_date) {
-			printf("%s: %s is already in %s\n", it->entry->prompt, label.ptr, r.env);
+			/* only worth saying when the user named the prompt */
+			if (opts->prompts.n)
+				cmd_status("%s is already in %s", label.ptr, r.env);
 			continue;
 		}
 		if (opts->dry_run && it->current)

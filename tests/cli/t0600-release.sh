@@ -1,0 +1,360 @@
+#!/bin/sh
+# Releases: promote through environments, gates, force, rollback, export,
+# the ledger's layout and its bad-input paths.
+. "$(dirname "$0")/lib.sh"
+
+MODEL=gpt-4o-mini-2024-07-18
+
+# a project with two prompts committed (version 1 each)
+setup_release() {
+	setup_project &&
+	mkdir -p prompts/support &&
+	printf -- "---\nmodel: fast\n---\nSummarize: {{text}}\n" >prompts/summarize.prompt &&
+	printf -- "---\nmodel: fast\n---\nTriage: {{ticket}}\n" >prompts/support/triage.prompt &&
+	printf -- "Be brief.\n" >prompts/_style.prompt &&
+	git add -A && git commit -q -m "two prompts"
+}
+
+# replace the environments section of pops.yaml
+set_envs() {
+	sed -i "/^environments:/,\$d" pops.yaml &&
+	printf "environments:\n%s\n" "$1" >>pops.yaml
+}
+
+# new_version <prompt> <text>: commit a new version of the prompt
+new_version() {
+	printf -- "---\nmodel: fast\n---\n%s\n" "$2" >"prompts/$1.prompt" &&
+	git add -A && git commit -q -m "$1: $2"
+}
+
+# add_evidence <prompt> <suite> <pass_rate> [verdict]: an eval result note on HEAD
+add_evidence() {
+	pb=$(git rev-parse "HEAD:prompts/$1.prompt") &&
+	sb=$(git hash-object "$2") &&
+	v=${4:-pass} &&
+	git notes --ref pops add -f -m "{\"schema_version\":1,\"results\":[{\"suite\":\"$2\",\"suite_blob\":\"$sb\",\"prompt\":\"$1\",\"prompt_blob\":\"$pb\",\"model\":\"$MODEL\",\"fingerprint\":\"fp-$pb-$sb\",\"cases\":20,\"passed\":19,\"failed\":1,\"errors\":0,\"pass_rate\":$3,\"ci_low\":0.76,\"ci_high\":0.99,\"threshold\":0.9,\"verdict\":\"$v\",\"date\":\"2026-11-24T12:00:00Z\"}]}" HEAD
+}
+
+ledger() {
+	git rev-parse --verify -q refs/pops/releases || echo none
+}
+
+test_expect_success 'promote goes dev -> staging -> prod and the ledger is plain git' '
+	setup_release &&
+	pops promote dev >out &&
+	grep -q "promoted summarize@1 to dev" out &&
+	grep -q "promoted support/triage@1 to dev" out &&
+	pops promote staging summarize >out &&
+	grep -q "promoted summarize@1 to staging" out &&
+	pops promote prod summarize >out &&
+	git log --format=%s refs/pops/releases >log &&
+	cat >expect <<-\EOF_ &&
+	promote summarize@1 to prod
+	promote summarize@1 to staging
+	promote support/triage@1 to dev
+	promote summarize@1 to dev
+	EOF_
+	test_cmp expect log &&
+	git cat-file -e refs/pops/releases:prod/summarize.prompt &&
+	git cat-file -e refs/pops/releases:dev/support/triage.json &&
+	test "$(git rev-parse refs/pops/releases:prod/summarize.prompt)" = "$(git rev-parse HEAD:prompts/summarize.prompt)" &&
+	git show -s --format=%B refs/pops/releases >msg &&
+	grep -qx "Pops-Env: prod" msg &&
+	grep -qx "Pops-Prompt: summarize" msg &&
+	grep -qx "Pops-Version: 1" msg &&
+	grep -qx "Pops-Source: $(git rev-parse HEAD)" msg &&
+	grep -qx "Pops-Model: $MODEL" msg &&
+	git show refs/pops/releases:prod/summarize.json >entry &&
+	grep -q "\"schema_version\":.*1" entry &&
+	grep -q "\"model_alias\":.*\"fast\"" entry &&
+	git fsck --no-dangling 2>fsck &&
+	test_must_be_empty fsck
+'
+
+test_expect_success 'partials are not promoted; a new version is; release list shows HEAD ahead' '
+	setup_release &&
+	pops promote dev >out &&
+	! grep -q _style out &&
+	test_must_fail git cat-file -e refs/pops/releases:dev/_style.prompt &&
+	pops promote staging >/dev/null &&
+	new_version summarize "Summarize in one line: {{text}}" &&
+	pops promote dev >out &&
+	grep -q "promoted summarize@2 to dev" out &&
+	! grep -q "triage" out &&
+	pops release list >list &&
+	grep -q "^dev  *summarize  *@2 .*same" list &&
+	grep -q "^staging  *summarize  *@1 .*ahead (@2)" list &&
+	pops release list --json >json &&
+	grep -q "\"head_ahead\":.*true" json
+'
+
+test_expect_success 'nothing to promote exits 1 and leaves the ledger alone' '
+	setup_release &&
+	pops promote dev >/dev/null &&
+	before=$(ledger) &&
+	test_expect_code 1 pops promote dev 2>err &&
+	grep -q "^error: nothing to promote to dev" err &&
+	test "$(ledger)" = "$before" &&
+	test_expect_code 1 pops promote prod summarize 2>err &&
+	grep -q "not released in staging" err &&
+	test "$(ledger)" = "$before"
+'
+
+test_expect_success 'unknown environment and unknown prompt: exit 2, ledger unchanged' '
+	setup_release &&
+	pops promote dev >/dev/null &&
+	before=$(ledger) &&
+	test_expect_code 2 pops promote prdo 2>err &&
+	grep -q "unknown environment .prdo. (did you mean .prod.?)" err &&
+	test_expect_code 2 pops promote dev nosuch 2>err &&
+	grep -q "unknown prompt .nosuch." err &&
+	test_expect_code 2 pops promote dev "../etc/passwd" 2>err &&
+	grep -q "not a valid prompt name" err &&
+	test_expect_code 2 pops rollback nowhere 2>err &&
+	test_expect_code 2 pops promote 2>err &&
+	grep -q "missing <env>" err &&
+	test "$(ledger)" = "$before"
+'
+
+test_expect_success 'a refused promote lists every unmet requirement with its fix, exit 1' '
+	setup_release &&
+	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	set_envs "  - name: dev
+  - name: staging
+    require: { suites: [evals/smoke.yaml] }
+  - name: prod
+    require: { from: staging, suites: [evals/smoke.yaml], min_pass_rate: 0.95, approvals: 1 }" &&
+	git add -A && git commit -q -m gates &&
+	pops promote dev summarize >/dev/null &&
+	before=$(ledger) &&
+	test_expect_code 1 pops promote staging summarize 2>err &&
+	grep -q "^error: promotion to staging refused" err &&
+	grep -q "requires a passing eval of summarize@1 with evals/smoke.yaml on $MODEL" err &&
+	grep -q "to satisfy: pops eval run evals/smoke.yaml" err &&
+	grep -q "^hint: to override, add --force --reason" err &&
+	test "$(ledger)" = "$before" &&
+	test_expect_code 1 pops promote prod summarize --from dev 2>err &&
+	grep -q "requires .from: staging." err &&
+	grep -q "to satisfy: pops promote staging summarize" err &&
+	grep -q "requires 1 approval of summarize@1 for prod: 0 so far" err &&
+	grep -q "to satisfy: pops approve prod summarize@1" err &&
+	test "$(ledger)" = "$before" &&
+	test_expect_code 1 pops promote staging summarize --json >json 2>/dev/null &&
+	grep -q "\"status\":.*\"refused\"" json &&
+	grep -q "\"fix\":.*\"pops eval run evals/smoke.yaml\"" json
+'
+
+test_expect_success 'gates are satisfied by evidence notes, approvals and the staging release' '
+	setup_release &&
+	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	set_envs "  - name: dev
+  - name: staging
+    require: { suites: [evals/smoke.yaml] }
+  - name: prod
+    require: { from: staging, suites: [evals/smoke.yaml], min_pass_rate: 0.95, approvals: 1 }" &&
+	git add -A && git commit -q -m gates &&
+	pops promote dev summarize >/dev/null &&
+	add_evidence summarize evals/smoke.yaml 0.90 fail &&
+	test_expect_code 1 pops promote staging summarize 2>err &&
+	grep -q "requires evals/smoke.yaml to pass: summarize@1 failed it with pass rate 0.90" err &&
+	add_evidence summarize evals/smoke.yaml 0.90 pass &&
+	pops promote staging summarize >out &&
+	grep -q "promoted summarize@1 to staging" out &&
+	git show -s --format=%B refs/pops/releases >msg &&
+	grep -q "^Pops-Evidence: fp-" msg &&
+	test_expect_code 1 pops promote prod summarize 2>err &&
+	grep -q "requires min_pass_rate 0.95 on evals/smoke.yaml: summarize@1 passed 0.90" err &&
+	grep -q "requires 1 approval" err &&
+	pops approve prod summarize@1 >out &&
+	grep -q "approved summarize@1 for prod" out &&
+	test_expect_code 2 pops approve prod summarize@1 2>err &&
+	grep -q "already approved" err &&
+	add_evidence summarize evals/smoke.yaml 0.95 pass &&
+	pops promote prod summarize --dry-run >out &&
+	grep -q "would promote summarize@1 to prod (from staging)" out &&
+	pops promote prod summarize >out &&
+	grep -q "promoted summarize@1 to prod" out &&
+	git show -s --format=%B refs/pops/releases >msg &&
+	grep -qx "Approved-by: Pops Tester <tester@example.com>" msg &&
+	pops release log prod summarize >log &&
+	grep -q "approve summarize@1 for prod" log &&
+	grep -q "evidence fp-" log
+'
+
+test_expect_success 'no_regression compares with the release the environment has now' '
+	setup_release &&
+	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	set_envs "  - name: dev
+    require: { suites: [evals/smoke.yaml], no_regression: true }" &&
+	git add -A && git commit -q -m gates &&
+	add_evidence summarize evals/smoke.yaml 0.95 pass &&
+	pops promote dev summarize >/dev/null &&
+	new_version summarize "Worse: {{text}}" &&
+	pb=$(git rev-parse HEAD:prompts/summarize.prompt) && sb=$(git hash-object evals/smoke.yaml) &&
+	git notes --ref pops add -m "{\"schema_version\":1,\"results\":[{\"suite\":\"evals/smoke.yaml\",\"suite_blob\":\"$sb\",\"prompt_blob\":\"$pb\",\"model\":\"$MODEL\",\"fingerprint\":\"fp2\",\"pass_rate\":0.5,\"ci_low\":0.3,\"ci_high\":0.7,\"verdict\":\"pass\",\"date\":\"2026-11-24T13:00:00Z\"}]}" HEAD &&
+	test_expect_code 1 pops promote dev summarize 2>err &&
+	grep -q "requires no_regression on evals/smoke.yaml: summarize@2 is a significant regression from @1" err
+'
+
+test_expect_success 'force needs a reason; the reason and the override are in the ledger' '
+	setup_release &&
+	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	set_envs "  - name: dev
+    require: { suites: [evals/smoke.yaml] }" &&
+	git add -A && git commit -q -m gates &&
+	test_expect_code 2 pops promote dev summarize --force 2>err &&
+	grep -q "needs --reason" err &&
+	test "$(ledger)" = none &&
+	pops promote dev summarize --force --reason "hotfix for incident 42" >out 2>err &&
+	grep -q "promoted summarize@1 to dev by force" out &&
+	grep -q "^warning: forced past: requires a passing eval" err &&
+	git show -s --format=%B refs/pops/releases >msg &&
+	grep -q "^promote summarize@1 to dev (forced)" msg &&
+	grep -qx "Pops-Forced: yes" msg &&
+	grep -qx "Pops-Reason: hotfix for incident 42" msg &&
+	git show refs/pops/releases:dev/summarize.json >entry &&
+	grep -q "\"ledger_reason\":.*\"hotfix for incident 42\"" entry &&
+	pops release log --json >json &&
+	grep -q "\"forced\":.*true" json
+'
+
+test_expect_success 'rollback restores the previous release; rolling back a rollback undoes it' '
+	setup_release &&
+	pops promote dev summarize >/dev/null &&
+	new_version summarize "v2 {{text}}" &&
+	pops promote dev summarize >/dev/null &&
+	new_version summarize "v3 {{text}}" &&
+	pops promote dev summarize >/dev/null &&
+	n=$(git rev-list --count refs/pops/releases) &&
+	pops rollback dev --reason "v3 is rude" >out &&
+	grep -q "rolled back summarize in dev: summarize@3 -> summarize@2" out &&
+	test "$(git rev-parse refs/pops/releases:dev/summarize.prompt)" = "$(git rev-parse HEAD~1:prompts/summarize.prompt)" &&
+	git show -s --format=%B refs/pops/releases >msg &&
+	grep -q "^rollback summarize to @2 in dev" msg &&
+	grep -qx "Pops-Reason: v3 is rude" msg &&
+	pops rollback dev summarize >out &&
+	grep -q "summarize@2 -> summarize@3" out &&
+	pops rollback dev summarize --to @1 >out &&
+	grep -q "summarize@3 -> summarize@1" out &&
+	test "$(git rev-list --count refs/pops/releases)" = $((n + 3)) &&
+	git rev-list refs/pops/releases~3 >/dev/null &&
+	pops rollback dev summarize --to refs/pops/releases~1 >out &&
+	grep -q "summarize@1 -> summarize@3" out &&
+	git fsck --no-dangling
+'
+
+test_expect_success 'rollback errors: never released, nothing earlier, unknown version; ledger unchanged' '
+	setup_release &&
+	test_expect_code 2 pops rollback dev 2>err &&
+	grep -q "nothing has been released to dev yet" err &&
+	pops promote dev summarize >/dev/null &&
+	before=$(ledger) &&
+	test_expect_code 2 pops rollback dev summarize 2>err &&
+	grep -q "nothing to roll back to" err &&
+	test_expect_code 2 pops rollback dev support/triage 2>err &&
+	grep -q "never been released to .dev." err &&
+	test_expect_code 2 pops rollback dev summarize --to @7 2>err &&
+	grep -q "summarize@7 was never released to dev" err &&
+	test_expect_code 2 pops rollback dev summarize --to @x 2>err &&
+	test_expect_code 2 pops rollback dev summarize --to nosuchrev 2>err &&
+	grep -q "unknown ledger revision" err &&
+	test "$(ledger)" = "$before"
+'
+
+test_expect_success 'export writes the released blobs byte for byte and a manifest' '
+	setup_release &&
+	pops promote dev >/dev/null &&
+	new_version summarize "newer {{text}}" &&
+	pops export --env dev out >msg &&
+	grep -q "exported 2 prompts from dev" msg &&
+	git show HEAD~1:prompts/summarize.prompt >expect &&
+	cmp expect out/summarize.prompt &&
+	git cat-file blob refs/pops/releases:dev/support/triage.prompt >expect2 &&
+	cmp expect2 out/support/triage.prompt &&
+	grep -q "\"ledger_commit\":.*\"$(git rev-parse refs/pops/releases)\"" out/manifest.json &&
+	grep -q "\"blob\":.*\"$(git rev-parse HEAD~1:prompts/summarize.prompt)\"" out/manifest.json &&
+	grep -q "\"model\":.*\"$MODEL\"" out/manifest.json &&
+	pops promote dev >/dev/null &&
+	pops export --env dev out >/dev/null &&
+	cmp prompts/summarize.prompt out/summarize.prompt &&
+	pops export --env dev --format json js >/dev/null &&
+	test "$(ls js)" = manifest.json &&
+	grep -q "\"content\":.*newer" js/manifest.json &&
+	ls -a . >entries &&
+	! grep -q "tmp-" entries
+'
+
+test_expect_success 'export refuses a foreign directory and an empty environment' '
+	setup_release &&
+	pops promote dev >/dev/null &&
+	mkdir keep && echo precious >keep/file &&
+	test_expect_code 2 pops export --env dev keep 2>err &&
+	grep -q "not a previous export" err &&
+	test "$(cat keep/file)" = precious &&
+	test_expect_code 2 pops export --env prod out 2>err &&
+	grep -q "nothing is released to prod" err &&
+	test ! -e out &&
+	test_expect_code 2 pops export --env nope out 2>err &&
+	test_expect_code 2 pops export out 2>err &&
+	grep -q "option --env is required" err
+'
+
+test_expect_success 'a corrupted ledger entry is a clear error and nothing is written' '
+	setup_release &&
+	pops promote dev >/dev/null &&
+	GIT_INDEX_FILE=$PWD/.git/tmp-index git read-tree refs/pops/releases &&
+	bad=$(echo "{not json" | git hash-object -w --stdin) &&
+	GIT_INDEX_FILE=$PWD/.git/tmp-index git update-index --cacheinfo 100644,$bad,dev/summarize.json &&
+	tree=$(GIT_INDEX_FILE=$PWD/.git/tmp-index git write-tree) &&
+	c=$(git commit-tree $tree -p refs/pops/releases -m "hand edit") &&
+	git update-ref refs/pops/releases $c &&
+	new_version summarize "v2 {{text}}" &&
+	test_expect_code 3 pops promote dev summarize 2>err &&
+	grep -q "corrupt ledger entry .dev/summarize.json. in refs/pops/releases" err &&
+	grep -q "not valid JSON" err &&
+	test "$(ledger)" = "$c" &&
+	test_expect_code 3 pops release list 2>err &&
+	grep -q "corrupt ledger entry" err &&
+	test_expect_code 3 pops export --env dev out 2>err &&
+	test ! -e out &&
+	pops release log >log &&
+	grep -q "hand edit" log
+'
+
+test_expect_success 'release log filters by environment and prompt; --json has schema_version' '
+	setup_release &&
+	pops promote dev >/dev/null &&
+	pops promote staging summarize >/dev/null &&
+	pops release log staging >log &&
+	grep -q "promote summarize@1 to staging" log &&
+	! grep -q "to dev" log &&
+	pops release log dev support/triage >log &&
+	grep -q "support/triage@1 to dev" log &&
+	! grep -q "summarize" log &&
+	pops release log -n 1 --json >json &&
+	grep -q "\"schema_version\":.*1" json &&
+	test "$(grep -c "\"commit\":" json)" = 1 &&
+	test_expect_code 2 pops release log nowhere 2>err
+'
+
+test_expect_success 'promote --from a commit and --json output' '
+	setup_release &&
+	first=$(git rev-parse HEAD) &&
+	new_version summarize "v2 {{text}}" &&
+	pops promote dev summarize --from "$first" --json >json &&
+	grep -q "\"version\":.*1" json &&
+	grep -q "\"status\":.*\"promoted\"" json &&
+	grep -q "\"recorded\":.*true" json &&
+	test_expect_code 2 pops promote dev summarize --from no-such-rev 2>err &&
+	grep -q "neither an environment nor a commit" err
+'
+
+test_expect_success 'every release command answers -h outside a repository' '
+	for c in promote rollback approve export push pull "release log" "release list"; do
+		pops $c -h >out 2>err || exit 1
+		test_must_be_empty err || exit 1
+		grep -q "^usage: pops $c" out || exit 1
+	done
+'
+
+test_done
