@@ -33,7 +33,11 @@ int pops_promote__check_gates(pops_promote_item *item, git_repository *repo,
                               const git_oid *tip);
 
 int pops_promote__add_unmet(pops_promote_item *item, const char *fix,
-                            const char *fmt, ...) POPS_PRINTF(3, 4);
+                            const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
 
 void pops_promote__item_reset(pops_promote_item *item);
 

@@ -8,8 +8,11 @@
 #include "strutil.h"
 
 #include <cjson/cJSON.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 void pops_sync_result_dispose(pops_sync_result *r)
 {
@@ -59,20 +62,23 @@ static int credential_fill(pops_buf *user, pops_buf *pass, const char *url)
 	ssize_t got;
 	pid_t pid;
 	char *line, *save;
+	char *argv[] = { "git", "credential", "fill", NULL };
+	posix_spawn_file_actions_t fa;
+	int spawned;
 
 	if (pipe(in) < 0 || pipe(out) < 0)
 		goto done;
-	if ((pid = fork()) < 0)
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_addclose(&fa, in[1]);
+	posix_spawn_file_actions_addclose(&fa, out[0]);
+	/* a helper must never prompt on the terminal from inside pops */
+	setenv("GIT_TERMINAL_PROMPT", "0", 1);
+	spawned = posix_spawnp(&pid, "git", &fa, NULL, argv, environ) == 0;
+	posix_spawn_file_actions_destroy(&fa);
+	if (!spawned)
 		goto done;
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-		/* never prompt on a terminal from inside pops */
-		setenv("GIT_TERMINAL_PROMPT", "0", 1);
-		execlp("git", "git", "credential", "fill", (char *)NULL);
-		_exit(127);
-	}
 	close(in[0]);
 	close(out[1]);
 	in[0] = out[1] = -1;
@@ -134,23 +140,41 @@ static int cred_cb(git_credential **out, const char *url, const char *user_from_
 
 /* ---- remotes ---- */
 
+/*
+ * Look the remote up in the repository's config ourselves and create an
+ * in-memory remote with SKIP_INSTEADOF: libgit2 1.5's url.*.insteadOf
+ * scan leaks PCRE2 match data for every config entry it tests (fixed
+ * upstream in libgit2 PR 6382), which the sanitizers rightly report.
+ */
 static int open_remote(git_remote **out, git_repository *repo, const char *name)
 {
+	git_remote_create_options opts = GIT_REMOTE_CREATE_OPTIONS_INIT;
+	git_config *cfg = NULL;
+	git_buf url = GIT_BUF_INIT;
+	pops_buf key = POPS_BUF_INIT;
+	const char *use = name;
 	int error;
 
-	error = git_remote_lookup(out, repo, name);
-	if (error == GIT_ENOTFOUND || error == GIT_EINVALIDSPEC) {
-		/* not a configured remote: a URL or a path to a repository */
-		if (strchr(name, '/') || strchr(name, ':') || !strcmp(name, ".")) {
-			if ((error = git_remote_create_anonymous(out, repo, name)) < 0)
-				return pops_git_error(error, name);
-			return POPS_OK;
-		}
-		return pops_error_set(POPS_EINVALID,
-		                      "no remote named '%s' (add one with 'git remote add %s <url>', or pass a URL)",
-		                      name, name);
+	pops_buf_printf(&key, "remote.%s.url", name);
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&url, cfg, key.ptr) == 0)
+		use = url.ptr;
+	else if (!strchr(name, '/') && !strchr(name, ':') && strcmp(name, ".")) {
+		error = pops_error_set(POPS_EINVALID,
+		                       "no remote named '%s' (add one with 'git remote add %s <url>', or pass a URL)",
+		                       name, name);
+		goto done;
 	}
-	return error < 0 ? pops_git_error(error, name) : POPS_OK;
+	pops_error_clear();
+	opts.repository = repo;
+	opts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if ((error = git_remote_create_with_opts(out, use, &opts)) < 0)
+		error = pops_git_error(error, name);
+done:
+	git_buf_dispose(&url);
+	git_config_free(cfg);
+	pops_buf_dispose(&key);
+	return error;
 }
 
 /* the name used under refs/pops-remote/ for this remote */

@@ -3,6 +3,7 @@
 #include "relfix.h"
 #include "fileio.h"
 #include "git.h"
+#include "config.h"
 
 #include <ftw.h>
 #include <unistd.h>
@@ -94,4 +95,21 @@ void relfix_dispose(relfix *f)
 		nftw(f->dir.ptr, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	pops_buf_dispose(&f->dir);
 	pops_git_shutdown();
+}
+
+int relfix_config(relfix *f, struct pops_config **out, const char *envs_yaml)
+{
+	pops_buf yaml = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	int error;
+
+	pops_buf_puts(&yaml, "version: 1\nprompts: prompts\nevals: evals\n"
+	              "providers:\n  openai: { type: openai, api_key_env: OPENAI_API_KEY }\n"
+	              "models:\n  fast: { provider: openai, id: gpt-x-2024-01-01 }\n");
+	pops_buf_puts(&yaml, envs_yaml ? envs_yaml :
+	              "environments:\n  - name: dev\n  - name: staging\n  - name: prod\n");
+	pops_path_join(&path, f->dir.ptr, "pops.yaml");
+	error = pops_config_parse(out, yaml.ptr, yaml.size, path.ptr);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&yaml);
+	return error;
 }

@@ -25,6 +25,13 @@ int relfix_init(relfix *f);
 int relfix_commit(relfix *f, git_oid *out, const char *path, const char *content,
                   const char *message);
 
+/*
+ * A pops config for the fixture: models `fast` -> gpt-x-2024-01-01 and
+ * the given `environments:` YAML block (NULL: dev, staging, prod).
+ */
+struct pops_config;
+int relfix_config(relfix *f, struct pops_config **out, const char *envs_yaml);
+
 /* Free the repository, remove the directory, shut libgit2 down. */
 void relfix_dispose(relfix *f);
 
