@@ -12,13 +12,17 @@ int pops_casref_update(git_repository *repo, const char *refname,
 	git_reference *ref = NULL;
 	int error;
 
+	git_oid zero;
+
 	/*
-	 * Without `expected`, force=0 makes libgit2 refuse when the ref
-	 * appeared meanwhile; with it, current_id is checked under the ref
-	 * lock. A held lock means another writer is mid-update: same answer.
+	 * libgit2 checks current_id under the ref's lock. "Must not exist" is
+	 * the zero id: force=0 alone is checked before the lock is taken, so
+	 * two creators could both pass it and the second would overwrite the
+	 * first. A held lock means another writer is mid-update: same answer.
 	 */
-	error = git_reference_create_matching(&ref, repo, refname, id,
-	                                      expected != NULL, expected, log_message);
+	memset(&zero, 0, sizeof(zero));
+	error = git_reference_create_matching(&ref, repo, refname, id, 1,
+	                                      expected ? expected : &zero, log_message);
 	git_reference_free(ref);
 	if (error == GIT_EMODIFIED || error == GIT_ELOCKED || error == GIT_EEXISTS ||
 	    (error == GIT_ENOTFOUND && expected))

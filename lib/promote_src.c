@@ -2,9 +2,8 @@
  * Where promotion candidates come from: prompt files in commits, their
  * version numbers and models.
  *
- * NOTE: versions are counted here on HEAD's first-parent history until the
- * repository module (lib/repo.h, issue 5) lands; then this file switches to
- * its API so there is one definition of "version".
+ * Version numbers come from the repository module (lib/repo.h), so
+ * "version" has one definition everywhere.
  */
 #include "common.h"
 #include "promote_src.h"
@@ -12,54 +11,24 @@
 #include "git.h"
 #include "strutil.h"
 #include "yamldoc.h"
+#include "repo.h"
 
 #include <stdlib.h>
-
-int pops_promote__repo_path(pops_buf *out, git_repository *repo,
-                            const pops_config *cfg, const char *rel)
-{
-	const char *workdir = git_repository_workdir(repo);
-	char *wd = NULL, *root = NULL;
-	size_t wlen;
-	int error = POPS_OK;
-
-	pops_buf_clear(out);
-	while (rel[0] == '.' && rel[1] == '/')
-		rel += 2;
-	/* pops.yaml may live below the work tree root: paths in it are relative to it */
-	if (workdir && cfg->root && (wd = realpath(workdir, NULL)) &&
-	    (root = realpath(cfg->root, NULL))) {
-		wlen = strlen(wd);
-		if (!strncmp(root, wd, wlen) && root[wlen] == '/')
-			pops_buf_printf(out, "%s/", root + wlen + 1);
-	}
-	pops_buf_puts(out, rel);
-	while (out->size && out->ptr[out->size - 1] == '/')
-		pops_buf_truncate(out, out->size - 1);
-	if (pops_buf_oom(out))
-		error = pops_error_set(POPS_ERROR, "out of memory");
-	free(root);
-	free(wd);
-	return error;
-}
 
 int pops_promote__prompt_path(pops_buf *out, git_repository *repo,
                               const pops_config *cfg, const char *name)
 {
-	pops_buf rel = POPS_BUF_INIT;
-	const char *dir = cfg->prompts_dir ? cfg->prompts_dir : "prompts";
+	pops_repo *r = NULL;
 	int error;
 
 	if (!pops_release_name_ok(name))
 		return pops_error_set(POPS_EINVALID,
 		                      "'%s' is not a valid prompt name (letters, digits, '-', '_', '.', '/')",
 		                      name);
-	if (!strcmp(dir, ".") || !*dir)
-		pops_buf_printf(&rel, "%s.prompt", name);
-	else
-		pops_buf_printf(&rel, "%s/%s.prompt", dir, name);
-	error = pops_promote__repo_path(out, repo, cfg, rel.ptr);
-	pops_buf_dispose(&rel);
+	pops_buf_clear(out);
+	if ((error = pops_repo_from(&r, repo, cfg)) == 0)
+		error = pops_repo_name_to_path(out, r, name);
+	pops_repo_free(r);
 	return error;
 }
 
@@ -85,83 +54,53 @@ static int blob_in(git_oid *out, git_repository *repo, const git_commit *commit,
 }
 
 /*
- * Versions of `path` on HEAD's first-parent history, oldest first: the
- * blob each version has and the commit that made it.
+ * Versions of prompt `name` (lib/repo: HEAD's first-parent history,
+ * following renames), oldest first: the blob each version has and the
+ * commit that made it. A prompt without committed versions, or a shallow
+ * clone where numbers are unknown, gives an empty list.
  */
 static int versions(git_oid **blobs, git_oid **commits, size_t *n,
-                    git_repository *repo, const char *path)
+                    git_repository *repo, const pops_config *cfg, const char *name)
 {
-	git_oid head, cur_blob, parent_blob;
-	git_commit *c = NULL, *p = NULL;
+	pops_repo *r = NULL;
+	pops_versions *vs = NULL;
 	git_oid *vb = NULL, *vc = NULL;
-	size_t cnt = 0, i;
+	size_t i, cnt;
 	int error;
 
 	*blobs = *commits = NULL;
 	*n = 0;
-	if ((error = git_reference_name_to_id(&head, repo, "HEAD")) < 0) {
-		error = error == GIT_ENOTFOUND || error == GIT_EUNBORNBRANCH ?
-		        pops_error_set(POPS_ENOTFOUND, "HEAD has no commits yet") :
-		        pops_git_error(error, "cannot read HEAD");
+	if ((error = pops_repo_from(&r, repo, cfg)) < 0)
+		goto done;
+	error = pops_repo_versions(&vs, r, name, 0);
+	if (error == POPS_ENOTFOUND) {
+		pops_error_clear();
+		error = POPS_OK;
 		goto done;
 	}
-	if ((error = git_commit_lookup(&c, repo, &head)) < 0) {
-		error = pops_git_error(error, "cannot read HEAD");
+	if (error < 0 || vs->shallow || !vs->n)
+		goto done;
+	cnt = vs->n;
+	vb = calloc(cnt, sizeof(*vb));
+	vc = calloc(cnt, sizeof(*vc));
+	if (!vb || !vc) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
-	if ((error = blob_in(&cur_blob, repo, c, path)) < 0)
-		goto done;
-	while (c) {
-		git_oid *nb, *nc;
-
-		p = NULL;
-		if (git_commit_parentcount(c) > 0 && (error = git_commit_parent(&p, c, 0)) < 0) {
-			/* a shallow clone ends here: count what we can see */
-			p = NULL;
-		}
-		memset(&parent_blob, 0, sizeof(parent_blob));
-		if (p && (error = blob_in(&parent_blob, repo, p, path)) < 0)
-			goto done;
-		if (!git_oid_is_zero(&cur_blob) && !git_oid_equal(&cur_blob, &parent_blob)) {
-			nb = realloc(vb, (cnt + 1) * sizeof(*vb));
-			if (nb)
-				vb = nb;
-			nc = realloc(vc, (cnt + 1) * sizeof(*vc));
-			if (nc)
-				vc = nc;
-			if (!nb || !nc) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
-				goto done;
-			}
-			git_oid_cpy(&vb[cnt], &cur_blob);
-			git_oid_cpy(&vc[cnt], git_commit_id(c));
-			cnt++;
-		}
-		git_commit_free(c);
-		c = p;
-		p = NULL;
-		git_oid_cpy(&cur_blob, &parent_blob);
-	}
-	/* collected newest first: reverse */
-	for (i = 0; i < cnt / 2; i++) {
-		git_oid t = vb[i];
-
-		vb[i] = vb[cnt - 1 - i];
-		vb[cnt - 1 - i] = t;
-		t = vc[i];
-		vc[i] = vc[cnt - 1 - i];
-		vc[cnt - 1 - i] = t;
+	/* newest first with numbers cnt..1 */
+	for (i = 0; i < cnt; i++) {
+		git_oid_cpy(&vb[cnt - 1 - i], &vs->v[i].blob);
+		git_oid_cpy(&vc[cnt - 1 - i], &vs->v[i].commit);
 	}
 	*blobs = vb;
 	*commits = vc;
 	*n = cnt;
 	vb = vc = NULL;
-	error = POPS_OK;
 done:
 	free(vb);
 	free(vc);
-	git_commit_free(p);
-	git_commit_free(c);
+	pops_versions_free(vs);
+	pops_repo_free(r);
 	return error;
 }
 
@@ -175,7 +114,7 @@ int pops_promote__version_blob(git_oid *blob_out, git_oid *commit_out,
 	int error;
 
 	if ((error = pops_promote__prompt_path(&path, repo, cfg, name)) < 0 ||
-	    (error = versions(&vb, &vc, &n, repo, path.ptr)) < 0)
+	    (error = versions(&vb, &vc, &n, repo, cfg, name)) < 0)
 		goto done;
 	if (n == 0) {
 		error = pops_error_set(POPS_ENOTFOUND, "unknown prompt '%s' (no committed %s)",
@@ -270,7 +209,7 @@ int pops_promote_candidate(pops_release_entry **out, git_repository *repo,
 		                       name, path.ptr, git_oid_tostr(hex, 13, commit));
 		goto done;
 	}
-	if ((error = versions(&vb, &vc, &n, repo, path.ptr)) < 0 && error != POPS_ENOTFOUND)
+	if ((error = versions(&vb, &vc, &n, repo, cfg, name)) < 0 && error != POPS_ENOTFOUND)
 		goto done;
 	if (!(e = calloc(1, sizeof(*e)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
@@ -362,15 +301,21 @@ int pops_promote_prompt_names(char ***out, size_t *n, git_repository *repo,
 
 	*out = NULL;
 	*n = 0;
-	if ((error = pops_promote__repo_path(&dir, repo, cfg,
-	                                     cfg->prompts_dir ? cfg->prompts_dir : "prompts")) < 0)
-		goto done;
+	{
+		pops_repo *r = NULL;
+
+		if ((error = pops_repo_from(&r, repo, cfg)) == 0)
+			pops_buf_sets(&dir, pops_repo_prompts_prefix(r));
+		pops_repo_free(r);
+		if (error < 0)
+			goto done;
+	}
 	if ((error = git_commit_lookup(&c, repo, commit)) < 0 ||
 	    (error = git_commit_tree(&tree, c)) < 0) {
 		error = pops_git_error(error, "cannot read the source commit");
 		goto done;
 	}
-	if (dir.size && strcmp(dir.ptr, ".")) {
+	if (dir.size) {
 		error = git_tree_entry_bypath(&te, tree, dir.ptr);
 		if (error == GIT_ENOTFOUND) {
 			error = POPS_OK;

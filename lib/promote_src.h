@@ -15,10 +15,6 @@
 int pops_promote__prompt_path(pops_buf *out, git_repository *repo,
                               const pops_config *cfg, const char *name);
 
-/* a path relative to the project root, as a repository path */
-int pops_promote__repo_path(pops_buf *out, git_repository *repo,
-                            const pops_config *cfg, const char *rel);
-
 /*
  * The blob of version `version` of `name` (1-based, HEAD's first-parent
  * history). POPS_ENOTFOUND when out of range.
