@@ -192,6 +192,26 @@ test_expect_success 'an option value completes, also as --opt=value' '
 	test_cmp expect actual
 '
 
+test_expect_success 'model aliases complete after --model and in --model=<alias>' '
+	setup_completion_project &&
+	comp "pops eval run --model " >actual &&
+	printf "fast\njudge\n" >expect &&
+	test_cmp expect actual &&
+	comp "pops eval run --model=f" >actual &&
+	echo fast >expect &&
+	test_cmp expect actual &&
+	pops __complete -- eval run --model=j >actual &&
+	echo --model=judge >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'suite files complete from the evals directory' '
+	setup_completion_project &&
+	comp "pops eval run ev" >actual &&
+	echo evals/smoke.yaml >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success '__complete prints nothing for an unknown command and exits 0' '
 	pops __complete -- nosuch "" >out &&
 	test_must_be_empty out
