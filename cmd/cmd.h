@@ -112,6 +112,7 @@ POPS_CMD_DECLARE(pull);
 POPS_CMD_DECLARE(push);
 POPS_CMD_DECLARE(promote);
 POPS_CMD_DECLARE(rollback);
+POPS_CMD_DECLARE(status_cmd);
 POPS_GROUP_DECLARE(release);
 POPS_CMD_DECLARE(release_list);
 POPS_CMD_DECLARE(release_log);

@@ -349,8 +349,21 @@ test_expect_success 'promote --from a commit and --json output' '
 	grep -q "neither an environment nor a commit" err
 '
 
+test_expect_success 'status shows the ledger tip and the release list' '
+	setup_release &&
+	pops status >out &&
+	grep -q "^ENV " out &&
+	! grep -q "^ledger" out &&
+	pops promote dev summarize >/dev/null &&
+	pops status >out &&
+	grep -q "^ledger refs/pops/releases at $(git rev-parse --short=12 refs/pops/releases)" out &&
+	grep -q "^dev  *summarize  *@1 .*same" out &&
+	pops status --json >json &&
+	grep -q "\"environments\"" json
+'
+
 test_expect_success 'every release command answers -h outside a repository' '
-	for c in promote rollback approve export push pull "release log" "release list"; do
+	for c in promote rollback approve export push pull status "release log" "release list"; do
 		pops $c -h >out 2>err || exit 1
 		test_must_be_empty err || exit 1
 		grep -q "^usage: pops $c" out || exit 1

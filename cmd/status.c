@@ -1,0 +1,36 @@
+/* pops status: where the project stands; today, the releases (pops release list). */
+#include "common.h"
+#include "cmd.h"
+#include "release.h"
+
+#include <git2.h>
+
+struct status_opts {
+	int json;
+};
+
+const pops_opt cmd_status_cmd_opts[] = {
+	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct status_opts, json),
+	  .help = "print the releases as JSON (same as pops release list --json)" },
+	{ 0 }
+};
+
+int cmd_status_cmd(pops_ctx *ctx, void *o)
+{
+	struct status_opts *opts = o;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid tip;
+	int error;
+
+	if (!opts->json) {
+		error = pops_release_tip(&tip, ctx->repo);
+		if (error == 0)
+			printf("ledger %s at %.12s\n\n", POPS_RELEASE_REF,
+			       git_oid_tostr(hex, sizeof(hex), &tip));
+		else if (error != POPS_ENOTFOUND)
+			return cmd_fail(error);
+		pops_error_clear();
+	}
+	/* the same options struct layout: one bool `json` */
+	return cmd_release_list(ctx, o);
+}
