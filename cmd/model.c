@@ -25,6 +25,8 @@ struct model_opts {
 	long timeout;
 	long retries;
 	int cache;
+	long count;
+	long jobs;
 	const char *record;
 	const char *replay;
 };
@@ -63,6 +65,12 @@ const pops_opt cmd_model_ping_opts[] = {
 	{ .type = POPS_OPT_INT, .name = "max-attempts", .value_name = "n", .min = 1, .max = 20,
 	  .offset = offsetof(struct model_opts, retries),
 	  .help = "attempts before giving up, retries included (default 3)" },
+	{ .type = POPS_OPT_INT, .name = "count", .short_name = 'n', .value_name = "n", .min = 1,
+	  .max = 1000000, .offset = offsetof(struct model_opts, count),
+	  .help = "send n requests (repeat indexes 0..n-1), one line each" },
+	{ .type = POPS_OPT_INT, .name = "jobs", .short_name = 'j', .value_name = "n", .min = 1,
+	  .max = 4096, .offset = offsetof(struct model_opts, jobs),
+	  .help = "requests in flight at once (default 1)" },
 	{ .type = POPS_OPT_BOOL, .name = "cache", .offset = offsetof(struct model_opts, cache),
 	  .help = "answer from and fill the response cache (.pops/cache)" },
 	{ .type = POPS_OPT_PATH, .name = "record", .value_name = "file",
@@ -457,20 +465,61 @@ done:
 	return ret;
 }
 
+struct ping {
+	const pops_model_cfg *m;
+	pops_provider_request req;
+	long count, given;
+	int worst;              /* exit code of the worst failure */
+};
+
+static int ping_next(void *payload, pops_provider_request *req)
+{
+	struct ping *pg = payload;
+
+	if (pg->given >= pg->count)
+		return 0;
+	*req = pg->req;
+	req->repeat = (unsigned)pg->given++;
+	return 1;
+}
+
+static int ping_done(void *payload, pops_provider_result *res)
+{
+	struct ping *pg = payload;
+	const pops_model_cfg *m = pg->m;
+
+	if (res->status != POPS_OK) {
+		int code = res->status == POPS_EINVALID ? POPS_EXIT_USAGE : POPS_EXIT_PROVIDER;
+
+		cmd_error(code, "%s (%s/%s): %s", m->alias, m->provider, m->id,
+		          res->error ? res->error : "request failed");
+		if (!pg->worst || code == POPS_EXIT_USAGE)
+			pg->worst = code;
+		return 0;
+	}
+	printf("%s\t%s/%s\tlatency_ms=%.0f\tinput_tokens=%ld\toutput_tokens=%ld\tcached_tokens=%ld\t",
+	       m->alias, m->provider, m->id, res->latency_ms, res->input_tokens, res->output_tokens,
+	       res->cached_tokens);
+	if (res->priced)
+		printf("cost_usd=%.6f", res->cost_usd);
+	else
+		printf("cost=unpriced");
+	printf("\tattempts=%u%s\n", res->attempts, res->cache_hit ? "\tcached" : "");
+	return 0;
+}
+
 int cmd_model_ping(pops_ctx *ctx, void *o)
 {
 	struct model_opts *opts = o;
 	const pops_config *cfg = ctx->config;
 	const pops_model_cfg *m = pops_config_model(cfg, opts->alias);
-	const pops_provider_cfg *p;
 	pops_provider_options po = POPS_PROVIDER_OPTIONS_INIT;
-	pops_provider_request req;
-	pops_provider_result res;
+	struct ping pg;
 	pops_buf cdir = POPS_BUF_INIT;
 	cJSON *msgs = NULL, *conf = NULL;
 	int ret = POPS_EXIT_OK, error;
 
-	memset(&res, 0, sizeof(res));
+	memset(&pg, 0, sizeof(pg));
 	if (opts->record && opts->replay) {
 		ret = cmd_error(POPS_EXIT_USAGE, "--record and --replay cannot be used together");
 		goto done;
@@ -480,18 +529,18 @@ int cmd_model_ping(pops_ctx *ctx, void *o)
 		cmd_hint("see 'pops model list'");
 		goto done;
 	}
-	p = pops_config_provider(cfg, m->provider);
 	msgs = cJSON_Parse("[{\"role\":\"user\",\"content\":[{\"text\":\"Reply with the word pong.\"}]}]");
 	conf = m->config ? cJSON_Duplicate(m->config, 1) : cJSON_CreateObject();
 	cJSON_DeleteItemFromObjectCaseSensitive(conf, "max_tokens");
 	cJSON_AddNumberToObject(conf, "max_tokens", 16);
-	memset(&req, 0, sizeof(req));
-	req.provider = p;
-	req.model_id = m->id;
-	req.messages = msgs;
-	req.config = conf;
+	pg.m = m;
+	pg.req.provider = pops_config_provider(cfg, m->provider);
+	pg.req.model_id = m->id;
+	pg.req.messages = msgs;
+	pg.req.config = conf;
+	pg.count = opts->count > 0 ? opts->count : 1;
 	po.config = cfg;
-	po.concurrency = 1;
+	po.concurrency = opts->jobs > 0 ? (unsigned)opts->jobs : 1;
 	po.cache = POPS_CACHE_OFF;
 	if (opts->cache) {
 		pops_buf_printf(&cdir, "%s/.pops/cache", cfg->root);
@@ -509,28 +558,13 @@ int cmd_model_ping(pops_ctx *ctx, void *o)
 	po.retry_base_ms = 200;
 	po.deadline_ms = opts->timeout > 0 ? opts->timeout : 30000;
 	po.timeout_ms = opts->timeout;   /* 0: the provider's own timeout */
-	if ((error = pops_provider_call(&res, &po, &req)) < 0 && error != POPS_EINTR) {
+	if ((error = pops_provider_run(&po, ping_next, ping_done, &pg)) < 0 && error != POPS_EINTR) {
 		ret = cmd_fail(error);
 		goto done;
 	}
-	if (res.status != POPS_OK) {
-		ret = cmd_error(res.status == POPS_EINVALID ? POPS_EXIT_USAGE :
-		                res.status == POPS_EINTR ? POPS_EXIT_PROVIDER : POPS_EXIT_PROVIDER,
-		                "%s (%s/%s): %s", m->alias, m->provider, m->id,
-		                res.error ? res.error : "request failed");
-		goto done;
-	}
-	printf("%s\t%s/%s\tlatency_ms=%.0f\tinput_tokens=%ld\toutput_tokens=%ld\tcached_tokens=%ld\t",
-	       m->alias, m->provider, m->id, res.latency_ms, res.input_tokens, res.output_tokens,
-	       res.cached_tokens);
-	if (res.priced)
-		printf("cost_usd=%.6f", res.cost_usd);
-	else
-		printf("cost=unpriced");
-	printf("\tattempts=%u%s\n", res.attempts, res.cache_hit ? "\tcached" : "");
+	ret = pg.worst;
 done:
 	pops_buf_dispose(&cdir);
-	pops_provider_result_dispose(&res);
 	cJSON_Delete(msgs);
 	cJSON_Delete(conf);
 	return ret;

@@ -402,7 +402,7 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 {
 	engine e;
 	unsigned i;
-	int error = POPS_OK, no_more = 0, r;
+	int error = POPS_OK, no_more = 0, later = 0, r;
 
 	memset(&e, 0, sizeof(e));
 	e.opts = opts;
@@ -442,6 +442,7 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 			goto done;
 		}
 		/* fill free slots */
+		later = 0;
 		for (i = 0; !no_more && i < e.nslots && e.busy < e.nslots; i++) {
 			pops_http_job *job = NULL;
 
@@ -454,6 +455,11 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 				(void)r2;
 				error = r;
 				goto done;
+			}
+			if (r == POPS_HTTP_LATER && e.busy) {
+				/* more will come once something in flight finishes */
+				later = 1;
+				break;
 			}
 			if (r == 0 || !job) {
 				no_more = 1;
@@ -509,6 +515,7 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 		/* a slot came free: fill it now rather than after the next wake-up */
 		if (freed && !no_more && e.busy < e.nslots)
 			continue;
+		(void)later;
 		/* wake for the next retry, the deadline, and to look at *cancel */
 		timeout = 100;
 		if (next_due >= 0 && (next_due - now) / 1000 < timeout)

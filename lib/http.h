@@ -69,8 +69,12 @@ typedef struct pops_http_options {
 /*
  * Hand out the next job: set *out (ownership passes to the engine until
  * done()) and return 1; return 0 when there are no more; negative to
- * abort. It is called whenever a slot is free.
+ * abort; or POPS_HTTP_LATER when the next job must wait until one in
+ * flight finishes (a per-provider limit): it is asked again after each
+ * completion (treated as "no more" when nothing is in flight). It is
+ * called whenever a slot is free.
  */
+#define POPS_HTTP_LATER 2
 typedef int (*pops_http_next_fn)(void *payload, pops_http_job **out);
 
 /*

@@ -18,7 +18,14 @@ typedef struct pending {
 	char cassette_key[65];
 	unsigned repeat;
 	int cacheable;
+	const pops_provider_cfg *prov;  /* for max_concurrency accounting */
 } pending;
+
+/* requests in flight per provider, for `max_concurrency` */
+typedef struct inflight {
+	const pops_provider_cfg *prov;
+	unsigned n;
+} inflight;
 
 typedef struct run {
 	const pops_provider_options *opts;
@@ -28,6 +35,9 @@ typedef struct run {
 	pops_cassette *cassette;
 	pops_cassette *replay;  /* of a `type: replay` provider, opened on first use */
 	double spent;
+	inflight *flights;
+	size_t nflights;
+	pops_http_job *parked;  /* built, waiting for its provider's max_concurrency */
 	int stop;               /* budget said stop */
 	int abort_error;
 } run;
@@ -281,6 +291,48 @@ static void replay_answer(pops_provider_result *res, const pops_cassette *c, con
 	pops_buf_dispose(&msg);
 }
 
+static unsigned provider_cap(const pops_provider_cfg *p)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p->node, "max_concurrency");
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 1 ? (unsigned)v->valuedouble : 0;
+}
+
+/* the in-flight counter of a provider (created on first use); NULL on OOM */
+static inflight *flight(run *r, const pops_provider_cfg *p)
+{
+	size_t i;
+	inflight *nf;
+
+	for (i = 0; i < r->nflights; i++)
+		if (r->flights[i].prov == p)
+			return &r->flights[i];
+	if (!(nf = realloc(r->flights, (r->nflights + 1) * sizeof(*nf))))
+		return NULL;
+	r->flights = nf;
+	nf[r->nflights].prov = p;
+	nf[r->nflights].n = 0;
+	return &nf[r->nflights++];
+}
+
+/* hand `job` out if its provider is under max_concurrency, else park it */
+static int hand_out(run *r, pops_http_job *job, pops_http_job **out)
+{
+	pending *p = job->user;
+	inflight *f = flight(r, p->prov);
+	unsigned cap = provider_cap(p->prov);
+
+	if (f && cap && f->n >= cap) {
+		r->parked = job;
+		return POPS_HTTP_LATER;
+	}
+	if (f)
+		f->n++;
+	r->parked = NULL;
+	*out = job;
+	return 1;
+}
+
 /*
  * Take the caller's requests until one needs the network. Cache and
  * cassette hits, config errors and exec providers are answered here.
@@ -291,6 +343,8 @@ static int http_next(void *payload, pops_http_job **out)
 	const pops_provider_options *o = r->opts;
 
 	*out = NULL;
+	if (r->parked)
+		return hand_out(r, r->parked, out);
 	for (;;) {
 		pops_provider_request req;
 		pops_provider_result res;
@@ -429,8 +483,8 @@ static int http_next(void *payload, pops_http_job **out)
 			goto answered;
 		}
 		job->user = p;
-		*out = job;
-		return 1;
+		p->prov = req.provider;
+		return hand_out(r, job, out);
 
 answered:
 		error = deliver(r, &res, p);
@@ -448,6 +502,12 @@ static int http_done(void *payload, pops_http_job *job)
 	int error;
 
 	memset(&res, 0, sizeof(res));
+	{
+		inflight *f = flight(r, p->prov);
+
+		if (f && f->n)
+			f->n--;
+	}
 	res.user = p->user;
 	res.input_tokens = res.output_tokens = -1;
 	res.attempts = job->attempts;
@@ -509,6 +569,22 @@ int pops_provider_run(const pops_provider_options *opts, pops_provider_next_fn n
 	ho.max_body = opts->max_body ? opts->max_body : POPS_PROVIDER_MAX_BODY;
 	ho.cancel = opts->cancel;
 	error = pops_http_run(&ho, http_next, http_done, &r);
+	if (r.parked) {
+		/* stopped while a request waited for its provider: it still gets its done() */
+		pops_http_job *job = r.parked;
+		pending *p = job->user;
+		pops_provider_result res;
+
+		memset(&res, 0, sizeof(res));
+		res.user = p->user;
+		res.input_tokens = res.output_tokens = -1;
+		set_result_error(&res, POPS_EINTR, "interrupted before it was sent");
+		pops_http_job_free(job);
+		deliver(&r, &res, p);
+		pending_free(p);
+		r.parked = NULL;
+	}
+	free(r.flights);
 	if (!error && r.abort_error)
 		error = r.abort_error;
 	if (!error && opts->cancel && *opts->cancel)

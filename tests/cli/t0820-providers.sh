@@ -181,12 +181,30 @@ test_expect_success 'TLS failure (https to a plain HTTP server) is reported at o
 	grep -q "^error: t (tls/m-2024-01-01): TLS or URL error: " err
 '
 
+test_expect_success '--count/--jobs: requests overlap; a provider max_concurrency of 1 serialises them' '
+	start_fakellm --latency 300 &&
+	fake_project &&
+	POPS_TEST_KEY=$KEY pops model ping -n 4 -j 4 f >out &&
+	test $(grep -c "attempts=1$" out) = 4 &&
+	# four pings on four connections, plus the one this query opens
+	test "$(fakellm_stat connections)" = 5 &&
+	fake_project ", max_concurrency: 1" &&
+	start=$(date +%s%N) &&
+	POPS_TEST_KEY=$KEY pops model ping -n 4 -j 4 f >out &&
+	end=$(date +%s%N) &&
+	test $(grep -c "attempts=1$" out) = 4 &&
+	test $(( (end - start) / 1000000 )) -ge 1200 &&
+	test "$(fakellm_stat requests)" = 8 &&
+	# one more for the serialised pings, one per query
+	test "$(fakellm_stat connections)" = 8
+'
+
 test_expect_success 'exec provider: request JSON on stdin, result JSON on stdout, timeout' '
 	setup_project &&
 	cat >prov.sh <<-\EOT &&
 	#!/bin/sh
 	cat >request.json
-	case "$1" in slow) sleep 5 ;; bad) echo "not json"; exit 0 ;; fail) exit 3 ;; esac
+	case "$1" in slow) exec sleep 30 ;; bad) echo "not json"; exit 0 ;; fail) exit 3 ;; esac
 	echo "{\"text\":\"exec says hi\",\"usage\":{\"input_tokens\":3,\"output_tokens\":2}}"
 	EOT
 	chmod +x prov.sh &&
@@ -209,7 +227,7 @@ test_expect_success 'exec provider: request JSON on stdin, result JSON on stdout
 	start=$(date +%s) &&
 	test_expect_code 4 pops model ping s 2>err &&
 	end=$(date +%s) &&
-	test $((end - start)) -le 4 &&
+	test $((end - start)) -le 20 &&
 	grep -q "timed out" err &&
 	test_expect_code 4 pops model ping b 2>err &&
 	grep -q "did not print a JSON object" err &&
