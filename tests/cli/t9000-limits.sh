@@ -97,6 +97,42 @@ test_expect_success 'a pops.yaml with a NUL byte is refused' '
 	grep -q "pops.yaml:2:[0-9]*: NUL byte" err
 '
 
+test_expect_success 'a 100 MB prompt and a 100 MB partial are refused without reading them' '
+	setup_project &&
+	truncate -s 100M prompts/huge.prompt &&
+	run_rss 32768 huge-prompt "$RSS_BIN" render huge &&
+	expect_code 2 &&
+	grep -q "^error: .*huge.prompt.* is too large" err &&
+	rm prompts/huge.prompt &&
+	printf -- "---\nmodel: fast\n---\nHi {{> big}}\n" >prompts/p.prompt &&
+	truncate -s 100M prompts/_big.prompt &&
+	run_rss 32768 huge-partial "$RSS_BIN" render p &&
+	expect_code 2 &&
+	grep -q "^error: .*_big.prompt.* is too large" err &&
+	run_rss 32768 huge-lint "$RSS_BIN" prompt lint &&
+	expect_code 2
+'
+
+test_expect_success 'eval reports to a full disk: exit 3, a clear error, and the device survives' '
+	start_fakellm &&
+	setup_project &&
+	cat >pops.yaml <<-EOT &&
+	version: 1
+	providers:
+	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
+	models:
+	  fast: { provider: fake, id: m-1 }
+	EOT
+	printf -- "---\nmodel: fast\n---\nEcho: {{w}}\n" >prompts/e.prompt &&
+	printf "prompt: e\ntests:\n  - {vars: {w: a}, expected: a}\nassert:\n  - {type: icontains, value: \"{{expected}}\"}\n" >evals/e.yaml &&
+	git add -A && git commit -q -m e &&
+	for opt in --junit --json --md; do
+		test_expect_code 3 pops eval run --no-store $opt /dev/full >out 2>err &&
+		grep -q "^error: .*/dev/full" err &&
+		test -c /dev/full || return 1
+	done
+'
+
 test_expect_success 'a full disk on stdout is an error, for every command that prints' '
 	setup_project &&
 	test_expect_code 3 pops config >/dev/full 2>err &&

@@ -1,0 +1,143 @@
+#!/bin/sh
+# Crash safety: pops killed with SIGKILL at arbitrary points never leaves
+# the repository corrupt or half-updated, and the next run completes.
+. "$(dirname "$0")/lib.sh"
+
+# a project with N prompts p1..pN, committed
+setup_prompts() {
+	setup_project &&
+	i=1 &&
+	while [ $i -le "$1" ]; do
+		printf -- "---\nmodel: fast\n---\nPrompt %s: {{text}}\n" $i >prompts/p$i.prompt &&
+		i=$((i + 1)) || return 1
+	done &&
+	git add -A && git commit -q -m "prompts"
+}
+
+# git fsck finds nothing wrong (dangling objects from a killed writer are fine)
+fsck_clean() {
+	git fsck --no-dangling >fsck.out 2>&1 || { cat fsck.out >&2; return 1; }
+	if grep -v "^Checking\|^notice" fsck.out | grep -q .; then
+		cat fsck.out >&2
+		return 1
+	fi
+}
+
+# kill_at MS cmd...: start cmd, SIGKILL it after MS milliseconds (if it is
+# still running); the command's output goes to ./killed.out
+kill_at() {
+	ms=$1
+	shift
+	"$@" >killed.out 2>&1 &
+	pid=$!
+	sleep "$(printf "%d.%03d" $((ms / 1000)) $((ms % 1000)))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	return 0
+}
+
+# eval_project N: N passing cases against this case's fakellm
+eval_project() {
+	setup_project &&
+	cat >pops.yaml <<-EOT &&
+	version: 1
+	providers:
+	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
+	models:
+	  fast: { provider: fake, id: m-1 }
+	EOT
+	mkdir -p datasets &&
+	printf -- "---\nmodel: fast\n---\nEcho: {{word}}\n" >prompts/echo.prompt &&
+	i=1 &&
+	while [ $i -le "$1" ]; do
+		echo "{\"id\":\"c$i\",\"vars\":{\"word\":\"w$i\"},\"expected\":\"w$i\"}" || return 1
+		i=$((i + 1))
+	done >datasets/echo.jsonl &&
+	printf "prompt: echo\ndataset: datasets/echo.jsonl\nthreshold: 1.0\nassert:\n  - { type: icontains, value: \"{{expected}}\" }\n" >evals/echo.yaml &&
+	git add -A && git commit -q -m "echo suite"
+}
+
+# every cache entry is whole JSON naming its own key; prints the count
+cache_sane() {
+	python3 - <<-\EOP
+	import json, os, sys
+	n = 0
+	for d, _, fs in os.walk(".pops/cache"):
+	    for f in fs:
+	        p = os.path.join(d, f)
+	        if not f.endswith(".json"):
+	            continue  # a temporary a killed writer left is not an entry
+	        e = json.load(open(p))
+	        assert e["key"] == os.path.basename(d) + f[:-5], p
+	        assert isinstance(e["result"]["text"], str), p
+	        n += 1
+	print(n)
+	EOP
+}
+
+# the evidence note on HEAD, if any, is whole JSON
+note_sane() {
+	if git notes --ref=pops show HEAD >note 2>/dev/null; then
+		python3 -c "import json; d=json.load(open(\"note\")); assert d[\"schema_version\"]==1"
+	fi
+}
+
+test_expect_success 'eval run killed at 8 points: fsck clean, cache and note whole, re-run pays only for the rest' '
+	start_fakellm --latency 150 &&
+	eval_project 10 &&
+	i=1 &&
+	while [ $i -le 8 ]; do
+		kill_at $(( (i * 113) % 1000 )) "$POPS_BIN" eval run -j 2 &&
+		fsck_clean &&
+		cache_sane >/dev/null &&
+		note_sane &&
+		i=$((i + 1)) || return 1
+	done &&
+	rm -rf .pops/cache &&
+	kill_at 500 "$POPS_BIN" eval run -j 2 &&
+	cached=$(cache_sane) &&
+	before=$(fakellm_stat chat) &&
+	pops eval run -j 2 >out &&
+	grep -q "10 runs: 10 passed, 0 failed, 0 errors" out &&
+	test $(( $(fakellm_stat chat) - before )) = $((10 - cached)) &&
+	fsck_clean &&
+	note_sane &&
+	git notes --ref=pops show HEAD >/dev/null
+'
+
+test_expect_success 'a corrupt or foreign cache entry is ignored and replaced, never trusted' '
+	start_fakellm &&
+	eval_project 4 &&
+	pops eval run --no-store >/dev/null &&
+	test "$(cache_sane)" = 4 &&
+	set -- $(find .pops/cache -name "*.json" | sort) &&
+	printf "{\"key\":\"trunc" >"$1" &&
+	cp "$4" "$2" &&
+	: >"$3" &&
+	before=$(fakellm_stat chat) &&
+	pops eval run --no-store >out &&
+	grep -q "4 runs: 4 passed, 0 failed, 0 errors" out &&
+	# the torn, the foreign and the empty entry were misses, and rewritten
+	test $(( $(fakellm_stat chat) - before )) = 3 &&
+	test "$(cache_sane)" = 4
+'
+
+test_expect_success 'SIGINT: partial reports marked incomplete, exit 130; the re-run pays only for the rest' '
+	start_fakellm --latency 400 &&
+	eval_project 12 &&
+	{ "$POPS_BIN" eval run -j 2 --junit r.xml --json r.json >out 2>err & pid=$!; } &&
+	sleep 1.5 && kill -INT $pid &&
+	test_expect_code 130 wait $pid &&
+	python3 -c "import json; d=json.load(open(\"r.json\")); assert not d[\"complete\"]" &&
+	xmllint --noout r.xml &&
+	grep -q "incomplete" r.xml &&
+	cached=$(cache_sane) &&
+	test "$cached" -ge 1 && test "$cached" -lt 12 &&
+	fsck_clean &&
+	before=$(fakellm_stat chat) &&
+	pops eval run -j 2 >out &&
+	grep -q "12 runs: 12 passed" out &&
+	test $(( $(fakellm_stat chat) - before )) = $((12 - cached))
+'
+
+test_done
