@@ -140,4 +140,32 @@ test_expect_success 'SIGINT: partial reports marked incomplete, exit 130; the re
 	test $(( $(fakellm_stat chat) - before )) = $((12 - cached))
 '
 
+test_expect_success 'promote killed at 12 points: ledger before or after, fsck clean, re-run completes' '
+	setup_prompts 12 &&
+	pops promote dev p12 >/dev/null &&
+	i=1 &&
+	while [ $i -le 11 ]; do
+		before=$(git rev-parse refs/pops/releases) &&
+		kill_at $(( (i * 17) % 160 )) "$POPS_BIN" promote dev p$i &&
+		fsck_clean &&
+		after=$(git rev-parse refs/pops/releases) &&
+		if [ "$after" != "$before" ]; then
+			# after: exactly one new commit on top, with the whole entry
+			test "$(git rev-parse "$after^")" = "$before" &&
+			test "$(git log -1 --format=%s "$after")" = "promote p$i@1 to dev" &&
+			git cat-file -e "$after:dev/p$i.prompt" &&
+			git cat-file -e "$after:dev/p$i.json" || return 1
+		fi &&
+		# a killed writer must not leave a lock that blocks the next one;
+		# when the killed run had finished, the re-run has nothing to do
+		{ pops promote dev p$i >rerun.out 2>&1 ||
+		  { test "$after" != "$before" && grep -q "already has this version" rerun.out; } ||
+		  { cat rerun.out killed.out >&2; false; }; } &&
+		git cat-file -e "refs/pops/releases:dev/p$i.json" &&
+		i=$((i + 1)) || return 1
+	done &&
+	test "$(git log --format=%s refs/pops/releases | grep -c "^promote p[0-9]*@1 to dev$")" = 12 &&
+	fsck_clean
+'
+
 test_done

@@ -76,4 +76,30 @@ test_expect_success 'two eval runs at once in one repository both complete; cach
 	git fsck --no-dangling
 '
 
+test_expect_success '8 promotes to the same environment at once are all recorded' '
+	setup_prompts 8 &&
+	pops promote dev p1 >/dev/null &&
+	git update-ref -d refs/pops/releases &&
+	for i in 1 2 3 4 5 6 7 8; do
+		pops promote dev p$i >out.$i 2>&1 &
+	done &&
+	fails=0 &&
+	for i in 1 2 3 4 5 6 7 8; do
+		wait %$i 2>/dev/null || true
+	done &&
+	wait &&
+	for i in 1 2 3 4 5 6 7 8; do
+		grep -q "promoted p$i@1 to dev" out.$i || { cat out.$i >&2; fails=1; }
+	done &&
+	test $fails = 0 &&
+	git log --format=%s refs/pops/releases >log &&
+	test "$(wc -l <log)" = 8 &&
+	for i in 1 2 3 4 5 6 7 8; do
+		grep -qx "promote p$i@1 to dev" log &&
+		git cat-file -e refs/pops/releases:dev/p$i.prompt &&
+		git cat-file -e refs/pops/releases:dev/p$i.json || return 1
+	done &&
+	git fsck --no-dangling
+'
+
 test_done
