@@ -46,8 +46,8 @@ POPS_FUZZ_TARGET(address)
 		if (a.kind == POPS_ADDR_ENV) {
 			/* env names become ledger tree paths: one safe segment */
 			assert(a.env && *a.env && strcmp(a.env, ".") && strcmp(a.env, ".."));
-			assert(strspn(a.env, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			                     "0123456789-_.") == strlen(a.env));
+			/* (its alphabet is checked against pops.yaml when resolved) */
+			assert(!strchr(a.env, '/'));
 		}
 	}
 	pops_address_dispose(&a);
