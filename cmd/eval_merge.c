@@ -93,7 +93,7 @@ static int add_case(struct mgroup *g, cJSON *c)
 	return 0;
 }
 
-/* the merged summary: the same rules as one run's (lib/eval_summary.c) */
+/* the merged summary: the same rules as one run's (lib/eval_run_summary.c) */
 static cJSON *summarize(struct mgroup *g, int complete)
 {
 	cJSON *s = cJSON_Duplicate(g->first, 1);

@@ -66,7 +66,9 @@ static long num_or(const cJSON *o, const char *k, long d)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : d;
+	/* stored files may be edited or damaged: cast only what fits */
+	return cJSON_IsNumber(v) && v->valuedouble > -9e18 && v->valuedouble < 9e18
+	           ? (long)v->valuedouble : d;
 }
 
 /* fill `out` from a stored result object; POPS_ENOTFOUND when malformed */

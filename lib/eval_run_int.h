@@ -2,7 +2,7 @@
 #define POPS_EVAL_RUN_INT_H
 /*
  * Internals shared by eval_run.c (setup, streaming, scoring) and
- * eval_judge.c (the judge pass) and eval_summary.c (aggregates). Not a
+ * eval_run_judge.c (the judge pass) and eval_run_summary.c (aggregates). Not a
  * public header.
  */
 #include <stdint.h>
@@ -86,10 +86,10 @@ int pops_eval__model(const pops_config *cfg, const char *alias,
                      const pops_provider_cfg **prov, const char **id);
 void pops_eval__progress(struct runner *r);
 
-/* eval_judge.c */
+/* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);
 void pops_eval__judge_free(struct runner *r);
 
-/* eval_summary.c */
+/* eval_run_summary.c */
 int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s);
 #endif

@@ -95,8 +95,9 @@ int pops_judge_parse(int *pass, double *score, pops_buf *reasoning,
 		pops_buf_sets(reasoning, r->valuestring);
 	if (pass_score) {
 		v = cJSON_GetObjectItemCaseSensitive(obj, "score");
-		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-		    v->valuedouble < 1 || v->valuedouble > 5) {
+		/* range first: casting an out-of-range double is undefined */
+		if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 5 ||
+		    v->valuedouble != (double)(int)v->valuedouble) {
 			error = pops_error_set(POPS_EINVALID, "judge gave no valid score: expected \"score\": 1-5");
 			goto done;
 		}

@@ -99,7 +99,7 @@ static int add_part(cJSON *content, const char *s, size_t n)
 
 	if (!part)
 		return oom();
-	if (n > MARK_LEN && !memcmp(s + MARK_LEN, "media:url", 9) && part_marker(s, n) == n) {
+	if (n >= MARK_LEN + 9 && !memcmp(s + MARK_LEN, "media:url", 9) && part_marker(s, n) == n) {
 		cJSON *m = cJSON_AddObjectToObject(part, "media");
 
 		a = word_dup(s, n - 3, 1);
@@ -107,7 +107,7 @@ static int add_part(cJSON *content, const char *s, size_t n)
 		cJSON_AddStringToObject(m, "url", a ? a : "undefined");
 		if (b && *b)
 			cJSON_AddStringToObject(m, "contentType", b);
-	} else if (n > MARK_LEN && !memcmp(s + MARK_LEN, "section", 7) && part_marker(s, n) == n) {
+	} else if (n >= MARK_LEN + 7 && !memcmp(s + MARK_LEN, "section", 7) && part_marker(s, n) == n) {
 		cJSON *m = cJSON_AddObjectToObject(part, "metadata");
 
 		a = word_dup(s, n - 3, 1);

@@ -432,7 +432,9 @@ static long num(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : -1;
+	/* a reply can claim any number; only a representable count is one */
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9e18
+	           ? (long)v->valuedouble : -1;
 }
 
 static int fail(pops_provider_result *res, const char *fmt, ...) POPS_PRINTF(2, 3);
