@@ -124,44 +124,6 @@ done:
 	return error;
 }
 
-/*
- * Write via a temporary file and rename: readers see a whole entry or
- * none. No fsync: a cache entry lost in a crash is only a miss, and an
- * fsync per response would dominate a large run.
- */
-static int write_replace(const char *path, const char *data, size_t len)
-{
-	pops_buf tmp = POPS_BUF_INIT;
-	int fd = -1, error = POPS_OK;
-
-	pops_buf_printf(&tmp, "%s.tmpXXXXXX", path);
-	if (pops_buf_oom(&tmp)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	if ((fd = mkstemp(tmp.ptr)) < 0) {
-		error = pops_error_set(POPS_ERROR, "cannot create '%s': %s", tmp.ptr, strerror(errno));
-		goto done;
-	}
-	if ((error = pops_write_all(fd, data, len, tmp.ptr)) < 0)
-		goto done;
-	if (close(fd) < 0) {
-		fd = -1;
-		error = pops_error_set(POPS_ERROR, "cannot write '%s': %s", tmp.ptr, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp.ptr, path) < 0)
-		error = pops_error_set(POPS_ERROR, "cannot rename to '%s': %s", path, strerror(errno));
-done:
-	if (fd >= 0)
-		close(fd);
-	if (error < 0 && tmp.size)
-		unlink(tmp.ptr);
-	pops_buf_dispose(&tmp);
-	return error;
-}
-
 int pops_cache_put(const char *dir, const char *key, const pops_provider_result *res)
 {
 	pops_buf path = POPS_BUF_INIT, sub = POPS_BUF_INIT;
@@ -180,7 +142,7 @@ int pops_cache_put(const char *dir, const char *key, const pops_provider_result 
 	if ((error = pops_mkdir_p(sub.ptr, 0777)) < 0 ||
 	    (error = entry_path(&path, dir, key)) < 0)
 		goto done;
-	error = write_replace(path.ptr, s, strlen(s));
+	error = pops_file_write_replace(path.ptr, s, strlen(s), 0600);
 done:
 	free(s);
 	cJSON_Delete(o);

@@ -106,8 +106,8 @@ static int write_in_place(const char *path, const void *data, size_t len)
 	return error;
 }
 
-int pops_file_write_atomic(const char *path, const void *data, size_t len,
-                           mode_t mode)
+static int write_atomic(const char *path, const void *data, size_t len,
+                        mode_t mode, int sync)
 {
 	pops_buf tmp = POPS_BUF_INIT;
 	struct stat st;
@@ -144,7 +144,7 @@ int pops_file_write_atomic(const char *path, const void *data, size_t len,
 	}
 	if ((error = pops_write_all(fd, data, len, path)) < 0)
 		goto done;
-	if (fsync(fd) < 0) {
+	if (sync && fsync(fd) < 0) {
 		error = pops_error_set(POPS_ERROR, "cannot write '%s': %s", path,
 		                       strerror(errno));
 		goto done;
@@ -169,6 +169,18 @@ done:
 		unlink(tmp.ptr);
 	pops_buf_dispose(&tmp);
 	return error;
+}
+
+int pops_file_write_atomic(const char *path, const void *data, size_t len,
+                           mode_t mode)
+{
+	return write_atomic(path, data, len, mode, 1);
+}
+
+int pops_file_write_replace(const char *path, const void *data, size_t len,
+                            mode_t mode)
+{
+	return write_atomic(path, data, len, mode, 0);
 }
 
 int pops_mkdir_p(const char *path, mode_t mode)

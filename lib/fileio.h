@@ -26,6 +26,15 @@ int pops_file_write_atomic(const char *path, const void *data, size_t len,
                            mode_t mode);
 
 /*
+ * Like pops_file_write_atomic, without the fsync: readers still see the
+ * old file or the new one, but a crash may lose the new one. For files
+ * whose loss is harmless and whose readers check them (cache entries),
+ * where an fsync per write would dominate the run.
+ */
+int pops_file_write_replace(const char *path, const void *data, size_t len,
+                            mode_t mode);
+
+/*
  * Write all of `data` to `fd`, retrying short writes and EINTR.
  * Returns 0 or POPS_ERROR with `what` in the message.
  */

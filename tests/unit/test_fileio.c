@@ -63,3 +63,24 @@ TEST(path_join_avoids_double_slashes)
 	CHECK_STR(b.ptr, "a/b");
 	pops_buf_dispose(&b);
 }
+
+TEST(write_replace_replaces_without_sync)
+{
+	char tmpl[] = "/tmp/pops-unit-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	pops_buf path = POPS_BUF_INIT, data = POPS_BUF_INIT;
+	struct stat st;
+
+	CHECK(dir != NULL);
+	pops_path_join(&path, dir, "entry");
+	CHECK_INT(pops_file_write_replace(path.ptr, "a", 1, 0600), 0);
+	CHECK_INT(pops_file_write_replace(path.ptr, "bb", 2, 0644), 0);
+	CHECK_INT(stat(path.ptr, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	CHECK_INT(pops_file_read(&data, path.ptr, 0), 0);
+	CHECK_STR(data.ptr, "bb");
+	unlink(path.ptr);
+	rmdir(dir);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&data);
+}
