@@ -36,7 +36,7 @@ MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
 # Debian packages for building, testing and the manual
 DEB_PKGS := gcc make pkg-config git libgit2-dev libcurl4-openssl-dev \
             libcjson-dev libyaml-dev libpcre2-dev scdoc valgrind \
-            libxml2-utils man-db
+            libxml2-utils man-db python3
 
 .PHONY: all deps check demo install uninstall bench fuzz clean man test-binaries
 .DEFAULT_GOAL := all

@@ -5,31 +5,9 @@
 # the right exit code, provider errors as JUnit <error>s (never passes
 # or failures), and complete, valid reports.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-eval.sh"
 
 XSD="$ROOT/tests/data/junit.xsd"
-
-# fault_project N [provider-extra]: a project with N cases whose outputs
-# pass (fakellm echoes the prompt), wired to this case's fakellm
-fault_project() {
-	n=$1 extra=${2:-}
-	setup_project &&
-	cat >pops.yaml <<-EOT &&
-	version: 1
-	providers:
-	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" $extra }
-	models:
-	  fast: { provider: fake, id: m-1 }
-	EOT
-	mkdir -p datasets &&
-	printf -- "---\nmodel: fast\n---\nEcho: {{word}}\n" >prompts/echo.prompt &&
-	i=1 &&
-	while [ $i -le "$n" ]; do
-		echo "{\"id\":\"c$i\",\"vars\":{\"word\":\"w$i\"},\"expected\":\"w$i\"}" || return 1
-		i=$((i + 1))
-	done >datasets/echo.jsonl &&
-	printf "prompt: echo\ndataset: datasets/echo.jsonl\nthreshold: 1.0\nassert:\n  - { type: icontains, value: \"{{expected}}\" }\n" >evals/echo.yaml &&
-	git add -A && git commit -q -m "echo suite"
-}
 
 # reports_valid: the JUnit validates against the schema, the JSON parses
 # and is complete with one case per run
@@ -51,7 +29,7 @@ code_is() {
 
 test_expect_success '429 storm with retry-after: every case passes, retry-after honoured, requests counted' '
 	start_fakellm --fault 429 --fail-times 2 --retry-after 1 &&
-	fault_project 6 &&
+	eval_project 6 &&
 	start=$(date +%s) &&
 	run_eval -j 6 &&
 	end=$(date +%s) &&
@@ -66,7 +44,7 @@ test_expect_success '429 storm with retry-after: every case passes, retry-after 
 
 test_expect_success '5xx bursts (500, 502, 503, 529) are retried until they pass' '
 	start_fakellm &&
-	fault_project 4 &&
+	eval_project 4 &&
 	for code in 500 502 503 529; do
 		sed -i "/^  fake:/s|}\$|, headers: { x-fakellm-fault: \"$code\", x-fakellm-fail-times: \"2\" } }|" pops.yaml &&
 		run_eval -j 4 &&
@@ -79,7 +57,7 @@ test_expect_success '5xx bursts (500, 502, 503, 529) are retried until they pass
 
 test_expect_success 'a persistent 5xx is an error after the retries: exit 4, <error> per case' '
 	start_fakellm --fault 503 &&
-	fault_project 3 &&
+	eval_project 3 &&
 	run_eval -j 3 &&
 	code_is 4 &&
 	grep -q "0 passed, 0 failed, 3 errors" out &&
@@ -92,7 +70,7 @@ test_expect_success 'a persistent 5xx is an error after the retries: exit 4, <er
 
 test_expect_success 'dropped and reset connections are retried; when they persist, errors' '
 	start_fakellm &&
-	fault_project 3 &&
+	eval_project 3 &&
 	for f in drop reset; do
 		sed -i "/^  fake:/s|}\$|, headers: { x-fakellm-fault: \"$f\", x-fakellm-fail-times: \"1\" } }|" pops.yaml &&
 		run_eval -j 3 &&
@@ -111,7 +89,7 @@ test_expect_success 'dropped and reset connections are retried; when they persis
 
 test_expect_success 'malformed, truncated, non-JSON, empty and error-in-200 bodies are errors, never passes' '
 	start_fakellm &&
-	fault_project 2 &&
+	eval_project 2 &&
 	for f in malformed notjson empty error200; do
 		sed -i "/^  fake:/s|}\$|, headers: { x-fakellm-fault: \"$f\" } }|" pops.yaml &&
 		run_eval -j 2 &&
@@ -125,7 +103,7 @@ test_expect_success 'malformed, truncated, non-JSON, empty and error-in-200 bodi
 
 test_expect_success 'a server that accepts and never answers: the timeout fires and the run ends' '
 	start_fakellm --latency 600000 &&
-	fault_project 2 ", timeout: 0.5" &&
+	eval_project 2 ", timeout: 0.5" &&
 	start=$(date +%s) &&
 	run_eval -j 2 &&
 	end=$(date +%s) &&
@@ -138,7 +116,7 @@ test_expect_success 'a server that accepts and never answers: the timeout fires 
 
 test_expect_success 'the server dies mid-run: finished cases kept, the rest are errors, reports complete' '
 	start_fakellm --latency 200 &&
-	fault_project 12 &&
+	eval_project 12 &&
 	{ timeout 120 "$POPS_BIN" eval run --no-store --no-cache -j 1 --junit r.xml --json r.json >out 2>err & pid=$!; } &&
 	sleep 1 &&
 	kill -9 "$(cat "$TRASH/case-$test_count.fakellm.pid")" &&

@@ -2,17 +2,7 @@
 # Crash safety: pops killed with SIGKILL at arbitrary points never leaves
 # the repository corrupt or half-updated, and the next run completes.
 . "$(dirname "$0")/lib.sh"
-
-# a project with N prompts p1..pN, committed
-setup_prompts() {
-	setup_project &&
-	i=1 &&
-	while [ $i -le "$1" ]; do
-		printf -- "---\nmodel: fast\n---\nPrompt %s: {{text}}\n" $i >prompts/p$i.prompt &&
-		i=$((i + 1)) || return 1
-	done &&
-	git add -A && git commit -q -m "prompts"
-}
+. "$(dirname "$0")/lib-eval.sh"
 
 # git fsck finds nothing wrong (dangling objects from a killed writer are fine)
 fsck_clean() {
@@ -34,52 +24,6 @@ kill_at() {
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	return 0
-}
-
-# eval_project N: N passing cases against this case's fakellm
-eval_project() {
-	setup_project &&
-	cat >pops.yaml <<-EOT &&
-	version: 1
-	providers:
-	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
-	models:
-	  fast: { provider: fake, id: m-1 }
-	EOT
-	mkdir -p datasets &&
-	printf -- "---\nmodel: fast\n---\nEcho: {{word}}\n" >prompts/echo.prompt &&
-	i=1 &&
-	while [ $i -le "$1" ]; do
-		echo "{\"id\":\"c$i\",\"vars\":{\"word\":\"w$i\"},\"expected\":\"w$i\"}" || return 1
-		i=$((i + 1))
-	done >datasets/echo.jsonl &&
-	printf "prompt: echo\ndataset: datasets/echo.jsonl\nthreshold: 1.0\nassert:\n  - { type: icontains, value: \"{{expected}}\" }\n" >evals/echo.yaml &&
-	git add -A && git commit -q -m "echo suite"
-}
-
-# every cache entry is whole JSON naming its own key; prints the count
-cache_sane() {
-	python3 - <<-\EOP
-	import json, os, sys
-	n = 0
-	for d, _, fs in os.walk(".pops/cache"):
-	    for f in fs:
-	        p = os.path.join(d, f)
-	        if not f.endswith(".json"):
-	            continue  # a temporary a killed writer left is not an entry
-	        e = json.load(open(p))
-	        assert e["key"] == os.path.basename(d) + f[:-5], p
-	        assert isinstance(e["result"]["text"], str), p
-	        n += 1
-	print(n)
-	EOP
-}
-
-# the evidence note on HEAD, if any, is whole JSON
-note_sane() {
-	if git notes --ref=pops show HEAD >note 2>/dev/null; then
-		python3 -c "import json; d=json.load(open(\"note\")); assert d[\"schema_version\"]==1"
-	fi
 }
 
 test_expect_success 'eval run killed at 8 points: fsck clean, cache and note whole, re-run pays only for the rest' '
