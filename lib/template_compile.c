@@ -473,6 +473,7 @@ int pops_template__compile_unit(pops_template *t, size_t ui, const char *src, si
 	cs.first_line = first_line ? first_line : 1;
 	cs.first_col = first_col ? first_col : 1;
 	cs.cur_line = cs.first_line;
+	cs.cur_col = 1;
 	cs.opts = opts;
 	if (len > UINT32_MAX / 2) {
 		error = pops_error_set(POPS_EINVALID, "%s: template larger than 2 GB", cs.label);

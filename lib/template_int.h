@@ -107,7 +107,7 @@ typedef struct cstate {
 	size_t len;
 	const char *label;
 	unsigned first_line, first_col;
-	size_t cur_off, cur_line, cur_line_start;
+	size_t cur_off, cur_line, cur_line_start, cur_col;   /* position() */
 	tok *toks;
 	size_t ntoks, atoks;
 	open_block *stack;

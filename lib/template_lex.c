@@ -27,21 +27,35 @@ int pops_template__grow(void *pp, size_t *alloc, size_t n, size_t elem)
 	return POPS_OK;
 }
 
-/* line and column of byte `off`; offsets are visited in increasing order */
+/*
+ * line and column of byte `off`. Offsets arrive in increasing order, so the
+ * column is counted incrementally: rescanning the line for every tag made
+ * compiling quadratic in the number of tags on one line.
+ */
 void pops_template__position(cstate *cs, size_t off, uint32_t *line, uint32_t *col)
 {
 	size_t c;
 
-	for (; cs->cur_off < off; cs->cur_off++)
-		if (cs->src[cs->cur_off] == '\n') {
-			cs->cur_line++;
-			cs->cur_line_start = cs->cur_off + 1;
+	if (off < cs->cur_off) {   /* out of order: count this line again */
+		c = 1;
+		for (size_t i = cs->cur_line_start; i < off; i++)
+			if (((unsigned char)cs->src[i] & 0xC0) != 0x80)
+				c++;
+	} else {
+		for (; cs->cur_off < off; cs->cur_off++) {
+			unsigned char ch = (unsigned char)cs->src[cs->cur_off];
+
+			if (ch == '\n') {
+				cs->cur_line++;
+				cs->cur_line_start = cs->cur_off + 1;
+				cs->cur_col = 1;
+			} else if ((ch & 0xC0) != 0x80) {
+				cs->cur_col++;
+			}
 		}
+		c = cs->cur_col;
+	}
 	*line = (uint32_t)cs->cur_line;
-	c = 1;
-	for (size_t i = cs->cur_line_start; i < off; i++)
-		if (((unsigned char)cs->src[i] & 0xC0) != 0x80)
-			c++;
 	if (cs->cur_line == cs->first_line)
 		c += cs->first_col - 1;
 	*col = (uint32_t)c;

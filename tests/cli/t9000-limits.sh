@@ -113,6 +113,22 @@ test_expect_success 'a 100 MB prompt and a 100 MB partial are refused without re
 	expect_code 2
 '
 
+# Compiling was quadratic in the tags on one line (80,000 took 25 s, this
+# would take many minutes under ASan); linear, it takes a fraction of a second.
+test_expect_success '200,000 tags on one line render and lint (no quadratic compile)' '
+	setup_project &&
+	{
+		printf -- "---\nmodel: fast\n---\n" &&
+		awk "BEGIN { for (i = 0; i < 200000; i++) printf \"{{a}}{{! c }}\"; print \"\" }"
+	} >prompts/wide.prompt &&
+	pops render wide --var a=x >out &&
+	test "$(tr -d "\n" <out | sed "s/^--- user//" | wc -c)" = 200000 &&
+	pops prompt lint prompts/wide.prompt &&
+	printf "{{#if}}\n" >>prompts/wide.prompt &&
+	test_expect_code 2 pops prompt lint prompts/wide.prompt 2>err &&
+	grep -q "wide.prompt:5:1: #if takes 1 argument" err
+'
+
 test_expect_success 'eval reports to a full disk: exit 3, a clear error, and the device survives' '
 	start_fakellm &&
 	setup_project &&

@@ -253,6 +253,28 @@ TEST(rejects_invalid_utf8_with_position)
 	CHECK_COMPILE_ERR("ok\nab\xff", NULL, "t.prompt:2:3: invalid UTF-8");
 }
 
+/*
+ * 200,000 tags on one line: columns are counted incrementally (rescanning
+ * the line per tag made this take minutes); the error after them still
+ * names the right column, counted in characters, not bytes.
+ */
+TEST(many_tags_on_one_line_compile_with_exact_columns)
+{
+	pops_buf s = POPS_BUF_INIT;
+	pops_template *t = NULL;
+
+	pops_buf_puts(&s, "x\n\xc3\xa9");
+	for (int i = 0; i < 200000; i++)
+		pops_buf_puts(&s, "{{a}}");
+	pops_buf_puts(&s, "{{#if}}\n{{a}}");
+	CHECK(!pops_buf_oom(&s));
+	CHECK(pops_template_compile(&t, s.ptr, s.size, NULL) == POPS_EINVALID);
+	CHECK_ERR_HAS(":2:1000002: #if takes 1 argument");
+	pops_buf_dispose(&s);
+	CHECK_COMPILE_ERR("\xc3\xa9{{a}}\xe2\x82\xac{{b}}{{#if}}", NULL, "t.prompt:1:13: #if takes");
+	CHECK_COMPILE_ERR("{{a}}\n{{b}} {{#if}}\n", NULL, "t.prompt:2:7: #if takes");
+}
+
 TEST(rejects_else_outside_block_and_double_else)
 {
 	CHECK_COMPILE_ERR("{{else}}", NULL, "outside a block");
