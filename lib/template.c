@@ -108,18 +108,6 @@ static const cJSON *child(const cJSON *obj, const char *k, size_t n)
 	return NULL;
 }
 
-/* pops_buf_put without the call when the bytes fit (the render hot path) */
-static inline void out_put(pops_buf *b, const char *p, size_t n)
-{
-	if (b->asize && b->size + n < b->asize && (!b->limit || b->size + n <= b->limit)) {
-		memcpy(b->ptr + b->size, p, n);
-		b->size += n;
-		b->ptr[b->size] = '\0';
-	} else {
-		pops_buf_put(b, p, n);
-	}
-}
-
 static val eval(rstate *rs, const tpl_unit *u, const tpl_expr *e, int fi);
 
 /* key in frame fi (hash arguments first, then the context object); 1 if found */
@@ -249,137 +237,14 @@ static val eval(rstate *rs, const tpl_unit *u, const tpl_expr *e, int fi)
 	}
 }
 
-static void put_escaped(pops_buf *out, const char *s, size_t n)
-{
-	size_t i, start = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *r;
-
-		switch (s[i]) {
-		case '&': r = "&amp;"; break;
-		case '<': r = "&lt;"; break;
-		case '>': r = "&gt;"; break;
-		case '"': r = "&quot;"; break;
-		case '\'': r = "&#39;"; break;
-		default: continue;
-		}
-		pops_buf_put(out, s + start, i - start);
-		pops_buf_puts(out, r);
-		start = i + 1;
-	}
-	pops_buf_put(out, s + start, n - start);
-}
-
-int pops_template__put_number(pops_buf *out, double d)
-{
-	char tmp[64], digits[32];
-	int prec, exp10, k, n, i;
-	char *e;
-
-	if (isnan(d))
-		return pops_buf_puts(out, "NaN");
-	if (isinf(d))
-		return pops_buf_puts(out, d < 0 ? "-Infinity" : "Infinity");
-	if (d == 0)
-		return pops_buf_putc(out, '0');
-	if (d == floor(d) && fabs(d) < 1e15) {
-		/* integers (counters, @index) are the common case: no printf */
-		char digs[24];
-		int at = (int)sizeof(digs);
-		long long x = (long long)d;
-		unsigned long long ux = x < 0 ? (unsigned long long)-x : (unsigned long long)x;
-
-		do {
-			digs[--at] = (char)('0' + ux % 10);
-			ux /= 10;
-		} while (ux);
-		if (x < 0)
-			digs[--at] = '-';
-		out_put(out, digs + at, sizeof(digs) - (size_t)at);
-		return POPS_OK;
-	}
-	if (d == floor(d) && fabs(d) < 1e21)
-		return pops_buf_printf(out, "%.0f", d);
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	/* tmp = [-]d[.ddd]e[+-]xx: digits and decimal exponent, JS layout */
-	e = strchr(tmp, 'e');
-	if (!e)
-		return pops_buf_puts(out, tmp);
-	exp10 = (int)strtol(e + 1, NULL, 10);
-	k = 0;
-	for (char *p = tmp; p < e; p++)
-		if (isdigit((unsigned char)*p) && k < (int)sizeof(digits) - 1)
-			digits[k++] = *p;
-	while (k > 1 && digits[k - 1] == '0')
-		k--;
-	digits[k] = '\0';
-	n = exp10 + 1;
-	if (d < 0)
-		pops_buf_putc(out, '-');
-	if (k <= n && n <= 21) {
-		pops_buf_put(out, digits, (size_t)k);
-		for (i = k; i < n; i++)
-			pops_buf_putc(out, '0');
-	} else if (0 < n && n <= 21) {
-		pops_buf_put(out, digits, (size_t)n);
-		pops_buf_putc(out, '.');
-		pops_buf_puts(out, digits + n);
-	} else if (-6 < n && n <= 0) {
-		pops_buf_puts(out, "0.");
-		for (i = 0; i < -n; i++)
-			pops_buf_putc(out, '0');
-		pops_buf_puts(out, digits);
-	} else {
-		pops_buf_putc(out, digits[0]);
-		if (k > 1) {
-			pops_buf_putc(out, '.');
-			pops_buf_puts(out, digits + 1);
-		}
-		pops_buf_printf(out, "e%c%d", n - 1 < 0 ? '-' : '+', abs(n - 1));
-	}
-	return pops_buf_oom(out) ? POPS_ERROR : POPS_OK;
-}
-
-static void put_js(pops_buf *out, const cJSON *v, int top, int depth)
-{
-	if (!v || cJSON_IsNull(v))
-		return;
-	if (cJSON_IsString(v))
-		pops_buf_puts(out, v->valuestring);
-	else if (cJSON_IsNumber(v))
-		pops_template__put_number(out, v->valuedouble);
-	else if (cJSON_IsBool(v))
-		pops_buf_puts(out, cJSON_IsTrue(v) ? "true" : "false");
-	else if (cJSON_IsArray(v) && depth < POPS_TEMPLATE_MAX_DEPTH) {
-		for (const cJSON *c = v->child; c; c = c->next) {
-			if (c != v->child)
-				pops_buf_putc(out, ',');
-			put_js(out, c, 0, depth + 1);
-		}
-	} else if (cJSON_IsObject(v))
-		pops_buf_puts(out, "[object Object]");
-	(void)top;
-}
-
-int pops_template_put_value(pops_buf *out, const cJSON *v)
-{
-	put_js(out, v, 1, 0);
-	return pops_buf_oom(out) ? POPS_ERROR : POPS_OK;
-}
-
 static void put_val(pops_buf *out, const val *v, int escape)
 {
 	switch (v->kind) {
 	case V_STR:
 		if (escape)
-			put_escaped(out, v->s, v->len);
+			pops_template__put_escaped(out, v->s, v->len);
 		else
-			out_put(out, v->s, v->len);
+			pops_template__out_put(out, v->s, v->len);
 		break;
 	case V_NUM: pops_template__put_number(out, v->num); break;
 	case V_BOOL: pops_buf_puts(out, v->num ? "true" : "false"); break;
@@ -387,97 +252,15 @@ static void put_val(pops_buf *out, const val *v, int escape)
 		if (escape) {
 			pops_buf tmp = POPS_BUF_INIT;
 
-			put_js(&tmp, v->j, 1, 0);
-			put_escaped(out, tmp.ptr, tmp.size);
+			pops_template__put_js(&tmp, v->j, 1, 0);
+			pops_template__put_escaped(out, tmp.ptr, tmp.size);
 			pops_buf_dispose(&tmp);
 		} else {
-			put_js(out, v->j, 1, 0);
+			pops_template__put_js(out, v->j, 1, 0);
 		}
 		break;
 	default: break;
 	}
-}
-
-static void json_string(pops_buf *out, const char *s, size_t n)
-{
-	size_t start = 0;
-
-	pops_buf_putc(out, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *r = NULL;
-
-		if (c == '"') r = "\\\"";
-		else if (c == '\\') r = "\\\\";
-		else if (c == '\n') r = "\\n";
-		else if (c == '\r') r = "\\r";
-		else if (c == '\t') r = "\\t";
-		else if (c == '\b') r = "\\b";
-		else if (c == '\f') r = "\\f";
-		else if (c >= 0x20) continue;
-		pops_buf_put(out, s + start, i - start);
-		if (r)
-			pops_buf_puts(out, r);
-		else
-			pops_buf_printf(out, "\\u%04x", c);
-		start = i + 1;
-	}
-	pops_buf_put(out, s + start, n - start);
-	pops_buf_putc(out, '"');
-}
-
-static void newline_indent(pops_buf *out, int indent, int level)
-{
-	if (!indent)
-		return;
-	pops_buf_putc(out, '\n');
-	for (int i = 0; i < indent * level; i++)
-		pops_buf_putc(out, ' ');
-}
-
-static void json_put(pops_buf *out, const cJSON *v, int indent, int level)
-{
-	const cJSON *c;
-
-	if (cJSON_IsString(v)) {
-		json_string(out, v->valuestring, strlen(v->valuestring));
-	} else if (cJSON_IsNumber(v)) {
-		if (isfinite(v->valuedouble))
-			pops_template__put_number(out, v->valuedouble);
-		else
-			pops_buf_puts(out, "null");
-	} else if (cJSON_IsBool(v)) {
-		pops_buf_puts(out, cJSON_IsTrue(v) ? "true" : "false");
-	} else if ((cJSON_IsArray(v) || cJSON_IsObject(v)) && level < 1000) {
-		int obj = cJSON_IsObject(v);
-
-		pops_buf_putc(out, obj ? '{' : '[');
-		for (c = v->child; c; c = c->next) {
-			if (c != v->child)
-				pops_buf_putc(out, ',');
-			newline_indent(out, indent, level + 1);
-			if (obj) {
-				json_string(out, c->string, strlen(c->string));
-				pops_buf_puts(out, indent ? ": " : ":");
-			}
-			json_put(out, c, indent, level + 1);
-		}
-		if (v->child)
-			newline_indent(out, indent, level);
-		pops_buf_putc(out, obj ? '}' : ']');
-	} else {
-		pops_buf_puts(out, "null");
-	}
-}
-
-int pops_json_put(pops_buf *out, const cJSON *v, int indent)
-{
-	if (indent < 0)
-		indent = 0;
-	if (indent > 10)
-		indent = 10;   /* JSON.stringify caps the indent at 10 too */
-	json_put(out, v, indent, 0);
-	return pops_buf_oom(out) ? POPS_ERROR : POPS_OK;
 }
 
 static void json_put_val(pops_buf *out, const val *v, int indent)
@@ -491,7 +274,7 @@ static void json_put_val(pops_buf *out, const val *v, int indent)
 		else
 			pops_buf_puts(out, "null");
 		break;
-	case V_STR: json_string(out, v->s, v->len); break;
+	case V_STR: pops_template__json_string(out, v->s, v->len); break;
 	case V_JSON: pops_json_put(out, v->j, indent); break;
 	default: break;
 	}
@@ -788,7 +571,7 @@ static int render_range(rstate *rs, const tpl_unit *u, uint32_t pc, uint32_t end
 
 		switch (op->code) {
 		case OP_TEXT:
-			out_put(rs->out, u->pool.ptr + op->a, op->n);
+			pops_template__out_put(rs->out, u->pool.ptr + op->a, op->n);
 			pc++;
 			break;
 		case OP_VAR: {
@@ -804,11 +587,11 @@ static int render_range(rstate *rs, const tpl_unit *u, uint32_t pc, uint32_t end
 				for (uint32_t i = 0; i < e->nseg && j; i++)
 					j = child(j, u->pool.ptr + u->segs[e->seg + i].off, u->segs[e->seg + i].len);
 				if (j && JTYPE(j) == cJSON_String)
-					out_put(rs->out, j->valuestring, strlen(j->valuestring));
+					pops_template__out_put(rs->out, j->valuestring, strlen(j->valuestring));
 				else if (j && JTYPE(j) == cJSON_Number)
 					pops_template__put_number(rs->out, j->valuedouble);
 				else if (j)
-					put_js(rs->out, j, 1, 0);
+					pops_template__put_js(rs->out, j, 1, 0);
 			} else {
 				val v = eval(rs, u, e, rs->nframes - 1);
 

@@ -3,7 +3,8 @@
 
 /*
  * Internals shared by template_lex.c and template_compile.c (source ->
- * instructions) and template.c (instructions -> text). Not a public header.
+ * instructions), template.c (instructions -> text) and template_value.c
+ * (values as JavaScript text). Not a public header.
  */
 
 #include "common.h"
@@ -156,7 +157,28 @@ int pops_template__compile_unit(pops_template *t, size_t ui, const char *src,
                                 size_t len, unsigned first_line, unsigned first_col,
                                 const pops_template_options *opts);
 
+/* ---- values as text (template_value.c) ---- */
+
+/* pops_buf_put without the call when the bytes fit (the render hot path) */
+static inline void pops_template__out_put(pops_buf *b, const char *p, size_t n)
+{
+	if (b->asize && b->size + n < b->asize && (!b->limit || b->size + n <= b->limit)) {
+		memcpy(b->ptr + b->size, p, n);
+		b->size += n;
+		b->ptr[b->size] = '\0';
+	} else {
+		pops_buf_put(b, p, n);
+	}
+}
+
 /* JavaScript-style number text */
 int pops_template__put_number(pops_buf *out, double d);
+/* n bytes of s with & < > " ' as HTML entities (Mustache escaping) */
+void pops_template__put_escaped(pops_buf *out, const char *s, size_t n);
+/* String(v) as a template prints it: null/undefined as nothing, arrays
+ * joined with ",", objects as "[object Object]" */
+void pops_template__put_js(pops_buf *out, const cJSON *v, int top, int depth);
+/* a JSON string literal of n bytes of s */
+void pops_template__json_string(pops_buf *out, const char *s, size_t n);
 
 #endif
