@@ -13,7 +13,8 @@ CC ?= cc
 PKGS := libgit2 libcurl libcjson yaml-0.1 libpcre2-8
 # Deferred (=): evaluated in recipes, after `deps` has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+# libcurl is loaded with dlopen on first use (lib/curlapi.h): headers only
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm -lpthread -ldl
 
 WARN := -Wall -Wextra -Werror -Werror=vla -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wno-missing-field-initializers

@@ -1,8 +1,8 @@
 #include "common.h"
+#include "curlapi.h"
 #include "http.h"
 #include "strutil.h"
 
-#include <curl/curl.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +21,7 @@ typedef struct slot {
 
 typedef struct engine {
 	const pops_http_options *opts;
+	const pops_curl_api *cu;  /* libcurl, loaded on first use */
 	CURLM *multi;
 	slot *slots;
 	unsigned nslots;
@@ -212,40 +213,40 @@ static int start_attempt(engine *e, slot *s)
 		if (timeout <= 0 || left < timeout)
 			timeout = left;
 	}
-	curl_easy_reset(s->easy);
+	e->cu->easy_reset(s->easy);
 	pops_buf_clear(&job->response);
 	job->response.limit = e->opts->max_body + 1;
 	job->response.failed = 0;
 	s->retry_after[0] = s->retry_after_ms[0] = '\0';
 	s->should_retry = -1;
 	s->errbuf[0] = '\0';
-	curl_easy_setopt(s->easy, CURLOPT_URL, job->url);
-	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdrs);
+	e->cu->easy_setopt(s->easy, CURLOPT_URL, job->url);
+	e->cu->easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->hdrs);
 	if (job->body) {
-		curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, job->body);
-		curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
+		e->cu->easy_setopt(s->easy, CURLOPT_POSTFIELDS, job->body);
+		e->cu->easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
 	} else {
-		curl_easy_setopt(s->easy, CURLOPT_HTTPGET, 1L);
+		e->cu->easy_setopt(s->easy, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
-	curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s->easy, CURLOPT_USERAGENT, "pops/0.1");
-	curl_easy_setopt(s->easy, CURLOPT_ACCEPT_ENCODING, "");
+	e->cu->easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+	e->cu->easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	e->cu->easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
+	e->cu->easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
+	e->cu->easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+	e->cu->easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
+	e->cu->easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+	e->cu->easy_setopt(s->easy, CURLOPT_TCP_NODELAY, 1L);
+	e->cu->easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	e->cu->easy_setopt(s->easy, CURLOPT_USERAGENT, "pops/0.1");
+	e->cu->easy_setopt(s->easy, CURLOPT_ACCEPT_ENCODING, "");
 	if (timeout > 0) {
-		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, timeout);
-		curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+		e->cu->easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, timeout);
+		e->cu->easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout);
 	}
 	job->attempts++;
 	s->start_us = now_us();
 	s->waiting = 0;
-	if (curl_multi_add_handle(e->multi, s->easy) != CURLM_OK)
+	if (e->cu->multi_add_handle(e->multi, s->easy) != CURLM_OK)
 		return pops_error_set(POPS_ERROR, "curl: cannot add a transfer");
 	s->active = 1;
 	return POPS_OK;
@@ -258,14 +259,14 @@ static int start_job(engine *e, slot *s, pops_http_job *job)
 	s->job = job;
 	s->hdrs = NULL;
 	for (i = 0; job->headers && job->headers[i]; i++) {
-		struct curl_slist *n = curl_slist_append(s->hdrs, job->headers[i]);
+		struct curl_slist *n = e->cu->slist_append(s->hdrs, job->headers[i]);
 
 		if (!n)
 			return pops_error_set(POPS_ERROR, "out of memory");
 		s->hdrs = n;
 	}
 	/* no 100-continue round trip for large bodies */
-	if (!(s->hdrs = curl_slist_append(s->hdrs, "Expect:")))
+	if (!(s->hdrs = e->cu->slist_append(s->hdrs, "Expect:")))
 		return pops_error_set(POPS_ERROR, "out of memory");
 	e->busy++;
 	return start_attempt(e, s);
@@ -291,9 +292,9 @@ static int finish(engine *e, slot *s, pops_http_done_fn done, void *payload)
 	pops_http_job *job = s->job;
 
 	if (s->active)
-		curl_multi_remove_handle(e->multi, s->easy);
+		e->cu->multi_remove_handle(e->multi, s->easy);
 	s->active = s->waiting = 0;
-	curl_slist_free_all(s->hdrs);
+	e->cu->slist_free_all(s->hdrs);
 	s->hdrs = NULL;
 	s->job = NULL;
 	e->busy--;
@@ -336,13 +337,13 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 	pops_http_job *job = s->job;
 	int retry;
 
-	curl_multi_remove_handle(e->multi, s->easy);
+	e->cu->multi_remove_handle(e->multi, s->easy);
 	s->active = 0;
 	job->latency_ms = (double)(now_us() - s->start_us) / 1000.0;
 	job->bytes = job->response.size;
 	job->http_status = 0;
 	if (rc == CURLE_OK) {
-		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &job->http_status);
+		e->cu->easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &job->http_status);
 		retry = job->http_status >= 400 &&
 		        pops_http_retryable(job->http_status, job->response.ptr, s->should_retry);
 	} else if (rc == CURLE_WRITE_ERROR && pops_buf_over_limit(&job->response)) {
@@ -365,10 +366,10 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 	if (rc != CURLE_OK) {
 		job->status = POPS_EPROVIDER;
 		if (is_tls_error(rc))
-			set_error(job, "TLS or URL error: %s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
+			set_error(job, "TLS or URL error: %s", s->errbuf[0] ? s->errbuf : e->cu->easy_strerror(rc));
 		else
 			set_error(job, "%s (after %u attempt%s)",
-			          s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc),
+			          s->errbuf[0] ? s->errbuf : e->cu->easy_strerror(rc),
 			          job->attempts, job->attempts == 1 ? "" : "s");
 	} else {
 		job->status = POPS_OK;
@@ -410,17 +411,19 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 	e.seed = (unsigned)now_us() ^ (unsigned)getpid();
 	if (opts->deadline_ms > 0)
 		e.deadline_us = now_us() + (int64_t)opts->deadline_ms * 1000;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!(e.cu = pops_curl()))
+		return POPS_ERROR;
+	if (e.cu->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return pops_error_set(POPS_ERROR, "curl: global init failed");
-	if (!(e.multi = curl_multi_init()) ||
+	if (!(e.multi = e.cu->multi_init()) ||
 	    !(e.slots = calloc(e.nslots, sizeof(*e.slots)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
-	curl_multi_setopt(e.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e.nslots);
-	curl_multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)e.nslots);
+	e.cu->multi_setopt(e.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e.nslots);
+	e.cu->multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)e.nslots);
 	for (i = 0; i < e.nslots; i++)
-		if (!(e.slots[i].easy = curl_easy_init())) {
+		if (!(e.slots[i].easy = e.cu->easy_init())) {
 			error = pops_error_set(POPS_ERROR, "out of memory");
 			goto done;
 		}
@@ -492,18 +495,18 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 				next_due = s->due_us;
 			}
 		}
-		if (curl_multi_perform(e.multi, &running) != CURLM_OK) {
+		if (e.cu->multi_perform(e.multi, &running) != CURLM_OK) {
 			error = pops_error_set(POPS_ERROR, "curl: multi perform failed");
 			goto done;
 		}
 		freed = 0;
-		while ((msg = curl_multi_info_read(e.multi, &left))) {
+		while ((msg = e.cu->multi_info_read(e.multi, &left))) {
 			slot *s = NULL;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			freed++;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+			e.cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 			if ((r = attempt_done(&e, s, msg->data.result, done, payload)) < 0) {
 				error = r;
 				cancel_all(&e, done, payload, "aborted");
@@ -523,7 +526,7 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 		if (timeout < 0)
 			timeout = 0;
 		if (running || next_due >= 0)
-			curl_multi_poll(e.multi, NULL, 0, timeout, NULL);
+			e.cu->multi_poll(e.multi, NULL, 0, timeout, NULL);
 	}
 
 done:
@@ -535,12 +538,12 @@ done:
 				finish(&e, &e.slots[i], done, payload);
 			}
 			if (e.slots[i].easy)
-				curl_easy_cleanup(e.slots[i].easy);
+				e.cu->easy_cleanup(e.slots[i].easy);
 		}
 		free(e.slots);
 	}
 	if (e.multi)
-		curl_multi_cleanup(e.multi);
-	curl_global_cleanup();
+		e.cu->multi_cleanup(e.multi);
+	e.cu->global_cleanup();
 	return error;
 }
