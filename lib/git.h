@@ -14,6 +14,19 @@ int pops_git_init(void);
 void pops_git_shutdown(void);
 
 /*
+ * libgit2 parses the system CA bundle at initialisation; pops defers
+ * that until a remote is contacted (see lib/git.c for how and why).
+ * pops_git_load_certificates() loads what libgit2 asked for, once; call
+ * it before any remote operation. 0, or POPS_ERROR when the certificates
+ * cannot be loaded. With a libgit2 that does not use mbedTLS there is
+ * nothing deferred and it does nothing.
+ */
+int pops_git_load_certificates(void);
+
+/* 1 while certificate locations are recorded but not loaded, else 0. */
+int pops_git_certificates_pending(void);
+
+/*
  * Turn a negative libgit2 return code into a POPS_E* code, with
  * "<what>: <libgit2 message>" as the message. GIT_ENOTFOUND becomes
  * POPS_ENOTFOUND, GIT_EAMBIGUOUS POPS_EAMBIGUOUS, GIT_EMODIFIED and

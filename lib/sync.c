@@ -166,6 +166,8 @@ static int open_remote(git_remote **out, git_repository *repo, const char *name)
 		goto done;
 	}
 	pops_error_clear();
+	if ((error = pops_git_load_certificates()) < 0)
+		goto done;
 	opts.repository = repo;
 	opts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
 	if ((error = git_remote_create_with_opts(out, use, &opts)) < 0)
