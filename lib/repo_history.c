@@ -5,6 +5,11 @@
 #include "git.h"
 #include "strutil.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 /*
  * Versions: a walk of the first-parent history of HEAD. Each step
  * compares the prompt's tree entry in a commit with its first parent's;
@@ -351,8 +356,13 @@ typedef struct rawwalk {
 	git_odb *odb;
 	const char *path;
 	/* git's commit-graph file, when there is a usable one: tree ids and
-	 * first parents without inflating commits (what git log uses too) */
-	pops_buf graph;
+	 * first parents without inflating commits (what git log uses too).
+	 * Mapped on the first commit the walk reads: a walk answered by the
+	 * version cache never touches it. */
+	pops_repo *repo;
+	int graph_wanted, graph_tried;
+	void *graph;
+	size_t graph_len;
 	const unsigned char *fanout, *oids, *cdat;
 	uint32_t ncommits;
 	/* memo per path depth: tree id -> the entry found in it */
@@ -367,23 +377,46 @@ static uint32_t be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static void graph_unload(rawwalk *w)
+{
+	if (w->graph)
+		munmap(w->graph, w->graph_len);
+	w->graph = NULL;
+	w->graph_len = 0;
+}
+
 /*
  * Load objects/info/commit-graph (format version 1, SHA-1, no split chain).
  * Anything unexpected leaves the graph unused: it is only a shortcut.
  */
-static void graph_load(rawwalk *w, pops_repo *repo)
+static void graph_load(rawwalk *w)
 {
 	pops_buf path = POPS_BUF_INIT;
 	const unsigned char *d;
 	uint64_t oidf = 0, oidl = 0, cdat = 0, off, next;
 	size_t len, i, nchunks;
+	struct stat st;
+	int fd = -1;
 
-	pops_buf_printf(&path, "%sobjects/info/commit-graph", git_repository_commondir(repo->git));
-	if (getenv("POPS_NO_COMMIT_GRAPH") ||
-	    pops_file_read(&w->graph, path.ptr, POPS_COMMIT_GRAPH_MAX_BYTES) < 0)
+	w->graph_tried = 1;
+	if (!w->graph_wanted || getenv("POPS_NO_COMMIT_GRAPH"))
+		return;
+	pops_buf_printf(&path, "%sobjects/info/commit-graph",
+	                git_repository_commondir(w->repo->git));
+	if (pops_buf_oom(&path) ||
+	    (fd = open(path.ptr, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size < 8 ||
+	    (uint64_t)st.st_size > POPS_COMMIT_GRAPH_MAX_BYTES)
 		goto fail;
-	d = (const unsigned char *)w->graph.ptr;
-	len = w->graph.size;
+	/* mapped, not read: a walk touches only the pages it needs */
+	w->graph = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (w->graph == MAP_FAILED) {
+		w->graph = NULL;
+		goto fail;
+	}
+	w->graph_len = (size_t)st.st_size;
+	d = w->graph;
+	len = w->graph_len;
 	if (len < 8 || memcmp(d, "CGPH", 4) || d[4] != 1 || d[5] != 1 || d[7] != 0)
 		goto fail;
 	nchunks = d[6];
@@ -412,12 +445,15 @@ static void graph_load(rawwalk *w, pops_repo *repo)
 		goto fail;
 	w->oids = d + oidl;
 	w->cdat = d + cdat;
+	close(fd);
 	pops_buf_dispose(&path);
 	return;
 fail:
 	w->fanout = w->oids = w->cdat = NULL;
 	w->ncommits = 0;
-	pops_buf_dispose(&w->graph);
+	graph_unload(w);
+	if (fd >= 0)
+		close(fd);
 	pops_buf_dispose(&path);
 	pops_error_clear();
 }
@@ -455,6 +491,8 @@ static int raw_commit(rawwalk *w, const git_oid *id, git_oid *tree, git_oid *par
 	int error;
 
 	*has_parent = 0;
+	if (!w->graph_tried)
+		graph_load(w);
 	if (w->cdat && (pos = graph_find(w, id)) >= 0) {
 		const unsigned char *c = w->cdat + (size_t)pos * 36;
 		uint32_t p1 = be32(c + GIT_OID_RAWSZ);
@@ -567,7 +605,7 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 	unsigned e_mode = 0, pe_mode = 0;
 	pops_buf path = POPS_BUF_INIT, from = POPS_BUF_INIT, start = POPS_BUF_INIT;
 	size_t i;
-	int error, hit = 0, has_cur = 1, has_parent, e_found, pe_found = 0;
+	int error, hit = 0, has_cur = 1, has_parent = 0, e_found = 0, pe_found = 0;
 
 	*out = NULL;
 	memset(&vc, 0, sizeof(vc));
@@ -585,17 +623,19 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 	cur = head_id;
 	pops_buf_sets(&start, path.ptr);
 	w.path = path.ptr;
-	w.graph = (pops_buf)POPS_BUF_INIT;
+	w.repo = repo;
 	if (!repo->nshallow && !git_repository_is_shallow(repo->git)) {
 		cache_read(&vc, repo, path.ptr);
-		graph_load(&w, repo);
+		w.graph_wanted = 1;
 	}
 	if (!(vs = calloc(1, sizeof(*vs)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
-	if ((error = raw_commit(&w, &cur, &tree, &parent, &has_parent)) < 0 ||
-	    (error = e_found = raw_entry(&w, &tree, &e_id, &e_mode)) < 0)
+	/* a cache made at HEAD answers without reading any object */
+	if (!(vc.valid && !git_oid_cmp(&cur, &vc.tip)) &&
+	    ((error = raw_commit(&w, &cur, &tree, &parent, &has_parent)) < 0 ||
+	     (error = e_found = raw_entry(&w, &tree, &e_id, &e_mode)) < 0))
 		goto done;
 	while (has_cur) {
 		int changed, cut = 0;
@@ -693,7 +733,7 @@ done:
 	git_commit_free(cc);
 	git_commit_free(head);
 	git_odb_free(w.odb);
-	pops_buf_dispose(&w.graph);
+	graph_unload(&w);
 	pops_buf_dispose(&start);
 	pops_buf_dispose(&from);
 	pops_buf_dispose(&path);
