@@ -1,6 +1,7 @@
 #include "common.h"
 #include "cmd.h"
 #include "prompt.h"
+#include "release.h"
 #include "repo.h"
 #include "strutil.h"
 
@@ -10,7 +11,7 @@
  * `pops prompt list`: one row per prompt with its newest version, when it
  * last changed, its description, and where it is released. Versions come
  * from one history walk (pops_repo_list); releases from one read of the
- * ledger tree.
+ * ledger (pops_release_list_entries), not one per prompt and environment.
  */
 
 struct list_opts {
@@ -23,65 +24,35 @@ const pops_opt cmd_prompt_list_opts[] = {
 	{ 0 }
 };
 
-/* env -> {prompt -> version} from refs/pops/releases; NULL when no ledger */
+/*
+ * env -> {prompt -> version}, from one read of the ledger's tip (sorted
+ * by environment as in the ledger tree). Empty when nothing was released;
+ * NULL with a warning when the ledger cannot be read, so the list itself
+ * still prints.
+ */
 static cJSON *read_releases(git_repository *repo)
 {
-	git_oid id;
-	git_commit *c = NULL;
-	git_tree *tree = NULL;
+	pops_release_list rl = { 0 };
 	cJSON *out = NULL;
 	size_t i;
 
-	if (git_reference_name_to_id(&id, repo, "refs/pops/releases") < 0 ||
-	    git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&tree, c) < 0)
+	if (pops_release_list_entries(&rl, repo, NULL, NULL) < 0) {
+		cmd_warning("releases not shown: %s", pops_error_last());
 		goto done;
-	out = cJSON_CreateObject();
-	for (i = 0; out && i < git_tree_entrycount(tree); i++) {
-		const git_tree_entry *env = git_tree_entry_byindex(tree, i);
-		cJSON *map;
+	}
+	if (!(out = cJSON_CreateObject()))
+		goto done;
+	for (i = 0; i < rl.n; i++) {
+		const pops_release_entry *e = rl.v[i];
+		cJSON *map = cJSON_GetObjectItemCaseSensitive(out, e->env);
 
-		if (git_tree_entry_type(env) != GIT_OBJECT_TREE)
-			continue;
-		map = cJSON_AddObjectToObject(out, git_tree_entry_name(env));
-		(void)map;
+		if (!map)
+			map = cJSON_AddObjectToObject(out, e->env);
+		if (map && e->version >= 1)
+			cJSON_AddNumberToObject(map, e->prompt, (double)e->version);
 	}
 done:
-	git_tree_free(tree);
-	git_commit_free(c);
-	return out;
-}
-
-/* the release record's version for prompt `name` in env `env`, or 0 */
-static long released_version(git_repository *repo, const char *env, const char *name)
-{
-	git_oid id;
-	git_commit *c = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *e = NULL;
-	git_blob *blob = NULL;
-	cJSON *rec = NULL;
-	const cJSON *v;
-	pops_buf path = POPS_BUF_INIT;
-	long out = 0;
-
-	pops_buf_printf(&path, "%s/%s.json", env, name);
-	if (git_reference_name_to_id(&id, repo, "refs/pops/releases") < 0 ||
-	    git_commit_lookup(&c, repo, &id) < 0 || git_commit_tree(&tree, c) < 0 ||
-	    git_tree_entry_bypath(&e, tree, path.ptr) < 0 ||
-	    git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
-		goto done;
-	rec = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-	v = cJSON_GetObjectItemCaseSensitive(rec, "version");
-	if (cJSON_IsNumber(v) && v->valuedouble >= 1)
-		out = (long)v->valuedouble;
-done:
-	cJSON_Delete(rec);
-	git_blob_free(blob);
-	git_tree_entry_free(e);
-	git_tree_free(tree);
-	git_commit_free(c);
-	pops_buf_dispose(&path);
-	git_error_clear();
+	pops_release_list_dispose(&rl);
 	return out;
 }
 
@@ -185,7 +156,8 @@ int cmd_prompt_list(pops_ctx *ctx, void *o)
 			rels = cJSON_AddObjectToObject(obj, "releases");
 		}
 		cJSON_ArrayForEach(env, envs) {
-			long rv = released_version(ctx->repo, env->string, p->name);
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(env, p->name);
+			long rv = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
 
 			if (!rv)
 				continue;

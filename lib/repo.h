@@ -130,7 +130,8 @@ typedef struct pops_resolved {
 	git_oid commit;         /* the commit the file was read from; for :env the
 	                           ledger's source_commit (zero if absent) */
 	long version;           /* version number; 0 when work tree, unknown
-	                           (shallow) or not a version (#rev off history) */
+	                           (shallow) or not a version. #rev: the newest
+	                           version with these bytes at or before rev */
 	char *env;              /* :env only */
 	cJSON *release;         /* :env only: the <env>/<name>.json record */
 	/* private: for the partial loader */

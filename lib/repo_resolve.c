@@ -203,6 +203,40 @@ done:
 	return error;
 }
 
+/*
+ * The version a #rev address shows: the newest version with the same
+ * bytes whose commit is `rev` or one of its ancestors. A revision on a
+ * branch that did not touch the prompt shows the version it inherited; a
+ * revision whose prompt differs from every version (an unmerged edit)
+ * has none (0), as do shallow clones. Best effort: errors mean 0.
+ */
+static long rev_version(pops_repo *repo, const char *name, const git_oid *rev,
+                        const git_oid *blob)
+{
+	pops_versions *vs = NULL;
+	long number = 0;
+	size_t i;
+
+	if (pops_repo__versions(&vs, repo, name, 0, 1) < 0)
+		goto done;
+	for (i = 0; i < vs->n; i++) {
+		const pops_version *v = &vs->v[i];
+
+		if (git_oid_cmp(&v->blob, blob))
+			continue;
+		if (!git_oid_cmp(&v->commit, rev) ||
+		    git_graph_descendant_of(repo->git, rev, &v->commit) == 1) {
+			number = v->number;
+			break;
+		}
+	}
+done:
+	pops_versions_free(vs);
+	pops_error_clear();
+	git_error_clear();
+	return number;
+}
+
 static int resolve_rev(pops_resolved *res, pops_repo *repo, const pops_address *addr,
                        pops_buf *data)
 {
@@ -238,6 +272,7 @@ static int resolve_rev(pops_resolved *res, pops_repo *repo, const pops_address *
 	                                       what.ptr)) < 0)
 		goto done;
 	res->path = pops_buf_detach(&path);
+	res->version = rev_version(repo, addr->name, &res->commit, &res->blob);
 done:
 	git_object_free(peeled);
 	git_object_free(obj);

@@ -122,3 +122,53 @@ TEST(resolve_loads_partials_from_the_same_revision)
 	pops_repo_free(repo);
 	relfix_dispose(&f);
 }
+
+/* resolve `addr` and return its version number, -1 on error */
+static long version_of(pops_repo *repo, const char *addr)
+{
+	pops_resolved *r = NULL;
+	long v = -1;
+
+	if (pops_repo_resolve(&r, repo, addr) == 0)
+		v = r->version;
+	pops_resolved_free(r);
+	return v;
+}
+
+TEST(resolve_rev_reports_the_version_it_shows)
+{
+	relfix f;
+	pops_repo *repo = NULL;
+	git_object *c2obj = NULL;
+	git_oid c2, side, other;
+	char hex[GIT_OID_HEXSZ + 1], addr[64];
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/p.prompt", "v1\n", "one"), 0);
+	CHECK_INT(relfix_commit(&f, &c2, "prompts/p.prompt", "v2\n", "two"), 0);
+	/* an edit on a line HEAD will not contain */
+	CHECK_INT(relfix_commit(&f, &side, "prompts/p.prompt", "side\n", "side edit"), 0);
+	CHECK_INT(git_object_lookup(&c2obj, f.repo, &c2, GIT_OBJECT_COMMIT), 0);
+	CHECK_INT(git_reset(f.repo, c2obj, GIT_RESET_HARD, NULL), 0);
+	CHECK_INT(relfix_commit(&f, &other, "other.txt", "x\n", "unrelated"), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/p.prompt", "v3\n", "three"), 0);
+	CHECK_INT(pops_repo_from(&repo, f.repo, NULL), 0);
+
+	git_oid_tostr(hex, sizeof(hex), &c2);
+	snprintf(addr, sizeof(addr), "p#%s", hex);
+	CHECK_INT(version_of(repo, addr), 2);
+	CHECK_INT(version_of(repo, "p#HEAD"), 3);
+	/* a commit that did not touch the prompt shows the version it inherited */
+	git_oid_tostr(hex, sizeof(hex), &other);
+	snprintf(addr, sizeof(addr), "p#%s", hex);
+	CHECK_INT(version_of(repo, addr), 2);
+	CHECK_INT(version_of(repo, "p#HEAD~1"), 2);
+	/* bytes that are no version: none */
+	git_oid_tostr(hex, sizeof(hex), &side);
+	snprintf(addr, sizeof(addr), "p#%s", hex);
+	CHECK_INT(version_of(repo, addr), 0);
+
+	git_object_free(c2obj);
+	pops_repo_free(repo);
+	relfix_dispose(&f);
+}
