@@ -161,21 +161,20 @@ const pops_opt cmd_prompt_log_opts[] = {
 	{ 0 }
 };
 
-/* stored eval results for this exact prompt content, newest per suite */
-static cJSON *version_evals(pops_ctx *ctx, const char *name, const pops_version *v)
+/*
+ * The newest stored eval result for this exact prompt content, from the
+ * index built once per log (pops_evidence_newest_by_blob): notes are read
+ * once, not once per version.
+ */
+static cJSON *version_evals(const cJSON *by_blob, const pops_version *v)
 {
-	pops_evidence_query q;
-	cJSON *res = NULL, *arr = NULL, *item;
+	const cJSON *res;
+	cJSON *arr = NULL, *item;
 	char blob[GIT_OID_HEXSZ + 1];
 
-	memset(&q, 0, sizeof(q));
 	git_oid_tostr(blob, sizeof(blob), &v->blob);
-	q.prompt = name;
-	q.prompt_blob = blob;
-	if (pops_evidence_find(&res, NULL, ctx->repo, &q) < 0) {
-		pops_error_clear();
+	if (!(res = cJSON_GetObjectItemCaseSensitive(by_blob, blob)))
 		return NULL;
-	}
 	arr = cJSON_CreateArray();
 	item = cJSON_CreateObject();
 	if (!arr || !item) {
@@ -194,7 +193,6 @@ static cJSON *version_evals(pops_ctx *ctx, const char *name, const pops_version 
 	COPY("date");
 #undef COPY
 done:
-	cJSON_Delete(res);
 	return arr;
 }
 
@@ -217,7 +215,7 @@ int cmd_prompt_log(pops_ctx *ctx, void *o)
 {
 	struct log_opts *opts = o;
 	pops_versions *vs = NULL;
-	cJSON *arr = NULL;
+	cJSON *arr = NULL, *by_blob = NULL;
 	pops_buf line = POPS_BUF_INIT, date = POPS_BUF_INIT;
 	char *text = NULL;
 	size_t i;
@@ -232,10 +230,13 @@ int cmd_prompt_log(pops_ctx *ctx, void *o)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}
+	/* eval results are an extra: a note that cannot be read hides them */
+	if (pops_evidence_newest_by_blob(&by_blob, ctx->repo, opts->name) < 0)
+		pops_error_clear();
 	for (i = 0; i < vs->n; i++) {
 		const pops_version *v = &vs->v[i];
 		char hex[GIT_OID_HEXSZ + 1];
-		cJSON *evals = version_evals(ctx, opts->name, v);
+		cJSON *evals = version_evals(by_blob, v);
 
 		git_oid_tostr(hex, sizeof(hex), &v->commit);
 		pops_buf_clear(&date);
@@ -291,6 +292,7 @@ int cmd_prompt_log(pops_ctx *ctx, void *o)
 		            "run 'git fetch --unshallow' to see them");
 done:
 	free(text);
+	cJSON_Delete(by_blob);
 	cJSON_Delete(arr);
 	pops_versions_free(vs);
 	pops_buf_dispose(&date);

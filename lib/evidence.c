@@ -259,6 +259,12 @@ static int field_matches(const cJSON *r, const char *key, const char *want)
 	return have && !strcmp(have, want);
 }
 
+/* ISO 8601 UTC dates compare as strings; the later note wins ties */
+static int supersedes(const char *date, const char *best_date)
+{
+	return strcmp(date, best_date) >= 0;
+}
+
 static int find_cb(void *payload, const git_oid *commit, const cJSON *r)
 {
 	struct find_state *st = payload;
@@ -273,8 +279,7 @@ static int find_cb(void *payload, const git_oid *commit, const cJSON *r)
 	date = str_field(r, "date");
 	if (!date)
 		date = "";
-	/* ISO 8601 UTC dates compare as strings; the later note wins ties */
-	if (st->best && strcmp(date, st->best_date) < 0)
+	if (st->best && !supersedes(date, st->best_date))
 		return 0;
 	cJSON_Delete(st->best);
 	if (!(st->best = cJSON_Duplicate(r, 1))) {
@@ -310,5 +315,55 @@ int pops_evidence_find(cJSON **out, git_oid *commit_out, git_repository *repo,
 	*out = st.best;
 	if (commit_out)
 		git_oid_cpy(commit_out, &st.best_commit);
+	return POPS_OK;
+}
+
+struct by_blob_state {
+	const char *prompt;
+	cJSON *map;
+};
+
+static int by_blob_cb(void *payload, const git_oid *commit, const cJSON *r)
+{
+	struct by_blob_state *st = payload;
+	const char *blob = str_field(r, "prompt_blob"), *date = str_field(r, "date");
+	const cJSON *best;
+	const char *best_date;
+	cJSON *copy;
+
+	(void)commit;
+	if (!blob || !field_matches(r, "prompt", st->prompt))
+		return 0;
+	if (!date)
+		date = "";
+	if ((best = cJSON_GetObjectItemCaseSensitive(st->map, blob))) {
+		best_date = str_field(best, "date");
+		if (!supersedes(date, best_date ? best_date : ""))
+			return 0;
+	}
+	if (!(copy = cJSON_Duplicate(r, 1)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if (best ? !cJSON_ReplaceItemInObjectCaseSensitive(st->map, blob, copy)
+	         : !cJSON_AddItemToObject(st->map, blob, copy)) {
+		cJSON_Delete(copy);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	return 0;
+}
+
+int pops_evidence_newest_by_blob(cJSON **out, git_repository *repo, const char *prompt)
+{
+	struct by_blob_state st;
+	int error;
+
+	*out = NULL;
+	st.prompt = prompt;
+	if (!(st.map = cJSON_CreateObject()))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if ((error = pops_evidence_foreach(repo, by_blob_cb, &st)) < 0) {
+		cJSON_Delete(st.map);
+		return error;
+	}
+	*out = st.map;
 	return POPS_OK;
 }

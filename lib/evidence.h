@@ -67,6 +67,15 @@ int pops_evidence_find(cJSON **out, git_oid *commit_out, git_repository *repo,
                        const pops_evidence_query *q);
 
 /*
+ * One pass over every note: `out` gets an object mapping each prompt
+ * blob (hex) to the result pops_evidence_find would return for it (the
+ * newest by date, later notes winning ties), for results of prompt
+ * `prompt` (NULL: any). For listing many versions at once. Free with
+ * cJSON_Delete. 0 (the map may be empty) or POPS_ERROR.
+ */
+int pops_evidence_newest_by_blob(cJSON **out, git_repository *repo, const char *prompt);
+
+/*
  * Call `fn` for every result in every pops note, with the annotated
  * commit. A non-zero return from `fn` stops the walk and is returned.
  * Notes that are not pops JSON are skipped. 0, or POPS_ERROR.

@@ -370,4 +370,35 @@ test_expect_success 'every release command answers -h outside a repository' '
 	done
 '
 
+test_expect_success 'prompt list shows where each prompt is released; prompt log shows its evals' '
+	setup_release &&
+	pops promote dev >/dev/null &&
+	pops promote staging summarize >/dev/null &&
+	new_version summarize "Summarize briefly: {{text}}" &&
+	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	add_evidence summarize evals/smoke.yaml 0.95 &&
+	pops prompt list >out &&
+	grep "^summarize " out >row &&
+	grep -q " 2 " row &&
+	grep -q "dev=1,staging=1" row &&
+	grep "^support/triage " out | grep -q "dev=1" &&
+	pops prompt list --json >list.json &&
+	python3 -c "
+import json
+p={x[\"name\"]:x for x in json.load(open(\"list.json\"))[\"prompts\"]}
+assert p[\"summarize\"][\"releases\"]=={\"dev\":1,\"staging\":1}, p
+assert p[\"support/triage\"][\"releases\"]=={\"dev\":1}, p
+" &&
+	pops prompt log summarize >log &&
+	grep "^@2 " log | grep -q "evals/smoke.yaml 95% pass" &&
+	! grep "^@1 " log | grep -q "evals/smoke.yaml" &&
+	pops prompt log --json summarize >log.json &&
+	python3 -c "
+import json
+v=json.load(open(\"log.json\"))
+assert v[0][\"version\"]==2 and v[0][\"evals\"][0][\"pass_rate\"]==0.95, v[0]
+assert \"evals\" not in v[1] or not v[1][\"evals\"], v[1]
+"
+'
+
 test_done

@@ -162,3 +162,45 @@ TEST(evidence_concurrent_recorders_lose_nothing)
 	cJSON_Delete(doc);
 	relfix_dispose(&f);
 }
+
+TEST(evidence_newest_by_blob_agrees_with_find_in_one_pass)
+{
+	relfix f;
+	git_oid c1, c2;
+	cJSON *r, *map = NULL, *found = NULL;
+	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
+	const char *blobs[] = { "aaaa", "bbbb" };
+	size_t i;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "prompts/summarize.prompt", "v1\n", "one"), 0);
+	CHECK_INT(relfix_commit(&f, &c2, "prompts/summarize.prompt", "v2\n", "two"), 0);
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 0.5, "2026-11-24T10:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	/* newer, in another note */
+	r = make_result("fp2", "aaaa", "s.yaml", "m", 0.8, "2026-11-24T12:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c2, r), 0);
+	cJSON_Delete(r);
+	r = make_result("fp3", "bbbb", "s.yaml", "m", 0.9, "2026-11-24T11:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c2, r), 0);
+	cJSON_Delete(r);
+
+	CHECK_INT(pops_evidence_newest_by_blob(&map, f.repo, "summarize"), 0);
+	CHECK_INT(cJSON_GetArraySize(map), 2);
+	for (i = 0; i < 2; i++) {
+		q.prompt_blob = blobs[i];
+		q.prompt = "summarize";
+		CHECK_INT(pops_evidence_find(&found, NULL, f.repo, &q), 0);
+		CHECK(rate_of(found) == rate_of(cJSON_GetObjectItemCaseSensitive(map, blobs[i])));
+		cJSON_Delete(found);
+		found = NULL;
+	}
+	CHECK(rate_of(cJSON_GetObjectItemCaseSensitive(map, "aaaa")) == 0.8);
+	cJSON_Delete(map);
+	/* another prompt's results are not included */
+	CHECK_INT(pops_evidence_newest_by_blob(&map, f.repo, "other"), 0);
+	CHECK_INT(cJSON_GetArraySize(map), 0);
+	cJSON_Delete(map);
+	relfix_dispose(&f);
+}
