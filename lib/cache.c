@@ -272,11 +272,80 @@ int pops_cache_clear(size_t *removed, const char *dir)
 
 /* ---- cassettes ---- */
 
+/*
+ * Entries live in an open-addressing hash table keyed by their request
+ * key: a cassette can hold a whole 100k-case run, and a cJSON object's
+ * linear lookups made loading one quadratic.
+ */
 struct pops_cassette {
 	char *path;
-	cJSON *entries;     /* object: key -> entry */
+	cJSON **slots;      /* entry objects ({"key",...,"result"}) or NULL */
+	size_t cap, n;      /* cap: a power of two, at least twice n */
 	int dirty;
 };
+
+static const char *entry_key(const cJSON *e)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "key");
+
+	return cJSON_IsString(k) ? k->valuestring : "";
+}
+
+/* FNV-1a: keys are hex digests, but nothing relies on that */
+static size_t key_hash(const char *key)
+{
+	uint64_t h = 1469598103934665603u;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211u;
+	return (size_t)h;
+}
+
+/* the slot holding `key`, or the empty slot where it would go */
+static cJSON **cassette_slot(const pops_cassette *c, const char *key)
+{
+	size_t i = key_hash(key) & (c->cap - 1);
+
+	while (c->slots[i] && strcmp(entry_key(c->slots[i]), key))
+		i = (i + 1) & (c->cap - 1);
+	return &c->slots[i];
+}
+
+static int cassette_grow(pops_cassette *c)
+{
+	size_t old_cap = c->cap, i;
+	cJSON **old = c->slots;
+
+	c->cap = old_cap ? old_cap * 2 : 64;
+	if (!(c->slots = calloc(c->cap, sizeof(*c->slots)))) {
+		c->slots = old;
+		c->cap = old_cap;
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	for (i = 0; i < old_cap; i++)
+		if (old[i])
+			*cassette_slot(c, entry_key(old[i])) = old[i];
+	free(old);
+	return POPS_OK;
+}
+
+/* add entry `e` (owned by the cassette from now on), replacing its key's */
+static int cassette_insert(pops_cassette *c, cJSON *e)
+{
+	cJSON **slot;
+
+	if ((c->n + 1) * 2 > c->cap && cassette_grow(c) < 0) {
+		cJSON_Delete(e);
+		return POPS_ERROR;
+	}
+	slot = cassette_slot(c, entry_key(e));
+	if (*slot)
+		cJSON_Delete(*slot);
+	else
+		c->n++;
+	*slot = e;
+	return POPS_OK;
+}
 
 int pops_cassette_key(char out[65], const pops_provider_request *req)
 {
@@ -315,7 +384,7 @@ int pops_cassette_open(pops_cassette **out, const char *path, int must_exist)
 	int error = POPS_OK;
 
 	*out = NULL;
-	if (!c || !(c->path = pops_strdup(path)) || !(c->entries = cJSON_CreateObject())) {
+	if (!c || !(c->path = pops_strdup(path)) || cassette_grow(c) < 0) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
@@ -350,8 +419,9 @@ int pops_cassette_open(pops_cassette **out, const char *path, int must_exist)
 					                       path, line);
 					goto done;
 				}
-				cJSON_DeleteItemFromObjectCaseSensitive(c->entries, k->valuestring);
-				cJSON_AddItemToObject(c->entries, k->valuestring, o);
+				/* a later line for the same key wins */
+				if ((error = cassette_insert(c, o)) < 0)
+					goto done;
 			}
 		}
 		p += n + 1;
@@ -368,7 +438,7 @@ done:
 
 int pops_cassette_get(pops_provider_result *out, const pops_cassette *c, const char *key)
 {
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(c->entries, key);
+	const cJSON *e = *cassette_slot(c, key);
 
 	if (!e)
 		return POPS_ENOTFOUND;
@@ -384,28 +454,30 @@ int pops_cassette_put(pops_cassette *c, const char *key, const char *model_id,
 	cJSON_AddStringToObject(o, "model", model_id ? model_id : "");
 	cJSON_AddNumberToObject(o, "repeat", repeat);
 	cJSON_AddItemToObject(o, "result", result_json(res));
-	cJSON_DeleteItemFromObjectCaseSensitive(c->entries, key);
-	cJSON_AddItemToObject(c->entries, key, o);
+	if (cassette_insert(c, o) < 0)
+		return POPS_ERROR;
 	c->dirty = 1;
 	return POPS_OK;
 }
 
 static int cmp_key(const void *a, const void *b)
 {
-	return strcmp((*(cJSON *const *)a)->string, (*(cJSON *const *)b)->string);
+	return strcmp(entry_key(*(cJSON *const *)a), entry_key(*(cJSON *const *)b));
 }
 
 int pops_cassette_save(pops_cassette *c)
 {
-	size_t n = (size_t)cJSON_GetArraySize(c->entries), i = 0;
-	cJSON **v = calloc(n ? n : 1, sizeof(*v)), *it;
+	size_t n = c->n, i, j = 0;
+	cJSON **v = calloc(n ? n : 1, sizeof(*v));
 	pops_buf out = POPS_BUF_INIT;
 	int error;
 
 	if (!v)
 		return pops_error_set(POPS_ERROR, "out of memory");
-	cJSON_ArrayForEach(it, c->entries)
-		v[i++] = it;
+	for (i = 0; i < c->cap; i++)
+		if (c->slots[i])
+			v[j++] = c->slots[i];
+	/* sorted by key: a re-recorded cassette diffs cleanly in review */
 	qsort(v, n, sizeof(*v), cmp_key);
 	pops_buf_puts(&out, "{\"pops_cassette\":1}\n");
 	for (i = 0; i < n; i++) {
@@ -429,14 +501,18 @@ int pops_cassette_save(pops_cassette *c)
 
 size_t pops_cassette_size(const pops_cassette *c)
 {
-	return (size_t)cJSON_GetArraySize(c->entries);
+	return c->n;
 }
 
 void pops_cassette_free(pops_cassette *c)
 {
+	size_t i;
+
 	if (!c)
 		return;
+	for (i = 0; i < c->cap; i++)
+		cJSON_Delete(c->slots[i]);
+	free(c->slots);
 	free(c->path);
-	cJSON_Delete(c->entries);
 	free(c);
 }

@@ -126,3 +126,68 @@ TEST(cassette_records_sorted_and_replays_by_request)
 	pops_buf_dispose(&path);
 	pops_buf_dispose(&data);
 }
+
+/* a 64-hex-digit key made from n */
+static void nkey(char out[65], unsigned n)
+{
+	snprintf(out, 65, "%064x", n * 2654435761u);
+}
+
+TEST(cassette_holds_many_entries_last_line_wins_and_saves_sorted)
+{
+	char *dir = tmpdir(), key[65], text[32];
+	pops_buf path = POPS_BUF_INIT, file = POPS_BUF_INIT, data = POPS_BUF_INIT;
+	pops_cassette *c = NULL;
+	pops_provider_result out;
+	const unsigned n = 20000;
+	unsigned i;
+	const char *p, *prev = NULL;
+
+	pops_buf_printf(&path, "%s/big.jsonl", dir);
+	pops_buf_puts(&file, "{\"pops_cassette\":1}\n");
+	for (i = 0; i < n; i++) {
+		nkey(key, i);
+		pops_buf_printf(&file, "{\"key\":\"%s\",\"model\":\"m\",\"repeat\":0,"
+		                "\"result\":{\"text\":\"old %u\",\"finish_reason\":\"stop\"}}\n", key, i);
+	}
+	/* the same keys again for every tenth entry: the later line wins */
+	for (i = 0; i < n; i += 10) {
+		nkey(key, i);
+		pops_buf_printf(&file, "{\"key\":\"%s\",\"model\":\"m\",\"repeat\":0,"
+		                "\"result\":{\"text\":\"new %u\",\"finish_reason\":\"stop\"}}\n", key, i);
+	}
+	CHECK(!pops_buf_oom(&file));
+	CHECK_INT(pops_file_write_atomic(path.ptr, file.ptr, file.size, 0644), 0);
+	CHECK_INT(pops_cassette_open(&c, path.ptr, 1), 0);
+	CHECK_INT(pops_cassette_size(c), n);
+	for (i = 0; i < n; i++) {
+		nkey(key, i);
+		memset(&out, 0, sizeof(out));
+		CHECK_INT(pops_cassette_get(&out, c, key), 0);
+		snprintf(text, sizeof(text), "%s %u", i % 10 ? "old" : "new", i);
+		CHECK_STR(out.text, text);
+		pops_provider_result_dispose(&out);
+	}
+	nkey(key, n + 1);
+	CHECK_INT(pops_cassette_get(&out, c, key), POPS_ENOTFOUND);
+	/* saved with one line per key, in key order */
+	CHECK_INT(pops_cassette_put(c, key, "m", 0, &out), 0);
+	CHECK_INT(pops_cassette_save(c), 0);
+	CHECK_INT(pops_file_read(&data, path.ptr, 0), 0);
+	i = 0;
+	for (p = memchr(data.ptr, '\n', data.size) + 1; p < data.ptr + data.size;
+	     p = (const char *)memchr(p, '\n', (size_t)(data.ptr + data.size - p)) + 1) {
+		CHECK(!strncmp(p, "{\"key\":\"", 8));
+		if (prev)
+			CHECK(strncmp(prev + 8, p + 8, 64) < 0);
+		prev = p;
+		i++;
+	}
+	CHECK_INT(i, n + 1);
+	pops_cassette_free(c);
+	rmrf(dir);
+	free(dir);
+	pops_buf_dispose(&data);
+	pops_buf_dispose(&file);
+	pops_buf_dispose(&path);
+}
