@@ -41,6 +41,36 @@ static void put_if_prefix(pops_buf *out, const char *cand, const char *prefix)
 	}
 }
 
+/*
+ * Model aliases; `--model a,b` takes a list, so after a comma the last
+ * alias is completed behind what was typed, skipping aliases already in
+ * the list.
+ */
+static void put_models(pops_buf *out, const pops_config *cfg, const char *word)
+{
+	const char *last = strrchr(word, ',');
+	size_t head = last ? (size_t)(last - word) + 1 : 0, i;
+
+	for (i = 0; i < cfg->nmodels; i++) {
+		const char *alias = cfg->models[i].alias;
+		size_t n = strlen(alias);
+		const char *p;
+		int listed = 0;
+
+		if (!pops_starts_with(alias, word + head))
+			continue;
+		/* already in the list? (whole comma-separated items only) */
+		for (p = word; p < word + head; p += strcspn(p, ",") + 1)
+			if (strcspn(p, ",") == n && !strncmp(p, alias, n))
+				listed = 1;
+		if (listed)
+			continue;
+		pops_buf_put(out, word, head);
+		pops_buf_puts(out, alias);
+		pops_buf_putc(out, '\n');
+	}
+}
+
 /* print each line of `cands` behind `prefix` */
 static void print_candidates(const pops_buf *cands, const char *prefix)
 {
@@ -172,8 +202,7 @@ static void complete_value(pops_buf *out, pops_complete_kind kind, const char *w
 			put_if_prefix(out, cfg->envs[i].name, word);
 		break;
 	case POPS_COMPLETE_MODEL:
-		for (i = 0; i < cfg->nmodels; i++)
-			put_if_prefix(out, cfg->models[i].alias, word);
+		put_models(out, cfg, word);
 		break;
 	case POPS_COMPLETE_SUITE:
 		pops_buf_printf(&dir, "%s/%s", cfg->root, cfg->evals_dir);

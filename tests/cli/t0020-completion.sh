@@ -202,6 +202,12 @@ test_expect_success 'model aliases complete after --model and in --model=<alias>
 	test_cmp expect actual &&
 	pops __complete -- eval run --model=j >actual &&
 	echo --model=judge >expect &&
+	test_cmp expect actual &&
+	comp "pops eval run --model fast," >actual &&
+	echo fast,judge >expect &&
+	test_cmp expect actual &&
+	pops __complete -- eval run --model=judge,f >actual &&
+	echo --model=judge,fast >expect &&
 	test_cmp expect actual
 '
 
