@@ -440,6 +440,14 @@ static int block(rstate *rs, const tpl_unit *u, const tpl_op *op, uint32_t pc)
 	}
 }
 
+/* JSON.stringify's rule: a numeric indent is clamped to 0..10 (NaN: 0) */
+static int json_indent(double n)
+{
+	if (!(n >= 1))
+		return 0;
+	return n >= 10 ? 10 : (int)n;
+}
+
 static int helper(rstate *rs, const tpl_unit *u, const tpl_op *op)
 {
 	int fi = rs->nframes - 1;
@@ -475,7 +483,7 @@ static int helper(rstate *rs, const tpl_unit *u, const tpl_op *op)
 		break;
 	case H_JSON:
 		h = hash_val(rs, u, op, "indent", fi, &tmp);
-		json_put_val(out, &a, h && h->kind == V_NUM ? (int)h->num : 0);
+		json_put_val(out, &a, h && h->kind == V_NUM ? json_indent(h->num) : 0);
 		break;
 	case H_UNKNOWN: {
 		pops_buf m = POPS_BUF_INIT;

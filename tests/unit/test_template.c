@@ -128,6 +128,10 @@ TEST(json_helper_matches_json_stringify)
 	             "{\"a\":[1,2.5,\"q\\\"\"],\"b\":null}");
 	CHECK_RENDER("{{json o indent=2}}", "{\"o\":{\"t\":true,\"e\":[]}}", NULL,
 	             "{\n  \"t\": true,\n  \"e\": []\n}");
+	/* indent is clamped to 10 like JSON.stringify, and a huge one is no UB */
+	CHECK_RENDER("{{json o indent=33333333333333333333333333333333}}", "{\"o\":[1]}", NULL,
+	             "[\n          1\n]");
+	CHECK_RENDER("{{json o indent=0.5}}", "{\"o\":[1]}", NULL, "[1]");
 }
 
 TEST(numbers_print_like_javascript)
