@@ -88,10 +88,19 @@ int pops_write_all(int fd, const void *data, size_t len, const char *what)
 	return POPS_OK;
 }
 
-/*
- * A device, FIFO or terminal (/dev/stdout, /dev/full, a pipe) cannot be
- * replaced by rename: write to it in place and report every failure.
- */
+int pops_file_in_place(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return pops_error_set(POPS_ERROR, "cannot write '%s': is a directory",
+		                      path);
+	return 1;
+}
+
+/* see pops_file_in_place: write in place and report every failure */
 static int write_in_place(const char *path, const void *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), error;
@@ -111,14 +120,12 @@ static int write_atomic(const char *path, const void *data, size_t len,
 {
 	pops_buf tmp = POPS_BUF_INIT;
 	struct stat st;
-	int fd = -1, error = POPS_OK;
+	int fd = -1, error = pops_file_in_place(path);
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode))
-			return pops_error_set(POPS_ERROR, "cannot write '%s': is a directory",
-			                      path);
+	if (error < 0)
+		return error;
+	if (error == 1)
 		return write_in_place(path, data, len);
-	}
 	if (pops_buf_printf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;

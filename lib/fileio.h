@@ -35,6 +35,17 @@ int pops_file_write_replace(const char *path, const void *data, size_t len,
                             mode_t mode);
 
 /*
+ * How a writer that replaces files by temp-and-rename must treat `path`:
+ * 1 when it is a device, FIFO, socket or terminal (/dev/stdout, /dev/full,
+ * a pipe), which must be opened and written in place because renaming
+ * over it would replace the device itself (as root, /dev/full would
+ * become a regular file); 0 when it is a regular file or does not exist
+ * (use temp + rename); POPS_ERROR when it is a directory (message
+ * "cannot write '<path>': is a directory"). Follows symlinks.
+ */
+int pops_file_in_place(const char *path);
+
+/*
  * Write all of `data` to `fd`, retrying short writes and EINTR.
  * Returns 0 or POPS_ERROR with `what` in the message.
  */

@@ -2,24 +2,19 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fileio.h"
 #include "report.h"
 #include "strutil.h"
 
 int pops_report_file_open(pops_report_file *rf, const char *path)
 {
 	pops_buf t = POPS_BUF_INIT;
-	struct stat st;
-	int fd;
+	int fd, in_place;
 
 	memset(rf, 0, sizeof(*rf));
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/*
-		 * A device or pipe (/dev/stdout, /dev/full, a FIFO) is written in
-		 * place: renaming a temporary over it would replace the device
-		 * itself (as root, /dev/full would become a regular file).
-		 */
-		if (S_ISDIR(st.st_mode))
-			return pops_error_set(POPS_ERROR, "cannot write '%s': is a directory", path);
+	if ((in_place = pops_file_in_place(path)) < 0)
+		return in_place;
+	if (in_place) {
 		if (!(rf->path = pops_strdup(path)))
 			return pops_error_set(POPS_ERROR, "out of memory");
 		if (!(rf->f = fopen(path, "w"))) {
@@ -71,6 +66,17 @@ int pops_report_file_commit(pops_report_file *rf)
 	free(rf->path);
 	rf->tmp = rf->path = NULL;
 	return 0;
+}
+
+int pops_report_file_finish(pops_report_file *rf, const pops_buf *tail)
+{
+	if (tail && pops_buf_oom(tail)) {
+		pops_report_file_abort(rf);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	if (tail)
+		fwrite(tail->ptr, 1, tail->size, rf->f);
+	return pops_report_file_commit(rf);
 }
 
 void pops_report_file_abort(pops_report_file *rf)

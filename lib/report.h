@@ -40,6 +40,13 @@ typedef struct pops_report_file {
 int pops_report_file_open(pops_report_file *rf, const char *path);
 /* Flush, fsync, rename. 0 or POPS_ERROR; the temporary is removed on failure. */
 int pops_report_file_commit(pops_report_file *rf);
+/*
+ * The common end of a writer: write the buffered `tail` (may be NULL),
+ * then commit. A `tail` that ran out of memory is not written: the file
+ * is aborted and POPS_ERROR returned, so a truncated report never
+ * replaces the old one. Write errors surface in the commit.
+ */
+int pops_report_file_finish(pops_report_file *rf, const pops_buf *tail);
 /* Drop the temporary (after a failure). Safe on a committed file. */
 void pops_report_file_abort(pops_report_file *rf);
 

@@ -68,7 +68,7 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
 		}
 	}
 	fputs("]}\n", rf.f);
-	error = pops_report_file_commit(&rf);
+	error = pops_report_file_finish(&rf, NULL);
 done:
 	if (error < 0)
 		pops_report_file_abort(&rf);

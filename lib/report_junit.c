@@ -182,12 +182,7 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 		pops_buf_puts(&b, "  </testsuite>\n");
 	}
 	pops_buf_puts(&b, "</testsuites>\n");
-	if (pops_buf_oom(&b)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	fwrite(b.ptr, 1, b.size, rf.f);
-	error = pops_report_file_commit(&rf);
+	error = pops_report_file_finish(&rf, &b);
 done:
 	if (error < 0)
 		pops_report_file_abort(&rf);

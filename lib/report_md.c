@@ -131,12 +131,7 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 		if (shown > MD_MAX_FAILURES)
 			pops_buf_printf(&b, "\n%zu more not shown.\n", shown - MD_MAX_FAILURES);
 	}
-	if (pops_buf_oom(&b)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	fwrite(b.ptr, 1, b.size, rf.f);
-	error = pops_report_file_commit(&rf);
+	error = pops_report_file_finish(&rf, &b);
 done:
 	if (error < 0)
 		pops_report_file_abort(&rf);

@@ -84,3 +84,28 @@ TEST(write_replace_replaces_without_sync)
 	pops_buf_dispose(&path);
 	pops_buf_dispose(&data);
 }
+
+TEST(in_place_for_devices_and_fifos_rename_for_files)
+{
+	char tmpl[] = "/tmp/pops-unit-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	pops_buf fifo = POPS_BUF_INIT, file = POPS_BUF_INIT;
+
+	CHECK(dir != NULL);
+	pops_path_join(&fifo, dir, "fifo");
+	pops_path_join(&file, dir, "file");
+	CHECK_INT(mkfifo(fifo.ptr, 0600), 0);
+	CHECK_INT(pops_file_in_place(fifo.ptr), 1);
+	CHECK_INT(pops_file_in_place("/dev/full"), 1);
+	CHECK_INT(pops_file_in_place("/dev/null"), 1);
+	CHECK_INT(pops_file_in_place(file.ptr), 0);       /* absent */
+	CHECK_INT(pops_file_write_atomic(file.ptr, "x", 1, 0600), 0);
+	CHECK_INT(pops_file_in_place(file.ptr), 0);       /* regular */
+	CHECK_INT(pops_file_in_place(dir), POPS_ERROR);
+	CHECK_ERR_HAS("is a directory");
+	unlink(fifo.ptr);
+	unlink(file.ptr);
+	rmdir(dir);
+	pops_buf_dispose(&fifo);
+	pops_buf_dispose(&file);
+}
