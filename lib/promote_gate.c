@@ -7,10 +7,10 @@
 #include "evidence.h"
 #include "fileio.h"
 #include "git.h"
+#include "stats.h"
 #include "strutil.h"
 #include "yamldoc.h"
 
-#include <math.h>
 
 int pops_promote__add_unmet(pops_promote_item *item, const char *fix,
                             const char *fmt, ...)
@@ -166,8 +166,9 @@ static const char *str(const cJSON *r, const char *key)
 /*
  * Is `now` a significant drop from `before`? With per-case outcomes on
  * both sides, count the flips (pass->fail b, fail->pass c) and call it a
- * regression when b > c and an exact two-sided McNemar test gives
- * p < 0.05. Otherwise the 95% intervals must not separate downwards.
+ * regression when b > c and the exact two-sided McNemar test
+ * (pops_stats_mcnemar) gives p < 0.05. Otherwise the 95% intervals must
+ * not separate downwards.
  */
 static int is_regression(const cJSON *now, const cJSON *before, size_t *b_out,
                          size_t *c_out)
@@ -175,8 +176,7 @@ static int is_regression(const cJSON *now, const cJSON *before, size_t *b_out,
 	const cJSON *cn = cJSON_GetObjectItemCaseSensitive(now, "case_results");
 	const cJSON *cb = cJSON_GetObjectItemCaseSensitive(before, "case_results");
 	const cJSON *it;
-	size_t b = 0, c = 0, k, n;
-	double p = 0;
+	size_t b = 0, c = 0;
 
 	*b_out = *c_out = 0;
 	if (cJSON_IsObject(cn) && cJSON_IsObject(cb)) {
@@ -194,12 +194,7 @@ static int is_regression(const cJSON *now, const cJSON *before, size_t *b_out,
 		*c_out = c;
 		if (b <= c)
 			return 0;
-		/* exact binomial tail P(X <= c), X ~ Bin(b + c, 1/2), doubled; in logs so large counts do not underflow */
-		n = b + c;
-		for (k = 0; k <= c; k++)
-			p += exp(lgamma((double)n + 1) - lgamma((double)k + 1) -
-			         lgamma((double)(n - k) + 1) - (double)n * log(2.0));
-		return 2 * p < 0.05;
+		return pops_stats_mcnemar(b, c) < 0.05;
 	}
 	return num(now, "ci_high", 1) < num(before, "ci_low", 0);
 }

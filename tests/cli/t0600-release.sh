@@ -196,6 +196,39 @@ test_expect_success 'no_regression compares with the release the environment has
 	grep -q "requires no_regression on evals/smoke.yaml: summarize@2 is a significant regression from @1" err
 '
 
+# case_evidence <prompt> <suite> <nfail>: a passing result on HEAD with 20
+# per-case outcomes, the first <nfail> failed, and intervals that overlap
+# (so only the paired McNemar test can call it a regression)
+case_evidence() {
+	pb=$(git rev-parse "HEAD:prompts/$1.prompt") &&
+	sb=$(git hash-object "$2") &&
+	cr= && i=0 &&
+	while test $i -lt 20
+	do
+		v=true && test $i -ge $3 || v=false
+		cr="$cr${cr:+,}\"c$i#0\":$v" && i=$((i + 1))
+	done &&
+	git notes --ref pops add -f -m "{\"schema_version\":1,\"results\":[{\"suite\":\"$2\",\"suite_blob\":\"$sb\",\"prompt\":\"$1\",\"prompt_blob\":\"$pb\",\"model\":\"$MODEL\",\"fingerprint\":\"fp-$pb-$sb\",\"pass_rate\":0.9,\"ci_low\":0.5,\"ci_high\":1,\"verdict\":\"pass\",\"date\":\"2026-11-24T12:00:00Z\",\"case_results\":{$cr}}]}" HEAD
+}
+
+test_expect_success 'no_regression on per-case outcomes: 5 of 20 flipped is not significant, 6 is' '
+	setup_release &&
+	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	set_envs "  - name: dev
+    require: { suites: [evals/smoke.yaml], no_regression: true }" &&
+	git add -A && git commit -q -m gates &&
+	case_evidence summarize evals/smoke.yaml 0 &&
+	pops promote dev summarize >/dev/null &&
+	new_version summarize "Five worse: {{text}}" &&
+	case_evidence summarize evals/smoke.yaml 5 &&
+	pops promote dev summarize --dry-run >out &&
+	grep -q "would promote summarize@2 to dev" out &&
+	new_version summarize "Six worse: {{text}}" &&
+	case_evidence summarize evals/smoke.yaml 6 &&
+	test_expect_code 1 pops promote dev summarize 2>err &&
+	grep -q "summarize@3 is a significant regression from @1 (.*6 cases got worse, 0 better)" err
+'
+
 test_expect_success 'force needs a reason; the reason and the override are in the ledger' '
 	setup_release &&
 	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
