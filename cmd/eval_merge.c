@@ -4,6 +4,7 @@
 #include "fileio.h"
 #include "report.h"
 #include "stats.h"
+#include "jsonget.h"
 
 /*
  * pops eval merge: CI matrix jobs each run `pops eval run --shard i/n
@@ -41,16 +42,12 @@ struct mgroup {
 
 static const char *sget(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
+	return pops_json_str(o, k, "");
 }
 
 static double nget(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+	return pops_json_num(o, k, 0.0);
 }
 
 static int add_case(struct mgroup *g, cJSON *c)

@@ -5,6 +5,7 @@
 #include "eval_out.h"
 #include "stats.h"
 #include "strutil.h"
+#include "jsonget.h"
 
 #define BAR_WIDTH 24
 #define SHOW_FAILURES 5
@@ -58,16 +59,12 @@ void eval_bar_clear(eval_bar *bar)
 
 static double num(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+	return pops_json_num(o, k, 0.0);
 }
 
 static const char *str(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
+	return pops_json_str(o, k, "");
 }
 
 /* text from files or models, made safe for the terminal */
@@ -272,6 +269,19 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 	}
 }
 
+/* "result: <kind>: <suite> [<model>]: <why>", the file and model texts made safe */
+static void result_line(const char *kind, const char *which, const char *model,
+                        const char *why)
+{
+	printf("result: %s: ", kind);
+	safe(stdout, which);
+	printf(" [");
+	safe(stdout, model);
+	printf("]: ");
+	safe(stdout, why);
+	putchar('\n');
+}
+
 int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
                 int interrupted, int over_budget)
 {
@@ -305,13 +315,7 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
 		return POPS_EXIT_INTERRUPTED;
 	}
 	if (provider) {
-		printf("result: error: ");
-		safe(stdout, which);
-		printf(" [");
-		safe(stdout, model);
-		printf("]: ");
-		safe(stdout, why);
-		putchar('\n');
+		result_line("error", which, model, why);
 		return POPS_EXIT_PROVIDER;
 	}
 	if (over_budget) {
@@ -319,13 +323,7 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
 		return POPS_EXIT_NEGATIVE;
 	}
 	if (negative) {
-		printf("result: fail: ");
-		safe(stdout, which);
-		printf(" [");
-		safe(stdout, model);
-		printf("]: ");
-		safe(stdout, why);
-		putchar('\n');
+		result_line("fail", which, model, why);
 		return POPS_EXIT_NEGATIVE;
 	}
 	printf("result: pass: %zu suite run%s met %s threshold%s\n", n, n == 1 ? "" : "s",

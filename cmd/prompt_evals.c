@@ -4,6 +4,7 @@
 #include "repo.h"
 #include "evidence.h"
 #include "strutil.h"
+#include "jsonget.h"
 
 #include <git2.h>
 
@@ -20,27 +21,21 @@ typedef struct collect {
 	cJSON *by_key;        /* "suite (model)" -> newest result */
 } collect;
 
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int collect_cb(void *payload, const git_oid *commit, const cJSON *r)
 {
 	collect *c = payload;
-	const char *blob = str(r, "prompt_blob"), *date = str(r, "date");
+	const char *blob = pops_json_str(r, "prompt_blob", NULL);
+	const char *date = pops_json_str(r, "date", NULL), *od;
 	const cJSON *old;
 	pops_buf key = POPS_BUF_INIT;
 
 	(void)commit;
 	if (!blob || strcmp(blob, c->blob))
 		return 0;
-	pops_buf_printf(&key, "%s (%s)", str(r, "suite") ? str(r, "suite") : "?",
-	                str(r, "model") ? str(r, "model") : "?");
+	pops_buf_printf(&key, "%s (%s)", pops_json_str(r, "suite", "?"),
+	                pops_json_str(r, "model", "?"));
 	old = cJSON_GetObjectItemCaseSensitive(c->by_key, key.ptr);
-	if (!old || (date && str(old, "date") && strcmp(date, str(old, "date")) > 0)) {
+	if (!old || (date && (od = pops_json_str(old, "date", NULL)) && strcmp(date, od) > 0)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(c->by_key, key.ptr);
 		cJSON_AddItemToObject(c->by_key, key.ptr, cJSON_Duplicate(r, 1));
 	}

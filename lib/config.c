@@ -3,6 +3,7 @@
 #include "fileio.h"
 #include "shape.h"
 #include "strutil.h"
+#include "jsonget.h"
 
 #include <unistd.h>
 
@@ -81,20 +82,6 @@ static const pops_shape top_fields[] = {
 };
 static const pops_shape top_shape = { "", POPS_SHAPE_OBJECT, top_fields, 0, NULL, 0, 0 };
 
-static const char *str_or(const cJSON *obj, const char *key, const char *dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : dflt;
-}
-
-static double num_or(const cJSON *obj, const char *key, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
 /*
  * Names end up in refs, tree paths and file names (ledger entries,
  * exports), so they are kept to a safe alphabet.
@@ -154,9 +141,9 @@ static int load_providers(pops_config *cfg, const cJSON *root)
 
 		p->name = it->string;
 		p->node = it;
-		p->type = str_or(it, "type", "");
-		p->api_key_env = str_or(it, "api_key_env", NULL);
-		p->base_url = str_or(it, "base_url", NULL);
+		p->type = pops_json_str(it, "type", "");
+		p->api_key_env = pops_json_str(it, "api_key_env", NULL);
+		p->base_url = pops_json_str(it, "base_url", NULL);
 		for (k = 0; !p->base_url && k < POPS_ARRAY_SIZE(default_urls); k++)
 			if (!strcmp(default_urls[k].type, p->type))
 				p->base_url = default_urls[k].base_url;
@@ -192,8 +179,8 @@ static int load_models(pops_config *cfg, const cJSON *root)
 
 		m->alias = it->string;
 		m->node = it;
-		m->provider = str_or(it, "provider", "");
-		m->id = str_or(it, "id", "");
+		m->provider = pops_json_str(it, "provider", "");
+		m->id = pops_json_str(it, "id", "");
 		m->config = cJSON_GetObjectItemCaseSensitive(it, "config");
 		m->allow_floating = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "allow_floating"));
 		if (!valid_name(m->alias))
@@ -222,9 +209,9 @@ static int load_prices(pops_config *cfg, const cJSON *root)
 		pops_price_cfg *p = &cfg->prices[i++];
 
 		p->model_id = it->string;
-		p->input = num_or(it, "input", 0);
-		p->output = num_or(it, "output", 0);
-		p->cached_input = num_or(it, "cached_input", -1);
+		p->input = pops_json_num(it, "input", 0);
+		p->output = pops_json_num(it, "output", 0);
+		p->cached_input = pops_json_num(it, "cached_input", -1);
 	}
 	return POPS_OK;
 }
@@ -257,11 +244,11 @@ static int load_envs(pops_config *cfg, const cJSON *root)
 		const cJSON *suites = cJSON_GetObjectItemCaseSensitive(req, "suites");
 
 		e->node = it;
-		e->name = str_or(it, "name", "");
-		e->from = str_or(req, "from", NULL);
-		e->min_pass_rate = num_or(req, "min_pass_rate", -1);
+		e->name = pops_json_str(it, "name", "");
+		e->from = pops_json_str(req, "from", NULL);
+		e->min_pass_rate = pops_json_num(req, "min_pass_rate", -1);
 		e->no_regression = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "no_regression"));
-		e->approvals = (int)num_or(req, "approvals", 0);
+		e->approvals = (int)pops_json_num(req, "approvals", 0);
 		if (!valid_name(e->name))
 			return pops_shape_error(cfg->doc, it,
 			                        "environment name '%s' may only use letters, digits, '-', '_' and '.'",
@@ -341,8 +328,8 @@ int pops_config_parse(pops_config **out, const char *data, size_t len,
 	if ((error = pops_shape_check(cfg->doc, root, &top_shape, NULL)) < 0)
 		goto done;
 
-	cfg->prompts_dir = str_or(root, "prompts", "prompts");
-	cfg->evals_dir = str_or(root, "evals", "evals");
+	cfg->prompts_dir = pops_json_str(root, "prompts", "prompts");
+	cfg->evals_dir = pops_json_str(root, "evals", "evals");
 	if (!valid_rel_dir(cfg->prompts_dir) || !valid_rel_dir(cfg->evals_dir)) {
 		const cJSON *bad = valid_rel_dir(cfg->prompts_dir)
 		                       ? cJSON_GetObjectItemCaseSensitive(root, "evals")

@@ -2,6 +2,7 @@
 #include "evidence.h"
 #include "casref.h"
 #include "git.h"
+#include "jsonget.h"
 
 /* parse a note body; POPS_EINVALID unless it is {"results":[...]} JSON */
 static int parse_note(cJSON **out, const char *data, size_t len)
@@ -18,13 +19,6 @@ static int parse_note(cJSON **out, const char *data, size_t len)
 	return POPS_OK;
 }
 
-static const char *str_field(const cJSON *obj, const char *key)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
 /* put `result` into `doc`'s results, replacing one with the same fingerprint */
 static int merge_result(cJSON *doc, const cJSON *result, const char *fp)
 {
@@ -35,7 +29,7 @@ static int merge_result(cJSON *doc, const cJSON *result, const char *fp)
 	if (!copy)
 		return pops_error_set(POPS_ERROR, "out of memory");
 	cJSON_ArrayForEach(it, results) {
-		const char *other = str_field(it, "fingerprint");
+		const char *other = pops_json_str(it, "fingerprint", NULL);
 
 		if (other && !strcmp(other, fp))
 			return cJSON_ReplaceItemInArray(results, i, copy) ? POPS_OK :
@@ -146,7 +140,7 @@ int pops_evidence_record(git_repository *repo, const git_oid *commit,
                          const cJSON *result)
 {
 	git_signature *sig = NULL;
-	const char *fp = cJSON_IsObject(result) ? str_field(result, "fingerprint") : NULL;
+	const char *fp = cJSON_IsObject(result) ? pops_json_str(result, "fingerprint", NULL) : NULL;
 	unsigned attempt;
 	int error;
 
@@ -255,7 +249,7 @@ static int field_matches(const cJSON *r, const char *key, const char *want)
 
 	if (!want)
 		return 1;
-	have = str_field(r, key);
+	have = pops_json_str(r, key, NULL);
 	return have && !strcmp(have, want);
 }
 
@@ -276,7 +270,7 @@ static int find_cb(void *payload, const git_oid *commit, const cJSON *r)
 	    !field_matches(r, "model", st->q->model) ||
 	    !field_matches(r, "prompt", st->q->prompt))
 		return 0;
-	date = str_field(r, "date");
+	date = pops_json_str(r, "date", NULL);
 	if (!date)
 		date = "";
 	if (st->best && !supersedes(date, st->best_date))
@@ -285,7 +279,7 @@ static int find_cb(void *payload, const git_oid *commit, const cJSON *r)
 	if (!(st->best = cJSON_Duplicate(r, 1))) {
 		return pops_error_set(POPS_ERROR, "out of memory");
 	}
-	st->best_date = str_field(st->best, "date");
+	st->best_date = pops_json_str(st->best, "date", NULL);
 	if (!st->best_date)
 		st->best_date = "";
 	git_oid_cpy(&st->best_commit, commit);

@@ -10,6 +10,7 @@
 #include "stats.h"
 #include "strutil.h"
 #include "yamldoc.h"
+#include "jsonget.h"
 
 
 int pops_promote__add_unmet(pops_promote_item *item, const char *fix,
@@ -149,20 +150,6 @@ done:
 	return error;
 }
 
-static double num(const cJSON *r, const char *key, double dflt)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(r, key);
-
-	return cJSON_IsNumber(it) ? it->valuedouble : dflt;
-}
-
-static const char *str(const cJSON *r, const char *key)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(r, key);
-
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
 /*
  * Is `now` a significant drop from `before`? With per-case outcomes on
  * both sides, count the flips (pass->fail b, fail->pass c) and call it a
@@ -196,7 +183,7 @@ static int is_regression(const cJSON *now, const cJSON *before, size_t *b_out,
 			return 0;
 		return pops_stats_mcnemar(b, c) < 0.05;
 	}
-	return num(now, "ci_high", 1) < num(before, "ci_low", 0);
+	return pops_json_num(now, "ci_high", 1) < pops_json_num(before, "ci_low", 0);
 }
 
 static int gate_suite(pops_promote_item *item, git_repository *repo,
@@ -242,23 +229,24 @@ static int gate_suite(pops_promote_item *item, git_repository *repo,
 	} else if (error < 0) {
 		goto done;
 	}
-	rate = num(r, "pass_rate", -1);
+	rate = pops_json_num(r, "pass_rate", -1);
 	if (env->min_pass_rate >= 0 ? rate < env->min_pass_rate :
-	    !(str(r, "verdict") && !strcmp(str(r, "verdict"), "pass"))) {
+	    strcmp(pops_json_str(r, "verdict", ""), "pass")) {
 		if (env->min_pass_rate >= 0)
 			error = pops_promote__add_unmet(item, fix.ptr,
 			                                "requires min_pass_rate %.2f on %s: %s passed %.2f (%s)",
 			                                env->min_pass_rate, suite, label(e, what, sizeof(what)),
-			                                rate, str(r, "date") ? str(r, "date") : "undated");
+			                                rate, pops_json_str(r, "date", "undated"));
 		else
 			error = pops_promote__add_unmet(item, fix.ptr,
 			                                "requires %s to pass: %s failed it with pass rate %.2f (%s)",
 			                                suite, label(e, what, sizeof(what)), rate,
-			                                str(r, "date") ? str(r, "date") : "undated");
+			                                pops_json_str(r, "date", "undated"));
 		if (error < 0)
 			goto done;
 	}
-	if ((fp = str(r, "fingerprint")) && (error = strv_add(&item->evidence, &item->nevidence, fp)) < 0)
+	fp = pops_json_str(r, "fingerprint", NULL);
+	if (fp && (error = strv_add(&item->evidence, &item->nevidence, fp)) < 0)
 		goto done;
 	if (env->no_regression && item->current &&
 	    !git_oid_equal(&item->current->blob, &e->blob)) {
@@ -278,7 +266,7 @@ static int gate_suite(pops_promote_item *item, git_repository *repo,
 			error = pops_promote__add_unmet(item, "improve the prompt, then pops eval run again",
 			                                "requires no_regression on %s: %s is a significant regression from @%ld (pass rate %.2f -> %.2f, %zu cases got worse, %zu better)",
 			                                suite, label(e, what, sizeof(what)),
-			                                item->current->version, num(base, "pass_rate", 0),
+			                                item->current->version, pops_json_num(base, "pass_rate", 0),
 			                                rate, b, c);
 		}
 	}

@@ -1,18 +1,15 @@
 #include "common.h"
 #include "report.h"
+#include "jsonget.h"
 
 static double num(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+	return pops_json_num(o, k, 0.0);
 }
 
 static const char *str(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
+	return pops_json_str(o, k, "");
 }
 
 static void attr(pops_buf *b, const char *name, const char *val)

@@ -1,21 +1,18 @@
 #include "common.h"
 #include "report.h"
 #include "strutil.h"
+#include "jsonget.h"
 
 #define MD_MAX_FAILURES 10
 
 static double num(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+	return pops_json_num(o, k, 0.0);
 }
 
 static const char *str(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
+	return pops_json_str(o, k, "");
 }
 
 /* table cells: one line, no pipes, no control characters */

@@ -4,6 +4,7 @@
 #include "shape.h"
 #include "strutil.h"
 #include "suite.h"
+#include "jsonget.h"
 
 static const pops_shape any_value = { "", POPS_SHAPE_ANY, NULL, 0, NULL, 0, 0 };
 static const pops_shape assert_item = { "", POPS_SHAPE_OBJECT, NULL, POPS_SHAPE_OPEN, NULL, 0, 0 };
@@ -23,20 +24,6 @@ static const pops_shape suite_fields[] = {
 	{ NULL, 0, NULL, 0, NULL, 0, 0 }
 };
 static const pops_shape suite_shape = { "", POPS_SHAPE_OBJECT, suite_fields, 0, NULL, 0, 0 };
-
-static const char *str(const cJSON *root, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double num(const cJSON *root, const char *k, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
 
 unsigned pops_suite_line(const pops_suite *s, const cJSON *node)
 {
@@ -74,16 +61,16 @@ int pops_suite_parse(pops_suite **out, const char *data, size_t len,
 	}
 	if ((error = pops_shape_check(s->doc, root, &suite_shape, NULL)) < 0)
 		goto done;
-	s->description = str(root, "description");
-	s->prompt = str(root, "prompt");
-	s->model = str(root, "model");
-	s->dataset = str(root, "dataset");
+	s->description = pops_json_str(root, "description", NULL);
+	s->prompt = pops_json_str(root, "prompt", NULL);
+	s->model = pops_json_str(root, "model", NULL);
+	s->dataset = pops_json_str(root, "dataset", NULL);
 	s->tests = cJSON_GetObjectItemCaseSensitive(root, "tests");
 	s->vars = cJSON_GetObjectItemCaseSensitive(root, "vars");
-	s->repeat = (long)num(root, "repeat", 1);
-	s->threshold = num(root, "threshold", 1.0);
-	s->case_threshold = num(root, "case_threshold", 1.0);
-	s->max_error_rate = num(root, "max_error_rate", 0.0);
+	s->repeat = (long)pops_json_num(root, "repeat", 1);
+	s->threshold = pops_json_num(root, "threshold", 1.0);
+	s->case_threshold = pops_json_num(root, "case_threshold", 1.0);
+	s->max_error_rate = pops_json_num(root, "max_error_rate", 0.0);
 	if (!s->dataset && !s->tests) {
 		error = pops_shape_error(s->doc, root, "suite has no cases: add 'dataset' or 'tests'");
 		goto done;

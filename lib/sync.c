@@ -248,6 +248,21 @@ static int collect_refs(git_strarray *out, git_repository *repo, pops_sync_resul
 	return POPS_OK;
 }
 
+/*
+ * The common start of push and pull: clear `out`, default the remote to
+ * origin (`*name` is updated), record its name and open it.
+ */
+static int sync_start(pops_sync_result *out, git_remote **remote,
+                      git_repository *repo, const char **name)
+{
+	memset(out, 0, sizeof(*out));
+	if (!*name)
+		*name = "origin";
+	if (!(out->remote = pops_strdup(*name)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	return open_remote(remote, repo, *name);
+}
+
 int pops_sync_push(pops_sync_result *out, git_repository *repo, const char *remote_name)
 {
 	git_remote *remote = NULL;
@@ -257,12 +272,7 @@ int pops_sync_push(pops_sync_result *out, git_repository *repo, const char *remo
 	int error;
 	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	if (!remote_name)
-		remote_name = "origin";
-	if (!(out->remote = pops_strdup(remote_name)))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	if ((error = open_remote(&remote, repo, remote_name)) < 0)
+	if ((error = sync_start(out, &remote, repo, &remote_name)) < 0)
 		goto done;
 	if ((error = collect_refs(&specs, repo, out)) < 0)
 		goto done;
@@ -661,12 +671,7 @@ int pops_sync_pull(pops_sync_result *out, git_repository *repo, const char *remo
 	size_t prefix_len;
 	int error;
 
-	memset(out, 0, sizeof(*out));
-	if (!remote_name)
-		remote_name = "origin";
-	if (!(out->remote = pops_strdup(remote_name)))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	if ((error = open_remote(&remote, repo, remote_name)) < 0)
+	if ((error = sync_start(out, &remote, repo, &remote_name)) < 0)
 		goto done;
 	remote_key(&key, remote_name);
 	pops_buf_printf(&s1, "+refs/pops/*:refs/pops-remote/%s/pops/*", key.ptr);
