@@ -3,6 +3,7 @@
 #include "http.h"
 #include "strutil.h"
 
+#include <poll.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@ typedef struct slot {
 	CURL *easy;
 	struct curl_slist *hdrs;
 	int active;            /* in the multi handle */
+	int local;             /* a local job, started (job->local) */
+	int64_t local_due_us;  /* when a local job times out; 0 = never */
 	int waiting;           /* backing off until due_us */
 	int64_t start_us, due_us;
 	char retry_after[64], retry_after_ms[64];
@@ -28,6 +31,7 @@ typedef struct engine {
 	unsigned busy;         /* active + waiting */
 	unsigned seed;
 	int64_t deadline_us;
+	struct curl_waitfd *wfds;  /* local jobs' fds, POPS_HTTP_LOCAL_FDS per slot */
 } engine;
 
 static int64_t now_us(void)
@@ -75,6 +79,8 @@ void pops_http_job_free(pops_http_job *job)
 
 	if (!job)
 		return;
+	if (job->local && job->local->release)
+		job->local->release(job);
 	free(job->url);
 	for (i = 0; job->headers && job->headers[i]; i++) {
 		/* header lines may carry keys: wipe before freeing */
@@ -200,9 +206,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
 	return len;
 }
 
-static int start_attempt(engine *e, slot *s)
+/* the job's timeout, or the engine's, cut to what is left before the deadline; 0 = none */
+static long attempt_timeout_ms(const engine *e, const pops_http_job *job)
 {
-	pops_http_job *job = s->job;
 	long timeout = job->timeout_ms > 0 ? job->timeout_ms : e->opts->timeout_ms;
 
 	if (e->deadline_us) {
@@ -213,6 +219,13 @@ static int start_attempt(engine *e, slot *s)
 		if (timeout <= 0 || left < timeout)
 			timeout = left;
 	}
+	return timeout > 0 ? timeout : 0;
+}
+
+static int start_attempt(engine *e, slot *s)
+{
+	pops_http_job *job = s->job;
+	long timeout = attempt_timeout_ms(e, job);
 	e->cu->easy_reset(s->easy);
 	pops_buf_clear(&job->response);
 	job->response.limit = e->opts->max_body + 1;
@@ -252,12 +265,31 @@ static int start_attempt(engine *e, slot *s)
 	return POPS_OK;
 }
 
+/* a local job takes its slot and starts; its timeout runs from now */
+static int start_local(engine *e, slot *s)
+{
+	pops_http_job *job = s->job;
+	long timeout = attempt_timeout_ms(e, job);
+
+	job->attempts = 1;
+	s->start_us = now_us();
+	s->local_due_us = timeout ? s->start_us + (int64_t)timeout * 1000 : 0;
+	if (job->local->start(job) < 0)
+		return job->status < 0 ? job->status : POPS_ERROR;
+	s->local = 1;
+	return POPS_OK;
+}
+
 static int start_job(engine *e, slot *s, pops_http_job *job)
 {
 	size_t i;
 
 	s->job = job;
 	s->hdrs = NULL;
+	if (job->local) {
+		e->busy++;
+		return start_local(e, s);
+	}
 	for (i = 0; job->headers && job->headers[i]; i++) {
 		struct curl_slist *n = e->cu->slist_append(s->hdrs, job->headers[i]);
 
@@ -293,7 +325,11 @@ static int finish(engine *e, slot *s, pops_http_done_fn done, void *payload)
 
 	if (s->active)
 		e->cu->multi_remove_handle(e->multi, s->easy);
-	s->active = s->waiting = 0;
+	if (s->local) {
+		job->local->stop(job);   /* nothing left to stop when it finished */
+		job->latency_ms = (double)(now_us() - s->start_us) / 1000.0;
+	}
+	s->active = s->waiting = s->local = 0;
 	e->cu->slist_free_all(s->hdrs);
 	s->hdrs = NULL;
 	s->job = NULL;
@@ -380,6 +416,66 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 	return finish(e, s, done, payload);
 }
 
+/* local jobs: make progress, enforce their timeouts, give back the finished */
+static int local_turns(engine *e, int64_t now, pops_http_done_fn done, void *payload,
+                       int *freed)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < e->nslots; i++) {
+		slot *s = &e->slots[i];
+		pops_http_job *job = s->job;
+
+		if (!s->local)
+			continue;
+		if (!job->local->step(job)) {
+			if (!s->local_due_us || now < s->local_due_us)
+				continue;
+			job->local->stop(job);
+			job->status = POPS_EPROVIDER;
+			set_error(job, "timed out after %ld ms",
+			          (long)((s->local_due_us - s->start_us) / 1000));
+		}
+		(*freed)++;
+		if ((r = finish(e, s, done, payload)) < 0)
+			return r;
+	}
+	return POPS_OK;
+}
+
+/*
+ * What local jobs wait for, into e->wfds (curl_multi_poll waits on them
+ * with curl's sockets); *soon when one has nothing pollable; their
+ * timeouts lower *next_due. Returns the number of fds.
+ */
+static unsigned local_wait(engine *e, int *soon, int64_t *next_due)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < e->nslots; i++) {
+		slot *s = &e->slots[i];
+		int fds[POPS_HTTP_LOCAL_FDS];
+		short ev[POPS_HTTP_LOCAL_FDS];
+		size_t k, j;
+
+		if (!s->local)
+			continue;
+		k = s->job->local->wait_fds(s->job, fds, ev, POPS_HTTP_LOCAL_FDS);
+		if (!k)
+			*soon = 1;
+		for (j = 0; j < k; j++, n++) {
+			e->wfds[n].fd = fds[j];
+			e->wfds[n].events = (short)(((ev[j] & POLLIN) ? CURL_WAIT_POLLIN : 0) |
+			                            ((ev[j] & POLLOUT) ? CURL_WAIT_POLLOUT : 0));
+			e->wfds[n].revents = 0;
+		}
+		if (s->local_due_us && (*next_due < 0 || s->local_due_us < *next_due))
+			*next_due = s->local_due_us;
+	}
+	return n;
+}
+
 static int cancel_all(engine *e, pops_http_done_fn done, void *payload, const char *why)
 {
 	unsigned i;
@@ -416,7 +512,8 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 	if (e.cu->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return pops_error_set(POPS_ERROR, "curl: global init failed");
 	if (!(e.multi = e.cu->multi_init()) ||
-	    !(e.slots = calloc(e.nslots, sizeof(*e.slots)))) {
+	    !(e.slots = calloc(e.nslots, sizeof(*e.slots))) ||
+	    !(e.wfds = calloc((size_t)e.nslots * POPS_HTTP_LOCAL_FDS, sizeof(*e.wfds)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
@@ -430,7 +527,8 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 
 	for (;;) {
 		int64_t now = now_us(), next_due = -1;
-		int running = 0, left, timeout, freed;
+		int running = 0, left, timeout, freed = 0, soon = 0;
+		unsigned nw;
 		CURLMsg *msg;
 
 		if (opts->cancel && *opts->cancel) {
@@ -495,11 +593,15 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 				next_due = s->due_us;
 			}
 		}
+		if ((r = local_turns(&e, now, done, payload, &freed)) < 0) {
+			error = r;
+			cancel_all(&e, done, payload, "aborted");
+			goto done;
+		}
 		if (e.cu->multi_perform(e.multi, &running) != CURLM_OK) {
 			error = pops_error_set(POPS_ERROR, "curl: multi perform failed");
 			goto done;
 		}
-		freed = 0;
 		while ((msg = e.cu->multi_info_read(e.multi, &left))) {
 			slot *s = NULL;
 
@@ -519,14 +621,15 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 		if (freed && !no_more && e.busy < e.nslots)
 			continue;
 		(void)later;
-		/* wake for the next retry, the deadline, and to look at *cancel */
-		timeout = 100;
+		/* wake for local jobs, the next retry or timeout, the deadline, and *cancel */
+		nw = local_wait(&e, &soon, &next_due);
+		timeout = soon ? 5 : 100;
 		if (next_due >= 0 && (next_due - now) / 1000 < timeout)
 			timeout = (int)((next_due - now) / 1000);
 		if (timeout < 0)
 			timeout = 0;
-		if (running || next_due >= 0)
-			e.cu->multi_poll(e.multi, NULL, 0, timeout, NULL);
+		if (running || next_due >= 0 || nw || soon)
+			e.cu->multi_poll(e.multi, e.wfds, nw, timeout, NULL);
 	}
 
 done:
@@ -542,6 +645,7 @@ done:
 		}
 		free(e.slots);
 	}
+	free(e.wfds);
 	if (e.multi)
 		e.cu->multi_cleanup(e.multi);
 	e.cu->global_cleanup();

@@ -22,7 +22,36 @@
  * capped at retry_max_ms.
  */
 
-typedef struct pops_http_job {
+typedef struct pops_http_job pops_http_job;
+
+/*
+ * A job answered locally rather than over HTTP (an exec provider's
+ * command), run by the same loop so that it takes a slot like any
+ * request (-j), shares the deadline and cancellation, and never holds up
+ * transfers in flight. The engine calls start() when the job takes a
+ * slot; then, on each turn of the loop, step() to make progress without
+ * blocking and wait_fds() for the descriptors to wake for; stop() when
+ * the job must end early (its timeout, the deadline, cancel, abort). The
+ * job's timeout_ms (else the engine's) bounds it from start() on; there
+ * are no retries. release() frees local_ctx (pops_http_job_free calls it).
+ */
+typedef struct pops_http_local {
+	/* 0, or negative with job->status and job->error set */
+	int (*start)(pops_http_job *job);
+	/* 1 when finished (job->status, job->error set), 0 not yet */
+	int (*step)(pops_http_job *job);
+	/* up to `max` fds and their poll(2) events (POLLIN/POLLOUT); how many;
+	   0 while not finished: wake again within a few milliseconds */
+	size_t (*wait_fds)(pops_http_job *job, int *fds, short *events, size_t max);
+	/* end it now (kill, reap); idempotent */
+	void (*stop)(pops_http_job *job);
+	void (*release)(pops_http_job *job);
+} pops_http_local;
+
+/* how many fds one local job may ask to be woken for */
+#define POPS_HTTP_LOCAL_FDS 3
+
+struct pops_http_job {
 	/* set by the caller */
 	char *url;               /* owned by the job */
 	char **headers;          /* "Name: value" lines, NULL-terminated; owned */
@@ -30,6 +59,8 @@ typedef struct pops_http_job {
 	size_t body_len;
 	long timeout_ms;         /* per attempt; 0 = the engine's */
 	void *user;
+	const pops_http_local *local;  /* non-NULL: not HTTP; url/headers/body unused */
+	void *local_ctx;               /* owned by the job; freed by local->release */
 
 	/* results */
 	int status;              /* POPS_OK (got a final HTTP answer, any code),
@@ -44,7 +75,7 @@ typedef struct pops_http_job {
 
 	/* engine-private */
 	void *priv;
-} pops_http_job;
+};
 
 /* Allocate an empty job; NULL on out of memory. */
 pops_http_job *pops_http_job_new(void);

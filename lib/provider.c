@@ -1,12 +1,10 @@
 #include "common.h"
 #include "provider.h"
 #include "cache.h"
-#include "exec.h"
 #include "http.h"
+#include "provider_int.h"
 #include "strutil.h"
 #include "wire.h"
-
-#include <time.h>
 
 /* what the engine remembers about one request while it is in flight */
 typedef struct pending {
@@ -147,118 +145,6 @@ static long provider_timeout_ms(const pops_provider_cfg *p, const pops_provider_
 	if (cJSON_IsNumber(t) && t->valuedouble > 0)
 		return (long)(t->valuedouble * 1000);
 	return POPS_PROVIDER_TIMEOUT_MS;
-}
-
-/* exec providers: the request JSON on stdin, a result JSON on stdout */
-static int run_exec(pops_provider_result *res, const pops_provider_request *req,
-                    const pops_provider_options *o)
-{
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req->provider->node, "command"), *it;
-	cJSON *in = cJSON_CreateObject(), *root = NULL;
-	pops_buf out = POPS_BUF_INIT, words = POPS_BUF_INIT;
-	char **argv = NULL, *input = NULL;
-	size_t argc = 0;
-	int status = 0, error;
-	struct timespec t0, t1;
-
-	/* a string command is split on blanks (no shell, no quoting); a list is the argv */
-	if (cJSON_IsString(cmd)) {
-		pops_buf_sets(&words, cmd->valuestring);
-		argv = calloc(words.size / 2 + 2, sizeof(*argv));
-		for (char *p = words.ptr; argv && *p; ) {
-			while (*p == ' ' || *p == '\t')
-				*p++ = '\0';
-			if (!*p)
-				break;
-			argv[argc++] = p;
-			while (*p && *p != ' ' && *p != '\t')
-				p++;
-		}
-	} else {
-		argv = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(*argv));
-		cJSON_ArrayForEach(it, cmd)
-			if (argv && cJSON_IsString(it))
-				argv[argc++] = it->valuestring;
-	}
-	if (!argv || !argc) {
-		error = pops_error_set(POPS_EINVALID, "provider '%s': empty command", req->provider->name);
-		set_result_error(res, POPS_EINVALID, pops_error_last());
-		goto done;
-	}
-	cJSON_AddStringToObject(in, "model", req->model_id);
-	cJSON_AddItemToObject(in, "messages", cJSON_Duplicate(req->messages, 1));
-	cJSON_AddItemToObject(in, "config", req->config ? cJSON_Duplicate(req->config, 1) : cJSON_CreateObject());
-	cJSON_AddItemToObject(in, "output_schema", req->output_schema ?
-	                      cJSON_Duplicate(req->output_schema, 1) : cJSON_CreateNull());
-	cJSON_AddNumberToObject(in, "repeat", req->repeat);
-	input = cJSON_PrintUnformatted(in);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	error = pops_exec_run(&status, &out, argv, input ? input : "{}", input ? strlen(input) : 2,
-	                      provider_timeout_ms(req->provider, o), POPS_EXEC_MAX_OUTPUT, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	res->latency_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	res->attempts = 1;
-	if (error < 0) {
-		set_result_error(res, POPS_EPROVIDER, pops_error_last());
-		goto done;
-	}
-	if (status != 0) {
-		pops_buf msg = POPS_BUF_INIT;
-
-		pops_buf_printf(&msg, "provider '%s': command exited with status %d", req->provider->name, status);
-		set_result_error(res, POPS_EPROVIDER, msg.ptr);
-		pops_buf_dispose(&msg);
-		error = POPS_EPROVIDER;
-		goto done;
-	}
-	res->raw = pops_strdup(out.ptr);
-	root = cJSON_ParseWithLength(out.ptr, out.size);
-	if (!cJSON_IsObject(root)) {
-		set_result_error(res, POPS_EPROVIDER, "exec provider did not print a JSON object on stdout");
-		error = POPS_EPROVIDER;
-		goto done;
-	}
-	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "error"))) {
-		pops_buf msg = POPS_BUF_INIT;
-
-		pops_buf_puts(&msg, "exec provider: ");
-		pops_buf_put_sanitized(&msg, cJSON_GetObjectItemCaseSensitive(root, "error")->valuestring,
-		                       strlen(cJSON_GetObjectItemCaseSensitive(root, "error")->valuestring), 0);
-		set_result_error(res, POPS_EPROVIDER, msg.ptr);
-		pops_buf_dispose(&msg);
-		error = POPS_EPROVIDER;
-		goto done;
-	}
-	{
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "text");
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "finish_reason");
-		const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
-		const cJSON *v;
-
-		if (!cJSON_IsString(t)) {
-			set_result_error(res, POPS_EPROVIDER, "exec provider output lacks a string \"text\"");
-			error = POPS_EPROVIDER;
-			goto done;
-		}
-		res->text = pops_strdup(t->valuestring);
-		res->finish_reason = pops_strdup(cJSON_IsString(f) ? f->valuestring : POPS_FINISH_STOP);
-		v = cJSON_GetObjectItemCaseSensitive(u, "input_tokens");
-		res->input_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
-		v = cJSON_GetObjectItemCaseSensitive(u, "output_tokens");
-		res->output_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
-		v = cJSON_GetObjectItemCaseSensitive(u, "cached_tokens");
-		res->cached_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
-		res->status = POPS_OK;
-		error = POPS_OK;
-	}
-done:
-	cJSON_Delete(root);
-	cJSON_Delete(in);
-	free(input);
-	free(argv);
-	pops_buf_dispose(&words);
-	pops_buf_dispose(&out);
-	return error;
 }
 
 static int open_replay(run *r, const pops_provider_cfg *prov)
@@ -409,10 +295,15 @@ static int http_next(void *payload, pops_http_job **out)
 			goto answered;
 		}
 		if (!strcmp(type, "exec")) {
-			run_exec(&res, &req, o);
-			if (res.status == POPS_OK && r->cassette && o->cassette_mode == POPS_CASSETTE_RECORD)
-				pops_cassette_put(r->cassette, p->cassette_key, p->model_id, p->repeat, &res);
-			goto answered;
+			/* a command: a local job of the loop, recorded like a reply when it succeeds */
+			if (pops_provider__exec_job(&job, &req) < 0) {
+				set_result_error(&res, pops_error_code(), pops_error_last());
+				goto answered;
+			}
+			job->timeout_ms = provider_timeout_ms(req.provider, o);
+			job->user = p;
+			p->prov = req.provider;
+			return hand_out(r, job, out);
 		}
 		/* the key comes from the environment, named by the provider; never from a file */
 		keyenv = req.provider->api_key_env;
@@ -514,7 +405,9 @@ static int http_done(void *payload, pops_http_job *job)
 	res.latency_ms = job->latency_ms;
 	res.bytes = job->bytes;
 	res.http_status = job->http_status;
-	if (job->status != POPS_OK) {
+	if (job->local) {
+		pops_provider__exec_result(&res, job);
+	} else if (job->status != POPS_OK) {
 		set_result_error(&res, job->status == POPS_EINTR ? POPS_EINTR : POPS_EPROVIDER,
 		                 job->error ? job->error : "request failed");
 	} else {
