@@ -320,21 +320,17 @@ struct by_blob_state {
 static int by_blob_cb(void *payload, const git_oid *commit, const cJSON *r)
 {
 	struct by_blob_state *st = payload;
-	const char *blob = str_field(r, "prompt_blob"), *date = str_field(r, "date");
+	const char *blob = pops_json_str(r, "prompt_blob", NULL);
+	const char *date = pops_json_str(r, "date", "");
 	const cJSON *best;
-	const char *best_date;
 	cJSON *copy;
 
 	(void)commit;
 	if (!blob || !field_matches(r, "prompt", st->prompt))
 		return 0;
-	if (!date)
-		date = "";
-	if ((best = cJSON_GetObjectItemCaseSensitive(st->map, blob))) {
-		best_date = str_field(best, "date");
-		if (!supersedes(date, best_date ? best_date : ""))
-			return 0;
-	}
+	if ((best = cJSON_GetObjectItemCaseSensitive(st->map, blob)) &&
+	    !supersedes(date, pops_json_str(best, "date", "")))
+		return 0;
 	if (!(copy = cJSON_Duplicate(r, 1)))
 		return pops_error_set(POPS_ERROR, "out of memory");
 	if (best ? !cJSON_ReplaceItemInObjectCaseSensitive(st->map, blob, copy)
