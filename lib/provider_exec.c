@@ -166,14 +166,11 @@ static void res_error(pops_provider_result *res, int status, const char *fmt, ..
 
 static void res_error(pops_provider_result *res, int status, const char *fmt, ...)
 {
-	pops_buf b = POPS_BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	pops_buf_vprintf(&b, fmt, ap);
+	pops_str_vset(&res->error, fmt, ap);
 	va_end(ap);
-	free(res->error);
-	res->error = pops_buf_detach(&b);
 	res->status = status;
 }
 

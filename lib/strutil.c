@@ -193,6 +193,16 @@ bad:
 	return 0;
 }
 
+void pops_str_vset(char **dst, const char *fmt, va_list ap)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	pops_buf_vprintf(&b, fmt, ap);
+	free(*dst);
+	*dst = pops_buf_oom(&b) ? NULL : pops_buf_detach(&b);
+	pops_buf_dispose(&b);
+}
+
 char *pops_strdup(const char *s)
 {
 	return s ? pops_strndup(s, strlen(s)) : NULL;

@@ -48,4 +48,11 @@ int pops_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 char *pops_strdup(const char *s);
 char *pops_strndup(const char *s, size_t n);
 
+/*
+ * Format into a new string that replaces *dst (the old one is freed):
+ * for error fields set in several places. On out of memory *dst becomes
+ * NULL.
+ */
+void pops_str_vset(char **dst, const char *fmt, va_list ap);
+
 #endif

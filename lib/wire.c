@@ -441,14 +441,11 @@ static int fail(pops_provider_result *res, const char *fmt, ...) POPS_PRINTF(2, 
 
 static int fail(pops_provider_result *res, const char *fmt, ...)
 {
-	pops_buf b = POPS_BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	pops_buf_vprintf(&b, fmt, ap);
+	pops_str_vset(&res->error, fmt, ap);
 	va_end(ap);
-	free(res->error);
-	res->error = pops_buf_detach(&b);
 	free(res->text);
 	free(res->finish_reason);
 	res->text = res->finish_reason = NULL;

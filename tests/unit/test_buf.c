@@ -125,3 +125,23 @@ TEST(utf8_validation_rejects_overlongs_and_truncation)
 	CHECK_INT(off, 2);
 	CHECK(!pops_utf8_valid("\xed\xa0\x80", 3, NULL)); /* surrogate */
 }
+
+static void vset(char **dst, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pops_str_vset(dst, fmt, ap);
+	va_end(ap);
+}
+
+TEST(str_vset_replaces_and_frees_the_old_string)
+{
+	char *s = pops_strdup("old");
+
+	vset(&s, "%s %d", "new", 2);
+	CHECK_STR(s, "new 2");
+	vset(&s, "%s", "");
+	CHECK_STR(s, "");
+	free(s);
+}
