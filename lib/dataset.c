@@ -1,27 +1,10 @@
 #include "common.h"
 #include <cjson/cJSON.h>
-#include "dataset.h"
+#include "dataset_int.h"
+#include "defaults.h"
 #include "fileio.h"
 #include "strutil.h"
 #include "yamldoc.h"
-
-enum { FMT_JSONL, FMT_YAML, FMT_CSV };
-
-struct pops_dataset {
-	int fmt;
-	char *display;
-	FILE *f;
-	unsigned line;          /* lines consumed so far */
-	/* JSONL */
-	char *lbuf;
-	size_t lcap;
-	/* CSV */
-	char **header;
-	size_t nheader;
-	/* YAML */
-	pops_yaml_doc *doc;
-	const cJSON *item;
-};
 
 static const char *const row_keys[] = {
 	"id", "vars", "expected", "assert", "metadata", "threshold", "description", NULL
@@ -194,211 +177,163 @@ cJSON *pops_case_scope(const pops_case *c)
 	return scope;
 }
 
-/* ---- CSV (RFC 4180) ---- */
+/* ---- reading ---- */
+
+#define MB (1024u * 1024u)
+
+int pops_ds__fill(pops_dataset *ds)
+{
+	size_t n;
+
+	if (ds->io_error)
+		return DS_EOF;
+	errno = 0;
+	n = fread(ds->rbuf, 1, DS_CHUNK, ds->f);
+	if (n == 0) {
+		if (ferror(ds->f)) {
+			ds->io_error = 1;
+			ds->io_errno = errno ? errno : EIO;
+		}
+		return DS_EOF;
+	}
+	ds->rpos = 1;
+	ds->rlen = n;
+	return (unsigned char)ds->rbuf[0];
+}
+
+int pops_ds__io_error(pops_dataset *ds)
+{
+	errno = ds->io_errno;
+	return pops_error_os(ds->display);
+}
+
+int pops_ds__check_utf8(const pops_dataset *ds, unsigned line, const char *s,
+                        size_t len, const char *what)
+{
+	size_t bad = 0;
+
+	if (pops_utf8_valid(s, len, &bad))
+		return 0;
+	return pops_error_set(POPS_EINVALID,
+	    "%s:%u: invalid UTF-8 in %s at byte %zu; datasets are UTF-8 text: "
+	    "convert the file (e.g. iconv -f latin1 -t utf-8)", ds->display, line, what, bad + 1);
+}
 
 /*
- * Read one record into `fields` (a growing array of malloc'd strings).
- * Returns 1 with a record, 0 at end of file, or an error. Quoted fields
- * may hold commas, doubled quotes and line breaks; CRLF and LF both end a
- * record.
+ * The next line, without its newline, into ds->lbuf. Returns 1, 0 at the
+ * end, or an error. A line longer than POPS_DATASET_MAX_ROW_BYTES is
+ * refused as soon as the cap is passed, so a huge line never sits in
+ * memory whole.
  */
-static int csv_record(pops_dataset *ds, char ***fields, size_t *n, size_t *cap)
+static int read_line(pops_dataset *ds)
 {
-	pops_buf field = POPS_BUF_INIT;
-	int c, quoted = 0, in_quotes = 0, any = 0, error = 0;
-	unsigned start = ds->line + 1;
-
-	*n = 0;
+	pops_buf_clear(&ds->lbuf);
 	for (;;) {
-		c = getc(ds->f);
-		if (c == EOF) {
-			if (ferror(ds->f)) {
-				error = pops_error_os(ds->display);
-				goto done;
-			}
-			if (in_quotes) {
-				error = pops_error_set(POPS_EINVALID,
-				    "%s:%u: unterminated quoted field", ds->display, start);
-				goto done;
-			}
-			if (!any)
-				goto done;   /* clean end */
-			c = '\n';
-		}
-		any = 1;
-		if (in_quotes) {
-			if (c == '"') {
-				int d = getc(ds->f);
+		const char *p, *nl;
+		size_t take;
 
-				if (d == '"') {
-					pops_buf_putc(&field, '"');
-					continue;
-				}
-				if (d != EOF)
-					ungetc(d, ds->f);
-				in_quotes = 0;
-				continue;
+		if (ds->rpos == ds->rlen) {
+			if (pops_ds__fill(ds) == DS_EOF) {
+				if (ds->io_error)
+					return pops_ds__io_error(ds);
+				return ds->lbuf.size > 0;
 			}
-			if (c == '\n')
-				ds->line++;
-			pops_buf_putc(&field, c);
-			continue;
+			ds->rpos = 0;
 		}
-		if (c == '"' && field.size == 0 && !quoted) {
-			in_quotes = quoted = 1;
-			continue;
-		}
-		if (c == '\r') {
-			int d = getc(ds->f);
-
-			if (d != '\n' && d != EOF)
-				ungetc(d, ds->f);
-			c = '\n';
-		}
-		if (c == ',' || c == '\n') {
-			if (*n == *cap) {
-				size_t nc = *cap ? *cap * 2 : 16;
-				char **nf = realloc(*fields, nc * sizeof(*nf));
-
-				if (!nf) {
-					error = pops_error_set(POPS_ERROR, "out of memory");
-					goto done;
-				}
-				*fields = nf;
-				*cap = nc;
-			}
-			if (pops_buf_oom(&field) || !((*fields)[(*n)++] = pops_buf_detach(&field))) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
-				goto done;
-			}
-			if (c == '\n') {
-				ds->line++;
-				/* a blank line is no record */
-				if (*n == 1 && !(*fields)[0][0] && !quoted) {
-					free((*fields)[0]);
-					*n = 0;
-					any = 0;
-					start = ds->line + 1;
-					continue;
-				}
-				error = 1;
-				goto done;
-			}
-			quoted = 0;
-			continue;
-		}
-		if (quoted) {
-			error = pops_error_set(POPS_EINVALID,
-			    "%s:%u: text after a closing quote (quote the whole field and double inner quotes)",
-			    ds->display, ds->line + 1);
-			goto done;
-		}
-		pops_buf_putc(&field, c);
+		p = ds->rbuf + ds->rpos;
+		nl = memchr(p, '\n', ds->rlen - ds->rpos);
+		take = nl ? (size_t)(nl - p) : ds->rlen - ds->rpos;
+		if (take > POPS_DATASET_MAX_ROW_BYTES - ds->lbuf.size)
+			return pops_error_set(POPS_EINVALID,
+			    "%s:%u: line longer than %u MB; shorten the row, or keep big documents in "
+			    "files the prompt does not inline (a longer row could not be rendered into "
+			    "a prompt)", ds->display, ds->line + 1, POPS_DATASET_MAX_ROW_BYTES / MB);
+		if (pops_buf_put(&ds->lbuf, p, take) < 0)
+			return pops_error_set(POPS_ERROR, "out of memory");
+		ds->rpos += take + (nl ? 1 : 0);
+		if (nl)
+			return 1;
 	}
-done:
-	pops_buf_dispose(&field);
-	return error;
 }
 
-static void free_fields(char **f, size_t n)
+/*
+ * An upper bound of the JSON values on a line (1 + commas + openers
+ * outside strings), to refuse a row whose tree would be huge before
+ * cJSON builds it. Stops counting past `max`.
+ */
+static size_t count_values(const char *s, size_t len, size_t max)
 {
-	size_t i;
+	size_t n = 1, i;
+	int in_str = 0;
 
-	for (i = 0; i < n; i++)
-		free(f[i]);
+	for (i = 0; i < len && n <= max; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == ',' || c == '[' || c == '{') {
+			n++;
+		}
+	}
+	return n;
 }
 
-static int csv_header(pops_dataset *ds)
+/* NUL bytes, UTF-8 and size of a non-blank line; 0 or POPS_EINVALID */
+static int check_line(const pops_dataset *ds, const char *s, size_t len)
 {
-	size_t cap = 0, i, j;
-	int r;
+	int error;
 
-	r = csv_record(ds, &ds->header, &ds->nheader, &cap);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return pops_error_set(POPS_EINVALID, "%s:1: empty CSV file: the first row must name the variables",
-		                      ds->display);
-	/* a UTF-8 byte order mark is not part of the first name */
-	if (!strncmp(ds->header[0], "\xef\xbb\xbf", 3))
-		memmove(ds->header[0], ds->header[0] + 3, strlen(ds->header[0] + 3) + 1);
-	for (i = 0; i < ds->nheader; i++) {
-		if (!ds->header[i][0])
-			return pops_error_set(POPS_EINVALID, "%s:1: column %zu has an empty name",
-			                      ds->display, i + 1);
-		for (j = 0; j < i; j++)
-			if (!strcmp(ds->header[i], ds->header[j]))
-				return pops_error_set(POPS_EINVALID, "%s:1: duplicate column '%s'",
-				                      ds->display, ds->header[i]);
-	}
+	if (memchr(s, '\0', len))
+		return pops_error_set(POPS_EINVALID,
+		    "%s:%u: contains a NUL byte; datasets are UTF-8 text", ds->display, ds->line);
+	if ((error = pops_ds__check_utf8(ds, ds->line, s, len, "the line")) < 0)
+		return error;
+	if (count_values(s, len, POPS_DATASET_MAX_VALUES) > POPS_DATASET_MAX_VALUES)
+		return pops_error_set(POPS_EINVALID,
+		    "%s:%u: more than %u JSON values in one row; split the row or shorten its lists",
+		    ds->display, ds->line, POPS_DATASET_MAX_VALUES);
 	return 0;
-}
-
-static int csv_next(pops_dataset *ds, pops_case *out)
-{
-	char **fields = NULL;
-	size_t n = 0, cap = 0, i;
-	cJSON *row = NULL;
-	unsigned line;
-	int r;
-
-	r = csv_record(ds, &fields, &n, &cap);
-	line = ds->line;
-	if (r <= 0)
-		goto done;
-	if (n != ds->nheader) {
-		r = pops_error_set(POPS_EINVALID, "%s:%u: row has %zu fields but the header has %zu",
-		                   ds->display, line, n, ds->nheader);
-		goto done;
-	}
-	if (!(row = cJSON_CreateObject())) {
-		r = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < n; i++)
-		if (!cJSON_AddStringToObject(row, ds->header[i], fields[i])) {
-			r = pops_error_set(POPS_ERROR, "out of memory");
-			goto done;
-		}
-	r = pops_case_from_json(out, row, ds->display, line);
-	if (r == 0)
-		r = 1;
-done:
-	free_fields(fields, n);
-	free(fields);
-	cJSON_Delete(row);
-	return r;
 }
 
 /* ---- JSONL ---- */
 
 static int jsonl_next(pops_dataset *ds, pops_case *out)
 {
-	ssize_t len;
 	cJSON *row = NULL;
-	const char *p;
+	const char *s, *p;
+	size_t len;
 	int r;
 
 	for (;;) {
-		errno = 0;
-		len = getline(&ds->lbuf, &ds->lcap, ds->f);
-		if (len < 0) {
-			if (ferror(ds->f))
-				return pops_error_os(ds->display);
-			return 0;
-		}
+		if ((r = read_line(ds)) <= 0)
+			return r;
 		ds->line++;
-		for (p = ds->lbuf; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
+		s = ds->lbuf.ptr;
+		len = ds->lbuf.size;
+		/* a UTF-8 byte order mark is not part of the first row */
+		if (ds->line == 1 && len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3)) {
+			s += 3;
+			len -= 3;
+		}
+		/* a NUL is never blank: check it before skipping blank lines */
+		if (memchr(s, '\0', len))
+			break;
+		for (p = s; *p == ' ' || *p == '\t' || *p == '\r'; p++)
 			;
 		if (*p)
 			break;
 	}
-	if ((size_t)len != strlen(ds->lbuf))
-		return pops_error_set(POPS_EINVALID, "%s:%u: NUL byte in line", ds->display, ds->line);
-	row = cJSON_ParseWithLength(ds->lbuf, (size_t)len);
+	if ((r = check_line(ds, s, len)) < 0)
+		return r;
+	row = cJSON_ParseWithLength(s, len);
 	if (!row) {
 		const char *at = cJSON_GetErrorPtr();
-		size_t col = at && at >= ds->lbuf && at <= ds->lbuf + len ? (size_t)(at - ds->lbuf) + 1 : 1;
+		size_t col = at && at >= s && at <= s + len ? (size_t)(at - s) + 1 : 1;
 
 		return pops_error_set(POPS_EINVALID, "%s:%u:%zu: invalid JSON: each line must be one JSON object",
 		                      ds->display, ds->line, col);
@@ -416,8 +351,14 @@ static int yaml_open(pops_dataset *ds, const char *path)
 	const cJSON *root;
 	int error;
 
-	if ((error = pops_file_read(&b, path, POPS_YAML_MAX_BYTES)) < 0)
+	if ((error = pops_file_read(&b, path, POPS_YAML_MAX_BYTES)) < 0) {
+		if (error == POPS_EINVALID && !pops_path_isdir(path))
+			error = pops_error_set(POPS_EINVALID,
+			    "%s: a YAML dataset is read whole and is limited to %u MB; use JSONL or CSV "
+			    "for bigger datasets (they are read row by row)", ds->display,
+			    POPS_YAML_MAX_BYTES / MB);
 		goto done;
+	}
 	if ((error = pops_yaml_parse(&ds->doc, b.ptr, b.size, ds->display, 0, NULL)) < 0)
 		goto done;
 	root = pops_yaml_root(ds->doc);
@@ -452,7 +393,16 @@ int pops_dataset_open(pops_dataset **out, const char *path, const char *display)
 	int error = 0;
 
 	*out = NULL;
-	if (!(ds = calloc(1, sizeof(*ds))) || !(ds->display = pops_strdup(display ? display : path))) {
+	if (!(ds = calloc(1, sizeof(*ds)))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	{
+		pops_buf empty = POPS_BUF_INIT;
+
+		ds->lbuf = empty;
+	}
+	if (!(ds->display = pops_strdup(display ? display : path))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
@@ -481,8 +431,12 @@ int pops_dataset_open(pops_dataset **out, const char *path, const char *display)
 			error = pops_error_os(ds->display);
 		goto done;
 	}
+	if (!(ds->rbuf = malloc(DS_CHUNK))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
 	if (ds->fmt == FMT_CSV)
-		error = csv_header(ds);
+		error = pops_ds__csv_header(ds);
 done:
 	if (error < 0)
 		pops_dataset_free(ds);
@@ -496,17 +450,13 @@ int pops_dataset_next(pops_dataset *ds, pops_case *out)
 	pops_case_dispose(out);
 	switch (ds->fmt) {
 	case FMT_JSONL: return jsonl_next(ds, out);
-	case FMT_CSV: return csv_next(ds, out);
+	case FMT_CSV: return pops_ds__csv_next(ds, out);
 	default: return yaml_next(ds, out);
 	}
 }
 
 int pops_dataset_rewind(pops_dataset *ds)
 {
-	size_t n = 0, cap = 0;
-	char **skip = NULL;
-	int r = 0;
-
 	if (ds->fmt == FMT_YAML) {
 		const cJSON *root = pops_yaml_root(ds->doc);
 
@@ -517,13 +467,13 @@ int pops_dataset_rewind(pops_dataset *ds)
 	}
 	if (fseek(ds->f, 0, SEEK_SET) < 0)
 		return pops_error_os(ds->display);
+	clearerr(ds->f);
+	ds->rpos = ds->rlen = 0;
+	ds->io_error = 0;
 	ds->line = 0;
-	if (ds->fmt == FMT_CSV) {
-		r = csv_record(ds, &skip, &n, &cap);   /* the header again */
-		free_fields(skip, n);
-		free(skip);
-	}
-	return r < 0 ? r : 0;
+	if (ds->fmt == FMT_CSV)
+		return pops_ds__csv_skip_header(ds);   /* the header again */
+	return 0;
 }
 
 void pops_dataset_free(pops_dataset *ds)
@@ -532,9 +482,9 @@ void pops_dataset_free(pops_dataset *ds)
 		return;
 	if (ds->f)
 		fclose(ds->f);
-	free(ds->lbuf);
-	free_fields(ds->header, ds->nheader);
-	free(ds->header);
+	free(ds->rbuf);
+	pops_buf_dispose(&ds->lbuf);
+	pops_ds__csv_free(ds);
 	pops_yaml_free(ds->doc);
 	free(ds->display);
 	free(ds);

@@ -22,6 +22,20 @@
 #define POPS_TEMPLATE_MAX_STEPS         10000000ul  /* instructions per render */
 #define POPS_RENDER_MAX_BYTES      (16u * 1024 * 1024)   /* one rendered prompt */
 
+/*
+ * datasets (lib/dataset): one JSONL line or CSV record. Its variables are
+ * rendered into a prompt, which is capped at POPS_RENDER_MAX_BYTES, so a
+ * longer row could never be sent; 16 MB still holds a long document or a
+ * base64 image of ~12 MB. Checked while reading: memory stays bounded.
+ */
+#define POPS_DATASET_MAX_ROW_BYTES (16u * 1024 * 1024)
+/* JSON values in one row: cJSON spends ~64 bytes per value and a row is
+ * copied a few times on its way to a prompt, so this bounds the tree
+ * (a 16 MB line of `[0,0,...]` would be 8M nodes, 512 MB per copy) */
+#define POPS_DATASET_MAX_VALUES    100000u
+/* CSV columns: each is a template variable in every row */
+#define POPS_DATASET_MAX_COLUMNS   10000u
+
 /* version cache file ($GIT_COMMON_DIR/pops/versions/): larger is ignored */
 #define POPS_VERSION_CACHE_MAX_BYTES (64u * 1024 * 1024)
 

@@ -505,6 +505,25 @@ static int on_alias(struct builder *b, yaml_event_t *ev)
 	              cJSON_IsString(copy) ? copy->valuestring : NULL, &copy);
 }
 
+/* line and column (0-based, as in yaml_mark_t) of byte `off` of `data` */
+static yaml_mark_t mark_at(const char *data, size_t off)
+{
+	yaml_mark_t m;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	m.index = off;
+	for (i = 0; i < off; i++) {
+		if (data[i] == '\n') {
+			m.line++;
+			m.column = 0;
+		} else {
+			m.column++;
+		}
+	}
+	return m;
+}
+
 int pops_yaml_parse(pops_yaml_doc **out, const char *data, size_t len,
                     const char *filename, unsigned line_offset,
                     const pops_yaml_limits *limits)
@@ -542,6 +561,10 @@ int pops_yaml_parse(pops_yaml_doc **out, const char *data, size_t len,
 		if (!yaml_parser_parse(&parser, &ev)) {
 			yaml_mark_t m = parser.problem_mark;
 
+			/* libyaml's reader (bad UTF-8, control bytes) gives a
+			 * byte offset, not a mark: count lines up to it */
+			if (parser.error == YAML_READER_ERROR && parser.problem_offset <= len)
+				m = mark_at(data, parser.problem_offset);
 			error = fail_at(&b, &m, "%s%s%s",
 			                parser.problem ? parser.problem : "invalid YAML",
 			                parser.context ? " " : "",

@@ -129,6 +129,51 @@ test_expect_success '200,000 tags on one line render and lint (no quadratic comp
 	grep -q "wide.prompt:5:1: #if takes 1 argument" err
 '
 
+# A 1 GB dataset line, streamed through a FIFO so nothing is written to
+# disk: pops must refuse it at the 16 MB cap, before any stat, hash or
+# rewind could want the whole file. The writer dies of SIGPIPE when pops
+# closes the FIFO; "finished" would only appear if all 1 GB were read.
+test_expect_success 'a 1 GB dataset line is refused at the cap, in bounded memory' '
+	setup_project &&
+	printf -- "---\nmodel: fast\n---\nEcho: {{w}}\n" >prompts/e.prompt &&
+	printf "prompt: e\ndataset: big.jsonl\nassert:\n  - {type: icontains, value: a}\n" >evals/big.yaml &&
+	git add -A && git commit -q -m big &&
+	mkfifo big.jsonl || return 1
+	(
+		{ printf "{\"ok\": 1}\n{\"w\": \"" && head -c 1073741824 /dev/zero | tr "\\0" a; } >big.jsonl &&
+		echo yes >finished
+	) &
+	writer=$!
+	start=$(date +%s)
+	run_rss 65536 dataset-1g-line "$RSS_BIN" eval run --no-store evals/big.yaml
+	rss_ok=$?
+	# a writer still blocked in open() (pops never opened the FIFO)
+	# must not outlive the case
+	kill $writer 2>/dev/null
+	wait $writer 2>/dev/null
+	test $rss_ok = 0 &&
+	expect_code 2 &&
+	! test -e finished &&
+	test $(($(date +%s) - start)) -lt 20 &&
+	grep -q "^error: big.jsonl:2: line longer than 16 MB; shorten the row" err
+'
+
+test_expect_success 'dataset lines of NUL bytes or bad UTF-8 are errors naming file:line' '
+	setup_project &&
+	printf -- "---\nmodel: fast\n---\nEcho: {{w}}\n" >prompts/e.prompt &&
+	printf "prompt: e\ndataset: d.jsonl\nassert:\n  - {type: icontains, value: a}\n" >evals/d.yaml &&
+	printf "prompt: e\ndataset: d.csv\nassert:\n  - {type: icontains, value: a}\n" >evals/c.yaml &&
+	printf "{\"w\": \"a\"}\n\\0\\0\\0\\0\n" >d.jsonl &&
+	test_expect_code 2 pops eval run --dry-run evals/d.yaml 2>err &&
+	grep -q "^error: d.jsonl:2: contains a NUL byte; datasets are UTF-8 text" err &&
+	printf "{\"w\": \"a\"}\n{\"w\": \"caf\\351\"}\n" >d.jsonl &&
+	test_expect_code 2 pops eval run --dry-run evals/d.yaml 2>err &&
+	grep -q "^error: d.jsonl:2: invalid UTF-8 in the line at byte 11" err &&
+	printf "w\nok\n\"caf\\351\"\n" >d.csv &&
+	test_expect_code 2 pops eval run --dry-run evals/c.yaml 2>err &&
+	grep -q "^error: d.csv:3: invalid UTF-8 in a field" err
+'
+
 test_expect_success 'eval reports to a full disk: exit 3, a clear error, and the device survives' '
 	start_fakellm &&
 	setup_project &&
