@@ -255,7 +255,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	const cJSON **evidence = NULL;
 	size_t nmodels = 0, ngroups = 0, i, m;
 	int ret = POPS_EXIT_OK, error, interrupted = 0, over_budget = 0;
-	eval_bar bar = { 0, 0, 0, NULL };
+	eval_bar bar = { 0, 0, 0, NULL, 0 };
 	struct sigaction sa, old_int, old_term;
 	int sig_set = 0;
 
@@ -334,7 +334,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	po.cancel = &eval_cancel;
 	eo.popts = po;
 	eo.engine = pops_provider_run;
-	bar.enabled = ctx->stderr_tty && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	bar.enabled = eval_bar_wanted(ctx);
 	eo.progress = eval_bar_update;
 	eo.progress_payload = &bar;
 

@@ -1,6 +1,7 @@
 #include "common.h"
 #include <math.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include "eval_out.h"
 #include "stats.h"
@@ -18,12 +19,51 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int eval_bar_wanted(const pops_ctx *ctx)
+{
+	const char *term = getenv("TERM"), *ci = getenv("CI");
+
+	if (!ctx->stderr_tty)
+		return 0;
+	/* a dumb terminal cannot erase a line; colour (NO_COLOR) is not
+	 * the point here: the bar has none */
+	if (term && !strcmp(term, "dumb"))
+		return 0;
+	/* CI runners that give jobs a pseudo-terminal (docker -t) would
+	 * keep every redraw in the log */
+	if (ci && *ci && strcmp(ci, "false") && strcmp(ci, "0"))
+		return 0;
+	return 1;
+}
+
+/* columns of the terminal on stderr, or 80 when it does not say */
+static size_t term_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+static void put_duration(pops_buf *b, double s)
+{
+	unsigned long t = s < 0 ? 0 : (unsigned long)(s + 0.5);
+
+	if (t < 60)
+		pops_buf_printf(b, "%lus", t);
+	else if (t < 3600)
+		pops_buf_printf(b, "%lum%02lus", t / 60, t % 60);
+	else
+		pops_buf_printf(b, "%luh%02lum", t / 3600, t / 60 % 60);
+}
+
 void eval_bar_update(void *payload, const pops_eval_progress *p)
 {
 	eval_bar *bar = payload;
-	pops_buf line = POPS_BUF_INIT;
+	pops_buf text = POPS_BUF_INIT, line = POPS_BUF_INIT;
 	double t = now_s(), frac;
-	size_t i, fill;
+	size_t i, fill, width;
 
 	if (!bar->enabled)
 		return;
@@ -32,29 +72,44 @@ void eval_bar_update(void *payload, const pops_eval_progress *p)
 	if (t - bar->last < 0.1 && p->done < p->total)
 		return;
 	bar->last = t;
-	frac = p->total ? (double)p->done / (double)p->total : 0.0;
-	fill = (size_t)(frac * BAR_WIDTH);
-	pops_buf_puts(&line, "\r[");
-	for (i = 0; i < BAR_WIDTH; i++)
-		pops_buf_putc(&line, i < fill ? '#' : '.');
-	pops_buf_printf(&line, "] %zu/%zu  pass %zu  fail %zu  error %zu", p->done, p->total,
+	pops_buf_printf(&text, "%zu/%zu  pass %zu  fail %zu  error %zu", p->done, p->total,
 	                p->passed, p->failed, p->errors);
 	if (!p->unpriced)
-		pops_buf_printf(&line, "  $%.4f", p->cost_usd);
-	if (p->done && p->done < p->total)
-		pops_buf_printf(&line, "  ETA %.0fs",
-		                (t - bar->started) / (double)p->done * (double)(p->total - p->done));
+		pops_buf_printf(&text, "  $%.4f", p->cost_usd);
+	if (p->done && p->done < p->total) {
+		pops_buf_puts(&text, "  ETA ");
+		put_duration(&text, (t - bar->started) / (double)p->done *
+		                    (double)(p->total - p->done));
+	}
+	/* one line that never wraps (a wrapped line cannot be redrawn with
+	 * \r): the bar goes first, then the text is cut */
+	width = term_width() - 1;
+	pops_buf_putc(&line, '\r');
+	if (text.size + BAR_WIDTH + 3 <= width) {
+		frac = p->total ? (double)p->done / (double)p->total : 0.0;
+		fill = (size_t)(frac * BAR_WIDTH);
+		pops_buf_putc(&line, '[');
+		for (i = 0; i < BAR_WIDTH; i++)
+			pops_buf_putc(&line, i < fill ? '#' : '.');
+		pops_buf_puts(&line, "] ");
+	}
+	pops_buf_put(&line, text.ptr, text.size < width ? text.size : width);
 	pops_buf_puts(&line, "\x1b[K");
+	bar->drawn = 1;
 	fwrite(line.ptr, 1, line.size, stderr);
 	fflush(stderr);
+	pops_buf_dispose(&text);
 	pops_buf_dispose(&line);
 }
 
 void eval_bar_clear(eval_bar *bar)
 {
-	if (bar->enabled && bar->started)
+	if (bar->enabled && bar->drawn) {
 		fputs("\r\x1b[K", stderr);
+		fflush(stderr);
+	}
 	bar->started = bar->last = 0;
+	bar->drawn = 0;
 }
 
 static double num(const cJSON *o, const char *k)

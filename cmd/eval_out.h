@@ -15,7 +15,14 @@ typedef struct eval_bar {
 	int enabled;
 	double started, last;
 	const char *label;
+	int drawn;          /* a line is on screen: clear it before printing */
 } eval_bar;
+
+/*
+ * Whether to draw the bar: stderr is a terminal, TERM is not "dumb" and
+ * CI is unset (or "false"/"0"). NO_COLOR does not matter: no colour.
+ */
+int eval_bar_wanted(const pops_ctx *ctx);
 
 void eval_bar_update(void *payload, const pops_eval_progress *p);
 void eval_bar_clear(eval_bar *bar);
