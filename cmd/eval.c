@@ -320,6 +320,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	eo.dataset = opts->dataset;
 	eo.repeat = opts->repeat;
 	eo.filter = opts->filter;
+	eo.baseline = opts->baseline;
 	{
 		pops_buf cd = POPS_BUF_INIT;
 

@@ -20,6 +20,14 @@ int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
 	cJSON *found = NULL;
 	int error;
 
+	/* pairwise already ran the baseline on these cases: compare with that run */
+	if (g->baseline) {
+		eval_add_baseline(g->summary, cur,
+		                  cJSON_GetObjectItemCaseSensitive(g->baseline->evidence, "case_results"), ref,
+		                  "run", cJSON_GetObjectItemCaseSensitive(g->baseline->summary,
+		                                                          "pass_rate")->valuedouble);
+		return 0;
+	}
 	if (pops_config_env(ctx->config, ref, NULL))
 		pops_buf_printf(&addr, "%s:%s", name->valuestring, ref);
 	else
@@ -47,6 +55,8 @@ int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
 	bo.prompt = addr.ptr;
 	bo.model = cJSON_GetObjectItemCaseSensitive(g->summary, "model")->valuestring;
 	bo.max_cost = -1;
+	bo.baseline = NULL;
+	bo.skip_pairwise = 1;
 	if ((error = pops_eval_run(&bg, s, &bo)) < 0)
 		goto done;
 	if (bg->interrupted) {

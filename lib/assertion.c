@@ -45,7 +45,7 @@ static const char *const all_names[] = {
 static const char *const keys[] = {
 	"type", "value", "weight", "threshold", "min", "max", "path", "command",
 	"timeout", "model", "rubric", "prompt", "pass_score", "allow_self_judge",
-	"description", NULL
+	"require", "description", NULL
 };
 
 static int find_type(const char *name, pops_assert_type *t, int *negate)
@@ -196,6 +196,8 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 			BAD("%s:%u: 'weight' must be a number >= 0", file, line);
 		a->weight = it->valuedouble;
 	}
+	if (a->type != POPS_ASSERT_PAIRWISE && cJSON_GetObjectItemCaseSensitive(node, "require"))
+		BAD("%s:%u: 'require' is for 'pairwise' only", file, line);
 	switch (a->type) {
 	case POPS_ASSERT_EQUALS: case POPS_ASSERT_CONTAINS: case POPS_ASSERT_ICONTAINS:
 	case POPS_ASSERT_STARTS_WITH: case POPS_ASSERT_REGEX: case POPS_ASSERT_LEVENSHTEIN:
@@ -298,6 +300,14 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 		}
 		it = cJSON_GetObjectItemCaseSensitive(node, "allow_self_judge");
 		a->allow_self_judge = cJSON_IsTrue(it);
+		if (a->type == POPS_ASSERT_PAIRWISE && a->pass_score)
+			BAD("%s:%u: 'pairwise' has no 'pass_score': it passes on a win or a tie ('require: win' for wins only)",
+			    file, line);
+		if ((it = cJSON_GetObjectItemCaseSensitive(node, "require")) &&
+		    (a->type != POPS_ASSERT_PAIRWISE || !cJSON_IsString(it) ||
+		     (strcmp(it->valuestring, "win") && strcmp(it->valuestring, "win-or-tie"))))
+			BAD("%s:%u: 'require' is for 'pairwise' only: 'win' or 'win-or-tie'", file, line);
+		a->require_win = it && !strcmp(it->valuestring, "win");
 		break;
 	case POPS_ASSERT_IS_JSON:
 		break;

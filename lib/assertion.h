@@ -44,6 +44,7 @@ typedef struct pops_assert {
 	char *prompt;        /* judge: path of a .prompt overriding the built-in one */
 	int pass_score;      /* judge: 0 = pass/fail verdict, else 1-5 score >= this */
 	int allow_self_judge;
+	int require_win;     /* pairwise: only a win passes (default: win or tie) */
 	void *re;            /* compiled pcre2_code when not templated */
 	void *md;            /* its match data */
 	char *file;

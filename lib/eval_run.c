@@ -127,9 +127,15 @@ static int check_judges(struct runner *r, pops_assert **a, size_t n)
 
 		if (!pops_assert_needs_model(a[i]))
 			continue;
-		if (a[i]->type == POPS_ASSERT_PAIRWISE)
-			return pops_error_set(POPS_EINVALID, "%s:%u: 'pairwise' is not supported yet",
-			                      a[i]->file, a[i]->line);
+		if (a[i]->type == POPS_ASSERT_PAIRWISE) {
+			if (r->o->skip_pairwise)
+				continue;
+			if (!r->o->baseline)
+				return pops_error_set(POPS_EINVALID,
+				    "%s:%u: 'pairwise' compares each output with the baseline's: pass --baseline env|rev",
+				    a[i]->file, a[i]->line);
+			r->has_pairwise = 1;
+		}
 		r->has_judges = 1;
 		if (pops_eval__model(r->o->config, a[i]->model, &p, &id) < 0)
 			return pops_error_prefix(POPS_EINVALID, "%s:%u: ", a[i]->file, a[i]->line);
@@ -155,6 +161,7 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 	r->o = o;
 	r->repeat = o->repeat > 0 ? o->repeat : s->repeat;
 	r->threshold = o->threshold >= 0 ? o->threshold : s->threshold;
+	r->max_cost = o->max_cost;
 	if ((error = pops_eval_prompt_load(&r->prompt, o->repo, address)) < 0)
 		return pops_error_prefix(error, "%s: ", s->path);
 	r->alias = o->model ? o->model : s->model ? s->model : pops_eval_prompt_model(r->prompt);
@@ -269,20 +276,6 @@ static char *messages_text(const cJSON *msgs)
 		}
 	}
 	return pops_buf_detach(&b);
-}
-
-static int write_record(FILE *f, const cJSON *rec)
-{
-	char *s = cJSON_PrintUnformatted(rec);
-
-	if (!s)
-		return pops_error_set(POPS_ERROR, "out of memory");
-	if (fputs(s, f) == EOF || putc('\n', f) == EOF) {
-		free(s);
-		return pops_error_os("result spool");
-	}
-	free(s);
-	return 0;
 }
 
 static cJSON *record_new(const struct rcase *rc, unsigned repeat)
@@ -437,6 +430,8 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 	cJSON_AddBoolToObject(e, "pending", 1);
 	cJSON_AddStringToObject(e, "model", a->model);
 	cJSON_AddStringToObject(e, "rubric", a->rubric);
+	if (a->require_win)
+		cJSON_AddStringToObject(e, "require", "win");
 	if (a->prompt)
 		cJSON_AddStringToObject(e, "prompt", a->prompt);
 	if (a->pass_score)
@@ -446,14 +441,16 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 	cJSON_AddItemToArray(arr, e);
 }
 
-static int score_list(cJSON *arr, pops_assert **list, size_t n, const pops_assert_input *in,
-                      int *pending)
+static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
+                      const pops_assert_input *in, int *pending)
 {
 	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
 	size_t i;
 	int error = 0;
 
 	for (i = 0; i < n && !error; i++) {
+		if (list[i]->type == POPS_ASSERT_PAIRWISE && r->o->skip_pairwise)
+			continue;
 		if (pops_assert_needs_model(list[i])) {
 			add_pending(arr, list[i]);
 			(*pending)++;
@@ -494,8 +491,8 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddStringToObject(rec, "output", res->text);
 		if (res->finish_reason)
 			cJSON_AddStringToObject(rec, "finish_reason", res->finish_reason);
-		if ((error = score_list(arr, r->s->asserts, r->s->nasserts, &in, &pending)) < 0 ||
-		    (error = score_list(arr, rc->ca, rc->nca, &in, &pending)) < 0)
+		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending)) < 0 ||
+		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending)) < 0)
 			goto done;
 		if (pending)
 			cJSON_AddStringToObject(rec, "input", rc->input_text ? rc->input_text : "");
@@ -512,7 +509,7 @@ static int done1(void *payload, pops_provider_result *res)
 	cJSON_AddNumberToObject(rec, "attempts", res->attempts);
 	cJSON_AddBoolToObject(rec, "cached", res->cache_hit);
 	if (pending)
-		error = write_record(r->spool1, rec);
+		error = pops_eval__write_record(r->spool1, rec);
 	else
 		error = pops_eval__finalize(r, rec);
 done:
@@ -520,87 +517,6 @@ done:
 	rcase_release(rc);
 	free(rq);
 	return error;
-}
-
-/* weighted score, status and statistics; then the record goes to the final spool */
-int pops_eval__finalize(struct runner *r, cJSON *rec)
-{
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rec, "asserts"), *it, *v;
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, "status");
-	double wsum = 0, ssum = 0, need = r->s->case_threshold, lat;
-	const char *status;
-	const char *err = NULL;
-	size_t idx;
-
-	v = cJSON_GetObjectItemCaseSensitive(rec, "case_threshold");
-	if (cJSON_IsNumber(v))
-		need = v->valuedouble;
-	if (cJSON_IsString(st)) {
-		status = st->valuestring;   /* already an error */
-	} else {
-		cJSON_ArrayForEach(it, arr) {
-			double w = 1.0;
-
-			v = cJSON_GetObjectItemCaseSensitive(it, "weight");
-			if (cJSON_IsNumber(v))
-				w = v->valuedouble;
-			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "error")) && !err) {
-				v = cJSON_GetObjectItemCaseSensitive(it, "reason");
-				err = cJSON_IsString(v) ? v->valuestring : "assertion could not be checked";
-			}
-			v = cJSON_GetObjectItemCaseSensitive(it, "score");
-			wsum += w;
-			ssum += w * (cJSON_IsNumber(v) ? v->valuedouble : 0.0);
-		}
-		if (err) {
-			status = "error";
-			cJSON_AddStringToObject(rec, "error", err);
-		} else {
-			status = wsum <= 0 || ssum / wsum >= need - 1e-9 ? "pass" : "fail";
-		}
-		cJSON_AddNumberToObject(rec, "score", wsum > 0 ? ssum / wsum : 1.0);
-		cJSON_AddStringToObject(rec, "status", status);
-	}
-	r->done++;
-	if (!strcmp(status, "pass"))
-		r->passed++;
-	else if (!strcmp(status, "fail"))
-		r->failed++;
-	else
-		r->errors++;
-	v = cJSON_GetObjectItemCaseSensitive(rec, "cost_usd");
-	if (cJSON_IsNumber(v)) {
-		r->cost += v->valuedouble;
-		r->priced_done++;
-	} else if (cJSON_IsNull(v))
-		r->unpriced = 1;
-	v = cJSON_GetObjectItemCaseSensitive(rec, "input_tokens");
-	r->in_tok += cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
-	v = cJSON_GetObjectItemCaseSensitive(rec, "output_tokens");
-	r->out_tok += cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
-	v = cJSON_GetObjectItemCaseSensitive(rec, "latency_ms");
-	lat = cJSON_IsNumber(v) ? v->valuedouble : 0.0;
-	if (cJSON_IsNumber(v) && strcmp(status, "error")) {
-		if (r->nlat == r->alat) {
-			size_t na = r->alat ? r->alat * 2 : 1024;
-			double *nl = realloc(r->lat, na * sizeof(*nl));
-
-			if (!nl)
-				return pops_error_set(POPS_ERROR, "out of memory");
-			r->lat = nl;
-			r->alat = na;
-		}
-		r->lat[r->nlat++] = lat;
-	}
-	v = cJSON_GetObjectItemCaseSensitive(rec, "case_index");
-	idx = cJSON_IsNumber(v) ? (size_t)v->valuedouble : SIZE_MAX;
-	if (r->runs_per_case && idx < r->total_cases && strcmp(status, "error")) {
-		r->runs_per_case[idx]++;
-		if (!strcmp(status, "pass"))
-			r->pass_per_case[idx]++;
-	}
-	pops_eval__progress(r);
-	return write_record(r->spool, rec);
 }
 
 void pops_eval__progress(struct runner *r)
@@ -624,11 +540,11 @@ static int budget(void *payload, double spent)
 	struct runner *r = payload;
 	double avg;
 
-	if (r->o->max_cost < 0)
+	if (r->max_cost < 0)
 		return 0;
 	/* before any priced result, the estimate from the rendered prompt */
 	avg = r->priced_done ? spent / (double)r->priced_done : r->est_request;
-	if (spent + avg * (double)(r->inflight + 1) > r->o->max_cost) {
+	if (spent + avg * (double)(r->inflight + 1) > r->max_cost) {
 		r->over_budget = 1;
 		return 1;
 	}
@@ -639,6 +555,7 @@ static void runner_dispose(struct runner *r)
 {
 	rcase_release(r->cur);
 	pops_eval__judge_free(r);
+	pops_eval__baseline_free(r);
 	pops_eval_prompt_free(r->prompt);
 	free(r->model_id);
 	cJSON_Delete(r->config);
@@ -698,10 +615,12 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	po.config = o->config;
 	po.budget = budget;
 	pops_eval__progress(&r);
-	/* with a budget, load the first case now: its prompt gives the cost estimate */
-	if (o->max_cost >= 0 && (error = advance(&r)) < 0)
+	if (r.has_pairwise && (error = pops_eval__baseline_start(&r)) < 0)
 		goto done;
-	error = o->engine(&po, next1, done1, &r);
+	/* with a budget, load the first case now: its prompt gives the cost estimate */
+	if (!r.interrupted && o->max_cost >= 0 && (error = advance(&r)) < 0)
+		goto done;
+	error = r.interrupted ? 0 : o->engine(&po, next1, done1, &r);
 	if (error == POPS_EINTR) {
 		r.interrupted = 1;
 		error = 0;
@@ -719,6 +638,8 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 		goto done;
 	g->spool = r.spool;
 	r.spool = NULL;
+	g->baseline = r.bg;
+	r.bg = NULL;
 done:
 	runner_dispose(&r);
 	if (error < 0)
@@ -749,10 +670,13 @@ int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
 
 		in_chars += t ? (double)strlen(t) : 0;
 		free(t);
+		/* a pairwise assertion asks its judge twice (both orders) */
 		for (i = 0; i < s->nasserts; i++)
-			judge_req += pops_assert_needs_model(s->asserts[i]);
+			judge_req += pops_assert_needs_model(s->asserts[i]) *
+			             (s->asserts[i]->type == POPS_ASSERT_PAIRWISE ? 2 : 1);
 		for (i = 0; i < r.cur->nca; i++)
-			judge_req += pops_assert_needs_model(r.cur->ca[i]);
+			judge_req += pops_assert_needs_model(r.cur->ca[i]) *
+			             (r.cur->ca[i]->type == POPS_ASSERT_PAIRWISE ? 2 : 1);
 	}
 	if (got < 0) {
 		error = got;
@@ -793,6 +717,7 @@ void pops_eval_group_free(pops_eval_group *g)
 		return;
 	cJSON_Delete(g->summary);
 	cJSON_Delete(g->evidence);
+	pops_eval_group_free(g->baseline);
 	if (g->spool)
 		fclose(g->spool);
 	free(g);

@@ -40,6 +40,8 @@ typedef struct pops_eval_options {
 	const char *filter;          /* PCRE2 on case ids; NULL = all */
 	unsigned shard, nshards;     /* run shard `shard` (1-based) of `nshards`; 0 = all */
 	double max_cost;             /* USD; < 0 = no budget */
+	const char *baseline;        /* env or rev whose outputs 'pairwise' compares with; NULL = none */
+	int skip_pairwise;           /* the baseline's own run: 'pairwise' assertions left out */
 	pops_provider_options popts; /* concurrency, cache, cassette, cancel, ... */
 	pops_eval_engine engine;     /* pops_provider_run, or a fake in tests */
 	void (*progress)(void *payload, const pops_eval_progress *p);
@@ -53,13 +55,21 @@ typedef struct pops_eval_group {
 	int complete;        /* 0: interrupted or stopped by the budget */
 	int interrupted;     /* the cancel flag stopped it */
 	int over_budget;     /* --max-cost stopped it */
+	struct pops_eval_group *baseline; /* the baseline run 'pairwise' compared with, or NULL */
 } pops_eval_group;
 
 /*
  * Run suite `s`. Validation problems that can be found before any
  * request (unknown model alias, missing dataset, bad dataset row or row
- * assertion, self-judging, --max-cost on an unpriced model, bad
- * --filter) return POPS_EINVALID/POPS_ENOTFOUND and send nothing.
+ * assertion, self-judging, 'pairwise' without o->baseline, --max-cost on
+ * an unpriced model, bad --filter) return POPS_EINVALID/POPS_ENOTFOUND
+ * and send nothing.
+ *
+ * With 'pairwise' assertions, the prompt released in o->baseline (an
+ * environment, else a git revision) first runs on the same cases, model
+ * and repeats (the cache makes a repeated baseline free); its outputs are
+ * what the pairwise judge compares with, and it is kept in g->baseline.
+ * --max-cost covers both runs.
  * Otherwise returns 0 with *out set (also when interrupted or over
  * budget: see the flags), or POPS_ERROR (I/O). Side effects: network
  * calls through the engine (money spent), cache files.

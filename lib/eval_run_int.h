@@ -29,6 +29,7 @@ struct rreq {
 
 struct judge_prompt {
 	char *path;            /* NULL = built-in */
+	int pairwise;          /* built-in: the pairwise one */
 	pops_eval_prompt *p;
 	struct judge_prompt *next;
 };
@@ -51,6 +52,11 @@ struct runner {
 	long repeat;
 	double threshold;
 	int has_judges;              /* any judge assertion in suite or rows */
+	int has_pairwise;            /* any pairwise one: the baseline runs first */
+	double max_cost;             /* budget left for this run; < 0 = none */
+	pops_eval_group *bg;         /* the baseline run (pairwise) */
+	struct bkey *bidx;           /* its records by "id#repeat", sorted */
+	size_t nbidx;
 	const char *judge_model_id;  /* first judge's model id, for evidence */
 	/* phase 1 cursor */
 	struct rcase *cur;
@@ -63,6 +69,7 @@ struct runner {
 	/* phase 2 */
 	struct jholder *jcur;
 	size_t jnext;
+	int jorder;                  /* pairwise: the second order of the entry is next */
 	pops_buf line;
 	struct judge_prompt *jprompts;
 	/* stats */
@@ -80,8 +87,12 @@ struct runner {
 	pops_buf tmp;
 };
 
-/* eval_run.c */
+/* eval_run_score.c: score a finished record and append it to the final spool */
 int pops_eval__finalize(struct runner *r, cJSON *rec);
+/* one compact JSON line; 0, POPS_ERROR */
+int pops_eval__write_record(FILE *f, const cJSON *rec);
+
+/* eval_run.c */
 int pops_eval__model(const pops_config *cfg, const char *alias,
                      const pops_provider_cfg **prov, const char **id);
 void pops_eval__progress(struct runner *r);
@@ -89,6 +100,15 @@ void pops_eval__progress(struct runner *r);
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);
 void pops_eval__judge_free(struct runner *r);
+
+/* eval_run_baseline.c: run the baseline for pairwise and index its records */
+int pops_eval__baseline_start(struct runner *r);
+/*
+ * The baseline's record for case `id`, repeat `repeat`: 1 with a new
+ * object in *out, 0 when it has none. POPS_ERROR on a damaged spool.
+ */
+int pops_eval__baseline_record(struct runner *r, const char *id, unsigned repeat, cJSON **out);
+void pops_eval__baseline_free(struct runner *r);
 
 /* eval_run_summary.c */
 int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s);

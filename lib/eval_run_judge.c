@@ -2,6 +2,7 @@
 #include "eval_run_int.h"
 #include "fileio.h"
 #include "judge.h"
+#include "pairwise.h"
 #include "report.h"
 #include "strutil.h"
 
@@ -19,25 +20,30 @@ struct jreq {
 	cJSON *messages;
 	cJSON *schema;
 	int pass_score;
+	int order;             /* pairwise: 0 = the current output as A, 1 = as B; judge: -1 */
 };
 
-static int judge_prompt(pops_eval_prompt **out, struct runner *r, const char *path)
+/* the judge prompt at `path` (relative to the root), or the built-in one; parsed once */
+static int judge_prompt(pops_eval_prompt **out, struct runner *r, const char *path, int pairwise)
 {
 	struct judge_prompt *jp;
 	pops_buf b = POPS_BUF_INIT, full = POPS_BUF_INIT;
 	int error = 0;
 
 	for (jp = r->jprompts; jp; jp = jp->next)
-		if ((!path && !jp->path) || (path && jp->path && !strcmp(path, jp->path))) {
+		if ((!path && !jp->path && jp->pairwise == pairwise) ||
+		    (path && jp->path && !strcmp(path, jp->path))) {
 			*out = jp->p;
 			return 0;
 		}
 	if (!(jp = calloc(1, sizeof(*jp))))
 		return pops_error_set(POPS_ERROR, "out of memory");
+	jp->pairwise = pairwise;
 	if (!path) {
-		const char *t = pops_judge_default_prompt();
+		const char *t = pairwise ? pops_pairwise_default_prompt() : pops_judge_default_prompt();
 
-		error = pops_eval_prompt_parse(&jp->p, t, strlen(t), "pops-judge");
+		error = pops_eval_prompt_parse(&jp->p, t, strlen(t),
+		                               pairwise ? "pops-pairwise" : "pops-judge");
 	} else {
 		if (path[0] != '/' && r->o->root)
 			pops_path_join(&full, r->o->root, path);
@@ -95,8 +101,40 @@ static void jreq_free(struct jreq *q)
 	free(q);
 }
 
-/* build the judge request for `entry` of the held record */
-static int make_request(struct runner *r, struct jholder *h, cJSON *entry,
+static int is_pairwise(const cJSON *entry)
+{
+	const char *t = sget(entry, "type");
+
+	return t && !strcmp(t, "pairwise");
+}
+
+/* the judge's messages and answer schema for `q` */
+static int judge_messages(struct jreq *q, pops_eval_prompt *jp)
+{
+	const struct jholder *h = q->h;
+	const cJSON *expected = cJSON_GetObjectItemCaseSensitive(h->rec, "expected");
+	int error;
+
+	if (q->order >= 0) {
+		const char *cur = sget(h->rec, "output"), *base = sget(q->entry, "baseline_output");
+
+		error = pops_pairwise_messages(&q->messages, jp, sget(q->entry, "rubric"),
+		                               sget(h->rec, "input"), q->order ? base : cur,
+		                               q->order ? cur : base, expected);
+		q->schema = pops_pairwise_output_schema();
+	} else {
+		error = pops_judge_messages(&q->messages, jp, sget(q->entry, "rubric"),
+		                            sget(h->rec, "input"), sget(h->rec, "output"), expected,
+		                            q->pass_score);
+		q->schema = pops_judge_output_schema(q->pass_score > 0);
+	}
+	if (error == 0 && !q->schema)
+		error = pops_error_set(POPS_ERROR, "out of memory");
+	return error;
+}
+
+/* build the judge request for `entry` of the held record (`order`: see struct jreq) */
+static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int order,
                         pops_provider_request *req)
 {
 	struct jreq *q = calloc(1, sizeof(*q));
@@ -110,20 +148,13 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry,
 		return pops_error_set(POPS_ERROR, "out of memory");
 	q->h = h;
 	q->entry = entry;
+	q->order = order;
 	ps = cJSON_GetObjectItemCaseSensitive(entry, "pass_score");
 	q->pass_score = cJSON_IsNumber(ps) ? (int)ps->valuedouble : 0;
 	if ((error = pops_eval__model(r->o->config, sget(entry, "model"), &prov, &id)) < 0 ||
-	    (error = judge_prompt(&jp, r, sget(entry, "prompt"))) < 0)
+	    (error = judge_prompt(&jp, r, sget(entry, "prompt"), order >= 0)) < 0 ||
+	    (error = judge_messages(q, jp)) < 0)
 		goto done;
-	if ((error = pops_judge_messages(&q->messages, jp, sget(entry, "rubric"), sget(h->rec, "input"),
-	                                 sget(h->rec, "output"),
-	                                 cJSON_GetObjectItemCaseSensitive(h->rec, "expected"),
-	                                 q->pass_score)) < 0)
-		goto done;
-	if (!(q->schema = pops_judge_output_schema(q->pass_score > 0))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
 	req->provider = prov;
 	req->model_id = id;
 	req->messages = q->messages;
@@ -135,6 +166,113 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry,
 done:
 	jreq_free(q);
 	return error;
+}
+
+/* a judged entry is done: the keys that rebuilt its request go */
+static void settle(cJSON *e)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "pending");
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "prompt");
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "rubric");
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "left");
+}
+
+static void fail_entry(cJSON *e, const char *why)
+{
+	settle(e);
+	cJSON_AddBoolToObject(e, "pass", 0);
+	cJSON_AddBoolToObject(e, "error", 1);
+	cJSON_AddNumberToObject(e, "score", 0);
+	cJSON_AddStringToObject(e, "reason", why);
+}
+
+/*
+ * Before the first of a pairwise entry's two requests: its baseline
+ * output. 1 when found (kept in the entry), 0 when there is none (the
+ * entry is settled as an error and its two requests are not made).
+ */
+static int pair_start(struct runner *r, struct jholder *h, cJSON *e)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(h->rec, "id");
+	const cJSON *rep = cJSON_GetObjectItemCaseSensitive(h->rec, "repeat");
+	pops_buf why = POPS_BUF_INIT;
+	cJSON *b = NULL;
+	int got;
+
+	if (!cJSON_IsString(id) || !cJSON_IsNumber(rep))
+		return pops_error_set(POPS_ERROR, "damaged result spool");
+	if ((got = pops_eval__baseline_record(r, id->valuestring, (unsigned)rep->valuedouble, &b)) < 0)
+		return got;
+	if (got && sget(b, "output")) {
+		cJSON_AddStringToObject(e, "baseline_output", sget(b, "output"));
+		cJSON_AddNumberToObject(e, "left", 2);
+		cJSON_Delete(b);
+		return 1;
+	}
+	if (got)
+		pops_buf_printf(&why, "no baseline output for this case: %s",
+		                sget(b, "error") ? sget(b, "error") : "the baseline run has none");
+	else
+		pops_buf_puts(&why, "no baseline output for this case: the baseline run did not include it");
+	fail_entry(e, why.ptr);
+	h->pending -= 2;
+	cJSON_Delete(b);
+	pops_buf_dispose(&why);
+	return 0;
+}
+
+/* both orders answered: combine them (or report the first error) */
+static void pair_finish(cJSON *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "verdicts");
+	pops_pair_verdict va = pops_pairwise_verdict_from(sget(v, "current_as_a"));
+	pops_pair_verdict vb = pops_pairwise_verdict_from(sget(v, "current_as_b"));
+	pops_pair_outcome o = pops_pairwise_combine(va, vb);
+	int pass = o == POPS_PAIR_WIN || (o == POPS_PAIR_EVEN && !sget(e, "require"));
+	pops_buf why = POPS_BUF_INIT;
+
+	if (sget(e, "judge_error")) {
+		pops_buf_puts(&why, sget(e, "judge_error"));
+		cJSON_DeleteItemFromObjectCaseSensitive(e, "judge_error");
+		fail_entry(e, why.ptr);
+	} else {
+		settle(e);
+		pops_pairwise_reason(&why, o, va, vb);
+		cJSON_AddStringToObject(e, "outcome", pops_pairwise_outcome_name(o));
+		cJSON_AddBoolToObject(e, "pass", pass);
+		cJSON_AddNumberToObject(e, "score", pass ? 1.0 : 0.0);
+		cJSON_AddStringToObject(e, "reason", why.ptr);
+	}
+	pops_buf_dispose(&why);
+}
+
+/* one order of a pairwise entry came back */
+static void pair_result(cJSON *e, int order, const pops_provider_result *res)
+{
+	const char *k = order ? "current_as_b" : "current_as_a";
+	pops_buf why = POPS_BUF_INIT, reasoning = POPS_BUF_INIT;
+	pops_pair_verdict v;
+	cJSON *left = cJSON_GetObjectItemCaseSensitive(e, "left"), *o;
+
+	if (res->status != POPS_OK)
+		pops_buf_printf(&why, "pairwise judge: %s", res->error ? res->error : "provider error");
+	else if (pops_pairwise_parse(&v, &reasoning, res->text) < 0)
+		pops_buf_puts(&why, pops_error_last());
+	if (why.size) {
+		if (!sget(e, "judge_error"))
+			cJSON_AddStringToObject(e, "judge_error", why.ptr);
+	} else {
+		if (!(o = cJSON_GetObjectItemCaseSensitive(e, "verdicts")))
+			o = cJSON_AddObjectToObject(e, "verdicts");
+		cJSON_AddStringToObject(o, k, pops_pairwise_verdict_name(v));
+		if (!(o = cJSON_GetObjectItemCaseSensitive(e, "reasoning")))
+			o = cJSON_AddObjectToObject(e, "reasoning");
+		cJSON_AddStringToObject(o, k, reasoning.ptr);
+	}
+	if (cJSON_IsNumber(left) && cJSON_SetNumberValue(left, left->valuedouble - 1) <= 0)
+		pair_finish(e);
+	pops_buf_dispose(&why);
+	pops_buf_dispose(&reasoning);
 }
 
 static int next2(void *payload, pops_provider_request *req)
@@ -149,14 +287,31 @@ static int next2(void *payload, pops_provider_request *req)
 			size_t i = 0;
 
 			cJSON_ArrayForEach(e, arr) {
+				int pair, order, err;
+
 				if (i++ < r->jnext)
 					continue;
-				r->jnext = i;
-				if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pending"))) {
-					int err = make_request(r, r->jcur, e, req);
-
-					return err < 0 ? err : 1;
+				if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pending"))) {
+					r->jnext = i;
+					continue;
 				}
+				pair = is_pairwise(e);
+				if (pair && r->jorder == 0 && (err = pair_start(r, r->jcur, e)) <= 0) {
+					if (err < 0)
+						return err;
+					r->jnext = i;    /* settled without a judge */
+					continue;
+				}
+				/* a pairwise entry is visited twice: both orders */
+				order = pair ? r->jorder : -1;
+				if (pair && r->jorder == 0) {
+					r->jorder = 1;
+				} else {
+					r->jorder = 0;
+					r->jnext = i;
+				}
+				err = make_request(r, r->jcur, e, order, req);
+				return err < 0 ? err : 1;
 			}
 			/* all its requests are out: done2 finishes it, unless they all came back */
 			{
@@ -188,30 +343,24 @@ static int next2(void *payload, pops_provider_request *req)
 			h->rec = rec;
 			rec = NULL;
 			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(h->rec, "asserts"))
-				h->pending += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pending"));
+				if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pending")))
+					h->pending += is_pairwise(e) ? 2 : 1;
 			r->jcur = h;
 			r->jnext = 0;
+			r->jorder = 0;
 		}
 	}
 }
 
-static int done2(void *payload, pops_provider_result *res)
+/* a judge assertion's answer */
+static void judge_result(cJSON *e, const struct jreq *q, const pops_provider_result *res)
 {
-	struct runner *r = payload;
-	struct jreq *q = res->user;
-	struct jholder *h = q->h;
-	cJSON *e = q->entry, *cost;
 	pops_buf why = POPS_BUF_INIT;
-	int error = 0, pass = 0;
+	int pass = 0;
 	double score = 0;
 
-	cJSON_DeleteItemFromObjectCaseSensitive(e, "pending");
-	cJSON_DeleteItemFromObjectCaseSensitive(e, "prompt");
-	cJSON_DeleteItemFromObjectCaseSensitive(e, "rubric");
-	if (res->status == POPS_EINTR) {
-		h->dropped = 1;
-		r->interrupted = 1;
-	} else if (res->status != POPS_OK) {
+	settle(e);
+	if (res->status != POPS_OK) {
 		cJSON_AddBoolToObject(e, "pass", 0);
 		cJSON_AddBoolToObject(e, "error", 1);
 		pops_buf_printf(&why, "judge: %s", res->error ? res->error : "provider error");
@@ -224,6 +373,25 @@ static int done2(void *payload, pops_provider_result *res)
 		cJSON_AddBoolToObject(e, "pass", pass);
 		cJSON_AddNumberToObject(e, "score", score);
 		cJSON_AddStringToObject(e, "reason", why.ptr);
+	}
+	pops_buf_dispose(&why);
+}
+
+static int done2(void *payload, pops_provider_result *res)
+{
+	struct runner *r = payload;
+	struct jreq *q = res->user;
+	struct jholder *h = q->h;
+	cJSON *cost;
+	int error = 0;
+
+	if (res->status == POPS_EINTR) {
+		h->dropped = 1;
+		r->interrupted = 1;
+	} else if (q->order >= 0) {
+		pair_result(q->entry, q->order, res);
+	} else {
+		judge_result(q->entry, q, res);
 	}
 	/* what the judge cost is part of what the case cost */
 	cost = cJSON_GetObjectItemCaseSensitive(h->rec, "cost_usd");
@@ -239,7 +407,6 @@ static int done2(void *payload, pops_provider_result *res)
 		cJSON_Delete(h->rec);
 		free(h);
 	}
-	pops_buf_dispose(&why);
 	jreq_free(q);
 	return error;
 }

@@ -50,7 +50,8 @@ static void add_pass_k(cJSON *sum, struct runner *r)
 static int evidence(pops_eval_group *g, struct runner *r)
 {
 	static const char *const keys[] = { "suite", "suite_blob", "prompt", "prompt_blob",
-		"partial_blobs", "model", "model_config", "dataset_blob", "judge_model", NULL };
+		"partial_blobs", "model", "model_config", "dataset_blob", "judge_model",
+		"pairwise_baseline_blob", NULL };
 	cJSON *e = cJSON_CreateObject(), *fp = NULL, *cases = NULL, *rec = NULL;
 	const cJSON *s = g->summary;
 	pops_buf line = POPS_BUF_INIT;
@@ -76,6 +77,10 @@ static int evidence(pops_eval_group *g, struct runner *r)
 		cJSON_AddStringToObject(e, "judge_model", r->judge_model_id);
 	else
 		cJSON_AddNullToObject(e, "judge_model");
+	/* pairwise scores depend on the baseline compared with (absent otherwise) */
+	if (r->bg)
+		cJSON_AddItemToObject(e, "pairwise_baseline_blob", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(r->bg->evidence, "prompt_blob"), 1));
 	/* the fingerprint: everything that decides the requests and their scoring */
 	for (i = 0; keys[i]; i++)
 		cJSON_AddItemToObject(fp, keys[i], cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(e, keys[i]), 1));

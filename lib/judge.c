@@ -44,11 +44,7 @@ cJSON *pops_judge_output_schema(int scored)
 	    "\"required\":[\"reasoning\",\"verdict\"],\"additionalProperties\":false}");
 }
 
-/*
- * The last JSON object in `text`: it must close at the end of the reply
- * (whitespace and a closing code fence allowed after it).
- */
-static cJSON *last_object(const char *text)
+cJSON *pops_judge_last_object(const char *text)
 {
 	size_t len = strlen(text);
 	const char *end = text + len, *p;
@@ -73,7 +69,7 @@ static cJSON *last_object(const char *text)
 int pops_judge_parse(int *pass, double *score, pops_buf *reasoning,
                      const char *text, int pass_score)
 {
-	cJSON *obj = last_object(text ? text : "");
+	cJSON *obj = pops_judge_last_object(text ? text : "");
 	const cJSON *v, *r;
 	int error = 0;
 

@@ -36,6 +36,13 @@ int pops_judge_messages(cJSON **out, const pops_eval_prompt *jp, const char *rub
                         int pass_score);
 
 /*
+ * The last JSON object in `text`: it must close at the end of the reply
+ * (whitespace and a closing code fence allowed after it). New object
+ * (caller deletes) or NULL.
+ */
+cJSON *pops_judge_last_object(const char *text);
+
+/*
  * Read the verdict at the end of `text`. On success fills *pass and
  * *score (0..1: 1/0 for verdicts, (s-1)/4 for scores) and the judge's
  * reasoning into `reasoning` (may be NULL). Returns 0 or POPS_EINVALID

@@ -6,7 +6,9 @@
  * Reply text: --reply / x-fakellm-reply when given; in judge mode (--judge,
  * x-fakellm-mode: judge, or a model id containing "judge") a verdict JSON
  * {"reasoning","score","verdict"} whose verdict is "fail" when the prompt
- * contains "[[fail]]" (or x-fakellm-verdict / --verdict); with a JSON
+ * contains "[[fail]]" (or x-fakellm-verdict / --verdict); a pairwise
+ * prompt (holding <response_a>) gets {"reasoning","verdict":"A"|"B"|"tie"}
+ * preferring the response that holds "[[better]]"; with a JSON
  * schema (response_format, Ollama format, Anthropic forced tool) an
  * instance of the schema; otherwise the last user message, echoed.
  * max_tokens cuts the reply at 4 bytes per token (finish "length");
@@ -410,6 +412,27 @@ static int parse_chat(chat *ch, const cJSON *body, fk_reply *rep)
 	return 0;
 }
 
+/* does the text between <tag> and </tag> hold "[[better]]"? */
+static int tagged_better(const char *prompt, const char *open, const char *close)
+{
+	const char *a = strstr(prompt, open), *b = a ? strstr(a, close) : NULL;
+	const char *m = a ? strstr(a, "[[better]]") : NULL;
+
+	return m && b && m < b;
+}
+
+/*
+ * Pairwise judge: prefers the response holding "[[better]]"; "tie" when
+ * both or neither do. Responses sit in <response_a> / <response_b>.
+ */
+static const char *pair_verdict(const char *prompt)
+{
+	int a = tagged_better(prompt, "<response_a>", "</response_a>");
+	int b = tagged_better(prompt, "<response_b>", "</response_b>");
+
+	return a && !b ? "A" : b && !a ? "B" : "tie";
+}
+
 /* the reply text and the finish reason */
 static void make_text(const fk_config *cfg, const fk_request *req, chat *ch,
                       pops_buf *text, const char **finish)
@@ -428,10 +451,14 @@ static void make_text(const fk_config *cfg, const fk_request *req, chat *ch,
 		cJSON *o = cJSON_CreateObject();
 		char *s;
 
+		int pair = strstr(ch->prompt.ptr, "<response_a>") != NULL;
+
 		if (!verdict)
-			verdict = strstr(ch->prompt.ptr, "[[fail]]") ? "fail" : "pass";
+			verdict = pair ? pair_verdict(ch->prompt.ptr) :
+			          strstr(ch->prompt.ptr, "[[fail]]") ? "fail" : "pass";
 		cJSON_AddStringToObject(o, "reasoning", "fakellm judge: deterministic verdict");
-		cJSON_AddNumberToObject(o, "score", !strcmp(verdict, "pass") ? 5 : 1);
+		if (!pair)
+			cJSON_AddNumberToObject(o, "score", !strcmp(verdict, "pass") ? 5 : 1);
 		cJSON_AddStringToObject(o, "verdict", verdict);
 		s = cJSON_PrintUnformatted(o);
 		pops_buf_puts(text, s ? s : "");

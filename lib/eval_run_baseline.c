@@ -1,0 +1,153 @@
+#include "common.h"
+#include "eval_run_int.h"
+#include "report.h"
+#include "strutil.h"
+
+/*
+ * The baseline for 'pairwise': the prompt released in the --baseline
+ * environment (or at that git revision) runs first on the same cases,
+ * and its final records are indexed by "id#repeat" (key and spool
+ * offset only, so memory stays small) for the judge pass to look up.
+ */
+
+struct bkey {
+	char *key;
+	long off;
+};
+
+static int cmp_bkey(const void *a, const void *b)
+{
+	return strcmp(((const struct bkey *)a)->key, ((const struct bkey *)b)->key);
+}
+
+static int key_of(pops_buf *b, const char *id, unsigned repeat)
+{
+	pops_buf_clear(b);
+	pops_buf_printf(b, "%s#%u", id, repeat);
+	return pops_buf_oom(b) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+}
+
+static int index_spool(struct runner *r)
+{
+	FILE *f = r->bg->spool;
+	pops_buf line = POPS_BUF_INIT, key = POPS_BUF_INIT;
+	cJSON *rec = NULL;
+	size_t cap = 0;
+	long off;
+	int got = 0, error = 0;
+
+	rewind(f);
+	while ((off = ftell(f)) >= 0 && (got = pops_report_spool_next(f, &rec, &line)) == 1) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+		const cJSON *rep = cJSON_GetObjectItemCaseSensitive(rec, "repeat");
+
+		if (!cJSON_IsString(id) || !cJSON_IsNumber(rep))
+			continue;
+		if (r->nbidx == cap) {
+			struct bkey *n = realloc(r->bidx, (cap = cap ? cap * 2 : 64) * sizeof(*n));
+
+			if (!n) {
+				error = pops_error_set(POPS_ERROR, "out of memory");
+				goto done;
+			}
+			r->bidx = n;
+		}
+		if ((error = key_of(&key, id->valuestring, (unsigned)rep->valuedouble)) < 0)
+			goto done;
+		r->bidx[r->nbidx].key = pops_buf_detach(&key);
+		r->bidx[r->nbidx++].off = off;
+	}
+	if (off < 0 || got < 0) {
+		error = off < 0 ? pops_error_os("baseline spool") : got;
+		goto done;
+	}
+	qsort(r->bidx, r->nbidx, sizeof(*r->bidx), cmp_bkey);
+done:
+	cJSON_Delete(rec);
+	pops_buf_dispose(&line);
+	pops_buf_dispose(&key);
+	return error;
+}
+
+int pops_eval__baseline_start(struct runner *r)
+{
+	pops_eval_options bo = *r->o;
+	pops_buf addr = POPS_BUF_INIT;
+	const cJSON *cost;
+	int error;
+
+	if (pops_config_env(r->o->config, r->o->baseline, NULL))
+		pops_buf_printf(&addr, "%s:%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
+	else
+		pops_buf_printf(&addr, "%s#%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
+	if (pops_buf_oom(&addr)) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	bo.prompt = addr.ptr;
+	bo.model = r->alias;
+	bo.baseline = NULL;
+	bo.skip_pairwise = 1;
+	if ((error = pops_eval_run(&r->bg, r->s, &bo)) < 0) {
+		error = pops_error_prefix(error, "--baseline %s: ", r->o->baseline);
+		goto done;
+	}
+	if (r->bg->interrupted)
+		r->interrupted = 1;
+	/* --max-cost: what the baseline spent is gone from this run's budget */
+	cost = cJSON_GetObjectItemCaseSensitive(r->bg->summary, "cost_usd");
+	if (r->max_cost >= 0 && cJSON_IsNumber(cost)) {
+		r->max_cost -= cost->valuedouble;
+		if (r->max_cost < 0)
+			r->max_cost = 0;
+	}
+	if (r->bg->over_budget)
+		r->over_budget = 1;
+	error = index_spool(r);
+done:
+	pops_buf_dispose(&addr);
+	return error;
+}
+
+int pops_eval__baseline_record(struct runner *r, const char *id, unsigned repeat, cJSON **out)
+{
+	pops_buf key = POPS_BUF_INIT;
+	struct bkey probe, *hit;
+	int error;
+
+	*out = NULL;
+	if (!r->bg || !r->nbidx)
+		return 0;
+	if ((error = key_of(&key, id, repeat)) < 0)
+		goto done;
+	probe.key = key.ptr;
+	hit = bsearch(&probe, r->bidx, r->nbidx, sizeof(*r->bidx), cmp_bkey);
+	if (!hit) {
+		error = 0;
+		goto done;
+	}
+	if (fseek(r->bg->spool, hit->off, SEEK_SET) != 0) {
+		error = pops_error_os("baseline spool");
+		goto done;
+	}
+	pops_buf_clear(&key);
+	error = pops_report_spool_next(r->bg->spool, out, &key);
+	if (error == 0)
+		error = pops_error_set(POPS_ERROR, "baseline spool: record vanished");
+done:
+	pops_buf_dispose(&key);
+	return error;
+}
+
+void pops_eval__baseline_free(struct runner *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nbidx; i++)
+		free(r->bidx[i].key);
+	free(r->bidx);
+	r->bidx = NULL;
+	r->nbidx = 0;
+	pops_eval_group_free(r->bg);
+	r->bg = NULL;
+}

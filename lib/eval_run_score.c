@@ -1,0 +1,99 @@
+#include "common.h"
+#include "eval_run_int.h"
+
+/* Scoring a finished case record: status, statistics, the final spool. */
+
+int pops_eval__write_record(FILE *f, const cJSON *rec)
+{
+	char *s = cJSON_PrintUnformatted(rec);
+
+	if (!s)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	if (fputs(s, f) == EOF || putc('\n', f) == EOF) {
+		free(s);
+		return pops_error_os("result spool");
+	}
+	free(s);
+	return 0;
+}
+
+/* weighted score, status and statistics; then the record goes to the final spool */
+int pops_eval__finalize(struct runner *r, cJSON *rec)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rec, "asserts"), *it, *v;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, "status");
+	double wsum = 0, ssum = 0, need = r->s->case_threshold, lat;
+	const char *status;
+	const char *err = NULL;
+	size_t idx;
+
+	v = cJSON_GetObjectItemCaseSensitive(rec, "case_threshold");
+	if (cJSON_IsNumber(v))
+		need = v->valuedouble;
+	if (cJSON_IsString(st)) {
+		status = st->valuestring;   /* already an error */
+	} else {
+		cJSON_ArrayForEach(it, arr) {
+			double w = 1.0;
+
+			v = cJSON_GetObjectItemCaseSensitive(it, "weight");
+			if (cJSON_IsNumber(v))
+				w = v->valuedouble;
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "error")) && !err) {
+				v = cJSON_GetObjectItemCaseSensitive(it, "reason");
+				err = cJSON_IsString(v) ? v->valuestring : "assertion could not be checked";
+			}
+			v = cJSON_GetObjectItemCaseSensitive(it, "score");
+			wsum += w;
+			ssum += w * (cJSON_IsNumber(v) ? v->valuedouble : 0.0);
+		}
+		if (err) {
+			status = "error";
+			cJSON_AddStringToObject(rec, "error", err);
+		} else {
+			status = wsum <= 0 || ssum / wsum >= need - 1e-9 ? "pass" : "fail";
+		}
+		cJSON_AddNumberToObject(rec, "score", wsum > 0 ? ssum / wsum : 1.0);
+		cJSON_AddStringToObject(rec, "status", status);
+	}
+	r->done++;
+	if (!strcmp(status, "pass"))
+		r->passed++;
+	else if (!strcmp(status, "fail"))
+		r->failed++;
+	else
+		r->errors++;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "cost_usd");
+	if (cJSON_IsNumber(v)) {
+		r->cost += v->valuedouble;
+		r->priced_done++;
+	} else if (cJSON_IsNull(v))
+		r->unpriced = 1;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "input_tokens");
+	r->in_tok += cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "output_tokens");
+	r->out_tok += cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "latency_ms");
+	lat = cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+	if (cJSON_IsNumber(v) && strcmp(status, "error")) {
+		if (r->nlat == r->alat) {
+			size_t na = r->alat ? r->alat * 2 : 1024;
+			double *nl = realloc(r->lat, na * sizeof(*nl));
+
+			if (!nl)
+				return pops_error_set(POPS_ERROR, "out of memory");
+			r->lat = nl;
+			r->alat = na;
+		}
+		r->lat[r->nlat++] = lat;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(rec, "case_index");
+	idx = cJSON_IsNumber(v) ? (size_t)v->valuedouble : SIZE_MAX;
+	if (r->runs_per_case && idx < r->total_cases && strcmp(status, "error")) {
+		r->runs_per_case[idx]++;
+		if (!strcmp(status, "pass"))
+			r->pass_per_case[idx]++;
+	}
+	pops_eval__progress(r);
+	return pops_eval__write_record(r->spool, rec);
+}
