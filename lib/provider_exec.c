@@ -3,6 +3,7 @@
 #include "exec.h"
 #include "jsonget.h"
 #include "strutil.h"
+#include "wire.h"
 
 /* an exec request as a local job of the HTTP loop */
 typedef struct exec_ctx {
@@ -177,12 +178,18 @@ static void res_error(pops_provider_result *res, int status, const char *fmt, ..
 /* the command's stdout, a JSON object, into the result */
 static void parse_reply(pops_provider_result *res, const pops_buf *out)
 {
-	cJSON *root = cJSON_ParseWithLength(out->ptr, out->size);
+	/* "\u0000" in the text (or a raw NUL) would cut it: marked, then refused below */
+	pops_buf marked = POPS_BUF_INIT;
+	int marker = pops_wire_nul_mark(&marked, out->ptr, out->size);
+	cJSON *root = marker > 0 ? cJSON_ParseWithLength(marked.ptr, marked.size) :
+	              marker == 0 ? cJSON_ParseWithLength(out->ptr, out->size) : NULL;
 	const char *err = pops_json_str(root, "error", NULL);
 	const char *text = pops_json_str(root, "text", NULL);
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
 
-	if (!cJSON_IsObject(root)) {
+	if (marker < 0) {
+		res_error(res, POPS_EPROVIDER, "%s", pops_error_last());
+	} else if (!cJSON_IsObject(root)) {
 		res_error(res, POPS_EPROVIDER, "exec provider did not print a JSON object on stdout");
 	} else if (err) {
 		pops_buf msg = POPS_BUF_INIT;
@@ -202,8 +209,10 @@ static void parse_reply(pops_provider_result *res, const pops_buf *out)
 		res->status = res->text && res->finish_reason ? POPS_OK : POPS_ERROR;
 		if (res->status != POPS_OK)
 			res_error(res, POPS_ERROR, "out of memory");
+		pops_wire_nul_check(res, marker);
 	}
 	cJSON_Delete(root);
+	pops_buf_dispose(&marked);
 }
 
 void pops_provider__exec_result(pops_provider_result *res, const pops_http_job *job)

@@ -453,6 +453,51 @@ static int fail(pops_provider_result *res, const char *fmt, ...)
 	return pops_error_set(POPS_EPROVIDER, "%s", res->error ? res->error : "provider error");
 }
 
+int pops_wire_nul_mark(pops_buf *out, const char *body, size_t len)
+{
+	static const unsigned char spare[] = { 0xff, 0xfe, 0xc0, 0xc1, 0xf5, 0xf6, 0xf7,
+		0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd };
+	const char *p = body, *end = body + len;
+	unsigned char marker = 0;
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i + 6 <= len && !any; i++)
+		any = body[i] == '\\' && !memcmp(body + i + 1, "u0000", 5);
+	if (!any && !memchr(body, 0, len))
+		return 0;
+	for (i = 0; i < POPS_ARRAY_SIZE(spare) && !marker; i++)
+		if (!memchr(body, spare[i], len))
+			marker = spare[i];
+	if (!marker)
+		return pops_error_set(POPS_EPROVIDER, "model output contains a NUL byte");
+	pops_buf_clear(out);
+	while (p < end) {
+		if (*p == '\\' && end - p >= 6 && !memcmp(p + 1, "u0000", 5)) {
+			pops_buf_putc(out, (char)marker);
+			p += 6;
+		} else if (*p == '\\' && end - p >= 2) {
+			/* an escaped backslash is not the start of \u0000 */
+			pops_buf_put(out, p, 2);
+			p += 2;
+		} else {
+			pops_buf_putc(out, *p ? *p : (char)marker);
+			p++;
+		}
+	}
+	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : marker;
+}
+
+int pops_wire_nul_check(pops_provider_result *res, int marker)
+{
+	const char *at;
+
+	if (res->status != POPS_OK || marker <= 0 || !res->text ||
+	    !(at = strchr(res->text, marker)))
+		return res->status;
+	return fail(res, "model output contains a NUL byte at offset %zu", (size_t)(at - res->text));
+}
+
 static int parse_openai(pops_provider_result *res, const cJSON *root)
 {
 	const cJSON *choice = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
@@ -590,7 +635,8 @@ int pops_wire_parse(pops_provider_result *res, const char *type, long http_statu
                     const char *body, size_t len)
 {
 	cJSON *root = NULL;
-	int error = POPS_OK;
+	pops_buf marked = POPS_BUF_INIT;
+	int error = POPS_OK, marker;
 
 	free(res->text);
 	free(res->finish_reason);
@@ -598,6 +644,14 @@ int pops_wire_parse(pops_provider_result *res, const char *type, long http_statu
 	res->input_tokens = res->output_tokens = -1;
 	res->cached_tokens = 0;
 	res->http_status = http_status;
+	if ((marker = pops_wire_nul_mark(&marked, body, len)) < 0) {
+		error = fail(res, "%s", pops_error_last());
+		goto done;
+	}
+	if (marker > 0) {
+		body = marked.ptr;
+		len = marked.size;
+	}
 	if (http_status >= 400 || (len && !strcmp(type, "ollama") && http_status == 200)) {
 		if (http_status < 400) {
 			/* Ollama may stream: parse line by line; an "error" line is an error */
@@ -648,5 +702,7 @@ done:
 	if (error == POPS_OK && (!res->text || !res->finish_reason))
 		error = fail(res, "out of memory");
 	res->status = error;
+	error = pops_wire_nul_check(res, marker);
+	pops_buf_dispose(&marked);
 	return error;
 }

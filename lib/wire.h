@@ -60,6 +60,27 @@ void pops_wire_key_header(const pops_provider_cfg *provider, const char **key_he
 int pops_wire_parse(pops_provider_result *res, const char *type, long http_status,
                     const char *body, size_t len);
 
+/*
+ * NUL bytes in model output. cJSON strings end at the first NUL, so a
+ * reply whose text holds "\u0000" (or a raw NUL byte) would be cut there
+ * without a word. pops_wire_nul_mark copies `body` into `out` with every
+ * \u0000 escape and raw NUL byte replaced by one marker byte (a byte that
+ * never occurs in UTF-8 and does not occur in the body) and returns that
+ * marker (> 0); 0 when the body has no NUL (`out` untouched: use the
+ * body as is); POPS_EPROVIDER when no marker byte is free, POPS_ERROR on
+ * out of memory. The offsets of the text parsed from `out` are those of
+ * the real text.
+ */
+int pops_wire_nul_mark(pops_buf *out, const char *body, size_t len);
+
+/*
+ * After parsing a marked body: when res->text holds `marker`, the result
+ * becomes the error "model output contains a NUL byte at offset N"
+ * (POPS_EPROVIDER: a per-case error, never a pass or a failure). Returns
+ * res->status.
+ */
+int pops_wire_nul_check(pops_provider_result *res, int marker);
+
 /* 1 if an HTTP error body says the quota or credit is exhausted */
 int pops_wire_quota_exhausted(const char *body);
 

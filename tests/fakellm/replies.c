@@ -11,6 +11,8 @@
  * preferring the response that holds "[[better]]"; with a JSON
  * schema (response_format, Ollama format, Anthropic forced tool) an
  * instance of the schema; otherwise the last user message, echoed.
+ * "[[nul]]" in a reply is sent as \u0000 (a NUL byte in the output; not
+ * in streamed Ollama pieces).
  * max_tokens cuts the reply at 4 bytes per token (finish "length");
  * a stop sequence cuts it at the sequence. Tokens: 4 bytes per token,
  * rounded up; cached tokens from --cached-tokens / x-fakellm-cached-tokens.
@@ -763,6 +765,29 @@ static int apply_fault(const fk_config *cfg, const fk_request *req, int wire,
 	return 1;
 }
 
+/*
+ * "[[nul]]" in a reply (an echoed prompt holding it) becomes the JSON
+ * escape \u0000, so tests get model output with a NUL byte. The marker
+ * has no JSON-special characters: it serialises as itself.
+ */
+static void nul_markers(pops_buf *body)
+{
+	pops_buf out = POPS_BUF_INIT;
+	const char *p = body->ptr, *m;
+
+	if (!strstr(p, "[[nul]]"))
+		return;
+	while ((m = strstr(p, "[[nul]]"))) {
+		pops_buf_put(&out, p, (size_t)(m - p));
+		pops_buf_puts(&out, "\\u0000");
+		p = m + 7;
+	}
+	pops_buf_puts(&out, p);
+	pops_buf_clear(body);
+	pops_buf_put(body, out.ptr, out.size);
+	pops_buf_dispose(&out);
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -849,8 +874,10 @@ void fk_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep)
 	ch.wire = wire;
 	ch.prompt = (pops_buf)POPS_BUF_INIT;
 	ch.last_user = (pops_buf)POPS_BUF_INIT;
-	if (parse_chat(&ch, body, rep) == 0)
+	if (parse_chat(&ch, body, rep) == 0) {
 		chat_reply(cfg, req, &ch, rep);
+		nul_markers(&rep->body);
+	}
 	pops_buf_dispose(&ch.prompt);
 	pops_buf_dispose(&ch.last_user);
 	cJSON_Delete(body);

@@ -239,3 +239,42 @@ TEST(error_replies_become_one_line_provider_errors)
 	CHECK_STR(r.error, "reply has no choices[0].message");
 	pops_provider_result_dispose(&r);
 }
+
+TEST(wire_nul_in_output_is_an_error_naming_the_offset)
+{
+	pops_provider_result r;
+	static const char raw[] = "{\"choices\":[{\"message\":{\"content\":\"ab\0cd\"},\"finish_reason\":\"stop\"}]}";
+
+	memset(&r, 0, sizeof(r));
+	CHECK_INT(pops_wire_parse(&r, "openai", 200,
+	    "{\"choices\":[{\"message\":{\"content\":\"hello\\u0000world\"},\"finish_reason\":\"stop\"}]}",
+	    strlen("{\"choices\":[{\"message\":{\"content\":\"hello\\u0000world\"},\"finish_reason\":\"stop\"}]}")),
+	    POPS_EPROVIDER);
+	CHECK_INT(r.status, POPS_EPROVIDER);
+	CHECK_STR(r.error, "model output contains a NUL byte at offset 5");
+	CHECK(r.text == NULL);
+	/* a raw NUL byte in the body too */
+	CHECK_INT(pops_wire_parse(&r, "openai", 200, raw, sizeof(raw) - 1), POPS_EPROVIDER);
+	CHECK_STR(r.error, "model output contains a NUL byte at offset 2");
+	/* an escaped backslash followed by u0000 is text */
+	CHECK_INT(pops_wire_parse(&r, "openai", 200,
+	    "{\"choices\":[{\"message\":{\"content\":\"a\\\\u0000b\"},\"finish_reason\":\"stop\"}]}",
+	    strlen("{\"choices\":[{\"message\":{\"content\":\"a\\\\u0000b\"},\"finish_reason\":\"stop\"}]}")),
+	    POPS_OK);
+	CHECK_STR(r.text, "a\\u0000b");
+	pops_provider_result_dispose(&r);
+}
+
+TEST(wire_nul_marker_is_a_byte_absent_from_the_body)
+{
+	pops_buf out = POPS_BUF_INIT;
+	char body[] = "\"x\xff\\u0000\"";
+	int m;
+
+	CHECK_INT(pops_wire_nul_mark(&out, "\"plain\"", 7), 0);
+	m = pops_wire_nul_mark(&out, body, strlen(body));
+	CHECK(m > 0 && m != 0xff);
+	CHECK_INT((int)out.size, 5);
+	CHECK_INT((unsigned char)out.ptr[3], m);
+	pops_buf_dispose(&out);
+}
