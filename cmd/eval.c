@@ -419,8 +419,11 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 
 		cJSON_AddStringToObject(extra, "pops_version", POPS_VERSION);
 		cJSON_AddBoolToObject(extra, "interrupted", interrupted);
-		if (eo.nshards > 1)
+		if (eo.nshards > 1) {
+			/* what eval merge needs to record one full run's evidence */
 			cJSON_AddStringToObject(extra, "shard", opts->shard);
+			eval_shard_evidence(ctx, extra, runs, ngroups);
+		}
 		error = pops_report_json(opts->json, groups, ngroups, !interrupted && !over_budget, extra);
 		cJSON_Delete(extra);
 		if (error < 0) {

@@ -14,6 +14,7 @@
 struct eval_merge_opts {
 	pops_strv files;
 	const char *junit, *json, *md;
+	int no_store;
 };
 
 const pops_opt cmd_eval_merge_opts[] = {
@@ -23,6 +24,8 @@ const pops_opt cmd_eval_merge_opts[] = {
 	  .value_name = "file", .help = "write the merged JSON report", .complete = POPS_COMPLETE_FILE },
 	{ .type = POPS_OPT_PATH, .name = "md", .offset = offsetof(struct eval_merge_opts, md),
 	  .value_name = "file", .help = "write the merged Markdown summary", .complete = POPS_COMPLETE_FILE },
+	{ .type = POPS_OPT_BOOL, .name = "no-store", .offset = offsetof(struct eval_merge_opts, no_store),
+	  .help = "do not record the merged shards' evidence in refs/notes/pops" },
 	{ .type = POPS_OPT_ARGS, .name = "report", .offset = offsetof(struct eval_merge_opts, files),
 	  .flags = POPS_OPTF_REQUIRED, .help = "JSON reports written by 'pops eval run --json'",
 	  .complete = POPS_COMPLETE_FILE },
@@ -87,6 +90,28 @@ static int add_case(struct mgroup *g, cJSON *c)
 		return pops_error_set(POPS_ERROR, "out of memory");
 	fprintf(g->spool, "%s\n", line);
 	free(line);
+	return 0;
+}
+
+/* what eval_merge_store needs of one report: its shard, commit and evidence */
+static int add_part(cJSON *parts, cJSON *doc, const char *file)
+{
+	cJSON *p = cJSON_CreateObject();
+	static const char *const keys[] = { "shard", "commit", "complete", NULL };
+	size_t i;
+
+	if (!p || !parts || !cJSON_AddItemToArray(parts, p)) {
+		cJSON_Delete(p);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	cJSON_AddStringToObject(p, "file", file);
+	for (i = 0; keys[i]; i++)
+		if (cJSON_GetObjectItemCaseSensitive(doc, keys[i]))
+			cJSON_AddItemToObject(p, keys[i], cJSON_Duplicate(
+			    cJSON_GetObjectItemCaseSensitive(doc, keys[i]), 1));
+	if (cJSON_GetObjectItemCaseSensitive(doc, "evidence"))
+		cJSON_AddItemToObject(p, "evidence",
+		                      cJSON_DetachItemFromObjectCaseSensitive(doc, "evidence"));
 	return 0;
 }
 
@@ -155,7 +180,7 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 	struct mgroup *mg = NULL;
 	pops_report_group *groups = NULL;
 	pops_buf b = POPS_BUF_INIT;
-	cJSON *doc = NULL;
+	cJSON *doc = NULL, *parts = cJSON_CreateArray();
 	size_t ng = 0, i, j;
 	int ret = POPS_EXIT_OK, error, complete = 1;
 
@@ -178,6 +203,10 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 		}
 		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(doc, "complete")))
 			complete = 0;
+		if ((error = add_part(parts, doc, f)) < 0) {
+			ret = cmd_fail(error);
+			goto done;
+		}
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "summary")) {
 			for (j = 0; j < ng; j++)
 				if (!strcmp(sget(mg[j].first, "suite"), sget(it, "suite")) &&
@@ -237,6 +266,10 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
+	if (!opts->no_store && (error = eval_merge_store(parts, groups, ng)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
 	ret = eval_decide(ctx, groups, ng, 0, !complete);
 done:
 	for (j = 0; j < ng; j++) {
@@ -250,6 +283,7 @@ done:
 	free(mg);
 	free(groups);
 	cJSON_Delete(doc);
+	cJSON_Delete(parts);
 	pops_buf_dispose(&b);
 	return ret;
 }

@@ -67,4 +67,25 @@ int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
 
 /* record the complete groups' evidence as a note on HEAD */
 int eval_store_evidence(pops_ctx *ctx, pops_eval_group *const *runs, size_t n);
+
+/*
+ * A shard run's JSON report: add "commit" (HEAD, the commit evaluated)
+ * and "evidence" (each complete group's result R, with this shard's
+ * counts and case results) to `extra`, for eval merge. Nothing is stored.
+ */
+void eval_shard_evidence(pops_ctx *ctx, cJSON *extra, pops_eval_group *const *runs, size_t n);
+
+/*
+ * pops eval merge: `parts` is an array of {"file","shard","commit",
+ * "complete","evidence"} taken from the merged reports. When they are a
+ * complete and consistent shard set (every part a shard i/n of the same
+ * n, each i once, the same commit, the same fingerprints, all complete),
+ * record on that commit the evidence one unsharded run would have
+ * recorded: each result with the merged counts (from the summaries in
+ * `g`) and every shard's case results. Otherwise record nothing and say
+ * why on stderr (reports that are not shards are silent: their runs
+ * recorded their own). Returns 0, or an error when writing the note
+ * failed.
+ */
+int eval_merge_store(const cJSON *parts, const pops_report_group *g, size_t ng);
 #endif

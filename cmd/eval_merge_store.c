@@ -1,0 +1,228 @@
+#include "common.h"
+#include <git2.h>
+#include <time.h>
+#include "eval_out.h"
+#include "evidence.h"
+#include "git.h"
+#include "strutil.h"
+#include "version.h"
+
+/*
+ * eval merge records evidence only for a whole, consistent shard set, so
+ * a lone shard (or shards of different runs) never looks like a full run.
+ */
+
+static const char *sget(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int parse_shard(const char *s, unsigned long *i, unsigned long *n)
+{
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return 0;
+	*i = strtoul(s, &end, 10);
+	if (*end != '/' || !isdigit((unsigned char)end[1]))
+		return 0;
+	*n = strtoul(end + 1, &end, 10);
+	return !*end && *i >= 1 && *i <= *n && *n <= 100000;
+}
+
+static const cJSON *find_fp(const cJSON *evidence, const char *fp)
+{
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, evidence) {
+		const char *f = sget(r, "fingerprint");
+
+		if (f && !strcmp(f, fp))
+			return r;
+	}
+	return NULL;
+}
+
+static int same_fingerprints(const cJSON *a, const cJSON *b)
+{
+	const cJSON *ea = cJSON_GetObjectItemCaseSensitive(a, "evidence");
+	const cJSON *eb = cJSON_GetObjectItemCaseSensitive(b, "evidence"), *r;
+
+	if (cJSON_GetArraySize(ea) != cJSON_GetArraySize(eb))
+		return 0;
+	cJSON_ArrayForEach(r, ea)
+		if (!sget(r, "fingerprint") || !find_fp(eb, sget(r, "fingerprint")))
+			return 0;
+	return 1;
+}
+
+/* 1 when `parts` is a complete, consistent shard set; else 0 with `why` */
+static int shard_set(const cJSON *parts, pops_buf *why)
+{
+	const cJSON *p, *first = parts ? parts->child : NULL;
+	unsigned long i, n = 0, ni;
+	unsigned char *seen = NULL;
+	int ok = 0;
+
+	cJSON_ArrayForEach(p, parts) {
+		const char *f = sget(p, "file"), *c = sget(p, "commit"), *c0 = sget(first, "commit");
+
+		if (!parse_shard(sget(p, "shard"), &i, &ni)) {
+			pops_buf_printf(why, "%s is not a shard report (pops eval run --shard i/n --json)", f);
+			goto done;
+		}
+		if (!seen) {
+			n = ni;
+			if (!(seen = calloc(n + 1, 1))) {
+				pops_buf_puts(why, "out of memory");
+				goto done;
+			}
+		}
+		if (ni != n) {
+			pops_buf_printf(why, "%s is shard %lu/%lu, not one of %lu", f, i, ni, n);
+			goto done;
+		}
+		if (seen[i]++) {
+			pops_buf_printf(why, "shard %lu/%lu is given twice (%s)", i, n, f);
+			goto done;
+		}
+		if (!c || !c0) {
+			pops_buf_printf(why, "%s names no commit (it ran before the first commit)", c ? sget(first, "file") : f);
+			goto done;
+		}
+		if (strcmp(c, c0)) {
+			pops_buf_printf(why, "the shards evaluated different commits (%.12s in %s, %.12s in %s)",
+			                c0, sget(first, "file"), c, f);
+			goto done;
+		}
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "complete"))) {
+			pops_buf_printf(why, "%s is incomplete (interrupted or stopped by --max-cost)", f);
+			goto done;
+		}
+		/* the same suites, prompts, models and datasets: the same fingerprints */
+		if (!same_fingerprints(first, p)) {
+			pops_buf_printf(why, "%s and %s did not evaluate the same content (suite, prompt, model or dataset differ)",
+			                sget(first, "file"), f);
+			goto done;
+		}
+	}
+	for (i = 1; seen && i <= n; i++)
+		if (!seen[i]) {
+			pops_buf_printf(why, "shard %lu/%lu is missing: merge every shard to record the run", i, n);
+			goto done;
+		}
+	ok = seen != NULL;
+done:
+	free(seen);
+	return ok;
+}
+
+/* the merged result for first-shard result `r0`: merged counts, every shard's cases */
+static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_report_group *g,
+                            size_t ng)
+{
+	static const char *const copy[] = { "cases", "passed", "failed", "errors", "pass_rate",
+		"ci_low", "ci_high", "threshold", "verdict", "cost_usd", NULL };
+	const char *fp = sget(r0, "fingerprint");
+	cJSON *r = cJSON_Duplicate(r0, 1), *cases;
+	const cJSON *sum = NULL, *p, *it;
+	char date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	for (i = 0; i < ng && !sum; i++) {
+		const char *s = sget(g[i].summary, "suite"), *m = sget(g[i].summary, "model");
+		const char *id = sget(g[i].summary, "model_id");
+
+		if (s && m && id && sget(r0, "suite") && sget(r0, "model_alias") && sget(r0, "model") &&
+		    !strcmp(s, sget(r0, "suite")) && !strcmp(m, sget(r0, "model_alias")) &&
+		    !strcmp(id, sget(r0, "model")))
+			sum = g[i].summary;
+	}
+	if (!r || !sum) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	for (i = 0; copy[i]; i++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(r, copy[i]);
+		cJSON_AddItemToObject(r, copy[i],
+		                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(sum, copy[i]), 1));
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "case_results");
+	cases = cJSON_AddObjectToObject(r, "case_results");
+	cJSON_ArrayForEach(p, parts)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(
+		                       find_fp(cJSON_GetObjectItemCaseSensitive(p, "evidence"), fp),
+		                       "case_results"))
+			cJSON_AddItemToObject(cases, it->string, cJSON_Duplicate(it, 1));
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "date");
+	cJSON_AddStringToObject(r, "date", date);
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "pops_version");
+	cJSON_AddStringToObject(r, "pops_version", POPS_VERSION);
+	return r;
+}
+
+static int record_all(git_repository *repo, const cJSON *parts, const pops_report_group *g,
+                      size_t ng, size_t *recorded)
+{
+	const cJSON *first = parts->child, *r0;
+	git_oid commit;
+	int error = 0;
+
+	if (git_oid_fromstr(&commit, sget(first, "commit")) < 0)
+		return pops_error_set(POPS_EINVALID, "%s: bad commit id", sget(first, "file"));
+	cJSON_ArrayForEach(r0, cJSON_GetObjectItemCaseSensitive(first, "evidence")) {
+		cJSON *r = merged_result(r0, parts, g, ng);
+
+		if (!r) {
+			cmd_warning("evidence not recorded for %s: no merged summary matches it",
+			            sget(r0, "suite") ? sget(r0, "suite") : "a suite");
+			continue;
+		}
+		error = pops_evidence_record(repo, &commit, r);
+		cJSON_Delete(r);
+		if (error < 0)
+			break;
+		(*recorded)++;
+	}
+	return error;
+}
+
+int eval_merge_store(const cJSON *parts, const pops_report_group *g, size_t ng)
+{
+	pops_buf why = POPS_BUF_INIT;
+	git_repository *repo = NULL;
+	const cJSON *p;
+	size_t recorded = 0, shards = 0;
+	int error = 0, git = 0;
+
+	cJSON_ArrayForEach(p, parts)
+		shards += sget(p, "shard") != NULL;
+	if (!shards)
+		goto done;     /* unsharded runs recorded their own evidence */
+	if (!shard_set(parts, &why)) {
+		cmd_warning("evidence not recorded: %s", why.ptr);
+		goto done;
+	}
+	if ((error = pops_git_init()) < 0)
+		goto done;
+	git = 1;
+	if (git_repository_open_ext(&repo, ".", 0, NULL) < 0) {
+		cmd_warning("evidence not recorded: not in a git repository");
+		goto done;
+	}
+	if ((error = record_all(repo, parts, g, ng, &recorded)) == 0 && recorded)
+		fprintf(stderr, "evidence recorded on %.12s for %zu suite run%s\n",
+		        sget(parts->child, "commit"), recorded, recorded == 1 ? "" : "s");
+done:
+	git_repository_free(repo);
+	if (git)
+		pops_git_shutdown();
+	pops_buf_dispose(&why);
+	return error;
+}
