@@ -380,6 +380,34 @@ int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope)
 	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
 }
 
+int pops_assert_one_line(pops_buf *reason)
+{
+	pops_buf b = POPS_BUF_INIT;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < reason->size; i++) {
+		unsigned char c = (unsigned char)reason->ptr[i];
+
+		if (c == '\n')
+			pops_buf_puts(&b, "\\n");
+		else if (c == '\r')
+			pops_buf_puts(&b, "\\r");
+		else if (c == '\t')
+			pops_buf_puts(&b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			pops_buf_printf(&b, "\\x%02x", c);
+		else
+			pops_buf_putc(&b, (char)c);
+	}
+	if (pops_buf_oom(&b))
+		error = pops_error_set(POPS_ERROR, "out of memory");
+	else
+		pops_buf_sets(reason, b.ptr);
+	pops_buf_dispose(&b);
+	return error;
+}
+
 /* ---- checks ---- */
 
 static void quote(pops_buf *b, const char *s, size_t len)
@@ -765,5 +793,8 @@ done:
 	pops_buf_dispose(&why);
 	if (!error && pops_buf_oom(&res->reason))
 		error = pops_error_set(POPS_ERROR, "out of memory");
+	/* reasons quote outputs, values and schema paths: keep them one line */
+	if (!error)
+		error = pops_assert_one_line(&res->reason);
 	return error;
 }

@@ -97,6 +97,14 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
  */
 int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope);
 
+/*
+ * Make `reason` one line, in place: newline, carriage return and tab
+ * become the escapes \n, \r, \t, and other control characters \xNN, so
+ * a schema path, a value or a judge's reasoning cannot break a report
+ * line or drive the terminal. 0 or POPS_ERROR (out of memory).
+ */
+int pops_assert_one_line(pops_buf *reason);
+
 /* Is `type` a known assertion type name (including not- forms)? */
 int pops_assert_type_known(const char *type);
 #endif

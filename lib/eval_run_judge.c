@@ -370,6 +370,8 @@ static void judge_result(cJSON *e, const struct jreq *q, const pops_provider_res
 		cJSON_AddBoolToObject(e, "error", 1);
 		cJSON_AddStringToObject(e, "reason", pops_error_last());
 	} else {
+		/* the judge's reasoning is the reason: one line like every other */
+		pops_assert_one_line(&why);
 		cJSON_AddBoolToObject(e, "pass", pass);
 		cJSON_AddNumberToObject(e, "score", score);
 		cJSON_AddStringToObject(e, "reason", why.ptr);

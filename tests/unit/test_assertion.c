@@ -183,3 +183,31 @@ TEST(output_with_nul_bytes_is_checked_by_length)
 	pops_assert_free(a);
 	cJSON_Delete(node);
 }
+
+TEST(failure_reasons_are_one_line_whatever_the_schema_paths_and_values)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	/* a property name with a newline, reported in the schema path */
+	CHECK_INT(run("{\"type\":\"json-schema\",\"value\":{\"type\":\"object\","
+	              "\"properties\":{\"a\\nb\\u0007\":{\"type\":\"string\"}}}}",
+	              "{\"a\\nb\\u0007\": 5}", NULL, &why), 0);
+	CHECK(!strchr(why.ptr, '\n') && !strchr(why.ptr, '\a'));
+	CHECK(strstr(why.ptr, "a\\nb\\x07"));
+	/* a path that is missing, with a tab and CR in it */
+	CHECK_INT(run("{\"type\":\"json-schema\",\"value\":{\"required\":[\"k\\t\\r\"]}}",
+	              "{}", NULL, &why), 0);
+	CHECK(!strchr(why.ptr, '\t') && !strchr(why.ptr, '\r'));
+	CHECK(strstr(why.ptr, "k\\t\\r"));
+	/* json-path: the path and the values quoted in the reason */
+	CHECK_INT(run("{\"type\":\"json-path\",\"path\":\"$.x\",\"value\":\"two\\nlines\"}",
+	              "{\"x\":\"other\\nvalue\"}", NULL, &why), 0);
+	CHECK(!strchr(why.ptr, '\n'));
+	/* a templated value with a newline */
+	CHECK_INT(run("{\"type\":\"contains\",\"value\":\"{{v}}\"}", "nothing", "{\"v\":\"a\\nb\"}", &why), 0);
+	CHECK(!strchr(why.ptr, '\n'));
+	pops_buf_sets(&why, "x\ny\x7fz");
+	CHECK_INT(pops_assert_one_line(&why), 0);
+	CHECK_STR(why.ptr, "x\\ny\\x7fz");
+	pops_buf_dispose(&why);
+}
