@@ -1,6 +1,7 @@
 #include "common.h"
 #include "cmd.h"
 #include "config.h"
+#include "confine.h"
 #include "fileio.h"
 #include "promptfile.h"
 #include "strutil.h"
@@ -33,14 +34,17 @@ typedef struct lint_state {
 	int files, errors, warnings;
 } lint_state;
 
-static void lint_file(lint_state *ls, const char *path)
+/* walked: found under the prompts dir, so it must resolve inside it */
+static void lint_file(lint_state *ls, const char *path, int walked)
 {
+	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
 	pops_prompt *p = NULL;
 	int error;
 	size_t i;
 
 	ls->files++;
-	if ((error = pops_prompt_load_file(&p, path, ls->root, NULL)) < 0) {
+	po.confine = walked;
+	if ((error = pops_prompt_load_file(&p, path, ls->root, &po)) < 0) {
 		cmd_error(POPS_EXIT_USAGE, "%s", pops_error_last());
 		ls->errors++;
 		return;
@@ -62,6 +66,8 @@ static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
+
+static int walk_dir(lint_state *ls, const char *path, int depth);
 
 /* every *.prompt under dir, sorted, depth-limited */
 static int walk(lint_state *ls, const char *dir, int depth)
@@ -101,15 +107,34 @@ static int walk(lint_state *ls, const char *dir, int depth)
 
 		if (ret == POPS_EXIT_OK && pops_path_join(&path, dir, names[i]) == 0) {
 			if (pops_path_isdir(path.ptr))
-				ret = walk(ls, path.ptr, depth + 1);
+				ret = walk_dir(ls, path.ptr, depth);
 			else if (pops_ends_with(names[i], ".prompt"))
-				lint_file(ls, path.ptr);
+				lint_file(ls, path.ptr, 1);
 		}
 		pops_buf_dispose(&path);
 		free(names[i]);
 	}
 	free(names);
 	return ret;
+}
+
+/*
+ * A directory in the walk. A symlinked one is not entered: one leading out
+ * of the prompts dir is an error, as render refuses it; the files of one
+ * inside are checked where they really are (and links to it cannot loop).
+ */
+static int walk_dir(lint_state *ls, const char *path, int depth)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (pops_confine_check(path, ls->root, path, ls->root) < 0) {
+			ls->errors++;
+			cmd_error(POPS_EXIT_USAGE, "%s", pops_error_last());
+		}
+		return POPS_EXIT_OK;
+	}
+	return walk(ls, path, depth + 1);
 }
 
 int cmd_prompt_lint(pops_ctx *ctx, void *o)
@@ -137,7 +162,7 @@ int cmd_prompt_lint(pops_ctx *ctx, void *o)
 	ls.cfg = cfg;
 	if (opts->files.n) {
 		for (i = 0; i < opts->files.n; i++)
-			lint_file(&ls, opts->files.v[i]);
+			lint_file(&ls, opts->files.v[i], 0);
 	} else if (ls.root) {
 		if ((ret = walk(&ls, ls.root, 0)) != POPS_EXIT_OK)
 			goto done;

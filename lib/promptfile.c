@@ -3,6 +3,7 @@
 #include "strutil.h"
 #include "yamldoc.h"
 #include "fileio.h"
+#include "confine.h"
 
 struct pops_prompt {
 	char *filename;
@@ -426,9 +427,19 @@ const char *pops_prompt_warning(const pops_prompt *p, size_t i)
 	return i < p->nwarnings ? p->warnings[i] : NULL;
 }
 
+/* the directory a partial found in `dir` must stay inside: the prompts
+ * root when `dir` is in it (a symlink to a sibling directory's file is
+ * fine there, as for render by name), else `dir` itself */
+static const char *confine_dir(const pops_prompt_dirs *d, const char *dir)
+{
+	if (d->root && (dir == d->root || pops_confine_inside(dir, d->root)))
+		return d->root;
+	return dir;
+}
+
 int pops_prompt_dir_loader(void *payload, const char *name, pops_buf *out)
 {
-	const char *const *dirs = payload;
+	const pops_prompt_dirs *d = payload;
 	const char *slash = strrchr(name, '/');
 	pops_buf path = POPS_BUF_INIT;
 	int error = POPS_ENOTFOUND;
@@ -439,17 +450,19 @@ int pops_prompt_dir_loader(void *payload, const char *name, pops_buf *out)
 	for (const char *c = name; *c; c++)
 		if ((unsigned char)*c < 0x20)
 			return POPS_ENOTFOUND;
-	for (; dirs && *dirs && error == POPS_ENOTFOUND; dirs++) {
+	for (const char *const *dir = d->dirs; *dir && error == POPS_ENOTFOUND; dir++) {
+		const char *in = confine_dir(d, *dir);
+
 		pops_buf_clear(&path);
 		if (slash)
-			pops_buf_printf(&path, "%s/%.*s/_%s.prompt", *dirs, (int)(slash - name), name, slash + 1);
+			pops_buf_printf(&path, "%s/%.*s/_%s.prompt", *dir, (int)(slash - name), name, slash + 1);
 		else
-			pops_buf_printf(&path, "%s/_%s.prompt", *dirs, name);
+			pops_buf_printf(&path, "%s/_%s.prompt", *dir, name);
 		if (pops_buf_oom(&path)) {
 			error = oom();
 			break;
 		}
-		error = pops_file_read(out, path.ptr, POPS_PROMPT_MAX_BYTES);
+		error = pops_confine_read(out, path.ptr, in, path.ptr, in, POPS_PROMPT_MAX_BYTES);
 	}
 	pops_buf_dispose(&path);
 	return error;
@@ -462,6 +475,7 @@ int pops_prompt_load_file(pops_prompt **out, const char *path, const char *promp
 	pops_buf data = POPS_BUF_INIT;
 	char *dir = NULL;
 	const char *dirs[3];
+	pops_prompt_dirs pd;
 	const char *slash = strrchr(path, '/');
 	int error;
 
@@ -479,13 +493,20 @@ int pops_prompt_load_file(pops_prompt **out, const char *path, const char *promp
 	dirs[0] = dir;
 	dirs[1] = prompts_root && strcmp(prompts_root, dir) ? prompts_root : NULL;
 	dirs[2] = NULL;
+	pd.dirs = dirs;
+	pd.root = prompts_root;
 	if (!o.load_partial) {
 		o.load_partial = pops_prompt_dir_loader;
-		o.partial_payload = (void *)dirs;
+		o.partial_payload = &pd;
 		if (!o.partial_dir)
 			o.partial_dir = slash ? dir : "";
 	}
-	if ((error = pops_file_read(&data, path, POPS_PROMPT_MAX_BYTES)) < 0)
+	if (o.confine && prompts_root)
+		error = pops_confine_read(&data, path, prompts_root, path, prompts_root,
+		                          POPS_PROMPT_MAX_BYTES);
+	else
+		error = pops_file_read(&data, path, POPS_PROMPT_MAX_BYTES);
+	if (error < 0)
 		goto done;
 	error = pops_prompt_parse(out, data.ptr, data.size, path, &o);
 done:

@@ -30,9 +30,10 @@ typedef struct pops_prompt_options {
 	const char *partial_dir;            /* for messages: "<dir>/_<name>.prompt" */
 	pops_schema_resolver resolve_schema; /* named schemas; NULL: none known */
 	void *schema_payload;
+	int confine;   /* pops_prompt_load_file: the file must resolve inside prompts_root */
 } pops_prompt_options;
 
-#define POPS_PROMPT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL }
+#define POPS_PROMPT_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0 }
 
 /*
  * Parse and compile `len` bytes. `filename` names the file in messages
@@ -94,20 +95,32 @@ int pops_prompt_render(cJSON **out, const pops_prompt *p, const cJSON *vars,
 int pops_prompt_render_result(cJSON **out, const pops_prompt *p, const cJSON *vars,
                               const pops_render_options *ro);
 
+/* Where pops_prompt_dir_loader looks. */
+typedef struct pops_prompt_dirs {
+	const char *const *dirs;   /* searched in order; NULL-terminated */
+	const char *root;          /* the prompts directory, or NULL */
+} pops_prompt_dirs;
+
 /*
  * A partial loader for files in the working tree: `payload` is a
- * NULL-terminated array of directories (const char *const *); partial
- * "a/b" is read from "<dir>/a/_b.prompt" in the first directory that has
- * it. Names with ".." components, absolute names or control characters are
- * not found. Files over POPS_PROMPT_MAX_BYTES are POPS_EINVALID.
+ * const pops_prompt_dirs *; partial "a/b" is read from
+ * "<dir>/a/_b.prompt" in the first directory that has it. Names with ".."
+ * components, absolute names or control characters are not found. A
+ * partial must resolve inside `root` when its directory is in `root`, else
+ * inside its directory (pops_confine_read: a symlink out is POPS_EINVALID,
+ * the same rule as render by name). Files over POPS_PROMPT_MAX_BYTES are
+ * POPS_EINVALID.
  */
 int pops_prompt_dir_loader(void *payload, const char *name, pops_buf *out);
 
 /*
  * Read and parse the .prompt file at `path`, with partials from the
  * file's directory and then `prompts_root` (may be NULL). `opts` may be
- * NULL; its loader, if set, replaces the directory loader. Returns what
- * pops_prompt_parse returns, or POPS_ENOTFOUND / POPS_ERROR from reading.
+ * NULL; its loader, if set, replaces the directory loader. With
+ * opts->confine (a file found by walking the prompts directory) the file
+ * itself is read with pops_confine_read: a symlink out of `prompts_root`
+ * is POPS_EINVALID, as for render by name. Returns what pops_prompt_parse
+ * returns, or POPS_ENOTFOUND / POPS_EINVALID / POPS_ERROR from reading.
  */
 int pops_prompt_load_file(pops_prompt **out, const char *path, const char *prompts_root,
                           const pops_prompt_options *opts);

@@ -1,6 +1,7 @@
 #include "common.h"
 #include "repo.h"
 #include "repo_internal.h"
+#include "confine.h"
 #include "fileio.h"
 #include "git.h"
 #include "strutil.h"
@@ -266,15 +267,6 @@ int pops_repo_path_to_name(pops_buf *out, const pops_repo *repo, const char *rel
 	return pops_repo_check_name(out->ptr);
 }
 
-/* is `path` (absolute, resolved) inside the resolved prompts dir? */
-static int inside_prompts(const pops_repo *repo, const char *path, pops_buf *real_prompts)
-{
-	if (!real_prompts->size && real_path(real_prompts, repo->prompts_abs) < 0)
-		return 0;
-	return pops_starts_with(path, real_prompts->ptr) &&
-	       path[real_prompts->size] == '/';
-}
-
 int pops_repo_file_to_name(pops_buf *out, const pops_repo *repo, const char *file)
 {
 	pops_buf dir = POPS_BUF_INIT, lex = POPS_BUF_INIT, full = POPS_BUF_INIT,
@@ -305,7 +297,7 @@ int pops_repo_file_to_name(pops_buf *out, const pops_repo *repo, const char *fil
 		                       file, repo->prefix);
 		goto done;
 	}
-	if (!inside_prompts(repo, full.ptr, &prompts)) {
+	if (!pops_confine_inside(full.ptr, repo->prompts_abs)) {
 		error = pops_error_set(POPS_EINVALID,
 		                       "'%s' resolves outside the prompts directory '%s' (symlink)",
 		                       file, repo->prefix);
@@ -324,70 +316,28 @@ done:
 	return error;
 }
 
-/*
- * `abs` is a regular file (lstat); are the directories between the prompts
- * dir and it real directories, not symlinks? The prompts dir itself must
- * be a plain directory under the (resolved) work tree too.
- */
-static int no_symlink_below_prompts(const pops_repo *repo, const char *abs)
-{
-	size_t plen = strlen(repo->workdir);
-	char *copy = pops_strdup(abs), *p;
-	struct stat st;
-	int ok = copy != NULL;
-
-	if (!ok || strncmp(abs, repo->workdir, plen))
-		ok = 0;
-	for (p = copy ? copy + plen : NULL; ok && p && (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (lstat(copy, &st) < 0 || !S_ISDIR(st.st_mode))
-			ok = 0;
-		*p = '/';
-	}
-	free(copy);
-	return ok;
-}
-
 int pops_repo__read_worktree_path(pops_buf *out, const pops_repo *repo,
                                   const char *relpath, const char *what)
 {
-	pops_buf abs = POPS_BUF_INIT, real = POPS_BUF_INIT, prompts = POPS_BUF_INIT;
-	struct stat st;
+	pops_buf abs = POPS_BUF_INIT;
+	char *why = NULL;
 	int error;
 
-	pops_buf_printf(&abs, "%s%s", repo->workdir, relpath);
-	if (lstat(abs.ptr, &st) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			error = pops_error_set(POPS_ENOTFOUND, "%s not found (no file %s)", what, relpath);
+	if (pops_buf_printf(&abs, "%s%s", repo->workdir, relpath) < 0) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	error = pops_confine_read(out, abs.ptr, repo->prompts_abs, relpath, repo->prefix,
+	                          POPS_PROMPT_MAX_BYTES);
+	if (error == POPS_ENOTFOUND) {
+		/* "no file x" / "x is a dangling symlink": say what was looked for */
+		if (!(why = pops_strdup(pops_error_last())))
+			error = pops_error_set(POPS_ERROR, "out of memory");
 		else
-			error = pops_error_os(relpath);
-		goto done;
+			error = pops_error_set(POPS_ENOTFOUND, "%s not found (%s)", what, why);
 	}
-	if (S_ISREG(st.st_mode) && no_symlink_below_prompts(repo, abs.ptr)) {
-		/* common case: nothing to resolve, so no realpath() walk */
-		error = pops_file_read(out, abs.ptr, POPS_PROMPT_MAX_BYTES);
-		goto done;
-	}
-	if ((error = real_path(&real, abs.ptr)) < 0) {
-		if (error == POPS_ENOTFOUND)
-			error = pops_error_set(POPS_ENOTFOUND, "%s not found (%s is a dangling symlink)",
-			                       what, relpath);
-		goto done;
-	}
-	if (!inside_prompts(repo, real.ptr, &prompts)) {
-		error = pops_error_set(POPS_EINVALID,
-		                       "%s resolves outside the prompts directory '%s' (symlink)",
-		                       relpath, repo->prefix);
-		goto done;
-	}
-	if (stat(real.ptr, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error = pops_error_set(POPS_EINVALID, "%s is not a regular file", relpath);
-		goto done;
-	}
-	error = pops_file_read(out, real.ptr, POPS_PROMPT_MAX_BYTES);
 done:
-	pops_buf_dispose(&prompts);
-	pops_buf_dispose(&real);
+	free(why);
 	pops_buf_dispose(&abs);
 	return error;
 }

@@ -47,6 +47,58 @@ test_expect_success 'a directory symlinked outside does not expose its prompts' 
 	! grep -q TOPSECRET out err
 '
 
+# lint applies render's rule (lib/confine) to what it finds in the prompts
+# directory and to partials: same message, same exit code
+test_expect_success 'lint refuses a prompt symlinked outside, as render does' '
+	setup_outside &&
+	ln -s ../../outside/secret.prompt prompts/leak.prompt &&
+	msg="prompts/leak.prompt resolves outside the prompts directory .[^ ]*prompts. (symlink)$" &&
+	test_expect_code 2 pops render leak 2>render.err &&
+	grep -q "^error: $msg" render.err &&
+	test_expect_code 2 pops prompt lint >out 2>err &&
+	grep -q "^error: .*$msg" err &&
+	! grep -q TOPSECRET out err
+'
+
+test_expect_success 'lint refuses a directory symlinked outside, as render does' '
+	setup_outside &&
+	ln -s ../../outside prompts/linked &&
+	test_expect_code 2 pops render linked/secret 2>render.err &&
+	grep -q "resolves outside the prompts directory" render.err &&
+	test_expect_code 2 pops prompt lint >out 2>err &&
+	grep -q "^error: .*prompts/linked resolves outside the prompts directory .*(symlink)$" err &&
+	! grep -q TOPSECRET out err
+'
+
+test_expect_success 'lint refuses a partial symlinked outside, given the file or not' '
+	setup_outside &&
+	printf -- "---\nmodel: fast\n---\nHi {{> style}}\n" >prompts/p.prompt &&
+	ln -s ../../outside/secret.prompt prompts/_style.prompt &&
+	test_expect_code 2 pops prompt lint >out 2>err &&
+	grep -q "^error: .*_style.prompt resolves outside the prompts directory" err &&
+	test_expect_code 2 pops prompt lint prompts/p.prompt >out 2>err &&
+	grep -q "^error: .*_style.prompt resolves outside the prompts directory" err &&
+	test_expect_code 2 pops render prompts/p.prompt >out 2>err &&
+	grep -q "^error: .*_style.prompt resolves outside the prompts directory" err &&
+	! grep -q TOPSECRET out err
+'
+
+test_expect_success 'symlinks that stay inside the prompts directory are fine for render and lint' '
+	setup_outside &&
+	mkdir prompts/sub &&
+	printf -- "---\nmodel: fast\n---\nIn sub {{> s}}\n" >prompts/sub/target.prompt &&
+	echo "partial" >prompts/sub/_real.prompt &&
+	ln -s sub/_real.prompt prompts/_s.prompt &&
+	ln -s sub/target.prompt prompts/alias.prompt &&
+	ln -s sub prompts/sublink &&
+	pops render alias >out &&
+	grep -q "In sub partial" out &&
+	pops render sublink/target >out &&
+	grep -q "In sub partial" out &&
+	pops prompt lint >out 2>err &&
+	grep -q "5 prompt files checked: 0 errors" err
+'
+
 test_expect_success 'prompt names with .., absolute or empty segments are refused' '
 	setup_outside &&
 	# (an existing file named by its path is read as a file: that is
