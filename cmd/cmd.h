@@ -133,6 +133,9 @@ void cmd_warning(const char *fmt, ...) POPS_PRINTF(1, 2);
 void cmd_hint(const char *fmt, ...) POPS_PRINTF(1, 2);
 void cmd_status(const char *fmt, ...) POPS_PRINTF(1, 2);
 
+/* Read POPS_DEBUG and set the trace sinks it asks for (cmd/debug.c). */
+void cmd_debug_init(void);
+
 /* Colour escapes, empty strings when colour is off. */
 const char *cmd_color(const pops_ctx *ctx, int on_stdout, const char *which);
 

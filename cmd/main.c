@@ -286,6 +286,7 @@ int main(int argc, char **argv)
 	}
 	if ((ret = setup(&ctx, cmd->flags, &git_ok)) != POPS_EXIT_OK)
 		goto done;
+	cmd_debug_init();
 	ret = cmd->run(&ctx, opts);
 
 done:

@@ -1,6 +1,7 @@
 #include "common.h"
 #include "curlapi.h"
 #include "http.h"
+#include "http_trace.h"
 #include "strutil.h"
 
 #include <poll.h>
@@ -20,6 +21,7 @@ typedef struct slot {
 	char retry_after[64], retry_after_ms[64];
 	int should_retry;      /* x-should-retry: 1, 0, or -1 absent */
 	char errbuf[CURL_ERROR_SIZE];
+	unsigned id;           /* index, for the debug trace */
 } slot;
 
 typedef struct engine {
@@ -189,6 +191,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
 	slot *s = data;
 	size_t len = size * n;
 
+	pops_http__trace_header(s->id, p, len);
 	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
 		/* a new response (after 100 Continue or a retry): forget the old */
 		s->retry_after[0] = s->retry_after_ms[0] = '\0';
@@ -257,6 +260,7 @@ static int start_attempt(engine *e, slot *s)
 		e->cu->easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout);
 	}
 	job->attempts++;
+	pops_http__trace_request(s->id, job);
 	s->start_us = now_us();
 	s->waiting = 0;
 	if (e->cu->multi_add_handle(e->multi, s->easy) != CURLM_OK)
@@ -285,6 +289,7 @@ static int start_job(engine *e, slot *s, pops_http_job *job)
 	size_t i;
 
 	s->job = job;
+	s->id = (unsigned)(s - e->slots);
 	s->hdrs = NULL;
 	if (job->local) {
 		e->busy++;
@@ -385,6 +390,7 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 	} else if (rc == CURLE_WRITE_ERROR && pops_buf_over_limit(&job->response)) {
 		job->status = POPS_EPROVIDER;
 		set_error(job, "response body exceeds the limit of %zu bytes", e->opts->max_body);
+		pops_http__trace_end(s->id, job, job->error, -1);
 		return finish(e, s, done, payload);
 	} else {
 		retry = !is_tls_error(rc);
@@ -394,6 +400,7 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 		int64_t due = now_us() + (int64_t)d * 1000;
 
 		if (!e->deadline_us || due < e->deadline_us) {
+			pops_http__trace_end(s->id, job, rc == CURLE_OK ? NULL : s->errbuf, d);
 			s->waiting = 1;
 			s->due_us = due;
 			return POPS_OK;
@@ -413,6 +420,7 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 			set_error(job, "HTTP %ld (after %u attempt%s)", job->http_status,
 			          job->attempts, job->attempts == 1 ? "" : "s");
 	}
+	pops_http__trace_end(s->id, job, rc == CURLE_OK ? NULL : job->error, -1);
 	return finish(e, s, done, payload);
 }
 
