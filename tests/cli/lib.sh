@@ -134,6 +134,11 @@ test_expect_success() {
 # output stays outside the case directory, in $TRASH.
 start_fakellm() {
 	fk_base="$TRASH/case-$test_count.fakellm"
+	# A second server in the same case reuses these names: without the
+	# rm, the loop below could read the first server's port before the
+	# new child truncates the file (t9200 sent its judge calls to the
+	# OpenAI server that way and got 401s).
+	rm -f "$fk_base.out"
 	"$FAKELLM_BIN" --port 0 "$@" >"$fk_base.out" 2>"$fk_base.err" &
 	echo $! >"$fk_base.pid"
 	fk_i=0
