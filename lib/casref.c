@@ -68,3 +68,49 @@ void pops_casref_backoff(unsigned attempt)
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	nanosleep(&ts, NULL);
 }
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void pops_casref_retry_init(pops_casref_retry *r)
+{
+	struct timespec ts;
+
+	memset(r, 0, sizeof(*r));
+	r->start_ms = now_ms();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* differs between processes started at the same moment */
+	r->seed = (unsigned)getpid() * 2654435761u ^ (unsigned)ts.tv_nsec;
+}
+
+int pops_casref_retry_again(pops_casref_retry *r, git_repository *repo, const char *refname)
+{
+	struct timespec ts;
+	git_oid now;
+	long cap, ms;
+
+	r->attempts++;
+	if (git_reference_name_to_id(&now, repo, refname) == 0 &&
+	    (!r->have_last || !git_oid_equal(&now, &r->last))) {
+		r->last = now;
+		r->have_last = 1;
+		r->stalled = 0;   /* someone got through: contention, not a stuck ref */
+	} else if (++r->stalled >= POPS_CAS_MAX_ATTEMPTS) {
+		return 0;
+	}
+	if (now_ms() - r->start_ms > POPS_CAS_RETRY_MS)
+		return 0;
+	cap = (long)POPS_CAS_BACKOFF_MS << (r->attempts < 6 ? r->attempts : 6);
+	if (cap > POPS_CAS_RETRY_MAX_SLEEP_MS)
+		cap = POPS_CAS_RETRY_MAX_SLEEP_MS;
+	ms = 1 + (long)(rand_r(&r->seed) % (unsigned)cap);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}

@@ -42,4 +42,33 @@ int pops_casref_signature(git_signature **out, git_repository *repo);
  */
 void pops_casref_backoff(unsigned attempt);
 
+/*
+ * Retry policy for a read-modify-write that lost a race (POPS_EMODIFIED).
+ * A lost race means another writer moved the ref, so the system as a
+ * whole made progress: a writer keeps retrying as long as the ref keeps
+ * moving, sleeping a random time below a doubling cap (full jitter, so
+ * one process is not always the unlucky one), for up to
+ * POPS_CAS_RETRY_MS. When the ref stops moving yet updates still fail (a
+ * lock left behind, a writer stuck), it gives up after
+ * POPS_CAS_MAX_ATTEMPTS such tries. Under heavy load many writers then
+ * all get through instead of running out of a fixed number of retries.
+ */
+typedef struct pops_casref_retry {
+	unsigned attempts;     /* races lost so far */
+	unsigned stalled;      /* of them in a row with the ref not moving */
+	long long start_ms;
+	git_oid last;          /* the ref's target when last seen */
+	int have_last;
+	unsigned seed;
+} pops_casref_retry;
+
+void pops_casref_retry_init(pops_casref_retry *r);
+
+/*
+ * Call after a lost race on `refname`: sleeps and returns 1 to try
+ * again, or returns 0 (without sleeping) when the budget is spent; the
+ * caller then reports POPS_EMODIFIED with r->attempts.
+ */
+int pops_casref_retry_again(pops_casref_retry *r, git_repository *repo, const char *refname);
+
 #endif

@@ -141,22 +141,23 @@ int pops_evidence_record(git_repository *repo, const git_oid *commit,
 {
 	git_signature *sig = NULL;
 	const char *fp = cJSON_IsObject(result) ? pops_json_str(result, "fingerprint", NULL) : NULL;
-	unsigned attempt;
+	pops_casref_retry retry;
 	int error;
 
 	if (!fp || !*fp)
 		return pops_error_set(POPS_EINVALID, "an eval result needs a \"fingerprint\" string");
 	if ((error = pops_casref_signature(&sig, repo)) < 0)
 		goto done;
-	for (attempt = 0; attempt < POPS_CAS_MAX_ATTEMPTS; attempt++) {
+	pops_casref_retry_init(&retry);
+	do {
 		error = record_once(repo, commit, result, fp, sig);
 		if (error != POPS_EMODIFIED)
 			goto done;
-		pops_casref_backoff(attempt);
-	}
+	} while (pops_casref_retry_again(&retry, repo, POPS_EVIDENCE_REF));
 	error = pops_error_set(POPS_EMODIFIED,
-	                       "gave up recording eval evidence after %d concurrent updates of %s",
-	                       POPS_CAS_MAX_ATTEMPTS, POPS_EVIDENCE_REF);
+	                       "gave up recording eval evidence after %u concurrent updates of %s "
+	                       "(a %s.lock left behind?)", retry.attempts, POPS_EVIDENCE_REF,
+	                       POPS_EVIDENCE_REF);
 done:
 	git_signature_free(sig);
 	return error;

@@ -26,12 +26,14 @@
  * replaced; others are kept. The note is read, changed and written back
  * as a new notes commit whose ref update is compare-and-swap; when
  * another writer updated refs/notes/pops meanwhile, the whole
- * read-modify-write is redone (bounded by POPS_CAS_MAX_ATTEMPTS), so
- * concurrent recorders never lose each other's results.
+ * read-modify-write is redone (pops_casref_retry: as long as the ref
+ * keeps moving, up to POPS_CAS_RETRY_MS), so concurrent recorders never
+ * lose each other's results.
  *
  * Returns 0; POPS_EINVALID when `result` lacks a fingerprint, or the
  * existing note is not pops JSON (it is left as it is); POPS_EMODIFIED
- * when every retry lost the race; POPS_ERROR (git, memory).
+ * when the retries ran out (the ref stopped moving, or the time limit);
+ * POPS_ERROR (git, memory).
  * Side effects: writes blob, tree and commit objects and moves
  * refs/notes/pops. `result` is copied, never taken.
  */

@@ -204,3 +204,32 @@ TEST(evidence_newest_by_blob_agrees_with_find_in_one_pass)
 	cJSON_Delete(map);
 	relfix_dispose(&f);
 }
+
+/*
+ * A lock left behind by a killed writer never lets the ref move: the
+ * retries stop (the ref is stalled) with a message naming the lock,
+ * instead of spinning for the whole time budget.
+ */
+TEST(evidence_record_gives_up_on_a_stuck_lock)
+{
+	relfix f;
+	git_oid c1;
+	cJSON *r = make_result("fp-a", "aaaa", "s.yaml", "m", 0.5, "2026-11-24T10:00:00Z");
+	pops_buf lock = POPS_BUF_INIT;
+	FILE *fp;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "a.txt", "x\n", "one"), 0);
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	pops_buf_printf(&lock, "%s/refs/notes/pops.lock", git_repository_commondir(f.repo));
+	CHECK((fp = fopen(lock.ptr, "w")) != NULL);
+	fclose(fp);
+	cJSON_ReplaceItemInObject(r, "fingerprint", cJSON_CreateString("fp-b"));
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), POPS_EMODIFIED);
+	CHECK_ERR_HAS("lock left behind");
+	unlink(lock.ptr);
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	pops_buf_dispose(&lock);
+	cJSON_Delete(r);
+	relfix_dispose(&f);
+}
