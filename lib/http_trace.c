@@ -41,13 +41,14 @@ static int has_word(const char *s, size_t n, const char *word)
 static int secret_header(const char *name, size_t n)
 {
 	static const char *const words[] = {
-		"auth", "key", "token", "secret", "password", "cookie", NULL
+		"auth", "key", "secret", "password", "cookie", "session", NULL
 	};
 
 	for (int i = 0; words[i]; i++)
 		if (has_word(name, n, words[i]))
 			return 1;
-	return 0;
+	/* x-auth-token, but not the rate-limit counters (x-ratelimit-remaining-tokens) */
+	return has_word(name, n, "token") && !has_word(name, n, "tokens");
 }
 
 int pops_http_redact_header(pops_buf *out, const char *line, size_t len)

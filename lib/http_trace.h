@@ -17,7 +17,8 @@
  * Secrets are redacted before the sink sees a line, and never partially:
  * the values of Authorization, Proxy-Authorization, x-api-key, api-key,
  * x-goog-api-key, Cookie, Set-Cookie and of any header whose name
- * contains "key", "token", "secret", "auth" or "password"; URL user
+ * contains "key", "secret", "auth", "password", "session" or "token" (but
+ * not "tokens": rate-limit counters stay readable); URL user
  * information; the values of query parameters named key, api_key, apikey,
  * access_token or token; and in traced bodies, anything shaped like a
  * provider key ("sk-..." and the like).

@@ -25,6 +25,7 @@ TEST(sensitive_header_values_are_redacted_whole)
 	CHECK_HDR("Cookie: s=1", "Cookie: [redacted]");
 	CHECK_HDR("set-cookie: s=1; HttpOnly\r\n", "set-cookie: [redacted]");
 	CHECK_HDR("X-Custom-Token: t", "X-Custom-Token: [redacted]");
+	CHECK_HDR("x-ratelimit-remaining-tokens: 9000", "x-ratelimit-remaining-tokens: 9000");
 	CHECK_HDR("Content-Type: application/json\r\n", "Content-Type: application/json");
 	CHECK_HDR("HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK");
 	CHECK_HDR("anthropic-version: 2023-06-01", "anthropic-version: 2023-06-01");
