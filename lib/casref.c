@@ -2,6 +2,7 @@
 #include "casref.h"
 #include "git.h"
 
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,4 +114,50 @@ int pops_casref_retry_again(pops_casref_retry *r, git_repository *repo, const ch
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	nanosleep(&ts, NULL);
 	return 1;
+}
+/* the lock file held for `refname` (its own, or packed-refs'), if any */
+static int find_lock(pops_buf *out, struct stat *st, git_repository *repo, const char *refname)
+{
+	const char *dir = git_repository_commondir(repo);
+
+	pops_buf_clear(out);
+	pops_buf_printf(out, "%s%s.lock", dir, refname);
+	if (!pops_buf_oom(out) && stat(out->ptr, st) == 0)
+		return 1;
+	pops_buf_clear(out);
+	pops_buf_printf(out, "%spacked-refs.lock", dir);
+	return !pops_buf_oom(out) && stat(out->ptr, st) == 0;
+}
+
+int pops_casref_wait(git_repository *repo, const char *refname, unsigned attempt)
+{
+	pops_buf lock = POPS_BUF_INIT;
+	struct stat st;
+	int stale;
+
+	/* a live writer holds a ref lock for milliseconds */
+	stale = find_lock(&lock, &st, repo, refname) &&
+	        time(NULL) - st.st_mtime > POPS_CAS_STALE_LOCK_S;
+	pops_buf_dispose(&lock);
+	if (stale)
+		return 0;
+	pops_casref_backoff(attempt);
+	return 1;
+}
+
+int pops_casref_gave_up(git_repository *repo, const char *refname, int attempts)
+{
+	pops_buf lock = POPS_BUF_INIT;
+	struct stat st;
+	int error;
+
+	if (find_lock(&lock, &st, repo, refname))
+		error = pops_error_set(POPS_EMODIFIED, "%s is locked by %s (left by a killed "
+		                       "process?); if no other pops or git command is running, "
+		                       "remove that file and try again", refname, lock.ptr);
+	else
+		error = pops_error_set(POPS_EMODIFIED, "gave up after %d concurrent updates of %s; "
+		                       "try again", attempts, refname);
+	pops_buf_dispose(&lock);
+	return error;
 }

@@ -71,4 +71,20 @@ void pops_casref_retry_init(pops_casref_retry *r);
  */
 int pops_casref_retry_again(pops_casref_retry *r, git_repository *repo, const char *refname);
 
+/*
+ * Between attempts at updating `refname`: 0 (stop retrying) when a lock
+ * file for it is older than POPS_CAS_STALE_LOCK_S, since no live writer
+ * holds one that long; else sleep like pops_casref_backoff() and 1.
+ */
+int pops_casref_wait(git_repository *repo, const char *refname, unsigned attempt);
+
+/*
+ * The error for a ref update that failed `attempts` times. When a lock
+ * file for `refname` (or packed-refs) is there, it names it: a writer
+ * killed between taking the lock and renaming it leaves one behind, as
+ * git leaves index.lock, and only a person can tell it is stale. Else it
+ * says the ref kept moving. Always returns POPS_EMODIFIED.
+ */
+int pops_casref_gave_up(git_repository *repo, const char *refname, int attempts);
+
 #endif

@@ -56,6 +56,7 @@
 #define POPS_CAS_BACKOFF_MS        2        /* first backoff; doubles, capped at 64x */
 #define POPS_CAS_RETRY_MS          120000   /* pops_casref_retry: give up after this long */
 #define POPS_CAS_RETRY_MAX_SLEEP_MS 100     /* its backoff cap (full jitter below it) */
+#define POPS_CAS_STALE_LOCK_S      5        /* a ref lock this old is left over, not held */
 #define POPS_NOTE_MAX_BYTES        (64u * 1024 * 1024)
 
 /* providers and the HTTP engine (lib/provider*, lib/http) */

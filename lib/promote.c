@@ -294,11 +294,10 @@ int pops_promote(pops_promote_result *out, git_repository *repo,
 					out->v[i].recorded = !out->v[i].up_to_date;
 			goto done;
 		}
-		pops_casref_backoff(attempt);
+		if (!pops_casref_wait(repo, POPS_RELEASE_REF, attempt))
+			break;
 	}
-	error = pops_error_set(POPS_EMODIFIED,
-	                       "gave up after %d concurrent updates of %s; try again",
-	                       POPS_CAS_MAX_ATTEMPTS, POPS_RELEASE_REF);
+	error = pops_casref_gave_up(repo, POPS_RELEASE_REF, POPS_CAS_MAX_ATTEMPTS);
 done:
 	git_object_free(peeled);
 	git_object_free(obj);

@@ -210,10 +210,10 @@ int pops_rollback(pops_promote_result *out, git_repository *repo,
 					out->v[i].recorded = 1;
 			return error;
 		}
-		pops_casref_backoff(attempt);
+		if (!pops_casref_wait(repo, POPS_RELEASE_REF, attempt))
+			break;
 	}
-	return pops_error_set(POPS_EMODIFIED, "gave up after %d concurrent updates of %s; try again",
-	                      POPS_CAS_MAX_ATTEMPTS, POPS_RELEASE_REF);
+	return pops_casref_gave_up(repo, POPS_RELEASE_REF, POPS_CAS_MAX_ATTEMPTS);
 }
 
 /* the entry an approval address names: prompt@N, prompt:env, or prompt (HEAD) */
@@ -320,11 +320,11 @@ int pops_approve(pops_release_entry **out, git_repository *repo,
 		error = pops_release_commit(NULL, repo, have_tip ? &tip : NULL, &ch);
 		if (error != POPS_EMODIFIED)
 			break;
-		pops_casref_backoff(attempt);
+		if (!pops_casref_wait(repo, POPS_RELEASE_REF, attempt))
+			break;
 	}
 	if (error == POPS_EMODIFIED)
-		error = pops_error_set(POPS_EMODIFIED, "gave up after %d concurrent updates of %s; try again",
-		                       POPS_CAS_MAX_ATTEMPTS, POPS_RELEASE_REF);
+		error = pops_casref_gave_up(repo, POPS_RELEASE_REF, POPS_CAS_MAX_ATTEMPTS);
 	if (error == 0) {
 		*out = e;
 		e = NULL;

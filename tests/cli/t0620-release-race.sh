@@ -59,4 +59,23 @@ test_expect_success 'racing promotes of the same prompt record it once; the lose
 	sort codes >sorted && printf "0\n1\n" >expect && test_cmp expect sorted
 '
 
+test_expect_success 'a ref lock left by a killed writer is named at once; removing it lets promote through' '
+	setup_prompts 2 &&
+	pops promote dev p1 >/dev/null &&
+	printf -- "---\nmodel: fast\n---\nPrompt 1, again\n" >prompts/p1.prompt &&
+	git commit -q -am "p1 v2" &&
+	pops promote dev p1 >/dev/null &&
+	before=$(git rev-parse refs/pops/releases) &&
+	: >.git/refs/pops/releases.lock &&
+	touch -d "1 minute ago" .git/refs/pops/releases.lock &&
+	test_expect_code 3 pops promote dev p2 2>err &&
+	grep -q "refs/pops/releases is locked by .*/refs/pops/releases.lock (left by a killed process?); if no other pops or git command is running, remove that file" err &&
+	test "$(git rev-parse refs/pops/releases)" = "$before" &&
+	test_expect_code 3 pops rollback dev p1 2>err &&
+	grep -q "is locked by" err &&
+	rm .git/refs/pops/releases.lock &&
+	pops promote dev p2 >out &&
+	grep -q "promoted p2@1 to dev" out
+'
+
 test_done

@@ -2,6 +2,7 @@
 #include "relfix.h"
 #include "release.h"
 #include "casref.h"
+#include "fileio.h"
 #include "strutil.h"
 
 static pops_release_entry *entry(const char *env, const char *prompt, long version,
@@ -126,5 +127,27 @@ TEST(casref_create_only_when_absent_and_swap_only_from_expected)
 	CHECK_INT(pops_casref_update(f.repo, "refs/pops/test", &c2, &c1, "t"), 0);
 	CHECK_INT(pops_casref_read(&got, f.repo, "refs/pops/test"), 0);
 	CHECK(git_oid_equal(&got, &c2));
+	relfix_dispose(&f);
+}
+
+TEST(casref_gave_up_names_a_lock_left_behind)
+{
+	relfix f;
+	pops_buf lock = POPS_BUF_INIT;
+	FILE *fp;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(pops_casref_gave_up(f.repo, "refs/pops/releases", 50), POPS_EMODIFIED);
+	CHECK_ERR_HAS("gave up after 50 concurrent updates of refs/pops/releases");
+	/* a writer killed while holding the ref's lock */
+	pops_buf_printf(&lock, "%srefs/pops", git_repository_commondir(f.repo));
+	CHECK_INT(pops_mkdir_p(lock.ptr, 0777), 0);
+	pops_buf_puts(&lock, "/releases.lock");
+	CHECK((fp = fopen(lock.ptr, "w")) != NULL);
+	fclose(fp);
+	CHECK_INT(pops_casref_gave_up(f.repo, "refs/pops/releases", 50), POPS_EMODIFIED);
+	CHECK_ERR_HAS("refs/pops/releases is locked by ");
+	CHECK_ERR_HAS("releases.lock (left by a killed process?)");
+	pops_buf_dispose(&lock);
 	relfix_dispose(&f);
 }
