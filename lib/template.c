@@ -179,10 +179,12 @@ static val eval(rstate *rs, const tpl_unit *u, const tpl_expr *e, int fi)
 	case EX_NULL: v.kind = V_NULL; return v;
 	case EX_UNDEF: v.kind = V_UNDEF; return v;
 	case EX_DATA: {
-		const tpl_span *s = &u->segs[e->seg];
+		const tpl_span *s;
 
 		if (!e->nseg)
 			return v;
+		/* only now: a unit without segments has no segs array at all */
+		s = &u->segs[e->seg];
 		if (e->dkind == DK_ROOT)
 			return descend(rs->frames[0].v, u, e, 1);
 		if (e->dkind == DK_OTHER)
