@@ -251,3 +251,38 @@ TEST(exec_cancel_kills_running_commands)
 	CHECK(no_children());
 	pops_config_free(cfg);
 }
+
+TEST(exec_commands_end_by_the_run_deadline)
+{
+	pops_provider_options o = POPS_PROVIDER_OPTIONS_INIT;
+	pops_config *cfg = config("  hang: { type: exec, command: [sleep, '30'] }\n");
+	batch b;
+	int r;
+
+	CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	memset(&b, 0, sizeof(b));
+	b.prov[0] = b.prov[1] = pops_config_provider(cfg, "hang");
+	b.n = 2;
+	o.cache = POPS_CACHE_OFF;
+	o.deadline_ms = 300;
+	/*
+	 * Like an HTTP attempt, a command's timeout is cut to what is left of
+	 * the run, so it usually ends as timed out a moment before the
+	 * deadline; a loop that wakes late finds the deadline passed instead.
+	 */
+	r = pops_provider_run(&o, b_next, b_done, &b);
+	CHECK(r == 0 || r == POPS_EINTR);
+	CHECK_INT(b.got, 2);
+	/* each command either timed out or was stopped at the deadline (on a
+	 * loaded machine the two can end differently in one run) */
+	CHECK(b.status[0] == POPS_EPROVIDER || b.status[0] == POPS_EINTR);
+	CHECK(b.status[1] == POPS_EPROVIDER || b.status[1] == POPS_EINTR);
+	/* a run that did not report the deadline ended every command itself */
+	CHECK(r || (b.status[0] == POPS_EPROVIDER && b.status[1] == POPS_EPROVIDER));
+	CHECK(b.status[0] != POPS_EPROVIDER || strstr(b.text[0], "timed out after") != NULL);
+	CHECK(b.latency[0] < 5000);
+	CHECK(no_children());
+	pops_config_free(cfg);
+}
