@@ -291,10 +291,11 @@ static int start_job(engine *e, slot *s, pops_http_job *job)
 	s->job = job;
 	s->id = (unsigned)(s - e->slots);
 	s->hdrs = NULL;
-	if (job->local) {
-		e->busy++;
+	/* counted as soon as the slot holds it: finish() gives it back on
+	 * every path, including the out-of-memory ones below */
+	e->busy++;
+	if (job->local)
 		return start_local(e, s);
-	}
 	for (i = 0; job->headers && job->headers[i]; i++) {
 		struct curl_slist *n = e->cu->slist_append(s->hdrs, job->headers[i]);
 
@@ -305,7 +306,6 @@ static int start_job(engine *e, slot *s, pops_http_job *job)
 	/* no 100-continue round trip for large bodies */
 	if (!(s->hdrs = e->cu->slist_append(s->hdrs, "Expect:")))
 		return pops_error_set(POPS_ERROR, "out of memory");
-	e->busy++;
 	return start_attempt(e, s);
 }
 
