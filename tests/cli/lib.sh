@@ -123,7 +123,7 @@ test_expect_success() {
 	fi
 	# a fake server the case started is stopped even when the case failed
 	if [ -f "$TRASH/case-$test_count.fakellm.pid" ]; then
-		kill "$(cat "$TRASH/case-$test_count.fakellm.pid")" 2>/dev/null
+		kill $(cat "$TRASH/case-$test_count.fakellm.pid") 2>/dev/null
 		rm -f "$TRASH/case-$test_count.fakellm.pid"
 	fi
 }
@@ -140,7 +140,8 @@ start_fakellm() {
 	# OpenAI server that way and got 401s).
 	rm -f "$fk_base.out"
 	"$FAKELLM_BIN" --port 0 "$@" >"$fk_base.out" 2>"$fk_base.err" &
-	echo $! >"$fk_base.pid"
+	# appended: every server of the case is killed when it ends
+	echo $! >>"$fk_base.pid"
 	fk_i=0
 	FAKELLM_PORT=
 	while [ $fk_i -lt 200 ]; do
