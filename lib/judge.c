@@ -66,24 +66,32 @@ cJSON *pops_judge_last_object(const char *text)
 	return NULL;
 }
 
+cJSON *pops_judge_reply_object(const char *text, const char *who)
+{
+	cJSON *obj = pops_judge_last_object(text ? text : "");
+	pops_buf b = POPS_BUF_INIT;
+	size_t n = text ? strlen(text) : 0;
+
+	if (obj)
+		return obj;
+	pops_buf_put_sanitized(&b, text ? text + (n > 60 ? n - 60 : 0) : "", n > 60 ? 60 : n, 0);
+	pops_error_set(POPS_EINVALID, "%s gave no verdict: its reply does not end in a JSON "
+	               "object (ends '%s')", who, b.ptr);
+	pops_buf_dispose(&b);
+	return NULL;
+}
+
 int pops_judge_parse(int *pass, double *score, pops_buf *reasoning,
                      const char *text, int pass_score)
 {
-	cJSON *obj = pops_judge_last_object(text ? text : "");
+	cJSON *obj;
 	const cJSON *v, *r;
 	int error = 0;
 
 	*pass = 0;
 	*score = 0.0;
-	if (!obj) {
-		pops_buf b = POPS_BUF_INIT;
-		size_t n = text ? strlen(text) : 0;
-
-		pops_buf_put_sanitized(&b, text ? text + (n > 60 ? n - 60 : 0) : "", n > 60 ? 60 : n, 0);
-		error = pops_error_set(POPS_EINVALID,
-		                       "judge gave no verdict: its reply does not end in a JSON object (ends '%s')",
-		                       b.ptr);
-		pops_buf_dispose(&b);
+	if (!(obj = pops_judge_reply_object(text, "judge"))) {
+		error = POPS_EINVALID;
 		goto done;
 	}
 	r = cJSON_GetObjectItemCaseSensitive(obj, "reasoning");
@@ -118,34 +126,49 @@ int pops_judge_messages(cJSON **out, const pops_eval_prompt *jp, const char *rub
                         const char *input, const char *output, const cJSON *expected,
                         int pass_score)
 {
-	pops_eval_prompt *own = NULL;
-	cJSON *vars = NULL;
-	int error = 0;
+	cJSON *vars = pops_judge_vars(rubric, input, expected);
+	int error;
 
 	*out = NULL;
-	if (!jp) {
-		if ((error = pops_eval_prompt_parse(&own, default_prompt, strlen(default_prompt),
-		                                    "pops-judge")) < 0)
-			return error;
-		jp = own;
-	}
-	if (!(vars = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
+	if (!vars)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	cJSON_AddStringToObject(vars, "output", output ? output : "");
+	cJSON_AddStringToObject(vars, "format", pops_judge_format(pass_score > 0));
+	if (pass_score)
+		cJSON_AddNumberToObject(vars, "pass_score", pass_score);
+	error = pops_judge_render(out, jp, default_prompt, "pops-judge", vars);
+	cJSON_Delete(vars);
+	return error;
+}
+
+cJSON *pops_judge_vars(const char *rubric, const char *input, const cJSON *expected)
+{
+	cJSON *vars = cJSON_CreateObject();
+
+	if (!vars)
+		return NULL;
 	cJSON_AddStringToObject(vars, "rubric", rubric ? rubric : "");
 	cJSON_AddStringToObject(vars, "input", input ? input : "");
-	cJSON_AddStringToObject(vars, "output", output ? output : "");
 	if (cJSON_IsString(expected))
 		cJSON_AddStringToObject(vars, "expected", expected->valuestring);
 	else if (expected)
 		cJSON_AddItemToObject(vars, "expected", cJSON_Duplicate(expected, 1));
-	cJSON_AddStringToObject(vars, "format", pops_judge_format(pass_score > 0));
-	if (pass_score)
-		cJSON_AddNumberToObject(vars, "pass_score", pass_score);
+	return vars;
+}
+
+int pops_judge_render(cJSON **out, const pops_eval_prompt *jp, const char *fallback,
+                      const char *name, const cJSON *vars)
+{
+	pops_eval_prompt *own = NULL;
+	int error;
+
+	*out = NULL;
+	if (!jp) {
+		if ((error = pops_eval_prompt_parse(&own, fallback, strlen(fallback), name)) < 0)
+			return error;
+		jp = own;
+	}
 	error = pops_eval_prompt_render(out, jp, vars);
-done:
-	cJSON_Delete(vars);
 	pops_eval_prompt_free(own);
 	return error;
 }

@@ -36,11 +36,33 @@ int pops_judge_messages(cJSON **out, const pops_eval_prompt *jp, const char *rub
                         int pass_score);
 
 /*
+ * What every judge prompt sees: {rubric, input, expected} (`expected`
+ * only when given; `input` NULL is ""). New object for the caller to add
+ * its own variables to and delete; NULL when out of memory.
+ */
+cJSON *pops_judge_vars(const char *rubric, const char *input, const cJSON *expected);
+
+/*
+ * Render judge prompt `jp`, or when it is NULL the built-in .prompt text
+ * `fallback` (named `name` in its error messages), with `vars`. New
+ * messages array in *out. 0, POPS_EINVALID (a bad prompt) or POPS_ERROR.
+ */
+int pops_judge_render(cJSON **out, const pops_eval_prompt *jp, const char *fallback,
+                      const char *name, const cJSON *vars);
+
+/*
  * The last JSON object in `text`: it must close at the end of the reply
  * (whitespace and a closing code fence allowed after it). New object
  * (caller deletes) or NULL.
  */
 cJSON *pops_judge_last_object(const char *text);
+
+/*
+ * pops_judge_last_object() of a judge's reply, or NULL with the
+ * POPS_EINVALID message "<who> gave no verdict: its reply does not end in
+ * a JSON object (ends '...')" quoting the reply's last 60 characters.
+ */
+cJSON *pops_judge_reply_object(const char *text, const char *who);
 
 /*
  * Read the verdict at the end of `text`. On success fills *pass and

@@ -49,34 +49,17 @@ int pops_pairwise_messages(cJSON **out, const pops_eval_prompt *jp, const char *
                            const char *input, const char *output_a, const char *output_b,
                            const cJSON *expected)
 {
-	pops_eval_prompt *own = NULL;
-	cJSON *vars = NULL;
-	int error = 0;
+	cJSON *vars = pops_judge_vars(rubric, input, expected);
+	int error;
 
 	*out = NULL;
-	if (!jp) {
-		if ((error = pops_eval_prompt_parse(&own, default_prompt, strlen(default_prompt),
-		                                    "pops-pairwise")) < 0)
-			return error;
-		jp = own;
-	}
-	if (!(vars = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	cJSON_AddStringToObject(vars, "rubric", rubric ? rubric : "");
-	cJSON_AddStringToObject(vars, "input", input ? input : "");
+	if (!vars)
+		return pops_error_set(POPS_ERROR, "out of memory");
 	cJSON_AddStringToObject(vars, "output_a", output_a ? output_a : "");
 	cJSON_AddStringToObject(vars, "output_b", output_b ? output_b : "");
-	if (cJSON_IsString(expected))
-		cJSON_AddStringToObject(vars, "expected", expected->valuestring);
-	else if (expected)
-		cJSON_AddItemToObject(vars, "expected", cJSON_Duplicate(expected, 1));
 	cJSON_AddStringToObject(vars, "format", pops_pairwise_format());
-	error = pops_eval_prompt_render(out, jp, vars);
-done:
+	error = pops_judge_render(out, jp, default_prompt, "pops-pairwise", vars);
 	cJSON_Delete(vars);
-	pops_eval_prompt_free(own);
 	return error;
 }
 
@@ -95,20 +78,13 @@ pops_pair_verdict pops_pairwise_verdict_from(const char *name)
 
 int pops_pairwise_parse(pops_pair_verdict *v, pops_buf *reasoning, const char *text)
 {
-	cJSON *obj = pops_judge_last_object(text ? text : "");
+	cJSON *obj;
 	const cJSON *verdict, *r;
 	int error = 0;
 
 	*v = 0;
-	if (!obj) {
-		pops_buf b = POPS_BUF_INIT;
-		size_t n = text ? strlen(text) : 0;
-
-		pops_buf_put_sanitized(&b, text ? text + (n > 60 ? n - 60 : 0) : "", n > 60 ? 60 : n, 0);
-		error = pops_error_set(POPS_EINVALID,
-		    "pairwise judge gave no verdict: its reply does not end in a JSON object (ends '%s')",
-		    b.ptr);
-		pops_buf_dispose(&b);
+	if (!(obj = pops_judge_reply_object(text, "pairwise judge"))) {
+		error = POPS_EINVALID;
 		goto done;
 	}
 	verdict = cJSON_GetObjectItemCaseSensitive(obj, "verdict");
