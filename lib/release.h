@@ -7,9 +7,20 @@
  * environment and prompt,
  *
  *   <env>/<prompt>.prompt   the exact released blob
- *   <env>/<prompt>.json     {"schema_version":1,"prompt","version","blob",
+ *   <env>/<prompt>.json     {"schema_version":2,"prompt","version","blob",
  *                            "source_commit","model","model_alias",
+ *                            "resolved_model":{alias,provider,type,id,config},
+ *                            "partials":[{name,file,version,blob}],
  *                            "evidence","ledger_reason"}
+ *   <env>/@partials/<prompt>/<file>
+ *                           the blob of each partial of that release (file
+ *                           as under the prompts dir: "_style.prompt"), so
+ *                           a release renders from the ledger alone; '@'
+ *                           cannot start a prompt name, so nothing collides
+ *
+ * A schema 1 entry (pops before release closures) has no partials or
+ * resolved model: it reads with closure_known 0, its partials come from
+ * its source commit, and the next promote writes schema 2.
  *
  * Every promote, rollback and approval is one commit with a readable
  * subject and trailers (Pops-Env, Pops-Prompt, Pops-Version, Pops-Blob,
@@ -21,6 +32,7 @@
 #include <stddef.h>
 #include <git2.h>
 #include "buf.h"
+#include "closure.h"
 
 #define POPS_RELEASE_REF "refs/pops/releases"
 
@@ -34,7 +46,21 @@ typedef struct pops_release_entry {
 	char *model_alias;       /* or NULL */
 	char *evidence;          /* eval result fingerprint, or NULL */
 	char *reason;            /* ledger_reason (forced or rollback), or NULL */
+	/*
+	 * The whole release (lib/closure.h). closure.blob, .model_id and
+	 * .model_alias equal blob, model and model_alias above (set both with
+	 * pops_release_entry_set_closure). closure_known is 0 for an entry
+	 * written before closures (schema 1): only blob and model are known.
+	 */
+	pops_closure closure;
+	int closure_known;
 } pops_release_entry;
+
+/*
+ * Give `e` the closure `c` (copied): also sets blob, model and
+ * model_alias from it, and closure_known. 0 or POPS_ERROR.
+ */
+int pops_release_entry_set_closure(pops_release_entry *e, const pops_closure *c);
 
 void pops_release_entry_free(pops_release_entry *e);
 
