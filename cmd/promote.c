@@ -70,6 +70,27 @@ cJSON *cmd_release_entry_json(const pops_release_entry *e)
 		return NULL;
 	}
 #undef S
+	/* a record from before closures knows neither: null, not an empty guess */
+	if (e->closure_known) {
+		cJSON *m = pops_closure_model_json(&e->closure), *p = pops_closure_partials_json(&e->closure);
+
+		if (!m || !cJSON_AddItemToObject(o, "resolved_model", m)) {
+			cJSON_Delete(m);
+			m = NULL;
+		}
+		if (!p || !cJSON_AddItemToObject(o, "partials", p)) {
+			cJSON_Delete(p);
+			p = NULL;
+		}
+		if (!m || !p) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	} else if (!cJSON_AddNullToObject(o, "resolved_model") ||
+	           !cJSON_AddNullToObject(o, "partials")) {
+		cJSON_Delete(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -113,6 +134,13 @@ int cmd_release_print_result_json(const pops_promote_result *r, const char *acti
 		oom |= !(r->source ? cJSON_AddStringToObject(doc, "source", r->source) :
 		         cJSON_AddNullToObject(doc, "source"));
 		oom |= !cJSON_AddStringToObject(doc, "status", status);
+		{
+			int changed = 0;
+
+			for (i = 0; i < r->n; i++)
+				changed |= !r->v[i].up_to_date;
+			oom |= !cJSON_AddBoolToObject(doc, "changed", changed && strcmp(status, "refused"));
+		}
 		oom |= !cJSON_AddBoolToObject(doc, "dry_run", dry_run);
 		oom |= !(arr = cJSON_AddArrayToObject(doc, "prompts"));
 	}
@@ -129,6 +157,10 @@ int cmd_release_print_result_json(const pops_promote_result *r, const char *acti
 		                                                 (double)it->current->version) :
 		         cJSON_AddNullToObject(o, "current_version"));
 		oom |= !cJSON_AddBoolToObject(o, "up_to_date", it->up_to_date);
+		oom |= !cJSON_AddBoolToObject(o, "changed", !it->up_to_date);
+		oom |= !(it->changes ? cJSON_AddStringToObject(o, "changes", it->changes) :
+		         cJSON_AddNullToObject(o, "changes"));
+
 		oom |= !cJSON_AddBoolToObject(o, "forced", it->forced);
 		oom |= !cJSON_AddBoolToObject(o, "recorded", it->recorded);
 		oom |= !(it->recorded ? cJSON_AddStringToObject(o, "ledger_commit",
@@ -188,9 +220,9 @@ int cmd_promote(pops_ctx *ctx, void *o)
 	struct promote_opts *opts = o;
 	pops_promote_options po = POPS_PROMOTE_OPTIONS_INIT;
 	pops_promote_result r;
-	pops_buf label = POPS_BUF_INIT;
+	pops_buf label = POPS_BUF_INIT, what = POPS_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
-	size_t i;
+	size_t i, changed = 0;
 	int error, ret = POPS_EXIT_OK;
 
 	if (opts->force && (!opts->reason || !*opts->reason))
@@ -203,21 +235,19 @@ int cmd_promote(pops_ctx *ctx, void *o)
 	po.force = opts->force;
 	po.reason = opts->reason;
 	error = pops_promote(&r, ctx->repo, ctx->config, &po);
+	for (i = 0; i < r.n; i++)
+		changed += !r.v[i].up_to_date;
 	if (opts->json && (error == 0 || (error == POPS_EREFUSED && r.n))) {
 		int refused = error == POPS_EREFUSED;
-		int nothing = refused && !r.v[0].nunmet;
+		int nothing = !refused && !changed;
 
-		for (i = 0; refused && i < r.n; i++)
-			if (r.v[i].nunmet)
-				nothing = 0;
 		ret = cmd_release_print_result_json(&r, "promote",
 		                                    nothing ? "nothing" : refused ? "refused" :
 		                                    opts->dry_run ? "dry-run" : "promoted",
 		                                    opts->dry_run);
 		if (refused) {
 			ret = cmd_fail(error);
-			if (!nothing)
-				print_refusal(&r, opts);
+			print_refusal(&r, opts);
 		}
 		goto done;
 	}
@@ -239,27 +269,33 @@ int cmd_promote(pops_ctx *ctx, void *o)
 		pops_buf_clear(&label);
 		cmd_release_label(&label, it->entry);
 		if (it->up_to_date) {
-			/* only worth saying when the user named the prompt */
-			if (opts->prompts.n)
-				cmd_status("%s is already in %s", label.ptr, r.env);
+			/* worth saying when the user named it, or when it is all there is */
+			if (opts->prompts.n || !changed)
+				cmd_status("%s is already in %s (nothing to do)", label.ptr, r.env);
 			continue;
 		}
+		pops_buf_clear(&what);
+		if (it->changes) {
+			pops_buf_puts(&what, ": ");
+			pops_buf_put_sanitized(&what, it->changes, strlen(it->changes), 0);
+		}
 		if (opts->dry_run && it->current)
-			printf("would promote %s to %s (from %s, replacing @%ld)%s\n", label.ptr, r.env,
+			printf("would promote %s to %s (from %s, replacing @%ld)%s%s\n", label.ptr, r.env,
 			       r.source, it->current->version,
-			       it->nunmet ? " past unmet requirements" : "");
+			       it->nunmet ? " past unmet requirements" : "", what.ptr);
 		else if (opts->dry_run)
 			printf("would promote %s to %s (from %s)%s\n", label.ptr, r.env, r.source,
 			       it->nunmet ? " past unmet requirements" : "");
 		else
-			printf("promoted %s to %s%s (ledger %.12s)\n", label.ptr, r.env,
+			printf("promoted %s to %s%s (ledger %.12s)%s\n", label.ptr, r.env,
 			       it->forced ? " by force" : "",
-			       git_oid_tostr(hex, sizeof(hex), &it->ledger_commit));
+			       git_oid_tostr(hex, sizeof(hex), &it->ledger_commit), what.ptr);
 		if (it->forced)
 			for (size_t j = 0; j < it->nunmet; j++)
 				cmd_warning("forced past: %s", it->unmet[j].what);
 	}
 done:
+	pops_buf_dispose(&what);
 	pops_buf_dispose(&label);
 	pops_promote_result_dispose(&r);
 	return ret;

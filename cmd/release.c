@@ -90,6 +90,11 @@ static cJSON *event_json(const pops_release_event *ev)
 	oom |= !(a = cJSON_AddArrayToObject(o, "evidence"));
 	for (i = 0; !oom && i < ev->nevidence; i++)
 		oom |= !cJSON_AddItemToArray(a, cJSON_CreateString(ev->evidence[i]));
+	oom |= !S("provider", ev->provider);
+	oom |= !S("changes", ev->changes);
+	oom |= !(a = cJSON_AddArrayToObject(o, "partials"));
+	for (i = 0; !oom && i < ev->npartials; i++)
+		oom |= !cJSON_AddItemToArray(a, cJSON_CreateString(ev->partials[i]));
 	oom |= !(a = cJSON_AddArrayToObject(o, "approved_by"));
 	for (i = 0; !oom && i < ev->napprovers; i++)
 		oom |= !cJSON_AddItemToArray(a, cJSON_CreateString(ev->approvers[i]));
@@ -119,6 +124,10 @@ static void print_event(const pops_ctx *ctx, const pops_release_event *ev)
 			printf("%smodel %s", ev->source ? "  " : "", ev->model);
 		printf("\n");
 	}
+	if (ev->changes)
+		printf("    changed: %s\n", ev->changes);
+	for (i = 0; i < ev->npartials; i++)
+		printf("    partial %s\n", ev->partials[i]);
 	for (i = 0; i < ev->nevidence; i++)
 		printf("    evidence %s\n", ev->evidence[i]);
 	if (ev->forced)
@@ -191,6 +200,7 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 	pops_release_list l = { NULL, 0 };
 	cJSON *doc = NULL, *envs = NULL;
 	git_oid head;
+	pops_buf changes = POPS_BUF_INIT, head_txt = POPS_BUF_INIT, safe = POPS_BUF_INIT;
 	int have_head, ret = POPS_EXIT_OK, error, any = 0;
 	size_t e, i;
 
@@ -224,26 +234,38 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 		for (i = 0; i < l.n; i++) {
 			const pops_release_entry *r = l.v[i];
 			pops_release_entry *at_head = NULL;
-			char hex[GIT_OID_HEXSZ + 1], head_txt[64];
+			char hex[GIT_OID_HEXSZ + 1];
 			int ahead = 0;
 
 			any = 1;
+			pops_buf_clear(&changes);
 			if (have_head &&
 			    pops_promote_candidate(&at_head, ctx->repo, ctx->config, &head, r->prompt,
-			                              env) == 0)
-				ahead = !git_oid_equal(&at_head->blob, &r->blob);
+			                              env) == 0) {
+				int same = 1;
+
+				if ((error = pops_promote_compare(&same, &changes, ctx->repo, ctx->config,
+				                                  l.v[i], at_head)) < 0) {
+					pops_release_entry_free(at_head);
+					ret = cmd_fail(error);
+					goto done;
+				}
+				ahead = !same;
+			}
 			pops_error_clear();
 			if (!at_head)
-				snprintf(head_txt, sizeof(head_txt), "not at HEAD");
-			else if (ahead && at_head->version > 0)
-				snprintf(head_txt, sizeof(head_txt), "ahead (@%ld)", at_head->version);
+				pops_buf_sets(&head_txt, "not at HEAD");
+			else if (!ahead)
+				pops_buf_sets(&head_txt, "same");
 			else
-				snprintf(head_txt, sizeof(head_txt), ahead ? "differs" : "same");
+				pops_buf_sets(&head_txt, changes.ptr);
 			if (opts->json) {
 				cJSON *ro = cmd_release_entry_json(r);
 
 				if (!ro || !cJSON_AddItemToArray(rel, ro) ||
 				    !cJSON_AddBoolToObject(ro, "head_ahead", ahead) ||
+				    !(ahead ? cJSON_AddStringToObject(ro, "head_changes", changes.ptr) :
+				      cJSON_AddNullToObject(ro, "head_changes")) ||
 				    !(at_head && at_head->version > 0 ?
 				      cJSON_AddNumberToObject(ro, "head_version", (double)at_head->version) :
 				      cJSON_AddNullToObject(ro, "head_version"))) {
@@ -255,10 +277,12 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 				char ver[32];
 
 				snprintf(ver, sizeof(ver), "@%ld", r->version);
+				pops_buf_clear(&safe);
+				pops_buf_put_sanitized(&safe, head_txt.ptr, head_txt.size, 0);
 				printf("%-12s %-24s %-8s %-12.12s %-28s %s\n", env, r->prompt, ver,
 				       git_oid_is_zero(&r->source_commit) ? "-" :
 				       git_oid_tostr(hex, sizeof(hex), &r->source_commit),
-				       r->model ? r->model : "-", head_txt);
+				       r->model ? r->model : "-", safe.ptr);
 			}
 			pops_release_entry_free(at_head);
 		}
@@ -270,6 +294,9 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 		cmd_status("nothing released yet; see 'pops promote -h'");
 	}
 done:
+	pops_buf_dispose(&safe);
+	pops_buf_dispose(&head_txt);
+	pops_buf_dispose(&changes);
 	cJSON_Delete(doc);
 	pops_release_list_dispose(&l);
 	return ret;

@@ -11,6 +11,7 @@ void pops_promote_result_dispose(pops_promote_result *r)
 
 	for (i = 0; i < r->n; i++) {
 		pops_promote__item_reset(&r->v[i]);
+		free(r->v[i].changes);
 		pops_release_entry_free(r->v[i].entry);
 		pops_release_entry_free(r->v[i].current);
 	}
@@ -148,9 +149,14 @@ static int plan_promote(pops_promote_result *out, git_repository *repo,
 			goto done;
 		}
 		item->entry = cand;
-		if ((error = current_of(&item->current, repo, tip, env->name, name)) < 0)
+		if ((error = current_of(&item->current, repo, tip, env->name, name)) < 0 ||
+		    (error = pops_promote__upgrade_legacy(cand, repo, cfg)) < 0 ||
+		    (item->current &&
+		     (error = pops_promote__upgrade_legacy(item->current, repo, cfg)) < 0))
 			goto done;
-		item->up_to_date = item->current && git_oid_equal(&item->current->blob, &cand->blob);
+		item->up_to_date = item->current && pops_promote__same_release(item->current, cand);
+		if (item->current && !item->up_to_date && (error = pops_promote__describe(item)) < 0)
+			goto done;
 		if (!item->up_to_date &&
 		    (error = pops_promote__check_gates(item, repo, cfg, env, tip)) < 0)
 			goto done;
@@ -196,6 +202,7 @@ int pops_promote__write_chain(git_oid *head_out, int *any, git_repository *repo,
 		ch.napprovers = item->napprovers;
 		ch.evidence = (const char *const *)item->evidence;
 		ch.nevidence = item->nevidence;
+		ch.changes = item->changes;
 		if ((error = pops_release_write(&id, repo, have_parent ? &parent : NULL, &ch)) < 0)
 			return error;
 		git_oid_cpy(&item->ledger_commit, &id);
@@ -266,12 +273,15 @@ int pops_promote(pops_promote_result *out, git_repository *repo,
 			if (out->v[i].nunmet)
 				unmet++;
 		}
+		if (!out->n) {
+			error = pops_error_set(POPS_EREFUSED, "nothing to promote to %s: %s", env->name,
+			                       src.env ? "the source environment has no releases" :
+			                       "no prompts at the source commit");
+			goto done;
+		}
+		/* releasing what the target has is done already: a re-run succeeds */
 		if (!changes) {
-			error = pops_error_set(POPS_EREFUSED, "nothing to promote to %s: it already has %s",
-			                       env->name,
-			                       out->n == 1 ? "this version" :
-			                       src.env ? "everything released in the source" :
-			                       "every prompt at the source commit");
+			error = POPS_OK;
 			goto done;
 		}
 		if (unmet && !opts->force) {

@@ -27,7 +27,9 @@ typedef struct pops_gate_unmet {
 typedef struct pops_promote_item {
 	pops_release_entry *entry;    /* the candidate: what the environment would get */
 	pops_release_entry *current;  /* what the environment has now, or NULL */
-	int up_to_date;               /* the environment already has this blob: skipped */
+	int up_to_date;               /* the environment already has this closure: skipped */
+	char *changes;                /* what differs from `current` ("model a -> b, partial
+	                                 _style@1 -> @2"), or NULL when new or up to date */
 	pops_gate_unmet *unmet;
 	size_t nunmet;
 	char **evidence;              /* fingerprints of the results the gates used */
@@ -67,9 +69,10 @@ typedef struct pops_promote_options {
  * fails and force is off, nothing is recorded. Otherwise each prompt gets
  * its own ledger commit and the ledger ref moves once for all of them.
  *
- * Returns 0 (recorded, or would be for dry_run); POPS_EREFUSED when a
- * requirement is unmet (the items say which) or nothing differs (every
- * item up_to_date, or no items); POPS_EINVALID for an unknown environment
+ * Returns 0 (recorded, or would be for dry_run, or nothing to do: every
+ * item up_to_date, so a re-run CI job succeeds); POPS_EREFUSED when a
+ * requirement is unmet (the items say which) or there is no prompt to
+ * promote at all; POPS_EINVALID for an unknown environment
  * or prompt, a bad --from, force without reason; POPS_ENOTFOUND when a
  * named prompt is not in the source; POPS_EMODIFIED when every retry
  * lost a race; POPS_ERROR (git, corrupt ledger). `out` is filled in every
@@ -123,6 +126,17 @@ int pops_approve(pops_release_entry **out, git_repository *repo,
 int pops_promote_candidate(pops_release_entry **out, git_repository *repo,
                               const pops_config *cfg, const git_oid *commit,
                               const char *name, const char *env);
+
+/*
+ * Compare a release `current` with a candidate `cand` (both may be
+ * upgraded in place: a record written before closures gets the closure
+ * of its source commit). *same is 1 when they are the same release;
+ * otherwise `changes` (may be NULL) gets what differs in words
+ * ("model a -> b, partial _style@1 -> @2"). 0 or POPS_ERROR.
+ */
+int pops_promote_compare(int *same, pops_buf *changes, git_repository *repo,
+                         const pops_config *cfg, pops_release_entry *current,
+                         pops_release_entry *cand);
 
 /*
  * Prompt names found under cfg->prompts_dir at `commit` (partials, whose

@@ -74,7 +74,7 @@ static int find_target(pops_release_entry **out, git_repository *repo, const git
 			git_oid_cpy(&last_seen, &st);
 			if ((error = pops_release_get(&e, repo, git_commit_id(p), env, prompt)) < 0)
 				goto done;
-			if (e->version == version && !git_oid_equal(&e->blob, &current->blob)) {
+			if (e->version == version && !pops_promote__same_release(e, current)) {
 				*out = e;
 				e = NULL;
 				goto done;
@@ -164,11 +164,13 @@ static int plan_rollback(pops_promote_result *out, git_repository *repo,
 		if (error < 0)
 			goto done;
 		item->entry = target;
-		if (git_oid_equal(&target->blob, &item->current->blob)) {
+		if (pops_promote__same_release(target, item->current)) {
 			error = pops_error_set(POPS_EREFUSED, "%s already has that release of '%s' (@%ld)",
 			                       env, name, target->version);
 			goto done;
 		}
+		if ((error = pops_promote__describe(item)) < 0)
+			goto done;
 	}
 done:
 	free(latest);

@@ -10,7 +10,6 @@
 #include "casref.h"
 #include "git.h"
 #include "strutil.h"
-#include "yamldoc.h"
 #include "repo.h"
 
 #include <stdlib.h>
@@ -136,52 +135,6 @@ done:
 	return error;
 }
 
-/* the frontmatter's `model:` resolved through pops.yaml aliases */
-static int model_of(pops_release_entry *e, const pops_config *cfg, const char *data,
-                    size_t len, const char *name)
-{
-	pops_yaml_doc *doc = NULL;
-	const char *end, *body, *p, *nl;
-	const cJSON *m;
-	const pops_model_cfg *mc;
-	int error = POPS_OK;
-
-	if (len < 4 || strncmp(data, "---", 3) || (data[3] != '\n' && data[3] != '\r'))
-		return POPS_OK;
-	body = data + 4;
-	end = NULL;
-	for (p = body; p < data + len; p = nl + 1) {
-		if ((size_t)(data + len - p) >= 3 && !strncmp(p, "---", 3)) {
-			end = p;
-			break;
-		}
-		if (!(nl = memchr(p, '\n', (size_t)(data + len - p))))
-			break;
-	}
-	if (!end)
-		return POPS_OK;
-	if (pops_yaml_parse(&doc, body, (size_t)(end - body), name, 1, NULL) < 0) {
-		/* a prompt that does not parse has no model to record; lint reports it */
-		pops_error_clear();
-		return POPS_OK;
-	}
-	m = cJSON_GetObjectItemCaseSensitive(pops_yaml_root(doc), "model");
-	if (cJSON_IsString(m) && *m->valuestring) {
-		const char *v = m->valuestring, *slash = strchr(v, '/');
-
-		if ((mc = pops_config_model(cfg, v))) {
-			e->model = pops_strdup(mc->id);
-			e->model_alias = pops_strdup(v);
-		} else {
-			e->model = pops_strdup(slash ? slash + 1 : v);
-		}
-		if (!e->model)
-			error = pops_error_set(POPS_ERROR, "out of memory");
-	}
-	pops_yaml_free(doc);
-	return error;
-}
-
 int pops_promote_candidate(pops_release_entry **out, git_repository *repo,
                               const pops_config *cfg, const git_oid *commit,
                               const char *name, const char *env)
@@ -191,6 +144,8 @@ int pops_promote_candidate(pops_release_entry **out, git_repository *repo,
 	git_blob *blob = NULL;
 	git_oid blob_id, *vb = NULL, *vc = NULL;
 	pops_release_entry *e = NULL;
+	pops_config *at_cfg = NULL;
+	pops_closure closure = POPS_CLOSURE_INIT;
 	size_t n = 0, i;
 	char hex[GIT_OID_HEXSZ + 1];
 	int error;
@@ -230,8 +185,12 @@ int pops_promote_candidate(pops_release_entry **out, git_repository *repo,
 		error = pops_git_error(error, "cannot read the prompt");
 		goto done;
 	}
-	if ((error = model_of(e, cfg, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-	                      path.ptr)) < 0)
+	/* the model pins committed with the prompt decide its model, not the work tree's */
+	if ((error = pops_closure_config_at(&at_cfg, repo, cfg, commit)) < 0 ||
+	    (error = pops_closure_compute(&closure, repo, at_cfg ? at_cfg : cfg, commit, name,
+	                                  git_blob_rawcontent(blob),
+	                                  (size_t)git_blob_rawsize(blob))) < 0 ||
+	    (error = pops_release_entry_set_closure(e, &closure)) < 0)
 		goto done;
 	if (!e->env || !e->prompt) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
@@ -241,6 +200,8 @@ int pops_promote_candidate(pops_release_entry **out, git_repository *repo,
 	e = NULL;
 	error = POPS_OK;
 done:
+	pops_closure_dispose(&closure);
+	pops_config_free(at_cfg);
 	pops_release_entry_free(e);
 	git_blob_free(blob);
 	free(vb);
@@ -361,4 +322,84 @@ int pops_promote__whoami(pops_buf *out, git_repository *repo)
 	pops_buf_printf(out, "%s <%s>", sig->name, sig->email);
 	git_signature_free(sig);
 	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+}
+
+int pops_promote__same_release(const pops_release_entry *a, const pops_release_entry *b)
+{
+	if (a->closure_known && b->closure_known)
+		return pops_closure_equal(&a->closure, &b->closure);
+	return git_oid_equal(&a->blob, &b->blob) &&
+	       ((!a->model && !b->model) || (a->model && b->model && !strcmp(a->model, b->model)));
+}
+
+int pops_promote__upgrade_legacy(pops_release_entry *e, git_repository *repo,
+                                 const pops_config *cfg)
+{
+	pops_closure c = POPS_CLOSURE_INIT;
+	pops_config *at_cfg = NULL;
+	git_blob *blob = NULL;
+	int error = POPS_OK;
+
+	if (e->closure_known || git_oid_is_zero(&e->source_commit))
+		return POPS_OK;
+	if (git_blob_lookup(&blob, repo, &e->blob) < 0 ||
+	    pops_closure_config_at(&at_cfg, repo, cfg, &e->source_commit) < 0 ||
+	    pops_closure_compute(&c, repo, at_cfg ? at_cfg : cfg, &e->source_commit, e->prompt,
+	                         git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
+	    !git_oid_equal(&c.blob, &e->blob)) {
+		/* the release keeps what it recorded */
+		pops_error_clear();
+		git_error_clear();
+		goto done;
+	}
+	/* the id the ledger recorded is what was released, whatever pops.yaml says now */
+	if (e->model && (!c.model_id || strcmp(c.model_id, e->model)))
+		goto done;
+	error = pops_release_entry_set_closure(e, &c);
+done:
+	pops_config_free(at_cfg);
+	git_blob_free(blob);
+	pops_closure_dispose(&c);
+	return error;
+}
+
+int pops_promote__describe(pops_promote_item *item)
+{
+	pops_buf b = POPS_BUF_INIT;
+	const pops_release_entry *cur = item->current, *cand = item->entry;
+	int error;
+
+	free(item->changes);
+	item->changes = NULL;
+	error = pops_closure_describe_diff(&b, &cur->closure, cur->version, &cand->closure,
+	                                   cand->version);
+	/* a schema 1 record whose closure could not be recovered differs only in being one */
+	if (error == 0 && !b.size)
+		pops_buf_puts(&b, "release record upgraded");
+	if (error == 0 && !(item->changes = pops_buf_detach(&b)))
+		error = pops_error_set(POPS_ERROR, "out of memory");
+	pops_buf_dispose(&b);
+	return error;
+}
+
+int pops_promote_compare(int *same, pops_buf *changes, git_repository *repo,
+                         const pops_config *cfg, pops_release_entry *current,
+                         pops_release_entry *cand)
+{
+	pops_promote_item item;
+	int error;
+
+	*same = 0;
+	if ((error = pops_promote__upgrade_legacy(current, repo, cfg)) < 0 ||
+	    (error = pops_promote__upgrade_legacy(cand, repo, cfg)) < 0)
+		return error;
+	if ((*same = pops_promote__same_release(current, cand)) || !changes)
+		return POPS_OK;
+	memset(&item, 0, sizeof(item));
+	item.current = current;
+	item.entry = cand;
+	if ((error = pops_promote__describe(&item)) == 0)
+		pops_buf_puts(changes, item.changes);
+	free(item.changes);
+	return error;
 }

@@ -46,6 +46,24 @@ int pops_promote__write_chain(git_oid *head_out, int *any, git_repository *repo,
                               pops_promote_result *r, const git_oid *tip,
                               pops_release_action action, const char *reason, int force);
 
+/*
+ * 1 when `a` and `b` are the same release: their whole closures, or for
+ * an entry without one (schema 1), the same blob and model id.
+ */
+int pops_promote__same_release(const pops_release_entry *a, const pops_release_entry *b);
+
+/*
+ * Give a schema 1 entry the closure it had: its partials and model as of
+ * its source commit (with that commit's pops.yaml). Best effort: when
+ * the source commit is gone, the entry stays as it is. 0 or POPS_ERROR
+ * (out of memory only).
+ */
+int pops_promote__upgrade_legacy(pops_release_entry *e, git_repository *repo,
+                                 const pops_config *cfg);
+
+/* item->changes from item->current to item->entry, in words. 0 or POPS_ERROR. */
+int pops_promote__describe(pops_promote_item *item);
+
 /* "Name <email>" of the user, as Approved-by records it */
 int pops_promote__whoami(pops_buf *out, git_repository *repo);
 

@@ -3,6 +3,7 @@
 #include "casref.h"
 #include "git.h"
 #include "strutil.h"
+#include "repo.h"
 
 #include <cjson/cJSON.h>
 
@@ -18,6 +19,7 @@ void pops_release_entry_free(pops_release_entry *e)
 	free(e->model_alias);
 	free(e->evidence);
 	free(e->reason);
+	pops_closure_dispose(&e->closure);
 	free(e);
 }
 
@@ -28,6 +30,12 @@ pops_release_entry *pops_release_entry_dup(const pops_release_entry *e)
 	if (!d)
 		return NULL;
 	*d = *e;
+	memset(&d->closure, 0, sizeof(d->closure));
+	if (pops_closure_copy(&d->closure, &e->closure) < 0) {
+		d->env = d->prompt = d->model = d->model_alias = d->evidence = d->reason = NULL;
+		pops_release_entry_free(d);
+		return NULL;
+	}
 	d->env = pops_strdup(e->env);
 	d->prompt = pops_strdup(e->prompt);
 	d->model = pops_strdup(e->model);
@@ -41,6 +49,30 @@ pops_release_entry *pops_release_entry_dup(const pops_release_entry *e)
 		return NULL;
 	}
 	return d;
+}
+
+int pops_release_entry_set_closure(pops_release_entry *e, const pops_closure *c)
+{
+	char *model = NULL, *alias = NULL;
+	int error;
+
+	if ((c->model_id && !(model = pops_strdup(c->model_id))) ||
+	    (c->model_alias && !(alias = pops_strdup(c->model_alias)))) {
+		free(model);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	if ((error = pops_closure_copy(&e->closure, c)) < 0) {
+		free(model);
+		free(alias);
+		return error;
+	}
+	free(e->model);
+	free(e->model_alias);
+	e->model = model;
+	e->model_alias = alias;
+	git_oid_cpy(&e->blob, &c->blob);
+	e->closure_known = 1;
+	return POPS_OK;
 }
 
 void pops_release_list_dispose(pops_release_list *l)
@@ -124,6 +156,85 @@ static char *json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(it) ? pops_strdup(it->valuestring) : NULL;
 }
 
+/* a partial's file as the ledger keeps it: "_x.prompt" or "dir/_x.prompt", nothing else */
+static int partial_file_ok(const char *file)
+{
+	const char *base = strrchr(file, '/');
+
+	base = base ? base + 1 : file;
+	return pops_release_name_ok(file) && base[0] == '_' && pops_ends_with(base, ".prompt") &&
+	       strlen(base) > strlen("_.prompt");
+}
+
+/*
+ * The closure fields of a schema 2 entry, each partial checked against
+ * the blob the ledger tree keeps for it. A schema 1 entry keeps what it
+ * knows (blob, model id) with closure_known 0.
+ */
+static int read_closure(pops_release_entry *e, git_repository *repo, git_tree *tree,
+                        const git_oid *ledger, const cJSON *doc)
+{
+	const cJSON *partials = cJSON_GetObjectItemCaseSensitive(doc, "partials");
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(doc, "resolved_model");
+	pops_buf what = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	git_tree_entry *te = NULL;
+	size_t i;
+	int error;
+
+	(void)repo;
+	git_oid_cpy(&e->closure.blob, &e->blob);
+	if (!partials && !model) {
+		if ((e->model && !(e->closure.model_id = pops_strdup(e->model))) ||
+		    (e->model_alias && !(e->closure.model_alias = pops_strdup(e->model_alias))))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		return POPS_OK;
+	}
+	if (!partials || !model) {
+		error = corrupt(ledger, e->env, e->prompt,
+		                partials ? "\"resolved_model\" is missing" : "\"partials\" is missing");
+		goto done;
+	}
+	error = pops_closure_from_json(&e->closure, partials, model, &what);
+	if (error == POPS_EINVALID) {
+		error = corrupt(ledger, e->env, e->prompt, what.ptr);
+		goto done;
+	} else if (error < 0) {
+		goto done;
+	}
+	for (i = 0; i < e->closure.npartials; i++) {
+		const pops_closure_partial *p = &e->closure.partials[i];
+
+		if (!partial_file_ok(p->file) || pops_repo_check_name(p->name) < 0) {
+			pops_error_clear();
+			pops_buf_clear(&what);
+			pops_buf_puts(&what, "a partial has an unsafe name or file");
+			error = corrupt(ledger, e->env, e->prompt, what.ptr);
+			goto done;
+		}
+		pops_buf_clear(&path);
+		pops_buf_printf(&path, "%s/%s@partials/%s", e->env, e->prompt, p->file);
+		if (git_tree_entry_bypath(&te, tree, path.ptr) < 0 ||
+		    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB ||
+		    !git_oid_equal(git_tree_entry_id(te), &p->blob)) {
+			git_error_clear();
+			pops_buf_clear(&what);
+			pops_buf_printf(&what, "partial %s is missing from the release (no %s with blob %.12s)",
+			                p->name, path.ptr, git_oid_tostr_s(&p->blob));
+			error = corrupt(ledger, e->env, e->prompt, what.ptr);
+			goto done;
+		}
+		git_tree_entry_free(te);
+		te = NULL;
+	}
+	e->closure_known = 1;
+	error = POPS_OK;
+done:
+	git_tree_entry_free(te);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&what);
+	return error;
+}
+
 /* parse `<env>/<prompt>.json` in `tree`, checking it against the .prompt entry */
 static int read_entry(pops_release_entry **out, git_repository *repo, git_tree *tree,
                       const git_oid *ledger, const char *env, const char *prompt)
@@ -199,6 +310,8 @@ static int read_entry(pops_release_entry **out, git_repository *repo, git_tree *
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
+	if ((error = read_closure(e, repo, tree, ledger, doc)) < 0)
+		goto done;
 	*out = e;
 	e = NULL;
 	error = POPS_OK;
@@ -253,6 +366,40 @@ static int list_add(pops_release_list *l, pops_release_entry *e)
 	return POPS_OK;
 }
 
+/*
+ * A pushed ledger is untrusted input: every name in it must be one pops
+ * could have written (prompt-name segments, "<name>@partials" directories,
+ * .json/.prompt files) and every file a plain blob, so nothing read from
+ * it can name a path outside where it is written (export) or smuggle a
+ * symlink or submodule in.
+ */
+static int entry_ok(const char *root, const git_tree_entry *te)
+{
+	const char *name = git_tree_entry_name(te);
+	git_filemode_t mode = git_tree_entry_filemode(te);
+	size_t len = strlen(name);
+	int in_partials = strstr(root, "@partials/") != NULL;
+
+	if (strchr(name, '/') || !*name)
+		return 0;
+	if (mode == GIT_FILEMODE_TREE) {
+		if (len > 9 && !strcmp(name + len - 9, "@partials") && !in_partials && *root) {
+			char *base = pops_strndup(name, len - 9);
+			int ok = base && pops_release_name_ok(base);
+
+			free(base);
+			return ok;
+		}
+		return pops_release_name_ok(name);
+	}
+	if (mode != GIT_FILEMODE_BLOB || !*root || !pops_release_name_ok(name))
+		return 0;
+	if (in_partials)
+		return name[0] == '_' && pops_ends_with(name, ".prompt") && len > 8;
+	return (len > 5 && pops_ends_with(name, ".json")) ||
+	       (len > 7 && pops_ends_with(name, ".prompt"));
+}
+
 static int walk_cb(const char *root, const git_tree_entry *te, void *payload)
 {
 	struct walk_state *st = payload;
@@ -261,8 +408,23 @@ static int walk_cb(const char *root, const git_tree_entry *te, void *payload)
 	pops_release_entry *e = NULL;
 	size_t len = strlen(name);
 
+	/* under one environment, `root` is relative to it */
+	if (!entry_ok(st->env && !*root ? st->env : root, te)) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), st->ledger);
+		st->error = pops_error_set(POPS_ERROR,
+		                           "ledger entry %s%s%s%s is corrupt (in %s %.12s): not a name "
+		                           "or file pops writes; inspect it with 'git ls-tree -r %s'",
+		                           st->env ? st->env : "", st->env ? "/" : "", root, name,
+		                           POPS_RELEASE_REF, hex, POPS_RELEASE_REF);
+		return -1;
+	}
 	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB || len <= 5 ||
 	    strcmp(name + len - 5, ".json"))
+		return 0;
+	/* partial files are read with their release's entry */
+	if (strstr(root, "@partials/"))
 		return 0;
 	if (st->env) {
 		/* root is "" or "<dirs>/" inside the environment */
@@ -368,12 +530,33 @@ static int entry_json(pops_buf *out, const pops_release_entry *e)
 	    !ADD_STR_OR_NULL("model", e->model) ||
 	    !ADD_STR_OR_NULL("model_alias", e->model_alias) ||
 	    !ADD_STR_OR_NULL("evidence", e->evidence) ||
-	    !ADD_STR_OR_NULL("ledger_reason", e->reason) ||
-	    !(text = cJSON_Print(doc))) {
+	    !ADD_STR_OR_NULL("ledger_reason", e->reason)) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
 #undef ADD_STR_OR_NULL
+	/* a closure written once is schema 2; an entry that never had one stays 1 */
+	if (e->closure_known) {
+		cJSON *m = pops_closure_model_json(&e->closure);
+		cJSON *parts = pops_closure_partials_json(&e->closure);
+
+		if (!m || !parts || !cJSON_AddItemToObject(doc, "resolved_model", m)) {
+			cJSON_Delete(m);
+			cJSON_Delete(parts);
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		if (!cJSON_AddItemToObject(doc, "partials", parts)) {
+			cJSON_Delete(parts);
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(doc, "schema_version"), 2);
+	}
+	if (!(text = cJSON_Print(doc))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
 	pops_buf_puts(out, text);
 	pops_buf_putc(out, '\n');
 done:
@@ -400,6 +583,14 @@ static void change_message(pops_buf *m, const pops_release_change *c)
 		pops_buf_printf(m, "approve %s@%ld for %s\n\n", e->prompt, e->version, e->env);
 		break;
 	}
+	/* the body says in words what changed; the trailers stay machine-readable */
+	if (c->changes && *c->changes && c->action != POPS_RELEASE_APPROVE) {
+		const char *p;
+
+		for (p = c->changes; *p; p++)
+			pops_buf_putc(m, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
+		pops_buf_puts(m, "\n\n");
+	}
 	put_trailer(m, "Pops-Env", e->env);
 	put_trailer(m, "Pops-Prompt", e->prompt);
 	pops_buf_printf(m, "Pops-Version: %ld\n", e->version);
@@ -407,6 +598,19 @@ static void change_message(pops_buf *m, const pops_release_change *c)
 	if (!git_oid_is_zero(&e->source_commit))
 		put_trailer(m, "Pops-Source", git_oid_tostr(hex, sizeof(hex), &e->source_commit));
 	put_trailer(m, "Pops-Model", e->model);
+	if (e->closure_known && e->closure.provider)
+		put_trailer(m, "Pops-Provider", e->closure.provider);
+	for (i = 0; e->closure_known && i < e->closure.npartials; i++) {
+		const pops_closure_partial *p = &e->closure.partials[i];
+		pops_buf v = POPS_BUF_INIT;
+
+		pops_buf_put(&v, p->file, strlen(p->file) - strlen(".prompt"));
+		if (p->version > 0)
+			pops_buf_printf(&v, "@%ld", p->version);
+		pops_buf_printf(&v, " %s", git_oid_tostr(hex, sizeof(hex), &p->blob));
+		put_trailer(m, "Pops-Partial", v.ptr);
+		pops_buf_dispose(&v);
+	}
 	for (i = 0; i < c->nevidence; i++)
 		put_trailer(m, "Pops-Evidence", c->evidence[i]);
 	if (c->forced)
@@ -416,16 +620,36 @@ static void change_message(pops_buf *m, const pops_release_change *c)
 		put_trailer(m, "Approved-by", c->approvers[i]);
 }
 
-/* the ledger tree with the entry's two files replaced */
+/* an empty tree, for the first ledger commit */
+static int empty_tree(git_tree **out, git_repository *repo)
+{
+	git_treebuilder *tb = NULL;
+	git_oid id;
+	int error;
+
+	if ((error = git_treebuilder_new(&tb, repo, NULL)) < 0 ||
+	    (error = git_treebuilder_write(&id, tb)) < 0 ||
+	    (error = git_tree_lookup(out, repo, &id)) < 0)
+		error = pops_git_error(error, "cannot write the ledger tree");
+	git_treebuilder_free(tb);
+	return error;
+}
+
+/*
+ * The ledger tree with the entry's files replaced: its .prompt, its .json
+ * and its @partials directory (the old one goes first, so a partial the
+ * new release no longer uses is not kept).
+ */
 static int updated_tree(git_oid *out, git_repository *repo, git_tree *base,
                         const pops_release_entry *e)
 {
-	git_tree_update upd[2];
-	pops_buf json = POPS_BUF_INIT, jpath = POPS_BUF_INIT, ppath = POPS_BUF_INIT;
-	git_oid json_id;
-	git_treebuilder *tb = NULL;
-	git_tree *empty = NULL;
-	git_oid empty_id;
+	git_tree_update upd[3], *pupd = NULL;
+	pops_buf json = POPS_BUF_INIT, jpath = POPS_BUF_INIT, ppath = POPS_BUF_INIT,
+	         dpath = POPS_BUF_INIT, *files = NULL;
+	git_oid json_id, mid;
+	git_tree *empty = NULL, *middle = NULL;
+	git_tree_entry *old = NULL;
+	size_t i, nupd = 2, np = e->closure_known ? e->closure.npartials : 0;
 	int error;
 
 	if ((error = entry_json(&json, e)) < 0)
@@ -436,9 +660,15 @@ static int updated_tree(git_oid *out, git_repository *repo, git_tree *base,
 	}
 	pops_buf_printf(&jpath, "%s/%s.json", e->env, e->prompt);
 	pops_buf_printf(&ppath, "%s/%s.prompt", e->env, e->prompt);
-	if (pops_buf_oom(&jpath) || pops_buf_oom(&ppath)) {
+	pops_buf_printf(&dpath, "%s/%s@partials", e->env, e->prompt);
+	if (pops_buf_oom(&jpath) || pops_buf_oom(&ppath) || pops_buf_oom(&dpath)) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
+	}
+	if (!base) {
+		if ((error = empty_tree(&empty, repo)) < 0)
+			goto done;
+		base = empty;
 	}
 	memset(upd, 0, sizeof(upd));
 	upd[0].action = GIT_TREE_UPDATE_UPSERT;
@@ -449,20 +679,53 @@ static int updated_tree(git_oid *out, git_repository *repo, git_tree *base,
 	git_oid_cpy(&upd[1].id, &json_id);
 	upd[1].filemode = GIT_FILEMODE_BLOB;
 	upd[1].path = jpath.ptr;
-	if (!base) {
-		if ((error = git_treebuilder_new(&tb, repo, NULL)) < 0 ||
-		    (error = git_treebuilder_write(&empty_id, tb)) < 0 ||
-		    (error = git_tree_lookup(&empty, repo, &empty_id)) < 0) {
-			error = pops_git_error(error, "cannot write the ledger tree");
+	if (git_tree_entry_bypath(&old, base, dpath.ptr) == 0) {
+		upd[2].action = GIT_TREE_UPDATE_REMOVE;
+		upd[2].path = dpath.ptr;
+		nupd = 3;
+	}
+	git_error_clear();
+	if ((error = git_tree_create_updated(np ? &mid : out, repo, base, nupd, upd)) < 0) {
+		error = pops_git_error(error, "cannot write the ledger tree");
+		goto done;
+	}
+	if (!np)
+		goto done;
+	/* a second pass: the removal above and these additions share a prefix */
+	if (!(pupd = calloc(np, sizeof(*pupd))) || !(files = calloc(np, sizeof(*files)))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < np; i++) {
+		const pops_closure_partial *p = &e->closure.partials[i];
+
+		if (!partial_file_ok(p->file)) {
+			error = pops_error_set(POPS_EINVALID, "unsafe partial file '%s'", p->file);
 			goto done;
 		}
-		base = empty;
+		files[i] = (pops_buf)POPS_BUF_INIT;
+		pops_buf_printf(&files[i], "%s/%s", dpath.ptr, p->file);
+		if (pops_buf_oom(&files[i])) {
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		pupd[i].action = GIT_TREE_UPDATE_UPSERT;
+		git_oid_cpy(&pupd[i].id, &p->blob);
+		pupd[i].filemode = GIT_FILEMODE_BLOB;
+		pupd[i].path = files[i].ptr;
 	}
-	if ((error = git_tree_create_updated(out, repo, base, 2, upd)) < 0)
+	if ((error = git_tree_lookup(&middle, repo, &mid)) < 0 ||
+	    (error = git_tree_create_updated(out, repo, middle, np, pupd)) < 0)
 		error = pops_git_error(error, "cannot write the ledger tree");
 done:
+	for (i = 0; files && i < np; i++)
+		pops_buf_dispose(&files[i]);
+	free(files);
+	free(pupd);
+	git_tree_entry_free(old);
+	git_tree_free(middle);
 	git_tree_free(empty);
-	git_treebuilder_free(tb);
+	pops_buf_dispose(&dpath);
 	pops_buf_dispose(&ppath);
 	pops_buf_dispose(&jpath);
 	pops_buf_dispose(&json);
@@ -560,4 +823,82 @@ int pops_release_commit(git_oid *out, git_repository *repo, const git_oid *tip,
 	if (out)
 		git_oid_cpy(out, &id);
 	return POPS_OK;
+}
+
+static int partial_path(pops_buf *out, const char *prefix, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	pops_buf_clear(out);
+	if (*prefix)
+		pops_buf_printf(out, "%s/", prefix);
+	if (slash)
+		pops_buf_put(out, name, (size_t)(slash - name) + 1);
+	pops_buf_printf(out, "_%s.prompt", slash ? slash + 1 : name);
+	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+}
+
+int pops_release_read_partial(pops_buf *out, git_repository *repo, const pops_config *cfg,
+                              const pops_release_entry *e, const char *name)
+{
+	pops_repo *r = NULL;
+	pops_buf path = POPS_BUF_INIT;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	const git_oid *id = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int error;
+
+	if (e->closure_known) {
+		for (i = 0; i < e->closure.npartials; i++)
+			if (!strcmp(e->closure.partials[i].name, name))
+				id = &e->closure.partials[i].blob;
+		if (!id) {
+			error = pops_error_set(POPS_ENOTFOUND, "partial '%s' is not part of the release of "
+			                       "'%s' in %s", name, e->prompt, e->env);
+			goto done;
+		}
+	} else {
+		/* schema 1: the partials are those of the source commit */
+		if (git_oid_is_zero(&e->source_commit) ||
+		    git_commit_lookup(&c, repo, &e->source_commit) < 0 ||
+		    git_commit_tree(&tree, c) < 0) {
+			git_error_clear();
+			error = pops_error_set(POPS_ERROR, "cannot load partial '%s': the source commit "
+			                       "of the release of '%s' in %s is not in this repository "
+			                       "(git fetch?)", name, e->prompt, e->env);
+			goto done;
+		}
+		if ((error = pops_repo_from(&r, repo, cfg)) < 0 ||
+		    (error = partial_path(&path, pops_repo_prompts_prefix(r), name)) < 0)
+			goto done;
+		if (git_tree_entry_bypath(&te, tree, path.ptr) < 0 ||
+		    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB) {
+			git_error_clear();
+			error = pops_error_set(POPS_ENOTFOUND, "partial '%s' not found (no %s at %.12s)",
+			                       name, path.ptr,
+			                       git_oid_tostr(hex, sizeof(hex), &e->source_commit));
+			goto done;
+		}
+		id = git_tree_entry_id(te);
+	}
+	if ((error = git_blob_lookup(&blob, repo, id)) < 0) {
+		error = pops_error_set(POPS_ERROR, "partial '%s' of the release of '%s' in %s is "
+		                       "missing (blob %.12s): the ledger is incomplete", name, e->prompt,
+		                       e->env, git_oid_tostr(hex, sizeof(hex), id));
+		goto done;
+	}
+	error = pops_buf_set(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ?
+	        pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	git_commit_free(c);
+	pops_buf_dispose(&path);
+	pops_repo_free(r);
+	return error;
 }

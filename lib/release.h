@@ -12,11 +12,11 @@
  *                            "resolved_model":{alias,provider,type,id,config},
  *                            "partials":[{name,file,version,blob}],
  *                            "evidence","ledger_reason"}
- *   <env>/@partials/<prompt>/<file>
+ *   <env>/<prompt>@partials/<file>
  *                           the blob of each partial of that release (file
  *                           as under the prompts dir: "_style.prompt"), so
  *                           a release renders from the ledger alone; '@'
- *                           cannot start a prompt name, so nothing collides
+ *                           is never part of a prompt name, so nothing collides
  *
  * A schema 1 entry (pops before release closures) has no partials or
  * resolved model: it reads with closure_known 0, its partials come from
@@ -102,6 +102,18 @@ int pops_release_list_entries(pops_release_list *out, git_repository *repo,
 int pops_release_read_blob(pops_buf *out, git_repository *repo,
                            const pops_release_entry *e);
 
+/*
+ * The bytes of partial `name` ("style", "team/style") as released with
+ * `e`: the blob its closure records; for a schema 1 entry, the partial
+ * file at the entry's source commit (under cfg's prompts dir). Returns
+ * 0; POPS_ENOTFOUND when the release has no such partial (or a schema 1
+ * entry's source commit lacks it); POPS_ERROR when a recorded blob is
+ * missing from the repository (a corrupt ledger) or the source commit
+ * is not here.
+ */
+int pops_release_read_partial(pops_buf *out, git_repository *repo, const pops_config *cfg,
+                              const pops_release_entry *e, const char *name);
+
 /* what a ledger commit records */
 typedef enum {
 	POPS_RELEASE_PROMOTE,
@@ -118,6 +130,8 @@ typedef struct pops_release_change {
 	size_t napprovers;
 	const char *const *evidence;  /* every Pops-Evidence fingerprint */
 	size_t nevidence;
+	const char *changes;       /* what differs from the replaced release ("model a -> b,
+	                              partial _style@1 -> @2"), or NULL */
 } pops_release_change;
 
 /*
@@ -158,6 +172,10 @@ typedef struct pops_release_event {
 	size_t nevidence;
 	char **approvers;     /* Approved-by values */
 	size_t napprovers;
+	char **partials;      /* Pops-Partial values ("_style@2 <blob>") */
+	size_t npartials;
+	char *provider;       /* Pops-Provider, or NULL */
+	char *changes;        /* the body's line of what changed, or NULL */
 	char *author_name, *author_email;
 	long long time;       /* seconds since the epoch */
 	int tz_offset;        /* minutes */

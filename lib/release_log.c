@@ -22,6 +22,11 @@ static void event_dispose(pops_release_event *ev)
 	for (i = 0; i < ev->napprovers; i++)
 		free(ev->approvers[i]);
 	free(ev->approvers);
+	for (i = 0; i < ev->npartials; i++)
+		free(ev->partials[i]);
+	free(ev->partials);
+	free(ev->provider);
+	free(ev->changes);
 	free(ev->author_name);
 	free(ev->author_email);
 	memset(ev, 0, sizeof(*ev));
@@ -84,6 +89,9 @@ static int parse_event(pops_release_event *ev, git_commit *c)
 			else if (!strcmp(k, "Pops-Source")) slot = &ev->source;
 			else if (!strcmp(k, "Pops-Model")) slot = &ev->model;
 			else if (!strcmp(k, "Pops-Reason")) slot = &ev->reason;
+			else if (!strcmp(k, "Pops-Provider")) slot = &ev->provider;
+			else if (!strcmp(k, "Pops-Partial"))
+				oom |= strv_push(&ev->partials, &ev->npartials, v);
 			else if (!strcmp(k, "Pops-Version")) {
 				if (pops_parse_long(&ev->version, v, 0, LONG_MAX) < 0)
 					ev->version = 0;
@@ -101,6 +109,15 @@ static int parse_event(pops_release_event *ev, git_commit *c)
 		}
 	}
 	git_message_trailer_array_free(&trailers);
+	{
+		/* promote writes "what changed" as the body's first paragraph, before the trailers */
+		const char *body = git_commit_body(c), *end;
+
+		if (body && *body && strncmp(body, "Pops-", 5) && strncmp(body, "Approved-by", 11)) {
+			end = strstr(body, "\n\n");
+			oom |= !(ev->changes = pops_strndup(body, end ? (size_t)(end - body) : strlen(body)));
+		}
+	}
 	if (oom || !ev->subject || !ev->action || !ev->author_name || !ev->author_email) {
 		event_dispose(ev);
 		return pops_error_set(POPS_ERROR, "out of memory");

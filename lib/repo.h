@@ -138,6 +138,7 @@ typedef struct pops_resolved {
 	pops_repo *repo__;
 	git_tree *tree__;       /* NULL: read partials from the work tree */
 	int partials_missing__; /* :env whose source commit is not here */
+	struct pops_release_entry *entry__; /* :env: the release, whose partials render it */
 } pops_resolved;
 
 /*
@@ -159,7 +160,9 @@ void pops_resolved_free(pops_resolved *res);
 /*
  * Partial loader for lib/promptfile: reads `_<name>.prompt` (a name
  * "a/b" reads "a/_b.prompt") from the same place the prompt came from:
- * the work tree, the commit, or for :env the ledger's source commit.
+ * the work tree, the commit, or for :env the partials released with the
+ * prompt (kept in the ledger; a release recorded before closures reads
+ * them from its source commit).
  * `payload` is the pops_resolved. Returns 0 with the bytes in `out`,
  * POPS_ENOTFOUND when there is no such partial, POPS_EINVALID for a bad
  * partial name, POPS_ERROR otherwise.

@@ -1,6 +1,7 @@
 #include "common.h"
 #include "repo.h"
 #include "repo_internal.h"
+#include "release.h"
 #include "git.h"
 #include "strutil.h"
 
@@ -111,6 +112,7 @@ void pops_resolved_free(pops_resolved *res)
 	free(res->env);
 	cJSON_Delete(res->release);
 	git_tree_free(res->tree__);
+	pops_release_entry_free(res->entry__);
 	free(res);
 }
 
@@ -168,6 +170,15 @@ static int resolve_env(pops_resolved *res, pops_repo *repo, const pops_address *
 		                       addr->name, addr->env);
 		goto done;
 	} else if (error < 0) {
+		goto done;
+	}
+	/* the validated release record: its closure says which partials render it */
+	if ((error = pops_release_get(&res->entry__, repo->git, &ledger, addr->env,
+	                              addr->name)) < 0)
+		goto done;
+	if (!git_oid_equal(&res->entry__->blob, &res->blob)) {
+		error = pops_error_set(POPS_ERROR, "%s: the release record of '%s' in %s does not "
+		                       "match its prompt file", POPS_RELEASES_REF, addr->name, addr->env);
 		goto done;
 	}
 	pops_buf_clear(&path);
@@ -416,6 +427,8 @@ int pops_resolved_load_partial(void *payload, const char *name, pops_buf *out)
 
 	if ((error = pops_repo_check_name(name)) < 0)
 		return error;
+	if (res->entry__ && res->entry__->closure_known)
+		return pops_release_read_partial(out, repo->git, repo->cfg, res->entry__, name);
 	if (res->partials_missing__)
 		return pops_error_set(POPS_ERROR, "cannot load partial '%s': the source commit of "
 		                      "the release is not in this repository (git fetch?)", name);

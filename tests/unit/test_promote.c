@@ -35,7 +35,7 @@ TEST(promote_counts_versions_and_resolves_the_model_alias)
 	relfix_dispose(&f);
 }
 
-TEST(promote_walks_dev_staging_prod_and_refuses_when_up_to_date)
+TEST(promote_walks_dev_staging_prod_and_a_rerun_is_a_no_op)
 {
 	relfix f;
 	pops_config *cfg = NULL;
@@ -52,8 +52,18 @@ TEST(promote_walks_dev_staging_prod_and_refuses_when_up_to_date)
 	CHECK_INT(r.n, 1);   /* the partial is not a prompt */
 	CHECK(r.v[0].recorded);
 	pops_promote_result_dispose(&r);
-	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), POPS_EREFUSED);
-	CHECK_ERR_HAS("nothing to promote to dev");
+	{
+		git_oid before, after;
+
+		/* a re-run is done already: success, every item up to date, no ledger commit */
+		CHECK_INT(pops_release_tip(&before, f.repo), 0);
+		CHECK_INT(pops_promote(&r, f.repo, cfg, &po), 0);
+		CHECK_INT(r.n, 1);
+		CHECK(r.v[0].up_to_date);
+		CHECK(!r.v[0].recorded);
+		CHECK_INT(pops_release_tip(&after, f.repo), 0);
+		CHECK(git_oid_equal(&before, &after));
+	}
 	pops_promote_result_dispose(&r);
 	po.env = "prod";
 	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), POPS_EREFUSED);  /* staging is empty */
