@@ -65,17 +65,17 @@ test_expect_success 'promote goes dev -> staging -> prod and the ledger is plain
 	grep -qx "Pops-Source: $(git rev-parse HEAD)" msg &&
 	grep -qx "Pops-Model: $MODEL" msg &&
 	git show refs/pops/releases:prod/summarize.json >entry &&
-	grep -q "\"schema_version\":.*1" entry &&
+	grep -q "\"schema_version\":.*2" entry &&
 	grep -q "\"model_alias\":.*\"fast\"" entry &&
 	git fsck --no-dangling 2>fsck &&
 	test_must_be_empty fsck
 '
 
-test_expect_success 'partials are not promoted; a new version is; release list shows HEAD ahead' '
+test_expect_success 'partials are not prompts; a new version is promoted; release list says what differs' '
 	setup_release &&
 	pops promote dev >out &&
 	! grep -q _style out &&
-	test_must_fail git cat-file -e refs/pops/releases:dev/_style.prompt &&
+	test_must_fail git cat-file -e refs/pops/releases:dev/_style.prompt 2>/dev/null &&
 	pops promote staging >/dev/null &&
 	new_version summarize "Summarize in one line: {{text}}" &&
 	pops promote dev >out &&
@@ -83,17 +83,24 @@ test_expect_success 'partials are not promoted; a new version is; release list s
 	! grep -q "triage" out &&
 	pops release list >list &&
 	grep -q "^dev  *summarize  *@2 .*same" list &&
-	grep -q "^staging  *summarize  *@1 .*ahead (@2)" list &&
+	grep -q "^staging  *summarize  *@1 .*prompt @1 -> @2" list &&
 	pops release list --json >json &&
 	grep -q "\"head_ahead\":.*true" json
 '
 
-test_expect_success 'nothing to promote exits 1 and leaves the ledger alone' '
+test_expect_success 'promoting what an environment has is exit 0, nothing to do, no ledger commit' '
 	setup_release &&
 	pops promote dev >/dev/null &&
 	before=$(ledger) &&
-	test_expect_code 1 pops promote dev 2>err &&
-	grep -q "^error: nothing to promote to dev" err &&
+	pops promote dev 2>err &&
+	grep -q "^pops: summarize@1 is already in dev (nothing to do)" err &&
+	test "$(ledger)" = "$before" &&
+	pops promote dev summarize --json >json &&
+	python3 -c "
+import json; d = json.load(open(\"json\"))
+assert d[\"changed\"] is False and d[\"status\"] == \"nothing\", d
+assert d[\"prompts\"][0][\"changed\"] is False, d
+" &&
 	test "$(ledger)" = "$before" &&
 	test_expect_code 1 pops promote prod summarize 2>err &&
 	grep -q "not released in staging" err &&
