@@ -167,71 +167,121 @@ static int partial_file_ok(const char *file)
 }
 
 /*
- * The closure fields of a schema 2 entry, each partial checked against
- * the blob the ledger tree keeps for it. A schema 1 entry keeps what it
+ * The closure fields of a schema 2 entry. A schema 1 entry keeps what it
  * knows (blob, model id) with closure_known 0.
  */
-static int read_closure(pops_release_entry *e, git_repository *repo, git_tree *tree,
-                        const git_oid *ledger, const cJSON *doc)
+static int parse_closure(pops_release_entry *e, const cJSON *doc, pops_buf *what)
 {
 	const cJSON *partials = cJSON_GetObjectItemCaseSensitive(doc, "partials");
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(doc, "resolved_model");
-	pops_buf what = POPS_BUF_INIT, path = POPS_BUF_INIT;
-	git_tree_entry *te = NULL;
 	size_t i;
 	int error;
 
-	(void)repo;
 	git_oid_cpy(&e->closure.blob, &e->blob);
-	if (!partials && !model) {
+	if ((!partials || cJSON_IsNull(partials)) && (!model || cJSON_IsNull(model))) {
 		if ((e->model && !(e->closure.model_id = pops_strdup(e->model))) ||
 		    (e->model_alias && !(e->closure.model_alias = pops_strdup(e->model_alias))))
 			return pops_error_set(POPS_ERROR, "out of memory");
 		return POPS_OK;
 	}
 	if (!partials || !model) {
-		error = corrupt(ledger, e->env, e->prompt,
-		                partials ? "\"resolved_model\" is missing" : "\"partials\" is missing");
-		goto done;
+		pops_buf_puts(what, partials ? "\"resolved_model\" is missing" : "\"partials\" is missing");
+		return POPS_EINVALID;
 	}
-	error = pops_closure_from_json(&e->closure, partials, model, &what);
-	if (error == POPS_EINVALID) {
-		error = corrupt(ledger, e->env, e->prompt, what.ptr);
-		goto done;
-	} else if (error < 0) {
-		goto done;
-	}
+	if ((error = pops_closure_from_json(&e->closure, partials, model, what)) < 0)
+		return error;
 	for (i = 0; i < e->closure.npartials; i++) {
 		const pops_closure_partial *p = &e->closure.partials[i];
 
 		if (!partial_file_ok(p->file) || pops_repo_check_name(p->name) < 0) {
 			pops_error_clear();
-			pops_buf_clear(&what);
-			pops_buf_puts(&what, "a partial has an unsafe name or file");
-			error = corrupt(ledger, e->env, e->prompt, what.ptr);
-			goto done;
+			pops_buf_puts(what, "a partial has an unsafe name or file");
+			return POPS_EINVALID;
 		}
+	}
+	e->closure_known = 1;
+	return POPS_OK;
+}
+
+/* every partial of the release is in the ledger tree, with its blob */
+static int check_partials(const pops_release_entry *e, git_tree *tree, const git_oid *ledger)
+{
+	pops_buf what = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	git_tree_entry *te = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int error = POPS_OK;
+
+	for (i = 0; e->closure_known && i < e->closure.npartials; i++) {
+		const pops_closure_partial *p = &e->closure.partials[i];
+
 		pops_buf_clear(&path);
 		pops_buf_printf(&path, "%s/%s@partials/%s", e->env, e->prompt, p->file);
 		if (git_tree_entry_bypath(&te, tree, path.ptr) < 0 ||
 		    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB ||
 		    !git_oid_equal(git_tree_entry_id(te), &p->blob)) {
 			git_error_clear();
-			pops_buf_clear(&what);
 			pops_buf_printf(&what, "partial %s is missing from the release (no %s with blob %.12s)",
-			                p->name, path.ptr, git_oid_tostr_s(&p->blob));
+			                p->name, path.ptr, git_oid_tostr(hex, sizeof(hex), &p->blob));
 			error = corrupt(ledger, e->env, e->prompt, what.ptr);
-			goto done;
+			break;
 		}
 		git_tree_entry_free(te);
 		te = NULL;
 	}
-	e->closure_known = 1;
-	error = POPS_OK;
-done:
 	git_tree_entry_free(te);
 	pops_buf_dispose(&path);
 	pops_buf_dispose(&what);
+	return error;
+}
+
+int pops_release_parse_entry(pops_release_entry **out, const char *data, size_t len,
+                             const char *env, const char *prompt, pops_buf *what)
+{
+	pops_release_entry *e = NULL;
+	cJSON *doc = NULL;
+	const cJSON *it;
+	int error = POPS_EINVALID;
+
+	*out = NULL;
+	if (len > LEDGER_MAX_JSON || !(doc = cJSON_ParseWithLength(data, len)) ||
+	    !cJSON_IsObject(doc)) {
+		pops_buf_puts(what, "not valid JSON");
+		goto done;
+	}
+	if (!(e = calloc(1, sizeof(*e))) || !(e->env = pops_strdup(env)) ||
+	    !(e->prompt = pops_strdup(prompt))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(doc, "version");
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 1e9) {
+		pops_buf_puts(what, "\"version\" is not a number");
+		goto done;
+	}
+	e->version = (long)it->valuedouble;
+	it = cJSON_GetObjectItemCaseSensitive(doc, "blob");
+	if (!cJSON_IsString(it) || git_oid_fromstr(&e->blob, it->valuestring) < 0) {
+		pops_buf_puts(what, "\"blob\" is not an object id");
+		goto done;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(doc, "source_commit");
+	if (cJSON_IsString(it) && git_oid_fromstr(&e->source_commit, it->valuestring) < 0) {
+		pops_buf_puts(what, "\"source_commit\" is not an object id");
+		goto done;
+	}
+	e->model = json_str(doc, "model");
+	e->model_alias = json_str(doc, "model_alias");
+	e->evidence = json_str(doc, "evidence");
+	e->reason = json_str(doc, "ledger_reason");
+	if ((error = parse_closure(e, doc, what)) < 0)
+		goto done;
+	*out = e;
+	e = NULL;
+	error = POPS_OK;
+done:
+	pops_release_entry_free(e);
+	cJSON_Delete(doc);
 	return error;
 }
 
@@ -240,10 +290,9 @@ static int read_entry(pops_release_entry **out, git_repository *repo, git_tree *
                       const git_oid *ledger, const char *env, const char *prompt)
 {
 	pops_buf path = POPS_BUF_INIT;
+	pops_buf what = POPS_BUF_INIT;
 	git_tree_entry *json_te = NULL, *prompt_te = NULL;
 	git_blob *blob = NULL;
-	cJSON *doc = NULL;
-	const cJSON *it;
 	pops_release_entry *e = NULL;
 	int error;
 
@@ -269,58 +318,29 @@ static int read_entry(pops_release_entry **out, git_repository *repo, git_tree *
 		error = corrupt(ledger, env, prompt, "not a readable file");
 		goto done;
 	}
-	if ((size_t)git_blob_rawsize(blob) > LEDGER_MAX_JSON ||
-	    !(doc = cJSON_ParseWithLength(git_blob_rawcontent(blob),
-	                                  (size_t)git_blob_rawsize(blob))) ||
-	    !cJSON_IsObject(doc)) {
-		error = corrupt(ledger, env, prompt, "not valid JSON");
+	error = pops_release_parse_entry(&e, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+	                                 env, prompt, &what);
+	if (error == POPS_EINVALID) {
+		error = corrupt(ledger, env, prompt, what.ptr);
 		goto done;
-	}
-	if (!(e = calloc(1, sizeof(*e)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	e->env = pops_strdup(env);
-	e->prompt = pops_strdup(prompt);
-	it = cJSON_GetObjectItemCaseSensitive(doc, "version");
-	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 1e9) {
-		error = corrupt(ledger, env, prompt, "\"version\" is not a number");
-		goto done;
-	}
-	e->version = (long)it->valuedouble;
-	it = cJSON_GetObjectItemCaseSensitive(doc, "blob");
-	if (!cJSON_IsString(it) || git_oid_fromstr(&e->blob, it->valuestring) < 0) {
-		error = corrupt(ledger, env, prompt, "\"blob\" is not an object id");
+	} else if (error < 0) {
 		goto done;
 	}
 	if (!git_oid_equal(&e->blob, git_tree_entry_id(prompt_te))) {
 		error = corrupt(ledger, env, prompt, "\"blob\" does not match the released .prompt file");
 		goto done;
 	}
-	it = cJSON_GetObjectItemCaseSensitive(doc, "source_commit");
-	if (cJSON_IsString(it) && git_oid_fromstr(&e->source_commit, it->valuestring) < 0) {
-		error = corrupt(ledger, env, prompt, "\"source_commit\" is not an object id");
-		goto done;
-	}
-	e->model = json_str(doc, "model");
-	e->model_alias = json_str(doc, "model_alias");
-	e->evidence = json_str(doc, "evidence");
-	e->reason = json_str(doc, "ledger_reason");
-	if (!e->env || !e->prompt) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	if ((error = read_closure(e, repo, tree, ledger, doc)) < 0)
+	if ((error = check_partials(e, tree, ledger)) < 0)
 		goto done;
 	*out = e;
 	e = NULL;
 	error = POPS_OK;
 done:
 	pops_release_entry_free(e);
-	cJSON_Delete(doc);
 	git_blob_free(blob);
 	git_tree_entry_free(prompt_te);
 	git_tree_entry_free(json_te);
+	pops_buf_dispose(&what);
 	pops_buf_dispose(&path);
 	return error;
 }
@@ -373,10 +393,8 @@ static int list_add(pops_release_list *l, pops_release_entry *e)
  * it can name a path outside where it is written (export) or smuggle a
  * symlink or submodule in.
  */
-static int entry_ok(const char *root, const git_tree_entry *te)
+int pops_release_tree_name_ok(const char *root, const char *name, unsigned mode)
 {
-	const char *name = git_tree_entry_name(te);
-	git_filemode_t mode = git_tree_entry_filemode(te);
 	size_t len = strlen(name);
 	int in_partials = strstr(root, "@partials/") != NULL;
 
@@ -409,7 +427,8 @@ static int walk_cb(const char *root, const git_tree_entry *te, void *payload)
 	size_t len = strlen(name);
 
 	/* under one environment, `root` is relative to it */
-	if (!entry_ok(st->env && !*root ? st->env : root, te)) {
+	if (!pops_release_tree_name_ok(st->env && !*root ? st->env : root, name,
+	                               (unsigned)git_tree_entry_filemode(te))) {
 		char hex[GIT_OID_HEXSZ + 1];
 
 		git_oid_tostr(hex, sizeof(hex), st->ledger);

@@ -204,6 +204,26 @@ int pops_release_log(pops_release_events *out, git_repository *repo,
  */
 int pops_release_resolve_rev(git_oid *out, git_repository *repo, const char *rev);
 
+/*
+ * Parse the bytes of a ledger `.json` entry for env/prompt (no
+ * repository needed: the ledger reader and its fuzz target share it).
+ * Returns 0 with `out` set; POPS_EINVALID with `what` saying what is
+ * wrong (not JSON, a field of the wrong shape, an unsafe partial name);
+ * POPS_ERROR (memory).
+ */
+int pops_release_parse_entry(pops_release_entry **out, const char *data, size_t len,
+                             const char *env, const char *prompt, pops_buf *what);
+
+/*
+ * 1 if a tree entry `name` with git file `mode` under directory `root`
+ * ("" at the ledger's top, "dev/" or "dev/x@partials/" below) is one pops
+ * writes: environment and prompt-name directories, "<name>@partials"
+ * directories, .json/.prompt files and _partial.prompt files, all plain
+ * blobs (no symlink, executable or submodule). A pushed ledger is
+ * untrusted: everything read from it passes this first.
+ */
+int pops_release_tree_name_ok(const char *root, const char *name, unsigned mode);
+
 /* 1 if `name` is a safe prompt name (letters, digits, - _ . /, no .. or leading /). */
 int pops_release_name_ok(const char *name);
 

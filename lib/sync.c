@@ -657,6 +657,97 @@ done:
 	return error;
 }
 
+struct notes_check {
+	git_repository *repo;
+	int bad;
+	pops_buf what;
+};
+
+/* a notes tree holds hex-named blobs (maybe in two-hex fan-out directories) of pops JSON */
+static int notes_cb(const char *root, const git_tree_entry *te, void *payload)
+{
+	struct notes_check *nc = payload;
+	const char *name = git_tree_entry_name(te);
+	git_blob *blob = NULL;
+	cJSON *doc = NULL;
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)name[i]))
+			break;
+	if (i < len || !len || len > GIT_OID_HEXSZ)
+		goto bad;
+	if (git_tree_entry_filemode(te) == GIT_FILEMODE_TREE)
+		return len == 2 ? 0 : (nc->bad = 1, pops_buf_printf(&nc->what, "%s%s", root, name), -1);
+	{
+		/* the fan-out directories and the name spell one object id */
+		size_t hex = len;
+		const char *p;
+
+		for (p = root; *p; p++)
+			hex += *p != '/';
+		if (hex != GIT_OID_HEXSZ)
+			goto bad;
+	}
+	if (git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB ||
+	    git_blob_lookup(&blob, nc->repo, git_tree_entry_id(te)) < 0)
+		goto bad;
+	doc = (size_t)git_blob_rawsize(blob) <= POPS_NOTE_MAX_BYTES ?
+	      cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) : NULL;
+	git_blob_free(blob);
+	if (!cJSON_IsObject(doc) ||
+	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "results"))) {
+		cJSON_Delete(doc);
+		goto bad;
+	}
+	cJSON_Delete(doc);
+	return 0;
+bad:
+	git_error_clear();
+	nc->bad = 1;
+	pops_buf_printf(&nc->what, "%s%s", root, name);
+	return -1;
+}
+
+/*
+ * What a remote sends is untrusted: a ledger must read as pops wrote it
+ * (every entry validated by lib/release), and evidence notes must be pops
+ * JSON, before any local ref moves.
+ */
+static int check_incoming(git_repository *repo, const char *ref, const git_oid *id,
+                          const char *remote_name)
+{
+	pops_release_list l = { NULL, 0 };
+	struct notes_check nc = { repo, 0, POPS_BUF_INIT };
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	int error = POPS_OK;
+
+	if (!strcmp(ref, POPS_RELEASE_REF)) {
+		if ((error = pops_release_list_entries(&l, repo, id, NULL)) < 0)
+			error = pops_error_prefix(POPS_ERROR, "'%s' sent a bad %s, nothing was changed: ",
+			                          remote_name, ref);
+		pops_release_list_dispose(&l);
+		return error;
+	}
+	if (strcmp(ref, POPS_EVIDENCE_REF))
+		return POPS_OK;
+	if (git_commit_lookup(&c, repo, id) < 0 || git_commit_tree(&tree, c) < 0) {
+		error = pops_error_set(POPS_ERROR, "'%s' sent a bad %s (not a notes commit), nothing "
+		                       "was changed", remote_name, ref);
+		goto done;
+	}
+	git_tree_walk(tree, GIT_TREEWALK_PRE, notes_cb, &nc);
+	if (nc.bad)
+		error = pops_error_set(POPS_ERROR, "'%s' sent a bad %s: entry '%s' is not a pops note; "
+		                       "nothing was changed", remote_name, ref, nc.what.ptr);
+done:
+	pops_buf_dispose(&nc.what);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return error;
+}
+
 int pops_sync_pull(pops_sync_result *out, git_repository *repo, const char *remote_name)
 {
 	git_remote *remote = NULL;
@@ -692,6 +783,28 @@ int pops_sync_pull(pops_sync_result *out, git_repository *repo, const char *remo
 		goto done;
 	}
 	prefix_len = glob.size - 1;
+	/* first check everything that came, then move refs: all or nothing */
+	if ((error = git_reference_iterator_glob_new(&it, repo, glob.ptr)) < 0) {
+		error = pops_git_error(error, "cannot list fetched refs");
+		goto done;
+	}
+	while ((error = git_reference_next(&ref, it)) == 0) {
+		const git_oid *id = git_reference_target(ref);
+
+		pops_buf_clear(&local);
+		pops_buf_printf(&local, "refs/%s", git_reference_name(ref) + prefix_len);
+		if (id && (error = check_incoming(repo, local.ptr, id, remote_name)) < 0) {
+			git_reference_free(ref);
+			goto done;
+		}
+		git_reference_free(ref);
+	}
+	if (error != GIT_ITEROVER) {
+		error = pops_git_error(error, "cannot list fetched refs");
+		goto done;
+	}
+	git_reference_iterator_free(it);
+	it = NULL;
 	if ((error = git_reference_iterator_glob_new(&it, repo, glob.ptr)) < 0) {
 		error = pops_git_error(error, "cannot list fetched refs");
 		goto done;

@@ -97,4 +97,30 @@ test_expect_success 'unknown and unreachable remotes: clear errors, ledger uncha
 	 test "$(git rev-parse refs/pops/releases)" = "$before")
 '
 
+test_expect_success 'pull refuses a ledger or notes pops never writes; no local ref moves' '
+	setup_remote &&
+	(cd a && pops promote dev >/dev/null && pops push >/dev/null) &&
+	git clone -q origin.git b &&
+	(cd b && pops pull >/dev/null) &&
+	before=$(git -C b rev-parse refs/pops/releases) &&
+	(cd a &&
+	 bl=$(git rev-parse HEAD:prompts/hello.prompt) &&
+	 evil=$(printf "100644 blob %s\t..\n" "$bl" | git mktree) &&
+	 top=$(printf "040000 tree %s\tstaging\n" "$evil" | git mktree) &&
+	 c=$(echo evil | git commit-tree "$top" -p refs/pops/releases) &&
+	 git update-ref refs/pops/releases "$c" &&
+	 git push -q origin refs/pops/releases) &&
+	(cd b && test_expect_code 3 pops pull 2>err &&
+	 grep -q "sent a bad refs/pops/releases, nothing was changed: ledger entry staging/.. is corrupt" err &&
+	 test "$(git rev-parse refs/pops/releases)" = "$before" &&
+	 test_must_fail git rev-parse -q --verify refs/notes/pops) &&
+	(cd a && git update-ref refs/pops/releases "$before" &&
+	 git push -q -f origin refs/pops/releases &&
+	 git notes --ref pops add -m "not json" HEAD &&
+	 git push -q origin refs/notes/pops) &&
+	(cd b && test_expect_code 3 pops pull 2>err &&
+	 grep -q "sent a bad refs/notes/pops: entry .* is not a pops note" err &&
+	 test_must_fail git rev-parse -q --verify refs/notes/pops)
+'
+
 test_done

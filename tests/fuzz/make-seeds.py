@@ -166,3 +166,9 @@ P = {
 }
 for k, v in P.items():
     put("promptfile", k, v)
+
+# ---- ledger: "<dir>\n<name>\n<mode>\n<entry json>" ----
+put("ledger", 'bad-types', 'dev/\nx@partials\n40000\n{"version":1e99,"blob":5}')
+put("ledger", 'dotdot-schema1', 'dev/\n..\n100644\n{"schema_version":1,"prompt":"x","version":1,"blob":"89c5304aa1dd1624dd3b0b802e273b3786148f8d","model":"m"}')
+put("ledger", 'evil-partial', 'dev/x@partials/\n_s.prompt\n120000\n{"version":1,"blob":"89c5304aa1dd1624dd3b0b802e273b3786148f8d","resolved_model":{},"partials":[{"name":"../x","file":"../_x.prompt","blob":"625102e1f19b4ea4799b0db5a0676c0a3efbd72f"}]}')
+put("ledger", 'schema2', 'dev/\nx.json\n100644\n{"schema_version":2,"prompt":"x","version":1,"blob":"89c5304aa1dd1624dd3b0b802e273b3786148f8d","source_commit":null,"model":"m","model_alias":"fast","resolved_model":{"alias":"fast","provider":"openai","type":"openai","id":"m","config":{"max_tokens":3}},"partials":[{"name":"style","file":"_style.prompt","version":2,"blob":"625102e1f19b4ea4799b0db5a0676c0a3efbd72f"}]}')
