@@ -34,12 +34,14 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 MAN_SRC := $(sort $(wildcard man/*.scd))
 MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
 
-# Debian packages for building, testing and the manual
+# Debian packages for building, testing and the manual: everything
+# `make demo` and `make check` call (tests/cli/t0005-deps.sh keeps this
+# list honest by checking every command the tests run against it)
 DEB_PKGS := gcc make pkg-config git libgit2-dev libcurl4-openssl-dev \
             libcjson-dev libyaml-dev libpcre2-dev scdoc valgrind \
-            libxml2-utils man-db python3
+            libxml2-utils man-db python3 curl time
 
-.PHONY: all deps check demo install uninstall bench fuzz clean man test-binaries
+.PHONY: all deps print-deps have-libs check demo install uninstall bench fuzz clean man test-binaries
 .DEFAULT_GOAL := all
 # objects of pattern-rule chains are kept, so relinking does not recompile
 .SECONDARY:
@@ -69,17 +71,28 @@ deps:
 	{ $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $$missing; } || \
 	{ echo "error: could not install:$$missing (need root, sudo, and apt-get)" >&2; exit 1; }
 
+print-deps:
+	@echo $(DEB_PKGS)
+
 # ---- objects: build/rel (release) and build/asan (sanitizers) ----
+# A plain `make` only builds: installing packages is `make deps` (which
+# `make check`, `make demo` and `make bench` run first).
 
 # V=1 shows the full commands
 Q := $(if $(V),,@)
 
-build/rel/%.o: %.c | deps
+# the libraries are there, or say how to get them (never install them here)
+have-libs:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+	  echo "error: missing build libraries ($(PKGS)); run 'make deps' (as root or with sudo)" >&2; \
+	  exit 1; }
+
+build/rel/%.o: %.c | have-libs
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $@")
 	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-build/asan/%.o: %.c | deps
+build/asan/%.o: %.c | have-libs
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $@")
 	$(Q)$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
