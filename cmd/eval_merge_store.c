@@ -212,7 +212,7 @@ int eval_merge_store(const cJSON *parts, const pops_report_group *g, size_t ng)
 	if ((error = pops_git_init()) < 0)
 		goto done;
 	git = 1;
-	if (git_repository_open_ext(&repo, ".", 0, NULL) < 0) {
+	if (pops_git_open(&repo, ".") < 0) {
 		cmd_warning("evidence not recorded: not in a git repository");
 		goto done;
 	}

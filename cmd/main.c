@@ -137,7 +137,7 @@ static int setup(pops_ctx *ctx, unsigned flags, int *git_ok)
 		goto done;
 	}
 	cwd.size = strlen(cwd.ptr);
-	error = git_repository_open_ext(&ctx->repo, ".", 0, NULL);
+	error = pops_git_open(&ctx->repo, ".");
 	if (error == GIT_ENOTFOUND) {
 		ret = cmd_error(POPS_EXIT_USAGE,
 		                "not a git repository (or any parent): '%s'", cwd.ptr);

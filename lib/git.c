@@ -132,3 +132,10 @@ int pops_git_error(int git_code, const char *what)
 	}
 	return pops_error_set(code, "%s: %s", what, msg);
 }
+
+int pops_git_open(git_repository **out, const char *dir)
+{
+	const char *ceiling = getenv("GIT_CEILING_DIRECTORIES");
+
+	return git_repository_open_ext(out, dir, 0, ceiling && *ceiling ? ceiling : NULL);
+}

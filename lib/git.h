@@ -1,6 +1,8 @@
 #ifndef POPS_GIT_H
 #define POPS_GIT_H
 
+#include <git2.h>
+
 /*
  * Glue between libgit2 and pops errors. libgit2 is initialised lazily so
  * that commands which never touch a repository (--version, -h, render of
@@ -34,5 +36,12 @@ int pops_git_certificates_pending(void);
  * POPS_EINVALID; everything else POPS_ERROR.
  */
 int pops_git_error(int git_code, const char *what);
+
+/*
+ * git_repository_open_ext from `dir` upwards, stopping at the
+ * directories of GIT_CEILING_DIRECTORIES as git does, so pops and git
+ * find the same repository (or none). Returns libgit2's code.
+ */
+int pops_git_open(git_repository **out, const char *dir);
 
 #endif

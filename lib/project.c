@@ -73,7 +73,7 @@ int pops_project_init(pops_init_result *out, const pops_init_options *opts)
 	if ((error = pops_git_init()) < 0)
 		goto done;
 	git_ok = 1;
-	gerr = git_repository_open_ext(&repo, opts->dir, 0, NULL);
+	gerr = pops_git_open(&repo, opts->dir);
 	if (gerr == GIT_ENOTFOUND) {
 		if ((gerr = git_repository_init(&repo, opts->dir, 0)) < 0) {
 			error = pops_git_error(gerr, "cannot create git repository");

@@ -133,7 +133,7 @@ int pops_repo_open(pops_repo **out, const char *start_dir)
 	*out = NULL;
 	if ((error = real_path(&start, start_dir ? start_dir : ".")) < 0)
 		goto done;
-	error = git_repository_open_ext(&git, start.ptr, 0, NULL);
+	error = pops_git_open(&git, start.ptr);
 	if (error == GIT_ENOTFOUND) {
 		error = pops_error_set(POPS_ENOTFOUND, "not a git repository (or any parent): '%s'",
 		                       start.ptr);

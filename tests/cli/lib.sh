@@ -35,6 +35,9 @@ TRASH=$(mktemp -d "${TMPDIR:-/tmp}/pops-$TEST_NAME.XXXXXX")
 export HOME="$TRASH/home"
 mkdir -p "$HOME"
 export GIT_CONFIG_NOSYSTEM=1
+# no case finds a repository above its own directory (pops and git alike)
+GIT_CEILING_DIRECTORIES=$TRASH
+export GIT_CEILING_DIRECTORIES
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
       GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
 git config --global user.name "Pops Tester"
@@ -113,6 +116,21 @@ test_expect_success() {
 	test_count=$((test_count + 1))
 	case_dir="$TRASH/case-$test_count"
 	mkdir -p "$case_dir"
+	# chain-lint, as git's test-lib does: with every step &&-chained, a
+	# failing first step skips the whole body and 117 comes back; a step
+	# that a missing && leaves unchained runs and returns something else,
+	# and its failure would have gone unseen. (Unchained steps ran here,
+	# so the case gets a fresh directory afterwards.)
+	(cd "$case_dir" && eval "(exit 117) && $body") >/dev/null 2>&1 </dev/null
+	lint=$?
+	rm -rf "$case_dir" "$TRASH/case-$test_count.fakellm.pid"
+	mkdir -p "$case_dir"
+	if [ $lint -ne 117 ]; then
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $desc"
+		echo "#   chain-lint: a step of this case is not &&-chained (exit $lint, expected 117)"
+		return
+	fi
 	if (cd "$case_dir" && eval "$body") >"$TRASH/case-$test_count.log" 2>&1; then
 		test_passed=$((test_passed + 1))
 		echo "ok $test_count - $desc"

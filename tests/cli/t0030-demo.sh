@@ -14,8 +14,8 @@ has() { "$POPS_BIN" "$@" -h >/dev/null 2>&1; }
 test_expect_success 'the demo runs offline, exits 0 and leaves the example as it was' '
 	sums >before &&
 	mkdir tmp &&
-	TMPDIR="$PWD/tmp" NO_COLOR=1 POPS="$POPS_BIN" sh "$ROOT/prompts-example/demo.sh" >out 2>err ||
-		{ cat out err; exit 1; }
+	{ TMPDIR="$PWD/tmp" NO_COLOR=1 POPS="$POPS_BIN" sh "$ROOT/prompts-example/demo.sh" >out 2>err ||
+		{ cat out err; false; }; } &&
 	grep -q "^\$ pops render summarize" out &&
 	grep -q "^\$ pops prompt diff summarize@1 summarize@2" out &&
 	grep -q "config.max_tokens: 400 → 24" out &&

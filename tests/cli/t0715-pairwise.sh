@@ -42,7 +42,7 @@ test_expect_success 'win: preferred in both orders passes; reports carry both ve
 	grep -q "2 runs: 2 passed, 0 failed, 0 errors" out &&
 	grep -q "^result: pass" out &&
 	xmllint --noout --schema "$XSD" r.xml &&
-	python3 - <<-\EOP
+	python3 - <<-\EOP &&
 	import json
 	d = json.load(open("r.json"))
 	for c in d["cases"]:

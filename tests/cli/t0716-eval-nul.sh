@@ -53,7 +53,7 @@ test_expect_success 'a NUL in the output is a per-case error with its offset; re
 	xmllint --noout --schema "$XSD" r.xml &&
 	grep -q "<error message=\"model output contains a NUL byte at offset 8\"" r.xml &&
 	grep -q "tests=\"3\" failures=\"0\" errors=\"1\"" r.xml &&
-	python3 - <<-\EOP
+	python3 - <<-\EOP &&
 	import json
 	d = json.load(open("r.json"))
 	by = {c["id"]: c for c in d["cases"]}

@@ -91,8 +91,7 @@ test_expect_success '8 cases of a 0.5 s command with -j 8 overlap (run timing fr
 test_expect_success 'a command past its timeout is a per-case error, quickly, and is killed' '
 	exec_project "\"hang\"" ", timeout: 0.3" &&
 	mkdir pids &&
-	PIDS=$PWD/pids timeout 60 "$POPS_BIN" eval run evals/echo.yaml -j 4 --no-store --no-cache --junit junit.xml --json report.json >out 2>err
-	test $? = 4 &&
+	test_expect_code 4 env PIDS="$PWD/pids" timeout 60 "$POPS_BIN" eval run evals/echo.yaml -j 4 --no-store --no-cache --junit junit.xml --json report.json >out 2>err &&
 	test $(grep -c "<error" junit.xml) = 8 &&
 	grep -q "provider .ex.: timed out after 300 ms" junit.xml &&
 	python3 -c "import json; s=json.load(open(\"report.json\"))[\"summary\"][0]; assert s[\"duration_s\"] < 10, s" &&

@@ -138,19 +138,19 @@ test_expect_success 'a 1 GB dataset line is refused at the cap, in bounded memor
 	printf -- "---\nmodel: fast\n---\nEcho: {{w}}\n" >prompts/e.prompt &&
 	printf "prompt: e\ndataset: big.jsonl\nassert:\n  - {type: icontains, value: a}\n" >evals/big.yaml &&
 	git add -A && git commit -q -m big &&
-	mkfifo big.jsonl || return 1
-	(
-		{ printf "{\"ok\": 1}\n{\"w\": \"" && head -c 1073741824 /dev/zero | tr "\\0" a; } >big.jsonl &&
-		echo yes >finished
-	) &
-	writer=$!
-	start=$(date +%s)
-	run_rss 65536 dataset-1g-line "$RSS_BIN" eval run --no-store evals/big.yaml
-	rss_ok=$?
+	mkfifo big.jsonl &&
+	{
+		(
+			{ printf "{\"ok\": 1}\n{\"w\": \"" && head -c 1073741824 /dev/zero | tr "\\0" a; } >big.jsonl &&
+			echo yes >finished
+		) &
+		writer=$!
+	} &&
+	start=$(date +%s) &&
+	{ run_rss 65536 dataset-1g-line "$RSS_BIN" eval run --no-store evals/big.yaml; rss_ok=$?; } &&
 	# a writer still blocked in open() (pops never opened the FIFO)
 	# must not outlive the case
-	kill $writer 2>/dev/null
-	wait $writer 2>/dev/null
+	{ kill $writer 2>/dev/null; wait $writer 2>/dev/null; :; } &&
 	test $rss_ok = 0 &&
 	expect_code 2 &&
 	! test -e finished &&
