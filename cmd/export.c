@@ -44,10 +44,15 @@ int cmd_export(pops_ctx *ctx, void *o)
 
 		if (error == POPS_ENOTFOUND)
 			cmd_hint("release something first: pops promote %s", opts->env);
+		pops_export_result_dispose(&r);
 		return ret;
 	}
 	printf("exported %zu prompt%s from %s (ledger %.12s) to %s\n", r.count,
 	       r.count == 1 ? "" : "s", opts->env,
 	       git_oid_tostr(hex, sizeof(hex), &r.ledger_commit), opts->dir);
+	if (r.kept.size)
+		cmd_warning("the previous export is left in '%s': files appeared in it during the "
+		            "export, and export never deletes what it did not write", r.kept.ptr);
+	pops_export_result_dispose(&r);
 	return POPS_EXIT_OK;
 }

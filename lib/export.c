@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700
 #include "common.h"
 #include "export.h"
+#include "export_int.h"
 #include "release.h"
 #include "fileio.h"
 #include "git.h"
@@ -18,31 +19,16 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
+/* only ever the temporary directory this export made and filled itself */
 static void rm_tree(const char *path)
 {
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* 0 empty dir, 1 previous export, 2 other content, -1 cannot read */
-static int dir_kind(const char *dir)
+void pops_export_result_dispose(pops_export_result *r)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	pops_buf m = POPS_BUF_INIT;
-	int n = 0, kind;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	if (!n)
-		return 0;
-	pops_path_join(&m, dir, "manifest.json");
-	kind = pops_path_exists(m.ptr) ? 1 : 2;
-	pops_buf_dispose(&m);
-	return kind;
+	if (r)
+		pops_buf_dispose(&r->kept);
 }
 
 static int add_entry(cJSON *arr, const pops_release_entry *e, const char *file,
@@ -71,14 +57,16 @@ int pops_export(pops_export_result *out, git_repository *repo, const char *env,
                 const char *dir, pops_export_format format)
 {
 	pops_release_list l = { NULL, 0 };
-	pops_buf tmp = POPS_BUF_INIT, old = POPS_BUF_INIT, path = POPS_BUF_INIT,
+	pops_export__old old = { 0 };
+	pops_buf tmp = POPS_BUF_INIT, path = POPS_BUF_INIT,
 	         content = POPS_BUF_INIT, file = POPS_BUF_INIT, parent = POPS_BUF_INIT;
 	cJSON *doc = NULL, *arr;
 	char *text = NULL, hex[GIT_OID_HEXSZ + 1], *slash;
-	int error, kind = -1, made_tmp = 0;
+	int error, made_tmp = 0;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
+	out->kept = (pops_buf)POPS_BUF_INIT;
 	if ((error = pops_release_tip(&out->ledger_commit, repo)) < 0) {
 		if (error == POPS_ENOTFOUND)
 			error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
@@ -90,14 +78,9 @@ int pops_export(pops_export_result *out, git_repository *repo, const char *env,
 		error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
 		goto done;
 	}
-	if (pops_path_exists(dir)) {
-		if (!pops_path_isdir(dir) || (kind = dir_kind(dir)) == 2 || kind < 0) {
-			error = pops_error_set(POPS_EEXISTS,
-			                       "'%s' exists and is not a previous export (no manifest.json); choose an empty or new directory",
-			                       dir);
-			goto done;
-		}
-	}
+	/* before anything is written: whatever is at `dir` must be ours to replace */
+	if ((error = pops_export__check_dir(&old, dir)) < 0)
+		goto done;
 	/* the temporary directory sits beside `dir`, so the final rename stays on one file system */
 	pops_buf_puts(&parent, dir);
 	while (parent.size > 1 && parent.ptr[parent.size - 1] == '/')
@@ -178,23 +161,9 @@ int pops_export(pops_export_result *out, git_repository *repo, const char *env,
 		error = pops_error_os(tmp.ptr);
 		goto done;
 	}
-	if (kind == 1) {
-		/* move the previous export aside, put the new one in, then delete the old */
-		pops_buf_printf(&old, "%s.old-XXXXXX", tmp.ptr);
-		if (!mkdtemp(old.ptr) || rmdir(old.ptr) < 0 || rename(dir, old.ptr) < 0) {
-			error = pops_error_os(dir);
-			goto done;
-		}
-	}
-	if (rename(tmp.ptr, dir) < 0) {
-		error = pops_error_os(dir);
-		if (kind == 1 && rename(old.ptr, dir) < 0)
-			pops_error_prefix(POPS_ERROR, "previous export kept in '%s': ", old.ptr);
+	if ((error = pops_export__replace(&out->kept, tmp.ptr, dir, &old)) < 0)
 		goto done;
-	}
 	made_tmp = 0;
-	if (kind == 1)
-		rm_tree(old.ptr);
 	out->count = l.n;
 	error = POPS_OK;
 done:
@@ -207,7 +176,7 @@ done:
 	pops_buf_dispose(&file);
 	pops_buf_dispose(&content);
 	pops_buf_dispose(&path);
-	pops_buf_dispose(&old);
 	pops_buf_dispose(&tmp);
+	pops_export__old_dispose(&old);
 	return error;
 }

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <git2.h>
+#include "buf.h"
 
 typedef enum {
 	POPS_EXPORT_FILES,
@@ -24,14 +25,31 @@ typedef enum {
 typedef struct pops_export_result {
 	git_oid ledger_commit;
 	size_t count;
+	/*
+	 * The previous export's directory when something in it could not be
+	 * removed after the new export took its place (a file that appeared
+	 * there during the export: never deleted); empty otherwise.
+	 */
+	pops_buf kept;
 } pops_export_result;
+
+/* Free what a result holds (the struct is the caller's). Accepts NULL. */
+void pops_export_result_dispose(pops_export_result *r);
 
 /*
  * Export `env` as of the ledger tip into `dir`. Everything is written
  * into a new temporary directory beside `dir` and renamed into place
- * last, so `dir` is never seen half-written. An existing `dir` is
- * replaced only when it is empty or holds a manifest.json (a previous
- * export); anything else is refused with POPS_EEXISTS.
+ * last (exchanged with a previous export in one rename where the file
+ * system can), so `dir` is never seen half-written and a failure leaves
+ * it as it was.
+ *
+ * An existing `dir` is replaced only when it is empty, or holds a
+ * manifest.json that pops export wrote and nothing but the files that
+ * manifest lists, unchanged: anything else may be the user's and is
+ * refused with POPS_EEXISTS before anything is written. The previous
+ * export's files are removed by name, never recursively.
+ *
+ * `out` is the caller's (pops_export_result_dispose, also on error).
  * Returns 0; POPS_ENOTFOUND when nothing is released in env (nothing is
  * written); POPS_EINVALID for format json with a prompt that is not
  * UTF-8; POPS_EEXISTS; POPS_ERROR (I/O, git, corrupt ledger).

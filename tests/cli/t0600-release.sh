@@ -329,7 +329,7 @@ test_expect_success 'export refuses a foreign directory and an empty environment
 	pops promote dev >/dev/null &&
 	mkdir keep && echo precious >keep/file &&
 	test_expect_code 2 pops export --env dev keep 2>err &&
-	grep -q "not a previous export" err &&
+	grep -q "holds no pops export" err &&
 	test "$(cat keep/file)" = precious &&
 	test_expect_code 2 pops export --env prod out 2>err &&
 	grep -q "nothing is released to prod" err &&
