@@ -1,6 +1,7 @@
 /* renameat2 and RENAME_EXCHANGE (glibc 2.28+) */
 #define _GNU_SOURCE
 #include "common.h"
+#include "export.h"
 #include "export_int.h"
 #include "release.h"
 #include "fileio.h"
@@ -456,4 +457,62 @@ remove_old:
 done:
 	pops_buf_dispose(&aside);
 	return error;
+}
+
+/* 1 when the manifest at `root` lists `rel` among its prompt files */
+static int lists_prompt(const char *root, const char *rel, pops_buf *scratch)
+{
+	pops_buf data = POPS_BUF_INIT;
+	cJSON *doc = NULL;
+	const cJSON *it;
+	struct stat st;
+	int found = 0;
+
+	pops_buf_clear(scratch);
+	pops_path_join(scratch, root, "manifest.json");
+	if (pops_buf_oom(scratch) || lstat(scratch->ptr, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    pops_file_read(&data, scratch->ptr, POPS_CONFIG_MAX_BYTES) < 0)
+		goto done;
+	if (!(doc = cJSON_ParseWithLength(data.ptr, data.size)) ||
+	    !pops_export__manifest_ok(doc, NULL))
+		goto done;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "prompts")) {
+		const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "file"));
+
+		if (f && !strcmp(f, rel))
+			found = 1;
+	}
+done:
+	pops_error_clear();
+	cJSON_Delete(doc);
+	pops_buf_dispose(&data);
+	return found;
+}
+
+int pops_export_bundle_root(pops_buf *out, const char *file)
+{
+	pops_buf root = POPS_BUF_INIT, scratch = POPS_BUF_INIT;
+	char *abs = realpath(file, NULL);
+	size_t i;
+	int found = 0;
+
+	if (!abs)
+		return 0;
+	/* each directory above the file, nearest first, the file named relative to it */
+	for (i = strlen(abs); !found && i > 1; i--) {
+		if (abs[i - 1] != '/' || i - 1 == 0)
+			continue;
+		pops_buf_set(&root, abs, i - 1);
+		if (pops_buf_oom(&root)) {
+			found = pops_error_set(POPS_ERROR, "out of memory");
+			break;
+		}
+		found = lists_prompt(root.ptr, abs + i, &scratch);
+	}
+	if (found > 0 && pops_buf_set(out, root.ptr, root.size) < 0)
+		found = pops_error_set(POPS_ERROR, "out of memory");
+	free(abs);
+	pops_buf_dispose(&scratch);
+	pops_buf_dispose(&root);
+	return found;
 }

@@ -313,7 +313,7 @@ test_expect_success 'export writes the released blobs byte for byte and a manife
 	cmp expect2 out/support/triage.prompt &&
 	grep -q "\"ledger_commit\":.*\"$(git rev-parse refs/pops/releases)\"" out/manifest.json &&
 	grep -q "\"blob\":.*\"$(git rev-parse HEAD~1:prompts/summarize.prompt)\"" out/manifest.json &&
-	grep -q "\"model\":.*\"$MODEL\"" out/manifest.json &&
+	grep -q "\"id\":.*\"$MODEL\"" out/manifest.json &&
 	pops promote dev >/dev/null &&
 	pops export --env dev out >/dev/null &&
 	cmp prompts/summarize.prompt out/summarize.prompt &&

@@ -4,6 +4,21 @@
 #include "export.h"
 #include "export_int.h"
 #include "fileio.h"
+#include "config.h"
+
+/* pops_export with `cfg`, into `dir` */
+static int export_to(pops_export_result *x, git_repository *repo, const pops_config *cfg,
+                     const char *env, const char *dir, pops_export_format format)
+{
+	pops_export_options o = POPS_EXPORT_OPTIONS_INIT;
+
+	o.env = env;
+	o.dir = dir;
+	o.format = format;
+	o.cfg = cfg;
+	o.pops_version = "test";
+	return pops_export(x, repo, &o);
+}
 
 TEST(export_writes_released_bytes_and_manifest_atomically)
 {
@@ -23,7 +38,7 @@ TEST(export_writes_released_bytes_and_manifest_atomically)
 	/* a newer, unreleased version must not leak into the export */
 	CHECK_INT(relfix_commit(&f, NULL, "prompts/a/b.prompt", "newer\n", "v2"), 0);
 	pops_path_join(&dir, f.dir.ptr, "out");
-	CHECK_INT(pops_export(&x, f.repo, "dev", dir.ptr, POPS_EXPORT_FILES), 0);
+	CHECK_INT(export_to(&x, f.repo, cfg, "dev", dir.ptr, POPS_EXPORT_FILES), 0);
 	CHECK_INT(x.count, 1);
 	pops_export_result_dispose(&x);
 	pops_path_join(&path, dir.ptr, "a/b.prompt");
@@ -34,17 +49,17 @@ TEST(export_writes_released_bytes_and_manifest_atomically)
 	CHECK_INT(pops_file_read(&data, path.ptr, 0), 0);
 	CHECK(strstr(data.ptr, "\"a/b.prompt\"") != NULL);
 	/* a second export replaces the first */
-	CHECK_INT(pops_export(&x, f.repo, "dev", dir.ptr, POPS_EXPORT_JSON), 0);
+	CHECK_INT(export_to(&x, f.repo, cfg, "dev", dir.ptr, POPS_EXPORT_JSON), 0);
 	pops_export_result_dispose(&x);
 	pops_buf_clear(&path);
 	pops_path_join(&path, dir.ptr, "a/b.prompt");
 	CHECK(!pops_path_exists(path.ptr));
 	pops_export_result_dispose(&x);
-	CHECK_INT(pops_export(&x, f.repo, "staging", dir.ptr, POPS_EXPORT_FILES), POPS_ENOTFOUND);
+	CHECK_INT(export_to(&x, f.repo, cfg, "staging", dir.ptr, POPS_EXPORT_FILES), POPS_ENOTFOUND);
 	/* a directory with other files is never replaced */
 	pops_buf_clear(&path);
 	pops_path_join(&path, f.dir.ptr, "prompts");
-	CHECK_INT(pops_export(&x, f.repo, "dev", path.ptr, POPS_EXPORT_FILES), POPS_EEXISTS);
+	CHECK_INT(export_to(&x, f.repo, cfg, "dev", path.ptr, POPS_EXPORT_FILES), POPS_EEXISTS);
 	pops_buf_dispose(&data);
 	pops_buf_dispose(&path);
 	pops_buf_dispose(&dir);
@@ -108,7 +123,7 @@ TEST(export_keeps_a_file_that_appears_in_the_old_export_after_the_check)
 	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), 0);
 	pops_promote_result_dispose(&r);
 	pops_path_join(&dir, f.dir.ptr, "out");
-	CHECK_INT(pops_export(&x, f.repo, "dev", dir.ptr, POPS_EXPORT_FILES), 0);
+	CHECK_INT(export_to(&x, f.repo, cfg, "dev", dir.ptr, POPS_EXPORT_FILES), 0);
 	pops_export_result_dispose(&x);
 	CHECK_INT(pops_export__check_dir(&old, dir.ptr), 0);
 	CHECK_INT(old.exists, 1);
