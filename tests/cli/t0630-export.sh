@@ -238,6 +238,25 @@ assert m[\"prompts\"][0][\"content\"].endswith(\"Answer {{q}}. {{> style}}\\n\")
 	pops export --env dev --format json js >/dev/null
 '
 
+test_expect_success 'pops render of a bundle file takes its partials from the bundle, not the project' '
+	setup_closure &&
+	pops promote dev >/dev/null &&
+	pops export --env dev out >/dev/null &&
+	printf -- "Be wordy. {{> inner}}" >prompts/_style.prompt &&
+	pops render support/triage:dev --var ticket=T --json >released.json &&
+	pops render out/support/triage.prompt --var ticket=T --json >bundle.json &&
+	grep -q "Be brief. Inner v1." bundle.json &&
+	sed "s/\"name\":.*/NAME/" released.json >expect &&
+	sed "s/\"name\":.*/NAME/" bundle.json >actual &&
+	test_cmp expect actual &&
+	here=$PWD &&
+	outside="$TRASH/outside-$test_count" &&
+	mkdir "$outside" && cp -R out "$outside/" && cd "$outside" &&
+	pops render out/support/triage.prompt --var ticket=T --json >bundle.json &&
+	sed "s/\"name\":.*/NAME/" bundle.json >actual &&
+	test_cmp "$here/expect" actual
+'
+
 # a schema 1 ledger as the previous pops wrote it: no closure fields
 write_legacy_ledger() {
 	pb=$(git rev-parse HEAD:prompts/echo.prompt) &&

@@ -155,3 +155,44 @@ TEST(export_keeps_a_file_that_appears_in_the_old_export_after_the_check)
 	pops_config_free(cfg);
 	relfix_dispose(&f);
 }
+
+TEST(bundle_root_is_the_export_whose_manifest_lists_the_file)
+{
+	relfix f;
+	pops_config *cfg = NULL;
+	pops_promote_options po = POPS_PROMOTE_OPTIONS_INIT;
+	pops_promote_result r;
+	pops_export_result x;
+	pops_buf dir = POPS_BUF_INIT, path = POPS_BUF_INIT, root = POPS_BUF_INIT;
+	char *real = NULL;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_config(&f, &cfg, NULL), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/a/b.prompt", "released\n", "v1"), 0);
+	po.env = "dev";
+	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), 0);
+	pops_promote_result_dispose(&r);
+	pops_path_join(&dir, f.dir.ptr, "out");
+	CHECK_INT(export_to(&x, f.repo, cfg, "dev", dir.ptr, POPS_EXPORT_FILES), 0);
+	pops_export_result_dispose(&x);
+	pops_path_join(&path, dir.ptr, "a/b.prompt");
+	CHECK_INT(pops_export_bundle_root(&root, path.ptr), 1);
+	CHECK((real = realpath(dir.ptr, NULL)) != NULL);
+	CHECK_STR(root.ptr, real);
+	/* a file the manifest does not list is in no bundle, even beside one */
+	CHECK_INT(put(dir.ptr, "a/other.prompt", "x\n"), 0);
+	pops_buf_clear(&path);
+	pops_path_join(&path, dir.ptr, "a/other.prompt");
+	CHECK_INT(pops_export_bundle_root(&root, path.ptr), 0);
+	/* nor is a project's own prompt */
+	pops_buf_clear(&path);
+	pops_path_join(&path, f.dir.ptr, "prompts/a/b.prompt");
+	CHECK_INT(pops_export_bundle_root(&root, path.ptr), 0);
+	CHECK_INT(pops_export_bundle_root(&root, "/nonexistent/x.prompt"), 0);
+	free(real);
+	pops_buf_dispose(&root);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&dir);
+	pops_config_free(cfg);
+	relfix_dispose(&f);
+}
