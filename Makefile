@@ -41,20 +41,30 @@ DEB_PKGS := gcc make pkg-config git libgit2-dev libcurl4-openssl-dev \
             libcjson-dev libyaml-dev libpcre2-dev scdoc valgrind \
             libxml2-utils man-db python3 curl time
 
-.PHONY: all deps print-deps have-libs check demo install uninstall bench fuzz clean man test-binaries
+# node and npm run the reference dotprompt library against `pops export`
+# (tests/cli/t0635). Debian's packages are installed only when node or npm
+# is missing: a NodeSource nodejs bundles npm and conflicts with Debian's.
+NODE_DEB_PKGS := nodejs npm
+# the pinned dotprompt (tests/node/package-lock.json), installed by `make
+# deps` into the gitignored tests/node/node_modules; npm writes this file last
+NODE_STAMP := tests/node/node_modules/.package-lock.json
+
+.PHONY: all deps deps-deb deps-node deps-node-tools deps-node-deb print-deps have-libs \
+        check demo install uninstall bench fuzz clean man test-binaries
 .DEFAULT_GOAL := all
 # objects of pattern-rule chains are kept, so relinking does not recompile
 .SECONDARY:
 
 all: pops man
 
-deps:
+# $(call apt_install,PACKAGES): apt-get the ones that are not installed
+define apt_install
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
-	  echo "pops: no dpkg-query: install by hand: $(DEB_PKGS)"; exit 0; fi; \
-	have=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(DEB_PKGS) 2>/dev/null | \
+	  echo "pops: no dpkg-query: install by hand: $(1)"; exit 0; fi; \
+	have=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(1) 2>/dev/null | \
 	        awk '$$2 ~ /^ii/ { print $$1 }'); \
 	missing=""; \
-	for p in $(DEB_PKGS); do \
+	for p in $(1); do \
 	  case " $$(echo $$have) " in *" $$p "*) ;; *) missing="$$missing $$p";; esac; \
 	done; \
 	[ -z "$$missing" ] && exit 0; \
@@ -70,9 +80,32 @@ deps:
 	$$SUDO apt-get install -y -q --no-install-recommends $$missing || \
 	{ $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $$missing; } || \
 	{ echo "error: could not install:$$missing (need root, sudo, and apt-get)" >&2; exit 1; }
+endef
+
+# Everything `make check` needs: the Debian packages, then node's.
+deps: deps-deb deps-node
+
+deps-deb:
+	$(call apt_install,$(DEB_PKGS))
+
+deps-node: $(NODE_STAMP)
+
+deps-node-tools: | deps-deb
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory deps-node-deb; fi
+
+deps-node-deb:
+	$(call apt_install,$(NODE_DEB_PKGS))
+
+# npm ci installs exactly the lock file and never rewrites it (npm install
+# may), so the tree stays clean; it runs again only when the lock changes
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json | deps-node-tools
+	@echo "pops: installing the reference dotprompt library into tests/node/node_modules"
+	$(Q)cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 print-deps:
-	@echo $(DEB_PKGS)
+	@echo $(DEB_PKGS) $(NODE_DEB_PKGS)
 
 # ---- objects: build/rel (release) and build/asan (sanitizers) ----
 # A plain `make` only builds: installing packages is `make deps` (which
@@ -146,18 +179,18 @@ check: deps
 	@$(MAKE) --no-print-directory test-binaries
 	@SHARED="$(SHARED)" tests/run.sh
 
-demo: deps
+demo: deps-deb
 	@$(MAKE) --no-print-directory all
 	@POPS="$(CURDIR)/pops" prompts-example/demo.sh
 
-bench: deps
+bench: deps-deb
 	@$(MAKE) --no-print-directory pops build/rel/fakellm
 	@POPS="$(CURDIR)/pops" bench/run.sh
 
 # clang (libFuzzer) is needed by `make fuzz` only, never by `make check`
 FUZZ_SECONDS ?= 60
 fuzz: DEB_PKGS += clang
-fuzz: deps
+fuzz: deps-deb
 	@FUZZ_SECONDS="$(FUZZ_SECONDS)" tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 install: all

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "export.h"
+#include "version.h"
 
 #include <git2.h>
 
@@ -30,24 +31,36 @@ const pops_opt cmd_export_opts[] = {
 int cmd_export(pops_ctx *ctx, void *o)
 {
 	struct export_opts *opts = o;
+	pops_export_options xo = POPS_EXPORT_OPTIONS_INIT;
 	pops_export_result r;
 	char hex[GIT_OID_HEXSZ + 1];
 	int error;
 
 	if (!pops_config_env(ctx->config, opts->env, NULL))
 		return cmd_error(POPS_EXIT_USAGE, "unknown environment '%s'", opts->env);
-	error = pops_export(&r, ctx->repo, opts->env, opts->dir,
-	                    opts->format && !strcmp(opts->format, "json") ? POPS_EXPORT_JSON :
-	                    POPS_EXPORT_FILES);
+	xo.env = opts->env;
+	xo.dir = opts->dir;
+	xo.format = opts->format && !strcmp(opts->format, "json") ? POPS_EXPORT_JSON :
+	            POPS_EXPORT_FILES;
+	xo.cfg = ctx->config;
+	xo.pops_version = POPS_VERSION;
+	error = pops_export(&r, ctx->repo, &xo);
 	if (error < 0) {
 		int ret = cmd_fail(error);
 
 		if (error == POPS_ENOTFOUND)
 			cmd_hint("release something first: pops promote %s", opts->env);
+		pops_export_result_dispose(&r);
 		return ret;
 	}
-	printf("exported %zu prompt%s from %s (ledger %.12s) to %s\n", r.count,
-	       r.count == 1 ? "" : "s", opts->env,
+	printf("exported %zu prompt%s", r.count, r.count == 1 ? "" : "s");
+	if (r.npartials)
+		printf(" and %zu partial%s", r.npartials, r.npartials == 1 ? "" : "s");
+	printf(" from %s (ledger %.12s) to %s\n", opts->env,
 	       git_oid_tostr(hex, sizeof(hex), &r.ledger_commit), opts->dir);
+	if (r.kept.size)
+		cmd_warning("the previous export is left in '%s': files appeared in it during the "
+		            "export, and export never deletes what it did not write", r.kept.ptr);
+	pops_export_result_dispose(&r);
 	return POPS_EXIT_OK;
 }

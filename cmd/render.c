@@ -1,6 +1,7 @@
 #include "common.h"
 #include "cmd.h"
 #include "config.h"
+#include "export.h"
 #include "fileio.h"
 #include "promptfile.h"
 #include "git.h"
@@ -81,7 +82,13 @@ int cmd_render_open(pops_prompt **out, const char *arg)
 
 	*out = NULL;
 	if (pops_path_exists(arg)) {
-		root = prompts_root();
+		pops_buf bundle = POPS_BUF_INIT;
+
+		/* a prompt of an export bundle takes its partials from the bundle alone */
+		if ((error = pops_export_bundle_root(&bundle, arg)) < 0)
+			goto done;
+		root = error ? pops_buf_detach(&bundle) : prompts_root();
+		pops_buf_dispose(&bundle);
 		error = pops_prompt_load_file(out, arg, root, NULL);
 		goto done;
 	}

@@ -1,16 +1,49 @@
 #define _XOPEN_SOURCE 700
 #include "common.h"
 #include "export.h"
+#include "export_int.h"
 #include "release.h"
+#include "closure.h"
 #include "fileio.h"
 #include "git.h"
 #include "strutil.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/*
+ * `pops export`: an environment's release closures as a directory an
+ * application bundles (pops-export(1)). A bundle has one file per partial
+ * name, as Genkit's prompt folder loader registers `_name.prompt` files,
+ * so every prompt in it must have been released with the same version of
+ * each partial it shares with another; when two were not, export stops
+ * rather than pick one of them for both.
+ */
+
+/* one released prompt, as exported */
+typedef struct item {
+	const pops_release_entry *e;   /* borrowed from the release list */
+	pops_closure legacy;           /* a schema 1 entry's partials, from its source commit */
+	const pops_closure_partial *partials;  /* e->closure's or legacy's */
+	size_t npartials;
+	pops_buf file;                 /* "<prompt>.prompt" */
+	pops_buf content;
+	git_oid released_in;           /* the ledger commit that wrote the entry */
+} item;
+
+/* one partial file of the bundle, shared by the prompts that use it */
+typedef struct part {
+	const pops_closure_partial *p; /* the first prompt's record of it */
+	const item *first;             /* that prompt */
+	pops_buf content;
+} part;
+
+static int oom(void)
+{
+	return pops_error_set(POPS_ERROR, "out of memory");
+}
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -18,67 +51,418 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
+/* only ever the temporary directory this export made and filled itself */
 static void rm_tree(const char *path)
 {
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* 0 empty dir, 1 previous export, 2 other content, -1 cannot read */
-static int dir_kind(const char *dir)
+void pops_export_result_dispose(pops_export_result *r)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	pops_buf m = POPS_BUF_INIT;
-	int n = 0, kind;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	if (!n)
-		return 0;
-	pops_path_join(&m, dir, "manifest.json");
-	kind = pops_path_exists(m.ptr) ? 1 : 2;
-	pops_buf_dispose(&m);
-	return kind;
+	if (r)
+		pops_buf_dispose(&r->kept);
 }
 
-static int add_entry(cJSON *arr, const pops_release_entry *e, const char *file,
-                     const pops_buf *content)
+static int corrupt(const pops_release_entry *e, const char *what)
+{
+	return pops_error_set(POPS_ERROR, "ledger entry %s/%s is corrupt: %s", e->env,
+	                      e->prompt, what);
+}
+
+/*
+ * The file a partial's name maps to ("team/style" -> "team/_style.prompt"),
+ * which is where pops itself looks for it.
+ */
+static int partial_file(pops_buf *out, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	pops_buf_clear(out);
+	if (slash)
+		pops_buf_put(out, name, (size_t)(slash - name) + 1);
+	pops_buf_printf(out, "_%s.prompt", slash ? slash + 1 : name);
+	return pops_buf_oom(out) ? oom() : POPS_OK;
+}
+
+/*
+ * Names from the ledger decide where files are written: each must be a
+ * safe relative name (the ledger reader checks too; a pushed ledger is
+ * untrusted), a prompt's last segment must not start with '_' (Genkit
+ * would load it as a partial) and a partial's file must be the one its
+ * name maps to.
+ */
+static int check_names(item *it, pops_buf *tmp)
+{
+	const pops_release_entry *e = it->e;
+	const char *base = strrchr(e->prompt, '/');
+	size_t i;
+	int error;
+
+	if (!pops_release_name_ok(e->prompt) || *(base ? base + 1 : e->prompt) == '_')
+		return corrupt(e, "unsafe prompt name");
+	for (i = 0; i < it->npartials; i++) {
+		const pops_closure_partial *p = &it->partials[i];
+
+		if (!p->name || !pops_release_name_ok(p->name))
+			return corrupt(e, "unsafe partial name");
+		if ((error = partial_file(tmp, p->name)) < 0)
+			return error;
+		if (p->file && strcmp(p->file, tmp->ptr))
+			return corrupt(e, "a partial's file does not match its name");
+	}
+	return POPS_OK;
+}
+
+static int read_item(item *it, git_repository *repo, const pops_config *cfg, pops_buf *tmp)
+{
+	const pops_release_entry *e = it->e;
+	git_commit *c = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	if ((error = pops_release_read_blob(&it->content, repo, e)) < 0)
+		return error;
+	if (e->closure_known) {
+		it->partials = e->closure.partials;
+		it->npartials = e->closure.npartials;
+	} else {
+		/*
+		 * Written by pops before closures: the ledger has the prompt but
+		 * not its partials, which are those of the source commit.
+		 */
+		if (!cfg)
+			return pops_error_set(POPS_ERROR, "exporting %s/%s needs the project's pops.yaml",
+			                      e->env, e->prompt);
+		if (git_oid_is_zero(&e->source_commit))
+			return corrupt(e, "no source commit to read its partials from");
+		if (git_commit_lookup(&c, repo, &e->source_commit) < 0) {
+			git_error_clear();
+			return pops_error_set(POPS_ERROR, "cannot export %s/%s: it was released before pops "
+			                      "recorded partials in the ledger, and its source commit %s "
+			                      "is not in this repository (git fetch, or promote it again)",
+			                      e->env, e->prompt,
+			                      git_oid_tostr(hex, sizeof(hex), &e->source_commit));
+		}
+		git_commit_free(c);
+		/* a partial missing at the source commit is a broken release, not "not found" */
+		if ((error = pops_closure_compute(&it->legacy, repo, cfg, &e->source_commit, e->prompt,
+		                                  it->content.ptr, it->content.size)) < 0)
+			return pops_error_prefix(error == POPS_ENOTFOUND ? POPS_ERROR : error,
+			                         "cannot export %s/%s (released before pops recorded "
+			                         "partials; promote it again): ", e->env, e->prompt);
+		it->partials = it->legacy.partials;
+		it->npartials = it->legacy.npartials;
+	}
+	pops_buf_printf(&it->file, "%s.prompt", e->prompt);
+	if (pops_buf_oom(&it->file))
+		return oom();
+	return check_names(it, tmp);
+}
+
+static void describe(pops_buf *b, const pops_closure_partial *p, const char *file)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t n = strlen(file) - strlen(".prompt");
+
+	git_oid_tostr(hex, 8, &p->blob);
+	if (p->version > 0)
+		pops_buf_printf(b, "%.*s@%ld (%s)", (int)n, file, p->version, hex);
+	else
+		pops_buf_printf(b, "%.*s %s", (int)n, file, hex);
+}
+
+/*
+ * The bundle's partial files: each once, and the same for every prompt
+ * that uses it. POPS_EREFUSED when two prompts were released with
+ * different versions of one partial.
+ */
+static int collect_parts(part **out, size_t *nout, item *items, size_t n, const char *env,
+                         pops_buf *tmp)
+{
+	part *v = NULL;
+	size_t i, j, k, np = 0;
+	int error = POPS_OK;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < items[i].npartials; j++) {
+			const pops_closure_partial *p = &items[i].partials[j];
+			part *nv;
+
+			if ((error = partial_file(tmp, p->name)) < 0)
+				goto done;
+			for (k = 0; k < np; k++)
+				if (!strcmp(v[k].p->name, p->name))
+					break;
+			if (k < np) {
+				pops_buf a = POPS_BUF_INIT, b = POPS_BUF_INIT;
+
+				if (git_oid_equal(&v[k].p->blob, &p->blob))
+					continue;
+				describe(&a, v[k].p, tmp->ptr);
+				describe(&b, p, tmp->ptr);
+				error = pops_error_set(POPS_EREFUSED,
+				                       "%s and %s were released to %s with different versions "
+				                       "of partial '%s': %s has %s, %s has %s; a bundle holds "
+				                       "one %s: align them with 'pops promote %s %s %s'",
+				                       v[k].first->e->prompt, items[i].e->prompt, env, p->name,
+				                       v[k].first->e->prompt, a.ptr, items[i].e->prompt, b.ptr,
+				                       tmp->ptr, env, v[k].first->e->prompt, items[i].e->prompt);
+				pops_buf_dispose(&a);
+				pops_buf_dispose(&b);
+				goto done;
+			}
+			for (k = 0; k < n; k++)
+				if (!strcmp(items[k].file.ptr, tmp->ptr)) {
+					error = corrupt(items[k].e, "its file is also a partial's");
+					goto done;
+				}
+			if (!(nv = realloc(v, (np + 1) * sizeof(*v)))) {
+				error = oom();
+				goto done;
+			}
+			v = nv;
+			v[np].p = p;
+			v[np].first = &items[i];
+			v[np].content = (pops_buf)POPS_BUF_INIT;
+			np++;
+		}
+	}
+done:
+	*out = v;
+	*nout = np;
+	return error;
+}
+
+/* the blob of `env`/`prompt`.json in `tree`, zero when absent */
+static void entry_id(git_oid *out, git_tree *tree, const char *path)
+{
+	git_tree_entry *te = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (tree && git_tree_entry_bypath(&te, tree, path) == 0)
+		git_oid_cpy(out, git_tree_entry_id(te));
+	git_tree_entry_free(te);
+	git_error_clear();
+}
+
+/*
+ * For each item, the ledger commit that made its entry what it is at
+ * `tip`: the oldest commit on the first-parent line from `tip` whose
+ * `<env>/<prompt>.json` is the same blob as at `tip`, with no change in
+ * between. Commits that leave `<env>` alone are skipped by its tree id.
+ */
+static int released_in(item *items, size_t n, git_repository *repo, const git_oid *tip,
+                       const char *env)
+{
+	git_commit *c = NULL, *parent = NULL;
+	git_tree *tree = NULL, *ptree = NULL;
+	git_oid *cur = NULL, envid, penvid, id;
+	pops_buf path = POPS_BUF_INIT;
+	size_t i, left = n;
+	char *done_ = NULL;
+	int error = POPS_OK;
+
+	if (!(cur = calloc(n ? n : 1, sizeof(*cur))) || !(done_ = calloc(n ? n : 1, 1))) {
+		error = oom();
+		goto done;
+	}
+	if (git_commit_lookup(&c, repo, tip) < 0 || git_commit_tree(&tree, c) < 0) {
+		error = pops_git_error(-1, "cannot read the release ledger");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		pops_buf_clear(&path);
+		pops_buf_printf(&path, "%s/%s.json", env, items[i].e->prompt);
+		if (pops_buf_oom(&path)) {
+			error = oom();
+			goto done;
+		}
+		entry_id(&cur[i], tree, path.ptr);
+		git_oid_cpy(&items[i].released_in, tip);
+	}
+	entry_id(&envid, tree, env);
+	while (left) {
+		if (git_commit_parentcount(c) == 0)
+			break;
+		if (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0) {
+			/* a shallow ledger: what is known stays the answer */
+			git_error_clear();
+			break;
+		}
+		entry_id(&penvid, ptree, env);
+		if (!git_oid_equal(&penvid, &envid)) {
+			for (i = 0; i < n; i++) {
+				if (done_[i])
+					continue;
+				pops_buf_clear(&path);
+				pops_buf_printf(&path, "%s/%s.json", env, items[i].e->prompt);
+				if (pops_buf_oom(&path)) {
+					error = oom();
+					goto done;
+				}
+				entry_id(&id, ptree, path.ptr);
+				if (!git_oid_equal(&id, &cur[i])) {
+					done_[i] = 1;
+					left--;
+				}
+			}
+		}
+		for (i = 0; i < n; i++)
+			if (!done_[i])
+				git_oid_cpy(&items[i].released_in, git_commit_id(parent));
+		git_oid_cpy(&envid, &penvid);
+		git_tree_free(tree);
+		git_commit_free(c);
+		tree = ptree;
+		c = parent;
+		ptree = NULL;
+		parent = NULL;
+	}
+done:
+	git_tree_free(ptree);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	git_commit_free(c);
+	pops_buf_dispose(&path);
+	free(done_);
+	free(cur);
+	return error;
+}
+
+static cJSON *hex_json(const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	return git_oid_is_zero(id) ? cJSON_CreateNull() :
+	       cJSON_CreateString(git_oid_tostr(hex, sizeof(hex), id));
+}
+
+static cJSON *str_json(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+/* the resolved model; a schema 1 entry knows only the id and alias */
+static cJSON *model_json(const pops_release_entry *e)
+{
+	cJSON *m;
+
+	if (e->closure_known)
+		return pops_closure_model_json(&e->closure);
+	if (!(m = cJSON_CreateObject()))
+		return NULL;
+	if (!cJSON_AddItemToObject(m, "alias", str_json(e->model_alias)) ||
+	    !cJSON_AddNullToObject(m, "provider") || !cJSON_AddNullToObject(m, "type") ||
+	    !cJSON_AddItemToObject(m, "id", str_json(e->model)) ||
+	    !cJSON_AddNullToObject(m, "config")) {
+		cJSON_Delete(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int prompt_json(cJSON *arr, const item *it, int inline_text)
+{
+	const pops_release_entry *e = it->e;
+	pops_closure view = POPS_CLOSURE_INIT;
+	cJSON *o = cJSON_CreateObject(), *partials;
+	int ok;
+
+	if (!o)
+		return oom();
+	cJSON_AddItemToArray(arr, o);
+	ok = cJSON_AddStringToObject(o, "name", e->prompt) &&
+	     (e->version > 0 ? cJSON_AddNumberToObject(o, "version", (double)e->version) :
+	      cJSON_AddNullToObject(o, "version")) &&
+	     cJSON_AddItemToObject(o, "blob", hex_json(&e->blob)) &&
+	     (inline_text ? cJSON_AddStringToObject(o, "content", it->content.ptr) :
+	      cJSON_AddStringToObject(o, "file", it->file.ptr));
+	if (!ok)
+		return oom();
+	/* the partials as the ledger records them, through the same writer */
+	view.partials = (pops_closure_partial *)it->partials;
+	view.npartials = it->npartials;
+	if (!(partials = pops_closure_partials_json(&view)))
+		return oom();
+	if (!cJSON_AddItemToObject(o, "partials", partials)) {
+		cJSON_Delete(partials);
+		return oom();
+	}
+	ok = cJSON_AddItemToObject(o, "model", model_json(e)) &&
+	     cJSON_AddItemToObject(o, "evidence", str_json(e->evidence)) &&
+	     cJSON_AddItemToObject(o, "source_commit", hex_json(&e->source_commit)) &&
+	     cJSON_AddItemToObject(o, "ledger_commit", hex_json(&it->released_in));
+	return ok ? POPS_OK : oom();
+}
+
+static int part_json(cJSON *arr, const part *p, const char *file, int inline_text)
 {
 	cJSON *o = cJSON_CreateObject();
 	char hex[GIT_OID_HEXSZ + 1];
 	int ok;
 
 	if (!o)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return oom();
 	cJSON_AddItemToArray(arr, o);
-#define S(k, v) ((v) ? cJSON_AddStringToObject(o, k, v) != NULL : cJSON_AddNullToObject(o, k) != NULL)
-	ok = S("name", e->prompt) &&
-	     cJSON_AddNumberToObject(o, "version", (double)e->version) &&
-	     S("blob", git_oid_tostr(hex, sizeof(hex), &e->blob)) &&
-	     S("source_commit", git_oid_is_zero(&e->source_commit) ? NULL :
-	       git_oid_tostr(hex, sizeof(hex), &e->source_commit)) &&
-	     S("model", e->model) && S("model_alias", e->model_alias) &&
-	     (file ? S("file", file) : S("content", content->ptr));
-#undef S
-	return ok ? POPS_OK : pops_error_set(POPS_ERROR, "out of memory");
+	/* the keys in the order of the prompts' partials (pops_closure_partials_json) */
+	ok = cJSON_AddStringToObject(o, "name", p->p->name) &&
+	     (inline_text || cJSON_AddStringToObject(o, "file", file)) &&
+	     (p->p->version > 0 ? cJSON_AddNumberToObject(o, "version", (double)p->p->version) :
+	      cJSON_AddNullToObject(o, "version")) &&
+	     cJSON_AddStringToObject(o, "blob", git_oid_tostr(hex, sizeof(hex), &p->p->blob)) &&
+	     (!inline_text || cJSON_AddStringToObject(o, "content", p->content.ptr));
+	return ok ? POPS_OK : oom();
 }
 
-int pops_export(pops_export_result *out, git_repository *repo, const char *env,
-                const char *dir, pops_export_format format)
+static int text_ok(const pops_buf *b, const char *what, const char *env)
+{
+	if (!pops_utf8_valid(b->ptr, b->size, NULL) || memchr(b->ptr, '\0', b->size))
+		return pops_error_set(POPS_EINVALID, "%s in %s is not UTF-8 text; use --format files",
+		                      what, env);
+	return POPS_OK;
+}
+
+/* write `data` at `rel` under `root`, making its directories */
+static int write_file(const char *root, const char *rel, const pops_buf *data, pops_buf *path)
+{
+	char *s;
+	int error;
+
+	pops_buf_clear(path);
+	if (pops_path_join(path, root, rel) < 0 || pops_buf_oom(path))
+		return oom();
+	if (strchr(rel, '/')) {
+		s = strrchr(path->ptr, '/');
+		*s = '\0';
+		error = pops_mkdir_p(path->ptr, 0777);
+		*s = '/';
+		if (error < 0)
+			return error;
+	}
+	return pops_file_write_atomic(path->ptr, data->ptr, data->size, 0644);
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+	return strcmp(((const part *)a)->p->name, ((const part *)b)->p->name);
+}
+
+int pops_export(pops_export_result *out, git_repository *repo, const pops_export_options *opts)
 {
 	pops_release_list l = { NULL, 0 };
-	pops_buf tmp = POPS_BUF_INIT, old = POPS_BUF_INIT, path = POPS_BUF_INIT,
-	         content = POPS_BUF_INIT, file = POPS_BUF_INIT, parent = POPS_BUF_INIT;
-	cJSON *doc = NULL, *arr;
-	char *text = NULL, hex[GIT_OID_HEXSZ + 1], *slash;
-	int error, kind = -1, made_tmp = 0;
-	size_t i;
+	pops_export__old old = { 0 };
+	pops_buf tmp = POPS_BUF_INIT, path = POPS_BUF_INIT, scratch = POPS_BUF_INIT,
+	         parent = POPS_BUF_INIT, text = POPS_BUF_INIT;
+	item *items = NULL;
+	part *parts = NULL;
+	size_t i, nparts = 0;
+	cJSON *doc = NULL, *arr, *parr;
+	char *json = NULL, hex[GIT_OID_HEXSZ + 1], *slash;
+	const char *env = opts->env, *dir = opts->dir;
+	int error, made_tmp = 0, inline_text = opts->format == POPS_EXPORT_JSON;
 
 	memset(out, 0, sizeof(*out));
+	out->kept = (pops_buf)POPS_BUF_INIT;
 	if ((error = pops_release_tip(&out->ledger_commit, repo)) < 0) {
 		if (error == POPS_ENOTFOUND)
 			error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
@@ -90,21 +474,78 @@ int pops_export(pops_export_result *out, git_repository *repo, const char *env,
 		error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
 		goto done;
 	}
-	if (pops_path_exists(dir)) {
-		if (!pops_path_isdir(dir) || (kind = dir_kind(dir)) == 2 || kind < 0) {
-			error = pops_error_set(POPS_EEXISTS,
-			                       "'%s' exists and is not a previous export (no manifest.json); choose an empty or new directory",
-			                       dir);
+	/* before anything is written: whatever is at `dir` must be ours to replace */
+	if ((error = pops_export__check_dir(&old, dir)) < 0)
+		goto done;
+
+	/* everything is read and checked before the first file is written */
+	if (!(items = calloc(l.n, sizeof(*items)))) {
+		error = oom();
+		goto done;
+	}
+	for (i = 0; i < l.n; i++) {
+		items[i].e = l.v[i];
+		items[i].file = (pops_buf)POPS_BUF_INIT;
+		items[i].content = (pops_buf)POPS_BUF_INIT;
+		if ((error = read_item(&items[i], repo, opts->cfg, &scratch)) < 0)
+			goto done;
+		if (inline_text && (error = text_ok(&items[i].content, items[i].e->prompt, env)) < 0)
+			goto done;
+	}
+	if ((error = collect_parts(&parts, &nparts, items, l.n, env, &scratch)) < 0)
+		goto done;
+	if (nparts)
+		qsort(parts, nparts, sizeof(*parts), cmp_part);
+	for (i = 0; i < nparts; i++) {
+		if ((error = pops_release_read_partial(&parts[i].content, repo, opts->cfg,
+		                                       parts[i].first->e, parts[i].p->name)) < 0) {
+			/* the release lists it, so a missing partial is a broken ledger (exit 3) */
+			if (error == POPS_ENOTFOUND)
+				error = POPS_ERROR;
 			goto done;
 		}
+		if (inline_text && (error = text_ok(&parts[i].content, parts[i].p->name, env)) < 0)
+			goto done;
 	}
+	if ((error = released_in(items, l.n, repo, &out->ledger_commit, env)) < 0)
+		goto done;
+
+	/* the manifest */
+	if (!(doc = cJSON_CreateObject()) || !cJSON_AddNumberToObject(doc, "schema_version", 2) ||
+	    !cJSON_AddStringToObject(doc, "generator", "pops") ||
+	    !cJSON_AddItemToObject(doc, "pops_version", str_json(opts->pops_version)) ||
+	    !cJSON_AddStringToObject(doc, "env", env) ||
+	    !cJSON_AddStringToObject(doc, "ledger_commit",
+	                             git_oid_tostr(hex, sizeof(hex), &out->ledger_commit)) ||
+	    !cJSON_AddStringToObject(doc, "format", inline_text ? "json" : "files") ||
+	    !(arr = cJSON_AddArrayToObject(doc, "prompts")) ||
+	    !(parr = cJSON_AddArrayToObject(doc, "partials"))) {
+		error = oom();
+		goto done;
+	}
+	for (i = 0; i < l.n; i++)
+		if ((error = prompt_json(arr, &items[i], inline_text)) < 0)
+			goto done;
+	for (i = 0; i < nparts; i++) {
+		if ((error = partial_file(&scratch, parts[i].p->name)) < 0 ||
+		    (error = part_json(parr, &parts[i], scratch.ptr, inline_text)) < 0)
+			goto done;
+	}
+	/* our own reader must accept what we write, or the next export would refuse it */
+	assert(pops_export__manifest_ok(doc, NULL));
+	if (!(json = cJSON_Print(doc)) || pops_buf_puts(&text, json) < 0 ||
+	    pops_buf_putc(&text, '\n') < 0) {
+		error = oom();
+		goto done;
+	}
+
 	/* the temporary directory sits beside `dir`, so the final rename stays on one file system */
 	pops_buf_puts(&parent, dir);
 	while (parent.size > 1 && parent.ptr[parent.size - 1] == '/')
 		pops_buf_truncate(&parent, parent.size - 1);
 	pops_buf_printf(&tmp, "%s.tmp-XXXXXX", parent.ptr);
-	if (pops_buf_oom(&tmp)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+	if (pops_buf_oom(&tmp) || pops_buf_oom(&parent)) {
+		error = oom();
 		goto done;
 	}
 	if ((slash = strrchr(parent.ptr, '/')) && slash != parent.ptr) {
@@ -117,97 +558,48 @@ int pops_export(pops_export_result *out, git_repository *repo, const char *env,
 		goto done;
 	}
 	made_tmp = 1;
-	if (!(doc = cJSON_CreateObject()) || !cJSON_AddNumberToObject(doc, "schema_version", 1) ||
-	    !cJSON_AddStringToObject(doc, "env", env) ||
-	    !cJSON_AddStringToObject(doc, "ledger_commit",
-	                             git_oid_tostr(hex, sizeof(hex), &out->ledger_commit)) ||
-	    !cJSON_AddStringToObject(doc, "format", format == POPS_EXPORT_JSON ? "json" : "files") ||
-	    !(arr = cJSON_AddArrayToObject(doc, "prompts"))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < l.n; i++) {
-		const pops_release_entry *e = l.v[i];
-
-		if ((error = pops_release_read_blob(&content, repo, e)) < 0)
-			goto done;
-		if (format == POPS_EXPORT_JSON) {
-			if (!pops_utf8_valid(content.ptr, content.size, NULL) ||
-			    memchr(content.ptr, '\0', content.size)) {
-				error = pops_error_set(POPS_EINVALID,
-				                       "%s in %s is not UTF-8 text; use --format files", e->prompt, env);
+	if (!inline_text) {
+		for (i = 0; i < l.n; i++)
+			if ((error = write_file(tmp.ptr, items[i].file.ptr, &items[i].content, &path)) < 0)
 				goto done;
-			}
-			if ((error = add_entry(arr, e, NULL, &content)) < 0)
-				goto done;
-			continue;
-		}
-		pops_buf_clear(&file);
-		pops_buf_printf(&file, "%s.prompt", e->prompt);
-		pops_buf_clear(&path);
-		pops_path_join(&path, tmp.ptr, file.ptr);
-		if (pops_buf_oom(&path) || pops_buf_oom(&file)) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
-			goto done;
-		}
-		if (strchr(e->prompt, '/')) {
-			char *s = strrchr(path.ptr, '/');
-
-			*s = '\0';
-			error = pops_mkdir_p(path.ptr, 0777);
-			*s = '/';
-			if (error < 0)
+		for (i = 0; i < nparts; i++) {
+			if ((error = partial_file(&scratch, parts[i].p->name)) < 0 ||
+			    (error = write_file(tmp.ptr, scratch.ptr, &parts[i].content, &path)) < 0)
 				goto done;
 		}
-		if ((error = pops_file_write_atomic(path.ptr, content.ptr, content.size, 0644)) < 0 ||
-		    (error = add_entry(arr, e, file.ptr, NULL)) < 0)
-			goto done;
 	}
-	if (!(text = cJSON_Print(doc))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	pops_buf_clear(&path);
-	pops_path_join(&path, tmp.ptr, "manifest.json");
-	pops_buf_clear(&content);
-	pops_buf_puts(&content, text);
-	pops_buf_putc(&content, '\n');
-	if ((error = pops_file_write_atomic(path.ptr, content.ptr, content.size, 0644)) < 0)
+	if ((error = write_file(tmp.ptr, "manifest.json", &text, &path)) < 0)
 		goto done;
 	if (chmod(tmp.ptr, 0755) < 0) {
 		error = pops_error_os(tmp.ptr);
 		goto done;
 	}
-	if (kind == 1) {
-		/* move the previous export aside, put the new one in, then delete the old */
-		pops_buf_printf(&old, "%s.old-XXXXXX", tmp.ptr);
-		if (!mkdtemp(old.ptr) || rmdir(old.ptr) < 0 || rename(dir, old.ptr) < 0) {
-			error = pops_error_os(dir);
-			goto done;
-		}
-	}
-	if (rename(tmp.ptr, dir) < 0) {
-		error = pops_error_os(dir);
-		if (kind == 1 && rename(old.ptr, dir) < 0)
-			pops_error_prefix(POPS_ERROR, "previous export kept in '%s': ", old.ptr);
+	if ((error = pops_export__replace(&out->kept, tmp.ptr, dir, &old)) < 0)
 		goto done;
-	}
 	made_tmp = 0;
-	if (kind == 1)
-		rm_tree(old.ptr);
 	out->count = l.n;
+	out->npartials = nparts;
 	error = POPS_OK;
 done:
 	if (made_tmp)
 		rm_tree(tmp.ptr);
-	cJSON_free(text);
+	cJSON_free(json);
 	cJSON_Delete(doc);
+	for (i = 0; i < nparts; i++)
+		pops_buf_dispose(&parts[i].content);
+	free(parts);
+	for (i = 0; items && i < l.n; i++) {
+		pops_closure_dispose(&items[i].legacy);
+		pops_buf_dispose(&items[i].file);
+		pops_buf_dispose(&items[i].content);
+	}
+	free(items);
 	pops_release_list_dispose(&l);
+	pops_buf_dispose(&text);
 	pops_buf_dispose(&parent);
-	pops_buf_dispose(&file);
-	pops_buf_dispose(&content);
+	pops_buf_dispose(&scratch);
 	pops_buf_dispose(&path);
-	pops_buf_dispose(&old);
 	pops_buf_dispose(&tmp);
+	pops_export__old_dispose(&old);
 	return error;
 }

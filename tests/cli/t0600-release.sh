@@ -313,7 +313,7 @@ test_expect_success 'export writes the released blobs byte for byte and a manife
 	cmp expect2 out/support/triage.prompt &&
 	grep -q "\"ledger_commit\":.*\"$(git rev-parse refs/pops/releases)\"" out/manifest.json &&
 	grep -q "\"blob\":.*\"$(git rev-parse HEAD~1:prompts/summarize.prompt)\"" out/manifest.json &&
-	grep -q "\"model\":.*\"$MODEL\"" out/manifest.json &&
+	grep -q "\"id\":.*\"$MODEL\"" out/manifest.json &&
 	pops promote dev >/dev/null &&
 	pops export --env dev out >/dev/null &&
 	cmp prompts/summarize.prompt out/summarize.prompt &&
@@ -329,7 +329,7 @@ test_expect_success 'export refuses a foreign directory and an empty environment
 	pops promote dev >/dev/null &&
 	mkdir keep && echo precious >keep/file &&
 	test_expect_code 2 pops export --env dev keep 2>err &&
-	grep -q "not a previous export" err &&
+	grep -q "holds no pops export" err &&
 	test "$(cat keep/file)" = precious &&
 	test_expect_code 2 pops export --env prod out 2>err &&
 	grep -q "nothing is released to prod" err &&

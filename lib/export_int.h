@@ -1,0 +1,62 @@
+#ifndef POPS_EXPORT_INT_H
+#define POPS_EXPORT_INT_H
+
+/*
+ * lib/export internals: the check of a directory that an export is
+ * about to replace, and the replacement itself (lib/export_dir.c).
+ *
+ * The rule (pops-export(1)): a directory is replaced only when it is
+ * empty, or when it holds a manifest.json that pops export wrote and
+ * nothing but the files that manifest lists, each still as pops wrote
+ * it. Anything else may be a user's work, and export never deletes a
+ * user's file.
+ */
+
+#include <stddef.h>
+#include "buf.h"
+
+/* An existing export directory, as checked. */
+typedef struct pops_export__old {
+	int exists;      /* the directory exists (empty or a previous export) */
+	char **files;    /* relative paths of the files found there, manifest.json included */
+	size_t nfiles;
+	char **dirs;     /* relative paths of its subdirectories, deepest first */
+	size_t ndirs;
+} pops_export__old;
+
+void pops_export__old_dispose(pops_export__old *o);
+
+/*
+ * Check `dir` before an export replaces it. `out` gets exists 0 when
+ * there is nothing at `dir`; otherwise what is there, when it may be
+ * replaced. Symbolic links are never followed, `dir` itself included.
+ * Returns 0; POPS_EEXISTS when `dir` must not be replaced (not a
+ * directory, a symbolic link, files that no pops manifest there lists,
+ * a listed file changed since the export): the message names the first
+ * such file and says what to do; POPS_ERROR (I/O).
+ */
+int pops_export__check_dir(pops_export__old *out, const char *dir);
+
+/*
+ * 1 when `doc` is a manifest that pops export wrote (schema 1, or
+ * schema 2 with "generator":"pops"), else 0. `why`, when not NULL,
+ * gets what is wrong with it.
+ */
+struct cJSON;
+int pops_export__manifest_ok(const struct cJSON *doc, pops_buf *why);
+
+/*
+ * Put the finished export `tmp` (a directory beside `dir`) in place of
+ * `dir`, as `old` (from pops_export__check_dir) described it, in one
+ * rename where the file system allows (an exchange when `dir` exists), so
+ * readers see the old export or the new one. The previous export's files
+ * are then removed by name, never recursively: a file that appeared in
+ * `dir` after the check survives, and its directory is left at the path
+ * returned in `kept` (empty when everything old was removed).
+ * Returns 0 or POPS_ERROR; on error `dir` is as it was and `tmp` is the
+ * caller's to remove.
+ */
+int pops_export__replace(pops_buf *kept, const char *tmp, const char *dir,
+                         const pops_export__old *old);
+
+#endif
