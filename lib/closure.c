@@ -13,6 +13,7 @@
 #include "git.h"
 #include "repo.h"
 #include "strutil.h"
+#include "sha256.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -590,4 +591,100 @@ int pops_closure_from_json(pops_closure *c, const cJSON *partials, const cJSON *
 			return pops_error_set(POPS_ERROR, "out of memory");
 	}
 	return POPS_OK;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* JSON with object keys sorted at every level: equal configs, equal bytes */
+static int put_canonical(pops_buf *out, const cJSON *v)
+{
+	const cJSON *it, **keys = NULL;
+	size_t n = 0, i;
+	char *s;
+	int error = POPS_OK;
+
+	if (cJSON_IsObject(v)) {
+		cJSON_ArrayForEach(it, v)
+			n++;
+		if (n && !(keys = calloc(n, sizeof(*keys))))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		i = 0;
+		cJSON_ArrayForEach(it, v)
+			keys[i++] = it;
+		if (n)
+			qsort(keys, n, sizeof(*keys), key_cmp);
+		pops_buf_putc(out, '{');
+		for (i = 0; i < n && !error; i++) {
+			cJSON *k = cJSON_CreateString(keys[i]->string);
+
+			s = k ? cJSON_PrintUnformatted(k) : NULL;
+			cJSON_Delete(k);
+			if (!s) {
+				error = pops_error_set(POPS_ERROR, "out of memory");
+				break;
+			}
+			pops_buf_printf(out, "%s%s:", i ? "," : "", s);
+			cJSON_free(s);
+			error = put_canonical(out, keys[i]);
+		}
+		pops_buf_putc(out, '}');
+		free(keys);
+		return error;
+	}
+	if (cJSON_IsArray(v)) {
+		pops_buf_putc(out, '[');
+		i = 0;
+		cJSON_ArrayForEach(it, v) {
+			if (i++)
+				pops_buf_putc(out, ',');
+			if ((error = put_canonical(out, it)) < 0)
+				return error;
+		}
+		pops_buf_putc(out, ']');
+		return POPS_OK;
+	}
+	if (!(s = cJSON_PrintUnformatted(v)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	pops_buf_puts(out, s);
+	cJSON_free(s);
+	return POPS_OK;
+}
+
+int pops_closure_canonical_json(pops_buf *out, const cJSON *v)
+{
+	int error = v ? put_canonical(out, v) : (pops_buf_puts(out, "null"), POPS_OK);
+
+	return error == 0 && pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : error;
+}
+
+int pops_closure_digest(char out[65], const pops_closure *c)
+{
+	pops_buf b = POPS_BUF_INIT;
+	pops_sha256 h;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int error;
+
+	pops_buf_printf(&b, "pops-closure 1\nprompt %s\n", git_oid_tostr(hex, sizeof(hex), &c->blob));
+	for (i = 0; i < c->npartials; i++)
+		pops_buf_printf(&b, "partial %s %s\n", c->partials[i].name,
+		                git_oid_tostr(hex, sizeof(hex), &c->partials[i].blob));
+	pops_buf_printf(&b, "provider %s\ntype %s\nmodel %s\nconfig ", c->provider ? c->provider : "",
+	                c->provider_type ? c->provider_type : "", c->model_id ? c->model_id : "");
+	if (c->model_config)
+		error = pops_closure_canonical_json(&b, c->model_config);
+	else
+		error = (pops_buf_puts(&b, "{}"), POPS_OK);
+	if (error == 0 && pops_buf_oom(&b))
+		error = pops_error_set(POPS_ERROR, "out of memory");
+	if (error == 0) {
+		pops_sha256_init(&h);
+		pops_sha256_update(&h, b.ptr, b.size);
+		pops_sha256_hex(&h, out);
+	}
+	pops_buf_dispose(&b);
+	return error;
 }

@@ -118,4 +118,19 @@ cJSON *pops_closure_model_json(const pops_closure *c);
 int pops_closure_from_json(pops_closure *c, const cJSON *partials, const cJSON *model,
                            pops_buf *what);
 
+/*
+ * `v` as JSON with every object's keys sorted (compact), appended to
+ * `out`: two equal values print the same bytes whatever their key
+ * order. NULL prints "null". 0 or POPS_ERROR.
+ */
+int pops_closure_canonical_json(pops_buf *out, const cJSON *v);
+
+/*
+ * A SHA-256 over the whole closure (prompt blob, partial names and
+ * blobs, provider, type, model id, canonical config), as 64 hex digits
+ * in `out`: equal closures, equal digests. Approvals name it, so an
+ * approval is for exactly one release. 0 or POPS_ERROR.
+ */
+int pops_closure_digest(char out[65], const pops_closure *c);
+
 #endif

@@ -284,17 +284,17 @@ static int gate_approvals(pops_promote_item *item, git_repository *repo,
 {
 	pops_release_events log = { NULL, 0 };
 	pops_buf fix = POPS_BUF_INIT;
-	char hex[GIT_OID_HEXSZ + 1], what[300];
+	char what[300];
 	size_t i, j, k;
 	int error;
 
 	if ((error = pops_release_log(&log, repo, env->name, item->entry->prompt, 0)) < 0)
 		goto done;
-	git_oid_tostr(hex, sizeof(hex), &item->entry->blob);
 	for (i = 0; i < log.n; i++) {
 		const pops_release_event *ev = &log.v[i];
 
-		if (strcmp(ev->action, "approve") || !ev->blob || strcmp(ev->blob, hex))
+		/* an approval is for one exact release: prompt, partials and model */
+		if (!pops_release_event_approves(ev, item->entry))
 			continue;
 		for (j = 0; j < ev->napprovers; j++) {
 			for (k = 0; k < item->napprovers; k++)
@@ -306,7 +306,11 @@ static int gate_approvals(pops_promote_item *item, git_repository *repo,
 		}
 	}
 	if (item->napprovers < (size_t)env->approvals) {
-		if (item->entry->version > 0)
+		/* name the exact release: with 'from', what that environment has is it */
+		if (env->from)
+			pops_buf_printf(&fix, "pops approve %s %s:%s", env->name, item->entry->prompt,
+			                env->from);
+		else if (item->entry->version > 0)
 			pops_buf_printf(&fix, "pops approve %s %s@%ld", env->name, item->entry->prompt,
 			                item->entry->version);
 		else

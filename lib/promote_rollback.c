@@ -281,7 +281,6 @@ int pops_approve(pops_release_entry **out, git_repository *repo,
 	pops_release_change ch;
 	pops_buf me = POPS_BUF_INIT;
 	const char *approvers[1];
-	char hex[GIT_OID_HEXSZ + 1];
 	git_oid tip;
 	unsigned attempt;
 	size_t i, j;
@@ -293,7 +292,6 @@ int pops_approve(pops_release_entry **out, git_repository *repo,
 	if ((error = approval_entry(&e, repo, cfg, env->name, address)) < 0 ||
 	    (error = pops_promote__whoami(&me, repo)) < 0)
 		goto done;
-	git_oid_tostr(hex, sizeof(hex), &e->blob);
 	for (attempt = 0; attempt < POPS_CAS_MAX_ATTEMPTS; attempt++) {
 		error = pops_release_tip(&tip, repo);
 		if (error < 0 && error != POPS_ENOTFOUND)
@@ -303,7 +301,7 @@ int pops_approve(pops_release_entry **out, git_repository *repo,
 		if ((error = pops_release_log(&log, repo, env->name, e->prompt, 0)) < 0)
 			goto done;
 		for (i = 0; i < log.n; i++) {
-			if (strcmp(log.v[i].action, "approve") || !log.v[i].blob || strcmp(log.v[i].blob, hex))
+			if (!pops_release_event_approves(&log.v[i], e))
 				continue;
 			for (j = 0; j < log.v[i].napprovers; j++) {
 				if (!strcmp(log.v[i].approvers[j], me.ptr)) {

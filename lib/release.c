@@ -619,6 +619,13 @@ static void change_message(pops_buf *m, const pops_release_change *c)
 	put_trailer(m, "Pops-Model", e->model);
 	if (e->closure_known && e->closure.provider)
 		put_trailer(m, "Pops-Provider", e->closure.provider);
+	if (e->closure_known) {
+		char digest[65];
+
+		/* approvals and audits name the exact release, not just its prompt file */
+		if (pops_closure_digest(digest, &e->closure) == 0)
+			put_trailer(m, "Pops-Closure", digest);
+	}
 	for (i = 0; e->closure_known && i < e->closure.npartials; i++) {
 		const pops_closure_partial *p = &e->closure.partials[i];
 		pops_buf v = POPS_BUF_INIT;

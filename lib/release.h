@@ -24,8 +24,8 @@
  *
  * Every promote, rollback and approval is one commit with a readable
  * subject and trailers (Pops-Env, Pops-Prompt, Pops-Version, Pops-Blob,
- * Pops-Source, Pops-Model, Pops-Evidence, Pops-Reason, Pops-Forced,
- * Approved-by), so `git log refs/pops/releases` is the audit trail.
+ * Pops-Source, Pops-Model, Pops-Provider, Pops-Partial, Pops-Closure,
+ * Pops-Evidence, Pops-Reason, Pops-Forced, Approved-by), so `git log refs/pops/releases` is the audit trail.
  * Writers move the ref with compare-and-swap only (lib/casref).
  */
 
@@ -175,6 +175,7 @@ typedef struct pops_release_event {
 	char **partials;      /* Pops-Partial values ("_style@2 <blob>") */
 	size_t npartials;
 	char *provider;       /* Pops-Provider, or NULL */
+	char *closure;        /* Pops-Closure (pops_closure_digest), or NULL before closures */
 	char *changes;        /* the body's line of what changed, or NULL */
 	char *author_name, *author_email;
 	long long time;       /* seconds since the epoch */
@@ -196,6 +197,13 @@ void pops_release_events_dispose(pops_release_events *l);
  */
 int pops_release_log(pops_release_events *out, git_repository *repo,
                      const char *env, const char *prompt, int first_parent);
+
+/*
+ * 1 when `ev` is an approval of exactly the release `e`: the same closure
+ * digest (Pops-Closure), or for an approval written before closures, the
+ * same prompt blob. 0 otherwise (and for any other action).
+ */
+int pops_release_event_approves(const pops_release_event *ev, const pops_release_entry *e);
 
 /*
  * Parse a ledger revision (a commit id, a unique prefix, or anything

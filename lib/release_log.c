@@ -26,6 +26,7 @@ static void event_dispose(pops_release_event *ev)
 		free(ev->partials[i]);
 	free(ev->partials);
 	free(ev->provider);
+	free(ev->closure);
 	free(ev->changes);
 	free(ev->author_name);
 	free(ev->author_email);
@@ -90,6 +91,7 @@ static int parse_event(pops_release_event *ev, git_commit *c)
 			else if (!strcmp(k, "Pops-Model")) slot = &ev->model;
 			else if (!strcmp(k, "Pops-Reason")) slot = &ev->reason;
 			else if (!strcmp(k, "Pops-Provider")) slot = &ev->provider;
+			else if (!strcmp(k, "Pops-Closure")) slot = &ev->closure;
 			else if (!strcmp(k, "Pops-Partial"))
 				oom |= strv_push(&ev->partials, &ev->npartials, v);
 			else if (!strcmp(k, "Pops-Version")) {
@@ -210,4 +212,17 @@ done:
 	git_object_free(peeled);
 	git_object_free(obj);
 	return error;
+}
+
+int pops_release_event_approves(const pops_release_event *ev, const pops_release_entry *e)
+{
+	char hex[GIT_OID_HEXSZ + 1], digest[65];
+
+	if (strcmp(ev->action, "approve"))
+		return 0;
+	if (ev->closure)
+		return e->closure_known && pops_closure_digest(digest, &e->closure) == 0 &&
+		       !strcmp(ev->closure, digest);
+	/* an approval from before closures named the prompt file only */
+	return ev->blob && !strcmp(ev->blob, git_oid_tostr(hex, sizeof(hex), &e->blob));
 }

@@ -144,7 +144,7 @@ test_expect_success 'a refused promote lists every unmet requirement with its fi
 	grep -q "requires .from: staging." err &&
 	grep -q "to satisfy: pops promote staging summarize" err &&
 	grep -q "requires 1 approval of summarize@1 for prod: 0 so far" err &&
-	grep -q "to satisfy: pops approve prod summarize@1" err &&
+	grep -q "to satisfy: pops approve prod summarize:staging" err &&
 	test "$(ledger)" = "$before" &&
 	test_expect_code 1 pops promote staging summarize --json >json 2>/dev/null &&
 	grep -q "\"status\":.*\"refused\"" json &&

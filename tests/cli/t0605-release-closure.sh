@@ -180,4 +180,23 @@ test_expect_success 'a ledger entry named .. or of another mode is corrupt: exit
 	grep -q "ledger entry staging/x.prompt is corrupt" err
 '
 
+test_expect_success 'an approval is for one exact release: a model upgrade needs a new one' '
+	setup_closure &&
+	sed -i "/^environments:/,\$d" pops.yaml &&
+	printf "environments:\n  - name: dev\n  - name: prod\n    require: { from: dev, approvals: 1 }\n" >>pops.yaml &&
+	git commit -q -am "prod needs an approval" &&
+	pops promote dev >/dev/null &&
+	pops approve prod echo:dev >out &&
+	git show -s --format=%B refs/pops/releases >msg &&
+	grep -q "^Pops-Closure: [0-9a-f]\{64\}$" msg &&
+	pin gpt-4.1-mini-2025-04-14 &&
+	pops promote dev >/dev/null &&
+	test_expect_code 1 pops promote prod 2>err &&
+	grep -q "requires 1 approval of echo@1 for prod: 0 so far" err &&
+	grep -q "to satisfy: pops approve prod echo:dev" err &&
+	pops approve prod echo:dev >/dev/null &&
+	pops promote prod >out &&
+	grep -q "promoted echo@1 to prod" out
+'
+
 test_done

@@ -256,3 +256,24 @@ TEST(release_keeps_partials_in_the_ledger_and_refuses_a_ledger_missing_one)
 	pops_config_free(cfg);
 	relfix_dispose(&f);
 }
+
+TEST(closure_digest_is_the_same_for_equal_closures_whatever_the_key_order)
+{
+	pops_closure a, b;
+	char da[65], db[65];
+
+	closure_with(&a, B1, "m-2024-01-01", "{\"max_tokens\":250,\"temperature\":0}", B1);
+	closure_with(&b, B1, "m-2024-01-01", "{\"temperature\":0,\"max_tokens\":250}", B1);
+	CHECK(pops_closure_equal(&a, &b));
+	CHECK_INT(pops_closure_digest(da, &a), 0);
+	CHECK_INT(pops_closure_digest(db, &b), 0);
+	CHECK_STR(da, db);
+	CHECK_INT(strlen(da), 64);
+	pops_closure_dispose(&b);
+	/* an approval of one model is not an approval of another */
+	closure_with(&b, B1, "m-2025-06-01", "{\"temperature\":0,\"max_tokens\":250}", B1);
+	CHECK_INT(pops_closure_digest(db, &b), 0);
+	CHECK(strcmp(da, db) != 0);
+	pops_closure_dispose(&b);
+	pops_closure_dispose(&a);
+}
