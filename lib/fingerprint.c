@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <git2.h>
 #include "fingerprint.h"
+#include "closure.h"
 #include "eval_prompt.h"
 #include "eval_run_int.h"
 #include "fileio.h"
@@ -122,32 +123,6 @@ struct scan {
 	int has_pairwise;
 };
 
-/*
- * The request config a model alias gets: the alias's pops.yaml config
- * with the prompt's frontmatter config over it, key by key, as the
- * runner sends it. NULL on out of memory.
- */
-static cJSON *effective_config(const pops_config *cfg, const char *alias, const cJSON *prompt_config)
-{
-	const pops_model_cfg *m = alias ? pops_config_model(cfg, alias) : NULL;
-	cJSON *c = m && cJSON_IsObject(m->config) ? cJSON_Duplicate(m->config, 1) : cJSON_CreateObject();
-	const cJSON *it;
-
-	if (!c || !cJSON_IsObject(prompt_config))
-		return c;
-	cJSON_ArrayForEach(it, prompt_config) {
-		cJSON *dup = cJSON_Duplicate(it, 1);
-
-		cJSON_DeleteItemFromObjectCaseSensitive(c, it->string);
-		if (!dup || !cJSON_AddItemToObject(c, it->string, dup)) {
-			cJSON_Delete(dup);
-			cJSON_Delete(c);
-			return NULL;
-		}
-	}
-	return c;
-}
-
 int pops_fingerprint_model(const char **type_out, const char **id_out, cJSON **config_out,
                            const pops_config *cfg, const char *alias,
                            const cJSON *prompt_config)
@@ -158,9 +133,8 @@ int pops_fingerprint_model(const char **type_out, const char **id_out, cJSON **c
 	if ((error = pops_eval__model(cfg, alias, &prov, id_out)) < 0)
 		return error;
 	*type_out = prov->type;
-	if (config_out && !(*config_out = effective_config(cfg, alias, prompt_config)))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	return POPS_OK;
+	/* the release closure's rule, so evidence and releases agree on the config */
+	return config_out ? pops_closure_model_config(config_out, cfg, alias, prompt_config) : POPS_OK;
 }
 
 static int blob_hex(char hex[GIT_OID_HEXSZ + 1], const char *data, size_t len)
@@ -245,9 +219,10 @@ static int add_judge(struct scan *sc, const pops_assert *a)
 		return pops_error_prefix(error, "%s:%u: ", a->file, a->line);
 	if ((error = judge_prompt(&jp, sc, a)) < 0)
 		return error;
-	cfg = effective_config(sc->in->cfg, a->model,
-	                       cJSON_GetObjectItemCaseSensitive(jp, "config"));
-	if (!cfg || !(j = cJSON_CreateObject()) || !cJSON_AddStringToObject(j, "model", id) ||
+	if ((error = pops_closure_model_config(&cfg, sc->in->cfg, a->model,
+	                                       cJSON_GetObjectItemCaseSensitive(jp, "config"))) < 0)
+		return error;
+	if (!(j = cJSON_CreateObject()) || !cJSON_AddStringToObject(j, "model", id) ||
 	    !cJSON_AddItemToObject(j, "config", cfg)) {
 		cJSON_Delete(cfg);
 		goto oom;
