@@ -369,10 +369,13 @@ static int no_evidence(pops_promote_item *item, const struct search *st, const c
 	char what[300], date[11];
 	int error;
 
-	if (st->same) {
-		date_of(date, st->same);
+	if (st->same || (st->newest && strcmp(pops_evidence_kind(st->newest), "complete"))) {
+		/* partial evidence: its reasons say more than a field that differs */
+		const cJSON *r = st->same ? st->same : st->newest;
+
+		date_of(date, r);
 		pops_buf_printf(&why, "the evidence of %s is partial (", date);
-		reasons_text(&why, st->same);
+		reasons_text(&why, r);
 		pops_buf_puts(&why, "): gates take only complete runs of the suite");
 	} else if (st->newest) {
 		date_of(date, st->newest);
