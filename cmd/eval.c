@@ -244,6 +244,38 @@ static void print_plan(const cJSON *plan)
 	pops_buf_dispose(&b);
 }
 
+/*
+ * With several suites or models, what each run checks before its first
+ * request (a dataset or exec program that is missing, an unknown alias)
+ * is checked for all of them first: a bad second suite must not be found
+ * after the first one has spent money and written evidence. One run
+ * checks itself.
+ */
+static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size_t nmodels,
+                     pops_eval_options *eo)
+{
+	pops_fingerprint fp = POPS_FINGERPRINT_INIT;
+	size_t i, m;
+	int error = 0;
+
+	if (suites->n * (nmodels ? nmodels : 1) < 2)
+		return POPS_EXIT_OK;
+	for (i = 0; i < suites->n && !error; i++) {
+		pops_suite *s = NULL;
+
+		if ((error = load_suite(&s, suites->v[i], ctx->config->root)) < 0)
+			break;
+		for (m = 0; m < (nmodels ? nmodels : 1) && !error; m++) {
+			eo->model = nmodels ? models[m] : NULL;
+			error = pops_eval_fingerprint(&fp, s, eo);
+		}
+		pops_suite_free(s);
+	}
+	eo->model = NULL;
+	pops_fingerprint_dispose(&fp);
+	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
+}
+
 /* --dry-run --json: the plans, fingerprints included, for CI to act on */
 static int write_plans(const char *path, const cJSON *plans)
 {
@@ -383,6 +415,8 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		goto done;
 	}
 	ngroups = 0;
+	if (!opts->dry_run && (ret = check_all(ctx, &suites, models, nmodels, &eo)) != POPS_EXIT_OK)
+		goto done;
 	for (i = 0; i < suites.n && !eval_cancel; i++) {
 		pops_suite *s = NULL;
 

@@ -220,7 +220,14 @@ test_expect_success 'a missing dataset is exit 2 before anything is sent or writ
 	printf "  - { type: exec, command: [checks/none.sh] }\n" >>evals/echo.yaml &&
 	test_expect_code 2 pops eval run 2>err &&
 	grep -q "evals/echo.yaml:6: exec program .checks/none.sh. not found" err &&
-	test "$(fakellm_stat requests)" = 0
+	test "$(fakellm_stat requests)" = 0 &&
+	# with several suites, a bad later one stops the run before the first is sent
+	git checkout -q evals/echo.yaml &&
+	printf "prompt: echo\ndataset: datasets/gone.jsonl\n" >evals/zz.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "error: evals/zz.yaml: dataset .datasets/gone.jsonl. not found" err &&
+	test "$(fakellm_stat requests)" = 0 &&
+	test_must_fail git notes --ref=pops show HEAD 2>/dev/null
 '
 
 test_expect_success 'a suite gate on a broken suite is unmet, not a crash; --force records past it' '
