@@ -208,6 +208,24 @@ test_expect_success 'an all-error run is reported as provider failures, and neve
 	grep -q "promoted echo@1 to staging" out
 '
 
+test_expect_success 'the fix names --prompt when the work tree has another version' '
+	start_fakellm &&
+	gate_project &&
+	printf "  - name: prod\n    require: { from: staging, suites: [evals/echo.yaml] }\n" >>pops.yaml &&
+	git commit -q -am "prod" &&
+	pops eval run >/dev/null &&
+	pops promote staging echo >/dev/null &&
+	printf -- "---\nmodel: fast\n---\n{{> style}} Say: {{word}}\n" >prompts/echo.prompt &&
+	echo "{\"id\":\"c5\",\"vars\":{\"word\":\"kiwi\"},\"expected\":\"kiwi\"}" >>datasets/echo.jsonl &&
+	git commit -q -am "echo 2, harder dataset" &&
+	test_expect_code 1 pops promote prod echo 2>err &&
+	grep -q "echo@1 with evals/echo.yaml on m-1: the dataset datasets/echo.jsonl changed since" err &&
+	grep -q "to satisfy: pops eval run evals/echo.yaml --prompt echo@1$" err &&
+	pops eval run evals/echo.yaml --prompt echo@1 >/dev/null &&
+	pops promote prod echo >out &&
+	grep -q "promoted echo@1 to prod" out
+'
+
 test_expect_success 'a missing dataset is exit 2 before anything is sent or written' '
 	start_fakellm &&
 	gate_project &&
