@@ -345,8 +345,10 @@ static int fix_command(pops_buf *out, git_repository *repo, const pops_config *c
 	pops_buf_printf(out, "pops eval run %s", s->path);
 	if (s->model && alias && strcmp(s->model, alias))
 		pops_buf_printf(out, " --model %s", alias);
+	/* the path is the repository's: the work tree, not pops.yaml's directory, is its root */
 	if ((error = pops_promote__prompt_path(&path, repo, cfg, e->prompt)) < 0 ||
-	    (error = pops_path_join(&full, cfg->root ? cfg->root : ".", path.ptr)) < 0)
+	    (error = pops_path_join(&full, git_repository_workdir(repo) ? git_repository_workdir(repo) :
+	                                   ".", path.ptr)) < 0)
 		goto done;
 	if (e->version > 0 && (git_odb_hashfile(&wt, full.ptr, GIT_OBJECT_BLOB) < 0 ||
 	                       !git_oid_equal(&wt, &e->blob)))
