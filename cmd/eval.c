@@ -239,7 +239,63 @@ static void print_plan(const cJSON *plan)
 		puts(safe.ptr);
 		pops_buf_dispose(&safe);
 	}
+	printf("  evidence fingerprint %s\n",
+	       cJSON_GetObjectItemCaseSensitive(plan, "fingerprint")->valuestring);
 	pops_buf_dispose(&b);
+}
+
+/*
+ * With several suites or models, what each run checks before its first
+ * request (a dataset or exec program that is missing, an unknown alias)
+ * is checked for all of them first: a bad second suite must not be found
+ * after the first one has spent money and written evidence. One run
+ * checks itself.
+ */
+static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size_t nmodels,
+                     pops_eval_options *eo)
+{
+	pops_fingerprint fp = POPS_FINGERPRINT_INIT;
+	size_t i, m;
+	int error = 0;
+
+	if (suites->n * (nmodels ? nmodels : 1) < 2)
+		return POPS_EXIT_OK;
+	for (i = 0; i < suites->n && !error; i++) {
+		pops_suite *s = NULL;
+
+		if ((error = load_suite(&s, suites->v[i], ctx->config->root)) < 0)
+			break;
+		for (m = 0; m < (nmodels ? nmodels : 1) && !error; m++) {
+			eo->model = nmodels ? models[m] : NULL;
+			error = pops_eval_fingerprint(&fp, s, eo);
+		}
+		pops_suite_free(s);
+	}
+	eo->model = NULL;
+	pops_fingerprint_dispose(&fp);
+	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
+}
+
+/* --dry-run --json: the plans, fingerprints included, for CI to act on */
+static int write_plans(const char *path, const cJSON *plans)
+{
+	cJSON *doc = cJSON_CreateObject();
+	char *text = NULL;
+	int ret = POPS_EXIT_OK, error;
+
+	if (!doc || !cJSON_AddNumberToObject(doc, "schema_version", 1) ||
+	    !cJSON_AddTrueToObject(doc, "dry_run") ||
+	    !cJSON_AddItemToObject(doc, "plans", cJSON_Duplicate(plans, 1)) ||
+	    !(text = cJSON_Print(doc))) {
+		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		goto done;
+	}
+	if ((error = pops_file_write_atomic(path, text, strlen(text), 0644)) < 0)
+		ret = cmd_fail(error);
+done:
+	cJSON_free(text);
+	cJSON_Delete(doc);
+	return ret;
 }
 
 int cmd_eval_run(pops_ctx *ctx, void *o)
@@ -253,6 +309,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	pops_report_group *groups = NULL;
 	pops_eval_group **runs = NULL;
 	const cJSON **evidence = NULL;
+	cJSON *plans = cJSON_CreateArray();
 	size_t nmodels = 0, ngroups = 0, i, m;
 	int ret = POPS_EXIT_OK, error, interrupted = 0, over_budget = 0;
 	eval_bar bar = { 0, 0, 0, NULL, 0 };
@@ -261,6 +318,10 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 
 	memset(&eo, 0, sizeof(eo));
 	eval_cancel = 0;
+	if (!plans) {
+		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		goto done;
+	}
 	if (opts->record && opts->replay) {
 		ret = cmd_error(POPS_EXIT_USAGE, "--record and --replay cannot be used together");
 		goto done;
@@ -354,6 +415,8 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		goto done;
 	}
 	ngroups = 0;
+	if (!opts->dry_run && (ret = check_all(ctx, &suites, models, nmodels, &eo)) != POPS_EXIT_OK)
+		goto done;
 	for (i = 0; i < suites.n && !eval_cancel; i++) {
 		pops_suite *s = NULL;
 
@@ -375,7 +438,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 					goto done;
 				}
 				print_plan(plan);
-				cJSON_Delete(plan);
+				cJSON_AddItemToArray(plans, plan);
 				continue;
 			}
 			bar.label = s->path;
@@ -391,7 +454,8 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 			evidence[ngroups] = runs[ngroups]->evidence;
 			over_budget |= runs[ngroups]->over_budget;
 			if (opts->baseline && runs[ngroups]->complete &&
-			    (error = eval_run_baseline(ctx, repo, s, &eo, runs[ngroups], opts->baseline)) < 0) {
+			    (error = eval_run_baseline(ctx, s, &eo, runs[ngroups], opts->baseline,
+			                               !opts->no_store)) < 0) {
 				pops_suite_free(s);
 				ret = cmd_fail(error);
 				goto done;
@@ -402,8 +466,11 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		}
 		pops_suite_free(s);
 	}
-	if (opts->dry_run)
+	if (opts->dry_run) {
+		if (opts->json && (ret = write_plans(opts->json, plans)) != POPS_EXIT_OK)
+			goto done;
 		goto done;
+	}
 	if (eval_cancel)
 		interrupted = 1;
 	if (ngroups > 1 && nmodels > 1)
@@ -436,7 +503,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
-	if (!opts->no_store && !interrupted && eo.nshards <= 1 &&
+	if (!opts->no_store && !interrupted &&
 	    (error = eval_store_evidence(ctx, runs, ngroups)) < 0) {
 		ret = cmd_fail(error);
 		goto done;
@@ -447,6 +514,7 @@ done:
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}
+	cJSON_Delete(plans);
 	for (i = 0; runs && runs[i]; i++)
 		pops_eval_group_free(runs[i]);
 	free(runs);

@@ -119,6 +119,40 @@ done:
 	return ok;
 }
 
+/*
+ * The merged result's kind: every shard was partial by "--shard i/n"
+ * alone when the set is whole, so it is complete unless a shard had
+ * another reason (--filter, --dataset, ...): those stay, from every shard.
+ */
+static int merged_kind(cJSON *r, const cJSON *parts, const char *fp)
+{
+	cJSON *reasons = cJSON_CreateArray();
+	const cJSON *p, *it, *have;
+
+	if (!reasons)
+		return -1;
+	cJSON_ArrayForEach(p, parts)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(
+		                       find_fp(cJSON_GetObjectItemCaseSensitive(p, "evidence"), fp),
+		                       "partial_reasons")) {
+			if (!cJSON_IsString(it) || !strncmp(it->valuestring, "--shard ", 8))
+				continue;
+			cJSON_ArrayForEach(have, reasons)
+				if (!strcmp(have->valuestring, it->valuestring))
+					break;
+			if (!have)
+				cJSON_AddItemToArray(reasons, cJSON_CreateString(it->valuestring));
+		}
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "kind");
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "partial_reasons");
+	cJSON_AddStringToObject(r, "kind", cJSON_GetArraySize(reasons) ? "partial" : "complete");
+	if (cJSON_GetArraySize(reasons))
+		cJSON_AddItemToObject(r, "partial_reasons", reasons);
+	else
+		cJSON_Delete(reasons);
+	return 0;
+}
+
 /* the merged result for first-shard result `r0`: merged counts, every shard's cases */
 static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_report_group *g,
                             size_t ng)
@@ -142,7 +176,7 @@ static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_repo
 		    !strcmp(id, sget(r0, "model")))
 			sum = g[i].summary;
 	}
-	if (!r || !sum) {
+	if (!r || !sum || merged_kind(r, parts, fp) < 0) {
 		cJSON_Delete(r);
 		return NULL;
 	}
@@ -185,6 +219,13 @@ static int record_all(git_repository *repo, const cJSON *parts, const pops_repor
 			continue;
 		}
 		error = pops_evidence_record(repo, &commit, r);
+		if (error == POPS_EEXISTS) {
+			/* an errored merged run: the pass or fail of that content stays */
+			cmd_status("%s: %s", sget(r, "suite") ? sget(r, "suite") : "?", pops_error_last());
+			error = 0;
+			cJSON_Delete(r);
+			continue;
+		}
 		cJSON_Delete(r);
 		if (error < 0)
 			break;

@@ -59,13 +59,20 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
 
 
 /*
- * --baseline: find stored evidence for the baseline prompt (same suite
- * and model), or run it fresh, and add the comparison to g->summary.
+ * --baseline: find stored complete evidence for the baseline prompt with
+ * the exact fingerprint a run of it on this suite and model would have,
+ * or run it fresh (recording its evidence on HEAD when `store`), and add
+ * the comparison to g->summary.
  */
-int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
-                      const pops_eval_options *eo, pops_eval_group *g, const char *ref);
+int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
+                      const pops_eval_options *eo, pops_eval_group *g, const char *ref,
+                      int store);
 
-/* record the complete groups' evidence as a note on HEAD */
+/*
+ * Record the groups' evidence as a note on HEAD, complete or partial by
+ * kind; interrupted groups are left out. An errored run that would
+ * replace a pass or fail is left out with a "pops:" line.
+ */
 int eval_store_evidence(pops_ctx *ctx, pops_eval_group *const *runs, size_t n);
 
 /*

@@ -3,21 +3,38 @@
 #include "eval_out.h"
 #include "eval_prompt.h"
 #include "evidence.h"
+#include "jsonget.h"
 #include "strutil.h"
 #include "version.h"
 
-int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
-                      const pops_eval_options *eo, pops_eval_group *g, const char *ref)
+/* record one run's evidence on `head`; an errored run kept out is only news */
+static int store_one(pops_ctx *ctx, const git_oid *head, cJSON *e)
+{
+	int error;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "pops_version");
+	cJSON_AddStringToObject(e, "pops_version", POPS_VERSION);
+	error = pops_evidence_record(ctx->repo, head, e);
+	if (error == POPS_EEXISTS) {
+		cmd_status("%s: %s", pops_json_str(e, "suite", "?"), pops_error_last());
+		error = 0;
+	}
+	return error;
+}
+
+int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
+                      const pops_eval_options *eo, pops_eval_group *g, const char *ref,
+                      int store)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(g->summary, "prompt");
-	const cJSON *model = cJSON_GetObjectItemCaseSensitive(g->summary, "model_id");
 	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(g->evidence, "case_results");
 	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
-	pops_eval_prompt *bp = NULL;
 	pops_eval_group *bg = NULL;
 	pops_eval_options bo;
+	pops_fingerprint bfp = POPS_FINGERPRINT_INIT;
 	pops_buf addr = POPS_BUF_INIT;
 	cJSON *found = NULL;
+	git_oid head;
 	int error;
 
 	/* pairwise already ran the baseline on these cases: compare with that run */
@@ -32,15 +49,23 @@ int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
 		pops_buf_printf(&addr, "%s:%s", name->valuestring, ref);
 	else
 		pops_buf_printf(&addr, "%s#%s", name->valuestring, ref);
-	if ((error = pops_eval_prompt_load(&bp, repo, addr.ptr)) < 0) {
+	/* what running the baseline here would be: the same suite, cases and model */
+	bo = *eo;
+	bo.prompt = addr.ptr;
+	bo.model = cJSON_GetObjectItemCaseSensitive(g->summary, "model")->valuestring;
+	bo.max_cost = -1;
+	bo.baseline = NULL;
+	bo.skip_pairwise = 1;
+	if ((error = pops_eval_fingerprint(&bfp, s, &bo)) < 0) {
 		error = pops_error_prefix(error, "--baseline %s: ", ref);
 		goto done;
 	}
-	q.prompt_blob = pops_eval_prompt_blob(bp);
-	q.suite = s->path;
-	q.model = model->valuestring;
+	/* stored evidence counts only for that exact fingerprint, complete and scored */
+	q.fingerprint = bfp.hex;
+	q.kind = "complete";
 	error = pops_evidence_find(&found, NULL, ctx->repo, &q);
-	if (error == 0 && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(found, "case_results"))) {
+	if (error == 0 && strcmp(pops_json_str(found, "verdict", ""), "error") &&
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(found, "case_results"))) {
 		const cJSON *rate = cJSON_GetObjectItemCaseSensitive(found, "pass_rate");
 
 		eval_add_baseline(g->summary, cur, cJSON_GetObjectItemCaseSensitive(found, "case_results"),
@@ -50,25 +75,24 @@ int eval_run_baseline(pops_ctx *ctx, pops_repo *repo, const pops_suite *s,
 	}
 	if (error < 0 && error != POPS_ENOTFOUND)
 		goto done;
+	error = 0;
 	/* no stored result for that exact content: run it now on the same cases */
-	bo = *eo;
-	bo.prompt = addr.ptr;
-	bo.model = cJSON_GetObjectItemCaseSensitive(g->summary, "model")->valuestring;
-	bo.max_cost = -1;
-	bo.baseline = NULL;
-	bo.skip_pairwise = 1;
 	if ((error = pops_eval_run(&bg, s, &bo)) < 0)
 		goto done;
 	if (bg->interrupted) {
 		g->interrupted = 1;
 		goto done;
 	}
+	/* its evidence is what a no_regression gate compares with next time */
+	if (store && bg->evidence && git_reference_name_to_id(&head, ctx->repo, "HEAD") == 0 &&
+	    (error = store_one(ctx, &head, bg->evidence)) < 0)
+		goto done;
 	eval_add_baseline(g->summary, cur, cJSON_GetObjectItemCaseSensitive(bg->evidence, "case_results"),
 	                  ref, "run", cJSON_GetObjectItemCaseSensitive(bg->summary, "pass_rate")->valuedouble);
 done:
 	cJSON_Delete(found);
+	pops_fingerprint_dispose(&bfp);
 	pops_eval_group_free(bg);
-	pops_eval_prompt_free(bp);
 	pops_buf_dispose(&addr);
 	return error;
 }
@@ -83,15 +107,16 @@ int eval_store_evidence(pops_ctx *ctx, pops_eval_group *const *runs, size_t n)
 		cmd_warning("no commit yet: evidence not recorded (commit, then run again)");
 		return 0;
 	}
-	for (i = 0; i < n && !error; i++) {
-		cJSON *e = runs[i]->evidence;
-
-		if (!runs[i]->complete || !e)
-			continue;
-		cJSON_DeleteItemFromObjectCaseSensitive(e, "pops_version");
-		cJSON_AddStringToObject(e, "pops_version", POPS_VERSION);
-		error = pops_evidence_record(ctx->repo, &head, e);
-	}
+	/*
+	 * Partial runs (--filter, one shard, stopped by --max-cost) are
+	 * recorded too, marked by their kind: prompt log shows them, gates
+	 * never take them. An interrupted run is not recorded at all: Ctrl-C
+	 * means stop now, not start writing refs, and the rerun resumes from
+	 * the cache for free.
+	 */
+	for (i = 0; i < n && !error; i++)
+		if (!runs[i]->interrupted && runs[i]->evidence)
+			error = store_one(ctx, &head, runs[i]->evidence);
 	return error;
 }
 

@@ -3,6 +3,7 @@
 #include "prompt.h"
 #include "repo.h"
 #include "evidence.h"
+#include "jsonget.h"
 #include "strutil.h"
 #include "yamldoc.h"
 
@@ -191,7 +192,9 @@ static cJSON *version_evals(const cJSON *by_blob, const pops_version *v)
 	COPY("cases");
 	COPY("verdict");
 	COPY("date");
+	COPY("partial_reasons");
 #undef COPY
+	cJSON_AddStringToObject(item, "kind", pops_evidence_kind(res));
 done:
 	return arr;
 }
@@ -205,9 +208,27 @@ static void evals_text(pops_buf *line, const cJSON *evals)
 		const cJSON *suite = cJSON_GetObjectItemCaseSensitive(e, "suite");
 		const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(e, "verdict");
 
-		pops_buf_printf(line, "  [%s %.0f%% %s]", cJSON_IsString(suite) ? suite->valuestring : "?",
-		                cJSON_IsNumber(rate) ? rate->valuedouble * 100 : 0.0,
-		                cJSON_IsString(verdict) ? verdict->valuestring : "?");
+		const char *v = cJSON_IsString(verdict) ? verdict->valuestring : "?";
+		const cJSON *why;
+
+		pops_buf_printf(line, "  [%s ", cJSON_IsString(suite) ? suite->valuestring : "?");
+		/* an outage has no pass rate worth showing */
+		if (!strcmp(v, "error"))
+			pops_buf_puts(line, "errored");
+		else
+			pops_buf_printf(line, "%.0f%% %s", cJSON_IsNumber(rate) ? rate->valuedouble * 100 : 0.0, v);
+		if (strcmp(pops_json_str(e, "kind", "complete"), "complete")) {
+			int n = 0;
+
+			pops_buf_puts(line, ", partial");
+			cJSON_ArrayForEach(why, cJSON_GetObjectItemCaseSensitive(e, "partial_reasons")) {
+				if (!cJSON_IsString(why))
+					continue;
+				pops_buf_puts(line, n++ ? ", " : ": ");
+				pops_buf_put_sanitized(line, why->valuestring, strlen(why->valuestring), 0);
+			}
+		}
+		pops_buf_putc(line, ']');
 	}
 }
 

@@ -12,8 +12,10 @@
  * `prompt diff --evals`: the behaviour change between two prompt
  * contents, from the eval results stored as notes (refs/notes/pops).
  * Results are matched by prompt blob, so they follow the exact content
- * whatever commit they were recorded on; per suite and model the newest
- * result of each side is compared.
+ * whatever commit they were recorded on; per suite and model the
+ * preferred result of each side is compared (pops_evidence_prefer: a
+ * complete run before a partial one before an errored one, then the
+ * newest). Partial and errored results are shown as such.
  */
 
 typedef struct collect {
@@ -25,7 +27,6 @@ static int collect_cb(void *payload, const git_oid *commit, const cJSON *r)
 {
 	collect *c = payload;
 	const char *blob = pops_json_str(r, "prompt_blob", NULL);
-	const char *date = pops_json_str(r, "date", NULL), *od;
 	const cJSON *old;
 	pops_buf key = POPS_BUF_INIT;
 
@@ -35,7 +36,7 @@ static int collect_cb(void *payload, const git_oid *commit, const cJSON *r)
 	pops_buf_printf(&key, "%s (%s)", pops_json_str(r, "suite", "?"),
 	                pops_json_str(r, "model", "?"));
 	old = cJSON_GetObjectItemCaseSensitive(c->by_key, key.ptr);
-	if (!old || (date && (od = pops_json_str(old, "date", NULL)) && strcmp(date, od) > 0)) {
+	if (pops_evidence_prefer(r, old)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(c->by_key, key.ptr);
 		cJSON_AddItemToObject(c->by_key, key.ptr, cJSON_Duplicate(r, 1));
 	}
@@ -58,7 +59,21 @@ static cJSON *results_for(git_repository *repo, const struct pops_resolved *res)
 	return c.by_key;
 }
 
-/* {"suite (model)": {"a": rate|null, "b": rate|null, "regressed": [ids], "fixed": [ids]}} */
+/* "complete", "partial" or "error" (an errored run of either kind); null without a result */
+static void add_kind(cJSON *row, const char *key, const cJSON *r)
+{
+	if (!r)
+		cJSON_AddNullToObject(row, key);
+	else if (!strcmp(pops_json_str(r, "verdict", ""), "error"))
+		cJSON_AddStringToObject(row, key, "error");
+	else
+		cJSON_AddStringToObject(row, key, pops_evidence_kind(r));
+}
+
+/*
+ * {"suite (model)": {"a": rate|null, "b": rate|null, "a_kind", "b_kind",
+ * "regressed": [ids], "fixed": [ids]}}
+ */
 static cJSON *compare(git_repository *repo, const struct pops_resolved *a,
                       const struct pops_resolved *b)
 {
@@ -83,6 +98,8 @@ static cJSON *compare(git_repository *repo, const struct pops_resolved *a,
 			rate = cJSON_GetObjectItemCaseSensitive(eb, "pass_rate");
 			cJSON_AddItemToObject(row, "b", cJSON_IsNumber(rate) ? cJSON_CreateNumber(rate->valuedouble)
 			                                                     : cJSON_CreateNull());
+			add_kind(row, "a_kind", ea);
+			add_kind(row, "b_kind", eb);
 			regressed = cJSON_AddArrayToObject(row, "regressed");
 			fixed = cJSON_AddArrayToObject(row, "fixed");
 			ca = cJSON_GetObjectItemCaseSensitive(ea, "case_results");
@@ -113,10 +130,14 @@ void cmd_prompt_evals_json(git_repository *repo, cJSON *root, const struct pops_
 		cJSON_AddItemToObject(root, "evals", cmp);
 }
 
-static void rate_text(pops_buf *out, const cJSON *v)
+static void rate_text(pops_buf *out, const cJSON *v, const cJSON *kind)
 {
-	if (cJSON_IsNumber(v))
-		pops_buf_printf(out, "%.1f%%", v->valuedouble * 100);
+	const char *k = cJSON_IsString(kind) ? kind->valuestring : "complete";
+
+	if (!strcmp(k, "error"))
+		pops_buf_puts(out, "errored");
+	else if (cJSON_IsNumber(v))
+		pops_buf_printf(out, "%.1f%%%s", v->valuedouble * 100, strcmp(k, "partial") ? "" : " (partial)");
 	else
 		pops_buf_puts(out, "no results");
 }
@@ -153,9 +174,11 @@ void cmd_prompt_evals_text(git_repository *repo, pops_buf *out, const struct pop
 		pops_buf_puts(out, "  ");
 		pops_buf_put_sanitized(out, row->string, strlen(row->string), 0);
 		pops_buf_puts(out, ": pass rate ");
-		rate_text(out, cJSON_GetObjectItemCaseSensitive(row, "a"));
+		rate_text(out, cJSON_GetObjectItemCaseSensitive(row, "a"),
+		          cJSON_GetObjectItemCaseSensitive(row, "a_kind"));
 		pops_buf_puts(out, " \xe2\x86\x92 ");
-		rate_text(out, cJSON_GetObjectItemCaseSensitive(row, "b"));
+		rate_text(out, cJSON_GetObjectItemCaseSensitive(row, "b"),
+		          cJSON_GetObjectItemCaseSensitive(row, "b_kind"));
 		pops_buf_putc(out, '\n');
 		ids_text(out, "pass \xe2\x86\x92 fail", cJSON_GetObjectItemCaseSensitive(row, "regressed"));
 		ids_text(out, "fail \xe2\x86\x92 pass", cJSON_GetObjectItemCaseSensitive(row, "fixed"));

@@ -108,12 +108,15 @@ static int source_rewind(struct runner *r)
 	return r->ds ? pops_dataset_rewind(r->ds) : 0;
 }
 
+static int filtered(struct runner *r, const pops_case *c)
+{
+	return !r->filter || pcre2_match(r->filter, (PCRE2_SPTR)c->id, strlen(c->id), 0, 0,
+	                                 r->filter_md, NULL) >= 0;
+}
+
 static int selected(struct runner *r, const pops_case *c)
 {
-	if (r->filter && pcre2_match(r->filter, (PCRE2_SPTR)c->id, strlen(c->id), 0, 0,
-	                             r->filter_md, NULL) < 0)
-		return 0;
-	return pops_eval_in_shard(c->id, r->o->shard, r->o->nshards);
+	return filtered(r, c) && pops_eval_in_shard(c->id, r->o->shard, r->o->nshards);
 }
 
 /* judge assertions: the judge must be known and, unless allowed, not the model under test */
@@ -143,8 +146,6 @@ static int check_judges(struct runner *r, pops_assert **a, size_t n)
 			return pops_error_set(POPS_EINVALID,
 			    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",
 			    a[i]->file, a[i]->line, a[i]->model);
-		if (!r->judge_model_id)
-			r->judge_model_id = id;
 	}
 	return 0;
 }
@@ -153,8 +154,7 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 {
 	const char *address = o->prompt ? o->prompt : s->prompt;
 	const char *dataset = o->dataset ? o->dataset : s->dataset;
-	const pops_model_cfg *mc;
-	const char *id = NULL;
+	const char *id = NULL, *type;
 	int error;
 
 	r->s = s;
@@ -172,19 +172,10 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 		return pops_error_prefix(error, "%s: ", s->path);
 	if (!(r->model_id = pops_strdup(id)))
 		return pops_error_set(POPS_ERROR, "out of memory");
-	/* request config: the model's defaults, then the prompt's own */
-	mc = pops_config_model(o->config, r->alias);
-	r->config = mc && mc->config ? cJSON_Duplicate(mc->config, 1) : cJSON_CreateObject();
-	if (!r->config)
-		return pops_error_set(POPS_ERROR, "out of memory");
-	if (pops_eval_prompt_config(r->prompt)) {
-		const cJSON *it;
-
-		cJSON_ArrayForEach(it, pops_eval_prompt_config(r->prompt)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(r->config, it->string);
-			cJSON_AddItemToObject(r->config, it->string, cJSON_Duplicate(it, 1));
-		}
-	}
+	/* request config: the model's defaults, then the prompt's own (as gates compute it) */
+	if ((error = pops_fingerprint_model(&type, &id, &r->config, o->config, r->alias,
+	                                    pops_eval_prompt_config(r->prompt))) < 0)
+		return error;
 	r->output_schema = pops_eval_prompt_output_schema(r->prompt);
 	if (o->max_cost >= 0 && !pops_config_price(o->config, r->model_id))
 		return pops_error_set(POPS_EINVALID,
@@ -223,7 +214,27 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 			       error;
 	}
 	r->inline_row = s->tests ? s->tests->child : NULL;
-	return 0;
+	r->dataset_name = dataset;
+	/* before anything is sent: a field that cannot be computed stops the run */
+	return pops_eval__fingerprint(r, NULL);
+}
+
+int pops_eval__fingerprint(struct runner *r, const char *pairwise_baseline_blob)
+{
+	pops_fingerprint_input in = POPS_FINGERPRINT_INPUT_INIT;
+
+	in.cfg = r->o->config;
+	in.root = r->o->root;
+	in.suite = r->s;
+	in.dataset = r->dataset_name;
+	in.prompt = pops_eval_prompt_name(r->prompt);
+	in.prompt_blob = pops_eval_prompt_blob(r->prompt);
+	in.partials = pops_eval_prompt_partials(r->prompt);
+	in.provider_type = r->prov ? r->prov->type : NULL;
+	in.model_id = r->model_id;
+	in.model_config = r->config;
+	in.pairwise_baseline_blob = pairwise_baseline_blob;
+	return pops_fingerprint_compute(&r->fp, &in);
 }
 
 /*
@@ -238,6 +249,9 @@ static int prepass(struct runner *r)
 	int got, error = 0;
 
 	while ((got = source_next(r, &c)) == 1) {
+		/* a --filter that leaves nothing out still evaluates the whole suite */
+		if (!filtered(r, &c))
+			r->filtered_out++;
 		if (!selected(r, &c))
 			continue;
 		if ((error = pops_suite_case_asserts(&ca, &nca, &c)) < 0)
@@ -561,6 +575,7 @@ static void runner_dispose(struct runner *r)
 	cJSON_Delete(r->config);
 	free(r->dataset_path);
 	pops_dataset_free(r->ds);
+	pops_fingerprint_dispose(&r->fp);
 	pcre2_match_data_free(r->filter_md);
 	pcre2_code_free(r->filter);
 	if (r->spool1)
@@ -705,8 +720,28 @@ int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
 		    (ceil(in_chars * (double)r.repeat / 4.0) * price->input + out_tok * price->output) / 1e6);
 	else
 		cJSON_AddNullToObject(plan, "cost_usd_est");
+	/* what the run's evidence would be about, so CI can look it up first */
+	cJSON_AddStringToObject(plan, "fingerprint", r.fp.hex);
+	cJSON_AddItemToObject(plan, "evidence", cJSON_Duplicate(r.fp.fields, 1));
 	*out = plan;
 done:
+	runner_dispose(&r);
+	return error;
+}
+
+int pops_eval_fingerprint(pops_fingerprint *out, const pops_suite *s, const pops_eval_options *o)
+{
+	struct runner r;
+	int error;
+
+	pops_fingerprint_dispose(out);
+	memset(&r, 0, sizeof(r));
+	r.line = (pops_buf)POPS_BUF_INIT;
+	r.tmp = (pops_buf)POPS_BUF_INIT;
+	if ((error = setup(&r, s, o)) == 0) {
+		*out = r.fp;
+		memset(&r.fp, 0, sizeof(r.fp));
+	}
 	runner_dispose(&r);
 	return error;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <cjson/cJSON.h>
 #include "config.h"
+#include "fingerprint.h"
 #include "provider.h"
 #include "repo.h"
 #include "suite.h"
@@ -81,10 +82,21 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s,
  * --dry-run: validate as above, render every selected case and return
  * the plan: {"suite","model","model_id","cases","repeat","requests",
  * "judge_requests","input_tokens_est","output_tokens_est",
- * "cost_usd_est"|null}. Token estimates are characters / 4; output
+ * "cost_usd_est"|null,"fingerprint","evidence"}: the last two are the
+ * evidence fingerprint the run would record and its fields
+ * (lib/fingerprint.h). Token estimates are characters / 4; output
  * tokens are the config's max_tokens or 256 per request. Sends nothing.
  */
 int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o);
+
+/*
+ * The evidence fingerprint (lib/fingerprint.h) a run of `s` with `o`
+ * would record, after the same validation pops_eval_run does before its
+ * first request (the same errors); for a suite with 'pairwise'
+ * assertions, without the baseline's blob, which only the run learns.
+ * `out` is disposed first. Sends nothing.
+ */
+int pops_eval_fingerprint(pops_fingerprint *out, const pops_suite *s, const pops_eval_options *o);
 
 void pops_eval_group_free(pops_eval_group *g);
 

@@ -10,6 +10,7 @@
 #include <pcre2.h>
 #include "eval_prompt.h"
 #include "eval_run.h"
+#include "fingerprint.h"
 
 struct rcase {
 	pops_case c;
@@ -57,7 +58,9 @@ struct runner {
 	pops_eval_group *bg;         /* the baseline run (pairwise) */
 	struct bkey *bidx;           /* its records by "id#repeat", sorted */
 	size_t nbidx;
-	const char *judge_model_id;  /* first judge's model id, for evidence */
+	const char *dataset_name;    /* the dataset as named (suite's or --dataset), or NULL */
+	size_t filtered_out;         /* rows --filter left out */
+	pops_fingerprint fp;         /* what this run's evidence is about (setup) */
 	/* phase 1 cursor */
 	struct rcase *cur;
 	unsigned next_repeat;
@@ -93,6 +96,8 @@ int pops_eval__finalize(struct runner *r, cJSON *rec);
 int pops_eval__write_record(FILE *f, const cJSON *rec);
 
 /* eval_run.c */
+/* r->fp for this run, with the pairwise baseline's blob (or NULL) */
+int pops_eval__fingerprint(struct runner *r, const char *pairwise_baseline_blob);
 int pops_eval__model(const pops_config *cfg, const char *alias,
                      const pops_provider_cfg **prov, const char **id);
 void pops_eval__progress(struct runner *r);

@@ -2,6 +2,7 @@
 #include "eval_run_int.h"
 #include "fileio.h"
 #include "judge.h"
+#include "closure.h"
 #include "pairwise.h"
 #include "report.h"
 #include "strutil.h"
@@ -19,6 +20,7 @@ struct jreq {
 	cJSON *entry;
 	cJSON *messages;
 	cJSON *schema;
+	cJSON *config;         /* the judge alias's config under the judge prompt's */
 	int pass_score;
 	int order;             /* pairwise: 0 = the current output as A, 1 = as B; judge: -1 */
 };
@@ -98,6 +100,7 @@ static void jreq_free(struct jreq *q)
 		return;
 	cJSON_Delete(q->messages);
 	cJSON_Delete(q->schema);
+	cJSON_Delete(q->config);
 	free(q);
 }
 
@@ -155,10 +158,14 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int o
 	    (error = judge_prompt(&jp, r, sget(entry, "prompt"), order >= 0)) < 0 ||
 	    (error = judge_messages(q, jp)) < 0)
 		goto done;
+	/* a judge alias's pops.yaml config applies as for any model: the fingerprint has it */
+	if ((error = pops_closure_model_config(&q->config, r->o->config, sget(entry, "model"),
+	                                       pops_eval_prompt_config(jp))) < 0)
+		goto done;
 	req->provider = prov;
 	req->model_id = id;
 	req->messages = q->messages;
-	req->config = pops_eval_prompt_config(jp);
+	req->config = q->config->child ? q->config : NULL;  /* as before when there is none */
 	req->output_schema = q->schema;
 	req->repeat = 0;
 	req->user = q;

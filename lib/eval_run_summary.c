@@ -3,22 +3,8 @@
 #include <time.h>
 #include "eval_run_int.h"
 #include "report.h"
-#include "sha256.h"
+#include "jsonget.h"
 #include "stats.h"
-
-static int blob_of_file(cJSON *obj, const char *key, const char *path)
-{
-	git_oid oid;
-	char hex[GIT_OID_HEXSZ + 1];
-
-	if (!path || git_odb_hashfile(&oid, path, GIT_OBJECT_BLOB) < 0) {
-		cJSON_AddNullToObject(obj, key);
-		return 0;
-	}
-	git_oid_tostr(hex, sizeof(hex), &oid);
-	cJSON_AddStringToObject(obj, key, hex);
-	return 0;
-}
 
 /* pass@k / pass^k averaged over cases, for k = repeat */
 static void add_pass_k(cJSON *sum, struct runner *r)
@@ -47,51 +33,89 @@ static void add_pass_k(cJSON *sum, struct runner *r)
 	}
 }
 
+/* a path as the suite would name it: "./d.jsonl" is "d.jsonl" */
+static const char *plain_path(const char *p)
+{
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	return p;
+}
+
+static int reason(cJSON *reasons, const char *fmt, ...) POPS_PRINTF(2, 3);
+
+static int reason(cJSON *reasons, const char *fmt, ...)
+{
+	pops_buf b = POPS_BUF_INIT;
+	cJSON *v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	pops_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	v = pops_buf_oom(&b) ? NULL : cJSON_CreateString(b.ptr);
+	pops_buf_dispose(&b);
+	if (!v || !cJSON_AddItemToArray(reasons, v)) {
+		cJSON_Delete(v);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	return 0;
+}
+
+/*
+ * Why this run is not the suite as configured (every case, every
+ * repeat, the suite's data and threshold), into `reasons`: an empty
+ * array means complete evidence, the only kind gates accept.
+ */
+static int partial_reasons(cJSON *reasons, const pops_eval_group *g, const struct runner *r)
+{
+	const pops_eval_options *o = r->o;
+	const pops_suite *s = r->s;
+	int error = 0;
+
+	if (!error && r->filtered_out)
+		error = reason(reasons, "--filter");
+	if (!error && o->dataset &&
+	    (!s->dataset || strcmp(plain_path(o->dataset), plain_path(s->dataset))))
+		error = reason(reasons, "--dataset %s", o->dataset);
+	if (!error && o->threshold >= 0 && o->threshold != s->threshold)
+		error = reason(reasons, "--threshold %g", o->threshold);
+	if (!error && o->repeat > 0 && o->repeat != s->repeat)
+		error = reason(reasons, "--repeat %ld", o->repeat);
+	if (!error && o->nshards > 1)
+		error = reason(reasons, "--shard %u/%u", o->shard, o->nshards);
+	if (!error && g->over_budget)
+		error = reason(reasons, "stopped by --max-cost");
+	if (!error && g->interrupted)
+		error = reason(reasons, "interrupted");
+	return error;
+}
+
 static int evidence(pops_eval_group *g, struct runner *r)
 {
-	static const char *const keys[] = { "suite", "suite_blob", "prompt", "prompt_blob",
-		"partial_blobs", "model", "model_config", "dataset_blob", "judge_model",
-		"pairwise_baseline_blob", NULL };
-	cJSON *e = cJSON_CreateObject(), *fp = NULL, *cases = NULL, *rec = NULL;
-	const cJSON *s = g->summary;
+	cJSON *e = NULL, *cases = NULL, *rec = NULL, *reasons = NULL;
+	const cJSON *s = g->summary, *it;
 	pops_buf line = POPS_BUF_INIT;
-	pops_sha256 h;
-	char hex[65], *canon = NULL;
 	size_t i;
 	int error = 0, got;
 
-	if (!e || !(fp = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+	/* pairwise scores depend on the baseline compared with: only the run knows it */
+	if (r->bg && (error = pops_eval__fingerprint(r, pops_json_str(r->bg->evidence,
+	                                                              "prompt_blob", NULL))) < 0)
+		goto done;
+	if (!(e = cJSON_CreateObject()) || !(reasons = cJSON_CreateArray()) ||
+	    (error = partial_reasons(reasons, g, r)) < 0) {
+		error = error < 0 ? error : pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
-	cJSON_AddStringToObject(e, "suite", r->s->path);
-	cJSON_AddStringToObject(e, "suite_blob", r->s->blob);
-	cJSON_AddStringToObject(e, "prompt", pops_eval_prompt_name(r->prompt));
-	cJSON_AddStringToObject(e, "prompt_blob", pops_eval_prompt_blob(r->prompt));
-	cJSON_AddItemToObject(e, "partial_blobs", cJSON_Duplicate(pops_eval_prompt_partials(r->prompt), 1));
-	cJSON_AddStringToObject(e, "model", r->model_id);
+	cJSON_ArrayForEach(it, r->fp.fields)
+		cJSON_AddItemToObject(e, it->string, cJSON_Duplicate(it, 1));
 	cJSON_AddStringToObject(e, "model_alias", r->alias);
-	cJSON_AddItemToObject(e, "model_config", cJSON_Duplicate(r->config, 1));
-	blob_of_file(e, "dataset_blob", r->dataset_path);
-	if (r->judge_model_id)
-		cJSON_AddStringToObject(e, "judge_model", r->judge_model_id);
-	else
-		cJSON_AddNullToObject(e, "judge_model");
-	/* pairwise scores depend on the baseline compared with (absent otherwise) */
-	if (r->bg)
-		cJSON_AddItemToObject(e, "pairwise_baseline_blob", cJSON_Duplicate(
-		    cJSON_GetObjectItemCaseSensitive(r->bg->evidence, "prompt_blob"), 1));
-	/* the fingerprint: everything that decides the requests and their scoring */
-	for (i = 0; keys[i]; i++)
-		cJSON_AddItemToObject(fp, keys[i], cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(e, keys[i]), 1));
-	if (!(canon = cJSON_PrintUnformatted(fp))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
+	cJSON_AddStringToObject(e, "fingerprint", r->fp.hex);
+	cJSON_AddStringToObject(e, "kind", cJSON_GetArraySize(reasons) ? "partial" : "complete");
+	if (cJSON_GetArraySize(reasons)) {
+		cJSON_AddItemToObject(e, "partial_reasons", reasons);
+		reasons = NULL;
 	}
-	pops_sha256_init(&h);
-	pops_sha256_update(&h, canon, strlen(canon));
-	pops_sha256_hex(&h, hex);
-	cJSON_AddStringToObject(e, "fingerprint", hex);
 	{
 		static const char *const copy[] = { "cases", "passed", "failed", "errors", "pass_rate",
 			"ci_low", "ci_high", "threshold", "verdict", "cost_usd", NULL };
@@ -134,9 +158,8 @@ static int evidence(pops_eval_group *g, struct runner *r)
 	g->evidence = e;
 	e = NULL;
 done:
-	free(canon);
+	cJSON_Delete(reasons);
 	cJSON_Delete(rec);
-	cJSON_Delete(fp);
 	cJSON_Delete(e);
 	pops_buf_dispose(&line);
 	return error;

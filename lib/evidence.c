@@ -19,24 +19,61 @@ static int parse_note(cJSON **out, const char *data, size_t len)
 	return POPS_OK;
 }
 
-/* put `result` into `doc`'s results, replacing one with the same fingerprint */
-static int merge_result(cJSON *doc, const cJSON *result, const char *fp)
+const char *pops_evidence_kind(const cJSON *r)
+{
+	return pops_json_str(r, "kind", "complete");
+}
+
+static int errored(const cJSON *r)
+{
+	return !strcmp(pops_json_str(r, "verdict", ""), "error");
+}
+
+/*
+ * Put `result` into `doc`'s results. The key is fingerprint and kind: a
+ * result replaces the one of the same fingerprint and kind, except that
+ * an errored run never replaces a pass or fail (an outage says nothing
+ * about the prompt: *kept is set and nothing changes). A complete
+ * result that is not errored also drops the partial ones of its
+ * fingerprint, whose cases it covers.
+ */
+static int merge_result(cJSON *doc, const cJSON *result, const char *fp, const cJSON **kept)
 {
 	cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
-	cJSON *copy = cJSON_Duplicate(result, 1), *it;
-	int i = 0;
+	cJSON *copy = NULL, *it, *next;
+	const char *kind = pops_evidence_kind(result);
+	int err = errored(result), placed = 0;
 
-	if (!copy)
-		return pops_error_set(POPS_ERROR, "out of memory");
-	cJSON_ArrayForEach(it, results) {
+	*kept = NULL;
+	for (it = results->child; it; it = next) {
 		const char *other = pops_json_str(it, "fingerprint", NULL);
 
-		if (other && !strcmp(other, fp))
-			return cJSON_ReplaceItemInArray(results, i, copy) ? POPS_OK :
-			       pops_error_set(POPS_ERROR, "out of memory");
-		i++;
+		next = it->next;
+		if (!other || strcmp(other, fp))
+			continue;
+		if (!strcmp(pops_evidence_kind(it), kind)) {
+			if (err && !errored(it)) {
+				*kept = it;
+				return POPS_OK;
+			}
+			if (placed) {
+				cJSON_Delete(cJSON_DetachItemViaPointer(results, it));
+				continue;
+			}
+			if (!(copy = cJSON_Duplicate(result, 1)) ||
+			    !cJSON_ReplaceItemViaPointer(results, it, copy)) {
+				cJSON_Delete(copy);
+				return pops_error_set(POPS_ERROR, "out of memory");
+			}
+			placed = 1;
+		} else if (!err && !strcmp(kind, "complete") &&
+		           !strcmp(pops_evidence_kind(it), "partial")) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(results, it));
+		}
 	}
-	if (!cJSON_AddItemToArray(results, copy)) {
+	if (placed)
+		return POPS_OK;
+	if (!(copy = cJSON_Duplicate(result, 1)) || !cJSON_AddItemToArray(results, copy)) {
 		cJSON_Delete(copy);
 		return pops_error_set(POPS_ERROR, "out of memory");
 	}
@@ -97,6 +134,7 @@ static int record_once(git_repository *repo, const git_oid *commit,
 	cJSON *doc = NULL;
 	char *body = NULL;
 	pops_buf text = POPS_BUF_INIT;
+	const cJSON *kept;
 	int have_old, error;
 
 	error = pops_casref_read(&old, repo, POPS_EVIDENCE_REF);
@@ -108,8 +146,14 @@ static int record_once(git_repository *repo, const git_oid *commit,
 		goto done;
 	}
 	if ((error = load_doc(&doc, repo, parent, commit)) < 0 ||
-	    (error = merge_result(doc, result, fp)) < 0)
+	    (error = merge_result(doc, result, fp, &kept)) < 0)
 		goto done;
+	if (kept) {
+		error = pops_error_set(POPS_EEXISTS,
+		                       "an errored run does not replace the %s result of %s for the same content",
+		                       pops_json_str(kept, "verdict", "?"), pops_json_str(kept, "date", "an earlier run"));
+		goto done;
+	}
 	if (!(body = cJSON_PrintUnformatted(doc))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
@@ -240,7 +284,6 @@ done:
 struct find_state {
 	const pops_evidence_query *q;
 	cJSON *best;
-	const char *best_date;
 	git_oid best_commit;
 };
 
@@ -254,35 +297,44 @@ static int field_matches(const cJSON *r, const char *key, const char *want)
 	return have && !strcmp(have, want);
 }
 
-/* ISO 8601 UTC dates compare as strings; the later note wins ties */
-static int supersedes(const char *date, const char *best_date)
+/* complete (or unmarked: pops before kinds) 3, partial 2, errored 1 */
+static int rank(const cJSON *r)
 {
-	return strcmp(date, best_date) >= 0;
+	if (errored(r))
+		return 1;
+	return strcmp(pops_evidence_kind(r), "complete") ? 2 : 3;
+}
+
+int pops_evidence_prefer(const cJSON *r, const cJSON *best)
+{
+	int a, b;
+
+	if (!best)
+		return 1;
+	a = rank(r);
+	b = rank(best);
+	if (a != b)
+		return a > b;
+	/* ISO 8601 UTC dates compare as strings; the later note wins ties */
+	return strcmp(pops_json_str(r, "date", ""), pops_json_str(best, "date", "")) >= 0;
 }
 
 static int find_cb(void *payload, const git_oid *commit, const cJSON *r)
 {
 	struct find_state *st = payload;
-	const char *date;
 
 	if (!field_matches(r, "prompt_blob", st->q->prompt_blob) ||
 	    !field_matches(r, "suite", st->q->suite) ||
 	    !field_matches(r, "suite_blob", st->q->suite_blob) ||
 	    !field_matches(r, "model", st->q->model) ||
-	    !field_matches(r, "prompt", st->q->prompt))
-		return 0;
-	date = pops_json_str(r, "date", NULL);
-	if (!date)
-		date = "";
-	if (st->best && !supersedes(date, st->best_date))
+	    !field_matches(r, "prompt", st->q->prompt) ||
+	    !field_matches(r, "fingerprint", st->q->fingerprint) ||
+	    (st->q->kind && strcmp(pops_evidence_kind(r), st->q->kind)) ||
+	    !pops_evidence_prefer(r, st->best))
 		return 0;
 	cJSON_Delete(st->best);
-	if (!(st->best = cJSON_Duplicate(r, 1))) {
+	if (!(st->best = cJSON_Duplicate(r, 1)))
 		return pops_error_set(POPS_ERROR, "out of memory");
-	}
-	st->best_date = pops_json_str(st->best, "date", NULL);
-	if (!st->best_date)
-		st->best_date = "";
 	git_oid_cpy(&st->best_commit, commit);
 	return 0;
 }
@@ -294,8 +346,8 @@ int pops_evidence_find(cJSON **out, git_oid *commit_out, git_repository *repo,
 	int error;
 
 	*out = NULL;
-	if (!q || !q->prompt_blob)
-		return pops_error_set(POPS_EINVALID, "an evidence query needs a prompt blob");
+	if (!q || (!q->prompt_blob && !q->fingerprint))
+		return pops_error_set(POPS_EINVALID, "an evidence query needs a prompt blob or a fingerprint");
 	memset(&st, 0, sizeof(st));
 	st.q = q;
 	if ((error = pops_evidence_foreach(repo, find_cb, &st)) < 0) {
@@ -303,8 +355,9 @@ int pops_evidence_find(cJSON **out, git_oid *commit_out, git_repository *repo,
 		return error;
 	}
 	if (!st.best)
-		return pops_error_set(POPS_ENOTFOUND, "no eval evidence for prompt blob %.12s%s%s%s%s",
-		                      q->prompt_blob, q->suite ? " with suite " : "",
+		return pops_error_set(POPS_ENOTFOUND, "no eval evidence for %s %.12s%s%s%s%s",
+		                      q->prompt_blob ? "prompt blob" : "fingerprint",
+		                      q->prompt_blob ? q->prompt_blob : q->fingerprint, q->suite ? " with suite " : "",
 		                      q->suite ? q->suite : "", q->model ? " and model " : "",
 		                      q->model ? q->model : "");
 	*out = st.best;
@@ -322,7 +375,6 @@ static int by_blob_cb(void *payload, const git_oid *commit, const cJSON *r)
 {
 	struct by_blob_state *st = payload;
 	const char *blob = pops_json_str(r, "prompt_blob", NULL);
-	const char *date = pops_json_str(r, "date", "");
 	const cJSON *best;
 	cJSON *copy;
 
@@ -330,7 +382,7 @@ static int by_blob_cb(void *payload, const git_oid *commit, const cJSON *r)
 	if (!blob || !field_matches(r, "prompt", st->prompt))
 		return 0;
 	if ((best = cJSON_GetObjectItemCaseSensitive(st->map, blob)) &&
-	    !supersedes(date, pops_json_str(best, "date", "")))
+	    !pops_evidence_prefer(r, best))
 		return 0;
 	if (!(copy = cJSON_Duplicate(r, 1)))
 		return pops_error_set(POPS_ERROR, "out of memory");

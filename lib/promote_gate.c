@@ -6,6 +6,8 @@
 #include "promote_src.h"
 #include "evidence.h"
 #include "fileio.h"
+#include "fingerprint.h"
+#include "suite.h"
 #include "git.h"
 #include "stats.h"
 #include "strutil.h"
@@ -117,40 +119,6 @@ static int gate_from(pops_promote_item *item, git_repository *repo,
 }
 
 /*
- * The suite's blob id (the working tree file, hashed as git would store
- * it) and the prompt it evaluates (NULL when it does not say).
- */
-static int suite_info(git_oid *blob_out, char **prompt_out, const pops_config *cfg,
-                      const char *suite)
-{
-	pops_buf path = POPS_BUF_INIT, data = POPS_BUF_INIT;
-	pops_yaml_doc *doc = NULL;
-	const cJSON *p;
-	int error;
-
-	*prompt_out = NULL;
-	if ((error = pops_path_join(&path, cfg->root ? cfg->root : ".", suite)) < 0 ||
-	    (error = pops_file_read(&data, path.ptr, POPS_CONFIG_MAX_BYTES)) < 0)
-		goto done;
-	if ((error = git_odb_hash(blob_out, data.ptr, data.size, GIT_OBJECT_BLOB)) < 0) {
-		error = pops_git_error(error, suite);
-		goto done;
-	}
-	if (pops_yaml_parse(&doc, data.ptr, data.size, suite, 0, NULL) == 0) {
-		p = cJSON_GetObjectItemCaseSensitive(pops_yaml_root(doc), "prompt");
-		if (cJSON_IsString(p))
-			*prompt_out = pops_strndup(p->valuestring, strcspn(p->valuestring, "@:#"));
-	}
-	pops_error_clear();
-	error = POPS_OK;
-done:
-	pops_yaml_free(doc);
-	pops_buf_dispose(&data);
-	pops_buf_dispose(&path);
-	return error;
-}
-
-/*
  * Is `now` a significant drop from `before`? With per-case outcomes on
  * both sides, count the flips (pass->fail b, fail->pass c) and call it a
  * regression when b > c and the exact two-sided McNemar test
@@ -186,94 +154,393 @@ static int is_regression(const cJSON *now, const cJSON *before, size_t *b_out,
 	return pops_json_num(now, "ci_high", 1) < pops_json_num(before, "ci_low", 0);
 }
 
+/* the suite as the working tree has it, named as pops.yaml names it */
+static int load_suite(pops_suite **out, const pops_config *cfg, const char *suite)
+{
+	pops_buf path = POPS_BUF_INIT, data = POPS_BUF_INIT;
+	int error;
+
+	*out = NULL;
+	if ((error = pops_path_join(&path, cfg->root ? cfg->root : ".", suite)) == 0 &&
+	    (error = pops_file_read(&data, path.ptr, POPS_CONFIG_MAX_BYTES)) == 0)
+		error = pops_suite_parse(out, data.ptr, data.size, suite);
+	pops_buf_dispose(&data);
+	pops_buf_dispose(&path);
+	return error;
+}
+
+/* the fields an entry from before closures knows: no partials, provider type or config */
+static const char *const legacy_keys[] = {
+	"prompt", "prompt_blob", "model", "suite", "suite_blob", "dataset", "dataset_blob",
+	"judge_model", "judge_config", "judge_prompt_blob", "exec_blobs", "pairwise_baseline_blob",
+	"scoring_version", NULL
+};
+
+/* the same without the pairwise baseline, for pairwise suites whose baseline is open */
+static const char *const full_keys_any_baseline[] = {
+	"prompt", "prompt_blob", "partial_blobs", "provider_type", "model", "model_config",
+	"suite", "suite_blob", "dataset", "dataset_blob", "judge_model", "judge_config",
+	"judge_prompt_blob", "exec_blobs", "scoring_version", NULL
+};
+static const char *const legacy_keys_any_baseline[] = {
+	"prompt", "prompt_blob", "model", "suite", "suite_blob", "dataset", "dataset_blob",
+	"judge_model", "judge_config", "judge_prompt_blob", "exec_blobs", "scoring_version", NULL
+};
+
+static const char *const *any_baseline(const char *const *keys)
+{
+	return keys ? legacy_keys_any_baseline : full_keys_any_baseline;
+}
+
+/*
+ * The fingerprint evidence for release `e` on suite `s` must have: the
+ * release's closure (partials, resolved model) through the function the
+ * runner records with. The model is the release's when its prompt names
+ * one, else the suite's alias resolved through `cfg`. `keys_out` gets
+ * NULL (compare the whole fingerprint) or the fields an entry from
+ * before closures knows (blob and model id only).
+ */
+static int want_fingerprint(pops_fingerprint *out, const char *const **keys_out,
+                            const pops_release_entry *e, const pops_config *cfg,
+                            const pops_suite *s, const char *baseline_blob)
+{
+	pops_fingerprint_input in = POPS_FINGERPRINT_INPUT_INIT;
+	const pops_closure *c = &e->closure;
+	cJSON *partials = NULL, *config = NULL;
+	char hex[GIT_OID_HEXSZ + 1], phex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int error = 0;
+
+	*keys_out = e->closure_known ? NULL : legacy_keys;
+	in.cfg = cfg;
+	in.root = cfg->root;
+	in.suite = s;
+	in.dataset = s->dataset;
+	in.prompt = e->prompt;
+	in.prompt_blob = git_oid_tostr(hex, sizeof(hex), &e->blob);
+	in.pairwise_baseline_blob = baseline_blob;
+	if (e->closure_known) {
+		if (!(partials = cJSON_CreateObject())) {
+			error = pops_error_set(POPS_ERROR, "out of memory");
+			goto done;
+		}
+		for (i = 0; i < c->npartials; i++)
+			cJSON_AddStringToObject(partials, c->partials[i].name,
+			                        git_oid_tostr(phex, sizeof(phex), &c->partials[i].blob));
+		in.partials = partials;
+	}
+	if (e->closure_known && c->model_id) {
+		in.provider_type = c->provider_type;
+		in.model_id = c->model_id;
+		in.model_config = c->model_config;
+	} else if (!e->closure_known && e->model) {
+		in.model_id = e->model;
+	} else if (s->model) {
+		/* the prompt names no model: the suite's, with the prompt's own config over it */
+		if ((error = pops_fingerprint_model(&in.provider_type, &in.model_id, &config, cfg,
+		                                    s->model, c->model_config)) < 0) {
+			error = pops_error_prefix(error, "%s: ", s->path);
+			goto done;
+		}
+		in.model_config = config;
+	}
+	error = pops_fingerprint_compute(out, &in);
+done:
+	cJSON_Delete(config);
+	cJSON_Delete(partials);
+	return error;
+}
+
+/* what one pass over the notes finds for a release on a suite */
+struct search {
+	const char *prompt, *suite;
+	const pops_fingerprint *want;
+	const char *const *keys;
+	cJSON *best;      /* complete, this fingerprint: pops_evidence_prefer */
+	cJSON *same;      /* any kind, this fingerprint */
+	cJSON *newest;    /* this prompt and suite, by date */
+};
+
+static int keep(cJSON **slot, const cJSON *r)
+{
+	cJSON *copy = cJSON_Duplicate(r, 1);
+
+	if (!copy)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	cJSON_Delete(*slot);
+	*slot = copy;
+	return 0;
+}
+
+static int search_cb(void *payload, const git_oid *commit, const cJSON *r)
+{
+	struct search *st = payload;
+	const char *prompt = pops_json_str(r, "prompt", NULL);
+	int error = 0;
+
+	(void)commit;
+	if (!prompt || strcmp(prompt, st->prompt) || strcmp(pops_json_str(r, "suite", ""), st->suite))
+		return 0;
+	if (!st->newest || strcmp(pops_json_str(r, "date", ""), pops_json_str(st->newest, "date", "")) >= 0)
+		error = keep(&st->newest, r);
+	if (error || !pops_fingerprint_matches(r, st->want, st->keys))
+		return error;
+	if (pops_evidence_prefer(r, st->same))
+		error = keep(&st->same, r);
+	if (!error && !strcmp(pops_evidence_kind(r), "complete") && pops_evidence_prefer(r, st->best))
+		error = keep(&st->best, r);
+	return error;
+}
+
+static void search_dispose(struct search *st)
+{
+	cJSON_Delete(st->best);
+	cJSON_Delete(st->same);
+	cJSON_Delete(st->newest);
+}
+
+static int search(struct search *st, git_repository *repo, const char *prompt, const char *suite,
+                  const pops_fingerprint *want, const char *const *keys)
+{
+	memset(st, 0, sizeof(*st));
+	st->prompt = prompt;
+	st->suite = suite;
+	st->want = want;
+	st->keys = keys;
+	return pops_evidence_foreach(repo, search_cb, st);
+}
+
+/* "2026-11-24" of a result's date */
+static void date_of(char out[11], const cJSON *r)
+{
+	snprintf(out, 11, "%s", pops_json_str(r, "date", "undated"));
+}
+
+/* the reasons of a partial result: "--filter, --shard 1/2" */
+static void reasons_text(pops_buf *out, const cJSON *r)
+{
+	const cJSON *it;
+	size_t start = out->size;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "partial_reasons"))
+		if (cJSON_IsString(it))
+			pops_buf_printf(out, "%s%s", out->size > start ? ", " : "", it->valuestring);
+	if (out->size == start)
+		pops_buf_puts(out, "partial");
+}
+
+/*
+ * The command that records the evidence the gate asks for: the suite,
+ * plus --model when the suite would pick another model than the
+ * release's, plus --prompt when the work tree has another version.
+ */
+static int fix_command(pops_buf *out, git_repository *repo, const pops_config *cfg,
+                       const pops_release_entry *e, const pops_suite *s, const char *extra)
+{
+	const char *alias = e->closure_known ? e->closure.model_alias : e->model_alias;
+	pops_buf path = POPS_BUF_INIT, full = POPS_BUF_INIT;
+	git_oid wt;
+	int error;
+
+	pops_buf_printf(out, "pops eval run %s", s->path);
+	if (s->model && alias && strcmp(s->model, alias))
+		pops_buf_printf(out, " --model %s", alias);
+	/* the path is the repository's: the work tree, not pops.yaml's directory, is its root */
+	if ((error = pops_promote__prompt_path(&path, repo, cfg, e->prompt)) < 0 ||
+	    (error = pops_path_join(&full, git_repository_workdir(repo) ? git_repository_workdir(repo) :
+	                                   ".", path.ptr)) < 0)
+		goto done;
+	if (e->version > 0 && (git_odb_hashfile(&wt, full.ptr, GIT_OBJECT_BLOB) < 0 ||
+	                       !git_oid_equal(&wt, &e->blob)))
+		pops_buf_printf(out, " --prompt %s@%ld", e->prompt, e->version);
+	if (extra)
+		pops_buf_printf(out, " %s", extra);
+	error = pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+done:
+	pops_buf_dispose(&full);
+	pops_buf_dispose(&path);
+	return error;
+}
+
+/* no complete evidence for the exact fingerprint: say what the evidence there is lacks */
+static int no_evidence(pops_promote_item *item, const struct search *st, const char *fix,
+                       const char *suite)
+{
+	const pops_release_entry *e = item->entry;
+	pops_buf why = POPS_BUF_INIT;
+	char what[300], date[11];
+	int error;
+
+	if (st->same || (st->newest && strcmp(pops_evidence_kind(st->newest), "complete"))) {
+		/* partial evidence: its reasons say more than a field that differs */
+		const cJSON *r = st->same ? st->same : st->newest;
+
+		date_of(date, r);
+		pops_buf_printf(&why, "the evidence of %s is partial (", date);
+		reasons_text(&why, r);
+		pops_buf_puts(&why, "): gates take only complete runs of the suite");
+	} else if (st->newest) {
+		date_of(date, st->newest);
+		if ((error = pops_fingerprint_describe(&why, st->newest, st->want->fields, st->keys)) < 0)
+			goto done;
+		if (!why.size)
+			pops_buf_puts(&why, "the evaluated content differs");
+		pops_buf_printf(&why, " since the evidence of %s", date);
+	} else {
+		pops_buf_puts(&why, "none recorded for this exact prompt, suite and model");
+	}
+	error = pops_promote__add_unmet(item, fix, "requires a passing eval of %s with %s%s%s: %s",
+	                                label(e, what, sizeof(what)), suite, e->model ? " on " : "",
+	                                e->model ? e->model : "", why.ptr);
+done:
+	pops_buf_dispose(&why);
+	return error;
+}
+
+static int gate_regression(pops_promote_item *item, git_repository *repo,
+                           const pops_config *cfg, const pops_env_cfg *env,
+                           const pops_suite *s, const pops_fingerprint *want,
+                           const cJSON *now)
+{
+	pops_fingerprint cur = POPS_FINGERPRINT_INIT;
+	const char *const *keys;
+	struct search st;
+	pops_buf fix = POPS_BUF_INIT;
+	char what[300];
+	size_t b, c;
+	int error;
+
+	memset(&st, 0, sizeof(st));
+	if ((error = want_fingerprint(&cur, &keys, item->current, cfg, s, NULL)) < 0)
+		goto done;
+	if (!keys && !strcmp(cur.hex, want->hex))
+		goto done;   /* the same content: nothing can have regressed */
+	/* its own pairwise evidence compared with whatever came before it */
+	if (cur.has_pairwise)
+		keys = any_baseline(keys);
+	if ((error = search(&st, repo, item->current->prompt, s->path, &cur, keys)) < 0)
+		goto done;
+	pops_buf_printf(&fix, "pops eval run %s --baseline %s", s->path, env->name);
+	if (!st.best || !strcmp(pops_json_str(st.best, "verdict", ""), "error")) {
+		error = pops_promote__add_unmet(item, fix.ptr,
+		                                "requires no_regression on %s: no eval result for what %s has now (@%ld) to compare with",
+		                                s->path, env->name, item->current->version);
+	} else if (is_regression(now, st.best, &b, &c)) {
+		error = pops_promote__add_unmet(item, "improve the prompt, then pops eval run again",
+		                                "requires no_regression on %s: %s is a significant regression from @%ld (pass rate %.2f -> %.2f, %zu cases got worse, %zu better)",
+		                                s->path, label(item->entry, what, sizeof(what)),
+		                                item->current->version, pops_json_num(st.best, "pass_rate", 0),
+		                                pops_json_num(now, "pass_rate", 0), b, c);
+	}
+done:
+	search_dispose(&st);
+	pops_fingerprint_dispose(&cur);
+	pops_buf_dispose(&fix);
+	return error;
+}
+
 static int gate_suite(pops_promote_item *item, git_repository *repo,
                       const pops_config *cfg, const pops_env_cfg *env,
                       const char *suite)
 {
-	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
-	pops_buf fix = POPS_BUF_INIT;
-	cJSON *r = NULL, *base = NULL;
-	char *suite_prompt = NULL;
-	char hex[GIT_OID_HEXSZ + 1], shex[GIT_OID_HEXSZ + 1], what[300];
-	git_oid suite_blob;
+	pops_fingerprint want = POPS_FINGERPRINT_INIT;
+	const char *const *keys = NULL;
+	struct search st;
+	pops_suite *s = NULL;
+	pops_buf fix = POPS_BUF_INIT, extra = POPS_BUF_INIT;
 	const pops_release_entry *e = item->entry;
-	const char *fp;
+	char what[300], date[11], bhex[GIT_OID_HEXSZ + 1];
+	const char *fp, *baseline = NULL;
+	size_t plen;
 	double rate;
 	int error;
 
-	error = suite_info(&suite_blob, &suite_prompt, cfg, suite);
+	memset(&st, 0, sizeof(st));
+	error = load_suite(&s, cfg, suite);
 	if (error == POPS_ENOTFOUND) {
 		pops_buf_printf(&fix, "create %s or remove it from '%s' in pops.yaml", suite, env->name);
 		error = pops_promote__add_unmet(item, fix.ptr, "requires suite %s, which does not exist",
 		                                suite);
 		goto done;
+	} else if (error == POPS_EINVALID) {
+		pops_buf_printf(&fix, "fix %s", suite);
+		error = pops_promote__add_unmet(item, fix.ptr, "requires suite %s, which is invalid: %s",
+		                                suite, pops_error_last());
+		goto done;
 	} else if (error < 0) {
 		goto done;
 	}
 	/* a suite for another prompt says nothing about this one */
-	if (suite_prompt && *suite_prompt && strcmp(suite_prompt, e->prompt)) {
+	plen = s->prompt ? strcspn(s->prompt, "@:#") : 0;
+	if (plen && (strlen(e->prompt) != plen || strncmp(s->prompt, e->prompt, plen))) {
 		error = POPS_OK;
 		goto done;
 	}
-	q.prompt_blob = git_oid_tostr(hex, sizeof(hex), &e->blob);
-	q.suite_blob = git_oid_tostr(shex, sizeof(shex), &suite_blob);
-	q.model = e->model;
-	pops_buf_printf(&fix, "pops eval run %s", suite);
-	error = pops_evidence_find(&r, NULL, repo, &q);
-	if (error == POPS_ENOTFOUND) {
+	error = want_fingerprint(&want, &keys, e, cfg, s, NULL);
+	/*
+	 * pairwise scores against a baseline: what the environment has now
+	 * (pops eval run --baseline env), or any when it has nothing yet
+	 */
+	if (error == 0 && want.has_pairwise && item->current) {
+		baseline = git_oid_tostr(bhex, sizeof(bhex), &item->current->blob);
+		pops_buf_printf(&extra, "--baseline %s", env->name);
+		error = want_fingerprint(&want, &keys, e, cfg, s, baseline);
+	} else if (error == 0 && want.has_pairwise) {
+		keys = any_baseline(keys);
+	}
+	if (error == POPS_EINVALID || error == POPS_ENOTFOUND) {
+		pops_buf_printf(&fix, "fix %s", suite);
 		error = pops_promote__add_unmet(item, fix.ptr,
-		                                "requires a passing eval of %s with %s%s%s: none recorded for this exact prompt, suite and model",
-		                                label(e, what, sizeof(what)), suite,
-		                                e->model ? " on " : "", e->model ? e->model : "");
+		                                "requires a passing eval of %s with %s, whose evidence fingerprint cannot be computed: %s",
+		                                label(e, what, sizeof(what)), suite, pops_error_last());
 		goto done;
 	} else if (error < 0) {
 		goto done;
 	}
-	rate = pops_json_num(r, "pass_rate", -1);
+	if ((error = fix_command(&fix, repo, cfg, e, s, extra.size ? extra.ptr : NULL)) < 0)
+		goto done;
+	if ((error = search(&st, repo, e->prompt, s->path, &want, keys)) < 0)
+		goto done;
+	if (!st.best) {
+		error = no_evidence(item, &st, fix.ptr, suite);
+		goto done;
+	}
+	date_of(date, st.best);
+	rate = pops_json_num(st.best, "pass_rate", -1);
+	if (!strcmp(pops_json_str(st.best, "verdict", ""), "error")) {
+		/* an outage says nothing about the prompt: never call it a failure */
+		error = pops_promote__add_unmet(item, fix.ptr,
+		                                "requires %s to pass: %s errored (provider failures) in the run of %s (%.0f of %.0f runs errored): rerun %s",
+		                                suite, label(e, what, sizeof(what)), date,
+		                                pops_json_num(st.best, "errors", 0),
+		                                pops_json_num(st.best, "cases", 0), fix.ptr);
+		goto done;
+	}
 	if (env->min_pass_rate >= 0 ? rate < env->min_pass_rate :
-	    strcmp(pops_json_str(r, "verdict", ""), "pass")) {
+	    strcmp(pops_json_str(st.best, "verdict", ""), "pass")) {
 		if (env->min_pass_rate >= 0)
 			error = pops_promote__add_unmet(item, fix.ptr,
 			                                "requires min_pass_rate %.2f on %s: %s passed %.2f (%s)",
 			                                env->min_pass_rate, suite, label(e, what, sizeof(what)),
-			                                rate, pops_json_str(r, "date", "undated"));
+			                                rate, pops_json_str(st.best, "date", "undated"));
 		else
 			error = pops_promote__add_unmet(item, fix.ptr,
 			                                "requires %s to pass: %s failed it with pass rate %.2f (%s)",
 			                                suite, label(e, what, sizeof(what)), rate,
-			                                pops_json_str(r, "date", "undated"));
+			                                pops_json_str(st.best, "date", "undated"));
 		if (error < 0)
 			goto done;
 	}
-	fp = pops_json_str(r, "fingerprint", NULL);
+	fp = pops_json_str(st.best, "fingerprint", NULL);
 	if (fp && (error = strv_add(&item->evidence, &item->nevidence, fp)) < 0)
 		goto done;
-	if (env->no_regression && item->current &&
-	    !git_oid_equal(&item->current->blob, &e->blob)) {
-		size_t b, c;
-		char chex[GIT_OID_HEXSZ + 1];
-
-		q.prompt_blob = git_oid_tostr(chex, sizeof(chex), &item->current->blob);
-		q.model = item->current->model;
-		error = pops_evidence_find(&base, NULL, repo, &q);
-		pops_buf_clear(&fix);
-		pops_buf_printf(&fix, "pops eval run %s --baseline %s", suite, env->name);
-		if (error == POPS_ENOTFOUND) {
-			error = pops_promote__add_unmet(item, fix.ptr,
-			                                "requires no_regression on %s: no eval result for what %s has now (@%ld) to compare with",
-			                                suite, env->name, item->current->version);
-		} else if (error == 0 && is_regression(r, base, &b, &c)) {
-			error = pops_promote__add_unmet(item, "improve the prompt, then pops eval run again",
-			                                "requires no_regression on %s: %s is a significant regression from @%ld (pass rate %.2f -> %.2f, %zu cases got worse, %zu better)",
-			                                suite, label(e, what, sizeof(what)),
-			                                item->current->version, pops_json_num(base, "pass_rate", 0),
-			                                rate, b, c);
-		}
-	}
+	if (env->no_regression && item->current)
+		error = gate_regression(item, repo, cfg, env, s, &want, st.best);
 done:
-	cJSON_Delete(base);
-	cJSON_Delete(r);
-	free(suite_prompt);
+	search_dispose(&st);
+	pops_fingerprint_dispose(&want);
+	pops_suite_free(s);
+	pops_buf_dispose(&extra);
 	pops_buf_dispose(&fix);
 	return error;
 }

@@ -27,12 +27,31 @@ new_version() {
 	git add -A && git commit -q -m "$1: $2"
 }
 
+# smoke_suite: evals/smoke.yaml, a suite of one inline case for summarize
+smoke_suite() {
+	mkdir -p evals &&
+	printf "prompt: summarize\ntests:\n  - { vars: { text: hi } }\n" >evals/smoke.yaml
+}
+
+# eval_note <suite> <json>: replace HEAD's note with one result that has
+# the fingerprint a real run of <suite> would record (pops eval run
+# --dry-run --json says which), complete, with the fields of <json>
+eval_note() {
+	pops eval run --dry-run --json .git/plan.json "$1" >/dev/null &&
+	python3 - "$2" >.git/note.json <<-\EOP &&
+	import json, sys
+	p = json.load(open(".git/plan.json"))["plans"][0]
+	r = dict(p["evidence"])
+	r.update(fingerprint=p["fingerprint"], kind="complete", model_alias=p["model"])
+	r.update(json.loads(sys.argv[1]))
+	print(json.dumps({"schema_version": 1, "results": [r]}))
+	EOP
+	git notes --ref pops add -f -F .git/note.json HEAD
+}
+
 # add_evidence <prompt> <suite> <pass_rate> [verdict]: an eval result note on HEAD
 add_evidence() {
-	pb=$(git rev-parse "HEAD:prompts/$1.prompt") &&
-	sb=$(git hash-object "$2") &&
-	v=${4:-pass} &&
-	git notes --ref pops add -f -m "{\"schema_version\":1,\"results\":[{\"suite\":\"$2\",\"suite_blob\":\"$sb\",\"prompt\":\"$1\",\"prompt_blob\":\"$pb\",\"model\":\"$MODEL\",\"fingerprint\":\"fp-$pb-$sb\",\"cases\":20,\"passed\":19,\"failed\":1,\"errors\":0,\"pass_rate\":$3,\"ci_low\":0.76,\"ci_high\":0.99,\"threshold\":0.9,\"verdict\":\"$v\",\"date\":\"2026-11-24T12:00:00Z\"}]}" HEAD
+	eval_note "$2" "{\"cases\":20,\"passed\":19,\"failed\":1,\"errors\":0,\"pass_rate\":$3,\"ci_low\":0.76,\"ci_high\":0.99,\"threshold\":0.9,\"verdict\":\"${4:-pass}\",\"date\":\"2026-11-24T12:00:00Z\"}"
 }
 
 ledger() {
@@ -125,7 +144,7 @@ test_expect_success 'unknown environment and unknown prompt: exit 2, ledger unch
 
 test_expect_success 'a refused promote lists every unmet requirement with its fix, exit 1' '
 	setup_release &&
-	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	smoke_suite &&
 	set_envs "  - name: dev
   - name: staging
     require: { suites: [evals/smoke.yaml] }
@@ -153,7 +172,7 @@ test_expect_success 'a refused promote lists every unmet requirement with its fi
 
 test_expect_success 'gates are satisfied by evidence notes, approvals and the staging release' '
 	setup_release &&
-	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	smoke_suite &&
 	set_envs "  - name: dev
   - name: staging
     require: { suites: [evals/smoke.yaml] }
@@ -168,7 +187,7 @@ test_expect_success 'gates are satisfied by evidence notes, approvals and the st
 	pops promote staging summarize >out &&
 	grep -q "promoted summarize@1 to staging" out &&
 	git show -s --format=%B refs/pops/releases >msg &&
-	grep -q "^Pops-Evidence: fp-" msg &&
+	grep -q "^Pops-Evidence: [0-9a-f]\{64\}$" msg &&
 	test_expect_code 1 pops promote prod summarize 2>err &&
 	grep -q "requires min_pass_rate 0.95 on evals/smoke.yaml: summarize@1 passed 0.90" err &&
 	grep -q "requires 1 approval" err &&
@@ -185,20 +204,19 @@ test_expect_success 'gates are satisfied by evidence notes, approvals and the st
 	grep -qx "Approved-by: Pops Tester <tester@example.com>" msg &&
 	pops release log prod summarize >log &&
 	grep -q "approve summarize@1 for prod" log &&
-	grep -q "evidence fp-" log
+	grep -q "evidence [0-9a-f]\{12\}" log
 '
 
 test_expect_success 'no_regression compares with the release the environment has now' '
 	setup_release &&
-	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	smoke_suite &&
 	set_envs "  - name: dev
     require: { suites: [evals/smoke.yaml], no_regression: true }" &&
 	git add -A && git commit -q -m gates &&
 	add_evidence summarize evals/smoke.yaml 0.95 pass &&
 	pops promote dev summarize >/dev/null &&
 	new_version summarize "Worse: {{text}}" &&
-	pb=$(git rev-parse HEAD:prompts/summarize.prompt) && sb=$(git hash-object evals/smoke.yaml) &&
-	git notes --ref pops add -m "{\"schema_version\":1,\"results\":[{\"suite\":\"evals/smoke.yaml\",\"suite_blob\":\"$sb\",\"prompt_blob\":\"$pb\",\"model\":\"$MODEL\",\"fingerprint\":\"fp2\",\"pass_rate\":0.5,\"ci_low\":0.3,\"ci_high\":0.7,\"verdict\":\"pass\",\"date\":\"2026-11-24T13:00:00Z\"}]}" HEAD &&
+	eval_note evals/smoke.yaml "{\"pass_rate\":0.5,\"ci_low\":0.3,\"ci_high\":0.7,\"verdict\":\"pass\",\"date\":\"2026-11-24T13:00:00Z\"}" &&
 	test_expect_code 1 pops promote dev summarize 2>err &&
 	grep -q "requires no_regression on evals/smoke.yaml: summarize@2 is a significant regression from @1" err
 '
@@ -207,20 +225,18 @@ test_expect_success 'no_regression compares with the release the environment has
 # per-case outcomes, the first <nfail> failed, and intervals that overlap
 # (so only the paired McNemar test can call it a regression)
 case_evidence() {
-	pb=$(git rev-parse "HEAD:prompts/$1.prompt") &&
-	sb=$(git hash-object "$2") &&
 	cr= && i=0 &&
 	while test $i -lt 20
 	do
 		v=true && test $i -ge $3 || v=false
 		cr="$cr${cr:+,}\"c$i#0\":$v" && i=$((i + 1))
 	done &&
-	git notes --ref pops add -f -m "{\"schema_version\":1,\"results\":[{\"suite\":\"$2\",\"suite_blob\":\"$sb\",\"prompt\":\"$1\",\"prompt_blob\":\"$pb\",\"model\":\"$MODEL\",\"fingerprint\":\"fp-$pb-$sb\",\"pass_rate\":0.9,\"ci_low\":0.5,\"ci_high\":1,\"verdict\":\"pass\",\"date\":\"2026-11-24T12:00:00Z\",\"case_results\":{$cr}}]}" HEAD
+	eval_note "$2" "{\"pass_rate\":0.9,\"ci_low\":0.5,\"ci_high\":1,\"verdict\":\"pass\",\"date\":\"2026-11-24T12:00:00Z\",\"case_results\":{$cr}}"
 }
 
 test_expect_success 'no_regression on per-case outcomes: 5 of 20 flipped is not significant, 6 is' '
 	setup_release &&
-	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	smoke_suite &&
 	set_envs "  - name: dev
     require: { suites: [evals/smoke.yaml], no_regression: true }" &&
 	git add -A && git commit -q -m gates &&
@@ -238,7 +254,7 @@ test_expect_success 'no_regression on per-case outcomes: 5 of 20 flipped is not 
 
 test_expect_success 'force needs a reason; the reason and the override are in the ledger' '
 	setup_release &&
-	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	smoke_suite &&
 	set_envs "  - name: dev
     require: { suites: [evals/smoke.yaml] }" &&
 	git add -A && git commit -q -m gates &&
@@ -415,7 +431,7 @@ test_expect_success 'prompt list shows where each prompt is released; prompt log
 	pops promote dev >/dev/null &&
 	pops promote staging summarize >/dev/null &&
 	new_version summarize "Summarize briefly: {{text}}" &&
-	mkdir -p evals && echo "prompt: summarize" >evals/smoke.yaml &&
+	smoke_suite &&
 	add_evidence summarize evals/smoke.yaml 0.95 &&
 	pops prompt list >out &&
 	grep "^summarize " out >row &&

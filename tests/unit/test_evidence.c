@@ -233,3 +233,89 @@ TEST(evidence_record_gives_up_on_a_stuck_lock)
 	cJSON_Delete(r);
 	relfix_dispose(&f);
 }
+
+static int results_of(cJSON **doc, relfix *f, const git_oid *c)
+{
+	cJSON_Delete(*doc);
+	*doc = NULL;
+	return pops_evidence_read(doc, f->repo, c) < 0 ? -1 :
+	       cJSON_GetArraySize(cJSON_GetObjectItem(*doc, "results"));
+}
+
+/* one result per fingerprint and kind; complete covers partial; an outage keeps the score */
+TEST(evidence_kinds_key_results_and_an_errored_run_never_replaces_a_score)
+{
+	relfix f;
+	git_oid c1;
+	cJSON *r = NULL, *doc = NULL, *found = NULL;
+	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "a.txt", "x\n", "one"), 0);
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 1.0, "2026-11-24T10:00:00Z");
+	cJSON_AddStringToObject(r, "kind", "partial");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	/* the same content run completely: beside it first, errored */
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 0.0, "2026-11-24T11:00:00Z");
+	cJSON_AddStringToObject(r, "kind", "complete");
+	cJSON_ReplaceItemInObject(r, "verdict", cJSON_CreateString("error"));
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	CHECK_INT(results_of(&doc, &f, &c1), 2);
+	/* a complete run that scored replaces the errored one and drops the partial */
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 0.5, "2026-11-24T12:00:00Z");
+	cJSON_AddStringToObject(r, "kind", "complete");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	CHECK_INT(results_of(&doc, &f, &c1), 1);
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "results"), 0),
+	                              "verdict")->valuestring, "fail");
+	/* an errored rerun: nothing written, and the message says what was kept */
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 0.0, "2026-11-24T13:00:00Z");
+	cJSON_AddStringToObject(r, "kind", "complete");
+	cJSON_ReplaceItemInObject(r, "verdict", cJSON_CreateString("error"));
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), POPS_EEXISTS);
+	CHECK_ERR_HAS("an errored run does not replace the fail result of 2026-11-24T12:00:00Z");
+	cJSON_Delete(r);
+	CHECK_INT(results_of(&doc, &f, &c1), 1);
+	/* a later partial run of the same content is kept beside the complete one */
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 1.0, "2026-11-24T14:00:00Z");
+	cJSON_AddStringToObject(r, "kind", "partial");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	CHECK_INT(results_of(&doc, &f, &c1), 2);
+	/* lookups by fingerprint and kind; the complete run wins though older */
+	q.fingerprint = "fp1";
+	CHECK_INT(pops_evidence_find(&found, NULL, f.repo, &q), 0);
+	CHECK_STR(pops_evidence_kind(found), "complete");
+	cJSON_Delete(found);
+	q.kind = "partial";
+	CHECK_INT(pops_evidence_find(&found, NULL, f.repo, &q), 0);
+	CHECK(rate_of(found) == 1.0);
+	cJSON_Delete(found);
+	q.fingerprint = "fp9";
+	CHECK_INT(pops_evidence_find(&found, NULL, f.repo, &q), POPS_ENOTFOUND);
+	cJSON_Delete(doc);
+	relfix_dispose(&f);
+}
+
+TEST(evidence_prefer_ranks_complete_over_partial_over_errored_then_date)
+{
+	cJSON *complete = cJSON_Parse("{\"kind\":\"complete\",\"verdict\":\"fail\",\"date\":\"2026-01-01\"}");
+	cJSON *legacy = cJSON_Parse("{\"verdict\":\"pass\",\"date\":\"2026-01-02\"}");
+	cJSON *partial = cJSON_Parse("{\"kind\":\"partial\",\"verdict\":\"pass\",\"date\":\"2026-02-01\"}");
+	cJSON *errored = cJSON_Parse("{\"kind\":\"complete\",\"verdict\":\"error\",\"date\":\"2026-03-01\"}");
+
+	CHECK(pops_evidence_prefer(complete, NULL));
+	CHECK(pops_evidence_prefer(complete, partial) && !pops_evidence_prefer(partial, complete));
+	CHECK(pops_evidence_prefer(partial, errored) && !pops_evidence_prefer(errored, partial));
+	CHECK(!pops_evidence_prefer(errored, complete));
+	/* a result without a kind (pops before kinds) reads as complete; the later date wins */
+	CHECK_STR(pops_evidence_kind(legacy), "complete");
+	CHECK(pops_evidence_prefer(legacy, complete) && !pops_evidence_prefer(complete, legacy));
+	cJSON_Delete(complete);
+	cJSON_Delete(legacy);
+	cJSON_Delete(partial);
+	cJSON_Delete(errored);
+}

@@ -1,7 +1,6 @@
 #include "unit.h"
 #include "relfix.h"
 #include "promote_src.h"
-#include "evidence.h"
 
 #define PROMPT_V1 "---\nmodel: fast\n---\nSummarize {{text}}\n"
 #define PROMPT_V2 "---\nmodel: fast\n---\nSummarize briefly {{text}}\n"
@@ -81,58 +80,6 @@ TEST(promote_walks_dev_staging_prod_and_a_rerun_is_a_no_op)
 	po.env = "qa";
 	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), POPS_EINVALID);
 	CHECK_ERR_HAS("unknown environment 'qa'");
-	pops_promote_result_dispose(&r);
-	pops_config_free(cfg);
-	relfix_dispose(&f);
-}
-
-TEST(promote_suite_gate_is_met_by_evidence_recorded_through_lib_evidence)
-{
-	relfix f;
-	pops_config *cfg = NULL;
-	pops_promote_options po = POPS_PROMOTE_OPTIONS_INIT;
-	pops_promote_result r;
-	git_oid c1, suite_blob;
-	char pb[GIT_OID_HEXSZ + 1], sb[GIT_OID_HEXSZ + 1];
-	cJSON *res;
-	const char *suite = "prompt: summarize\n";
-
-	CHECK_INT(relfix_init(&f), 0);
-	CHECK_INT(relfix_config(&f, &cfg, "environments:\n  - name: dev\n"
-	                        "    require: { suites: [evals/smoke.yaml], min_pass_rate: 0.9 }\n"), 0);
-	CHECK_INT(relfix_commit(&f, NULL, "evals/smoke.yaml", suite, "suite"), 0);
-	CHECK_INT(relfix_commit(&f, &c1, "prompts/summarize.prompt", PROMPT_V1, "v1"), 0);
-	po.env = "dev";
-	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), POPS_EREFUSED);
-	CHECK_INT(r.n, 1);
-	CHECK_INT(r.v[0].nunmet, 1);
-	CHECK(strstr(r.v[0].unmet[0].fix, "pops eval run evals/smoke.yaml") != NULL);
-	pops_promote_result_dispose(&r);
-
-	{
-		pops_release_entry *e = NULL;
-
-		CHECK_INT(pops_promote_candidate(&e, f.repo, cfg, &c1, "summarize", "dev"), 0);
-		git_oid_tostr(pb, sizeof(pb), &e->blob);
-		pops_release_entry_free(e);
-	}
-	git_odb_hash(&suite_blob, suite, strlen(suite), GIT_OBJECT_BLOB);
-	git_oid_tostr(sb, sizeof(sb), &suite_blob);
-	res = cJSON_CreateObject();
-	cJSON_AddStringToObject(res, "suite", "evals/smoke.yaml");
-	cJSON_AddStringToObject(res, "suite_blob", sb);
-	cJSON_AddStringToObject(res, "prompt_blob", pb);
-	cJSON_AddStringToObject(res, "model", "gpt-x-2024-01-01");
-	cJSON_AddStringToObject(res, "fingerprint", "fp-unit");
-	cJSON_AddNumberToObject(res, "pass_rate", 0.95);
-	cJSON_AddStringToObject(res, "verdict", "pass");
-	cJSON_AddStringToObject(res, "date", "2026-11-24T12:00:00Z");
-	CHECK_INT(pops_evidence_record(f.repo, &c1, res), 0);
-	cJSON_Delete(res);
-	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), 0);
-	CHECK_INT(r.v[0].nevidence, 1);
-	CHECK_STR(r.v[0].evidence[0], "fp-unit");
-	CHECK_STR(r.v[0].entry->evidence, "fp-unit");
 	pops_promote_result_dispose(&r);
 	pops_config_free(cfg);
 	relfix_dispose(&f);
