@@ -3,6 +3,7 @@
 #include "config.h"
 #include "confine.h"
 #include "fileio.h"
+#include "partialfile.h"
 #include "promptfile.h"
 #include "strutil.h"
 
@@ -14,7 +15,8 @@
  * `pops prompt lint [files...]`: parse and compile every prompt (and the
  * partials it uses), print every problem with file:line:col, exit 2 if
  * any file has an error. Warnings (unresolved schema names, misspelt
- * keys, unknown model aliases) do not change the exit status.
+ * keys, unknown model aliases, frontmatter in a partial) do not change
+ * the exit status.
  */
 
 struct lint_opts {
@@ -32,7 +34,39 @@ typedef struct lint_state {
 	const pops_config *cfg;
 	const char *root;
 	int files, errors, warnings;
+	int partial_frontmatter;  /* partials with frontmatter lines: one hint at the end */
 } lint_state;
+
+/*
+ * A partial (`_x.prompt`) is its whole file as text, as dotprompt and
+ * Genkit include it, so it is compiled as a template, not parsed as a
+ * prompt. Frontmatter there is not an error (it renders, as text) but
+ * almost never what the author meant, and a Genkit application would
+ * send those lines to the model just as pops evals do: say so.
+ */
+static void lint_partial(lint_state *ls, const char *path, int walked)
+{
+	pops_template *t = NULL;
+	unsigned fm_line = 0;
+	size_t i;
+
+	if (pops_partial_load_file(&t, &fm_line, path, ls->root, walked) < 0) {
+		cmd_error(POPS_EXIT_USAGE, "%s", pops_error_last());
+		ls->errors++;
+		return;
+	}
+	if (fm_line) {
+		cmd_warning("%s:%u: a partial is included as text: dotprompt includes these "
+		            "frontmatter lines verbatim", path, fm_line);
+		ls->warnings++;
+		ls->partial_frontmatter++;
+	}
+	for (i = 0; i < pops_template_warning_count(t); i++) {
+		cmd_warning("%s", pops_template_warning(t, i));
+		ls->warnings++;
+	}
+	pops_template_free(t);
+}
 
 /* walked: found under the prompts dir, so it must resolve inside it */
 static void lint_file(lint_state *ls, const char *path, int walked)
@@ -43,6 +77,10 @@ static void lint_file(lint_state *ls, const char *path, int walked)
 	size_t i;
 
 	ls->files++;
+	if (pops_partial_is_file(path)) {
+		lint_partial(ls, path, walked);
+		return;
+	}
 	po.confine = walked;
 	if ((error = pops_prompt_load_file(&p, path, ls->root, &po)) < 0) {
 		cmd_error(POPS_EXIT_USAGE, "%s", pops_error_last());
@@ -174,6 +212,9 @@ int cmd_prompt_lint(pops_ctx *ctx, void *o)
 	cmd_status("%d prompt file%s checked: %d error%s, %d warning%s", ls.files,
 	           ls.files == 1 ? "" : "s", ls.errors, ls.errors == 1 ? "" : "s",
 	           ls.warnings, ls.warnings == 1 ? "" : "s");
+	if (ls.partial_frontmatter)
+		cmd_hint("delete a partial's lines from '---' to '---': pops and dotprompt both "
+		         "send them to the model");
 	ret = ls.errors ? POPS_EXIT_USAGE : POPS_EXIT_OK;
 done:
 	pops_config_free(cfg);

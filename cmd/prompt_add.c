@@ -15,6 +15,13 @@
  * blobs put in (other staged changes stay staged, not committed), the
  * commit moves HEAD only if it has not moved meanwhile, and the index
  * entries of the committed files are updated so `git status` agrees.
+ *
+ * The partials the prompts reach (transitively) go into the same commit
+ * when they are new or changed in the work tree: a version is what
+ * renders, so `name@N` must never name a commit whose partials were left
+ * behind uncommitted (it would fail to render, or render differently from
+ * the work tree that was linted). A missing partial fails the lint, so
+ * nothing is written.
  */
 
 struct add_opts {
@@ -39,7 +46,130 @@ typedef struct item {
 	pops_buf data;
 	git_oid blob;
 	int is_new;        /* not in HEAD */
+	int unchanged;     /* HEAD has these bytes: only its partials may change */
 } item;
+
+/* a partial reached by the prompts being added */
+typedef struct partial {
+	char *name;        /* as templates name it: "style", "team/style" */
+	char *vname;       /* its name as a versioned file: "_style", "team/_style" */
+	char *path;        /* repository-relative */
+	pops_buf data;     /* the bytes the lint compiled: exactly these are committed */
+	git_oid blob;
+	int is_new;        /* not in HEAD */
+	int commit;        /* new or changed, and not also named as an argument */
+} partial;
+
+typedef struct partial_set {
+	partial *v;
+	size_t n, a;
+} partial_set;
+
+/* the lint's partial loader: reads as the resolver does and records what it read */
+typedef struct rec_loader {
+	pops_resolved *res;
+	partial_set *set;
+} rec_loader;
+
+static int rec_load(void *payload, const char *name, pops_buf *out)
+{
+	rec_loader *l = payload;
+	partial *pa;
+	size_t i;
+	int error;
+
+	if ((error = pops_resolved_load_partial(l->res, name, out)) < 0)
+		return error;
+	/* once per name: the compiler loads a partial again per indentation,
+	 * and prompts sharing a partial must commit it once */
+	for (i = 0; i < l->set->n; i++)
+		if (!strcmp(l->set->v[i].name, name))
+			return 0;
+	if (l->set->n == l->set->a) {
+		size_t na = l->set->a ? l->set->a * 2 : 8;
+		partial *nv = realloc(l->set->v, na * sizeof(*nv));
+
+		if (!nv)
+			return pops_error_set(POPS_ERROR, "out of memory");
+		l->set->v = nv;
+		l->set->a = na;
+	}
+	pa = &l->set->v[l->set->n];
+	memset(pa, 0, sizeof(*pa));
+	pa->data = (pops_buf)POPS_BUF_INIT;
+	l->set->n++;
+	if (!(pa->name = pops_strdup(name)) || pops_buf_set(&pa->data, out->ptr, out->size) < 0)
+		return pops_error_set(POPS_ERROR, "out of memory");
+	return 0;
+}
+
+static void partials_dispose(partial_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		free(set->v[i].name);
+		free(set->v[i].vname);
+		free(set->v[i].path);
+		pops_buf_dispose(&set->v[i].data);
+	}
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+/* 1 when the work tree path, or a directory on the way to it, is a symlink */
+static int is_symlink(const pops_repo *repo, const char *relpath)
+{
+	pops_buf abs = POPS_BUF_INIT;
+	struct stat st;
+	size_t base, k;
+	int link = 0;
+
+	pops_buf_puts(&abs, pops_repo_workdir(repo));
+	base = abs.size;
+	pops_buf_puts(&abs, relpath);
+	if (pops_buf_oom(&abs))
+		goto done;
+	for (k = base; !link && k <= abs.size; k++) {
+		if (k < abs.size && abs.ptr[k] != '/')
+			continue;
+		abs.ptr[k] = '\0';
+		link = lstat(abs.ptr, &st) == 0 && S_ISLNK(st.st_mode);
+		if (k < abs.size)
+			abs.ptr[k] = '/';
+	}
+done:
+	pops_buf_dispose(&abs);
+	return link;
+}
+
+static int by_vname(const void *a, const void *b)
+{
+	return strcmp(((const partial *)a)->vname, ((const partial *)b)->vname);
+}
+
+/* "team/style" -> "team/_style" and its path, the names prompt log and show take */
+static int partial_names(partial *pa, const pops_repo *repo)
+{
+	pops_buf b = POPS_BUF_INIT;
+	const char *slash = strrchr(pa->name, '/');
+	int error;
+
+	if (slash)
+		pops_buf_put(&b, pa->name, (size_t)(slash - pa->name) + 1);
+	pops_buf_printf(&b, "_%s", slash ? slash + 1 : pa->name);
+	if (pops_buf_oom(&b) || !(pa->vname = pops_strdup(b.ptr))) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	if ((error = pops_repo_name_to_path(&b, repo, pa->vname)) < 0)
+		goto done;
+	if (!(pa->path = pops_strdup(b.ptr)))
+		error = pops_error_set(POPS_ERROR, "out of memory");
+done:
+	pops_buf_dispose(&b);
+	return error;
+}
 
 /* argument -> prompt name: an existing file path, else a prompt name */
 static int arg_to_name(pops_buf *out, const pops_repo *repo, const char *arg)
@@ -135,16 +265,19 @@ static void items_free(item *items, size_t n)
 /*
  * The same checks as `pops prompt lint`: frontmatter, schemas, template
  * syntax, and partials (read from the work tree, as they will be
- * committed alongside).
+ * committed alongside; every one read is recorded in `set`).
  */
-static int lint(pops_repo *repo, item *it)
+static int lint(pops_repo *repo, item *it, partial_set *set)
 {
 	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
 	pops_prompt *p = NULL;
+	rec_loader rl;
 	int error;
 
-	po.load_partial = pops_resolved_load_partial;
-	po.partial_payload = it->res;
+	rl.res = it->res;
+	rl.set = set;
+	po.load_partial = rec_load;
+	po.partial_payload = &rl;
 	po.partial_dir = pops_repo_prompts_prefix(repo);
 	error = pops_prompt_parse(&p, it->data.ptr, it->data.size, it->path, &po);
 	pops_prompt_free(p);
@@ -164,10 +297,11 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 	git_oid tree_id, commit_id;
 	pops_buf name = POPS_BUF_INIT, msg = POPS_BUF_INIT;
 	pops_versions *vs = NULL;
-	size_t i, j, n = opts->files.n;
+	partial_set set = { NULL, 0, 0 };
+	size_t i, j, n = opts->files.n, nu;
 	int error, ret = POPS_EXIT_OK;
 
-	if (!(items = calloc(n, sizeof(*items))) || !(updates = calloc(n, sizeof(*updates)))) {
+	if (!(items = calloc(n, sizeof(*items)))) {
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}
@@ -198,11 +332,30 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 				ret = cmd_error(POPS_EXIT_USAGE, "prompt '%s' is given twice", it->name);
 				goto done;
 			}
-		if ((error = lint(ctx->project, it)) < 0) {
+		if ((error = lint(ctx->project, it, &set)) < 0) {
 			ret = cmd_fail(error);
 			cmd_hint("fix the file and run 'pops prompt add' again; nothing was committed");
 			goto done;
 		}
+	}
+	for (i = 0; i < set.n; i++) {
+		partial *pa = &set.v[i];
+
+		if ((error = partial_names(pa, ctx->project)) < 0) {
+			ret = cmd_fail(error);
+			goto done;
+		}
+		/* a partial also named as an argument is committed (and listed) as that */
+		pa->commit = 1;
+		for (j = 0; j < n; j++)
+			if (!strcmp(items[j].path, pa->path))
+				pa->commit = 0;
+	}
+	if (set.n)
+		qsort(set.v, set.n, sizeof(*set.v), by_vname);
+	if (!(updates = calloc(n + set.n, sizeof(*updates)))) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		goto done;
 	}
 	/* 2. HEAD (none on an unborn branch) and the new tree */
 	error = git_repository_head_unborn(repo);
@@ -231,15 +384,65 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 			goto done;
 		}
 		items[i].is_new = !base || git_tree_entry_bypath(&e, base, items[i].path) < 0;
+		items[i].unchanged = e && !git_oid_cmp(git_tree_entry_id(e), &items[i].blob) &&
+		                     git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB;
 		git_tree_entry_free(e);
 		updates[i].action = GIT_TREE_UPDATE_UPSERT;
 		git_oid_cpy(&updates[i].id, &items[i].blob);
 		updates[i].filemode = GIT_FILEMODE_BLOB;
 		updates[i].path = items[i].path;
 	}
+	nu = n;
+	for (i = 0; i < set.n; i++) {
+		partial *pa = &set.v[i];
+		git_tree_entry *e = NULL;
+
+		if (!pa->commit)
+			continue;
+		if (is_symlink(ctx->project, pa->path)) {
+			unsigned int st = 0;
+
+			/* committing the bytes would turn the link into a file in the
+			 * commit; committing the link needs its target too: git's job */
+			if (git_status_file(&st, repo, pa->path) < 0 || st != GIT_STATUS_CURRENT)
+				cmd_warning("%s is a symlink: not committed; commit it and the file it "
+				            "points to with git", pa->path);
+			git_error_clear();
+			pa->commit = 0;
+			continue;
+		}
+		if ((error = git_odb_hash(&pa->blob, pa->data.ptr, pa->data.size,
+		                          GIT_OBJECT_BLOB)) < 0) {
+			ret = cmd_fail(pops_git_error(error, "cannot hash a partial"));
+			goto done;
+		}
+		pa->is_new = !base || git_tree_entry_bypath(&e, base, pa->path) < 0;
+		/* unchanged: left as HEAD has it (mode included), and not listed */
+		if (e && !git_oid_cmp(git_tree_entry_id(e), &pa->blob) &&
+		    (git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB ||
+		     git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB_EXECUTABLE))
+			pa->commit = 0;
+		git_tree_entry_free(e);
+		if (!pa->commit)
+			continue;
+		if ((error = git_blob_create_from_buffer(&pa->blob, repo, pa->data.ptr,
+		                                         pa->data.size)) < 0) {
+			ret = cmd_fail(pops_git_error(error, "cannot write a blob"));
+			goto done;
+		}
+		if (pops_prompt_frontmatter_line(pa->data.ptr, pa->data.size))
+			cmd_warning("%s:%u: a partial is included as text: dotprompt includes these "
+			            "frontmatter lines verbatim", pa->path,
+			            pops_prompt_frontmatter_line(pa->data.ptr, pa->data.size));
+		updates[nu].action = GIT_TREE_UPDATE_UPSERT;
+		git_oid_cpy(&updates[nu].id, &pa->blob);
+		updates[nu].filemode = GIT_FILEMODE_BLOB;
+		updates[nu].path = pa->path;
+		nu++;
+	}
 	git_error_clear();
 	if (base) {
-		error = git_tree_create_updated(&tree_id, repo, base, n, updates);
+		error = git_tree_create_updated(&tree_id, repo, base, nu, updates);
 	} else {
 		git_treebuilder *tb = NULL;
 		git_oid empty;
@@ -247,7 +450,7 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 		if ((error = git_treebuilder_new(&tb, repo, NULL)) == 0 &&
 		    (error = git_treebuilder_write(&empty, tb)) == 0 &&
 		    (error = git_tree_lookup(&base, repo, &empty)) == 0)
-			error = git_tree_create_updated(&tree_id, repo, base, n, updates);
+			error = git_tree_create_updated(&tree_id, repo, base, nu, updates);
 		git_treebuilder_free(tb);
 		git_tree_free(base);
 		base = NULL;
@@ -265,13 +468,25 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 	if (opts->message) {
 		pops_buf_puts(&msg, opts->message);
 	} else {
+		/* the files this commit changes, as `git show --stat` will */
 		int all_new = 1;
+		const char *sep = "";
 
 		for (i = 0; i < n; i++)
-			all_new &= items[i].is_new;
+			all_new &= items[i].is_new || items[i].unchanged;
+		for (i = 0; i < set.n; i++)
+			all_new &= !set.v[i].commit || set.v[i].is_new;
 		pops_buf_printf(&msg, "prompt: %s ", all_new ? "add" : "update");
 		for (i = 0; i < n; i++)
-			pops_buf_printf(&msg, "%s%s", i ? ", " : "", items[i].name);
+			if (!items[i].unchanged) {
+				pops_buf_printf(&msg, "%s%s", sep, items[i].name);
+				sep = ", ";
+			}
+		for (i = 0; i < set.n; i++)
+			if (set.v[i].commit) {
+				pops_buf_printf(&msg, "%s%s", sep, set.v[i].vname);
+				sep = ", ";
+			}
 	}
 	if (msg.size && msg.ptr[msg.size - 1] != '\n')
 		pops_buf_putc(&msg, '\n');
@@ -289,14 +504,14 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 	}
 	/* 4. the index follows for the committed paths only */
 	if (git_repository_index(&index, repo) == 0) {
-		for (i = 0; i < n; i++) {
-			if (git_index_add_bypath(index, items[i].path) < 0) {
+		for (i = 0; i < nu; i++) {
+			if (git_index_add_bypath(index, updates[i].path) < 0) {
 				git_index_entry entry;
 
 				memset(&entry, 0, sizeof(entry));
 				entry.mode = GIT_FILEMODE_BLOB;
-				entry.path = items[i].path;
-				git_oid_cpy(&entry.id, &items[i].blob);
+				entry.path = updates[i].path;
+				git_oid_cpy(&entry.id, &updates[i].id);
 				git_index_add(index, &entry);
 			}
 		}
@@ -304,15 +519,26 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 			cmd_warning("committed, but the index could not be updated: %s",
 			            git_error_last() ? git_error_last()->message : "unknown error");
 	}
-	/* 5. report the new versions */
-	for (i = 0; i < n; i++) {
+	/* 5. report the versions: each prompt named (an unchanged one with the
+	 * commit of its version, which is not this one), then the partials
+	 * committed with them. Unchanged partials have no new version and the
+	 * prompt's own line already says nothing changed there: not listed. */
+	for (i = 0; i < n + set.n; i++) {
+		const char *vn = i < n ? items[i].name : set.v[i - n].vname;
 		char hex[GIT_OID_HEXSZ + 1];
 
+		if (i >= n && !set.v[i - n].commit)
+			continue;
 		git_oid_tostr(hex, sizeof(hex), &commit_id);
-		if (pops_repo_versions(&vs, ctx->project, items[i].name, 1) == 0 && vs->v[0].number)
-			printf("%s@%ld %.7s\n", items[i].name, vs->v[0].number, hex);
-		else
-			printf("%s %.7s\n", items[i].name, hex);
+		if (pops_repo_versions(&vs, ctx->project, vn, 1) == 0 && vs->v[0].number) {
+			git_oid_tostr(hex, sizeof(hex), &vs->v[0].commit);
+			printf("%s@%ld %.7s\n", vn, vs->v[0].number, hex);
+			if (i < n && items[i].unchanged)
+				cmd_status("%s is unchanged: %s@%ld is still its newest version", vn, vn,
+				           vs->v[0].number);
+		} else {
+			printf("%s %.7s\n", vn, hex);
+		}
 		pops_versions_free(vs);
 		vs = NULL;
 	}
@@ -326,6 +552,7 @@ done:
 	git_tree_free(base);
 	git_commit_free(head);
 	free(updates);
+	partials_dispose(&set);
 	if (items)
 		items_free(items, n);
 	pops_buf_dispose(&msg);

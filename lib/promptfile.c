@@ -514,3 +514,11 @@ done:
 	free(dir);
 	return error;
 }
+
+unsigned pops_prompt_frontmatter_line(const char *data, size_t len)
+{
+	fm_split f;
+
+	split_frontmatter(&f, data, len);
+	return f.has ? f.fm_line - 1 : 0;
+}

@@ -132,4 +132,12 @@ int pops_prompt_load_file(pops_prompt **out, const char *path, const char *promp
  */
 int pops_prompt_to_messages(cJSON **out, const char *text, size_t len, const cJSON *history);
 
+/*
+ * The line (1-based) of the `---` that opens the frontmatter of `len`
+ * bytes, by the rule pops_prompt_parse uses, or 0 when there is none.
+ * For partial files, which dotprompt includes whole, frontmatter lines
+ * and all (lib/partialfile.h).
+ */
+unsigned pops_prompt_frontmatter_line(const char *data, size_t len);
+
 #endif
