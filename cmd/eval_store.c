@@ -53,6 +53,8 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	bo = *eo;
 	bo.prompt = addr.ptr;
 	bo.model = cJSON_GetObjectItemCaseSensitive(g->summary, "model")->valuestring;
+	/* an environment's baseline is its release: prompt, partials and model */
+	bo.release_model = pops_config_env(ctx->config, ref, NULL) != NULL;
 	bo.max_cost = -1;
 	bo.baseline = NULL;
 	bo.skip_pairwise = 1;

@@ -1,6 +1,7 @@
 #include "common.h"
 #include <git2.h>
 #include "eval_prompt.h"
+#include "release.h"
 #include "promptfile.h"
 #include "fileio.h"
 #include "strutil.h"
@@ -11,6 +12,7 @@
  * partial's), and one render call for the runner.
  */
 struct pops_eval_prompt {
+	pops_closure release;     /* name:env: the release's closure (model_id NULL otherwise) */
 	char *name;
 	char blob[GIT_OID_HEXSZ + 1];
 	pops_prompt *p;
@@ -126,6 +128,13 @@ int pops_eval_prompt_load(pops_eval_prompt **out, pops_repo *repo, const char *a
 	if ((error = parse_with(out, res->data, res->len, res->name, &l)) < 0)
 		goto done;
 	git_oid_tostr((*out)->blob, sizeof((*out)->blob), &res->blob);
+	/* a release runs with the model it was released with, not today's alias */
+	if (res->entry__ && res->entry__->closure_known &&
+	    (error = pops_closure_copy(&(*out)->release, &res->entry__->closure)) < 0) {
+		pops_eval_prompt_free(*out);
+		*out = NULL;
+		goto done;
+	}
 done:
 	pops_resolved_free(res);
 	pops_buf_dispose(&b);
@@ -143,6 +152,11 @@ const cJSON *pops_eval_prompt_output_schema(const pops_eval_prompt *p)
 }
 const cJSON *pops_eval_prompt_partials(const pops_eval_prompt *p) { return p->partials; }
 
+const pops_closure *pops_eval_prompt_release(const pops_eval_prompt *p)
+{
+	return p->release.model_id ? &p->release : NULL;
+}
+
 int pops_eval_prompt_render(cJSON **out, const pops_eval_prompt *p, const cJSON *vars)
 {
 	return pops_prompt_render(out, p->p, vars, NULL);
@@ -155,5 +169,6 @@ void pops_eval_prompt_free(pops_eval_prompt *p)
 	free(p->name);
 	pops_prompt_free(p->p);
 	cJSON_Delete(p->partials);
+	pops_closure_dispose(&p->release);
 	free(p);
 }

@@ -2,6 +2,7 @@
 #define POPS_EVAL_PROMPT_H
 #include <cjson/cJSON.h>
 #include "repo.h"
+#include "closure.h"
 /*
  * The prompt under test, as the eval runner needs it: its bytes resolved
  * from an address (or a file path), its blob id for evidence, the model
@@ -28,6 +29,8 @@ const char *pops_eval_prompt_model(const pops_eval_prompt *p);    /* or NULL */
 const cJSON *pops_eval_prompt_config(const pops_eval_prompt *p);  /* object or NULL */
 const cJSON *pops_eval_prompt_output_schema(const pops_eval_prompt *p); /* or NULL */
 const cJSON *pops_eval_prompt_partials(const pops_eval_prompt *p); /* {"name":"blob"} */
+/* name:env with a closure: what was released (its model), else NULL. Borrowed. */
+const pops_closure *pops_eval_prompt_release(const pops_eval_prompt *p);
 
 /*
  * Render with `vars` to messages in dotprompt shape (new array in *out).

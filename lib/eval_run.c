@@ -155,6 +155,7 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 	const char *address = o->prompt ? o->prompt : s->prompt;
 	const char *dataset = o->dataset ? o->dataset : s->dataset;
 	const char *id = NULL, *type;
+	const pops_closure *rel;
 	int error;
 
 	r->s = s;
@@ -164,18 +165,34 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 	r->max_cost = o->max_cost;
 	if ((error = pops_eval_prompt_load(&r->prompt, o->repo, address)) < 0)
 		return pops_error_prefix(error, "%s: ", s->path);
-	r->alias = o->model ? o->model : s->model ? s->model : pops_eval_prompt_model(r->prompt);
-	if (!r->alias)
-		return pops_error_set(POPS_EINVALID, "%s: no model: set 'model:' in the suite or pass --model",
-		                      s->path);
-	if ((error = pops_eval__model(o->config, r->alias, &r->prov, &id)) < 0)
-		return pops_error_prefix(error, "%s: ", s->path);
-	if (!(r->model_id = pops_strdup(id)))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	/* request config: the model's defaults, then the prompt's own (as gates compute it) */
-	if ((error = pops_fingerprint_model(&type, &id, &r->config, o->config, r->alias,
-	                                    pops_eval_prompt_config(r->prompt))) < 0)
-		return error;
+	rel = pops_eval_prompt_release(r->prompt);
+	if (rel && rel->provider && (!o->model || o->release_model)) {
+		/* a release runs exactly as released: its provider, model id and config,
+		 * whatever the alias points at today (the gates expect just that) */
+		if (!(r->prov = pops_config_provider(o->config, rel->provider)))
+			return pops_error_set(POPS_EINVALID,
+			    "%s: '%s' was released with provider '%s', which pops.yaml no longer has",
+			    s->path, address, rel->provider);
+		r->alias = rel->model_alias ? rel->model_alias : rel->model_id;
+		if (!(r->model_id = pops_strdup(rel->model_id)) ||
+		    !(r->config = rel->model_config ? cJSON_Duplicate(rel->model_config, 1) :
+		                  cJSON_CreateObject()))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		(void)type;
+	} else {
+		r->alias = o->model ? o->model : s->model ? s->model : pops_eval_prompt_model(r->prompt);
+		if (!r->alias)
+			return pops_error_set(POPS_EINVALID,
+			                      "%s: no model: set 'model:' in the suite or pass --model", s->path);
+		if ((error = pops_eval__model(o->config, r->alias, &r->prov, &id)) < 0)
+			return pops_error_prefix(error, "%s: ", s->path);
+		if (!(r->model_id = pops_strdup(id)))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		/* request config: the model's defaults, then the prompt's own (as gates compute it) */
+		if ((error = pops_fingerprint_model(&type, &id, &r->config, o->config, r->alias,
+		                                    pops_eval_prompt_config(r->prompt))) < 0)
+			return error;
+	}
 	r->output_schema = pops_eval_prompt_output_schema(r->prompt);
 	if (o->max_cost >= 0 && !pops_config_price(o->config, r->model_id))
 		return pops_error_set(POPS_EINVALID,

@@ -34,6 +34,8 @@ typedef struct pops_eval_options {
 	pops_repo *repo;             /* resolves prompt addresses; may be NULL */
 	const char *root;            /* project root: dataset paths are relative to it */
 	const char *model;           /* alias overriding the suite's; NULL = suite's */
+	int release_model;           /* a name:env prompt runs on its released model even
+	                                over `model` (a --baseline env's own run) */
 	const char *prompt;          /* address overriding the suite's; NULL = suite's */
 	const char *dataset;         /* overriding the suite's; NULL = suite's */
 	long repeat;                 /* 0 = suite's */

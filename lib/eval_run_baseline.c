@@ -86,6 +86,8 @@ int pops_eval__baseline_start(struct runner *r)
 	}
 	bo.prompt = addr.ptr;
 	bo.model = r->alias;
+	/* an environment's outputs come from what it released, model included */
+	bo.release_model = pops_config_env(r->o->config, r->o->baseline, NULL) != NULL;
 	bo.baseline = NULL;
 	bo.skip_pairwise = 1;
 	if ((error = pops_eval_run(&r->bg, r->s, &bo)) < 0) {

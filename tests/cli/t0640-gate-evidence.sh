@@ -290,4 +290,47 @@ import json; r = json.load(open(\"d.json\"))[\"evals\"][\"evals/echo.yaml (m-1)\
 assert (r[\"a_kind\"], r[\"b_kind\"]) == (\"partial\", \"complete\"), r"
 '
 
+test_expect_success 'a model upgrade goes dev -> staging -> prod, each gate asking for evidence on the new model' '
+	start_fakellm &&
+	gate_project &&
+	printf "  - name: prod\n    require: { from: staging, suites: [evals/echo.yaml], no_regression: true }\n" >>pops.yaml &&
+	git commit -q -am "prod gate" &&
+	pops promote dev >/dev/null &&
+	pops eval run >/dev/null &&
+	pops promote staging >/dev/null && pops promote prod >/dev/null &&
+	sed -i "s/id: m-1,/id: m-2,/" pops.yaml &&
+	git commit -q -am "pin fast to m-2" &&
+	pops status >st &&
+	grep -q "^prod  *echo  *@1 .*model m-1 -> m-2" st &&
+	pops promote dev >out &&
+	grep -q "promoted echo@1 to dev (ledger [0-9a-f]*): model m-1 -> m-2" out &&
+	refused "on m-2: model m-1 -> m-2 since the evidence of" &&
+	pops eval run --baseline prod >out &&
+	grep -q "4 runs: 4 passed" out &&
+	grep -q "baseline prod (evidence): 0 newly failing" out &&
+	pops promote staging >out &&
+	grep -q "promoted echo@1 to staging" out &&
+	pops promote prod >out &&
+	grep -q "promoted echo@1 to prod" out &&
+	git show refs/pops/releases:prod/echo.json >entry &&
+	grep -q "\"id\":.*\"m-2\"" entry
+'
+
+test_expect_success 'name:env runs on the model it was released with, whatever the alias says now' '
+	start_fakellm &&
+	gate_project &&
+	sed -i "s/id: m-1,/id: m-2,/" pops.yaml &&
+	git commit -q -am "pin fast to m-2" &&
+	pops eval run --prompt echo:dev --no-store --json r.json >out &&
+	python3 -c "
+import json; s = json.load(open(\"r.json\"))[\"summary\"][0]
+assert s[\"model_id\"] == \"m-1\", s
+" &&
+	pops eval run --no-store --json r.json >out &&
+	python3 -c "
+import json; s = json.load(open(\"r.json\"))[\"summary\"][0]
+assert s[\"model_id\"] == \"m-2\", s
+"
+'
+
 test_done
