@@ -14,6 +14,11 @@ cd "$(dirname "$0")/.." || exit 3
 ROOT=$(pwd)
 SHARED=$(cd "${SHARED:-../shared}" 2>/dev/null && pwd || echo "${SHARED:-../shared}")
 export SHARED
+if [ ! -d "$SHARED/spec/mustache" ] || [ ! -d "$SHARED/corpus" ]; then
+	echo "pops: the conformance suites and corpus were not found in '$SHARED' (expected" \
+	     "../shared beside the checkout; set SHARED=/path/to/shared): the tests that read" \
+	     "them will fail and say so"
+fi
 PATTERN=${1:-}
 JOBS=${JOBS:-2}
 LOG=$ROOT/build/test-logs

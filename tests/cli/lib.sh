@@ -22,7 +22,7 @@ TEST_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$TEST_DIR/../.." && pwd)
 POPS_BIN=${POPS_BIN:-$ROOT/build/asan/pops}
 FAKELLM_BIN=${FAKELLM_BIN:-$ROOT/build/asan/fakellm}
-SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd || echo "$ROOT/../shared")
+SHARED=$(cd "${SHARED:-$ROOT/../shared}" 2>/dev/null && pwd || echo "${SHARED:-$ROOT/../shared}")
 export SHARED ROOT POPS_BIN FAKELLM_BIN
 
 # sanitizers exit with codes no pops path uses, so a report is never
@@ -65,6 +65,16 @@ setup_project() {
 	"$POPS_BIN" init . >/dev/null &&
 	git add -A &&
 	git commit -q -m "pops init"
+}
+
+# the case reads ../shared (conformance suites, corpus): fail saying where
+# it was looked for, not with an obscure missing-file error
+require_shared() {
+	test -d "$SHARED/spec" && test -d "$SHARED/corpus" || {
+		echo "error: this case needs the shared conformance suites and corpus: not found at" \
+		     "'$SHARED' (set SHARED=/path/to/shared)" >&2
+		return 1
+	}
 }
 
 # Expect failure, but not a crash or a sanitizer report.

@@ -99,6 +99,7 @@ test_expect_success 'render resolves versions: name@N reads the committed file a
 '
 
 test_expect_success 'lint accepts every Genkit corpus file (schema names are warnings)' '
+	require_shared &&
 	find "$CORPUS" -name "*.prompt" | sort >files &&
 	test $(wc -l <files) -ge 60 &&
 	pops prompt lint $(cat files) 2>err &&
@@ -108,6 +109,7 @@ test_expect_success 'lint accepts every Genkit corpus file (schema names are war
 '
 
 test_expect_success 'render works on the Genkit corpus prompts' '
+	require_shared &&
 	d=$CORPUS/js/testapps/prompt-file/prompts &&
 	pops render --var subject=cats "$d/story.prompt" >out &&
 	grep -q "pirate" out && grep -q "cats" out &&

@@ -98,6 +98,7 @@ test_expect_success 'import needs a pops project' '
 
 test_expect_success 'dotprompt: the Genkit corpus imports whole, paths kept, warnings shown' '
 	setup_project &&
+	require_shared &&
 	corpus="$SHARED/corpus/genkit" &&
 	test -d "$corpus" &&
 	pops import dotprompt "$corpus" >out 2>err &&

@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "fileio.h"
 
 static struct unit_test *tests, **tail = &tests;
 static int current_failed;
@@ -26,6 +27,20 @@ const char *unit_shared_dir(void)
 	const char *s = getenv("SHARED");
 
 	return s && *s ? s : "../shared";
+}
+
+int unit_require_shared(const char *sub)
+{
+	pops_buf p = POPS_BUF_INIT;
+	int ok;
+
+	pops_buf_printf(&p, "%s/%s", unit_shared_dir(), sub);
+	ok = pops_path_isdir(p.ptr);
+	if (!ok)
+		printf("#   needs the shared conformance suites: no %s (set SHARED=/path/to/shared)\n",
+		       p.ptr);
+	pops_buf_dispose(&p);
+	return ok;
 }
 
 static const char *basename_of(const char *path)

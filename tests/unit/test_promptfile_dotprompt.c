@@ -181,6 +181,7 @@ TEST(dotprompt_spec_passes_at_least_95_percent_through_the_render_path)
 	pops_buf dir = POPS_BUF_INIT;
 	int passed = 0, total = 0;
 
+	CHECK(unit_require_shared("spec/dotprompt"));
 	pops_buf_printf(&dir, "%s/spec/dotprompt", unit_shared_dir());
 	run_dir(dir.ptr, "", &passed, &total, 0);
 	pops_buf_dispose(&dir);

@@ -26,7 +26,8 @@ static int run_module(const char *name, int *total, int verbose)
 	*total = 0;
 	pops_buf_printf(&path, "%s/spec/mustache/%s.json", unit_shared_dir(), name);
 	if (pops_file_read(&src, path.ptr, 0) < 0) {
-		printf("#   cannot read %s: %s\n", path.ptr, pops_error_last());
+		printf("#   cannot read %s: %s (the shared conformance suites: set SHARED=/path/to/shared)\n",
+		       path.ptr, pops_error_last());
 		failed = 1;
 		goto done;
 	}

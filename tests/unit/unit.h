@@ -45,5 +45,7 @@ void unit_fail(const char *file, int line, const char *fmt, ...) POPS_PRINTF(3, 
 
 /* path of the shared/ directory (specs, corpus), from $SHARED or ../shared */
 const char *unit_shared_dir(void);
+/* 1 when SHARED/<sub> exists; else prints where it looked (the case then fails) */
+int unit_require_shared(const char *sub);
 
 #endif
