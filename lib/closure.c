@@ -14,6 +14,7 @@
 #include "repo.h"
 #include "strutil.h"
 #include "sha256.h"
+#include "jsonget.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -115,8 +116,7 @@ static int partial_cmp(const void *a, const void *b)
 	              ((const pops_closure_partial *)b)->name);
 }
 
-/* "team/style" -> "team/_style.prompt" */
-static int partial_file(pops_buf *out, const char *name)
+int pops_closure_partial_file(pops_buf *out, const char *name)
 {
 	const char *slash = strrchr(name, '/');
 
@@ -170,7 +170,7 @@ static int fill_partials(pops_closure *c, pops_repo *r, const cJSON *partials)
 			goto done;
 		}
 		c->npartials = ++i;
-		if ((error = partial_file(&file, it->string)) < 0)
+		if ((error = pops_closure_partial_file(&file, it->string)) < 0)
 			goto done;
 		if (!(p->name = pops_strdup(it->string)) || !(p->file = pops_buf_detach(&file))) {
 			error = pops_error_set(POPS_ERROR, "out of memory");
@@ -593,78 +593,11 @@ int pops_closure_from_json(pops_closure *c, const cJSON *partials, const cJSON *
 	return POPS_OK;
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
-}
-
-/* JSON with object keys sorted at every level: equal configs, equal bytes */
-static int put_canonical(pops_buf *out, const cJSON *v)
-{
-	const cJSON *it, **keys = NULL;
-	size_t n = 0, i;
-	char *s;
-	int error = POPS_OK;
-
-	if (cJSON_IsObject(v)) {
-		cJSON_ArrayForEach(it, v)
-			n++;
-		if (n && !(keys = calloc(n, sizeof(*keys))))
-			return pops_error_set(POPS_ERROR, "out of memory");
-		i = 0;
-		cJSON_ArrayForEach(it, v)
-			keys[i++] = it;
-		if (n)
-			qsort(keys, n, sizeof(*keys), key_cmp);
-		pops_buf_putc(out, '{');
-		for (i = 0; i < n && !error; i++) {
-			cJSON *k = cJSON_CreateString(keys[i]->string);
-
-			s = k ? cJSON_PrintUnformatted(k) : NULL;
-			cJSON_Delete(k);
-			if (!s) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
-				break;
-			}
-			pops_buf_printf(out, "%s%s:", i ? "," : "", s);
-			cJSON_free(s);
-			error = put_canonical(out, keys[i]);
-		}
-		pops_buf_putc(out, '}');
-		free(keys);
-		return error;
-	}
-	if (cJSON_IsArray(v)) {
-		pops_buf_putc(out, '[');
-		i = 0;
-		cJSON_ArrayForEach(it, v) {
-			if (i++)
-				pops_buf_putc(out, ',');
-			if ((error = put_canonical(out, it)) < 0)
-				return error;
-		}
-		pops_buf_putc(out, ']');
-		return POPS_OK;
-	}
-	if (!(s = cJSON_PrintUnformatted(v)))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	pops_buf_puts(out, s);
-	cJSON_free(s);
-	return POPS_OK;
-}
-
-int pops_closure_canonical_json(pops_buf *out, const cJSON *v)
-{
-	int error = v ? put_canonical(out, v) : (pops_buf_puts(out, "null"), POPS_OK);
-
-	return error == 0 && pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : error;
-}
-
 int pops_closure_digest(char out[65], const pops_closure *c)
 {
 	pops_buf b = POPS_BUF_INIT;
 	pops_sha256 h;
-	char hex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1], *cfg;
 	size_t i;
 	int error;
 
@@ -674,12 +607,11 @@ int pops_closure_digest(char out[65], const pops_closure *c)
 		                git_oid_tostr(hex, sizeof(hex), &c->partials[i].blob));
 	pops_buf_printf(&b, "provider %s\ntype %s\nmodel %s\nconfig ", c->provider ? c->provider : "",
 	                c->provider_type ? c->provider_type : "", c->model_id ? c->model_id : "");
-	if (c->model_config)
-		error = pops_closure_canonical_json(&b, c->model_config);
-	else
-		error = (pops_buf_puts(&b, "{}"), POPS_OK);
-	if (error == 0 && pops_buf_oom(&b))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+	cfg = c->model_config ? pops_json_canonical(c->model_config) : NULL;
+	pops_buf_puts(&b, cfg ? cfg : "{}");
+	error = pops_buf_oom(&b) || (c->model_config && !cfg) ?
+	        pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	cJSON_free(cfg);
 	if (error == 0) {
 		pops_sha256_init(&h);
 		pops_sha256_update(&h, b.ptr, b.size);

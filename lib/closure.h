@@ -119,11 +119,11 @@ int pops_closure_from_json(pops_closure *c, const cJSON *partials, const cJSON *
                            pops_buf *what);
 
 /*
- * `v` as JSON with every object's keys sorted (compact), appended to
- * `out`: two equal values print the same bytes whatever their key
- * order. NULL prints "null". 0 or POPS_ERROR.
+ * The file partial `name` is read from, relative to the prompts dir
+ * ("style" -> "_style.prompt", "team/style" -> "team/_style.prompt"),
+ * into `out` (replaced). 0 or POPS_ERROR.
  */
-int pops_closure_canonical_json(pops_buf *out, const cJSON *v);
+int pops_closure_partial_file(pops_buf *out, const char *name);
 
 /*
  * A SHA-256 over the whole closure (prompt blob, partial names and

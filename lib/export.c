@@ -69,20 +69,6 @@ static int corrupt(const pops_release_entry *e, const char *what)
 	                      e->prompt, what);
 }
 
-/*
- * The file a partial's name maps to ("team/style" -> "team/_style.prompt"),
- * which is where pops itself looks for it.
- */
-static int partial_file(pops_buf *out, const char *name)
-{
-	const char *slash = strrchr(name, '/');
-
-	pops_buf_clear(out);
-	if (slash)
-		pops_buf_put(out, name, (size_t)(slash - name) + 1);
-	pops_buf_printf(out, "_%s.prompt", slash ? slash + 1 : name);
-	return pops_buf_oom(out) ? oom() : POPS_OK;
-}
 
 /*
  * Names from the ledger decide where files are written: each must be a
@@ -105,7 +91,7 @@ static int check_names(item *it, pops_buf *tmp)
 
 		if (!p->name || !pops_release_name_ok(p->name))
 			return corrupt(e, "unsafe partial name");
-		if ((error = partial_file(tmp, p->name)) < 0)
+		if ((error = pops_closure_partial_file(tmp, p->name)) < 0)
 			return error;
 		if (p->file && strcmp(p->file, tmp->ptr))
 			return corrupt(e, "a partial's file does not match its name");
@@ -188,7 +174,7 @@ static int collect_parts(part **out, size_t *nout, item *items, size_t n, const 
 			const pops_closure_partial *p = &items[i].partials[j];
 			part *nv;
 
-			if ((error = partial_file(tmp, p->name)) < 0)
+			if ((error = pops_closure_partial_file(tmp, p->name)) < 0)
 				goto done;
 			for (k = 0; k < np; k++)
 				if (!strcmp(v[k].p->name, p->name))
@@ -527,7 +513,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 		if ((error = prompt_json(arr, &items[i], inline_text)) < 0)
 			goto done;
 	for (i = 0; i < nparts; i++) {
-		if ((error = partial_file(&scratch, parts[i].p->name)) < 0 ||
+		if ((error = pops_closure_partial_file(&scratch, parts[i].p->name)) < 0 ||
 		    (error = part_json(parr, &parts[i], scratch.ptr, inline_text)) < 0)
 			goto done;
 	}
@@ -563,7 +549,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 			if ((error = write_file(tmp.ptr, items[i].file.ptr, &items[i].content, &path)) < 0)
 				goto done;
 		for (i = 0; i < nparts; i++) {
-			if ((error = partial_file(&scratch, parts[i].p->name)) < 0 ||
+			if ((error = pops_closure_partial_file(&scratch, parts[i].p->name)) < 0 ||
 			    (error = write_file(tmp.ptr, scratch.ptr, &parts[i].content, &path)) < 0)
 				goto done;
 		}

@@ -23,82 +23,9 @@ const char *const pops_fingerprint_keys[] = {
 	"judge_prompt_blob", "exec_blobs", "pairwise_baseline_blob", "scoring_version", NULL
 };
 
-/* ---- canonical form ---- */
-
-struct member {
-	const cJSON *item;
-	size_t index;    /* ties (duplicate keys) keep their order */
-};
-
-static int cmp_member(const void *a, const void *b)
-{
-	const struct member *x = a, *y = b;
-	int c = strcmp(x->item->string ? x->item->string : "", y->item->string ? y->item->string : "");
-
-	return c ? c : (x->index > y->index) - (x->index < y->index);
-}
-
-/* a deep copy of `v` whose objects have their keys in byte order */
-static cJSON *sorted_copy(const cJSON *v)
-{
-	struct member *m = NULL;
-	const cJSON *it;
-	cJSON *out, *child;
-	size_t n = 0, i;
-
-	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
-		return cJSON_Duplicate(v, 1);
-	out = cJSON_IsObject(v) ? cJSON_CreateObject() : cJSON_CreateArray();
-	if (!out)
-		return NULL;
-	if (cJSON_IsArray(v)) {
-		cJSON_ArrayForEach(it, v) {
-			if (!(child = sorted_copy(it)) || !cJSON_AddItemToArray(out, child)) {
-				cJSON_Delete(child);
-				goto fail;
-			}
-		}
-		return out;
-	}
-	cJSON_ArrayForEach(it, v)
-		n++;
-	if (n && !(m = calloc(n, sizeof(*m))))
-		goto fail;
-	i = 0;
-	cJSON_ArrayForEach(it, v) {
-		m[i].item = it;
-		m[i].index = i;
-		i++;
-	}
-	if (n)
-		qsort(m, n, sizeof(*m), cmp_member);
-	for (i = 0; i < n; i++) {
-		if (!(child = sorted_copy(m[i].item)) ||
-		    !cJSON_AddItemToObject(out, m[i].item->string ? m[i].item->string : "", child)) {
-			cJSON_Delete(child);
-			goto fail;
-		}
-	}
-	free(m);
-	return out;
-fail:
-	free(m);
-	cJSON_Delete(out);
-	return NULL;
-}
-
-static char *canonical(const cJSON *v)
-{
-	cJSON *s = sorted_copy(v);
-	char *text = s ? cJSON_PrintUnformatted(s) : NULL;
-
-	cJSON_Delete(s);
-	return text;
-}
-
 int pops_fingerprint_hash(char hex[65], const cJSON *fields)
 {
-	char *text = canonical(fields);
+	char *text = pops_json_canonical(fields);
 	pops_sha256 h;
 
 	if (!text)
@@ -228,7 +155,7 @@ static int add_judge(struct scan *sc, const pops_assert *a)
 		goto oom;
 	}
 	if (!cJSON_AddStringToObject(j, "prompt_blob", pops_json_str(jp, "blob", "")) ||
-	    !(text = canonical(j)))
+	    !(text = pops_json_canonical(j)))
 		goto oom;
 	if (!cJSON_GetObjectItemCaseSensitive(sc->judges, text)) {
 		if (!cJSON_AddItemToObject(sc->judges, text, j))
@@ -374,22 +301,15 @@ static int add_judge_fields(cJSON *f, const cJSON *judges)
 		} else if (n == 1) {
 			v = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(judges->child, from[k]), 1);
 		} else {
-			struct member *m = calloc((size_t)n, sizeof(*m));
+			/* judges is keyed by each judge's canonical text: sorted keys, a stable order */
+			cJSON *sorted = pops_json_sorted_copy(judges);
 			const cJSON *it;
-			int i = 0;
 
-			if ((v = m ? cJSON_CreateArray() : NULL)) {
-				cJSON_ArrayForEach(it, judges) {
-					m[i].item = it;
-					m[i].index = (size_t)i;
-					i++;
-				}
-				qsort(m, (size_t)n, sizeof(*m), cmp_member);
-				for (i = 0; i < n; i++)
+			if ((v = sorted ? cJSON_CreateArray() : NULL))
+				cJSON_ArrayForEach(it, sorted)
 					cJSON_AddItemToArray(v, cJSON_Duplicate(
-					    cJSON_GetObjectItemCaseSensitive(m[i].item, from[k]), 1));
-			}
-			free(m);
+					    cJSON_GetObjectItemCaseSensitive(it, from[k]), 1));
+			cJSON_Delete(sorted);
 		}
 		if (!v || !cJSON_AddItemToObject(f, to[k], v)) {
 			cJSON_Delete(v);
@@ -477,7 +397,7 @@ int pops_fingerprint_compute(pops_fingerprint *out, const pops_fingerprint_input
 	    (error = add(f, "dataset", str_or_null(in->dataset))) < 0 ||
 	    (error = add(f, "dataset_blob", str_or_null(in->dataset ? dhex : NULL))) < 0 ||
 	    (error = add_judge_fields(f, sc.judges)) < 0 ||
-	    (error = add(f, "exec_blobs", sorted_copy(sc.exec))) < 0 ||
+	    (error = add(f, "exec_blobs", pops_json_sorted_copy(sc.exec))) < 0 ||
 	    (error = add(f, "pairwise_baseline_blob", str_or_null(in->pairwise_baseline_blob))) < 0 ||
 	    (error = add(f, "scoring_version", cJSON_CreateNumber(POPS_SCORING_VERSION))) < 0 ||
 	    (error = pops_fingerprint_hash(out->hex, f)) < 0)
@@ -573,7 +493,7 @@ static void config_diff(pops_buf *out, size_t start, const char *what, const cJS
 			    !cJSON_GetObjectItemCaseSensitive(names, it->string))
 				cJSON_AddTrueToObject(names, it->string);
 		}
-	sorted = names ? sorted_copy(names) : NULL;
+	sorted = names ? pops_json_sorted_copy(names) : NULL;
 	cJSON_ArrayForEach(it, sorted) {
 		if (keys.size)
 			pops_buf_puts(&keys, ", ");

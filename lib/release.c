@@ -851,24 +851,12 @@ int pops_release_commit(git_oid *out, git_repository *repo, const git_oid *tip,
 	return POPS_OK;
 }
 
-static int partial_path(pops_buf *out, const char *prefix, const char *name)
-{
-	const char *slash = strrchr(name, '/');
-
-	pops_buf_clear(out);
-	if (*prefix)
-		pops_buf_printf(out, "%s/", prefix);
-	if (slash)
-		pops_buf_put(out, name, (size_t)(slash - name) + 1);
-	pops_buf_printf(out, "_%s.prompt", slash ? slash + 1 : name);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
-}
 
 int pops_release_read_partial(pops_buf *out, git_repository *repo, const pops_config *cfg,
                               const pops_release_entry *e, const char *name)
 {
 	pops_repo *r = NULL;
-	pops_buf path = POPS_BUF_INIT;
+	pops_buf path = POPS_BUF_INIT, file = POPS_BUF_INIT;
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	git_tree_entry *te = NULL;
@@ -899,8 +887,12 @@ int pops_release_read_partial(pops_buf *out, git_repository *repo, const pops_co
 			goto done;
 		}
 		if ((error = pops_repo_from(&r, repo, cfg)) < 0 ||
-		    (error = partial_path(&path, pops_repo_prompts_prefix(r), name)) < 0)
+		    (error = pops_closure_partial_file(&file, name)) < 0)
 			goto done;
+		/* a tree path: no leading slash when the prompts dir is the root */
+		if (*pops_repo_prompts_prefix(r))
+			pops_buf_printf(&path, "%s/", pops_repo_prompts_prefix(r));
+		pops_buf_puts(&path, file.ptr);
 		if (git_tree_entry_bypath(&te, tree, path.ptr) < 0 ||
 		    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB) {
 			git_error_clear();
@@ -924,6 +916,7 @@ done:
 	git_tree_entry_free(te);
 	git_tree_free(tree);
 	git_commit_free(c);
+	pops_buf_dispose(&file);
 	pops_buf_dispose(&path);
 	pops_repo_free(r);
 	return error;

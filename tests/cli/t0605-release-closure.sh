@@ -4,6 +4,7 @@
 # read; a ledger that lost a partial or holds names pops never writes is
 # refused.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-release.sh"
 
 # echo uses the partial _style, which uses _inner
 setup_closure() {
@@ -117,18 +118,6 @@ test_expect_success 'name:env renders from the ledger alone after the source his
 	git fsck --strict --no-dangling 2>fsck && test_must_be_empty fsck
 '
 
-# a schema 1 ledger as the previous pops wrote it: no closure fields
-write_legacy_ledger() {
-	pb=$(git rev-parse HEAD:prompts/echo.prompt) &&
-	src=$(git rev-parse HEAD) &&
-	printf "{\"schema_version\":1,\"prompt\":\"echo\",\"version\":1,\"blob\":\"%s\",\"source_commit\":\"%s\",\"model\":\"gpt-4o-mini-2024-07-18\",\"model_alias\":\"fast\",\"evidence\":null,\"ledger_reason\":null}\n" "$pb" "$src" >legacy.json &&
-	jb=$(git hash-object -w legacy.json) &&
-	rm legacy.json &&
-	sub=$(printf "100644 blob %s\techo.json\n100644 blob %s\techo.prompt\n" "$jb" "$pb" | git mktree) &&
-	top=$(printf "040000 tree %s\tdev\n" "$sub" | git mktree) &&
-	c=$(printf "promote echo@1 to dev\n\nPops-Env: dev\nPops-Prompt: echo\nPops-Version: 1\n" | git commit-tree "$top") &&
-	git update-ref refs/pops/releases "$c"
-}
 
 test_expect_success 'a ledger from the previous pops reads as before and is upgraded by the next promote' '
 	setup_closure &&

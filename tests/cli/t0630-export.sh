@@ -3,6 +3,7 @@
 # and what it refuses to replace: a directory is the user's unless it
 # holds nothing but a pops export, unchanged.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-release.sh"
 
 # a project with one released prompt (dev)
 setup_export() {
@@ -257,18 +258,6 @@ test_expect_success 'pops render of a bundle file takes its partials from the bu
 	test_cmp "$here/expect" actual
 '
 
-# a schema 1 ledger as the previous pops wrote it: no closure fields
-write_legacy_ledger() {
-	pb=$(git rev-parse HEAD:prompts/echo.prompt) &&
-	src=$(git rev-parse HEAD) &&
-	printf "{\"schema_version\":1,\"prompt\":\"echo\",\"version\":1,\"blob\":\"%s\",\"source_commit\":\"%s\",\"model\":\"gpt-4o-mini-2024-07-18\",\"model_alias\":\"fast\",\"evidence\":null,\"ledger_reason\":null}\n" "$pb" "$src" >legacy.json &&
-	jb=$(git hash-object -w legacy.json) &&
-	rm legacy.json &&
-	sub=$(printf "100644 blob %s\techo.json\n100644 blob %s\techo.prompt\n" "$jb" "$pb" | git mktree) &&
-	top=$(printf "040000 tree %s\tdev\n" "$sub" | git mktree) &&
-	c=$(printf "promote echo@1 to dev\n\nPops-Env: dev\nPops-Prompt: echo\nPops-Version: 1\n" | git commit-tree "$top") &&
-	git update-ref refs/pops/releases "$c"
-}
 
 test_expect_success 'a release written before closures exports the partials of its source commit' '
 	setup_closure &&
