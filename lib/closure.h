@@ -2,7 +2,7 @@
 #define POPS_CLOSURE_H
 
 /*
- * A release closure (DESIGN.md "Releases"): everything that decides what
+ * A release closure (pops-promote(1), docs/architecture.md): everything that decides what
  * a released prompt sends, so that "the same release" means the same
  * requests:
  *

@@ -54,7 +54,7 @@ typedef struct pops_eval_options {
 typedef struct pops_eval_group {
 	cJSON *summary;      /* lib/report.h summary, plus "complete" and "stopped" */
 	FILE *spool;         /* final case records */
-	cJSON *evidence;     /* the evidence result R (CONTRACTS.md), with case_results */
+	cJSON *evidence;     /* the evidence record (pops-suite(5) EVIDENCE), with case_results */
 	int complete;        /* 0: interrupted or stopped by the budget */
 	int interrupted;     /* the cancel flag stopped it */
 	int over_budget;     /* --max-cost stopped it */

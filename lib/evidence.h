@@ -3,7 +3,7 @@
 
 /*
  * Eval evidence: results of eval runs stored as git notes under
- * refs/notes/pops (CONTRACTS.md), attached to the commit that was
+ * refs/notes/pops (pops-suite(5) EVIDENCE), attached to the commit that was
  * evaluated. A note's body is JSON:
  *
  *   {"schema_version":1,"results":[ R, ... ]}

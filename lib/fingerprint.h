@@ -2,7 +2,7 @@
 #define POPS_FINGERPRINT_H
 
 /*
- * The evidence fingerprint (DESIGN.md "Evals", pops-suite(5)): the
+ * The evidence fingerprint (pops-suite(5) EVIDENCE): the
  * SHA-256 of everything that decides an eval run's requests and their
  * scoring. The eval runner computes it when it records evidence and the
  * promotion gate computes it for the release it checks, both with

@@ -2,7 +2,7 @@
 #define POPS_RELEASE_H
 
 /*
- * The release ledger (DESIGN.md "Releases", CONTRACTS.md "Ledger"):
+ * The release ledger (docs/architecture.md, pops-promote(1)):
  * refs/pops/releases points at a chain of commits whose tree holds, per
  * environment and prompt,
  *

@@ -8,8 +8,7 @@
 
 /*
  * The prompt repository: a git repository with pops.yaml, prompt names
- * mapped to files, versions and addresses (DESIGN.md "Versions and
- * addressing").
+ * mapped to files, versions and addresses (pops(1) ADDRESSES).
  *
  * Names. `prompts/summarize.prompt` is `summarize`; subdirectories give
  * `support/triage`. Partials are `_name.prompt` files and are not listed

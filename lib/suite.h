@@ -6,7 +6,7 @@
 #include "dataset.h"
 #include "yamldoc.h"
 /*
- * Eval suites (DESIGN.md "Evals"): a YAML file naming the prompt, the
+ * Eval suites (pops-suite(5)): a YAML file naming the prompt, the
  * model, the dataset, the assertions applied to every case and the pass
  * threshold. Loading validates everything that can be validated without
  * running: unknown keys and assertion types, bad regexes, missing
