@@ -126,11 +126,14 @@ int pops_prompt_load_file(pops_prompt **out, const char *path, const char *promp
                           const pops_prompt_options *opts);
 
 /*
- * Turn rendered template text (with dotprompt's <<<dotprompt:...>>>
- * markers) into messages, inserting `history` (may be NULL) where
- * {{history}} stood or before the last user message. Exposed for tests.
+ * Turn rendered template text into messages, inserting `history` (may be
+ * NULL) where {{history}} stood or before the last user message. Only the
+ * markers in `marks` (what pops_template_render_marked() recorded; NULL =
+ * none) make structure: a <<<dotprompt:...>>> string anywhere else in
+ * `text` is text. Exposed for tests.
  */
-int pops_prompt_to_messages(cJSON **out, const char *text, size_t len, const cJSON *history);
+int pops_prompt_to_messages(cJSON **out, const char *text, size_t len,
+                            const pops_template_marks *marks, const cJSON *history);
 
 /*
  * The line (1-based) of the `---` that opens the frontmatter of `len`

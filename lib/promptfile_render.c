@@ -5,8 +5,10 @@
 /*
  * Rendering a parsed prompt: variables merged over input.default, checked
  * against input.schema, the template rendered to text with dotprompt's
- * markers, and the text cut into messages exactly as dotprompt's
- * toMessages() does (whitespace-only pieces dropped, history inserted).
+ * markers, and the text cut into messages as dotprompt's toMessages()
+ * does (whitespace-only pieces dropped, history inserted), but only at
+ * the markers the helpers made (pops_template_render_marked): dotprompt
+ * splits at any marker string, so a variable could inject messages.
  */
 
 #define MARK "<<<dotprompt:"
@@ -23,56 +25,6 @@ static int only_ws(const char *s, size_t n)
 		if (!strchr(" \t\r\n\f\v", s[i]))
 			return 0;
 	return 1;
-}
-
-/*
- * Length of a role or history marker at s (up to and including ">>>"),
- * or 0: <<<dotprompt:role:[a-z]+( [^>]+)?>>> | <<<dotprompt:history>>>
- */
-static size_t role_marker(const char *s, size_t n)
-{
-	size_t i = MARK_LEN, j;
-
-	if (n < MARK_LEN || memcmp(s, MARK, MARK_LEN))
-		return 0;
-	if (n - i >= 10 && !memcmp(s + i, "history>>>", 10))
-		return i + 10;
-	if (n - i < 5 || memcmp(s + i, "role:", 5))
-		return 0;
-	i += 5;
-	for (j = i; j < n && s[j] >= 'a' && s[j] <= 'z'; j++)
-		;
-	if (j == i)
-		return 0;
-	if (j < n && s[j] == ' ') {
-		size_t k = j + 1;
-
-		while (k < n && s[k] != '>')
-			k++;
-		if (k == j + 1)
-			return 0;
-		j = k;
-	}
-	return n - j >= 3 && !memcmp(s + j, ">>>", 3) ? j + 3 : 0;
-}
-
-/* <<<dotprompt:(media:url|section).*?>>> ('.' excludes newlines) */
-static size_t part_marker(const char *s, size_t n)
-{
-	size_t i = MARK_LEN;
-
-	if (n < MARK_LEN || memcmp(s, MARK, MARK_LEN))
-		return 0;
-	if (!(n - i >= 9 && !memcmp(s + i, "media:url", 9)) &&
-	    !(n - i >= 7 && !memcmp(s + i, "section", 7)))
-		return 0;
-	for (; i + 3 <= n; i++) {
-		if (s[i] == '\n' || s[i] == '\r')
-			return 0;
-		if (!memcmp(s + i, ">>>", 3))
-			return i + 3;
-	}
-	return 0;
 }
 
 static char *word_dup(const char *s, size_t n, int idx)
@@ -92,14 +44,15 @@ static char *word_dup(const char *s, size_t n, int idx)
 	return NULL;
 }
 
-static int add_part(cJSON *content, const char *s, size_t n)
+/* a text part, or the part a media or section marker (`mk`) stands for */
+static int add_part(cJSON *content, const char *s, size_t n, const pops_template_mark *mk)
 {
 	cJSON *part = cJSON_CreateObject();
 	char *a = NULL, *b = NULL;
 
 	if (!part)
 		return oom();
-	if (n >= MARK_LEN + 9 && !memcmp(s + MARK_LEN, "media:url", 9) && part_marker(s, n) == n) {
+	if (mk && mk->kind == POPS_MARK_MEDIA) {
 		cJSON *m = cJSON_AddObjectToObject(part, "media");
 
 		a = word_dup(s, n - 3, 1);
@@ -107,7 +60,7 @@ static int add_part(cJSON *content, const char *s, size_t n)
 		cJSON_AddStringToObject(m, "url", a ? a : "undefined");
 		if (b && *b)
 			cJSON_AddStringToObject(m, "contentType", b);
-	} else if (n >= MARK_LEN + 7 && !memcmp(s + MARK_LEN, "section", 7) && part_marker(s, n) == n) {
+	} else if (mk) {
 		cJSON *m = cJSON_AddObjectToObject(part, "metadata");
 
 		a = word_dup(s, n - 3, 1);
@@ -130,34 +83,34 @@ static int add_part(cJSON *content, const char *s, size_t n)
 	return POPS_OK;
 }
 
-/* toParts(): split by media/section markers, drop whitespace-only pieces */
-static int to_parts(cJSON **out, const char *s, size_t n)
+/*
+ * toParts() over s[off, off + n): split at the media and section markers
+ * the helpers made, drop whitespace-only pieces. Marker-like text that no
+ * helper made stays text.
+ */
+static int to_parts(cJSON **out, const char *s, size_t off, size_t n,
+                    const pops_template_marks *marks)
 {
 	cJSON *content = cJSON_CreateArray();
-	size_t i = 0, start = 0, m;
+	size_t start = off, end = off + n;
 	int error = POPS_OK;
 
 	if (!content)
 		return oom();
-	while (i < n && !error) {
-		const char *hit = i < n ? strstr(s + i, MARK) : NULL;
+	for (size_t k = 0; k < marks->n && !error; k++) {
+		const pops_template_mark *mk = &marks->v[k];
 
-		if (!hit || (size_t)(hit - s) >= n)
-			break;
-		i = (size_t)(hit - s);
-		if ((m = part_marker(s + i, n - i))) {
-			if (i > start && !only_ws(s + start, i - start))
-				error = add_part(content, s + start, i - start);
-			if (!error)
-				error = add_part(content, s + i, m);
-			i += m;
-			start = i;
-		} else {
-			i++;
-		}
+		if (mk->off < off || mk->off >= end ||
+		    (mk->kind != POPS_MARK_MEDIA && mk->kind != POPS_MARK_SECTION))
+			continue;
+		if (mk->off > start && !only_ws(s + start, mk->off - start))
+			error = add_part(content, s + start, mk->off - start, NULL);
+		if (!error)
+			error = add_part(content, s + mk->off, mk->len, mk);
+		start = mk->off + mk->len;
 	}
-	if (!error && n > start && !only_ws(s + start, n - start))
-		error = add_part(content, s + start, n - start);
+	if (!error && end > start && !only_ws(s + start, end - start))
+		error = add_part(content, s + start, end - start, NULL);
 	if (error) {
 		cJSON_Delete(content);
 		return error;
@@ -166,11 +119,16 @@ static int to_parts(cJSON **out, const char *s, size_t n)
 	return POPS_OK;
 }
 
+/*
+ * A message in the making: its role and the one piece of text between two
+ * role or history markers (a piece that is only whitespace is dropped, and
+ * a role marker after text starts a new message, so there is never more
+ * than one), or a history message.
+ */
 typedef struct msrc {
 	char *role;
-	pops_buf src;
-	cJSON *meta;      /* owned or NULL */
-	cJSON *message;   /* a history message (owned) instead of src */
+	size_t off, len;  /* len 0: no text */
+	cJSON *message;   /* a history message (owned) instead of text */
 } msrc;
 
 typedef struct msrcs {
@@ -193,7 +151,6 @@ static msrc *add_src(msrcs *l, const char *role, size_t rlen)
 	}
 	m = &l->v[l->n];
 	memset(m, 0, sizeof(*m));
-	m->src = (pops_buf)POPS_BUF_INIT;
 	if (role && !(m->role = pops_strndup(role, rlen)))
 		return NULL;
 	l->n++;
@@ -214,111 +171,81 @@ static int has_history(const cJSON *msgs)
 	return 0;
 }
 
-int pops_prompt_to_messages(cJSON **out, const char *s, size_t n, const cJSON *history)
+static int add_history(msrcs *l, const cJSON *history)
 {
+	const cJSON *h;
+
+	cJSON_ArrayForEach(h, history) {
+		msrc *hm = add_src(l, NULL, 0);
+		cJSON *md;
+
+		if (!hm || !(hm->message = cJSON_Duplicate(h, 1)))
+			return oom();
+		md = cJSON_GetObjectItemCaseSensitive(hm->message, "metadata");
+		if (!cJSON_IsObject(md)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(hm->message, "metadata");
+			md = cJSON_AddObjectToObject(hm->message, "metadata");
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(md, "purpose");
+		cJSON_AddStringToObject(md, "purpose", "history");
+	}
+	return add_src(l, "model", 5) ? POPS_OK : oom();
+}
+
+int pops_prompt_to_messages(cJSON **out, const char *s, size_t n,
+                            const pops_template_marks *marks, const cJSON *history)
+{
+	static const pops_template_marks none = POPS_TEMPLATE_MARKS_INIT;
 	msrcs l = { NULL, 0, 0 };
 	msrc *cur;
 	cJSON *msgs = NULL;
-	size_t i = 0, start = 0, m = 0;
+	size_t i, start = 0;
 	int error = POPS_OK;
 
 	*out = NULL;
-	if (!(cur = add_src(&l, "user", 4))) {
+	if (!marks)
+		marks = &none;
+	if (!add_src(&l, "user", 4)) {
 		error = oom();
 		goto done;
 	}
-	for (;;) {
-		const char *hit = strstr(s + i, MARK);
-		size_t end = hit && (size_t)(hit - s) < n ? (size_t)(hit - s) : n;
+	for (size_t k = 0; k <= marks->n; k++) {
+		const pops_template_mark *mk = k < marks->n ? &marks->v[k] : NULL;
+		size_t end = mk ? mk->off : n;
 
-		if (end < n && !(m = role_marker(s + end, n - end))) {
-			i = end + 1;
+		if (mk && mk->kind != POPS_MARK_ROLE && mk->kind != POPS_MARK_HISTORY)
 			continue;
-		}
+		assert(end >= start && end <= n && (!mk || mk->off + mk->len <= n));
 		/* the piece before the marker */
-		if (end > start && !only_ws(s + start, end - start))
-			pops_buf_put(&l.v[l.n - 1].src, s + start, end - start);
-		if (end >= n)
-			break;
 		cur = &l.v[l.n - 1];
-		if (s[end + MARK_LEN] == 'h') {
-			const cJSON *h;
-
-			cJSON_ArrayForEach(h, history) {
-				msrc *hm = add_src(&l, NULL, 0);
-				cJSON *md;
-
-				if (!hm || !(hm->message = cJSON_Duplicate(h, 1))) {
-					error = oom();
-					goto done;
-				}
-				md = cJSON_GetObjectItemCaseSensitive(hm->message, "metadata");
-				if (!cJSON_IsObject(md)) {
-					cJSON_DeleteItemFromObjectCaseSensitive(hm->message, "metadata");
-					md = cJSON_AddObjectToObject(hm->message, "metadata");
-				}
-				cJSON_DeleteItemFromObjectCaseSensitive(md, "purpose");
-				cJSON_AddStringToObject(md, "purpose", "history");
-			}
-			if (!add_src(&l, "model", 5)) {
-				error = oom();
+		if (end > start && !only_ws(s + start, end - start)) {
+			cur->off = start;
+			cur->len = end - start;
+		}
+		if (!mk)
+			break;
+		if (mk->kind == POPS_MARK_HISTORY) {
+			if ((error = add_history(&l, history)) < 0)
 				goto done;
-			}
 		} else {
-			const char *r = s + end + MARK_LEN + 5;
-			size_t rl = 0, mend = end + m - 3;
-			cJSON *md = NULL;
+			/* <<<dotprompt:role:NAME>>>: the helper checked NAME */
+			const char *r = s + mk->off + MARK_LEN + 5;
+			size_t rl = mk->len - MARK_LEN - 5 - 3;
 
-			while (r + rl < s + mend && r[rl] != ' ')
-				rl++;
-			if (r + rl < s + mend) {   /* key=value metadata */
-				char *kv = pops_strndup(r + rl + 1, (size_t)(s + mend - r - rl - 1));
-				char *save = kv;
-
-				md = cJSON_CreateObject();
-				while (kv && md && *kv) {
-					char *sp = strchr(kv, ' '), *eq;
-
-					if (sp)
-						*sp = '\0';
-					if ((eq = strchr(kv, '='))) {
-						*eq = '\0';
-						cJSON_DeleteItemFromObjectCaseSensitive(md, kv);
-						cJSON_AddStringToObject(md, kv, eq + 1);
-					}
-					kv = sp ? sp + 1 : kv + strlen(kv);
-				}
-				free(save);
-			}
-			if ((cur->src.size && !only_ws(cur->src.ptr, cur->src.size))) {
-				if (!(cur = add_src(&l, r, rl))) {
-					cJSON_Delete(md);
+			if (cur->len) {
+				if (!add_src(&l, r, rl)) {
 					error = oom();
 					goto done;
 				}
-				cur->meta = md;
 			} else {
 				free(cur->role);
 				if (!(cur->role = pops_strndup(r, rl))) {
-					cJSON_Delete(md);
 					error = oom();
 					goto done;
 				}
-				if (md && cur->meta) {
-					cJSON *c;
-
-					while ((c = md->child)) {
-						cJSON_DetachItemViaPointer(md, c);
-						cJSON_DeleteItemFromObjectCaseSensitive(cur->meta, c->string);
-						cJSON_AddItemToObject(cur->meta, c->string, c);
-					}
-					cJSON_Delete(md);
-				} else if (md) {
-					cur->meta = md;
-				}
 			}
 		}
-		i = start = end + m;
+		start = mk->off + mk->len;
 	}
 	/* messageSourcesToMessages */
 	if (!(msgs = cJSON_CreateArray())) {
@@ -334,21 +261,13 @@ int pops_prompt_to_messages(cJSON **out, const char *s, size_t n, const cJSON *h
 			ms->message = NULL;
 			continue;
 		}
-		if (pops_buf_oom(&ms->src)) {
-			error = oom();
-			goto done;
-		}
-		if (!ms->src.size)
+		if (!ms->len)
 			continue;
-		if ((error = to_parts(&content, ms->src.ptr, ms->src.size)) < 0)
+		if ((error = to_parts(&content, s, ms->off, ms->len, marks)) < 0)
 			goto done;
 		msg = cJSON_CreateObject();
 		cJSON_AddStringToObject(msg, "role", ms->role);
 		cJSON_AddItemToObject(msg, "content", content);
-		if (ms->meta) {
-			cJSON_AddItemToObject(msg, "metadata", ms->meta);
-			ms->meta = NULL;
-		}
 		cJSON_AddItemToArray(msgs, msg);
 	}
 	/* insertHistory */
@@ -370,8 +289,6 @@ int pops_prompt_to_messages(cJSON **out, const char *s, size_t n, const cJSON *h
 done:
 	for (i = 0; i < l.n; i++) {
 		free(l.v[i].role);
-		pops_buf_dispose(&l.v[i].src);
-		cJSON_Delete(l.v[i].meta);
 		cJSON_Delete(l.v[i].message);
 	}
 	free(l.v);
@@ -402,6 +319,7 @@ int pops_prompt_render(cJSON **out, const pops_prompt *p, const cJSON *vars,
 	const cJSON *def, *c;
 	cJSON *input = NULL, *data = NULL, *md;
 	pops_buf text = POPS_BUF_INIT;
+	pops_template_marks marks = POPS_TEMPLATE_MARKS_INIT;
 	int error;
 
 	*out = NULL;
@@ -429,10 +347,12 @@ int pops_prompt_render(cJSON **out, const pops_prompt *p, const cJSON *vars,
 			cJSON_AddItemReferenceToObject(md, "messages", (cJSON *)ro->history);
 	}
 	text.limit = POPS_RENDER_MAX_BYTES;
-	if ((error = pops_template_render(pops_prompt_template(p), input, data, &text)) < 0)
+	if ((error = pops_template_render_marked(pops_prompt_template(p), input, data, &text,
+	                                         &marks)) < 0)
 		goto done;
-	error = pops_prompt_to_messages(out, text.ptr, text.size, ro->history);
+	error = pops_prompt_to_messages(out, text.ptr, text.size, &marks, ro->history);
 done:
+	pops_template_marks_dispose(&marks);
 	pops_buf_dispose(&text);
 	cJSON_Delete(data);
 	cJSON_Delete(input);

@@ -34,6 +34,7 @@ typedef struct rstate {
 	const pops_template *t;
 	const cJSON *data;
 	pops_buf *out;
+	pops_template_marks *marks;   /* NULL: the caller does not want them */
 	frame *frames;
 	int nframes;
 	int pdepth, depth;
@@ -450,27 +451,82 @@ static int json_indent(double n)
 	return n >= 10 ? 10 : (int)n;
 }
 
+/* the roles a message can have: dotprompt's and the providers' */
+static int is_role(const val *v)
+{
+	static const char *const roles[] = { "system", "user", "model", "assistant", "tool" };
+
+	if (v->kind != V_STR)
+		return 0;
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strlen(roles[i]) == v->len && !memcmp(roles[i], v->s, v->len))
+			return 1;
+	return 0;
+}
+
+static int bad_role(rstate *rs, const tpl_unit *u, const tpl_op *op, const val *a)
+{
+	pops_buf m = POPS_BUF_INIT, v = POPS_BUF_INIT;
+	int error;
+
+	put_val(&v, a, 0);
+	if (v.size > 40)
+		pops_buf_truncate(&v, 40);
+	pops_buf_printf(&m, "role '%s' is not a message role (system, user, model, assistant "
+	                "or tool)", v.ptr);
+	error = rerr(rs, u, op, m.ptr);
+	pops_buf_dispose(&v);
+	pops_buf_dispose(&m);
+	return error;
+}
+
+/* record the marker a helper wrote since output offset `start` */
+static int mark(rstate *rs, size_t start, int kind)
+{
+	pops_template_marks *m = rs->marks;
+
+	if (!m || rs->out->failed)   /* a failed buffer fails the render anyway */
+		return POPS_OK;
+	if (m->n == m->alloc) {
+		size_t na = m->alloc ? m->alloc * 2 : 8;
+		pops_template_mark *nv = realloc(m->v, na * sizeof(*nv));
+
+		if (!nv)
+			return pops_error_set(POPS_ERROR, "out of memory");
+		m->v = nv;
+		m->alloc = na;
+	}
+	m->v[m->n].off = start;
+	m->v[m->n].len = rs->out->size - start;
+	m->v[m->n].kind = kind;
+	m->n++;
+	return POPS_OK;
+}
+
 static int helper(rstate *rs, const tpl_unit *u, const tpl_op *op)
 {
 	int fi = rs->nframes - 1;
 	pops_buf *out = rs->out;
 	val a = op->n ? eval(rs, u, &u->exprs[op->a], fi) : from_json(NULL), tmp, tmp2;
 	const val *h, *h2;
+	size_t start = out->size;
 
 	switch (op->kind) {
 	case H_ROLE:
+		if (!is_role(&a))
+			return bad_role(rs, u, op, &a);
 		pops_buf_puts(out, "<<<dotprompt:role:");
 		put_val(out, &a, 0);
 		pops_buf_puts(out, ">>>");
-		break;
+		return mark(rs, start, POPS_MARK_ROLE);
 	case H_HISTORY:
 		pops_buf_puts(out, "<<<dotprompt:history>>>");
-		break;
+		return mark(rs, start, POPS_MARK_HISTORY);
 	case H_SECTION:
 		pops_buf_puts(out, "<<<dotprompt:section ");
 		put_val(out, &a, 0);
 		pops_buf_puts(out, ">>>");
-		break;
+		return mark(rs, start, POPS_MARK_SECTION);
 	case H_MEDIA:
 		h = hash_val(rs, u, op, "url", fi, &tmp);
 		h2 = hash_val(rs, u, op, "contentType", fi, &tmp2);
@@ -482,7 +538,7 @@ static int helper(rstate *rs, const tpl_unit *u, const tpl_op *op)
 			put_val(out, h2, 0);
 		}
 		pops_buf_puts(out, ">>>");
-		break;
+		return mark(rs, start, POPS_MARK_MEDIA);
 	case H_JSON:
 		h = hash_val(rs, u, op, "indent", fi, &tmp);
 		json_put_val(out, &a, h && h->kind == V_NUM ? json_indent(h->num) : 0);
@@ -631,8 +687,23 @@ static int render_range(rstate *rs, const tpl_unit *u, uint32_t pc, uint32_t end
 	return error;
 }
 
+void pops_template_marks_dispose(pops_template_marks *m)
+{
+	if (!m)
+		return;
+	free(m->v);
+	m->v = NULL;
+	m->n = m->alloc = 0;
+}
+
 int pops_template_render(const pops_template *t, const cJSON *input, const cJSON *data,
                          pops_buf *out)
+{
+	return pops_template_render_marked(t, input, data, out, NULL);
+}
+
+int pops_template_render_marked(const pops_template *t, const cJSON *input, const cJSON *data,
+                                pops_buf *out, pops_template_marks *marks)
 {
 	frame frames[POPS_TEMPLATE_MAX_DEPTH];
 	rstate rs;
@@ -642,6 +713,7 @@ int pops_template_render(const pops_template *t, const cJSON *input, const cJSON
 	rs.t = t;
 	rs.data = data;
 	rs.out = out;
+	rs.marks = marks;
 	rs.frames = frames;
 	rs.nframes = 1;
 	memset(&frames[0], 0, sizeof(frames[0]));

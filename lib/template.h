@@ -75,13 +75,50 @@ int pops_template_compile(pops_template **out, const char *src, size_t len,
  * and `data` as the source of @-variables other than @index, @key,
  * @first, @last and @root (`{{@state.x}}` reads data.state.x; NULL =
  * none). Appends to `out`. Returns 0, or POPS_EINVALID when partial
- * recursion or block nesting exceeds its limit or an application helper
- * (see above) is reached (message with file:line:col),
+ * recursion or block nesting exceeds its limit, an application helper
+ * (see above) is reached or a {{role}} names no message role (message
+ * with file:line:col),
  * or POPS_ERROR when the buffer ran out of memory.
  * Thread-safe: a compiled template is read-only while rendering.
  */
 int pops_template_render(const pops_template *t, const cJSON *input,
                          const cJSON *data, pops_buf *out);
+
+/*
+ * Where the helpers role, history, section and media put dotprompt's
+ * <<<dotprompt:...>>> markers in the output. The marker strings are the
+ * reference library's, but only a marker listed here makes message
+ * structure: the reference splits the rendered text on the strings, so a
+ * variable's value could add a system message or an image. Recording
+ * the helpers' output out of band means text from a variable, a {{json}}
+ * value, a partial's hash argument or the template's own text is never
+ * read as structure, and is passed on unchanged.
+ */
+enum { POPS_MARK_ROLE, POPS_MARK_HISTORY, POPS_MARK_SECTION, POPS_MARK_MEDIA };
+
+typedef struct pops_template_mark {
+	size_t off, len;   /* the marker's bytes in the output buffer */
+	int kind;          /* POPS_MARK_* */
+} pops_template_mark;
+
+typedef struct pops_template_marks {
+	pops_template_mark *v;   /* in output order; they never overlap */
+	size_t n, alloc;
+} pops_template_marks;
+
+#define POPS_TEMPLATE_MARKS_INIT { NULL, 0, 0 }
+
+void pops_template_marks_dispose(pops_template_marks *m);
+
+/*
+ * pops_template_render() that also appends to `marks` (may be NULL) the
+ * markers the helpers emit, with offsets into `out`. A {{role}} whose
+ * value is not a message role (system, user, model, assistant, tool) is
+ * POPS_EINVALID with file:line:col: its marker would otherwise be text
+ * that looks like structure.
+ */
+int pops_template_render_marked(const pops_template *t, const cJSON *input,
+                                const cJSON *data, pops_buf *out, pops_template_marks *marks);
 
 /* Compile warnings ("file:line:col: ..."), borrowed from the template. */
 size_t pops_template_warning_count(const pops_template *t);
