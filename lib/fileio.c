@@ -1,5 +1,6 @@
 #include "common.h"
 #include "fileio.h"
+#include "strutil.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -115,11 +116,62 @@ static int write_in_place(const char *path, const void *data, size_t len)
 	return error;
 }
 
+mode_t pops_file_mode_for(const char *path, mode_t mode)
+{
+	struct stat st;
+	mode_t mask;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return st.st_mode & 07777;
+	/* umask() is the only way to read it; set it straight back */
+	mask = umask(0);
+	umask(mask);
+	return mode & ~mask & 07777;
+}
+
+/* the real path of a file that may not exist yet: real directory + name */
+static char *real_or_planned(const char *path)
+{
+	char *real = realpath(path, NULL), *dir, *rdir;
+	const char *slash, *base;
+	pops_buf b = POPS_BUF_INIT;
+
+	if (real || errno != ENOENT)
+		return real;
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	dir = slash ? pops_strndup(path, slash == path ? 1 : (size_t)(slash - path))
+	            : pops_strdup(".");
+	rdir = dir ? realpath(dir, NULL) : NULL;
+	free(dir);
+	if (!rdir)
+		return NULL;
+	if (pops_path_join(&b, rdir, base) < 0)
+		pops_buf_dispose(&b);
+	free(rdir);
+	return b.size ? pops_buf_detach(&b) : NULL;
+}
+
+int pops_path_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ra, *rb;
+	int same;
+
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	ra = real_or_planned(a);
+	rb = real_or_planned(b);
+	same = ra && rb && !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
+}
+
 static int write_atomic(const char *path, const void *data, size_t len,
                         mode_t mode, int sync)
 {
 	pops_buf tmp = POPS_BUF_INIT;
-	struct stat st;
 	int fd = -1, error = pops_file_in_place(path);
 
 	if (error < 0)
@@ -136,14 +188,7 @@ static int write_atomic(const char *path, const void *data, size_t len,
 		                       strerror(errno));
 		goto done;
 	}
-	/* keep the mode of the file we replace; else what the caller asked */
-	if (stat(path, &st) == 0)
-		mode = st.st_mode & 07777;
-	else {
-		mode_t mask = umask(0);
-		umask(mask);
-		mode &= ~mask;
-	}
+	mode = pops_file_mode_for(path, mode);
 	if (fchmod(fd, mode) < 0) {
 		error = pops_error_set(POPS_ERROR, "cannot chmod '%s': %s", tmp.ptr,
 		                       strerror(errno));

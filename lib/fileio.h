@@ -51,6 +51,21 @@ int pops_file_in_place(const char *path);
  */
 int pops_write_all(int fd, const void *data, size_t len, const char *what);
 
+/*
+ * The mode a writer gives the file it puts at `path`: the mode of the
+ * file it replaces (a report someone made private stays private), else
+ * `mode` minus the umask, as open(2) would.
+ */
+mode_t pops_file_mode_for(const char *path, mode_t mode);
+
+/*
+ * 1 when `a` and `b` name one file: both exist with one device and inode
+ * (a symlink, a hard link, another spelling), or neither exists and both
+ * name the same entry of one real directory; else 0. For refusing to
+ * write an output over an input.
+ */
+int pops_path_same(const char *a, const char *b);
+
 /* Create `path` and its missing parents. 0 or POPS_ERROR. */
 int pops_mkdir_p(const char *path, mode_t mode);
 

@@ -12,6 +12,20 @@ int pops_report_file_open(pops_report_file *rf, const char *path)
 	int fd, in_place;
 
 	memset(rf, 0, sizeof(*rf));
+	if (!strcmp(path, "-")) {
+		/* the caller's standard output: a dup, so closing it leaves fd 1 open */
+		if (!(rf->path = pops_strdup("standard output")))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		if ((fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0 || !(rf->f = fdopen(fd, "w"))) {
+			int e = pops_error_os("standard output");
+
+			if (fd >= 0)
+				close(fd);
+			pops_report_file_abort(rf);
+			return e;
+		}
+		return 0;
+	}
 	if ((in_place = pops_file_in_place(path)) < 0)
 		return in_place;
 	if (in_place) {
@@ -36,7 +50,17 @@ int pops_report_file_open(pops_report_file *rf, const char *path)
 		rf->path = NULL;
 		return pops_error_os(path);
 	}
-	fchmod(fd, 0644);
+	/* as a plain `> file` would: the umask's mode, or the replaced file's */
+	if (fchmod(fd, pops_file_mode_for(path, 0666)) < 0) {
+		int e = pops_error_os(path);
+
+		close(fd);
+		unlink(t.ptr);
+		pops_buf_dispose(&t);
+		free(rf->path);
+		rf->path = NULL;
+		return e;
+	}
 	rf->tmp = pops_buf_detach(&t);
 	if (!(rf->f = fdopen(fd, "w"))) {
 		close(fd);

@@ -36,7 +36,11 @@ typedef struct pops_report_file {
 	char *tmp;
 } pops_report_file;
 
-/* 0 or POPS_ERROR (message names the path). */
+/*
+ * 0 or POPS_ERROR (message names the path). `path` "-" is the process's
+ * standard output (file descriptor 1, written in place). A new file gets
+ * mode 0666 minus the umask; a replaced one keeps its mode.
+ */
 int pops_report_file_open(pops_report_file *rf, const char *path);
 /* Flush, fsync, rename. 0 or POPS_ERROR; the temporary is removed on failure. */
 int pops_report_file_commit(pops_report_file *rf);
@@ -67,7 +71,8 @@ void pops_report_xml_escape(pops_buf *out, const char *s, size_t len, int attr);
 /*
  * Write the reports. `complete` = 0 marks them incomplete (interrupted or
  * stopped by --max-cost). Each returns 0 or POPS_ERROR; the file is
- * replaced atomically or left as it was.
+ * replaced atomically or left as it was. `path` "-" writes to standard
+ * output.
  */
 int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
                       int complete);

@@ -63,4 +63,16 @@ assert n == 2, n
 "
 '
 
+test_expect_success 'reports get the umask mode; a replaced report keeps its mode' '
+	start_fakellm &&
+	eval_project 1 &&
+	(umask 002 && pops eval run --json new.json --md new.md >/dev/null) &&
+	test "$(stat -c %a new.json)" = 664 &&
+	test "$(stat -c %a new.md)" = 664 &&
+	echo old >kept.xml && chmod 600 kept.xml &&
+	pops eval run --junit kept.xml >/dev/null &&
+	test "$(stat -c %a kept.xml)" = 600 &&
+	grep -q "<testsuites" kept.xml
+'
+
 test_done

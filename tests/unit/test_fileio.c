@@ -109,3 +109,52 @@ TEST(in_place_for_devices_and_fifos_rename_for_files)
 	pops_buf_dispose(&fifo);
 	pops_buf_dispose(&file);
 }
+
+TEST(path_same_sees_links_and_spellings_of_one_file)
+{
+	char tmpl[] = "/tmp/pops-unit-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	pops_buf a = POPS_BUF_INIT, b = POPS_BUF_INIT, l = POPS_BUF_INIT, n = POPS_BUF_INIT;
+	pops_buf n2 = POPS_BUF_INIT;
+
+	CHECK(dir != NULL);
+	pops_path_join(&a, dir, "a.yaml");
+	pops_path_join(&b, dir, "b.yaml");
+	pops_path_join(&l, dir, "link.json");
+	pops_path_join(&n, dir, "new.json");
+	pops_buf_printf(&n2, "%s/./new.json", dir);
+	CHECK_INT(pops_file_write_atomic(a.ptr, "a", 1, 0644), 0);
+	CHECK_INT(pops_file_write_atomic(b.ptr, "b", 1, 0644), 0);
+	CHECK_INT(symlink(a.ptr, l.ptr), 0);
+	CHECK_INT(pops_path_same(a.ptr, l.ptr), 1);
+	CHECK_INT(pops_path_same(a.ptr, b.ptr), 0);
+	CHECK_INT(pops_path_same(n.ptr, n2.ptr), 1);   /* neither exists yet */
+	CHECK_INT(pops_path_same(n.ptr, a.ptr), 0);
+	unlink(l.ptr);
+	unlink(a.ptr);
+	unlink(b.ptr);
+	rmdir(dir);
+	pops_buf_dispose(&a);
+	pops_buf_dispose(&b);
+	pops_buf_dispose(&l);
+	pops_buf_dispose(&n);
+	pops_buf_dispose(&n2);
+}
+
+TEST(mode_for_keeps_a_replaced_file_and_applies_the_umask)
+{
+	char tmpl[] = "/tmp/pops-unit-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	pops_buf a = POPS_BUF_INIT;
+	mode_t old = umask(027);
+
+	CHECK(dir != NULL);
+	pops_path_join(&a, dir, "r.json");
+	CHECK_INT(pops_file_mode_for(a.ptr, 0666), 0640);
+	CHECK_INT(pops_file_write_atomic(a.ptr, "a", 1, 0600), 0);
+	CHECK_INT(pops_file_mode_for(a.ptr, 0666), 0600);
+	umask(old);
+	unlink(a.ptr);
+	rmdir(dir);
+	pops_buf_dispose(&a);
+}
