@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "eval_out.h"
+#include "eval_reports.h"
 #include "eval_run.h"
 #include "evidence.h"
 #include "fileio.h"
@@ -276,8 +277,8 @@ static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size
 	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
 }
 
-/* --dry-run --json: the plans, fingerprints included, for CI to act on */
-static int write_plans(const char *path, const cJSON *plans)
+/* --dry-run --json: the plans, fingerprints included, for CI to act on ("-": stdout) */
+static int write_plans(eval_reports *rep, const char *path, const cJSON *plans)
 {
 	cJSON *doc = cJSON_CreateObject();
 	char *text = NULL;
@@ -290,11 +291,95 @@ static int write_plans(const char *path, const cJSON *plans)
 		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
 		goto done;
 	}
-	if ((error = pops_file_write_atomic(path, text, strlen(text), 0644)) < 0)
+	if (!strcmp(path, "-")) {
+		eval_reports_stdout_real(rep, 1);
+		if (fputs(text, stdout) == EOF || putchar('\n') == EOF || fflush(stdout) != 0)
+			ret = cmd_error(POPS_EXIT_RUNTIME, "cannot write to stdout: %s", strerror(errno));
+		eval_reports_stdout_real(rep, 0);
+	} else if ((error = pops_file_write_atomic(path, text, strlen(text), 0666)) < 0) {
 		ret = cmd_fail(error);
+	}
 done:
 	cJSON_free(text);
 	cJSON_Delete(doc);
+	return ret;
+}
+
+/* a path a suite names, as the runner opens it: relative to the project root */
+static char *root_path(const char *root, const char *path)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	if (path[0] == '/')
+		pops_buf_puts(&b, path);
+	else
+		pops_path_join(&b, root, path);
+	return pops_buf_detach(&b);
+}
+
+static int not_input_at(const eval_reports *rep, const char *root, const char *path,
+                        const char *what)
+{
+	char *full = root_path(root, path);
+	int ret;
+
+	if (!full)
+		return cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+	ret = eval_reports_not_input(rep, full, what);
+	free(full);
+	return ret;
+}
+
+/*
+ * Before anything is sent: no report may overwrite a file the run reads
+ * (pops.yaml, a suite, its dataset, cassette, prompt file, judge prompts
+ * and exec scripts; prompt and partial files are refused by
+ * eval_reports_check). Each suite is parsed here once more: cheap next
+ * to a run, and a bad second suite now fails before the first spends.
+ */
+static int check_reports(pops_ctx *ctx, const struct eval_run_opts *opts, const pops_strv *suites,
+                         const eval_reports *rep)
+{
+	const char *root = ctx->config->root;
+	int ret;
+
+	if ((ret = eval_reports_check(rep)) || !rep->n)
+		return ret;
+	if ((ret = eval_reports_not_input(rep, ctx->config->path, "the configuration")))
+		return ret;
+	if (opts->dataset && (ret = not_input_at(rep, root, opts->dataset, "the dataset")))
+		return ret;
+	if (opts->prompt && pops_path_exists(opts->prompt) &&
+	    (ret = eval_reports_not_input(rep, opts->prompt, "the prompt")))
+		return ret;
+	for (size_t i = 0; i < suites->n && !ret; i++) {
+		pops_suite *s = NULL;
+		char *cassette = NULL;
+		int error;
+
+		if ((error = load_suite(&s, suites->v[i], root)) < 0)
+			return cmd_fail(error);
+		if (!(cassette = cassette_path(suites->v[i])))
+			ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		if (!ret)
+			ret = eval_reports_not_input(rep, suites->v[i], "the suite");
+		if (!ret)
+			ret = eval_reports_not_input(rep, cassette, "the cassette");
+		if (!ret && !opts->dataset && s->dataset)
+			ret = not_input_at(rep, root, s->dataset, "the dataset");
+		if (!ret && !opts->prompt && s->prompt && pops_path_exists(s->prompt))
+			ret = eval_reports_not_input(rep, s->prompt, "the prompt");
+		for (size_t k = 0; k < s->nasserts && !ret; k++) {
+			const pops_assert *a = s->asserts[k];
+
+			if (a->prompt)
+				ret = not_input_at(rep, root, a->prompt, "the judge prompt");
+			else if (a->argv && strchr(a->argv[0], '/'))
+				ret = not_input_at(rep, root, a->argv[0], "the exec script");
+		}
+		free(cassette);
+		pops_suite_free(s);
+	}
 	return ret;
 }
 
@@ -313,11 +398,13 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	size_t nmodels = 0, ngroups = 0, i, m;
 	int ret = POPS_EXIT_OK, error, interrupted = 0, over_budget = 0;
 	eval_bar bar = { 0, 0, 0, NULL, 0 };
+	eval_reports rep;
 	struct sigaction sa, old_int, old_term;
 	int sig_set = 0;
 
 	memset(&eo, 0, sizeof(eo));
 	eval_cancel = 0;
+	eval_reports_init(&rep, opts->junit, opts->json, opts->md);
 	if (!plans) {
 		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
 		goto done;
@@ -352,6 +439,9 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
+	/* --dry-run --json writes the plans: the same rules */
+	if ((ret = check_reports(ctx, opts, &suites, &rep)) || (ret = eval_reports_stdout_begin(&rep)))
+		goto done;
 	/* models: "a,b" */
 	if (opts->model) {
 		const char *p = opts->model;
@@ -467,7 +557,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		pops_suite_free(s);
 	}
 	if (opts->dry_run) {
-		if (opts->json && (ret = write_plans(opts->json, plans)) != POPS_EXIT_OK)
+		if (opts->json && (ret = write_plans(&rep, opts->json, plans)) != POPS_EXIT_OK)
 			goto done;
 		goto done;
 	}
@@ -476,10 +566,14 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	if (ngroups > 1 && nmodels > 1)
 		eval_print_compare(groups, evidence, ngroups);
 	/* reports: also for an interrupted run, marked incomplete */
-	if (opts->junit && (error = pops_report_junit(opts->junit, groups, ngroups,
-	                                              !interrupted && !over_budget)) < 0) {
-		ret = cmd_fail(error);
-		goto done;
+	if (opts->junit) {
+		eval_reports_stdout_real(&rep, !strcmp(opts->junit, "-"));
+		error = pops_report_junit(opts->junit, groups, ngroups, !interrupted && !over_budget);
+		eval_reports_stdout_real(&rep, 0);
+		if (error < 0) {
+			ret = cmd_fail(error);
+			goto done;
+		}
 	}
 	if (opts->json) {
 		cJSON *extra = cJSON_CreateObject();
@@ -491,17 +585,23 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 			cJSON_AddStringToObject(extra, "shard", opts->shard);
 			eval_shard_evidence(ctx, extra, runs, ngroups);
 		}
+		eval_reports_stdout_real(&rep, !strcmp(opts->json, "-"));
 		error = pops_report_json(opts->json, groups, ngroups, !interrupted && !over_budget, extra);
+		eval_reports_stdout_real(&rep, 0);
 		cJSON_Delete(extra);
 		if (error < 0) {
 			ret = cmd_fail(error);
 			goto done;
 		}
 	}
-	if (opts->md && (error = pops_report_md(opts->md, groups, ngroups,
-	                                        !interrupted && !over_budget)) < 0) {
-		ret = cmd_fail(error);
-		goto done;
+	if (opts->md) {
+		eval_reports_stdout_real(&rep, !strcmp(opts->md, "-"));
+		error = pops_report_md(opts->md, groups, ngroups, !interrupted && !over_budget);
+		eval_reports_stdout_real(&rep, 0);
+		if (error < 0) {
+			ret = cmd_fail(error);
+			goto done;
+		}
 	}
 	if (!opts->no_store && !interrupted &&
 	    (error = eval_store_evidence(ctx, runs, ngroups)) < 0) {
@@ -533,6 +633,7 @@ done:
 	pops_repo_free(repo);
 	if (fflush(stdout) != 0 && ret == POPS_EXIT_OK)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "cannot write to stdout: %s", strerror(errno));
+	eval_reports_stdout_end(&rep);
 	return ret;
 }
 

@@ -1,6 +1,7 @@
 #include "common.h"
 #include "cmd.h"
 #include "eval_out.h"
+#include "eval_reports.h"
 #include "fileio.h"
 #include "report.h"
 #include "stats.h"
@@ -183,7 +184,15 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 	cJSON *doc = NULL, *parts = cJSON_CreateArray();
 	size_t ng = 0, i, j;
 	int ret = POPS_EXIT_OK, error, complete = 1;
+	eval_reports rep;
 
+	eval_reports_init(&rep, opts->junit, opts->json, opts->md);
+	if ((ret = eval_reports_check(&rep)))
+		goto done;
+	for (i = 0; i < opts->files.n && !ret; i++)
+		ret = eval_reports_not_input(&rep, opts->files.v[i], "the report");
+	if (ret || (ret = eval_reports_stdout_begin(&rep)))
+		goto done;
 	for (i = 0; i < opts->files.n; i++) {
 		const char *f = opts->files.v[i];
 		const cJSON *it, *sv;
@@ -260,9 +269,17 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 		}
 		eval_print_group(ctx, groups[j].summary, groups[j].spool);
 	}
-	if ((opts->junit && (error = pops_report_junit(opts->junit, groups, ng, complete)) < 0) ||
-	    (opts->json && (error = pops_report_json(opts->json, groups, ng, complete, NULL)) < 0) ||
-	    (opts->md && (error = pops_report_md(opts->md, groups, ng, complete)) < 0)) {
+	for (i = 0, error = 0; i < rep.n && error >= 0; i++) {
+		eval_reports_stdout_real(&rep, !strcmp(rep.path[i], "-"));
+		if (rep.path[i] == opts->junit)
+			error = pops_report_junit(opts->junit, groups, ng, complete);
+		else if (rep.path[i] == opts->json)
+			error = pops_report_json(opts->json, groups, ng, complete, NULL);
+		else
+			error = pops_report_md(opts->md, groups, ng, complete);
+		eval_reports_stdout_real(&rep, 0);
+	}
+	if (error < 0) {
 		ret = cmd_fail(error);
 		goto done;
 	}
@@ -285,5 +302,7 @@ done:
 	cJSON_Delete(doc);
 	cJSON_Delete(parts);
 	pops_buf_dispose(&b);
+	fflush(stdout);
+	eval_reports_stdout_end(&rep);
 	return ret;
 }

@@ -63,6 +63,60 @@ assert n == 2, n
 "
 '
 
+test_expect_success 'a report over an input of the run is refused before anything is sent' '
+	start_fakellm &&
+	eval_project 2 &&
+	cp evals/echo.yaml suite.before &&
+	test_expect_code 2 pops eval run --json evals/echo.yaml 2>err &&
+	grep -q "^error: --json .evals/echo.yaml. is the suite .*evals/echo.yaml, an input of the run" err &&
+	grep -q "^hint: --json takes the report" err &&
+	test_cmp suite.before evals/echo.yaml &&
+	test_expect_code 2 pops eval run --junit datasets/echo.jsonl 2>err &&
+	grep -q "is the dataset" err &&
+	test_expect_code 2 pops eval run --md pops.yaml 2>err &&
+	grep -q "is the configuration" err &&
+	test_expect_code 2 pops eval run --json prompts/echo.prompt 2>err &&
+	grep -q "is a prompt file" err &&
+	ln -s evals/echo.yaml link.json &&
+	test_expect_code 2 pops eval run --json link.json 2>err &&
+	grep -q "is the suite" err &&
+	test_cmp suite.before evals/echo.yaml &&
+	test "$(fakellm_stat chat)" = 0
+'
+
+test_expect_success 'two reports on one file are refused' '
+	start_fakellm &&
+	eval_project 1 &&
+	test_expect_code 2 pops eval run --json r.out --md ./r.out 2>err &&
+	grep -q "^error: --json and --md both write" err &&
+	test_expect_code 2 pops eval run --json - --junit - 2>err &&
+	grep -q "^error: --junit and --json both write .-." err &&
+	test ! -e r.out &&
+	test "$(fakellm_stat chat)" = 0
+'
+
+test_expect_success 'a report to - goes to stdout and the summary to stderr' '
+	start_fakellm &&
+	eval_project 2 &&
+	pops eval run --json - >out 2>err &&
+	python3 -c "import json; d = json.load(open(\"out\")); assert len(d[\"cases\"]) == 2" &&
+	grep -q "2 runs: 2 passed" err &&
+	grep -q "^result: pass" err &&
+	pops eval run --junit - >out 2>err &&
+	xmllint --noout out &&
+	pops eval run --md - >out 2>err &&
+	grep -q "| evals/echo.yaml |" out &&
+	grep -q "^result: pass" err &&
+	pops eval run --json part.json >/dev/null &&
+	pops eval merge --no-store --md - part.json >out 2>err &&
+	grep -q "| evals/echo.yaml |" out &&
+	grep -q "^result: pass" err &&
+	cp part.json part.before &&
+	test_expect_code 2 pops eval merge --json part.json part.json 2>err &&
+	grep -q "is the report part.json, an input of the run" err &&
+	test_cmp part.before part.json
+'
+
 test_expect_success 'reports get the umask mode; a replaced report keeps its mode' '
 	start_fakellm &&
 	eval_project 1 &&

@@ -1,0 +1,45 @@
+#ifndef POPS_CMD_EVAL_REPORTS_H
+#define POPS_CMD_EVAL_REPORTS_H
+/*
+ * The report files of pops eval run and pops eval merge (--junit,
+ * --json, --md), checked before anything runs: a report written over an
+ * input of the run (`--json evals/triage.yaml`, meant as a switch) would
+ * destroy it, and two reports on one file would leave only the last.
+ * "-" writes a report to standard output; the human summary then goes to
+ * stderr, so the two never mix.
+ */
+#include <stddef.h>
+
+typedef struct eval_reports {
+	const char *opt[3];     /* "--junit", "--json", "--md" */
+	const char *path[3];
+	size_t n;
+	int real_stdout;        /* the original stdout while a report is "-", else -1 */
+	int human;              /* fd 1 is stderr (the human output) */
+} eval_reports;
+
+/* the reports asked for (NULL paths are left out) */
+void eval_reports_init(eval_reports *r, const char *junit, const char *json, const char *md);
+
+/*
+ * Exit 2 (message printed) when two reports name one file, or a report
+ * names an existing .prompt file (a prompt, partial or judge prompt: the
+ * run's own are always .prompt files); else 0.
+ */
+int eval_reports_check(const eval_reports *r);
+
+/*
+ * Exit 2 (message printed) when a report would overwrite `input`, an
+ * input of the run; `what` names it ("the suite", "the dataset").
+ */
+int eval_reports_not_input(const eval_reports *r, const char *input, const char *what);
+
+/* With a "-" report: from now on the human output (fd 1) goes to stderr. 0 or exit 3. */
+int eval_reports_stdout_begin(eval_reports *r);
+
+/* Point fd 1 at the real stdout (real = 1, to write a "-" report) or back at stderr. */
+void eval_reports_stdout_real(eval_reports *r, int real);
+
+/* Restore fd 1. */
+void eval_reports_stdout_end(eval_reports *r);
+#endif
