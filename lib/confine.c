@@ -64,7 +64,10 @@ int pops_confine_inside(const char *path, const char *dir)
 	return ok;
 }
 
-/* pops_confine_check, keeping the real path in *real (caller frees) */
+/*
+ * pops_confine_check, keeping the real path in *real (caller frees);
+ * `dir_shown` NULL: `dir` is the project root
+ */
 static int resolve_inside(char **real, const char *path, const char *dir, const char *shown,
                           const char *dir_shown)
 {
@@ -74,9 +77,10 @@ static int resolve_inside(char **real, const char *path, const char *dir, const 
 		return pops_error_os(shown);
 	}
 	if (!real_inside(*real, dir, 0))
-		return pops_error_set(POPS_EINVALID,
-		                      "%s resolves outside the prompts directory '%s' (symlink)",
-		                      shown, dir_shown);
+		return dir_shown ? pops_error_set(POPS_EINVALID,
+		                                  "%s resolves outside the prompts directory '%s' (symlink)",
+		                                  shown, dir_shown)
+		                 : pops_error_set(POPS_EINVALID, "%s resolves outside the project", shown);
 	return POPS_OK;
 }
 
@@ -112,6 +116,44 @@ int pops_confine_read(pops_buf *out, const char *path, const char *dir, const ch
 	}
 	error = pops_file_read(out, real, max);
 done:
+	free(real);
+	return error;
+}
+
+int pops_confine_project_open(char **out, const char *path, const char *root, const char *shown)
+{
+	struct stat st;
+	char *real = NULL;
+	int error;
+
+	*out = NULL;
+	if (stat(path, &st) < 0 && lstat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return pops_error_set(POPS_ENOTFOUND, "no file %s", shown);
+		return pops_error_os(shown);
+	}
+	if ((error = resolve_inside(&real, path, root, shown, NULL)) < 0)
+		goto done;
+	/* a FIFO or device would block the run or never end */
+	if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
+		error = pops_error_set(POPS_EINVALID, "%s must be a regular file", shown);
+		goto done;
+	}
+	*out = real;
+	real = NULL;
+done:
+	free(real);
+	return error;
+}
+
+int pops_confine_project_read(pops_buf *out, const char *path, const char *root,
+                              const char *shown, size_t max)
+{
+	char *real = NULL;
+	int error = pops_confine_project_open(&real, path, root, shown);
+
+	if (!error)
+		error = pops_file_read(out, real, max);
 	free(real);
 	return error;
 }

@@ -42,4 +42,20 @@ int pops_confine_check(const char *path, const char *dir, const char *shown,
  */
 int pops_confine_inside(const char *path, const char *dir);
 
+/*
+ * The same rule for the files a suite names (its dataset, judge prompts,
+ * exec scripts) and the project root `root`: a suite from a pull request
+ * cannot send /proc/self/environ or a file beside the project to a model.
+ * pops_confine_project_open sets *out to the real path (the caller frees)
+ * of `path` when it resolves inside `root` to a regular file. Returns 0;
+ * POPS_ENOTFOUND ("no file <shown>", or a dangling symlink); POPS_EINVALID
+ * "<shown> resolves outside the project" or "<shown> must be a regular
+ * file" (a FIFO would hang the run).
+ */
+int pops_confine_project_open(char **out, const char *path, const char *root, const char *shown);
+
+/* pops_confine_project_open, then read it as pops_file_read (at most `max` bytes) */
+int pops_confine_project_read(pops_buf *out, const char *path, const char *root,
+                              const char *shown, size_t max);
+
 #endif

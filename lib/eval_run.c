@@ -1,4 +1,5 @@
 #include "common.h"
+#include "confine.h"
 #include <math.h>
 #include <time.h>
 #include "eval_run_int.h"
@@ -119,15 +120,47 @@ static int selected(struct runner *r, const pops_case *c)
 	return filtered(r, c) && pops_eval_in_shard(c->id, r->o->shard, r->o->nshards);
 }
 
-/* judge assertions: the judge must be known and, unless allowed, not the model under test */
-static int check_judges(struct runner *r, pops_assert **a, size_t n)
+/*
+ * An exec script the suite names by a relative path ("./check.sh",
+ * "scripts/check.py") is a file of the project: it must resolve inside
+ * the root, as a regular file. Programs found on PATH and absolute
+ * commands are the machine's, not the suite's.
+ */
+static int check_exec(struct runner *r, const pops_assert *a)
 {
+	pops_buf full = POPS_BUF_INIT;
+	char *real = NULL;
+	int error;
+
+	if (!r->o->root || a->argv[0][0] == '/' || !strchr(a->argv[0], '/'))
+		return 0;
+	if ((error = pops_path_join(&full, r->o->root, a->argv[0])) == 0)
+		error = pops_confine_project_open(&real, full.ptr, r->o->root, a->argv[0]);
+	free(real);
+	pops_buf_dispose(&full);
+	/* a missing program is the fingerprint's to report ("exec program ... not found") */
+	if (error == POPS_ENOTFOUND)
+		return 0;
+	return error < 0 ? pops_error_prefix(error, "%s:%u: exec: ", a->file, a->line) : 0;
+}
+
+/*
+ * Assertions, before anything is sent: exec scripts inside the project;
+ * judges known and, unless allowed, not the model under test; judge
+ * prompts loaded (inside the project)
+ */
+static int check_asserts(struct runner *r, pops_assert **a, size_t n)
+{
+	pops_eval_prompt *jp;
 	size_t i;
+	int error;
 
 	for (i = 0; i < n; i++) {
 		const pops_provider_cfg *p;
 		const char *id;
 
+		if (a[i]->type == POPS_ASSERT_EXEC && (error = check_exec(r, a[i])) < 0)
+			return error;
 		if (!pops_assert_needs_model(a[i]))
 			continue;
 		if (a[i]->type == POPS_ASSERT_PAIRWISE) {
@@ -142,6 +175,11 @@ static int check_judges(struct runner *r, pops_assert **a, size_t n)
 		r->has_judges = 1;
 		if (pops_eval__model(r->o->config, a[i]->model, &p, &id) < 0)
 			return pops_error_prefix(POPS_EINVALID, "%s:%u: ", a[i]->file, a[i]->line);
+		/* now, not in the judge pass: a bad judge prompt must fail before
+		 * the model under test is paid for */
+		if (a[i]->prompt && (error = pops_eval__judge_prompt(&jp, r, a[i]->prompt,
+		                                  a[i]->type == POPS_ASSERT_PAIRWISE)) < 0)
+			return pops_error_prefix(error, "%s:%u: judge prompt: ", a[i]->file, a[i]->line);
 		if (!strcmp(id, r->model_id) && !a[i]->allow_self_judge)
 			return pops_error_set(POPS_EINVALID,
 			    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",
@@ -197,7 +235,7 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 	if (o->max_cost >= 0 && !pops_config_price(o->config, r->model_id))
 		return pops_error_set(POPS_EINVALID,
 		    "--max-cost needs a price for '%s': add it under 'pricing:' in pops.yaml", r->model_id);
-	if ((error = check_judges(r, s->asserts, s->nasserts)) < 0)
+	if ((error = check_asserts(r, s->asserts, s->nasserts)) < 0)
 		return error;
 	if (o->filter) {
 		int ec;
@@ -225,6 +263,19 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 		r->dataset_path = pops_buf_detach(&p);
 		if (!r->dataset_path)
 			return pops_error_set(POPS_ERROR, "out of memory");
+		/* the suite's dataset is the project's (--dataset is the user's own choice) */
+		if (!o->dataset && o->root) {
+			char *real = NULL;
+
+			if ((error = pops_confine_project_open(&real, r->dataset_path, o->root,
+			                                       dataset)) < 0)
+				return error == POPS_ENOTFOUND ?
+				       pops_error_set(POPS_ENOTFOUND, "%s: dataset '%s' not found", s->path,
+				                      dataset) :
+				       pops_error_prefix(error, "%s: dataset: ", s->path);
+			free(r->dataset_path);
+			r->dataset_path = real;
+		}
 		if ((error = pops_dataset_open(&r->ds, r->dataset_path, dataset)) < 0)
 			return error == POPS_ENOTFOUND ?
 			       pops_error_set(POPS_ENOTFOUND, "%s: dataset '%s' not found", s->path, dataset) :
@@ -273,7 +324,7 @@ static int prepass(struct runner *r)
 			continue;
 		if ((error = pops_suite_case_asserts(&ca, &nca, &c)) < 0)
 			goto done;
-		error = check_judges(r, ca, nca);
+		error = check_asserts(r, ca, nca);
 		pops_suite_asserts_free(ca, nca);
 		ca = NULL;
 		if (error < 0)

@@ -104,6 +104,9 @@ void pops_eval__progress(struct runner *r);
 
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);
+/* the judge prompt at `path` (confined to the root; NULL: the built-in one), loaded once */
+int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char *path,
+                            int pairwise);
 void pops_eval__judge_free(struct runner *r);
 
 /* eval_run_baseline.c: run the baseline for pairwise and index its records */

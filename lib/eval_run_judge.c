@@ -1,4 +1,5 @@
 #include "common.h"
+#include "confine.h"
 #include "eval_run_int.h"
 #include "fileio.h"
 #include "judge.h"
@@ -25,8 +26,14 @@ struct jreq {
 	int order;             /* pairwise: 0 = the current output as A, 1 = as B; judge: -1 */
 };
 
-/* the judge prompt at `path` (relative to the root), or the built-in one; parsed once */
-static int judge_prompt(pops_eval_prompt **out, struct runner *r, const char *path, int pairwise)
+/*
+ * The judge prompt at `path` (relative to the root, and confined to it:
+ * a suite's judge prompt symlinked to /proc/self/environ would send the
+ * keys to the judge and echo them in a parse error), or the built-in one;
+ * parsed once
+ */
+int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char *path,
+                            int pairwise)
 {
 	struct judge_prompt *jp;
 	pops_buf b = POPS_BUF_INIT, full = POPS_BUF_INIT;
@@ -53,7 +60,9 @@ static int judge_prompt(pops_eval_prompt **out, struct runner *r, const char *pa
 			pops_buf_puts(&full, path);
 		if (!(jp->path = pops_strdup(path)))
 			error = pops_error_set(POPS_ERROR, "out of memory");
-		else if ((error = pops_file_read(&b, full.ptr, POPS_PROMPT_MAX_BYTES)) == 0)
+		else if ((error = r->o->root ? pops_confine_project_read(&b, full.ptr, r->o->root, path,
+		                                                         POPS_PROMPT_MAX_BYTES)
+		                             : pops_file_read(&b, full.ptr, POPS_PROMPT_MAX_BYTES)) == 0)
 			error = pops_eval_prompt_parse(&jp->p, b.ptr, b.size, path);
 	}
 	if (error < 0) {
@@ -155,7 +164,7 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int o
 	ps = cJSON_GetObjectItemCaseSensitive(entry, "pass_score");
 	q->pass_score = cJSON_IsNumber(ps) ? (int)ps->valuedouble : 0;
 	if ((error = pops_eval__model(r->o->config, sget(entry, "model"), &prov, &id)) < 0 ||
-	    (error = judge_prompt(&jp, r, sget(entry, "prompt"), order >= 0)) < 0 ||
+	    (error = pops_eval__judge_prompt(&jp, r, sget(entry, "prompt"), order >= 0)) < 0 ||
 	    (error = judge_messages(q, jp)) < 0)
 		goto done;
 	/* a judge alias's pops.yaml config applies as for any model: the fingerprint has it */

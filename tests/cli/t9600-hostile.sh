@@ -129,4 +129,42 @@ test_expect_success 'reports get the umask mode; a replaced report keeps its mod
 	grep -q "<testsuites" kept.xml
 '
 
+CANARY=sk-proj-POPSHOSTILECANARY7d2
+
+test_expect_success 'a judge prompt symlinked to /proc/self/environ is refused before any call' '
+	start_fakellm &&
+	eval_project 1 &&
+	echo "  judge: { provider: fake, id: fake-judge-1 }" >>pops.yaml &&
+	ln -s /proc/self/environ evals/judge.prompt &&
+	printf "prompt: echo\ndataset: datasets/echo.jsonl\nassert:\n  - { type: judge, model: judge, rubric: ok, prompt: evals/judge.prompt }\n" >evals/echo.yaml &&
+	POPS_TEST_SECRET=$CANARY test_expect_code 2 pops eval run >out 2>err &&
+	grep -q "^error: evals/echo.yaml:4: judge prompt: evals/judge.prompt resolves outside the project" err &&
+	! grep -q "$CANARY" out err &&
+	test "$(fakellm_stat requests)" = 0
+'
+
+test_expect_success 'a suite dataset or exec script outside the project is refused' '
+	start_fakellm &&
+	mkdir outside repo &&
+	echo "{\"id\":\"x\",\"vars\":{\"word\":\"TOPSECRET\"}}" >outside/d.jsonl &&
+	printf "#!/bin/sh\nexit 0\n" >outside/check.sh && chmod +x outside/check.sh &&
+	cd repo &&
+	eval_project 1 &&
+	ln -s ../../outside/d.jsonl datasets/link.jsonl &&
+	printf "prompt: echo\ndataset: datasets/link.jsonl\n" >evals/echo.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: evals/echo.yaml: dataset: datasets/link.jsonl resolves outside the project" err &&
+	printf "prompt: echo\ndataset: ../outside/d.jsonl\n" >evals/echo.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "resolves outside the project" err &&
+	printf "prompt: echo\ndataset: datasets/echo.jsonl\nassert:\n  - { type: exec, command: [../outside/check.sh] }\n" >evals/echo.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: evals/echo.yaml:4: exec: ../outside/check.sh resolves outside the project" err &&
+	test "$(fakellm_stat requests)" = 0 &&
+	ln -s echo.jsonl datasets/inside.jsonl &&
+	printf "prompt: echo\ndataset: datasets/inside.jsonl\n" >evals/echo.yaml &&
+	pops eval run >out &&
+	grep -q "1 runs: 1 passed" out
+'
+
 test_done
