@@ -98,3 +98,36 @@ TEST(confined_reads_follow_links_inside_and_refuse_links_out)
 	CHECK_INT(cleanup(t), 0);
 	pops_buf_dispose(&out);
 }
+
+TEST(project_open_refuses_escapes_and_non_regular_files)
+{
+	char tmpl[] = "/tmp/pops-confine-XXXXXX";
+	char *t = scratch(tmpl), *real = NULL;
+	pops_buf root = POPS_BUF_INIT, p = POPS_BUF_INIT, data = POPS_BUF_INIT;
+
+	CHECK(t);
+	pops_buf_printf(&root, "%s/p", t);
+	pops_buf_printf(&p, "%s/p/alias", t);
+	CHECK_INT(pops_confine_project_open(&real, p.ptr, root.ptr, "alias"), 0);
+	CHECK(real && strstr(real, "/p/sub/b"));
+	free(real);
+	pops_buf_clear(&p);
+	pops_buf_printf(&p, "%s/p/leak", t);
+	CHECK_INT(pops_confine_project_read(&data, p.ptr, root.ptr, "leak", 0), POPS_EINVALID);
+	CHECK_ERR_HAS("leak resolves outside the project");
+	CHECK_INT(data.size, 0);
+	pops_buf_clear(&p);
+	pops_buf_printf(&p, "%s/p/../outside/s", t);
+	CHECK_INT(pops_confine_project_read(&data, p.ptr, root.ptr, "../outside/s", 0), POPS_EINVALID);
+	pops_buf_clear(&p);
+	pops_buf_printf(&p, "%s/p/sub", t);
+	CHECK_INT(pops_confine_project_open(&real, p.ptr, root.ptr, "sub"), POPS_EINVALID);
+	CHECK_ERR_HAS("sub must be a regular file");
+	pops_buf_clear(&p);
+	pops_buf_printf(&p, "%s/p/dangling", t);
+	CHECK_INT(pops_confine_project_open(&real, p.ptr, root.ptr, "dangling"), POPS_ENOTFOUND);
+	CHECK_INT(cleanup(t), 0);
+	pops_buf_dispose(&root);
+	pops_buf_dispose(&p);
+	pops_buf_dispose(&data);
+}
