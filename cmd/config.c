@@ -1,6 +1,7 @@
 #include "common.h"
 #include "cmd.h"
 #include "config.h"
+#include "http_trace.h"
 
 #include <cjson/cJSON.h>
 
@@ -30,6 +31,22 @@ static const char *key_state(const pops_provider_cfg *p)
 	return v && *v ? "set" : "not set";
 }
 
+/*
+ * base_url as pops config shows it: user information (a proxy's
+ * "user:SECRET@") and key-like query values redacted, as POPS_DEBUG
+ * traces them; NULL when out of memory. The caller frees.
+ */
+static char *shown_url(const char *url)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	if (pops_http_redact_url(&b, url) < 0) {
+		pops_buf_dispose(&b);
+		return NULL;
+	}
+	return pops_buf_detach(&b);
+}
+
 static cJSON *to_json(const pops_config *cfg)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *o;
@@ -46,8 +63,12 @@ static cJSON *to_json(const pops_config *cfg)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", p->name);
 		cJSON_AddStringToObject(o, "type", p->type);
-		if (p->base_url)
-			cJSON_AddStringToObject(o, "base_url", p->base_url);
+		if (p->base_url) {
+			char *u = shown_url(p->base_url);
+
+			cJSON_AddStringToObject(o, "base_url", u ? u : "[redacted]");
+			free(u);
+		}
 		if (p->api_key_env) {
 			cJSON_AddStringToObject(o, "api_key_env", p->api_key_env);
 			cJSON_AddBoolToObject(o, "api_key_set", !strcmp(key_state(p), "set"));
@@ -108,8 +129,11 @@ static void print_text(const pops_ctx *ctx, const pops_config *cfg)
 	printf("%sproviders%s\n", b, r);
 	for (i = 0; i < cfg->nproviders; i++) {
 		const pops_provider_cfg *p = &cfg->providers[i];
+		char *u = p->base_url ? shown_url(p->base_url) : NULL;
 
-		printf("  %-12s %-9s %s", p->name, p->type, p->base_url ? p->base_url : "-");
+		printf("  %-12s %-9s %s", p->name, p->type,
+		       !p->base_url ? "-" : u ? u : "[redacted]");
+		free(u);
 		if (p->api_key_env)
 			printf("  (key from $%s: %s)", p->api_key_env, key_state(p));
 		putchar('\n');

@@ -167,4 +167,20 @@ test_expect_success 'a suite dataset or exec script outside the project is refus
 	grep -q "1 runs: 1 passed" out
 '
 
+test_expect_success 'config never shows the user information of a base_url' '
+	setup_project &&
+	cat >pops.yaml <<-\EOT &&
+	version: 1
+	providers:
+	  proxy: { type: openai, base_url: "http://user:SECRETPW@proxy.example:8080/v1?api_key=QSECRET&x=1" }
+	models:
+	  fast: { provider: proxy, id: m-1 }
+	EOT
+	pops config >text &&
+	grep -q "http://\[redacted\]@proxy.example:8080/v1?api_key=\[redacted\]&x=1" text &&
+	pops config --json >json &&
+	grep -q "\"base_url\":	\"http://\[redacted\]@proxy.example:8080/v1" json &&
+	! grep -q "SECRET" text json
+'
+
 test_done
