@@ -185,3 +185,79 @@ void pops_report_xml_escape(pops_buf *out, const char *s, size_t len, int attr)
 		i += n;
 	}
 }
+
+void pops_report_utf8_put(pops_buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		if ((n = utf8_decode(p + i, len - i, &cp)) == 0) {
+			pops_buf_puts(out, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		pops_buf_put(out, p + i, n);
+		i += n;
+	}
+}
+
+static int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		if (p[i] < 0x80) {   /* the common case, without a call */
+			i++;
+			continue;
+		}
+		if ((n = utf8_decode(p + i, len - i, &cp)) == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* a valid copy of s (malloc'd, as cJSON allocates: pops sets no hooks), or NULL */
+static char *utf8_fixed(const char *s)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	pops_report_utf8_put(&b, s, strlen(s));
+	if (pops_buf_oom(&b)) {
+		pops_buf_dispose(&b);
+		return NULL;
+	}
+	return pops_buf_detach(&b);
+}
+
+static int fix_one(cJSON *item)
+{
+	char *f;
+
+	if (item->string && !(item->type & cJSON_StringIsConst) && !utf8_valid(item->string)) {
+		if (!(f = utf8_fixed(item->string)))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		cJSON_free(item->string);
+		item->string = f;
+	}
+	if (cJSON_IsString(item) && !(item->type & cJSON_IsReference) &&
+	    !utf8_valid(item->valuestring)) {
+		if (!(f = utf8_fixed(item->valuestring)))
+			return pops_error_set(POPS_ERROR, "out of memory");
+		cJSON_free(item->valuestring);
+		item->valuestring = f;
+	}
+	for (cJSON *c = item->child; c; c = c->next)
+		if (fix_one(c) < 0)
+			return POPS_ERROR;
+	return POPS_OK;
+}
+
+int pops_report_utf8_fix(cJSON *item)
+{
+	return item ? fix_one(item) : POPS_OK;
+}

@@ -69,6 +69,17 @@ int pops_report_spool_next(FILE *spool, cJSON **out, pops_buf *line);
 void pops_report_xml_escape(pops_buf *out, const char *s, size_t len, int attr);
 
 /*
+ * Reports are UTF-8 whatever a model printed: append `s[0..len)` with
+ * each invalid sequence (a stray byte, an overlong form, a surrogate)
+ * replaced by U+FFFD; or make every string and key of `item` (may be
+ * NULL) and everything under it valid in place (0 or POPS_ERROR, out of
+ * memory). cJSON prints bytes as they are, so a JSON report of
+ * raw model output would not load.
+ */
+void pops_report_utf8_put(pops_buf *out, const char *s, size_t len);
+int pops_report_utf8_fix(cJSON *item);
+
+/*
  * Write the reports. `complete` = 0 marks them incomplete (interrupted or
  * stopped by --max-cost). Each returns 0 or POPS_ERROR; the file is
  * replaced atomically or left as it was. `path` "-" writes to standard

@@ -4,7 +4,8 @@
 /*
  * {"schema_version":1,"complete":bool,"summary":[groups...],<extra keys>,
  *  "cases":[records, each with "suite" and "model" added]}
- * The cases array is streamed from the spools.
+ * The cases array is streamed from the spools. Every string is made
+ * valid UTF-8 on the way out, so the report loads whatever a model said.
  */
 int pops_report_json(const char *path, const pops_report_group *g, size_t n,
                      int complete, const cJSON *extra)
@@ -23,9 +24,10 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
+	/* copies: making names valid UTF-8 must not touch the caller's summaries */
 	for (i = 0; i < n; i++)
-		cJSON_AddItemReferenceToArray(sums, g[i].summary);
-	if (!(s = cJSON_PrintUnformatted(sums))) {
+		cJSON_AddItemToArray(sums, cJSON_Duplicate(g[i].summary, 1));
+	if (pops_report_utf8_fix(sums) < 0 || !(s = cJSON_PrintUnformatted(sums))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
@@ -35,10 +37,15 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
 	s = NULL;
 	if (extra)
 		cJSON_ArrayForEach(it, extra) {
-			if (!(s = cJSON_PrintUnformatted(it))) {
+			cJSON *copy = cJSON_Duplicate(it, 1);
+
+			if (!copy || pops_report_utf8_fix(copy) < 0 ||
+			    !(s = cJSON_PrintUnformatted(copy))) {
+				cJSON_Delete(copy);
 				error = pops_error_set(POPS_ERROR, "out of memory");
 				goto done;
 			}
+			cJSON_Delete(copy);
 			fprintf(rf.f, ",\"%s\":%s", it->string, s);
 			free(s);
 			s = NULL;
@@ -53,7 +60,8 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
 			    cJSON_GetObjectItemCaseSensitive(sum, "suite"), 1));
 			cJSON_AddItemToObject(rec, "model", cJSON_Duplicate(
 			    cJSON_GetObjectItemCaseSensitive(sum, "model"), 1));
-			if (!(s = cJSON_PrintUnformatted(rec))) {
+			/* the model's output, a judge's reasoning: any bytes */
+			if (pops_report_utf8_fix(rec) < 0 || !(s = cJSON_PrintUnformatted(rec))) {
 				error = pops_error_set(POPS_ERROR, "out of memory");
 				goto done;
 			}

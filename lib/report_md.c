@@ -15,22 +15,32 @@ static const char *str(const cJSON *o, const char *k)
 	return pops_json_str(o, k, "");
 }
 
-/* table cells: one line, no pipes, no control characters */
+/*
+ * table cells: one line, no pipes, no control characters, valid UTF-8
+ * (a reason can quote model output), cut at 160 bytes on a character
+ * boundary
+ */
 static void cell(pops_buf *b, const char *s)
 {
-	size_t n = strcspn(s, "\r\n"), i;
+	size_t n = strcspn(s, "\r\n"), i, cut = n > 160 ? 160 : n;
+	pops_buf t = POPS_BUF_INIT;
 
-	for (i = 0; i < n && i < 160; i++) {
+	/* a character is at most 4 bytes: back up at most 3 */
+	for (i = 0; i < 3 && cut < n && cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80; i++)
+		cut--;
+	for (i = 0; i < cut; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '|')
-			pops_buf_puts(b, "\\|");
+			pops_buf_puts(&t, "\\|");
 		else if (c < 0x20 || c == 0x7f)
-			pops_buf_putc(b, '?');
+			pops_buf_putc(&t, '?');
 		else
-			pops_buf_putc(b, c);
+			pops_buf_putc(&t, c);
 	}
-	if (n > 160)
+	pops_report_utf8_put(b, t.ptr, t.size);
+	pops_buf_dispose(&t);
+	if (n > cut)
 		pops_buf_puts(b, "...");
 }
 
@@ -90,11 +100,14 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 				cell(&b, str(s, "reason"));
 				pops_buf_puts(&b, "\n\n");
 			}
-			if (cJSON_IsObject(base))
-				pops_buf_printf(&b, "Baseline %s: %.0f newly failing, %.0f newly passing, "
-				                "McNemar p = %.3g: **%s**.\n\n", str(base, "ref"),
+			if (cJSON_IsObject(base)) {
+				pops_buf_puts(&b, "Baseline ");
+				cell(&b, str(base, "ref"));
+				pops_buf_printf(&b, ": %.0f newly failing, %.0f newly passing, "
+				                "McNemar p = %.3g: **%s**.\n\n",
 				                num(base, "newly_failing"), num(base, "newly_passing"),
 				                num(base, "p_value"), str(base, "verdict"));
+			}
 		}
 		if (!num(s, "failed") && !num(s, "errors"))
 			continue;

@@ -183,4 +183,20 @@ test_expect_success 'config never shows the user information of a base_url' '
 	! grep -q "SECRET" text json
 '
 
+test_expect_success 'every report is valid whatever bytes the model printed' '
+	start_fakellm --reply "$(printf "bad \377\376\300\200 \355\240\200 | end")" &&
+	eval_project 2 &&
+	printf "prompt: echo\ndataset: datasets/echo.jsonl\nassert:\n  - { type: exec, command: [sh, -c, \"cat; exit 1\"] }\n" >evals/echo.yaml &&
+	test_expect_code 1 pops eval run --json r.json --junit r.xml --md r.md >out &&
+	grep -q "exited with 1: bad" r.md &&
+	python3 -c "
+import json
+d = json.load(open(\"r.json\", encoding=\"utf-8\"))
+assert \"\ufffd\" in d[\"cases\"][0][\"output\"], d[\"cases\"][0][\"output\"]
+open(\"r.md\", encoding=\"utf-8\").read()
+open(\"r.xml\", encoding=\"utf-8\").read()
+" &&
+	xmllint --noout r.xml
+'
+
 test_done

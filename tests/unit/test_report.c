@@ -50,3 +50,21 @@ TEST(report_to_a_full_device_fails_and_leaves_the_device_alone)
 	fclose(g.spool);
 	cJSON_Delete(g.summary);
 }
+
+TEST(utf8_fix_replaces_invalid_sequences_in_strings_and_keys)
+{
+	cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "a");
+	char *s;
+
+	cJSON_AddStringToObject(o, "out", "ok \xff\xfe \xc0\x80 \xed\xa0\x80 \xe2\x82\xac end \xe2\x82");
+	cJSON_AddItemToArray(a, cJSON_CreateString("x\x80"));
+	cJSON_AddStringToObject(o, "k\xff", "v");
+	CHECK_INT(pops_report_utf8_fix(o), 0);
+	s = cJSON_PrintUnformatted(o);
+	CHECK_STR(s, "{\"a\":[\"x\xef\xbf\xbd\"],"
+	             "\"out\":\"ok \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd "
+	             "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xe2\x82\xac end \xef\xbf\xbd\xef\xbf\xbd\","
+	             "\"k\xef\xbf\xbd\":\"v\"}");
+	free(s);
+	cJSON_Delete(o);
+}
