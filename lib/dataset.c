@@ -283,14 +283,36 @@ static size_t count_values(const char *s, size_t len, size_t max)
 	return n;
 }
 
+/*
+ * Column (1-based) of a \u0000 escape in JSON text, or 0. cJSON decodes it
+ * into a C string that ends there, so "safe\u0000; DROP" would run as
+ * "safe": silently another case. An escaped backslash (\\u0000) is text.
+ */
+static size_t nul_escape(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && len - i >= 6 && !memcmp(s + i + 2, "0000", 4))
+			return i + 1;
+		i++;   /* the escaped character, a backslash included */
+	}
+	return 0;
+}
+
 /* NUL bytes, UTF-8 and size of a non-blank line; 0 or POPS_EINVALID */
 static int check_line(const pops_dataset *ds, const char *s, size_t len)
 {
+	size_t col;
 	int error;
 
 	if (memchr(s, '\0', len))
 		return pops_error_set(POPS_EINVALID,
 		    "%s:%u: contains a NUL byte; datasets are UTF-8 text", ds->display, ds->line);
+	if ((col = nul_escape(s, len)))
+		return pops_error_set(POPS_EINVALID,
+		    "%s:%u:%zu: \\u0000 (a NUL character) in a value; datasets are text",
+		    ds->display, ds->line, col);
 	if ((error = pops_ds__check_utf8(ds, ds->line, s, len, "the line")) < 0)
 		return error;
 	if (count_values(s, len, POPS_DATASET_MAX_VALUES) > POPS_DATASET_MAX_VALUES)

@@ -199,4 +199,13 @@ open(\"r.xml\", encoding=\"utf-8\").read()
 	xmllint --noout r.xml
 '
 
+test_expect_success 'a \u0000 in a JSONL value is an error, not a cut string' '
+	start_fakellm &&
+	eval_project 1 &&
+	printf "%s\n" "{\"id\":\"a\",\"vars\":{\"word\":\"safe\\u0000; DROP\"}}" >datasets/echo.jsonl &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: datasets/echo.jsonl:1:31: .u0000 (a NUL character) in a value" err &&
+	test "$(fakellm_stat requests)" = 0
+'
+
 test_done

@@ -231,6 +231,19 @@ TEST(jsonl_nul_lines_are_errors_not_blank)
 	pops_case_dispose(&c);
 }
 
+TEST(jsonl_nul_escape_is_an_error_not_a_cut_string)
+{
+	pops_case c = POPS_CASE_INIT;
+
+	/* cJSON would decode it and the C string would end: "safe" */
+	CHECK_INT(read_all(".jsonl", "{\"a\":1}\n{\"q\":\"safe\\u0000; DROP\"}\n", &c), POPS_EINVALID);
+	CHECK_ERR_HAS("jsonl:2:11: \\u0000 (a NUL character) in a value");
+	/* an escaped backslash before u0000 is text */
+	CHECK_INT(read_all(".jsonl", "{\"q\":\"a\\\\u0000\"}\n", &c), 1);
+	CHECK_STR(cJSON_GetObjectItem(c.vars, "q")->valuestring, "a\\u0000");
+	pops_case_dispose(&c);
+}
+
 TEST(jsonl_invalid_utf8_names_line_and_byte)
 {
 	pops_case c = POPS_CASE_INIT;
