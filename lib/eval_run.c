@@ -305,18 +305,84 @@ int pops_eval__fingerprint(struct runner *r, const char *pairwise_baseline_blob)
 	return pops_fingerprint_compute(&r->fp, &in);
 }
 
+/* where each case id was first seen: an open-addressing hash set */
+struct seen_id {
+	char *id;
+	const char *file;
+	unsigned line;
+};
+
+struct id_set {
+	struct seen_id *v;
+	size_t n, cap;   /* cap: a power of two, kept at least twice n */
+};
+
+static void id_set_free(struct id_set *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->v[i].id);
+	free(set->v);
+}
+
+static struct seen_id *id_slot(struct seen_id *v, size_t cap, const char *id)
+{
+	size_t i = (size_t)fnv1a(id) & (cap - 1);
+
+	while (v[i].id && strcmp(v[i].id, id))
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+/*
+ * Evidence and the reports key results by "id#repeat": two rows with one
+ * id would be one case there. 0, or POPS_EINVALID naming both rows.
+ */
+static int id_once(struct id_set *set, const pops_case *c)
+{
+	struct seen_id *slot;
+
+	if (2 * (set->n + 1) > set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 1024;
+		struct seen_id *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return pops_error_set(POPS_ERROR, "out of memory");
+		for (size_t i = 0; i < set->cap; i++)
+			if (set->v[i].id)
+				*id_slot(v, cap, set->v[i].id) = set->v[i];
+		free(set->v);
+		set->v = v;
+		set->cap = cap;
+	}
+	slot = id_slot(set->v, set->cap, c->id);
+	if (slot->id)
+		return pops_error_set(POPS_EINVALID, "%s:%u: duplicate case id '%s' (also at %s:%u): "
+		                      "give each row its own id", c->file ? c->file : "dataset",
+		                      c->line, c->id, slot->file ? slot->file : "dataset", slot->line);
+	if (!(slot->id = pops_strdup(c->id)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	slot->file = c->file;
+	slot->line = c->line;
+	set->n++;
+	return 0;
+}
+
 /*
  * First pass: count the selected cases and check every row (shape, own
- * assertions, judges), so a bad row fails the run before it costs money.
+ * assertions, judges, unique ids), so a bad row fails the run before it
+ * costs money.
  */
 static int prepass(struct runner *r)
 {
 	pops_case c = POPS_CASE_INIT;
 	pops_assert **ca = NULL;
+	struct id_set ids = { NULL, 0, 0 };
 	size_t nca = 0;
 	int got, error = 0;
 
 	while ((got = source_next(r, &c)) == 1) {
+		if ((error = id_once(&ids, &c)) < 0)
+			goto done;
 		/* a --filter that leaves nothing out still evaluates the whole suite */
 		if (!filtered(r, &c))
 			r->filtered_out++;
@@ -337,6 +403,7 @@ static int prepass(struct runner *r)
 	}
 	error = source_rewind(r);
 done:
+	id_set_free(&ids);
 	pops_case_dispose(&c);
 	return error;
 }
