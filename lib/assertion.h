@@ -72,6 +72,7 @@ typedef struct pops_assert_input {
 	double latency_ms;
 	double cost_usd;      /* < 0 when unpriced */
 	const char *case_id;  /* exec: POPS_CASE_ID */
+	const char *cwd;      /* exec: where the command runs (the project root); NULL = here */
 } pops_assert_input;
 
 typedef struct pops_assert_result {

@@ -68,5 +68,12 @@
 #define POPS_PROVIDER_MAX_BODY       (16u * 1024 * 1024)
 #define POPS_EXEC_MAX_OUTPUT         (16u * 1024 * 1024)
 #define POPS_CASSETTE_MAX_BYTES      (256u * 1024 * 1024)
+/*
+ * exec assertions: POPS_VARS (the case's vars in the environment, kept
+ * for older scripts) only up to this size; POPS_VARS_FILE always. Linux
+ * refuses one environment string over 128 KiB (E2BIG), and the whole
+ * environment shares ARG_MAX.
+ */
+#define POPS_EXEC_VARS_ENV_MAX       (32u * 1024)
 
 #endif

@@ -635,7 +635,7 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddStringToObject(rec, "error", res->error ? res->error : "provider error");
 	} else {
 		pops_assert_input in = { res->text, strlen(res->text), rc->scope, res->latency_ms,
-		                         res->priced ? res->cost_usd : -1.0, rc->c.id };
+		                         res->priced ? res->cost_usd : -1.0, rc->c.id, r->o->root };
 
 		cJSON_AddStringToObject(rec, "output", res->text);
 		if (res->finish_reason)

@@ -1,3 +1,6 @@
+/* posix_spawn_file_actions_addchdir_np: the command's own directory
+ * without a chdir of pops itself (glibc 2.29+) */
+#define _GNU_SOURCE
 #include "common.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -23,14 +26,17 @@ struct pops_exec {
  * Find the program the way execvp would, but here: a spawn that fails
  * after fork (valgrind, old libcs) looks like exit 127, not an error.
  */
-static int find_program(pops_buf *out, const char *name)
+static int find_program(pops_buf *out, const char *name, const char *cwd)
 {
 	const char *path = getenv("PATH"), *p, *e;
 
 	pops_buf_clear(out);
 	if (strchr(name, '/')) {
+		/* "./check.sh" is relative to the directory the command runs in */
+		if (cwd && name[0] != '/')
+			pops_buf_printf(out, "%s/", cwd);
 		pops_buf_puts(out, name);
-		return access(name, X_OK) == 0 ? 0 : -1;
+		return !pops_buf_oom(out) && access(out->ptr, X_OK) == 0 ? 0 : -1;
 	}
 	for (p = path ? path : "/usr/bin:/bin"; *p; p = *e ? e + 1 : e) {
 		e = strchr(p, ':');
@@ -79,7 +85,7 @@ static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
 	return w;
 }
 
-static int spawn(pops_exec *x, char *const argv[], char *const envp[])
+static int spawn(pops_exec *x, const char *cwd, char *const argv[], char *const envp[])
 {
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, error = POPS_OK;
 	posix_spawn_file_actions_t fa;
@@ -88,7 +94,7 @@ static int spawn(pops_exec *x, char *const argv[], char *const envp[])
 	pops_buf prog = POPS_BUF_INIT;
 	int fa_init = 0, at_init = 0, rc;
 
-	if (find_program(&prog, argv[0]) < 0) {
+	if (find_program(&prog, argv[0], cwd) < 0) {
 		error = pops_error_set(POPS_ERROR, "cannot run '%s': not found or not executable",
 		                       argv[0]);
 		goto done;
@@ -110,6 +116,10 @@ static int spawn(pops_exec *x, char *const argv[], char *const envp[])
 	posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
+	if (cwd && posix_spawn_file_actions_addchdir_np(&fa, cwd) != 0) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
 	/* a group of its own (killed as one); default signals, nothing blocked */
 	sigemptyset(&none);
 	sigemptyset(&dflt);
@@ -148,6 +158,12 @@ done:
 int pops_exec_start(pops_exec **out, char *const argv[], const char *input,
                     size_t input_len, size_t out_limit, char *const envp[])
 {
+	return pops_exec_start_in(out, NULL, argv, input, input_len, out_limit, envp);
+}
+
+int pops_exec_start_in(pops_exec **out, const char *cwd, char *const argv[], const char *input,
+                       size_t input_len, size_t out_limit, char *const envp[])
+{
 	pops_exec *x = calloc(1, sizeof(*x));
 	int error;
 
@@ -164,7 +180,7 @@ int pops_exec_start(pops_exec **out, char *const argv[], const char *input,
 	if (input_len)
 		memcpy(x->input, input, input_len);
 	x->input_len = input_len;
-	if ((error = spawn(x, argv, envp)) < 0) {
+	if ((error = spawn(x, cwd, argv, envp)) < 0) {
 		pops_exec_free(x);
 		return error;
 	}
@@ -332,13 +348,21 @@ int pops_exec_run(int *status_out, pops_buf *out, char *const argv[],
                   const char *input, size_t input_len, long timeout_ms,
                   size_t out_limit, char *const envp[])
 {
+	return pops_exec_run_in(status_out, out, NULL, argv, input, input_len, timeout_ms,
+	                        out_limit, envp);
+}
+
+int pops_exec_run_in(int *status_out, pops_buf *out, const char *cwd, char *const argv[],
+                     const char *input, size_t input_len, long timeout_ms,
+                     size_t out_limit, char *const envp[])
+{
 	pops_exec *x = NULL;
 	long deadline = now_ms() + timeout_ms;
 	int error, r;
 
 	*status_out = -1;
 	pops_buf_clear(out);
-	if ((error = pops_exec_start(&x, argv, input, input_len, out_limit, envp)) < 0)
+	if ((error = pops_exec_start_in(&x, cwd, argv, input, input_len, out_limit, envp)) < 0)
 		return error;
 	while ((r = pops_exec_step(x)) == 0) {
 		struct pollfd p[3];

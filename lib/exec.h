@@ -26,6 +26,15 @@ int pops_exec_run(int *status_out, pops_buf *out, char *const argv[],
                   size_t out_limit, char *const envp[]);
 
 /*
+ * pops_exec_run with the command started in directory `cwd` (NULL: the
+ * current one); a program named by a relative path ("./check.sh") is
+ * found there too. pops's own directory does not change.
+ */
+int pops_exec_run_in(int *status_out, pops_buf *out, const char *cwd, char *const argv[],
+                     const char *input, size_t input_len, long timeout_ms,
+                     size_t out_limit, char *const envp[]);
+
+/*
  * Asynchronously, for an event loop that waits on many things at once:
  * pops_exec_start spawns, pops_exec_wait_fds says what to wait for,
  * pops_exec_step makes progress without blocking, pops_exec_free ends
@@ -41,6 +50,9 @@ typedef struct pops_exec pops_exec;
  */
 int pops_exec_start(pops_exec **out, char *const argv[], const char *input,
                     size_t input_len, size_t out_limit, char *const envp[]);
+/* pops_exec_start in directory `cwd` (NULL: the current one), as pops_exec_run_in */
+int pops_exec_start_in(pops_exec **out, const char *cwd, char *const argv[], const char *input,
+                       size_t input_len, size_t out_limit, char *const envp[]);
 
 /*
  * The file descriptors to wait on: up to `max` of them into fds[] with

@@ -220,4 +220,30 @@ test_expect_success 'duplicate case ids are an error naming both rows' '
 	test "$(fakellm_stat requests)" = 0
 '
 
+test_expect_success 'exec runs from the project root and reads big vars from POPS_VARS_FILE' '
+	start_fakellm &&
+	eval_project 1 &&
+	cat >check.sh <<-\EOT &&
+	#!/bin/sh
+	test -f pops.yaml || { echo "not at the root: $(pwd)"; exit 1; }
+	python3 -c "import json, os; v = json.load(open(os.environ[\"POPS_VARS_FILE\"])); assert len(v[\"word\"]) > 100000, len(v[\"word\"])" || exit 1
+	test -z "${POPS_VARS:-}" || { echo "POPS_VARS set for big vars"; exit 1; }
+	cat >/dev/null
+	EOT
+	chmod +x check.sh &&
+	python3 -c "import json; print(json.dumps({\"id\": \"big\", \"vars\": {\"word\": \"w\" * 131072}}))" >datasets/echo.jsonl &&
+	printf "prompt: echo\ndataset: datasets/echo.jsonl\nassert:\n  - { type: exec, command: [./check.sh] }\n" >evals/echo.yaml &&
+	git add -A && git commit -q -m big &&
+	mkdir -p sub && cd sub &&
+	pops eval run --json ../r.json >../out &&
+	grep -q "1 runs: 1 passed" ../out &&
+	cd .. &&
+	printf "%s\n" "{\"id\":\"small\",\"vars\":{\"word\":\"hi\"}}" >datasets/echo.jsonl &&
+	printf "#!/bin/sh\ncat >/dev/null\ntest \"\$POPS_VARS\" = \"\$(cat \"\$POPS_VARS_FILE\")\" && test \"\$POPS_CASE_ID\" = small\n" >check.sh &&
+	mkdir "$TRASH/vars-tmp" &&
+	TMPDIR="$TRASH/vars-tmp" pops eval run >out &&
+	grep -q "1 runs: 1 passed" out &&
+	rmdir "$TRASH/vars-tmp"
+'
+
 test_done

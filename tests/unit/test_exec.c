@@ -1,5 +1,6 @@
 #include "unit.h"
 #include "exec.h"
+#include "fileio.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -51,6 +52,33 @@ TEST(exec_run_feeds_stdin_and_collects_output)
 	CHECK_STR(out.ptr, "abc\ndone\n");
 	CHECK(no_children());
 	pops_buf_dispose(&out);
+}
+
+TEST(exec_run_in_starts_the_command_in_its_directory)
+{
+	char tmpl[] = "/tmp/pops-exec-XXXXXX";
+	char *dir = mkdtemp(tmpl), *pwd[] = { "sh", "-c", "pwd", NULL }, *rel[] = { "./x.sh", NULL };
+	pops_buf out = POPS_BUF_INIT, script = POPS_BUF_INIT, want = POPS_BUF_INIT;
+	char here[4096], after[4096];
+	int status = -1;
+
+	CHECK(dir && getcwd(here, sizeof(here)));
+	pops_buf_printf(&script, "%s/x.sh", dir);
+	CHECK_INT(pops_file_write_atomic(script.ptr, "#!/bin/sh\necho ran\n", 19, 0755), 0);
+	CHECK_INT(pops_exec_run_in(&status, &out, dir, pwd, NULL, 0, 5000, 4096, NULL), 0);
+	pops_buf_printf(&want, "%s\n", dir);
+	CHECK_STR(out.ptr, want.ptr);
+	/* a relative program is found in that directory, not in ours */
+	CHECK_INT(pops_exec_run_in(&status, &out, dir, rel, NULL, 0, 5000, 4096, NULL), 0);
+	CHECK_STR(out.ptr, "ran\n");
+	CHECK_INT(pops_exec_run(&status, &out, rel, NULL, 0, 5000, 4096, NULL), POPS_ERROR);
+	CHECK(getcwd(after, sizeof(after)) && !strcmp(here, after));
+	CHECK(no_children());
+	unlink(script.ptr);
+	rmdir(dir);
+	pops_buf_dispose(&out);
+	pops_buf_dispose(&script);
+	pops_buf_dispose(&want);
 }
 
 TEST(exec_output_is_capped_and_unread_input_does_not_kill_us)
