@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <git2.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cmd.h"
 #include "config.h"
@@ -103,6 +104,7 @@ static int default_suites(pops_strv *out, char ***owned, const pops_config *cfg)
 	struct dirent *e;
 	char **v = NULL;
 	size_t n = 0, cap = 0;
+	struct stat st;
 	int error = 0;
 
 	pops_path_join(&dir, cfg->root, cfg->evals_dir ? cfg->evals_dir : "evals");
@@ -126,6 +128,12 @@ static int default_suites(pops_strv *out, char ***owned, const pops_config *cfg)
 		}
 		pops_buf_clear(&p);
 		pops_path_join(&p, dir.ptr, e->d_name);
+		/* a FIFO named *.yaml would block the run on its first read */
+		if (stat(p.ptr, &st) < 0 || !S_ISREG(st.st_mode)) {
+			cmd_warning("skipping %s/%s: not a regular file",
+			            cfg->evals_dir ? cfg->evals_dir : "evals", e->d_name);
+			continue;
+		}
 		v[n++] = pops_buf_detach(&p);
 	}
 	closedir(d);
@@ -166,7 +174,7 @@ static int load_suite(pops_suite **out, const char *path, const char *root)
 
 	if (!name)
 		return pops_error_set(POPS_ERROR, "out of memory");
-	error = pops_file_read(&b, path, POPS_CONFIG_MAX_BYTES);
+	error = pops_file_read_regular(&b, path, POPS_CONFIG_MAX_BYTES);
 	if (error == POPS_ENOTFOUND)
 		error = pops_error_set(POPS_ENOTFOUND, "suite '%s' not found", path);
 	if (!error)
@@ -404,6 +412,13 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 
 	memset(&eo, 0, sizeof(eo));
 	eval_cancel = 0;
+	/* first of all: a signal during any blocking read (a suite, a dataset,
+	 * a cassette) interrupts it, and the run ends with 130 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sig_set = 1;
 	eval_reports_init(&rep, opts->junit, opts->json, opts->md);
 	if (!plans) {
 		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
@@ -489,12 +504,6 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	bar.enabled = eval_bar_wanted(ctx);
 	eo.progress = eval_bar_update;
 	eo.progress_payload = &bar;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sig_set = 1;
 
 	ngroups = suites.n * (nmodels ? nmodels : 1);
 	groups = calloc(ngroups + 1, sizeof(*groups));

@@ -6,6 +6,8 @@
 #include "strutil.h"
 #include "yamldoc.h"
 
+#include <unistd.h>
+
 static const char *const row_keys[] = {
 	"id", "vars", "expected", "assert", "metadata", "threshold", "description", NULL
 };
@@ -371,8 +373,11 @@ static int yaml_open(pops_dataset *ds, const char *path)
 {
 	pops_buf b = POPS_BUF_INIT;
 	const cJSON *root;
-	int error;
+	int error, fd;
 
+	if ((fd = pops_file_open_regular(path)) < 0)
+		return fd == POPS_ENOTFOUND ? fd : pops_error_prefix(fd, "dataset: ");
+	close(fd);
 	if ((error = pops_file_read(&b, path, POPS_YAML_MAX_BYTES)) < 0) {
 		if (error == POPS_EINVALID && !pops_path_isdir(path))
 			error = pops_error_set(POPS_EINVALID,
@@ -412,7 +417,7 @@ static int yaml_next(pops_dataset *ds, pops_case *out)
 int pops_dataset_open(pops_dataset **out, const char *path, const char *display)
 {
 	pops_dataset *ds = NULL;
-	int error = 0;
+	int error = 0, fd;
 
 	*out = NULL;
 	if (!(ds = calloc(1, sizeof(*ds)))) {
@@ -446,11 +451,17 @@ int pops_dataset_open(pops_dataset **out, const char *path, const char *display)
 			error = yaml_open(ds, path);
 		goto done;
 	}
-	if (!(ds->f = fopen(path, "rb"))) {
-		if (errno == ENOENT)
-			error = pops_error_set(POPS_ENOTFOUND, "%s: dataset not found", ds->display);
-		else
-			error = pops_error_os(ds->display);
+	/* a regular file: a FIFO would block the open, and the runner reads a
+	 * dataset twice (rewind), which a pipe cannot do */
+	if ((fd = pops_file_open_regular(path)) < 0) {
+		error = fd == POPS_ENOTFOUND ?
+		        pops_error_set(POPS_ENOTFOUND, "%s: dataset not found", ds->display) :
+		        pops_error_prefix(fd, "dataset: ");
+		goto done;
+	}
+	if (!(ds->f = fdopen(fd, "rb"))) {
+		close(fd);
+		error = pops_error_os(ds->display);
 		goto done;
 	}
 	if (!(ds->rbuf = malloc(DS_CHUNK))) {

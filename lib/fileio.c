@@ -6,18 +6,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int pops_file_read(pops_buf *out, const char *path, size_t max)
+/* see pops_file_read / pops_file_read_regular */
+static int read_file(pops_buf *out, const char *path, size_t max, int regular)
 {
 	struct stat st;
 	int fd = -1, error = POPS_OK;
 	ssize_t n;
 
 	pops_buf_clear(out);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer before we refuse it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return pops_error_set(POPS_ENOTFOUND, "cannot open '%s': %s",
 			                      path, strerror(errno));
+		if (errno == EINTR)
+			return pops_error_set(POPS_EINTR, "interrupted while opening '%s'", path);
 		return pops_error_set(POPS_ERROR, "cannot open '%s': %s", path,
 		                      strerror(errno));
 	}
@@ -30,6 +34,12 @@ int pops_file_read(pops_buf *out, const char *path, size_t max)
 		error = pops_error_set(POPS_EINVALID, "'%s' is a directory", path);
 		goto done;
 	}
+	if (regular && !S_ISREG(st.st_mode)) {
+		error = pops_error_set(POPS_EINVALID, "'%s' must be a regular file", path);
+		goto done;
+	}
+	if (regular)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (max && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
 		error = pops_error_set(POPS_EINVALID,
 		                       "'%s' is too large (%jd bytes, limit %zu)",
@@ -43,8 +53,12 @@ int pops_file_read(pops_buf *out, const char *path, size_t max)
 		if (pops_buf_grow(out, 8192) < 0)
 			goto oom;
 		n = read(fd, out->ptr + out->size, out->asize - out->size - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		/* only pops's SIGINT/SIGTERM handlers interrupt a read (other
+		 * signals are default or ignored): the user wants out, 130 */
+		if (n < 0 && errno == EINTR) {
+			error = pops_error_set(POPS_EINTR, "interrupted while reading '%s'", path);
+			goto done;
+		}
 		if (n < 0) {
 			error = pops_error_set(POPS_ERROR, "cannot read '%s': %s", path,
 			                       strerror(errno));
@@ -69,6 +83,41 @@ done:
 	if (error < 0)
 		pops_buf_clear(out);
 	return error;
+}
+
+int pops_file_read(pops_buf *out, const char *path, size_t max)
+{
+	return read_file(out, path, max, 0);
+}
+
+int pops_file_read_regular(pops_buf *out, const char *path, size_t max)
+{
+	return read_file(out, path, max, 1);
+}
+
+int pops_file_open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), error = POPS_OK;
+
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return pops_error_set(POPS_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
+		return pops_error_set(errno == EINTR ? POPS_EINTR : POPS_ERROR, "cannot open '%s': %s",
+		                      path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0)
+		error = pops_error_os(path);
+	else if (S_ISDIR(st.st_mode))
+		error = pops_error_set(POPS_EINVALID, "'%s' is a directory", path);
+	else if (!S_ISREG(st.st_mode))
+		error = pops_error_set(POPS_EINVALID, "'%s' must be a regular file", path);
+	if (error < 0) {
+		close(fd);
+		return error;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 int pops_write_all(int fd, const void *data, size_t len, const char *what)

@@ -14,6 +14,22 @@
 int pops_file_read(pops_buf *out, const char *path, size_t max);
 
 /*
+ * pops_file_read for files that must be regular: a FIFO, socket or
+ * device is POPS_EINVALID "'<path>' must be a regular file", found
+ * without blocking (a FIFO in evals/ hung the run). Both readers return
+ * POPS_EINTR when a signal interrupts a blocking open or read: pops
+ * handles only SIGINT and SIGTERM, so that is the user stopping it.
+ */
+int pops_file_read_regular(pops_buf *out, const char *path, size_t max);
+
+/*
+ * Open a regular file for reading, with the same checks: a file
+ * descriptor (>= 0, close-on-exec, blocking) or POPS_ENOTFOUND,
+ * POPS_EINVALID (not a regular file), POPS_EINTR, POPS_ERROR.
+ */
+int pops_file_open_regular(const char *path);
+
+/*
  * Write `len` bytes to `path` atomically: they go to a temporary file in
  * the same directory, which is flushed to disk and renamed over `path`.
  * Readers see the old file or the new one, never a mix, and a failure

@@ -246,4 +246,30 @@ test_expect_success 'exec runs from the project root and reads big vars from POP
 	rmdir "$TRASH/vars-tmp"
 '
 
+test_expect_success 'a FIFO in evals/ is skipped with a warning; one named directly is refused' '
+	start_fakellm &&
+	eval_project 1 &&
+	mkfifo evals/fifo.yaml &&
+	pops eval run >out 2>err &&
+	grep -q "^warning: skipping evals/fifo.yaml: not a regular file" err &&
+	grep -q "1 runs: 1 passed" out &&
+	test_expect_code 2 pops eval run evals/fifo.yaml 2>err &&
+	grep -q "^error: .evals/fifo.yaml. must be a regular file" err &&
+	mkfifo datasets/fifo.jsonl &&
+	test_expect_code 2 pops eval run --dataset datasets/fifo.jsonl evals/echo.yaml 2>err &&
+	grep -q "must be a regular file" err
+'
+
+test_expect_success 'a signal during a blocking read ends the run with 130' '
+	start_fakellm &&
+	eval_project 1 &&
+	mkfifo evals/echo.cassette.jsonl &&
+	{ "$POPS_BIN" eval run --replay evals/echo.yaml >out 2>err & pid=$!; } &&
+	sleep 1 &&
+	kill -INT $pid &&
+	{ wait $pid; code=$?; :; } &&
+	test "$code" = 130 &&
+	grep -q "^result: interrupted" out
+'
+
 test_done

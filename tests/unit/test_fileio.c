@@ -158,3 +158,28 @@ TEST(mode_for_keeps_a_replaced_file_and_applies_the_umask)
 	rmdir(dir);
 	pops_buf_dispose(&a);
 }
+
+TEST(read_regular_refuses_a_fifo_without_blocking)
+{
+	char tmpl[] = "/tmp/pops-unit-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	pops_buf f = POPS_BUF_INIT, data = POPS_BUF_INIT;
+
+	CHECK(dir != NULL);
+	pops_path_join(&f, dir, "fifo.yaml");
+	CHECK_INT(mkfifo(f.ptr, 0600), 0);
+	/* no writer: a plain open would wait for one */
+	CHECK_INT(pops_file_read_regular(&data, f.ptr, 0), POPS_EINVALID);
+	CHECK_ERR_HAS("must be a regular file");
+	CHECK_INT(pops_file_open_regular(f.ptr), POPS_EINVALID);
+	CHECK_INT(pops_file_open_regular(dir), POPS_EINVALID);
+	CHECK_ERR_HAS("is a directory");
+	unlink(f.ptr);
+	CHECK_INT(pops_file_write_atomic(f.ptr, "ok", 2, 0644), 0);
+	CHECK_INT(pops_file_read_regular(&data, f.ptr, 0), 0);
+	CHECK_STR(data.ptr, "ok");
+	unlink(f.ptr);
+	rmdir(dir);
+	pops_buf_dispose(&f);
+	pops_buf_dispose(&data);
+}
