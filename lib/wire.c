@@ -498,25 +498,73 @@ int pops_wire_nul_check(pops_provider_result *res, int marker)
 	return fail(res, "model output contains a NUL byte at offset %zu", (size_t)(at - res->text));
 }
 
+/* a JSON type for messages about a reply of the wrong shape */
+static const char *json_type(const cJSON *v)
+{
+	return cJSON_IsNumber(v) ? "a number" : cJSON_IsBool(v) ? "a boolean" :
+	       cJSON_IsObject(v) ? "an object" : cJSON_IsArray(v) ? "an array" :
+	       cJSON_IsString(v) ? "a string" : "null";
+}
+
+/*
+ * OpenAI content that is not a string: null or absent (tool calls, a
+ * refusal) is no text; an array of parts (some compatible servers) is
+ * its "text" parts joined. Anything else is a reply pops cannot read:
+ * 1 when `content` is usable (text appended to `out`), 0 when not.
+ */
+static int openai_content(pops_buf *out, const cJSON *content)
+{
+	const cJSON *part;
+
+	if (!content || cJSON_IsNull(content))
+		return 1;
+	if (cJSON_IsString(content)) {
+		pops_buf_puts(out, content->valuestring);
+		return 1;
+	}
+	if (!cJSON_IsArray(content))
+		return 0;
+	cJSON_ArrayForEach(part, content) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
+
+		if (!cJSON_IsObject(part) || (t && !cJSON_IsString(t)))
+			return 0;
+		if (t)
+			pops_buf_puts(out, t->valuestring);
+	}
+	return 1;
+}
+
+/*
+ * A reply whose fields have the wrong type is a provider error (exit 4,
+ * never cached), not an empty output that the assertions would score as
+ * the prompt's failure.
+ */
 static int parse_openai(pops_provider_result *res, const cJSON *root)
 {
-	const cJSON *choice = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "choices"), 0);
+	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(root, "choices");
+	const cJSON *choice = cJSON_GetArrayItem(choices, 0);
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(choice, "message");
 	const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content");
 	const cJSON *refusal = cJSON_GetObjectItemCaseSensitive(msg, "refusal");
 	const cJSON *fr = cJSON_GetObjectItemCaseSensitive(choice, "finish_reason");
 	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
 	const char *f = cJSON_IsString(fr) ? fr->valuestring : "";
+	pops_buf text = POPS_BUF_INIT;
 	long cached;
 
+	if (!cJSON_IsArray(choices))
+		return fail(res, "reply has no choices array (choices is %s)", json_type(choices));
 	if (!cJSON_IsObject(msg))
 		return fail(res, "reply has no choices[0].message");
-	if (cJSON_IsString(content))
-		res->text = pops_strdup(content->valuestring);
-	else if (cJSON_IsString(refusal))
-		res->text = pops_strdup(refusal->valuestring);
-	else
-		res->text = pops_strdup("");
+	if (!openai_content(&text, content)) {
+		pops_buf_dispose(&text);
+		return fail(res, "reply's choices[0].message.content is %s, not text",
+		            json_type(content));
+	}
+	if (!text.size && cJSON_IsString(refusal))
+		pops_buf_sets(&text, refusal->valuestring);
+	res->text = pops_buf_oom(&text) ? NULL : pops_buf_detach(&text);
 	res->finish_reason = pops_strdup(
 		!strcmp(f, "stop") ? POPS_FINISH_STOP : !strcmp(f, "length") ? POPS_FINISH_LENGTH :
 		!strcmp(f, "content_filter") || cJSON_IsString(refusal) ? POPS_FINISH_FILTER :
@@ -540,7 +588,7 @@ static int parse_anthropic(pops_provider_result *res, const cJSON *root)
 	long in, cr, cc;
 
 	if (!cJSON_IsArray(content))
-		return fail(res, "reply has no content array");
+		return fail(res, "reply has no content array (content is %s)", json_type(content));
 	cJSON_ArrayForEach(block, content) {
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(block, "name");
@@ -550,8 +598,11 @@ static int parse_anthropic(pops_provider_result *res, const cJSON *root)
 		if (!strcmp(type->valuestring, "text")) {
 			const cJSON *t = cJSON_GetObjectItemCaseSensitive(block, "text");
 
-			if (cJSON_IsString(t))
-				pops_buf_puts(&text, t->valuestring);
+			if (!cJSON_IsString(t)) {
+				pops_buf_dispose(&text);
+				return fail(res, "reply has a text block whose text is %s", json_type(t));
+			}
+			pops_buf_puts(&text, t->valuestring);
 		} else if (!strcmp(type->valuestring, "tool_use") && cJSON_IsString(name) &&
 		           !strcmp(name->valuestring, POPS_ANTHROPIC_OUTPUT_TOOL)) {
 			char *j = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(block, "input"));
@@ -579,11 +630,17 @@ static int parse_anthropic(pops_provider_result *res, const cJSON *root)
 	return POPS_OK;
 }
 
+/* 1 at the "done" object, 0 before it, -1 when the object has the wrong shape */
 static int parse_ollama_obj(pops_provider_result *res, const cJSON *o, pops_buf *text)
 {
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "message");
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(msg, "content");
 
+	if ((msg && !cJSON_IsObject(msg)) || (c && !cJSON_IsString(c) && !cJSON_IsNull(c))) {
+		fail(res, "reply's message%s is %s, not text", msg && cJSON_IsObject(msg) ? ".content" : "",
+		     json_type(msg && cJSON_IsObject(msg) ? c : msg));
+		return -1;
+	}
 	if (cJSON_IsString(c))
 		pops_buf_puts(text, c->valuestring);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "done"))) {
@@ -620,6 +677,10 @@ static int parse_ollama(pops_provider_result *res, const char *body, size_t len)
 			}
 			done = parse_ollama_obj(res, o, &text);
 			cJSON_Delete(o);
+			if (done < 0) {
+				pops_buf_dispose(&text);
+				return POPS_EPROVIDER;
+			}
 		}
 		p += n + 1;
 	}

@@ -272,4 +272,23 @@ test_expect_success 'a signal during a blocking read ends the run with 130' '
 	grep -q "^result: interrupted" out
 '
 
+test_expect_success 'a reply whose content is not text is a provider error, never cached' '
+	start_fakellm --fault badcontent &&
+	eval_project 2 &&
+	test_expect_code 4 pops eval run --json r.json >out 2>&1 &&
+	grep -q "2 runs: 0 passed, 0 failed, 2 errors" out &&
+	grep -q "content is a number, not text" r.json &&
+	kill $(cat "$TRASH/case-$test_count.fakellm.pid") && rm "$TRASH/case-$test_count.fakellm.pid" &&
+	start_fakellm --fault badchoices &&
+	sed -i "s|127.0.0.1:[0-9]*|127.0.0.1:$FAKELLM_PORT|" pops.yaml &&
+	test_expect_code 4 pops eval run --json r.json >out 2>&1 &&
+	grep -q "no choices array" r.json &&
+	kill $(cat "$TRASH/case-$test_count.fakellm.pid") && rm "$TRASH/case-$test_count.fakellm.pid" &&
+	start_fakellm &&
+	sed -i "s|127.0.0.1:[0-9]*|127.0.0.1:$FAKELLM_PORT|" pops.yaml &&
+	pops eval run >out &&
+	grep -q "2 runs: 2 passed" out &&
+	test "$(fakellm_stat chat)" = 2
+'
+
 test_done

@@ -496,7 +496,7 @@ static int usage(void)
 	      "               [--judge] [--verdict V] [--reply TEXT] [--cached-tokens N]\n"
 	      "               [--api-key K] [--models a,b] [--huge-size BYTES] [--log FILE]\n"
 	      "faults: 408 409 429 quota 400 401 403 404 500 502 503 529 drop reset\n"
-	      "        malformed trickle error200 huge empty notjson\n", stderr);
+	      "        malformed trickle error200 huge empty notjson badcontent badchoices\n", stderr);
 	return 2;
 }
 

@@ -755,6 +755,29 @@ static int apply_fault(const fk_config *cfg, const fk_request *req, int wire,
 		rep->content_type = "application/json";
 		return 1;
 	}
+	/* well-formed JSON of the wrong shape: a content that is not text,
+	 * or no list of choices / content blocks */
+	if (!strcmp(f, "badcontent") || !strcmp(f, "badchoices")) {
+		int content = !strcmp(f, "badcontent");
+
+		rep->status = 200;
+		rep->content_type = "application/json";
+		if (wire == W_ANTHROPIC)
+			pops_buf_puts(&rep->body, content ?
+			    "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":5}],"
+			    "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}" :
+			    "{\"type\":\"message\",\"content\":{\"text\":\"x\"},\"stop_reason\":\"end_turn\"}");
+		else if (wire == W_OLLAMA)
+			pops_buf_puts(&rep->body, content ?
+			    "{\"message\":{\"role\":\"assistant\",\"content\":5},\"done\":true}" :
+			    "{\"message\":5,\"done\":true}");
+		else
+			pops_buf_puts(&rep->body, content ?
+			    "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":5},"
+			    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}" :
+			    "{\"choices\":{\"0\":{\"message\":{\"content\":\"x\"}}}}");
+		return 1;
+	}
 	if (!strcmp(f, "notjson")) {
 		rep->status = 200;
 		rep->content_type = "text/html";

@@ -240,6 +240,34 @@ TEST(error_replies_become_one_line_provider_errors)
 	pops_provider_result_dispose(&r);
 }
 
+TEST(a_reply_of_the_wrong_shape_is_a_provider_error_not_empty_output)
+{
+	pops_provider_result r;
+
+	CHECK_INT(parse(&r, "openai", 200, "{\"choices\":[{\"message\":{\"content\":5}}]}"), POPS_EPROVIDER);
+	CHECK_STR(r.error, "reply's choices[0].message.content is a number, not text");
+	CHECK(!r.text);
+	pops_provider_result_dispose(&r);
+	CHECK_INT(parse(&r, "openai", 200, "{\"choices\":{\"0\":{\"message\":{\"content\":\"x\"}}}}"),
+	          POPS_EPROVIDER);
+	CHECK_STR(r.error, "reply has no choices array (choices is an object)");
+	pops_provider_result_dispose(&r);
+	CHECK_INT(parse(&r, "anthropic", 200, "{\"content\":[{\"type\":\"text\",\"text\":5}]}"), POPS_EPROVIDER);
+	CHECK_STR(r.error, "reply has a text block whose text is a number");
+	pops_provider_result_dispose(&r);
+	CHECK_INT(parse(&r, "ollama", 200, "{\"message\":{\"content\":[1]},\"done\":true}"), POPS_EPROVIDER);
+	CHECK_STR(r.error, "reply's message.content is an array, not text");
+	pops_provider_result_dispose(&r);
+	/* still fine: null content (a refusal, tool calls) and an array of text parts */
+	CHECK_INT(parse(&r, "openai", 200, "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"no\"}}]}"), 0);
+	CHECK_STR(r.text, "no");
+	pops_provider_result_dispose(&r);
+	CHECK_INT(parse(&r, "openai", 200, "{\"choices\":[{\"message\":{\"content\":[{\"type\":\"text\","
+	                "\"text\":\"a\"},{\"type\":\"text\",\"text\":\"b\"}]}}]}"), 0);
+	CHECK_STR(r.text, "ab");
+	pops_provider_result_dispose(&r);
+}
+
 TEST(wire_nul_in_output_is_an_error_naming_the_offset)
 {
 	pops_provider_result r;
