@@ -220,25 +220,33 @@ static int collect_refs(git_strarray *out, git_repository *repo, pops_sync_resul
 		if ((error = git_reference_iterator_glob_new(&it, repo, globs[g])) < 0)
 			return pops_git_error(error, "cannot list refs");
 		while (git_reference_next(&ref, it) == 0) {
-			char **v = realloc(out->strings, (out->count + 1) * sizeof(*v));
 			pops_buf spec = POPS_BUF_INIT;
 			const char *name = git_reference_name(ref);
+			char **v;
 
-			if (git_reference_type(ref) == GIT_REFERENCE_DIRECT && v) {
-				out->strings = v;
-				pops_buf_printf(&spec, "%s:%s", name, name);
-				out->strings[out->count++] = pops_buf_detach(&spec);
-				if ((error = add_ref(r, name, POPS_SYNC_PUSHED, NULL,
-				                     git_reference_target(ref))) < 0) {
-					git_reference_free(ref);
-					break;
-				}
-			} else if (!v) {
+			/* a symbolic ref (refs/pops/alias -> refs/pops/releases) has no
+			 * object to push; its target, under the glob too, goes itself */
+			if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+				git_reference_free(ref);
+				continue;
+			}
+			if (!(v = realloc(out->strings, (out->count + 1) * sizeof(*v)))) {
 				error = pops_error_set(POPS_ERROR, "out of memory");
 				git_reference_free(ref);
 				break;
 			}
+			out->strings = v;
+			pops_buf_printf(&spec, "%s:%s", name, name);
+			if (!(out->strings[out->count] = pops_buf_detach(&spec))) {
+				error = pops_error_set(POPS_ERROR, "out of memory");
+				git_reference_free(ref);
+				break;
+			}
+			out->count++;
+			error = add_ref(r, name, POPS_SYNC_PUSHED, NULL, git_reference_target(ref));
 			git_reference_free(ref);
+			if (error < 0)
+				break;
 		}
 		git_reference_iterator_free(it);
 		it = NULL;

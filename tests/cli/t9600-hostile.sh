@@ -291,4 +291,23 @@ test_expect_success 'a reply whose content is not text is a provider error, neve
 	test "$(fakellm_stat chat)" = 2
 '
 
+test_expect_success 'push skips symbolic refs under refs/pops/ (no double free)' '
+	git init -q --bare origin.git &&
+	git init -q a &&
+	cd a &&
+	setup_project &&
+	printf -- "---\nmodel: fast\n---\nHi {{name}}\n" >prompts/hello.prompt &&
+	git add -A && git commit -q -m hello &&
+	git remote add origin ../origin.git &&
+	git push -q origin main &&
+	pops promote dev >/dev/null &&
+	git symbolic-ref refs/pops/alias refs/pops/releases &&
+	git symbolic-ref refs/pops/zz-alias refs/pops/releases &&
+	pops push >out &&
+	grep -q "refs/pops/releases: pushed" out &&
+	! grep -q "alias" out &&
+	test "$(git -C ../origin.git rev-parse refs/pops/releases)" = "$(git rev-parse refs/pops/releases)" &&
+	test_must_fail git -C ../origin.git rev-parse -q --verify refs/pops/zz-alias
+'
+
 test_done
