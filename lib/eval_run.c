@@ -626,6 +626,9 @@ static int done1(void *payload, pops_provider_result *res)
 		r->interrupted = 1;
 		goto done;
 	}
+	/* in the engine's `spent` by estimate (no usage): part of the average too */
+	if (res->status == POPS_OK && !res->priced && res->cost_estimate > 0 && !res->cache_hit)
+		r->estimated_done++;
 	if (!(rec = record_new(rc, rq->repeat)) || !(arr = cJSON_AddArrayToObject(rec, "asserts"))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
@@ -691,8 +694,9 @@ static int budget(void *payload, double spent)
 
 	if (r->max_cost < 0)
 		return 0;
-	/* before any priced result, the estimate from the rendered prompt */
-	avg = r->priced_done ? spent / (double)r->priced_done : r->est_request;
+	/* before any priced (or estimated) result, the estimate from the rendered prompt */
+	avg = r->priced_done + r->estimated_done ?
+	      spent / (double)(r->priced_done + r->estimated_done) : r->est_request;
 	if (spent + avg * (double)(r->inflight + 1) > r->max_cost) {
 		r->over_budget = 1;
 		return 1;

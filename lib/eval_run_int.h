@@ -79,6 +79,7 @@ struct runner {
 	size_t inflight, produced;
 	size_t done, passed, failed, errors;
 	size_t priced_done;
+	size_t estimated_done;       /* results without usage, costed from characters */
 	double cost;
 	int unpriced;
 	long in_tok, out_tok;

@@ -1,4 +1,5 @@
 #include "common.h"
+#include <math.h>
 #include "provider.h"
 #include "cache.h"
 #include "http.h"
@@ -16,6 +17,7 @@ typedef struct pending {
 	char cassette_key[65];
 	unsigned repeat;
 	int cacheable;
+	size_t request_bytes;   /* the request body, for a cost estimate without usage */
 	const pops_provider_cfg *prov;  /* for max_concurrency accounting */
 } pending;
 
@@ -114,6 +116,22 @@ static void set_result_error(pops_provider_result *res, int status, const char *
 	res->status = status;
 }
 
+/*
+ * A reply without usage from a model that has a price (a local server
+ * that reports nothing): characters / 4 both ways, as --dry-run
+ * estimates, so --max-cost still stops instead of spending unbounded.
+ */
+static void estimate_cost(pops_provider_result *res, const pops_config *cfg, const pending *p)
+{
+	const pops_price_cfg *pr = cfg ? pops_config_price(cfg, p->model_id) : NULL;
+
+	res->cost_estimate = 0;
+	if (!pr || res->priced || !res->text)
+		return;
+	res->cost_estimate = (ceil((double)p->request_bytes / 4.0) * pr->input +
+	                      ceil((double)strlen(res->text) / 4.0) * pr->output) / 1e6;
+}
+
 /* hand a finished result to the caller */
 static int deliver(run *r, pops_provider_result *res, pending *p)
 {
@@ -126,8 +144,9 @@ static int deliver(run *r, pops_provider_result *res, pending *p)
 	}
 	if (res->status == POPS_OK && p) {
 		pops_provider_price(res, r->opts->config, p->model_id);
-		if (res->priced && !res->cache_hit)
-			r->spent += res->cost_usd;
+		estimate_cost(res, r->opts->config, p);
+		if (!res->cache_hit)
+			r->spent += res->priced ? res->cost_usd : res->cost_estimate;
 	}
 	error = r->done(r->payload, res);
 	pops_provider_result_dispose(res);
@@ -328,6 +347,7 @@ static int http_next(void *payload, pops_http_job **out)
 
 			error = pops_wire_body(&body, &req);
 			job->body_len = body.size;
+			p->request_bytes = body.size;
 			job->body = pops_buf_detach(&body);
 		}
 		if (error < 0 || pops_wire_url(&url, req.provider) < 0) {

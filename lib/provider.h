@@ -65,6 +65,9 @@ typedef struct pops_provider_result {
 	int cache_hit;        /* 1 when served from the cache or a cassette */
 	int priced;           /* 1 when pops.yaml has a price for the model */
 	double cost_usd;      /* meaningful only when priced; never "0 because unknown" */
+	double cost_estimate; /* a priced model's reply without token counts: USD from
+	                         characters (4 per token, the request body and the text);
+	                         counts against --max-cost, never reported as cost; else 0 */
 	char *raw;            /* the raw response body, for debugging; may be NULL */
 	void *user;           /* request.user */
 } pops_provider_result;

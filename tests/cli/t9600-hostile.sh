@@ -310,4 +310,16 @@ test_expect_success 'push skips symbolic refs under refs/pops/ (no double free)'
 	test_must_fail git -C ../origin.git rev-parse -q --verify refs/pops/zz-alias
 '
 
+test_expect_success '--max-cost stops on a character estimate when replies carry no usage' '
+	start_fakellm --no-usage &&
+	eval_project 60 &&
+	printf "pricing:\n  m-1: { input: 1, output: 2 }\n" >>pops.yaml &&
+	git commit -q -am pricing &&
+	test_expect_code 1 pops eval run -j 1 --max-cost 0.001 >out &&
+	grep -q "result: incomplete: stopped by --max-cost" out &&
+	n=$(fakellm_stat chat) &&
+	test "$n" -gt 1 && test "$n" -lt 60 &&
+	grep -q "cost unpriced" out
+'
+
 test_done

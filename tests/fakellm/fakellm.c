@@ -7,6 +7,7 @@
  *           [--retry-after S] [--retry-after-ms MS] [--trickle-ms MS]
  *           [--judge] [--verdict V] [--reply TEXT] [--cached-tokens N]
  *           [--api-key K] [--models a,b] [--huge-size BYTES] [--log FILE]
+ *           [--no-usage]
  *
  * Prints "port=N" as its first stdout line once it listens on 127.0.0.1.
  */
@@ -495,6 +496,7 @@ static int usage(void)
 	      "               [--retry-after S] [--retry-after-ms MS] [--trickle-ms MS]\n"
 	      "               [--judge] [--verdict V] [--reply TEXT] [--cached-tokens N]\n"
 	      "               [--api-key K] [--models a,b] [--huge-size BYTES] [--log FILE]\n"
+	      "               [--no-usage]\n"
 	      "faults: 408 409 429 quota 400 401 403 404 500 502 503 529 drop reset\n"
 	      "        malformed trickle error200 huge empty notjson badcontent badchoices\n", stderr);
 	return 2;
@@ -516,6 +518,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--judge")) {
 			cfg.judge = 1;
+			continue;
+		}
+		if (!strcmp(a, "--no-usage")) {
+			cfg.no_usage = 1;
 			continue;
 		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

@@ -57,6 +57,7 @@ typedef struct fk_config {
 	const char *verdict;     /* forced judge verdict */
 	const char *reply;       /* fixed reply text */
 	long cached_tokens;
+	int no_usage;            /* replies carry no token counts (some local servers) */
 	const char *api_key;     /* when set, requests must carry it */
 	const char *models;      /* comma-separated ids for GET /models */
 	size_t huge_size;

@@ -556,7 +556,10 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 		cJSON_AddNumberToObject(u, "total_tokens", (double)(in + out));
 		cJSON_AddNumberToObject(d, "cached_tokens", (double)cached);
 		cJSON_AddItemToObject(u, "prompt_tokens_details", d);
-		cJSON_AddItemToObject(o, "usage", u);
+		if (cfg->no_usage || fk_header_get(req, "x-fakellm-no-usage"))
+			cJSON_Delete(u);
+		else
+			cJSON_AddItemToObject(o, "usage", u);
 		cJSON_AddStringToObject(o, "system_fingerprint", "fp_fakellm");
 	} else if (ch->wire == W_ANTHROPIC) {
 		cJSON *content = cJSON_CreateArray(), *part = cJSON_CreateObject();
