@@ -130,8 +130,8 @@ static int load_vars_file(cJSON **out, const char *file)
 	*out = NULL;
 	if ((error = pops_file_read(&data, file, POPS_CONFIG_MAX_BYTES)) < 0)
 		goto done;
-	/* YAML is a superset of JSON: one parser gives line numbers for both */
-	if ((error = pops_yaml_parse(&doc, data.ptr, data.size, file, 0, NULL)) < 0)
+	/* .json by cJSON (JSON writers' escapes), anything else as YAML */
+	if ((error = pops_yaml_parse_file(&doc, data.ptr, data.size, file, NULL)) < 0)
 		goto done;
 	if (!cJSON_IsObject(pops_yaml_root(doc))) {
 		error = pops_error_set(POPS_EINVALID, "%s: variables must be a mapping of name: value",

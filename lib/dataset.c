@@ -367,12 +367,13 @@ static int jsonl_next(pops_dataset *ds, pops_case *out)
 	return r < 0 ? r : 1;
 }
 
-/* ---- YAML ---- */
+/* ---- YAML and JSON: one document, read whole ---- */
 
 static int yaml_open(pops_dataset *ds, const char *path)
 {
 	pops_buf b = POPS_BUF_INIT;
 	const cJSON *root;
+	const char *kind = pops_yaml_name_is_json(path) ? "JSON" : "YAML";
 	int error, fd;
 
 	if ((fd = pops_file_open_regular(path)) < 0)
@@ -381,19 +382,23 @@ static int yaml_open(pops_dataset *ds, const char *path)
 	if ((error = pops_file_read(&b, path, POPS_YAML_MAX_BYTES)) < 0) {
 		if (error == POPS_EINVALID && !pops_path_isdir(path))
 			error = pops_error_set(POPS_EINVALID,
-			    "%s: a YAML dataset is read whole and is limited to %u MB; use JSONL or CSV "
-			    "for bigger datasets (they are read row by row)", ds->display,
+			    "%s: a %s dataset is read whole and is limited to %u MB; use JSONL or CSV "
+			    "for bigger datasets (they are read row by row)", ds->display, kind,
 			    POPS_YAML_MAX_BYTES / MB);
 		goto done;
 	}
-	if ((error = pops_yaml_parse(&ds->doc, b.ptr, b.size, ds->display, 0, NULL)) < 0)
+	/* by the real path: the display name may lack the extension */
+	if ((error = pops_yaml_name_is_json(path)
+	             ? pops_yaml_parse_json(&ds->doc, b.ptr, b.size, ds->display, NULL)
+	             : pops_yaml_parse(&ds->doc, b.ptr, b.size, ds->display, 0, NULL)) < 0)
 		goto done;
 	root = pops_yaml_root(ds->doc);
+	/* promptfoo's tests.json / tests.yaml: a list, or {tests: [...]} */
 	if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "tests"))
 		root = cJSON_GetObjectItemCaseSensitive(root, "tests");
 	if (!cJSON_IsArray(root) && !cJSON_IsNull(root)) {
-		error = pops_error_set(POPS_EINVALID, "%s:%u: a YAML dataset must be a list of rows",
-		                       ds->display, pops_yaml_line(ds->doc, root));
+		error = pops_error_set(POPS_EINVALID, "%s:%u: a %s dataset must be a list of rows",
+		                       ds->display, pops_yaml_line(ds->doc, root), kind);
 		goto done;
 	}
 	ds->item = cJSON_IsArray(root) ? root->child : NULL;
@@ -435,13 +440,14 @@ int pops_dataset_open(pops_dataset **out, const char *path, const char *display)
 	}
 	if (pops_ends_with(path, ".jsonl") || pops_ends_with(path, ".ndjson"))
 		ds->fmt = FMT_JSONL;
-	else if (pops_ends_with(path, ".yaml") || pops_ends_with(path, ".yml"))
+	else if (pops_ends_with(path, ".yaml") || pops_ends_with(path, ".yml") ||
+	         pops_yaml_name_is_json(path))
 		ds->fmt = FMT_YAML;
 	else if (pops_ends_with(path, ".csv"))
 		ds->fmt = FMT_CSV;
 	else {
 		error = pops_error_set(POPS_EINVALID,
-		    "%s: unknown dataset format: use .jsonl, .yaml or .csv", ds->display);
+		    "%s: unknown dataset format: use .jsonl, .json, .yaml or .csv", ds->display);
 		goto done;
 	}
 	if (ds->fmt == FMT_YAML) {

@@ -3,10 +3,11 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 /*
- * Eval datasets: JSONL, YAML and CSV (RFC 4180, header row = variable
+ * Eval datasets: JSONL, JSON (an array of rows, or {"tests": [...]} as
+ * promptfoo writes), YAML and CSV (RFC 4180, header row = variable
  * names). JSONL and CSV are read one row at a time from the file, so a
- * run's memory does not grow with the dataset; YAML (capped at
- * POPS_YAML_MAX_BYTES) is parsed whole.
+ * run's memory does not grow with the dataset; JSON and YAML (capped at
+ * POPS_YAML_MAX_BYTES) are parsed whole.
  *
  * A row is either structured, `{id, vars, expected, assert, metadata,
  * threshold, description}` (recognised by a `vars` object; other keys are errors),
@@ -51,7 +52,7 @@ typedef struct pops_dataset pops_dataset;
 
 /*
  * Open the dataset at `path`; the format comes from the extension
- * (.jsonl/.ndjson, .yaml/.yml, .csv). `display` is the name used in
+ * (.jsonl/.ndjson, .json, .yaml/.yml, .csv). `display` is the name used in
  * messages (NULL = path). Returns 0, POPS_ENOTFOUND (no file),
  * POPS_EINVALID (unknown extension, YAML syntax, CSV header) or
  * POPS_ERROR.

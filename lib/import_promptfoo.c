@@ -521,7 +521,7 @@ int pops_import_promptfoo(pops_import **out, const char *config_path,
 		goto done;
 	}
 	if ((error = pops_file_read(&data, config_path, POPS_CONFIG_MAX_BYTES)) < 0 ||
-	    (error = pops_yaml_parse(&pf.doc, data.ptr, data.size, config_path, 0, NULL)) < 0)
+	    (error = pops_yaml_parse_file(&pf.doc, data.ptr, data.size, config_path, NULL)) < 0)
 		goto done;
 	root = pops_yaml_root(pf.doc);
 	if (!cJSON_IsObject(root)) {

@@ -51,7 +51,7 @@ int pops_suite_parse(pops_suite **out, const char *data, size_t len,
 		}
 		git_oid_tostr(s->blob, sizeof(s->blob), &oid);
 	}
-	if ((error = pops_yaml_parse(&s->doc, data, len, path, 0, NULL)) < 0)
+	if ((error = pops_yaml_parse_file(&s->doc, data, len, path, NULL)) < 0)
 		goto done;
 	root = pops_yaml_root(s->doc);
 	if (!cJSON_IsObject(root)) {

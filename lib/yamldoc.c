@@ -1,21 +1,10 @@
 #include "common.h"
 #include "yamldoc.h"
 #include "strutil.h"
+#include "yamldoc_int.h"
 
 #include <math.h>
 #include <yaml.h>
-
-struct pos_entry {
-	const cJSON *node;
-	unsigned line, col;
-};
-
-struct pops_yaml_doc {
-	cJSON *root;
-	char *filename;
-	struct pos_entry *pos;  /* open-addressing table keyed by node pointer */
-	size_t pos_cap, pos_len;
-};
 
 struct anchor {
 	char *name;
@@ -55,14 +44,14 @@ static size_t ptr_hash(const void *p, size_t cap)
 	return (size_t)x & (cap - 1);
 }
 
-static int pos_put(pops_yaml_doc *doc, const cJSON *node, unsigned line,
-                   unsigned col)
+int pops_yaml__pos_put(pops_yaml_doc *doc, const cJSON *node, unsigned line,
+                       unsigned col)
 {
 	size_t i;
 
 	if ((doc->pos_len + 1) * 2 > doc->pos_cap) {
 		size_t ncap = doc->pos_cap ? doc->pos_cap * 2 : 64, j;
-		struct pos_entry *n = calloc(ncap, sizeof(*n));
+		struct pops_yaml_pos *n = calloc(ncap, sizeof(*n));
 
 		if (!n)
 			return pops_error_set(POPS_ERROR, "out of memory");
@@ -89,7 +78,7 @@ static int pos_put(pops_yaml_doc *doc, const cJSON *node, unsigned line,
 	return POPS_OK;
 }
 
-static const struct pos_entry *pos_get(const pops_yaml_doc *doc,
+static const struct pops_yaml_pos *pos_get(const pops_yaml_doc *doc,
                                        const cJSON *node)
 {
 	size_t i;
@@ -107,14 +96,14 @@ static const struct pos_entry *pos_get(const pops_yaml_doc *doc,
 
 unsigned pops_yaml_line(const pops_yaml_doc *doc, const cJSON *node)
 {
-	const struct pos_entry *e = doc ? pos_get(doc, node) : NULL;
+	const struct pops_yaml_pos *e = doc ? pos_get(doc, node) : NULL;
 
 	return e ? e->line : 0;
 }
 
 unsigned pops_yaml_col(const pops_yaml_doc *doc, const cJSON *node)
 {
-	const struct pos_entry *e = doc ? pos_get(doc, node) : NULL;
+	const struct pops_yaml_pos *e = doc ? pos_get(doc, node) : NULL;
 
 	return e ? e->col : 0;
 }
@@ -331,13 +320,13 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m,
 		}
 		b->doc->root = node;
 		*attached = node;
-		return pos_put(b->doc, node, line, col);
+		return pops_yaml__pos_put(b->doc, node, line, col);
 	}
 	f = &b->stack[b->depth - 1];
 	if (cJSON_IsArray(f->node)) {
 		cJSON_AddItemToArray(f->node, node);
 		*attached = node;
-		return pos_put(b->doc, node, line, col);
+		return pops_yaml__pos_put(b->doc, node, line, col);
 	}
 	if (!f->key) {
 		if (!is_scalar_key_candidate) {
@@ -384,7 +373,7 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m,
 	}
 	cJSON_AddItemToObject(f->node, f->key, node);
 	*attached = node;
-	error = pos_put(b->doc, node, f->key_line, f->key_col);
+	error = pops_yaml__pos_put(b->doc, node, f->key_line, f->key_col);
 	free(f->key);
 	f->key = NULL;
 	return error;

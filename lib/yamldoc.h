@@ -7,8 +7,9 @@
 
 /*
  * YAML to JSON: every YAML file pops reads (pops.yaml, suites, datasets,
- * frontmatter) becomes a cJSON tree, and each node remembers where it
- * came from so that errors can name file:line:col.
+ * frontmatter), and every .json data file, becomes a cJSON tree, and
+ * each node remembers where it came from so that errors can name
+ * file:line:col.
  *
  * Plain scalars follow the YAML 1.2 core schema (null, true/false,
  * integers incl. 0x/0o, floats incl. .inf/.nan); quoted scalars and
@@ -39,6 +40,27 @@ typedef struct pops_yaml_doc pops_yaml_doc;
 int pops_yaml_parse(pops_yaml_doc **out, const char *data, size_t len,
                     const char *filename, unsigned line_offset,
                     const pops_yaml_limits *limits);
+
+/*
+ * Parse `len` bytes of JSON with cJSON into the same kind of document:
+ * lines and columns of keys and items are recorded, duplicate keys,
+ * raw control characters, "\u0000" and bad UTF-8 are refused, an empty
+ * input gives a null root, a UTF-8 BOM is skipped. `limits` as above
+ * (depth and size). Returns 0, or POPS_EINVALID "file:line:col: problem".
+ */
+int pops_yaml_parse_json(pops_yaml_doc **out, const char *data, size_t len,
+                         const char *filename, const pops_yaml_limits *limits);
+
+/*
+ * A data file by its name: JSON (pops_yaml_parse_json) when `filename`
+ * ends in ".json" (any case), else YAML. What users hand pops as .json
+ * was written by a JSON library, whose escapes YAML's reader refuses.
+ */
+int pops_yaml_parse_file(pops_yaml_doc **out, const char *data, size_t len,
+                         const char *filename, const pops_yaml_limits *limits);
+
+/* 1 if `filename` ends in ".json", in any case (NULL: 0). */
+int pops_yaml_name_is_json(const char *filename);
 
 /* The root node, borrowed from the document. */
 cJSON *pops_yaml_root(const pops_yaml_doc *doc);

@@ -69,6 +69,21 @@ test_expect_success 'render --vars reads typed variables; --var overrides them' 
 	grep -q "^error: p/bad.prompt:7:1: subexpressions" err
 '
 
+# Python's json.dump escapes non-ASCII (an emoji becomes a surrogate
+# pair); YAML's reader refuses such escapes, so .json is read as JSON
+test_expect_success 'render --vars reads a .json file written by python json.dump' '
+	mkdir -p p &&
+	printf -- "---\ninput:\n  schema:\n    who: string\n    n: integer\n---\n{{who}} {{n}}\n" >p/j.prompt &&
+	python3 -c "import json; json.dump({\"who\": \"caf\u00e9 \U0001F642\", \"n\": 2}, open(\"v.json\", \"w\"))" &&
+	grep -q "ud83d" v.json &&
+	pops render --vars v.json p/j.prompt >out &&
+	printf -- "--- user\ncaf\303\251 \360\237\231\202 2\n" >expect &&
+	test_cmp expect out &&
+	printf "{\n  \"who\": \"x\",\n}\n" >bad.json &&
+	test_expect_code 2 pops render --vars bad.json p/j.prompt 2>err &&
+	grep -q "^error: bad.json:3:[0-9]*: invalid JSON" err
+'
+
 test_expect_success 'render reports a missing variable file and a bad --var' '
 	write_greet &&
 	test_expect_code 2 pops render --var novalue prompts/greet.prompt 2>err &&

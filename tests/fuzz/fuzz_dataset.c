@@ -8,15 +8,15 @@
 /*
  * Datasets are read from files (streamed), so the input is written to a
  * scratch file whose extension the first byte picks: 'j' JSONL, 'c' CSV,
- * anything else YAML. Every row is read, its scope built, and the
+ * 'J' JSON, anything else YAML. Every row is read, its scope built, and the
  * reader rewound once and read again: both passes must agree.
  */
 
-static char *scratch[3];
+static char *scratch[4];
 
 static const char *scratch_path(int fmt)
 {
-	static const char *const ext[] = { ".jsonl", ".csv", ".yaml" };
+	static const char *const ext[] = { ".jsonl", ".csv", ".yaml", ".json" };
 
 	if (!scratch[fmt]) {
 		pops_buf p = POPS_BUF_INIT;
@@ -51,7 +51,7 @@ static long read_all(pops_dataset *ds)
 
 POPS_FUZZ_TARGET(dataset)
 {
-	int fmt = !size ? 2 : data[0] == 'j' ? 0 : data[0] == 'c' ? 1 : 2;
+	int fmt = !size ? 2 : data[0] == 'j' ? 0 : data[0] == 'c' ? 1 : data[0] == 'J' ? 3 : 2;
 	const char *path = scratch_path(fmt);
 	pops_dataset *ds = NULL;
 	FILE *f = fopen(path, "wb");

@@ -6,7 +6,8 @@
  * The YAML -> JSON loader, under the default limits and under tight ones
  * (the first byte picks), so the depth/alias/size refusals themselves
  * are exercised. Every node's position is looked up and the tree is
- * printed, as the commands that consume it would.
+ * printed, as the commands that consume it would. The same bytes then go
+ * through the .json loader (cJSON plus its position pass).
  */
 
 static void walk(const pops_yaml_doc *doc, const cJSON *n, unsigned depth)
@@ -49,6 +50,14 @@ POPS_FUZZ_TARGET(yamldoc)
 		root = pops_yaml_detach(doc);
 		pops_yaml_free(doc);
 		cJSON_Delete(root);
+	} else {
+		assert(doc == NULL);
+		assert(*pops_error_last());
+	}
+	doc = NULL;
+	if (pops_yaml_parse_json(&doc, copy, size, "fuzz.json", lim) == 0) {
+		walk(doc, pops_yaml_root(doc), 0);
+		pops_yaml_free(doc);
 	} else {
 		assert(doc == NULL);
 		assert(*pops_error_last());

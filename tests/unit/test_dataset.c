@@ -382,3 +382,21 @@ TEST(yaml_dataset_bad_utf8_names_its_line)
 	CHECK_ERR_HAS("UTF-8");
 	pops_case_dispose(&c);
 }
+
+TEST(json_dataset_is_an_array_of_rows_or_a_tests_object)
+{
+	pops_case c = POPS_CASE_INIT;
+
+	/* python3 json.dump output: \u escapes and surrogate pairs */
+	CHECK_INT(read_all(".json", "[{\"q\": \"caf\\u00e9\"}, {\"id\": \"s\", \"vars\": "
+	                             "{\"q\": \"\\ud83d\\ude42\"}, \"expected\": \"ok\"}]", &c), 2);
+	CHECK_STR(c.id, "s");
+	CHECK_STR(cJSON_GetObjectItem(c.vars, "q")->valuestring, "\xf0\x9f\x99\x82");
+	CHECK_INT(read_all(".json", "{\"tests\": [\n {\"q\": 1},\n {\"q\": 2}]}", &c), 2);
+	CHECK_INT(c.line, 3);
+	CHECK_INT(read_all(".json", "{\"q\": 1}", &c), POPS_EINVALID);
+	CHECK_ERR_HAS("a JSON dataset must be a list of rows");
+	CHECK_INT(read_all(".json", "[{\"q\": 1},]", &c), POPS_EINVALID);
+	CHECK_ERR_HAS("json:1:");
+	pops_case_dispose(&c);
+}

@@ -157,3 +157,110 @@ TEST(yaml_detach_keeps_positions_usable)
 	pops_yaml_free(doc);
 	cJSON_Delete(own);
 }
+
+static cJSON *json_ok(pops_yaml_doc **doc, const char *text)
+{
+	if (pops_yaml_parse_json(doc, text, strlen(text), "t.json", NULL) < 0)
+		return NULL;
+	return pops_yaml_root(*doc);
+}
+
+static int json_err(pops_yaml_doc **doc, const char *text, const char *name)
+{
+	return pops_yaml_parse_json(doc, text, strlen(text), name, NULL);
+}
+
+/* what python3 -c 'import json; json.dump({"w": "caf\u00e9 \U0001F642"}, f)' writes */
+TEST(json_reads_surrogate_pairs_that_yaml_refuses)
+{
+	static const char py[] = "{\"w\": \"caf\\u00e9 \\ud83d\\ude42\"}";
+	pops_yaml_doc *doc = NULL;
+	cJSON *r = json_ok(&doc, py);
+
+	CHECK(r != NULL);
+	CHECK_STR(cJSON_GetObjectItem(r, "w")->valuestring, "caf\xc3\xa9 \xf0\x9f\x99\x82");
+	pops_yaml_free(doc);
+	doc = NULL;
+	/* the YAML reader is why .json files no longer go through it */
+	CHECK(pops_yaml_parse(&doc, py, strlen(py), "t.yaml", 0, NULL) < 0);
+}
+
+TEST(json_remembers_lines_of_keys_and_items)
+{
+	pops_yaml_doc *doc = NULL;
+	cJSON *r = json_ok(&doc, "{\n  \"top\": {\n    \"inner\": \"x\"\n  },\n"
+	                         "  \"list\": [\n    \"a\",\n    {\"b\": 1}\n  ]\n}\n");
+
+	CHECK(r != NULL);
+	CHECK_INT(pops_yaml_line(doc, r), 1);
+	CHECK_INT(pops_yaml_line(doc, cJSON_GetObjectItem(r, "top")), 2);
+	CHECK_INT(pops_yaml_col(doc, cJSON_GetObjectItem(r, "top")), 3);
+	CHECK_INT(pops_yaml_line(doc, cJSON_GetObjectItem(cJSON_GetObjectItem(r, "top"), "inner")), 3);
+	CHECK_INT(pops_yaml_line(doc, cJSON_GetArrayItem(cJSON_GetObjectItem(r, "list"), 1)), 7);
+	CHECK_INT(pops_yaml_col(doc, cJSON_GetArrayItem(cJSON_GetObjectItem(r, "list"), 1)), 5);
+	pops_yaml_free(doc);
+}
+
+TEST(json_syntax_errors_name_line_and_column)
+{
+	pops_yaml_doc *doc = NULL;
+
+	CHECK_INT(json_err(&doc, "{\n  \"a\": 1,\n}\n", "v.json"), POPS_EINVALID);
+	CHECK_ERR_HAS("v.json:3:");
+	CHECK_ERR_HAS("strict JSON");
+	CHECK_INT(json_err(&doc, "[1] [2]", "v.json"), POPS_EINVALID);
+	CHECK_ERR_HAS("v.json:1:5: unexpected text after");
+}
+
+TEST(json_refuses_duplicate_keys_nul_escapes_and_control_bytes)
+{
+	pops_yaml_doc *doc = NULL;
+
+	CHECK_INT(json_err(&doc, "{\"a\": 1,\n \"b\": 2,\n \"a\": 3}", "d.json"), POPS_EINVALID);
+	CHECK_ERR_HAS("d.json:3:2: duplicate key 'a'");
+	CHECK_INT(json_err(&doc, "{\"a\": \"x\\u0000y\"}", "n.json"), POPS_EINVALID);
+	CHECK_ERR_HAS("\\u0000");
+	CHECK_INT(json_err(&doc, "{\"a\": \"x\001\"}", "c.json"), POPS_EINVALID);
+	CHECK_ERR_HAS("c.json:1:9: control character 0x01");
+	CHECK_INT(json_err(&doc, "[\"caf\xe9\"]", "u.json"), POPS_EINVALID);
+	CHECK_ERR_HAS("u.json:1:6: invalid UTF-8");
+}
+
+TEST(json_empty_input_is_null_bom_is_skipped_and_depth_is_capped)
+{
+	pops_yaml_doc *doc = NULL;
+	pops_buf t = POPS_BUF_INIT;
+	int i;
+
+	CHECK_INT(pops_yaml_parse_json(&doc, " \n", 2, "e.json", NULL), 0);
+	CHECK(cJSON_IsNull(pops_yaml_root(doc)));
+	pops_yaml_free(doc);
+	doc = NULL;
+	CHECK_INT(pops_yaml_parse_json(&doc, "\xEF\xBB\xBF{\"a\": 1}", 11, "b.json", NULL), 0);
+	CHECK_INT(pops_yaml_line(doc, cJSON_GetObjectItem(pops_yaml_root(doc), "a")), 1);
+	pops_yaml_free(doc);
+	doc = NULL;
+	for (i = 0; i < 100; i++)
+		pops_buf_putc(&t, '[');
+	for (i = 0; i < 100; i++)
+		pops_buf_putc(&t, ']');
+	CHECK_INT(pops_yaml_parse_json(&doc, t.ptr, t.size, "deep.json", NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("nesting deeper than 64 levels");
+	pops_buf_dispose(&t);
+}
+
+TEST(parse_file_picks_the_parser_by_extension)
+{
+	pops_yaml_doc *doc = NULL;
+
+	/* JSON that YAML reads differently: a tab before a value is fine in JSON */
+	CHECK_INT(pops_yaml_parse_file(&doc, "{\"a\":\t\"\\ud83d\\ude42\"}", 21, "V.JSON", NULL), 0);
+	pops_yaml_free(doc);
+	doc = NULL;
+	CHECK_INT(pops_yaml_parse_file(&doc, "a: [1, 2]\n", 10, "v.yml", NULL), 0);
+	CHECK(cJSON_IsArray(cJSON_GetObjectItem(pops_yaml_root(doc), "a")));
+	pops_yaml_free(doc);
+	CHECK(pops_yaml_name_is_json("x/tests.json"));
+	CHECK(!pops_yaml_name_is_json("tests.jsonl"));
+	CHECK(!pops_yaml_name_is_json(NULL));
+}
