@@ -4,6 +4,7 @@
 #include "yamldoc.h"
 #include "fileio.h"
 #include "confine.h"
+#include "picoschema.h"
 
 struct pops_prompt {
 	char *filename;
@@ -52,6 +53,7 @@ typedef struct fm_split {
 	size_t body_start;
 	unsigned fm_line;          /* line of the first YAML byte */
 	unsigned body_line;
+	unsigned eof_close_line;   /* a closing '---' with no line break after it */
 } fm_split;
 
 static size_t line_end(const char *s, size_t len, size_t i)
@@ -94,6 +96,15 @@ static void split_frontmatter(fm_split *f, const char *s, size_t len)
 		if (e - i >= 3 && !memcmp(s + i, "---", 3)) {
 			for (k = i + 3; k < e && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'); k++)
 				;
+			/*
+			 * dotprompt (and so Genkit) closes frontmatter only with a
+			 * line break after the '---': without one the whole file
+			 * is template text, and it is sent as such
+			 */
+			if (k == e && e >= len) {
+				f->eof_close_line = line;
+				return;
+			}
 			if (k == e) {
 				f->has = 1;
 				f->fm_end = i;
@@ -122,6 +133,43 @@ static int shape_error(const pops_yaml_doc *doc, const cJSON *node, const char *
 	pops_error_set(POPS_EINVALID, "%s: %s", b.ptr, what);
 	pops_buf_dispose(&b);
 	return POPS_EINVALID;
+}
+
+/*
+ * Defaults the schema would refuse. Genkit's own gallery gives
+ * input.default keys its schema does not list, and dotprompt renders
+ * them, so a render never fails on a default (promptfile_render.c leaves
+ * such defaults out of validation); lint and render say so here.
+ */
+static int warn_defaults(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *def_node,
+                         const cJSON *schema)
+{
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+	const cJSON *extra = cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties");
+	const cJSON *d;
+	pops_buf b = POPS_BUF_INIT, what = POPS_BUF_INIT;
+	int error = POPS_OK;
+
+	cJSON_ArrayForEach(d, def_node) {
+		const cJSON *prop = cJSON_GetObjectItemCaseSensitive(props, d->string);
+
+		pops_buf_clear(&b);
+		where(&b, doc, d);
+		pops_buf_clear(&what);
+		pops_buf_printf(&what, "input.default.%s", d->string);
+		if (!prop && cJSON_IsFalse(extra))
+			error = warn(p, "%s: input.default '%s' is not in input.schema; it is rendered "
+			             "but not validated (add it to the schema or remove the default)",
+			             b.ptr, d->string);
+		else if (prop && pops_schema_validate(prop, d, what.ptr) < 0)
+			error = warn(p, "%s: %s; the default is rendered but not validated", b.ptr,
+			             pops_error_last());
+		if (error < 0)
+			break;
+	}
+	pops_buf_dispose(&what);
+	pops_buf_dispose(&b);
+	return error;
 }
 
 /* frontmatter mapping -> metadata, with Picoschema converted */
@@ -236,12 +284,17 @@ static int build_meta(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm,
 		const cJSON *in = cJSON_GetObjectItemCaseSensitive(meta, "input");
 		const cJSON *def = cJSON_GetObjectItemCaseSensitive(in, "default");
 
+		const cJSON *def_node = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(fm, "input"), "default");
+
 		if (def && !cJSON_IsObject(def)) {
-			error = shape_error(doc, cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetObjectItemCaseSensitive(fm, "input"), "default"),
-				"input.default: expected a mapping of variable values");
+			error = shape_error(doc, def_node, "input.default: expected a mapping of variable values");
 			goto done;
 		}
+		if (def && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(in, "schema")) &&
+		    (error = warn_defaults(p, doc, def_node,
+		                           cJSON_GetObjectItemCaseSensitive(in, "schema"))) < 0)
+			goto done;
 	}
 	cJSON_Delete(p->meta);
 	p->meta = meta;
@@ -326,6 +379,11 @@ int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const cha
 		goto done;
 	}
 	split_frontmatter(&f, data, len);
+	if (f.eof_close_line &&
+	    (error = warn(p, "%s:%u:1: the closing '---' has no line break after it, so dotprompt "
+	                  "reads the whole file, frontmatter included, as template text; end the "
+	                  "line", label, f.eof_close_line)) < 0)
+		goto done;
 	if (f.has) {
 		const cJSON *root;
 

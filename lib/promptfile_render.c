@@ -312,6 +312,53 @@ static cJSON *merge_vars(const cJSON *defaults, const cJSON *vars)
 	return m;
 }
 
+/*
+ * Check the variables against the input schema, with each default the
+ * schema lists and accepts. A default the schema would refuse (a field
+ * it does not list, a wrong type) is rendered unchecked, as dotprompt
+ * renders it, and a field with a default is never missing: defaults
+ * are the file's business, never the caller's, and lint warns about
+ * the bad ones (promptfile.c). 0 or POPS_EINVALID / POPS_ERROR.
+ */
+static int validate_input(const cJSON *schema, const cJSON *defaults, const cJSON *vars)
+{
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+	cJSON *m = cJSON_CreateObject(), *s = NULL, *req;
+	const cJSON *c, *prop;
+	int error;
+
+	if (!m)
+		return oom();
+	cJSON_ArrayForEach(c, defaults) {
+		if (cJSON_GetObjectItemCaseSensitive(vars, c->string))
+			continue;
+		if ((prop = cJSON_GetObjectItemCaseSensitive(props, c->string)) &&
+		    pops_schema_validate(prop, c, "input") == 0) {
+			cJSON_AddItemReferenceToObject(m, c->string, (cJSON *)c);
+			continue;
+		}
+		/* left out, so no longer required: a copy of the schema says so */
+		if (!s && !(s = cJSON_Duplicate(schema, 1))) {
+			error = oom();
+			goto done;
+		}
+		req = cJSON_GetObjectItemCaseSensitive(s, "required");
+		for (int i = cJSON_GetArraySize(req) - 1; i >= 0; i--) {
+			const char *r = cJSON_GetStringValue(cJSON_GetArrayItem(req, i));
+
+			if (r && !strcmp(r, c->string))
+				cJSON_DeleteItemFromArray(req, i);
+		}
+	}
+	cJSON_ArrayForEach(c, vars)
+		cJSON_AddItemReferenceToObject(m, c->string, (cJSON *)c);
+	error = pops_schema_validate(s ? s : schema, m, "input");
+done:
+	cJSON_Delete(s);
+	cJSON_Delete(m);
+	return error;
+}
+
 int pops_prompt_render(cJSON **out, const pops_prompt *p, const cJSON *vars,
                        const pops_render_options *ro)
 {
@@ -334,7 +381,7 @@ int pops_prompt_render(cJSON **out, const pops_prompt *p, const cJSON *vars,
 		goto done;
 	}
 	if (!ro->no_validate && pops_prompt_input_schema(p) && (vars || def) &&
-	    (error = pops_schema_validate(pops_prompt_input_schema(p), input, "input")) < 0) {
+	    (error = validate_input(pops_prompt_input_schema(p), def, vars)) < 0) {
 		pops_error_prefix(error, "%s: ", pops_prompt_filename(p));
 		goto done;
 	}

@@ -152,6 +152,53 @@ TEST(variables_are_validated_against_the_input_schema)
 	pops_prompt_free(p);
 }
 
+/* Genkit's gallery code.prompt: dotprompt renders it, so pops does */
+TEST(a_default_the_schema_does_not_list_renders_and_warns)
+{
+	static const char src[] = "---\ninput:\n  schema:\n    language: string\n"
+	                          "  default:\n    persona: java\n---\n{{language}} {{persona}}";
+	pops_prompt *p = parse(src, "code.prompt");
+
+	CHECK(p);
+	CHECK_INT(pops_prompt_warning_count(p), 1);
+	CHECK(strstr(pops_prompt_warning(p, 0),
+	             "code.prompt:6:5: input.default 'persona' is not in input.schema"));
+	pops_prompt_free(p);
+	CHECK_MESSAGES(src, "{\"language\":\"go\"}",
+	               "[{\"role\":\"user\",\"content\":[{\"text\":\"go java\"}]}]");
+	/* a variable of that name is still the caller's mistake */
+	CHECK(!render_json(src, "{\"language\":\"go\",\"persona\":\"x\"}"));
+	CHECK_ERR_HAS("unknown field 'persona'");
+}
+
+TEST(a_wrong_typed_default_never_fails_a_render_nor_is_missing)
+{
+	static const char src[] = "---\ninput:\n  schema:\n    n: integer\n    m?: integer\n"
+	                          "  default:\n    n: three\n    m: 2\n---\n{{n}} {{m}}";
+	pops_prompt *p = parse(src, "d.prompt");
+
+	CHECK(p);
+	CHECK_INT(pops_prompt_warning_count(p), 1);
+	CHECK(strstr(pops_prompt_warning(p, 0),
+	             "d.prompt:7:5: input.default.n: expected an integer, got string"));
+	pops_prompt_free(p);
+	CHECK_MESSAGES(src, "{}", "[{\"role\":\"user\",\"content\":[{\"text\":\"three 2\"}]}]");
+	CHECK(!render_json(src, "{\"m\":\"x\"}"));
+	CHECK_ERR_HAS("input.m: expected integer or null");
+}
+
+TEST(a_closing_fence_without_a_line_break_is_no_frontmatter)
+{
+	pops_prompt *p = parse("---\nmodel: m\n---", "e.prompt");
+
+	CHECK(p);
+	CHECK(!pops_prompt_model(p));
+	CHECK_STR(pops_prompt_body(p), "---\nmodel: m\n---");
+	CHECK_INT(pops_prompt_warning_count(p), 1);
+	CHECK(strstr(pops_prompt_warning(p, 0), "e.prompt:3:1: the closing '---' has no line break"));
+	pops_prompt_free(p);
+}
+
 TEST(unresolved_schema_names_are_warnings_not_errors)
 {
 	pops_prompt *p = parse("---\noutput:\n  schema: Recipe\n---\nx", "r.prompt");
