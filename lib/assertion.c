@@ -4,6 +4,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include "assertion.h"
+#include "assertion_int.h"
 #include "exec.h"
 #include "fileio.h"
 #include "jsonschema.h"
@@ -35,6 +36,11 @@ static const struct {
 	{ "exec", POPS_ASSERT_EXEC, 0 },
 	{ "judge", POPS_ASSERT_JUDGE, 0 },
 	{ "pairwise", POPS_ASSERT_PAIRWISE, 0 },
+	{ "contains-any", POPS_ASSERT_CONTAINS_ANY, 1 },
+	{ "contains-all", POPS_ASSERT_CONTAINS_ALL, 1 },
+	{ "icontains-any", POPS_ASSERT_ICONTAINS_ANY, 1 },
+	{ "icontains-all", POPS_ASSERT_ICONTAINS_ALL, 1 },
+	{ "contains-json", POPS_ASSERT_CONTAINS_JSON, 1 },
 };
 
 static const char *const all_names[] = {
@@ -42,7 +48,9 @@ static const char *const all_names[] = {
 	"json-schema", "json-path", "length", "levenshtein", "latency-ms", "cost",
 	"exec", "judge", "pairwise", "not-equals", "not-contains", "not-icontains",
 	"not-starts-with", "not-regex", "not-is-json", "not-json-schema",
-	"not-json-path", NULL
+	"not-json-path", "contains-any", "contains-all", "icontains-any", "icontains-all",
+	"contains-json", "not-contains-any", "not-contains-all", "not-icontains-any",
+	"not-icontains-all", "not-contains-json", NULL
 };
 
 static const char *const keys[] = {
@@ -178,7 +186,19 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 	if (!(a->name = pops_strdup(type->valuestring)))
 		BAD("out of memory");
 	value = cJSON_GetObjectItemCaseSensitive(node, "value");
-	if (cJSON_IsString(value)) {
+	if (a->type >= POPS_ASSERT_CONTAINS_ANY && a->type <= POPS_ASSERT_ICONTAINS_ALL) {
+		/* a list, each item a template; `json` holds it */
+		if (!(a->json = pops_assert__list_value(a, value))) {
+			error = POPS_EINVALID;
+			goto done;
+		}
+	} else if (a->type == POPS_ASSERT_CONTAINS_JSON) {
+		/* an optional JSON Schema the JSON found must match */
+		if (value && !cJSON_IsNull(value) && !cJSON_IsObject(value) && !cJSON_IsBool(value))
+			BAD("%s:%u: 'contains-json' takes an optional JSON Schema as 'value'", file, line);
+		if (value && !cJSON_IsNull(value) && !(a->json = cJSON_Duplicate(value, 1)))
+			BAD("out of memory");
+	} else if (cJSON_IsString(value)) {
 		if (!(a->value = pops_strdup(value->valuestring)))
 			BAD("out of memory");
 		a->templated = strstr(a->value, "{{") != NULL;
@@ -312,7 +332,9 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 			BAD("%s:%u: 'require' is for 'pairwise' only: 'win' or 'win-or-tie'", file, line);
 		a->require_win = it && !strcmp(it->valuestring, "win");
 		break;
-	case POPS_ASSERT_IS_JSON:
+	case POPS_ASSERT_IS_JSON: case POPS_ASSERT_CONTAINS_ANY: case POPS_ASSERT_CONTAINS_ALL:
+	case POPS_ASSERT_ICONTAINS_ANY: case POPS_ASSERT_ICONTAINS_ALL:
+	case POPS_ASSERT_CONTAINS_JSON:
 		break;
 	}
 done:
@@ -420,66 +442,6 @@ static void quote(pops_buf *b, const char *s, size_t len)
 	if (len > QUOTE_MAX)
 		pops_buf_puts(b, "...");
 	pops_buf_putc(b, '\'');
-}
-
-/* ASCII case folding by table: tolower() goes through the locale on every byte */
-static unsigned char fold[256];
-
-static void fold_init(void)
-{
-	int i;
-
-	if (fold['A'])
-		return;
-	for (i = 0; i < 256; i++)
-		fold[i] = (unsigned char)(i >= 'A' && i <= 'Z' ? i + 32 : i);
-}
-
-static const char *memcasemem(const char *h, size_t hl, const char *n, size_t nl)
-{
-	const unsigned char *hp = (const unsigned char *)h, *np = (const unsigned char *)n;
-	size_t i, j;
-	unsigned char first;
-
-	if (nl == 0)
-		return h;
-	if (nl > hl)
-		return NULL;
-	fold_init();
-	first = fold[np[0]];
-	for (i = 0; i + nl <= hl; i++) {
-		if (fold[hp[i]] != first)
-			continue;
-		for (j = 1; j < nl; j++)
-			if (fold[hp[i + j]] != fold[np[j]])
-				break;
-		if (j == nl)
-			return h + i;
-	}
-	return NULL;
-}
-
-/*
- * Parse the output as JSON. Models often wrap JSON in a markdown code
- * fence; one fence around the whole output is accepted.
- */
-static cJSON *parse_output_json(const char *s, size_t len)
-{
-	const char *e = s + len;
-
-	while (s < e && isspace((unsigned char)*s))
-		s++;
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
-	if (e - s > 6 && !strncmp(s, "```", 3) && !strncmp(e - 3, "```", 3)) {
-		const char *nl = memchr(s, '\n', (size_t)(e - s));
-
-		if (nl && nl < e - 3) {
-			s = nl + 1;
-			e -= 3;
-		}
-	}
-	return cJSON_ParseWithLength(s, (size_t)(e - s));
 }
 
 /* "$.a.b[0]", "a.b[0]", "$['k']" */
@@ -665,7 +627,7 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 	switch (a->type) {
 	case POPS_ASSERT_EQUALS:
 		if (a->json) {
-			parsed = parse_output_json(out, len);
+			parsed = pops_assert__parse_output_json(out, len);
 			pass = parsed && cJSON_Compare(parsed, a->json, 1);
 		} else
 			pass = len == vlen && !memcmp(out, v, len);
@@ -679,7 +641,7 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 		break;
 	case POPS_ASSERT_CONTAINS: case POPS_ASSERT_ICONTAINS:
 		pass = a->type == POPS_ASSERT_CONTAINS ? memmem(out, len, v, vlen) != NULL :
-		       memcasemem(out, len, v, vlen) != NULL;
+		       pops_assert__memcasemem(out, len, v, vlen) != NULL;
 		if (pass == a->negate) {
 			pops_buf_printf(&res->reason, "output %s ", a->negate ? "contains" : "does not contain");
 			quote(&res->reason, v, vlen);
@@ -728,13 +690,13 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 		break;
 	}
 	case POPS_ASSERT_IS_JSON:
-		parsed = parse_output_json(out, len);
+		parsed = pops_assert__parse_output_json(out, len);
 		pass = parsed != NULL;
 		if (pass == a->negate)
 			pops_buf_puts(&res->reason, a->negate ? "output is JSON" : "output is not valid JSON");
 		break;
 	case POPS_ASSERT_JSON_SCHEMA:
-		if (!(parsed = parse_output_json(out, len))) {
+		if (!(parsed = pops_assert__parse_output_json(out, len))) {
 			pass = 0;
 			pops_buf_puts(&why, "output is not valid JSON");
 		} else if ((r = pops_jsonschema_validate(a->json, parsed, &why)) < 0) {
@@ -753,7 +715,7 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 	case POPS_ASSERT_JSON_PATH: {
 		const cJSON *hit;
 
-		parsed = parse_output_json(out, len);
+		parsed = pops_assert__parse_output_json(out, len);
 		hit = parsed ? json_path(parsed, a->path) : NULL;
 		if (!parsed) {
 			pass = 0;
@@ -824,6 +786,12 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 		pass = in->cost_usd <= a->threshold;
 		if (!pass)
 			pops_buf_printf(&res->reason, "cost $%.6f is over $%.6f", in->cost_usd, a->threshold);
+		break;
+	case POPS_ASSERT_CONTAINS_ANY: case POPS_ASSERT_CONTAINS_ALL:
+	case POPS_ASSERT_ICONTAINS_ANY: case POPS_ASSERT_ICONTAINS_ALL:
+	case POPS_ASSERT_CONTAINS_JSON:
+		if ((error = pops_assert__check_text(res, a, in, &pass)) < 0 || res->error)
+			goto done;
 		break;
 	case POPS_ASSERT_EXEC:
 		error = run_exec(res, a, in);

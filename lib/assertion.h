@@ -9,7 +9,10 @@
  * rejected here, with file:line), then checked against many outputs.
  *
  * Types: equals, contains, icontains, starts-with, regex (PCRE2, JIT),
- * each also as not-<type>; is-json, json-schema, json-path (also not-);
+ * each also as not-<type>; contains-any, contains-all, icontains-any,
+ * icontains-all (value: a list), contains-json (JSON somewhere in the
+ * output, optionally matching a schema), also as not-; is-json,
+ * json-schema, json-path (also not-);
  * length (min/max code points); levenshtein (value, threshold = max
  * edits); latency-ms and cost (threshold = ceiling); exec (command argv,
  * output on stdin, exit 0 = pass); judge and pairwise (graded by a model:
@@ -23,7 +26,9 @@ typedef enum {
 	POPS_ASSERT_STARTS_WITH, POPS_ASSERT_REGEX, POPS_ASSERT_IS_JSON,
 	POPS_ASSERT_JSON_SCHEMA, POPS_ASSERT_JSON_PATH, POPS_ASSERT_LENGTH,
 	POPS_ASSERT_LEVENSHTEIN, POPS_ASSERT_LATENCY, POPS_ASSERT_COST,
-	POPS_ASSERT_EXEC, POPS_ASSERT_JUDGE, POPS_ASSERT_PAIRWISE
+	POPS_ASSERT_EXEC, POPS_ASSERT_JUDGE, POPS_ASSERT_PAIRWISE,
+	POPS_ASSERT_CONTAINS_ANY, POPS_ASSERT_CONTAINS_ALL, POPS_ASSERT_ICONTAINS_ANY,
+	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON
 } pops_assert_type;
 
 typedef struct pops_assert {
@@ -32,7 +37,8 @@ typedef struct pops_assert {
 	char *name;          /* as written: "not-contains" */
 	char *value;         /* string value/template, or NULL */
 	int templated;       /* value contains "{{" */
-	cJSON *json;         /* equals/json-path: non-string expected; json-schema: schema */
+	cJSON *json;         /* equals/json-path: non-string expected; json-schema,
+	                      * contains-json: schema; the any/all types: the list */
 	char *path;          /* json-path */
 	double threshold;    /* levenshtein, latency-ms, cost */
 	long min, max;       /* length; -1 = no bound */

@@ -19,6 +19,10 @@ static const char *const fixed[] = {
 	"{\"type\":\"regex\",\"value\":\"^(a+)+b|\\\\d{3,}|(?i)caf\\u00e9\"}",
 	"{\"type\":\"regex\",\"value\":\"{{expected}}.*\"}",
 	"{\"type\":\"is-json\"}",
+	"{\"type\":\"contains-any\",\"value\":[\"{{expected}}\",\"\\u00e9\",\"{\"]}",
+	"{\"type\":\"not-icontains-all\",\"value\":\"a, B ,,c\"}",
+	"{\"type\":\"contains-json\"}",
+	"{\"type\":\"contains-json\",\"value\":{\"type\":\"object\",\"required\":[\"n\"]}}",
 	"{\"type\":\"json-schema\",\"value\":{\"type\":\"object\",\"required\":[\"name\"],"
 	"\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"pattern\":\"^[A-Z]\"},"
 	"\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":3},"

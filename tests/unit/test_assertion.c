@@ -211,3 +211,49 @@ TEST(failure_reasons_are_one_line_whatever_the_schema_paths_and_values)
 	CHECK_STR(why.ptr, "x\\ny\\x7fz");
 	pops_buf_dispose(&why);
 }
+
+TEST(any_and_all_lists_match_like_promptfoo)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(run("{\"type\":\"contains-any\",\"value\":[\"cat\",\"dog\"]}", "a dog", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"contains-any\",\"value\":[\"cat\",\"Dog\"]}", "a dog", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output contains none of 'cat', 'Dog'");
+	CHECK_INT(run("{\"type\":\"icontains-any\",\"value\":[\"cat\",\"DOG\"]}", "a dog", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"contains-all\",\"value\":[\"a\",\"dog\",\"cat\"]}", "a dog", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output does not contain 'cat'");
+	CHECK_INT(run("{\"type\":\"icontains-all\",\"value\":\"A, DOG\"}", "a dog", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"not-contains-any\",\"value\":[\"cat\",\"dog\"]}", "a dog", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output contains 'dog'");
+	CHECK_INT(run("{\"type\":\"not-contains-all\",\"value\":[\"cat\",\"dog\"]}", "a dog", NULL, NULL), 1);
+	/* items are templates, numbers are text */
+	CHECK_INT(run("{\"type\":\"contains-all\",\"value\":[\"{{city}}\",42]}", "Paris 42",
+	              "{\"city\":\"Paris\"}", NULL), 1);
+	pops_buf_dispose(&why);
+}
+
+TEST(any_and_all_need_a_list_of_strings)
+{
+	CHECK_INT(run("{\"type\":\"contains-any\"}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("s.yaml:7: 'contains-any' needs 'value': a list of strings");
+	CHECK_INT(run("{\"type\":\"contains-all\",\"value\":[{\"a\":1}]}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("'contains-all' values must be strings");
+	CHECK_INT(run("{\"type\":\"contains-any\",\"value\":\" , \"}", "x", NULL, NULL), POPS_EINVALID);
+}
+
+TEST(contains_json_finds_json_in_prose_and_checks_a_schema)
+{
+	pops_buf why = POPS_BUF_INIT;
+	static const char schema[] = "{\"type\":\"contains-json\",\"value\":{\"type\":\"object\","
+	                             "\"required\":[\"n\"]}}";
+
+	CHECK_INT(run("{\"type\":\"contains-json\"}", "Sure! {\"a\": [1, 2]} Hope it helps.", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"contains-json\"}", "no json {here", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output contains no JSON");
+	CHECK_INT(run(schema, "first {\"a\":1} then {\"n\":2}", NULL, NULL), 1);
+	CHECK_INT(run(schema, "only {\"a\":1}", NULL, &why), 0);
+	CHECK(strstr(why.ptr, "no JSON in the output matches the schema"));
+	CHECK_INT(run("{\"type\":\"not-contains-json\"}", "plain text", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"contains-json\",\"value\":\"x\"}", "{}", NULL, NULL), POPS_EINVALID);
+	pops_buf_dispose(&why);
+}
