@@ -136,7 +136,12 @@ int cmd_model_pin(pops_ctx *ctx, void *o)
 	}
 	if (pops_model_floating(p->type, id, &reason) && !opts->allow_floating) {
 		ret = cmd_error(POPS_EXIT_USAGE, "refusing to pin floating model id '%s': %s", id, reason);
-		cmd_hint("pin a dated snapshot, or pass --allow-floating if moving weights are what you want");
+		if (pops_model_snapshot(id))
+			cmd_hint("pin the dated snapshot: pops model pin %s %s/%s (or pass --allow-floating "
+			         "if moving weights are what you want)", opts->alias, prov.ptr,
+			         pops_model_snapshot(id));
+		else
+			cmd_hint("pin a dated snapshot, or pass --allow-floating if moving weights are what you want");
 		goto done;
 	}
 	if ((error = pops_file_read(&data, cfg->path, POPS_CONFIG_MAX_BYTES)) < 0 ||

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "models.h"
+#include "configedit.h"
 #include "strutil.h"
 
 /*
@@ -38,6 +39,54 @@ static const struct {
 	{ "claude-3-5-sonnet-20240620", "2025-10-22", "claude-sonnet-4-5-20250929" },
 	{ "claude-3-5-sonnet-20241022", "2025-10-22", "claude-sonnet-4-5-20250929" },
 };
+
+/*
+ * The dated snapshot a floating name pointed to when this table was
+ * written, offered when such a name is refused. A suggestion only: the
+ * user pins it knowingly (pops model check still reports retirements).
+ */
+static const struct {
+	const char *floating;
+	const char *snapshot;
+} snapshots[] = {
+	{ "gpt-4o", "gpt-4o-2024-08-06" },
+	{ "gpt-4o-mini", "gpt-4o-mini-2024-07-18" },
+	{ "gpt-4.1", "gpt-4.1-2025-04-14" },
+	{ "gpt-4.1-mini", "gpt-4.1-mini-2025-04-14" },
+	{ "gpt-4.1-nano", "gpt-4.1-nano-2025-04-14" },
+	{ "gpt-4-turbo", "gpt-4-turbo-2024-04-09" },
+	{ "gpt-4", "gpt-4-0613" },
+	{ "gpt-3.5-turbo", "gpt-3.5-turbo-0125" },
+	{ "gpt-5", "gpt-5-2025-08-07" },
+	{ "gpt-5-mini", "gpt-5-mini-2025-08-07" },
+	{ "gpt-5-nano", "gpt-5-nano-2025-08-07" },
+	{ "o1", "o1-2024-12-17" },
+	{ "o1-mini", "o1-mini-2024-09-12" },
+	{ "o3", "o3-2025-04-16" },
+	{ "o3-mini", "o3-mini-2025-01-31" },
+	{ "o4-mini", "o4-mini-2025-04-16" },
+	{ "claude-3-haiku", "claude-3-haiku-20240307" },
+	{ "claude-3-opus-latest", "claude-3-opus-20240229" },
+	{ "claude-3-5-haiku-latest", "claude-3-5-haiku-20241022" },
+	{ "claude-3-7-sonnet-latest", "claude-3-7-sonnet-20250219" },
+	{ "claude-sonnet-4", "claude-sonnet-4-20250514" },
+	{ "claude-sonnet-4-0", "claude-sonnet-4-20250514" },
+	{ "claude-opus-4", "claude-opus-4-20250514" },
+	{ "claude-opus-4-0", "claude-opus-4-20250514" },
+	{ "claude-opus-4-1", "claude-opus-4-1-20250805" },
+	{ "claude-sonnet-4-5", "claude-sonnet-4-5-20250929" },
+	{ "claude-haiku-4-5", "claude-haiku-4-5-20251001" },
+};
+
+const char *pops_model_snapshot(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < POPS_ARRAY_SIZE(snapshots); i++)
+		if (!strcmp(snapshots[i].floating, id))
+			return snapshots[i].snapshot;
+	return NULL;
+}
 
 static int digits(const char *s, size_t n)
 {
@@ -117,163 +166,22 @@ int pops_model_retired(const char *id, const char *today, const char **date,
 
 /* ---- editing pops.yaml ---- */
 
-typedef struct line {
-	const char *p;
-	size_t len;      /* without the newline */
-	size_t indent;
-	int blank;       /* empty or comment only */
-} line;
-
-static size_t split_lines(line **out, const char *s, size_t len)
-{
-	size_t n = 0, cap = 64, i;
-	const char *p = s, *end = s + len;
-	line *v = malloc(cap * sizeof(*v));
-
-	while (v && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		line *l;
-
-		if (n == cap) {
-			line *nv = realloc(v, (cap *= 2) * sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				return (size_t)-1;
-			}
-			v = nv;
-		}
-		l = &v[n++];
-		l->p = p;
-		l->len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		for (i = 0; i < l->len && l->p[i] == ' '; i++)
-			;
-		l->indent = i;
-		l->blank = i == l->len || l->p[i] == '#' || (l->p[i] == '\r' && i + 1 == l->len);
-		p += l->len + 1;
-	}
-	*out = v;
-	return v ? n : (size_t)-1;
-}
-
-/* the line is `<key>:` followed by a space, end, or comment */
-static int key_line(const line *l, const char *key)
-{
-	size_t k = strlen(key), i = l->indent;
-
-	if (l->len < i + k + 1 || memcmp(l->p + i, key, k) || l->p[i + k] != ':')
-		return 0;
-	return i + k + 1 == l->len || l->p[i + k + 1] == ' ' || l->p[i + k + 1] == '\r';
-}
-
-static void put_entry(pops_buf *out, size_t indent, const char *alias, const char *provider,
-                      const char *id, int allow_floating)
-{
-	const char *c;
-
-	pops_buf_printf(out, "%*s%s: { provider: %s, id: \"", (int)indent, "", alias, provider);
-	for (c = id; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			pops_buf_putc(out, '\\');
-		pops_buf_putc(out, *c);
-	}
-	pops_buf_puts(out, allow_floating ? "\", allow_floating: true }\n" : "\" }\n");
-}
-
-static void put_line(pops_buf *out, const line *l)
-{
-	pops_buf_put(out, l->p, l->len);
-	pops_buf_putc(out, '\n');
-}
-
 int pops_model_pin_text(pops_buf *out, const char *yaml, size_t len, const char *alias,
                         const char *provider, const char *id, int allow_floating)
 {
-	line *v = NULL;
-	size_t n = split_lines(&v, yaml, len), i, start = (size_t)-1, end, child = 0, found = (size_t)-1;
-	size_t found_end = 0, last_entry_end;
-	int error = POPS_OK;
+	pops_buf entry = POPS_BUF_INIT;
+	const char *c;
+	int error;
 
-	pops_buf_clear(out);
-	if (n == (size_t)-1)
-		return pops_error_set(POPS_ERROR, "out of memory");
-	for (i = 0; i < n; i++)
-		if (v[i].indent == 0 && !v[i].blank && key_line(&v[i], "models")) {
-			start = i;
-			break;
-		}
-	if (start == (size_t)-1) {
-		/* no models section: add one at the end */
-		for (i = 0; i < n; i++)
-			put_line(out, &v[i]);
-		pops_buf_puts(out, "models:\n");
-		put_entry(out, 2, alias, provider, id, allow_floating);
-		goto done;
+	pops_buf_printf(&entry, "{ provider: %s, id: \"", provider);
+	for (c = id; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			pops_buf_putc(&entry, '\\');
+		pops_buf_putc(&entry, *c);
 	}
-	{
-		/* `models:` must be followed by nothing but a comment */
-		const line *l = &v[start];
-		size_t k = 7;
-
-		while (k < l->len && l->p[k] == ' ')
-			k++;
-		if (k < l->len && l->p[k] != '#' && l->p[k] != '\r') {
-			if (l->len - k >= 2 && l->p[k] == '{' && l->p[k + 1] == '}') {
-				/* `models: {}`: becomes a block */
-				for (i = 0; i < n; i++) {
-					if (i == start) {
-						pops_buf_puts(out, "models:\n");
-						put_entry(out, 2, alias, provider, id, allow_floating);
-					} else {
-						put_line(out, &v[i]);
-					}
-				}
-				goto done;
-			}
-			error = pops_error_set(POPS_EINVALID, "pops.yaml:%zu: 'models' is written in flow style; pops model pin can only edit a block mapping (one alias per line)",
-			                       start + 1);
-			goto done;
-		}
-	}
-	/* the block: following lines indented more than 0, blank lines included */
-	for (end = start + 1; end < n; end++)
-		if (!v[end].blank && v[end].indent == 0)
-			break;
-	for (i = start + 1; i < end; i++)
-		if (!v[i].blank) {
-			child = v[i].indent;
-			break;
-		}
-	if (!child)
-		child = 2;
-	last_entry_end = start + 1;
-	for (i = start + 1; i < end; i++) {
-		if (v[i].blank)
-			continue;
-		last_entry_end = i + 1;
-		if (v[i].indent == child && found == (size_t)-1 && key_line(&v[i], alias)) {
-			found = i;
-			for (found_end = i + 1; found_end < end; found_end++)
-				if (!v[found_end].blank && v[found_end].indent <= child)
-					break;
-			/* trailing blank lines belong to what follows */
-			while (found_end > i + 1 && v[found_end - 1].blank)
-				found_end--;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (found != (size_t)-1 && i == found) {
-			put_entry(out, child, alias, provider, id, allow_floating);
-			i = found_end - 1;
-			continue;
-		}
-		put_line(out, &v[i]);
-		if (found == (size_t)-1 && i + 1 == last_entry_end)
-			put_entry(out, child, alias, provider, id, allow_floating);
-	}
-done:
-	free(v);
-	if (!error && pops_buf_oom(out))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+	pops_buf_puts(&entry, allow_floating ? "\", allow_floating: true }" : "\" }");
+	error = pops_buf_oom(&entry) ? pops_error_set(POPS_ERROR, "out of memory") :
+	        pops_configedit_set(out, yaml, len, "models", alias, entry.ptr);
+	pops_buf_dispose(&entry);
 	return error;
 }

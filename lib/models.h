@@ -5,7 +5,8 @@
 
 /*
  * Model id rules: which ids float (move to new weights without notice),
- * which are retired, and editing the `models:` section of pops.yaml.
+ * which are retired, the snapshot to pin instead of a floating name, and
+ * editing the `models:` section of pops.yaml (through configedit.h).
  * The rules are data tables in models.c, one row per provider family
  * with the reason shown to the user.
  */
@@ -17,6 +18,12 @@
  * sentence saying why; 0 otherwise.
  */
 int pops_model_floating(const char *type, const char *id, const char **reason);
+
+/*
+ * The dated snapshot to suggest for the floating `id` ("gpt-4o-mini" ->
+ * "gpt-4o-mini-2024-07-18"), borrowed from a table; NULL when unknown.
+ */
+const char *pops_model_snapshot(const char *id);
 
 /*
  * 1 if `id` is in the retired-models table, with its retirement date

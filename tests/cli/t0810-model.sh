@@ -46,6 +46,8 @@ test_expect_success 'pin refuses floating ids with the reason, unless --allow-fl
 	done &&
 	{ grep -q "OpenAI publishes dated snapshots" err || grep -q "latest" err; } &&
 	test_cmp before pops.yaml &&
+	test_expect_code 2 pops model pin x openai/gpt-4o-mini 2>err &&
+	grep -q "^hint: pin the dated snapshot: pops model pin x openai/gpt-4o-mini-2024-07-18" err &&
 	pops model pin x openai/gpt-4o-mini --allow-floating &&
 	grep -q "x: { provider: openai, id: \"gpt-4o-mini\", allow_floating: true }" pops.yaml &&
 	pops model check >out 2>err &&

@@ -75,3 +75,16 @@ TEST(pin_refuses_flow_style_models)
 	CHECK_ERR_HAS("pops.yaml:2: 'models' is written in flow style");
 	pops_buf_dispose(&out);
 }
+
+TEST(floating_names_get_a_dated_snapshot_suggested)
+{
+	const char *why;
+
+	CHECK_STR(pops_model_snapshot("gpt-4o-mini"), "gpt-4o-mini-2024-07-18");
+	CHECK_STR(pops_model_snapshot("claude-3-5-haiku-latest"), "claude-3-5-haiku-20241022");
+	CHECK(!pops_model_snapshot("gpt-4o-mini-2024-07-18"));
+	CHECK(!pops_model_snapshot("llama3"));
+	/* every suggestion is itself pinned */
+	CHECK(!pops_model_floating("openai", pops_model_snapshot("gpt-4.1"), &why));
+	CHECK(!pops_model_floating("anthropic", pops_model_snapshot("claude-sonnet-4-5"), &why));
+}
