@@ -41,7 +41,7 @@ const pops_opt cmd_eval_run_opts[] = {
 	  .value_name = "alias[,alias]", .help = "model(s) to run; several are compared side by side",
 	  .complete = POPS_COMPLETE_MODEL },
 	{ .type = POPS_OPT_PATH, .name = "dataset", .offset = offsetof(struct eval_run_opts, dataset),
-	  .value_name = "file", .help = "dataset instead of the suite's (JSONL, YAML, CSV)",
+	  .value_name = "file", .help = "dataset instead of the suite's (JSONL, JSON, YAML, CSV)",
 	  .complete = POPS_COMPLETE_FILE },
 	{ .type = POPS_OPT_INT, .name = "repeat", .offset = offsetof(struct eval_run_opts, repeat),
 	  .value_name = "n", .help = "run each case n times (pass@k, pass^k)", .min = 1, .max = 1000 },

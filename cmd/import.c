@@ -17,6 +17,7 @@ struct import_opts {
 	const char *source;
 	int force;
 	int dry_run;
+	int allow_floating;
 };
 
 #define IMPORT_COMMON_OPTS \
@@ -27,8 +28,15 @@ struct import_opts {
 	  .offset = offsetof(struct import_opts, dry_run), \
 	  .help = "list what would be written and what cannot be imported" }
 
+/* for importers that pin models in pops.yaml, as `pops model pin` does */
+#define IMPORT_MODEL_OPTS \
+	{ .type = POPS_OPT_BOOL, .name = "allow-floating", \
+	  .offset = offsetof(struct import_opts, allow_floating), \
+	  .help = "pin model ids that move (like gpt-4o), recorded as allow_floating" }
+
 const pops_opt cmd_import_promptfoo_opts[] = {
 	IMPORT_COMMON_OPTS,
+	IMPORT_MODEL_OPTS,
 	{ .type = POPS_OPT_ARG, .name = "config", .flags = POPS_OPTF_REQUIRED,
 	  .offset = offsetof(struct import_opts, source),
 	  .help = "the promptfoo configuration (promptfooconfig.yaml)",
@@ -63,14 +71,66 @@ static void put_line(const char *prefix, const char *s)
 	pops_buf_dispose(&b);
 }
 
+/* each line of `text` under a heading, indented */
+static void put_lines(const char *heading, const char *text)
+{
+	const char *line, *nl;
+
+	if (!*text)
+		return;
+	printf("%s\n", heading);
+	for (line = text; (nl = strchr(line, '\n')); line = nl + 1) {
+		pops_buf one = POPS_BUF_INIT;
+
+		pops_buf_put(&one, line, (size_t)(nl - line));
+		put_line("  ", one.ptr);
+		pops_buf_dispose(&one);
+	}
+}
+
+/*
+ * pops.yaml with what the import needs (providers, models, environments),
+ * checked the way `pops model pin` checks it: a file pops would reject
+ * is never written. `text` is left empty when nothing changes.
+ */
+static int import_config(pops_buf *text, pops_buf *report, const pops_config *cfg,
+                         const pops_import *imp, const struct import_opts *opts)
+{
+	pops_import_config_options co = POPS_IMPORT_CONFIG_OPTIONS_INIT;
+	pops_buf data = POPS_BUF_INIT;
+	pops_config *check = NULL;
+	int error;
+
+	co.allow_floating = opts->allow_floating;
+	co.force = opts->force;
+	if ((error = pops_file_read(&data, cfg->path, POPS_CONFIG_MAX_BYTES)) < 0 ||
+	    (error = pops_import_config(text, report, imp, cfg, data.ptr, data.size, &co)) < 0)
+		goto done;
+	if (text->size == data.size && !memcmp(text->ptr, data.ptr, data.size)) {
+		pops_buf_clear(text);
+		goto done;
+	}
+	if ((error = pops_config_parse(&check, text->ptr, text->size, cfg->path)) < 0)
+		pops_error_prefix(error, "the import would leave pops.yaml invalid: ");
+done:
+	pops_config_free(check);
+	pops_buf_dispose(&data);
+	return error;
+}
+
 static int write_import(const pops_ctx *ctx, const pops_import *imp,
                         const struct import_opts *opts, const char *what)
 {
 	const pops_config *cfg = ctx->config;
-	pops_buf path = POPS_BUF_INIT;
+	pops_buf path = POPS_BUF_INIT, newcfg = POPS_BUF_INIT, report = POPS_BUF_INIT;
 	size_t i, conflicts = 0;
-	int ret = POPS_EXIT_OK;
+	int ret = POPS_EXIT_OK, error;
 
+	if ((error = import_config(&newcfg, &report, cfg, imp, opts)) < 0) {
+		ret = cmd_fail(error);
+		cmd_hint("nothing was written");
+		goto done;
+	}
 	for (i = 0; i < imp->nfiles; i++) {
 		pops_buf_clear(&path);
 		pops_path_join(&path, cfg->root, imp->files[i].path);
@@ -111,14 +171,19 @@ static int write_import(const pops_ctx *ctx, const pops_import *imp,
 		}
 		put_line("wrote ", f->path);
 	}
+	if (newcfg.size && !opts->dry_run &&
+	    pops_file_write_atomic(cfg->path, newcfg.ptr, newcfg.size, 0666) < 0) {
+		ret = cmd_fail(POPS_ERROR);
+		goto done;
+	}
 	printf("%s %zu prompt%s", opts->dry_run ? "would import" : "imported", imp->nprompts,
 	       imp->nprompts == 1 ? "" : "s");
 	if (imp->ncases)
 		printf(" and %zu case%s", imp->ncases, imp->ncases == 1 ? "" : "s");
 	printf(" from %s\n", what);
-	if (imp->aliases.size) {
-		printf("\nadd to pops.yaml (merge with its providers: and models:):\n");
-		fputs(imp->aliases.ptr, stdout);
+	if (report.size) {
+		putchar('\n');
+		put_lines(opts->dry_run ? "would update pops.yaml:" : "updated pops.yaml:", report.ptr);
 	}
 	if (imp->nunmapped) {
 		printf("\nnot imported (%zu):\n", imp->nunmapped);
@@ -128,6 +193,8 @@ static int write_import(const pops_ctx *ctx, const pops_import *imp,
 		            imp->nunmapped == 1 ? "" : "s");
 	}
 done:
+	pops_buf_dispose(&report);
+	pops_buf_dispose(&newcfg);
 	pops_buf_dispose(&path);
 	return ret;
 }
@@ -195,7 +262,10 @@ static int load_partial(void *payload, const char *name, pops_buf *out)
 
 /*
  * A dotprompt file is imported when pops parses it (frontmatter, schemas,
- * template, partials) and renders it without variables.
+ * template, partials). It is then rendered without variables: a file
+ * that fails there (a helper the application registers in code, which
+ * pops cannot run) is imported all the same, with the reason as a
+ * warning, since the file is fine and the application still has it.
  */
 static int check_dotprompt(void *payload, const char *relpath, const char *data, size_t len)
 {
@@ -211,19 +281,37 @@ static int check_dotprompt(void *payload, const char *relpath, const char *data,
 	po.load_partial = load_partial;
 	po.partial_payload = &c;
 	ro.no_validate = 1;
-	if ((error = pops_prompt_parse(&p, data, len, relpath, &po)) == 0)
-		error = pops_prompt_render(&msgs, p, NULL, &ro);
+	if ((error = pops_prompt_parse(&p, data, len, relpath, &po)) < 0)
+		goto done;
 	/* imported, but the user should know (helpers the app registers in code) */
-	for (i = 0; !error && i < pops_prompt_warning_count(p); i++)
+	for (i = 0; i < pops_prompt_warning_count(p); i++)
 		pops_buf_printf(c.warnings, "%s\n", pops_prompt_warning(p, i));
+	if (pops_prompt_render(&msgs, p, NULL, &ro) < 0)
+		pops_buf_printf(c.warnings, "%s (imported: it does not render in pops as it is)\n",
+		                pops_error_last());
+	error = POPS_OK;
+done:
 	cJSON_Delete(msgs);
 	pops_prompt_free(p);
 	return error;
 }
 
+/*
+ * The dispatcher allocates only as much of the options struct as the
+ * table reaches (dotprompt's stops before allow_floating): copy what it
+ * has into a whole one, the rest zero.
+ */
+static struct import_opts *whole_opts(struct import_opts *all, const void *o, size_t have)
+{
+	memset(all, 0, sizeof(*all));
+	memcpy(all, o, have);
+	return all;
+}
+
 int cmd_import_dotprompt(pops_ctx *ctx, void *o)
 {
-	struct import_opts *opts = o;
+	struct import_opts all;
+	struct import_opts *opts = whole_opts(&all, o, offsetof(struct import_opts, allow_floating));
 	pops_import_options io = POPS_IMPORT_OPTIONS_INIT;
 	pops_import *imp = NULL;
 	int error, ret;

@@ -13,8 +13,11 @@ pops_import *pops_import__new(void)
 {
 	pops_import *imp = calloc(1, sizeof(*imp));
 
-	if (imp)
-		POPS_IMPORT_BUF_RESET(&imp->aliases);
+	if (imp && (!(imp->providers = cJSON_CreateArray()) || !(imp->models = cJSON_CreateArray()) ||
+	            !(imp->environments = cJSON_CreateArray()))) {
+		pops_import_free(imp);
+		return NULL;
+	}
 	return imp;
 }
 
@@ -66,7 +69,9 @@ void pops_import_free(pops_import *imp)
 		free(imp->unmapped[i]);
 	free(imp->files);
 	free(imp->unmapped);
-	pops_buf_dispose(&imp->aliases);
+	cJSON_Delete(imp->providers);
+	cJSON_Delete(imp->models);
+	cJSON_Delete(imp->environments);
 	free(imp);
 }
 
@@ -86,6 +91,84 @@ void pops_import__json_str(pops_buf *out, const char *s)
 
 	pops_import__json(out, v);
 	cJSON_Delete(v);
+}
+
+/*
+ * How pops reaches each kind of provider an importer meets: the
+ * provider entry it adds to pops.yaml when the project has none of that
+ * name. Keys come from the environment variable named, never a file.
+ */
+static const struct {
+	const char *name, *type, *base_url, *key_env;
+} known_providers[] = {
+	{ "openai", "openai", NULL, "OPENAI_API_KEY" },
+	{ "anthropic", "anthropic", NULL, "ANTHROPIC_API_KEY" },
+	{ "ollama", "ollama", "http://127.0.0.1:11434", NULL },
+	/* GitHub Models speaks the OpenAI protocol with a GitHub token */
+	{ "github", "openai", "https://models.github.ai/inference", "GITHUB_TOKEN" },
+};
+
+int pops_import__need_provider(pops_import *imp, const char *name)
+{
+	const cJSON *p;
+	cJSON *o;
+	size_t i;
+
+	cJSON_ArrayForEach(p, imp->providers)
+		if (!strcmp(cJSON_GetObjectItem(p, "name")->valuestring, name))
+			return POPS_OK;
+	for (i = 0; i < POPS_ARRAY_SIZE(known_providers); i++)
+		if (!strcmp(known_providers[i].name, name))
+			break;
+	assert(i < POPS_ARRAY_SIZE(known_providers));
+	if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "name", name) ||
+	    !cJSON_AddStringToObject(o, "type", known_providers[i].type) ||
+	    (known_providers[i].base_url &&
+	     !cJSON_AddStringToObject(o, "base_url", known_providers[i].base_url)) ||
+	    (known_providers[i].key_env &&
+	     !cJSON_AddStringToObject(o, "api_key_env", known_providers[i].key_env))) {
+		cJSON_Delete(o);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	cJSON_AddItemToArray(imp->providers, o);
+	return POPS_OK;
+}
+
+int pops_import__need_model(pops_import *imp, const char *alias, const char *provider,
+                            const char *id, const cJSON *config, const char *where,
+                            int fallback)
+{
+	cJSON *o = NULL;
+	const cJSON *m;
+	int error;
+
+	cJSON_ArrayForEach(m, imp->models)
+		if (!strcmp(cJSON_GetObjectItem(m, "alias")->valuestring, alias))
+			return POPS_OK;   /* first one wins, as the importer names it */
+	if ((error = pops_import__need_provider(imp, provider)) < 0)
+		return error;
+	if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "alias", alias) ||
+	    !cJSON_AddStringToObject(o, "provider", provider) || !cJSON_AddStringToObject(o, "id", id) ||
+	    !cJSON_AddStringToObject(o, "where", where ? where : "") ||
+	    (config && cJSON_GetArraySize(config) &&
+	     !cJSON_AddItemToObject(o, "config", cJSON_Duplicate(config, 1))) ||
+	    (fallback && !cJSON_AddTrueToObject(o, "fallback"))) {
+		cJSON_Delete(o);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	cJSON_AddItemToArray(imp->models, o);
+	return POPS_OK;
+}
+
+int pops_import__need_env(pops_import *imp, const char *env)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, imp->environments)
+		if (!strcmp(e->valuestring, env))
+			return POPS_OK;
+	cJSON_AddItemToArray(imp->environments, cJSON_CreateString(env));
+	return POPS_OK;
 }
 
 /* ---- dotprompt ---- */

@@ -2,7 +2,9 @@
 #define POPS_IMPORT_H
 
 #include <stddef.h>
+#include <cjson/cJSON.h>
 #include "buf.h"
+#include "config.h"
 
 /*
  * Importers: turn another tool's files into pops prompts, suites and
@@ -27,7 +29,14 @@ typedef struct pops_import {
 	size_t nfiles;
 	char **unmapped;       /* one line each, "file:line: what and why" */
 	size_t nunmapped;
-	pops_buf aliases;      /* YAML for pops.yaml (providers + models), or empty */
+	/*
+	 * What pops.yaml needs for the imported files to run, applied by
+	 * pops_import_config(): [{name, type, base_url?, api_key_env?}],
+	 * [{alias, provider, id, config?, where, fallback?}] (a fallback
+	 * alias, such as the judge, is added only when pops.yaml lacks it)
+	 * and environment names. Never NULL after a successful import.
+	 */
+	cJSON *providers, *models, *environments;
 	size_t nprompts, ncases;
 } pops_import;
 
@@ -40,17 +49,20 @@ typedef struct pops_import_options {
 #define POPS_IMPORT_OPTIONS_INIT { "prompts", "evals", "datasets" }
 
 /*
- * Import a promptfoo configuration (promptfooconfig.yaml). Mapped:
- * prompts (inline, file:// text and chat JSON, labels) -> .prompt files;
- * providers (openai, anthropic, ollama; config temperature, max_tokens,
- * top_p, seed, stop) -> model aliases in `aliases`; tests (inline and
- * file:// CSV with __expected columns, array vars expanded) and
- * defaultTest -> one JSONL dataset and one suite per prompt; assertion
- * types equals, contains, icontains, starts-with, regex (and not-),
- * contains-all/any, icontains-all/any, is-json (with a schema:
- * json-schema), levenshtein, latency, cost, llm-rubric, g-eval,
- * model-graded-closedqa and factuality (-> judge). Files named by the
- * config are read relative to its directory.
+ * Import a promptfoo configuration (promptfooconfig.yaml or .json).
+ * Mapped: prompts (inline, file:// text and chat JSON, labels) ->
+ * .prompt files; providers (openai, anthropic, ollama; config
+ * temperature, max_tokens, top_p, seed, stop) -> `providers` and
+ * `models`; defaultTest.options.provider (else promptfoo's default
+ * grader) -> a fallback `judge` alias when an assertion needs one; tests
+ * (inline, file:// CSV with __expected columns, file:// JSON, JSONL and
+ * YAML lists of tests; array vars expanded) and defaultTest -> one JSONL
+ * dataset and one suite per prompt; assertion types equals, contains,
+ * icontains, starts-with, regex, contains-all/any, icontains-all/any,
+ * contains-json (each with not-), is-json (with a schema: json-schema),
+ * levenshtein, latency, cost, llm-rubric, g-eval, model-graded-closedqa
+ * and factuality (-> judge). Files named by the config are read
+ * relative to its directory.
  * Returns 0, POPS_ENOTFOUND (no such file), POPS_EINVALID (not YAML, not
  * a mapping, no prompts) or POPS_ERROR. Free with pops_import_free().
  */
@@ -77,6 +89,30 @@ typedef int (*pops_import_check_fn)(void *payload, const char *relpath,
 int pops_import_dotprompt(pops_import **out, const char *dir,
                           const pops_import_options *opts,
                           pops_import_check_fn check, void *payload);
+
+typedef struct pops_import_config_options {
+	int allow_floating;   /* pin floating ids, recorded as allow_floating: true */
+	int force;            /* replace a model alias pops.yaml defines otherwise */
+} pops_import_config_options;
+
+#define POPS_IMPORT_CONFIG_OPTIONS_INIT { 0, 0 }
+
+/*
+ * pops.yaml text (`yaml`, as loaded into `cfg`) with what `imp` needs
+ * added through the same text editor `pops model pin` uses (configedit.h):
+ * providers it lacks, model aliases, environments it lacks (appended to
+ * the promotion order). Existing providers and environments are kept as
+ * they are; an alias already pinned to the same provider/id is kept.
+ * `out` gets the text (unchanged when nothing is needed) and `report`
+ * one line per change ("added model fast: openai/gpt-4o-2024-08-06").
+ * Returns 0, or POPS_EINVALID: a floating model id without
+ * allow_floating (the message names where it came from and the dated
+ * snapshot to use), an alias pops.yaml pins to another model without
+ * force, or a section in flow style. `o` may be NULL. Writes nothing.
+ */
+int pops_import_config(pops_buf *out, pops_buf *report, const pops_import *imp,
+                       const pops_config *cfg, const char *yaml, size_t len,
+                       const pops_import_config_options *o);
 
 void pops_import_free(pops_import *imp);
 

@@ -17,6 +17,19 @@ pops_import *pops_import__new(void);
 /* Add a file to the import; its buffer, to fill, or NULL on OOM. */
 pops_buf *pops_import__add_file(pops_import *imp, const char *path);
 
+/*
+ * Record that pops.yaml needs provider `name` (one pops knows how to
+ * reach: openai, anthropic, ollama, github), model alias `alias`
+ * (`where` names its source for messages; `fallback`: only if pops.yaml
+ * lacks the alias) or environment `env`. Repeats are ignored (the first
+ * model of an alias wins). 0 or POPS_ERROR.
+ */
+int pops_import__need_provider(pops_import *imp, const char *name);
+int pops_import__need_model(pops_import *imp, const char *alias, const char *provider,
+                            const char *id, const cJSON *config, const char *where,
+                            int fallback);
+int pops_import__need_env(pops_import *imp, const char *env);
+
 /* Append one line to `unmapped`. 0 or POPS_ERROR. */
 int pops_import__note(pops_import *imp, const char *fmt, ...) POPS_PRINTF(2, 3);
 
@@ -42,6 +55,7 @@ struct pops_import_pf {
 	cJSON *suite_vars;
 	cJSON *rows;           /* dataset rows */
 	int used_judge;        /* some assertion became a `judge` */
+	int mapping_judge;     /* map_provider is mapping the grader: alias `judge` */
 };
 
 /* A note "cfg:line: ..." for `node` (NULL: no line). 0 or POPS_ERROR. */

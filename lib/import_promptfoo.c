@@ -334,6 +334,8 @@ static int map_provider(struct pops_import_pf *pf, const cJSON *it)
 		error = NOTE(pf, it, "providers: an entry without an id is not imported");
 		goto done;
 	}
+	if (pf->mapping_judge)
+		label = pf->judge;
 	if (pops_starts_with(id, "openai:")) {
 		prov = "openai";
 		model = id + 7;
@@ -381,9 +383,18 @@ static int map_provider(struct pops_import_pf *pf, const cJSON *it)
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
+	pops_buf_clear(&idbuf);
+	pops_buf_printf(&idbuf, "%s:%u", pf->cfg, pops_yaml_line(pf->doc, it));
+	if ((error = pops_import__need_model(pf->imp, alias.ptr, prov,
+	                                     cJSON_GetObjectItem(o, "id")->valuestring, cfg,
+	                                     idbuf.ptr, pf->mapping_judge)) < 0)
+		goto done;
 	cJSON_AddItemToObject(o, "config", cfg);
 	cfg = NULL;
-	cJSON_AddItemToArray(pf->aliases, o);
+	if (!pf->mapping_judge)
+		cJSON_AddItemToArray(pf->aliases, o);
+	else
+		cJSON_Delete(o);
 	o = NULL;
 done:
 	cJSON_Delete(o);
@@ -408,56 +419,30 @@ static int map_providers(struct pops_import_pf *pf, const cJSON *providers)
 	return POPS_OK;
 }
 
-/* the YAML to paste into pops.yaml */
-static void write_aliases(struct pops_import_pf *pf)
+/*
+ * promptfoo grades llm-rubric and friends with defaultTest.options.provider,
+ * else its default grader; pops names the grader alias `judge`. It is a
+ * fallback: a project whose pops.yaml has a judge keeps it.
+ */
+#define PROMPTFOO_DEFAULT_GRADER "openai:gpt-4.1-2025-04-14"
+
+static int need_judge(struct pops_import_pf *pf, const cJSON *root)
 {
-	pops_buf *out = &pf->imp->aliases;
-	const cJSON *a;
-	int have[3] = { 0, 0, 0 };
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(root, "defaultTest"), "options");
+	const cJSON *grader = cJSON_GetObjectItemCaseSensitive(opts, "provider");
+	cJSON *dflt = NULL;
+	int error;
 
-	int judge_defined = 0;
-
-	if (!cJSON_GetArraySize(pf->aliases) && !pf->used_judge)
-		return;
-	cJSON_ArrayForEach(a, pf->aliases) {
-		const char *p = cJSON_GetObjectItem(a, "provider")->valuestring;
-
-		have[0] |= !strcmp(p, "openai");
-		have[1] |= !strcmp(p, "anthropic");
-		have[2] |= !strcmp(p, "ollama");
-		judge_defined |= !strcmp(cJSON_GetObjectItem(a, "alias")->valuestring, pf->judge);
-	}
-	if (!cJSON_GetArraySize(pf->aliases)) {
-		pops_buf_printf(out, "models:\n  # %s: { provider: ..., id: ... }   # the grader of "
-		                "the judge assertions: define it\n", pf->judge);
-		return;
-	}
-	pops_buf_puts(out, "providers:\n");
-	if (have[0])
-		pops_buf_puts(out, "  openai:    { type: openai, api_key_env: OPENAI_API_KEY }\n");
-	if (have[1])
-		pops_buf_puts(out, "  anthropic: { type: anthropic, api_key_env: ANTHROPIC_API_KEY }\n");
-	if (have[2])
-		pops_buf_puts(out, "  ollama:    { type: ollama, base_url: http://127.0.0.1:11434 }\n");
-	pops_buf_puts(out, "models:   # pin dated snapshots: pops model check lists floating ids\n");
-	cJSON_ArrayForEach(a, pf->aliases) {
-		const cJSON *cfg = cJSON_GetObjectItem(a, "config");
-		char *id = cJSON_PrintUnformatted(cJSON_GetObjectItem(a, "id"));
-
-		pops_buf_printf(out, "  %s: { provider: %s, id: %s", cJSON_GetObjectItem(a, "alias")->valuestring,
-		                cJSON_GetObjectItem(a, "provider")->valuestring, id ? id : "\"\"");
-		free(id);
-		if (cJSON_GetArraySize(cfg)) {
-			char *c = cJSON_PrintUnformatted(cfg);
-
-			pops_buf_printf(out, ", config: %s", c ? c : "{}");
-			free(c);
-		}
-		pops_buf_puts(out, " }\n");
-	}
-	if (pf->used_judge && !judge_defined)
-		pops_buf_printf(out, "  # %s: { provider: ..., id: ... }   # the grader of the judge "
-		                "assertions: define it\n", pf->judge);
+	if (!pf->used_judge)
+		return POPS_OK;
+	if (!grader && !(grader = dflt = cJSON_CreateString(PROMPTFOO_DEFAULT_GRADER)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	pf->mapping_judge = 1;
+	error = map_provider(pf, grader);
+	pf->mapping_judge = 0;
+	cJSON_Delete(dflt);
+	return error;
 }
 
 static const char *const top_keys[] = {
@@ -559,9 +544,7 @@ int pops_import_promptfoo(pops_import **out, const char *config_path,
 	    (error = write_prompts(&pf)) < 0 ||
 	    (error = pops_import__pf_write_suites(&pf)) < 0)
 		goto done;
-	write_aliases(&pf);
-	if (pops_buf_oom(&pf.imp->aliases))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+	error = need_judge(&pf, root);
 done:
 	cJSON_Delete(pf.suite_vars);
 	cJSON_Delete(pf.suite_asserts);

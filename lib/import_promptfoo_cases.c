@@ -18,6 +18,11 @@ static const char *const direct_types[] = {
 	"equals", "contains", "icontains", "starts-with", "regex", NULL
 };
 
+/* a list value, as pops' own contains-any etc. take it */
+static const char *const list_types[] = {
+	"contains-any", "contains-all", "icontains-any", "icontains-all", NULL
+};
+
 static int in_list(const char *s, const char *const *list)
 {
 	for (; *list; list++)
@@ -46,30 +51,6 @@ static char *value_text(const cJSON *v)
 	if (cJSON_IsNumber(v) || cJSON_IsBool(v))
 		return cJSON_PrintUnformatted(v);
 	return NULL;
-}
-
-/* (?:\Qa\E|\Qb\E) for contains-any; NULL when a value cannot be quoted */
-static char *any_regex(const cJSON *values, int icase)
-{
-	pops_buf re = POPS_BUF_INIT;
-	const cJSON *v;
-	int first = 1;
-
-	pops_buf_puts(&re, icase ? "(?i)(?:" : "(?:");
-	cJSON_ArrayForEach(v, values) {
-		char *t = value_text(v);
-
-		if (!t || strstr(t, "\\E")) {
-			free(t);
-			pops_buf_dispose(&re);
-			return NULL;
-		}
-		pops_buf_printf(&re, "%s\\Q%s\\E", first ? "" : "|", t);
-		first = 0;
-		free(t);
-	}
-	pops_buf_putc(&re, ')');
-	return first ? (pops_buf_dispose(&re), NULL) : pops_buf_detach(&re);
 }
 
 static const char *judge_rubric(pops_buf *out, const char *type, const char *value)
@@ -119,22 +100,17 @@ static int map_assert(struct pops_import_pf *pf, const cJSON *a, const char *whe
 			cJSON_AddStringToObject(o, "value", text);
 		else
 			cJSON_AddItemToObject(o, "value", cJSON_Duplicate(value, 1));
-	} else if ((!strcmp(base, "contains-all") || !strcmp(base, "icontains-all")) &&
-	           !negate && cJSON_IsArray(value)) {
-		cJSON_ArrayForEach(v, value) {
-			char *t = value_text(v);
-
-			if (t && (o = add_assert(out, base[0] == 'i' ? "icontains" : "contains")))
-				cJSON_AddStringToObject(o, "value", t);
-			free(t);
-		}
-	} else if ((!strcmp(base, "contains-any") || !strcmp(base, "icontains-any")) &&
-	           cJSON_IsArray(value)) {
-		char *re = any_regex(value, base[0] == 'i');
-
-		if (re && (o = add_assert(out, negate ? "not-regex" : "regex")))
-			cJSON_AddStringToObject(o, "value", re);
-		free(re);
+	} else if (in_list(base, list_types) && (cJSON_IsArray(value) || text)) {
+		o = add_assert(out, type->valuestring);
+		cJSON_AddItemToObject(o, "value", cJSON_Duplicate(value, 1));
+	} else if (!strcmp(base, "contains-json")) {
+		o = add_assert(out, type->valuestring);
+		if (cJSON_IsObject(value))
+			cJSON_AddItemToObject(o, "value", cJSON_Duplicate(value, 1));
+		else if (value && (error = NOTE(pf, value, "%s: the value of '%s' is not imported "
+		                                "(pops takes a JSON Schema object)", where,
+		                                type->valuestring)) < 0)
+			goto done;
 	} else if (!strcmp(base, "is-json")) {
 		if (cJSON_IsObject(value)) {
 			o = add_assert(out, negate ? "not-json-schema" : "json-schema");
@@ -423,12 +399,87 @@ static int tests_from_csv(struct pops_import_pf *pf, const cJSON *node, const ch
 	return error;
 }
 
+/*
+ * A file of test objects, as promptfoo reads them: tests.json or
+ * tests.yaml (a list), tests.jsonl (one per line). Each is an inline
+ * test; notes name the file and index, as its lines are not pf->doc's.
+ */
+static int tests_from_list_file(struct pops_import_pf *pf, const cJSON *node, const char *name)
+{
+	pops_buf data = POPS_BUF_INIT, where = POPS_BUF_INIT;
+	pops_yaml_doc *doc = NULL;
+	cJSON *lines = NULL;
+	const cJSON *list, *t;
+	int error, i = 0;
+
+	name = pops_import__strip_file(name);
+	if ((error = pops_import__read_rel(&data, pf, name)) < 0)
+		return NOTE(pf, node, "tests '%s' not imported: %s", name, pops_error_last());
+	if (pops_ends_with(name, ".jsonl")) {
+		const char *p = data.ptr, *nl;
+
+		if (!(lines = cJSON_CreateArray()))
+			goto oom;
+		for (; *p; p = nl ? nl + 1 : p + strlen(p)) {
+			cJSON *o;
+			size_t n;
+
+			nl = strchr(p, '\n');
+			n = nl ? (size_t)(nl - p) : strlen(p);
+			if (strspn(p, " \t\r") >= n)
+				continue;   /* blank lines, as in datasets */
+			if (!(o = cJSON_ParseWithLength(p, n))) {
+				error = NOTE(pf, node, "tests '%s': line %d is not JSON; not imported",
+				             name, i + 1);
+				goto done;
+			}
+			cJSON_AddItemToArray(lines, o);
+			i++;
+		}
+		list = lines;
+	} else {
+		if ((error = pops_yaml_parse_file(&doc, data.ptr, data.size, name, NULL)) < 0) {
+			error = NOTE(pf, node, "tests '%s' not imported: %s", name, pops_error_last());
+			goto done;
+		}
+		list = pops_yaml_root(doc);
+		if (cJSON_IsObject(list) && cJSON_GetObjectItemCaseSensitive(list, "tests"))
+			list = cJSON_GetObjectItemCaseSensitive(list, "tests");
+		if (!cJSON_IsArray(list)) {
+			error = NOTE(pf, node, "tests '%s' not imported: not a list of tests", name);
+			goto done;
+		}
+	}
+	i = 0;
+	cJSON_ArrayForEach(t, list) {
+		pops_buf_clear(&where);
+		pops_buf_printf(&where, "%s[%d]", name, i++);
+		if ((error = test_object(pf, t, where.ptr)) < 0)
+			break;
+	}
+	goto done;
+oom:
+	error = pops_error_set(POPS_ERROR, "out of memory");
+done:
+	cJSON_Delete(lines);
+	pops_yaml_free(doc);
+	pops_buf_dispose(&where);
+	pops_buf_dispose(&data);
+	return error;
+}
+
 static int tests_from_source(struct pops_import_pf *pf, const cJSON *node, const char *src)
 {
-	if (pops_ends_with(src, ".csv") && !strpbrk(src, "*?["))
+	if (strpbrk(src, "*?["))
+		return NOTE(pf, node, "tests '%s' not imported: globs are not imported; name "
+		            "each file", pops_import__strip_file(src));
+	if (pops_ends_with(src, ".csv"))
 		return tests_from_csv(pf, node, src);
+	if (pops_ends_with(src, ".json") || pops_ends_with(src, ".jsonl") ||
+	    pops_ends_with(src, ".yaml") || pops_ends_with(src, ".yml"))
+		return tests_from_list_file(pf, node, src);
 	return NOTE(pf, node, "tests '%s' not imported: pops imports inline tests and "
-	            "CSV files", src);
+	            "CSV, JSON, JSONL and YAML files", src);
 }
 
 int pops_import__pf_tests(struct pops_import_pf *pf, const cJSON *root)
@@ -445,10 +496,17 @@ int pops_import__pf_tests(struct pops_import_pf *pf, const cJSON *root)
 			} else if (!strcmp(k->string, "vars") && cJSON_IsObject(k)) {
 				pf->suite_vars = cJSON_Duplicate(k, 1);
 				error = resolve_vars(pf, pf->suite_vars, "defaultTest");
+			} else if (!strcmp(k->string, "options") && cJSON_IsObject(k)) {
+				/* options.provider is the grader (import_promptfoo.c) */
+				const cJSON *o;
+
+				cJSON_ArrayForEach(o, k)
+					if (strcmp(o->string, "provider") &&
+					    (error = NOTE(pf, o, "defaultTest.options.%s is not imported",
+					                  o->string)) < 0)
+						goto done;
 			} else {
-				error = NOTE(pf, k, "defaultTest.%s is not imported%s", k->string,
-				             !strcmp(k->string, "options") ?
-				             " (grading provider: define a 'judge' alias in pops.yaml)" : "");
+				error = NOTE(pf, k, "defaultTest.%s is not imported", k->string);
 			}
 			if (error < 0)
 				goto done;

@@ -42,8 +42,62 @@ test_expect_success 'promptfoo: prompts, dataset and suites are written and list
 	grep -q "imported 2 prompts and 2 cases" out &&
 	grep -q "{{role \"system\"}}" prompts/chat.prompt &&
 	grep -q "^model: gpt-4o-mini-2024-07-18$" prompts/chat.prompt &&
-	grep -q "gpt-4o-mini-2024-07-18: { provider: openai" out &&
 	test $(wc -l <datasets/promptfooconfig.jsonl) -eq 2
+'
+
+# providers and models go into pops.yaml through pops model pin's
+# writer, so the imported suites run: --dry-run plans every case
+test_expect_success 'promptfoo: providers and models are pinned in pops.yaml; the project runs' '
+	setup_project &&
+	write_promptfoo &&
+	cp pops.yaml before &&
+	pops import promptfoo --dry-run pf/promptfooconfig.yaml >out &&
+	test_cmp before pops.yaml &&
+	grep -q "^would update pops.yaml:" out &&
+	pops import promptfoo pf/promptfooconfig.yaml >out 2>err &&
+	grep -q "^updated pops.yaml:" out &&
+	grep -q "^  added model gpt-4o-mini-2024-07-18: openai/gpt-4o-mini-2024-07-18$" out &&
+	grep -q "^  kept model judge: anthropic/claude-sonnet-4-5-20250929" out &&
+	grep -q "^  gpt-4o-mini-2024-07-18: { provider: openai, id: \"gpt-4o-mini-2024-07-18\" }$" pops.yaml &&
+	grep -q "^# Model aliases used by prompts" pops.yaml &&
+	pops model list >models &&
+	grep -q "^gpt-4o-mini-2024-07-18" models &&
+	pops prompt lint 2>err &&
+	pops eval run --dry-run evals/chat.yaml >plan 2>err &&
+	grep -q "2 cases" plan
+'
+
+test_expect_success 'promptfoo: a floating model id is refused, with the snapshot to use' '
+	setup_project &&
+	mkdir pf &&
+	printf "prompts: [\"Hi {{ name }}\"]\nproviders: [openai:gpt-4o-mini]\ntests:\n  - vars: { name: a }\n    assert: [{ type: contains-any, value: [a, b] }]\n" >pf/c.yaml &&
+	cp pops.yaml before &&
+	test_expect_code 2 pops import promptfoo pf/c.yaml >out 2>err &&
+	grep -q "^error: pf/c.yaml:2: refusing to pin floating model id .gpt-4o-mini.* use the dated snapshot .gpt-4o-mini-2024-07-18." err &&
+	test_cmp before pops.yaml &&
+	! test -e prompts/prompt-1.prompt &&
+	pops import promptfoo --allow-floating pf/c.yaml >out &&
+	grep -q "gpt-4o-mini: { provider: openai, id: \"gpt-4o-mini\", allow_floating: true }" pops.yaml &&
+	grep -q "\"type\":\"contains-any\",\"value\":\[\"a\",\"b\"\]" datasets/c.jsonl
+'
+
+test_expect_success 'promptfoo: a promptfooconfig.json and a tests.json written by python import' '
+	setup_project &&
+	mkdir pf &&
+	python3 -c "
+import json
+json.dump({\"prompts\": [\"Say {{ w }}\"], \"providers\": [\"anthropic:messages:claude-3-5-haiku-20241022\"],
+           \"tests\": \"file://tests.json\"}, open(\"pf/promptfooconfig.json\", \"w\"))
+json.dump([{\"vars\": {\"w\": \"caf\u00e9 \U0001F642\"}, \"assert\": [{\"type\": \"icontains-all\", \"value\": [\"CAF\u00c9\"]},
+            {\"type\": \"contains-json\"}, {\"type\": \"starts-with\", \"value\": \"S\"}]}], open(\"pf/tests.json\", \"w\"))
+" &&
+	pops import promptfoo pf/promptfooconfig.json >out 2>err &&
+	grep -q "imported 1 prompt and 1 case" out &&
+	printf "caf\303\251 \360\237\231\202" >want &&
+	grep -qF "$(cat want)" datasets/promptfooconfig.jsonl &&
+	grep -q "\"type\":\"starts-with\",\"value\":\"S\"" datasets/promptfooconfig.jsonl &&
+	grep -q "claude-3-5-haiku-20241022: { provider: anthropic" pops.yaml &&
+	pops eval run --dry-run evals/prompt-1.yaml >plan 2>err
 '
 
 test_expect_success 'promptfoo: what cannot be mapped is listed with its line, and warned about' '
@@ -108,6 +162,18 @@ test_expect_success 'dotprompt: the Genkit corpus imports whole, paths kept, war
 	grep -q "LICENSE: not a .prompt file" out &&
 	grep -q "^imported with warnings:" out &&
 	grep -q "recipe.prompt:[0-9]*:[0-9]*: helper .list. is not built in" out
+'
+
+test_expect_success 'dotprompt: a prompt using an application helper is imported with a warning' '
+	setup_project &&
+	mkdir src &&
+	printf -- "---\nmodel: fast\n---\n{{shout name}}\n" >src/app.prompt &&
+	pops import dotprompt src >out 2>err &&
+	grep -qx "wrote prompts/app.prompt" out &&
+	grep -q "^imported with warnings:" out &&
+	grep -q "app.prompt:4:1: helper .shout. is not built in" out &&
+	grep -q "(imported: it does not render in pops as it is)" out &&
+	test_cmp src/app.prompt prompts/app.prompt
 '
 
 test_expect_success 'dotprompt: a file with broken frontmatter is listed, not copied' '

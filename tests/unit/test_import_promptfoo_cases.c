@@ -10,6 +10,7 @@
 #include "dataset.h"
 #include "fileio.h"
 #include "import.h"
+#include "import_internal.h"
 #include "strutil.h"
 #include "suite.h"
 
@@ -77,6 +78,12 @@ static int has_note(const pops_import *imp, const char *needle)
 	return 0;
 }
 
+/* the import's models as compact JSON, for strstr; the caller frees */
+static char *models_json(const pops_import *imp)
+{
+	return cJSON_PrintUnformatted(imp->models);
+}
+
 static const char *const basic[] = {
 	"promptfooconfig.yaml",
 	"description: Support replies\n"
@@ -130,10 +137,20 @@ TEST(promptfoo_prompts_become_prompt_files_with_roles_and_model)
 	f = find_file(imp, "prompts/brief-answer.prompt");
 	CHECK(f != NULL);
 	CHECK(strstr(f->data.ptr, "---\nAnswer briefly: {{ question }}\n") != NULL);
-	/* providers -> aliases; unknown config keys listed */
-	CHECK(strstr(imp->aliases.ptr, "haiku: { provider: anthropic, id: "
-	                               "\"claude-3-5-haiku-20241022\", config: {\"temperature\":0} }"));
-	CHECK(strstr(imp->aliases.ptr, "judge: { provider: ..."));
+	/* providers -> models with their lines; unknown config keys listed */
+	{
+		char *m = models_json(imp);
+
+		CHECK(strstr(m, "{\"alias\":\"haiku\",\"provider\":\"anthropic\",\"id\":"
+		                "\"claude-3-5-haiku-20241022\",\"where\":"));
+		CHECK(strstr(m, "promptfooconfig.yaml:9\",\"config\":{\"temperature\":0}}"));
+		/* llm-rubric needs a grader: promptfoo's default, unless pops.yaml has one */
+		CHECK(strstr(m, "{\"alias\":\"judge\",\"provider\":\"openai\",\"id\":"
+		                "\"gpt-4.1-2025-04-14\""));
+		CHECK(strstr(m, "\"fallback\":true"));
+		free(m);
+	}
+	CHECK_INT(cJSON_GetArraySize(imp->providers), 2);
 	CHECK(has_note(imp, "config 'top_k' is not imported"));
 	pops_import_free(imp);
 	pops_buf_dispose(&cfg);
@@ -153,10 +170,8 @@ TEST(promptfoo_tests_expand_array_vars_and_map_assertions)
 	f = find_file(imp, "datasets/promptfooconfig.jsonl");
 	CHECK(f != NULL);
 	CHECK(strstr(f->data.ptr, "\"tone\":\"warm\"") && strstr(f->data.ptr, "\"tone\":\"formal\""));
-	CHECK(strstr(f->data.ptr, "{\"type\":\"regex\",\"value\":\"(?:\\\\Qrefund\\\\E|"
-	                          "\\\\Qmoney back\\\\E)\"}"));
-	CHECK(strstr(f->data.ptr, "{\"type\":\"icontains\",\"value\":\"order\"},"
-	                          "{\"type\":\"icontains\",\"value\":\"7\"}"));
+	CHECK(strstr(f->data.ptr, "{\"type\":\"contains-any\",\"value\":[\"refund\",\"money back\"]}"));
+	CHECK(strstr(f->data.ptr, "{\"type\":\"icontains-all\",\"value\":[\"order\",\"7\"]}"));
 	CHECK(strstr(f->data.ptr, "{\"type\":\"json-schema\",\"value\":{\"type\":\"object\"}}"));
 	CHECK(strstr(f->data.ptr, "{\"type\":\"latency-ms\",\"threshold\":2000}"));
 	f = find_file(imp, "evals/chat.yaml");
@@ -252,9 +267,10 @@ TEST(promptfoo_csv_tests_read_expected_columns)
 	                          "\"rubric\":\"explains steps\"}]"));
 	CHECK(strstr(f->data.ptr, "{\"type\":\"equals\",\"value\":\"9am\"}"));
 	CHECK(has_note(imp, "column '__prefix' is not imported"));
-	/* no providers: no model line, but a judge alias to define */
+	/* no providers: no model line, but a judge alias for the grade: column */
 	CHECK(find_file(imp, "prompts/prompt-1.prompt") != NULL);
-	CHECK(strstr(imp->aliases.ptr, "# judge:"));
+	CHECK_INT(cJSON_GetArraySize(imp->models), 1);
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(imp->models, 0), "alias")->valuestring, "judge");
 	pops_import_free(imp);
 	pops_buf_dispose(&cfg);
 	remove_dir(&dir);
@@ -355,5 +371,142 @@ TEST(dotprompt_refuses_a_missing_or_empty_directory)
 	CHECK(imp == NULL);
 	pops_buf_dispose(&empty);
 	pops_buf_dispose(&missing);
+	remove_dir(&dir);
+}
+
+/* an import with the given needs, applied to `yaml` */
+static int apply(pops_buf *out, pops_buf *report, const char *yaml, const char *models_json,
+                 const char *envs_json, int allow_floating, int force)
+{
+	pops_import_config_options co = POPS_IMPORT_CONFIG_OPTIONS_INIT;
+	pops_import imp;
+	pops_config *cfg = NULL;
+	cJSON *m = cJSON_Parse(models_json), *it;
+	int error;
+
+	memset(&imp, 0, sizeof(imp));
+	imp.providers = cJSON_CreateArray();
+	imp.models = cJSON_CreateArray();
+	imp.environments = envs_json ? cJSON_Parse(envs_json) : cJSON_CreateArray();
+	/* through the importers' own helper, so providers are filled in as they are */
+	cJSON_ArrayForEach(it, m) {
+		pops_import__need_model(&imp, cJSON_GetObjectItem(it, "alias")->valuestring,
+		                        cJSON_GetObjectItem(it, "provider")->valuestring,
+		                        cJSON_GetObjectItem(it, "id")->valuestring,
+		                        cJSON_GetObjectItem(it, "config"), "pf.yaml:3",
+		                        cJSON_IsTrue(cJSON_GetObjectItem(it, "fallback")));
+	}
+	co.allow_floating = allow_floating;
+	co.force = force;
+	error = pops_config_parse(&cfg, yaml, strlen(yaml), "pops.yaml");
+	if (!error)
+		error = pops_import_config(out, report, &imp, cfg, yaml, strlen(yaml), &co);
+	pops_config_free(cfg);
+	cJSON_Delete(m);
+	cJSON_Delete(imp.providers);
+	cJSON_Delete(imp.models);
+	cJSON_Delete(imp.environments);
+	return error;
+}
+
+static const char project[] =
+	"version: 1\n"
+	"providers:\n"
+	"  anthropic: { type: anthropic, api_key_env: ANTHROPIC_API_KEY }   # ours\n"
+	"models:\n"
+	"  judge: { provider: anthropic, id: claude-sonnet-4-5-20250929 }\n";
+
+TEST(import_config_adds_providers_and_models_keeping_what_is_there)
+{
+	pops_buf out = POPS_BUF_INIT, report = POPS_BUF_INIT;
+	pops_config *cfg = NULL;
+
+	CHECK_INT(apply(&out, &report, project,
+	                "[{\"alias\":\"fast\",\"provider\":\"openai\",\"id\":\"gpt-4o-mini-2024-07-18\","
+	                "\"config\":{\"temperature\":0}},"
+	                "{\"alias\":\"judge\",\"provider\":\"openai\",\"id\":\"gpt-4.1-2025-04-14\","
+	                "\"fallback\":true}]", "[\"production\"]", 0, 0), 0);
+	CHECK(strstr(out.ptr, "  anthropic: { type: anthropic, api_key_env: ANTHROPIC_API_KEY }   # ours\n"
+	                      "  openai: { type: openai, api_key_env: OPENAI_API_KEY }\n"));
+	CHECK(strstr(out.ptr, "  judge: { provider: anthropic, id: claude-sonnet-4-5-20250929 }\n"
+	                      "  fast: { provider: openai, id: \"gpt-4o-mini-2024-07-18\", "
+	                      "config: {\"temperature\":0} }\n"));
+	CHECK(strstr(out.ptr, "environments:\n  - name: dev\n  - name: staging\n  - name: prod\n"
+	                      "  - name: production\n"));
+	CHECK(strstr(report.ptr, "kept model judge: anthropic/claude-sonnet-4-5-20250929"));
+	CHECK(strstr(report.ptr, "added model fast: openai/gpt-4o-mini-2024-07-18\n"));
+	/* what it wrote, pops reads */
+	CHECK_INT(pops_config_parse(&cfg, out.ptr, out.size, "pops.yaml"), 0);
+	CHECK_STR(pops_config_model(cfg, "fast")->id, "gpt-4o-mini-2024-07-18");
+	CHECK(pops_config_env(cfg, "production", NULL) != NULL);
+	pops_config_free(cfg);
+	pops_buf_dispose(&report);
+	pops_buf_dispose(&out);
+}
+
+TEST(import_config_refuses_floating_ids_and_suggests_the_snapshot)
+{
+	pops_buf out = POPS_BUF_INIT, report = POPS_BUF_INIT;
+	static const char m[] = "[{\"alias\":\"mini\",\"provider\":\"openai\",\"id\":\"gpt-4o-mini\"}]";
+
+	CHECK_INT(apply(&out, &report, project, m, NULL, 0, 0), POPS_EINVALID);
+	CHECK_ERR_HAS("pf.yaml:3: refusing to pin floating model id 'gpt-4o-mini' (alias 'mini')");
+	CHECK_ERR_HAS("use the dated snapshot 'gpt-4o-mini-2024-07-18', or pass --allow-floating");
+	CHECK_INT(apply(&out, &report, project, m, NULL, 1, 0), 0);
+	CHECK(strstr(out.ptr, "  mini: { provider: openai, id: \"gpt-4o-mini\", allow_floating: true }\n"));
+	pops_buf_dispose(&report);
+	pops_buf_dispose(&out);
+}
+
+TEST(import_config_replaces_another_alias_only_with_force)
+{
+	pops_buf out = POPS_BUF_INIT, report = POPS_BUF_INIT;
+	static const char m[] = "[{\"alias\":\"judge\",\"provider\":\"anthropic\","
+	                        "\"id\":\"claude-3-5-haiku-20241022\"}]";
+
+	CHECK_INT(apply(&out, &report, project, m, NULL, 0, 0), POPS_EINVALID);
+	CHECK_ERR_HAS("pops.yaml: model 'judge' is anthropic/claude-sonnet-4-5-20250929; the import "
+	              "would make it anthropic/claude-3-5-haiku-20241022: use --force");
+	CHECK_INT(apply(&out, &report, project, m, NULL, 0, 1), 0);
+	CHECK(strstr(out.ptr, "  judge: { provider: anthropic, id: \"claude-3-5-haiku-20241022\" }\n"));
+	CHECK(strstr(report.ptr, "replaced model judge"));
+	/* the same pin twice is no change */
+	CHECK_INT(apply(&out, &report, project, "[{\"alias\":\"judge\",\"provider\":\"anthropic\","
+	                "\"id\":\"claude-sonnet-4-5-20250929\"}]", NULL, 0, 0), 0);
+	CHECK_STR(out.ptr, project);
+	CHECK_STR(report.ptr, "");
+	pops_buf_dispose(&report);
+	pops_buf_dispose(&out);
+}
+
+TEST(promptfoo_tests_from_json_jsonl_and_yaml_files_are_inline_tests)
+{
+	static const char *const files[] = {
+		"pf.yaml",
+		"prompts: ['Q: {{q}}']\ntests:\n  - file://tests.json\n  - file://more.jsonl\n"
+		"  - file://t/*.yaml\n",
+		"tests.json",
+		"[{\"vars\": {\"q\": \"caf\\u00e9 \\ud83d\\ude42\"}, \"assert\": [{\"type\": \"starts-with\", "
+		"\"value\": \"A\"}]}, {\"vars\": {\"q\": \"b\"}, \"assert\": [{\"type\": \"contains-json\"}]}]\n",
+		"more.jsonl",
+		"{\"vars\": {\"q\": \"c\"}}\n\n{\"vars\": {\"q\": \"d\"}, \"bogus\": 1}\n",
+	};
+	pops_buf dir = POPS_BUF_INIT, cfg = POPS_BUF_INIT;
+	pops_import *imp = NULL;
+	const pops_import_file *f;
+
+	CHECK(make_dir(&dir, files, 3));
+	pops_buf_printf(&cfg, "%s/pf.yaml", dir.ptr);
+	CHECK_INT(pops_import_promptfoo(&imp, cfg.ptr, NULL), 0);
+	CHECK_INT(imp->ncases, 4);
+	f = find_file(imp, "datasets/pf.jsonl");
+	CHECK(f != NULL);
+	CHECK(strstr(f->data.ptr, "\"q\":\"caf\xc3\xa9 \xf0\x9f\x99\x82\""));
+	CHECK(strstr(f->data.ptr, "{\"type\":\"starts-with\",\"value\":\"A\"}"));
+	CHECK(strstr(f->data.ptr, "{\"type\":\"contains-json\"}"));
+	CHECK(has_note(imp, "more.jsonl[1]: 'bogus' is not imported"));
+	CHECK(has_note(imp, "tests 't/*.yaml' not imported: globs"));
+	pops_import_free(imp);
+	pops_buf_dispose(&cfg);
 	remove_dir(&dir);
 }
