@@ -87,6 +87,7 @@ POPS_CMD_DECLARE(help);
 POPS_CMD_DECLARE(init);
 POPS_GROUP_DECLARE(import);
 POPS_CMD_DECLARE(import_dotprompt);
+POPS_CMD_DECLARE(import_langfuse);
 POPS_CMD_DECLARE(import_promptfoo);
 POPS_GROUP_DECLARE(model);
 POPS_CMD_DECLARE(model_check);
@@ -132,6 +133,14 @@ int cmd_error(int exit_code, const char *fmt, ...) POPS_PRINTF(2, 3);
 void cmd_warning(const char *fmt, ...) POPS_PRINTF(1, 2);
 void cmd_hint(const char *fmt, ...) POPS_PRINTF(1, 2);
 void cmd_status(const char *fmt, ...) POPS_PRINTF(1, 2);
+
+/*
+ * The author or committer (`who`: "AUTHOR" or "COMMITTER") as git would
+ * record it: GIT_<who>_NAME/EMAIL/DATE, else user.name and user.email
+ * (prompt_add.c). 0, POPS_EINVALID (nobody configured, a bad date).
+ */
+struct git_signature;
+int cmd_signature(struct git_signature **out, struct git_repository *repo, const char *who);
 
 /* Read POPS_DEBUG and set the trace sinks it asks for (cmd/debug.c). */
 void cmd_debug_init(void);

@@ -5,6 +5,7 @@
 #include "import.h"
 #include "strutil.h"
 #include "promptfile.h"
+#include "importcmd.h"
 
 /*
  * `pops import promptfoo|dotprompt`: bring another tool's prompts and
@@ -12,27 +13,6 @@
  * files it would overwrite, and only then written (each file atomically).
  * What cannot be mapped is listed, never dropped silently.
  */
-
-struct import_opts {
-	const char *source;
-	int force;
-	int dry_run;
-	int allow_floating;
-};
-
-#define IMPORT_COMMON_OPTS \
-	{ .type = POPS_OPT_BOOL, .name = "force", .short_name = 'f', \
-	  .offset = offsetof(struct import_opts, force), \
-	  .help = "overwrite files that already exist" }, \
-	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n', \
-	  .offset = offsetof(struct import_opts, dry_run), \
-	  .help = "list what would be written and what cannot be imported" }
-
-/* for importers that pin models in pops.yaml, as `pops model pin` does */
-#define IMPORT_MODEL_OPTS \
-	{ .type = POPS_OPT_BOOL, .name = "allow-floating", \
-	  .offset = offsetof(struct import_opts, allow_floating), \
-	  .help = "pin model ids that move (like gpt-4o), recorded as allow_floating" }
 
 const pops_opt cmd_import_promptfoo_opts[] = {
 	IMPORT_COMMON_OPTS,
@@ -56,13 +36,14 @@ const pops_opt cmd_import_dotprompt_opts[] = {
 const pops_cmd cmd_import_subcommands[] = {
 	POPS_CMD_ROW("dotprompt", import_dotprompt, POPS_CMD_NEEDS_CONFIG,
 	             "Copy a directory of dotprompt files into prompts/, checking each"),
+	POPS_CMD_ROW("langfuse", import_langfuse, POPS_CMD_NEEDS_CONFIG,
+	             "Replay a Langfuse prompt export as commits, its labels as releases"),
 	POPS_CMD_ROW("promptfoo", import_promptfoo, POPS_CMD_NEEDS_CONFIG,
 	             "Turn a promptfoo config into prompts, a dataset and suites"),
 	POPS_CMD_END
 };
 
-/* print a line from a file or config with control characters as '?' */
-static void put_line(const char *prefix, const char *s)
+void cmd_import_put_line(const char *prefix, const char *s)
 {
 	pops_buf b = POPS_BUF_INIT;
 
@@ -71,8 +52,7 @@ static void put_line(const char *prefix, const char *s)
 	pops_buf_dispose(&b);
 }
 
-/* each line of `text` under a heading, indented */
-static void put_lines(const char *heading, const char *text)
+void cmd_import_put_lines(const char *heading, const char *text)
 {
 	const char *line, *nl;
 
@@ -83,18 +63,13 @@ static void put_lines(const char *heading, const char *text)
 		pops_buf one = POPS_BUF_INIT;
 
 		pops_buf_put(&one, line, (size_t)(nl - line));
-		put_line("  ", one.ptr);
+		cmd_import_put_line("  ", one.ptr);
 		pops_buf_dispose(&one);
 	}
 }
 
-/*
- * pops.yaml with what the import needs (providers, models, environments),
- * checked the way `pops model pin` checks it: a file pops would reject
- * is never written. `text` is left empty when nothing changes.
- */
-static int import_config(pops_buf *text, pops_buf *report, const pops_config *cfg,
-                         const pops_import *imp, const struct import_opts *opts)
+int cmd_import_config(pops_buf *text, pops_buf *report, const pops_config *cfg,
+                      const pops_import *imp, const struct import_opts *opts)
 {
 	pops_import_config_options co = POPS_IMPORT_CONFIG_OPTIONS_INIT;
 	pops_buf data = POPS_BUF_INIT;
@@ -126,7 +101,7 @@ static int write_import(const pops_ctx *ctx, const pops_import *imp,
 	size_t i, conflicts = 0;
 	int ret = POPS_EXIT_OK, error;
 
-	if ((error = import_config(&newcfg, &report, cfg, imp, opts)) < 0) {
+	if ((error = cmd_import_config(&newcfg, &report, cfg, imp, opts)) < 0) {
 		ret = cmd_fail(error);
 		cmd_hint("nothing was written");
 		goto done;
@@ -152,7 +127,7 @@ static int write_import(const pops_ctx *ctx, const pops_import *imp,
 		pops_buf_clear(&path);
 		pops_path_join(&path, cfg->root, f->path);
 		if (opts->dry_run) {
-			put_line(pops_path_exists(path.ptr) ? "would overwrite " : "would write ",
+			cmd_import_put_line(pops_path_exists(path.ptr) ? "would overwrite " : "would write ",
 			         f->path);
 			continue;
 		}
@@ -169,7 +144,7 @@ static int write_import(const pops_ctx *ctx, const pops_import *imp,
 			ret = cmd_fail(POPS_ERROR);
 			goto done;
 		}
-		put_line("wrote ", f->path);
+		cmd_import_put_line("wrote ", f->path);
 	}
 	if (newcfg.size && !opts->dry_run &&
 	    pops_file_write_atomic(cfg->path, newcfg.ptr, newcfg.size, 0666) < 0) {
@@ -183,15 +158,9 @@ static int write_import(const pops_ctx *ctx, const pops_import *imp,
 	printf(" from %s\n", what);
 	if (report.size) {
 		putchar('\n');
-		put_lines(opts->dry_run ? "would update pops.yaml:" : "updated pops.yaml:", report.ptr);
+		cmd_import_put_lines(opts->dry_run ? "would update pops.yaml:" : "updated pops.yaml:", report.ptr);
 	}
-	if (imp->nunmapped) {
-		printf("\nnot imported (%zu):\n", imp->nunmapped);
-		for (i = 0; i < imp->nunmapped; i++)
-			put_line("  ", imp->unmapped[i]);
-		cmd_warning("%zu item%s could not be imported; see the list above", imp->nunmapped,
-		            imp->nunmapped == 1 ? "" : "s");
-	}
+	cmd_import_print_notes(imp);
 done:
 	pops_buf_dispose(&report);
 	pops_buf_dispose(&newcfg);
@@ -199,7 +168,20 @@ done:
 	return ret;
 }
 
-static void import_options(pops_import_options *io, const pops_config *cfg)
+void cmd_import_print_notes(const pops_import *imp)
+{
+	size_t i;
+
+	if (!imp->nunmapped)
+		return;
+	printf("\nnot imported (%zu):\n", imp->nunmapped);
+	for (i = 0; i < imp->nunmapped; i++)
+		cmd_import_put_line("  ", imp->unmapped[i]);
+	cmd_warning("%zu item%s could not be imported; see the list above", imp->nunmapped,
+	            imp->nunmapped == 1 ? "" : "s");
+}
+
+void cmd_import_options(pops_import_options *io, const pops_config *cfg)
 {
 	io->prompts_dir = cfg->prompts_dir;
 	io->evals_dir = cfg->evals_dir;
@@ -213,7 +195,7 @@ int cmd_import_promptfoo(pops_ctx *ctx, void *o)
 	pops_import *imp = NULL;
 	int error, ret;
 
-	import_options(&io, ctx->config);
+	cmd_import_options(&io, ctx->config);
 	if ((error = pops_import_promptfoo(&imp, opts->source, &io)) < 0)
 		return cmd_fail(error);
 	ret = write_import(ctx, imp, opts, opts->source);
@@ -296,12 +278,7 @@ done:
 	return error;
 }
 
-/*
- * The dispatcher allocates only as much of the options struct as the
- * table reaches (dotprompt's stops before allow_floating): copy what it
- * has into a whole one, the rest zero.
- */
-static struct import_opts *whole_opts(struct import_opts *all, const void *o, size_t have)
+struct import_opts *cmd_import_whole_opts(struct import_opts *all, const void *o, size_t have)
 {
 	memset(all, 0, sizeof(*all));
 	memcpy(all, o, have);
@@ -311,14 +288,14 @@ static struct import_opts *whole_opts(struct import_opts *all, const void *o, si
 int cmd_import_dotprompt(pops_ctx *ctx, void *o)
 {
 	struct import_opts all;
-	struct import_opts *opts = whole_opts(&all, o, offsetof(struct import_opts, allow_floating));
+	struct import_opts *opts = cmd_import_whole_opts(&all, o, offsetof(struct import_opts, allow_floating));
 	pops_import_options io = POPS_IMPORT_OPTIONS_INIT;
 	pops_import *imp = NULL;
 	int error, ret;
 	pops_buf warnings = POPS_BUF_INIT;
 	struct dp_check check = { opts->source, NULL, &warnings };
 
-	import_options(&io, ctx->config);
+	cmd_import_options(&io, ctx->config);
 	if ((error = pops_import_dotprompt(&imp, opts->source, &io, check_dotprompt, &check)) < 0) {
 		pops_buf_dispose(&warnings);
 		return cmd_fail(error);
@@ -332,7 +309,7 @@ int cmd_import_dotprompt(pops_ctx *ctx, void *o)
 			pops_buf one = POPS_BUF_INIT;
 
 			pops_buf_put(&one, line, (size_t)(nl - line));
-			put_line("  ", one.ptr);
+			cmd_import_put_line("  ", one.ptr);
 			pops_buf_dispose(&one);
 		}
 	}

@@ -187,7 +187,7 @@ static int arg_to_name(pops_buf *out, const pops_repo *repo, const char *arg)
  * A signature from GIT_<who>_NAME/EMAIL/DATE, falling back to the
  * repository's user.name/user.email and the current time, as git does.
  */
-static int signature(git_signature **out, git_repository *repo, const char *who)
+int cmd_signature(git_signature **out, git_repository *repo, const char *who)
 {
 	git_signature *def = NULL;
 	pops_buf var = POPS_BUF_INIT;
@@ -490,8 +490,8 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 	}
 	if (msg.size && msg.ptr[msg.size - 1] != '\n')
 		pops_buf_putc(&msg, '\n');
-	if ((error = signature(&author, repo, "AUTHOR")) < 0 ||
-	    (error = signature(&committer, repo, "COMMITTER")) < 0) {
+	if ((error = cmd_signature(&author, repo, "AUTHOR")) < 0 ||
+	    (error = cmd_signature(&committer, repo, "COMMITTER")) < 0) {
 		ret = cmd_fail(error);
 		goto done;
 	}

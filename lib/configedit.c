@@ -148,6 +148,10 @@ int pops_configedit_set(pops_buf *out, const char *yaml, size_t len, const char 
 		child = 2;
 	last_entry_end = start + 1;
 	for (i = start + 1; i < end; i++) {
+		/* a comment indented under an entry is part of it (a commented-out key) */
+		if (v[i].blank && v[i].indent > child && v[i].indent < v[i].len &&
+		    last_entry_end > start + 1)
+			last_entry_end = i + 1;
 		if (v[i].blank)
 			continue;
 		last_entry_end = i + 1;
@@ -220,6 +224,9 @@ int pops_configedit_add_env(pops_buf *out, const char *yaml, size_t len, const c
 	end = block_end(v, n, start);
 	last = start + 1;
 	for (i = start + 1; i < end; i++) {
+		/* a comment indented under an item is part of it (pops init writes some) */
+		if (v[i].blank && last > start + 1 && v[i].indent > indent && v[i].indent < v[i].len)
+			last = i + 1;
 		if (v[i].blank)
 			continue;
 		if (last == start + 1 && v[i].p[v[i].indent] == '-')

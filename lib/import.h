@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
+#include <git2.h>
 #include "buf.h"
 #include "config.h"
 
@@ -89,6 +90,64 @@ typedef int (*pops_import_check_fn)(void *payload, const char *relpath,
 int pops_import_dotprompt(pops_import **out, const char *dir,
                           const pops_import_options *opts,
                           pops_import_check_fn check, void *payload);
+
+/* ---- Langfuse ---- */
+
+/* one Langfuse prompt version, as it becomes one git commit */
+typedef struct pops_langfuse_version {
+	char *name;              /* the pops prompt name */
+	char *source_name;       /* Langfuse's name (may differ: see the notes) */
+	long version;            /* Langfuse's version number */
+	char *path;              /* "prompts/<name>.prompt", '/' separated */
+	pops_buf data;           /* the .prompt file of this version */
+	char *message;           /* commit message (commitMessage, else one made up) */
+	long long when;          /* createdAt, seconds since the epoch... */
+	int tz_minutes;          /* ...and its offset east of UTC */
+	int dated;               /* 0 when the export had no createdAt */
+	char **labels;           /* deployment labels other than "latest" */
+	size_t nlabels;
+	git_oid commit;          /* set by pops_import_langfuse_commit */
+} pops_langfuse_version;
+
+typedef struct pops_langfuse {
+	pops_langfuse_version *v;  /* in commit order: oldest first, each prompt's in version order */
+	size_t n;
+	pops_import *imp;          /* notes; environments the labels need */
+} pops_langfuse;
+
+/*
+ * Read a Langfuse prompt export: the bulk export (a JSON array of prompt
+ * version rows: name, version, type text|chat, prompt, config, labels,
+ * tags, commitMessage, createdAt, ...), prompt objects of the public API
+ * (one, an array, or {"prompts": [...]}, as its import takes). Text
+ * prompts keep their text and {{var}}s; chat prompts become {{role}}
+ * blocks (assistant as dotprompt's model; the first placeholder as
+ * {{history}}); request settings of `config` (temperature, max_tokens,
+ * top_p, seed, stop) become the frontmatter's config, and the whole
+ * config, tags and version stay under metadata.langfuse. Labels other
+ * than "latest" name environments (imp->environments). What cannot be
+ * mapped is a note. Returns 0, POPS_ENOTFOUND, POPS_EINVALID (not JSON,
+ * not a Langfuse export, a name or version missing, a version twice) or
+ * POPS_ERROR. Free with pops_langfuse_free().
+ */
+int pops_import_langfuse(pops_langfuse **out, const char *path,
+                         const pops_import_options *opts);
+
+/*
+ * Commit each version of `lf` on HEAD in order, the file of that version
+ * at v[i].path, authored by `who`'s name and email at the version's
+ * createdAt (when dated) with its message, committed by `who`; when
+ * `first` is not NULL, that file (pops.yaml with the label environments)
+ * is committed before them with `first_message`. Then the work tree
+ * files and the index follow HEAD for those paths. Sets v[i].commit.
+ * `root` is the work tree. Returns 0; POPS_EMODIFIED when HEAD moved
+ * meanwhile; POPS_ERROR for git or I/O errors (commits made so far stay).
+ */
+int pops_import_langfuse_commit(pops_langfuse *lf, git_repository *repo, const char *root,
+                                const git_signature *who, const pops_import_file *first,
+                                const char *first_message);
+
+void pops_langfuse_free(pops_langfuse *lf);
 
 typedef struct pops_import_config_options {
 	int allow_floating;   /* pin floating ids, recorded as allow_floating: true */

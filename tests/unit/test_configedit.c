@@ -11,6 +11,7 @@ static const char base[] =
 	"  - name: dev\n"
 	"  - name: prod\n"
 	"    require: { from: dev }\n"
+	"    # require: { approvals: 1 }\n"
 	"\n"
 	"pricing: {}\n";
 
@@ -22,7 +23,8 @@ TEST(set_appends_to_a_section_with_its_indent_and_keeps_comments)
 	                              "{ type: anthropic }"), 0);
 	CHECK_STR(out.ptr, "version: 1\nproviders:\n    openai: { type: openai }   # ours\n"
 	          "    anthropic: { type: anthropic }\n\n# the order matters\nenvironments:\n"
-	          "  - name: dev\n  - name: prod\n    require: { from: dev }\n\npricing: {}\n");
+	          "  - name: dev\n  - name: prod\n    require: { from: dev }\n"
+	          "    # require: { approvals: 1 }\n\npricing: {}\n");
 	pops_buf_dispose(&out);
 }
 
@@ -47,7 +49,8 @@ TEST(add_env_appends_after_the_last_item_and_its_children)
 	pops_buf out = POPS_BUF_INIT;
 
 	CHECK_INT(pops_configedit_add_env(&out, base, sizeof(base) - 1, "production"), 0);
-	CHECK(strstr(out.ptr, "  - name: prod\n    require: { from: dev }\n  - name: production\n\npricing"));
+	CHECK(strstr(out.ptr, "  - name: prod\n    require: { from: dev }\n"
+	                      "    # require: { approvals: 1 }\n  - name: production\n\npricing"));
 	pops_buf_dispose(&out);
 }
 
