@@ -87,6 +87,7 @@ POPS_CMD_DECLARE(help);
 POPS_CMD_DECLARE(init);
 POPS_GROUP_DECLARE(import);
 POPS_CMD_DECLARE(import_dotprompt);
+POPS_CMD_DECLARE(import_github_models);
 POPS_CMD_DECLARE(import_langfuse);
 POPS_CMD_DECLARE(import_promptfoo);
 POPS_GROUP_DECLARE(model);

@@ -12,7 +12,7 @@ struct export_opts {
 	const char *dir;
 };
 
-static const char *const formats[] = { "files", "json", NULL };
+static const char *const formats[] = { "files", "json", "prompt-yml", NULL };
 
 const pops_opt cmd_export_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "env", .short_name = 'e',
@@ -20,8 +20,9 @@ const pops_opt cmd_export_opts[] = {
 	  .flags = POPS_OPTF_REQUIRED, .help = "the environment whose releases to export",
 	  .complete = POPS_COMPLETE_ENV },
 	{ .type = POPS_OPT_ENUM, .name = "format", .offset = offsetof(struct export_opts, format),
-	  .value_name = "files|json", .choices = formats,
-	  .help = "prompt files plus manifest.json (default), or manifest.json with the text inside" },
+	  .value_name = "files|json|prompt-yml", .choices = formats,
+	  .help = "prompt files plus manifest.json (default), manifest.json with the text inside, "
+	          "or GitHub Models .prompt.yml files" },
 	{ .type = POPS_OPT_ARG, .name = "dir", .offset = offsetof(struct export_opts, dir),
 	  .flags = POPS_OPTF_REQUIRED, .help = "the directory to write (replaced atomically)",
 	  .complete = POPS_COMPLETE_DIR },
@@ -40,8 +41,8 @@ int cmd_export(pops_ctx *ctx, void *o)
 		return cmd_error(POPS_EXIT_USAGE, "unknown environment '%s'", opts->env);
 	xo.env = opts->env;
 	xo.dir = opts->dir;
-	xo.format = opts->format && !strcmp(opts->format, "json") ? POPS_EXPORT_JSON :
-	            POPS_EXPORT_FILES;
+	xo.format = !opts->format || !strcmp(opts->format, "files") ? POPS_EXPORT_FILES :
+	            !strcmp(opts->format, "json") ? POPS_EXPORT_JSON : POPS_EXPORT_PROMPT_YML;
 	xo.cfg = ctx->config;
 	xo.pops_version = POPS_VERSION;
 	error = pops_export(&r, ctx->repo, &xo);

@@ -33,9 +33,21 @@ const pops_opt cmd_import_dotprompt_opts[] = {
 	{ 0 }
 };
 
+const pops_opt cmd_import_github_models_opts[] = {
+	IMPORT_COMMON_OPTS,
+	IMPORT_MODEL_OPTS,
+	{ .type = POPS_OPT_ARG, .name = "file", .flags = POPS_OPTF_REQUIRED,
+	  .offset = offsetof(struct import_opts, source),
+	  .help = "the GitHub Models prompt file (NAME.prompt.yml)",
+	  .complete = POPS_COMPLETE_FILE },
+	{ 0 }
+};
+
 const pops_cmd cmd_import_subcommands[] = {
 	POPS_CMD_ROW("dotprompt", import_dotprompt, POPS_CMD_NEEDS_CONFIG,
 	             "Copy a directory of dotprompt files into prompts/, checking each"),
+	POPS_CMD_ROW("github-models", import_github_models, POPS_CMD_NEEDS_CONFIG,
+	             "Turn a GitHub Models .prompt.yml into a prompt, a dataset and a suite"),
 	POPS_CMD_ROW("langfuse", import_langfuse, POPS_CMD_NEEDS_CONFIG,
 	             "Replay a Langfuse prompt export as commits, its labels as releases"),
 	POPS_CMD_ROW("promptfoo", import_promptfoo, POPS_CMD_NEEDS_CONFIG,
@@ -197,6 +209,21 @@ int cmd_import_promptfoo(pops_ctx *ctx, void *o)
 
 	cmd_import_options(&io, ctx->config);
 	if ((error = pops_import_promptfoo(&imp, opts->source, &io)) < 0)
+		return cmd_fail(error);
+	ret = write_import(ctx, imp, opts, opts->source);
+	pops_import_free(imp);
+	return ret;
+}
+
+int cmd_import_github_models(pops_ctx *ctx, void *o)
+{
+	struct import_opts *opts = o;
+	pops_import_options io = POPS_IMPORT_OPTIONS_INIT;
+	pops_import *imp = NULL;
+	int error, ret;
+
+	cmd_import_options(&io, ctx->config);
+	if ((error = pops_import_github_models(&imp, opts->source, &io)) < 0)
 		return cmd_fail(error);
 	ret = write_import(ctx, imp, opts, opts->source);
 	pops_import_free(imp);

@@ -25,7 +25,7 @@ const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("export", export, POPS_CMD_NEEDS_CONFIG,
 	             "Write an environment's released prompts and a manifest to a directory"),
 	POPS_CMD_ROW("help", help, 0, "Show help for pops or one of its commands"),
-	POPS_GROUP_ROW("import", import, 0, "Import prompts and tests from promptfoo, dotprompt or Langfuse"),
+	POPS_GROUP_ROW("import", import, 0, "Import prompts and tests from promptfoo, dotprompt, Langfuse, GitHub Models"),
 	POPS_CMD_ROW("init", init, 0, "Create a pops project: pops.yaml, prompts/, evals/"),
 	POPS_GROUP_ROW("judge", judge, 0, "Check an LLM judge against human labels"),
 	POPS_GROUP_ROW("model", model, 0, "Pin, list, check and ping model aliases"),

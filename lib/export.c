@@ -28,8 +28,9 @@ typedef struct item {
 	pops_closure legacy;           /* a schema 1 entry's partials, from its source commit */
 	const pops_closure_partial *partials;  /* e->closure's or legacy's */
 	size_t npartials;
-	pops_buf file;                 /* "<prompt>.prompt" */
+	pops_buf file;                 /* "<prompt>.prompt" ("<prompt>.prompt.yml") */
 	pops_buf content;
+	git_oid file_blob;             /* prompt-yml: the blob id of the file written */
 	git_oid released_in;           /* the ledger commit that wrote the entry */
 } item;
 
@@ -347,7 +348,7 @@ static cJSON *model_json(const pops_release_entry *e)
 	return m;
 }
 
-static int prompt_json(cJSON *arr, const item *it, int inline_text)
+static int prompt_json(cJSON *arr, const item *it, int inline_text, int yml)
 {
 	const pops_release_entry *e = it->e;
 	pops_closure view = POPS_CLOSURE_INIT;
@@ -374,6 +375,8 @@ static int prompt_json(cJSON *arr, const item *it, int inline_text)
 		cJSON_Delete(partials);
 		return oom();
 	}
+	if (yml && !cJSON_AddItemToObject(o, "file_blob", hex_json(&it->file_blob)))
+		return oom();
 	ok = cJSON_AddItemToObject(o, "model", model_json(e)) &&
 	     cJSON_AddItemToObject(o, "evidence", str_json(e->evidence)) &&
 	     cJSON_AddItemToObject(o, "source_commit", hex_json(&e->source_commit)) &&
@@ -428,6 +431,57 @@ static int write_file(const char *root, const char *rel, const pops_buf *data, p
 	return pops_file_write_atomic(path->ptr, data->ptr, data->size, 0644);
 }
 
+/* partials for the prompt-yml converter: the bundle's, which every prompt shares */
+struct part_set {
+	const part *v;
+	size_t n;
+};
+
+static int load_part(void *payload, const char *name, pops_buf *out)
+{
+	const struct part_set *ps = payload;
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (!strcmp(ps->v[i].p->name, name))
+			return pops_buf_set(out, ps->v[i].content.ptr, ps->v[i].content.size) < 0 ?
+			       oom() : POPS_OK;
+	return pops_error_set(POPS_ENOTFOUND, "partial '%s' is not in the release", name);
+}
+
+/* each item's file becomes its GitHub Models prompt file; the partials are inlined */
+static int to_prompt_yml(item *items, size_t n, const part *parts, size_t nparts)
+{
+	struct part_set ps = { parts, nparts };
+	pops_buf yml = POPS_BUF_INIT;
+	size_t i;
+	int error = POPS_OK;
+
+	for (i = 0; i < n; i++) {
+		const pops_release_entry *e = items[i].e;
+
+		pops_buf_clear(&yml);
+		if ((error = pops_export__prompt_yml(&yml, e->prompt, items[i].content.ptr,
+		                                     items[i].content.size,
+		                                     e->closure_known ? &e->closure : NULL,
+		                                     load_part, &ps)) < 0)
+			break;
+		pops_buf_clear(&items[i].file);
+		pops_buf_printf(&items[i].file, "%s.prompt.yml", e->prompt);
+		if (pops_buf_set(&items[i].content, yml.ptr, yml.size) < 0 ||
+		    pops_buf_oom(&items[i].file)) {
+			error = oom();
+			break;
+		}
+		if (git_odb_hash(&items[i].file_blob, yml.ptr, yml.size, GIT_OBJECT_BLOB) < 0) {
+			error = pops_error_set(POPS_ERROR, "cannot hash %s", items[i].file.ptr);
+			break;
+		}
+	}
+	pops_buf_dispose(&yml);
+	return error;
+}
+
 static int cmp_part(const void *a, const void *b)
 {
 	return strcmp(((const part *)a)->p->name, ((const part *)b)->p->name);
@@ -446,6 +500,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 	char *json = NULL, hex[GIT_OID_HEXSZ + 1], *slash;
 	const char *env = opts->env, *dir = opts->dir;
 	int error, made_tmp = 0, inline_text = opts->format == POPS_EXPORT_JSON;
+	int yml = opts->format == POPS_EXPORT_PROMPT_YML;
 
 	memset(out, 0, sizeof(*out));
 	out->kept = (pops_buf)POPS_BUF_INIT;
@@ -495,6 +550,8 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 	}
 	if ((error = released_in(items, l.n, repo, &out->ledger_commit, env)) < 0)
 		goto done;
+	if (yml && (error = to_prompt_yml(items, l.n, parts, nparts)) < 0)
+		goto done;
 
 	/* the manifest */
 	if (!(doc = cJSON_CreateObject()) || !cJSON_AddNumberToObject(doc, "schema_version", 2) ||
@@ -503,16 +560,18 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 	    !cJSON_AddStringToObject(doc, "env", env) ||
 	    !cJSON_AddStringToObject(doc, "ledger_commit",
 	                             git_oid_tostr(hex, sizeof(hex), &out->ledger_commit)) ||
-	    !cJSON_AddStringToObject(doc, "format", inline_text ? "json" : "files") ||
+	    !cJSON_AddStringToObject(doc, "format", inline_text ? "json" : yml ? "prompt-yml" :
+	                                                                   "files") ||
 	    !(arr = cJSON_AddArrayToObject(doc, "prompts")) ||
 	    !(parr = cJSON_AddArrayToObject(doc, "partials"))) {
 		error = oom();
 		goto done;
 	}
 	for (i = 0; i < l.n; i++)
-		if ((error = prompt_json(arr, &items[i], inline_text)) < 0)
+		if ((error = prompt_json(arr, &items[i], inline_text, yml)) < 0)
 			goto done;
-	for (i = 0; i < nparts; i++) {
+	/* prompt-yml inlines the partials: no partial file is written or listed */
+	for (i = 0; !yml && i < nparts; i++) {
 		if ((error = pops_closure_partial_file(&scratch, parts[i].p->name)) < 0 ||
 		    (error = part_json(parr, &parts[i], scratch.ptr, inline_text)) < 0)
 			goto done;
@@ -548,7 +607,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 		for (i = 0; i < l.n; i++)
 			if ((error = write_file(tmp.ptr, items[i].file.ptr, &items[i].content, &path)) < 0)
 				goto done;
-		for (i = 0; i < nparts; i++) {
+		for (i = 0; !yml && i < nparts; i++) {
 			if ((error = pops_closure_partial_file(&scratch, parts[i].p->name)) < 0 ||
 			    (error = write_file(tmp.ptr, scratch.ptr, &parts[i].content, &path)) < 0)
 				goto done;
@@ -564,7 +623,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 		goto done;
 	made_tmp = 0;
 	out->count = l.n;
-	out->npartials = nparts;
+	out->npartials = yml ? 0 : nparts;
 	error = POPS_OK;
 done:
 	if (made_tmp)

@@ -17,6 +17,9 @@
  *    "partials":[{"name","version","blob","file"|"content"}]}
  *
  * With format json no prompt files are written: "content" holds the text.
+ * With format prompt-yml each prompt is <name>.prompt.yml, a GitHub
+ * Models prompt file (partials inlined, so none are written), and its
+ * manifest entry has "file_blob", the blob id of that file.
  */
 
 #include <stddef.h>
@@ -25,7 +28,8 @@
 
 typedef enum {
 	POPS_EXPORT_FILES,
-	POPS_EXPORT_JSON
+	POPS_EXPORT_JSON,
+	POPS_EXPORT_PROMPT_YML
 } pops_export_format;
 
 typedef struct pops_export_options {
@@ -77,7 +81,8 @@ void pops_export_result_dispose(pops_export_result *r);
  * written); POPS_EREFUSED when two prompts were released with different
  * blobs of one partial (the message names both, both versions and the
  * promote that aligns them); POPS_EINVALID for format json with a prompt
- * or partial that is not UTF-8; POPS_EEXISTS; POPS_ERROR (I/O, git, a
+ * or partial that is not UTF-8, for format prompt-yml with a prompt that
+ * is more than plain {{variable}} text (pops_export__prompt_yml says what); POPS_EEXISTS; POPS_ERROR (I/O, git, a
  * corrupt ledger entry or an unsafe name in it, a schema 1 entry whose
  * source commit is gone). Nothing is written unless it returns 0.
  */

@@ -84,11 +84,11 @@ static int hex_oid(git_oid *out, const cJSON *v)
 	return git_oid_fromstr(out, s) == 0;
 }
 
-/* a file a manifest may list: a safe relative name ending in .prompt */
+/* a file a manifest may list: a safe relative name ending in .prompt (or .prompt.yml) */
 static int file_ok(const char *f)
 {
-	return f && pops_release_name_ok(f) && pops_ends_with(f, ".prompt") &&
-	       strcmp(f, ".prompt");
+	return f && pops_release_name_ok(f) && strcmp(f, ".prompt") && strcmp(f, ".prompt.yml") &&
+	       (pops_ends_with(f, ".prompt") || pops_ends_with(f, ".prompt.yml"));
 }
 
 static int why(pops_buf *b, const char *s)
@@ -142,9 +142,9 @@ int pops_export__manifest_ok(const cJSON *doc, pops_buf *w)
 	 */
 	if (sv->valuedouble == 2 && (!gen || strcmp(gen, "pops")))
 		return why(w, "no \"generator\": \"pops\"");
-	if (!fmt || (strcmp(fmt, "files") && strcmp(fmt, "json")))
-		return why(w, "no format files or json");
-	files = !strcmp(fmt, "files");
+	if (!fmt || (strcmp(fmt, "files") && strcmp(fmt, "json") && strcmp(fmt, "prompt-yml")))
+		return why(w, "no format files, json or prompt-yml");
+	files = strcmp(fmt, "json") != 0;
 	if (!entries_ok(cJSON_GetObjectItemCaseSensitive(doc, "prompts"), files, w))
 		return 0;
 	if (sv->valuedouble == 2 &&
@@ -172,7 +172,9 @@ static int add_listed(check *c, const cJSON *arr)
 			return oom();
 		c->v = nv;
 		nv[c->n].path = f;
-		hex_oid(&nv[c->n].blob, cJSON_GetObjectItemCaseSensitive(it, "blob"));
+		/* a prompt-yml file is not the released blob: its own id is recorded */
+		if (!hex_oid(&nv[c->n].blob, cJSON_GetObjectItemCaseSensitive(it, "file_blob")))
+			hex_oid(&nv[c->n].blob, cJSON_GetObjectItemCaseSensitive(it, "blob"));
 		c->n++;
 	}
 	return POPS_OK;

@@ -59,4 +59,17 @@ int pops_export__manifest_ok(const struct cJSON *doc, pops_buf *why);
 int pops_export__replace(pops_buf *kept, const char *tmp, const char *dir,
                          const pops_export__old *old);
 
+/*
+ * A released prompt (`text`, `len` bytes; its partials through `load`)
+ * as a GitHub Models prompt file in `out` (lib/export_promptyml.c), the
+ * model and request settings from its closure `c` (may be NULL). Returns
+ * 0, or POPS_EINVALID when the template is more than plain {{variable}}
+ * text (helpers, blocks, paths), holds media, or a role GitHub lacks.
+ */
+struct pops_closure;
+int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, size_t len,
+                            const struct pops_closure *c,
+                            int (*load)(void *payload, const char *name, pops_buf *out),
+                            void *payload);
+
 #endif

@@ -91,6 +91,23 @@ int pops_import_dotprompt(pops_import **out, const char *dir,
                           const pops_import_options *opts,
                           pops_import_check_fn check, void *payload);
 
+/*
+ * Import a GitHub Models prompt file (NAME.prompt.yml, as `gh models
+ * eval` runs it): messages -> prompts/NAME.prompt ({{role}} blocks,
+ * {{var}} kept, other braces escaped; modelParameters maxTokens,
+ * temperature, topP -> config; responseFormat/jsonSchema -> output);
+ * model and evaluator models -> `models` on the `github` provider;
+ * testData -> datasets/NAME.jsonl; evaluators -> evals/NAME.yaml: string
+ * equals -> equals, contains -> icontains, startsWith/endsWith -> a
+ * case-insensitive regex (gh models compares those ignoring case), llm
+ * -> judge with the prompt as rubric (1-5 choices as pass_score), uses
+ * github/similarity|coherence|fluency|relevance|groundedness -> judge.
+ * Returns 0, POPS_ENOTFOUND, POPS_EINVALID (not YAML, no messages) or
+ * POPS_ERROR. Free with pops_import_free().
+ */
+int pops_import_github_models(pops_import **out, const char *path,
+                              const pops_import_options *opts);
+
 /* ---- Langfuse ---- */
 
 /* one Langfuse prompt version, as it becomes one git commit */

@@ -96,7 +96,7 @@ test_expect_success 'help completes commands and then a group'"'"'s subcommands'
 
 test_expect_success 'groups complete their subcommands, also after help' '
 	comp "pops import " >actual &&
-	printf "dotprompt\nlangfuse\npromptfoo\n" >expect &&
+	printf "dotprompt\ngithub-models\nlangfuse\npromptfoo\n" >expect &&
 	test_cmp expect actual &&
 	comp "pops help import p" >actual &&
 	echo promptfoo >expect &&
@@ -256,7 +256,7 @@ test_expect_success 'zsh completes commands, options, subcommands and files (whe
 		echo --force >expect &&
 		test_cmp expect actual &&
 		zsh -f "$TRASH/comp.zsh" "pops help import " >actual &&
-		printf "dotprompt\nlangfuse\npromptfoo\n" >expect &&
+		printf "dotprompt\ngithub-models\nlangfuse\npromptfoo\n" >expect &&
 		test_cmp expect actual &&
 		zsh -f "$TRASH/comp.zsh" "pops import promptfoo x" >actual &&
 		echo ":files " >expect &&
