@@ -86,9 +86,9 @@ test_expect_success 'promptfoo: a promptfooconfig.json and a tests.json written 
 	mkdir pf &&
 	python3 -c "
 import json
-json.dump({\"prompts\": [\"Say {{ w }}\"], \"providers\": [\"anthropic:messages:claude-3-5-haiku-20241022\"],
+json.dump({\"prompts\": [\"Say {{ word }}\"], \"providers\": [\"anthropic:messages:claude-3-5-haiku-20241022\"],
            \"tests\": \"file://tests.json\"}, open(\"pf/promptfooconfig.json\", \"w\"))
-json.dump([{\"vars\": {\"w\": \"caf\u00e9 \U0001F642\"}, \"assert\": [{\"type\": \"icontains-all\", \"value\": [\"CAF\u00c9\"]},
+json.dump([{\"vars\": {\"word\": \"caf\u00e9 \U0001F642\"}, \"assert\": [{\"type\": \"icontains-all\", \"value\": [\"CAF\u00c9\"]},
             {\"type\": \"contains-json\"}, {\"type\": \"starts-with\", \"value\": \"S\"}]}], open(\"pf/tests.json\", \"w\"))
 " &&
 	pops import promptfoo pf/promptfooconfig.json >out 2>err &&
