@@ -44,6 +44,25 @@ int pops_parse_double(double *out, const char *s);
 /* 1 if the `len` bytes at `s` are valid UTF-8 (no overlongs, no surrogates). */
 int pops_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 
+/*
+ * Decode the code point at `s` (`len` > 0 bytes): returns how many bytes
+ * it takes and sets *cp. A byte that does not start a valid sequence
+ * (overlong, surrogate, truncated, > U+10FFFF) is one byte with *cp
+ * POPS_UTF8_INVALID, so a caller can always step on.
+ */
+#define POPS_UTF8_INVALID 0xffffffffu
+size_t pops_utf8_decode(const char *s, size_t len, unsigned *cp);
+
+/*
+ * The columns `len` bytes of text take on a terminal, for aligning
+ * tables whatever the locale: combining marks and other zero-width code
+ * points count 0, East Asian wide and fullwidth characters and emoji 2
+ * (the common ranges, as wcwidth() has them), everything else 1,
+ * including an invalid byte or a control character (each prints as one
+ * '?' after pops_buf_put_sanitized).
+ */
+size_t pops_utf8_width(const char *s, size_t len);
+
 /* strdup that returns NULL only for NULL input or out of memory. */
 char *pops_strdup(const char *s);
 char *pops_strndup(const char *s, size_t n);
