@@ -4,6 +4,7 @@
 #include "casref.h"
 #include "git.h"
 #include "strutil.h"
+#include "repo.h"
 
 void pops_promote_result_dispose(pops_promote_result *r)
 {
@@ -119,10 +120,8 @@ static int plan_promote(pops_promote_result *out, git_repository *repo,
 		pops_promote_item *item;
 		pops_release_entry *cand = NULL;
 
-		if (!pops_release_name_ok(name)) {
-			error = pops_error_set(POPS_EINVALID, "'%s' is not a valid prompt name", name);
+		if ((error = pops_repo_check_name(name)) < 0)
 			goto done;
-		}
 		if (src->env) {
 			error = tip ? pops_release_get(&cand, repo, tip, src->env, name) : POPS_ENOTFOUND;
 			if (error == POPS_ENOTFOUND) {

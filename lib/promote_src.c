@@ -20,10 +20,8 @@ int pops_promote__prompt_path(pops_buf *out, git_repository *repo,
 	pops_repo *r = NULL;
 	int error;
 
-	if (!pops_release_name_ok(name))
-		return pops_error_set(POPS_EINVALID,
-		                      "'%s' is not a valid prompt name (letters, digits, '-', '_', '.', '/')",
-		                      name);
+	if ((error = pops_repo_check_name(name)) < 0)
+		return error;
 	pops_buf_clear(out);
 	if ((error = pops_repo_from(&r, repo, cfg)) == 0)
 		error = pops_repo_name_to_path(out, r, name);

@@ -88,22 +88,7 @@ void pops_release_list_dispose(pops_release_list *l)
 
 int pops_release_name_ok(const char *name)
 {
-	const char *p, *seg = name;
-
-	if (!name || !*name || *name == '/' || strlen(name) > 200)
-		return 0;
-	for (p = name; ; p++) {
-		if (*p == '/' || !*p) {
-			/* no empty, "." or ".." segments, none starting with '.' */
-			if (p == seg || *seg == '.')
-				return 0;
-			if (!*p)
-				return 1;
-			seg = p + 1;
-		} else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.') {
-			return 0;
-		}
-	}
+	return pops_repo_name_ok(name);
 }
 
 int pops_release_tip(git_oid *out, git_repository *repo)

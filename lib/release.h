@@ -232,7 +232,12 @@ int pops_release_parse_entry(pops_release_entry **out, const char *data, size_t 
  */
 int pops_release_tree_name_ok(const char *root, const char *name, unsigned mode);
 
-/* 1 if `name` is a safe prompt name (letters, digits, - _ . /, no .. or leading /). */
+/*
+ * 1 if `name` is a valid prompt name: the one rule of
+ * pops_repo_name_problem (lib/repo.h), which also keeps every ledger path
+ * safe (no empty, '.'-leading or over-long segment, no control, invisible
+ * or '/'-like characters).
+ */
 int pops_release_name_ok(const char *name);
 
 #endif

@@ -190,45 +190,97 @@ static int bad_name(const char *name, const char *why)
 	return error;
 }
 
-int pops_repo__check_segments(const char *name, int single)
-{
-	const char *p = name;
-	size_t seglen = 0;
+/*
+ * Non-ASCII code points a name may not hold: they are UTF-8 "letters"
+ * only in the sense that they decode, but they print as nothing or as
+ * something else. C1 controls, spaces, invisible and direction-changing
+ * format characters (a name must read as it is stored: ledger paths and
+ * `git ls-tree` show the bytes), variation selectors, private use and
+ * noncharacters, and look-alikes of '/' (a name's segments must be the
+ * ones a reader sees).
+ */
+static const struct { unsigned lo, hi; } name_refused[] = {
+	{ 0x80, 0xa0 }, { 0xad, 0xad }, { 0x34f, 0x34f }, { 0x61c, 0x61c },
+	{ 0x115f, 0x1160 }, { 0x1680, 0x1680 }, { 0x17b4, 0x17b5 }, { 0x180b, 0x180f },
+	{ 0x2000, 0x200f }, { 0x2028, 0x202f }, { 0x2044, 0x2044 }, { 0x205f, 0x206f },
+	{ 0x2215, 0x2215 }, { 0x29f8, 0x29f8 }, { 0x3000, 0x3000 }, { 0x3164, 0x3164 },
+	{ 0xe000, 0xf8ff }, { 0xfdd0, 0xfdef }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+	{ 0xff0f, 0xff0f }, { 0xffa0, 0xffa0 }, { 0xfff0, 0xffff }, { 0xe0000, 0x10ffff },
+};
 
-	if (!*name)
-		return bad_name(name, "it is empty");
-	if (strlen(name) > POPS_NAME_MAX)
-		return bad_name(name, "it is too long");
+static int name_cp_ok(unsigned cp)
+{
+	size_t i;
+
+	if ((cp & 0xfffe) == 0xfffe)
+		return 0; /* U+xFFFE and U+xFFFF in every plane */
+	for (i = 0; i < POPS_ARRAY_SIZE(name_refused); i++)
+		if (cp >= name_refused[i].lo && cp <= name_refused[i].hi)
+			return 0;
+	return 1;
+}
+
+const char *pops_repo_name_problem(const char *name, int single)
+{
+	size_t len, i, seg = 0;
+
+	if (!name || !*name)
+		return "it is empty";
+	len = strlen(name);
+	if (len > POPS_NAME_MAX)
+		return "it is too long";
 	if (*name == '/')
-		return bad_name(name, "absolute paths are not prompt names");
-	if (!pops_utf8_valid(name, strlen(name), NULL))
-		return bad_name(name, "it is not valid UTF-8");
-	for (;; p++) {
-		unsigned char c = (unsigned char)*p;
+		return "absolute paths are not prompt names";
+	if (!pops_utf8_valid(name, len, NULL))
+		return "it is not valid UTF-8";
+	for (i = 0; ; ) {
+		unsigned char c = (unsigned char)name[i];
+		unsigned cp;
 
 		if (c == '/' || c == '\0') {
-			const char *seg = p - seglen;
-
-			if (!seglen)
-				return bad_name(name, "it has an empty path segment");
-			if ((seglen == 1 && seg[0] == '.') || (seglen == 2 && !strncmp(seg, "..", 2)))
-				return bad_name(name, "'.' and '..' are not allowed");
+			if (i == seg)
+				return "it has an empty path segment";
+			if (name[seg] == '.')
+				return (i - seg == 1 || (i - seg == 2 && name[seg + 1] == '.'))
+				       ? "'.' and '..' are not allowed"
+				       : "a segment may not start with '.' (hidden files are not listed)";
+			if (i - seg > POPS_NAME_SEGMENT_MAX)
+				return "a path segment is too long";
 			if (c == '\0')
-				break;
+				return NULL;
 			if (single)
-				return bad_name(name, "'/' is not allowed here");
-			seglen = 0;
+				return "'/' is not allowed here";
+			seg = ++i;
 			continue;
 		}
 		if (c < 0x20 || c == 0x7f)
-			return bad_name(name, "control characters are not allowed");
+			return "control characters are not allowed";
 		if (c == '@' || c == ':' || c == '#')
-			return bad_name(name, "'@', ':' and '#' are address syntax");
+			return "'@', ':' and '#' are address syntax";
+		if (c == ' ')
+			return "spaces are not allowed";
 		if (c < 0x80 && !isalnum(c) && c != '.' && c != '_' && c != '-' && c != '+')
-			return bad_name(name, "use letters, digits, '.', '_', '-' and '/'");
-		seglen++;
+			return "use letters, digits, '.', '_', '-', '+' and '/'";
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		i += pops_utf8_decode(name + i, len - i, &cp);
+		if (!name_cp_ok(cp))
+			return "spaces, invisible characters and look-alikes of '/' are not allowed";
 	}
-	return POPS_OK;
+}
+
+int pops_repo_name_ok(const char *name)
+{
+	return pops_repo_name_problem(name, 0) == NULL;
+}
+
+int pops_repo__check_segments(const char *name, int single)
+{
+	const char *why = pops_repo_name_problem(name, single);
+
+	return why ? bad_name(name ? name : "", why) : POPS_OK;
 }
 
 int pops_repo_check_name(const char *name)

@@ -13,9 +13,15 @@
  * Names. `prompts/summarize.prompt` is `summarize`; subdirectories give
  * `support/triage`. Partials are `_name.prompt` files and are not listed
  * as prompts. A valid name is one or more '/'-separated segments of
- * letters, digits, '.', '_', '-' and UTF-8 text; no empty, "." or ".."
- * segment, no leading '/', no control characters or spaces, and none of
- * the address characters '@', ':', '#'.
+ * ASCII letters and digits, '.', '_', '-', '+' and non-ASCII UTF-8
+ * letters (`grüße`, `日本/要約`); no empty segment or one starting with
+ * '.' (so no "." or ".."), no leading '/', no segment over 200 bytes or
+ * name over 1024, no control characters, spaces or invisible or
+ * direction-changing characters, no look-alike of '/', and none of the
+ * address characters '@', ':', '#'. This one rule
+ * (pops_repo_name_problem) decides for every command and for what the
+ * ledger may hold (pops_release_name_ok), so a name `prompt add`
+ * accepts can be promoted, exported and listed.
  *
  * Versions. Version N of a prompt is the N-th commit, oldest first, in
  * the first-parent history of HEAD whose tree holds the prompt file with
@@ -71,6 +77,16 @@ const char *pops_repo_prompts_prefix(const pops_repo *repo);
  * that quotes the name (control characters shown as '?') and says why.
  */
 int pops_repo_check_name(const char *name);
+
+/*
+ * The rule itself, without touching the error state: NULL when `name`
+ * (may be NULL) is valid, else why not (a static string). `single`
+ * also refuses '/' (environment names).
+ */
+const char *pops_repo_name_problem(const char *name, int single);
+
+/* 1 if `name` is a valid prompt name (pops_repo_name_problem). */
+int pops_repo_name_ok(const char *name);
 
 /* Repository-relative path of prompt `name` ("prompts/a/b.prompt"). */
 int pops_repo_name_to_path(pops_buf *out, const pops_repo *repo, const char *name);
@@ -220,13 +236,22 @@ typedef struct pops_prompt_list {
 	pops_prompt_info *v;    /* sorted by name */
 	size_t n;
 	int shallow;            /* version numbers unknown */
+	/*
+	 * .prompt files (work tree or HEAD) left out because their names
+	 * break the name rule: "<path>: <why>", sorted, each path once.
+	 * Unsanitized: print through pops_buf_put_sanitized.
+	 */
+	char **invalid;
+	size_t ninvalid;
 } pops_prompt_list;
 
 /*
  * Every prompt in the work tree or in HEAD (partials excluded), with
- * its newest version, computed in one walk of the first-parent history.
- * Returns 0 (an empty list when there are none) or POPS_ERROR. Free with
- * pops_prompt_list_free().
+ * its newest version, computed in one walk of the first-parent history,
+ * and the .prompt files (partials included) that are not listed because
+ * of their names, so a caller can say so instead of dropping them
+ * silently. Returns 0 (an empty list when there are none) or POPS_ERROR.
+ * Free with pops_prompt_list_free().
  */
 int pops_repo_list(pops_prompt_list **out, pops_repo *repo);
 

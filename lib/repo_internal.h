@@ -12,6 +12,9 @@
 
 #define POPS_PROMPT_EXT ".prompt"
 #define POPS_NAME_MAX 1024
+/* one segment: a file or directory name, with room for ".prompt" and
+ * "@partials" within the 255 bytes filesystems allow */
+#define POPS_NAME_SEGMENT_MAX 200
 #define POPS_RELEASES_REF "refs/pops/releases"
 
 struct pops_repo {

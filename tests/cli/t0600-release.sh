@@ -135,7 +135,7 @@ test_expect_success 'unknown environment and unknown prompt: exit 2, ledger unch
 	test_expect_code 2 pops promote dev nosuch 2>err &&
 	grep -q "unknown prompt .nosuch." err &&
 	test_expect_code 2 pops promote dev "../etc/passwd" 2>err &&
-	grep -q "not a valid prompt name" err &&
+	grep -q "invalid prompt name .\.\./etc/passwd.: .\.. and .\.\.. are not allowed" err &&
 	test_expect_code 2 pops rollback nowhere 2>err &&
 	test_expect_code 2 pops promote 2>err &&
 	grep -q "missing <env>" err &&

@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "repo.h"
 #include "relfix.h"
 #include "release.h"
 #include "casref.h"
@@ -110,6 +111,15 @@ TEST(release_rejects_unsafe_names)
 	CHECK(!pops_release_name_ok("a/.hidden"));
 	CHECK(!pops_release_name_ok("sp ace"));
 	CHECK(!pops_release_name_ok(""));
+}
+
+TEST(release_takes_the_names_prompt_add_takes)
+{
+	/* one rule: a name `prompt add` commits can be promoted */
+	CHECK(pops_release_name_ok("gr\xc3\xbc\xc3\x9f" "e"));
+	CHECK(pops_release_name_ok("x_y-z+1"));
+	CHECK(pops_repo_check_name("gr\xc3\xbc\xc3\x9f" "e") == 0);
+	CHECK(!pops_release_name_ok("a\xe2\x80\x8b" "b"));
 }
 
 TEST(casref_create_only_when_absent_and_swap_only_from_expected)

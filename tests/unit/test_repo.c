@@ -29,6 +29,52 @@ TEST(repo_rejects_unsafe_names)
 	CHECK_INT(pops_repo_check_name("\xff\xfe"), POPS_EINVALID);
 }
 
+TEST(name_rule_allows_utf8_letters_of_any_script)
+{
+	CHECK(pops_repo_name_problem("gr\xc3\xbc\xc3\x9f" "e", 0) == NULL);            /* grüße */
+	CHECK(pops_repo_name_problem("\xe6\x97\xa5\xe6\x9c\xac/\xe8\xa6\x81", 0) == NULL); /* 日本/要 */
+	CHECK(pops_repo_name_problem("\xd0\xbf\xd1\x80\xd0\xb8", 0) == NULL);       /* при */
+}
+
+TEST(name_rule_refuses_what_does_not_read_as_stored)
+{
+	/* zero width space, no-break space, right-to-left override */
+	CHECK(pops_repo_name_problem("a\xe2\x80\x8b" "b", 0) != NULL);
+	CHECK(pops_repo_name_problem("a\xc2\xa0" "b", 0) != NULL);
+	CHECK(pops_repo_name_problem("a\xe2\x80\xae" "b", 0) != NULL);
+	/* U+2215 division slash and U+FF0F fullwidth solidus look like '/' */
+	CHECK(pops_repo_name_problem("a\xe2\x88\x95" "b", 0) != NULL);
+	CHECK(pops_repo_name_problem("a\xef\xbc\x8f" "b", 0) != NULL);
+	/* a C1 control and a noncharacter */
+	CHECK(pops_repo_name_problem("a\xc2\x85", 0) != NULL);
+	CHECK(pops_repo_name_problem("a\xef\xbf\xbe", 0) != NULL);
+}
+
+TEST(name_rule_refuses_hidden_and_overlong_segments)
+{
+	char seg[202];
+
+	CHECK(pops_repo_name_problem(".hidden", 0) != NULL);
+	CHECK(pops_repo_name_problem("a/.git/b", 0) != NULL);
+	memset(seg, 'a', sizeof(seg) - 1);
+	seg[sizeof(seg) - 1] = '\0';
+	CHECK(pops_repo_name_problem(seg, 0) != NULL);
+	seg[200] = '\0';
+	CHECK(pops_repo_name_problem(seg, 0) == NULL);
+	CHECK(pops_repo_name_problem("env/x", 1) != NULL);
+	CHECK(pops_repo_name_problem(NULL, 0) != NULL);
+}
+
+TEST(name_rule_does_not_touch_the_error_state)
+{
+	pops_error_set(POPS_EINVALID, "earlier");
+	CHECK(pops_repo_name_problem("with space", 0) != NULL);
+	CHECK_STR(pops_error_last(), "earlier");
+	CHECK(!pops_repo_name_ok("with space"));
+	CHECK(pops_repo_name_ok("gr\xc3\xbc\xc3\x9f" "e"));
+	pops_error_clear();
+}
+
 TEST(address_parses_every_form)
 {
 	pops_address a;
