@@ -5,6 +5,7 @@
 #include "fileio.h"
 #include "partialfile.h"
 #include "promptfile.h"
+#include "repo.h"
 #include "strutil.h"
 
 #include <dirent.h>
@@ -68,6 +69,33 @@ static void lint_partial(lint_state *ls, const char *path, int walked)
 	pops_template_free(t);
 }
 
+/*
+ * A file under the prompts dir whose path is not a valid prompt name
+ * (`my prompt.prompt`) is one every other command leaves out: an error
+ * here, so it cannot pass lint and then be missing everywhere else.
+ */
+static void lint_name(lint_state *ls, const char *path)
+{
+	size_t rl = strlen(ls->root), len;
+	const char *rel = path, *why;
+	char *name;
+	pops_buf q = POPS_BUF_INIT;
+
+	if (!strncmp(path, ls->root, rl) && path[rl] == '/')
+		rel = path + rl + 1;
+	len = strlen(rel);
+	if (len <= strlen(".prompt") || !(name = pops_strndup(rel, len - strlen(".prompt"))))
+		return;
+	if ((why = pops_repo_name_problem(name, 0))) {
+		pops_buf_put_sanitized(&q, path, strlen(path), 0);
+		cmd_error(POPS_EXIT_USAGE, "%s: not a valid prompt name: %s (pops leaves the file "
+		          "out of every command; rename it)", q.ptr, why);
+		ls->errors++;
+	}
+	pops_buf_dispose(&q);
+	free(name);
+}
+
 /* walked: found under the prompts dir, so it must resolve inside it */
 static void lint_file(lint_state *ls, const char *path, int walked)
 {
@@ -77,6 +105,8 @@ static void lint_file(lint_state *ls, const char *path, int walked)
 	size_t i;
 
 	ls->files++;
+	if (walked)
+		lint_name(ls, path);
 	if (pops_partial_is_file(path)) {
 		lint_partial(ls, path, walked);
 		return;

@@ -4,6 +4,7 @@
 #include "release.h"
 #include "repo.h"
 #include "strutil.h"
+#include "table.h"
 
 #include <git2.h>
 
@@ -25,12 +26,13 @@ const pops_opt cmd_prompt_list_opts[] = {
 };
 
 /*
- * env -> {prompt -> version}, from one read of the ledger's tip (sorted
- * by environment as in the ledger tree). Empty when nothing was released;
- * NULL with a warning when the ledger cannot be read, so the list itself
- * still prints.
+ * env -> {prompt -> version}, from one read of the ledger's tip, the
+ * environments in promotion order (pops.yaml's), then any the ledger has
+ * that pops.yaml no longer names, as the ledger sorts them. Empty when
+ * nothing was released; NULL with a warning when the ledger cannot be
+ * read, so the list itself still prints.
  */
-static cJSON *read_releases(git_repository *repo)
+static cJSON *read_releases(git_repository *repo, const pops_config *cfg)
 {
 	pops_release_list rl = { 0 };
 	cJSON *out = NULL;
@@ -42,6 +44,9 @@ static cJSON *read_releases(git_repository *repo)
 	}
 	if (!(out = cJSON_CreateObject()))
 		goto done;
+	for (i = 0; cfg && i < cfg->nenvs; i++)
+		if (!cJSON_AddObjectToObject(out, cfg->envs[i].name))
+			goto done;
 	for (i = 0; i < rl.n; i++) {
 		const pops_release_entry *e = rl.v[i];
 		cJSON *map = cJSON_GetObjectItemCaseSensitive(out, e->env);
@@ -96,27 +101,30 @@ int cmd_prompt_list(pops_ctx *ctx, void *o)
 	pops_prompt_list *list = NULL;
 	cJSON *envs = NULL, *root = NULL, *arr = NULL;
 	pops_buf out = POPS_BUF_INIT, date = POPS_BUF_INIT, rel = POPS_BUF_INIT;
+	cmd_table table = CMD_TABLE_INIT(5);
 	char *text = NULL;
-	size_t i, width = 4;
+	size_t i;
 	int error, ret = POPS_EXIT_OK, any_modified = 0;
 
 	if ((error = pops_repo_list(&list, ctx->project)) < 0) {
 		ret = cmd_fail(error);
 		goto done;
 	}
-	envs = read_releases(ctx->repo);
+	envs = read_releases(ctx->repo, ctx->config);
+	/* a file the rule leaves out is said, not dropped in silence */
+	for (i = 0; i < list->ninvalid; i++) {
+		pops_buf_clear(&rel);
+		pops_buf_put_sanitized(&rel, list->invalid[i], strlen(list->invalid[i]), 0);
+		cmd_warning("%s (not listed; rename the file)", rel.ptr);
+	}
 	if (opts->json) {
 		root = cJSON_CreateObject();
 		cJSON_AddNumberToObject(root, "schema_version", 1);
 		cJSON_AddBoolToObject(root, "shallow", list->shallow);
 		arr = cJSON_AddArrayToObject(root, "prompts");
 	}
-	for (i = 0; i < list->n; i++)
-		if (strlen(list->v[i].name) > width)
-			width = strlen(list->v[i].name);
 	if (!opts->json && list->n)
-		pops_buf_printf(&out, "%-*s  %-8s  %-10s  %-20s  %s\n", (int)width, "NAME", "VERSION",
-		                "CHANGED", "RELEASED", "DESCRIPTION");
+		cmd_table_row(&table, "NAME", "VERSION", "CHANGED", "RELEASED", "DESCRIPTION");
 	for (i = 0; i < list->n; i++) {
 		const pops_prompt_info *p = &list->v[i];
 		char *desc = description(ctx, p);
@@ -176,16 +184,15 @@ int cmd_prompt_list(pops_ctx *ctx, void *o)
 			}
 			if (date.size > 10)
 				pops_buf_truncate(&date, 10);
-			pops_buf_put_sanitized(&out, p->name, strlen(p->name), 0);
-			pops_buf_printf(&out, "%*s  %-8s  %-10s  %-20s  ",
-			                (int)(width - strlen(p->name)), "", ver.ptr,
-			                date.size ? date.ptr : "-", rel.size ? rel.ptr : "-");
-			if (desc)
-				pops_buf_put_sanitized(&out, desc, strlen(desc), 0);
-			pops_buf_putc(&out, '\n');
+			cmd_table_row(&table, p->name, ver.ptr, date.size ? date.ptr : NULL,
+			              rel.size ? rel.ptr : NULL, desc ? desc : "");
 		}
 		pops_buf_dispose(&ver);
 		free(desc);
+	}
+	if (!root && cmd_table_render(&out, &table, "", 2) < 0) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		goto done;
 	}
 	if (root) {
 		if (!(text = cJSON_Print(root))) {
@@ -205,6 +212,7 @@ int cmd_prompt_list(pops_ctx *ctx, void *o)
 	if (ret == POPS_EXIT_OK && list->shallow)
 		cmd_warning("shallow clone: version numbers cannot be counted");
 done:
+	cmd_table_dispose(&table);
 	free(text);
 	cJSON_Delete(root);
 	cJSON_Delete(envs);

@@ -69,6 +69,49 @@ static pops_prompt_info *info_for(pops_prompt_list *list, size_t nsorted, const 
 	return v;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Note a .prompt file whose name breaks the rule, once per path (the
+ * work tree and HEAD usually hold the same one). `rel` is relative to
+ * the work tree; `name` the name its path gives (partials keep their '_').
+ */
+static int note_invalid(pops_prompt_list *list, const char *rel, const char *name)
+{
+	const char *why = pops_repo_name_problem(name, 0);
+	pops_buf msg = POPS_BUF_INIT;
+	char **v;
+	size_t i, plen = strlen(rel);
+
+	if (!why)
+		return POPS_OK;
+	for (i = 0; i < list->ninvalid; i++)
+		if (!strncmp(list->invalid[i], rel, plen) && list->invalid[i][plen] == ':')
+			return POPS_OK;
+	pops_buf_printf(&msg, "%s: not a valid prompt name: %s", rel, why);
+	if (pops_buf_oom(&msg) || !(v = realloc(list->invalid, (list->ninvalid + 1) * sizeof(*v)))) {
+		pops_buf_dispose(&msg);
+		return pops_error_set(POPS_ERROR, "out of memory");
+	}
+	list->invalid = v;
+	v[list->ninvalid++] = pops_buf_detach(&msg);
+	return POPS_OK;
+}
+
+/* the name a prompts-dir-relative .prompt path would give, checked or not */
+static int raw_name(pops_buf *out, const pops_repo *repo, const char *rel)
+{
+	size_t plen = *repo->prefix ? strlen(repo->prefix) + 1 : 0, len = strlen(rel);
+
+	pops_buf_clear(out);
+	if (len > plen + strlen(POPS_PROMPT_EXT))
+		pops_buf_put(out, rel + plen, len - plen - strlen(POPS_PROMPT_EXT));
+	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+}
+
 /* recursive readdir of the prompts directory */
 static int scan_dir(pops_repo *repo, pops_prompt_list *list, pops_buf *rel)
 {
@@ -101,12 +144,17 @@ static int scan_dir(pops_repo *repo, pops_prompt_list *list, pops_buf *rel)
 		if (S_ISDIR(st.st_mode)) {
 			if ((error = scan_dir(repo, list, rel)) < 0)
 				goto done;
-		} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && de->d_name[0] != '_' &&
+		} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
 		           pops_ends_with(de->d_name, POPS_PROMPT_EXT)) {
 			pops_prompt_info *info;
 
-			if (pops_repo_path_to_name(&name, repo, rel->ptr) < 0)
-				continue; /* not a valid prompt name: lint reports it */
+			if (de->d_name[0] == '_' || pops_repo_path_to_name(&name, repo, rel->ptr) < 0) {
+				pops_error_clear();
+				if ((error = raw_name(&name, repo, rel->ptr)) < 0 ||
+				    (error = note_invalid(list, rel->ptr, name.ptr)) < 0)
+					goto done;
+				continue;
+			}
 			if (!(info = info_for(list, 0, name.ptr, rel->ptr))) {
 				error = pops_error_set(POPS_ERROR, "out of memory");
 				goto done;
@@ -275,17 +323,21 @@ static int head_tree_cb(const char *root, const git_tree_entry *e, void *payload
 	pops_prompt_info *info;
 	int ret = 0;
 
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || fname[0] == '_' ||
-	    !pops_ends_with(fname, POPS_PROMPT_EXT))
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || !pops_ends_with(fname, POPS_PROMPT_EXT))
 		return 0;
 	if (*w->repo->prefix)
 		pops_buf_printf(&rel, "%s/", w->repo->prefix);
 	pops_buf_printf(&rel, "%s%s", root, fname);
-	if (pops_repo_path_to_name(&name, w->repo, rel.ptr) == 0) {
+	if (fname[0] != '_' && pops_repo_path_to_name(&name, w->repo, rel.ptr) == 0) {
 		if (!(info = info_for(w->list, w->nsorted, name.ptr, rel.ptr)))
 			ret = -1;
 		else
 			info->in_head = 1;
+	} else {
+		pops_error_clear();
+		if (raw_name(&name, w->repo, rel.ptr) < 0 ||
+		    note_invalid(w->list, rel.ptr, name.ptr) < 0)
+			ret = -1;
 	}
 	pops_buf_dispose(&name);
 	pops_buf_dispose(&rel);
@@ -355,6 +407,8 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 	}
 	if (w.list->n)
 		qsort(w.list->v, w.list->n, sizeof(*w.list->v), info_cmp);
+	if (w.list->ninvalid)
+		qsort(w.list->invalid, w.list->ninvalid, sizeof(char *), str_cmp);
 	if (!(w.count = calloc(w.list->n + 1, sizeof(*w.count))) ||
 	    !(w.added = calloc(w.list->n + 1, sizeof(*w.added))) ||
 	    !(w.tracks = calloc(w.list->n + 1, sizeof(*w.tracks)))) {
@@ -440,6 +494,9 @@ void pops_prompt_list_free(pops_prompt_list *list)
 		free(list->v[i].name);
 		free(list->v[i].path);
 	}
+	for (i = 0; i < list->ninvalid; i++)
+		free(list->invalid[i]);
+	free(list->invalid);
 	free(list->v);
 	free(list);
 }

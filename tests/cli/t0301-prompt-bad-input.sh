@@ -103,6 +103,53 @@ test_expect_success 'unsafe names: .., absolute, control characters' '
 	snap after && test_cmp before after
 '
 
+test_expect_success 'one name rule: a UTF-8 name add takes is promoted, rendered and exported' '
+	setup_project &&
+	printf -- "---\nmodel: fast\n---\nHallo\n" >prompts/grüße.prompt &&
+	mkdir prompts/日本 &&
+	printf -- "---\nmodel: fast\n---\nkonnichiwa\n" >prompts/日本/要約.prompt &&
+	pops prompt add grüße 日本/要約 >out &&
+	grep -q "^grüße@1 " out &&
+	pops promote dev grüße 日本/要約 >out &&
+	grep -q "^promoted grüße@1 to dev" out &&
+	pops render grüße:dev >out &&
+	grep -q "Hallo" out &&
+	pops export --env dev bundle >/dev/null &&
+	test -f bundle/grüße.prompt &&
+	test -f "bundle/日本/要約.prompt" &&
+	pops prompt list >out &&
+	grep -q "^grüße  *1 .* dev=1$" out &&
+	grep -q "^日本/要約  *1 .* dev=1$" out
+'
+
+test_expect_success 'one name rule: what add refuses, promote and the ledger refuse too' '
+	one_prompt &&
+	zw=$(printf "a\342\200\213b") &&
+	printf "x\n" >"prompts/$zw.prompt" &&
+	test_expect_code 2 pops prompt add "$zw" 2>err &&
+	grep -q "invisible characters" err &&
+	test_expect_code 2 pops promote dev "$zw" 2>err &&
+	grep -q "invalid prompt name" err &&
+	test_expect_code 2 pops prompt add .hidden 2>err &&
+	grep -q "may not start with" err
+'
+
+test_expect_success 'list warns about and lint fails a file whose name breaks the rule' '
+	one_prompt &&
+	printf -- "---\nmodel: fast\n---\nv1\n" >"prompts/my prompt.prompt" &&
+	pops prompt list >out 2>err &&
+	! grep -q "my prompt" out &&
+	grep -q "^warning: prompts/my prompt.prompt: not a valid prompt name: spaces are not allowed" err &&
+	git add -A && git commit -q -m "a file with a space" &&
+	pops prompt list >out 2>err &&
+	test $(grep -c "my prompt" err) -eq 1 &&
+	test_expect_code 2 pops prompt lint 2>err &&
+	grep -q "^error: .*prompts/my prompt.prompt: not a valid prompt name: spaces are not allowed" err &&
+	grep -q "1 error" err &&
+	rm "prompts/my prompt.prompt" &&
+	pops prompt lint 2>err
+'
+
 test_expect_success 'symlinks escaping the prompts directory are refused' '
 	one_prompt &&
 	echo secret >../outside.prompt &&

@@ -1,0 +1,106 @@
+#include "common.h"
+#include "table.h"
+#include "strutil.h"
+
+#include <stdarg.h>
+
+void cmd_table_rowv(cmd_table *t, const char *const *cells)
+{
+	pops_buf b = POPS_BUF_INIT;
+	size_t c;
+
+	if (t->oom)
+		return;
+	if (t->nrows == t->arows) {
+		size_t a = t->arows ? t->arows * 2 : 16;
+		char **v = realloc(t->cells, a * t->ncols * sizeof(*v));
+
+		if (!v) {
+			t->oom = 1;
+			return;
+		}
+		t->cells = v;
+		t->arows = a;
+	}
+	for (c = 0; c < t->ncols; c++) {
+		const char *s = cells[c] ? cells[c] : "-";
+
+		pops_buf_clear(&b);
+		pops_buf_put_sanitized(&b, s, strlen(s), 0);
+		if (pops_buf_oom(&b) || !(t->cells[t->nrows * t->ncols + c] = pops_strdup(b.ptr))) {
+			while (c--)
+				free(t->cells[t->nrows * t->ncols + c]);
+			t->oom = 1;
+			pops_buf_dispose(&b);
+			return;
+		}
+	}
+	t->nrows++;
+	pops_buf_dispose(&b);
+}
+
+void cmd_table_row(cmd_table *t, ...)
+{
+	const char *cells[16];
+	va_list ap;
+	size_t c;
+
+	assert(t->ncols <= POPS_ARRAY_SIZE(cells));
+	va_start(ap, t);
+	for (c = 0; c < t->ncols; c++)
+		cells[c] = va_arg(ap, const char *);
+	va_end(ap);
+	cmd_table_rowv(t, cells);
+}
+
+int cmd_table_render(pops_buf *out, const cmd_table *t, const char *indent, size_t gap)
+{
+	size_t *width = NULL, r, c;
+	int error = 0;
+
+	if (t->oom || !(width = calloc(t->ncols + 1, sizeof(*width))))
+		return -1;
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			size_t w = pops_utf8_width(s, strlen(s));
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (r = 0; r < t->nrows; r++) {
+		size_t line = out->size;
+
+		pops_buf_puts(out, indent);
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			size_t pad;
+
+			pops_buf_puts(out, s);
+			if (c + 1 == t->ncols)
+				break;
+			for (pad = width[c] - pops_utf8_width(s, strlen(s)) + gap; pad; pad--)
+				pops_buf_putc(out, ' ');
+		}
+		/* empty trailing cells leave no blanks at the end of the line */
+		while (out->size > line && out->ptr[out->size - 1] == ' ')
+			pops_buf_truncate(out, out->size - 1);
+		pops_buf_putc(out, '\n');
+	}
+	if (pops_buf_oom(out))
+		error = -1;
+	free(width);
+	return error;
+}
+
+void cmd_table_dispose(cmd_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = t->arows = 0;
+	t->oom = 0;
+}
