@@ -28,7 +28,8 @@ struct render_opts {
 
 const pops_opt cmd_render_opts[] = {
 	{ .type = POPS_OPT_LIST, .name = "var", .offset = offsetof(struct render_opts, vars),
-	  .value_name = "name=value", .help = "set a variable (a string; repeatable)" },
+	  .value_name = "name=value",
+	  .help = "set a variable (a string; @file reads it, @- stdin, @@ a literal @; repeatable)" },
 	{ .type = POPS_OPT_PATH, .name = "vars", .offset = offsetof(struct render_opts, vars_file),
 	  .value_name = "file", .help = "read typed variables from a JSON or YAML object",
 	  .complete = POPS_COMPLETE_FILE },
@@ -197,12 +198,51 @@ static void print_text(const cJSON *msgs)
 	pops_buf_dispose(&b);
 }
 
+/*
+ * The value of --var name=value. As curl's -d: "@file" is the file's
+ * bytes, exactly (a final newline stays: the file is the text), and "@-"
+ * standard input. "@@..." is a value that starts with a literal '@', so
+ * no value is out of reach. A variable is a string: a NUL byte or
+ * invalid UTF-8 is refused rather than cut or mangled.
+ */
+static int var_value(pops_buf *out, const char *name, const char *v)
+{
+	const char *path = v + 1;
+	size_t bad = 0;
+	int error;
+
+	if (v[0] != '@' || v[1] == '@') {
+		/* "@@x" is "@x" */
+		if (pops_buf_sets(out, v[0] == '@' ? v + 1 : v) < 0)
+			return cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		return POPS_EXIT_OK;
+	}
+	if (!*path)
+		return cmd_error(POPS_EXIT_USAGE, "--var %s=@: name a file after '@' (or '@@' for a "
+		                 "value starting with '@')", name);
+	if ((error = pops_file_read(out, strcmp(path, "-") ? path : "/dev/stdin",
+	                            POPS_RENDER_MAX_BYTES)) < 0) {
+		int ret = cmd_error(pops_exit_code(error), "--var %s: %s", name, pops_error_last());
+
+		cmd_hint("a value starting with '@' names a file; write '@@' for a literal '@'");
+		return ret;
+	}
+	if (memchr(out->ptr, '\0', out->size))
+		return cmd_error(POPS_EXIT_USAGE, "--var %s: '%s' holds a NUL byte; a variable is text",
+		                 name, path);
+	if (!pops_utf8_valid(out->ptr, out->size, &bad))
+		return cmd_error(POPS_EXIT_USAGE, "--var %s: '%s' is not valid UTF-8 (byte %zu)", name,
+		                 path, bad + 1);
+	return POPS_EXIT_OK;
+}
+
 int cmd_render(pops_ctx *ctx, void *o)
 {
 	struct render_opts *opts = o;
 	pops_render_options ro = POPS_RENDER_OPTIONS_INIT;
 	pops_prompt *p = NULL;
 	cJSON *vars = NULL, *result = NULL;
+	pops_buf val = POPS_BUF_INIT;
 	char *s = NULL;
 	int ret = POPS_EXIT_OK, error;
 	size_t i;
@@ -228,9 +268,16 @@ int cmd_render(pops_ctx *ctx, void *o)
 			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 			goto done;
 		}
+		if ((ret = var_value(&val, k, eq + 1)) != POPS_EXIT_OK) {
+			free(k);
+			goto done;
+		}
 		cJSON_DeleteItemFromObjectCaseSensitive(vars, k);
-		cJSON_AddStringToObject(vars, k, eq + 1);
+		if (!cJSON_AddStringToObject(vars, k, val.ptr))
+			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		free(k);
+		if (ret != POPS_EXIT_OK)
+			goto done;
 	}
 	if ((error = cmd_render_open(&p, opts->prompt)) < 0) {
 		ret = cmd_fail(error);
@@ -255,6 +302,7 @@ int cmd_render(pops_ctx *ctx, void *o)
 		print_text(cJSON_GetObjectItemCaseSensitive(result, "messages"));
 	}
 done:
+	pops_buf_dispose(&val);
 	free(s);
 	cJSON_Delete(result);
 	cJSON_Delete(vars);

@@ -92,6 +92,37 @@ test_expect_success 'render reports a missing variable file and a bad --var' '
 	grep -q "nope.json" err
 '
 
+test_expect_success 'render --var name=@file reads the value from a file, @- from stdin, @@ is a literal @' '
+	write_greet &&
+	printf "Ada\nLovelace\n" >name.txt &&
+	pops render prompts/greet.prompt --var name=@name.txt >out &&
+	printf -- "--- system\nBe friendly.\n\n--- user\nSay hello to Ada\nLovelace\n.\n" >expect &&
+	test_cmp expect out &&
+	printf "Bo" | pops render prompts/greet.prompt --var name=@- >out &&
+	grep -qx "Say hello to Bo." out &&
+	pops render prompts/greet.prompt --var name=@@dana >out &&
+	grep -qx "Say hello to @dana." out &&
+	pops render prompts/greet.prompt --var name=a@b >out &&
+	grep -qx "Say hello to a@b." out
+'
+
+test_expect_success 'render --var name=@file: a missing, binary or non-UTF-8 file is an error' '
+	write_greet &&
+	test_expect_code 2 pops render prompts/greet.prompt --var name=@nope.txt 2>err &&
+	grep -q "^error: --var name: cannot open .nope.txt." err &&
+	grep -q "^hint: .*@@" err &&
+	test_expect_code 2 pops render prompts/greet.prompt --var name=@ 2>err &&
+	grep -q "name a file after" err &&
+	printf "a\0b" >nul.txt &&
+	test_expect_code 2 pops render prompts/greet.prompt --var name=@nul.txt 2>err &&
+	grep -q "NUL byte" err &&
+	printf "\377" >latin.txt &&
+	test_expect_code 2 pops render prompts/greet.prompt --var name=@latin.txt 2>err &&
+	grep -q "not valid UTF-8" err &&
+	test_expect_code 2 pops render prompts/greet.prompt --var name=@. 2>err &&
+	grep -q "is a directory" err
+'
+
 test_expect_success 'render of an unknown name says what was looked for' '
 	setup_project &&
 	test_expect_code 2 pops render nosuch 2>err &&
