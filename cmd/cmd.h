@@ -72,11 +72,25 @@ const pops_cmd *pops_cmd_find(const pops_cmd *table, const char *name);
 /* Print the commands of `table` with their summaries. */
 void pops_cmd_print_list(FILE *f, const pops_cmd *table);
 
+/*
+ * The (sub)command argv[*i] names (main.c): advances *i past its words
+ * and appends its path ("prompt list") to `cmdpath`. Returns
+ * POPS_EXIT_OK with *out set; or, with *out NULL, POPS_EXIT_OK after a
+ * group's -h, or POPS_EXIT_USAGE after an unknown name or a bare group
+ * (the message printed). The dispatcher and `pops __parse` share it, so
+ * the check of documented examples parses exactly as pops does.
+ */
+int pops_cmd_lookup(const pops_cmd **out, pops_buf *cmdpath, int argc, char **argv, int *i);
+
+/* The size of the options struct the rows of `opts` write into. */
+size_t pops_cmd_opts_size(const pops_opt *opts);
+
 /* ---- commands and groups, one line each ---- */
 POPS_GROUP_DECLARE(cache);
 POPS_CMD_DECLARE(cache_clear);
 POPS_CMD_DECLARE(cache_stats);
 POPS_CMD_DECLARE(complete);
+POPS_CMD_DECLARE(parse_check);
 POPS_GROUP_DECLARE(eval);
 POPS_CMD_DECLARE(eval_merge);
 POPS_CMD_DECLARE(eval_run);

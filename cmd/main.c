@@ -16,6 +16,8 @@
 const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("__complete", complete, POPS_CMD_HIDDEN,
 	             "Print completion candidates (used by the shell scripts)"),
+	POPS_CMD_ROW("__parse", parse_check, POPS_CMD_HIDDEN,
+	             "Check that a command line parses, without running it (used by the tests)"),
 	POPS_CMD_ROW("approve", approve, POPS_CMD_NEEDS_CONFIG,
 	             "Approve a prompt version for an environment (promotion gate)"),
 	POPS_GROUP_ROW("cache", cache, 0, "Inspect or clear the response cache (.pops/cache)"),
@@ -99,8 +101,7 @@ static int unknown_command(const pops_cmd *table, const char *group,
 	return POPS_EXIT_USAGE;
 }
 
-/* the options struct is as large as the furthest field any row writes */
-static size_t opts_size(const pops_opt *opts)
+size_t pops_cmd_opts_size(const pops_opt *opts)
 {
 	size_t size = sizeof(long), end;
 
@@ -118,6 +119,40 @@ static size_t opts_size(const pops_opt *opts)
 			size = end;
 	}
 	return size;
+}
+
+int pops_cmd_lookup(const pops_cmd **out, pops_buf *cmdpath, int argc, char **argv, int *i)
+{
+	const pops_cmd *table = pops_commands, *cmd;
+	const char *group;
+
+	*out = NULL;
+	if (*i >= argc)
+		return cmd_error(POPS_EXIT_USAGE, "no command given");
+	if (!(cmd = pops_cmd_find(table, argv[*i])))
+		return unknown_command(table, NULL, argv[*i]);
+	pops_buf_puts(cmdpath, cmd->name);
+	(*i)++;
+	if (!cmd->sub) {
+		*out = cmd;
+		return POPS_EXIT_OK;
+	}
+	group = cmd->name;
+	if (*i >= argc || !strcmp(argv[*i], "-h") || !strcmp(argv[*i], "--help")) {
+		FILE *f = *i >= argc ? stderr : stdout;
+
+		fprintf(f, "usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n",
+		        group, cmd->summary);
+		pops_cmd_print_list(f, cmd->sub);
+		return *i >= argc ? POPS_EXIT_USAGE : POPS_EXIT_OK;
+	}
+	table = cmd->sub;
+	if (!(cmd = pops_cmd_find(table, argv[*i])))
+		return unknown_command(table, group, argv[*i]);
+	pops_buf_printf(cmdpath, " %s", cmd->name);
+	(*i)++;
+	*out = cmd;
+	return POPS_EXIT_OK;
 }
 
 static int setup(pops_ctx *ctx, unsigned flags, int *git_ok)
@@ -199,7 +234,7 @@ static int use_color(int fd)
 int main(int argc, char **argv)
 {
 	pops_ctx ctx;
-	const pops_cmd *table = pops_commands, *cmd = NULL;
+	const pops_cmd *cmd = NULL;
 	pops_buf cmdpath = POPS_BUF_INIT;
 	void *opts = NULL;
 	int i = 1, ret = POPS_EXIT_OK, git_ok = 0;
@@ -243,37 +278,11 @@ int main(int argc, char **argv)
 		goto done;
 	}
 
-	cmd = pops_cmd_find(table, argv[i]);
-	if (!cmd) {
-		ret = unknown_command(table, NULL, argv[i]);
+	if ((ret = pops_cmd_lookup(&cmd, &cmdpath, argc, argv, &i)) != POPS_EXIT_OK || !cmd)
 		goto done;
-	}
-	pops_buf_puts(&cmdpath, cmd->name);
-	i++;
-	if (cmd->sub) {
-		const char *group = cmd->name;
-
-		if (i >= argc || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			FILE *f = i >= argc ? stderr : stdout;
-
-			fprintf(f, "usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n",
-			        group, cmd->summary);
-			pops_cmd_print_list(f, cmd->sub);
-			ret = i >= argc ? POPS_EXIT_USAGE : POPS_EXIT_OK;
-			goto done;
-		}
-		table = cmd->sub;
-		cmd = pops_cmd_find(table, argv[i]);
-		if (!cmd) {
-			ret = unknown_command(table, group, argv[i]);
-			goto done;
-		}
-		pops_buf_printf(&cmdpath, " %s", cmd->name);
-		i++;
-	}
 	ctx.cmdpath = cmdpath.ptr;
 
-	if (!(opts = calloc(1, opts_size(cmd->opts)))) {
+	if (!(opts = calloc(1, pops_cmd_opts_size(cmd->opts)))) {
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}

@@ -1,0 +1,46 @@
+#include "common.h"
+#include "cmd.h"
+
+/*
+ * `pops __parse -- <command> [<subcommand>] [args...]`: parse a command
+ * line exactly as pops would, through the same lookup and option table,
+ * and stop before the command runs: exit 0 when it parses (-h prints the
+ * usage, as it would), or the usage error and exit 2. Nothing is opened
+ * or read. It lets tests/cli/t0015 check that every example the manual
+ * and the README show is a command line pops accepts.
+ */
+
+struct parse_opts {
+	pops_strv words;
+};
+
+const pops_opt cmd_parse_check_opts[] = {
+	{ .type = POPS_OPT_ARGS, .name = "word", .offset = offsetof(struct parse_opts, words),
+	  .help = "the command line after 'pops' (put '--' first)", .flags = POPS_OPTF_REQUIRED },
+	{ 0 }
+};
+
+int cmd_parse_check(pops_ctx *ctx, void *o)
+{
+	struct parse_opts *opts = o;
+	const pops_cmd *cmd = NULL;
+	pops_buf path = POPS_BUF_INIT;
+	char **argv = (char **)opts->words.v;
+	int argc = (int)opts->words.n, i = 0, ret;
+	void *inner = NULL;
+
+	(void)ctx;
+	if ((ret = pops_cmd_lookup(&cmd, &path, argc, argv, &i)) != POPS_EXIT_OK || !cmd)
+		goto done;
+	if (!(inner = calloc(1, pops_cmd_opts_size(cmd->opts)))) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		goto done;
+	}
+	ret = pops_opt_parse(inner, cmd->opts, path.ptr, argc - i, argv + i) == POPS_OPT_USAGE
+	      ? POPS_EXIT_USAGE : POPS_EXIT_OK;
+	pops_opt_dispose(inner, cmd->opts);
+done:
+	free(inner);
+	pops_buf_dispose(&path);
+	return ret;
+}
