@@ -273,8 +273,10 @@ int main(int argc, char **argv)
 			goto done;
 		}
 	}
+	/* like a bare group (pops eval): no command is a usage error */
 	if (i >= argc) {
-		print_top_help(stdout);
+		print_top_help(stderr);
+		ret = POPS_EXIT_USAGE;
 		goto done;
 	}
 

@@ -7,12 +7,16 @@ test_expect_success '--version prints the version and exits 0' '
 	grep -E "^pops [0-9]+\.[0-9]+\.[0-9]+" out
 '
 
-test_expect_success 'bare pops and -h list the commands on stdout' '
-	pops >out 2>err &&
+test_expect_success '-h lists the commands on stdout; bare pops on stderr, exit 2' '
+	pops -h >out 2>err &&
 	grep -q "^   init " out &&
 	test_must_be_empty err &&
-	pops -h >out2 &&
-	test_cmp out out2
+	test_expect_code 2 pops >out2 2>err2 &&
+	test_must_be_empty out2 &&
+	test_cmp out err2 &&
+	test_expect_code 2 pops eval >out2 2>err2 &&
+	test_must_be_empty out2 &&
+	grep -q "^usage: pops eval" err2
 '
 
 test_expect_success 'hidden commands are not listed' '
