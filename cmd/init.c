@@ -10,7 +10,7 @@ struct init_opts {
 const pops_opt cmd_init_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "force", .short_name = 'f',
 	  .offset = offsetof(struct init_opts, force),
-	  .help = "overwrite an existing pops.yaml" },
+	  .help = "overwrite an existing pops.yaml, or nest a project in another" },
 	{ .type = POPS_OPT_ARG, .name = "dir", .offset = offsetof(struct init_opts, dir),
 	  .help = "project directory (default: the current directory)",
 	  .complete = POPS_COMPLETE_DIR },
@@ -31,7 +31,10 @@ int cmd_init(pops_ctx *ctx, void *o)
 	if ((error = pops_project_init(&res, &io)) < 0) {
 		int ret = cmd_fail(error);
 
-		if (error == POPS_EEXISTS)
+		if (error == POPS_EEXISTS && res.nested)
+			cmd_hint("run pops there, or use 'pops init --force' to start a separate, "
+			         "nested project");
+		else if (error == POPS_EEXISTS)
 			cmd_hint("use 'pops init --force' to replace it");
 		return ret;
 	}

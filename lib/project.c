@@ -5,6 +5,7 @@
 #include "git.h"
 
 #include <git2.h>
+#include <stdlib.h>
 
 #define CACHE_IGNORE ".pops/cache/"
 
@@ -48,6 +49,48 @@ done:
 	return error;
 }
 
+/*
+ * The pops.yaml of a project of the same repository that encloses `dir`
+ * (dir itself has none), into `out`; POPS_ENOTFOUND when there is none.
+ * Looked up from the nearest directory of `dir` that exists, since init
+ * may be about to create it, and never above that repository's work
+ * tree: a pops.yaml outside the repository is no project of its.
+ */
+static int enclosing_project(pops_buf *out, const char *dir)
+{
+	pops_buf at = POPS_BUF_INIT;
+	git_repository *repo = NULL;
+	char *real = NULL;
+	const char *workdir;
+	int error = POPS_ENOTFOUND;
+
+	pops_buf_sets(&at, dir);
+	while (!pops_path_isdir(at.ptr)) {
+		char *slash = strrchr(at.ptr, '/');
+
+		if (!slash) {
+			pops_buf_sets(&at, ".");
+			break;
+		}
+		pops_buf_truncate(&at, slash == at.ptr ? 1 : (size_t)(slash - at.ptr));
+	}
+	if (pops_buf_oom(&at)) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	if (!(real = realpath(at.ptr, NULL)) || pops_git_open(&repo, real) < 0 ||
+	    !(workdir = git_repository_workdir(repo)))
+		goto done;
+	error = pops_config_find(out, real, workdir);
+done:
+	if (error == POPS_ENOTFOUND)
+		pops_error_clear();
+	git_repository_free(repo);
+	free(real);
+	pops_buf_dispose(&at);
+	return error;
+}
+
 int pops_project_init(pops_init_result *out, const pops_init_options *opts)
 {
 	static const char *const dirs[] = { "prompts", "evals", "datasets" };
@@ -67,12 +110,33 @@ int pops_project_init(pops_init_result *out, const pops_init_options *opts)
 		}
 		out->replaced_config = 1;
 	}
-	if ((error = pops_mkdir_p(opts->dir, 0777)) < 0)
-		goto done;
-
 	if ((error = pops_git_init()) < 0)
 		goto done;
 	git_ok = 1;
+	/*
+	 * A pops.yaml above `dir` in the same repository makes `dir` part of
+	 * that project: a second one there would split its prompts and
+	 * evals from the first's, and the repository's one releases ledger
+	 * would then hold both. Only on request.
+	 */
+	if (!opts->force && !out->replaced_config) {
+		pops_buf found = POPS_BUF_INIT;
+
+		error = enclosing_project(&found, opts->dir);
+		if (error == 0) {
+			out->nested = 1;
+			error = pops_error_set(POPS_EEXISTS, "'%s' is inside the pops project of '%s'",
+			                       opts->dir, found.ptr);
+		} else if (error == POPS_ENOTFOUND) {
+			error = POPS_OK;
+		}
+		pops_buf_dispose(&found);
+		if (error < 0)
+			goto done;
+	}
+	if ((error = pops_mkdir_p(opts->dir, 0777)) < 0)
+		goto done;
+
 	gerr = pops_git_open(&repo, opts->dir);
 	if (gerr == GIT_ENOTFOUND) {
 		if ((gerr = git_repository_init(&repo, opts->dir, 0)) < 0) {

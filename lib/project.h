@@ -16,6 +16,7 @@ typedef struct pops_init_result {
 	int created_repo;      /* a new git repository was created in dir */
 	int replaced_config;   /* an existing pops.yaml was overwritten (force) */
 	int updated_gitignore; /* .gitignore was created or gained the cache line */
+	int nested;            /* set with POPS_EEXISTS: a project encloses dir */
 } pops_init_result;
 
 /*
@@ -23,8 +24,9 @@ typedef struct pops_init_result {
  * is not inside one), pops.yaml with commented defaults, the prompts/,
  * evals/ and datasets/ directories, and a .gitignore line for
  * .pops/cache/. Refuses with POPS_EEXISTS, before writing anything, when
- * pops.yaml exists and `force` is off. Returns 0, POPS_EEXISTS or
- * POPS_ERROR. Side effects: files and directories under `dir`, possibly
+ * `force` is off and pops.yaml exists, or a directory above `dir` in the
+ * same repository has one (`nested` is then set: `dir` is inside that
+ * project). Returns 0, POPS_EEXISTS or POPS_ERROR. Side effects: files and directories under `dir`, possibly
  * a new .git directory.
  */
 int pops_project_init(pops_init_result *out, const pops_init_options *opts);

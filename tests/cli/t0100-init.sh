@@ -56,6 +56,30 @@ test_expect_success 'the generated pops.yaml is valid and git sees the new files
 	test "$(git log --oneline | wc -l)" = 1
 '
 
+test_expect_success 'init inside a project asks for --force before nesting one, and writes nothing' '
+	pops init >/dev/null &&
+	mkdir -p sub &&
+	(cd sub && test_expect_code 2 pops init 2>../err) &&
+	grep -q "^error: .\.. is inside the pops project of .*/pops.yaml.$" err &&
+	grep -q "^hint: .*--force" err &&
+	! test -e sub/pops.yaml &&
+	! test -e sub/prompts &&
+	test_expect_code 2 pops init sub/deeper 2>err &&
+	grep -q "inside the pops project" err &&
+	! test -e sub/deeper &&
+	(cd sub && pops init --force >../out) &&
+	test -f sub/pops.yaml &&
+	grep -q "^Initialized pops project" out
+'
+
+test_expect_success 'init in a subdirectory of a repository without a project is fine' '
+	git init -q . &&
+	mkdir -p services/bot &&
+	pops init services/bot >out &&
+	! grep -q "empty git repository" out &&
+	test -f services/bot/pops.yaml
+'
+
 test_expect_success 'init on a path that is a file fails with exit 3' '
 	echo x >afile &&
 	test_must_fail pops init afile/sub 2>err &&
