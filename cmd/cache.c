@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "cache.h"
 #include "config.h"
+#include "table.h"
 
 #include <cjson/cJSON.h>
 
@@ -12,11 +13,14 @@
 
 struct cache_opts {
 	int json;
+	int porcelain;
 };
 
 const pops_opt cmd_cache_stats_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct cache_opts, json),
 	  .help = "print the figures as JSON" },
+	{ .type = POPS_OPT_BOOL, .name = "porcelain", .offset = offsetof(struct cache_opts, porcelain),
+	  .help = "'name<TAB>value' lines, even on a terminal" },
 	{ 0 }
 };
 
@@ -37,6 +41,29 @@ static void cache_dir(pops_buf *out, const pops_config *cfg)
 	pops_buf_printf(out, "%s/.pops/cache", cfg->root);
 }
 
+/* on a terminal: one aligned row under a header, the size also in KiB/MiB */
+static int print_table(const pops_cache_stats *st)
+{
+	cmd_table t = CMD_TABLE_INIT(4);
+	char entries[32], corrupt[32], bytes[32], size[32];
+	int ret;
+
+	snprintf(entries, sizeof(entries), "%zu", st->entries);
+	snprintf(corrupt, sizeof(corrupt), "%zu", st->corrupt);
+	snprintf(bytes, sizeof(bytes), "%llu", st->bytes);
+	if (st->bytes >= 1024ull * 1024)
+		snprintf(size, sizeof(size), "%.1f MiB", (double)st->bytes / (1024.0 * 1024));
+	else if (st->bytes >= 1024)
+		snprintf(size, sizeof(size), "%.1f KiB", (double)st->bytes / 1024.0);
+	else
+		snprintf(size, sizeof(size), "%llu B", st->bytes);
+	cmd_table_row(&t, "ENTRIES", "CORRUPT", "BYTES", "SIZE");
+	cmd_table_row(&t, entries, corrupt, bytes, size);
+	ret = cmd_table_print(&t, 1, 0);
+	cmd_table_dispose(&t);
+	return ret;
+}
+
 int cmd_cache_stats(pops_ctx *ctx, void *o)
 {
 	struct cache_opts *opts = o;
@@ -52,8 +79,10 @@ int cmd_cache_stats(pops_ctx *ctx, void *o)
 	if (opts->json)
 		printf("{\n  \"schema_version\": 1,\n  \"entries\": %zu,\n  \"corrupt\": %zu,\n  \"bytes\": %llu\n}\n",
 		       st.entries, st.corrupt, st.bytes);
-	else
+	else if (opts->porcelain || !ctx->stdout_tty)
 		printf("entries\t%zu\ncorrupt\t%zu\nbytes\t%llu\n", st.entries, st.corrupt, st.bytes);
+	else
+		ret = print_table(&st);
 done:
 	pops_buf_dispose(&dir);
 	return ret;

@@ -6,6 +6,7 @@
 #include "models.h"
 #include "provider.h"
 #include "strutil.h"
+#include "table.h"
 #include "wire.h"
 
 #include <cjson/cJSON.h>
@@ -21,6 +22,7 @@ struct model_opts {
 	const char *target;
 	int allow_floating;
 	int json;
+	int porcelain;
 	int online;
 	long timeout;
 	long retries;
@@ -47,6 +49,8 @@ const pops_opt cmd_model_pin_opts[] = {
 const pops_opt cmd_model_list_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct model_opts, json),
 	  .help = "print the list as JSON" },
+	{ .type = POPS_OPT_BOOL, .name = "porcelain", .offset = offsetof(struct model_opts, porcelain),
+	  .help = "tab-separated rows, no header, even on a terminal" },
 	{ 0 }
 };
 
@@ -55,6 +59,8 @@ const pops_opt cmd_model_check_opts[] = {
 	  .help = "also ask each provider's model list whether the ids exist (network)" },
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct model_opts, json),
 	  .help = "print the findings as JSON" },
+	{ .type = POPS_OPT_BOOL, .name = "porcelain", .offset = offsetof(struct model_opts, porcelain),
+	  .help = "tab-separated rows, no header, even on a terminal" },
 	{ 0 }
 };
 
@@ -96,15 +102,6 @@ const pops_cmd cmd_model_subcommands[] = {
 	             "Send one tiny request to a model and report latency and tokens"),
 	POPS_CMD_END
 };
-
-static void put_safe(const char *s)
-{
-	pops_buf b = POPS_BUF_INIT;
-
-	pops_buf_put_sanitized(&b, s, strlen(s), 0);
-	fputs(b.ptr, stdout);
-	pops_buf_dispose(&b);
-}
 
 static const char *provider_type(const pops_config *cfg, const char *name)
 {
@@ -189,7 +186,10 @@ int cmd_model_list(pops_ctx *ctx, void *o)
 {
 	struct model_opts *opts = o;
 	const pops_config *cfg = ctx->config;
+	cmd_table t = CMD_TABLE_INIT(4);
+	pops_buf model = POPS_BUF_INIT, price = POPS_BUF_INIT;
 	size_t i;
+	int ret;
 
 	if (opts->json) {
 		cJSON *root = cJSON_CreateObject(), *arr;
@@ -224,25 +224,28 @@ int cmd_model_list(pops_ctx *ctx, void *o)
 		           cfg->path);
 		return POPS_EXIT_OK;
 	}
+	cmd_table_row(&t, "ALIAS", "MODEL", "PRICE", "NOTE");
 	for (i = 0; i < cfg->nmodels; i++) {
 		const pops_model_cfg *m = &cfg->models[i];
 		const pops_price_cfg *pr = pops_config_price(cfg, m->id);
-		const char *reason;
+		const char *reason, *note = "";
 
-		put_safe(m->alias);
-		fputs("\t", stdout);
-		put_safe(m->provider);
-		fputs("/", stdout);
-		put_safe(m->id);
+		pops_buf_clear(&model);
+		pops_buf_clear(&price);
+		pops_buf_printf(&model, "%s/%s", m->provider, m->id);
 		if (pr)
-			printf("\t$%g/$%g per 1M in/out", pr->input, pr->output);
+			pops_buf_printf(&price, "$%g/$%g per 1M in/out", pr->input, pr->output);
 		else
-			fputs("\tunpriced", stdout);
+			pops_buf_puts(&price, "unpriced");
 		if (pops_model_floating(provider_type(cfg, m->provider), m->id, &reason))
-			fputs(m->allow_floating ? "\tfloating (allowed)" : "\tfloating", stdout);
-		fputs("\n", stdout);
+			note = m->allow_floating ? "floating (allowed)" : "floating";
+		cmd_table_row(&t, m->alias, model.ptr, price.ptr, note);
 	}
-	return POPS_EXIT_OK;
+	ret = cmd_table_print(&t, ctx->stdout_tty, opts->porcelain);
+	cmd_table_dispose(&t);
+	pops_buf_dispose(&price);
+	pops_buf_dispose(&model);
+	return ret;
 }
 
 /* --online: fetch each provider's model list once */
@@ -337,7 +340,7 @@ static int listed(const cJSON *ids, const char *id)
 	return 0;
 }
 
-static void finding(cJSON *arr, int json, const char *level, const char *alias,
+static void finding(cJSON *arr, cmd_table *t, int json, const char *level, const char *alias,
                     const char *id, const char *msg)
 {
 	if (json) {
@@ -350,13 +353,7 @@ static void finding(cJSON *arr, int json, const char *level, const char *alias,
 		cJSON_AddItemToArray(arr, f);
 		return;
 	}
-	printf("%s\t", level);
-	put_safe(alias);
-	fputs("\t", stdout);
-	put_safe(id);
-	fputs("\t", stdout);
-	put_safe(msg);
-	fputs("\n", stdout);
+	cmd_table_row(t, level, alias, id, msg);
 }
 
 int cmd_model_check(pops_ctx *ctx, void *o)
@@ -364,6 +361,7 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 	struct model_opts *opts = o;
 	const pops_config *cfg = ctx->config;
 	online on;
+	cmd_table t = CMD_TABLE_INIT(4);
 	cJSON *arr = cJSON_CreateArray();
 	pops_buf msg = POPS_BUF_INIT;
 	char today[16];
@@ -373,6 +371,7 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 	int ret = POPS_EXIT_OK, net_failed = 0;
 
 	memset(&on, 0, sizeof(on));
+	cmd_table_row(&t, "LEVEL", "ALIAS", "ID", "FINDING");
 	gmtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	if (opts->online) {
@@ -401,7 +400,7 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 		if (p && pops_model_floating(p->type, m->id, &reason)) {
 			pops_buf_printf(&msg, "floating id: %s%s", reason,
 			                m->allow_floating ? " (allowed by allow_floating)" : "");
-			finding(arr, opts->json, m->allow_floating ? "warning" : "problem", m->alias, m->id, msg.ptr);
+			finding(arr, &t, opts->json, m->allow_floating ? "warning" : "problem", m->alias, m->id, msg.ptr);
 			if (m->allow_floating)
 				warnings++;
 			else
@@ -411,7 +410,7 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 		if ((r = pops_model_retired(m->id, today, &date, &repl))) {
 			pops_buf_printf(&msg, "%s %s%s%s", r == 1 ? "retired on" : "retires on", date,
 			                repl ? "; consider " : "", repl ? repl : "");
-			finding(arr, opts->json, r == 1 ? "problem" : "warning", m->alias, m->id, msg.ptr);
+			finding(arr, &t, opts->json, r == 1 ? "problem" : "warning", m->alias, m->id, msg.ptr);
 			if (r == 1)
 				problems++;
 			else
@@ -419,7 +418,7 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 			pops_buf_clear(&msg);
 		}
 		if (!pops_config_price(cfg, m->id)) {
-			finding(arr, opts->json, "warning", m->alias, m->id,
+			finding(arr, &t, opts->json, "warning", m->alias, m->id,
 			        "unpriced: costs will be reported as unpriced (add it under 'pricing:')");
 			warnings++;
 		}
@@ -428,11 +427,11 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 
 			if (on.errors[k]) {
 				pops_buf_printf(&msg, "cannot read provider '%s' model list: %s", p->name, on.errors[k]);
-				finding(arr, opts->json, "error", m->alias, m->id, msg.ptr);
+				finding(arr, &t, opts->json, "error", m->alias, m->id, msg.ptr);
 				net_failed = 1;
 			} else if (on.lists[k] && !listed(on.lists[k], m->id)) {
 				pops_buf_printf(&msg, "not in provider '%s' model list", p->name);
-				finding(arr, opts->json, "problem", m->alias, m->id, msg.ptr);
+				finding(arr, &t, opts->json, "problem", m->alias, m->id, msg.ptr);
 				problems++;
 			}
 		}
@@ -452,6 +451,8 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 		free(s);
 		cJSON_Delete(root);
 	} else {
+		if (t.nrows > 1 && (ret = cmd_table_print(&t, ctx->stdout_tty, opts->porcelain)))
+			goto done;
 		cmd_status("%zu model%s checked: %zu problem%s, %zu warning%s", cfg->nmodels,
 		           cfg->nmodels == 1 ? "" : "s", problems, problems == 1 ? "" : "s",
 		           warnings, warnings == 1 ? "" : "s");
@@ -465,6 +466,7 @@ done:
 		}
 	free(on.lists);
 	free(on.errors);
+	cmd_table_dispose(&t);
 	cJSON_Delete(arr);
 	pops_buf_dispose(&msg);
 	return ret;

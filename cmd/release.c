@@ -3,6 +3,7 @@
 #include "config.h"
 #include "releasecmd.h"
 #include "strutil.h"
+#include "table.h"
 
 #include <git2.h>
 #include <time.h>
@@ -200,7 +201,8 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 	pops_release_list l = { NULL, 0 };
 	cJSON *doc = NULL, *envs = NULL;
 	git_oid head;
-	pops_buf changes = POPS_BUF_INIT, head_txt = POPS_BUF_INIT, safe = POPS_BUF_INIT;
+	pops_buf changes = POPS_BUF_INIT, head_txt = POPS_BUF_INIT, out = POPS_BUF_INIT;
+	cmd_table table = CMD_TABLE_INIT(6);
 	int have_head, ret = POPS_EXIT_OK, error, any = 0;
 	size_t e, i;
 
@@ -211,9 +213,9 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}
+	/* rows are collected, so columns fit what they hold (names in any script) */
 	if (!opts->json)
-		printf("%-12s %-24s %-8s %-12s %-28s %s\n", "ENV", "PROMPT", "VERSION", "SOURCE",
-		       "MODEL", "HEAD");
+		cmd_table_row(&table, "ENV", "PROMPT", "VERSION", "SOURCE", "MODEL", "HEAD");
 	for (e = 0; e < ctx->config->nenvs; e++) {
 		const char *env = ctx->config->envs[e].name;
 		cJSON *eo = NULL, *rel = NULL;
@@ -277,12 +279,10 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 				char ver[32];
 
 				snprintf(ver, sizeof(ver), "@%ld", r->version);
-				pops_buf_clear(&safe);
-				pops_buf_put_sanitized(&safe, head_txt.ptr, head_txt.size, 0);
-				printf("%-12s %-24s %-8s %-12.12s %-28s %s\n", env, r->prompt, ver,
-				       git_oid_is_zero(&r->source_commit) ? "-" :
-				       git_oid_tostr(hex, sizeof(hex), &r->source_commit),
-				       r->model ? r->model : "-", safe.ptr);
+				git_oid_tostr(hex, 13, &r->source_commit);
+				cmd_table_row(&table, env, r->prompt, ver,
+				              git_oid_is_zero(&r->source_commit) ? NULL : hex,
+				              r->model, head_txt.ptr);
 			}
 			pops_release_entry_free(at_head);
 		}
@@ -292,9 +292,14 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 		doc = NULL;
 	} else if (!any) {
 		cmd_status("nothing released yet; see 'pops promote -h'");
+	} else if (cmd_table_render(&out, &table, "", 2) < 0) {
+		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+	} else {
+		fwrite(out.ptr, 1, out.size, stdout);
 	}
 done:
-	pops_buf_dispose(&safe);
+	cmd_table_dispose(&table);
+	pops_buf_dispose(&out);
 	pops_buf_dispose(&head_txt);
 	pops_buf_dispose(&changes);
 	cJSON_Delete(doc);

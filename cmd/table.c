@@ -1,6 +1,7 @@
 #include "common.h"
 #include "table.h"
 #include "strutil.h"
+#include "cmd.h"
 
 #include <stdarg.h>
 
@@ -91,6 +92,39 @@ int cmd_table_render(pops_buf *out, const cmd_table *t, const char *indent, size
 		error = -1;
 	free(width);
 	return error;
+}
+
+int cmd_table_render_tsv(pops_buf *out, const cmd_table *t, size_t first)
+{
+	size_t r, c, n;
+
+	if (t->oom)
+		return -1;
+	for (r = first; r < t->nrows; r++) {
+		const char *const *row = (const char *const *)t->cells + r * t->ncols;
+
+		for (n = t->ncols; n > 1 && !*row[n - 1]; n--)
+			;
+		for (c = 0; c < n; c++) {
+			if (c)
+				pops_buf_putc(out, '\t');
+			pops_buf_puts(out, row[c]);
+		}
+		pops_buf_putc(out, '\n');
+	}
+	return pops_buf_oom(out) ? -1 : 0;
+}
+
+int cmd_table_print(const cmd_table *t, int tty, int porcelain)
+{
+	pops_buf out = POPS_BUF_INIT;
+	int error = porcelain || !tty ? cmd_table_render_tsv(&out, t, 1)
+	                              : cmd_table_render(&out, t, "", 2);
+
+	if (error == 0)
+		fwrite(out.ptr, 1, out.size, stdout);
+	pops_buf_dispose(&out);
+	return error ? cmd_error(POPS_EXIT_RUNTIME, "out of memory") : POPS_EXIT_OK;
 }
 
 void cmd_table_dispose(cmd_table *t)

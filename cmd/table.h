@@ -38,6 +38,21 @@ void cmd_table_rowv(cmd_table *t, const char *const *cells);
  */
 int cmd_table_render(pops_buf *out, const cmd_table *t, const char *indent, size_t gap);
 
+/*
+ * The rows from `first` on as tab-separated lines, the stable format
+ * for scripts (--porcelain): no padding, and empty cells at the end of
+ * a row are left out. Returns 0 or -1 (out of memory).
+ */
+int cmd_table_render_tsv(pops_buf *out, const cmd_table *t, size_t first);
+
+/*
+ * Print the table to stdout: aligned with its header row on a terminal,
+ * or as TSV without the header (row 0) when `porcelain` is set or stdout
+ * is not a terminal, so what scripts read never changes shape. Returns
+ * a POPS_EXIT_* code.
+ */
+int cmd_table_print(const cmd_table *t, int tty, int porcelain);
+
 void cmd_table_dispose(cmd_table *t);
 
 #endif

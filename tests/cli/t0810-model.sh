@@ -86,6 +86,27 @@ test_expect_success 'check: retired ids with their date, unpriced warnings, exit
 	grep -q "\"problems\":	1" j
 '
 
+test_expect_success 'list and check: aligned tables with a header on a terminal, TSV otherwise' '
+	setup_project &&
+	pops model pin old openai/gpt-3.5-turbo-0613 &&
+	python3 "$TEST_DIR/lib-pty.py" tty "$POPS_BIN" model list &&
+	head -n 1 tty >hdr &&
+	grep -q "^ALIAS  *MODEL  *PRICE  *NOTE$" hdr &&
+	grep -q "^fast   openai/gpt-4o-mini-2024-07-18  *\$0.15/\$0.6 per 1M in/out$" tty &&
+	! grep -q "	" tty &&
+	python3 "$TEST_DIR/lib-pty.py" tty "$POPS_BIN" model list --porcelain &&
+	! grep -q "^ALIAS" tty &&
+	grep -q "^fast	openai/gpt-4o-mini-2024-07-18	\$0.15/\$0.6 per 1M in/out$" tty &&
+	pops model list >pipe &&
+	test_cmp tty pipe &&
+	test_expect_code 1 python3 "$TEST_DIR/lib-pty.py" tty "$POPS_BIN" model check &&
+	grep -q "^LEVEL  *ALIAS  *ID  *FINDING$" tty &&
+	grep -q "^problem  old    gpt-3.5-turbo-0613  *retired on 2024-09-13" tty &&
+	test_expect_code 1 pops model check --porcelain >pipe 2>err &&
+	grep -q "^problem	old	gpt-3.5-turbo-0613	retired on" pipe &&
+	! grep -q "^LEVEL" pipe
+'
+
 test_expect_success 'check --online: ids missing from the provider list are problems' '
 	start_fakellm --models fake-model-1,other-2024-01-01 &&
 	setup_project &&

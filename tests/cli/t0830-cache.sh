@@ -34,6 +34,18 @@ test_expect_success 'a cached response is served without a request; stats and cl
 	grep -qx "entries	0" st
 '
 
+test_expect_success 'cache stats: one aligned row under a header on a terminal' '
+	setup_project &&
+	mkdir -p .pops/cache/ab &&
+	printf "{}" >.pops/cache/ab/x.json &&
+	python3 "$TEST_DIR/lib-pty.py" tty "$POPS_BIN" cache stats &&
+	printf "ENTRIES  CORRUPT  BYTES  SIZE\n0        1        2      2 B\n" >expect &&
+	test_cmp expect tty &&
+	python3 "$TEST_DIR/lib-pty.py" tty "$POPS_BIN" cache stats --porcelain &&
+	printf "entries\t0\ncorrupt\t1\nbytes\t2\n" >expect &&
+	test_cmp expect tty
+'
+
 test_expect_success 'a corrupt cache entry is ignored and replaced' '
 	start_fakellm &&
 	fake_project &&
