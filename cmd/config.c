@@ -1,5 +1,6 @@
 #include "common.h"
 #include "cmd.h"
+#include "table.h"
 #include "config.h"
 #include "http_trace.h"
 
@@ -118,57 +119,85 @@ static cJSON *to_json(const pops_config *cfg)
 	return root;
 }
 
-static void print_text(const pops_ctx *ctx, const pops_config *cfg)
+/* one section's rows, aligned by display width under its heading */
+static int print_section(const pops_ctx *ctx, const char *title, cmd_table *t)
+{
+	pops_buf out = POPS_BUF_INIT;
+	int error;
+
+	printf("%s%s%s\n", cmd_color(ctx, 1, "bold"), title, cmd_color(ctx, 1, "reset"));
+	if ((error = cmd_table_render(&out, t, "  ", 2)) == 0)
+		fwrite(out.ptr, 1, out.size, stdout);
+	pops_buf_dispose(&out);
+	cmd_table_dispose(t);
+	return error;
+}
+
+static int print_text(const pops_ctx *ctx, const pops_config *cfg)
 {
 	const char *b = cmd_color(ctx, 1, "bold"), *r = cmd_color(ctx, 1, "reset");
+	cmd_table t = CMD_TABLE_INIT(4);
+	pops_buf x = POPS_BUF_INIT, y = POPS_BUF_INIT;
 	size_t i, j;
+	int error = 0;
 
 	printf("%sfile%s         %s\n", b, r, cfg->path);
 	printf("%sprompts%s      %s/\n", b, r, cfg->prompts_dir);
 	printf("%sevals%s        %s/\n", b, r, cfg->evals_dir);
-	printf("%sproviders%s\n", b, r);
 	for (i = 0; i < cfg->nproviders; i++) {
 		const pops_provider_cfg *p = &cfg->providers[i];
 		char *u = p->base_url ? shown_url(p->base_url) : NULL;
 
-		printf("  %-12s %-9s %s", p->name, p->type,
-		       !p->base_url ? "-" : u ? u : "[redacted]");
-		free(u);
+		pops_buf_clear(&x);
 		if (p->api_key_env)
-			printf("  (key from $%s: %s)", p->api_key_env, key_state(p));
-		putchar('\n');
+			pops_buf_printf(&x, "(key from $%s: %s)", p->api_key_env, key_state(p));
+		/* a base_url's user information and key-like query values are redacted */
+		cmd_table_row(&t, p->name, p->type, !p->base_url ? "-" : u ? u : "[redacted]", x.ptr);
+		free(u);
 	}
-	printf("%smodels%s\n", b, r);
+	error |= print_section(ctx, "providers", &t);
+	t = (cmd_table)CMD_TABLE_INIT(3);
 	for (i = 0; i < cfg->nmodels; i++) {
 		const pops_model_cfg *m = &cfg->models[i];
 		const pops_price_cfg *pr = pops_config_price(cfg, m->id);
 
-		printf("  %-12s %s/%s", m->alias, m->provider, m->id);
+		pops_buf_clear(&x);
+		pops_buf_clear(&y);
+		pops_buf_printf(&x, "%s/%s", m->provider, m->id);
 		if (pr)
-			printf("  ($%g in, $%g out per Mtok)\n", pr->input, pr->output);
+			pops_buf_printf(&y, "($%g in, $%g out per Mtok)", pr->input, pr->output);
 		else
-			printf("  (unpriced)\n");
+			pops_buf_puts(&y, "(unpriced)");
+		cmd_table_row(&t, m->alias, x.ptr, y.ptr);
 	}
-	printf("%senvironments%s\n", b, r);
+	error |= print_section(ctx, "models", &t);
+	t = (cmd_table)CMD_TABLE_INIT(2);
 	for (i = 0; i < cfg->nenvs; i++) {
 		const pops_env_cfg *e = &cfg->envs[i];
 		int any = 0;
 
-		printf("  %-12s", e->name);
+		pops_buf_clear(&x);
 		if (e->from)
-			printf("%sfrom %s", any++ ? "; " : "", e->from);
+			pops_buf_printf(&x, "%sfrom %s", any++ ? "; " : "", e->from);
 		for (j = 0; j < e->nsuites; j++)
-			printf("%s%s", j ? ", " : (any++ ? "; suites " : "suites "), e->suites[j]);
+			pops_buf_printf(&x, "%s%s", j ? ", " : (any++ ? "; suites " : "suites "),
+			                e->suites[j]);
 		if (e->min_pass_rate >= 0)
-			printf("%smin_pass_rate %g", any++ ? "; " : "", e->min_pass_rate);
+			pops_buf_printf(&x, "%smin_pass_rate %g", any++ ? "; " : "", e->min_pass_rate);
 		if (e->no_regression)
-			printf("%sno_regression", any++ ? "; " : "");
+			pops_buf_printf(&x, "%sno_regression", any++ ? "; " : "");
 		if (e->approvals)
-			printf("%s%d approvals", any++ ? "; " : "", e->approvals);
+			pops_buf_printf(&x, "%s%d approval%s", any++ ? "; " : "", e->approvals,
+			                e->approvals == 1 ? "" : "s");
 		if (!any)
-			printf("no requirements");
-		putchar('\n');
+			pops_buf_puts(&x, "no requirements");
+		cmd_table_row(&t, e->name, x.ptr);
 	}
+	error |= print_section(ctx, "environments", &t);
+	pops_buf_dispose(&y);
+	error |= pops_buf_oom(&x);
+	pops_buf_dispose(&x);
+	return error ? cmd_error(POPS_EXIT_RUNTIME, "out of memory") : POPS_EXIT_OK;
 }
 
 int cmd_config(pops_ctx *ctx, void *o)
@@ -177,10 +206,8 @@ int cmd_config(pops_ctx *ctx, void *o)
 	cJSON *json;
 	char *text;
 
-	if (!opts->json) {
-		print_text(ctx, ctx->config);
-		return POPS_EXIT_OK;
-	}
+	if (!opts->json)
+		return print_text(ctx, ctx->config);
 	json = to_json(ctx->config);
 	text = json ? cJSON_Print(json) : NULL;
 	cJSON_Delete(json);

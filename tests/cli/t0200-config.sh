@@ -10,6 +10,29 @@ test_expect_success 'config shows the defaults written by init' '
 	grep -q "^  prod " out
 '
 
+test_expect_success 'config aligns each section by its longest name; one approval is singular' '
+	setup_project &&
+	cat >pops.yaml <<-\EOF &&
+	version: 1
+	providers:
+	  openai: { type: openai, api_key_env: OPENAI_API_KEY }
+	models:
+	  a: { provider: openai, id: gpt-4o-mini-2024-07-18 }
+	  a-much-longer-alias: { provider: openai, id: gpt-4o-2024-08-06 }
+	environments:
+	  - name: dev
+	  - name: prod
+	    require: { approvals: 1 }
+	  - name: audited
+	    require: { from: prod, approvals: 2 }
+	EOF
+	pops config >out &&
+	grep -q "^  a                    openai/gpt-4o-mini-2024-07-18  (" out &&
+	grep -q "^  a-much-longer-alias  openai/gpt-4o-2024-08-06  *(" out &&
+	grep -q "^  prod     1 approval$" out &&
+	grep -q "^  audited  from prod; 2 approvals$" out
+'
+
 test_expect_success 'config --json carries schema_version and the environments in order' '
 	setup_project &&
 	pops config --json >out &&
