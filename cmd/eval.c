@@ -9,6 +9,7 @@
 #include "eval_out.h"
 #include "eval_reports.h"
 #include "eval_run.h"
+#include "inputs.h"
 #include "evidence.h"
 #include "fileio.h"
 #include "repo.h"
@@ -516,6 +517,9 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	ngroups = 0;
 	if (!opts->dry_run && (ret = check_all(ctx, &suites, models, nmodels, &eo)) != POPS_EXIT_OK)
 		goto done;
+	if (!opts->dry_run && !opts->no_store)
+		cmd_warn_uncommitted_suites(ctx, repo, suites.v, suites.n, opts->prompt, opts->dataset,
+		                            "the evidence of this run");
 	for (i = 0; i < suites.n && !eval_cancel; i++) {
 		pops_suite *s = NULL;
 

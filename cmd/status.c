@@ -1,7 +1,12 @@
-/* pops status: where the project stands; today, the releases (pops release list). */
+/*
+ * pops status: where the project stands: the releases (pops release list),
+ * and a warning for each gate input (pops.yaml, a required suite, its
+ * dataset or prompt) that HEAD does not hold as the work tree has it.
+ */
 #include "common.h"
 #include "cmd.h"
 #include "release.h"
+#include "inputs.h"
 
 #include <git2.h>
 
@@ -32,5 +37,8 @@ int cmd_status_cmd(pops_ctx *ctx, void *o)
 		pops_error_clear();
 	}
 	/* the same options struct layout: one bool `json` */
-	return cmd_release_list(ctx, o);
+	error = cmd_release_list(ctx, o);
+	if (!opts->json && error == POPS_EXIT_OK)
+		cmd_warn_uncommitted_gates(ctx, ctx->project);
+	return error;
 }

@@ -452,3 +452,56 @@ done:
 	git_tree_entry_free(entry);
 	return error;
 }
+
+/* ---- work tree state ---- */
+
+int pops_repo_path_state(pops_path_state *out, const pops_repo *repo, const char *path)
+{
+	char *real = realpath(path, NULL);
+	size_t wl = strlen(repo->workdir);
+	unsigned flags = 0;
+	int error = POPS_OK, gerr;
+
+	*out = POPS_PATH_COMMITTED;
+	if (!real)
+		return errno == ENOENT || errno == ENOTDIR
+		       ? pops_error_set(POPS_ENOTFOUND, "'%s' does not exist", path)
+		       : pops_error_set(POPS_ERROR, "cannot resolve '%s': %s", path, strerror(errno));
+	/* workdir ends in '/'; git wants the path relative to it */
+	if (strncmp(real, repo->workdir, wl)) {
+		*out = POPS_PATH_OUTSIDE;
+		goto done;
+	}
+	gerr = git_status_file(&flags, repo->git, real + wl);
+	if (gerr == GIT_ENOTFOUND) {
+		*out = POPS_PATH_UNTRACKED;
+	} else if (gerr < 0) {
+		error = pops_git_error(gerr, real + wl);
+	} else if (flags & GIT_STATUS_IGNORED) {
+		*out = POPS_PATH_IGNORED;
+	} else if (flags & GIT_STATUS_WT_NEW) {
+		*out = POPS_PATH_UNTRACKED;
+	} else if (flags & GIT_STATUS_INDEX_NEW) {
+		*out = POPS_PATH_ADDED;
+	} else if (flags & (GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_TYPECHANGE | GIT_STATUS_WT_RENAMED |
+	                    GIT_STATUS_INDEX_MODIFIED | GIT_STATUS_INDEX_TYPECHANGE |
+	                    GIT_STATUS_INDEX_RENAMED)) {
+		*out = POPS_PATH_MODIFIED;
+	}
+done:
+	free(real);
+	return error;
+}
+
+const char *pops_path_state_name(pops_path_state state)
+{
+	switch (state) {
+	case POPS_PATH_COMMITTED: return "committed";
+	case POPS_PATH_UNTRACKED: return "untracked";
+	case POPS_PATH_IGNORED: return "ignored by .gitignore";
+	case POPS_PATH_MODIFIED: return "modified since the last commit";
+	case POPS_PATH_ADDED: return "added but not committed";
+	case POPS_PATH_OUTSIDE: return "outside the repository";
+	}
+	return "unknown";
+}

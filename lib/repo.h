@@ -218,6 +218,30 @@ int pops_repo_versions(pops_versions **out, pops_repo *repo, const char *name,
 
 void pops_versions_free(pops_versions *vs);
 
+/* ---- work tree state ---- */
+
+typedef enum pops_path_state {
+	POPS_PATH_COMMITTED = 0,  /* HEAD holds the file as it is in the work tree */
+	POPS_PATH_UNTRACKED,      /* git does not know it */
+	POPS_PATH_IGNORED,        /* a .gitignore rule hides it */
+	POPS_PATH_MODIFIED,       /* changed since HEAD (staged or not) */
+	POPS_PATH_ADDED,          /* staged, never committed */
+	POPS_PATH_OUTSIDE         /* not in this repository's work tree */
+} pops_path_state;
+
+/*
+ * Whether HEAD holds `path` (relative to the current directory or
+ * absolute; it must exist) as the work tree has it. Evidence keyed by a
+ * file's content describes "a file no commit holds" in every state but
+ * POPS_PATH_COMMITTED. Returns 0 with *out set, POPS_ENOTFOUND when the
+ * file does not exist, or POPS_ERROR (git). Reads the index and the
+ * file; changes nothing.
+ */
+int pops_repo_path_state(pops_path_state *out, const pops_repo *repo, const char *path);
+
+/* "untracked", "ignored by .gitignore", "modified", ... for messages (static) */
+const char *pops_path_state_name(pops_path_state state);
+
 /* ---- listing ---- */
 
 typedef struct pops_prompt_info {

@@ -80,6 +80,33 @@ test_expect_success 'evidence is recorded on HEAD, not with --no-store' '
 	grep -q "\"fr#0\":true" note
 '
 
+test_expect_success 'eval run and status warn when what the evidence describes is not committed' '
+	start_fakellm &&
+	eval_project &&
+	pops eval run >out 2>err &&
+	! grep -q "no commit holds" err &&
+	echo "{\"id\":\"pt\",\"vars\":{\"city\":\"Lisbon\"},\"expected\":\"lisbon\"}" >>datasets/cap.jsonl &&
+	sed "s/threshold: 0.5/threshold: 0.4/" evals/cap.yaml >evals/new.yaml &&
+	pops eval run evals/cap.yaml evals/new.yaml >out 2>err &&
+	grep -q "^warning: datasets/cap.jsonl (dataset) is modified since the last commit: the evidence of this run describes a file no commit holds$" err &&
+	grep -q "^warning: evals/new.yaml (suite) is untracked: " err &&
+	test $(grep -c "datasets/cap.jsonl" err) -eq 1 &&
+	! grep -q "pops.yaml\|cap.prompt" err &&
+	grep -q "^hint: commit them first" err &&
+	pops eval run --no-store evals/cap.yaml >out 2>err &&
+	! grep -q "no commit holds" err &&
+	pops eval run --dry-run evals/cap.yaml >out 2>err &&
+	! grep -q "no commit holds" err &&
+	printf "environments:\n  - name: dev\n    require: { suites: [evals/cap.yaml] }\n" >>pops.yaml &&
+	pops status >out 2>err &&
+	grep -q "^warning: pops.yaml (project file) is modified since the last commit: the evidence the gates read" err &&
+	grep -q "^warning: datasets/cap.jsonl (dataset) is modified" err &&
+	! grep -q "new.yaml" err &&
+	git add -A && git commit -q -m "all of it" &&
+	pops status >out 2>err &&
+	! grep -q "^warning" err
+'
+
 test_expect_success 'bad suites exit 2 with file:line and send nothing' '
 	start_fakellm &&
 	eval_project &&
