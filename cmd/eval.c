@@ -223,15 +223,17 @@ static char *cassette_path(const char *suite_file)
 static void print_plan(const cJSON *plan)
 {
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(plan, "cost_usd_est");
+	double cases = cJSON_GetObjectItemCaseSensitive(plan, "cases")->valuedouble;
+	double requests = cJSON_GetObjectItemCaseSensitive(plan, "requests")->valuedouble;
 	pops_buf b = POPS_BUF_INIT;
 
-	pops_buf_printf(&b, "%s on %s (%s): %.0f cases x %.0f = %.0f requests",
+	pops_buf_printf(&b, "%s on %s (%s): %.0f case%s x %.0f = %.0f request%s",
 	    cJSON_GetObjectItemCaseSensitive(plan, "suite")->valuestring,
 	    cJSON_GetObjectItemCaseSensitive(plan, "model")->valuestring,
 	    cJSON_GetObjectItemCaseSensitive(plan, "model_id")->valuestring,
-	    cJSON_GetObjectItemCaseSensitive(plan, "cases")->valuedouble,
+	    cases, cases == 1 ? "" : "s",
 	    cJSON_GetObjectItemCaseSensitive(plan, "repeat")->valuedouble,
-	    cJSON_GetObjectItemCaseSensitive(plan, "requests")->valuedouble);
+	    requests, requests == 1 ? "" : "s");
 	if (cJSON_GetObjectItemCaseSensitive(plan, "judge_requests")->valuedouble > 0)
 		pops_buf_printf(&b, " + %.0f judge",
 		                cJSON_GetObjectItemCaseSensitive(plan, "judge_requests")->valuedouble);

@@ -152,8 +152,9 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
 	safe(stdout, str(s, "model_id"));
 	printf(")%s\n", cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete")) ?
 	       "  [incomplete]" : "");
-	printf("  %.0f runs: %.0f passed, %.0f failed, %.0f errors\n", num(s, "cases"),
-	       num(s, "passed"), num(s, "failed"), num(s, "errors"));
+	printf("  %.0f run%s: %.0f passed, %.0f failed, %.0f error%s\n", num(s, "cases"),
+	       num(s, "cases") == 1 ? "" : "s", num(s, "passed"), num(s, "failed"),
+	       num(s, "errors"), num(s, "errors") == 1 ? "" : "s");
 	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %.1f%%: %s%s%s\n",
 	       100 * num(s, "pass_rate"), 100 * num(s, "ci_low"), 100 * num(s, "ci_high"),
 	       100 * num(s, "threshold"), on, verdict, off);

@@ -427,10 +427,10 @@ static int gate_regression(pops_promote_item *item, git_repository *repo,
 		                                s->path, env->name, item->current->version);
 	} else if (is_regression(now, st.best, &b, &c)) {
 		error = pops_promote__add_unmet(item, "improve the prompt, then pops eval run again",
-		                                "requires no_regression on %s: %s is a significant regression from @%ld (pass rate %.2f -> %.2f, %zu cases got worse, %zu better)",
+		                                "requires no_regression on %s: %s is a significant regression from @%ld (pass rate %.2f -> %.2f, %zu case%s got worse, %zu better)",
 		                                s->path, label(item->entry, what, sizeof(what)),
 		                                item->current->version, pops_json_num(st.best, "pass_rate", 0),
-		                                pops_json_num(now, "pass_rate", 0), b, c);
+		                                pops_json_num(now, "pass_rate", 0), b, b == 1 ? "" : "s", c);
 	}
 done:
 	search_dispose(&st);

@@ -169,6 +169,15 @@ test_expect_success 'dry run: plan and estimate, nothing sent' '
 	test "$(fakellm_stat requests)" = 0
 '
 
+test_expect_success 'one case is "1 run", "1 case" and "1 request" (t0716: "1 error")' '
+	start_fakellm &&
+	eval_project &&
+	pops eval run --dry-run --filter "^fr$" >out &&
+	grep -q "evals/cap.yaml on fast (m-1): 1 case x 1 = 1 request," out &&
+	pops eval run --no-store --filter "^fr$" >out &&
+	grep -q "^  1 run: 1 passed, 0 failed, 0 errors$" out
+'
+
 test_expect_success 'shards merge into the same result as one run' '
 	start_fakellm &&
 	eval_project &&
