@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "eval_out.h"
+#include "table.h"
 #include "stats.h"
 #include "strutil.h"
 #include "jsonget.h"
@@ -291,22 +292,28 @@ int eval_add_baseline(cJSON *summary, const cJSON *current, const cJSON *baselin
 	return !strcmp(verdict, "regression");
 }
 
+/*
+ * The models side by side: a table, so a long suite path or model alias
+ * shifts no column (and is never cut, as fixed widths cut it).
+ */
 void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence, size_t n)
 {
+	cmd_table t = CMD_TABLE_INIT(6);
+	pops_buf out = POPS_BUF_INIT;
 	size_t i, j;
 
-	printf("\n%-24s %-16s %9s %10s %9s %s\n", "suite", "model", "pass", "cost", "p50 ms",
-	       "flips vs first model");
+	cmd_table_row(&t, "suite", "model", "pass", "cost", "p50 ms", "flips vs first model");
 	for (i = 0; i < n; i++) {
 		const cJSON *s = g[i].summary, *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
-		char c[32];
+		char c[32], pass[32], p50[32], flips[96];
 
 		if (cJSON_IsNumber(cost))
 			snprintf(c, sizeof(c), "$%.4f", cost->valuedouble);
 		else
 			snprintf(c, sizeof(c), "unpriced");
-		printf("%-24.24s %-16.16s %8.1f%% %10s %9.0f ", str(s, "suite"), str(s, "model"),
-		       100 * num(s, "pass_rate"), c, num(s, "latency_p50"));
+		snprintf(pass, sizeof(pass), "%.1f%%", 100 * num(s, "pass_rate"));
+		snprintf(p50, sizeof(p50), "%.0f", num(s, "latency_p50"));
+		snprintf(flips, sizeof(flips), "-");
 		/* the first group of the same suite is the reference */
 		for (j = 0; j < i; j++)
 			if (!strcmp(str(g[j].summary, "suite"), str(s, "suite")))
@@ -317,12 +324,16 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 			eval_flips(cJSON_GetObjectItemCaseSensitive(evidence[j], "case_results"),
 			           cJSON_GetObjectItemCaseSensitive(evidence[i], "case_results"),
 			           &paired, &nf, &np);
-			printf("-%zu +%zu of %zu", nf, np, paired);
-		} else {
-			printf("-");
+			snprintf(flips, sizeof(flips), "-%zu +%zu of %zu", nf, np, paired);
 		}
-		putchar('\n');
+		cmd_table_row(&t, str(s, "suite"), str(s, "model"), pass, c, p50, flips);
 	}
+	if (cmd_table_render(&out, &t, "", 2) == 0) {
+		putchar('\n');
+		fwrite(out.ptr, 1, out.size, stdout);
+	}
+	pops_buf_dispose(&out);
+	cmd_table_dispose(&t);
 }
 
 /* "result: <kind>: <suite> [<model>]: <why>", the file and model texts made safe */
