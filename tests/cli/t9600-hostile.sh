@@ -164,7 +164,7 @@ test_expect_success 'a suite dataset or exec script outside the project is refus
 	ln -s echo.jsonl datasets/inside.jsonl &&
 	printf "prompt: echo\ndataset: datasets/inside.jsonl\n" >evals/echo.yaml &&
 	pops eval run >out &&
-	grep -q "1 runs: 1 passed" out
+	grep -q " 1 run: 1 passed" out
 '
 
 test_expect_success 'config never shows the user information of a base_url' '
@@ -236,13 +236,13 @@ test_expect_success 'exec runs from the project root and reads big vars from POP
 	git add -A && git commit -q -m big &&
 	mkdir -p sub && cd sub &&
 	pops eval run --json ../r.json >../out &&
-	grep -q "1 runs: 1 passed" ../out &&
+	grep -q " 1 run: 1 passed" ../out &&
 	cd .. &&
 	printf "%s\n" "{\"id\":\"small\",\"vars\":{\"word\":\"hi\"}}" >datasets/echo.jsonl &&
 	printf "#!/bin/sh\ncat >/dev/null\ntest \"\$POPS_VARS\" = \"\$(cat \"\$POPS_VARS_FILE\")\" && test \"\$POPS_CASE_ID\" = small\n" >check.sh &&
 	mkdir "$TRASH/vars-tmp" &&
 	TMPDIR="$TRASH/vars-tmp" pops eval run >out &&
-	grep -q "1 runs: 1 passed" out &&
+	grep -q " 1 run: 1 passed" out &&
 	rmdir "$TRASH/vars-tmp"
 '
 
@@ -252,7 +252,7 @@ test_expect_success 'a FIFO in evals/ is skipped with a warning; one named direc
 	mkfifo evals/fifo.yaml &&
 	pops eval run >out 2>err &&
 	grep -q "^warning: skipping evals/fifo.yaml: not a regular file" err &&
-	grep -q "1 runs: 1 passed" out &&
+	grep -q " 1 run: 1 passed" out &&
 	test_expect_code 2 pops eval run evals/fifo.yaml 2>err &&
 	grep -q "^error: .evals/fifo.yaml. must be a regular file" err &&
 	mkfifo datasets/fifo.jsonl &&
