@@ -7,6 +7,7 @@
 #include "suite.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 typedef struct input {
 	char *path;     /* as shown: relative to the current directory when it can be */
@@ -33,14 +34,25 @@ static const char *shown(const char *real, const char *path)
 	return out;
 }
 
+/*
+ * Only regular files: anything else (a FIFO, a device) the run refuses
+ * itself, and reading it here could block before it gets the chance.
+ */
+static int regular(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static void add(inputs *in, const char *path, const char *role)
 {
-	char *real = realpath(path, NULL);
+	char *real;
 	input *v;
 	size_t i;
 
-	if (!real)
-		return; /* missing: the run itself says so */
+	if (!regular(path) || !(real = realpath(path, NULL)))
+		return; /* missing or not a file: the run itself says so */
 	path = shown(real, path);
 	for (i = 0; i < in->n; i++)
 		if (!strcmp(in->v[i].real, real)) {
@@ -100,7 +112,7 @@ static void add_suite(inputs *in, pops_repo *repo, const pops_config *cfg, const
 	pops_suite *s = NULL;
 
 	add(in, path, "suite");
-	if (pops_suite_load(&s, path) < 0) {
+	if (!regular(path) || pops_suite_load(&s, path) < 0) {
 		pops_error_clear();
 		return; /* the run reports a bad suite itself */
 	}
