@@ -18,7 +18,6 @@ typedef struct input {
 typedef struct inputs {
 	input *v;
 	size_t n;
-	int oom;
 } inputs;
 
 /* `real` as the user would type it from here, when it is below here */
@@ -45,31 +44,30 @@ static int regular(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* a file out of memory loses is one warning fewer: the run then fails on memory itself */
 static void add(inputs *in, const char *path, const char *role)
 {
-	char *real;
+	char *real = NULL;
 	input *v;
 	size_t i;
 
 	if (!regular(path) || !(real = realpath(path, NULL)))
-		return; /* missing or not a file: the run itself says so */
+		goto done; /* missing or not a file: the run itself says so */
 	path = shown(real, path);
 	for (i = 0; i < in->n; i++)
-		if (!strcmp(in->v[i].real, real)) {
-			free(real);
-			return;
-		}
-	if (!(v = realloc(in->v, (in->n + 1) * sizeof(*v))) || !(v[in->n].path = pops_strdup(path))) {
-		if (v)
-			in->v = v;
-		free(real);
-		in->oom = 1;
-		return;
-	}
+		if (!strcmp(in->v[i].real, real))
+			goto done;
+	if (!(v = realloc(in->v, (in->n + 1) * sizeof(*v))))
+		goto done;
 	in->v = v;
+	if (!(v[in->n].path = pops_strdup(path)))
+		goto done;
 	v[in->n].real = real;
 	v[in->n].role = role;
 	in->n++;
+	real = NULL;
+done:
+	free(real);
 }
 
 static void add_joined(inputs *in, const char *root, const char *path, const char *role)
@@ -159,7 +157,7 @@ size_t cmd_warn_uncommitted_suites(pops_ctx *ctx, pops_repo *repo,
                                    const char *const *suites, size_t nsuites,
                                    const char *prompt, const char *dataset, const char *what)
 {
-	inputs in = { NULL, 0, 0 };
+	inputs in = { NULL, 0 };
 	size_t i;
 
 	add(&in, ctx->config->path, "project file");
@@ -171,7 +169,7 @@ size_t cmd_warn_uncommitted_suites(pops_ctx *ctx, pops_repo *repo,
 size_t cmd_warn_uncommitted_gates(pops_ctx *ctx, pops_repo *repo)
 {
 	const pops_config *cfg = ctx->config;
-	inputs in = { NULL, 0, 0 };
+	inputs in = { NULL, 0 };
 	size_t e, i;
 
 	add(&in, cfg->path, "project file");

@@ -8,35 +8,38 @@
 void cmd_table_rowv(cmd_table *t, const char *const *cells)
 {
 	pops_buf b = POPS_BUF_INIT;
-	size_t c;
+	char **row;
+	size_t c = 0;
 
 	if (t->oom)
-		return;
+		goto done;
 	if (t->nrows == t->arows) {
 		size_t a = t->arows ? t->arows * 2 : 16;
 		char **v = realloc(t->cells, a * t->ncols * sizeof(*v));
 
 		if (!v) {
 			t->oom = 1;
-			return;
+			goto done;
 		}
 		t->cells = v;
 		t->arows = a;
 	}
-	for (c = 0; c < t->ncols; c++) {
+	row = t->cells + t->nrows * t->ncols;
+	for (; c < t->ncols; c++) {
 		const char *s = cells[c] ? cells[c] : "-";
 
 		pops_buf_clear(&b);
 		pops_buf_put_sanitized(&b, s, strlen(s), 0);
-		if (pops_buf_oom(&b) || !(t->cells[t->nrows * t->ncols + c] = pops_strdup(b.ptr))) {
+		if (pops_buf_oom(&b) || !(row[c] = pops_strdup(b.ptr))) {
+			/* the row is lost whole, and render says so */
 			while (c--)
-				free(t->cells[t->nrows * t->ncols + c]);
+				free(row[c]);
 			t->oom = 1;
-			pops_buf_dispose(&b);
-			return;
+			goto done;
 		}
 	}
 	t->nrows++;
+done:
 	pops_buf_dispose(&b);
 }
 
