@@ -5,6 +5,9 @@
 #   docs/ci/pops-ci.sh check            eval every suite; the gate for a change
 #   docs/ci/pops-ci.sh release [env...] promote through the environments
 #
+# pops must be on PATH: install it as README.md "Install" says (for CI:
+# the build packages, then make install from a clone at a pinned tag).
+#
 # Environment: the API key variables your pops.yaml names (OPENAI_API_KEY,
 # ...), REPORTS (default: reports), MAX_COST (default: 2.00 USD),
 # BASELINE (default: prod), REMOTE (default: origin; empty = no sync).
