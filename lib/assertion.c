@@ -347,64 +347,6 @@ done:
 
 #undef BAD
 
-/* ---- templates ---- */
-
-static const cJSON *lookup(const cJSON *scope, const char *name, size_t len)
-{
-	const cJSON *cur = scope;
-	const char *p = name, *end = name + len;
-
-	while (cur && p < end) {
-		const char *dot = memchr(p, '.', (size_t)(end - p));
-		size_t n = dot ? (size_t)(dot - p) : (size_t)(end - p);
-		const cJSON *it = NULL;
-
-		if (cJSON_IsObject(cur)) {
-			cJSON_ArrayForEach(it, cur)
-				if (strlen(it->string) == n && !memcmp(it->string, p, n))
-					break;
-		} else if (cJSON_IsArray(cur) && n > 0 && isdigit((unsigned char)*p)) {
-			it = cJSON_GetArrayItem(cur, (int)strtol(p, NULL, 10));
-		}
-		cur = it;
-		p += n + (dot ? 1 : 0);
-	}
-	return cur;
-}
-
-int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope)
-{
-	const char *p = tmpl, *open, *close;
-
-	while ((open = strstr(p, "{{")) && (close = strstr(open + 2, "}}"))) {
-		const char *s = open + 2, *e = close;
-		const cJSON *v;
-		int triple = *s == '{';
-
-		pops_buf_put(out, p, (size_t)(open - p));
-		if (triple)
-			s++;
-		while (s < e && isspace((unsigned char)*s))
-			s++;
-		while (e > s && isspace((unsigned char)e[-1]))
-			e--;
-		v = scope ? lookup(scope, s, (size_t)(e - s)) : NULL;
-		if (cJSON_IsString(v)) {
-			pops_buf_puts(out, v->valuestring);
-		} else if (v && !cJSON_IsNull(v)) {
-			char *j = cJSON_PrintUnformatted(v);
-
-			pops_buf_puts(out, j ? j : "");
-			free(j);
-		}
-		p = close + 2;
-		if (triple && *p == '}')
-			p++;
-	}
-	pops_buf_puts(out, p);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
-}
-
 int pops_assert_one_line(pops_buf *reason)
 {
 	pops_buf b = POPS_BUF_INIT;

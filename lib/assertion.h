@@ -105,6 +105,15 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope);
 
 /*
+ * Would `a`'s value work for a row with this `scope`? Every {{name}} it
+ * reads must be in the scope (a missing one would expand to nothing, and
+ * 'contains' of nothing always passes), and a templated regex must
+ * compile once expanded. 0, or POPS_EINVALID naming the assertion's
+ * file:line (the caller adds the row's). Sends nothing, runs nothing.
+ */
+int pops_assert_check_scope(const pops_assert *a, const cJSON *scope);
+
+/*
  * Make `reason` one line, in place: newline, carriage return and tab
  * become the escapes \n, \r, \t, and other control characters \xNN, so
  * a schema path, a value or a judge's reasoning cannot break a report
