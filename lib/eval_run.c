@@ -369,7 +369,8 @@ static int id_once(struct id_set *set, const pops_case *c)
 
 /*
  * First pass: count the selected cases and check every row (shape, own
- * assertions, judges, unique ids), so a bad row fails the run before it
+ * assertions, judges, unique ids, the variables the prompt reads,
+ * assertion values for this row), so a bad row fails the run before it
  * costs money.
  */
 static int prepass(struct runner *r)
@@ -390,7 +391,8 @@ static int prepass(struct runner *r)
 			continue;
 		if ((error = pops_suite_case_asserts(&ca, &nca, &c)) < 0)
 			goto done;
-		error = check_asserts(r, ca, nca);
+		if ((error = check_asserts(r, ca, nca)) == 0)
+			error = pops_eval__check_row(r, &c, ca, nca);
 		pops_suite_asserts_free(ca, nca);
 		ca = NULL;
 		if (error < 0)

@@ -103,6 +103,16 @@ int pops_eval__model(const pops_config *cfg, const char *alias,
                      const pops_provider_cfg **prov, const char **id);
 void pops_eval__progress(struct runner *r);
 
+/*
+ * eval_run_check.c: one selected row before the run. The suite's vars
+ * are merged into `c` (in place); then the row must have every variable
+ * the prompt reads outside a guard and every required input field
+ * ("datasets/x.jsonl:7: row 'noq' lacks 'question' (did you mean
+ * 'questoin'?)"), render, and give each assertion value ('ca' and the
+ * suite's) what it reads. 0, POPS_EINVALID (that message) or POPS_ERROR.
+ */
+int pops_eval__check_row(struct runner *r, pops_case *c, pops_assert **ca, size_t nca);
+
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);
 /* the judge prompt at `path` (confined to the root; NULL: the built-in one), loaded once */

@@ -76,6 +76,30 @@ TEST(runner_bad_row_fails_before_any_request)
 	free(y);
 }
 
+TEST(runner_row_lacking_a_variable_fails_before_any_request)
+{
+	pops_eval_group *g = NULL;
+	pops_eval_options o;
+	char *y;
+
+	fe_setup();
+	fe_put("lacks.jsonl", "{\"id\":\"a\",\"word\":\"x\"}\n{\"id\":\"b\",\"wrod\":\"y\"}\n");
+	o = fe_opts();
+	o.dataset = "lacks.jsonl";
+	fe_calls = 0;
+	y = fe_suite_text("");
+	CHECK_INT(fe_run_suite(&g, y, &o), POPS_EINVALID);
+	CHECK_ERR_HAS("lacks.jsonl:2: row 'b' lacks 'word' (did you mean 'wrod'?)");
+	CHECK_INT(fe_calls, 0);
+	free(y);
+	/* the suite's vars fill it */
+	y = fe_suite_text("vars: { word: default }\nthreshold: 0\n");
+	CHECK_INT(fe_run_suite(&g, y, &o), 0);
+	CHECK_INT(fe_num(g->summary, "cases"), 2);
+	pops_eval_group_free(g);
+	free(y);
+}
+
 TEST(runner_shards_partition_the_cases)
 {
 	pops_eval_group *g = NULL;

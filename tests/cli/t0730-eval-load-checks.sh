@@ -1,0 +1,106 @@
+#!/bin/sh
+# pops eval run checks what it can before the first request: a wrong row,
+# assertion value, alias, baseline, key or cassette is exit 2, with
+# file:line, and the fake server receives nothing; nothing is stored.
+. "$(dirname "$0")/lib.sh"
+
+# load_project: a faq prompt with a required input, wired to this case's fakellm
+load_project() {
+	setup_project &&
+	cat >pops.yaml <<-EOT &&
+	version: 1
+	providers:
+	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
+	  keyed: { type: openai, base_url: "$FAKELLM_URL/v1", api_key_env: POPS_T0730_KEY }
+	models:
+	  fast: { provider: fake, id: m-1 }
+	  keyed: { provider: keyed, id: m-1 }
+	  judge: { provider: fake, id: fake-judge-1 }
+	  keyjudge: { provider: keyed, id: fake-judge-2 }
+	EOT
+	mkdir -p datasets &&
+	printf -- "---\nmodel: fast\ninput:\n  schema:\n    question: string\n    lang?: string\n    topic?: string\n---\nQ: {{question}}{{#if lang}} in {{lang}}{{/if}} {{topic}}\n" >prompts/faq.prompt &&
+	cat >datasets/faq.jsonl <<-\EOT &&
+	{"id":"ok","vars":{"question":"why","topic":"sky"},"expected":"why"}
+	{"id":"ok2","vars":{"question":"how","topic":"sea","lang":"fr"},"expected":"how"}
+	EOT
+	cat >evals/faq.yaml <<-\EOT &&
+	prompt: faq
+	dataset: datasets/faq.jsonl
+	assert:
+	  - { type: icontains, value: "{{expected}}" }
+	EOT
+	git add -A && git commit -q -m "faq suite"
+}
+
+# no request reached the fake server, and no evidence was written
+nothing_sent() {
+	test "$(fakellm_stat requests)" = 0 &&
+	test_must_fail git notes --ref=pops show HEAD 2>/dev/null
+}
+
+test_expect_success 'the suite as written passes (the cases below each break one thing)' '
+	start_fakellm &&
+	load_project &&
+	pops eval run --no-store >out &&
+	grep -q "2 runs: 2 passed" out
+'
+
+test_expect_success 'a row lacking a required input field: exit 2 naming the row, nothing sent' '
+	start_fakellm &&
+	load_project &&
+	echo "{\"id\":\"noq\",\"vars\":{\"questoin\":\"what\",\"topic\":\"x\"},\"expected\":\"what\"}" >>datasets/faq.jsonl &&
+	test_expect_code 2 pops eval run --junit r.xml >out 2>err &&
+	test_cmp - err <<-\EOT &&
+	error: datasets/faq.jsonl:3: row '"'"'noq'"'"' lacks '"'"'question'"'"' (did you mean '"'"'questoin'"'"'?)
+	EOT
+	test ! -e r.xml &&
+	nothing_sent
+'
+
+test_expect_success 'a row lacking a variable the template reads outside a guard: exit 2' '
+	start_fakellm &&
+	load_project &&
+	echo "{\"id\":\"notopic\",\"vars\":{\"question\":\"what\",\"topc\":\"x\"},\"expected\":\"what\"}" >>datasets/faq.jsonl &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: datasets/faq.jsonl:3: row .notopic. lacks .topic. (did you mean .topc.?)$" err &&
+	nothing_sent
+'
+
+test_expect_success 'a variable only read under #if may be missing; suite vars and defaults count' '
+	start_fakellm &&
+	load_project &&
+	printf "prompt: faq\nvars: { topic: general }\ntests:\n  - { id: inline, vars: { question: q } }\nassert:\n  - { type: contains, value: Q }\n" >evals/inline.yaml &&
+	pops eval run --no-store evals/inline.yaml >out &&
+	grep -q "1 runs: 1 passed" out &&
+	fakellm_get /__reset >/dev/null &&
+	printf "prompt: faq\ntests:\n  - { id: inline, vars: { question: q } }\n" >evals/inline.yaml &&
+	test_expect_code 2 pops eval run evals/inline.yaml 2>err &&
+	grep -q "^error: evals/inline.yaml:3: row .inline. lacks .topic.$" err &&
+	nothing_sent
+'
+
+test_expect_success 'a row whose vars break the input schema: exit 2 before any request' '
+	start_fakellm &&
+	load_project &&
+	echo "{\"id\":\"num\",\"vars\":{\"question\":7,\"topic\":\"x\"},\"expected\":\"7\"}" >>datasets/faq.jsonl &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: datasets/faq.jsonl:3: row .num.: .*input.question: expected a string, got number" err &&
+	nothing_sent
+'
+
+test_expect_success 'an assertion value that reads what a row lacks, or a regex invalid for one row: exit 2' '
+	start_fakellm &&
+	load_project &&
+	echo "{\"id\":\"noexp\",\"vars\":{\"question\":\"what\",\"topic\":\"x\"}}" >>datasets/faq.jsonl &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: datasets/faq.jsonl:3: row .noexp.: .icontains. value .{{expected}}. (evals/faq.yaml:4) reads .expected., which the row lacks$" err &&
+	sed -i "\$d" datasets/faq.jsonl &&
+	echo "{\"id\":\"paren\",\"vars\":{\"question\":\"(a\",\"topic\":\"x\"},\"expected\":\"(a\"}" >>datasets/faq.jsonl &&
+	printf "  - { type: regex, value: \"^Q: {{expected}}\" }\n" >>evals/faq.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: datasets/faq.jsonl:3: row .paren.: regex .^Q: {{expected}}. (evals/faq.yaml:5) becomes .^Q: (a., which is invalid: missing closing parenthesis" err &&
+	nothing_sent
+'
+
+test_done
