@@ -188,6 +188,22 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 	return 0;
 }
 
+/* an unknown alias named where it was written: --model, the suite's line, the prompt */
+static int model_origin(const struct runner *r, int error)
+{
+	const pops_suite *s = r->s;
+	const cJSON *node;
+
+	if (r->o->model)
+		return pops_error_prefix(error, "--model %s: ", r->o->model);
+	if (s->model) {
+		node = cJSON_GetObjectItemCaseSensitive(pops_yaml_root(s->doc), "model");
+		return pops_error_prefix(error, "%s:%u: ", s->path, pops_suite_line(s, node));
+	}
+	return pops_error_prefix(error, "%s: the prompt '%s' names it: ", s->path,
+	                         pops_eval_prompt_name(r->prompt));
+}
+
 static int setup(struct runner *r, const pops_suite *s, const pops_eval_options *o)
 {
 	const char *address = o->prompt ? o->prompt : s->prompt;
@@ -223,7 +239,7 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 			return pops_error_set(POPS_EINVALID,
 			                      "%s: no model: set 'model:' in the suite or pass --model", s->path);
 		if ((error = pops_eval__model(o->config, r->alias, &r->prov, &id)) < 0)
-			return pops_error_prefix(error, "%s: ", s->path);
+			return model_origin(r, error);
 		if (!(r->model_id = pops_strdup(id)))
 			return pops_error_set(POPS_ERROR, "out of memory");
 		/* request config: the model's defaults, then the prompt's own (as gates compute it) */

@@ -103,4 +103,27 @@ test_expect_success 'an assertion value that reads what a row lacks, or a regex 
 	nothing_sent
 '
 
+test_expect_success 'an unknown judge model: exit 2 at its line, nothing sent' '
+	start_fakellm &&
+	load_project &&
+	printf "  - { type: judge, model: jduge, rubric: r }\n" >>evals/faq.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: evals/faq.yaml:5: unknown model .jduge. (did you mean .judge.?)" err &&
+	nothing_sent
+'
+
+test_expect_success 'an alias typo is named where it was written: --model, the suite' '
+	start_fakellm &&
+	load_project &&
+	cp evals/faq.yaml evals/second.yaml &&
+	test_expect_code 2 pops eval run --model fats evals/faq.yaml 2>err &&
+	grep -q "^error: --model fats: unknown model .fats. (did you mean .fast.?)" err &&
+	test_expect_code 2 pops eval run --model fast,fats 2>err &&
+	grep -q "^error: --model fats: unknown model .fats." err &&
+	printf "model: fsat\n" >>evals/second.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: evals/second.yaml:5: unknown model .fsat. (did you mean .fast.?)" err &&
+	nothing_sent
+'
+
 test_done
