@@ -271,13 +271,20 @@ static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size
 		return POPS_EXIT_OK;
 	for (i = 0; i < suites->n && !error; i++) {
 		pops_suite *s = NULL;
+		char *cassette = NULL;
 
 		if ((error = load_suite(&s, suites->v[i], ctx->config->root)) < 0)
 			break;
+		/* --replay: each suite's own cassette must be there */
+		if (eo->popts.cassette_mode != POPS_CASSETTE_NONE &&
+		    !(eo->popts.cassette = cassette = cassette_path(suites->v[i])))
+			error = pops_error_set(POPS_ERROR, "out of memory");
 		for (m = 0; m < (nmodels ? nmodels : 1) && !error; m++) {
 			eo->model = nmodels ? models[m] : NULL;
 			error = pops_eval_fingerprint(&fp, s, eo);
 		}
+		eo->popts.cassette = NULL;
+		free(cassette);
 		pops_suite_free(s);
 	}
 	eo->model = NULL;

@@ -180,6 +180,8 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 		if (a[i]->prompt && (error = pops_eval__judge_prompt(&jp, r, a[i]->prompt,
 		                                  a[i]->type == POPS_ASSERT_PAIRWISE)) < 0)
 			return pops_error_prefix(error, "%s:%u: judge prompt: ", a[i]->file, a[i]->line);
+		if (pops_eval__check_provider(r, p, a[i]->model) < 0)
+			return pops_error_prefix(POPS_EINVALID, "%s:%u: judge: ", a[i]->file, a[i]->line);
 		if (!strcmp(id, r->model_id) && !a[i]->allow_self_judge)
 			return pops_error_set(POPS_EINVALID,
 			    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",
@@ -247,6 +249,8 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 		                                    pops_eval_prompt_config(r->prompt))) < 0)
 			return error;
 	}
+	if ((error = pops_eval__check_provider(r, r->prov, r->alias)) < 0)
+		return error;
 	r->output_schema = pops_eval_prompt_output_schema(r->prompt);
 	if (o->max_cost >= 0 && !pops_config_price(o->config, r->model_id))
 		return pops_error_set(POPS_EINVALID,

@@ -1,6 +1,8 @@
 #include "common.h"
 #include "eval_run_int.h"
+#include "fileio.h"
 #include "strutil.h"
+#include "wire.h"
 
 /*
  * Load-time checks of one selected row: what would otherwise be found
@@ -149,4 +151,52 @@ done:
 	cJSON_Delete(input);
 	pops_buf_dispose(&where);
 	return error;
+}
+
+int pops_eval__check_provider(const struct runner *r, const pops_provider_cfg *p, const char *alias)
+{
+	const pops_provider_options *po = &r->o->popts;
+	const cJSON *c;
+
+	if (!pops_wire_known_type(p->type))
+		return pops_error_set(POPS_EINVALID,
+		    "model '%s': provider '%s' has unknown type '%s' (use openai, anthropic, ollama, exec or replay)",
+		    alias, p->name, p->type);
+	/* replay answers from the cassette, offline and without a key */
+	if (po->cassette_mode == POPS_CASSETTE_REPLAY) {
+		if (po->cassette && !pops_path_exists(po->cassette))
+			return pops_error_set(POPS_EINVALID,
+			    "%s: cassette '%s' does not exist; record it first with --record",
+			    r->s->path, po->cassette);
+		return 0;
+	}
+	if (!strcmp(p->type, "replay")) {
+		pops_buf path = POPS_BUF_INIT;
+		int missing;
+
+		if (!cJSON_IsString(c = cJSON_GetObjectItemCaseSensitive(p->node, "cassette")))
+			return pops_error_set(POPS_EINVALID,
+			    "provider '%s' of type replay needs 'cassette: <file>'", p->name);
+		if (c->valuestring[0] != '/' && r->o->config->root)
+			pops_path_join(&path, r->o->config->root, c->valuestring);
+		else
+			pops_buf_puts(&path, c->valuestring);
+		missing = !pops_path_exists(path.ptr);
+		pops_buf_dispose(&path);
+		return missing ? pops_error_set(POPS_EINVALID,
+		                     "provider '%s': cassette '%s' does not exist; record it first with --record",
+		                     p->name, c->valuestring) : 0;
+	}
+	if (!strcmp(p->type, "exec") || !p->api_key_env)
+		return 0;
+	{
+		const char *v = getenv(p->api_key_env);
+
+		/* the variable's name, never its value */
+		if (!v || !*v)
+			return pops_error_set(POPS_EINVALID,
+			    "environment variable %s is not set (provider '%s' of model '%s' reads its API key from it)",
+			    p->api_key_env, p->name, alias);
+	}
+	return 0;
 }

@@ -112,6 +112,15 @@ void pops_eval__progress(struct runner *r);
  * suite's) what it reads. 0, POPS_EINVALID (that message) or POPS_ERROR.
  */
 int pops_eval__check_row(struct runner *r, pops_case *c, pops_assert **ca, size_t nca);
+/*
+ * Can model `alias` on provider `p` be called at all? A known type; in
+ * replay mode (--replay, or a `type: replay` provider) a cassette that
+ * exists; otherwise the API key variable set (named, never its value).
+ * Checked once before the first request rather than failing every case.
+ * 0 or POPS_EINVALID.
+ */
+int pops_eval__check_provider(const struct runner *r, const pops_provider_cfg *p,
+                              const char *alias);
 
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);

@@ -126,4 +126,36 @@ test_expect_success 'an alias typo is named where it was written: --model, the s
 	nothing_sent
 '
 
+test_expect_success 'a missing API key variable: one message naming it, once, exit 2, nothing stored' '
+	start_fakellm &&
+	load_project &&
+	unset POPS_T0730_KEY &&
+	test_expect_code 2 pops eval run --model keyed --junit r.xml >out 2>err &&
+	test_cmp - err <<-\EOT &&
+	error: environment variable POPS_T0730_KEY is not set (provider '"'"'keyed'"'"' of model '"'"'keyed'"'"' reads its API key from it)
+	EOT
+	test_must_be_empty out &&
+	test ! -e r.xml &&
+	printf "  - { type: judge, model: keyjudge, rubric: r }\n" >>evals/faq.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: evals/faq.yaml:5: judge: environment variable POPS_T0730_KEY is not set" err &&
+	test $(wc -l <err) = 1 &&
+	nothing_sent &&
+	POPS_T0730_KEY=k-123 pops eval run --no-store >out 2>err &&
+	grep -q "2 runs: 2 passed" out
+'
+
+test_expect_success '--replay without the cassette: exit 2 once, before any case' '
+	start_fakellm &&
+	load_project &&
+	cp evals/faq.yaml evals/second.yaml &&
+	pops eval run --record --no-store evals/faq.yaml >/dev/null &&
+	fakellm_get /__reset >/dev/null &&
+	test_expect_code 2 pops eval run --replay >out 2>err &&
+	grep -q "^error: evals/second.yaml: cassette .*second.cassette.jsonl. does not exist; record it first with --record$" err &&
+	test $(wc -l <err) = 1 &&
+	test_must_be_empty out &&
+	nothing_sent
+'
+
 test_done
