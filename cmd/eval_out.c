@@ -167,7 +167,11 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
 	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
 	       num(s, "input_tokens"), num(s, "output_tokens"), num(s, "latency_p50"),
 	       num(s, "latency_p95"), num(s, "latency_p99"), num(s, "duration_s"));
-	if (cJSON_IsObject(base)) {
+	if (cJSON_IsObject(base) && str(base, "note")[0]) {
+		fputs("  ", stdout);
+		safe(stdout, str(base, "note"));
+		fputc('\n', stdout);
+	} else if (cJSON_IsObject(base)) {
 		printf("  baseline ");
 		safe(stdout, str(base, "ref"));
 		printf(" (%s): %.0f newly failing, %.0f newly passing of %.0f paired, McNemar p = %.3g: %s",

@@ -37,6 +37,9 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	git_oid head;
 	int error;
 
+	/* a new prompt: the run said so in its summary, and there is nothing to run */
+	if (g->no_baseline)
+		return 0;
 	/* pairwise already ran the baseline on these cases: compare with that run */
 	if (g->baseline) {
 		eval_add_baseline(g->summary, cur,

@@ -164,7 +164,7 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 		if (!pops_assert_needs_model(a[i]))
 			continue;
 		if (a[i]->type == POPS_ASSERT_PAIRWISE) {
-			if (r->o->skip_pairwise)
+			if (r->skip_pairwise)
 				continue;
 			if (!r->o->baseline)
 				return pops_error_set(POPS_EINVALID,
@@ -251,6 +251,9 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 	}
 	if ((error = pops_eval__check_provider(r, r->prov, r->alias)) < 0)
 		return error;
+	if ((error = pops_eval__baseline_probe(r)) < 0)
+		return error;
+	r->skip_pairwise = o->skip_pairwise || r->no_baseline;
 	r->output_schema = pops_eval_prompt_output_schema(r->prompt);
 	if (o->max_cost >= 0 && !pops_config_price(o->config, r->model_id))
 		return pops_error_set(POPS_EINVALID,
@@ -620,7 +623,7 @@ static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, si
 	int error = 0;
 
 	for (i = 0; i < n && !error; i++) {
-		if (list[i]->type == POPS_ASSERT_PAIRWISE && r->o->skip_pairwise)
+		if (list[i]->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise)
 			continue;
 		if (pops_assert_needs_model(list[i])) {
 			add_pending(arr, list[i]);
@@ -810,6 +813,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	g->complete = !r.interrupted && !r.over_budget;
 	g->interrupted = r.interrupted;
 	g->over_budget = r.over_budget;
+	g->no_baseline = r.no_baseline;
 	if ((error = pops_eval__summary(g, &r, now_s() - t0)) < 0)
 		goto done;
 	g->spool = r.spool;

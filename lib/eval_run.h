@@ -58,6 +58,7 @@ typedef struct pops_eval_group {
 	int complete;        /* 0: interrupted or stopped by the budget */
 	int interrupted;     /* the cancel flag stopped it */
 	int over_budget;     /* --max-cost stopped it */
+	int no_baseline;     /* --baseline has no release (or revision) of this prompt */
 	struct pops_eval_group *baseline; /* the baseline run 'pairwise' compared with, or NULL */
 } pops_eval_group;
 
@@ -99,6 +100,13 @@ int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
  * `out` is disposed first. Sends nothing.
  */
 int pops_eval_fingerprint(pops_fingerprint *out, const pops_suite *s, const pops_eval_options *o);
+
+/*
+ * Is `ref` (--baseline) an environment of `cfg` or a git revision of
+ * `repo` (may be NULL: environments only)? 0, or POPS_EINVALID with a
+ * did-you-mean among the environments. Reads refs, sends nothing.
+ */
+int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *ref);
 
 void pops_eval_group_free(pops_eval_group *g);
 

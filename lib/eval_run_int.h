@@ -54,6 +54,8 @@ struct runner {
 	double threshold;
 	int has_judges;              /* any judge assertion in suite or rows */
 	int has_pairwise;            /* any pairwise one: the baseline runs first */
+	int no_baseline;             /* --baseline has no such prompt (new): a note */
+	int skip_pairwise;           /* the baseline's own run, or no baseline: 'pairwise' left out */
 	double max_cost;             /* budget left for this run; < 0 = none */
 	pops_eval_group *bg;         /* the baseline run (pairwise) */
 	struct bkey *bidx;           /* its records by "id#repeat", sorted */
@@ -129,7 +131,15 @@ int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char
                             int pairwise);
 void pops_eval__judge_free(struct runner *r);
 
-/* eval_run_baseline.c: run the baseline for pairwise and index its records */
+/*
+ * eval_run_baseline.c. --baseline for a main run (not the baseline's own):
+ * the ref must be an environment or a revision (POPS_EINVALID before
+ * anything is sent); when the baseline has no such prompt (a pull request
+ * that adds it) r->no_baseline is set: a note, and 'pairwise' has
+ * nothing to compare with, so it is left out. 0 or an error.
+ */
+int pops_eval__baseline_probe(struct runner *r);
+/* run the baseline for pairwise and index its records */
 int pops_eval__baseline_start(struct runner *r);
 /*
  * The baseline's record for case `id`, repeat `repeat`: 1 with a new

@@ -226,6 +226,19 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	else if (g->over_budget)
 		cJSON_AddStringToObject(s, "stopped", "max-cost");
 	add_pass_k(s, r);
+	if (r->no_baseline) {
+		/* a new prompt: not a regression, not an error; the thresholds decide */
+		cJSON *b = cJSON_AddObjectToObject(s, "baseline");
+		int env = pops_config_env(r->o->config, r->o->baseline, NULL) != NULL;
+
+		pops_buf_clear(&why);
+		pops_buf_printf(&why, "%s: no baseline %s %s (new prompt)", pops_eval_prompt_name(r->prompt),
+		                env ? "in" : "at", r->o->baseline);
+		cJSON_AddStringToObject(b, "ref", r->o->baseline);
+		cJSON_AddStringToObject(b, "source", "none");
+		cJSON_AddStringToObject(b, "verdict", "new prompt");
+		cJSON_AddStringToObject(b, "note", why.ptr);
+	}
 	pops_buf_dispose(&why);
 	g->summary = s;
 	if (fflush(r->spool) != 0)

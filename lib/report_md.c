@@ -100,7 +100,10 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 				cell(&b, str(s, "reason"));
 				pops_buf_puts(&b, "\n\n");
 			}
-			if (cJSON_IsObject(base)) {
+			if (cJSON_IsObject(base) && str(base, "note")[0]) {
+				cell(&b, str(base, "note"));
+				pops_buf_puts(&b, "\n\n");
+			} else if (cJSON_IsObject(base)) {
 				pops_buf_puts(&b, "Baseline ");
 				cell(&b, str(base, "ref"));
 				pops_buf_printf(&b, ": %.0f newly failing, %.0f newly passing, "

@@ -158,4 +158,51 @@ test_expect_success '--replay without the cassette: exit 2 once, before any case
 	nothing_sent
 '
 
+# baseline_project: echo released to prod with --from HEAD; faq added after
+baseline_project() {
+	load_project &&
+	printf -- "---\nmodel: fast\n---\nEcho: {{w}}\n" >prompts/echo.prompt &&
+	printf "prompt: echo\nthreshold: 1.0\ntests:\n  - { id: a, vars: { w: hi } }\nassert:\n  - { type: contains, value: hi }\n" >evals/echo.yaml &&
+	git add -A && git commit -q -m echo &&
+	git rm -q prompts/faq.prompt evals/faq.yaml && git commit -q -m "no faq yet" &&
+	pops promote prod --from HEAD --force -m test echo >/dev/null &&
+	git revert --no-edit HEAD >/dev/null
+}
+
+test_expect_success '--baseline typo: exit 2 before anything is sent' '
+	start_fakellm &&
+	baseline_project &&
+	test_expect_code 2 pops eval run --baseline prdo 2>err &&
+	grep -q "^error: --baseline .prdo. is neither an environment in pops.yaml (did you mean .prod.?) nor a git revision$" err &&
+	test_expect_code 2 pops eval run --dry-run --baseline HEAD~99 2>err &&
+	grep -q "^error: --baseline .HEAD~99. is neither" err &&
+	nothing_sent
+'
+
+test_expect_success '--baseline prod with a new prompt: a note, the others compare, exit by threshold' '
+	start_fakellm &&
+	baseline_project &&
+	pops eval run --baseline prod --md r.md --json r.json >out &&
+	grep -q "^  faq: no baseline in prod (new prompt)$" out &&
+	grep -q "baseline prod (run): 0 newly failing, 0 newly passing of 1 paired" out &&
+	grep -q "^result: pass: 2 suite runs" out &&
+	grep -q "faq: no baseline in prod (new prompt)" r.md &&
+	python3 -c "import json; d=json.load(open(\"r.json\")); b=[g[\"baseline\"] for g in d[\"summary\"] if g[\"suite\"]==\"evals/faq.yaml\"][0]; assert b[\"source\"]==\"none\", b" &&
+	git notes --ref=pops show HEAD >note &&
+	grep -q "evals/faq.yaml" note &&
+	pops eval run --no-store --baseline HEAD~1 evals/faq.yaml >out &&
+	grep -q "^  faq: no baseline at HEAD~1 (new prompt)$" out
+'
+
+test_expect_success 'pairwise with a new prompt: left out with the note, not an error' '
+	start_fakellm &&
+	baseline_project &&
+	printf "  - { type: pairwise, model: judge }\n" >>evals/faq.yaml &&
+	git commit -q -am pairwise &&
+	pops eval run --no-store --baseline prod evals/faq.yaml >out &&
+	grep -q "^  faq: no baseline in prod (new prompt)$" out &&
+	grep -q "2 runs: 2 passed" out &&
+	test "$(fakellm_stat requests)" = 2
+'
+
 test_done
