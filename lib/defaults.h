@@ -75,5 +75,12 @@
  * environment shares ARG_MAX.
  */
 #define POPS_EXEC_VARS_ENV_MAX       (32u * 1024)
+/*
+ * Until a provider has answered once, a request that cannot connect to it
+ * (refused, DNS, TLS) is retried this many times, not POPS_PROVIDER_RETRIES:
+ * a provider that is down should stop the run in seconds (lib/provider.c),
+ * and one that is up answers the first retry.
+ */
+#define POPS_PROVIDER_DOWN_RETRIES   1
 
 #endif

@@ -646,6 +646,7 @@ static int done1(void *payload, pops_provider_result *res)
 	int error = 0, pending = 0;
 
 	r->inflight--;
+	pops_eval__count(r, res, 0);
 	if (res->status == POPS_EINTR) {
 		/* cancelled before it finished: not run, so not counted */
 		r->interrupted = 1;
@@ -751,6 +752,7 @@ static void runner_dispose(struct runner *r)
 	free(r->pass_per_case);
 	pops_buf_dispose(&r->line);
 	pops_buf_dispose(&r->tmp);
+	free(r->down);
 }
 
 static double now_s(void)

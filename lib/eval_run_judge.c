@@ -403,6 +403,7 @@ static int done2(void *payload, pops_provider_result *res)
 	cJSON *cost;
 	int error = 0;
 
+	pops_eval__count(r, res, 1);
 	if (res->status == POPS_EINTR) {
 		h->dropped = 1;
 		r->interrupted = 1;

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "eval_run_int.h"
+#include "strutil.h"
 
 /* Scoring a finished case record: status, statistics, the final spool. */
 
@@ -15,6 +16,23 @@ int pops_eval__write_record(FILE *f, const cJSON *rec)
 	}
 	free(s);
 	return 0;
+}
+
+void pops_eval__count(struct runner *r, const pops_provider_result *res, int judge)
+{
+	if (judge)
+		return;
+	if (res->cache_hit) {
+		r->cached++;
+	} else if (res->unsent) {
+		r->unsent++;
+		if (!r->down && res->error)
+			r->down = pops_strdup(res->error + (strncmp(res->error, POPS_PROVIDER_UNSENT,
+			                                            strlen(POPS_PROVIDER_UNSENT)) ? 0 :
+			                                    strlen(POPS_PROVIDER_UNSENT)));
+	} else if (res->attempts) {
+		r->sent++;
+	}
 }
 
 /* weighted score, status and statistics; then the record goes to the final spool */

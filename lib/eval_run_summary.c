@@ -178,7 +178,12 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	rate = scored ? (double)r->passed / (double)scored : 0.0;
 	pops_stats_wilson(&lo, &hi, r->passed, scored);
 	err_rate = r->done ? (double)r->errors / (double)r->done : 0.0;
-	if (r->done && err_rate > r->s->max_error_rate) {
+	if (r->unsent && r->down) {
+		/* one line for the outage, not one per case */
+		verdict = "error";
+		pops_buf_printf(&why, "%s; stopped after %zu request%s, %zu case%s not sent", r->down,
+		                r->sent, r->sent == 1 ? "" : "s", r->unsent, r->unsent == 1 ? "" : "s");
+	} else if (r->done && err_rate > r->s->max_error_rate) {
 		verdict = "error";
 		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate %.1f%%",
 		                r->errors, r->done, 100 * err_rate, 100 * r->s->max_error_rate);
@@ -214,6 +219,10 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 		cJSON_AddNullToObject(s, "cost_usd");
 	else
 		cJSON_AddNumberToObject(s, "cost_usd", r->cost);
+	cJSON_AddNumberToObject(s, "cached", (double)r->cached);
+	cJSON_AddNumberToObject(s, "sent", (double)r->sent);
+	if (r->unsent)
+		cJSON_AddNumberToObject(s, "unsent", (double)r->unsent);
 	cJSON_AddNumberToObject(s, "input_tokens", (double)r->in_tok);
 	cJSON_AddNumberToObject(s, "output_tokens", (double)r->out_tok);
 	cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(r->lat, r->nlat, 50));
@@ -225,6 +234,8 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 		cJSON_AddStringToObject(s, "stopped", "interrupted");
 	else if (g->over_budget)
 		cJSON_AddStringToObject(s, "stopped", "max-cost");
+	else if (r->unsent)
+		cJSON_AddStringToObject(s, "stopped", "provider-down");
 	add_pass_k(s, r);
 	if (r->no_baseline) {
 		/* a new prompt: not a regression, not an error; the thresholds decide */

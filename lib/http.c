@@ -51,6 +51,7 @@ pops_http_job *pops_http_job_new(void)
 	if (!job)
 		return NULL;
 	job->response = (pops_buf)POPS_BUF_INIT;
+	job->conn_retries = -1;
 	return job;
 }
 
@@ -371,6 +372,16 @@ static int is_tls_error(CURLcode rc)
 	       rc == CURLE_URL_MALFORMAT;
 }
 
+/* POPS_HTTP_CONN_* for a failure to connect, 0 for any other */
+static int conn_error(CURLcode rc)
+{
+	if (rc == CURLE_COULDNT_CONNECT)
+		return POPS_HTTP_CONN_REFUSED;
+	if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY)
+		return POPS_HTTP_CONN_DNS;
+	return is_tls_error(rc) ? POPS_HTTP_CONN_TLS : 0;
+}
+
 /* one attempt ended: retry it or hand the job back */
 static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
                         void *payload)
@@ -383,6 +394,7 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 	job->latency_ms = (double)(now_us() - s->start_us) / 1000.0;
 	job->bytes = job->response.size;
 	job->http_status = 0;
+	job->conn_failed = 0;
 	if (rc == CURLE_OK) {
 		e->cu->easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &job->http_status);
 		retry = job->http_status >= 400 &&
@@ -394,7 +406,11 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 		return finish(e, s, done, payload);
 	} else {
 		retry = !is_tls_error(rc);
+		job->conn_failed = conn_error(rc);
 	}
+	if (retry && job->conn_failed && job->conn_retries >= 0 &&
+	    job->attempts > (unsigned long)job->conn_retries)
+		retry = 0;
 	if (retry && job->attempts <= e->opts->max_retries) {
 		long d = backoff_ms(e, s);
 		int64_t due = now_us() + (int64_t)d * 1000;

@@ -19,8 +19,7 @@
  * retried: 400, 401, 403, 404, a quota-exhausted 429, TLS certificate
  * errors, an over-limit body, or `x-should-retry: false`. The backoff
  * honours `retry-after-ms` and `retry-after` (seconds or an HTTP date),
- * capped at retry_max_ms.
- */
+ * capped at retry_max_ms. */
 
 typedef struct pops_http_job pops_http_job;
 
@@ -48,6 +47,9 @@ typedef struct pops_http_local {
 	void (*release)(pops_http_job *job);
 } pops_http_local;
 
+/* why an attempt could not connect (pops_http_job.conn_failed) */
+enum { POPS_HTTP_CONN_REFUSED = 1, POPS_HTTP_CONN_DNS, POPS_HTTP_CONN_TLS };
+
 /* how many fds one local job may ask to be woken for */
 #define POPS_HTTP_LOCAL_FDS 3
 
@@ -58,6 +60,8 @@ struct pops_http_job {
 	char *body;              /* POST body (owned); NULL = GET */
 	size_t body_len;
 	long timeout_ms;         /* per attempt; 0 = the engine's */
+	long conn_retries;       /* retries after a failure to connect (refused, DNS, TLS);
+	                            -1 (pops_http_job_new's) = max_retries like any failure */
 	void *user;
 	const pops_http_local *local;  /* non-NULL: not HTTP; url/headers/body unused */
 	void *local_ctx;               /* owned by the job; freed by local->release */
@@ -71,6 +75,7 @@ struct pops_http_job {
 	pops_buf response;       /* body of the last attempt, capped */
 	double latency_ms;       /* of the last attempt */
 	unsigned attempts;
+	int conn_failed;         /* the last attempt could not connect: POPS_HTTP_CONN_*, 0 if it did */
 	size_t bytes;            /* body bytes received in the last attempt */
 
 	/* engine-private */
