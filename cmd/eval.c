@@ -263,7 +263,6 @@ static void print_plan(const cJSON *plan)
 static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size_t nmodels,
                      pops_eval_options *eo)
 {
-	pops_fingerprint fp = POPS_FINGERPRINT_INIT;
 	size_t i, m;
 	int error = 0;
 
@@ -281,14 +280,13 @@ static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size
 			error = pops_error_set(POPS_ERROR, "out of memory");
 		for (m = 0; m < (nmodels ? nmodels : 1) && !error; m++) {
 			eo->model = nmodels ? models[m] : NULL;
-			error = pops_eval_fingerprint(&fp, s, eo);
+			error = pops_eval_check(s, eo);
 		}
 		eo->popts.cassette = NULL;
 		free(cassette);
 		pops_suite_free(s);
 	}
 	eo->model = NULL;
-	pops_fingerprint_dispose(&fp);
 	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
 }
 

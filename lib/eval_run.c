@@ -180,7 +180,7 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 		if (a[i]->prompt && (error = pops_eval__judge_prompt(&jp, r, a[i]->prompt,
 		                                  a[i]->type == POPS_ASSERT_PAIRWISE)) < 0)
 			return pops_error_prefix(error, "%s:%u: judge prompt: ", a[i]->file, a[i]->line);
-		if (pops_eval__check_provider(r, p, a[i]->model) < 0)
+		if (r->for_run && pops_eval__check_provider(r, p, a[i]->model) < 0)
 			return pops_error_prefix(POPS_EINVALID, "%s:%u: judge: ", a[i]->file, a[i]->line);
 		if (!strcmp(id, r->model_id) && !a[i]->allow_self_judge)
 			return pops_error_set(POPS_EINVALID,
@@ -249,7 +249,7 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 		                                    pops_eval_prompt_config(r->prompt))) < 0)
 			return error;
 	}
-	if ((error = pops_eval__check_provider(r, r->prov, r->alias)) < 0)
+	if (r->for_run && (error = pops_eval__check_provider(r, r->prov, r->alias)) < 0)
 		return error;
 	if ((error = pops_eval__baseline_probe(r)) < 0)
 		return error;
@@ -775,6 +775,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	memset(&r, 0, sizeof(r));
 	r.line = (pops_buf)POPS_BUF_INIT;
 	r.tmp = (pops_buf)POPS_BUF_INIT;
+	r.for_run = 1;
 	if ((error = setup(&r, s, o)) < 0 || (error = prepass(&r)) < 0)
 		goto done;
 	if (!(g = calloc(1, sizeof(*g)))) {
@@ -892,6 +893,21 @@ int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
 	cJSON_AddItemToObject(plan, "evidence", cJSON_Duplicate(r.fp.fields, 1));
 	*out = plan;
 done:
+	runner_dispose(&r);
+	return error;
+}
+
+int pops_eval_check(const pops_suite *s, const pops_eval_options *o)
+{
+	struct runner r;
+	int error;
+
+	memset(&r, 0, sizeof(r));
+	r.line = (pops_buf)POPS_BUF_INIT;
+	r.tmp = (pops_buf)POPS_BUF_INIT;
+	r.for_run = 1;
+	if ((error = setup(&r, s, o)) == 0)
+		error = prepass(&r);
 	runner_dispose(&r);
 	return error;
 }

@@ -65,9 +65,11 @@ typedef struct pops_eval_group {
 /*
  * Run suite `s`. Validation problems that can be found before any
  * request (unknown model alias, missing dataset, bad dataset row or row
- * assertion, self-judging, 'pairwise' without o->baseline, --max-cost on
- * an unpriced model, bad --filter) return POPS_EINVALID/POPS_ENOTFOUND
- * and send nothing.
+ * assertion, a row lacking a variable the prompt reads, self-judging,
+ * 'pairwise' without o->baseline, a bad --baseline, --max-cost on an
+ * unpriced model, bad --filter, a provider that cannot be called: an
+ * unset key variable, no cassette to replay) return
+ * POPS_EINVALID/POPS_ENOTFOUND and send nothing.
  *
  * With 'pairwise' assertions, the prompt released in o->baseline (an
  * environment, else a git revision) first runs on the same cases, model
@@ -91,6 +93,14 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s,
  * tokens are the config's max_tokens or 256 per request. Sends nothing.
  */
 int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o);
+
+/*
+ * Everything pops_eval_run checks before its first request, without
+ * running: 0 or its error. Reads the dataset; sends nothing. With
+ * several suites, checking all first means a bad second suite fails
+ * before the first one has spent money.
+ */
+int pops_eval_check(const pops_suite *s, const pops_eval_options *o);
 
 /*
  * The evidence fingerprint (lib/fingerprint.h) a run of `s` with `o`

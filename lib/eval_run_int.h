@@ -55,6 +55,7 @@ struct runner {
 	int has_judges;              /* any judge assertion in suite or rows */
 	int has_pairwise;            /* any pairwise one: the baseline runs first */
 	int no_baseline;             /* --baseline has no such prompt (new): a note */
+	int for_run;                 /* requests will follow: providers must be callable */
 	int skip_pairwise;           /* the baseline's own run, or no baseline: 'pairwise' left out */
 	double max_cost;             /* budget left for this run; < 0 = none */
 	pops_eval_group *bg;         /* the baseline run (pairwise) */

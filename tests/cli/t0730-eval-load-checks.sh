@@ -103,6 +103,15 @@ test_expect_success 'an assertion value that reads what a row lacks, or a regex 
 	nothing_sent
 '
 
+test_expect_success 'with several suites, a bad row in the last fails before the first runs' '
+	start_fakellm &&
+	load_project &&
+	printf "prompt: faq\ntests:\n  - { id: t1, vars: { question: q, topic: t } }\n  - { id: t2, vars: { question: q } }\n" >evals/zz.yaml &&
+	test_expect_code 2 pops eval run 2>err &&
+	grep -q "^error: evals/zz.yaml:4: row .t2. lacks .topic.$" err &&
+	nothing_sent
+'
+
 test_expect_success 'an unknown judge model: exit 2 at its line, nothing sent' '
 	start_fakellm &&
 	load_project &&
