@@ -180,8 +180,8 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 		if (a[i]->prompt && (error = pops_eval__judge_prompt(&jp, r, a[i]->prompt,
 		                                  a[i]->type == POPS_ASSERT_PAIRWISE)) < 0)
 			return pops_error_prefix(error, "%s:%u: judge prompt: ", a[i]->file, a[i]->line);
-		if (r->for_run && pops_eval__check_provider(r, p, a[i]->model) < 0)
-			return pops_error_prefix(POPS_EINVALID, "%s:%u: judge: ", a[i]->file, a[i]->line);
+		if (pops_eval__note_judge(r, p, a[i]->model) < 0)
+			return POPS_ERROR;
 		if (!strcmp(id, r->model_id) && !a[i]->allow_self_judge)
 			return pops_error_set(POPS_EINVALID,
 			    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",
@@ -249,8 +249,6 @@ static int setup(struct runner *r, const pops_suite *s, const pops_eval_options 
 		                                    pops_eval_prompt_config(r->prompt))) < 0)
 			return error;
 	}
-	if (r->for_run && (error = pops_eval__check_provider(r, r->prov, r->alias)) < 0)
-		return error;
 	if ((error = pops_eval__baseline_probe(r)) < 0)
 		return error;
 	r->skip_pairwise = o->skip_pairwise || r->no_baseline;
@@ -753,6 +751,9 @@ static void runner_dispose(struct runner *r)
 	pops_buf_dispose(&r->line);
 	pops_buf_dispose(&r->tmp);
 	free(r->down);
+	for (size_t i = 0; i < r->njudges; i++)
+		free((char *)r->judges[i].alias);
+	free(r->judges);
 }
 
 static double now_s(void)
@@ -775,8 +776,8 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	memset(&r, 0, sizeof(r));
 	r.line = (pops_buf)POPS_BUF_INIT;
 	r.tmp = (pops_buf)POPS_BUF_INIT;
-	r.for_run = 1;
-	if ((error = setup(&r, s, o)) < 0 || (error = prepass(&r)) < 0)
+	if ((error = setup(&r, s, o)) < 0 || (error = prepass(&r)) < 0 ||
+	    (error = pops_eval__check_providers(&r)) < 0)
 		goto done;
 	if (!(g = calloc(1, sizeof(*g)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
@@ -905,9 +906,8 @@ int pops_eval_check(const pops_suite *s, const pops_eval_options *o)
 	memset(&r, 0, sizeof(r));
 	r.line = (pops_buf)POPS_BUF_INIT;
 	r.tmp = (pops_buf)POPS_BUF_INIT;
-	r.for_run = 1;
-	if ((error = setup(&r, s, o)) == 0)
-		error = prepass(&r);
+	if ((error = setup(&r, s, o)) == 0 && (error = prepass(&r)) == 0)
+		error = pops_eval__check_providers(&r);
 	runner_dispose(&r);
 	return error;
 }

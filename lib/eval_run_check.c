@@ -200,3 +200,33 @@ int pops_eval__check_provider(const struct runner *r, const pops_provider_cfg *p
 	}
 	return 0;
 }
+
+int pops_eval__note_judge(struct runner *r, const pops_provider_cfg *p, const char *alias)
+{
+	struct judge_model *v;
+	size_t i;
+
+	for (i = 0; i < r->njudges; i++)
+		if (r->judges[i].prov == p)
+			return 0;
+	if (!(v = realloc(r->judges, (r->njudges + 1) * sizeof(*v))))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	r->judges = v;
+	if (!(v[r->njudges].alias = pops_strdup(alias)))
+		return pops_error_set(POPS_ERROR, "out of memory");
+	v[r->njudges++].prov = p;
+	return 0;
+}
+
+int pops_eval__check_providers(struct runner *r)
+{
+	size_t i;
+	int error;
+
+	if ((error = pops_eval__check_provider(r, r->prov, r->alias)) < 0)
+		return error;
+	for (i = 0; i < r->njudges; i++)
+		if ((error = pops_eval__check_provider(r, r->judges[i].prov, r->judges[i].alias)) < 0)
+			return pops_error_prefix(error, "judge: ");
+	return 0;
+}

@@ -55,7 +55,11 @@ struct runner {
 	int has_judges;              /* any judge assertion in suite or rows */
 	int has_pairwise;            /* any pairwise one: the baseline runs first */
 	int no_baseline;             /* --baseline has no such prompt (new): a note */
-	int for_run;                 /* requests will follow: providers must be callable */
+	struct judge_model {         /* the judges' providers, checked after the prepass */
+		const pops_provider_cfg *prov;
+		const char *alias;       /* borrowed from the suite or a row: copied */
+	} *judges;
+	size_t njudges;
 	int skip_pairwise;           /* the baseline's own run, or no baseline: 'pairwise' left out */
 	double max_cost;             /* budget left for this run; < 0 = none */
 	pops_eval_group *bg;         /* the baseline run (pairwise) */
@@ -128,6 +132,10 @@ int pops_eval__check_row(struct runner *r, pops_case *c, pops_assert **ca, size_
  */
 int pops_eval__check_provider(const struct runner *r, const pops_provider_cfg *p,
                               const char *alias);
+/* remember a judge's provider for pops_eval__check_providers; 0 or POPS_ERROR */
+int pops_eval__note_judge(struct runner *r, const pops_provider_cfg *p, const char *alias);
+/* the model's and every noted judge's provider (after the rows: data problems first) */
+int pops_eval__check_providers(struct runner *r);
 
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);

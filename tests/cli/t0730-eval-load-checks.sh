@@ -147,7 +147,7 @@ test_expect_success 'a missing API key variable: one message naming it, once, ex
 	test ! -e r.xml &&
 	printf "  - { type: judge, model: keyjudge, rubric: r }\n" >>evals/faq.yaml &&
 	test_expect_code 2 pops eval run 2>err &&
-	grep -q "^error: evals/faq.yaml:5: judge: environment variable POPS_T0730_KEY is not set" err &&
+	grep -q "^error: judge: environment variable POPS_T0730_KEY is not set (provider .keyed. of model .keyjudge." err &&
 	test $(wc -l <err) = 1 &&
 	nothing_sent &&
 	POPS_T0730_KEY=k-123 pops eval run --no-store >out 2>err &&
