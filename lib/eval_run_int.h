@@ -95,12 +95,13 @@ struct runner {
 	uint16_t *runs_per_case, *pass_per_case;
 	int interrupted, over_budget;
 	size_t cached, sent, unsent; /* runs answered by the cache, sent, not sent (provider down) */
+	size_t rate_limited;         /* 429 answers met, judges' included */
 	char *down;                  /* why a provider was taken to be down, or NULL */
 	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;
 };
 
-/* eval_run_score.c: what a provider result says about the run (cache, sends, down) */
+/* eval_run_score.c: what a provider result says about the run (cache, sends, 429s, down) */
 void pops_eval__count(struct runner *r, const pops_provider_result *res, int judge);
 /* score a finished record and append it to the final spool */
 int pops_eval__finalize(struct runner *r, cJSON *rec);

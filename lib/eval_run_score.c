@@ -20,6 +20,7 @@ int pops_eval__write_record(FILE *f, const cJSON *rec)
 
 void pops_eval__count(struct runner *r, const pops_provider_result *res, int judge)
 {
+	r->rate_limited += res->rate_limited;
 	if (judge)
 		return;
 	if (res->cache_hit) {

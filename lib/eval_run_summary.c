@@ -223,6 +223,7 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	cJSON_AddNumberToObject(s, "sent", (double)r->sent);
 	if (r->unsent)
 		cJSON_AddNumberToObject(s, "unsent", (double)r->unsent);
+	cJSON_AddNumberToObject(s, "rate_limited", (double)r->rate_limited);
 	cJSON_AddNumberToObject(s, "input_tokens", (double)r->in_tok);
 	cJSON_AddNumberToObject(s, "output_tokens", (double)r->out_tok);
 	cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(r->lat, r->nlat, 50));

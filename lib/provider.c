@@ -520,6 +520,7 @@ static int http_done(void *payload, pops_http_job *job)
 	res.user = p->user;
 	res.input_tokens = res.output_tokens = -1;
 	res.attempts = job->attempts;
+	res.rate_limited = job->rate_limited;
 	res.latency_ms = job->latency_ms;
 	res.bytes = job->bytes;
 	res.http_status = job->http_status;

@@ -73,6 +73,7 @@ typedef struct pops_provider_result {
 	size_t bytes;         /* response body bytes of the last attempt */
 	int cache_hit;        /* 1 when served from the cache or a cassette */
 	int unsent;           /* 1: never sent, its provider is down (error says why) */
+	unsigned rate_limited; /* 429 answers this request met, retries included */
 	int priced;           /* 1 when pops.yaml has a price for the model */
 	double cost_usd;      /* meaningful only when priced; never "0 because unknown" */
 	double cost_estimate; /* a priced model's reply without token counts: USD from

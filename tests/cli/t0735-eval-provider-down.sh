@@ -1,7 +1,8 @@
 #!/bin/sh
 # A provider that is down (nothing listening, the key or the model
 # refused) stops the suite within seconds: one line says why, the cases
-# not sent are JUnit errors, exit 4.
+# not sent are JUnit errors, exit 4. Rate-limit headers lower how many
+# requests are in flight, and the summary counts the 429s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-eval.sh"
 
@@ -69,6 +70,17 @@ test_expect_success 'the cache still answers the cases it holds when the provide
 	assert sum(c["status"] == "error" for c in d["cases"]) == 27
 	assert d["summary"][0]["unsent"] >= 19, d["summary"][0]
 	EOP
+'
+
+test_expect_success 'rate-limit headers lower concurrency: few 429s, no errors, counted in the summary' '
+	start_fakellm --latency 30 &&
+	eval_project 40 ", headers: { x-fakellm-rate-limit: \"2\" }" &&
+	pops eval run -j 8 --no-store --json r.json >out &&
+	grep -q "40 runs: 40 passed, 0 failed, 0 errors" out &&
+	n=$(fakellm_get /__stats | python3 -c "import json,sys; print(json.load(sys.stdin)[\"by_status\"].get(\"429\", 0))") &&
+	test "$n" -gt 0 && test "$n" -lt 40 &&
+	grep -q "^  rate limited: $n replies were 429" out &&
+	python3 -c "import json; assert json.load(open(\"r.json\"))[\"summary\"][0][\"rate_limited\"] == $n"
 '
 
 test_done
