@@ -109,11 +109,26 @@ int pops_eval__finalize(struct runner *r, cJSON *rec);
 int pops_eval__write_record(FILE *f, const cJSON *rec);
 
 /* eval_run.c */
+void pops_eval__progress(struct runner *r);
+/* free what the runner holds (not the runner itself) */
+void pops_eval__dispose(struct runner *r);
+
+/*
+ * eval_run_setup.c: before the first request. setup() resolves the
+ * prompt, model, provider, judges, filter and dataset and computes r->fp;
+ * prepass() reads every row once (count, checks), then rewinds. Each is 0
+ * or the error that stops the run with nothing sent.
+ */
+int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_options *o);
+int pops_eval__prepass(struct runner *r);
+/* the next row from the dataset, then the inline tests: 1, 0 at the end, or an error */
+int pops_eval__source_next(struct runner *r, pops_case *c);
+/* in --filter and this --shard */
+int pops_eval__selected(struct runner *r, const pops_case *c);
 /* r->fp for this run, with the pairwise baseline's blob (or NULL) */
 int pops_eval__fingerprint(struct runner *r, const char *pairwise_baseline_blob);
 int pops_eval__model(const pops_config *cfg, const char *alias,
                      const pops_provider_cfg **prov, const char **id);
-void pops_eval__progress(struct runner *r);
 
 /*
  * eval_run_check.c: one selected row before the run. The suite's vars
