@@ -709,14 +709,29 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 			goto done;
 		}
 		pass = d <= max;
-		if (!pass)
-			pops_buf_printf(&res->reason, "edit distance to expected is more than %zu", max);
+		if (!pass) {
+			/* the distance found, counted on past the threshold (far enough to say how far) */
+			size_t far = max * 10 + 100;
+
+			if ((d = pops_levenshtein(out, len, v, vlen, far)) == SIZE_MAX) {
+				error = pops_error_set(POPS_ERROR, "out of memory");
+				goto done;
+			}
+			pops_buf_puts(&res->reason, "edit distance ");
+			if (d > far)
+				pops_buf_printf(&res->reason, "over %zu", far);
+			else
+				pops_buf_printf(&res->reason, "%zu", d);
+			pops_buf_puts(&res->reason, " to ");
+			quote(&res->reason, v, vlen);
+			pops_buf_printf(&res->reason, ", more than the %g allowed", a->threshold);
+		}
 		break;
 	}
 	case POPS_ASSERT_LATENCY:
 		pass = in->latency_ms <= a->threshold;
 		if (!pass)
-			pops_buf_printf(&res->reason, "latency %.0f ms is over %.0f ms",
+			pops_buf_printf(&res->reason, "latency %.0f ms is over %g ms",
 			                in->latency_ms, a->threshold);
 		break;
 	case POPS_ASSERT_COST:
@@ -727,7 +742,7 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 		}
 		pass = in->cost_usd <= a->threshold;
 		if (!pass)
-			pops_buf_printf(&res->reason, "cost $%.6f is over $%.6f", in->cost_usd, a->threshold);
+			pops_buf_printf(&res->reason, "cost $%.3g is over $%g", in->cost_usd, a->threshold);
 		break;
 	case POPS_ASSERT_CONTAINS_ANY: case POPS_ASSERT_CONTAINS_ALL:
 	case POPS_ASSERT_ICONTAINS_ANY: case POPS_ASSERT_ICONTAINS_ALL:
