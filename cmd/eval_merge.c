@@ -5,6 +5,7 @@
 #include "fileio.h"
 #include "report.h"
 #include "stats.h"
+#include "strutil.h"
 #include "jsonget.h"
 
 /*
@@ -139,14 +140,16 @@ static cJSON *summarize(struct mgroup *g, int complete)
 	pops_stats_wilson(&lo, &hi, g->passed, scored);
 	if (g->cases && er > mer) {
 		verdict = "error";
-		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate %.1f%%",
-		                g->errors, g->cases, 100 * er, 100 * mer);
+		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate ",
+		                g->errors, g->cases, 100 * er);
+		pops_buf_put_percent(&why, mer);
 	} else if (!scored) {
 		verdict = "fail";
 		pops_buf_puts(&why, "no case was scored");
 	} else if (rate + 1e-12 < thr) {
 		verdict = "fail";
-		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold %.1f%%", 100 * rate, 100 * thr);
+		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold ", 100 * rate);
+		pops_buf_put_percent(&why, thr);
 	} else {
 		verdict = "pass";
 	}

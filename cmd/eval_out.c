@@ -154,9 +154,11 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
 	       "  [incomplete]" : "");
 	printf("  %.0f runs: %.0f passed, %.0f failed, %.0f errors\n", num(s, "cases"),
 	       num(s, "passed"), num(s, "failed"), num(s, "errors"));
-	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %.1f%%: %s%s%s\n",
+	pops_buf_clear(&line);
+	pops_buf_put_percent(&line, num(s, "threshold"));
+	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %s: %s%s%s\n",
 	       100 * num(s, "pass_rate"), 100 * num(s, "ci_low"), 100 * num(s, "ci_high"),
-	       100 * num(s, "threshold"), on, verdict, off);
+	       line.ptr, on, verdict, off);
 	if (cJSON_GetObjectItemCaseSensitive(s, "pass_at_k"))
 		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", num(s, "repeat"), num(s, "pass_at_k"),
 		       num(s, "repeat"), num(s, "pass_hat_k"));

@@ -5,6 +5,7 @@
 #include "report.h"
 #include "jsonget.h"
 #include "stats.h"
+#include "strutil.h"
 
 /* pass@k / pass^k averaged over cases, for k = repeat */
 static void add_pass_k(cJSON *sum, struct runner *r)
@@ -185,15 +186,16 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 		                r->sent, r->sent == 1 ? "" : "s", r->unsent, r->unsent == 1 ? "" : "s");
 	} else if (r->done && err_rate > r->s->max_error_rate) {
 		verdict = "error";
-		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate %.1f%%",
-		                r->errors, r->done, 100 * err_rate, 100 * r->s->max_error_rate);
+		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate ",
+		                r->errors, r->done, 100 * err_rate);
+		pops_buf_put_percent(&why, r->s->max_error_rate);
 	} else if (!scored) {
 		verdict = "fail";
 		pops_buf_puts(&why, "no case was scored");
 	} else if (rate + 1e-12 < r->threshold) {
 		verdict = "fail";
-		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold %.1f%%",
-		                100 * rate, 100 * r->threshold);
+		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold ", 100 * rate);
+		pops_buf_put_percent(&why, r->threshold);
 	} else {
 		verdict = "pass";
 	}
