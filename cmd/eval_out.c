@@ -333,62 +333,66 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 	}
 }
 
-/* "result: <kind>: <suite> [<model>]: <why>", the file and model texts made safe */
-static void result_line(const char *kind, const char *which, const char *model,
-                        const char *why)
+/* "<suite> [<model>]: <why>" of one group, the file and model texts made safe */
+static void result_entry(const cJSON *s, const char *why, int first)
 {
-	printf("result: %s: ", kind);
-	safe(stdout, which);
+	if (!first)
+		fputs("; ", stdout);
+	safe(stdout, str(s, "suite"));
 	printf(" [");
-	safe(stdout, model);
+	safe(stdout, str(s, "model"));
 	printf("]: ");
 	safe(stdout, why);
-	putchar('\n');
+}
+
+static const char *group_problem(const cJSON *s)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
+	const char *v = str(s, "verdict");
+
+	if (!strcmp(v, "error") || !strcmp(v, "fail"))
+		return str(s, "reason")[0] ? str(s, "reason") : v;
+	if (cJSON_IsObject(b) && !strcmp(str(b, "verdict"), "regression"))
+		return "significant regression against the baseline";
+	return NULL;
 }
 
 int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
                 int interrupted, int over_budget)
 {
 	size_t i;
-	int provider = 0, negative = 0;
-	const char *why = NULL, *which = NULL, *model = NULL;
+	int provider = 0, negative = 0, first = 1;
 
 	(void)ctx;
 	for (i = 0; i < n; i++) {
-		const cJSON *s = g[i].summary, *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
-		const char *v = str(s, "verdict");
+		const char *v = str(g[i].summary, "verdict");
 
-		if (!strcmp(v, "error")) {
-			if (!provider) {
-				why = str(s, "reason");
-				which = str(s, "suite");
-				model = str(s, "model");
-			}
+		if (!strcmp(v, "error"))
 			provider = 1;
-		} else if (!strcmp(v, "fail") || (cJSON_IsObject(b) && !strcmp(str(b, "verdict"), "regression"))) {
-			if (!negative && !provider) {
-				which = str(s, "suite");
-				model = str(s, "model");
-				why = !strcmp(v, "fail") ? str(s, "reason") : "significant regression against the baseline";
-			}
+		else if (group_problem(g[i].summary))
 			negative = 1;
-		}
 	}
 	if (interrupted) {
 		printf("result: interrupted: partial results, marked incomplete; run again to resume from the cache\n");
 		return POPS_EXIT_INTERRUPTED;
 	}
-	if (provider) {
-		result_line("error", which, model, why);
-		return POPS_EXIT_PROVIDER;
-	}
-	if (over_budget) {
+	if (!provider && over_budget) {
 		printf("result: incomplete: stopped by --max-cost before every case ran\n");
 		return POPS_EXIT_NEGATIVE;
 	}
-	if (negative) {
-		result_line("fail", which, model, why);
-		return POPS_EXIT_NEGATIVE;
+	if (provider || negative) {
+		/* every suite that did not pass, not only the first: CI shows one line */
+		printf("result: %s: ", provider ? "error" : "fail");
+		for (i = 0; i < n; i++) {
+			const char *why = group_problem(g[i].summary);
+
+			if (why) {
+				result_entry(g[i].summary, why, first);
+				first = 0;
+			}
+		}
+		putchar('\n');
+		return provider ? POPS_EXIT_PROVIDER : POPS_EXIT_NEGATIVE;
 	}
 	printf("result: pass: %zu suite run%s met %s threshold%s\n", n, n == 1 ? "" : "s",
 	       n == 1 ? "its" : "their", n == 1 ? "" : "s");
