@@ -28,7 +28,7 @@ struct eval_run_opts {
 	const char *baseline;
 	const char *junit, *json, *md;
 	const char *max_cost;
-	int dry_run;
+	int dry_run, verbose;
 	const char *shard;
 	int record, replay, no_cache, no_store;
 };
@@ -66,6 +66,9 @@ const pops_opt cmd_eval_run_opts[] = {
 	  .value_name = "usd", .help = "stop starting requests before spending more" },
 	{ .type = POPS_OPT_BOOL, .name = "dry-run", .offset = offsetof(struct eval_run_opts, dry_run),
 	  .help = "print the plan and cost estimate, call nothing" },
+	{ .type = POPS_OPT_BOOL, .name = "verbose", .short_name = 'v',
+	  .offset = offsetof(struct eval_run_opts, verbose),
+	  .help = "show an excerpt of the model output for each failing case" },
 	{ .type = POPS_OPT_STRING, .name = "shard", .offset = offsetof(struct eval_run_opts, shard),
 	  .value_name = "i/n", .help = "run the i-th of n deterministic parts (see eval merge)" },
 	{ .type = POPS_OPT_BOOL, .name = "record", .offset = offsetof(struct eval_run_opts, record),
@@ -565,7 +568,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 				goto done;
 			}
 			interrupted |= runs[ngroups]->interrupted;
-			eval_print_group(ctx, groups[ngroups].summary, groups[ngroups].spool);
+			eval_print_group(ctx, groups[ngroups].summary, groups[ngroups].spool, opts->verbose);
 			ngroups++;
 		}
 		pops_suite_free(s);

@@ -270,7 +270,7 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 			ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
 			goto done;
 		}
-		eval_print_group(ctx, groups[j].summary, groups[j].spool);
+		eval_print_group(ctx, groups[j].summary, groups[j].spool, 0);
 	}
 	for (i = 0, error = 0; i < rep.n && error >= 0; i++) {
 		eval_reports_stdout_real(&rep, !strcmp(rep.path[i], "-"));

@@ -6,10 +6,13 @@
 #include "eval_out.h"
 #include "stats.h"
 #include "strutil.h"
+#include "assertion.h"
 #include "jsonget.h"
 
 #define BAR_WIDTH 24
 #define SHOW_FAILURES 5
+#define SHOW_REASONS 3      /* failed assertions shown per case; the rest are counted */
+#define EXCERPT_BYTES 200   /* -v: model output shown per failing case */
 
 static double now_s(void)
 {
@@ -132,14 +135,30 @@ static void safe(FILE *f, const char *s)
 	pops_buf_dispose(&b);
 }
 
-void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
+/* -v: what the model said, one line, cut on a character boundary */
+static void excerpt(const char *out)
+{
+	pops_buf b = POPS_BUF_INIT;
+	size_t n = strlen(out), cut = n > EXCERPT_BYTES ? EXCERPT_BYTES : n, i;
+
+	for (i = 0; i < 3 && cut < n && cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80; i++)
+		cut--;
+	pops_buf_put(&b, out, cut);
+	pops_assert_one_line(&b);
+	fputs("          output: ", stdout);
+	safe(stdout, b.ptr);
+	puts(cut < n ? "..." : "");
+	pops_buf_dispose(&b);
+}
+
+void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verbose)
 {
 	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
 	const cJSON *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
 	const char *verdict = str(s, "verdict");
 	const char *on = cmd_color(ctx, 1, !strcmp(verdict, "pass") ? "green" : "red");
 	const char *off = cmd_color(ctx, 1, "reset");
-	pops_buf line = POPS_BUF_INIT;
+	pops_buf line = POPS_BUF_INIT, why = POPS_BUF_INIT;
 	cJSON *rec = NULL;
 	size_t shown = 0;
 
@@ -187,24 +206,25 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
 	if (spool && (num(s, "failed") || num(s, "errors"))) {
 		rewind(spool);
 		while (shown < SHOW_FAILURES && pops_report_spool_next(spool, &rec, &line) == 1) {
-			const char *st = str(rec, "status"), *why = str(rec, "error");
-			const cJSON *it;
+			const char *st = str(rec, "status");
+			size_t more;
 
 			if (!strcmp(st, "pass"))
 				continue;
-			if (!why[0])
-				cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "asserts"))
-					if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
-						why = str(it, "reason");
-						break;
-					}
+			/* every failed assertion counts: the first three, then how many more */
+			pops_buf_clear(&why);
+			pops_report_why(&why, rec, SHOW_REASONS, &more);
+			if (more)
+				pops_buf_printf(&why, " (+%zu more)", more);
 			printf("    %s ", !strcmp(st, "fail") ? "FAIL " : "ERROR");
 			safe(stdout, str(rec, "id"));
 			if (num(s, "repeat") > 1)
 				printf("#%.0f", num(rec, "repeat"));
 			fputs(": ", stdout);
-			safe(stdout, why);
+			safe(stdout, why.ptr);
 			fputc('\n', stdout);
+			if (verbose && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "output")))
+				excerpt(str(rec, "output"));
 			shown++;
 		}
 		if (num(s, "failed") + num(s, "errors") > shown)
@@ -214,6 +234,7 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
 	}
 	cJSON_Delete(rec);
 	pops_buf_dispose(&line);
+	pops_buf_dispose(&why);
 }
 
 struct kv {

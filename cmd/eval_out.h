@@ -27,8 +27,12 @@ int eval_bar_wanted(const pops_ctx *ctx);
 void eval_bar_update(void *payload, const pops_eval_progress *p);
 void eval_bar_clear(eval_bar *bar);
 
-/* the per-group block of the summary, on stdout */
-void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool);
+/*
+ * The per-group block of the summary, on stdout: counts, rates, cost,
+ * then the first failing cases, each with its first three failed
+ * assertions ("+N more"), and with `verbose` an excerpt of the output.
+ */
+void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool, int verbose);
 
 /* side-by-side table when several models ran the same suite */
 void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence, size_t n);

@@ -47,4 +47,30 @@ test_expect_success 'the result line names every failing suite, thresholds as wr
 	grep -q "threshold 99.95%: fail" out
 '
 
+test_expect_success 'a failing case shows every failed assertion: three, +N more; all in reports; -v the output' '
+	start_fakellm &&
+	report_project &&
+	cat >evals/many.yaml <<-\EOT &&
+	prompt: say
+	tests:
+	  - { id: many, vars: { w: kiwi } }
+	assert:
+	  - { type: contains, value: a1 }
+	  - { type: contains, value: a2 }
+	  - { type: contains, value: kiwi }
+	  - { type: contains, value: a3 }
+	  - { type: contains, value: a4 }
+	  - { type: levenshtein, value: "Say kiwis and more", threshold: 2 }
+	EOT
+	test_expect_code 1 pops eval run --md r.md --junit r.xml evals/many.yaml >out &&
+	grep -q "^    FAIL  many: output does not contain .a1.; output does not contain .a2.; output does not contain .a3. (+2 more)$" out &&
+	test_must_fail grep -q "output:" out &&
+	grep -q "output does not contain .a4.; edit distance 10 to .Say kiwis and more., more than the 2 allowed" r.md &&
+	grep -q "edit distance 10 to" r.xml &&
+	test_expect_code 1 pops eval run -v evals/many.yaml >out &&
+	grep -q "^          output: Say kiwi$" out &&
+	test_expect_code 1 pops eval run --verbose evals/many.yaml >out &&
+	grep -q "output: Say kiwi" out
+'
+
 test_done
