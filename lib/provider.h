@@ -67,7 +67,8 @@ typedef struct pops_provider_result {
 	long input_tokens;    /* normalised: cached tokens counted inside; -1 unknown */
 	long output_tokens;   /* -1 unknown */
 	long cached_tokens;   /* 0 when none reported */
-	double latency_ms;    /* of the successful attempt (0 for cache hits) */
+	double latency_ms;    /* of the successful attempt; a cache or cassette hit keeps
+	                         the latency recorded when it was fetched */
 	unsigned attempts;    /* HTTP attempts made (0 for cache/cassette hits) */
 	long http_status;     /* of the last attempt; 0 when none */
 	size_t bytes;         /* response body bytes of the last attempt */
