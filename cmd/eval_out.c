@@ -171,8 +171,12 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 	safe(stdout, str(s, "model_id"));
 	printf(")%s\n", cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete")) ?
 	       "  [incomplete]" : "");
-	printf("  %.0f runs: %.0f passed, %.0f failed, %.0f errors\n", num(s, "cases"),
-	       num(s, "passed"), num(s, "failed"), num(s, "errors"));
+	printf("  %.0f runs: %.0f passed, %.0f failed, %.0f errors; %.0f cached, %.0f sent",
+	       num(s, "cases"), num(s, "passed"), num(s, "failed"), num(s, "errors"),
+	       num(s, "cached"), num(s, "sent"));
+	if (num(s, "unsent"))
+		printf(", %.0f not sent", num(s, "unsent"));
+	putchar('\n');
 	pops_buf_clear(&line);
 	pops_buf_put_percent(&line, num(s, "threshold"));
 	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %s: %s%s%s\n",
@@ -181,7 +185,11 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 	if (cJSON_GetObjectItemCaseSensitive(s, "pass_at_k"))
 		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", num(s, "repeat"), num(s, "pass_at_k"),
 		       num(s, "repeat"), num(s, "pass_hat_k"));
-	if (cJSON_IsNumber(cost))
+	/* what this run paid apart from what the cache answered for free */
+	if (cJSON_IsNumber(cost) && num(s, "cached"))
+		printf("  cost $%.4f spent, $%.4f saved by the cache", num(s, "cost_spent_usd"),
+		       num(s, "cost_saved_usd"));
+	else if (cJSON_IsNumber(cost))
 		printf("  cost $%.4f", cost->valuedouble);
 	else
 		printf("  cost unpriced");

@@ -96,6 +96,7 @@ struct runner {
 	int interrupted, over_budget;
 	size_t cached, sent, unsent; /* runs answered by the cache, sent, not sent (provider down) */
 	size_t rate_limited;         /* 429 answers met, judges' included */
+	double spent, saved;         /* priced cost paid now / answered by the cache (judges too) */
 	char *down;                  /* why a provider was taken to be down, or NULL */
 	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;

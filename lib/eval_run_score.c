@@ -21,6 +21,12 @@ int pops_eval__write_record(FILE *f, const cJSON *rec)
 void pops_eval__count(struct runner *r, const pops_provider_result *res, int judge)
 {
 	r->rate_limited += res->rate_limited;
+	if (res->status == POPS_OK && res->priced) {
+		if (res->cache_hit)
+			r->saved += res->cost_usd;
+		else
+			r->spent += res->cost_usd;
+	}
 	if (judge)
 		return;
 	if (res->cache_hit) {

@@ -221,6 +221,10 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 		cJSON_AddNullToObject(s, "cost_usd");
 	else
 		cJSON_AddNumberToObject(s, "cost_usd", r->cost);
+	if (!r->unpriced) {
+		cJSON_AddNumberToObject(s, "cost_spent_usd", r->spent);
+		cJSON_AddNumberToObject(s, "cost_saved_usd", r->saved);
+	}
 	cJSON_AddNumberToObject(s, "cached", (double)r->cached);
 	cJSON_AddNumberToObject(s, "sent", (double)r->sent);
 	if (r->unsent)

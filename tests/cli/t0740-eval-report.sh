@@ -73,4 +73,32 @@ test_expect_success 'a failing case shows every failed assertion: three, +N more
 	grep -q "output: Say kiwi" out
 '
 
+test_expect_success 'cached runs are counted, keep their latency, and cost is spent or saved' '
+	start_fakellm --latency 60 &&
+	report_project &&
+	printf "  - { type: latency-ms, threshold: 30 }\n" >>evals/b.yaml &&
+	test_expect_code 1 pops eval run --no-store --json r1.json evals/a.yaml evals/b.yaml >out1 &&
+	grep -q "^  2 runs: 1 passed, 1 failed, 0 errors; 0 cached, 2 sent$" out1 &&
+	grep -q "^  cost \$0.0000, tokens" out1 &&
+	test_expect_code 1 pops eval run --no-store --json r2.json --filter "^(one|x)$" >out2 &&
+	grep -q "^  1 runs: 1 passed, 0 failed, 0 errors; 1 cached, 0 sent$" out2 &&
+	grep -q "^  cost \$0.0000 spent, \$0.0000 saved by the cache" out2 &&
+	grep -q "FAIL  x: output does not contain .plum.; latency [6-9][0-9] ms is over 30 ms" out2 &&
+	test "$(fakellm_stat chat)" = 3 &&
+	python3 - <<-\EOP
+	import json
+	a = {c["id"]: c for c in json.load(open("r1.json"))["cases"]}
+	d = json.load(open("r2.json"))
+	b = {c["id"]: c for c in d["cases"]}
+	for k in ("one", "x"):
+	    assert b[k]["cached"] is True and a[k]["cached"] is False, (a[k], b[k])
+	    assert b[k]["latency_ms"] == a[k]["latency_ms"] >= 60, (a[k], b[k])
+	s = {g["suite"]: g for g in d["summary"]}
+	assert s["evals/a.yaml"]["cached"] == 1 and s["evals/a.yaml"]["sent"] == 0, s
+	assert s["evals/a.yaml"]["cost_spent_usd"] == 0, s
+	assert s["evals/a.yaml"]["cost_saved_usd"] > 0, s
+	assert s["evals/a.yaml"]["latency_p50"] >= 60, s
+	EOP
+'
+
 test_done
