@@ -413,6 +413,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	cJSON *plans = cJSON_CreateArray();
 	size_t nmodels = 0, ngroups = 0, i, m;
 	int ret = POPS_EXIT_OK, error, interrupted = 0, over_budget = 0;
+	double budget = -1, spent = 0, bspent = 0;
 	eval_bar bar = { 0, 0, 0, NULL, 0 };
 	eval_reports rep;
 	struct sigaction sa, old_int, old_term;
@@ -450,6 +451,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		ret = cmd_error(POPS_EXIT_USAGE, "--max-cost '%s': expected dollars >= 0", opts->max_cost);
 		goto done;
 	}
+	budget = eo.max_cost;
 	if (opts->shard && !parse_shard(&eo.shard, &eo.nshards, opts->shard)) {
 		ret = cmd_error(POPS_EXIT_USAGE, "--shard '%s': expected i/n with 1 <= i <= n", opts->shard);
 		goto done;
@@ -559,14 +561,23 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 			groups[ngroups].summary = runs[ngroups]->summary;
 			groups[ngroups].spool = runs[ngroups]->spool;
 			evidence[ngroups] = runs[ngroups]->evidence;
-			over_budget |= runs[ngroups]->over_budget;
+			spent += runs[ngroups]->spent;
+			/* --max-cost is one budget for the whole command: what this run
+			 * (judges, baselines) spent is gone for the next */
+			if (eo.max_cost >= 0)
+				eo.max_cost = budget - spent > 0 ? budget - spent : 0;
 			if (opts->baseline && runs[ngroups]->complete &&
 			    (error = eval_run_baseline(ctx, s, &eo, runs[ngroups], opts->baseline,
-			                               !opts->no_store)) < 0) {
+			                               !opts->no_store, &bspent)) < 0) {
 				pops_suite_free(s);
 				ret = cmd_fail(error);
 				goto done;
 			}
+			spent += bspent;
+			bspent = 0;
+			if (eo.max_cost >= 0)
+				eo.max_cost = budget - spent > 0 ? budget - spent : 0;
+			over_budget |= runs[ngroups]->over_budget;
 			interrupted |= runs[ngroups]->interrupted;
 			eval_print_group(ctx, groups[ngroups].summary, groups[ngroups].spool, opts->verbose);
 			ngroups++;
@@ -625,6 +636,9 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
+	if (budget >= 0)
+		cmd_status("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
+		           budget, spent);
 	ret = eval_decide(ctx, groups, ngroups, interrupted, over_budget);
 done:
 	if (sig_set) {

@@ -66,11 +66,13 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
  * --baseline: find stored complete evidence for the baseline prompt with
  * the exact fingerprint a run of it on this suite and model would have,
  * or run it fresh (recording its evidence on HEAD when `store`), and add
- * the comparison to g->summary.
+ * the comparison to g->summary. A run is within eo->max_cost (what is
+ * left of the budget); *spent gets what it spent, and g->over_budget is
+ * set when the budget stopped it (the comparison is then not made).
  */
 int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
                       const pops_eval_options *eo, pops_eval_group *g, const char *ref,
-                      int store);
+                      int store, double *spent);
 
 /*
  * Record the groups' evidence as a note on HEAD, complete or partial by

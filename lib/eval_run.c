@@ -2,6 +2,8 @@
 #include <math.h>
 #include <time.h>
 #include "eval_run_int.h"
+#include "judge.h"
+#include "pairwise.h"
 #include "fileio.h"
 #include "strutil.h"
 
@@ -75,6 +77,63 @@ static int render_error(struct runner *r, struct rcase *rc)
 	return error;
 }
 
+/*
+ * --max-cost before any result: the first case's request, and what its
+ * judges will cost after it, kept in reserve so that the model's calls
+ * do not spend what the judge pass needs (the judge is asked about a
+ * prompt and an output of about this size; pairwise asks twice)
+ */
+static void estimate_first(struct runner *r, const struct rcase *rc)
+{
+	const cJSON *m, *part, *t;
+	double prompt = 0;
+	size_t i;
+
+	r->est_request = pops_eval__estimate(r->o->config, r->model_id, rc->messages, r->config);
+	cJSON_ArrayForEach(m, rc->messages)
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(m, "content"))
+			if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(part, "text")))
+				prompt += (double)strlen(t->valuestring) / 4.0;
+	for (i = 0; i < r->s->nasserts; i++) {
+		const pops_assert *a = r->s->asserts[i];
+		const pops_model_cfg *mc;
+		const cJSON *mt;
+		const pops_price_cfg *pr;
+		const pops_provider_cfg *p;
+		const char *id, *tmpl;
+		int orders = a->type == POPS_ASSERT_PAIRWISE ? 2 : 1;
+
+		if (!pops_assert_needs_model(a) || (a->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise) ||
+		    pops_eval__model(r->o->config, a->model, &p, &id) < 0 ||
+		    !(pr = pops_config_price(r->o->config, id)))
+			continue;
+		mc = pops_config_model(r->o->config, a->model);
+		mt = mc ? cJSON_GetObjectItemCaseSensitive(mc->config, "max_tokens") : NULL;
+		/* per request: the prompt, the judge's instructions and rubric, its
+		 * answer (max_tokens, else the usual guess); and the reply or replies
+		 * it reads, counted per token of the model's replies as they come */
+		tmpl = orders == 2 ? pops_pairwise_default_prompt() : pops_judge_default_prompt();
+		r->judge_fixed += orders * ((prompt + (double)(strlen(tmpl) + strlen(a->rubric)) / 4.0) *
+		                            pr->input + (cJSON_IsNumber(mt) ? mt->valuedouble :
+		                            POPS_HTTP_OUTPUT_TOKENS_GUESS) * pr->output) / 1e6;
+		r->judge_per_reply += orders * orders * pr->input / 1e6;
+		r->judge_requests += (size_t)orders;
+	}
+}
+
+/*
+ * --max-cost: what the judges of one case will cost, by the replies seen
+ * so far (until then the reply the model may give: max_tokens, or 256)
+ */
+static double judge_reserve(const struct runner *r)
+{
+	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(r->config, "max_tokens");
+	double reply = r->replies ? r->reply_tokens / (double)r->replies :
+	               cJSON_IsNumber(mt) ? mt->valuedouble : POPS_HTTP_OUTPUT_TOKENS_GUESS;
+
+	return r->judge_fixed + r->judge_per_reply * reply;
+}
+
 /* load the next selected case into r->cur; 1, 0 at the end, or an error */
 static int advance(struct runner *r)
 {
@@ -112,17 +171,8 @@ static int advance(struct runner *r)
 				return error;
 			continue;
 		}
-		if (r->o->max_cost >= 0 && r->ordinal == 1) {
-			char *t = messages_text(rc->messages);
-			const pops_price_cfg *pr = pops_config_price(r->o->config, r->model_id);
-			const cJSON *mt = cJSON_GetObjectItemCaseSensitive(r->config, "max_tokens");
-
-			if (t && pr)
-				r->est_request = ((double)strlen(t) / 4.0 * pr->input +
-				                  (cJSON_IsNumber(mt) ? mt->valuedouble : OUTPUT_TOKENS_GUESS) *
-				                  pr->output) / 1e6;
-			free(t);
-		}
+		if (r->o->max_cost >= 0 && r->ordinal == 1)
+			estimate_first(r, rc);
 		if (r->has_judges && !(rc->input_text = messages_text(rc->messages))) {
 			rcase_release(rc);
 			return pops_error_set(POPS_ERROR, "out of memory");
@@ -306,14 +356,15 @@ static int budget(void *payload, double spent)
 
 	if (r->max_cost < 0)
 		return 0;
-	/* before any priced (or estimated) result, the estimate from the rendered prompt */
+	/* before any priced (or estimated) result, the estimate from the rendered prompt;
+	 * `spent` is this batch's, the runner's budget_spent the same here */
 	avg = r->priced_done + r->estimated_done ?
 	      spent / (double)(r->priced_done + r->estimated_done) : r->est_request;
-	if (spent + avg * (double)(r->inflight + 1) > r->max_cost) {
-		r->over_budget = 1;
-		return 1;
-	}
-	return 0;
+	/* the judges of every case taken so far, and of the next, are spoken for */
+	r->judge_each = r->judge_requests ? judge_reserve(r) / (double)r->judge_requests : 0;
+	return pops_eval__over_budget(r, 0, 0) ||
+	       r->budget_spent + judge_reserve(r) * (double)(r->produced + 1) +
+	       avg * (double)(r->inflight + 1) > r->max_cost ? (r->over_budget = 1) : 0;
 }
 
 void pops_eval__dispose(struct runner *r)
@@ -406,6 +457,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	g->interrupted = r.interrupted;
 	g->over_budget = r.over_budget;
 	g->no_baseline = r.no_baseline;
+	g->spent = r.budget_spent;
 	if ((error = pops_eval__summary(g, &r, now_s() - t0)) < 0)
 		goto done;
 	g->spool = r.spool;

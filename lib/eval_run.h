@@ -59,6 +59,8 @@ typedef struct pops_eval_group {
 	int interrupted;     /* the cancel flag stopped it */
 	int over_budget;     /* --max-cost stopped it */
 	int no_baseline;     /* --baseline has no release (or revision) of this prompt */
+	double spent;        /* what counts against --max-cost: paid by this run, its judges
+	                        and its pairwise baseline (estimated where replies had no usage) */
 	struct pops_eval_group *baseline; /* the baseline run 'pairwise' compared with, or NULL */
 } pops_eval_group;
 

@@ -139,7 +139,6 @@ int pops_eval__baseline_start(struct runner *r)
 {
 	pops_eval_options bo = *r->o;
 	pops_buf addr = POPS_BUF_INIT;
-	const cJSON *cost;
 	int error;
 
 	if ((error = baseline_address(&addr, r)) < 0)
@@ -156,13 +155,8 @@ int pops_eval__baseline_start(struct runner *r)
 	}
 	if (r->bg->interrupted)
 		r->interrupted = 1;
-	/* --max-cost: what the baseline spent is gone from this run's budget */
-	cost = cJSON_GetObjectItemCaseSensitive(r->bg->summary, "cost_usd");
-	if (r->max_cost >= 0 && cJSON_IsNumber(cost)) {
-		r->max_cost -= cost->valuedouble;
-		if (r->max_cost < 0)
-			r->max_cost = 0;
-	}
+	/* --max-cost: what the baseline spent counts as this run's */
+	r->budget_spent += r->bg->spent;
 	if (r->bg->over_budget)
 		r->over_budget = 1;
 	error = index_spool(r);

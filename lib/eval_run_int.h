@@ -97,6 +97,17 @@ struct runner {
 	size_t cached, sent, unsent; /* runs answered by the cache, sent, not sent (provider down) */
 	size_t rate_limited;         /* 429 answers met, judges' included */
 	double spent, saved;         /* priced cost paid now / answered by the cache (judges too) */
+	double budget_spent;         /* what counts against --max-cost: paid now, priced or
+	                                estimated from characters (no usage), judges too */
+	double judge_spent;          /* of which the judges' */
+	size_t judge_costed;         /* judge results in judge_spent */
+	size_t jinflight;            /* judge requests in flight */
+	double judge_fixed;          /* --max-cost: the judges' estimated cost per case, */
+	double judge_per_reply;      /* plus this per token of the model's reply */
+	size_t judge_requests;       /* judge requests per case */
+	double judge_each;           /* one judge request's estimate, until judges have answered */
+	size_t replies;              /* model results with token counts (for the reply length) */
+	double reply_tokens;         /* their output tokens */
 	char *down;                  /* why a provider was taken to be down, or NULL */
 	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;
@@ -104,6 +115,18 @@ struct runner {
 
 /* eval_run_score.c: what a provider result says about the run (cache, sends, 429s, down) */
 void pops_eval__count(struct runner *r, const pops_provider_result *res, int judge);
+/*
+ * The estimated cost of one request to `model_id` with `messages` and
+ * `config`: characters / 4 input tokens, max_tokens (else 256) output
+ * tokens, at pops.yaml's price; -1 when the model has no price.
+ */
+double pops_eval__estimate(const pops_config *cfg, const char *model_id, const cJSON *messages,
+                           const cJSON *config);
+/*
+ * --max-cost: would `n` more requests of about `each` pass the budget
+ * left? Sets r->over_budget when they would. 0 or 1.
+ */
+int pops_eval__over_budget(struct runner *r, double each, size_t n);
 /* score a finished record and append it to the final spool */
 int pops_eval__finalize(struct runner *r, cJSON *rec);
 /* one compact JSON line; 0, POPS_ERROR */

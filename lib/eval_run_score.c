@@ -18,6 +18,34 @@ int pops_eval__write_record(FILE *f, const cJSON *rec)
 	return 0;
 }
 
+double pops_eval__estimate(const pops_config *cfg, const char *model_id, const cJSON *messages,
+                           const cJSON *config)
+{
+	const pops_price_cfg *pr = pops_config_price(cfg, model_id);
+	const cJSON *m, *part, *t, *mt = cJSON_GetObjectItemCaseSensitive(config, "max_tokens");
+	double chars = 0;
+
+	if (!pr)
+		return -1;
+	cJSON_ArrayForEach(m, messages)
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(m, "content"))
+			if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(part, "text")))
+				chars += (double)strlen(t->valuestring);
+	return (chars / 4.0 * pr->input +
+	        (cJSON_IsNumber(mt) ? mt->valuedouble : POPS_HTTP_OUTPUT_TOKENS_GUESS) * pr->output) / 1e6;
+}
+
+int pops_eval__over_budget(struct runner *r, double each, size_t n)
+{
+	if (r->max_cost < 0)
+		return 0;
+	if (r->budget_spent + (each > 0 ? each : 0) * (double)n > r->max_cost) {
+		r->over_budget = 1;
+		return 1;
+	}
+	return 0;
+}
+
 void pops_eval__count(struct runner *r, const pops_provider_result *res, int judge)
 {
 	r->rate_limited += res->rate_limited;
@@ -27,8 +55,21 @@ void pops_eval__count(struct runner *r, const pops_provider_result *res, int jud
 		else
 			r->spent += res->cost_usd;
 	}
+	if (res->status == POPS_OK && !res->cache_hit) {
+		double c = res->priced ? res->cost_usd : res->cost_estimate;
+
+		r->budget_spent += c;
+		if (judge && (res->priced || c > 0)) {
+			r->judge_spent += c;
+			r->judge_costed++;
+		}
+	}
 	if (judge)
 		return;
+	if (res->status == POPS_OK && res->output_tokens >= 0) {
+		r->reply_tokens += (double)res->output_tokens;
+		r->replies++;
+	}
 	if (res->cache_hit) {
 		r->cached++;
 	} else if (res->unsent) {

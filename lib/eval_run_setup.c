@@ -172,6 +172,11 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 			return pops_error_prefix(error, "%s:%u: judge prompt: ", a[i]->file, a[i]->line);
 		if (pops_eval__note_judge(r, p, a[i]->model) < 0)
 			return POPS_ERROR;
+		/* --max-cost counts the judges' calls: their price must be known */
+		if (r->o->max_cost >= 0 && !pops_config_price(r->o->config, id))
+			return pops_error_set(POPS_EINVALID,
+			    "%s:%u: --max-cost needs a price for the judge '%s' (%s): add it under 'pricing:' in pops.yaml",
+			    a[i]->file, a[i]->line, a[i]->model, id);
 		if (!strcmp(id, r->model_id) && !a[i]->allow_self_judge)
 			return pops_error_set(POPS_EINVALID,
 			    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",

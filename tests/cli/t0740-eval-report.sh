@@ -101,4 +101,55 @@ test_expect_success 'cached runs are counted, keep their latency, and cost is sp
 	EOP
 '
 
+# budget_project: ten judged cases; judge calls cost far more than the model's
+budget_project() {
+	report_project &&
+	sed -i "s/fake-judge-1: { input: 1, output: 1 }/fake-judge-1: { input: 400, output: 400 }/" pops.yaml &&
+	i=1 &&
+	while [ $i -le 10 ]; do
+		echo "{\"id\":\"j$i\",\"vars\":{\"w\":\"word$i\"}}" || return 1
+		i=$((i + 1))
+	done >judged.jsonl &&
+	printf "prompt: say\ndataset: judged.jsonl\nthreshold: 0\nassert:\n  - { type: judge, model: judge, rubric: says the word }\n" >evals/j.yaml &&
+	git add -A && git commit -q -m judged
+}
+
+# spent: the dollars the last run says it spent (its stderr in err)
+spent() {
+	sed -n "s/^pops: --max-cost \$[^:]*: \$\([0-9.]*\) spent.*/\1/p" err
+}
+
+test_expect_success '--max-cost counts judge calls: the run stops within the budget' '
+	start_fakellm &&
+	budget_project &&
+	pops eval run --no-store --no-cache --max-cost 100 evals/j.yaml >out 2>err &&
+	full=$(spent) &&
+	python3 -c "import sys; assert float(sys.argv[1]) > 0.03, sys.argv[1]" "$full" &&
+	half=$(python3 -c "import sys; print(float(sys.argv[1]) / 2)" "$full") &&
+	test_expect_code 1 pops eval run --no-store --no-cache -j 2 --max-cost $half evals/j.yaml >out 2>err &&
+	grep -q "^result: incomplete: stopped by --max-cost" out &&
+	python3 -c "import sys; assert 0 < float(sys.argv[1]) <= float(sys.argv[2]), sys.argv" "$(spent)" "$half"
+'
+
+test_expect_success '--max-cost counts the --baseline run and is one budget for every suite' '
+	start_fakellm &&
+	budget_project &&
+	sed -i "s/fast: { provider: fake, id: m-1 }/fast: { provider: fake, id: m-1, config: { max_tokens: 16 } }/" pops.yaml &&
+	printf "prompt: say\ndataset: judged.jsonl\nthreshold: 0\nassert:\n  - { type: contains, value: Say }\n" >evals/p.yaml &&
+	cp evals/p.yaml evals/q.yaml &&
+	git add -A && git commit -q -m plain &&
+	printf "  - { type: contains, value: word }\n" >>evals/p.yaml &&
+	git commit -q -am "one more assertion" &&
+	pops eval run --no-store --no-cache -j 1 --max-cost 100 evals/p.yaml >out 2>err &&
+	one=$(spent) &&
+	budget=$(python3 -c "import sys; print(float(sys.argv[1]) * 1.5)" "$one") &&
+	test_expect_code 1 pops eval run --no-store --no-cache -j 1 --max-cost $budget --baseline HEAD~1 evals/p.yaml >out 2>err &&
+	grep -q "^  10 runs: 10 passed" out &&
+	grep -q "^result: incomplete: stopped by --max-cost" out &&
+	python3 -c "import sys; assert float(sys.argv[2]) * 0.6 < float(sys.argv[1]) <= float(sys.argv[2]), sys.argv" "$(spent)" "$budget" &&
+	test_expect_code 1 pops eval run --no-store --no-cache -j 1 --max-cost $budget evals/p.yaml evals/q.yaml >out 2>err &&
+	grep -q "^result: incomplete: stopped by --max-cost" out &&
+	python3 -c "import sys; assert float(sys.argv[2]) * 0.6 < float(sys.argv[1]) <= float(sys.argv[2]), sys.argv" "$(spent)" "$budget"
+'
+
 test_done
