@@ -222,40 +222,6 @@ static char *cassette_path(const char *suite_file)
 	return pops_buf_detach(&b);
 }
 
-static void print_plan(const cJSON *plan)
-{
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(plan, "cost_usd_est");
-	pops_buf b = POPS_BUF_INIT;
-
-	pops_buf_printf(&b, "%s on %s (%s): %.0f cases x %.0f = %.0f requests",
-	    cJSON_GetObjectItemCaseSensitive(plan, "suite")->valuestring,
-	    cJSON_GetObjectItemCaseSensitive(plan, "model")->valuestring,
-	    cJSON_GetObjectItemCaseSensitive(plan, "model_id")->valuestring,
-	    cJSON_GetObjectItemCaseSensitive(plan, "cases")->valuedouble,
-	    cJSON_GetObjectItemCaseSensitive(plan, "repeat")->valuedouble,
-	    cJSON_GetObjectItemCaseSensitive(plan, "requests")->valuedouble);
-	if (cJSON_GetObjectItemCaseSensitive(plan, "judge_requests")->valuedouble > 0)
-		pops_buf_printf(&b, " + %.0f judge",
-		                cJSON_GetObjectItemCaseSensitive(plan, "judge_requests")->valuedouble);
-	pops_buf_printf(&b, ", ~%.0f input tokens, ~%.0f output tokens, ",
-	                cJSON_GetObjectItemCaseSensitive(plan, "input_tokens_est")->valuedouble,
-	                cJSON_GetObjectItemCaseSensitive(plan, "output_tokens_est")->valuedouble);
-	if (cJSON_IsNumber(c))
-		pops_buf_printf(&b, "estimated $%.4f (judge calls not priced in)", c->valuedouble);
-	else
-		pops_buf_puts(&b, "cost unknown (unpriced model)");
-	{
-		pops_buf safe = POPS_BUF_INIT;
-
-		pops_buf_put_sanitized(&safe, b.ptr, b.size, 0);
-		puts(safe.ptr);
-		pops_buf_dispose(&safe);
-	}
-	printf("  evidence fingerprint %s\n",
-	       cJSON_GetObjectItemCaseSensitive(plan, "fingerprint")->valuestring);
-	pops_buf_dispose(&b);
-}
-
 /*
  * With several suites or models, what each run checks before its first
  * request (a dataset or exec program that is missing, an unknown alias)
@@ -294,7 +260,7 @@ static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size
 }
 
 /* --dry-run --json: the plans, fingerprints included, for CI to act on ("-": stdout) */
-static int write_plans(eval_reports *rep, const char *path, const cJSON *plans)
+static int write_plans(eval_reports *rep, const char *path, const cJSON *plans, const cJSON *total)
 {
 	cJSON *doc = cJSON_CreateObject();
 	char *text = NULL;
@@ -303,6 +269,7 @@ static int write_plans(eval_reports *rep, const char *path, const cJSON *plans)
 	if (!doc || !cJSON_AddNumberToObject(doc, "schema_version", 1) ||
 	    !cJSON_AddTrueToObject(doc, "dry_run") ||
 	    !cJSON_AddItemToObject(doc, "plans", cJSON_Duplicate(plans, 1)) ||
+	    !cJSON_AddItemToObject(doc, "total", cJSON_Duplicate(total, 1)) ||
 	    !(text = cJSON_Print(doc))) {
 		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
 		goto done;
@@ -546,7 +513,8 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 					ret = cmd_fail(error);
 					goto done;
 				}
-				print_plan(plan);
+				eval_plan_evidence(ctx, plan);
+				eval_print_plan(plan);
 				cJSON_AddItemToArray(plans, plan);
 				continue;
 			}
@@ -585,8 +553,11 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		pops_suite_free(s);
 	}
 	if (opts->dry_run) {
-		if (opts->json && (ret = write_plans(&rep, opts->json, plans)) != POPS_EXIT_OK)
-			goto done;
+		cJSON *total = eval_plan_total(plans);
+
+		if (opts->json)
+			ret = write_plans(&rep, opts->json, plans, total);
+		cJSON_Delete(total);
 		goto done;
 	}
 	if (eval_cancel)

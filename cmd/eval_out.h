@@ -28,6 +28,17 @@ void eval_bar_update(void *payload, const pops_eval_progress *p);
 void eval_bar_clear(eval_bar *bar);
 
 /*
+ * --dry-run (cmd/eval_plan.c). eval_plan_evidence: a --baseline whose
+ * stored evidence the run would use (not pairwise) costs nothing: mark
+ * its plan so. eval_print_plan: the plan's lines on stdout (requests, the
+ * cache's share, judge calls, the baseline, cost). eval_plan_total: one
+ * "total:" line for all plans, and the same as a new object for --json.
+ */
+void eval_plan_evidence(pops_ctx *ctx, cJSON *plan);
+void eval_print_plan(const cJSON *plan);
+cJSON *eval_plan_total(const cJSON *plans);
+
+/*
  * The per-group block of the summary, on stdout: counts, rates, cost,
  * then the first failing cases, each with its first three failed
  * assertions ("+N more"), and with `verbose` an excerpt of the output.

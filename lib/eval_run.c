@@ -2,12 +2,9 @@
 #include <math.h>
 #include <time.h>
 #include "eval_run_int.h"
-#include "judge.h"
-#include "pairwise.h"
 #include "fileio.h"
 #include "strutil.h"
 
-#define OUTPUT_TOKENS_GUESS 256
 
 static void rcase_release(struct rcase *rc)
 {
@@ -21,7 +18,7 @@ static void rcase_release(struct rcase *rc)
 	free(rc);
 }
 
-static char *messages_text(const cJSON *msgs)
+char *pops_eval__messages_text(const cJSON *msgs)
 {
 	pops_buf b = POPS_BUF_INIT;
 	const cJSON *m, *part;
@@ -85,38 +82,21 @@ static int render_error(struct runner *r, struct rcase *rc)
  */
 static void estimate_first(struct runner *r, const struct rcase *rc)
 {
-	const cJSON *m, *part, *t;
-	double prompt = 0;
 	size_t i;
 
 	r->est_request = pops_eval__estimate(r->o->config, r->model_id, rc->messages, r->config);
-	cJSON_ArrayForEach(m, rc->messages)
-		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(m, "content"))
-			if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(part, "text")))
-				prompt += (double)strlen(t->valuestring) / 4.0;
 	for (i = 0; i < r->s->nasserts; i++) {
 		const pops_assert *a = r->s->asserts[i];
-		const pops_model_cfg *mc;
-		const cJSON *mt;
-		const pops_price_cfg *pr;
-		const pops_provider_cfg *p;
-		const char *id, *tmpl;
 		int orders = a->type == POPS_ASSERT_PAIRWISE ? 2 : 1;
+		double e0, e1;
 
 		if (!pops_assert_needs_model(a) || (a->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise) ||
-		    pops_eval__model(r->o->config, a->model, &p, &id) < 0 ||
-		    !(pr = pops_config_price(r->o->config, id)))
+		    (e0 = pops_eval__judge_estimate(r, a, rc->messages, 0)) < 0)
 			continue;
-		mc = pops_config_model(r->o->config, a->model);
-		mt = mc ? cJSON_GetObjectItemCaseSensitive(mc->config, "max_tokens") : NULL;
-		/* per request: the prompt, the judge's instructions and rubric, its
-		 * answer (max_tokens, else the usual guess); and the reply or replies
-		 * it reads, counted per token of the model's replies as they come */
-		tmpl = orders == 2 ? pops_pairwise_default_prompt() : pops_judge_default_prompt();
-		r->judge_fixed += orders * ((prompt + (double)(strlen(tmpl) + strlen(a->rubric)) / 4.0) *
-		                            pr->input + (cJSON_IsNumber(mt) ? mt->valuedouble :
-		                            POPS_HTTP_OUTPUT_TOKENS_GUESS) * pr->output) / 1e6;
-		r->judge_per_reply += orders * orders * pr->input / 1e6;
+		/* fixed per case, plus so much per token of the model's reply */
+		e1 = pops_eval__judge_estimate(r, a, rc->messages, 1);
+		r->judge_fixed += orders * e0;
+		r->judge_per_reply += orders * (e1 - e0);
 		r->judge_requests += (size_t)orders;
 	}
 }
@@ -134,8 +114,7 @@ static double judge_reserve(const struct runner *r)
 	return r->judge_fixed + r->judge_per_reply * reply;
 }
 
-/* load the next selected case into r->cur; 1, 0 at the end, or an error */
-static int advance(struct runner *r)
+int pops_eval__advance(struct runner *r)
 {
 	struct rcase *rc;
 	int got, error;
@@ -173,7 +152,7 @@ static int advance(struct runner *r)
 		}
 		if (r->o->max_cost >= 0 && r->ordinal == 1)
 			estimate_first(r, rc);
-		if (r->has_judges && !(rc->input_text = messages_text(rc->messages))) {
+		if (r->has_judges && !(rc->input_text = pops_eval__messages_text(rc->messages))) {
 			rcase_release(rc);
 			return pops_error_set(POPS_ERROR, "out of memory");
 		}
@@ -192,7 +171,7 @@ static int next1(void *payload, pops_provider_request *req)
 	if (r->over_budget)
 		return 0;
 	while (!r->cur || r->next_repeat >= (unsigned)r->repeat)
-		if ((got = advance(r)) <= 0)
+		if ((got = pops_eval__advance(r)) <= 0)
 			return got;
 	if (!(rq = calloc(1, sizeof(*rq))))
 		return pops_error_set(POPS_ERROR, "out of memory");
@@ -440,7 +419,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	if (r.has_pairwise && (error = pops_eval__baseline_start(&r)) < 0)
 		goto done;
 	/* with a budget, load the first case now: its prompt gives the cost estimate */
-	if (!r.interrupted && o->max_cost >= 0 && (error = advance(&r)) < 0)
+	if (!r.interrupted && o->max_cost >= 0 && (error = pops_eval__advance(&r)) < 0)
 		goto done;
 	error = r.interrupted ? 0 : o->engine(&po, next1, done1, &r);
 	if (error == POPS_EINTR) {
@@ -470,71 +449,6 @@ done:
 		pops_eval_group_free(g);
 	else
 		*out = g;
-	return error;
-}
-
-int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
-{
-	struct runner r;
-	cJSON *plan = NULL;
-	double in_chars = 0, out_tok, judge_req = 0;
-	const cJSON *mt;
-	const pops_price_cfg *price;
-	size_t requests, i;
-	int error, got;
-
-	*out = NULL;
-	memset(&r, 0, sizeof(r));
-	r.line = (pops_buf)POPS_BUF_INIT;
-	r.tmp = (pops_buf)POPS_BUF_INIT;
-	if ((error = pops_eval__setup(&r, s, o)) < 0 || (error = pops_eval__prepass(&r)) < 0)
-		goto done;
-	while ((got = advance(&r)) == 1) {
-		char *t = messages_text(r.cur->messages);
-
-		in_chars += t ? (double)strlen(t) : 0;
-		free(t);
-		/* a pairwise assertion asks its judge twice (both orders) */
-		for (i = 0; i < s->nasserts; i++)
-			judge_req += pops_assert_needs_model(s->asserts[i]) *
-			             (s->asserts[i]->type == POPS_ASSERT_PAIRWISE ? 2 : 1);
-		for (i = 0; i < r.cur->nca; i++)
-			judge_req += pops_assert_needs_model(r.cur->ca[i]) *
-			             (r.cur->ca[i]->type == POPS_ASSERT_PAIRWISE ? 2 : 1);
-	}
-	if (got < 0) {
-		error = got;
-		goto done;
-	}
-	requests = r.total_cases * (size_t)r.repeat;
-	mt = cJSON_GetObjectItemCaseSensitive(r.config, "max_tokens");
-	out_tok = (double)requests * (cJSON_IsNumber(mt) ? mt->valuedouble : OUTPUT_TOKENS_GUESS);
-	if (!(plan = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	cJSON_AddStringToObject(plan, "suite", s->path);
-	cJSON_AddStringToObject(plan, "prompt", pops_eval_prompt_name(r.prompt));
-	cJSON_AddStringToObject(plan, "model", r.alias);
-	cJSON_AddStringToObject(plan, "model_id", r.model_id);
-	cJSON_AddNumberToObject(plan, "cases", (double)r.total_cases);
-	cJSON_AddNumberToObject(plan, "repeat", (double)r.repeat);
-	cJSON_AddNumberToObject(plan, "requests", (double)requests);
-	cJSON_AddNumberToObject(plan, "judge_requests", judge_req * (double)r.repeat);
-	cJSON_AddNumberToObject(plan, "input_tokens_est", ceil(in_chars * (double)r.repeat / 4.0));
-	cJSON_AddNumberToObject(plan, "output_tokens_est", out_tok);
-	price = pops_config_price(o->config, r.model_id);
-	if (price)
-		cJSON_AddNumberToObject(plan, "cost_usd_est",
-		    (ceil(in_chars * (double)r.repeat / 4.0) * price->input + out_tok * price->output) / 1e6);
-	else
-		cJSON_AddNullToObject(plan, "cost_usd_est");
-	/* what the run's evidence would be about, so CI can look it up first */
-	cJSON_AddStringToObject(plan, "fingerprint", r.fp.hex);
-	cJSON_AddItemToObject(plan, "evidence", cJSON_Duplicate(r.fp.fields, 1));
-	*out = plan;
-done:
-	pops_eval__dispose(&r);
 	return error;
 }
 

@@ -88,11 +88,17 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s,
 /*
  * --dry-run: validate as above, render every selected case and return
  * the plan: {"suite","model","model_id","cases","repeat","requests",
- * "judge_requests","input_tokens_est","output_tokens_est",
- * "cost_usd_est"|null,"fingerprint","evidence"}: the last two are the
- * evidence fingerprint the run would record and its fields
- * (lib/fingerprint.h). Token estimates are characters / 4; output
- * tokens are the config's max_tokens or 256 per request. Sends nothing.
+ * "cached" (of them, answered by the response cache),"judge_requests",
+ * "input_tokens_est","output_tokens_est","cost_usd_est"|null (the model's
+ * requests the cache does not hold),"judge_cost_usd_est"|null,
+ * "baseline" (with --baseline: the baseline run's own plan, plus "ref"
+ * and "source": "run"), "baseline_note" (a prompt new to the baseline),
+ * "pairwise","total_cost_usd_est"|null (model, judges and baseline),
+ * "fingerprint","evidence"}: the last two are the evidence fingerprint
+ * the run would record and its fields (lib/fingerprint.h). Token
+ * estimates are characters / 4; output tokens are the config's
+ * max_tokens or 256 per request; a judge request reads the prompt, its
+ * instructions and the reply. Reads the cache; sends nothing.
  */
 int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o);
 

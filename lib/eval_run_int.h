@@ -123,6 +123,13 @@ void pops_eval__count(struct runner *r, const pops_provider_result *res, int jud
 double pops_eval__estimate(const pops_config *cfg, const char *model_id, const cJSON *messages,
                            const cJSON *config);
 /*
+ * One request of judge assertion `a` (pairwise: each of its two) for a
+ * case with `messages` and a reply of about `reply` tokens, in USD; -1
+ * when the judge has no price.
+ */
+double pops_eval__judge_estimate(const struct runner *r, const pops_assert *a,
+                                 const cJSON *messages, double reply);
+/*
  * --max-cost: would `n` more requests of about `each` pass the budget
  * left? Sets r->over_budget when they would. 0 or 1.
  */
@@ -134,6 +141,10 @@ int pops_eval__write_record(FILE *f, const cJSON *rec);
 
 /* eval_run.c */
 void pops_eval__progress(struct runner *r);
+/* load the next selected case into r->cur, rendered: 1, 0 at the end, or an error */
+int pops_eval__advance(struct runner *r);
+/* the text parts of messages, joined by newlines; NULL on out of memory */
+char *pops_eval__messages_text(const cJSON *msgs);
 /* free what the runner holds (not the runner itself) */
 void pops_eval__dispose(struct runner *r);
 

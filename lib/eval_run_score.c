@@ -1,5 +1,7 @@
 #include "common.h"
 #include "eval_run_int.h"
+#include "judge.h"
+#include "pairwise.h"
 #include "strutil.h"
 
 /* Scoring a finished case record: status, statistics, the final spool. */
@@ -33,6 +35,28 @@ double pops_eval__estimate(const pops_config *cfg, const char *model_id, const c
 				chars += (double)strlen(t->valuestring);
 	return (chars / 4.0 * pr->input +
 	        (cJSON_IsNumber(mt) ? mt->valuedouble : POPS_HTTP_OUTPUT_TOKENS_GUESS) * pr->output) / 1e6;
+}
+
+double pops_eval__judge_estimate(const struct runner *r, const pops_assert *a,
+                                 const cJSON *messages, double reply)
+{
+	const pops_model_cfg *mc = pops_config_model(r->o->config, a->model);
+	const cJSON *mt = mc ? cJSON_GetObjectItemCaseSensitive(mc->config, "max_tokens") : NULL;
+	const pops_provider_cfg *p;
+	const pops_price_cfg *pr;
+	const char *id, *tmpl;
+	int orders = a->type == POPS_ASSERT_PAIRWISE ? 2 : 1;
+
+	if (pops_eval__model(r->o->config, a->model, &p, &id) < 0 ||
+	    !(pr = pops_config_price(r->o->config, id))) {
+		pops_error_clear();
+		return -1;
+	}
+	/* the prompt, the judge's instructions and rubric and the reply (pairwise:
+	 * both), in; its answer (max_tokens, else the usual guess), out */
+	tmpl = orders == 2 ? pops_pairwise_default_prompt() : pops_judge_default_prompt();
+	return pops_eval__estimate(r->o->config, id, messages, mt ? mc->config : NULL) +
+	       ((double)(strlen(tmpl) + strlen(a->rubric)) / 4.0 + reply * orders) * pr->input / 1e6;
 }
 
 int pops_eval__over_budget(struct runner *r, double each, size_t n)

@@ -617,6 +617,30 @@ int pops_provider_run(const pops_provider_options *opts, pops_provider_next_fn n
 	return error;
 }
 
+int pops_provider_cached(const pops_provider_options *opts, const pops_provider_request *req)
+{
+	pops_buf body = POPS_BUF_INIT;
+	pops_provider_result res;
+	char key[65];
+	int hit = 0;
+
+	if (opts->cache != POPS_CACHE_USE || !opts->cache_dir || !req->provider ||
+	    !strcmp(req->provider->type, "exec") || !strcmp(req->provider->type, "replay") ||
+	    !pops_wire_known_type(req->provider->type))
+		return 0;
+	/* the key the engine computes before it would send (http_next) */
+	memset(&res, 0, sizeof(res));
+	if (pops_wire_body(&body, req) == 0) {
+		pops_cache_key(key, req->provider->type, req->provider->base_url,
+		               req->model_id ? req->model_id : "", body.ptr, body.size, req->repeat);
+		hit = pops_cache_get(&res, opts->cache_dir, key) == 0;
+	}
+	pops_error_clear();
+	pops_provider_result_dispose(&res);
+	pops_buf_dispose(&body);
+	return hit;
+}
+
 typedef struct one {
 	const pops_provider_request *req;
 	pops_provider_result *out;

@@ -172,6 +172,14 @@ int pops_provider_call(pops_provider_result *out, const pops_provider_options *o
                        const pops_provider_request *req);
 
 /*
+ * Would the response cache answer `req` (opts->cache is POPS_CACHE_USE
+ * with a cache_dir, and it holds this exact request)? 1 or 0; exec and
+ * replay providers are never cached. Reads the cache; sends nothing.
+ * For --dry-run.
+ */
+int pops_provider_cached(const pops_provider_options *opts, const pops_provider_request *req);
+
+/*
  * Fill res->priced and res->cost_usd from pops.yaml pricing (USD per
  * million tokens; cached input at cached_input when given, else input).
  * A model without a price, or a result without token counts, stays

@@ -152,4 +152,37 @@ test_expect_success '--max-cost counts the --baseline run and is one budget for 
 	python3 -c "import sys; assert float(sys.argv[2]) * 0.6 < float(sys.argv[1]) <= float(sys.argv[2]), sys.argv" "$(spent)" "$budget"
 '
 
+test_expect_success '--dry-run prices judge calls and the baseline, counts the cache, ends with a total' '
+	start_fakellm &&
+	budget_project &&
+	pops eval run --no-store evals/j.yaml --filter "^j[12]$" >/dev/null &&
+	fakellm_get /__reset >/dev/null &&
+	pops eval run --dry-run --baseline HEAD~1 --json plan.json evals/j.yaml evals/a.yaml >out &&
+	grep -q "^evals/j.yaml on fast (m-1): 10 cases x 1 = 10 requests (2 in the cache) + 10 judge, .*, estimated \$[0-9.]* + \$[0-9.]* for the judge calls$" out &&
+	grep -q "^  baseline HEAD~1: 10 requests (2 in the cache), estimated \$[0-9.]*$" out &&
+	grep -q "^total: 2 suite runs, 12 requests + 10 judge + 22 baseline, 4 in the cache, estimated \$[0-9.]*$" out &&
+	test "$(tail -n 1 out | cut -c1-6)" = "total:" &&
+	python3 - <<-\EOP &&
+	import json
+	d = json.load(open("plan.json"))
+	j = [p for p in d["plans"] if p["suite"] == "evals/j.yaml"][0]
+	assert j["cached"] == 2 and j["judge_requests"] == 10, j
+	assert j["judge_cost_usd_est"] > 0.05, j
+	assert j["baseline"]["requests"] == 10 and j["baseline"]["cached"] == 2, j["baseline"]
+	assert abs(j["total_cost_usd_est"] - (j["cost_usd_est"] + j["judge_cost_usd_est"] + j["baseline"]["total_cost_usd_est"])) < 1e-12, j
+	assert d["total"]["cached"] == 4 and d["total"]["judge_requests"] == 10, d["total"]
+	EOP
+	test "$(fakellm_stat requests)" = 0
+'
+
+test_expect_success '--dry-run: a baseline with stored evidence costs nothing' '
+	start_fakellm &&
+	budget_project &&
+	git commit -q --allow-empty -m next &&
+	test_expect_code 1 pops eval run evals/a.yaml --baseline HEAD~1 >/dev/null &&
+	pops eval run --dry-run --baseline HEAD~1 evals/a.yaml >out &&
+	grep -q "^  baseline HEAD~1: stored evidence of the same fingerprint, nothing to run$" out &&
+	grep -q "^total: 1 suite run, 2 requests, 2 in the cache, estimated \$0.0000$" out
+'
+
 test_done
