@@ -5,15 +5,11 @@
 #include <pcre2.h>
 #include "assertion.h"
 #include "assertion_int.h"
-#include "exec.h"
-#include "fileio.h"
 #include "jsonschema.h"
 #include "strutil.h"
 
-#include <unistd.h>
 
 #define EXEC_DEFAULT_TIMEOUT_MS 10000
-#define EXEC_OUTPUT_LIMIT (64u * 1024)
 #define QUOTE_MAX 60
 
 static const struct {
@@ -450,101 +446,6 @@ static size_t utf8_count(const char *s, size_t len)
 	return n;
 }
 
-/*
- * The case's vars as JSON in a private temporary file (mode 0600: vars
- * may be sensitive), for POPS_VARS_FILE. 0 with the path in `path`, or
- * POPS_ERROR.
- */
-static int vars_file(pops_buf *path, const char *json)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd, error;
-
-	pops_buf_printf(path, "%s/pops-vars-XXXXXX", dir && *dir ? dir : "/tmp");
-	if (pops_buf_oom(path))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	if ((fd = mkstemp(path->ptr)) < 0) {
-		error = pops_error_os(path->ptr);
-		pops_buf_clear(path);
-		return error;
-	}
-	error = pops_write_all(fd, json, strlen(json), path->ptr);
-	if (close(fd) < 0 && !error)
-		error = pops_error_os(path->ptr);
-	if (error < 0) {
-		unlink(path->ptr);
-		pops_buf_clear(path);
-	}
-	return error;
-}
-
-static int run_exec(pops_assert_result *res, const pops_assert *a,
-                    const pops_assert_input *in)
-{
-	pops_buf out = POPS_BUF_INIT, e1 = POPS_BUF_INIT, e2 = POPS_BUF_INIT, e3 = POPS_BUF_INIT;
-	pops_buf vpath = POPS_BUF_INIT;
-	extern char **environ;
-	char **envp = NULL, *vars = NULL;
-	size_t n = 0, i, k;
-	int status = -1, r, error = 0;
-
-	while (environ[n])
-		n++;
-	if (!(envp = calloc(n + 4, sizeof(*envp))))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	/* ours replace inherited ones: a stale POPS_VARS must not reach the script */
-	for (i = 0, k = 0; i < n; i++)
-		if (strncmp(environ[i], "POPS_VARS=", 10) && strncmp(environ[i], "POPS_VARS_FILE=", 15) &&
-		    strncmp(environ[i], "POPS_CASE_ID=", 13))
-			envp[k++] = environ[i];
-	vars = in->scope ? cJSON_PrintUnformatted(in->scope) : NULL;
-	if (vars_file(&vpath, vars ? vars : "{}") < 0) {
-		res->error = 1;
-		pops_buf_puts(&res->reason, pops_error_last());
-		goto done;
-	}
-	pops_buf_printf(&e1, "POPS_CASE_ID=%s", in->case_id ? in->case_id : "");
-	pops_buf_printf(&e3, "POPS_VARS_FILE=%s", vpath.ptr);
-	envp[k++] = e1.ptr;
-	envp[k++] = e3.ptr;
-	if (!vars || strlen(vars) <= POPS_EXEC_VARS_ENV_MAX) {
-		pops_buf_printf(&e2, "POPS_VARS=%s", vars ? vars : "{}");
-		envp[k++] = e2.ptr;
-	}
-	if (pops_buf_oom(&e1) || pops_buf_oom(&e2) || pops_buf_oom(&e3)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	r = pops_exec_run_in(&status, &out, in->cwd, a->argv, in->output, in->len, a->timeout_ms,
-	                     EXEC_OUTPUT_LIMIT, envp);
-	if (r < 0) {
-		res->error = 1;
-		pops_buf_puts(&res->reason, pops_error_last());
-	} else {
-		size_t l = strcspn(out.ptr, "\n");
-
-		res->pass = status == 0;
-		if (!res->pass) {
-			pops_buf_printf(&res->reason, "command '%s' exited with %d", a->argv[0], status);
-			if (l) {
-				pops_buf_puts(&res->reason, ": ");
-				pops_buf_put_sanitized(&res->reason, out.ptr, l > 200 ? 200 : l, 0);
-			}
-		}
-	}
-done:
-	if (vpath.size)
-		unlink(vpath.ptr);
-	free(vars);
-	free(envp);
-	pops_buf_dispose(&out);
-	pops_buf_dispose(&e1);
-	pops_buf_dispose(&e2);
-	pops_buf_dispose(&e3);
-	pops_buf_dispose(&vpath);
-	return error;
-}
-
 int pops_assert_check(pops_assert_result *res, const pops_assert *a,
                       const pops_assert_input *in)
 {
@@ -751,7 +652,7 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 			goto done;
 		break;
 	case POPS_ASSERT_EXEC:
-		error = run_exec(res, a, in);
+		error = pops_assert_exec_run(res, a, in);
 		goto done;
 	case POPS_ASSERT_JUDGE: case POPS_ASSERT_PAIRWISE:
 		res->error = 1;
