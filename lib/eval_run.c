@@ -230,8 +230,27 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 	cJSON_AddItemToArray(arr, e);
 }
 
+/* an exec assertion waiting for the exec pass: its command and timeout */
+static void add_pending_exec(cJSON *arr, const pops_assert *a)
+{
+	cJSON *e = cJSON_CreateObject(), *cmd;
+	size_t i;
+
+	if (!e)
+		return;
+	cJSON_AddStringToObject(e, "type", a->name);
+	cJSON_AddBoolToObject(e, "pending_exec", 1);
+	if ((cmd = cJSON_AddArrayToObject(e, "command")))
+		for (i = 0; a->argv[i]; i++)
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(a->argv[i]));
+	cJSON_AddNumberToObject(e, "timeout_ms", (double)a->timeout_ms);
+	if (a->weight != 1.0)
+		cJSON_AddNumberToObject(e, "weight", a->weight);
+	cJSON_AddItemToArray(arr, e);
+}
+
 static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
-                      const pops_assert_input *in, int *pending)
+                      const pops_assert_input *in, int *pending, int *xpending)
 {
 	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
 	size_t i;
@@ -243,6 +262,13 @@ static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, si
 		if (pops_assert_needs_model(list[i])) {
 			add_pending(arr, list[i]);
 			(*pending)++;
+			continue;
+		}
+		/* commands run later, side by side: here they would hold up the
+		 * requests in flight (and their latency) while they run */
+		if (list[i]->type == POPS_ASSERT_EXEC) {
+			add_pending_exec(arr, list[i]);
+			(*xpending)++;
 			continue;
 		}
 		if ((error = pops_assert_check(&res, list[i], in)) == 0)
@@ -258,7 +284,7 @@ static int done1(void *payload, pops_provider_result *res)
 	struct rreq *rq = res->user;
 	struct rcase *rc = rq->rc;
 	cJSON *rec = NULL, *arr;
-	int error = 0, pending = 0;
+	int error = 0, pending = 0, xpending = 0;
 
 	r->inflight--;
 	pops_eval__count(r, res, 0);
@@ -284,8 +310,9 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddStringToObject(rec, "output", res->text);
 		if (res->finish_reason)
 			cJSON_AddStringToObject(rec, "finish_reason", res->finish_reason);
-		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending)) < 0 ||
-		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending)) < 0)
+		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending,
+		                        &xpending)) < 0 ||
+		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending, &xpending)) < 0)
 			goto done;
 		if (pending)
 			cJSON_AddStringToObject(rec, "input", rc->input_text ? rc->input_text : "");
@@ -301,7 +328,9 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddNullToObject(rec, "cost_usd");
 	cJSON_AddNumberToObject(rec, "attempts", res->attempts);
 	cJSON_AddBoolToObject(rec, "cached", res->cache_hit);
-	if (pending)
+	if (xpending)
+		error = pops_eval__write_record(r->spool_x, rec);
+	else if (pending)
 		error = pops_eval__write_record(r->spool1, rec);
 	else
 		error = pops_eval__finalize(r, rec);
@@ -361,6 +390,8 @@ void pops_eval__dispose(struct runner *r)
 	pcre2_code_free(r->filter);
 	if (r->spool1)
 		fclose(r->spool1);
+	if (r->spool_x)
+		fclose(r->spool_x);
 	if (r->spool)
 		fclose(r->spool);
 	free(r->lat);
@@ -401,7 +432,8 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
-	if (!(r.spool = tmpfile()) || (r.has_judges && !(r.spool1 = tmpfile()))) {
+	if (!(r.spool = tmpfile()) || (r.has_judges && !(r.spool1 = tmpfile())) ||
+	    (r.has_exec && !(r.spool_x = tmpfile()))) {
 		error = pops_error_os("temporary file");
 		goto done;
 	}
@@ -430,6 +462,8 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 		goto done;
 	if (o->popts.cancel && *o->popts.cancel)
 		r.interrupted = 1;
+	if (r.has_exec && !r.interrupted && (error = pops_eval__exec_pass(&r)) < 0)
+		goto done;
 	if (r.has_judges && !r.interrupted && (error = pops_eval__judge_pass(&r)) < 0)
 		goto done;
 	g->complete = !r.interrupted && !r.over_budget;

@@ -54,6 +54,7 @@ struct runner {
 	double threshold;
 	int has_judges;              /* any judge assertion in suite or rows */
 	int has_pairwise;            /* any pairwise one: the baseline runs first */
+	int has_exec;                /* any exec assertion: an exec pass follows the requests */
 	int no_baseline;             /* --baseline has no such prompt (new): a note */
 	struct judge_model {         /* the judges' providers, checked after the prepass */
 		const pops_provider_cfg *prov;
@@ -74,6 +75,7 @@ struct runner {
 	size_t ordinal;
 	size_t total_cases;          /* selected cases */
 	/* spools */
+	FILE *spool_x;               /* records waiting for their exec assertions */
 	FILE *spool1;                /* records waiting for judges */
 	FILE *spool;                 /* final records */
 	/* phase 2 */
@@ -187,6 +189,14 @@ int pops_eval__check_provider(const struct runner *r, const pops_provider_cfg *p
 int pops_eval__note_judge(struct runner *r, const pops_provider_cfg *p, const char *alias);
 /* the model's and every noted judge's provider (after the rows: data problems first) */
 int pops_eval__check_providers(struct runner *r);
+
+/*
+ * eval_run_exec.c: the exec pass, after the requests and before the
+ * judges: every record in spool_x gets its exec assertions run, at most
+ * -j commands at once, then goes on to spool1 (judges pending) or is
+ * finalized. Sets r->interrupted on cancel. 0 or an error.
+ */
+int pops_eval__exec_pass(struct runner *r);
 
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);

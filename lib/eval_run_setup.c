@@ -151,6 +151,8 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 
 		if (a[i]->type == POPS_ASSERT_EXEC && (error = check_exec(r, a[i])) < 0)
 			return error;
+		if (a[i]->type == POPS_ASSERT_EXEC)
+			r->has_exec = 1;
 		if (!pops_assert_needs_model(a[i]))
 			continue;
 		if (a[i]->type == POPS_ASSERT_PAIRWISE) {

@@ -185,4 +185,54 @@ test_expect_success '--dry-run: a baseline with stored evidence costs nothing' '
 	grep -q "^total: 1 suite run, 2 requests, 2 in the cache, estimated \$0.0000$" out
 '
 
+# exec_project N: N cases whose exec assertion sleeps a second, noting when it ran
+exec_project() {
+	report_project &&
+	mkdir -p ran &&
+	cat >slow.sh <<-\EOT &&
+	#!/bin/sh
+	python3 -c "import time; print(time.time())" >"ran/$POPS_CASE_ID.start"
+	sleep 1
+	python3 -c "import time; print(time.time())" >"ran/$POPS_CASE_ID.end"
+	cat >/dev/null
+	EOT
+	chmod +x slow.sh &&
+	i=1 &&
+	while [ $i -le "$1" ]; do
+		echo "{\"id\":\"e$i\",\"vars\":{\"w\":\"w$i\"}}" || return 1
+		i=$((i + 1))
+	done >slow.jsonl &&
+	printf "prompt: say\ndataset: slow.jsonl\nassert:\n  - { type: exec, command: [./slow.sh] }\n  - { type: latency-ms, threshold: 500 }\n" >evals/slow.yaml &&
+	git add -A && git commit -q -m slow
+}
+
+# most commands running at one time, from ran/*.start and ran/*.end
+most_at_once() {
+	python3 - <<-\EOP
+	import glob
+	ev = []
+	for f in glob.glob("ran/*.start"):
+	    ev.append((float(open(f).read()), 1))
+	    ev.append((float(open(f[:-6] + ".end").read()), -1))
+	n = best = 0
+	for _, d in sorted(ev, key=lambda e: (e[0], e[1])):
+	    n += d
+	    best = max(best, n)
+	print(best)
+	EOP
+}
+
+test_expect_success 'exec assertions run side by side (-j) and outside the latency' '
+	start_fakellm &&
+	exec_project 8 &&
+	pops eval run --no-store --no-cache -j 8 --json r.json evals/slow.yaml >out &&
+	grep -q "^  8 runs: 8 passed, 0 failed, 0 errors" out &&
+	test "$(most_at_once)" -ge 4 &&
+	python3 -c "import json; s=json.load(open(\"r.json\"))[\"summary\"][0]; assert s[\"latency_p95\"] < 500, s" &&
+	rm -rf ran && mkdir ran &&
+	pops eval run --no-store --no-cache -j 2 evals/slow.yaml >out &&
+	grep -q "^  8 runs: 8 passed" out &&
+	test "$(most_at_once)" = 2
+'
+
 test_done
