@@ -235,4 +235,15 @@ test_expect_success 'exec assertions run side by side (-j) and outside the laten
 	test "$(most_at_once)" = 2
 '
 
+test_expect_success 'eval merge adds up the shards cached and sent runs' '
+	start_fakellm &&
+	budget_project &&
+	pops eval run --no-store evals/j.yaml --filter "^j[1-4]$" >/dev/null &&
+	pops eval run --shard 1/2 --json p1.json evals/j.yaml >/dev/null &&
+	pops eval run --shard 2/2 --json p2.json evals/j.yaml >/dev/null &&
+	pops eval merge --no-store p1.json p2.json --json m.json >out &&
+	grep -q "^  10 runs: .*; 4 cached, 6 sent$" out &&
+	python3 -c "import json; s=json.load(open(\"m.json\"))[\"summary\"][0]; assert (s[\"cached\"], s[\"sent\"]) == (4, 6), s"
+'
+
 test_done
