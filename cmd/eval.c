@@ -29,7 +29,7 @@ struct eval_run_opts {
 	const char *baseline;
 	const char *junit, *json, *md;
 	const char *max_cost;
-	int dry_run;
+	int dry_run, verbose;
 	const char *shard;
 	int record, replay, no_cache, no_store;
 };
@@ -67,6 +67,9 @@ const pops_opt cmd_eval_run_opts[] = {
 	  .value_name = "usd", .help = "stop starting requests before spending more" },
 	{ .type = POPS_OPT_BOOL, .name = "dry-run", .offset = offsetof(struct eval_run_opts, dry_run),
 	  .help = "print the plan and cost estimate, call nothing" },
+	{ .type = POPS_OPT_BOOL, .name = "verbose", .short_name = 'v',
+	  .offset = offsetof(struct eval_run_opts, verbose),
+	  .help = "show an excerpt of the model output for each failing case" },
 	{ .type = POPS_OPT_STRING, .name = "shard", .offset = offsetof(struct eval_run_opts, shard),
 	  .value_name = "i/n", .help = "run the i-th of n deterministic parts (see eval merge)" },
 	{ .type = POPS_OPT_BOOL, .name = "record", .offset = offsetof(struct eval_run_opts, record),
@@ -220,42 +223,6 @@ static char *cassette_path(const char *suite_file)
 	return pops_buf_detach(&b);
 }
 
-static void print_plan(const cJSON *plan)
-{
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(plan, "cost_usd_est");
-	double cases = cJSON_GetObjectItemCaseSensitive(plan, "cases")->valuedouble;
-	double requests = cJSON_GetObjectItemCaseSensitive(plan, "requests")->valuedouble;
-	pops_buf b = POPS_BUF_INIT;
-
-	pops_buf_printf(&b, "%s on %s (%s): %.0f case%s x %.0f = %.0f request%s",
-	    cJSON_GetObjectItemCaseSensitive(plan, "suite")->valuestring,
-	    cJSON_GetObjectItemCaseSensitive(plan, "model")->valuestring,
-	    cJSON_GetObjectItemCaseSensitive(plan, "model_id")->valuestring,
-	    cases, cases == 1 ? "" : "s",
-	    cJSON_GetObjectItemCaseSensitive(plan, "repeat")->valuedouble,
-	    requests, requests == 1 ? "" : "s");
-	if (cJSON_GetObjectItemCaseSensitive(plan, "judge_requests")->valuedouble > 0)
-		pops_buf_printf(&b, " + %.0f judge",
-		                cJSON_GetObjectItemCaseSensitive(plan, "judge_requests")->valuedouble);
-	pops_buf_printf(&b, ", ~%.0f input tokens, ~%.0f output tokens, ",
-	                cJSON_GetObjectItemCaseSensitive(plan, "input_tokens_est")->valuedouble,
-	                cJSON_GetObjectItemCaseSensitive(plan, "output_tokens_est")->valuedouble);
-	if (cJSON_IsNumber(c))
-		pops_buf_printf(&b, "estimated $%.4f (judge calls not priced in)", c->valuedouble);
-	else
-		pops_buf_puts(&b, "cost unknown (unpriced model)");
-	{
-		pops_buf safe = POPS_BUF_INIT;
-
-		pops_buf_put_sanitized(&safe, b.ptr, b.size, 0);
-		puts(safe.ptr);
-		pops_buf_dispose(&safe);
-	}
-	printf("  evidence fingerprint %s\n",
-	       cJSON_GetObjectItemCaseSensitive(plan, "fingerprint")->valuestring);
-	pops_buf_dispose(&b);
-}
-
 /*
  * With several suites or models, what each run checks before its first
  * request (a dataset or exec program that is missing, an unknown alias)
@@ -266,7 +233,6 @@ static void print_plan(const cJSON *plan)
 static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size_t nmodels,
                      pops_eval_options *eo)
 {
-	pops_fingerprint fp = POPS_FINGERPRINT_INIT;
 	size_t i, m;
 	int error = 0;
 
@@ -274,22 +240,28 @@ static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size
 		return POPS_EXIT_OK;
 	for (i = 0; i < suites->n && !error; i++) {
 		pops_suite *s = NULL;
+		char *cassette = NULL;
 
 		if ((error = load_suite(&s, suites->v[i], ctx->config->root)) < 0)
 			break;
+		/* --replay: each suite's own cassette must be there */
+		if (eo->popts.cassette_mode != POPS_CASSETTE_NONE &&
+		    !(eo->popts.cassette = cassette = cassette_path(suites->v[i])))
+			error = pops_error_set(POPS_ERROR, "out of memory");
 		for (m = 0; m < (nmodels ? nmodels : 1) && !error; m++) {
 			eo->model = nmodels ? models[m] : NULL;
-			error = pops_eval_fingerprint(&fp, s, eo);
+			error = pops_eval_check(s, eo);
 		}
+		eo->popts.cassette = NULL;
+		free(cassette);
 		pops_suite_free(s);
 	}
 	eo->model = NULL;
-	pops_fingerprint_dispose(&fp);
 	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
 }
 
 /* --dry-run --json: the plans, fingerprints included, for CI to act on ("-": stdout) */
-static int write_plans(eval_reports *rep, const char *path, const cJSON *plans)
+static int write_plans(eval_reports *rep, const char *path, const cJSON *plans, const cJSON *total)
 {
 	cJSON *doc = cJSON_CreateObject();
 	char *text = NULL;
@@ -298,6 +270,7 @@ static int write_plans(eval_reports *rep, const char *path, const cJSON *plans)
 	if (!doc || !cJSON_AddNumberToObject(doc, "schema_version", 1) ||
 	    !cJSON_AddTrueToObject(doc, "dry_run") ||
 	    !cJSON_AddItemToObject(doc, "plans", cJSON_Duplicate(plans, 1)) ||
+	    !cJSON_AddItemToObject(doc, "total", cJSON_Duplicate(total, 1)) ||
 	    !(text = cJSON_Print(doc))) {
 		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
 		goto done;
@@ -408,6 +381,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	cJSON *plans = cJSON_CreateArray();
 	size_t nmodels = 0, ngroups = 0, i, m;
 	int ret = POPS_EXIT_OK, error, interrupted = 0, over_budget = 0;
+	double budget = -1, spent = 0, bspent = 0;
 	eval_bar bar = { 0, 0, 0, NULL, 0 };
 	eval_reports rep;
 	struct sigaction sa, old_int, old_term;
@@ -445,6 +419,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		ret = cmd_error(POPS_EXIT_USAGE, "--max-cost '%s': expected dollars >= 0", opts->max_cost);
 		goto done;
 	}
+	budget = eo.max_cost;
 	if (opts->shard && !parse_shard(&eo.shard, &eo.nshards, opts->shard)) {
 		ret = cmd_error(POPS_EXIT_USAGE, "--shard '%s': expected i/n with 1 <= i <= n", opts->shard);
 		goto done;
@@ -542,7 +517,8 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 					ret = cmd_fail(error);
 					goto done;
 				}
-				print_plan(plan);
+				eval_plan_evidence(ctx, plan);
+				eval_print_plan(plan);
 				cJSON_AddItemToArray(plans, plan);
 				continue;
 			}
@@ -557,23 +533,35 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 			groups[ngroups].summary = runs[ngroups]->summary;
 			groups[ngroups].spool = runs[ngroups]->spool;
 			evidence[ngroups] = runs[ngroups]->evidence;
-			over_budget |= runs[ngroups]->over_budget;
+			spent += runs[ngroups]->spent;
+			/* --max-cost is one budget for the whole command: what this run
+			 * (judges, baselines) spent is gone for the next */
+			if (eo.max_cost >= 0)
+				eo.max_cost = budget - spent > 0 ? budget - spent : 0;
 			if (opts->baseline && runs[ngroups]->complete &&
 			    (error = eval_run_baseline(ctx, s, &eo, runs[ngroups], opts->baseline,
-			                               !opts->no_store)) < 0) {
+			                               !opts->no_store, &bspent)) < 0) {
 				pops_suite_free(s);
 				ret = cmd_fail(error);
 				goto done;
 			}
+			spent += bspent;
+			bspent = 0;
+			if (eo.max_cost >= 0)
+				eo.max_cost = budget - spent > 0 ? budget - spent : 0;
+			over_budget |= runs[ngroups]->over_budget;
 			interrupted |= runs[ngroups]->interrupted;
-			eval_print_group(ctx, groups[ngroups].summary, groups[ngroups].spool);
+			eval_print_group(ctx, groups[ngroups].summary, groups[ngroups].spool, opts->verbose);
 			ngroups++;
 		}
 		pops_suite_free(s);
 	}
 	if (opts->dry_run) {
-		if (opts->json && (ret = write_plans(&rep, opts->json, plans)) != POPS_EXIT_OK)
-			goto done;
+		cJSON *total = eval_plan_total(plans);
+
+		if (opts->json)
+			ret = write_plans(&rep, opts->json, plans, total);
+		cJSON_Delete(total);
 		goto done;
 	}
 	if (eval_cancel)
@@ -623,6 +611,9 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
+	if (budget >= 0)
+		cmd_status("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
+		           budget, spent);
 	ret = eval_decide(ctx, groups, ngroups, interrupted, over_budget);
 done:
 	if (sig_set) {

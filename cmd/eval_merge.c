@@ -5,6 +5,7 @@
 #include "fileio.h"
 #include "report.h"
 #include "stats.h"
+#include "strutil.h"
 #include "jsonget.h"
 
 /*
@@ -33,8 +34,13 @@ const pops_opt cmd_eval_merge_opts[] = {
 	{ 0 }
 };
 
+/* counts of the parts' summaries that add up (the case records do not have them) */
+static const char *const summed[] = { "cached", "sent", "unsent", "rate_limited",
+	"cost_spent_usd", "cost_saved_usd", NULL };
+
 struct mgroup {
 	cJSON *first;        /* the first part's summary for this suite and model */
+	double sums[6];      /* of `summed` */
 	FILE *spool;
 	size_t cases, passed, failed, errors;
 	double cost, in_tok, out_tok;
@@ -129,7 +135,8 @@ static cJSON *summarize(struct mgroup *g, int complete)
 	static const char *const drop[] = { "cases", "passed", "failed", "errors", "pass_rate",
 		"ci_low", "ci_high", "verdict", "reason", "cost_usd", "input_tokens", "output_tokens",
 		"latency_p50", "latency_p95", "latency_p99", "duration_s", "complete", "stopped",
-		"baseline", "pass_at_k", "pass_hat_k", "planned", NULL };
+		"baseline", "pass_at_k", "pass_hat_k", "planned", "cached", "sent", "unsent",
+		"rate_limited", "cost_spent_usd", "cost_saved_usd", NULL };
 	size_t i;
 
 	if (!s)
@@ -139,14 +146,16 @@ static cJSON *summarize(struct mgroup *g, int complete)
 	pops_stats_wilson(&lo, &hi, g->passed, scored);
 	if (g->cases && er > mer) {
 		verdict = "error";
-		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate %.1f%%",
-		                g->errors, g->cases, 100 * er, 100 * mer);
+		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate ",
+		                g->errors, g->cases, 100 * er);
+		pops_buf_put_percent(&why, mer);
 	} else if (!scored) {
 		verdict = "fail";
 		pops_buf_puts(&why, "no case was scored");
 	} else if (rate + 1e-12 < thr) {
 		verdict = "fail";
-		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold %.1f%%", 100 * rate, 100 * thr);
+		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold ", 100 * rate);
+		pops_buf_put_percent(&why, thr);
 	} else {
 		verdict = "pass";
 	}
@@ -164,6 +173,9 @@ static cJSON *summarize(struct mgroup *g, int complete)
 		cJSON_AddNullToObject(s, "cost_usd");
 	else
 		cJSON_AddNumberToObject(s, "cost_usd", g->cost);
+	for (i = 0; summed[i]; i++)
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(g->first, summed[i])))
+			cJSON_AddNumberToObject(s, summed[i], g->sums[i]);
 	cJSON_AddNumberToObject(s, "input_tokens", g->in_tok);
 	cJSON_AddNumberToObject(s, "output_tokens", g->out_tok);
 	cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(g->lat, g->nlat, 50));
@@ -182,7 +194,7 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 	pops_report_group *groups = NULL;
 	pops_buf b = POPS_BUF_INIT;
 	cJSON *doc = NULL, *parts = cJSON_CreateArray();
-	size_t ng = 0, i, j;
+	size_t ng = 0, i, j, k;
 	int ret = POPS_EXIT_OK, error, complete = 1;
 	eval_reports rep;
 
@@ -240,6 +252,8 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 			/* shards run side by side: the merged wall time is the longest */
 			if (nget(it, "duration_s") > mg[j].duration)
 				mg[j].duration = nget(it, "duration_s");
+			for (k = 0; summed[k]; k++)
+				mg[j].sums[k] += nget(it, summed[k]);
 		}
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "cases")) {
 			for (j = 0; j < ng; j++)
@@ -267,7 +281,7 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 			ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
 			goto done;
 		}
-		eval_print_group(ctx, groups[j].summary, groups[j].spool);
+		eval_print_group(ctx, groups[j].summary, groups[j].spool, 0);
 	}
 	for (i = 0, error = 0; i < rep.n && error >= 0; i++) {
 		eval_reports_stdout_real(&rep, !strcmp(rep.path[i], "-"));

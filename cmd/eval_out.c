@@ -7,10 +7,13 @@
 #include "table.h"
 #include "stats.h"
 #include "strutil.h"
+#include "assertion.h"
 #include "jsonget.h"
 
 #define BAR_WIDTH 24
 #define SHOW_FAILURES 5
+#define SHOW_REASONS 3      /* failed assertions shown per case; the rest are counted */
+#define EXCERPT_BYTES 200   /* -v: model output shown per failing case */
 
 static double now_s(void)
 {
@@ -133,14 +136,30 @@ static void safe(FILE *f, const char *s)
 	pops_buf_dispose(&b);
 }
 
-void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
+/* -v: what the model said, one line, cut on a character boundary */
+static void excerpt(const char *out)
+{
+	pops_buf b = POPS_BUF_INIT;
+	size_t n = strlen(out), cut = n > EXCERPT_BYTES ? EXCERPT_BYTES : n, i;
+
+	for (i = 0; i < 3 && cut < n && cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80; i++)
+		cut--;
+	pops_buf_put(&b, out, cut);
+	pops_assert_one_line(&b);
+	fputs("          output: ", stdout);
+	safe(stdout, b.ptr);
+	puts(cut < n ? "..." : "");
+	pops_buf_dispose(&b);
+}
+
+void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verbose)
 {
 	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
 	const cJSON *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
 	const char *verdict = str(s, "verdict");
 	const char *on = cmd_color(ctx, 1, !strcmp(verdict, "pass") ? "green" : "red");
 	const char *off = cmd_color(ctx, 1, "reset");
-	pops_buf line = POPS_BUF_INIT;
+	pops_buf line = POPS_BUF_INIT, why = POPS_BUF_INIT;
 	cJSON *rec = NULL;
 	size_t shown = 0;
 
@@ -153,23 +172,39 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
 	safe(stdout, str(s, "model_id"));
 	printf(")%s\n", cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete")) ?
 	       "  [incomplete]" : "");
-	printf("  %.0f run%s: %.0f passed, %.0f failed, %.0f error%s\n", num(s, "cases"),
-	       num(s, "cases") == 1 ? "" : "s", num(s, "passed"), num(s, "failed"),
-	       num(s, "errors"), num(s, "errors") == 1 ? "" : "s");
-	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %.1f%%: %s%s%s\n",
+	printf("  %.0f run%s: %.0f passed, %.0f failed, %.0f error%s; %.0f cached, %.0f sent",
+	       num(s, "cases"), num(s, "cases") == 1 ? "" : "s", num(s, "passed"), num(s, "failed"),
+	       num(s, "errors"), num(s, "errors") == 1 ? "" : "s", num(s, "cached"), num(s, "sent"));
+	if (num(s, "unsent"))
+		printf(", %.0f not sent", num(s, "unsent"));
+	putchar('\n');
+	pops_buf_clear(&line);
+	pops_buf_put_percent(&line, num(s, "threshold"));
+	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %s: %s%s%s\n",
 	       100 * num(s, "pass_rate"), 100 * num(s, "ci_low"), 100 * num(s, "ci_high"),
-	       100 * num(s, "threshold"), on, verdict, off);
+	       line.ptr, on, verdict, off);
 	if (cJSON_GetObjectItemCaseSensitive(s, "pass_at_k"))
 		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", num(s, "repeat"), num(s, "pass_at_k"),
 		       num(s, "repeat"), num(s, "pass_hat_k"));
-	if (cJSON_IsNumber(cost))
+	/* what this run paid apart from what the cache answered for free */
+	if (cJSON_IsNumber(cost) && num(s, "cached"))
+		printf("  cost $%.4f spent, $%.4f saved by the cache", num(s, "cost_spent_usd"),
+		       num(s, "cost_saved_usd"));
+	else if (cJSON_IsNumber(cost))
 		printf("  cost $%.4f", cost->valuedouble);
 	else
 		printf("  cost unpriced");
 	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
 	       num(s, "input_tokens"), num(s, "output_tokens"), num(s, "latency_p50"),
 	       num(s, "latency_p95"), num(s, "latency_p99"), num(s, "duration_s"));
-	if (cJSON_IsObject(base)) {
+	if (num(s, "rate_limited") > 0)
+		printf("  rate limited: %.0f replies were 429, and pops started fewer requests at once\n",
+		       num(s, "rate_limited"));
+	if (cJSON_IsObject(base) && str(base, "note")[0]) {
+		fputs("  ", stdout);
+		safe(stdout, str(base, "note"));
+		fputc('\n', stdout);
+	} else if (cJSON_IsObject(base)) {
 		printf("  baseline ");
 		safe(stdout, str(base, "ref"));
 		printf(" (%s): %.0f newly failing, %.0f newly passing of %.0f paired, McNemar p = %.3g: %s",
@@ -180,24 +215,25 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
 	if (spool && (num(s, "failed") || num(s, "errors"))) {
 		rewind(spool);
 		while (shown < SHOW_FAILURES && pops_report_spool_next(spool, &rec, &line) == 1) {
-			const char *st = str(rec, "status"), *why = str(rec, "error");
-			const cJSON *it;
+			const char *st = str(rec, "status");
+			size_t more;
 
 			if (!strcmp(st, "pass"))
 				continue;
-			if (!why[0])
-				cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "asserts"))
-					if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
-						why = str(it, "reason");
-						break;
-					}
+			/* every failed assertion counts: the first three, then how many more */
+			pops_buf_clear(&why);
+			pops_report_why(&why, rec, SHOW_REASONS, &more);
+			if (more)
+				pops_buf_printf(&why, " (+%zu more)", more);
 			printf("    %s ", !strcmp(st, "fail") ? "FAIL " : "ERROR");
 			safe(stdout, str(rec, "id"));
 			if (num(s, "repeat") > 1)
 				printf("#%.0f", num(rec, "repeat"));
 			fputs(": ", stdout);
-			safe(stdout, why);
+			safe(stdout, why.ptr);
 			fputc('\n', stdout);
+			if (verbose && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "output")))
+				excerpt(str(rec, "output"));
 			shown++;
 		}
 		if (num(s, "failed") + num(s, "errors") > shown)
@@ -207,6 +243,7 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool)
 	}
 	cJSON_Delete(rec);
 	pops_buf_dispose(&line);
+	pops_buf_dispose(&why);
 }
 
 struct kv {
@@ -336,62 +373,66 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 	cmd_table_dispose(&t);
 }
 
-/* "result: <kind>: <suite> [<model>]: <why>", the file and model texts made safe */
-static void result_line(const char *kind, const char *which, const char *model,
-                        const char *why)
+/* "<suite> [<model>]: <why>" of one group, the file and model texts made safe */
+static void result_entry(const cJSON *s, const char *why, int first)
 {
-	printf("result: %s: ", kind);
-	safe(stdout, which);
+	if (!first)
+		fputs("; ", stdout);
+	safe(stdout, str(s, "suite"));
 	printf(" [");
-	safe(stdout, model);
+	safe(stdout, str(s, "model"));
 	printf("]: ");
 	safe(stdout, why);
-	putchar('\n');
+}
+
+static const char *group_problem(const cJSON *s)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
+	const char *v = str(s, "verdict");
+
+	if (!strcmp(v, "error") || !strcmp(v, "fail"))
+		return str(s, "reason")[0] ? str(s, "reason") : v;
+	if (cJSON_IsObject(b) && !strcmp(str(b, "verdict"), "regression"))
+		return "significant regression against the baseline";
+	return NULL;
 }
 
 int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
                 int interrupted, int over_budget)
 {
 	size_t i;
-	int provider = 0, negative = 0;
-	const char *why = NULL, *which = NULL, *model = NULL;
+	int provider = 0, negative = 0, first = 1;
 
 	(void)ctx;
 	for (i = 0; i < n; i++) {
-		const cJSON *s = g[i].summary, *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
-		const char *v = str(s, "verdict");
+		const char *v = str(g[i].summary, "verdict");
 
-		if (!strcmp(v, "error")) {
-			if (!provider) {
-				why = str(s, "reason");
-				which = str(s, "suite");
-				model = str(s, "model");
-			}
+		if (!strcmp(v, "error"))
 			provider = 1;
-		} else if (!strcmp(v, "fail") || (cJSON_IsObject(b) && !strcmp(str(b, "verdict"), "regression"))) {
-			if (!negative && !provider) {
-				which = str(s, "suite");
-				model = str(s, "model");
-				why = !strcmp(v, "fail") ? str(s, "reason") : "significant regression against the baseline";
-			}
+		else if (group_problem(g[i].summary))
 			negative = 1;
-		}
 	}
 	if (interrupted) {
 		printf("result: interrupted: partial results, marked incomplete; run again to resume from the cache\n");
 		return POPS_EXIT_INTERRUPTED;
 	}
-	if (provider) {
-		result_line("error", which, model, why);
-		return POPS_EXIT_PROVIDER;
-	}
-	if (over_budget) {
+	if (!provider && over_budget) {
 		printf("result: incomplete: stopped by --max-cost before every case ran\n");
 		return POPS_EXIT_NEGATIVE;
 	}
-	if (negative) {
-		result_line("fail", which, model, why);
-		return POPS_EXIT_NEGATIVE;
+	if (provider || negative) {
+		/* every suite that did not pass, not only the first: CI shows one line */
+		printf("result: %s: ", provider ? "error" : "fail");
+		for (i = 0; i < n; i++) {
+			const char *why = group_problem(g[i].summary);
+
+			if (why) {
+				result_entry(g[i].summary, why, first);
+				first = 0;
+			}
+		}
+		putchar('\n');
+		return provider ? POPS_EXIT_PROVIDER : POPS_EXIT_NEGATIVE;
 	}
 	printf("result: pass: %zu suite run%s met %s threshold%s\n", n, n == 1 ? "" : "s",
 	       n == 1 ? "its" : "their", n == 1 ? "" : "s");

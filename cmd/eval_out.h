@@ -27,8 +27,23 @@ int eval_bar_wanted(const pops_ctx *ctx);
 void eval_bar_update(void *payload, const pops_eval_progress *p);
 void eval_bar_clear(eval_bar *bar);
 
-/* the per-group block of the summary, on stdout */
-void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool);
+/*
+ * --dry-run (cmd/eval_plan.c). eval_plan_evidence: a --baseline whose
+ * stored evidence the run would use (not pairwise) costs nothing: mark
+ * its plan so. eval_print_plan: the plan's lines on stdout (requests, the
+ * cache's share, judge calls, the baseline, cost). eval_plan_total: one
+ * "total:" line for all plans, and the same as a new object for --json.
+ */
+void eval_plan_evidence(pops_ctx *ctx, cJSON *plan);
+void eval_print_plan(const cJSON *plan);
+cJSON *eval_plan_total(const cJSON *plans);
+
+/*
+ * The per-group block of the summary, on stdout: counts, rates, cost,
+ * then the first failing cases, each with its first three failed
+ * assertions ("+N more"), and with `verbose` an excerpt of the output.
+ */
+void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool, int verbose);
 
 /* side-by-side table when several models ran the same suite */
 void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence, size_t n);
@@ -62,11 +77,13 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
  * --baseline: find stored complete evidence for the baseline prompt with
  * the exact fingerprint a run of it on this suite and model would have,
  * or run it fresh (recording its evidence on HEAD when `store`), and add
- * the comparison to g->summary.
+ * the comparison to g->summary. A run is within eo->max_cost (what is
+ * left of the budget); *spent gets what it spent, and g->over_budget is
+ * set when the budget stopped it (the comparison is then not made).
  */
 int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
                       const pops_eval_options *eo, pops_eval_group *g, const char *ref,
-                      int store);
+                      int store, double *spent);
 
 /*
  * Record the groups' evidence as a note on HEAD, complete or partial by

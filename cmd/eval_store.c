@@ -24,7 +24,7 @@ static int store_one(pops_ctx *ctx, const git_oid *head, cJSON *e)
 
 int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
                       const pops_eval_options *eo, pops_eval_group *g, const char *ref,
-                      int store)
+                      int store, double *spent)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(g->summary, "prompt");
 	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(g->evidence, "case_results");
@@ -37,6 +37,10 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	git_oid head;
 	int error;
 
+	*spent = 0;
+	/* a new prompt: the run said so in its summary, and there is nothing to run */
+	if (g->no_baseline)
+		return 0;
 	/* pairwise already ran the baseline on these cases: compare with that run */
 	if (g->baseline) {
 		eval_add_baseline(g->summary, cur,
@@ -55,7 +59,6 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	bo.model = cJSON_GetObjectItemCaseSensitive(g->summary, "model")->valuestring;
 	/* an environment's baseline is its release: prompt, partials and model */
 	bo.release_model = pops_config_env(ctx->config, ref, NULL) != NULL;
-	bo.max_cost = -1;
 	bo.baseline = NULL;
 	bo.skip_pairwise = 1;
 	if ((error = pops_eval_fingerprint(&bfp, s, &bo)) < 0) {
@@ -81,8 +84,14 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	/* no stored result for that exact content: run it now on the same cases */
 	if ((error = pops_eval_run(&bg, s, &bo)) < 0)
 		goto done;
+	*spent = bg->spent;
 	if (bg->interrupted) {
 		g->interrupted = 1;
+		goto done;
+	}
+	/* --max-cost stopped the baseline: half a comparison is none */
+	if (bg->over_budget) {
+		g->over_budget = 1;
 		goto done;
 	}
 	/* its evidence is what a no_regression gate compares with next time */

@@ -24,6 +24,7 @@ struct model_opts {
 	int json;
 	int porcelain;
 	int online;
+	int strict;
 	long timeout;
 	long retries;
 	int cache;
@@ -61,6 +62,8 @@ const pops_opt cmd_model_check_opts[] = {
 	  .help = "print the findings as JSON" },
 	{ .type = POPS_OPT_BOOL, .name = "porcelain", .offset = offsetof(struct model_opts, porcelain),
 	  .help = "tab-separated rows, no header, even on a terminal" },
+	{ .type = POPS_OPT_BOOL, .name = "strict", .offset = offsetof(struct model_opts, strict),
+	  .help = "count warnings (allowed floating ids, unpriced models) as problems: exit 1" },
 	{ 0 }
 };
 
@@ -443,6 +446,7 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 		cJSON_AddNumberToObject(root, "schema_version", 1);
 		cJSON_AddNumberToObject(root, "problems", (double)problems);
 		cJSON_AddNumberToObject(root, "warnings", (double)warnings);
+		cJSON_AddBoolToObject(root, "strict", opts->strict);
 		cJSON_AddItemToObject(root, "findings", arr);
 		arr = NULL;
 		s = cJSON_Print(root);
@@ -453,11 +457,14 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 	} else {
 		if (t.nrows > 1 && (ret = cmd_table_print(&t, ctx->stdout_tty, opts->porcelain)))
 			goto done;
-		cmd_status("%zu model%s checked: %zu problem%s, %zu warning%s", cfg->nmodels,
+		cmd_status("%zu model%s checked: %zu problem%s, %zu warning%s%s", cfg->nmodels,
 		           cfg->nmodels == 1 ? "" : "s", problems, problems == 1 ? "" : "s",
-		           warnings, warnings == 1 ? "" : "s");
+		           warnings, warnings == 1 ? "" : "s",
+		           opts->strict && warnings ? " (--strict: warnings count as problems)" : "");
 	}
-	ret = net_failed ? POPS_EXIT_PROVIDER : problems ? POPS_EXIT_NEGATIVE : POPS_EXIT_OK;
+	/* --strict, for CI: a warning is something to fix too */
+	ret = net_failed ? POPS_EXIT_PROVIDER :
+	      problems || (opts->strict && warnings) ? POPS_EXIT_NEGATIVE : POPS_EXIT_OK;
 done:
 	if (on.lists)
 		for (i = 0; i < cfg->nproviders; i++) {

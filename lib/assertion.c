@@ -5,15 +5,11 @@
 #include <pcre2.h>
 #include "assertion.h"
 #include "assertion_int.h"
-#include "exec.h"
-#include "fileio.h"
 #include "jsonschema.h"
 #include "strutil.h"
 
-#include <unistd.h>
 
 #define EXEC_DEFAULT_TIMEOUT_MS 10000
-#define EXEC_OUTPUT_LIMIT (64u * 1024)
 #define QUOTE_MAX 60
 
 static const struct {
@@ -347,64 +343,6 @@ done:
 
 #undef BAD
 
-/* ---- templates ---- */
-
-static const cJSON *lookup(const cJSON *scope, const char *name, size_t len)
-{
-	const cJSON *cur = scope;
-	const char *p = name, *end = name + len;
-
-	while (cur && p < end) {
-		const char *dot = memchr(p, '.', (size_t)(end - p));
-		size_t n = dot ? (size_t)(dot - p) : (size_t)(end - p);
-		const cJSON *it = NULL;
-
-		if (cJSON_IsObject(cur)) {
-			cJSON_ArrayForEach(it, cur)
-				if (strlen(it->string) == n && !memcmp(it->string, p, n))
-					break;
-		} else if (cJSON_IsArray(cur) && n > 0 && isdigit((unsigned char)*p)) {
-			it = cJSON_GetArrayItem(cur, (int)strtol(p, NULL, 10));
-		}
-		cur = it;
-		p += n + (dot ? 1 : 0);
-	}
-	return cur;
-}
-
-int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope)
-{
-	const char *p = tmpl, *open, *close;
-
-	while ((open = strstr(p, "{{")) && (close = strstr(open + 2, "}}"))) {
-		const char *s = open + 2, *e = close;
-		const cJSON *v;
-		int triple = *s == '{';
-
-		pops_buf_put(out, p, (size_t)(open - p));
-		if (triple)
-			s++;
-		while (s < e && isspace((unsigned char)*s))
-			s++;
-		while (e > s && isspace((unsigned char)e[-1]))
-			e--;
-		v = scope ? lookup(scope, s, (size_t)(e - s)) : NULL;
-		if (cJSON_IsString(v)) {
-			pops_buf_puts(out, v->valuestring);
-		} else if (v && !cJSON_IsNull(v)) {
-			char *j = cJSON_PrintUnformatted(v);
-
-			pops_buf_puts(out, j ? j : "");
-			free(j);
-		}
-		p = close + 2;
-		if (triple && *p == '}')
-			p++;
-	}
-	pops_buf_puts(out, p);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
-}
-
 int pops_assert_one_line(pops_buf *reason)
 {
 	pops_buf b = POPS_BUF_INIT;
@@ -506,101 +444,6 @@ static size_t utf8_count(const char *s, size_t len)
 		if (((unsigned char)s[i] & 0xc0) != 0x80)
 			n++;
 	return n;
-}
-
-/*
- * The case's vars as JSON in a private temporary file (mode 0600: vars
- * may be sensitive), for POPS_VARS_FILE. 0 with the path in `path`, or
- * POPS_ERROR.
- */
-static int vars_file(pops_buf *path, const char *json)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd, error;
-
-	pops_buf_printf(path, "%s/pops-vars-XXXXXX", dir && *dir ? dir : "/tmp");
-	if (pops_buf_oom(path))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	if ((fd = mkstemp(path->ptr)) < 0) {
-		error = pops_error_os(path->ptr);
-		pops_buf_clear(path);
-		return error;
-	}
-	error = pops_write_all(fd, json, strlen(json), path->ptr);
-	if (close(fd) < 0 && !error)
-		error = pops_error_os(path->ptr);
-	if (error < 0) {
-		unlink(path->ptr);
-		pops_buf_clear(path);
-	}
-	return error;
-}
-
-static int run_exec(pops_assert_result *res, const pops_assert *a,
-                    const pops_assert_input *in)
-{
-	pops_buf out = POPS_BUF_INIT, e1 = POPS_BUF_INIT, e2 = POPS_BUF_INIT, e3 = POPS_BUF_INIT;
-	pops_buf vpath = POPS_BUF_INIT;
-	extern char **environ;
-	char **envp = NULL, *vars = NULL;
-	size_t n = 0, i, k;
-	int status = -1, r, error = 0;
-
-	while (environ[n])
-		n++;
-	if (!(envp = calloc(n + 4, sizeof(*envp))))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	/* ours replace inherited ones: a stale POPS_VARS must not reach the script */
-	for (i = 0, k = 0; i < n; i++)
-		if (strncmp(environ[i], "POPS_VARS=", 10) && strncmp(environ[i], "POPS_VARS_FILE=", 15) &&
-		    strncmp(environ[i], "POPS_CASE_ID=", 13))
-			envp[k++] = environ[i];
-	vars = in->scope ? cJSON_PrintUnformatted(in->scope) : NULL;
-	if (vars_file(&vpath, vars ? vars : "{}") < 0) {
-		res->error = 1;
-		pops_buf_puts(&res->reason, pops_error_last());
-		goto done;
-	}
-	pops_buf_printf(&e1, "POPS_CASE_ID=%s", in->case_id ? in->case_id : "");
-	pops_buf_printf(&e3, "POPS_VARS_FILE=%s", vpath.ptr);
-	envp[k++] = e1.ptr;
-	envp[k++] = e3.ptr;
-	if (!vars || strlen(vars) <= POPS_EXEC_VARS_ENV_MAX) {
-		pops_buf_printf(&e2, "POPS_VARS=%s", vars ? vars : "{}");
-		envp[k++] = e2.ptr;
-	}
-	if (pops_buf_oom(&e1) || pops_buf_oom(&e2) || pops_buf_oom(&e3)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	r = pops_exec_run_in(&status, &out, in->cwd, a->argv, in->output, in->len, a->timeout_ms,
-	                     EXEC_OUTPUT_LIMIT, envp);
-	if (r < 0) {
-		res->error = 1;
-		pops_buf_puts(&res->reason, pops_error_last());
-	} else {
-		size_t l = strcspn(out.ptr, "\n");
-
-		res->pass = status == 0;
-		if (!res->pass) {
-			pops_buf_printf(&res->reason, "command '%s' exited with %d", a->argv[0], status);
-			if (l) {
-				pops_buf_puts(&res->reason, ": ");
-				pops_buf_put_sanitized(&res->reason, out.ptr, l > 200 ? 200 : l, 0);
-			}
-		}
-	}
-done:
-	if (vpath.size)
-		unlink(vpath.ptr);
-	free(vars);
-	free(envp);
-	pops_buf_dispose(&out);
-	pops_buf_dispose(&e1);
-	pops_buf_dispose(&e2);
-	pops_buf_dispose(&e3);
-	pops_buf_dispose(&vpath);
-	return error;
 }
 
 int pops_assert_check(pops_assert_result *res, const pops_assert *a,
@@ -767,14 +610,29 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 			goto done;
 		}
 		pass = d <= max;
-		if (!pass)
-			pops_buf_printf(&res->reason, "edit distance to expected is more than %zu", max);
+		if (!pass) {
+			/* the distance found, counted on past the threshold (far enough to say how far) */
+			size_t far = max * 10 + 100;
+
+			if ((d = pops_levenshtein(out, len, v, vlen, far)) == SIZE_MAX) {
+				error = pops_error_set(POPS_ERROR, "out of memory");
+				goto done;
+			}
+			pops_buf_puts(&res->reason, "edit distance ");
+			if (d > far)
+				pops_buf_printf(&res->reason, "over %zu", far);
+			else
+				pops_buf_printf(&res->reason, "%zu", d);
+			pops_buf_puts(&res->reason, " to ");
+			quote(&res->reason, v, vlen);
+			pops_buf_printf(&res->reason, ", more than the %g allowed", a->threshold);
+		}
 		break;
 	}
 	case POPS_ASSERT_LATENCY:
 		pass = in->latency_ms <= a->threshold;
 		if (!pass)
-			pops_buf_printf(&res->reason, "latency %.0f ms is over %.0f ms",
+			pops_buf_printf(&res->reason, "latency %.0f ms is over %g ms",
 			                in->latency_ms, a->threshold);
 		break;
 	case POPS_ASSERT_COST:
@@ -785,7 +643,7 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 		}
 		pass = in->cost_usd <= a->threshold;
 		if (!pass)
-			pops_buf_printf(&res->reason, "cost $%.6f is over $%.6f", in->cost_usd, a->threshold);
+			pops_buf_printf(&res->reason, "cost $%.3g is over $%g", in->cost_usd, a->threshold);
 		break;
 	case POPS_ASSERT_CONTAINS_ANY: case POPS_ASSERT_CONTAINS_ALL:
 	case POPS_ASSERT_ICONTAINS_ANY: case POPS_ASSERT_ICONTAINS_ALL:
@@ -794,7 +652,7 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 			goto done;
 		break;
 	case POPS_ASSERT_EXEC:
-		error = run_exec(res, a, in);
+		error = pops_assert_exec_run(res, a, in);
 		goto done;
 	case POPS_ASSERT_JUDGE: case POPS_ASSERT_PAIRWISE:
 		res->error = 1;

@@ -98,11 +98,43 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
                       const pops_assert_input *in);
 
 /*
+ * exec assertions one by one, for a loop that runs many at once
+ * (lib/assertion_exec.c). start: spawn a->argv in in->cwd with the
+ * output on stdin and POPS_CASE_ID, POPS_VARS_FILE (and POPS_VARS when
+ * small) in the environment; 0 with *out set (a program that cannot
+ * start is a result, given by finish), or POPS_ERROR. wait_fds: the
+ * descriptors to poll (0 while not finished: step again soon). step: 1
+ * when it has ended, 0 not yet. timeout_ms: the assertion's. finish:
+ * fill `res` (timed_out: kill it, an error result); 0 or POPS_ERROR.
+ * free: kill if running, remove the vars file. run: all of it,
+ * synchronously (pops_assert_check does that).
+ */
+typedef struct pops_assert_exec pops_assert_exec;
+int pops_assert_exec_start(pops_assert_exec **out, const pops_assert *a,
+                           const pops_assert_input *in);
+size_t pops_assert_exec_wait_fds(const pops_assert_exec *ax, int *fds, short *events, size_t max);
+int pops_assert_exec_step(pops_assert_exec *ax);
+long pops_assert_exec_timeout_ms(const pops_assert_exec *ax);
+int pops_assert_exec_finish(pops_assert_result *res, pops_assert_exec *ax, int timed_out);
+void pops_assert_exec_free(pops_assert_exec *ax);
+int pops_assert_exec_run(pops_assert_result *res, const pops_assert *a,
+                         const pops_assert_input *in);
+
+/*
  * Expand {{var}} / {{a.b}} in `tmpl` from `scope` into `out` (appended).
  * Strings are inserted as is, other values as compact JSON, missing
  * names as nothing. 0 or POPS_ERROR.
  */
 int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope);
+
+/*
+ * Would `a`'s value work for a row with this `scope`? Every {{name}} it
+ * reads must be in the scope (a missing one would expand to nothing, and
+ * 'contains' of nothing always passes), and a templated regex must
+ * compile once expanded. 0, or POPS_EINVALID naming the assertion's
+ * file:line (the caller adds the row's). Sends nothing, runs nothing.
+ */
+int pops_assert_check_scope(const pops_assert *a, const cJSON *scope);
 
 /*
  * Make `reason` one line, in place: newline, carriage return and tab

@@ -91,7 +91,14 @@ static int result_from_json(pops_provider_result *out, const cJSON *o)
 	out->output_tokens = num_or(o, "output_tokens", -1);
 	out->cached_tokens = num_or(o, "cached_tokens", 0);
 	out->http_status = num_or(o, "http_status", 200);
-	out->latency_ms = 0;
+	/* the provider's time when it was fetched: a cached result is not instant
+	 * work of the model, and latency-ms assertions must not pass for free */
+	{
+		const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "latency_ms");
+
+		out->latency_ms = cJSON_IsNumber(l) && l->valuedouble >= 0 && l->valuedouble < 1e12 ?
+		                  l->valuedouble : 0;
+	}
 	out->attempts = 0;
 	out->cache_hit = 1;
 	out->status = POPS_OK;

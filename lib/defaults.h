@@ -68,6 +68,8 @@
 #define POPS_PROVIDER_MAX_BODY       (16u * 1024 * 1024)
 #define POPS_EXEC_MAX_OUTPUT         (16u * 1024 * 1024)
 #define POPS_CASSETTE_MAX_BYTES      (256u * 1024 * 1024)
+/* pacing by x-ratelimit-remaining-tokens: the reply tokens a request is assumed to use */
+#define POPS_HTTP_OUTPUT_TOKENS_GUESS 256
 /*
  * exec assertions: POPS_VARS (the case's vars in the environment, kept
  * for older scripts) only up to this size; POPS_VARS_FILE always. Linux
@@ -75,5 +77,12 @@
  * environment shares ARG_MAX.
  */
 #define POPS_EXEC_VARS_ENV_MAX       (32u * 1024)
+/*
+ * Until a provider has answered once, a request that cannot connect to it
+ * (refused, DNS, TLS) is retried this many times, not POPS_PROVIDER_RETRIES:
+ * a provider that is down should stop the run in seconds (lib/provider.c),
+ * and one that is up answers the first retry.
+ */
+#define POPS_PROVIDER_DOWN_RETRIES   1
 
 #endif

@@ -17,6 +17,7 @@ struct pops_eval_prompt {
 	char blob[GIT_OID_HEXSZ + 1];
 	pops_prompt *p;
 	cJSON *partials;
+	cJSON *required;          /* the variables every render reads (lib/template.h) */
 };
 
 struct loader {
@@ -81,7 +82,8 @@ static int parse_with(pops_eval_prompt **out, const char *data, size_t len, cons
 	l->partials = p->partials;
 	po.load_partial = load_partial;
 	po.partial_payload = l;
-	error = pops_prompt_parse(&p->p, data, len, name, &po);
+	if ((error = pops_prompt_parse(&p->p, data, len, name, &po)) == 0)
+		error = pops_template_required_vars(&p->required, pops_prompt_template(p->p));
 done:
 	if (error < 0)
 		pops_eval_prompt_free(p);
@@ -151,6 +153,15 @@ const cJSON *pops_eval_prompt_output_schema(const pops_eval_prompt *p)
 	return pops_prompt_output_schema(p->p);
 }
 const cJSON *pops_eval_prompt_partials(const pops_eval_prompt *p) { return p->partials; }
+const cJSON *pops_eval_prompt_required(const pops_eval_prompt *p) { return p->required; }
+const cJSON *pops_eval_prompt_input_schema(const pops_eval_prompt *p)
+{
+	return pops_prompt_input_schema(p->p);
+}
+const cJSON *pops_eval_prompt_input_default(const pops_eval_prompt *p)
+{
+	return pops_prompt_input_default(p->p);
+}
 
 const pops_closure *pops_eval_prompt_release(const pops_eval_prompt *p)
 {
@@ -169,6 +180,7 @@ void pops_eval_prompt_free(pops_eval_prompt *p)
 	free(p->name);
 	pops_prompt_free(p->p);
 	cJSON_Delete(p->partials);
+	cJSON_Delete(p->required);
 	pops_closure_dispose(&p->release);
 	free(p);
 }

@@ -29,6 +29,10 @@ const char *pops_eval_prompt_model(const pops_eval_prompt *p);    /* or NULL */
 const cJSON *pops_eval_prompt_config(const pops_eval_prompt *p);  /* object or NULL */
 const cJSON *pops_eval_prompt_output_schema(const pops_eval_prompt *p); /* or NULL */
 const cJSON *pops_eval_prompt_partials(const pops_eval_prompt *p); /* {"name":"blob"} */
+/* what every render reads: [["question"], ["user","name"]] (pops_template_required_vars) */
+const cJSON *pops_eval_prompt_required(const pops_eval_prompt *p);
+const cJSON *pops_eval_prompt_input_schema(const pops_eval_prompt *p);  /* or NULL */
+const cJSON *pops_eval_prompt_input_default(const pops_eval_prompt *p); /* object or NULL */
 /* name:env with a closure: what was released (its model), else NULL. Borrowed. */
 const pops_closure *pops_eval_prompt_release(const pops_eval_prompt *p);
 

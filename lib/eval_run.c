@@ -1,72 +1,10 @@
 #include "common.h"
-#include "confine.h"
 #include <math.h>
 #include <time.h>
 #include "eval_run_int.h"
 #include "fileio.h"
 #include "strutil.h"
 
-#define OUTPUT_TOKENS_GUESS 256
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-int pops_eval_in_shard(const char *id, unsigned shard, unsigned nshards)
-{
-	if (nshards <= 1)
-		return 1;
-	return fnv1a(id) % nshards == shard - 1;
-}
-
-int pops_eval__model(const pops_config *cfg, const char *alias,
-                     const pops_provider_cfg **prov, const char **id)
-{
-	const pops_model_cfg *m = pops_config_model(cfg, alias);
-	const char *slash;
-
-	if (m) {
-		*prov = pops_config_provider(cfg, m->provider);
-		*id = m->id;
-		if (!*prov)
-			return pops_error_set(POPS_EINVALID, "model '%s' names unknown provider '%s'",
-			                      alias, m->provider);
-		return 0;
-	}
-	/* "provider/id" names a model without an alias */
-	if ((slash = strchr(alias, '/'))) {
-		char *pname = pops_strndup(alias, (size_t)(slash - alias));
-
-		*prov = pname ? pops_config_provider(cfg, pname) : NULL;
-		free(pname);
-		if (*prov) {
-			*id = slash + 1;
-			return 0;
-		}
-	}
-	{
-		const char **names = calloc(cfg->nmodels + 1, sizeof(*names));
-		const char *s = NULL;
-		size_t i;
-
-		if (names) {
-			for (i = 0; i < cfg->nmodels; i++)
-				names[i] = cfg->models[i].alias;
-			s = pops_suggest(alias, names, 2);
-		}
-		pops_error_set(POPS_EINVALID, "unknown model '%s'%s%s%s: add it under 'models:' in pops.yaml",
-		               alias, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
-		free(names);
-	}
-	return POPS_EINVALID;
-}
 
 static void rcase_release(struct rcase *rc)
 {
@@ -80,335 +18,7 @@ static void rcase_release(struct rcase *rc)
 	free(rc);
 }
 
-/* the next row from the dataset or the inline tests: 1, 0 at end, or error */
-static int source_next(struct runner *r, pops_case *c)
-{
-	if (r->ds && !r->ds_done) {
-		int got = pops_dataset_next(r->ds, c);
-
-		if (got != 0)
-			return got;
-		r->ds_done = 1;   /* then the suite's inline tests */
-	}
-	if (!r->inline_row)
-		return 0;
-	{
-		const cJSON *row = r->inline_row;
-		int e;
-
-		r->inline_row = row->next;
-		e = pops_case_from_json(c, row, r->s->path, pops_suite_line(r->s, row));
-		return e < 0 ? e : 1;
-	}
-}
-
-static int source_rewind(struct runner *r)
-{
-	r->inline_row = r->s->tests ? r->s->tests->child : NULL;
-	r->ds_done = 0;
-	return r->ds ? pops_dataset_rewind(r->ds) : 0;
-}
-
-static int filtered(struct runner *r, const pops_case *c)
-{
-	return !r->filter || pcre2_match(r->filter, (PCRE2_SPTR)c->id, strlen(c->id), 0, 0,
-	                                 r->filter_md, NULL) >= 0;
-}
-
-static int selected(struct runner *r, const pops_case *c)
-{
-	return filtered(r, c) && pops_eval_in_shard(c->id, r->o->shard, r->o->nshards);
-}
-
-/*
- * An exec script the suite names by a relative path ("./check.sh",
- * "scripts/check.py") is a file of the project: it must resolve inside
- * the root, as a regular file. Programs found on PATH and absolute
- * commands are the machine's, not the suite's.
- */
-static int check_exec(struct runner *r, const pops_assert *a)
-{
-	pops_buf full = POPS_BUF_INIT;
-	char *real = NULL;
-	int error;
-
-	if (!r->o->root || a->argv[0][0] == '/' || !strchr(a->argv[0], '/'))
-		return 0;
-	if ((error = pops_path_join(&full, r->o->root, a->argv[0])) == 0)
-		error = pops_confine_project_open(&real, full.ptr, r->o->root, a->argv[0]);
-	free(real);
-	pops_buf_dispose(&full);
-	/* a missing program is the fingerprint's to report ("exec program ... not found") */
-	if (error == POPS_ENOTFOUND)
-		return 0;
-	return error < 0 ? pops_error_prefix(error, "%s:%u: exec: ", a->file, a->line) : 0;
-}
-
-/*
- * Assertions, before anything is sent: exec scripts inside the project;
- * judges known and, unless allowed, not the model under test; judge
- * prompts loaded (inside the project)
- */
-static int check_asserts(struct runner *r, pops_assert **a, size_t n)
-{
-	pops_eval_prompt *jp;
-	size_t i;
-	int error;
-
-	for (i = 0; i < n; i++) {
-		const pops_provider_cfg *p;
-		const char *id;
-
-		if (a[i]->type == POPS_ASSERT_EXEC && (error = check_exec(r, a[i])) < 0)
-			return error;
-		if (!pops_assert_needs_model(a[i]))
-			continue;
-		if (a[i]->type == POPS_ASSERT_PAIRWISE) {
-			if (r->o->skip_pairwise)
-				continue;
-			if (!r->o->baseline)
-				return pops_error_set(POPS_EINVALID,
-				    "%s:%u: 'pairwise' compares each output with the baseline's: pass --baseline env|rev",
-				    a[i]->file, a[i]->line);
-			r->has_pairwise = 1;
-		}
-		r->has_judges = 1;
-		if (pops_eval__model(r->o->config, a[i]->model, &p, &id) < 0)
-			return pops_error_prefix(POPS_EINVALID, "%s:%u: ", a[i]->file, a[i]->line);
-		/* now, not in the judge pass: a bad judge prompt must fail before
-		 * the model under test is paid for */
-		if (a[i]->prompt && (error = pops_eval__judge_prompt(&jp, r, a[i]->prompt,
-		                                  a[i]->type == POPS_ASSERT_PAIRWISE)) < 0)
-			return pops_error_prefix(error, "%s:%u: judge prompt: ", a[i]->file, a[i]->line);
-		if (!strcmp(id, r->model_id) && !a[i]->allow_self_judge)
-			return pops_error_set(POPS_EINVALID,
-			    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",
-			    a[i]->file, a[i]->line, a[i]->model);
-	}
-	return 0;
-}
-
-static int setup(struct runner *r, const pops_suite *s, const pops_eval_options *o)
-{
-	const char *address = o->prompt ? o->prompt : s->prompt;
-	const char *dataset = o->dataset ? o->dataset : s->dataset;
-	const char *id = NULL, *type;
-	const pops_closure *rel;
-	int error;
-
-	r->s = s;
-	r->o = o;
-	r->repeat = o->repeat > 0 ? o->repeat : s->repeat;
-	r->threshold = o->threshold >= 0 ? o->threshold : s->threshold;
-	r->max_cost = o->max_cost;
-	if ((error = pops_eval_prompt_load(&r->prompt, o->repo, address)) < 0)
-		return pops_error_prefix(error, "%s: ", s->path);
-	rel = pops_eval_prompt_release(r->prompt);
-	if (rel && rel->provider && (!o->model || o->release_model)) {
-		/* a release runs exactly as released: its provider, model id and config,
-		 * whatever the alias points at today (the gates expect just that) */
-		if (!(r->prov = pops_config_provider(o->config, rel->provider)))
-			return pops_error_set(POPS_EINVALID,
-			    "%s: '%s' was released with provider '%s', which pops.yaml no longer has",
-			    s->path, address, rel->provider);
-		r->alias = rel->model_alias ? rel->model_alias : rel->model_id;
-		if (!(r->model_id = pops_strdup(rel->model_id)) ||
-		    !(r->config = rel->model_config ? cJSON_Duplicate(rel->model_config, 1) :
-		                  cJSON_CreateObject()))
-			return pops_error_set(POPS_ERROR, "out of memory");
-		(void)type;
-	} else {
-		r->alias = o->model ? o->model : s->model ? s->model : pops_eval_prompt_model(r->prompt);
-		if (!r->alias)
-			return pops_error_set(POPS_EINVALID,
-			                      "%s: no model: set 'model:' in the suite or pass --model", s->path);
-		if ((error = pops_eval__model(o->config, r->alias, &r->prov, &id)) < 0)
-			return pops_error_prefix(error, "%s: ", s->path);
-		if (!(r->model_id = pops_strdup(id)))
-			return pops_error_set(POPS_ERROR, "out of memory");
-		/* request config: the model's defaults, then the prompt's own (as gates compute it) */
-		if ((error = pops_fingerprint_model(&type, &id, &r->config, o->config, r->alias,
-		                                    pops_eval_prompt_config(r->prompt))) < 0)
-			return error;
-	}
-	r->output_schema = pops_eval_prompt_output_schema(r->prompt);
-	if (o->max_cost >= 0 && !pops_config_price(o->config, r->model_id))
-		return pops_error_set(POPS_EINVALID,
-		    "--max-cost needs a price for '%s': add it under 'pricing:' in pops.yaml", r->model_id);
-	if ((error = check_asserts(r, s->asserts, s->nasserts)) < 0)
-		return error;
-	if (o->filter) {
-		int ec;
-		PCRE2_SIZE off;
-
-		r->filter = pcre2_compile((PCRE2_SPTR)o->filter, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-		                          &ec, &off, NULL);
-		if (!r->filter) {
-			PCRE2_UCHAR msg[256];
-
-			pcre2_get_error_message(ec, msg, sizeof(msg));
-			return pops_error_set(POPS_EINVALID, "--filter '%s': %s at offset %zu",
-			                      o->filter, (char *)msg, (size_t)off);
-		}
-		if (!(r->filter_md = pcre2_match_data_create_from_pattern(r->filter, NULL)))
-			return pops_error_set(POPS_ERROR, "out of memory");
-	}
-	if (dataset) {
-		pops_buf p = POPS_BUF_INIT;
-
-		if (dataset[0] != '/' && o->root)
-			pops_path_join(&p, o->root, dataset);
-		else
-			pops_buf_puts(&p, dataset);
-		r->dataset_path = pops_buf_detach(&p);
-		if (!r->dataset_path)
-			return pops_error_set(POPS_ERROR, "out of memory");
-		/* the suite's dataset is the project's (--dataset is the user's own choice) */
-		if (!o->dataset && o->root) {
-			char *real = NULL;
-
-			if ((error = pops_confine_project_open(&real, r->dataset_path, o->root,
-			                                       dataset)) < 0)
-				return error == POPS_ENOTFOUND ?
-				       pops_error_set(POPS_ENOTFOUND, "%s: dataset '%s' not found", s->path,
-				                      dataset) :
-				       pops_error_prefix(error, "%s: dataset: ", s->path);
-			free(r->dataset_path);
-			r->dataset_path = real;
-		}
-		if ((error = pops_dataset_open(&r->ds, r->dataset_path, dataset)) < 0)
-			return error == POPS_ENOTFOUND ?
-			       pops_error_set(POPS_ENOTFOUND, "%s: dataset '%s' not found", s->path, dataset) :
-			       error;
-	}
-	r->inline_row = s->tests ? s->tests->child : NULL;
-	r->dataset_name = dataset;
-	/* before anything is sent: a field that cannot be computed stops the run */
-	return pops_eval__fingerprint(r, NULL);
-}
-
-int pops_eval__fingerprint(struct runner *r, const char *pairwise_baseline_blob)
-{
-	pops_fingerprint_input in = POPS_FINGERPRINT_INPUT_INIT;
-
-	in.cfg = r->o->config;
-	in.root = r->o->root;
-	in.suite = r->s;
-	in.dataset = r->dataset_name;
-	in.prompt = pops_eval_prompt_name(r->prompt);
-	in.prompt_blob = pops_eval_prompt_blob(r->prompt);
-	in.partials = pops_eval_prompt_partials(r->prompt);
-	in.provider_type = r->prov ? r->prov->type : NULL;
-	in.model_id = r->model_id;
-	in.model_config = r->config;
-	in.pairwise_baseline_blob = pairwise_baseline_blob;
-	return pops_fingerprint_compute(&r->fp, &in);
-}
-
-/* where each case id was first seen: an open-addressing hash set */
-struct seen_id {
-	char *id;
-	const char *file;
-	unsigned line;
-};
-
-struct id_set {
-	struct seen_id *v;
-	size_t n, cap;   /* cap: a power of two, kept at least twice n */
-};
-
-static void id_set_free(struct id_set *set)
-{
-	for (size_t i = 0; i < set->cap; i++)
-		free(set->v[i].id);
-	free(set->v);
-}
-
-static struct seen_id *id_slot(struct seen_id *v, size_t cap, const char *id)
-{
-	size_t i = (size_t)fnv1a(id) & (cap - 1);
-
-	while (v[i].id && strcmp(v[i].id, id))
-		i = (i + 1) & (cap - 1);
-	return &v[i];
-}
-
-/*
- * Evidence and the reports key results by "id#repeat": two rows with one
- * id would be one case there. 0, or POPS_EINVALID naming both rows.
- */
-static int id_once(struct id_set *set, const pops_case *c)
-{
-	struct seen_id *slot;
-
-	if (2 * (set->n + 1) > set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 1024;
-		struct seen_id *v = calloc(cap, sizeof(*v));
-
-		if (!v)
-			return pops_error_set(POPS_ERROR, "out of memory");
-		for (size_t i = 0; i < set->cap; i++)
-			if (set->v[i].id)
-				*id_slot(v, cap, set->v[i].id) = set->v[i];
-		free(set->v);
-		set->v = v;
-		set->cap = cap;
-	}
-	slot = id_slot(set->v, set->cap, c->id);
-	if (slot->id)
-		return pops_error_set(POPS_EINVALID, "%s:%u: duplicate case id '%s' (also at %s:%u): "
-		                      "give each row its own id", c->file ? c->file : "dataset",
-		                      c->line, c->id, slot->file ? slot->file : "dataset", slot->line);
-	if (!(slot->id = pops_strdup(c->id)))
-		return pops_error_set(POPS_ERROR, "out of memory");
-	slot->file = c->file;
-	slot->line = c->line;
-	set->n++;
-	return 0;
-}
-
-/*
- * First pass: count the selected cases and check every row (shape, own
- * assertions, judges, unique ids), so a bad row fails the run before it
- * costs money.
- */
-static int prepass(struct runner *r)
-{
-	pops_case c = POPS_CASE_INIT;
-	pops_assert **ca = NULL;
-	struct id_set ids = { NULL, 0, 0 };
-	size_t nca = 0;
-	int got, error = 0;
-
-	while ((got = source_next(r, &c)) == 1) {
-		if ((error = id_once(&ids, &c)) < 0)
-			goto done;
-		/* a --filter that leaves nothing out still evaluates the whole suite */
-		if (!filtered(r, &c))
-			r->filtered_out++;
-		if (!selected(r, &c))
-			continue;
-		if ((error = pops_suite_case_asserts(&ca, &nca, &c)) < 0)
-			goto done;
-		error = check_asserts(r, ca, nca);
-		pops_suite_asserts_free(ca, nca);
-		ca = NULL;
-		if (error < 0)
-			goto done;
-		r->total_cases++;
-	}
-	if (got < 0) {
-		error = got;
-		goto done;
-	}
-	error = source_rewind(r);
-done:
-	id_set_free(&ids);
-	pops_case_dispose(&c);
-	return error;
-}
-
-static char *messages_text(const cJSON *msgs)
+char *pops_eval__messages_text(const cJSON *msgs)
 {
 	pops_buf b = POPS_BUF_INIT;
 	const cJSON *m, *part;
@@ -464,8 +74,47 @@ static int render_error(struct runner *r, struct rcase *rc)
 	return error;
 }
 
-/* load the next selected case into r->cur; 1, 0 at the end, or an error */
-static int advance(struct runner *r)
+/*
+ * --max-cost before any result: the first case's request, and what its
+ * judges will cost after it, kept in reserve so that the model's calls
+ * do not spend what the judge pass needs (the judge is asked about a
+ * prompt and an output of about this size; pairwise asks twice)
+ */
+static void estimate_first(struct runner *r, const struct rcase *rc)
+{
+	size_t i;
+
+	r->est_request = pops_eval__estimate(r->o->config, r->model_id, rc->messages, r->config);
+	for (i = 0; i < r->s->nasserts; i++) {
+		const pops_assert *a = r->s->asserts[i];
+		int orders = a->type == POPS_ASSERT_PAIRWISE ? 2 : 1;
+		double e0, e1;
+
+		if (!pops_assert_needs_model(a) || (a->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise) ||
+		    (e0 = pops_eval__judge_estimate(r, a, rc->messages, 0)) < 0)
+			continue;
+		/* fixed per case, plus so much per token of the model's reply */
+		e1 = pops_eval__judge_estimate(r, a, rc->messages, 1);
+		r->judge_fixed += orders * e0;
+		r->judge_per_reply += orders * (e1 - e0);
+		r->judge_requests += (size_t)orders;
+	}
+}
+
+/*
+ * --max-cost: what the judges of one case will cost, by the replies seen
+ * so far (until then the reply the model may give: max_tokens, or 256)
+ */
+static double judge_reserve(const struct runner *r)
+{
+	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(r->config, "max_tokens");
+	double reply = r->replies ? r->reply_tokens / (double)r->replies :
+	               cJSON_IsNumber(mt) ? mt->valuedouble : POPS_HTTP_OUTPUT_TOKENS_GUESS;
+
+	return r->judge_fixed + r->judge_per_reply * reply;
+}
+
+int pops_eval__advance(struct runner *r)
 {
 	struct rcase *rc;
 	int got, error;
@@ -477,7 +126,7 @@ static int advance(struct runner *r)
 			return pops_error_set(POPS_ERROR, "out of memory");
 		rc->c.threshold = -1;
 		rc->refs = 1;
-		if ((got = source_next(r, &rc->c)) != 1 || !selected(r, &rc->c)) {
+		if ((got = pops_eval__source_next(r, &rc->c)) != 1 || !pops_eval__selected(r, &rc->c)) {
 			rcase_release(rc);
 			if (got != 1)
 				return got;
@@ -501,18 +150,9 @@ static int advance(struct runner *r)
 				return error;
 			continue;
 		}
-		if (r->o->max_cost >= 0 && r->ordinal == 1) {
-			char *t = messages_text(rc->messages);
-			const pops_price_cfg *pr = pops_config_price(r->o->config, r->model_id);
-			const cJSON *mt = cJSON_GetObjectItemCaseSensitive(r->config, "max_tokens");
-
-			if (t && pr)
-				r->est_request = ((double)strlen(t) / 4.0 * pr->input +
-				                  (cJSON_IsNumber(mt) ? mt->valuedouble : OUTPUT_TOKENS_GUESS) *
-				                  pr->output) / 1e6;
-			free(t);
-		}
-		if (r->has_judges && !(rc->input_text = messages_text(rc->messages))) {
+		if (r->o->max_cost >= 0 && r->ordinal == 1)
+			estimate_first(r, rc);
+		if (r->has_judges && !(rc->input_text = pops_eval__messages_text(rc->messages))) {
 			rcase_release(rc);
 			return pops_error_set(POPS_ERROR, "out of memory");
 		}
@@ -531,7 +171,7 @@ static int next1(void *payload, pops_provider_request *req)
 	if (r->over_budget)
 		return 0;
 	while (!r->cur || r->next_repeat >= (unsigned)r->repeat)
-		if ((got = advance(r)) <= 0)
+		if ((got = pops_eval__advance(r)) <= 0)
 			return got;
 	if (!(rq = calloc(1, sizeof(*rq))))
 		return pops_error_set(POPS_ERROR, "out of memory");
@@ -590,19 +230,45 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 	cJSON_AddItemToArray(arr, e);
 }
 
+/* an exec assertion waiting for the exec pass: its command and timeout */
+static void add_pending_exec(cJSON *arr, const pops_assert *a)
+{
+	cJSON *e = cJSON_CreateObject(), *cmd;
+	size_t i;
+
+	if (!e)
+		return;
+	cJSON_AddStringToObject(e, "type", a->name);
+	cJSON_AddBoolToObject(e, "pending_exec", 1);
+	if ((cmd = cJSON_AddArrayToObject(e, "command")))
+		for (i = 0; a->argv[i]; i++)
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(a->argv[i]));
+	cJSON_AddNumberToObject(e, "timeout_ms", (double)a->timeout_ms);
+	if (a->weight != 1.0)
+		cJSON_AddNumberToObject(e, "weight", a->weight);
+	cJSON_AddItemToArray(arr, e);
+}
+
 static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
-                      const pops_assert_input *in, int *pending)
+                      const pops_assert_input *in, int *pending, int *xpending)
 {
 	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
 	size_t i;
 	int error = 0;
 
 	for (i = 0; i < n && !error; i++) {
-		if (list[i]->type == POPS_ASSERT_PAIRWISE && r->o->skip_pairwise)
+		if (list[i]->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise)
 			continue;
 		if (pops_assert_needs_model(list[i])) {
 			add_pending(arr, list[i]);
 			(*pending)++;
+			continue;
+		}
+		/* commands run later, side by side: here they would hold up the
+		 * requests in flight (and their latency) while they run */
+		if (list[i]->type == POPS_ASSERT_EXEC) {
+			add_pending_exec(arr, list[i]);
+			(*xpending)++;
 			continue;
 		}
 		if ((error = pops_assert_check(&res, list[i], in)) == 0)
@@ -618,9 +284,10 @@ static int done1(void *payload, pops_provider_result *res)
 	struct rreq *rq = res->user;
 	struct rcase *rc = rq->rc;
 	cJSON *rec = NULL, *arr;
-	int error = 0, pending = 0;
+	int error = 0, pending = 0, xpending = 0;
 
 	r->inflight--;
+	pops_eval__count(r, res, 0);
 	if (res->status == POPS_EINTR) {
 		/* cancelled before it finished: not run, so not counted */
 		r->interrupted = 1;
@@ -643,8 +310,9 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddStringToObject(rec, "output", res->text);
 		if (res->finish_reason)
 			cJSON_AddStringToObject(rec, "finish_reason", res->finish_reason);
-		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending)) < 0 ||
-		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending)) < 0)
+		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending,
+		                        &xpending)) < 0 ||
+		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending, &xpending)) < 0)
 			goto done;
 		if (pending)
 			cJSON_AddStringToObject(rec, "input", rc->input_text ? rc->input_text : "");
@@ -660,7 +328,9 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddNullToObject(rec, "cost_usd");
 	cJSON_AddNumberToObject(rec, "attempts", res->attempts);
 	cJSON_AddBoolToObject(rec, "cached", res->cache_hit);
-	if (pending)
+	if (xpending)
+		error = pops_eval__write_record(r->spool_x, rec);
+	else if (pending)
 		error = pops_eval__write_record(r->spool1, rec);
 	else
 		error = pops_eval__finalize(r, rec);
@@ -694,17 +364,18 @@ static int budget(void *payload, double spent)
 
 	if (r->max_cost < 0)
 		return 0;
-	/* before any priced (or estimated) result, the estimate from the rendered prompt */
+	/* before any priced (or estimated) result, the estimate from the rendered prompt;
+	 * `spent` is this batch's, the runner's budget_spent the same here */
 	avg = r->priced_done + r->estimated_done ?
 	      spent / (double)(r->priced_done + r->estimated_done) : r->est_request;
-	if (spent + avg * (double)(r->inflight + 1) > r->max_cost) {
-		r->over_budget = 1;
-		return 1;
-	}
-	return 0;
+	/* the judges of every case taken so far, and of the next, are spoken for */
+	r->judge_each = r->judge_requests ? judge_reserve(r) / (double)r->judge_requests : 0;
+	return pops_eval__over_budget(r, 0, 0) ||
+	       r->budget_spent + judge_reserve(r) * (double)(r->produced + 1) +
+	       avg * (double)(r->inflight + 1) > r->max_cost ? (r->over_budget = 1) : 0;
 }
 
-static void runner_dispose(struct runner *r)
+void pops_eval__dispose(struct runner *r)
 {
 	rcase_release(r->cur);
 	pops_eval__judge_free(r);
@@ -719,6 +390,8 @@ static void runner_dispose(struct runner *r)
 	pcre2_code_free(r->filter);
 	if (r->spool1)
 		fclose(r->spool1);
+	if (r->spool_x)
+		fclose(r->spool_x);
 	if (r->spool)
 		fclose(r->spool);
 	free(r->lat);
@@ -726,6 +399,10 @@ static void runner_dispose(struct runner *r)
 	free(r->pass_per_case);
 	pops_buf_dispose(&r->line);
 	pops_buf_dispose(&r->tmp);
+	free(r->down);
+	for (size_t i = 0; i < r->njudges; i++)
+		free((char *)r->judges[i].alias);
+	free(r->judges);
 }
 
 static double now_s(void)
@@ -748,13 +425,15 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	memset(&r, 0, sizeof(r));
 	r.line = (pops_buf)POPS_BUF_INIT;
 	r.tmp = (pops_buf)POPS_BUF_INIT;
-	if ((error = setup(&r, s, o)) < 0 || (error = prepass(&r)) < 0)
+	if ((error = pops_eval__setup(&r, s, o)) < 0 || (error = pops_eval__prepass(&r)) < 0 ||
+	    (error = pops_eval__check_providers(&r)) < 0)
 		goto done;
 	if (!(g = calloc(1, sizeof(*g)))) {
 		error = pops_error_set(POPS_ERROR, "out of memory");
 		goto done;
 	}
-	if (!(r.spool = tmpfile()) || (r.has_judges && !(r.spool1 = tmpfile()))) {
+	if (!(r.spool = tmpfile()) || (r.has_judges && !(r.spool1 = tmpfile())) ||
+	    (r.has_exec && !(r.spool_x = tmpfile()))) {
 		error = pops_error_os("temporary file");
 		goto done;
 	}
@@ -772,7 +451,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	if (r.has_pairwise && (error = pops_eval__baseline_start(&r)) < 0)
 		goto done;
 	/* with a budget, load the first case now: its prompt gives the cost estimate */
-	if (!r.interrupted && o->max_cost >= 0 && (error = advance(&r)) < 0)
+	if (!r.interrupted && o->max_cost >= 0 && (error = pops_eval__advance(&r)) < 0)
 		goto done;
 	error = r.interrupted ? 0 : o->engine(&po, next1, done1, &r);
 	if (error == POPS_EINTR) {
@@ -783,11 +462,15 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 		goto done;
 	if (o->popts.cancel && *o->popts.cancel)
 		r.interrupted = 1;
+	if (r.has_exec && !r.interrupted && (error = pops_eval__exec_pass(&r)) < 0)
+		goto done;
 	if (r.has_judges && !r.interrupted && (error = pops_eval__judge_pass(&r)) < 0)
 		goto done;
 	g->complete = !r.interrupted && !r.over_budget;
 	g->interrupted = r.interrupted;
 	g->over_budget = r.over_budget;
+	g->no_baseline = r.no_baseline;
+	g->spent = r.budget_spent;
 	if ((error = pops_eval__summary(g, &r, now_s() - t0)) < 0)
 		goto done;
 	g->spool = r.spool;
@@ -795,93 +478,11 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	g->baseline = r.bg;
 	r.bg = NULL;
 done:
-	runner_dispose(&r);
+	pops_eval__dispose(&r);
 	if (error < 0)
 		pops_eval_group_free(g);
 	else
 		*out = g;
-	return error;
-}
-
-int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
-{
-	struct runner r;
-	cJSON *plan = NULL;
-	double in_chars = 0, out_tok, judge_req = 0;
-	const cJSON *mt;
-	const pops_price_cfg *price;
-	size_t requests, i;
-	int error, got;
-
-	*out = NULL;
-	memset(&r, 0, sizeof(r));
-	r.line = (pops_buf)POPS_BUF_INIT;
-	r.tmp = (pops_buf)POPS_BUF_INIT;
-	if ((error = setup(&r, s, o)) < 0 || (error = prepass(&r)) < 0)
-		goto done;
-	while ((got = advance(&r)) == 1) {
-		char *t = messages_text(r.cur->messages);
-
-		in_chars += t ? (double)strlen(t) : 0;
-		free(t);
-		/* a pairwise assertion asks its judge twice (both orders) */
-		for (i = 0; i < s->nasserts; i++)
-			judge_req += pops_assert_needs_model(s->asserts[i]) *
-			             (s->asserts[i]->type == POPS_ASSERT_PAIRWISE ? 2 : 1);
-		for (i = 0; i < r.cur->nca; i++)
-			judge_req += pops_assert_needs_model(r.cur->ca[i]) *
-			             (r.cur->ca[i]->type == POPS_ASSERT_PAIRWISE ? 2 : 1);
-	}
-	if (got < 0) {
-		error = got;
-		goto done;
-	}
-	requests = r.total_cases * (size_t)r.repeat;
-	mt = cJSON_GetObjectItemCaseSensitive(r.config, "max_tokens");
-	out_tok = (double)requests * (cJSON_IsNumber(mt) ? mt->valuedouble : OUTPUT_TOKENS_GUESS);
-	if (!(plan = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
-		goto done;
-	}
-	cJSON_AddStringToObject(plan, "suite", s->path);
-	cJSON_AddStringToObject(plan, "prompt", pops_eval_prompt_name(r.prompt));
-	cJSON_AddStringToObject(plan, "model", r.alias);
-	cJSON_AddStringToObject(plan, "model_id", r.model_id);
-	cJSON_AddNumberToObject(plan, "cases", (double)r.total_cases);
-	cJSON_AddNumberToObject(plan, "repeat", (double)r.repeat);
-	cJSON_AddNumberToObject(plan, "requests", (double)requests);
-	cJSON_AddNumberToObject(plan, "judge_requests", judge_req * (double)r.repeat);
-	cJSON_AddNumberToObject(plan, "input_tokens_est", ceil(in_chars * (double)r.repeat / 4.0));
-	cJSON_AddNumberToObject(plan, "output_tokens_est", out_tok);
-	price = pops_config_price(o->config, r.model_id);
-	if (price)
-		cJSON_AddNumberToObject(plan, "cost_usd_est",
-		    (ceil(in_chars * (double)r.repeat / 4.0) * price->input + out_tok * price->output) / 1e6);
-	else
-		cJSON_AddNullToObject(plan, "cost_usd_est");
-	/* what the run's evidence would be about, so CI can look it up first */
-	cJSON_AddStringToObject(plan, "fingerprint", r.fp.hex);
-	cJSON_AddItemToObject(plan, "evidence", cJSON_Duplicate(r.fp.fields, 1));
-	*out = plan;
-done:
-	runner_dispose(&r);
-	return error;
-}
-
-int pops_eval_fingerprint(pops_fingerprint *out, const pops_suite *s, const pops_eval_options *o)
-{
-	struct runner r;
-	int error;
-
-	pops_fingerprint_dispose(out);
-	memset(&r, 0, sizeof(r));
-	r.line = (pops_buf)POPS_BUF_INIT;
-	r.tmp = (pops_buf)POPS_BUF_INIT;
-	if ((error = setup(&r, s, o)) == 0) {
-		*out = r.fp;
-		memset(&r.fp, 0, sizeof(r.fp));
-	}
-	runner_dispose(&r);
 	return error;
 }
 

@@ -58,15 +58,20 @@ typedef struct pops_eval_group {
 	int complete;        /* 0: interrupted or stopped by the budget */
 	int interrupted;     /* the cancel flag stopped it */
 	int over_budget;     /* --max-cost stopped it */
+	int no_baseline;     /* --baseline has no release (or revision) of this prompt */
+	double spent;        /* what counts against --max-cost: paid by this run, its judges
+	                        and its pairwise baseline (estimated where replies had no usage) */
 	struct pops_eval_group *baseline; /* the baseline run 'pairwise' compared with, or NULL */
 } pops_eval_group;
 
 /*
  * Run suite `s`. Validation problems that can be found before any
  * request (unknown model alias, missing dataset, bad dataset row or row
- * assertion, self-judging, 'pairwise' without o->baseline, --max-cost on
- * an unpriced model, bad --filter) return POPS_EINVALID/POPS_ENOTFOUND
- * and send nothing.
+ * assertion, a row lacking a variable the prompt reads, self-judging,
+ * 'pairwise' without o->baseline, a bad --baseline, --max-cost on an
+ * unpriced model, bad --filter, a provider that cannot be called: an
+ * unset key variable, no cassette to replay) return
+ * POPS_EINVALID/POPS_ENOTFOUND and send nothing.
  *
  * With 'pairwise' assertions, the prompt released in o->baseline (an
  * environment, else a git revision) first runs on the same cases, model
@@ -83,13 +88,27 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s,
 /*
  * --dry-run: validate as above, render every selected case and return
  * the plan: {"suite","model","model_id","cases","repeat","requests",
- * "judge_requests","input_tokens_est","output_tokens_est",
- * "cost_usd_est"|null,"fingerprint","evidence"}: the last two are the
- * evidence fingerprint the run would record and its fields
- * (lib/fingerprint.h). Token estimates are characters / 4; output
- * tokens are the config's max_tokens or 256 per request. Sends nothing.
+ * "cached" (of them, answered by the response cache),"judge_requests",
+ * "input_tokens_est","output_tokens_est","cost_usd_est"|null (the model's
+ * requests the cache does not hold),"judge_cost_usd_est"|null,
+ * "baseline" (with --baseline: the baseline run's own plan, plus "ref"
+ * and "source": "run"), "baseline_note" (a prompt new to the baseline),
+ * "pairwise","total_cost_usd_est"|null (model, judges and baseline),
+ * "fingerprint","evidence"}: the last two are the evidence fingerprint
+ * the run would record and its fields (lib/fingerprint.h). Token
+ * estimates are characters / 4; output tokens are the config's
+ * max_tokens or 256 per request; a judge request reads the prompt, its
+ * instructions and the reply. Reads the cache; sends nothing.
  */
 int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o);
+
+/*
+ * Everything pops_eval_run checks before its first request, without
+ * running: 0 or its error. Reads the dataset; sends nothing. With
+ * several suites, checking all first means a bad second suite fails
+ * before the first one has spent money.
+ */
+int pops_eval_check(const pops_suite *s, const pops_eval_options *o);
 
 /*
  * The evidence fingerprint (lib/fingerprint.h) a run of `s` with `o`
@@ -99,6 +118,13 @@ int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
  * `out` is disposed first. Sends nothing.
  */
 int pops_eval_fingerprint(pops_fingerprint *out, const pops_suite *s, const pops_eval_options *o);
+
+/*
+ * Is `ref` (--baseline) an environment of `cfg` or a git revision of
+ * `repo` (may be NULL: environments only)? 0, or POPS_EINVALID with a
+ * did-you-mean among the environments. Reads refs, sends nothing.
+ */
+int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *ref);
 
 void pops_eval_group_free(pops_eval_group *g);
 

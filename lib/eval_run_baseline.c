@@ -1,4 +1,5 @@
 #include "common.h"
+#include <git2.h>
 #include "eval_run_int.h"
 #include "report.h"
 #include "strutil.h"
@@ -69,21 +70,79 @@ done:
 	return error;
 }
 
+int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *ref)
+{
+	const char **names = NULL, *s = NULL;
+	git_object *obj = NULL, *commit = NULL;
+	size_t i;
+	int ok;
+
+	if (pops_config_env(cfg, ref, NULL))
+		return 0;
+	ok = repo && git_revparse_single(&obj, pops_repo_git(repo), ref) == 0 &&
+	     git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0;
+	git_object_free(commit);
+	git_object_free(obj);
+	git_error_clear();
+	if (ok)
+		return 0;
+	if ((names = calloc(cfg->nenvs + 1, sizeof(*names)))) {
+		for (i = 0; i < cfg->nenvs; i++)
+			names[i] = cfg->envs[i].name;
+		s = pops_suggest(ref, names, POPS_SUGGEST_MAX_DISTANCE);
+	}
+	pops_error_set(POPS_EINVALID, "--baseline '%s' is neither an environment in pops.yaml%s%s%s "
+	               "nor a git revision", ref, s ? " (did you mean '" : "", s ? s : "",
+	               s ? "'?)" : "");
+	free(names);
+	return POPS_EINVALID;
+}
+
+/* the run's prompt as the baseline has it: "name:env", else "name#rev" */
+static int baseline_address(pops_buf *out, const struct runner *r)
+{
+	pops_buf_clear(out);
+	if (pops_config_env(r->o->config, r->o->baseline, NULL))
+		pops_buf_printf(out, "%s:%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
+	else
+		pops_buf_printf(out, "%s#%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
+	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+}
+
+int pops_eval__baseline_probe(struct runner *r)
+{
+	pops_eval_prompt *bp = NULL;
+	pops_buf addr = POPS_BUF_INIT;
+	int error;
+
+	if (!r->o->baseline || r->o->skip_pairwise)
+		return 0;
+	if ((error = pops_eval_baseline_ref(r->o->config, r->o->repo, r->o->baseline)) < 0 ||
+	    (error = baseline_address(&addr, r)) < 0)
+		goto done;
+	error = pops_eval_prompt_load(&bp, r->o->repo, addr.ptr);
+	if (error == POPS_ENOTFOUND) {
+		/* a pull request that adds the prompt: nothing to compare with */
+		r->no_baseline = 1;
+		pops_error_clear();
+		error = 0;
+	} else if (error < 0) {
+		pops_error_prefix(error, "--baseline %s: ", r->o->baseline);
+	}
+done:
+	pops_eval_prompt_free(bp);
+	pops_buf_dispose(&addr);
+	return error;
+}
+
 int pops_eval__baseline_start(struct runner *r)
 {
 	pops_eval_options bo = *r->o;
 	pops_buf addr = POPS_BUF_INIT;
-	const cJSON *cost;
 	int error;
 
-	if (pops_config_env(r->o->config, r->o->baseline, NULL))
-		pops_buf_printf(&addr, "%s:%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
-	else
-		pops_buf_printf(&addr, "%s#%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
-	if (pops_buf_oom(&addr)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+	if ((error = baseline_address(&addr, r)) < 0)
 		goto done;
-	}
 	bo.prompt = addr.ptr;
 	bo.model = r->alias;
 	/* an environment's outputs come from what it released, model included */
@@ -96,13 +155,8 @@ int pops_eval__baseline_start(struct runner *r)
 	}
 	if (r->bg->interrupted)
 		r->interrupted = 1;
-	/* --max-cost: what the baseline spent is gone from this run's budget */
-	cost = cJSON_GetObjectItemCaseSensitive(r->bg->summary, "cost_usd");
-	if (r->max_cost >= 0 && cJSON_IsNumber(cost)) {
-		r->max_cost -= cost->valuedouble;
-		if (r->max_cost < 0)
-			r->max_cost = 0;
-	}
+	/* --max-cost: what the baseline spent counts as this run's */
+	r->budget_spent += r->bg->spent;
 	if (r->bg->over_budget)
 		r->over_budget = 1;
 	error = index_spool(r);

@@ -54,6 +54,14 @@ struct runner {
 	double threshold;
 	int has_judges;              /* any judge assertion in suite or rows */
 	int has_pairwise;            /* any pairwise one: the baseline runs first */
+	int has_exec;                /* any exec assertion: an exec pass follows the requests */
+	int no_baseline;             /* --baseline has no such prompt (new): a note */
+	struct judge_model {         /* the judges' providers, checked after the prepass */
+		const pops_provider_cfg *prov;
+		const char *alias;       /* borrowed from the suite or a row: copied */
+	} *judges;
+	size_t njudges;
+	int skip_pairwise;           /* the baseline's own run, or no baseline: 'pairwise' left out */
 	double max_cost;             /* budget left for this run; < 0 = none */
 	pops_eval_group *bg;         /* the baseline run (pairwise) */
 	struct bkey *bidx;           /* its records by "id#repeat", sorted */
@@ -67,6 +75,7 @@ struct runner {
 	size_t ordinal;
 	size_t total_cases;          /* selected cases */
 	/* spools */
+	FILE *spool_x;               /* records waiting for their exec assertions */
 	FILE *spool1;                /* records waiting for judges */
 	FILE *spool;                 /* final records */
 	/* phase 2 */
@@ -87,21 +96,107 @@ struct runner {
 	size_t nlat, alat;
 	uint16_t *runs_per_case, *pass_per_case;
 	int interrupted, over_budget;
+	size_t cached, sent, unsent; /* runs answered by the cache, sent, not sent (provider down) */
+	size_t rate_limited;         /* 429 answers met, judges' included */
+	double spent, saved;         /* priced cost paid now / answered by the cache (judges too) */
+	double budget_spent;         /* what counts against --max-cost: paid now, priced or
+	                                estimated from characters (no usage), judges too */
+	double judge_spent;          /* of which the judges' */
+	size_t judge_costed;         /* judge results in judge_spent */
+	size_t jinflight;            /* judge requests in flight */
+	double judge_fixed;          /* --max-cost: the judges' estimated cost per case, */
+	double judge_per_reply;      /* plus this per token of the model's reply */
+	size_t judge_requests;       /* judge requests per case */
+	double judge_each;           /* one judge request's estimate, until judges have answered */
+	size_t replies;              /* model results with token counts (for the reply length) */
+	double reply_tokens;         /* their output tokens */
+	char *down;                  /* why a provider was taken to be down, or NULL */
 	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;
 };
 
-/* eval_run_score.c: score a finished record and append it to the final spool */
+/* eval_run_score.c: what a provider result says about the run (cache, sends, 429s, down) */
+void pops_eval__count(struct runner *r, const pops_provider_result *res, int judge);
+/*
+ * The estimated cost of one request to `model_id` with `messages` and
+ * `config`: characters / 4 input tokens, max_tokens (else 256) output
+ * tokens, at pops.yaml's price; -1 when the model has no price.
+ */
+double pops_eval__estimate(const pops_config *cfg, const char *model_id, const cJSON *messages,
+                           const cJSON *config);
+/*
+ * One request of judge assertion `a` (pairwise: each of its two) for a
+ * case with `messages` and a reply of about `reply` tokens, in USD; -1
+ * when the judge has no price.
+ */
+double pops_eval__judge_estimate(const struct runner *r, const pops_assert *a,
+                                 const cJSON *messages, double reply);
+/*
+ * --max-cost: would `n` more requests of about `each` pass the budget
+ * left? Sets r->over_budget when they would. 0 or 1.
+ */
+int pops_eval__over_budget(struct runner *r, double each, size_t n);
+/* score a finished record and append it to the final spool */
 int pops_eval__finalize(struct runner *r, cJSON *rec);
 /* one compact JSON line; 0, POPS_ERROR */
 int pops_eval__write_record(FILE *f, const cJSON *rec);
 
 /* eval_run.c */
+void pops_eval__progress(struct runner *r);
+/* load the next selected case into r->cur, rendered: 1, 0 at the end, or an error */
+int pops_eval__advance(struct runner *r);
+/* the text parts of messages, joined by newlines; NULL on out of memory */
+char *pops_eval__messages_text(const cJSON *msgs);
+/* free what the runner holds (not the runner itself) */
+void pops_eval__dispose(struct runner *r);
+
+/*
+ * eval_run_setup.c: before the first request. setup() resolves the
+ * prompt, model, provider, judges, filter and dataset and computes r->fp;
+ * prepass() reads every row once (count, checks), then rewinds. Each is 0
+ * or the error that stops the run with nothing sent.
+ */
+int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_options *o);
+int pops_eval__prepass(struct runner *r);
+/* the next row from the dataset, then the inline tests: 1, 0 at the end, or an error */
+int pops_eval__source_next(struct runner *r, pops_case *c);
+/* in --filter and this --shard */
+int pops_eval__selected(struct runner *r, const pops_case *c);
 /* r->fp for this run, with the pairwise baseline's blob (or NULL) */
 int pops_eval__fingerprint(struct runner *r, const char *pairwise_baseline_blob);
 int pops_eval__model(const pops_config *cfg, const char *alias,
                      const pops_provider_cfg **prov, const char **id);
-void pops_eval__progress(struct runner *r);
+
+/*
+ * eval_run_check.c: one selected row before the run. The suite's vars
+ * are merged into `c` (in place); then the row must have every variable
+ * the prompt reads outside a guard and every required input field
+ * ("datasets/x.jsonl:7: row 'noq' lacks 'question' (did you mean
+ * 'questoin'?)"), render, and give each assertion value ('ca' and the
+ * suite's) what it reads. 0, POPS_EINVALID (that message) or POPS_ERROR.
+ */
+int pops_eval__check_row(struct runner *r, pops_case *c, pops_assert **ca, size_t nca);
+/*
+ * Can model `alias` on provider `p` be called at all? A known type; in
+ * replay mode (--replay, or a `type: replay` provider) a cassette that
+ * exists; otherwise the API key variable set (named, never its value).
+ * Checked once before the first request rather than failing every case.
+ * 0 or POPS_EINVALID.
+ */
+int pops_eval__check_provider(const struct runner *r, const pops_provider_cfg *p,
+                              const char *alias);
+/* remember a judge's provider for pops_eval__check_providers; 0 or POPS_ERROR */
+int pops_eval__note_judge(struct runner *r, const pops_provider_cfg *p, const char *alias);
+/* the model's and every noted judge's provider (after the rows: data problems first) */
+int pops_eval__check_providers(struct runner *r);
+
+/*
+ * eval_run_exec.c: the exec pass, after the requests and before the
+ * judges: every record in spool_x gets its exec assertions run, at most
+ * -j commands at once, then goes on to spool1 (judges pending) or is
+ * finalized. Sets r->interrupted on cancel. 0 or an error.
+ */
+int pops_eval__exec_pass(struct runner *r);
 
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);
@@ -110,7 +205,15 @@ int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char
                             int pairwise);
 void pops_eval__judge_free(struct runner *r);
 
-/* eval_run_baseline.c: run the baseline for pairwise and index its records */
+/*
+ * eval_run_baseline.c. --baseline for a main run (not the baseline's own):
+ * the ref must be an environment or a revision (POPS_EINVALID before
+ * anything is sent); when the baseline has no such prompt (a pull request
+ * that adds it) r->no_baseline is set: a note, and 'pairwise' has
+ * nothing to compare with, so it is left out. 0 or an error.
+ */
+int pops_eval__baseline_probe(struct runner *r);
+/* run the baseline for pairwise and index its records */
 int pops_eval__baseline_start(struct runner *r);
 /*
  * The baseline's record for case `id`, repeat `repeat`: 1 with a new

@@ -326,8 +326,20 @@ static int next2(void *payload, pops_provider_request *req)
 					r->jorder = 0;
 					r->jnext = i;
 				}
-				err = make_request(r, r->jcur, e, order, req);
-				return err < 0 ? err : 1;
+				if ((err = make_request(r, r->jcur, e, order, req)) < 0)
+					return err;
+				/* --max-cost covers the judges: no call past the budget */
+				/* (before any judge has answered: the estimate the model's calls
+				 * kept in reserve, so that what was reserved is what is spent) */
+				if (r->max_cost >= 0 && pops_eval__over_budget(r, r->judge_costed ?
+				        r->judge_spent / (double)r->judge_costed : r->judge_each,
+				        r->jinflight + 1)) {
+					jreq_free(req->user);
+					memset(req, 0, sizeof(*req));
+					return 0;
+				}
+				r->jinflight++;
+				return 1;
 			}
 			/* all its requests are out: done2 finishes it, unless they all came back */
 			{
@@ -403,6 +415,8 @@ static int done2(void *payload, pops_provider_result *res)
 	cJSON *cost;
 	int error = 0;
 
+	pops_eval__count(r, res, 1);
+	r->jinflight--;
 	if (res->status == POPS_EINTR) {
 		h->dropped = 1;
 		r->interrupted = 1;

@@ -1,5 +1,8 @@
 #include "common.h"
 #include "eval_run_int.h"
+#include "judge.h"
+#include "pairwise.h"
+#include "strutil.h"
 
 /* Scoring a finished case record: status, statistics, the final spool. */
 
@@ -15,6 +18,93 @@ int pops_eval__write_record(FILE *f, const cJSON *rec)
 	}
 	free(s);
 	return 0;
+}
+
+double pops_eval__estimate(const pops_config *cfg, const char *model_id, const cJSON *messages,
+                           const cJSON *config)
+{
+	const pops_price_cfg *pr = pops_config_price(cfg, model_id);
+	const cJSON *m, *part, *t, *mt = cJSON_GetObjectItemCaseSensitive(config, "max_tokens");
+	double chars = 0;
+
+	if (!pr)
+		return -1;
+	cJSON_ArrayForEach(m, messages)
+		cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(m, "content"))
+			if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(part, "text")))
+				chars += (double)strlen(t->valuestring);
+	return (chars / 4.0 * pr->input +
+	        (cJSON_IsNumber(mt) ? mt->valuedouble : POPS_HTTP_OUTPUT_TOKENS_GUESS) * pr->output) / 1e6;
+}
+
+double pops_eval__judge_estimate(const struct runner *r, const pops_assert *a,
+                                 const cJSON *messages, double reply)
+{
+	const pops_model_cfg *mc = pops_config_model(r->o->config, a->model);
+	const cJSON *mt = mc ? cJSON_GetObjectItemCaseSensitive(mc->config, "max_tokens") : NULL;
+	const pops_provider_cfg *p;
+	const pops_price_cfg *pr;
+	const char *id, *tmpl;
+	int orders = a->type == POPS_ASSERT_PAIRWISE ? 2 : 1;
+
+	if (pops_eval__model(r->o->config, a->model, &p, &id) < 0 ||
+	    !(pr = pops_config_price(r->o->config, id))) {
+		pops_error_clear();
+		return -1;
+	}
+	/* the prompt, the judge's instructions and rubric and the reply (pairwise:
+	 * both), in; its answer (max_tokens, else the usual guess), out */
+	tmpl = orders == 2 ? pops_pairwise_default_prompt() : pops_judge_default_prompt();
+	return pops_eval__estimate(r->o->config, id, messages, mt ? mc->config : NULL) +
+	       ((double)(strlen(tmpl) + strlen(a->rubric)) / 4.0 + reply * orders) * pr->input / 1e6;
+}
+
+int pops_eval__over_budget(struct runner *r, double each, size_t n)
+{
+	if (r->max_cost < 0)
+		return 0;
+	if (r->budget_spent + (each > 0 ? each : 0) * (double)n > r->max_cost) {
+		r->over_budget = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void pops_eval__count(struct runner *r, const pops_provider_result *res, int judge)
+{
+	r->rate_limited += res->rate_limited;
+	if (res->status == POPS_OK && res->priced) {
+		if (res->cache_hit)
+			r->saved += res->cost_usd;
+		else
+			r->spent += res->cost_usd;
+	}
+	if (res->status == POPS_OK && !res->cache_hit) {
+		double c = res->priced ? res->cost_usd : res->cost_estimate;
+
+		r->budget_spent += c;
+		if (judge && (res->priced || c > 0)) {
+			r->judge_spent += c;
+			r->judge_costed++;
+		}
+	}
+	if (judge)
+		return;
+	if (res->status == POPS_OK && res->output_tokens >= 0) {
+		r->reply_tokens += (double)res->output_tokens;
+		r->replies++;
+	}
+	if (res->cache_hit) {
+		r->cached++;
+	} else if (res->unsent) {
+		r->unsent++;
+		if (!r->down && res->error)
+			r->down = pops_strdup(res->error + (strncmp(res->error, POPS_PROVIDER_UNSENT,
+			                                            strlen(POPS_PROVIDER_UNSENT)) ? 0 :
+			                                    strlen(POPS_PROVIDER_UNSENT)));
+	} else if (res->attempts) {
+		r->sent++;
+	}
 }
 
 /* weighted score, status and statistics; then the record goes to the final spool */

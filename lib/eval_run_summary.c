@@ -5,6 +5,7 @@
 #include "report.h"
 #include "jsonget.h"
 #include "stats.h"
+#include "strutil.h"
 
 /* pass@k / pass^k averaged over cases, for k = repeat */
 static void add_pass_k(cJSON *sum, struct runner *r)
@@ -178,17 +179,23 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	rate = scored ? (double)r->passed / (double)scored : 0.0;
 	pops_stats_wilson(&lo, &hi, r->passed, scored);
 	err_rate = r->done ? (double)r->errors / (double)r->done : 0.0;
-	if (r->done && err_rate > r->s->max_error_rate) {
+	if (r->unsent && r->down) {
+		/* one line for the outage, not one per case */
 		verdict = "error";
-		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate %.1f%%",
-		                r->errors, r->done, 100 * err_rate, 100 * r->s->max_error_rate);
+		pops_buf_printf(&why, "%s; stopped after %zu request%s, %zu case%s not sent", r->down,
+		                r->sent, r->sent == 1 ? "" : "s", r->unsent, r->unsent == 1 ? "" : "s");
+	} else if (r->done && err_rate > r->s->max_error_rate) {
+		verdict = "error";
+		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate ",
+		                r->errors, r->done, 100 * err_rate);
+		pops_buf_put_percent(&why, r->s->max_error_rate);
 	} else if (!scored) {
 		verdict = "fail";
 		pops_buf_puts(&why, "no case was scored");
 	} else if (rate + 1e-12 < r->threshold) {
 		verdict = "fail";
-		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold %.1f%%",
-		                100 * rate, 100 * r->threshold);
+		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold ", 100 * rate);
+		pops_buf_put_percent(&why, r->threshold);
 	} else {
 		verdict = "pass";
 	}
@@ -214,6 +221,15 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 		cJSON_AddNullToObject(s, "cost_usd");
 	else
 		cJSON_AddNumberToObject(s, "cost_usd", r->cost);
+	if (!r->unpriced) {
+		cJSON_AddNumberToObject(s, "cost_spent_usd", r->spent);
+		cJSON_AddNumberToObject(s, "cost_saved_usd", r->saved);
+	}
+	cJSON_AddNumberToObject(s, "cached", (double)r->cached);
+	cJSON_AddNumberToObject(s, "sent", (double)r->sent);
+	if (r->unsent)
+		cJSON_AddNumberToObject(s, "unsent", (double)r->unsent);
+	cJSON_AddNumberToObject(s, "rate_limited", (double)r->rate_limited);
 	cJSON_AddNumberToObject(s, "input_tokens", (double)r->in_tok);
 	cJSON_AddNumberToObject(s, "output_tokens", (double)r->out_tok);
 	cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(r->lat, r->nlat, 50));
@@ -225,7 +241,22 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 		cJSON_AddStringToObject(s, "stopped", "interrupted");
 	else if (g->over_budget)
 		cJSON_AddStringToObject(s, "stopped", "max-cost");
+	else if (r->unsent)
+		cJSON_AddStringToObject(s, "stopped", "provider-down");
 	add_pass_k(s, r);
+	if (r->no_baseline) {
+		/* a new prompt: not a regression, not an error; the thresholds decide */
+		cJSON *b = cJSON_AddObjectToObject(s, "baseline");
+		int env = pops_config_env(r->o->config, r->o->baseline, NULL) != NULL;
+
+		pops_buf_clear(&why);
+		pops_buf_printf(&why, "%s: no baseline %s %s (new prompt)", pops_eval_prompt_name(r->prompt),
+		                env ? "in" : "at", r->o->baseline);
+		cJSON_AddStringToObject(b, "ref", r->o->baseline);
+		cJSON_AddStringToObject(b, "source", "none");
+		cJSON_AddStringToObject(b, "verdict", "new prompt");
+		cJSON_AddStringToObject(b, "note", why.ptr);
+	}
 	pops_buf_dispose(&why);
 	g->summary = s;
 	if (fflush(r->spool) != 0)

@@ -19,6 +19,7 @@ typedef struct slot {
 	int waiting;           /* backing off until due_us */
 	int64_t start_us, due_us;
 	char retry_after[64], retry_after_ms[64];
+	char rl_requests[32], rl_tokens[32];   /* rate-limit headers: what remains */
 	int should_retry;      /* x-should-retry: 1, 0, or -1 absent */
 	char errbuf[CURL_ERROR_SIZE];
 	unsigned id;           /* index, for the debug trace */
@@ -31,6 +32,9 @@ typedef struct engine {
 	slot *slots;
 	unsigned nslots;
 	unsigned busy;         /* active + waiting */
+	unsigned limit;        /* how many may be in flight now: nslots unless paced down */
+	unsigned cap;          /* what the rate-limit headers allow; limit grows back to it */
+	int64_t hold_us;       /* retry-after: no new request starts before this */
 	unsigned seed;
 	int64_t deadline_us;
 	struct curl_waitfd *wfds;  /* local jobs' fds, POPS_HTTP_LOCAL_FDS per slot */
@@ -51,6 +55,7 @@ pops_http_job *pops_http_job_new(void)
 	if (!job)
 		return NULL;
 	job->response = (pops_buf)POPS_BUF_INIT;
+	job->conn_retries = -1;
 	return job;
 }
 
@@ -195,7 +200,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
 	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
 		/* a new response (after 100 Continue or a retry): forget the old */
 		s->retry_after[0] = s->retry_after_ms[0] = '\0';
+		s->rl_requests[0] = s->rl_tokens[0] = '\0';
 		s->should_retry = -1;
+	} else if (len > 31 && !strncasecmp(p, "x-ratelimit-remaining-requests:", 31)) {
+		header_value(s->rl_requests, sizeof(s->rl_requests), p + 31, len - 31);
+	} else if (len > 29 && !strncasecmp(p, "x-ratelimit-remaining-tokens:", 29)) {
+		header_value(s->rl_tokens, sizeof(s->rl_tokens), p + 29, len - 29);
+	} else if (len > 39 && !strncasecmp(p, "anthropic-ratelimit-requests-remaining:", 39)) {
+		header_value(s->rl_requests, sizeof(s->rl_requests), p + 39, len - 39);
+	} else if (len > 37 && !strncasecmp(p, "anthropic-ratelimit-tokens-remaining:", 37)) {
+		header_value(s->rl_tokens, sizeof(s->rl_tokens), p + 37, len - 37);
 	} else if (len > 15 && !strncasecmp(p, "retry-after-ms:", 15)) {
 		header_value(s->retry_after_ms, sizeof(s->retry_after_ms), p + 15, len - 15);
 	} else if (len > 12 && !strncasecmp(p, "retry-after:", 12)) {
@@ -234,6 +248,7 @@ static int start_attempt(engine *e, slot *s)
 	job->response.limit = e->opts->max_body + 1;
 	job->response.failed = 0;
 	s->retry_after[0] = s->retry_after_ms[0] = '\0';
+	s->rl_requests[0] = s->rl_tokens[0] = '\0';
 	s->should_retry = -1;
 	s->errbuf[0] = '\0';
 	e->cu->easy_setopt(s->easy, CURLOPT_URL, job->url);
@@ -371,6 +386,73 @@ static int is_tls_error(CURLcode rc)
 	       rc == CURLE_URL_MALFORMAT;
 }
 
+/* requests started and not finished: busy slots that are not backing off */
+static unsigned in_flight(const engine *e)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < e->nslots; i++)
+		n += e->slots[i].job && !e->slots[i].waiting;
+	return n;
+}
+
+/* a rate-limit header's number, or -1 */
+static long remaining(const char *v)
+{
+	long n;
+
+	return v[0] && pops_parse_long(&n, v, 0, LONG_MAX) == 0 ? n : -1;
+}
+
+/* POPS_HTTP_CONN_* for a failure to connect, 0 for any other */
+static int conn_error(CURLcode rc)
+{
+	if (rc == CURLE_COULDNT_CONNECT)
+		return POPS_HTTP_CONN_REFUSED;
+	if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY)
+		return POPS_HTTP_CONN_DNS;
+	return is_tls_error(rc) ? POPS_HTTP_CONN_TLS : 0;
+}
+
+/*
+ * An answer came: start fewer requests when the provider says little is
+ * left (see http.h), halve on a 429, grow back one per success.
+ */
+static void pace(engine *e, slot *s)
+{
+	long status = s->job->http_status, rr = remaining(s->rl_requests);
+	long rt = remaining(s->rl_tokens), ra;
+
+	if (rr >= 0 || rt >= 0) {
+		unsigned long cap = e->nslots;
+		unsigned long per = s->job->body_len / 4 + POPS_HTTP_OUTPUT_TOKENS_GUESS;
+
+		if (rr >= 0 && (unsigned long)rr < cap)
+			cap = (unsigned long)rr;
+		if (rt >= 0 && (unsigned long)rt / per < cap)
+			cap = (unsigned long)rt / per;
+		e->cap = cap ? (unsigned)cap : 1;
+	}
+	if (status == 429) {
+		s->job->rate_limited++;
+		e->limit = e->limit > 1 ? e->limit / 2 : 1;
+	} else if (status < 400 && e->limit < e->cap) {
+		e->limit++;
+	}
+	if (e->limit > e->cap)
+		e->limit = e->cap;
+	if (status == 429 || status == 503 || status == 529) {
+		ra = pops_http_retry_after_ms(s->retry_after_ms, s->retry_after, (long long)time(NULL));
+		if (ra > 0) {
+			long max = e->opts->retry_max_ms > 0 ? e->opts->retry_max_ms : 60000;
+			int64_t until = now_us() + (int64_t)(ra < max ? ra : max) * 1000;
+
+			if (until > e->hold_us)
+				e->hold_us = until;
+		}
+	}
+}
+
 /* one attempt ended: retry it or hand the job back */
 static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
                         void *payload)
@@ -383,8 +465,10 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 	job->latency_ms = (double)(now_us() - s->start_us) / 1000.0;
 	job->bytes = job->response.size;
 	job->http_status = 0;
+	job->conn_failed = 0;
 	if (rc == CURLE_OK) {
 		e->cu->easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &job->http_status);
+		pace(e, s);
 		retry = job->http_status >= 400 &&
 		        pops_http_retryable(job->http_status, job->response.ptr, s->should_retry);
 	} else if (rc == CURLE_WRITE_ERROR && pops_buf_over_limit(&job->response)) {
@@ -394,7 +478,11 @@ static int attempt_done(engine *e, slot *s, CURLcode rc, pops_http_done_fn done,
 		return finish(e, s, done, payload);
 	} else {
 		retry = !is_tls_error(rc);
+		job->conn_failed = conn_error(rc);
 	}
+	if (retry && job->conn_failed && job->conn_retries >= 0 &&
+	    job->attempts > (unsigned long)job->conn_retries)
+		retry = 0;
 	if (retry && job->attempts <= e->opts->max_retries) {
 		long d = backoff_ms(e, s);
 		int64_t due = now_us() + (int64_t)d * 1000;
@@ -512,6 +600,7 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 	memset(&e, 0, sizeof(e));
 	e.opts = opts;
 	e.nslots = opts->concurrency ? opts->concurrency : 1;
+	e.limit = e.cap = e.nslots;
 	e.seed = (unsigned)now_us() ^ (unsigned)getpid();
 	if (opts->deadline_ms > 0)
 		e.deadline_us = now_us() + (int64_t)opts->deadline_ms * 1000;
@@ -550,9 +639,10 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 			                                    opts->deadline_ms);
 			goto done;
 		}
-		/* fill free slots */
+		/* fill free slots, as far as pacing allows */
 		later = 0;
-		for (i = 0; !no_more && i < e.nslots && e.busy < e.nslots; i++) {
+		for (i = 0; !no_more && now >= e.hold_us && i < e.nslots && e.busy < e.nslots &&
+		            in_flight(&e) < e.limit; i++) {
 			pops_http_job *job = NULL;
 
 			if (e.slots[i].job)
@@ -592,7 +682,11 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 
 			if (!s->waiting)
 				continue;
-			if (s->due_us <= now) {
+			/* a retry is a request in flight like any other: paced too */
+			if (s->due_us <= now && (now < e.hold_us || in_flight(&e) >= e.limit)) {
+				if (now < e.hold_us && (next_due < 0 || e.hold_us < next_due))
+					next_due = e.hold_us;
+			} else if (s->due_us <= now) {
 				if ((r = start_attempt(&e, s)) < 0) {
 					error = r;
 					goto done;
@@ -626,8 +720,13 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 		if (!e.busy && no_more)
 			break;
 		/* a slot came free: fill it now rather than after the next wake-up */
-		if (freed && !no_more && e.busy < e.nslots)
+		if (freed && !no_more && e.busy < e.nslots && in_flight(&e) < e.limit &&
+		    now_us() >= e.hold_us)
 			continue;
+		/* held by a retry-after: wake when it is over */
+		if (!no_more && e.hold_us > now && e.busy < e.nslots &&
+		    (next_due < 0 || e.hold_us < next_due))
+			next_due = e.hold_us;
 		(void)later;
 		/* wake for local jobs, the next retry or timeout, the deadline, and *cancel */
 		nw = local_wait(&e, &soon, &next_due);

@@ -10,7 +10,8 @@
  * flight (a request waiting for its retry backoff keeps its slot, so a
  * rate-limited provider is not hammered with new work), connections
  * reused across requests, a per-attempt timeout and an overall deadline,
- * retries with jittered exponential backoff, cancellation through a flag
+ * retries with jittered exponential backoff, pacing by the provider's
+ * rate-limit headers, cancellation through a flag
  * (set by the cmd layer's SIGINT handler) and capped response bodies.
  *
  * Retried: 408, 409, 429 (unless the quota is exhausted), 5xx, 529,
@@ -20,6 +21,16 @@
  * errors, an over-limit body, or `x-should-retry: false`. The backoff
  * honours `retry-after-ms` and `retry-after` (seconds or an HTTP date),
  * capped at retry_max_ms.
+ *
+ * Pacing: fewer requests are started than `concurrency` when the
+ * provider asks. `x-ratelimit-remaining-requests` (and Anthropic's
+ * `anthropic-ratelimit-requests-remaining`) caps the requests in flight
+ * at what remains; `x-ratelimit-remaining-tokens` (and Anthropic's
+ * tokens-remaining) at what remains divided by a request's estimated
+ * tokens (body bytes / 4 plus POPS_HTTP_OUTPUT_TOKENS_GUESS); a 429
+ * halves the limit, and each success raises it by one up to that cap. A
+ * 429, 503 or 529 with retry-after holds every new request, not only the
+ * retried one, until then.
  */
 
 typedef struct pops_http_job pops_http_job;
@@ -48,6 +59,9 @@ typedef struct pops_http_local {
 	void (*release)(pops_http_job *job);
 } pops_http_local;
 
+/* why an attempt could not connect (pops_http_job.conn_failed) */
+enum { POPS_HTTP_CONN_REFUSED = 1, POPS_HTTP_CONN_DNS, POPS_HTTP_CONN_TLS };
+
 /* how many fds one local job may ask to be woken for */
 #define POPS_HTTP_LOCAL_FDS 3
 
@@ -58,6 +72,8 @@ struct pops_http_job {
 	char *body;              /* POST body (owned); NULL = GET */
 	size_t body_len;
 	long timeout_ms;         /* per attempt; 0 = the engine's */
+	long conn_retries;       /* retries after a failure to connect (refused, DNS, TLS);
+	                            -1 (pops_http_job_new's) = max_retries like any failure */
 	void *user;
 	const pops_http_local *local;  /* non-NULL: not HTTP; url/headers/body unused */
 	void *local_ctx;               /* owned by the job; freed by local->release */
@@ -71,6 +87,8 @@ struct pops_http_job {
 	pops_buf response;       /* body of the last attempt, capped */
 	double latency_ms;       /* of the last attempt */
 	unsigned attempts;
+	unsigned rate_limited;   /* attempts answered 429 */
+	int conn_failed;         /* the last attempt could not connect: POPS_HTTP_CONN_*, 0 if it did */
 	size_t bytes;            /* body bytes received in the last attempt */
 
 	/* engine-private */

@@ -427,10 +427,10 @@ static int gate_regression(pops_promote_item *item, git_repository *repo,
 		                                s->path, env->name, item->current->version);
 	} else if (is_regression(now, st.best, &b, &c)) {
 		error = pops_promote__add_unmet(item, "improve the prompt, then pops eval run again",
-		                                "requires no_regression on %s: %s is a significant regression from @%ld (pass rate %.2f -> %.2f, %zu case%s got worse, %zu better)",
+		                                "requires no_regression on %s: %s is a significant regression from @%ld (pass rate %.1f%% -> %.1f%%, %zu case%s got worse, %zu better)",
 		                                s->path, label(item->entry, what, sizeof(what)),
-		                                item->current->version, pops_json_num(st.best, "pass_rate", 0),
-		                                pops_json_num(now, "pass_rate", 0), b, b == 1 ? "" : "s", c);
+		                                item->current->version, 100 * pops_json_num(st.best, "pass_rate", 0),
+		                                100 * pops_json_num(now, "pass_rate", 0), b, b == 1 ? "" : "s", c);
 	}
 done:
 	search_dispose(&st);
@@ -518,16 +518,21 @@ static int gate_suite(pops_promote_item *item, git_repository *repo,
 	}
 	if (env->min_pass_rate >= 0 ? rate < env->min_pass_rate :
 	    strcmp(pops_json_str(st.best, "verdict", ""), "pass")) {
+		pops_buf min = POPS_BUF_INIT;
+
+		/* the minimum as it was written, the rate as a percentage like every report */
+		pops_buf_put_percent(&min, env->min_pass_rate);
 		if (env->min_pass_rate >= 0)
 			error = pops_promote__add_unmet(item, fix.ptr,
-			                                "requires min_pass_rate %.2f on %s: %s passed %.2f (%s)",
-			                                env->min_pass_rate, suite, label(e, what, sizeof(what)),
-			                                rate, pops_json_str(st.best, "date", "undated"));
+			                                "requires min_pass_rate %s on %s: %s passed %.1f%% (%s)",
+			                                min.ptr, suite, label(e, what, sizeof(what)),
+			                                100 * rate, pops_json_str(st.best, "date", "undated"));
 		else
 			error = pops_promote__add_unmet(item, fix.ptr,
-			                                "requires %s to pass: %s failed it with pass rate %.2f (%s)",
-			                                suite, label(e, what, sizeof(what)), rate,
+			                                "requires %s to pass: %s failed it with pass rate %.1f%% (%s)",
+			                                suite, label(e, what, sizeof(what)), 100 * rate,
 			                                pops_json_str(st.best, "date", "undated"));
+		pops_buf_dispose(&min);
 		if (error < 0)
 			goto done;
 	}

@@ -21,10 +21,12 @@ typedef struct pending {
 	const pops_provider_cfg *prov;  /* for max_concurrency accounting */
 } pending;
 
-/* requests in flight per provider, for `max_concurrency` */
+/* per provider: requests in flight (for `max_concurrency`), and whether it is up */
 typedef struct inflight {
 	const pops_provider_cfg *prov;
 	unsigned n;
+	int answered;           /* an HTTP answer below 400 came: it is up */
+	char *down;             /* why it is taken to be down: later requests are not sent */
 } inflight;
 
 typedef struct run {
@@ -217,7 +219,76 @@ static inflight *flight(run *r, const pops_provider_cfg *p)
 	r->flights = nf;
 	nf[r->nflights].prov = p;
 	nf[r->nflights].n = 0;
+	nf[r->nflights].answered = 0;
+	nf[r->nflights].down = NULL;
 	return &nf[r->nflights++];
+}
+
+/* "127.0.0.1:1" of "http://user@127.0.0.1:1/v1": where a connection was refused */
+static void url_authority(pops_buf *out, const char *url)
+{
+	const char *p = strstr(url, "://"), *end, *at;
+
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	if ((at = memchr(p, '@', (size_t)(end - p))))
+		p = at + 1;   /* never user information */
+	pops_buf_put(out, p, (size_t)(end - p));
+	if (!memchr(p, ':', (size_t)(end - p)) && *p != '[')
+		pops_buf_puts(out, !strncmp(url, "https:", 6) ? ":443" : ":80");
+}
+
+/*
+ * Has this answer shown the provider up, or down? Down: it cannot be
+ * reached, or it refuses the key or the model, before it ever answered.
+ */
+static void provider_health(run *r, const pending *p, const pops_http_job *job,
+                            const pops_provider_result *res)
+{
+	inflight *f = flight(r, p->prov);
+	pops_buf why = POPS_BUF_INIT;
+
+	if (!f || f->down || job->local)
+		return;
+	if (job->status == POPS_OK && job->http_status > 0 && job->http_status < 400) {
+		f->answered = 1;
+		return;
+	}
+	if (f->answered)
+		return;
+	if (job->conn_failed == POPS_HTTP_CONN_REFUSED) {
+		pops_buf_printf(&why, "provider '%s': connection refused at ", p->prov->name);
+		url_authority(&why, job->url);
+	} else if (job->conn_failed) {
+		pops_buf_printf(&why, "provider '%s': %s", p->prov->name,
+		                job->error ? job->error : "cannot connect");
+	} else if (job->http_status == 401 || job->http_status == 403 || job->http_status == 404) {
+		pops_buf_printf(&why, "provider '%s': %s", p->prov->name,
+		                res->error ? res->error : "refused");
+	} else {
+		return;
+	}
+	if (!pops_buf_oom(&why))
+		f->down = pops_buf_detach(&why);
+	pops_buf_dispose(&why);
+}
+
+/* the provider of `p` is down: the result for a request that is not sent */
+static int unsent(const run *r, const pending *p, pops_provider_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < r->nflights; i++)
+		if (r->flights[i].prov == p->prov && r->flights[i].down) {
+			pops_buf msg = POPS_BUF_INIT;
+
+			pops_buf_printf(&msg, POPS_PROVIDER_UNSENT "%s", r->flights[i].down);
+			set_result_error(res, POPS_EPROVIDER, msg.ptr);
+			pops_buf_dispose(&msg);
+			res->unsent = 1;
+			return 1;
+		}
+	return 0;
 }
 
 /* hand `job` out if its provider is under max_concurrency, else park it */
@@ -248,8 +319,24 @@ static int http_next(void *payload, pops_http_job **out)
 	const pops_provider_options *o = r->opts;
 
 	*out = NULL;
-	if (r->parked)
-		return hand_out(r, r->parked, out);
+	if (r->parked) {
+		pending *pp = r->parked->user;
+		pops_provider_result res;
+
+		memset(&res, 0, sizeof(res));
+		if (!unsent(r, pp, &res))
+			return hand_out(r, r->parked, out);
+		/* its provider went down while it waited */
+		res.user = pp->user;
+		res.input_tokens = res.output_tokens = -1;
+		pops_http_job_free(r->parked);
+		r->parked = NULL;
+		if (deliver(r, &res, pp) < 0) {
+			pending_free(pp);
+			return r->abort_error;
+		}
+		pending_free(pp);
+	}
 	for (;;) {
 		pops_provider_request req;
 		pops_provider_result res;
@@ -393,8 +480,19 @@ static int http_next(void *payload, pops_http_job **out)
 				pops_cassette_put(r->cassette, p->cassette_key, p->model_id, p->repeat, &res);
 			goto answered;
 		}
-		job->user = p;
 		p->prov = req.provider;
+		if (unsent(r, p, &res)) {
+			pops_http_job_free(job);
+			goto answered;
+		}
+		{
+			inflight *f = flight(r, p->prov);
+
+			/* until the provider has answered, a refused connection is not retried for long */
+			if (f && !f->answered)
+				job->conn_retries = POPS_PROVIDER_DOWN_RETRIES;
+		}
+		job->user = p;
 		return hand_out(r, job, out);
 
 answered:
@@ -422,6 +520,7 @@ static int http_done(void *payload, pops_http_job *job)
 	res.user = p->user;
 	res.input_tokens = res.output_tokens = -1;
 	res.attempts = job->attempts;
+	res.rate_limited = job->rate_limited;
 	res.latency_ms = job->latency_ms;
 	res.bytes = job->bytes;
 	res.http_status = job->http_status;
@@ -442,6 +541,8 @@ static int http_done(void *payload, pops_http_job *job)
 		}
 		res.raw = pops_strndup(job->response.ptr, job->response.size);
 	}
+	if (res.status != POPS_EINTR)
+		provider_health(r, p, job, &res);
 	if (res.status == POPS_OK) {
 		if (p->cacheable)
 			pops_cache_put(r->opts->cache_dir, p->cache_key, &res);  /* a failed write is only a miss later */
@@ -497,6 +598,8 @@ int pops_provider_run(const pops_provider_options *opts, pops_provider_next_fn n
 		pending_free(p);
 		r.parked = NULL;
 	}
+	for (size_t i = 0; i < r.nflights; i++)
+		free(r.flights[i].down);
 	free(r.flights);
 	if (!error && r.abort_error)
 		error = r.abort_error;
@@ -512,6 +615,30 @@ int pops_provider_run(const pops_provider_options *opts, pops_provider_next_fn n
 	pops_cassette_free(r.cassette);
 	pops_cassette_free(r.replay);
 	return error;
+}
+
+int pops_provider_cached(const pops_provider_options *opts, const pops_provider_request *req)
+{
+	pops_buf body = POPS_BUF_INIT;
+	pops_provider_result res;
+	char key[65];
+	int hit = 0;
+
+	if (opts->cache != POPS_CACHE_USE || !opts->cache_dir || !req->provider ||
+	    !strcmp(req->provider->type, "exec") || !strcmp(req->provider->type, "replay") ||
+	    !pops_wire_known_type(req->provider->type))
+		return 0;
+	/* the key the engine computes before it would send (http_next) */
+	memset(&res, 0, sizeof(res));
+	if (pops_wire_body(&body, req) == 0) {
+		pops_cache_key(key, req->provider->type, req->provider->base_url,
+		               req->model_id ? req->model_id : "", body.ptr, body.size, req->repeat);
+		hit = pops_cache_get(&res, opts->cache_dir, key) == 0;
+	}
+	pops_error_clear();
+	pops_provider_result_dispose(&res);
+	pops_buf_dispose(&body);
+	return hit;
 }
 
 typedef struct one {

@@ -25,6 +25,15 @@
  * ollama (native /api/chat), exec (a command: request JSON on stdin,
  * response JSON on stdout) and replay (answers from a cassette only).
  *
+ * A provider that is down stops being called: when its first requests
+ * of a batch fail to connect (refused, DNS, TLS; retried only
+ * POPS_PROVIDER_DOWN_RETRIES times while it has never answered) or are
+ * refused with 401, 403 or 404, and none has been answered, the
+ * requests for it that follow are not sent: each gets an error result
+ * with `unsent` set, "not sent: provider 'x': <why>", at once (cache
+ * hits are still served). Once it has answered, failures keep the
+ * ordinary retry rules.
+ *
  * API keys are read from the environment variable the provider names
  * (api_key_env) when a request is sent. They are never copied into
  * results, error messages, the cache or cassettes.
@@ -58,11 +67,14 @@ typedef struct pops_provider_result {
 	long input_tokens;    /* normalised: cached tokens counted inside; -1 unknown */
 	long output_tokens;   /* -1 unknown */
 	long cached_tokens;   /* 0 when none reported */
-	double latency_ms;    /* of the successful attempt (0 for cache hits) */
+	double latency_ms;    /* of the successful attempt; a cache or cassette hit keeps
+	                         the latency recorded when it was fetched */
 	unsigned attempts;    /* HTTP attempts made (0 for cache/cassette hits) */
 	long http_status;     /* of the last attempt; 0 when none */
 	size_t bytes;         /* response body bytes of the last attempt */
 	int cache_hit;        /* 1 when served from the cache or a cassette */
+	int unsent;           /* 1: never sent, its provider is down (error says why) */
+	unsigned rate_limited; /* 429 answers this request met, retries included */
 	int priced;           /* 1 when pops.yaml has a price for the model */
 	double cost_usd;      /* meaningful only when priced; never "0 because unknown" */
 	double cost_estimate; /* a priced model's reply without token counts: USD from
@@ -71,6 +83,9 @@ typedef struct pops_provider_result {
 	char *raw;            /* the raw response body, for debugging; may be NULL */
 	void *user;           /* request.user */
 } pops_provider_result;
+
+/* how an unsent result's error starts; the reason follows */
+#define POPS_PROVIDER_UNSENT "not sent: "
 
 /* Free the strings inside a result and zero it. Accepts NULL. */
 void pops_provider_result_dispose(pops_provider_result *res);
@@ -155,6 +170,14 @@ int pops_provider_run(const pops_provider_options *opts,
  */
 int pops_provider_call(pops_provider_result *out, const pops_provider_options *opts,
                        const pops_provider_request *req);
+
+/*
+ * Would the response cache answer `req` (opts->cache is POPS_CACHE_USE
+ * with a cache_dir, and it holds this exact request)? 1 or 0; exec and
+ * replay providers are never cached. Reads the cache; sends nothing.
+ * For --dry-run.
+ */
+int pops_provider_cached(const pops_provider_options *opts, const pops_provider_request *req);
 
 /*
  * Fill res->priced and res->cost_usd from pops.yaml pricing (USD per

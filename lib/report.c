@@ -261,3 +261,31 @@ int pops_report_utf8_fix(cJSON *item)
 {
 	return item ? fix_one(item) : POPS_OK;
 }
+
+void pops_report_why(pops_buf *out, const cJSON *rec, size_t max, size_t *more)
+{
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(rec, "error"), *it, *why;
+	size_t shown = 0;
+
+	*more = 0;
+	if (cJSON_IsString(err) && err->valuestring[0]) {
+		pops_buf_puts(out, err->valuestring);
+		return;
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "asserts")) {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass")))
+			continue;
+		if (max && shown == max) {
+			(*more)++;
+			continue;
+		}
+		why = cJSON_GetObjectItemCaseSensitive(it, "reason");
+		if (shown++)
+			pops_buf_puts(out, "; ");
+		if (cJSON_IsString(why) && why->valuestring[0])
+			pops_buf_puts(out, why->valuestring);
+		else
+			pops_buf_printf(out, "'%s' failed", cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "type")) ?
+			                cJSON_GetObjectItemCaseSensitive(it, "type")->valuestring : "assertion");
+	}
+}

@@ -85,6 +85,13 @@ int pops_report_utf8_fix(cJSON *item);
  * replaced atomically or left as it was. `path` "-" writes to standard
  * output.
  */
+/*
+ * Why a case record did not pass, one line: its error, else the reason of
+ * each failed assertion joined by "; ". At most `max` reasons (0 = all);
+ * *more gets how many were left out. Appends to `out`.
+ */
+void pops_report_why(pops_buf *out, const cJSON *rec, size_t max, size_t *more);
+
 int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
                       int complete);
 int pops_report_json(const char *path, const pops_report_group *g, size_t n,

@@ -4,6 +4,8 @@
 #include "jsonget.h"
 
 #define MD_MAX_FAILURES 10
+/* a case's reasons, all its failed assertions: longer than a cell, still bounded */
+#define MD_MAX_REASONS 2000
 
 static double num(const cJSON *o, const char *k)
 {
@@ -20,9 +22,9 @@ static const char *str(const cJSON *o, const char *k)
  * (a reason can quote model output), cut at 160 bytes on a character
  * boundary
  */
-static void cell(pops_buf *b, const char *s)
+static void cell_max(pops_buf *b, const char *s, size_t max)
 {
-	size_t n = strcspn(s, "\r\n"), i, cut = n > 160 ? 160 : n;
+	size_t n = strcspn(s, "\r\n"), i, cut = n > max ? max : n;
 	pops_buf t = POPS_BUF_INIT;
 
 	/* a character is at most 4 bytes: back up at most 3 */
@@ -44,6 +46,11 @@ static void cell(pops_buf *b, const char *s)
 		pops_buf_puts(b, "...");
 }
 
+static void cell(pops_buf *b, const char *s)
+{
+	cell_max(b, s, 160);
+}
+
 /* groups that failed their gate come first: a reviewer reads those */
 static int bad(const cJSON *s)
 {
@@ -54,9 +61,9 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
                    int complete)
 {
 	pops_report_file rf;
-	pops_buf b = POPS_BUF_INIT, line = POPS_BUF_INIT;
+	pops_buf b = POPS_BUF_INIT, line = POPS_BUF_INIT, all = POPS_BUF_INIT;
 	cJSON *rec = NULL;
-	size_t i;
+	size_t i, more;
 	int error, pass, r;
 
 	if ((error = pops_report_file_open(&rf, path)) < 0)
@@ -100,7 +107,10 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 				cell(&b, str(s, "reason"));
 				pops_buf_puts(&b, "\n\n");
 			}
-			if (cJSON_IsObject(base)) {
+			if (cJSON_IsObject(base) && str(base, "note")[0]) {
+				cell(&b, str(base, "note"));
+				pops_buf_puts(&b, "\n\n");
+			} else if (cJSON_IsObject(base)) {
 				pops_buf_puts(&b, "Baseline ");
 				cell(&b, str(base, "ref"));
 				pops_buf_printf(&b, ": %.0f newly failing, %.0f newly passing, "
@@ -114,24 +124,17 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 		pops_buf_puts(&b, "| case | status | reason |\n|---|---|---|\n");
 		rewind(g[i].spool);
 		while ((r = pops_report_spool_next(g[i].spool, &rec, &line)) == 1) {
-			const cJSON *as, *it;
-			const char *why = str(rec, "error");
-
 			if (!strcmp(str(rec, "status"), "pass"))
 				continue;
 			if (++shown > MD_MAX_FAILURES)
 				continue;
-			as = cJSON_GetObjectItemCaseSensitive(rec, "asserts");
-			if (!why[0])
-				cJSON_ArrayForEach(it, as)
-					if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
-						why = str(it, "reason");
-						break;
-					}
+			/* every failed assertion: a reader should not have to rerun to see the second */
+			pops_buf_clear(&all);
+			pops_report_why(&all, rec, 0, &more);
 			pops_buf_puts(&b, "| ");
 			cell(&b, str(rec, "id"));
 			pops_buf_printf(&b, " | %s | ", str(rec, "status"));
-			cell(&b, why);
+			cell_max(&b, all.ptr, MD_MAX_REASONS);
 			pops_buf_puts(&b, " |\n");
 		}
 		if (r < 0) {
@@ -148,5 +151,6 @@ done:
 	cJSON_Delete(rec);
 	pops_buf_dispose(&b);
 	pops_buf_dispose(&line);
+	pops_buf_dispose(&all);
 	return error;
 }

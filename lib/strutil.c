@@ -90,6 +90,16 @@ const char *pops_suggest(const char *word, const char *const *names, size_t max)
 	return best;
 }
 
+int pops_buf_put_percent(pops_buf *out, double frac)
+{
+	double p = 100.0 * frac, tenths = p * 10.0;
+
+	/* 100 * 0.9 is 90.00000000000001: compare with a tolerance, not exactly */
+	if (fabs(tenths - round(tenths)) < 1e-6 * (fabs(tenths) > 1 ? fabs(tenths) : 1))
+		return pops_buf_printf(out, "%.1f%%", p);
+	return pops_buf_printf(out, "%.10g%%", p);
+}
+
 int pops_buf_put_sanitized(pops_buf *out, const char *s, size_t len,
                            int keep_newlines)
 {

@@ -28,6 +28,13 @@ const char *pops_suggest(const char *word, const char *const *names, size_t max)
 int pops_buf_put_sanitized(pops_buf *out, const char *s, size_t len,
                            int keep_newlines);
 
+/*
+ * Append the fraction `frac` as a percentage: one decimal ("90.0%",
+ * "37.5%"), and more only when the value has them, so a threshold
+ * prints as it was written (0.9995 is "99.95%", not a rounded "100.0%").
+ */
+int pops_buf_put_percent(pops_buf *out, double frac);
+
 /* 1 if `s` starts with / ends with `fix`. */
 int pops_starts_with(const char *s, const char *prefix);
 int pops_ends_with(const char *s, const char *suffix);

@@ -131,6 +131,20 @@ const char *pops_template_warning(const pops_template *t, size_t i);
 size_t pops_template_partial_count(const pops_template *t);
 const char *pops_template_partial_name(const pops_template *t, size_t i);
 
+/*
+ * The variables every render reads: the paths looked up in the input
+ * (the root context) outside any block, in the template and in the
+ * partials it includes without a context or hash arguments. Inside
+ * {{#if}}, {{#unless}}, {{#each}}, {{#with}} or a section a variable may
+ * be meant to be absent; outside, a missing one leaves a hole in the
+ * prompt. Conservative: lookups through ../ or @root, helper arguments
+ * (except {{json x}}) and partials given a context are left out.
+ * *out: a new array, one entry per distinct path in first-use order,
+ * each an array of segment names (["user","name"] for {{user.name}}).
+ * Returns 0 or POPS_ERROR (out of memory).
+ */
+int pops_template_required_vars(cJSON **out, const pops_template *t);
+
 void pops_template_free(pops_template *t);
 
 /*

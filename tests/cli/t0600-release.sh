@@ -182,14 +182,14 @@ test_expect_success 'gates are satisfied by evidence notes, approvals and the st
 	pops promote dev summarize >/dev/null &&
 	add_evidence summarize evals/smoke.yaml 0.90 fail &&
 	test_expect_code 1 pops promote staging summarize 2>err &&
-	grep -q "requires evals/smoke.yaml to pass: summarize@1 failed it with pass rate 0.90" err &&
+	grep -q "requires evals/smoke.yaml to pass: summarize@1 failed it with pass rate 90.0%" err &&
 	add_evidence summarize evals/smoke.yaml 0.90 pass &&
 	pops promote staging summarize >out &&
 	grep -q "promoted summarize@1 to staging" out &&
 	git show -s --format=%B refs/pops/releases >msg &&
 	grep -q "^Pops-Evidence: [0-9a-f]\{64\}$" msg &&
 	test_expect_code 1 pops promote prod summarize 2>err &&
-	grep -q "requires min_pass_rate 0.95 on evals/smoke.yaml: summarize@1 passed 0.90" err &&
+	grep -q "requires min_pass_rate 95.0% on evals/smoke.yaml: summarize@1 passed 90.0%" err &&
 	grep -q "requires 1 approval" err &&
 	pops approve prod summarize@1 >out &&
 	grep -q "approved summarize@1 for prod" out &&

@@ -107,6 +107,21 @@ test_expect_success 'list and check: aligned tables with a header on a terminal,
 	! grep -q "^LEVEL" pipe
 '
 
+test_expect_success 'check --strict: warnings count as problems, exit 1; without it exit 0' '
+	setup_project &&
+	pops model check --strict >out 2>err &&
+	grep -q "0 problems, 0 warnings" err &&
+	pops model pin x openai/gpt-4o-mini --allow-floating &&
+	pops model check >out 2>err &&
+	grep -q "0 problems, 2 warnings$" err &&
+	test_expect_code 1 pops model check --strict >out 2>err &&
+	grep -q "^warning	x	gpt-4o-mini	floating id" out &&
+	grep -q "^warning	x	gpt-4o-mini	unpriced" out &&
+	grep -q "0 problems, 2 warnings (--strict: warnings count as problems)" err &&
+	test_expect_code 1 pops model check --strict --json >j &&
+	grep -q "\"strict\":	true" j
+'
+
 test_expect_success 'check --online: ids missing from the provider list are problems' '
 	start_fakellm --models fake-model-1,other-2024-01-01 &&
 	setup_project &&

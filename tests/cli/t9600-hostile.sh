@@ -214,7 +214,7 @@ test_expect_success 'duplicate case ids are an error naming both rows' '
 	printf "%s\n" "{\"id\":\"c1\",\"vars\":{\"word\":\"again\"}}" >>datasets/echo.jsonl &&
 	test_expect_code 2 pops eval run 2>err &&
 	grep -q "^error: datasets/echo.jsonl:4: duplicate case id .c1. (also at datasets/echo.jsonl:1)" err &&
-	printf "%s\n%s\n" "{\"word\":\"same\"}" "{\"word\":\"same\"}" >datasets/echo.jsonl &&
+	printf "%s\n%s\n" "{\"word\":\"same\",\"expected\":\"same\"}" "{\"word\":\"same\",\"expected\":\"same\"}" >datasets/echo.jsonl &&
 	test_expect_code 2 pops eval run 2>err &&
 	grep -q "^error: datasets/echo.jsonl:2: duplicate case id .* (also at datasets/echo.jsonl:1)" err &&
 	test "$(fakellm_stat requests)" = 0

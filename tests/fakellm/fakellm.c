@@ -54,6 +54,7 @@ static int epfd;
 static fk_config cfg;
 static FILE *log_file;
 static volatile sig_atomic_t stop_flag;
+unsigned long fk_waiting;
 
 static int64_t now_us(void)
 {
@@ -74,6 +75,8 @@ static void set_events(conn *c, uint32_t ev)
 
 static void conn_close(conn *c)
 {
+	if (c->state == C_WAIT)
+		fk_waiting--;
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	conns[c->fd] = NULL;
@@ -409,6 +412,7 @@ static void process_input(conn *c)
 	pops_buf_truncate(&c->in, c->in.size - total);
 	if (c->rep.latency_ms > 0) {
 		c->state = C_WAIT;
+		fk_waiting++;
 		c->due_us = now_us() + c->rep.latency_ms * 1000;
 		set_events(c, 0);
 		return;
@@ -592,6 +596,8 @@ int main(int argc, char **argv)
 				continue;
 			if (c->due_us <= now) {
 				if (c->state == C_WAIT) {
+					fk_waiting--;
+					c->state = C_WRITE;
 					start_reply(c);
 				} else {
 					c->due_us = 0;

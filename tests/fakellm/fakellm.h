@@ -77,6 +77,9 @@ typedef struct fk_stats {
 } fk_stats;
 extern fk_stats fk_stats_g;
 
+/* requests waiting for their reply (latency) now: what x-fakellm-rate-limit counts */
+extern unsigned long fk_waiting;
+
 /* append the JSON of the stats / recent requests */
 void fk_stats_json(pops_buf *out);
 void fk_requests_json(pops_buf *out);

@@ -16,6 +16,9 @@
  * max_tokens cuts the reply at 4 bytes per token (finish "length");
  * a stop sequence cuts it at the sequence. Tokens: 4 bytes per token,
  * rounded up; cached tokens from --cached-tokens / x-fakellm-cached-tokens.
+ * x-fakellm-rate-limit: N lets N requests wait for their reply at once:
+ * each reply says how many more may come (x-ratelimit-remaining-requests),
+ * and one arriving beyond that is a 429 with retry-after-ms: 20.
  */
 #include "fakellm.h"
 #include "strutil.h"
@@ -825,6 +828,7 @@ void fk_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep)
 {
 	int post = !strcmp(req->method, "POST"), wire = -1;
 	const char *key = cfg->api_key;
+	long limit;
 	cJSON *body = NULL;
 	chat ch;
 
@@ -888,6 +892,17 @@ void fk_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep)
 	if (wire == W_ANTHROPIC && !fk_header_get(req, "anthropic-version")) {
 		error_reply(rep, wire, 400, "invalid_request_error", "anthropic-version: header is required");
 		return;
+	}
+	if ((limit = opt_long(req, "x-fakellm-rate-limit", 0)) > 0) {
+		if (fk_waiting >= (unsigned long)limit) {
+			pops_buf_puts(&rep->headers, "retry-after-ms: 20\r\nx-ratelimit-remaining-requests: 0\r\n");
+			error_reply(rep, wire, 429, "rate_limit_error", "fakellm: too many requests at once");
+			rep->is_fault = 1;
+			rep->latency_ms = 0;
+			return;
+		}
+		pops_buf_printf(&rep->headers, "x-ratelimit-remaining-requests: %lu\r\n",
+		                (unsigned long)limit - fk_waiting - 1);
 	}
 	if (apply_fault(cfg, req, wire, rep))
 		return;

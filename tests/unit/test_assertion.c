@@ -147,10 +147,18 @@ TEST(length_levenshtein_latency_cost)
 	CHECK_INT(run("{\"type\":\"length\",\"max\":3}", "h\xc3\xa9l", NULL, NULL), 1);
 	CHECK_INT(run("{\"type\":\"length\",\"min\":5}", "four", NULL, &why), 0);
 	CHECK_INT(run("{\"type\":\"levenshtein\",\"value\":\"kitten\",\"threshold\":3}", "sitting", NULL, NULL), 1);
-	CHECK_INT(run("{\"type\":\"levenshtein\",\"value\":\"kitten\",\"threshold\":2}", "sitting", NULL, NULL), 0);
+	CHECK_INT(run("{\"type\":\"levenshtein\",\"value\":\"kitten\",\"threshold\":2}", "sitting", NULL, &why), 0);
+	CHECK_STR(why.ptr, "edit distance 3 to 'kitten', more than the 2 allowed");
+	CHECK_INT(run("{\"type\":\"levenshtein\",\"value\":\"a\",\"threshold\":0}", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", NULL, &why), 0);
+	CHECK_STR(why.ptr, "edit distance over 100 to 'a', more than the 0 allowed");
 	CHECK_INT(run("{\"type\":\"latency-ms\",\"threshold\":100}", "x", NULL, &why), 0);
 	CHECK_STR(why.ptr, "latency 120 ms is over 100 ms");
+	CHECK_INT(run("{\"type\":\"latency-ms\",\"threshold\":99.5}", "x", NULL, &why), 0);
+	CHECK_STR(why.ptr, "latency 120 ms is over 99.5 ms");
 	CHECK_INT(run("{\"type\":\"cost\",\"threshold\":0.01}", "x", NULL, NULL), 1);
+	/* a threshold prints as given, not rounded to $0.000000 */
+	CHECK_INT(run("{\"type\":\"cost\",\"threshold\":1e-07}", "x", NULL, &why), 0);
+	CHECK_STR(why.ptr, "cost $0.002 is over $1e-07");
 	pops_buf_dispose(&why);
 }
 

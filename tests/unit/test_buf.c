@@ -145,3 +145,20 @@ TEST(str_vset_replaces_and_frees_the_old_string)
 	CHECK_STR(s, "");
 	free(s);
 }
+
+TEST(percentages_keep_the_digits_a_threshold_was_written_with)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	pops_buf_put_percent(&b, 0.9);
+	pops_buf_puts(&b, " ");
+	pops_buf_put_percent(&b, 0.375);
+	pops_buf_puts(&b, " ");
+	pops_buf_put_percent(&b, 0.9995);
+	pops_buf_puts(&b, " ");
+	pops_buf_put_percent(&b, 1e-07);
+	pops_buf_puts(&b, " ");
+	pops_buf_put_percent(&b, 2.0 / 3.0);
+	CHECK_STR(b.ptr, "90.0% 37.5% 99.95% 1e-05% 66.66666667%");
+	pops_buf_dispose(&b);
+}

@@ -64,6 +64,7 @@ TEST(cache_round_trips_and_ignores_corrupt_entries)
 	in.output_tokens = 1;
 	in.cached_tokens = 2;
 	in.http_status = 200;
+	in.latency_ms = 812.5;
 	pops_cache_key(key, "openai", "u", "m", "b", 1, 0);
 	CHECK_INT(pops_cache_get(&out, cdir.ptr, key), POPS_ENOTFOUND);
 	CHECK_INT(pops_cache_put(cdir.ptr, key, &in), 0);
@@ -71,6 +72,8 @@ TEST(cache_round_trips_and_ignores_corrupt_entries)
 	CHECK_STR(out.text, "hello");
 	CHECK_INT(out.cached_tokens, 2);
 	CHECK_INT(out.cache_hit, 1);
+	/* the latency it was fetched with, not 0: latency-ms assertions see it */
+	CHECK(out.latency_ms == 812.5);
 	pops_provider_result_dispose(&out);
 	CHECK_INT(pops_cache_stat(&st, cdir.ptr), 0);
 	CHECK_INT(st.entries, 1);

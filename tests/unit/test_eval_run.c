@@ -76,6 +76,30 @@ TEST(runner_bad_row_fails_before_any_request)
 	free(y);
 }
 
+TEST(runner_row_lacking_a_variable_fails_before_any_request)
+{
+	pops_eval_group *g = NULL;
+	pops_eval_options o;
+	char *y;
+
+	fe_setup();
+	fe_put("lacks.jsonl", "{\"id\":\"a\",\"word\":\"x\"}\n{\"id\":\"b\",\"wrod\":\"y\"}\n");
+	o = fe_opts();
+	o.dataset = "lacks.jsonl";
+	fe_calls = 0;
+	y = fe_suite_text("");
+	CHECK_INT(fe_run_suite(&g, y, &o), POPS_EINVALID);
+	CHECK_ERR_HAS("lacks.jsonl:2: row 'b' lacks 'word' (did you mean 'wrod'?)");
+	CHECK_INT(fe_calls, 0);
+	free(y);
+	/* the suite's vars fill it */
+	y = fe_suite_text("vars: { word: default }\nthreshold: 0\n");
+	CHECK_INT(fe_run_suite(&g, y, &o), 0);
+	CHECK_INT(fe_num(g->summary, "cases"), 2);
+	pops_eval_group_free(g);
+	free(y);
+}
+
 TEST(runner_shards_partition_the_cases)
 {
 	pops_eval_group *g = NULL;
@@ -159,4 +183,30 @@ TEST(runner_max_cost_uses_the_prompt_estimate_before_any_result)
 	CHECK(g->over_budget);
 	CHECK_INT(fe_num(g->summary, "cases"), 0);
 	pops_eval_group_free(g);
+}
+
+/* the fake engine prices every call, the judge's too, at $0.001 */
+TEST(runner_max_cost_covers_the_judge_calls)
+{
+	pops_eval_group *g = NULL;
+	pops_eval_options o;
+	char *y;
+
+	fe_setup();
+	o = fe_opts();
+	o.popts.concurrency = 1;
+	o.max_cost = 0.004;   /* three answered cases and their judges would be 0.006 */
+	y = fe_suite_text("threshold: 0\nmax_error_rate: 1\nassert:\n  - {type: judge, model: judge, rubric: r}\n");
+	CHECK_INT(fe_run_suite(&g, y, &o), 0);
+	CHECK(g->over_budget);
+	CHECK(g->spent > 0 && g->spent <= 0.004 + 1e-12);
+	CHECK(fe_num(g->summary, "cost_spent_usd") <= 0.004 + 1e-12);
+	pops_eval_group_free(g);
+	o.model = NULL;
+	o.max_cost = 1;
+	CHECK_INT(fe_run_suite(&g, y, &o), 0);
+	CHECK(!g->over_budget);
+	CHECK(g->spent > 0.0059 && g->spent < 0.0061);
+	pops_eval_group_free(g);
+	free(y);
 }

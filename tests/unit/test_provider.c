@@ -126,3 +126,53 @@ TEST(replay_without_a_cassette_file_is_invalid)
 	CHECK_INT(pops_provider_run(&o, next_count, done_none, &n), POPS_EINVALID);
 	CHECK_ERR_HAS("need a cassette file");
 }
+
+/* three requests to a port nothing listens on, one at a time */
+static int next_refused(void *payload, pops_provider_request *req)
+{
+	int *n = payload;
+	static pops_provider_cfg p = { "down", "openai", "http://127.0.0.1:1/v1", NULL, NULL };
+	static cJSON *msgs;
+
+	if (!msgs)
+		msgs = cJSON_Parse("[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]");
+	if (*n >= 3)
+		return 0;
+	(*n)++;
+	req->provider = &p;
+	req->model_id = "m";
+	req->messages = msgs;
+	return 1;
+}
+
+static int refused_unsent, refused_attempts[3], refused_n;
+static char refused_error[200];
+
+static int done_refused(void *payload, pops_provider_result *res)
+{
+	(void)payload;
+	if (refused_n < 3)
+		refused_attempts[refused_n++] = (int)res->attempts;
+	if (res->unsent) {
+		refused_unsent++;
+		snprintf(refused_error, sizeof(refused_error), "%s", res->error);
+	}
+	return 0;
+}
+
+TEST(a_provider_that_refuses_connections_is_not_called_again)
+{
+	pops_provider_options o = POPS_PROVIDER_OPTIONS_INIT;
+	int n = 0;
+
+	o.cache = POPS_CACHE_OFF;
+	o.concurrency = 1;
+	o.retry_base_ms = 1;
+	CHECK_INT(pops_provider_run(&o, next_refused, done_refused, &n), 0);
+	CHECK_INT(refused_n, 3);
+	/* the first is retried only POPS_PROVIDER_DOWN_RETRIES times, the rest never sent */
+	CHECK_INT(refused_attempts[0], 1 + POPS_PROVIDER_DOWN_RETRIES);
+	CHECK_INT(refused_attempts[1], 0);
+	CHECK_INT(refused_unsent, 2);
+	CHECK_STR(refused_error, "not sent: provider 'down': connection refused at 127.0.0.1:1");
+}
