@@ -494,9 +494,6 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	ngroups = 0;
 	if (!opts->dry_run && (ret = check_all(ctx, &suites, models, nmodels, &eo)) != POPS_EXIT_OK)
 		goto done;
-	if (!opts->dry_run && !opts->no_store)
-		cmd_warn_uncommitted_suites(ctx, repo, suites.v, suites.n, opts->prompt, opts->dataset,
-		                            "the evidence of this run");
 	for (i = 0; i < suites.n && !eval_cancel; i++) {
 		pops_suite *s = NULL;
 
@@ -611,6 +608,10 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
+	/* said once evidence exists: a run that stopped at load stored nothing to warn about */
+	if (!opts->no_store && !interrupted)
+		cmd_warn_uncommitted_suites(ctx, repo, suites.v, suites.n, opts->prompt, opts->dataset,
+		                            "the evidence of this run");
 	if (budget >= 0)
 		cmd_status("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
 		           budget, spent);

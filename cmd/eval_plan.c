@@ -65,9 +65,10 @@ void eval_print_plan(const cJSON *plan)
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(plan, "baseline");
 	pops_buf l = POPS_BUF_INIT;
 
-	pops_buf_printf(&l, "%s on %s (%s): %.0f cases x %.0f = %.0f requests", str(plan, "suite"),
+	pops_buf_printf(&l, "%s on %s (%s): %.0f case%s x %.0f = %.0f request%s", str(plan, "suite"),
 	                str(plan, "model"), str(plan, "model_id"), num(plan, "cases"),
-	                num(plan, "repeat"), num(plan, "requests"));
+	                num(plan, "cases") == 1 ? "" : "s", num(plan, "repeat"), num(plan, "requests"),
+	                num(plan, "requests") == 1 ? "" : "s");
 	if (num(plan, "cached"))
 		pops_buf_printf(&l, " (%.0f in the cache)", num(plan, "cached"));
 	if (num(plan, "judge_requests") > 0)
@@ -123,7 +124,8 @@ cJSON *eval_plan_total(const cJSON *plans)
 		else
 			unpriced = 1;
 	}
-	pops_buf_printf(&l, "total: %zu suite run%s, %.0f requests", n, n == 1 ? "" : "s", requests);
+	pops_buf_printf(&l, "total: %zu suite run%s, %.0f request%s", n, n == 1 ? "" : "s", requests,
+	                requests == 1 ? "" : "s");
 	if (judge)
 		pops_buf_printf(&l, " + %.0f judge", judge);
 	if (base)

@@ -175,7 +175,7 @@ test_expect_success 'one case is "1 run", "1 case" and "1 request" (t0716: "1 er
 	pops eval run --dry-run --filter "^fr$" >out &&
 	grep -q "evals/cap.yaml on fast (m-1): 1 case x 1 = 1 request," out &&
 	pops eval run --no-store --filter "^fr$" >out &&
-	grep -q "^  1 run: 1 passed, 0 failed, 0 errors$" out
+	grep -q "^  1 run: 1 passed, 0 failed, 0 errors; 0 cached, 1 sent$" out
 '
 
 test_expect_success 'shards merge into the same result as one run' '

@@ -48,7 +48,7 @@ test_expect_success 'a NUL in the output is a per-case error with its offset; re
 	start_fakellm &&
 	nul_project &&
 	test_expect_code 4 pops eval run --junit r.xml --json r.json --md r.md >out &&
-	grep -q "3 runs: 2 passed, 0 failed, 1 error$" out &&
+	grep -q "3 runs: 2 passed, 0 failed, 1 error; 0 cached, 3 sent$" out &&
 	grep -q "ERROR nul: model output contains a NUL byte at offset 8" out &&
 	xmllint --noout --schema "$XSD" r.xml &&
 	grep -q "<error message=\"model output contains a NUL byte at offset 8\"" r.xml &&

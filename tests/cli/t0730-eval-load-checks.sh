@@ -72,7 +72,7 @@ test_expect_success 'a variable only read under #if may be missing; suite vars a
 	load_project &&
 	printf "prompt: faq\nvars: { topic: general }\ntests:\n  - { id: inline, vars: { question: q } }\nassert:\n  - { type: contains, value: Q }\n" >evals/inline.yaml &&
 	pops eval run --no-store evals/inline.yaml >out &&
-	grep -q "1 runs: 1 passed" out &&
+	grep -q "1 run: 1 passed" out &&
 	fakellm_get /__reset >/dev/null &&
 	printf "prompt: faq\ntests:\n  - { id: inline, vars: { question: q } }\n" >evals/inline.yaml &&
 	test_expect_code 2 pops eval run evals/inline.yaml 2>err &&

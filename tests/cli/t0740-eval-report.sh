@@ -81,7 +81,7 @@ test_expect_success 'cached runs are counted, keep their latency, and cost is sp
 	grep -q "^  2 runs: 1 passed, 1 failed, 0 errors; 0 cached, 2 sent$" out1 &&
 	grep -q "^  cost \$0.0000, tokens" out1 &&
 	test_expect_code 1 pops eval run --no-store --json r2.json --filter "^(one|x)$" >out2 &&
-	grep -q "^  1 runs: 1 passed, 0 failed, 0 errors; 1 cached, 0 sent$" out2 &&
+	grep -q "^  1 run: 1 passed, 0 failed, 0 errors; 1 cached, 0 sent$" out2 &&
 	grep -q "^  cost \$0.0000 spent, \$0.0000 saved by the cache" out2 &&
 	grep -q "FAIL  x: output does not contain .plum.; latency [6-9][0-9] ms is over 30 ms" out2 &&
 	test "$(fakellm_stat chat)" = 3 &&
