@@ -122,7 +122,7 @@ test_expect_success 'the server dies mid-run: finished cases kept, the rest are 
 	kill -9 "$(cat "$TRASH/case-$test_count.fakellm.pid")" &&
 	{ wait $pid; echo $? >code; } &&
 	code_is 4 &&
-	grep -q "12 runs: [1-9][0-9]* passed, 0 failed, [1-9][0-9]* errors\?$" out &&
+	grep -q "12 runs: [1-9][0-9]* passed, 0 failed, [1-9][0-9]* errors\?; 0 cached, [0-9]* sent" out &&
 	reports_valid 12 &&
 	grep -q "<error " r.xml
 '
