@@ -167,6 +167,18 @@ test_expect_success '--replay without the cassette: exit 2 once, before any case
 	nothing_sent
 '
 
+test_expect_success 'a replay provider without its cassette: exit 2 once, before any case' '
+	start_fakellm &&
+	load_project &&
+	sed -i "s|^providers:|providers:\n  taped: { type: replay, cassette: tapes/none.jsonl }|; s|^models:|models:\n  taped: { provider: taped, id: m-1 }|" pops.yaml &&
+	test_expect_code 2 pops eval run --model taped >out 2>err &&
+	test_cmp - err <<-\EOT &&
+	error: provider '"'"'taped'"'"': cassette '"'"'tapes/none.jsonl'"'"' does not exist; record it first with --record
+	EOT
+	test_must_be_empty out &&
+	nothing_sent
+'
+
 # baseline_project: echo released to prod with --from HEAD; faq added after
 baseline_project() {
 	load_project &&
