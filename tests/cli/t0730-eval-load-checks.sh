@@ -50,6 +50,7 @@ test_expect_success 'a row lacking a required input field: exit 2 naming the row
 	start_fakellm &&
 	load_project &&
 	echo "{\"id\":\"noq\",\"vars\":{\"questoin\":\"what\",\"topic\":\"x\"},\"expected\":\"what\"}" >>datasets/faq.jsonl &&
+	git commit -q -am "a row without question" &&
 	test_expect_code 2 pops eval run --junit r.xml >out 2>err &&
 	test_cmp - err <<-\EOT &&
 	error: datasets/faq.jsonl:3: row '"'"'noq'"'"' lacks '"'"'question'"'"' (did you mean '"'"'questoin'"'"'?)
@@ -71,6 +72,7 @@ test_expect_success 'a variable only read under #if may be missing; suite vars a
 	start_fakellm &&
 	load_project &&
 	printf "prompt: faq\nvars: { topic: general }\ntests:\n  - { id: inline, vars: { question: q } }\nassert:\n  - { type: contains, value: Q }\n" >evals/inline.yaml &&
+	git add evals/inline.yaml && git commit -q -m inline &&
 	pops eval run --no-store evals/inline.yaml >out &&
 	grep -q "1 run: 1 passed" out &&
 	fakellm_get /__reset >/dev/null &&
@@ -146,6 +148,7 @@ test_expect_success 'a missing API key variable: one message naming it, once, ex
 	test_must_be_empty out &&
 	test ! -e r.xml &&
 	printf "  - { type: judge, model: keyjudge, rubric: r }\n" >>evals/faq.yaml &&
+	git commit -q -am "a judge with a key" &&
 	test_expect_code 2 pops eval run 2>err &&
 	grep -q "^error: judge: environment variable POPS_T0730_KEY is not set (provider .keyed. of model .keyjudge." err &&
 	test $(wc -l <err) = 1 &&
@@ -171,6 +174,7 @@ test_expect_success 'a replay provider without its cassette: exit 2 once, before
 	start_fakellm &&
 	load_project &&
 	sed -i "s|^providers:|providers:\n  taped: { type: replay, cassette: tapes/none.jsonl }|; s|^models:|models:\n  taped: { provider: taped, id: m-1 }|" pops.yaml &&
+	git commit -q -am taped &&
 	test_expect_code 2 pops eval run --model taped >out 2>err &&
 	test_cmp - err <<-\EOT &&
 	error: provider '"'"'taped'"'"': cassette '"'"'tapes/none.jsonl'"'"' does not exist; record it first with --record
