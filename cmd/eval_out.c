@@ -198,8 +198,8 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 	       num(s, "input_tokens"), num(s, "output_tokens"), num(s, "latency_p50"),
 	       num(s, "latency_p95"), num(s, "latency_p99"), num(s, "duration_s"));
 	if (num(s, "rate_limited") > 0)
-		printf("  rate limited: %.0f replies were 429, and pops started fewer requests at once\n",
-		       num(s, "rate_limited"));
+		printf("  rate limited: %.0f %s 429, and pops started fewer requests at once\n",
+		       num(s, "rate_limited"), num(s, "rate_limited") == 1 ? "reply was" : "replies were");
 	if (cJSON_IsObject(base) && str(base, "note")[0]) {
 		fputs("  ", stdout);
 		safe(stdout, str(base, "note"));
