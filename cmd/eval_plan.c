@@ -89,7 +89,8 @@ void eval_print_plan(const cJSON *plan)
 		                str(b, "ref"));
 		put_line(&l);
 	} else if (b) {
-		pops_buf_printf(&l, "  baseline %s: %.0f requests", str(b, "ref"), num(b, "requests"));
+		pops_buf_printf(&l, "  baseline %s: %.0f request%s", str(b, "ref"), num(b, "requests"),
+		                num(b, "requests") == 1 ? "" : "s");
 		if (num(b, "cached"))
 			pops_buf_printf(&l, " (%.0f in the cache)", num(b, "cached"));
 		pops_buf_puts(&l, ", estimated ");
