@@ -66,9 +66,8 @@ void pops_sha256_update(pops_sha256 *c, const void *data, size_t len)
 	}
 }
 
-void pops_sha256_hex(pops_sha256 *c, char hex[65])
+void pops_sha256_final(pops_sha256 *c, unsigned char out[32])
 {
-	static const char digits[] = "0123456789abcdef";
 	uint64_t bits = c->len * 8;
 	unsigned char pad = 0x80, zero = 0, lenb[8];
 	int i;
@@ -79,11 +78,20 @@ void pops_sha256_hex(pops_sha256 *c, char hex[65])
 	for (i = 0; i < 8; i++)
 		lenb[i] = (unsigned char)(bits >> (56 - 8 * i));
 	pops_sha256_update(c, lenb, 8);
-	for (i = 0; i < 32; i++) {
-		unsigned char byte = (unsigned char)(c->h[i / 4] >> (24 - 8 * (i % 4)));
+	for (i = 0; i < 32; i++)
+		out[i] = (unsigned char)(c->h[i / 4] >> (24 - 8 * (i % 4)));
+}
 
-		hex[2 * i] = digits[byte >> 4];
-		hex[2 * i + 1] = digits[byte & 15];
+void pops_sha256_hex(pops_sha256 *c, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char d[32];
+	int i;
+
+	pops_sha256_final(c, d);
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
 	}
 	hex[64] = '\0';
 }

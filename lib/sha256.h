@@ -15,6 +15,8 @@ typedef struct pops_sha256 {
 
 void pops_sha256_init(pops_sha256 *c);
 void pops_sha256_update(pops_sha256 *c, const void *data, size_t len);
+/* Finish and write the 32-byte digest to `out`. */
+void pops_sha256_final(pops_sha256 *c, unsigned char out[32]);
 /* Finish and write 64 lower-case hex digits and a NUL to `hex`. */
 void pops_sha256_hex(pops_sha256 *c, char hex[65]);
 #endif
