@@ -1,5 +1,5 @@
 #include "common.h"
-#include "import_internal.h"
+#include "import_int.h"
 #include "configedit.h"
 #include "models.h"
 #include "strutil.h"

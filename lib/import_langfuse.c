@@ -1,5 +1,5 @@
 #include "common.h"
-#include "import_internal.h"
+#include "import_int.h"
 #include "fileio.h"
 #include "git.h"
 #include "repo.h"

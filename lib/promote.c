@@ -1,6 +1,6 @@
 /* Promote, roll back, approve: plan from the ledger tip, check, write, CAS. */
 #include "common.h"
-#include "promote_src.h"
+#include "promote_int.h"
 #include "casref.h"
 #include "git.h"
 #include "strutil.h"

@@ -3,7 +3,7 @@
  * checked against the ledger and the eval evidence notes.
  */
 #include "common.h"
-#include "promote_src.h"
+#include "promote_int.h"
 #include "evidence.h"
 #include "fileio.h"
 #include "fingerprint.h"

@@ -1,6 +1,6 @@
 /* Rollback and approve: ledger commits that restore or bless a release. */
 #include "common.h"
-#include "promote_src.h"
+#include "promote_int.h"
 #include "casref.h"
 #include "git.h"
 #include "strutil.h"

@@ -6,7 +6,7 @@
  * "version" has one definition everywhere.
  */
 #include "common.h"
-#include "promote_src.h"
+#include "promote_int.h"
 #include "casref.h"
 #include "git.h"
 #include "strutil.h"

@@ -1,6 +1,6 @@
 #include "common.h"
 #include "repo.h"
-#include "repo_internal.h"
+#include "repo_int.h"
 #include "confine.h"
 #include "fileio.h"
 #include "git.h"

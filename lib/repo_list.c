@@ -1,6 +1,6 @@
 #include "common.h"
 #include "repo.h"
-#include "repo_internal.h"
+#include "repo_int.h"
 #include "git.h"
 #include "strutil.h"
 

@@ -1,7 +1,7 @@
 #include "unit.h"
 #include "relfix.h"
 #include "closure.h"
-#include "promote_src.h"
+#include "promote_int.h"
 #include "release.h"
 #include "jsonget.h"
 #include "strutil.h"

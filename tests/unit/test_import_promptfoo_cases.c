@@ -10,7 +10,7 @@
 #include "dataset.h"
 #include "fileio.h"
 #include "import.h"
-#include "import_internal.h"
+#include "import_int.h"
 #include "strutil.h"
 #include "suite.h"
 

@@ -1,6 +1,6 @@
 #include "unit.h"
 #include "relfix.h"
-#include "promote_src.h"
+#include "promote_int.h"
 
 #define PROMPT_V1 "---\nmodel: fast\n---\nSummarize {{text}}\n"
 #define PROMPT_V2 "---\nmodel: fast\n---\nSummarize briefly {{text}}\n"

@@ -1,6 +1,6 @@
 #include "unit.h"
 #include "relfix.h"
-#include "promote_src.h"
+#include "promote_int.h"
 #include "eval_run.h"
 #include "evidence.h"
 #include "fingerprint.h"

@@ -1,5 +1,5 @@
-#ifndef POPS_IMPORT_INTERNAL_H
-#define POPS_IMPORT_INTERNAL_H
+#ifndef POPS_IMPORT_INT_H
+#define POPS_IMPORT_INT_H
 
 /* Shared by lib/import*.c; not part of the public interface. */
 

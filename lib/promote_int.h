@@ -1,5 +1,5 @@
-#ifndef POPS_PROMOTE_SRC_H
-#define POPS_PROMOTE_SRC_H
+#ifndef POPS_PROMOTE_INT_H
+#define POPS_PROMOTE_INT_H
 
 /*
  * lib-internal helpers of the promote module (lib/promote*.c): where a

@@ -1,5 +1,5 @@
-#ifndef POPS_REPO_INTERNAL_H
-#define POPS_REPO_INTERNAL_H
+#ifndef POPS_REPO_INT_H
+#define POPS_REPO_INT_H
 
 /*
  * Shared between lib/repo.c, repo_resolve.c and repo_history.c only.
