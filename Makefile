@@ -19,14 +19,14 @@ PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm -lpthrea
 WARN := -Wall -Wextra -Werror -Werror=vla -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wno-missing-field-initializers
 BASE_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-               -Ilib -Icmd $(WARN)
+               -Ilib -Ilib/util -Icmd $(WARN)
 REL_CFLAGS := -O2 -g
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=all
 CFLAGS ?=
 LDFLAGS ?=
 
-LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_SRC := $(sort $(wildcard lib/*.c lib/util/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 FAKELLM_SRC := $(sort $(wildcard tests/fakellm/*.c))

@@ -99,10 +99,10 @@ set -- $(run_pops)
 report "overhead" "$N" 0 "$1" "$2"
 
 # deterministic assertions, in process
-objs=$(for f in lib/*.c; do echo "build/rel/lib/$(basename "$f" .c).o"; done)
+objs=$(for f in lib/*.c lib/util/*.c; do echo "build/rel/${f%.c}.o"; done)
 make -s pops >/dev/null
 PKGS="libgit2 libcurl libcjson yaml-0.1 libpcre2-8"
-cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 -Ilib $(pkg-config --cflags $PKGS) \
+cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O2 -Ilib -Ilib/util $(pkg-config --cflags $PKGS) \
 	bench/assert_bench.c $objs $(pkg-config --libs $PKGS) -lm -lpthread -o "$tmp/assert-bench"
 "$tmp/assert-bench"
 

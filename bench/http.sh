@@ -17,8 +17,8 @@ make -s -j2 pops build/rel/fakellm >/dev/null
 PKGS="libgit2 libcurl libcjson yaml-0.1 libpcre2-8"
 BIN=build/rel/httpdrive
 # shellcheck disable=SC2046
-cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib $(pkg-config --cflags $PKGS) \
-	bench/httpdrive.c build/rel/lib/*.o -o "$BIN" $(pkg-config --libs $PKGS) -lm -lpthread
+cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib -Ilib/util $(pkg-config --cflags $PKGS) \
+	bench/httpdrive.c build/rel/lib/*.o build/rel/lib/util/*.o -o "$BIN" $(pkg-config --libs $PKGS) -lm -lpthread
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(pkg-config --cflags libcurl) \
 	bench/httpfloor.c -o build/rel/httpfloor $(pkg-config --libs libcurl)

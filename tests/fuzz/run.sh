@@ -25,14 +25,14 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 	exit 3
 fi
 
-CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib -Icmd -Itests/fuzz
+CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib -Ilib/util -Icmd -Itests/fuzz
  -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -DPOPS_LIBFUZZER $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lm -lpthread"
-mkdir -p "$OUT/lib"
+mkdir -p "$OUT/lib" "$OUT/lib/util"
 
 # lib objects once, instrumented for coverage
-for src in lib/*.c; do
-	obj=$OUT/lib/$(basename "$src" .c).o
+for src in lib/*.c lib/util/*.c; do
+	obj=$OUT/${src%.c}.o
 	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] || [ -n "$(find lib -name '*.h' -newer "$obj")" ]; then
 		echo "  CC      $obj"
 		$CLANG $CFLAGS -fsanitize=fuzzer-no-link,address,undefined -c "$src" -o "$obj" || exit 3
@@ -51,7 +51,7 @@ for t in $targets; do
 	bin=$OUT/fuzz_$t
 	echo "  LINK    $bin"
 	$CLANG $CFLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		"tests/fuzz/fuzz_$t.c" "$OUT"/lib/*.o $LIBS -o "$bin" || exit 3
+		"tests/fuzz/fuzz_$t.c" "$OUT"/lib/*.o "$OUT"/lib/util/*.o $LIBS -o "$bin" || exit 3
 done
 
 status=0
