@@ -73,6 +73,13 @@ const pops_cmd *pops_cmd_find(const pops_cmd *table, const char *name);
 void pops_cmd_print_list(FILE *f, const pops_cmd *table);
 
 /*
+ * The help of a command or group as `pops <cmdpath> -h` and
+ * `pops help <cmdpath>` both print it (help.c): the synopsis, the
+ * summary, then the options or, for a group, its subcommands.
+ */
+void pops_cmd_print_help(FILE *f, const pops_cmd *cmd, const char *cmdpath);
+
+/*
  * The (sub)command argv[*i] names (main.c): advances *i past its words
  * and appends its path ("prompt list") to `cmdpath`. Returns
  * POPS_EXIT_OK with *out set; or, with *out NULL, POPS_EXIT_OK after a

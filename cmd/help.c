@@ -14,6 +14,17 @@ const pops_opt cmd_help_opts[] = {
 	{ 0 }
 };
 
+void pops_cmd_print_help(FILE *f, const pops_cmd *cmd, const char *cmdpath)
+{
+	if (cmd->sub) {
+		fprintf(f, "usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n", cmdpath,
+		        cmd->summary);
+		pops_cmd_print_list(f, cmd->sub);
+	} else {
+		pops_opt_print_usage(f, cmd->opts, cmdpath, cmd->summary);
+	}
+}
+
 /*
  * On a terminal, show the manual page the way git does; everywhere else
  * (pipes, CI logs, tests) print the -h text, which needs no man.
@@ -55,13 +66,9 @@ int cmd_help(pops_ctx *ctx, void *o)
 
 	if (sub) {
 		pops_buf_printf(&path, "%s %s", cmd->name, sub->name);
-		pops_opt_print_usage(stdout, sub->opts, path.ptr, sub->summary);
-	} else if (cmd->sub) {
-		printf("usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n", cmd->name,
-		       cmd->summary);
-		pops_cmd_print_list(stdout, cmd->sub);
+		pops_cmd_print_help(stdout, sub, path.ptr);
 	} else {
-		pops_opt_print_usage(stdout, cmd->opts, cmd->name, cmd->summary);
+		pops_cmd_print_help(stdout, cmd, cmd->name);
 	}
 	pops_buf_dispose(&path);
 	pops_buf_dispose(&page);

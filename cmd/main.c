@@ -139,11 +139,7 @@ int pops_cmd_lookup(const pops_cmd **out, pops_buf *cmdpath, int argc, char **ar
 	}
 	group = cmd->name;
 	if (*i >= argc || !strcmp(argv[*i], "-h") || !strcmp(argv[*i], "--help")) {
-		FILE *f = *i >= argc ? stderr : stdout;
-
-		fprintf(f, "usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n",
-		        group, cmd->summary);
-		pops_cmd_print_list(f, cmd->sub);
+		pops_cmd_print_help(*i >= argc ? stderr : stdout, cmd, group);
 		return *i >= argc ? POPS_EXIT_USAGE : POPS_EXIT_OK;
 	}
 	table = cmd->sub;
@@ -290,6 +286,7 @@ int main(int argc, char **argv)
 	}
 	switch (pops_opt_parse(opts, cmd->opts, cmdpath.ptr, argc - i, argv + i)) {
 	case POPS_OPT_HELP:
+		pops_cmd_print_help(stdout, cmd, cmdpath.ptr);
 		goto done;
 	case POPS_OPT_USAGE:
 		ret = POPS_EXIT_USAGE;

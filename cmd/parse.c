@@ -36,8 +36,14 @@ int cmd_parse_check(pops_ctx *ctx, void *o)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}
-	ret = pops_opt_parse(inner, cmd->opts, path.ptr, argc - i, argv + i) == POPS_OPT_USAGE
-	      ? POPS_EXIT_USAGE : POPS_EXIT_OK;
+	switch (pops_opt_parse(inner, cmd->opts, path.ptr, argc - i, argv + i)) {
+	case POPS_OPT_HELP:
+		pops_cmd_print_help(stdout, cmd, path.ptr);
+		break;
+	case POPS_OPT_USAGE:
+		ret = POPS_EXIT_USAGE;
+		break;
+	}
 	pops_opt_dispose(inner, cmd->opts);
 done:
 	free(inner);
