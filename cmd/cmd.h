@@ -44,24 +44,31 @@ struct pops_cmd {
 	unsigned flags;
 	const char *summary;
 	const pops_opt *opts;     /* NULL for groups */
+	const size_t *opts_size;  /* sizeof the struct `opts` writes into; NULL for groups */
 	const pops_cmd *sub;      /* groups: subcommand table, ended by a NULL name */
 };
 
 /*
- * Each command file defines `cmd_<id>` and its table `cmd_<id>_opts`;
- * groups define `cmd_<id>_subcommands`. These macros keep the
- * declarations and the table rows in one shape.
+ * Each command file defines `cmd_<id>`, its table `cmd_<id>_opts` and,
+ * with POPS_CMD_OPTS_SIZE(<id>, struct <its options>), the size the
+ * dispatcher allocates for that struct; groups define
+ * `cmd_<id>_subcommands`. The size is stated, not inferred from the rows,
+ * because a field no row writes (state the command keeps there) would
+ * lie past the last row's end; a command without it fails to link.
+ * These macros keep the declarations and the table rows in one shape.
  */
 #define POPS_CMD_DECLARE(id) \
 	int cmd_##id(pops_ctx *ctx, void *opts); \
-	extern const pops_opt cmd_##id##_opts[]
+	extern const pops_opt cmd_##id##_opts[]; \
+	extern const size_t cmd_##id##_opts_size
+#define POPS_CMD_OPTS_SIZE(id, type) const size_t cmd_##id##_opts_size = sizeof(type)
 #define POPS_GROUP_DECLARE(id) extern const pops_cmd cmd_##id##_subcommands[]
 
 #define POPS_CMD_ROW(name, id, flags, summary) \
-	{ name, cmd_##id, flags, summary, cmd_##id##_opts, NULL }
+	{ name, cmd_##id, flags, summary, cmd_##id##_opts, &cmd_##id##_opts_size, NULL }
 #define POPS_GROUP_ROW(name, id, flags, summary) \
-	{ name, NULL, flags, summary, NULL, cmd_##id##_subcommands }
-#define POPS_CMD_END { NULL, NULL, 0, NULL, NULL, NULL }
+	{ name, NULL, flags, summary, NULL, NULL, cmd_##id##_subcommands }
+#define POPS_CMD_END { NULL, NULL, 0, NULL, NULL, NULL, NULL }
 
 /* The top-level table (main.c) and group tables (one per cmd/<group>.c). */
 extern const pops_cmd pops_commands[];
@@ -88,9 +95,6 @@ void pops_cmd_print_help(FILE *f, const pops_cmd *cmd, const char *cmdpath);
  * the check of documented examples parses exactly as pops does.
  */
 int pops_cmd_lookup(const pops_cmd **out, pops_buf *cmdpath, int argc, char **argv, int *i);
-
-/* The size of the options struct the rows of `opts` write into. */
-size_t pops_cmd_opts_size(const pops_opt *opts);
 
 /* ---- commands and groups, one line each ---- */
 POPS_GROUP_DECLARE(cache);

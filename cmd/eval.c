@@ -34,6 +34,7 @@ struct eval_run_opts {
 	int record, replay, no_cache, no_store;
 };
 
+POPS_CMD_OPTS_SIZE(eval_run, struct eval_run_opts);
 const pops_opt cmd_eval_run_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "prompt", .offset = offsetof(struct eval_run_opts, prompt),
 	  .value_name = "address", .help = "evaluate this prompt version instead of the suite's",

@@ -7,6 +7,7 @@ struct help_opts {
 	pops_strv words;
 };
 
+POPS_CMD_OPTS_SIZE(help, struct help_opts);
 const pops_opt cmd_help_opts[] = {
 	{ .type = POPS_OPT_ARGS, .name = "command", .offset = offsetof(struct help_opts, words),
 	  .help = "the command (and subcommand) to explain",

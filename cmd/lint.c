@@ -24,6 +24,7 @@ struct lint_opts {
 	pops_strv files;
 };
 
+POPS_CMD_OPTS_SIZE(prompt_lint, struct lint_opts);
 const pops_opt cmd_prompt_lint_opts[] = {
 	{ .type = POPS_OPT_ARGS, .name = "file", .offset = offsetof(struct lint_opts, files),
 	  .help = ".prompt files (default: every .prompt under the prompts directory)",

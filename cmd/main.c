@@ -101,26 +101,6 @@ static int unknown_command(const pops_cmd *table, const char *group,
 	return POPS_EXIT_USAGE;
 }
 
-size_t pops_cmd_opts_size(const pops_opt *opts)
-{
-	size_t size = sizeof(long), end;
-
-	for (; opts && opts->type; opts++) {
-		switch (opts->type) {
-		case POPS_OPT_BOOL: end = opts->offset + sizeof(int); break;
-		case POPS_OPT_INT:
-		case POPS_OPT_DURATION: end = opts->offset + sizeof(long); break;
-		case POPS_OPT_NUMBER: end = opts->offset + sizeof(double); break;
-		case POPS_OPT_LIST:
-		case POPS_OPT_ARGS: end = opts->offset + sizeof(pops_strv); break;
-		default: end = opts->offset + sizeof(const char *); break;
-		}
-		if (end > size)
-			size = end;
-	}
-	return size;
-}
-
 int pops_cmd_lookup(const pops_cmd **out, pops_buf *cmdpath, int argc, char **argv, int *i)
 {
 	const pops_cmd *table = pops_commands, *cmd;
@@ -280,7 +260,7 @@ int main(int argc, char **argv)
 		goto done;
 	ctx.cmdpath = cmdpath.ptr;
 
-	if (!(opts = calloc(1, pops_cmd_opts_size(cmd->opts)))) {
+	if (!(opts = calloc(1, *cmd->opts_size))) {
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}

@@ -34,6 +34,7 @@ struct model_opts {
 	const char *replay;
 };
 
+POPS_CMD_OPTS_SIZE(model_pin, struct model_opts);
 const pops_opt cmd_model_pin_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "allow-floating",
 	  .offset = offsetof(struct model_opts, allow_floating),
@@ -47,6 +48,7 @@ const pops_opt cmd_model_pin_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(model_list, struct model_opts);
 const pops_opt cmd_model_list_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct model_opts, json),
 	  .help = "print the list as JSON" },
@@ -55,6 +57,7 @@ const pops_opt cmd_model_list_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(model_check, struct model_opts);
 const pops_opt cmd_model_check_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "online", .offset = offsetof(struct model_opts, online),
 	  .help = "also ask each provider's model list whether the ids exist (network)" },
@@ -67,6 +70,7 @@ const pops_opt cmd_model_check_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(model_ping, struct model_opts);
 const pops_opt cmd_model_ping_opts[] = {
 	{ .type = POPS_OPT_DURATION, .name = "timeout", .value_name = "duration",
 	  .offset = offsetof(struct model_opts, timeout),

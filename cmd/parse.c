@@ -14,6 +14,7 @@ struct parse_opts {
 	pops_strv words;
 };
 
+POPS_CMD_OPTS_SIZE(parse_check, struct parse_opts);
 const pops_opt cmd_parse_check_opts[] = {
 	{ .type = POPS_OPT_ARGS, .name = "word", .offset = offsetof(struct parse_opts, words),
 	  .help = "the command line after 'pops' (put '--' first)", .flags = POPS_OPTF_REQUIRED },
@@ -32,7 +33,7 @@ int cmd_parse_check(pops_ctx *ctx, void *o)
 	(void)ctx;
 	if ((ret = pops_cmd_lookup(&cmd, &path, argc, argv, &i)) != POPS_EXIT_OK || !cmd)
 		goto done;
-	if (!(inner = calloc(1, pops_cmd_opts_size(cmd->opts)))) {
+	if (!(inner = calloc(1, *cmd->opts_size))) {
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}

@@ -16,6 +16,7 @@ struct promote_opts {
 	int json;
 };
 
+POPS_CMD_OPTS_SIZE(promote, struct promote_opts);
 const pops_opt cmd_promote_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "from", .offset = offsetof(struct promote_opts, from),
 	  .value_name = "env|rev",

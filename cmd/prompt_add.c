@@ -29,6 +29,7 @@ struct add_opts {
 	pops_strv files;
 };
 
+POPS_CMD_OPTS_SIZE(prompt_add, struct add_opts);
 const pops_opt cmd_prompt_add_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "message", .short_name = 'm',
 	  .offset = offsetof(struct add_opts, message), .value_name = "msg",

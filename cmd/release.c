@@ -15,6 +15,7 @@ struct release_log_opts {
 	long max;
 };
 
+POPS_CMD_OPTS_SIZE(release_log, struct release_log_opts);
 const pops_opt cmd_release_log_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct release_log_opts, json),
 	  .help = "print the log as JSON" },
@@ -32,6 +33,7 @@ struct release_list_opts {
 	int json;
 };
 
+POPS_CMD_OPTS_SIZE(release_list, struct release_list_opts);
 const pops_opt cmd_release_list_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct release_list_opts, json),
 	  .help = "print the list as JSON" },

@@ -14,6 +14,7 @@ struct status_opts {
 	int json;
 };
 
+POPS_CMD_OPTS_SIZE(status_cmd, struct status_opts);
 const pops_opt cmd_status_cmd_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct status_opts, json),
 	  .help = "print the releases as JSON (same as pops release list --json)" },
