@@ -102,7 +102,7 @@ int cmd_cache_clear(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
-	cmd_status("removed %zu cached response%s", removed, removed == 1 ? "" : "s");
+	cmd_note("removed %zu cached response%s", removed, removed == 1 ? "" : "s");
 done:
 	pops_buf_dispose(&dir);
 	return ret;

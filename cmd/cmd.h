@@ -139,12 +139,12 @@ POPS_CMD_DECLARE(pull);
 POPS_CMD_DECLARE(push);
 POPS_CMD_DECLARE(promote);
 POPS_CMD_DECLARE(rollback);
-POPS_CMD_DECLARE(status_cmd);
+POPS_CMD_DECLARE(status);
 POPS_GROUP_DECLARE(release);
 POPS_CMD_DECLARE(release_list);
 POPS_CMD_DECLARE(release_log);
 
-/* ---- reporting (report.c) ---- */
+/* ---- exit codes and stderr lines (exitcode.c) ---- */
 
 /* Map a POPS_E* code to a POPS_EXIT_* code. */
 int pops_exit_code(int error);
@@ -158,7 +158,7 @@ int cmd_error(int exit_code, const char *fmt, ...) POPS_PRINTF(2, 3);
 /* "warning: ", "hint: " and "pops: " lines on stderr. */
 void cmd_warning(const char *fmt, ...) POPS_PRINTF(1, 2);
 void cmd_hint(const char *fmt, ...) POPS_PRINTF(1, 2);
-void cmd_status(const char *fmt, ...) POPS_PRINTF(1, 2);
+void cmd_note(const char *fmt, ...) POPS_PRINTF(1, 2);
 
 /*
  * The author or committer (`who`: "AUTHOR" or "COMMITTER") as git would

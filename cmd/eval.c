@@ -614,7 +614,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		cmd_warn_uncommitted_suites(ctx, repo, suites.v, suites.n, opts->prompt, opts->dataset,
 		                            "the evidence of this run");
 	if (budget >= 0)
-		cmd_status("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
+		cmd_note("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
 		           budget, spent);
 	ret = eval_decide(ctx, groups, ngroups, interrupted, over_budget);
 done:

@@ -42,7 +42,7 @@ const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("render", render, 0, "Render a prompt's messages for some variables"),
 	POPS_CMD_ROW("rollback", rollback, POPS_CMD_NEEDS_CONFIG,
 	             "Restore an earlier release in an environment"),
-	POPS_CMD_ROW("status", status_cmd, POPS_CMD_NEEDS_CONFIG,
+	POPS_CMD_ROW("status", status, POPS_CMD_NEEDS_CONFIG,
 	             "Show what each environment has released and whether HEAD is ahead"),
 	POPS_CMD_END
 };

@@ -227,7 +227,7 @@ int cmd_model_list(pops_ctx *ctx, void *o)
 		return POPS_EXIT_OK;
 	}
 	if (!cfg->nmodels) {
-		cmd_status("no model aliases in %s; add one with 'pops model pin <alias> <provider>/<id>'",
+		cmd_note("no model aliases in %s; add one with 'pops model pin <alias> <provider>/<id>'",
 		           cfg->path);
 		return POPS_EXIT_OK;
 	}
@@ -461,7 +461,7 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 	} else {
 		if (t.nrows > 1 && (ret = cmd_table_print(&t, ctx->stdout_tty, opts->porcelain)))
 			goto done;
-		cmd_status("%zu model%s checked: %zu problem%s, %zu warning%s%s", cfg->nmodels,
+		cmd_note("%zu model%s checked: %zu problem%s, %zu warning%s%s", cfg->nmodels,
 		           cfg->nmodels == 1 ? "" : "s", problems, problems == 1 ? "" : "s",
 		           warnings, warnings == 1 ? "" : "s",
 		           opts->strict && warnings ? " (--strict: warnings count as problems)" : "");

@@ -60,7 +60,7 @@ static int report(const pops_sync_result *r, int error, int pull)
 			printf("%s: %s\n", s->ref, status_word(s->status));
 	}
 	if (!r->n)
-		cmd_status("'%s' has no releases or eval evidence", r->remote);
+		cmd_note("'%s' has no releases or eval evidence", r->remote);
 	return POPS_EXIT_OK;
 }
 
