@@ -8,6 +8,7 @@ struct approve_opts {
 	const char *address;
 };
 
+POPS_CMD_OPTS_SIZE(approve, struct approve_opts);
 const pops_opt cmd_approve_opts[] = {
 	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct approve_opts, env),
 	  .flags = POPS_OPTF_REQUIRED, .help = "the environment the approval is for",

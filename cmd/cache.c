@@ -16,6 +16,7 @@ struct cache_opts {
 	int porcelain;
 };
 
+POPS_CMD_OPTS_SIZE(cache_stats, struct cache_opts);
 const pops_opt cmd_cache_stats_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct cache_opts, json),
 	  .help = "print the figures as JSON" },
@@ -24,6 +25,7 @@ const pops_opt cmd_cache_stats_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(cache_clear, struct cache_opts);
 const pops_opt cmd_cache_clear_opts[] = {
 	{ 0 }
 };
@@ -100,7 +102,7 @@ int cmd_cache_clear(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
-	cmd_status("removed %zu cached response%s", removed, removed == 1 ? "" : "s");
+	cmd_note("removed %zu cached response%s", removed, removed == 1 ? "" : "s");
 done:
 	pops_buf_dispose(&dir);
 	return ret;

@@ -44,24 +44,31 @@ struct pops_cmd {
 	unsigned flags;
 	const char *summary;
 	const pops_opt *opts;     /* NULL for groups */
+	const size_t *opts_size;  /* sizeof the struct `opts` writes into; NULL for groups */
 	const pops_cmd *sub;      /* groups: subcommand table, ended by a NULL name */
 };
 
 /*
- * Each command file defines `cmd_<id>` and its table `cmd_<id>_opts`;
- * groups define `cmd_<id>_subcommands`. These macros keep the
- * declarations and the table rows in one shape.
+ * Each command file defines `cmd_<id>`, its table `cmd_<id>_opts` and,
+ * with POPS_CMD_OPTS_SIZE(<id>, struct <its options>), the size the
+ * dispatcher allocates for that struct; groups define
+ * `cmd_<id>_subcommands`. The size is stated, not inferred from the rows,
+ * because a field no row writes (state the command keeps there) would
+ * lie past the last row's end; a command without it fails to link.
+ * These macros keep the declarations and the table rows in one shape.
  */
 #define POPS_CMD_DECLARE(id) \
 	int cmd_##id(pops_ctx *ctx, void *opts); \
-	extern const pops_opt cmd_##id##_opts[]
+	extern const pops_opt cmd_##id##_opts[]; \
+	extern const size_t cmd_##id##_opts_size
+#define POPS_CMD_OPTS_SIZE(id, type) const size_t cmd_##id##_opts_size = sizeof(type)
 #define POPS_GROUP_DECLARE(id) extern const pops_cmd cmd_##id##_subcommands[]
 
 #define POPS_CMD_ROW(name, id, flags, summary) \
-	{ name, cmd_##id, flags, summary, cmd_##id##_opts, NULL }
+	{ name, cmd_##id, flags, summary, cmd_##id##_opts, &cmd_##id##_opts_size, NULL }
 #define POPS_GROUP_ROW(name, id, flags, summary) \
-	{ name, NULL, flags, summary, NULL, cmd_##id##_subcommands }
-#define POPS_CMD_END { NULL, NULL, 0, NULL, NULL, NULL }
+	{ name, NULL, flags, summary, NULL, NULL, cmd_##id##_subcommands }
+#define POPS_CMD_END { NULL, NULL, 0, NULL, NULL, NULL, NULL }
 
 /* The top-level table (main.c) and group tables (one per cmd/<group>.c). */
 extern const pops_cmd pops_commands[];
@@ -73,6 +80,13 @@ const pops_cmd *pops_cmd_find(const pops_cmd *table, const char *name);
 void pops_cmd_print_list(FILE *f, const pops_cmd *table);
 
 /*
+ * The help of a command or group as `pops <cmdpath> -h` and
+ * `pops help <cmdpath>` both print it (help.c): the synopsis, the
+ * summary, then the options or, for a group, its subcommands.
+ */
+void pops_cmd_print_help(FILE *f, const pops_cmd *cmd, const char *cmdpath);
+
+/*
  * The (sub)command argv[*i] names (main.c): advances *i past its words
  * and appends its path ("prompt list") to `cmdpath`. Returns
  * POPS_EXIT_OK with *out set; or, with *out NULL, POPS_EXIT_OK after a
@@ -81,9 +95,6 @@ void pops_cmd_print_list(FILE *f, const pops_cmd *table);
  * the check of documented examples parses exactly as pops does.
  */
 int pops_cmd_lookup(const pops_cmd **out, pops_buf *cmdpath, int argc, char **argv, int *i);
-
-/* The size of the options struct the rows of `opts` write into. */
-size_t pops_cmd_opts_size(const pops_opt *opts);
 
 /* ---- commands and groups, one line each ---- */
 POPS_GROUP_DECLARE(cache);
@@ -128,12 +139,12 @@ POPS_CMD_DECLARE(pull);
 POPS_CMD_DECLARE(push);
 POPS_CMD_DECLARE(promote);
 POPS_CMD_DECLARE(rollback);
-POPS_CMD_DECLARE(status_cmd);
+POPS_CMD_DECLARE(status);
 POPS_GROUP_DECLARE(release);
 POPS_CMD_DECLARE(release_list);
 POPS_CMD_DECLARE(release_log);
 
-/* ---- reporting (report.c) ---- */
+/* ---- exit codes and stderr lines (exitcode.c) ---- */
 
 /* Map a POPS_E* code to a POPS_EXIT_* code. */
 int pops_exit_code(int error);
@@ -147,7 +158,7 @@ int cmd_error(int exit_code, const char *fmt, ...) POPS_PRINTF(2, 3);
 /* "warning: ", "hint: " and "pops: " lines on stderr. */
 void cmd_warning(const char *fmt, ...) POPS_PRINTF(1, 2);
 void cmd_hint(const char *fmt, ...) POPS_PRINTF(1, 2);
-void cmd_status(const char *fmt, ...) POPS_PRINTF(1, 2);
+void cmd_note(const char *fmt, ...) POPS_PRINTF(1, 2);
 
 /*
  * The author or committer (`who`: "AUTHOR" or "COMMITTER") as git would

@@ -23,6 +23,7 @@ struct complete_opts {
 	pops_strv words;
 };
 
+POPS_CMD_OPTS_SIZE(complete, struct complete_opts);
 const pops_opt cmd_complete_opts[] = {
 	{ .type = POPS_OPT_ARGS, .name = "word", .offset = offsetof(struct complete_opts, words),
 	  .help = "the command line so far; the last word is completed" },

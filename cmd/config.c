@@ -16,6 +16,7 @@ struct config_opts {
 	int json;
 };
 
+POPS_CMD_OPTS_SIZE(config, struct config_opts);
 const pops_opt cmd_config_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct config_opts, json),
 	  .help = "print the configuration as JSON" },

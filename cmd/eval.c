@@ -34,6 +34,7 @@ struct eval_run_opts {
 	int record, replay, no_cache, no_store;
 };
 
+POPS_CMD_OPTS_SIZE(eval_run, struct eval_run_opts);
 const pops_opt cmd_eval_run_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "prompt", .offset = offsetof(struct eval_run_opts, prompt),
 	  .value_name = "address", .help = "evaluate this prompt version instead of the suite's",
@@ -613,7 +614,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		cmd_warn_uncommitted_suites(ctx, repo, suites.v, suites.n, opts->prompt, opts->dataset,
 		                            "the evidence of this run");
 	if (budget >= 0)
-		cmd_status("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
+		cmd_note("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
 		           budget, spent);
 	ret = eval_decide(ctx, groups, ngroups, interrupted, over_budget);
 done:

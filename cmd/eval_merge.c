@@ -19,6 +19,7 @@ struct eval_merge_opts {
 	int no_store;
 };
 
+POPS_CMD_OPTS_SIZE(eval_merge, struct eval_merge_opts);
 const pops_opt cmd_eval_merge_opts[] = {
 	{ .type = POPS_OPT_PATH, .name = "junit", .offset = offsetof(struct eval_merge_opts, junit),
 	  .value_name = "file", .help = "write the merged JUnit XML report", .complete = POPS_COMPLETE_FILE },

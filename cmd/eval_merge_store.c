@@ -221,7 +221,7 @@ static int record_all(git_repository *repo, const cJSON *parts, const pops_repor
 		error = pops_evidence_record(repo, &commit, r);
 		if (error == POPS_EEXISTS) {
 			/* an errored merged run: the pass or fail of that content stays */
-			cmd_status("%s: %s", sget(r, "suite") ? sget(r, "suite") : "?", pops_error_last());
+			cmd_note("%s: %s", sget(r, "suite") ? sget(r, "suite") : "?", pops_error_last());
 			error = 0;
 			cJSON_Delete(r);
 			continue;

@@ -16,7 +16,7 @@ static int store_one(pops_ctx *ctx, const git_oid *head, cJSON *e)
 	cJSON_AddStringToObject(e, "pops_version", POPS_VERSION);
 	error = pops_evidence_record(ctx->repo, head, e);
 	if (error == POPS_EEXISTS) {
-		cmd_status("%s: %s", pops_json_str(e, "suite", "?"), pops_error_last());
+		cmd_note("%s: %s", pops_json_str(e, "suite", "?"), pops_error_last());
 		error = 0;
 	}
 	return error;

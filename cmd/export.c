@@ -14,6 +14,7 @@ struct export_opts {
 
 static const char *const formats[] = { "files", "json", "prompt-yml", NULL };
 
+POPS_CMD_OPTS_SIZE(export, struct export_opts);
 const pops_opt cmd_export_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "env", .short_name = 'e',
 	  .offset = offsetof(struct export_opts, env), .value_name = "env",

@@ -7,12 +7,24 @@ struct help_opts {
 	pops_strv words;
 };
 
+POPS_CMD_OPTS_SIZE(help, struct help_opts);
 const pops_opt cmd_help_opts[] = {
 	{ .type = POPS_OPT_ARGS, .name = "command", .offset = offsetof(struct help_opts, words),
 	  .help = "the command (and subcommand) to explain",
 	  .complete = POPS_COMPLETE_COMMAND },
 	{ 0 }
 };
+
+void pops_cmd_print_help(FILE *f, const pops_cmd *cmd, const char *cmdpath)
+{
+	if (cmd->sub) {
+		fprintf(f, "usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n", cmdpath,
+		        cmd->summary);
+		pops_cmd_print_list(f, cmd->sub);
+	} else {
+		pops_opt_print_usage(f, cmd->opts, cmdpath, cmd->summary);
+	}
+}
 
 /*
  * On a terminal, show the manual page the way git does; everywhere else
@@ -55,13 +67,9 @@ int cmd_help(pops_ctx *ctx, void *o)
 
 	if (sub) {
 		pops_buf_printf(&path, "%s %s", cmd->name, sub->name);
-		pops_opt_print_usage(stdout, sub->opts, path.ptr, sub->summary);
-	} else if (cmd->sub) {
-		printf("usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n", cmd->name,
-		       cmd->summary);
-		pops_cmd_print_list(stdout, cmd->sub);
+		pops_cmd_print_help(stdout, sub, path.ptr);
 	} else {
-		pops_opt_print_usage(stdout, cmd->opts, cmd->name, cmd->summary);
+		pops_cmd_print_help(stdout, cmd, cmd->name);
 	}
 	pops_buf_dispose(&path);
 	pops_buf_dispose(&page);

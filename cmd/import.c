@@ -14,6 +14,7 @@
  * What cannot be mapped is listed, never dropped silently.
  */
 
+POPS_CMD_OPTS_SIZE(import_promptfoo, struct import_opts);
 const pops_opt cmd_import_promptfoo_opts[] = {
 	IMPORT_COMMON_OPTS,
 	IMPORT_MODEL_OPTS,
@@ -24,6 +25,7 @@ const pops_opt cmd_import_promptfoo_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(import_dotprompt, struct import_opts);
 const pops_opt cmd_import_dotprompt_opts[] = {
 	IMPORT_COMMON_OPTS,
 	{ .type = POPS_OPT_ARG, .name = "dir", .flags = POPS_OPTF_REQUIRED,
@@ -33,6 +35,7 @@ const pops_opt cmd_import_dotprompt_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(import_github_models, struct import_opts);
 const pops_opt cmd_import_github_models_opts[] = {
 	IMPORT_COMMON_OPTS,
 	IMPORT_MODEL_OPTS,

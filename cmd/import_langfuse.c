@@ -20,6 +20,7 @@
  * renders what Langfuse's production label served.
  */
 
+POPS_CMD_OPTS_SIZE(import_langfuse, struct import_opts);
 const pops_opt cmd_import_langfuse_opts[] = {
 	IMPORT_COMMON_OPTS,
 	{ .type = POPS_OPT_ARG, .name = "export", .flags = POPS_OPTF_REQUIRED,

@@ -7,6 +7,7 @@ struct init_opts {
 	int force;
 };
 
+POPS_CMD_OPTS_SIZE(init, struct init_opts);
 const pops_opt cmd_init_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "force", .short_name = 'f',
 	  .offset = offsetof(struct init_opts, force),

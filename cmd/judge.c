@@ -25,6 +25,7 @@ struct judge_calibrate_opts {
 	int no_cache;
 };
 
+POPS_CMD_OPTS_SIZE(judge_calibrate, struct judge_calibrate_opts);
 const pops_opt cmd_judge_calibrate_opts[] = {
 	{ .type = POPS_OPT_PATH, .name = "labels", .offset = offsetof(struct judge_calibrate_opts, labels),
 	  .value_name = "file", .help = "human labels (JSONL: id, output, label pass|fail)",

@@ -24,6 +24,7 @@ struct lint_opts {
 	pops_strv files;
 };
 
+POPS_CMD_OPTS_SIZE(prompt_lint, struct lint_opts);
 const pops_opt cmd_prompt_lint_opts[] = {
 	{ .type = POPS_OPT_ARGS, .name = "file", .offset = offsetof(struct lint_opts, files),
 	  .help = ".prompt files (default: every .prompt under the prompts directory)",
@@ -239,7 +240,7 @@ int cmd_prompt_lint(pops_ctx *ctx, void *o)
 		cmd_hint("name the .prompt files to check, or run it inside a pops project");
 		goto done;
 	}
-	cmd_status("%d prompt file%s checked: %d error%s, %d warning%s", ls.files,
+	cmd_note("%d prompt file%s checked: %d error%s, %d warning%s", ls.files,
 	           ls.files == 1 ? "" : "s", ls.errors, ls.errors == 1 ? "" : "s",
 	           ls.warnings, ls.warnings == 1 ? "" : "s");
 	if (ls.partial_frontmatter)

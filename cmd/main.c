@@ -42,7 +42,7 @@ const pops_cmd pops_commands[] = {
 	POPS_CMD_ROW("render", render, 0, "Render a prompt's messages for some variables"),
 	POPS_CMD_ROW("rollback", rollback, POPS_CMD_NEEDS_CONFIG,
 	             "Restore an earlier release in an environment"),
-	POPS_CMD_ROW("status", status_cmd, POPS_CMD_NEEDS_CONFIG,
+	POPS_CMD_ROW("status", status, POPS_CMD_NEEDS_CONFIG,
 	             "Show what each environment has released and whether HEAD is ahead"),
 	POPS_CMD_END
 };
@@ -101,26 +101,6 @@ static int unknown_command(const pops_cmd *table, const char *group,
 	return POPS_EXIT_USAGE;
 }
 
-size_t pops_cmd_opts_size(const pops_opt *opts)
-{
-	size_t size = sizeof(long), end;
-
-	for (; opts && opts->type; opts++) {
-		switch (opts->type) {
-		case POPS_OPT_BOOL: end = opts->offset + sizeof(int); break;
-		case POPS_OPT_INT:
-		case POPS_OPT_DURATION: end = opts->offset + sizeof(long); break;
-		case POPS_OPT_NUMBER: end = opts->offset + sizeof(double); break;
-		case POPS_OPT_LIST:
-		case POPS_OPT_ARGS: end = opts->offset + sizeof(pops_strv); break;
-		default: end = opts->offset + sizeof(const char *); break;
-		}
-		if (end > size)
-			size = end;
-	}
-	return size;
-}
-
 int pops_cmd_lookup(const pops_cmd **out, pops_buf *cmdpath, int argc, char **argv, int *i)
 {
 	const pops_cmd *table = pops_commands, *cmd;
@@ -139,11 +119,7 @@ int pops_cmd_lookup(const pops_cmd **out, pops_buf *cmdpath, int argc, char **ar
 	}
 	group = cmd->name;
 	if (*i >= argc || !strcmp(argv[*i], "-h") || !strcmp(argv[*i], "--help")) {
-		FILE *f = *i >= argc ? stderr : stdout;
-
-		fprintf(f, "usage: pops %s <command> [<args>]\n\n%s\n\ncommands:\n",
-		        group, cmd->summary);
-		pops_cmd_print_list(f, cmd->sub);
+		pops_cmd_print_help(*i >= argc ? stderr : stdout, cmd, group);
 		return *i >= argc ? POPS_EXIT_USAGE : POPS_EXIT_OK;
 	}
 	table = cmd->sub;
@@ -284,12 +260,13 @@ int main(int argc, char **argv)
 		goto done;
 	ctx.cmdpath = cmdpath.ptr;
 
-	if (!(opts = calloc(1, pops_cmd_opts_size(cmd->opts)))) {
+	if (!(opts = calloc(1, *cmd->opts_size))) {
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}
 	switch (pops_opt_parse(opts, cmd->opts, cmdpath.ptr, argc - i, argv + i)) {
 	case POPS_OPT_HELP:
+		pops_cmd_print_help(stdout, cmd, cmdpath.ptr);
 		goto done;
 	case POPS_OPT_USAGE:
 		ret = POPS_EXIT_USAGE;

@@ -34,6 +34,7 @@ struct model_opts {
 	const char *replay;
 };
 
+POPS_CMD_OPTS_SIZE(model_pin, struct model_opts);
 const pops_opt cmd_model_pin_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "allow-floating",
 	  .offset = offsetof(struct model_opts, allow_floating),
@@ -47,6 +48,7 @@ const pops_opt cmd_model_pin_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(model_list, struct model_opts);
 const pops_opt cmd_model_list_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct model_opts, json),
 	  .help = "print the list as JSON" },
@@ -55,6 +57,7 @@ const pops_opt cmd_model_list_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(model_check, struct model_opts);
 const pops_opt cmd_model_check_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "online", .offset = offsetof(struct model_opts, online),
 	  .help = "also ask each provider's model list whether the ids exist (network)" },
@@ -67,6 +70,7 @@ const pops_opt cmd_model_check_opts[] = {
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(model_ping, struct model_opts);
 const pops_opt cmd_model_ping_opts[] = {
 	{ .type = POPS_OPT_DURATION, .name = "timeout", .value_name = "duration",
 	  .offset = offsetof(struct model_opts, timeout),
@@ -223,7 +227,7 @@ int cmd_model_list(pops_ctx *ctx, void *o)
 		return POPS_EXIT_OK;
 	}
 	if (!cfg->nmodels) {
-		cmd_status("no model aliases in %s; add one with 'pops model pin <alias> <provider>/<id>'",
+		cmd_note("no model aliases in %s; add one with 'pops model pin <alias> <provider>/<id>'",
 		           cfg->path);
 		return POPS_EXIT_OK;
 	}
@@ -457,7 +461,7 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 	} else {
 		if (t.nrows > 1 && (ret = cmd_table_print(&t, ctx->stdout_tty, opts->porcelain)))
 			goto done;
-		cmd_status("%zu model%s checked: %zu problem%s, %zu warning%s%s", cfg->nmodels,
+		cmd_note("%zu model%s checked: %zu problem%s, %zu warning%s%s", cfg->nmodels,
 		           cfg->nmodels == 1 ? "" : "s", problems, problems == 1 ? "" : "s",
 		           warnings, warnings == 1 ? "" : "s",
 		           opts->strict && warnings ? " (--strict: warnings count as problems)" : "");

@@ -195,10 +195,9 @@ int pops_opt_parse(void *out, const pops_opt *opts, const char *cmdpath,
 			only_args = 1;
 			continue;
 		}
-		if (!only_args && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
-			pops_opt_print_usage(stdout, opts, cmdpath, NULL);
+		/* the caller prints the help: it knows the summary (pops_cmd_print_help) */
+		if (!only_args && (!strcmp(a, "-h") || !strcmp(a, "--help")))
 			return POPS_OPT_HELP;
-		}
 		if (!only_args && a[0] == '-' && a[1] == '-') {
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);

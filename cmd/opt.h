@@ -72,7 +72,7 @@ typedef struct pops_strv {
 } pops_strv;
 
 /* results of pops_opt_parse besides 0 */
-#define POPS_OPT_HELP  1   /* -h/--help was given: usage printed to stdout */
+#define POPS_OPT_HELP  1   /* -h/--help was given: nothing printed, the caller shows help */
 #define POPS_OPT_USAGE 2   /* bad usage: message and usage printed to stderr */
 
 /*

@@ -14,6 +14,7 @@ struct parse_opts {
 	pops_strv words;
 };
 
+POPS_CMD_OPTS_SIZE(parse_check, struct parse_opts);
 const pops_opt cmd_parse_check_opts[] = {
 	{ .type = POPS_OPT_ARGS, .name = "word", .offset = offsetof(struct parse_opts, words),
 	  .help = "the command line after 'pops' (put '--' first)", .flags = POPS_OPTF_REQUIRED },
@@ -32,12 +33,18 @@ int cmd_parse_check(pops_ctx *ctx, void *o)
 	(void)ctx;
 	if ((ret = pops_cmd_lookup(&cmd, &path, argc, argv, &i)) != POPS_EXIT_OK || !cmd)
 		goto done;
-	if (!(inner = calloc(1, pops_cmd_opts_size(cmd->opts)))) {
+	if (!(inner = calloc(1, *cmd->opts_size))) {
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 		goto done;
 	}
-	ret = pops_opt_parse(inner, cmd->opts, path.ptr, argc - i, argv + i) == POPS_OPT_USAGE
-	      ? POPS_EXIT_USAGE : POPS_EXIT_OK;
+	switch (pops_opt_parse(inner, cmd->opts, path.ptr, argc - i, argv + i)) {
+	case POPS_OPT_HELP:
+		pops_cmd_print_help(stdout, cmd, path.ptr);
+		break;
+	case POPS_OPT_USAGE:
+		ret = POPS_EXIT_USAGE;
+		break;
+	}
 	pops_opt_dispose(inner, cmd->opts);
 done:
 	free(inner);

@@ -16,6 +16,7 @@ struct promote_opts {
 	int json;
 };
 
+POPS_CMD_OPTS_SIZE(promote, struct promote_opts);
 const pops_opt cmd_promote_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "from", .offset = offsetof(struct promote_opts, from),
 	  .value_name = "env|rev",
@@ -271,7 +272,7 @@ int cmd_promote(pops_ctx *ctx, void *o)
 		if (it->up_to_date) {
 			/* worth saying when the user named it, or when it is all there is */
 			if (opts->prompts.n || !changed)
-				cmd_status("%s is already in %s (nothing to do)", label.ptr, r.env);
+				cmd_note("%s is already in %s (nothing to do)", label.ptr, r.env);
 			continue;
 		}
 		pops_buf_clear(&what);

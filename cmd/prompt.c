@@ -123,6 +123,7 @@ struct show_opts {
 	const char *address;
 };
 
+POPS_CMD_OPTS_SIZE(prompt_show, struct show_opts);
 const pops_opt cmd_prompt_show_opts[] = {
 	{ .type = POPS_OPT_ARG, .name = "address", .offset = offsetof(struct show_opts, address),
 	  .help = "name, name@N, name@latest, name@-N, name:env or name#rev",
@@ -151,6 +152,7 @@ struct log_opts {
 	long max;
 };
 
+POPS_CMD_OPTS_SIZE(prompt_log, struct log_opts);
 const pops_opt cmd_prompt_log_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct log_opts, json),
 	  .help = "print a JSON array of versions" },

@@ -29,6 +29,7 @@ struct add_opts {
 	pops_strv files;
 };
 
+POPS_CMD_OPTS_SIZE(prompt_add, struct add_opts);
 const pops_opt cmd_prompt_add_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "message", .short_name = 'm',
 	  .offset = offsetof(struct add_opts, message), .value_name = "msg",
@@ -534,7 +535,7 @@ int cmd_prompt_add(pops_ctx *ctx, void *o)
 			git_oid_tostr(hex, sizeof(hex), &vs->v[0].commit);
 			printf("%s@%ld %.7s\n", vn, vs->v[0].number, hex);
 			if (i < n && items[i].unchanged)
-				cmd_status("%s is unchanged: %s@%ld is still its newest version", vn, vn,
+				cmd_note("%s is unchanged: %s@%ld is still its newest version", vn, vn,
 				           vs->v[0].number);
 		} else {
 			printf("%s %.7s\n", vn, hex);

@@ -19,6 +19,7 @@ struct diff_opts {
 	int stat, json, word, evals, git_external;
 };
 
+POPS_CMD_OPTS_SIZE(prompt_diff, struct diff_opts);
 const pops_opt cmd_prompt_diff_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "stat", .offset = offsetof(struct diff_opts, stat),
 	  .help = "only count changed lines and frontmatter keys" },

@@ -19,6 +19,7 @@ struct list_opts {
 	int json;
 };
 
+POPS_CMD_OPTS_SIZE(prompt_list, struct list_opts);
 const pops_opt cmd_prompt_list_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct list_opts, json),
 	  .help = "print the list as JSON" },

@@ -9,12 +9,14 @@ struct sync_opts {
 	const char *remote;
 };
 
+POPS_CMD_OPTS_SIZE(push, struct sync_opts);
 const pops_opt cmd_push_opts[] = {
 	{ .type = POPS_OPT_ARG, .name = "remote", .offset = offsetof(struct sync_opts, remote),
 	  .help = "a configured remote, a URL or a path (default: origin)" },
 	{ 0 }
 };
 
+POPS_CMD_OPTS_SIZE(pull, struct sync_opts);
 const pops_opt cmd_pull_opts[] = {
 	{ .type = POPS_OPT_ARG, .name = "remote", .offset = offsetof(struct sync_opts, remote),
 	  .help = "a configured remote, a URL or a path (default: origin)" },
@@ -58,7 +60,7 @@ static int report(const pops_sync_result *r, int error, int pull)
 			printf("%s: %s\n", s->ref, status_word(s->status));
 	}
 	if (!r->n)
-		cmd_status("'%s' has no releases or eval evidence", r->remote);
+		cmd_note("'%s' has no releases or eval evidence", r->remote);
 	return POPS_EXIT_OK;
 }
 

@@ -15,6 +15,7 @@ struct release_log_opts {
 	long max;
 };
 
+POPS_CMD_OPTS_SIZE(release_log, struct release_log_opts);
 const pops_opt cmd_release_log_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct release_log_opts, json),
 	  .help = "print the log as JSON" },
@@ -32,6 +33,7 @@ struct release_list_opts {
 	int json;
 };
 
+POPS_CMD_OPTS_SIZE(release_list, struct release_list_opts);
 const pops_opt cmd_release_list_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct release_list_opts, json),
 	  .help = "print the list as JSON" },
@@ -184,7 +186,7 @@ int cmd_release_log(pops_ctx *ctx, void *o)
 		goto done;
 	}
 	if (!log.n)
-		cmd_status("nothing released%s%s%s%s yet", opts->prompt ? " for " : "",
+		cmd_note("nothing released%s%s%s%s yet", opts->prompt ? " for " : "",
 		           opts->prompt ? opts->prompt : "", opts->env ? " to " : "",
 		           opts->env ? opts->env : "");
 	for (i = 0; i < n; i++)
@@ -291,7 +293,7 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 		ret = cmd_release_print_json(doc);
 		doc = NULL;
 	} else if (!any) {
-		cmd_status("nothing released yet; see 'pops promote -h'");
+		cmd_note("nothing released yet; see 'pops promote -h'");
 	} else if (cmd_table_render(&out, &table, "", 2) < 0) {
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 	} else {

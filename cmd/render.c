@@ -26,6 +26,7 @@ struct render_opts {
 	const char *prompt;
 };
 
+POPS_CMD_OPTS_SIZE(render, struct render_opts);
 const pops_opt cmd_render_opts[] = {
 	{ .type = POPS_OPT_LIST, .name = "var", .offset = offsetof(struct render_opts, vars),
 	  .value_name = "name=value",

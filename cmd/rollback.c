@@ -15,6 +15,7 @@ struct rollback_opts {
 	int json;
 };
 
+POPS_CMD_OPTS_SIZE(rollback, struct rollback_opts);
 const pops_opt cmd_rollback_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "to", .offset = offsetof(struct rollback_opts, to),
 	  .value_name = "@N|ledger-rev",

@@ -14,13 +14,14 @@ struct status_opts {
 	int json;
 };
 
-const pops_opt cmd_status_cmd_opts[] = {
+POPS_CMD_OPTS_SIZE(status, struct status_opts);
+const pops_opt cmd_status_opts[] = {
 	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct status_opts, json),
 	  .help = "print the releases as JSON (same as pops release list --json)" },
 	{ 0 }
 };
 
-int cmd_status_cmd(pops_ctx *ctx, void *o)
+int cmd_status(pops_ctx *ctx, void *o)
 {
 	struct status_opts *opts = o;
 	char hex[GIT_OID_HEXSZ + 1];

@@ -72,6 +72,27 @@ test_expect_success 'help <cmd> prints the command usage when not on a terminal'
 	grep -q -- "--force" out
 '
 
+test_expect_success 'pops X -h and pops help X print the same text, summary included' '
+	pops __complete "" >cmds &&
+	while read -r c; do
+		pops "$c" -h >h.out || { echo "$c -h failed"; exit 1; }
+		POPS_NO_MAN=1 pops help "$c" >help.out || { echo "help $c failed"; exit 1; }
+		test_cmp h.out help.out || { echo "pops $c -h differs from pops help $c"; exit 1; }
+		if grep -q "^usage: pops $c <command>" h.out; then
+			pops __complete "$c" "" >subs || exit 1
+			while read -r s; do
+				pops "$c" "$s" -h >h.out || exit 1
+				POPS_NO_MAN=1 pops help "$c" "$s" >help.out || exit 1
+				test_cmp h.out help.out || { echo "pops $c $s -h differs"; exit 1; }
+			done <subs
+		fi
+	done <cmds &&
+	pops render -h >out &&
+	sed -n 3p out >line &&
+	echo "Render a prompt'"'"'s messages for some variables" >expect &&
+	test_cmp expect line
+'
+
 test_expect_success 'help for an unknown command exits 2' '
 	test_expect_code 2 pops help nosuch 2>err &&
 	grep -q "not a pops command" err

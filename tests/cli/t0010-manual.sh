@@ -2,7 +2,10 @@
 # The manual and the option tables describe the same commands: every
 # command (and group subcommand) has a page whose SYNOPSIS holds the exact
 # synopsis that -h prints, and every --option of the command appears in
-# the page. Pages build with scdoc and render with man without warnings.
+# the page; the other way, every option a page's OPTIONS defines is in the
+# table (same short letter), and every --option any page names is one that
+# some pops command takes, so a renamed or dropped option cannot linger
+# in the manual. Pages build with scdoc and render with man without warnings.
 . "$(dirname "$0")/lib.sh"
 
 # page text with scdoc emphasis markers removed, so *--force* matches --force
@@ -40,6 +43,53 @@ test_expect_success 'every command has a page with its synopsis and options' '
 			check_cmd "$page" "$c" || exit 1
 		fi
 	done <cmds
+'
+
+# help_of <words...>: the -h text of a command, or of every subcommand of a group
+help_of() {
+	if pops "$@" -h | grep -q "^usage: pops $* <command>"; then
+		pops __complete "$@" "" >subs.$$ || return 1
+		while read -r s; do
+			pops "$@" "$s" -h || return 1
+		done <subs.$$
+	else
+		pops "$@" -h
+	fi
+}
+
+test_expect_success 'every option a page defines is in its table, with the same short letter' '
+	pops __complete "" >cmds &&
+	while read -r c; do
+		page="$ROOT/man/pops-$c.1.scd"
+		help_of "$c" >usage || { echo "pops $c -h failed"; exit 1; }
+		page_text "$page" | sed -n "/^# OPTIONS/,/^# [A-Z]/p" | grep -E "^-" >defs
+		while read -r line; do
+			short=$(echo "$line" | sed -n "s/^\(-[a-zA-Z]\), .*/\1/p")
+			for o in $(echo "$line" | grep -oE -- "--[a-z][a-z0-9-]*"); do
+				grep -qE -- "(^|[ ,])$o( |\$)" usage ||
+					{ echo "$page defines $o, which pops $c does not take"; exit 1; }
+				test -z "$short" || grep -qF -- "$short, $o" usage ||
+					{ echo "$page gives $o as $short, the table does not"; exit 1; }
+			done
+		done <defs
+	done <cmds
+'
+
+test_expect_success 'every option any page names is one some pops command takes' '
+	pops -h >all &&
+	pops __complete "" >cmds &&
+	while read -r c; do
+		help_of "$c" >>all || exit 1
+	done <cmds &&
+	grep -oE -- "--[a-z][a-z0-9-]*" all | sort -u >known &&
+	for p in "$ROOT"/man/*.scd; do
+		# git'"'"'s own options (git log --follow) are not ours to check
+		page_text "$p" | sed "s/git [a-z-]* --[a-z][a-z0-9-]*//g" |
+			grep -oE -- "(^|[^a-z0-9-])--[a-z][a-z0-9-]*" | grep -oE -- "--[a-z][a-z0-9-]*" |
+			sort -u >named &&
+		comm -13 known named >unknown &&
+		test_must_be_empty unknown || { echo "$p names options no command takes"; exit 1; }
+	done
 '
 
 test_expect_success 'every page has the standard sections' '

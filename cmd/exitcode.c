@@ -75,7 +75,7 @@ void cmd_hint(const char *fmt, ...)
 	va_end(ap);
 }
 
-void cmd_status(const char *fmt, ...)
+void cmd_note(const char *fmt, ...)
 {
 	va_list ap;
 
