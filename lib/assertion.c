@@ -279,35 +279,6 @@ done:
 	return error;
 }
 
-
-int pops_assert_one_line(pops_buf *reason)
-{
-	pops_buf b = POPS_BUF_INIT;
-	size_t i;
-	int error = 0;
-
-	for (i = 0; i < reason->size; i++) {
-		unsigned char c = (unsigned char)reason->ptr[i];
-
-		if (c == '\n')
-			pops_buf_puts(&b, "\\n");
-		else if (c == '\r')
-			pops_buf_puts(&b, "\\r");
-		else if (c == '\t')
-			pops_buf_puts(&b, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			pops_buf_printf(&b, "\\x%02x", c);
-		else
-			pops_buf_putc(&b, (char)c);
-	}
-	if (pops_buf_oom(&b))
-		error = pops_error_set(POPS_ERROR, "out of memory");
-	else
-		pops_buf_sets(reason, b.ptr);
-	pops_buf_dispose(&b);
-	return error;
-}
-
 /* ---- checks ---- */
 
 static void quote(pops_buf *b, const char *s, size_t len)
@@ -317,60 +288,6 @@ static void quote(pops_buf *b, const char *s, size_t len)
 	if (len > QUOTE_MAX)
 		pops_buf_puts(b, "...");
 	pops_buf_putc(b, '\'');
-}
-
-/* "$.a.b[0]", "a.b[0]", "$['k']" */
-static const cJSON *json_path(const cJSON *root, const char *path)
-{
-	const cJSON *cur = root;
-	const char *p = path;
-
-	if (*p == '$')
-		p++;
-	while (cur && *p) {
-		if (*p == '.') {
-			p++;
-			continue;
-		}
-		if (*p == '[') {
-			p++;
-			if (*p == '\'' || *p == '"') {
-				char q = *p++;
-				const char *end = strchr(p, q);
-				char *k;
-
-				if (!end)
-					return NULL;
-				k = pops_strndup(p, (size_t)(end - p));
-				cur = k ? cJSON_GetObjectItemCaseSensitive(cur, k) : NULL;
-				free(k);
-				p = end + 1;
-			} else {
-				char *end;
-				long i = strtol(p, &end, 10);
-
-				if (end == p)
-					return NULL;
-				if (i < 0)
-					i += cJSON_GetArraySize(cur);
-				cur = cJSON_IsArray(cur) && i >= 0 ? cJSON_GetArrayItem(cur, (int)i) : NULL;
-				p = end;
-			}
-			if (*p != ']')
-				return NULL;
-			p++;
-			continue;
-		}
-		{
-			size_t n = strcspn(p, ".[");
-			char *k = pops_strndup(p, n);
-
-			cur = k && cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, k) : NULL;
-			free(k);
-			p += n;
-		}
-	}
-	return cur;
 }
 
 static size_t utf8_count(const char *s, size_t len)
@@ -530,7 +447,7 @@ static int check_json_path(struct check *c)
 	const cJSON *hit;
 
 	c->parsed = pops_assert__parse_output_json(c->out, c->len);
-	hit = c->parsed ? json_path(c->parsed, a->path) : NULL;
+	hit = c->parsed ? pops_assert__json_path(c->parsed, a->path) : NULL;
 	if (!c->parsed) {
 		c->pass = 0;
 		pops_buf_puts(&c->why, "output is not valid JSON");
@@ -646,6 +563,8 @@ static int check_judge(struct check *c)
 	pops_buf_puts(&c->res->reason, "judge assertions are graded by the runner");
 	return CHECKED;
 }
+
+/* ---- the type table ---- */
 
 /*
  * The assertion types, indexed by pops_assert_type. A new type is one
