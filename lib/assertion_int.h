@@ -1,8 +1,9 @@
 #ifndef POPS_ASSERTION_INT_H
 #define POPS_ASSERTION_INT_H
 /*
- * Internals shared by lib/assertion.c (compile, checks) and
- * lib/assertion_text.c (text searching, JSON in output, list checks).
+ * Internals shared by lib/assertion.c (the type table: compile, checks)
+ * and lib/assertion_text.c (text searching, JSON in output, list checks,
+ * json-path lookup, one-line reasons).
  * Not part of the public API.
  */
 #include <stddef.h>
@@ -25,6 +26,12 @@ cJSON *pops_assert__parse_output_json(const char *s, size_t len);
  * POPS_EINVALID set ("file:line: ...").
  */
 cJSON *pops_assert__list_value(const pops_assert *a, const cJSON *value);
+
+/*
+ * The node at a json-path ("$.a.b[0]", "a.b[-1]", "$['k']") in `root`,
+ * borrowed from it; NULL when there is none or the path is malformed.
+ */
+const cJSON *pops_assert__json_path(const cJSON *root, const char *path);
 
 /*
  * Check contains-any/-all, icontains-any/-all and contains-json (before

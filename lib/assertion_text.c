@@ -7,8 +7,9 @@
 /*
  * Searching the output as text: case folding, JSON inside the output,
  * and the list assertions promptfoo users bring (contains-any/-all,
- * icontains-any/-all, contains-json). Split from assertion.c, which
- * compiles assertions and runs the other checks.
+ * icontains-any/-all, contains-json), and the json-path lookup and
+ * one-line reasons the checks share. Split from assertion.c, which holds
+ * the type table (compile and check of every other type).
  */
 
 #define QUOTE_MAX 60
@@ -246,4 +247,86 @@ done:
 	pops_buf_dispose(&missing);
 	pops_buf_dispose(&item);
 	return error;
+}
+
+int pops_assert_one_line(pops_buf *reason)
+{
+	pops_buf b = POPS_BUF_INIT;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < reason->size; i++) {
+		unsigned char c = (unsigned char)reason->ptr[i];
+
+		if (c == '\n')
+			pops_buf_puts(&b, "\\n");
+		else if (c == '\r')
+			pops_buf_puts(&b, "\\r");
+		else if (c == '\t')
+			pops_buf_puts(&b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			pops_buf_printf(&b, "\\x%02x", c);
+		else
+			pops_buf_putc(&b, (char)c);
+	}
+	if (pops_buf_oom(&b))
+		error = pops_error_set(POPS_ERROR, "out of memory");
+	else
+		pops_buf_sets(reason, b.ptr);
+	pops_buf_dispose(&b);
+	return error;
+}
+
+/* "$.a.b[0]", "a.b[0]", "$['k']" */
+const cJSON *pops_assert__json_path(const cJSON *root, const char *path)
+{
+	const cJSON *cur = root;
+	const char *p = path;
+
+	if (*p == '$')
+		p++;
+	while (cur && *p) {
+		if (*p == '.') {
+			p++;
+			continue;
+		}
+		if (*p == '[') {
+			p++;
+			if (*p == '\'' || *p == '"') {
+				char q = *p++;
+				const char *end = strchr(p, q);
+				char *k;
+
+				if (!end)
+					return NULL;
+				k = pops_strndup(p, (size_t)(end - p));
+				cur = k ? cJSON_GetObjectItemCaseSensitive(cur, k) : NULL;
+				free(k);
+				p = end + 1;
+			} else {
+				char *end;
+				long i = strtol(p, &end, 10);
+
+				if (end == p)
+					return NULL;
+				if (i < 0)
+					i += cJSON_GetArraySize(cur);
+				cur = cJSON_IsArray(cur) && i >= 0 ? cJSON_GetArrayItem(cur, (int)i) : NULL;
+				p = end;
+			}
+			if (*p != ']')
+				return NULL;
+			p++;
+			continue;
+		}
+		{
+			size_t n = strcspn(p, ".[");
+			char *k = pops_strndup(p, n);
+
+			cur = k && cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, k) : NULL;
+			free(k);
+			p += n;
+		}
+	}
+	return cur;
 }

@@ -84,6 +84,43 @@ TEST(compile_rejects_bad_assertions_with_location)
 	CHECK_ERR_HAS("needs 'model'");
 }
 
+TEST(type_names_and_suggestions_come_from_one_table)
+{
+	static const char *const names[] = {
+		"equals", "contains", "icontains", "starts-with", "regex", "is-json",
+		"json-schema", "json-path", "length", "levenshtein", "latency-ms", "cost",
+		"exec", "judge", "pairwise", "contains-any", "contains-all", "icontains-any",
+		"icontains-all", "contains-json"
+	};
+	static const char *const negatable[] = {
+		"not-equals", "not-contains", "not-icontains", "not-starts-with", "not-regex",
+		"not-is-json", "not-json-schema", "not-json-path", "not-contains-any",
+		"not-contains-all", "not-icontains-any", "not-icontains-all", "not-contains-json"
+	};
+	static const char *const plain_only[] = {
+		"not-length", "not-levenshtein", "not-latency-ms", "not-cost", "not-exec",
+		"not-judge", "not-pairwise", "not-", "not-not-contains", "Contains"
+	};
+	size_t i;
+
+	for (i = 0; i < POPS_ARRAY_SIZE(names); i++)
+		CHECK(pops_assert_type_known(names[i]));
+	for (i = 0; i < POPS_ARRAY_SIZE(negatable); i++)
+		CHECK(pops_assert_type_known(negatable[i]));
+	for (i = 0; i < POPS_ARRAY_SIZE(plain_only); i++)
+		CHECK(!pops_assert_type_known(plain_only[i]));
+	/* the not- forms are suggested too, and only for types that have one */
+	CHECK_INT(run("{\"type\":\"not-containz\",\"value\":\"x\"}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("s.yaml:7: unknown assertion type 'not-containz' (did you mean 'not-contains'?)");
+	CHECK_INT(run("{\"type\":\"not-icontains-al\",\"value\":[\"x\"]}", "", NULL, NULL),
+	          POPS_EINVALID);
+	CHECK_ERR_HAS("(did you mean 'not-icontains-all'?)");
+	CHECK_INT(run("{\"type\":\"not-cost\",\"threshold\":1}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_STR(pops_error_last(), "s.yaml:7: unknown assertion type 'not-cost'");
+	CHECK_INT(run("{\"type\":\"latency\",\"threshold\":1}", "", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("unknown assertion type 'latency' (did you mean 'latency-ms'?)");
+}
+
 TEST(json_assertions)
 {
 	pops_buf why = POPS_BUF_INIT;
