@@ -5,7 +5,6 @@
 #include "evidence.h"
 #include "jsonget.h"
 #include "strutil.h"
-#include "yamldoc.h"
 
 #include <git2.h>
 #include <time.h>
@@ -34,65 +33,6 @@ const pops_cmd cmd_prompt_subcommands[] = {
 };
 
 /* ---- helpers ---- */
-
-/* the line that closes the frontmatter: "---" alone, maybe with \r */
-static const char *fm_end(const char *p, const char *end, unsigned *lines)
-{
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		(*lines)++;
-		if ((len == 3 || (len == 4 && p[3] == '\r')) && !strncmp(p, "---", 3))
-			return p;
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return NULL;
-}
-
-int cmd_prompt_frontmatter(cJSON **fm, size_t *body_off, const char *data, size_t len,
-                           const char *filename)
-{
-	pops_yaml_doc *doc = NULL;
-	const char *end = data + len, *start, *close;
-	unsigned lines = 1;
-	int error;
-
-	*fm = NULL;
-	*body_off = 0;
-	if (len < 3 || strncmp(data, "---", 3) ||
-	    !(len == 3 || data[3] == '\n' || (data[3] == '\r' && len > 4 && data[4] == '\n'))) {
-		if (!(*fm = cJSON_CreateObject()))
-			return pops_error_set(POPS_ERROR, "out of memory");
-		return POPS_OK;
-	}
-	start = memchr(data, '\n', len);
-	start = start ? start + 1 : end;
-	if (!(close = fm_end(start, end, &lines)))
-		return pops_error_set(POPS_EINVALID, "%s:1: the frontmatter starts with '---' but "
-		                      "has no closing '---' line", filename);
-	if ((error = pops_yaml_parse(&doc, start, (size_t)(close - start), filename, 1, NULL)) < 0)
-		return error;
-	*fm = pops_yaml_detach(doc);
-	pops_yaml_free(doc);
-	if (cJSON_IsNull(*fm)) {
-		cJSON_Delete(*fm);
-		*fm = cJSON_CreateObject();
-	}
-	if (!*fm)
-		return pops_error_set(POPS_ERROR, "out of memory");
-	if (!cJSON_IsObject(*fm)) {
-		cJSON_Delete(*fm);
-		*fm = NULL;
-		return pops_error_set(POPS_EINVALID, "%s:2: the frontmatter must be a YAML mapping",
-		                      filename);
-	}
-	close = memchr(close, '\n', (size_t)(end - close));
-	*body_off = close ? (size_t)(close + 1 - data) : len;
-	return POPS_OK;
-}
 
 void cmd_prompt_isodate(pops_buf *out, long long t, int offset)
 {

@@ -10,15 +10,6 @@
 #include <cjson/cJSON.h>
 #include "buf.h"
 
-/*
- * Split a .prompt file into its YAML frontmatter (parsed) and body. `fm`
- * gets the frontmatter as JSON (an empty object when there is none);
- * `body_off` the offset of the body. POPS_EINVALID with "file:line: ..."
- * when the frontmatter does not parse or never ends.
- */
-int cmd_prompt_frontmatter(cJSON **fm, size_t *body_off, const char *data, size_t len,
-                           const char *filename);
-
 /* ISO 8601 with offset, like `git log --format=%aI`. */
 void cmd_prompt_isodate(pops_buf *out, long long t, int offset_minutes);
 

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "cmd.h"
+#include "casref.h"
 #include "prompt.h"
 #include "repo.h"
 #include "git.h"
@@ -184,70 +185,10 @@ static int arg_to_name(pops_buf *out, const pops_repo *repo, const char *arg)
 	return pops_buf_sets(out, arg) < 0 ? pops_error_set(POPS_ERROR, "out of memory") : 0;
 }
 
-/*
- * A signature from GIT_<who>_NAME/EMAIL/DATE, falling back to the
- * repository's user.name/user.email and the current time, as git does.
- */
+/* pops_git_signature: the one policy for every commit pops writes */
 int cmd_signature(git_signature **out, git_repository *repo, const char *who)
 {
-	git_signature *def = NULL;
-	pops_buf var = POPS_BUF_INIT;
-	const char *name, *email, *date;
-	int error = 0;
-
-	pops_buf_printf(&var, "GIT_%s_NAME", who);
-	name = getenv(var.ptr);
-	pops_buf_clear(&var);
-	pops_buf_printf(&var, "GIT_%s_EMAIL", who);
-	email = getenv(var.ptr);
-	pops_buf_clear(&var);
-	pops_buf_printf(&var, "GIT_%s_DATE", who);
-	date = getenv(var.ptr);
-	if (!name || !*name || !email || !*email) {
-		if ((error = git_signature_default(&def, repo)) < 0) {
-			error = pops_error_set(POPS_EINVALID, "cannot tell who you are: set user.name "
-			                       "and user.email with 'git config' (or GIT_%s_NAME and "
-			                       "GIT_%s_EMAIL)", who, who);
-			goto done;
-		}
-		if (!name || !*name)
-			name = def->name;
-		if (!email || !*email)
-			email = def->email;
-	}
-	if (date && *date) {
-		/* "@<epoch> <tz>" or "<epoch> <tz>", git's internal format */
-		long long t;
-		int tz = 0, sign = 1;
-		char *end;
-		const char *p = date + (*date == '@');
-
-		errno = 0;
-		t = strtoll(p, &end, 10);
-		if (end == p || errno) {
-			error = pops_error_set(POPS_EINVALID, "GIT_%s_DATE: use '@<seconds> <+hhmm>' "
-			                       "('%s' is not supported)", who, date);
-			goto done;
-		}
-		while (*end == ' ')
-			end++;
-		if (*end == '+' || *end == '-') {
-			long hhmm;
-
-			sign = *end == '-' ? -1 : 1;
-			hhmm = strtol(end + 1, NULL, 10);
-			tz = sign * (int)((hhmm / 100) * 60 + hhmm % 100);
-		}
-		error = git_signature_new(out, name, email, (git_time_t)t, tz);
-	} else {
-		error = git_signature_now(out, name, email);
-	}
-	if (error < 0)
-		error = pops_git_error(error, "invalid author or committer");
-done:
-	git_signature_free(def);
-	pops_buf_dispose(&var);
-	return error;
+	return pops_git_signature(out, repo, who);
 }
 
 static void items_free(item *items, size_t n)

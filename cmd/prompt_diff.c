@@ -1,6 +1,7 @@
 #include "common.h"
 #include "cmd.h"
 #include "prompt.h"
+#include "promptfile.h"
 #include "repo.h"
 #include "fileio.h"
 #include "git.h"
@@ -132,9 +133,9 @@ static int fm_summary(differ *d, const side *a, const side *b)
 	int error;
 
 	if ((error = a->missing ? ((fa = cJSON_CreateObject()) ? 0 : POPS_ERROR)
-	                        : cmd_prompt_frontmatter(&fa, &off, a->data, a->len, a->label)) < 0 ||
+	                        : pops_prompt_frontmatter(&fa, &off, a->data, a->len, a->label)) < 0 ||
 	    (error = b->missing ? ((fb = cJSON_CreateObject()) ? 0 : POPS_ERROR)
-	                        : cmd_prompt_frontmatter(&fb, &off, b->data, b->len, b->label)) < 0) {
+	                        : pops_prompt_frontmatter(&fb, &off, b->data, b->len, b->label)) < 0) {
 		/* a broken frontmatter is shown by the text diff; no summary */
 		pops_error_clear();
 		error = 0;

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "prompt.h"
 #include "release.h"
+#include "promptfile.h"
 #include "repo.h"
 #include "strutil.h"
 #include "table.h"
@@ -86,7 +87,7 @@ static char *description(pops_ctx *ctx, const pops_prompt_info *p)
 		}
 		pops_buf_dispose(&addr);
 	}
-	if (bytes && cmd_prompt_frontmatter(&fm, &off, bytes, len, p->path) == 0 &&
+	if (bytes && pops_prompt_frontmatter(&fm, &off, bytes, len, p->path) == 0 &&
 	    cJSON_IsString(d = cJSON_GetObjectItemCaseSensitive(fm, "description")))
 		out = pops_strdup(d->valuestring);
 	pops_error_clear();

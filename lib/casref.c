@@ -2,6 +2,8 @@
 #include "casref.h"
 #include "git.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,18 +46,85 @@ int pops_casref_read(git_oid *out, git_repository *repo, const char *refname)
 	return POPS_OK;
 }
 
+/* GIT_<who>_DATE in git's internal format: "@<epoch> <+hhmm>" or "<epoch> <+hhmm>" */
+static int parse_date(git_time_t *t_out, int *tz_out, const char *who, const char *date)
+{
+	const char *p = date + (*date == '@');
+	long long t;
+	char *end;
+	int sign;
+
+	errno = 0;
+	t = strtoll(p, &end, 10);
+	if (end == p || errno)
+		return pops_error_set(POPS_EINVALID, "GIT_%s_DATE: use '@<seconds> <+hhmm>' "
+		                      "('%s' is not supported)", who, date);
+	while (*end == ' ')
+		end++;
+	*tz_out = 0;
+	if (*end == '+' || *end == '-') {
+		long hhmm;
+
+		sign = *end == '-' ? -1 : 1;
+		hhmm = strtol(end + 1, NULL, 10);
+		*tz_out = sign * (int)((hhmm / 100) * 60 + hhmm % 100);
+	}
+	*t_out = (git_time_t)t;
+	return POPS_OK;
+}
+
+int pops_git_signature(git_signature **out, git_repository *repo, const char *who)
+{
+	git_signature *def = NULL;
+	pops_buf var = POPS_BUF_INIT;
+	const char *name, *email, *date;
+	git_time_t t = 0;
+	int tz = 0, error = 0;
+
+	*out = NULL;
+	pops_buf_printf(&var, "GIT_%s_NAME", who);
+	name = getenv(var.ptr);
+	pops_buf_clear(&var);
+	pops_buf_printf(&var, "GIT_%s_EMAIL", who);
+	email = getenv(var.ptr);
+	pops_buf_clear(&var);
+	pops_buf_printf(&var, "GIT_%s_DATE", who);
+	date = getenv(var.ptr);
+	if (pops_buf_oom(&var)) {
+		error = pops_error_set(POPS_ERROR, "out of memory");
+		goto done;
+	}
+	if (!name || !*name || !email || !*email) {
+		/* no identity in config (CI) must not stop pops recording a release */
+		if (repo && git_signature_default(&def, repo) == 0) {
+			if (!name || !*name)
+				name = def->name;
+			if (!email || !*email)
+				email = def->email;
+		}
+		if (!name || !*name)
+			name = "pops";
+		if (!email || !*email)
+			email = "pops@localhost";
+	}
+	if (date && *date) {
+		if ((error = parse_date(&t, &tz, who, date)) < 0)
+			goto done;
+		error = git_signature_new(out, name, email, t, tz);
+	} else {
+		error = git_signature_now(out, name, email);
+	}
+	if (error < 0)
+		error = pops_git_error(error, "invalid author or committer");
+done:
+	git_signature_free(def);
+	pops_buf_dispose(&var);
+	return error;
+}
+
 int pops_casref_signature(git_signature **out, git_repository *repo)
 {
-	const char *name, *email;
-
-	if (git_signature_default(out, repo) == 0)
-		return POPS_OK;
-	name = getenv("GIT_AUTHOR_NAME");
-	email = getenv("GIT_AUTHOR_EMAIL");
-	if (git_signature_now(out, name && *name ? name : "pops",
-	                      email && *email ? email : "pops@localhost") < 0)
-		return pops_git_error(-1, "cannot make a commit signature");
-	return POPS_OK;
+	return pops_git_signature(out, repo, "AUTHOR");
 }
 
 void pops_casref_backoff(unsigned attempt)

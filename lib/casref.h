@@ -28,12 +28,18 @@ int pops_casref_update(git_repository *repo, const char *refname,
 int pops_casref_read(git_oid *out, git_repository *repo, const char *refname);
 
 /*
- * The signature for commits pops makes: the repository's user.name and
- * user.email (git_signature_default), falling back to GIT_AUTHOR_NAME /
- * GIT_AUTHOR_EMAIL and then "pops <pops@localhost>" so that a machine
- * without git identity (CI) can still record releases. Free with
- * git_signature_free(). 0 or POPS_ERROR.
+ * The signature of a commit pops writes, by git's precedence so that pops
+ * and git agree on who made a commit: GIT_<who>_NAME, GIT_<who>_EMAIL and
+ * GIT_<who>_DATE ("@<seconds> <+hhmm>") first, each on its own; then the
+ * repository's user.name / user.email (`repo` may be NULL: none); then
+ * "pops <pops@localhost>", so a machine without a git identity (CI) can
+ * still record releases. `who` is "AUTHOR" or "COMMITTER". `*out` is the
+ * caller's, freed with git_signature_free(). Returns 0, POPS_EINVALID for
+ * a GIT_<who>_DATE pops cannot read, or POPS_ERROR.
  */
+int pops_git_signature(git_signature **out, git_repository *repo, const char *who);
+
+/* pops_git_signature(out, repo, "AUTHOR"): author and committer of ledger commits. */
 int pops_casref_signature(git_signature **out, git_repository *repo);
 
 /*

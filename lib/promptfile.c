@@ -47,15 +47,6 @@ static int warn(pops_prompt *p, const char *fmt, ...)
 	return POPS_OK;
 }
 
-typedef struct fm_split {
-	int has;
-	size_t fm_start, fm_end;   /* YAML bytes */
-	size_t body_start;
-	unsigned fm_line;          /* line of the first YAML byte */
-	unsigned body_line;
-	unsigned eof_close_line;   /* a closing '---' with no line break after it */
-} fm_split;
-
 static size_t line_end(const char *s, size_t len, size_t i)
 {
 	const char *nl = memchr(s + i, '\n', len - i);
@@ -64,7 +55,7 @@ static size_t line_end(const char *s, size_t len, size_t i)
 }
 
 /* dotprompt's FRONTMATTER_AND_BODY_REGEX, written out */
-static void split_frontmatter(fm_split *f, const char *s, size_t len)
+void pops_prompt_split_frontmatter(pops_prompt_split *f, const char *s, size_t len)
 {
 	size_t i = 0, e, k;
 	unsigned line = 1;
@@ -352,7 +343,7 @@ int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const cha
 	pops_template_options to = POPS_TEMPLATE_OPTIONS_INIT;
 	pops_prompt *p = NULL;
 	pops_yaml_doc *doc = NULL;
-	fm_split f;
+	pops_prompt_split f;
 	size_t bad, bs, be;
 	unsigned line, col;
 	int error = POPS_OK;
@@ -378,7 +369,7 @@ int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const cha
 		error = oom();
 		goto done;
 	}
-	split_frontmatter(&f, data, len);
+	pops_prompt_split_frontmatter(&f, data, len);
 	if (f.eof_close_line &&
 	    (error = warn(p, "%s:%u:1: the closing '---' has no line break after it, so dotprompt "
 	                  "reads the whole file, frontmatter included, as template text; end the "
@@ -575,8 +566,48 @@ done:
 
 unsigned pops_prompt_frontmatter_line(const char *data, size_t len)
 {
-	fm_split f;
+	pops_prompt_split f;
 
-	split_frontmatter(&f, data, len);
+	pops_prompt_split_frontmatter(&f, data, len);
 	return f.has ? f.fm_line - 1 : 0;
+}
+
+int pops_prompt_frontmatter(cJSON **out, size_t *body_off, const char *data, size_t len,
+                            const char *label)
+{
+	pops_yaml_doc *doc = NULL;
+	pops_prompt_split f;
+	cJSON *fm = NULL;
+	int error;
+
+	*out = NULL;
+	*body_off = 0;
+	pops_prompt_split_frontmatter(&f, data, len);
+	if (f.has) {
+		if ((error = pops_yaml_parse(&doc, data + f.fm_start, f.fm_end - f.fm_start, label,
+		                             f.fm_line - 1, NULL)) < 0)
+			goto done;
+		fm = pops_yaml_detach(doc);
+		if (fm && !cJSON_IsObject(fm) && !cJSON_IsNull(fm)) {
+			error = pops_error_set(POPS_EINVALID, "%s:%u:1: frontmatter must be a mapping "
+			                       "(key: value lines)", label, f.fm_line);
+			goto done;
+		}
+		if (cJSON_IsNull(fm)) {
+			cJSON_Delete(fm);
+			fm = NULL;
+		}
+		*body_off = f.body_start;
+	}
+	if (!fm && !(fm = cJSON_CreateObject())) {
+		error = oom();
+		goto done;
+	}
+	*out = fm;
+	fm = NULL;
+	error = POPS_OK;
+done:
+	cJSON_Delete(fm);
+	pops_yaml_free(doc);
+	return error;
 }

@@ -143,4 +143,38 @@ int pops_prompt_to_messages(cJSON **out, const char *text, size_t len,
  */
 unsigned pops_prompt_frontmatter_line(const char *data, size_t len);
 
+/*
+ * Where the frontmatter of a .prompt file is: the one rule every reader
+ * of a .prompt file in pops uses (parse, list, diff, promote, partials),
+ * so a file that renders also lists and promotes with its metadata.
+ * dotprompt's rule: comment (`#`) and blank lines may come before the
+ * opening `---`; the opening and closing lines are `---` alone (trailing
+ * blanks and \r allowed); the closing one must end with a line break.
+ * Without a closing line the whole file is template text.
+ */
+typedef struct pops_prompt_split {
+	int has;                   /* 1: frontmatter found; else all is body */
+	size_t fm_start, fm_end;   /* the YAML bytes, [fm_start, fm_end) */
+	size_t body_start;         /* first byte after the closing line */
+	unsigned fm_line;          /* line (1-based) of the first YAML byte */
+	unsigned body_line;        /* line of body_start */
+	unsigned eof_close_line;   /* a closing '---' without a line break, or 0 */
+} pops_prompt_split;
+
+/* Fill `out` for the `len` bytes at `data`; never fails, allocates nothing. */
+void pops_prompt_split_frontmatter(pops_prompt_split *out, const char *data, size_t len);
+
+/*
+ * The frontmatter of `len` bytes as JSON, split by
+ * pops_prompt_split_frontmatter, without the checks pops_prompt_parse
+ * makes (for readers that only want a key, such as `description`).
+ * `*out` (the caller's, cJSON_Delete) is an empty object when there is no
+ * frontmatter or it is empty; `*body_off` is where the body starts (0
+ * without frontmatter). `label` names the file in messages. Returns
+ * POPS_EINVALID ("label:line:col: ...") when the YAML does not parse or
+ * is not a mapping, POPS_ERROR when out of memory; `*out` is NULL then.
+ */
+int pops_prompt_frontmatter(cJSON **out, size_t *body_off, const char *data, size_t len,
+                            const char *label);
+
 #endif

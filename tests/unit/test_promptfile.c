@@ -288,3 +288,64 @@ TEST(render_result_has_model_config_and_messages)
 	cJSON_Delete(r);
 	pops_prompt_free(p);
 }
+
+/* one rule for every reader: what pops_prompt_parse accepts, the splitter reports */
+TEST(split_frontmatter_accepts_comment_and_blank_lines_before_the_opening_line)
+{
+	pops_prompt_split f;
+	const char *s = "# owner: team\n\n  \n---\nmodel: m\n---\nbody\n";
+	cJSON *fm = NULL;
+	size_t off = 99;
+
+	pops_prompt_split_frontmatter(&f, s, strlen(s));
+	CHECK_INT(f.has, 1);
+	CHECK_INT(f.fm_line, 5);
+	CHECK_INT(f.body_line, 7);
+	CHECK_STR(s + f.body_start, "body\n");
+	CHECK_INT(f.fm_end - f.fm_start, 9);
+	CHECK_INT(pops_prompt_frontmatter(&fm, &off, s, strlen(s), "a.prompt"), 0);
+	CHECK_STR(cJSON_GetObjectItem(fm, "model")->valuestring, "m");
+	CHECK_STR(s + off, "body\n");
+	cJSON_Delete(fm);
+}
+
+TEST(split_frontmatter_edge_cases)
+{
+	pops_prompt_split f;
+	cJSON *fm = NULL;
+	size_t off = 99;
+
+	/* trailing blanks and CRLF on the fence lines */
+	pops_prompt_split_frontmatter(&f, "--- \r\na: 1\r\n---\t\r\nb", 19);
+	CHECK_INT(f.has, 1);
+	CHECK_INT(f.body_start, 18);
+	/* no closing line: all text */
+	pops_prompt_split_frontmatter(&f, "---\na: 1\n", 9);
+	CHECK_INT(f.has, 0);
+	CHECK_INT(f.eof_close_line, 0);
+	/* a closing line without a line break: all text, and said where */
+	pops_prompt_split_frontmatter(&f, "---\na: 1\n---", 12);
+	CHECK_INT(f.has, 0);
+	CHECK_INT(f.eof_close_line, 3);
+	/* text before the fence: no frontmatter */
+	pops_prompt_split_frontmatter(&f, "hi\n---\na: 1\n---\n", 16);
+	CHECK_INT(f.has, 0);
+	/* '----' is not a fence */
+	pops_prompt_split_frontmatter(&f, "----\na: 1\n---\n", 14);
+	CHECK_INT(f.has, 0);
+	/* empty frontmatter: an empty object, body after it */
+	CHECK_INT(pops_prompt_frontmatter(&fm, &off, "---\n---\nx", 9, "a.prompt"), 0);
+	CHECK(cJSON_IsObject(fm) && !fm->child);
+	CHECK_INT(off, 8);
+	cJSON_Delete(fm);
+	/* no frontmatter: empty object, body from 0 */
+	CHECK_INT(pops_prompt_frontmatter(&fm, &off, "x", 1, "a.prompt"), 0);
+	CHECK(cJSON_IsObject(fm) && !fm->child);
+	CHECK_INT(off, 0);
+	cJSON_Delete(fm);
+	/* a list is not a mapping: file and line of the YAML */
+	CHECK_INT(pops_prompt_frontmatter(&fm, &off, "\n---\n- a\n---\n", 13, "a.prompt"),
+	          POPS_EINVALID);
+	CHECK(!fm);
+	CHECK_STR(pops_error_last(), "a.prompt:3:1: frontmatter must be a mapping (key: value lines)");
+}
