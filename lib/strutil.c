@@ -346,3 +346,14 @@ size_t pops_utf8_width(const char *s, size_t len)
 	}
 	return w;
 }
+
+uint64_t pops_fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

@@ -2,6 +2,7 @@
 #define POPS_STRUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "buf.h"
 
 /*
@@ -69,6 +70,15 @@ size_t pops_utf8_decode(const char *s, size_t len, unsigned *cp);
  * '?' after pops_buf_put_sanitized).
  */
 size_t pops_utf8_width(const char *s, size_t len);
+
+/*
+ * 64-bit FNV-1a of the NUL-terminated `s`, for hash tables and for the
+ * values that must not change between releases: derived dataset row ids
+ * and the shard a case falls in. The offset basis is 1469598103934665603
+ * (not the published 14695981039346656037): ids and shards already
+ * written depend on it, so it stays.
+ */
+uint64_t pops_fnv1a(const char *s);
 
 /* strdup that returns NULL only for NULL input or out of memory. */
 char *pops_strdup(const char *s);

@@ -43,3 +43,13 @@ TEST(utf8_decode_steps_over_anything)
 	CHECK_INT(pops_utf8_decode("\xf4\x90\x80\x80", 4, &cp), 1);  /* > U+10FFFF */
 	CHECK(cp == POPS_UTF8_INVALID);
 }
+
+TEST(fnv1a_keeps_the_values_ids_and_shards_were_made_with)
+{
+	/* dataset row ids and shard membership are derived from these */
+	CHECK(pops_fnv1a("") == 1469598103934665603ULL);
+	CHECK(pops_fnv1a("a") == ((1469598103934665603ULL ^ 'a') * 1099511628211ULL));
+	CHECK(pops_fnv1a("ab") != pops_fnv1a("ba"));
+	/* bytes above 0x7f hash as unsigned, whatever char's signedness */
+	CHECK(pops_fnv1a("\xff") == ((1469598103934665603ULL ^ 0xffu) * 1099511628211ULL));
+}
