@@ -13,19 +13,6 @@
  * a lone shard (or shards of different runs) never looks like a full run.
  */
 
-static int parse_shard(const char *s, unsigned long *i, unsigned long *n)
-{
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return 0;
-	*i = strtoul(s, &end, 10);
-	if (*end != '/' || !isdigit((unsigned char)end[1]))
-		return 0;
-	*n = strtoul(end + 1, &end, 10);
-	return !*end && *i >= 1 && *i <= *n && *n <= 100000;
-}
-
 static const cJSON *find_fp(const cJSON *evidence, const char *fp)
 {
 	const cJSON *r;
@@ -56,14 +43,14 @@ static int same_fingerprints(const cJSON *a, const cJSON *b)
 static int shard_set(const cJSON *parts, pops_buf *why)
 {
 	const cJSON *p, *first = parts ? parts->child : NULL;
-	unsigned long i, n = 0, ni;
+	unsigned i, n = 0, ni;
 	unsigned char *seen = NULL;
 	int ok = 0;
 
 	cJSON_ArrayForEach(p, parts) {
-		const char *f = pops_json_str(p, "file", NULL), *c = pops_json_str(p, "commit", NULL), *c0 = pops_json_str(first, "commit", NULL);
+		const char *f = pops_json_str(p, "file", "?"), *c = pops_json_str(p, "commit", NULL), *c0 = pops_json_str(first, "commit", NULL);
 
-		if (!parse_shard(pops_json_str(p, "shard", NULL), &i, &ni)) {
+		if (pops_shard_parse(&i, &ni, pops_json_str(p, "shard", NULL)) < 0) {
 			pops_buf_printf(why, "%s is not a shard report (pops eval run --shard i/n --json)", f);
 			goto done;
 		}
@@ -75,20 +62,20 @@ static int shard_set(const cJSON *parts, pops_buf *why)
 			}
 		}
 		if (ni != n) {
-			pops_buf_printf(why, "%s is shard %lu/%lu, not one of %lu", f, i, ni, n);
+			pops_buf_printf(why, "%s is shard %u/%u, not one of %u", f, i, ni, n);
 			goto done;
 		}
 		if (seen[i]++) {
-			pops_buf_printf(why, "shard %lu/%lu is given twice (%s)", i, n, f);
+			pops_buf_printf(why, "shard %u/%u is given twice (%s)", i, n, f);
 			goto done;
 		}
 		if (!c || !c0) {
-			pops_buf_printf(why, "%s names no commit (it ran before the first commit)", c ? pops_json_str(first, "file", NULL) : f);
+			pops_buf_printf(why, "%s names no commit (it ran before the first commit)", c ? pops_json_str(first, "file", "?") : f);
 			goto done;
 		}
 		if (strcmp(c, c0)) {
 			pops_buf_printf(why, "the shards evaluated different commits (%.12s in %s, %.12s in %s)",
-			                c0, pops_json_str(first, "file", NULL), c, f);
+			                c0, pops_json_str(first, "file", "?"), c, f);
 			goto done;
 		}
 		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "complete"))) {
@@ -98,13 +85,13 @@ static int shard_set(const cJSON *parts, pops_buf *why)
 		/* the same suites, prompts, models and datasets: the same fingerprints */
 		if (!same_fingerprints(first, p)) {
 			pops_buf_printf(why, "%s and %s did not evaluate the same content (suite, prompt, model or dataset differ)",
-			                pops_json_str(first, "file", NULL), f);
+			                pops_json_str(first, "file", "?"), f);
 			goto done;
 		}
 	}
 	for (i = 1; seen && i <= n; i++)
 		if (!seen[i]) {
-			pops_buf_printf(why, "shard %lu/%lu is missing: merge every shard to record the run", i, n);
+			pops_buf_printf(why, "shard %u/%u is missing: merge every shard to record the run", i, n);
 			goto done;
 		}
 	ok = seen != NULL;
@@ -203,7 +190,7 @@ static int record_all(git_repository *repo, const cJSON *parts, const pops_repor
 	int error = 0;
 
 	if (git_oid_fromstr(&commit, pops_json_str(first, "commit", NULL)) < 0)
-		return pops_error_set(POPS_EINVALID, "%s: bad commit id", pops_json_str(first, "file", NULL));
+		return pops_error_set(POPS_EINVALID, "%s: bad commit id", pops_json_str(first, "file", "?"));
 	cJSON_ArrayForEach(r0, cJSON_GetObjectItemCaseSensitive(first, "evidence")) {
 		cJSON *r = merged_result(r0, parts, g, ng);
 

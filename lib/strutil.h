@@ -46,6 +46,16 @@ int pops_ends_with(const char *s, const char *suffix);
  */
 int pops_parse_long(long *out, const char *s, long min, long max);
 
+/*
+ * Parse a shard "i/n" (as `eval run --shard` takes and a shard report
+ * records): two unsigned decimal numbers, digits only (no sign, space
+ * or empty side), with 1 <= i <= n <= POPS_SHARD_MAX. Returns 0 with
+ * *i and *n set, or POPS_EINVALID with a message (outputs untouched).
+ * `s` may be NULL (invalid).
+ */
+#define POPS_SHARD_MAX 100000u
+int pops_shard_parse(unsigned *i, unsigned *n, const char *s);
+
 /* Parse a whole string as a finite double. 0 or POPS_EINVALID. */
 int pops_parse_double(double *out, const char *s);
 
