@@ -118,7 +118,8 @@ static cJSON *summarize(struct mgroup *g, int complete)
 	cJSON *s = cJSON_Duplicate(g->first, 1);
 	size_t scored = g->passed + g->failed;
 	double lo, hi, rate = scored ? (double)g->passed / (double)scored : 0.0;
-	double thr = pops_json_num(g->first, "threshold", 0.0), mer = pops_json_num(g->first, "max_error_rate", 0.0);
+	double thr = pops_json_num(g->first, "threshold", 0.0),
+	       mer = pops_json_num(g->first, "max_error_rate", 0.0);
 	double er = g->cases ? (double)g->errors / (double)g->cases : 0.0;
 	pops_buf why = POPS_BUF_INIT;
 	const char *verdict;

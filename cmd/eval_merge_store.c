@@ -48,7 +48,9 @@ static int shard_set(const cJSON *parts, pops_buf *why)
 	int ok = 0;
 
 	cJSON_ArrayForEach(p, parts) {
-		const char *f = pops_json_str(p, "file", "?"), *c = pops_json_str(p, "commit", NULL), *c0 = pops_json_str(first, "commit", NULL);
+		const char *f = pops_json_str(p, "file", "?"),
+		           *c = pops_json_str(p, "commit", NULL),
+		           *c0 = pops_json_str(first, "commit", NULL);
 
 		if (pops_shard_parse(&i, &ni, pops_json_str(p, "shard", NULL)) < 0) {
 			pops_buf_printf(why, "%s is not a shard report (pops eval run --shard i/n --json)", f);
@@ -70,7 +72,8 @@ static int shard_set(const cJSON *parts, pops_buf *why)
 			goto done;
 		}
 		if (!c || !c0) {
-			pops_buf_printf(why, "%s names no commit (it ran before the first commit)", c ? pops_json_str(first, "file", "?") : f);
+			pops_buf_printf(why, "%s names no commit (it ran before the first commit)",
+			                c ? pops_json_str(first, "file", "?") : f);
 			goto done;
 		}
 		if (strcmp(c, c0)) {
@@ -149,11 +152,14 @@ static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_repo
 	size_t i;
 
 	for (i = 0; i < ng && !sum; i++) {
-		const char *s = pops_json_str(g[i].summary, "suite", NULL), *m = pops_json_str(g[i].summary, "model", NULL);
+		const char *s = pops_json_str(g[i].summary, "suite", NULL),
+		           *m = pops_json_str(g[i].summary, "model", NULL);
 		const char *id = pops_json_str(g[i].summary, "model_id", NULL);
 
-		if (s && m && id && pops_json_str(r0, "suite", NULL) && pops_json_str(r0, "model_alias", NULL) && pops_json_str(r0, "model", NULL) &&
-		    !strcmp(s, pops_json_str(r0, "suite", NULL)) && !strcmp(m, pops_json_str(r0, "model_alias", NULL)) &&
+		if (s && m && id && pops_json_str(r0, "suite", NULL) &&
+		    pops_json_str(r0, "model_alias", NULL) && pops_json_str(r0, "model", NULL) &&
+		    !strcmp(s, pops_json_str(r0, "suite", NULL)) &&
+		    !strcmp(m, pops_json_str(r0, "model_alias", NULL)) &&
 		    !strcmp(id, pops_json_str(r0, "model", NULL)))
 			sum = g[i].summary;
 	}
@@ -202,7 +208,7 @@ static int record_all(git_repository *repo, const cJSON *parts, const pops_repor
 		error = pops_evidence_record(repo, &commit, r);
 		if (error == POPS_EEXISTS) {
 			/* an errored merged run: the pass or fail of that content stays */
-			cmd_status("%s: %s", pops_json_str(r, "suite", NULL) ? pops_json_str(r, "suite", NULL) : "?", pops_error_last());
+			cmd_status("%s: %s", pops_json_str(r, "suite", "?"), pops_error_last());
 			error = 0;
 			cJSON_Delete(r);
 			continue;

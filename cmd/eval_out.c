@@ -163,19 +163,22 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 	printf(")%s\n", cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete")) ?
 	       "  [incomplete]" : "");
 	printf("  %.0f run%s: %.0f passed, %.0f failed, %.0f error%s; %.0f cached, %.0f sent",
-	       pops_json_num(s, "cases", 0.0), pops_json_num(s, "cases", 0.0) == 1 ? "" : "s", pops_json_num(s, "passed", 0.0), pops_json_num(s, "failed", 0.0),
-	       pops_json_num(s, "errors", 0.0), pops_json_num(s, "errors", 0.0) == 1 ? "" : "s", pops_json_num(s, "cached", 0.0), pops_json_num(s, "sent", 0.0));
+	       pops_json_num(s, "cases", 0.0), pops_json_num(s, "cases", 0.0) == 1 ? "" : "s",
+	       pops_json_num(s, "passed", 0.0), pops_json_num(s, "failed", 0.0),
+	       pops_json_num(s, "errors", 0.0), pops_json_num(s, "errors", 0.0) == 1 ? "" : "s",
+	       pops_json_num(s, "cached", 0.0), pops_json_num(s, "sent", 0.0));
 	if (pops_json_num(s, "unsent", 0.0))
 		printf(", %.0f not sent", pops_json_num(s, "unsent", 0.0));
 	putchar('\n');
 	pops_buf_clear(&line);
 	pops_buf_put_percent(&line, pops_json_num(s, "threshold", 0.0));
 	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %s: %s%s%s\n",
-	       100 * pops_json_num(s, "pass_rate", 0.0), 100 * pops_json_num(s, "ci_low", 0.0), 100 * pops_json_num(s, "ci_high", 0.0),
-	       line.ptr, on, verdict, off);
+	       100 * pops_json_num(s, "pass_rate", 0.0), 100 * pops_json_num(s, "ci_low", 0.0),
+	       100 * pops_json_num(s, "ci_high", 0.0), line.ptr, on, verdict, off);
 	if (cJSON_GetObjectItemCaseSensitive(s, "pass_at_k"))
-		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", pops_json_num(s, "repeat", 0.0), pops_json_num(s, "pass_at_k", 0.0),
-		       pops_json_num(s, "repeat", 0.0), pops_json_num(s, "pass_hat_k", 0.0));
+		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", pops_json_num(s, "repeat", 0.0),
+		       pops_json_num(s, "pass_at_k", 0.0), pops_json_num(s, "repeat", 0.0),
+		       pops_json_num(s, "pass_hat_k", 0.0));
 	/* what this run paid apart from what the cache answered for free */
 	if (cJSON_IsNumber(cost) && pops_json_num(s, "cached", 0.0))
 		printf("  cost $%.4f spent, $%.4f saved by the cache", pops_json_num(s, "cost_spent_usd", 0.0),
@@ -185,11 +188,13 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 	else
 		printf("  cost unpriced");
 	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
-	       pops_json_num(s, "input_tokens", 0.0), pops_json_num(s, "output_tokens", 0.0), pops_json_num(s, "latency_p50", 0.0),
-	       pops_json_num(s, "latency_p95", 0.0), pops_json_num(s, "latency_p99", 0.0), pops_json_num(s, "duration_s", 0.0));
+	       pops_json_num(s, "input_tokens", 0.0), pops_json_num(s, "output_tokens", 0.0),
+	       pops_json_num(s, "latency_p50", 0.0), pops_json_num(s, "latency_p95", 0.0),
+	       pops_json_num(s, "latency_p99", 0.0), pops_json_num(s, "duration_s", 0.0));
 	if (pops_json_num(s, "rate_limited", 0.0) > 0)
 		printf("  rate limited: %.0f %s 429, and pops started fewer requests at once\n",
-		       pops_json_num(s, "rate_limited", 0.0), pops_json_num(s, "rate_limited", 0.0) == 1 ? "reply was" : "replies were");
+		       pops_json_num(s, "rate_limited", 0.0),
+		       pops_json_num(s, "rate_limited", 0.0) == 1 ? "reply was" : "replies were");
 	if (cJSON_IsObject(base) && pops_json_str(base, "note", "")[0]) {
 		fputs("  ", stdout);
 		safe(stdout, pops_json_str(base, "note", ""));
@@ -198,9 +203,12 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 		printf("  baseline ");
 		safe(stdout, pops_json_str(base, "ref", ""));
 		printf(" (%s): %.0f newly failing, %.0f newly passing of %.0f paired, McNemar p = %.3g: %s",
-		       pops_json_str(base, "source", ""), pops_json_num(base, "newly_failing", 0.0), pops_json_num(base, "newly_passing", 0.0),
-		       pops_json_num(base, "paired", 0.0), pops_json_num(base, "p_value", 0.0), pops_json_str(base, "verdict", ""));
-		printf(" (smallest detectable drop %.1f%%)\n", 100 * pops_json_num(base, "min_detectable_drop", 0.0));
+		       pops_json_str(base, "source", ""), pops_json_num(base, "newly_failing", 0.0),
+		       pops_json_num(base, "newly_passing", 0.0),
+		       pops_json_num(base, "paired", 0.0), pops_json_num(base, "p_value", 0.0),
+		       pops_json_str(base, "verdict", ""));
+		printf(" (smallest detectable drop %.1f%%)\n",
+		       100 * pops_json_num(base, "min_detectable_drop", 0.0));
 	}
 	if (spool && (pops_json_num(s, "failed", 0.0) || pops_json_num(s, "errors", 0.0))) {
 		rewind(spool);
@@ -353,7 +361,8 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 			           &paired, &nf, &np);
 			snprintf(flips, sizeof(flips), "-%zu +%zu of %zu", nf, np, paired);
 		}
-		cmd_table_row(&t, pops_json_str(s, "suite", ""), pops_json_str(s, "model", ""), pass, c, p50, flips);
+		cmd_table_row(&t, pops_json_str(s, "suite", ""), pops_json_str(s, "model", ""),
+		              pass, c, p50, flips);
 	}
 	if (cmd_table_render(&out, &t, "", 2) == 0) {
 		putchar('\n');

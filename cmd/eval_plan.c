@@ -25,7 +25,8 @@ void eval_plan_evidence(pops_ctx *ctx, cJSON *plan)
 		cJSON_ReplaceItemInObjectCaseSensitive(plan, "total_cost_usd_est",
 		    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(plan, "cost_usd_est")) &&
 		    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(plan, "judge_cost_usd_est")) ?
-		    cJSON_CreateNumber(pops_json_num(plan, "cost_usd_est", 0.0) + pops_json_num(plan, "judge_cost_usd_est", 0.0)) :
+		    cJSON_CreateNumber(pops_json_num(plan, "cost_usd_est", 0.0) +
+		                       pops_json_num(plan, "judge_cost_usd_est", 0.0)) :
 		    cJSON_CreateNull());
 	}
 	pops_error_clear();
@@ -55,16 +56,19 @@ void eval_print_plan(const cJSON *plan)
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(plan, "baseline");
 	pops_buf l = POPS_BUF_INIT;
 
-	pops_buf_printf(&l, "%s on %s (%s): %.0f case%s x %.0f = %.0f request%s", pops_json_str(plan, "suite", ""),
-	                pops_json_str(plan, "model", ""), pops_json_str(plan, "model_id", ""), pops_json_num(plan, "cases", 0.0),
-	                pops_json_num(plan, "cases", 0.0) == 1 ? "" : "s", pops_json_num(plan, "repeat", 0.0), pops_json_num(plan, "requests", 0.0),
+	pops_buf_printf(&l, "%s on %s (%s): %.0f case%s x %.0f = %.0f request%s",
+	                pops_json_str(plan, "suite", ""), pops_json_str(plan, "model", ""),
+	                pops_json_str(plan, "model_id", ""), pops_json_num(plan, "cases", 0.0),
+	                pops_json_num(plan, "cases", 0.0) == 1 ? "" : "s",
+	                pops_json_num(plan, "repeat", 0.0), pops_json_num(plan, "requests", 0.0),
 	                pops_json_num(plan, "requests", 0.0) == 1 ? "" : "s");
 	if (pops_json_num(plan, "cached", 0.0))
 		pops_buf_printf(&l, " (%.0f in the cache)", pops_json_num(plan, "cached", 0.0));
 	if (pops_json_num(plan, "judge_requests", 0.0) > 0)
 		pops_buf_printf(&l, " + %.0f judge", pops_json_num(plan, "judge_requests", 0.0));
 	pops_buf_printf(&l, ", ~%.0f input tokens, ~%.0f output tokens, estimated ",
-	                pops_json_num(plan, "input_tokens_est", 0.0), pops_json_num(plan, "output_tokens_est", 0.0));
+	                pops_json_num(plan, "input_tokens_est", 0.0),
+	                pops_json_num(plan, "output_tokens_est", 0.0));
 	put_cost(&l, cJSON_GetObjectItemCaseSensitive(plan, "cost_usd_est"), "");
 	if (pops_json_num(plan, "judge_requests", 0.0) > 0) {
 		pops_buf_puts(&l, " + ");
@@ -79,7 +83,8 @@ void eval_print_plan(const cJSON *plan)
 		                pops_json_str(b, "ref", ""));
 		put_line(&l);
 	} else if (b) {
-		pops_buf_printf(&l, "  baseline %s: %.0f request%s", pops_json_str(b, "ref", ""), pops_json_num(b, "requests", 0.0),
+		pops_buf_printf(&l, "  baseline %s: %.0f request%s", pops_json_str(b, "ref", ""),
+		                pops_json_num(b, "requests", 0.0),
 		                pops_json_num(b, "requests", 0.0) == 1 ? "" : "s");
 		if (pops_json_num(b, "cached", 0.0))
 			pops_buf_printf(&l, " (%.0f in the cache)", pops_json_num(b, "cached", 0.0));

@@ -122,15 +122,18 @@ static int judge_messages(struct jreq *q, pops_eval_prompt *jp)
 	int error;
 
 	if (q->order >= 0) {
-		const char *cur = pops_json_str(h->rec, "output", NULL), *base = pops_json_str(q->entry, "baseline_output", NULL);
+		const char *cur = pops_json_str(h->rec, "output", NULL),
+		           *base = pops_json_str(q->entry, "baseline_output", NULL);
 
 		error = pops_pairwise_messages(&q->messages, jp, pops_json_str(q->entry, "rubric", NULL),
 		                               pops_json_str(h->rec, "input", NULL), q->order ? base : cur,
 		                               q->order ? cur : base, expected);
 		q->schema = pops_pairwise_output_schema();
 	} else {
-		error = pops_judge_messages(&q->messages, jp, pops_json_str(q->entry, "rubric", NULL),
-		                            pops_json_str(h->rec, "input", NULL), pops_json_str(h->rec, "output", NULL), expected,
+		error = pops_judge_messages(&q->messages, jp,
+		                            pops_json_str(q->entry, "rubric", NULL),
+		                            pops_json_str(h->rec, "input", NULL),
+		                            pops_json_str(h->rec, "output", NULL), expected,
 		                            q->pass_score);
 		q->schema = pops_judge_output_schema(q->pass_score > 0);
 	}
@@ -157,12 +160,15 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int o
 	q->order = order;
 	ps = cJSON_GetObjectItemCaseSensitive(entry, "pass_score");
 	q->pass_score = cJSON_IsNumber(ps) ? (int)ps->valuedouble : 0;
-	if ((error = pops_eval__model(r->o->config, pops_json_str(entry, "model", NULL), &prov, &id)) < 0 ||
-	    (error = pops_eval__judge_prompt(&jp, r, pops_json_str(entry, "prompt", NULL), order >= 0)) < 0 ||
+	if ((error = pops_eval__model(r->o->config, pops_json_str(entry, "model", NULL), &prov,
+	                              &id)) < 0 ||
+	    (error = pops_eval__judge_prompt(&jp, r, pops_json_str(entry, "prompt", NULL),
+	                                     order >= 0)) < 0 ||
 	    (error = judge_messages(q, jp)) < 0)
 		goto done;
 	/* a judge alias's pops.yaml config applies as for any model: the fingerprint has it */
-	if ((error = pops_closure_model_config(&q->config, r->o->config, pops_json_str(entry, "model", NULL),
+	if ((error = pops_closure_model_config(&q->config, r->o->config,
+	                                       pops_json_str(entry, "model", NULL),
 	                                       pops_eval_prompt_config(jp))) < 0)
 		goto done;
 	req->provider = prov;
@@ -221,7 +227,7 @@ static int pair_start(struct runner *r, struct jholder *h, cJSON *e)
 	}
 	if (got)
 		pops_buf_printf(&why, "no baseline output for this case: %s",
-		                pops_json_str(b, "error", NULL) ? pops_json_str(b, "error", NULL) : "the baseline run has none");
+		                pops_json_str(b, "error", "the baseline run has none"));
 	else
 		pops_buf_puts(&why, "no baseline output for this case: the baseline run did not include it");
 	fail_entry(e, why.ptr);

@@ -128,9 +128,12 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 		pops_buf_puts(&b, "  <testsuite");
 		attr(&b, "name", nm.ptr);
 		pops_buf_dispose(&nm);
-		pops_buf_printf(&b, " tests=\"%.0f\" failures=\"%.0f\" errors=\"%.0f\" skipped=\"0\" "
-		                "time=\"%.3f\">\n", pops_json_num(s, "cases", 0.0), pops_json_num(s, "failed", 0.0),
-		                pops_json_num(s, "errors", 0.0), pops_json_num(s, "duration_s", 0.0));
+		pops_buf_printf(&b,
+		                " tests=\"%.0f\" failures=\"%.0f\" errors=\"%.0f\" skipped=\"0\" "
+		                "time=\"%.3f\">\n",
+		                pops_json_num(s, "cases", 0.0), pops_json_num(s, "failed", 0.0),
+		                pops_json_num(s, "errors", 0.0),
+		                pops_json_num(s, "duration_s", 0.0));
 		pops_buf_puts(&b, "    <properties>\n");
 		{
 			static const char *const keys[] = { "model_id", "pass_rate", "ci_low",

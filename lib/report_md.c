@@ -74,8 +74,11 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 			pops_buf_puts(&b, " | ");
 			cell(&b, pops_json_str(s, "model", ""));
 			pops_buf_printf(&b, " | %.1f%% | %.1f–%.1f%% | %.0f | %.0f | %.0f | ",
-			                100 * pops_json_num(s, "pass_rate", 0.0), 100 * pops_json_num(s, "ci_low", 0.0),
-			                100 * pops_json_num(s, "ci_high", 0.0), pops_json_num(s, "cases", 0.0), pops_json_num(s, "failed", 0.0),
+			                100 * pops_json_num(s, "pass_rate", 0.0),
+			                100 * pops_json_num(s, "ci_low", 0.0),
+			                100 * pops_json_num(s, "ci_high", 0.0),
+			                pops_json_num(s, "cases", 0.0),
+			                pops_json_num(s, "failed", 0.0),
 			                pops_json_num(s, "errors", 0.0));
 			if (cJSON_IsNumber(cost))
 				pops_buf_printf(&b, "$%.4f", cost->valuedouble);
@@ -87,7 +90,8 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 		const cJSON *s = g[i].summary, *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
 		size_t shown = 0;
 
-		if (bad(s) || cJSON_IsObject(base) || pops_json_num(s, "failed", 0.0) || pops_json_num(s, "errors", 0.0)) {
+		if (bad(s) || cJSON_IsObject(base) || pops_json_num(s, "failed", 0.0) ||
+		    pops_json_num(s, "errors", 0.0)) {
 			pops_buf_puts(&b, "\n### ");
 			cell(&b, pops_json_str(s, "suite", ""));
 			pops_buf_puts(&b, " on ");
@@ -103,10 +107,13 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 			} else if (cJSON_IsObject(base)) {
 				pops_buf_puts(&b, "Baseline ");
 				cell(&b, pops_json_str(base, "ref", ""));
-				pops_buf_printf(&b, ": %.0f newly failing, %.0f newly passing, "
+				pops_buf_printf(&b,
+				                ": %.0f newly failing, %.0f newly passing, "
 				                "McNemar p = %.3g: **%s**.\n\n",
-				                pops_json_num(base, "newly_failing", 0.0), pops_json_num(base, "newly_passing", 0.0),
-				                pops_json_num(base, "p_value", 0.0), pops_json_str(base, "verdict", ""));
+				                pops_json_num(base, "newly_failing", 0.0),
+				                pops_json_num(base, "newly_passing", 0.0),
+				                pops_json_num(base, "p_value", 0.0),
+				                pops_json_str(base, "verdict", ""));
 			}
 		}
 		if (!pops_json_num(s, "failed", 0.0) && !pops_json_num(s, "errors", 0.0))

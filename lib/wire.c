@@ -564,7 +564,8 @@ static int parse_openai(pops_provider_result *res, const cJSON *root)
 		POPS_FINISH_OTHER);
 	res->input_tokens = pops_json_count(usage, "prompt_tokens");
 	res->output_tokens = pops_json_count(usage, "completion_tokens");
-	cached = pops_json_count(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"), "cached_tokens");
+	cached = pops_json_count(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"),
+	                         "cached_tokens");
 	res->cached_tokens = cached > 0 ? cached : 0;
 	return POPS_OK;
 }
