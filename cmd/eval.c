@@ -189,26 +189,6 @@ static int load_suite(pops_suite **out, const char *path, const char *root)
 	return error;
 }
 
-static int parse_shard(unsigned *i, unsigned *n, const char *s)
-{
-	long a, b;
-	const char *slash = strchr(s, '/');
-	char *left;
-	int ok;
-
-	if (!slash)
-		return 0;
-	left = pops_strndup(s, (size_t)(slash - s));
-	ok = left && pops_parse_long(&a, left, 1, 100000) == 0 &&
-	     pops_parse_long(&b, slash + 1, 1, 100000) == 0 && a <= b;
-	free(left);
-	if (ok) {
-		*i = (unsigned)a;
-		*n = (unsigned)b;
-	}
-	return ok;
-}
-
 /* the suite's cassette: beside the suite, committed with it */
 static char *cassette_path(const char *suite_file)
 {
@@ -421,7 +401,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		goto done;
 	}
 	budget = eo.max_cost;
-	if (opts->shard && !parse_shard(&eo.shard, &eo.nshards, opts->shard)) {
+	if (opts->shard && pops_shard_parse(&eo.shard, &eo.nshards, opts->shard) < 0) {
 		ret = cmd_error(POPS_EXIT_USAGE, "--shard '%s': expected i/n with 1 <= i <= n", opts->shard);
 		goto done;
 	}

@@ -51,19 +51,9 @@ struct mgroup {
 	double duration;
 };
 
-static const char *sget(const cJSON *o, const char *k)
-{
-	return pops_json_str(o, k, "");
-}
-
-static double nget(const cJSON *o, const char *k)
-{
-	return pops_json_num(o, k, 0.0);
-}
-
 static int add_case(struct mgroup *g, cJSON *c)
 {
-	const char *st = sget(c, "status");
+	const char *st = pops_json_str(c, "status", "");
 	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(c, "cost_usd");
 	char *line;
 
@@ -78,8 +68,8 @@ static int add_case(struct mgroup *g, cJSON *c)
 		g->cost += cost->valuedouble;
 	else
 		g->unpriced = 1;
-	g->in_tok += nget(c, "input_tokens");
-	g->out_tok += nget(c, "output_tokens");
+	g->in_tok += pops_json_num(c, "input_tokens", 0.0);
+	g->out_tok += pops_json_num(c, "output_tokens", 0.0);
 	if (strcmp(st, "error")) {
 		if (g->nlat == g->alat) {
 			size_t na = g->alat ? 2 * g->alat : 256;
@@ -90,7 +80,7 @@ static int add_case(struct mgroup *g, cJSON *c)
 			g->lat = nl;
 			g->alat = na;
 		}
-		g->lat[g->nlat++] = nget(c, "latency_ms");
+		g->lat[g->nlat++] = pops_json_num(c, "latency_ms", 0.0);
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "suite");
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "model");
@@ -129,7 +119,8 @@ static cJSON *summarize(struct mgroup *g, int complete)
 	cJSON *s = cJSON_Duplicate(g->first, 1);
 	size_t scored = g->passed + g->failed;
 	double lo, hi, rate = scored ? (double)g->passed / (double)scored : 0.0;
-	double thr = nget(g->first, "threshold"), mer = nget(g->first, "max_error_rate");
+	double thr = pops_json_num(g->first, "threshold", 0.0),
+	       mer = pops_json_num(g->first, "max_error_rate", 0.0);
 	double er = g->cases ? (double)g->errors / (double)g->cases : 0.0;
 	pops_buf why = POPS_BUF_INIT;
 	const char *verdict;
@@ -231,8 +222,8 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 		}
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "summary")) {
 			for (j = 0; j < ng; j++)
-				if (!strcmp(sget(mg[j].first, "suite"), sget(it, "suite")) &&
-				    !strcmp(sget(mg[j].first, "model"), sget(it, "model")))
+				if (!strcmp(pops_json_str(mg[j].first, "suite", ""), pops_json_str(it, "suite", "")) &&
+				    !strcmp(pops_json_str(mg[j].first, "model", ""), pops_json_str(it, "model", "")))
 					break;
 			if (j == ng) {
 				struct mgroup *n = realloc(mg, (ng + 1) * sizeof(*mg));
@@ -251,15 +242,15 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 				ng++;
 			}
 			/* shards run side by side: the merged wall time is the longest */
-			if (nget(it, "duration_s") > mg[j].duration)
-				mg[j].duration = nget(it, "duration_s");
+			if (pops_json_num(it, "duration_s", 0.0) > mg[j].duration)
+				mg[j].duration = pops_json_num(it, "duration_s", 0.0);
 			for (k = 0; summed[k]; k++)
-				mg[j].sums[k] += nget(it, summed[k]);
+				mg[j].sums[k] += pops_json_num(it, summed[k], 0.0);
 		}
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "cases")) {
 			for (j = 0; j < ng; j++)
-				if (!strcmp(sget(mg[j].first, "suite"), sget(it, "suite")) &&
-				    !strcmp(sget(mg[j].first, "model"), sget(it, "model")))
+				if (!strcmp(pops_json_str(mg[j].first, "suite", ""), pops_json_str(it, "suite", "")) &&
+				    !strcmp(pops_json_str(mg[j].first, "model", ""), pops_json_str(it, "model", "")))
 					break;
 			if (j == ng) {
 				ret = cmd_error(POPS_EXIT_USAGE, "%s: a case names a suite and model missing from the summary", f);

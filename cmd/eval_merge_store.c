@@ -1,4 +1,5 @@
 #include "common.h"
+#include "jsonget.h"
 #include <git2.h>
 #include <time.h>
 #include "eval_out.h"
@@ -12,32 +13,12 @@
  * a lone shard (or shards of different runs) never looks like a full run.
  */
 
-static const char *sget(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int parse_shard(const char *s, unsigned long *i, unsigned long *n)
-{
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return 0;
-	*i = strtoul(s, &end, 10);
-	if (*end != '/' || !isdigit((unsigned char)end[1]))
-		return 0;
-	*n = strtoul(end + 1, &end, 10);
-	return !*end && *i >= 1 && *i <= *n && *n <= 100000;
-}
-
 static const cJSON *find_fp(const cJSON *evidence, const char *fp)
 {
 	const cJSON *r;
 
 	cJSON_ArrayForEach(r, evidence) {
-		const char *f = sget(r, "fingerprint");
+		const char *f = pops_json_str(r, "fingerprint", NULL);
 
 		if (f && !strcmp(f, fp))
 			return r;
@@ -53,7 +34,7 @@ static int same_fingerprints(const cJSON *a, const cJSON *b)
 	if (cJSON_GetArraySize(ea) != cJSON_GetArraySize(eb))
 		return 0;
 	cJSON_ArrayForEach(r, ea)
-		if (!sget(r, "fingerprint") || !find_fp(eb, sget(r, "fingerprint")))
+		if (!pops_json_str(r, "fingerprint", NULL) || !find_fp(eb, pops_json_str(r, "fingerprint", NULL)))
 			return 0;
 	return 1;
 }
@@ -62,14 +43,16 @@ static int same_fingerprints(const cJSON *a, const cJSON *b)
 static int shard_set(const cJSON *parts, pops_buf *why)
 {
 	const cJSON *p, *first = parts ? parts->child : NULL;
-	unsigned long i, n = 0, ni;
+	unsigned i, n = 0, ni;
 	unsigned char *seen = NULL;
 	int ok = 0;
 
 	cJSON_ArrayForEach(p, parts) {
-		const char *f = sget(p, "file"), *c = sget(p, "commit"), *c0 = sget(first, "commit");
+		const char *f = pops_json_str(p, "file", "?"),
+		           *c = pops_json_str(p, "commit", NULL),
+		           *c0 = pops_json_str(first, "commit", NULL);
 
-		if (!parse_shard(sget(p, "shard"), &i, &ni)) {
+		if (pops_shard_parse(&i, &ni, pops_json_str(p, "shard", NULL)) < 0) {
 			pops_buf_printf(why, "%s is not a shard report (pops eval run --shard i/n --json)", f);
 			goto done;
 		}
@@ -81,20 +64,21 @@ static int shard_set(const cJSON *parts, pops_buf *why)
 			}
 		}
 		if (ni != n) {
-			pops_buf_printf(why, "%s is shard %lu/%lu, not one of %lu", f, i, ni, n);
+			pops_buf_printf(why, "%s is shard %u/%u, not one of %u", f, i, ni, n);
 			goto done;
 		}
 		if (seen[i]++) {
-			pops_buf_printf(why, "shard %lu/%lu is given twice (%s)", i, n, f);
+			pops_buf_printf(why, "shard %u/%u is given twice (%s)", i, n, f);
 			goto done;
 		}
 		if (!c || !c0) {
-			pops_buf_printf(why, "%s names no commit (it ran before the first commit)", c ? sget(first, "file") : f);
+			pops_buf_printf(why, "%s names no commit (it ran before the first commit)",
+			                c ? pops_json_str(first, "file", "?") : f);
 			goto done;
 		}
 		if (strcmp(c, c0)) {
 			pops_buf_printf(why, "the shards evaluated different commits (%.12s in %s, %.12s in %s)",
-			                c0, sget(first, "file"), c, f);
+			                c0, pops_json_str(first, "file", "?"), c, f);
 			goto done;
 		}
 		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "complete"))) {
@@ -104,13 +88,13 @@ static int shard_set(const cJSON *parts, pops_buf *why)
 		/* the same suites, prompts, models and datasets: the same fingerprints */
 		if (!same_fingerprints(first, p)) {
 			pops_buf_printf(why, "%s and %s did not evaluate the same content (suite, prompt, model or dataset differ)",
-			                sget(first, "file"), f);
+			                pops_json_str(first, "file", "?"), f);
 			goto done;
 		}
 	}
 	for (i = 1; seen && i <= n; i++)
 		if (!seen[i]) {
-			pops_buf_printf(why, "shard %lu/%lu is missing: merge every shard to record the run", i, n);
+			pops_buf_printf(why, "shard %u/%u is missing: merge every shard to record the run", i, n);
 			goto done;
 		}
 	ok = seen != NULL;
@@ -159,7 +143,7 @@ static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_repo
 {
 	static const char *const copy[] = { "cases", "passed", "failed", "errors", "pass_rate",
 		"ci_low", "ci_high", "threshold", "verdict", "cost_usd", NULL };
-	const char *fp = sget(r0, "fingerprint");
+	const char *fp = pops_json_str(r0, "fingerprint", NULL);
 	cJSON *r = cJSON_Duplicate(r0, 1), *cases;
 	const cJSON *sum = NULL, *p, *it;
 	char date[32];
@@ -168,12 +152,15 @@ static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_repo
 	size_t i;
 
 	for (i = 0; i < ng && !sum; i++) {
-		const char *s = sget(g[i].summary, "suite"), *m = sget(g[i].summary, "model");
-		const char *id = sget(g[i].summary, "model_id");
+		const char *s = pops_json_str(g[i].summary, "suite", NULL),
+		           *m = pops_json_str(g[i].summary, "model", NULL);
+		const char *id = pops_json_str(g[i].summary, "model_id", NULL);
 
-		if (s && m && id && sget(r0, "suite") && sget(r0, "model_alias") && sget(r0, "model") &&
-		    !strcmp(s, sget(r0, "suite")) && !strcmp(m, sget(r0, "model_alias")) &&
-		    !strcmp(id, sget(r0, "model")))
+		if (s && m && id && pops_json_str(r0, "suite", NULL) &&
+		    pops_json_str(r0, "model_alias", NULL) && pops_json_str(r0, "model", NULL) &&
+		    !strcmp(s, pops_json_str(r0, "suite", NULL)) &&
+		    !strcmp(m, pops_json_str(r0, "model_alias", NULL)) &&
+		    !strcmp(id, pops_json_str(r0, "model", NULL)))
 			sum = g[i].summary;
 	}
 	if (!r || !sum || merged_kind(r, parts, fp) < 0) {
@@ -208,20 +195,20 @@ static int record_all(git_repository *repo, const cJSON *parts, const pops_repor
 	git_oid commit;
 	int error = 0;
 
-	if (git_oid_fromstr(&commit, sget(first, "commit")) < 0)
-		return pops_error_set(POPS_EINVALID, "%s: bad commit id", sget(first, "file"));
+	if (git_oid_fromstr(&commit, pops_json_str(first, "commit", NULL)) < 0)
+		return pops_error_set(POPS_EINVALID, "%s: bad commit id", pops_json_str(first, "file", "?"));
 	cJSON_ArrayForEach(r0, cJSON_GetObjectItemCaseSensitive(first, "evidence")) {
 		cJSON *r = merged_result(r0, parts, g, ng);
 
 		if (!r) {
 			cmd_warning("evidence not recorded for %s: no merged summary matches it",
-			            sget(r0, "suite") ? sget(r0, "suite") : "a suite");
+			            pops_json_str(r0, "suite", NULL) ? pops_json_str(r0, "suite", NULL) : "a suite");
 			continue;
 		}
 		error = pops_evidence_record(repo, &commit, r);
 		if (error == POPS_EEXISTS) {
 			/* an errored merged run: the pass or fail of that content stays */
-			cmd_note("%s: %s", sget(r, "suite") ? sget(r, "suite") : "?", pops_error_last());
+			cmd_note("%s: %s", pops_json_str(r, "suite", "?"), pops_error_last());
 			error = 0;
 			cJSON_Delete(r);
 			continue;
@@ -243,7 +230,7 @@ int eval_merge_store(const cJSON *parts, const pops_report_group *g, size_t ng)
 	int error = 0, git = 0;
 
 	cJSON_ArrayForEach(p, parts)
-		shards += sget(p, "shard") != NULL;
+		shards += pops_json_str(p, "shard", NULL) != NULL;
 	if (!shards)
 		goto done;     /* unsharded runs recorded their own evidence */
 	if (!shard_set(parts, &why)) {
@@ -259,7 +246,7 @@ int eval_merge_store(const cJSON *parts, const pops_report_group *g, size_t ng)
 	}
 	if ((error = record_all(repo, parts, g, ng, &recorded)) == 0 && recorded)
 		fprintf(stderr, "evidence recorded on %.12s for %zu suite run%s\n",
-		        sget(parts->child, "commit"), recorded, recorded == 1 ? "" : "s");
+		        pops_json_str(parts->child, "commit", NULL), recorded, recorded == 1 ? "" : "s");
 done:
 	git_repository_free(repo);
 	if (git)

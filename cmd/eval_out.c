@@ -116,16 +116,6 @@ void eval_bar_clear(eval_bar *bar)
 	bar->drawn = 0;
 }
 
-static double num(const cJSON *o, const char *k)
-{
-	return pops_json_num(o, k, 0.0);
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	return pops_json_str(o, k, "");
-}
-
 /* text from files or models, made safe for the terminal */
 static void safe(FILE *f, const char *s)
 {
@@ -156,66 +146,74 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 {
 	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
 	const cJSON *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
-	const char *verdict = str(s, "verdict");
+	const char *verdict = pops_json_str(s, "verdict", "");
 	const char *on = cmd_color(ctx, 1, !strcmp(verdict, "pass") ? "green" : "red");
 	const char *off = cmd_color(ctx, 1, "reset");
 	pops_buf line = POPS_BUF_INIT, why = POPS_BUF_INIT;
 	cJSON *rec = NULL;
 	size_t shown = 0;
 
-	safe(stdout, str(s, "suite"));
+	safe(stdout, pops_json_str(s, "suite", ""));
 	fputs("  ", stdout);
-	safe(stdout, str(s, "prompt"));
+	safe(stdout, pops_json_str(s, "prompt", ""));
 	fputs(" on ", stdout);
-	safe(stdout, str(s, "model"));
+	safe(stdout, pops_json_str(s, "model", ""));
 	printf(" (");
-	safe(stdout, str(s, "model_id"));
+	safe(stdout, pops_json_str(s, "model_id", ""));
 	printf(")%s\n", cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete")) ?
 	       "  [incomplete]" : "");
 	printf("  %.0f run%s: %.0f passed, %.0f failed, %.0f error%s; %.0f cached, %.0f sent",
-	       num(s, "cases"), num(s, "cases") == 1 ? "" : "s", num(s, "passed"), num(s, "failed"),
-	       num(s, "errors"), num(s, "errors") == 1 ? "" : "s", num(s, "cached"), num(s, "sent"));
-	if (num(s, "unsent"))
-		printf(", %.0f not sent", num(s, "unsent"));
+	       pops_json_num(s, "cases", 0.0), pops_json_num(s, "cases", 0.0) == 1 ? "" : "s",
+	       pops_json_num(s, "passed", 0.0), pops_json_num(s, "failed", 0.0),
+	       pops_json_num(s, "errors", 0.0), pops_json_num(s, "errors", 0.0) == 1 ? "" : "s",
+	       pops_json_num(s, "cached", 0.0), pops_json_num(s, "sent", 0.0));
+	if (pops_json_num(s, "unsent", 0.0))
+		printf(", %.0f not sent", pops_json_num(s, "unsent", 0.0));
 	putchar('\n');
 	pops_buf_clear(&line);
-	pops_buf_put_percent(&line, num(s, "threshold"));
+	pops_buf_put_percent(&line, pops_json_num(s, "threshold", 0.0));
 	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %s: %s%s%s\n",
-	       100 * num(s, "pass_rate"), 100 * num(s, "ci_low"), 100 * num(s, "ci_high"),
-	       line.ptr, on, verdict, off);
+	       100 * pops_json_num(s, "pass_rate", 0.0), 100 * pops_json_num(s, "ci_low", 0.0),
+	       100 * pops_json_num(s, "ci_high", 0.0), line.ptr, on, verdict, off);
 	if (cJSON_GetObjectItemCaseSensitive(s, "pass_at_k"))
-		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", num(s, "repeat"), num(s, "pass_at_k"),
-		       num(s, "repeat"), num(s, "pass_hat_k"));
+		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", pops_json_num(s, "repeat", 0.0),
+		       pops_json_num(s, "pass_at_k", 0.0), pops_json_num(s, "repeat", 0.0),
+		       pops_json_num(s, "pass_hat_k", 0.0));
 	/* what this run paid apart from what the cache answered for free */
-	if (cJSON_IsNumber(cost) && num(s, "cached"))
-		printf("  cost $%.4f spent, $%.4f saved by the cache", num(s, "cost_spent_usd"),
-		       num(s, "cost_saved_usd"));
+	if (cJSON_IsNumber(cost) && pops_json_num(s, "cached", 0.0))
+		printf("  cost $%.4f spent, $%.4f saved by the cache", pops_json_num(s, "cost_spent_usd", 0.0),
+		       pops_json_num(s, "cost_saved_usd", 0.0));
 	else if (cJSON_IsNumber(cost))
 		printf("  cost $%.4f", cost->valuedouble);
 	else
 		printf("  cost unpriced");
 	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
-	       num(s, "input_tokens"), num(s, "output_tokens"), num(s, "latency_p50"),
-	       num(s, "latency_p95"), num(s, "latency_p99"), num(s, "duration_s"));
-	if (num(s, "rate_limited") > 0)
+	       pops_json_num(s, "input_tokens", 0.0), pops_json_num(s, "output_tokens", 0.0),
+	       pops_json_num(s, "latency_p50", 0.0), pops_json_num(s, "latency_p95", 0.0),
+	       pops_json_num(s, "latency_p99", 0.0), pops_json_num(s, "duration_s", 0.0));
+	if (pops_json_num(s, "rate_limited", 0.0) > 0)
 		printf("  rate limited: %.0f %s 429, and pops started fewer requests at once\n",
-		       num(s, "rate_limited"), num(s, "rate_limited") == 1 ? "reply was" : "replies were");
-	if (cJSON_IsObject(base) && str(base, "note")[0]) {
+		       pops_json_num(s, "rate_limited", 0.0),
+		       pops_json_num(s, "rate_limited", 0.0) == 1 ? "reply was" : "replies were");
+	if (cJSON_IsObject(base) && pops_json_str(base, "note", "")[0]) {
 		fputs("  ", stdout);
-		safe(stdout, str(base, "note"));
+		safe(stdout, pops_json_str(base, "note", ""));
 		fputc('\n', stdout);
 	} else if (cJSON_IsObject(base)) {
 		printf("  baseline ");
-		safe(stdout, str(base, "ref"));
+		safe(stdout, pops_json_str(base, "ref", ""));
 		printf(" (%s): %.0f newly failing, %.0f newly passing of %.0f paired, McNemar p = %.3g: %s",
-		       str(base, "source"), num(base, "newly_failing"), num(base, "newly_passing"),
-		       num(base, "paired"), num(base, "p_value"), str(base, "verdict"));
-		printf(" (smallest detectable drop %.1f%%)\n", 100 * num(base, "min_detectable_drop"));
+		       pops_json_str(base, "source", ""), pops_json_num(base, "newly_failing", 0.0),
+		       pops_json_num(base, "newly_passing", 0.0),
+		       pops_json_num(base, "paired", 0.0), pops_json_num(base, "p_value", 0.0),
+		       pops_json_str(base, "verdict", ""));
+		printf(" (smallest detectable drop %.1f%%)\n",
+		       100 * pops_json_num(base, "min_detectable_drop", 0.0));
 	}
-	if (spool && (num(s, "failed") || num(s, "errors"))) {
+	if (spool && (pops_json_num(s, "failed", 0.0) || pops_json_num(s, "errors", 0.0))) {
 		rewind(spool);
 		while (shown < SHOW_FAILURES && pops_report_spool_next(spool, &rec, &line) == 1) {
-			const char *st = str(rec, "status");
+			const char *st = pops_json_str(rec, "status", "");
 			size_t more;
 
 			if (!strcmp(st, "pass"))
@@ -226,19 +224,19 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 			if (more)
 				pops_buf_printf(&why, " (+%zu more)", more);
 			printf("    %s ", !strcmp(st, "fail") ? "FAIL " : "ERROR");
-			safe(stdout, str(rec, "id"));
-			if (num(s, "repeat") > 1)
-				printf("#%.0f", num(rec, "repeat"));
+			safe(stdout, pops_json_str(rec, "id", ""));
+			if (pops_json_num(s, "repeat", 0.0) > 1)
+				printf("#%.0f", pops_json_num(rec, "repeat", 0.0));
 			fputs(": ", stdout);
 			safe(stdout, why.ptr);
 			fputc('\n', stdout);
 			if (verbose && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "output")))
-				excerpt(str(rec, "output"));
+				excerpt(pops_json_str(rec, "output", ""));
 			shown++;
 		}
-		if (num(s, "failed") + num(s, "errors") > shown)
+		if (pops_json_num(s, "failed", 0.0) + pops_json_num(s, "errors", 0.0) > shown)
 			printf("    ... %.0f more (see --junit/--json/--md)\n",
-			       num(s, "failed") + num(s, "errors") - (double)shown);
+			       pops_json_num(s, "failed", 0.0) + pops_json_num(s, "errors", 0.0) - (double)shown);
 		fseek(spool, 0, SEEK_END);
 	}
 	cJSON_Delete(rec);
@@ -348,12 +346,12 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 			snprintf(c, sizeof(c), "$%.4f", cost->valuedouble);
 		else
 			snprintf(c, sizeof(c), "unpriced");
-		snprintf(pass, sizeof(pass), "%.1f%%", 100 * num(s, "pass_rate"));
-		snprintf(p50, sizeof(p50), "%.0f", num(s, "latency_p50"));
+		snprintf(pass, sizeof(pass), "%.1f%%", 100 * pops_json_num(s, "pass_rate", 0.0));
+		snprintf(p50, sizeof(p50), "%.0f", pops_json_num(s, "latency_p50", 0.0));
 		snprintf(flips, sizeof(flips), "-");
 		/* the first group of the same suite is the reference */
 		for (j = 0; j < i; j++)
-			if (!strcmp(str(g[j].summary, "suite"), str(s, "suite")))
+			if (!strcmp(pops_json_str(g[j].summary, "suite", ""), pops_json_str(s, "suite", "")))
 				break;
 		if (j < i && evidence[i] && evidence[j]) {
 			size_t paired, nf, np;
@@ -363,7 +361,8 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 			           &paired, &nf, &np);
 			snprintf(flips, sizeof(flips), "-%zu +%zu of %zu", nf, np, paired);
 		}
-		cmd_table_row(&t, str(s, "suite"), str(s, "model"), pass, c, p50, flips);
+		cmd_table_row(&t, pops_json_str(s, "suite", ""), pops_json_str(s, "model", ""),
+		              pass, c, p50, flips);
 	}
 	if (cmd_table_render(&out, &t, "", 2) == 0) {
 		putchar('\n');
@@ -378,9 +377,9 @@ static void result_entry(const cJSON *s, const char *why, int first)
 {
 	if (!first)
 		fputs("; ", stdout);
-	safe(stdout, str(s, "suite"));
+	safe(stdout, pops_json_str(s, "suite", ""));
 	printf(" [");
-	safe(stdout, str(s, "model"));
+	safe(stdout, pops_json_str(s, "model", ""));
 	printf("]: ");
 	safe(stdout, why);
 }
@@ -388,11 +387,11 @@ static void result_entry(const cJSON *s, const char *why, int first)
 static const char *group_problem(const cJSON *s)
 {
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
-	const char *v = str(s, "verdict");
+	const char *v = pops_json_str(s, "verdict", "");
 
 	if (!strcmp(v, "error") || !strcmp(v, "fail"))
-		return str(s, "reason")[0] ? str(s, "reason") : v;
-	if (cJSON_IsObject(b) && !strcmp(str(b, "verdict"), "regression"))
+		return pops_json_str(s, "reason", "")[0] ? pops_json_str(s, "reason", "") : v;
+	if (cJSON_IsObject(b) && !strcmp(pops_json_str(b, "verdict", ""), "regression"))
 		return "significant regression against the baseline";
 	return NULL;
 }
@@ -405,7 +404,7 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
 
 	(void)ctx;
 	for (i = 0; i < n; i++) {
-		const char *v = str(g[i].summary, "verdict");
+		const char *v = pops_json_str(g[i].summary, "verdict", "");
 
 		if (!strcmp(v, "error"))
 			provider = 1;

@@ -6,16 +6,6 @@
 
 /* --dry-run output: one block per suite and model, one total line. */
 
-static double num(const cJSON *o, const char *k)
-{
-	return pops_json_num(o, k, 0.0);
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	return pops_json_str(o, k, "");
-}
-
 void eval_plan_evidence(pops_ctx *ctx, cJSON *plan)
 {
 	cJSON *b = cJSON_GetObjectItemCaseSensitive(plan, "baseline"), *found = NULL;
@@ -24,18 +14,19 @@ void eval_plan_evidence(pops_ctx *ctx, cJSON *plan)
 	/* pairwise always runs its baseline: its outputs are what is judged */
 	if (!b || !ctx->repo || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plan, "pairwise")))
 		return;
-	q.fingerprint = str(b, "fingerprint");
+	q.fingerprint = pops_json_str(b, "fingerprint", "");
 	q.kind = "complete";
 	/* the run would compare with stored evidence of that exact fingerprint, as eval_run_baseline */
 	if (pops_evidence_find(&found, NULL, ctx->repo, &q) == 0 &&
-	    strcmp(str(found, "verdict"), "error") &&
+	    strcmp(pops_json_str(found, "verdict", ""), "error") &&
 	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(found, "case_results"))) {
 		cJSON_ReplaceItemInObjectCaseSensitive(b, "source", cJSON_CreateString("evidence"));
 		cJSON_ReplaceItemInObjectCaseSensitive(b, "total_cost_usd_est", cJSON_CreateNumber(0));
 		cJSON_ReplaceItemInObjectCaseSensitive(plan, "total_cost_usd_est",
 		    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(plan, "cost_usd_est")) &&
 		    cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(plan, "judge_cost_usd_est")) ?
-		    cJSON_CreateNumber(num(plan, "cost_usd_est") + num(plan, "judge_cost_usd_est")) :
+		    cJSON_CreateNumber(pops_json_num(plan, "cost_usd_est", 0.0) +
+		                       pops_json_num(plan, "judge_cost_usd_est", 0.0)) :
 		    cJSON_CreateNull());
 	}
 	pops_error_clear();
@@ -65,39 +56,43 @@ void eval_print_plan(const cJSON *plan)
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(plan, "baseline");
 	pops_buf l = POPS_BUF_INIT;
 
-	pops_buf_printf(&l, "%s on %s (%s): %.0f case%s x %.0f = %.0f request%s", str(plan, "suite"),
-	                str(plan, "model"), str(plan, "model_id"), num(plan, "cases"),
-	                num(plan, "cases") == 1 ? "" : "s", num(plan, "repeat"), num(plan, "requests"),
-	                num(plan, "requests") == 1 ? "" : "s");
-	if (num(plan, "cached"))
-		pops_buf_printf(&l, " (%.0f in the cache)", num(plan, "cached"));
-	if (num(plan, "judge_requests") > 0)
-		pops_buf_printf(&l, " + %.0f judge", num(plan, "judge_requests"));
+	pops_buf_printf(&l, "%s on %s (%s): %.0f case%s x %.0f = %.0f request%s",
+	                pops_json_str(plan, "suite", ""), pops_json_str(plan, "model", ""),
+	                pops_json_str(plan, "model_id", ""), pops_json_num(plan, "cases", 0.0),
+	                pops_json_num(plan, "cases", 0.0) == 1 ? "" : "s",
+	                pops_json_num(plan, "repeat", 0.0), pops_json_num(plan, "requests", 0.0),
+	                pops_json_num(plan, "requests", 0.0) == 1 ? "" : "s");
+	if (pops_json_num(plan, "cached", 0.0))
+		pops_buf_printf(&l, " (%.0f in the cache)", pops_json_num(plan, "cached", 0.0));
+	if (pops_json_num(plan, "judge_requests", 0.0) > 0)
+		pops_buf_printf(&l, " + %.0f judge", pops_json_num(plan, "judge_requests", 0.0));
 	pops_buf_printf(&l, ", ~%.0f input tokens, ~%.0f output tokens, estimated ",
-	                num(plan, "input_tokens_est"), num(plan, "output_tokens_est"));
+	                pops_json_num(plan, "input_tokens_est", 0.0),
+	                pops_json_num(plan, "output_tokens_est", 0.0));
 	put_cost(&l, cJSON_GetObjectItemCaseSensitive(plan, "cost_usd_est"), "");
-	if (num(plan, "judge_requests") > 0) {
+	if (pops_json_num(plan, "judge_requests", 0.0) > 0) {
 		pops_buf_puts(&l, " + ");
 		put_cost(&l, cJSON_GetObjectItemCaseSensitive(plan, "judge_cost_usd_est"), " for the judge calls");
 	}
 	put_line(&l);
-	if (str(plan, "baseline_note")[0]) {
-		pops_buf_printf(&l, "  %s", str(plan, "baseline_note"));
+	if (pops_json_str(plan, "baseline_note", "")[0]) {
+		pops_buf_printf(&l, "  %s", pops_json_str(plan, "baseline_note", ""));
 		put_line(&l);
-	} else if (b && !strcmp(str(b, "source"), "evidence")) {
+	} else if (b && !strcmp(pops_json_str(b, "source", ""), "evidence")) {
 		pops_buf_printf(&l, "  baseline %s: stored evidence of the same fingerprint, nothing to run",
-		                str(b, "ref"));
+		                pops_json_str(b, "ref", ""));
 		put_line(&l);
 	} else if (b) {
-		pops_buf_printf(&l, "  baseline %s: %.0f request%s", str(b, "ref"), num(b, "requests"),
-		                num(b, "requests") == 1 ? "" : "s");
-		if (num(b, "cached"))
-			pops_buf_printf(&l, " (%.0f in the cache)", num(b, "cached"));
+		pops_buf_printf(&l, "  baseline %s: %.0f request%s", pops_json_str(b, "ref", ""),
+		                pops_json_num(b, "requests", 0.0),
+		                pops_json_num(b, "requests", 0.0) == 1 ? "" : "s");
+		if (pops_json_num(b, "cached", 0.0))
+			pops_buf_printf(&l, " (%.0f in the cache)", pops_json_num(b, "cached", 0.0));
 		pops_buf_puts(&l, ", estimated ");
 		put_cost(&l, cJSON_GetObjectItemCaseSensitive(b, "total_cost_usd_est"), "");
 		put_line(&l);
 	}
-	printf("  evidence fingerprint %s\n", str(plan, "fingerprint"));
+	printf("  evidence fingerprint %s\n", pops_json_str(plan, "fingerprint", ""));
 	pops_buf_dispose(&l);
 }
 
@@ -112,16 +107,16 @@ cJSON *eval_plan_total(const cJSON *plans)
 
 	cJSON_ArrayForEach(p, plans) {
 		n++;
-		requests += num(p, "requests");
-		cached += num(p, "cached");
-		judge += num(p, "judge_requests");
+		requests += pops_json_num(p, "requests", 0.0);
+		cached += pops_json_num(p, "cached", 0.0);
+		judge += pops_json_num(p, "judge_requests", 0.0);
 		if ((b = cJSON_GetObjectItemCaseSensitive(p, "baseline")) &&
-		    strcmp(str(b, "source"), "evidence")) {
-			base += num(b, "requests") + num(b, "judge_requests");
-			cached += num(b, "cached");
+		    strcmp(pops_json_str(b, "source", ""), "evidence")) {
+			base += pops_json_num(b, "requests", 0.0) + pops_json_num(b, "judge_requests", 0.0);
+			cached += pops_json_num(b, "cached", 0.0);
 		}
 		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "total_cost_usd_est")))
-			cost += num(p, "total_cost_usd_est");
+			cost += pops_json_num(p, "total_cost_usd_est", 0.0);
 		else
 			unpriced = 1;
 	}

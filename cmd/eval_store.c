@@ -26,7 +26,8 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
                       const pops_eval_options *eo, pops_eval_group *g, const char *ref,
                       int store, double *spent)
 {
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(g->summary, "prompt");
+	/* the summary is ours, but a missing member must not crash the run */
+	const char *name = pops_json_str(g->summary, "prompt", "");
 	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(g->evidence, "case_results");
 	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
 	pops_eval_group *bg = NULL;
@@ -45,18 +46,17 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	if (g->baseline) {
 		eval_add_baseline(g->summary, cur,
 		                  cJSON_GetObjectItemCaseSensitive(g->baseline->evidence, "case_results"), ref,
-		                  "run", cJSON_GetObjectItemCaseSensitive(g->baseline->summary,
-		                                                          "pass_rate")->valuedouble);
+		                  "run", pops_json_num(g->baseline->summary, "pass_rate", -1));
 		return 0;
 	}
 	if (pops_config_env(ctx->config, ref, NULL))
-		pops_buf_printf(&addr, "%s:%s", name->valuestring, ref);
+		pops_buf_printf(&addr, "%s:%s", name, ref);
 	else
-		pops_buf_printf(&addr, "%s#%s", name->valuestring, ref);
+		pops_buf_printf(&addr, "%s#%s", name, ref);
 	/* what running the baseline here would be: the same suite, cases and model */
 	bo = *eo;
 	bo.prompt = addr.ptr;
-	bo.model = cJSON_GetObjectItemCaseSensitive(g->summary, "model")->valuestring;
+	bo.model = pops_json_str(g->summary, "model", NULL);
 	/* an environment's baseline is its release: prompt, partials and model */
 	bo.release_model = pops_config_env(ctx->config, ref, NULL) != NULL;
 	bo.baseline = NULL;
@@ -99,7 +99,7 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	    (error = store_one(ctx, &head, bg->evidence)) < 0)
 		goto done;
 	eval_add_baseline(g->summary, cur, cJSON_GetObjectItemCaseSensitive(bg->evidence, "case_results"),
-	                  ref, "run", cJSON_GetObjectItemCaseSensitive(bg->summary, "pass_rate")->valuedouble);
+	                  ref, "run", pops_json_num(bg->summary, "pass_rate", -1));
 done:
 	cJSON_Delete(found);
 	pops_fingerprint_dispose(&bfp);

@@ -34,17 +34,6 @@ static int is_row_key(const char *k)
 }
 
 /* FNV-1a 64: a stable, dependency-free hash for ids derived from rows */
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static int dup_into(cJSON **dst, const cJSON *src)
 {
 	if (!src)
@@ -147,7 +136,7 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 			goto done;
 		}
 		pops_buf_printf(&b, "%012llx",
-		                (unsigned long long)(fnv1a(canon) & 0xffffffffffffULL));
+		                (unsigned long long)(pops_fnv1a(canon) & 0xffffffffffffULL));
 		out->id = pops_buf_detach(&b);
 	}
 	if (!out->id)

@@ -1,4 +1,5 @@
 #include "common.h"
+#include "jsonget.h"
 #include "confine.h"
 #include "eval_run_int.h"
 #include "fileio.h"
@@ -96,13 +97,6 @@ void pops_eval__judge_free(struct runner *r)
 	}
 }
 
-static const char *sget(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static void jreq_free(struct jreq *q)
 {
 	if (!q)
@@ -115,7 +109,7 @@ static void jreq_free(struct jreq *q)
 
 static int is_pairwise(const cJSON *entry)
 {
-	const char *t = sget(entry, "type");
+	const char *t = pops_json_str(entry, "type", NULL);
 
 	return t && !strcmp(t, "pairwise");
 }
@@ -128,15 +122,18 @@ static int judge_messages(struct jreq *q, pops_eval_prompt *jp)
 	int error;
 
 	if (q->order >= 0) {
-		const char *cur = sget(h->rec, "output"), *base = sget(q->entry, "baseline_output");
+		const char *cur = pops_json_str(h->rec, "output", NULL),
+		           *base = pops_json_str(q->entry, "baseline_output", NULL);
 
-		error = pops_pairwise_messages(&q->messages, jp, sget(q->entry, "rubric"),
-		                               sget(h->rec, "input"), q->order ? base : cur,
+		error = pops_pairwise_messages(&q->messages, jp, pops_json_str(q->entry, "rubric", NULL),
+		                               pops_json_str(h->rec, "input", NULL), q->order ? base : cur,
 		                               q->order ? cur : base, expected);
 		q->schema = pops_pairwise_output_schema();
 	} else {
-		error = pops_judge_messages(&q->messages, jp, sget(q->entry, "rubric"),
-		                            sget(h->rec, "input"), sget(h->rec, "output"), expected,
+		error = pops_judge_messages(&q->messages, jp,
+		                            pops_json_str(q->entry, "rubric", NULL),
+		                            pops_json_str(h->rec, "input", NULL),
+		                            pops_json_str(h->rec, "output", NULL), expected,
 		                            q->pass_score);
 		q->schema = pops_judge_output_schema(q->pass_score > 0);
 	}
@@ -163,12 +160,15 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int o
 	q->order = order;
 	ps = cJSON_GetObjectItemCaseSensitive(entry, "pass_score");
 	q->pass_score = cJSON_IsNumber(ps) ? (int)ps->valuedouble : 0;
-	if ((error = pops_eval__model(r->o->config, sget(entry, "model"), &prov, &id)) < 0 ||
-	    (error = pops_eval__judge_prompt(&jp, r, sget(entry, "prompt"), order >= 0)) < 0 ||
+	if ((error = pops_eval__model(r->o->config, pops_json_str(entry, "model", NULL), &prov,
+	                              &id)) < 0 ||
+	    (error = pops_eval__judge_prompt(&jp, r, pops_json_str(entry, "prompt", NULL),
+	                                     order >= 0)) < 0 ||
 	    (error = judge_messages(q, jp)) < 0)
 		goto done;
 	/* a judge alias's pops.yaml config applies as for any model: the fingerprint has it */
-	if ((error = pops_closure_model_config(&q->config, r->o->config, sget(entry, "model"),
+	if ((error = pops_closure_model_config(&q->config, r->o->config,
+	                                       pops_json_str(entry, "model", NULL),
 	                                       pops_eval_prompt_config(jp))) < 0)
 		goto done;
 	req->provider = prov;
@@ -219,15 +219,15 @@ static int pair_start(struct runner *r, struct jholder *h, cJSON *e)
 		return pops_error_set(POPS_ERROR, "damaged result spool");
 	if ((got = pops_eval__baseline_record(r, id->valuestring, (unsigned)rep->valuedouble, &b)) < 0)
 		return got;
-	if (got && sget(b, "output")) {
-		cJSON_AddStringToObject(e, "baseline_output", sget(b, "output"));
+	if (got && pops_json_str(b, "output", NULL)) {
+		cJSON_AddStringToObject(e, "baseline_output", pops_json_str(b, "output", NULL));
 		cJSON_AddNumberToObject(e, "left", 2);
 		cJSON_Delete(b);
 		return 1;
 	}
 	if (got)
 		pops_buf_printf(&why, "no baseline output for this case: %s",
-		                sget(b, "error") ? sget(b, "error") : "the baseline run has none");
+		                pops_json_str(b, "error", "the baseline run has none"));
 	else
 		pops_buf_puts(&why, "no baseline output for this case: the baseline run did not include it");
 	fail_entry(e, why.ptr);
@@ -241,14 +241,14 @@ static int pair_start(struct runner *r, struct jholder *h, cJSON *e)
 static void pair_finish(cJSON *e)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "verdicts");
-	pops_pair_verdict va = pops_pairwise_verdict_from(sget(v, "current_as_a"));
-	pops_pair_verdict vb = pops_pairwise_verdict_from(sget(v, "current_as_b"));
+	pops_pair_verdict va = pops_pairwise_verdict_from(pops_json_str(v, "current_as_a", NULL));
+	pops_pair_verdict vb = pops_pairwise_verdict_from(pops_json_str(v, "current_as_b", NULL));
 	pops_pair_outcome o = pops_pairwise_combine(va, vb);
-	int pass = o == POPS_PAIR_WIN || (o == POPS_PAIR_EVEN && !sget(e, "require"));
+	int pass = o == POPS_PAIR_WIN || (o == POPS_PAIR_EVEN && !pops_json_str(e, "require", NULL));
 	pops_buf why = POPS_BUF_INIT;
 
-	if (sget(e, "judge_error")) {
-		pops_buf_puts(&why, sget(e, "judge_error"));
+	if (pops_json_str(e, "judge_error", NULL)) {
+		pops_buf_puts(&why, pops_json_str(e, "judge_error", NULL));
 		cJSON_DeleteItemFromObjectCaseSensitive(e, "judge_error");
 		fail_entry(e, why.ptr);
 	} else {
@@ -275,7 +275,7 @@ static void pair_result(cJSON *e, int order, const pops_provider_result *res)
 	else if (pops_pairwise_parse(&v, &reasoning, res->text) < 0)
 		pops_buf_puts(&why, pops_error_last());
 	if (why.size) {
-		if (!sget(e, "judge_error"))
+		if (!pops_json_str(e, "judge_error", NULL))
 			cJSON_AddStringToObject(e, "judge_error", why.ptr);
 	} else {
 		if (!(o = cJSON_GetObjectItemCaseSensitive(e, "verdicts")))

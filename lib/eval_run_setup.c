@@ -10,22 +10,11 @@
  * Everything here can fail the run without sending anything.
  */
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 int pops_eval_in_shard(const char *id, unsigned shard, unsigned nshards)
 {
 	if (nshards <= 1)
 		return 1;
-	return fnv1a(id) % nshards == shard - 1;
+	return pops_fnv1a(id) % nshards == shard - 1;
 }
 
 int pops_eval__model(const pops_config *cfg, const char *alias,
@@ -344,7 +333,7 @@ static void id_set_free(struct id_set *set)
 
 static struct seen_id *id_slot(struct seen_id *v, size_t cap, const char *id)
 {
-	size_t i = (size_t)fnv1a(id) & (cap - 1);
+	size_t i = (size_t)pops_fnv1a(id) & (cap - 1);
 
 	while (v[i].id && strcmp(v[i].id, id))
 		i = (i + 1) & (cap - 1);

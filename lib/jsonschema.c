@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include "jsonschema.h"
+#include "jsonget.h"
 
 static int validate(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why);
 
@@ -95,18 +96,10 @@ static int with_path(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *w
 	return r;
 }
 
-static double num(const cJSON *s, const char *k, int *present)
-{
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(s, k);
-
-	*present = cJSON_IsNumber(n);
-	return *present ? n->valuedouble : 0.0;
-}
-
 static int validate(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
 {
 	const cJSON *k, *it;
-	int r, has, count;
+	int r, count;
 	double d;
 
 	if (cJSON_IsBool(s))
@@ -140,27 +133,21 @@ static int validate(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *wh
 			return fail(why, path, "value is not one of the enum values");
 	}
 	if (cJSON_IsNumber(v)) {
-		d = num(s, "minimum", &has);
-		if (has && v->valuedouble < d)
+		if (pops_json_num_get(&d, s, "minimum") && v->valuedouble < d)
 			return fail(why, path, "%g is below minimum %g", v->valuedouble, d);
-		d = num(s, "maximum", &has);
-		if (has && v->valuedouble > d)
+		if (pops_json_num_get(&d, s, "maximum") && v->valuedouble > d)
 			return fail(why, path, "%g is above maximum %g", v->valuedouble, d);
-		d = num(s, "exclusiveMinimum", &has);
-		if (has && v->valuedouble <= d)
+		if (pops_json_num_get(&d, s, "exclusiveMinimum") && v->valuedouble <= d)
 			return fail(why, path, "%g is not above %g", v->valuedouble, d);
-		d = num(s, "exclusiveMaximum", &has);
-		if (has && v->valuedouble >= d)
+		if (pops_json_num_get(&d, s, "exclusiveMaximum") && v->valuedouble >= d)
 			return fail(why, path, "%g is not below %g", v->valuedouble, d);
 	}
 	if (cJSON_IsString(v)) {
 		size_t len = utf8_len(v->valuestring);
 
-		d = num(s, "minLength", &has);
-		if (has && (double)len < d)
+		if (pops_json_num_get(&d, s, "minLength") && (double)len < d)
 			return fail(why, path, "string shorter than %g", d);
-		d = num(s, "maxLength", &has);
-		if (has && (double)len > d)
+		if (pops_json_num_get(&d, s, "maxLength") && (double)len > d)
 			return fail(why, path, "string longer than %g", d);
 		k = cJSON_GetObjectItemCaseSensitive(s, "pattern");
 		if (cJSON_IsString(k) && (r = check_pattern(k->valuestring, v->valuestring, why, path)) <= 0)
@@ -169,11 +156,9 @@ static int validate(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *wh
 	if (cJSON_IsArray(v)) {
 		int n = cJSON_GetArraySize(v), i = 0;
 
-		d = num(s, "minItems", &has);
-		if (has && n < d)
+		if (pops_json_num_get(&d, s, "minItems") && n < d)
 			return fail(why, path, "fewer than %g items", d);
-		d = num(s, "maxItems", &has);
-		if (has && n > d)
+		if (pops_json_num_get(&d, s, "maxItems") && n > d)
 			return fail(why, path, "more than %g items", d);
 		if ((k = cJSON_GetObjectItemCaseSensitive(s, "items"))) {
 			cJSON_ArrayForEach(it, v) {

@@ -2,16 +2,6 @@
 #include "report.h"
 #include "jsonget.h"
 
-static double num(const cJSON *o, const char *k)
-{
-	return pops_json_num(o, k, 0.0);
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	return pops_json_str(o, k, "");
-}
-
 static void attr(pops_buf *b, const char *name, const char *val)
 {
 	pops_buf_printf(b, " %s=\"", name);
@@ -36,21 +26,21 @@ static void text(pops_buf *b, const char *s, size_t len)
 
 static void write_case(pops_buf *b, const cJSON *rec, const cJSON *sum, int repeats)
 {
-	const char *status = str(rec, "status");
+	const char *status = pops_json_str(rec, "status", "");
 	const cJSON *out = cJSON_GetObjectItemCaseSensitive(rec, "output");
 	const cJSON *as = cJSON_GetObjectItemCaseSensitive(rec, "asserts"), *it;
 	pops_buf name = POPS_BUF_INIT, cls = POPS_BUF_INIT;
 
-	pops_buf_printf(&cls, "%s/%s", str(sum, "suite"), str(sum, "prompt"));
-	pops_buf_puts(&name, str(rec, "id"));
+	pops_buf_printf(&cls, "%s/%s", pops_json_str(sum, "suite", ""), pops_json_str(sum, "prompt", ""));
+	pops_buf_puts(&name, pops_json_str(rec, "id", ""));
 	if (repeats > 1)
-		pops_buf_printf(&name, "#%d", (int)num(rec, "repeat"));
+		pops_buf_printf(&name, "#%d", (int)pops_json_num(rec, "repeat", 0.0));
 	pops_buf_puts(b, "    <testcase");
 	attr(b, "classname", cls.ptr);
 	attr(b, "name", name.ptr);
-	pops_buf_printf(b, " time=\"%.3f\">\n", num(rec, "latency_ms") / 1000.0);
+	pops_buf_printf(b, " time=\"%.3f\">\n", pops_json_num(rec, "latency_ms", 0.0) / 1000.0);
 	if (!strcmp(status, "error")) {
-		const char *msg = str(rec, "error");
+		const char *msg = pops_json_str(rec, "error", "");
 
 		pops_buf_puts(b, "      <error");
 		attr_line(b, "message", msg[0] ? msg : "error");
@@ -59,9 +49,9 @@ static void write_case(pops_buf *b, const cJSON *rec, const cJSON *sum, int repe
 		cJSON_ArrayForEach(it, as)
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "error"))) {
 				pops_buf_puts(b, "\n");
-				text(b, str(it, "type"), strlen(str(it, "type")));
+				text(b, pops_json_str(it, "type", ""), strlen(pops_json_str(it, "type", "")));
 				pops_buf_puts(b, ": ");
-				text(b, str(it, "reason"), strlen(str(it, "reason")));
+				text(b, pops_json_str(it, "reason", ""), strlen(pops_json_str(it, "reason", "")));
 			}
 		pops_buf_puts(b, "</error>\n");
 	} else if (!strcmp(status, "fail")) {
@@ -71,7 +61,7 @@ static void write_case(pops_buf *b, const cJSON *rec, const cJSON *sum, int repe
 		cJSON_ArrayForEach(it, as)
 			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
 				if (!first)
-					first = str(it, "reason");
+					first = pops_json_str(it, "reason", "");
 				nfail++;
 			}
 		pops_buf_puts(b, "      <failure");
@@ -90,9 +80,9 @@ static void write_case(pops_buf *b, const cJSON *rec, const cJSON *sum, int repe
 		pops_buf_puts(b, " type=\"assertion\">");
 		cJSON_ArrayForEach(it, as)
 			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass"))) {
-				text(b, str(it, "type"), strlen(str(it, "type")));
+				text(b, pops_json_str(it, "type", ""), strlen(pops_json_str(it, "type", "")));
 				pops_buf_puts(b, ": ");
-				text(b, str(it, "reason"), strlen(str(it, "reason")));
+				text(b, pops_json_str(it, "reason", ""), strlen(pops_json_str(it, "reason", "")));
 				pops_buf_puts(b, "\n");
 			}
 		pops_buf_puts(b, "</failure>\n");
@@ -120,10 +110,10 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 	if ((error = pops_report_file_open(&rf, path)) < 0)
 		return error;
 	for (i = 0; i < n; i++) {
-		tests += num(g[i].summary, "cases");
-		failures += num(g[i].summary, "failed");
-		errors += num(g[i].summary, "errors");
-		time += num(g[i].summary, "duration_s");
+		tests += pops_json_num(g[i].summary, "cases", 0.0);
+		failures += pops_json_num(g[i].summary, "failed", 0.0);
+		errors += pops_json_num(g[i].summary, "errors", 0.0);
+		time += pops_json_num(g[i].summary, "duration_s", 0.0);
 	}
 	pops_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	pops_buf_printf(&b, "<testsuites name=\"pops eval%s\" tests=\"%.0f\" failures=\"%.0f\" "
@@ -132,15 +122,18 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 	for (i = 0; i < n; i++) {
 		const cJSON *s = g[i].summary;
 		pops_buf nm = POPS_BUF_INIT;
-		int repeats = (int)num(s, "repeat");
+		int repeats = (int)pops_json_num(s, "repeat", 0.0);
 
-		pops_buf_printf(&nm, "%s [%s]", str(s, "suite"), str(s, "model"));
+		pops_buf_printf(&nm, "%s [%s]", pops_json_str(s, "suite", ""), pops_json_str(s, "model", ""));
 		pops_buf_puts(&b, "  <testsuite");
 		attr(&b, "name", nm.ptr);
 		pops_buf_dispose(&nm);
-		pops_buf_printf(&b, " tests=\"%.0f\" failures=\"%.0f\" errors=\"%.0f\" skipped=\"0\" "
-		                "time=\"%.3f\">\n", num(s, "cases"), num(s, "failed"),
-		                num(s, "errors"), num(s, "duration_s"));
+		pops_buf_printf(&b,
+		                " tests=\"%.0f\" failures=\"%.0f\" errors=\"%.0f\" skipped=\"0\" "
+		                "time=\"%.3f\">\n",
+		                pops_json_num(s, "cases", 0.0), pops_json_num(s, "failed", 0.0),
+		                pops_json_num(s, "errors", 0.0),
+		                pops_json_num(s, "duration_s", 0.0));
 		pops_buf_puts(&b, "    <properties>\n");
 		{
 			static const char *const keys[] = { "model_id", "pass_rate", "ci_low",

@@ -7,16 +7,6 @@
 /* a case's reasons, all its failed assertions: longer than a cell, still bounded */
 #define MD_MAX_REASONS 2000
 
-static double num(const cJSON *o, const char *k)
-{
-	return pops_json_num(o, k, 0.0);
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	return pops_json_str(o, k, "");
-}
-
 /*
  * table cells: one line, no pipes, no control characters, valid UTF-8
  * (a reason can quote model output), cut at 160 bytes on a character
@@ -54,7 +44,7 @@ static void cell(pops_buf *b, const char *s)
 /* groups that failed their gate come first: a reviewer reads those */
 static int bad(const cJSON *s)
 {
-	return strcmp(str(s, "verdict"), "pass") != 0;
+	return strcmp(pops_json_str(s, "verdict", ""), "pass") != 0;
 }
 
 int pops_report_md(const char *path, const pops_report_group *g, size_t n,
@@ -80,51 +70,58 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 			if (bad(s) != !pass)
 				continue;
 			pops_buf_printf(&b, "| %s | ", bad(s) ? "❌" : "✅");
-			cell(&b, str(s, "suite"));
+			cell(&b, pops_json_str(s, "suite", ""));
 			pops_buf_puts(&b, " | ");
-			cell(&b, str(s, "model"));
+			cell(&b, pops_json_str(s, "model", ""));
 			pops_buf_printf(&b, " | %.1f%% | %.1f–%.1f%% | %.0f | %.0f | %.0f | ",
-			                100 * num(s, "pass_rate"), 100 * num(s, "ci_low"),
-			                100 * num(s, "ci_high"), num(s, "cases"), num(s, "failed"),
-			                num(s, "errors"));
+			                100 * pops_json_num(s, "pass_rate", 0.0),
+			                100 * pops_json_num(s, "ci_low", 0.0),
+			                100 * pops_json_num(s, "ci_high", 0.0),
+			                pops_json_num(s, "cases", 0.0),
+			                pops_json_num(s, "failed", 0.0),
+			                pops_json_num(s, "errors", 0.0));
 			if (cJSON_IsNumber(cost))
 				pops_buf_printf(&b, "$%.4f", cost->valuedouble);
 			else
 				pops_buf_puts(&b, "unpriced");
-			pops_buf_printf(&b, " | %.0f ms |\n", num(s, "latency_p50"));
+			pops_buf_printf(&b, " | %.0f ms |\n", pops_json_num(s, "latency_p50", 0.0));
 		}
 	for (i = 0; i < n; i++) {
 		const cJSON *s = g[i].summary, *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
 		size_t shown = 0;
 
-		if (bad(s) || cJSON_IsObject(base) || num(s, "failed") || num(s, "errors")) {
+		if (bad(s) || cJSON_IsObject(base) || pops_json_num(s, "failed", 0.0) ||
+		    pops_json_num(s, "errors", 0.0)) {
 			pops_buf_puts(&b, "\n### ");
-			cell(&b, str(s, "suite"));
+			cell(&b, pops_json_str(s, "suite", ""));
 			pops_buf_puts(&b, " on ");
-			cell(&b, str(s, "model"));
+			cell(&b, pops_json_str(s, "model", ""));
 			pops_buf_puts(&b, "\n\n");
-			if (str(s, "reason")[0]) {
-				cell(&b, str(s, "reason"));
+			if (pops_json_str(s, "reason", "")[0]) {
+				cell(&b, pops_json_str(s, "reason", ""));
 				pops_buf_puts(&b, "\n\n");
 			}
-			if (cJSON_IsObject(base) && str(base, "note")[0]) {
-				cell(&b, str(base, "note"));
+			if (cJSON_IsObject(base) && pops_json_str(base, "note", "")[0]) {
+				cell(&b, pops_json_str(base, "note", ""));
 				pops_buf_puts(&b, "\n\n");
 			} else if (cJSON_IsObject(base)) {
 				pops_buf_puts(&b, "Baseline ");
-				cell(&b, str(base, "ref"));
-				pops_buf_printf(&b, ": %.0f newly failing, %.0f newly passing, "
+				cell(&b, pops_json_str(base, "ref", ""));
+				pops_buf_printf(&b,
+				                ": %.0f newly failing, %.0f newly passing, "
 				                "McNemar p = %.3g: **%s**.\n\n",
-				                num(base, "newly_failing"), num(base, "newly_passing"),
-				                num(base, "p_value"), str(base, "verdict"));
+				                pops_json_num(base, "newly_failing", 0.0),
+				                pops_json_num(base, "newly_passing", 0.0),
+				                pops_json_num(base, "p_value", 0.0),
+				                pops_json_str(base, "verdict", ""));
 			}
 		}
-		if (!num(s, "failed") && !num(s, "errors"))
+		if (!pops_json_num(s, "failed", 0.0) && !pops_json_num(s, "errors", 0.0))
 			continue;
 		pops_buf_puts(&b, "| case | status | reason |\n|---|---|---|\n");
 		rewind(g[i].spool);
 		while ((r = pops_report_spool_next(g[i].spool, &rec, &line)) == 1) {
-			if (!strcmp(str(rec, "status"), "pass"))
+			if (!strcmp(pops_json_str(rec, "status", ""), "pass"))
 				continue;
 			if (++shown > MD_MAX_FAILURES)
 				continue;
@@ -132,8 +129,8 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 			pops_buf_clear(&all);
 			pops_report_why(&all, rec, 0, &more);
 			pops_buf_puts(&b, "| ");
-			cell(&b, str(rec, "id"));
-			pops_buf_printf(&b, " | %s | ", str(rec, "status"));
+			cell(&b, pops_json_str(rec, "id", ""));
+			pops_buf_printf(&b, " | %s | ", pops_json_str(rec, "status", ""));
 			cell_max(&b, all.ptr, MD_MAX_REASONS);
 			pops_buf_puts(&b, " |\n");
 		}

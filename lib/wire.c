@@ -1,5 +1,6 @@
 #include "common.h"
 #include "wire.h"
+#include "jsonget.h"
 #include "strutil.h"
 
 int pops_wire_known_type(const char *type)
@@ -428,15 +429,6 @@ static void error_message(pops_buf *out, const cJSON *root, const char *body, si
 			out->ptr[i] = ' ';
 }
 
-static long num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	/* a reply can claim any number; only a representable count is one */
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9e18
-	           ? (long)v->valuedouble : -1;
-}
-
 static int fail(pops_provider_result *res, const char *fmt, ...) POPS_PRINTF(2, 3);
 
 static int fail(pops_provider_result *res, const char *fmt, ...)
@@ -570,9 +562,10 @@ static int parse_openai(pops_provider_result *res, const cJSON *root)
 		!strcmp(f, "content_filter") || cJSON_IsString(refusal) ? POPS_FINISH_FILTER :
 		!strcmp(f, "tool_calls") || !strcmp(f, "function_call") ? POPS_FINISH_TOOLS :
 		POPS_FINISH_OTHER);
-	res->input_tokens = num(usage, "prompt_tokens");
-	res->output_tokens = num(usage, "completion_tokens");
-	cached = num(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"), "cached_tokens");
+	res->input_tokens = pops_json_count(usage, "prompt_tokens");
+	res->output_tokens = pops_json_count(usage, "completion_tokens");
+	cached = pops_json_count(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"),
+	                         "cached_tokens");
 	res->cached_tokens = cached > 0 ? cached : 0;
 	return POPS_OK;
 }
@@ -621,11 +614,11 @@ static int parse_anthropic(pops_provider_result *res, const cJSON *root)
 		!strcmp(s, "tool_use") ? POPS_FINISH_TOOLS :
 		!strcmp(s, "refusal") ? POPS_FINISH_FILTER : POPS_FINISH_OTHER);
 	/* Anthropic counts cache reads and writes outside input_tokens: add them */
-	in = num(usage, "input_tokens");
-	cr = num(usage, "cache_read_input_tokens");
-	cc = num(usage, "cache_creation_input_tokens");
+	in = pops_json_count(usage, "input_tokens");
+	cr = pops_json_count(usage, "cache_read_input_tokens");
+	cc = pops_json_count(usage, "cache_creation_input_tokens");
 	res->input_tokens = in < 0 ? -1 : in + (cr > 0 ? cr : 0) + (cc > 0 ? cc : 0);
-	res->output_tokens = num(usage, "output_tokens");
+	res->output_tokens = pops_json_count(usage, "output_tokens");
 	res->cached_tokens = cr > 0 ? cr : 0;
 	return POPS_OK;
 }
@@ -650,8 +643,8 @@ static int parse_ollama_obj(pops_provider_result *res, const cJSON *o, pops_buf 
 		res->finish_reason = pops_strdup(!strcmp(d, "stop") ? POPS_FINISH_STOP :
 		                                 !strcmp(d, "length") ? POPS_FINISH_LENGTH :
 		                                 POPS_FINISH_OTHER);
-		res->input_tokens = num(o, "prompt_eval_count");
-		res->output_tokens = num(o, "eval_count");
+		res->input_tokens = pops_json_count(o, "prompt_eval_count");
+		res->output_tokens = pops_json_count(o, "eval_count");
 		res->cached_tokens = 0;
 		return 1;
 	}

@@ -1,6 +1,7 @@
 #include "common.h"
 #include "strutil.h"
 
+#include <ctype.h>
 #include <math.h>
 
 size_t pops_levenshtein(const char *a, size_t alen, const char *b, size_t blen,
@@ -143,6 +144,38 @@ int pops_parse_long(long *out, const char *s, long min, long max)
 		return pops_error_set(POPS_EINVALID, "'%s' is out of range (%ld..%ld)",
 		                      s, min, max);
 	*out = v;
+	return POPS_OK;
+}
+
+/* digits only, stopping at `stop`; past POPS_SHARD_MAX is refused before it can overflow */
+static const char *shard_number(unsigned long *out, const char *s, char stop)
+{
+	unsigned long v = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return NULL;
+	for (; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > POPS_SHARD_MAX)
+			return NULL;
+	}
+	if (*s != stop)
+		return NULL;
+	*out = v;
+	return s;
+}
+
+int pops_shard_parse(unsigned *i, unsigned *n, const char *s)
+{
+	unsigned long a, b;
+	const char *p;
+
+	if (!s || !(p = shard_number(&a, s, '/')) || !shard_number(&b, p + 1, '\0') ||
+	    a < 1 || a > b)
+		return pops_error_set(POPS_EINVALID, "'%s' is not a shard: expected i/n with 1 <= i <= n <= %u",
+		                      s ? s : "", POPS_SHARD_MAX);
+	*i = (unsigned)a;
+	*n = (unsigned)b;
 	return POPS_OK;
 }
 
@@ -345,4 +378,15 @@ size_t pops_utf8_width(const char *s, size_t len)
 			w += in_ranges(cp, wide, POPS_ARRAY_SIZE(wide)) ? 2 : 1;
 	}
 	return w;
+}
+
+uint64_t pops_fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
 }

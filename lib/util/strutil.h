@@ -2,6 +2,7 @@
 #define POPS_STRUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "buf.h"
 
 /*
@@ -45,6 +46,16 @@ int pops_ends_with(const char *s, const char *suffix);
  */
 int pops_parse_long(long *out, const char *s, long min, long max);
 
+/*
+ * Parse a shard "i/n" (as `eval run --shard` takes and a shard report
+ * records): two unsigned decimal numbers, digits only (no sign, space
+ * or empty side), with 1 <= i <= n <= POPS_SHARD_MAX. Returns 0 with
+ * *i and *n set, or POPS_EINVALID with a message (outputs untouched).
+ * `s` may be NULL (invalid).
+ */
+#define POPS_SHARD_MAX 100000u
+int pops_shard_parse(unsigned *i, unsigned *n, const char *s);
+
 /* Parse a whole string as a finite double. 0 or POPS_EINVALID. */
 int pops_parse_double(double *out, const char *s);
 
@@ -69,6 +80,15 @@ size_t pops_utf8_decode(const char *s, size_t len, unsigned *cp);
  * '?' after pops_buf_put_sanitized).
  */
 size_t pops_utf8_width(const char *s, size_t len);
+
+/*
+ * 64-bit FNV-1a of the NUL-terminated `s`, for hash tables and for the
+ * values that must not change between releases: derived dataset row ids
+ * and the shard a case falls in. The offset basis is 1469598103934665603
+ * (not the published 14695981039346656037): ids and shards already
+ * written depend on it, so it stays.
+ */
+uint64_t pops_fnv1a(const char *s);
 
 /* strdup that returns NULL only for NULL input or out of memory. */
 char *pops_strdup(const char *s);
