@@ -160,41 +160,13 @@ static void put_scalar(pops_buf *out, const char *s, unsigned indent)
 	}
 }
 
-int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, size_t len,
-                            const struct pops_closure *c,
-                            int (*load)(void *payload, const char *name, pops_buf *out),
-                            void *payload)
+/* the model (as GitHub's publisher/model) and the request settings GitHub's file has */
+static int put_model(pops_buf *out, const struct pops_closure *c, const cJSON *cfg)
 {
-	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
-	pops_render_options ro = POPS_RENDER_OPTIONS_INIT;
-	pops_prompt *p = NULL;
-	cJSON *vars = cJSON_CreateObject(), *msgs = NULL;
-	const cJSON *meta, *m, *v, *title, *cfg = c ? c->model_config : NULL;
 	pops_buf content = POPS_BUF_INIT;
-	int error, params = 0;
+	const cJSON *v;
+	int params = 0, error = 0;
 
-	if (!vars)
-		return oom();
-	po.load_partial = load;
-	po.partial_payload = payload;
-	if ((error = pops_prompt_parse(&p, text, len, name, &po)) < 0 ||
-	    (error = check_plain(vars, name, "the prompt", pops_prompt_body(p), load, payload, 0)) < 0)
-		goto done;
-	/* each variable renders to "{{name}}", which GitHub replaces with the test's value */
-	ro.no_validate = 1;
-	ro.defaults = vars;   /* and never input.default: GitHub has no defaults */
-	if ((error = pops_prompt_render(&msgs, p, NULL, &ro)) < 0)
-		goto done;
-	meta = pops_prompt_metadata(p);
-	title = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "metadata"),
-		                                 "github_models"), "name");
-	pops_buf_puts(out, "name: ");
-	put_scalar(out, cJSON_IsString(title) ? title->valuestring : name, 2);
-	if ((v = cJSON_GetObjectItemCaseSensitive(meta, "description")) && cJSON_IsString(v)) {
-		pops_buf_puts(out, "description: ");
-		put_scalar(out, v->valuestring, 2);
-	}
 	if (c && c->model_id) {
 		/* GitHub Models ids are publisher/model */
 		pops_buf_puts(out, "model: ");
@@ -221,6 +193,17 @@ int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, s
 			free(num);
 		}
 	}
+	if (pops_buf_oom(&content))
+		error = oom();
+	pops_buf_dispose(&content);
+	return error;
+}
+
+/* the response format of a prompt whose output is JSON, with its schema if it has one */
+static void put_response_format(pops_buf *out, const cJSON *meta, const char *name)
+{
+	const cJSON *v;
+
 	if ((v = cJSON_GetObjectItemCaseSensitive(meta, "output")) &&
 	    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "format")) &&
 	    !strcmp(cJSON_GetObjectItemCaseSensitive(v, "format")->valuestring, "json")) {
@@ -241,6 +224,16 @@ int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, s
 			pops_buf_puts(out, "responseFormat: json_object\n");
 		}
 	}
+}
+
+/* the rendered messages, text only, with roles GitHub knows: 0, or POPS_EINVALID naming
+ * the prompt when a message holds media or has another role */
+static int put_messages(pops_buf *out, const cJSON *msgs, const char *name)
+{
+	pops_buf content = POPS_BUF_INIT;
+	const cJSON *m;
+	int error = 0;
+
 	pops_buf_puts(out, "messages:\n");
 	cJSON_ArrayForEach(m, msgs) {
 		const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -281,10 +274,55 @@ int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, s
 		pops_buf_printf(out, "  - role: %s\n    content: ", role);
 		put_scalar(out, content.ptr, 6);
 	}
-	if (pops_buf_oom(out) || pops_buf_oom(&content))
+	if (pops_buf_oom(&content))
 		error = oom();
 done:
 	pops_buf_dispose(&content);
+	return error;
+}
+
+int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, size_t len,
+                            const struct pops_closure *c,
+                            int (*load)(void *payload, const char *name, pops_buf *out),
+                            void *payload)
+{
+	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
+	pops_render_options ro = POPS_RENDER_OPTIONS_INIT;
+	pops_prompt *p = NULL;
+	cJSON *vars = cJSON_CreateObject(), *msgs = NULL;
+	const cJSON *meta, *v, *title, *cfg = c ? c->model_config : NULL;
+	int error;
+
+	if (!vars)
+		return oom();
+	po.load_partial = load;
+	po.partial_payload = payload;
+	if ((error = pops_prompt_parse(&p, text, len, name, &po)) < 0 ||
+	    (error = check_plain(vars, name, "the prompt", pops_prompt_body(p), load, payload, 0)) < 0)
+		goto done;
+	/* each variable renders to "{{name}}", which GitHub replaces with the test's value */
+	ro.no_validate = 1;
+	ro.defaults = vars;   /* and never input.default: GitHub has no defaults */
+	if ((error = pops_prompt_render(&msgs, p, NULL, &ro)) < 0)
+		goto done;
+	meta = pops_prompt_metadata(p);
+	title = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(meta, "metadata"),
+		                                 "github_models"), "name");
+	pops_buf_puts(out, "name: ");
+	put_scalar(out, cJSON_IsString(title) ? title->valuestring : name, 2);
+	if ((v = cJSON_GetObjectItemCaseSensitive(meta, "description")) && cJSON_IsString(v)) {
+		pops_buf_puts(out, "description: ");
+		put_scalar(out, v->valuestring, 2);
+	}
+	if ((error = put_model(out, c, cfg)) < 0)
+		goto done;
+	put_response_format(out, meta, name);
+	if ((error = put_messages(out, msgs, name)) < 0)
+		goto done;
+	if (pops_buf_oom(out))
+		error = oom();
+done:
 	cJSON_Delete(msgs);
 	cJSON_Delete(vars);
 	pops_prompt_free(p);

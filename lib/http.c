@@ -590,12 +590,139 @@ static int cancel_all(engine *e, pops_http_done_fn done, void *payload, const ch
 	return error;
 }
 
+/* 0 while the run may go on; on *cancel or past the overall deadline, cancels every job
+ * (each reported to done) and returns POPS_EINTR, or done's own error */
+static int interrupted(engine *e, int64_t now, pops_http_done_fn done, void *payload)
+{
+	const pops_http_options *opts = e->opts;
+	int r;
+
+	if (opts->cancel && *opts->cancel) {
+		r = cancel_all(e, done, payload, "interrupted");
+		return r < 0 ? r : pops_error_set(POPS_EINTR, "interrupted");
+	}
+	if (e->deadline_us && now >= e->deadline_us) {
+		r = cancel_all(e, done, payload, "overall deadline exceeded");
+		return r < 0 ? r : pops_error_set(POPS_EINTR, "overall deadline of %ld ms exceeded",
+		                                  opts->deadline_ms);
+	}
+	return 0;
+}
+
+/* fill free slots with new jobs from next, as far as pacing allows; sets *no_more when
+ * next has none left: 0, or <0 when next or done aborts (the caller stops) */
+static int fill_slots(engine *e, int64_t now, pops_http_next_fn next, pops_http_done_fn done,
+                      void *payload, int *no_more)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; !*no_more && now >= e->hold_us && i < e->nslots && e->busy < e->nslots &&
+	            in_flight(e) < e->limit; i++) {
+		pops_http_job *job = NULL;
+
+		if (e->slots[i].job)
+			continue;
+		r = next(payload, &job);
+		if (r < 0) {
+			int r2 = cancel_all(e, done, payload, "aborted");
+
+			(void)r2;
+			return r;
+		}
+		/* more will come once something in flight finishes */
+		if (r == POPS_HTTP_LATER && e->busy)
+			break;
+		if (r == 0 || !job) {
+			*no_more = 1;
+			break;
+		}
+		if (start_job(e, &e->slots[i], job) < 0) {
+			job->status = POPS_ERROR;
+			set_error(job, "%s", pops_error_last());
+			e->slots[i].active = 0;
+			if ((r = finish(e, &e->slots[i], done, payload)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* start the retries whose backoff is over, as far as pacing allows, and lower *next_due
+ * to when the next one (or the end of a hold) is due: 0 or <0 */
+static int start_due_retries(engine *e, int64_t now, int64_t *next_due)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < e->nslots; i++) {
+		slot *s = &e->slots[i];
+
+		if (!s->waiting)
+			continue;
+		/* a retry is a request in flight like any other: paced too */
+		if (s->due_us <= now && (now < e->hold_us || in_flight(e) >= e->limit)) {
+			if (now < e->hold_us && (*next_due < 0 || e->hold_us < *next_due))
+				*next_due = e->hold_us;
+		} else if (s->due_us <= now) {
+			if ((r = start_attempt(e, s)) < 0)
+				return r;
+		} else if (*next_due < 0 || s->due_us < *next_due) {
+			*next_due = s->due_us;
+		}
+	}
+	return 0;
+}
+
+/* hand each transfer curl finished to attempt_done, counting them in *freed: 0, or <0
+ * after cancelling the rest when done aborts */
+static int collect_transfers(engine *e, pops_http_done_fn done, void *payload, int *freed)
+{
+	CURLMsg *msg;
+	int left, r;
+
+	while ((msg = e->cu->multi_info_read(e->multi, &left))) {
+		slot *s = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		(*freed)++;
+		e->cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		if ((r = attempt_done(e, s, msg->data.result, done, payload)) < 0) {
+			cancel_all(e, done, payload, "aborted");
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* sleep until there is work: local jobs, the next retry or timeout, the end of a hold,
+ * the deadline; never more than 100 ms, so *cancel is seen */
+static void wait_for_work(engine *e, int64_t now, int64_t next_due, int running, int no_more)
+{
+	unsigned nw;
+	int timeout, soon = 0;
+
+	/* held by a retry-after: wake when it is over */
+	if (!no_more && e->hold_us > now && e->busy < e->nslots &&
+	    (next_due < 0 || e->hold_us < next_due))
+		next_due = e->hold_us;
+	nw = local_wait(e, &soon, &next_due);
+	timeout = soon ? 5 : 100;
+	if (next_due >= 0 && (next_due - now) / 1000 < timeout)
+		timeout = (int)((next_due - now) / 1000);
+	if (timeout < 0)
+		timeout = 0;
+	if (running || next_due >= 0 || nw || soon)
+		e->cu->multi_poll(e->multi, e->wfds, nw, timeout, NULL);
+}
+
 int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
                   pops_http_done_fn done, void *payload)
 {
 	engine e;
 	unsigned i;
-	int error = POPS_OK, no_more = 0, later = 0, r;
+	int error = POPS_OK, no_more = 0;
 
 	memset(&e, 0, sizeof(e));
 	e.opts = opts;
@@ -624,79 +751,16 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 
 	for (;;) {
 		int64_t now = now_us(), next_due = -1;
-		int running = 0, left, timeout, freed = 0, soon = 0;
-		unsigned nw;
-		CURLMsg *msg;
+		int running = 0, freed = 0;
 
-		if (opts->cancel && *opts->cancel) {
-			r = cancel_all(&e, done, payload, "interrupted");
-			error = r < 0 ? r : pops_error_set(POPS_EINTR, "interrupted");
+		if ((error = interrupted(&e, now, done, payload)) < 0 ||
+		    (error = fill_slots(&e, now, next, done, payload, &no_more)) < 0)
 			goto done;
-		}
-		if (e.deadline_us && now >= e.deadline_us) {
-			r = cancel_all(&e, done, payload, "overall deadline exceeded");
-			error = r < 0 ? r : pops_error_set(POPS_EINTR, "overall deadline of %ld ms exceeded",
-			                                    opts->deadline_ms);
-			goto done;
-		}
-		/* fill free slots, as far as pacing allows */
-		later = 0;
-		for (i = 0; !no_more && now >= e.hold_us && i < e.nslots && e.busy < e.nslots &&
-		            in_flight(&e) < e.limit; i++) {
-			pops_http_job *job = NULL;
-
-			if (e.slots[i].job)
-				continue;
-			r = next(payload, &job);
-			if (r < 0) {
-				int r2 = cancel_all(&e, done, payload, "aborted");
-
-				(void)r2;
-				error = r;
-				goto done;
-			}
-			if (r == POPS_HTTP_LATER && e.busy) {
-				/* more will come once something in flight finishes */
-				later = 1;
-				break;
-			}
-			if (r == 0 || !job) {
-				no_more = 1;
-				break;
-			}
-			if ((r = start_job(&e, &e.slots[i], job)) < 0) {
-				job->status = POPS_ERROR;
-				set_error(job, "%s", pops_error_last());
-				e.slots[i].active = 0;
-				if ((r = finish(&e, &e.slots[i], done, payload)) < 0) {
-					error = r;
-					goto done;
-				}
-			}
-		}
 		if (!e.busy && no_more)
 			break;
-		/* retries whose backoff is over */
-		for (i = 0; i < e.nslots; i++) {
-			slot *s = &e.slots[i];
-
-			if (!s->waiting)
-				continue;
-			/* a retry is a request in flight like any other: paced too */
-			if (s->due_us <= now && (now < e.hold_us || in_flight(&e) >= e.limit)) {
-				if (now < e.hold_us && (next_due < 0 || e.hold_us < next_due))
-					next_due = e.hold_us;
-			} else if (s->due_us <= now) {
-				if ((r = start_attempt(&e, s)) < 0) {
-					error = r;
-					goto done;
-				}
-			} else if (next_due < 0 || s->due_us < next_due) {
-				next_due = s->due_us;
-			}
-		}
-		if ((r = local_turns(&e, now, done, payload, &freed)) < 0) {
-			error = r;
+		if ((error = start_due_retries(&e, now, &next_due)) < 0)
+			goto done;
+		if ((error = local_turns(&e, now, done, payload, &freed)) < 0) {
 			cancel_all(&e, done, payload, "aborted");
 			goto done;
 		}
@@ -704,39 +768,15 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 			error = pops_error_set(POPS_ERROR, "curl: multi perform failed");
 			goto done;
 		}
-		while ((msg = e.cu->multi_info_read(e.multi, &left))) {
-			slot *s = NULL;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			freed++;
-			e.cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-			if ((r = attempt_done(&e, s, msg->data.result, done, payload)) < 0) {
-				error = r;
-				cancel_all(&e, done, payload, "aborted");
-				goto done;
-			}
-		}
+		if ((error = collect_transfers(&e, done, payload, &freed)) < 0)
+			goto done;
 		if (!e.busy && no_more)
 			break;
 		/* a slot came free: fill it now rather than after the next wake-up */
 		if (freed && !no_more && e.busy < e.nslots && in_flight(&e) < e.limit &&
 		    now_us() >= e.hold_us)
 			continue;
-		/* held by a retry-after: wake when it is over */
-		if (!no_more && e.hold_us > now && e.busy < e.nslots &&
-		    (next_due < 0 || e.hold_us < next_due))
-			next_due = e.hold_us;
-		(void)later;
-		/* wake for local jobs, the next retry or timeout, the deadline, and *cancel */
-		nw = local_wait(&e, &soon, &next_due);
-		timeout = soon ? 5 : 100;
-		if (next_due >= 0 && (next_due - now) / 1000 < timeout)
-			timeout = (int)((next_due - now) / 1000);
-		if (timeout < 0)
-			timeout = 0;
-		if (running || next_due >= 0 || nw || soon)
-			e.cu->multi_poll(e.multi, e.wfds, nw, timeout, NULL);
+		wait_for_work(&e, now, next_due, running, no_more);
 	}
 
 done:

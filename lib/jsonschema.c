@@ -96,16 +96,13 @@ static int with_path(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *w
 	return r;
 }
 
-static int validate(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
+/* each check below returns 1 when v passes it, 0 with *why set when it fails, <0 on error */
+
+/* the keywords for any value: type, const, enum */
+static int check_any(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
 {
 	const cJSON *k, *it;
-	int r, count;
-	double d;
 
-	if (cJSON_IsBool(s))
-		return cJSON_IsTrue(s) ? 1 : fail(why, path, "no value is allowed here");
-	if (!cJSON_IsObject(s))
-		return pops_error_set(POPS_EINVALID, "a JSON schema must be an object or a boolean");
 	if ((k = cJSON_GetObjectItemCaseSensitive(s, "type"))) {
 		int ok = 0;
 
@@ -132,88 +129,128 @@ static int validate(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *wh
 		if (!found)
 			return fail(why, path, "value is not one of the enum values");
 	}
-	if (cJSON_IsNumber(v)) {
-		if (pops_json_num_get(&d, s, "minimum") && v->valuedouble < d)
-			return fail(why, path, "%g is below minimum %g", v->valuedouble, d);
-		if (pops_json_num_get(&d, s, "maximum") && v->valuedouble > d)
-			return fail(why, path, "%g is above maximum %g", v->valuedouble, d);
-		if (pops_json_num_get(&d, s, "exclusiveMinimum") && v->valuedouble <= d)
-			return fail(why, path, "%g is not above %g", v->valuedouble, d);
-		if (pops_json_num_get(&d, s, "exclusiveMaximum") && v->valuedouble >= d)
-			return fail(why, path, "%g is not below %g", v->valuedouble, d);
-	}
-	if (cJSON_IsString(v)) {
-		size_t len = utf8_len(v->valuestring);
+	return 1;
+}
 
-		if (pops_json_num_get(&d, s, "minLength") && (double)len < d)
-			return fail(why, path, "string shorter than %g", d);
-		if (pops_json_num_get(&d, s, "maxLength") && (double)len > d)
-			return fail(why, path, "string longer than %g", d);
-		k = cJSON_GetObjectItemCaseSensitive(s, "pattern");
-		if (cJSON_IsString(k) && (r = check_pattern(k->valuestring, v->valuestring, why, path)) <= 0)
-			return r;
-	}
-	if (cJSON_IsArray(v)) {
-		int n = cJSON_GetArraySize(v), i = 0;
+/* the bounds of a number */
+static int check_number(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
+{
+	double d;
 
-		if (pops_json_num_get(&d, s, "minItems") && n < d)
-			return fail(why, path, "fewer than %g items", d);
-		if (pops_json_num_get(&d, s, "maxItems") && n > d)
-			return fail(why, path, "more than %g items", d);
-		if ((k = cJSON_GetObjectItemCaseSensitive(s, "items"))) {
-			cJSON_ArrayForEach(it, v) {
-				if ((r = with_path(k, it, path, why, NULL, i++)) <= 0)
-					return r;
-			}
-		}
-	}
-	if (cJSON_IsObject(v)) {
-		const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-		const cJSON *addl = cJSON_GetObjectItemCaseSensitive(s, "additionalProperties");
+	if (pops_json_num_get(&d, s, "minimum") && v->valuedouble < d)
+		return fail(why, path, "%g is below minimum %g", v->valuedouble, d);
+	if (pops_json_num_get(&d, s, "maximum") && v->valuedouble > d)
+		return fail(why, path, "%g is above maximum %g", v->valuedouble, d);
+	if (pops_json_num_get(&d, s, "exclusiveMinimum") && v->valuedouble <= d)
+		return fail(why, path, "%g is not above %g", v->valuedouble, d);
+	if (pops_json_num_get(&d, s, "exclusiveMaximum") && v->valuedouble >= d)
+		return fail(why, path, "%g is not below %g", v->valuedouble, d);
+	return 1;
+}
 
-		if ((k = cJSON_GetObjectItemCaseSensitive(s, "required")) && cJSON_IsArray(k)) {
-			cJSON_ArrayForEach(it, k)
-				if (cJSON_IsString(it) &&
-				    !cJSON_GetObjectItemCaseSensitive(v, it->valuestring))
-					return fail(why, path, "missing required property '%s'",
-					            it->valuestring);
-		}
+/* the length (in characters) and pattern of a string */
+static int check_string(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
+{
+	size_t len = utf8_len(v->valuestring);
+	const cJSON *k;
+	double d;
+
+	if (pops_json_num_get(&d, s, "minLength") && (double)len < d)
+		return fail(why, path, "string shorter than %g", d);
+	if (pops_json_num_get(&d, s, "maxLength") && (double)len > d)
+		return fail(why, path, "string longer than %g", d);
+	k = cJSON_GetObjectItemCaseSensitive(s, "pattern");
+	if (cJSON_IsString(k))
+		return check_pattern(k->valuestring, v->valuestring, why, path);
+	return 1;
+}
+
+/* the size of an array, and each item against "items" */
+static int check_array(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
+{
+	const cJSON *k, *it;
+	int n = cJSON_GetArraySize(v), i = 0, r;
+	double d;
+
+	if (pops_json_num_get(&d, s, "minItems") && n < d)
+		return fail(why, path, "fewer than %g items", d);
+	if (pops_json_num_get(&d, s, "maxItems") && n > d)
+		return fail(why, path, "more than %g items", d);
+	if ((k = cJSON_GetObjectItemCaseSensitive(s, "items"))) {
 		cJSON_ArrayForEach(it, v) {
-			const cJSON *ps = props ? cJSON_GetObjectItemCaseSensitive(props, it->string) : NULL;
-
-			if (ps) {
-				if ((r = with_path(ps, it, path, why, it->string, 0)) <= 0)
-					return r;
-			} else if (addl) {
-				if (cJSON_IsFalse(addl))
-					return fail(why, path, "property '%s' is not allowed", it->string);
-				if ((r = with_path(addl, it, path, why, it->string, 0)) <= 0)
-					return r;
-			}
+			if ((r = with_path(k, it, path, why, NULL, i++)) <= 0)
+				return r;
 		}
 	}
+	return 1;
+}
+
+/* the required properties of an object, and each property against its schema */
+static int check_object(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
+{
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
+	const cJSON *addl = cJSON_GetObjectItemCaseSensitive(s, "additionalProperties");
+	const cJSON *k, *it;
+	int r;
+
+	if ((k = cJSON_GetObjectItemCaseSensitive(s, "required")) && cJSON_IsArray(k)) {
+		cJSON_ArrayForEach(it, k)
+			if (cJSON_IsString(it) &&
+			    !cJSON_GetObjectItemCaseSensitive(v, it->valuestring))
+				return fail(why, path, "missing required property '%s'",
+				            it->valuestring);
+	}
+	cJSON_ArrayForEach(it, v) {
+		const cJSON *ps = props ? cJSON_GetObjectItemCaseSensitive(props, it->string) : NULL;
+
+		if (ps) {
+			if ((r = with_path(ps, it, path, why, it->string, 0)) <= 0)
+				return r;
+		} else if (addl) {
+			if (cJSON_IsFalse(addl))
+				return fail(why, path, "property '%s' is not allowed", it->string);
+			if ((r = with_path(addl, it, path, why, it->string, 0)) <= 0)
+				return r;
+		}
+	}
+	return 1;
+}
+
+/* how many schemas of the array k accept v, in *count: 0, or <0 on error */
+static int count_matches(int *count, const cJSON *k, const cJSON *v, pops_buf *path, pops_buf *why)
+{
+	const cJSON *it;
+	int r;
+
+	*count = 0;
+	cJSON_ArrayForEach(it, k) {
+		if ((r = validate(it, v, path, why)) < 0)
+			return r;
+		*count += r;
+	}
+	return 0;
+}
+
+/* the combinators: allOf, anyOf, oneOf, not */
+static int check_combinators(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
+{
+	const cJSON *k, *it;
+	int r, count;
+
 	if ((k = cJSON_GetObjectItemCaseSensitive(s, "allOf")) && cJSON_IsArray(k)) {
 		cJSON_ArrayForEach(it, k)
 			if ((r = validate(it, v, path, why)) <= 0)
 				return r;
 	}
 	if ((k = cJSON_GetObjectItemCaseSensitive(s, "anyOf")) && cJSON_IsArray(k)) {
-		count = 0;
-		cJSON_ArrayForEach(it, k) {
-			if ((r = validate(it, v, path, why)) < 0)
-				return r;
-			count += r;
-		}
+		if ((r = count_matches(&count, k, v, path, why)) < 0)
+			return r;
 		if (!count)
 			return fail(why, path, "value matches none of anyOf");
 	}
 	if ((k = cJSON_GetObjectItemCaseSensitive(s, "oneOf")) && cJSON_IsArray(k)) {
-		count = 0;
-		cJSON_ArrayForEach(it, k) {
-			if ((r = validate(it, v, path, why)) < 0)
-				return r;
-			count += r;
-		}
+		if ((r = count_matches(&count, k, v, path, why)) < 0)
+			return r;
 		if (count != 1)
 			return fail(why, path, "value matches %d of oneOf, expected exactly 1", count);
 	}
@@ -224,6 +261,27 @@ static int validate(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *wh
 			return fail(why, path, "value matches a 'not' schema");
 	}
 	return 1;
+}
+
+static int validate(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *why)
+{
+	int r;
+
+	if (cJSON_IsBool(s))
+		return cJSON_IsTrue(s) ? 1 : fail(why, path, "no value is allowed here");
+	if (!cJSON_IsObject(s))
+		return pops_error_set(POPS_EINVALID, "a JSON schema must be an object or a boolean");
+	if ((r = check_any(s, v, path, why)) <= 0)
+		return r;
+	if (cJSON_IsNumber(v) && (r = check_number(s, v, path, why)) <= 0)
+		return r;
+	if (cJSON_IsString(v) && (r = check_string(s, v, path, why)) <= 0)
+		return r;
+	if (cJSON_IsArray(v) && (r = check_array(s, v, path, why)) <= 0)
+		return r;
+	if (cJSON_IsObject(v) && (r = check_object(s, v, path, why)) <= 0)
+		return r;
+	return check_combinators(s, v, path, why);
 }
 
 int pops_jsonschema_validate(const cJSON *schema, const cJSON *instance,

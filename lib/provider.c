@@ -313,47 +313,243 @@ static int hand_out(run *r, pops_http_job *job, pops_http_job **out)
  * Take the caller's requests until one needs the network. Cache and
  * cassette hits, config errors and exec providers are answered here.
  */
+/* the parked job, now that a slot may be free: 1 or POPS_HTTP_LATER when it is
+ * handed out (again), 0 when its provider went down and it was answered, <0 to abort */
+static int resume_parked(run *r, pops_http_job **out)
+{
+	pending *pp = r->parked->user;
+	pops_provider_result res;
+
+	memset(&res, 0, sizeof(res));
+	if (!unsent(r, pp, &res))
+		return hand_out(r, r->parked, out);
+	/* its provider went down while it waited */
+	res.user = pp->user;
+	res.input_tokens = res.output_tokens = -1;
+	pops_http_job_free(r->parked);
+	r->parked = NULL;
+	if (deliver(r, &res, pp) < 0) {
+		pending_free(pp);
+		return r->abort_error;
+	}
+	pending_free(pp);
+	return 0;
+}
+
+/* whether to ask the caller for no more requests: stopped, aborted, cancelled or over budget */
+static int stop_asking(run *r)
+{
+	const pops_provider_options *o = r->opts;
+
+	if (r->stop || r->abort_error)
+		return 1;
+	if (o->cancel && *o->cancel)
+		return 1;
+	if (o->budget && o->budget(r->payload, r->spent)) {
+		r->stop = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* the bookkeeping of one request until its result is delivered; NULL when out of memory */
+static pending *pending_new(const pops_provider_request *req)
+{
+	pending *p;
+
+	if (!(p = calloc(1, sizeof(*p))) || !(p->model_id = pops_strdup(req->model_id ? req->model_id : ""))) {
+		pending_free(p);
+		return NULL;
+	}
+	p->user = req->user;
+	p->repeat = req->repeat;
+	p->type = pops_strdup(req->provider ? req->provider->type : "");
+	return p;
+}
+
+/* the API key, from the environment variable the provider names, never from a file:
+ * 0 with *keyval NULL when the provider names none, -1 with res failed when it is unset */
+static int env_key(const char **keyval, const pops_provider_cfg *prov, pops_provider_result *res)
+{
+	const char *keyenv = prov->api_key_env;
+	pops_buf msg = POPS_BUF_INIT;
+
+	*keyval = NULL;
+	if (!keyenv)
+		return 0;
+	*keyval = getenv(keyenv);
+	if (*keyval && **keyval)
+		return 0;
+	pops_buf_printf(&msg, "environment variable %s is not set (provider '%s' reads its API key from it)",
+	                keyenv, prov->name);
+	set_result_error(res, POPS_EINVALID, msg.ptr);
+	pops_buf_dispose(&msg);
+	return -1;
+}
+
+/* the headers every request to the provider carries: content type, API version, configured ones */
+static void base_headers(pops_http_job *job, const pops_provider_cfg *prov)
+{
+	const cJSON *hs = cJSON_GetObjectItemCaseSensitive(prov->node, "headers"), *h;
+
+	pops_http_job_header(job, "Content-Type", "application/json");
+	if (!strcmp(prov->type, "anthropic")) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(prov->node, "api_version");
+
+		pops_http_job_header(job, "anthropic-version",
+		                     cJSON_IsString(v) ? v->valuestring : POPS_ANTHROPIC_VERSION);
+	}
+	cJSON_ArrayForEach(h, hs)
+		if (cJSON_IsString(h))
+			pops_http_job_header(job, h->string, h->valuestring);
+}
+
+/* the HTTP job of a request (body, URL, headers, key): 0, or -1 with res failed */
+static int http_job_build(pops_http_job **out, const pops_provider_request *req, pending *p,
+                          const char *keyval, const pops_provider_options *o, pops_provider_result *res)
+{
+	pops_http_job *job = NULL;
+	pops_buf body = POPS_BUF_INIT, url = POPS_BUF_INIT;
+	const char *kh, *kp;
+	int error;
+
+	*out = NULL;
+	if (!(job = pops_http_job_new())) {
+		set_result_error(res, POPS_ERROR, "out of memory");
+		return -1;
+	}
+	error = pops_wire_body(&body, req);
+	job->body_len = body.size;
+	p->request_bytes = body.size;
+	job->body = pops_buf_detach(&body);
+	if (error < 0 || pops_wire_url(&url, req->provider) < 0) {
+		set_result_error(res, pops_error_code(), pops_error_last());
+		pops_buf_dispose(&url);
+		pops_http_job_free(job);
+		return -1;
+	}
+	job->url = pops_buf_detach(&url);
+	job->timeout_ms = provider_timeout_ms(req->provider, o);
+	base_headers(job, req->provider);
+	pops_wire_key_header(req->provider, &kh, &kp);
+	if (keyval && kh) {
+		pops_buf v = POPS_BUF_INIT;
+
+		pops_buf_printf(&v, "%s%s", kp, keyval);
+		pops_http_job_header(job, kh, v.ptr);
+		memset(v.ptr, 0, v.size);
+		pops_buf_dispose(&v);
+		p->key = pops_strdup(keyval);
+	}
+	*out = job;
+	return 0;
+}
+
+/* a request to an HTTP provider: 1 with *out the job to send, 0 when res holds the
+ * answer (an error, or a hit of the response cache) */
+static int route_http(run *r, pending *p, const pops_provider_request *req,
+                      pops_provider_result *res, pops_http_job **out)
+{
+	const pops_provider_options *o = r->opts;
+	const char *keyval;
+	pops_http_job *job = NULL;
+	inflight *f;
+
+	*out = NULL;
+	if (env_key(&keyval, req->provider, res) < 0 || http_job_build(&job, req, p, keyval, o, res) < 0)
+		return 0;
+	p->cacheable = o->cache != POPS_CACHE_OFF && o->cache_dir;
+	if (p->cacheable)   /* hashing costs ~10% of a request's CPU: only when used */
+		pops_cache_key(p->cache_key, req->provider->type, req->provider->base_url, p->model_id,
+		               job->body, job->body_len, req->repeat);
+	if (p->cacheable && o->cache == POPS_CACHE_USE &&
+	    pops_cache_get(res, o->cache_dir, p->cache_key) == 0) {
+		pops_http_job_free(job);
+		if (r->cassette && o->cassette_mode == POPS_CASSETTE_RECORD)
+			pops_cassette_put(r->cassette, p->cassette_key, p->model_id, p->repeat, res);
+		return 0;
+	}
+	p->prov = req->provider;
+	if (unsent(r, p, res)) {
+		pops_http_job_free(job);
+		return 0;
+	}
+	/* until the provider has answered, a refused connection is not retried for long */
+	f = flight(r, p->prov);
+	if (f && !f->answered)
+		job->conn_retries = POPS_PROVIDER_DOWN_RETRIES;
+	job->user = p;
+	*out = job;
+	return 1;
+}
+
+/* where a request goes: 1 with *out the job to run (HTTP or exec), 0 when res holds the
+ * answer (an unknown type, a replay from a cassette, a cache hit or an error) */
+static int route(run *r, pending *p, const pops_provider_request *req,
+                 pops_provider_result *res, pops_http_job **out)
+{
+	const pops_provider_options *o = r->opts;
+	const char *type = req->provider ? req->provider->type : "";
+	pops_http_job *job = NULL;
+
+	*out = NULL;
+	if (!req->provider || !pops_wire_known_type(type)) {
+		pops_buf msg = POPS_BUF_INIT;
+
+		pops_buf_printf(&msg, "unknown provider type '%s' (use openai, anthropic, ollama, exec or replay)", type);
+		set_result_error(res, POPS_EINVALID, msg.ptr);
+		pops_buf_dispose(&msg);
+		return 0;
+	}
+	/* cassette: replay answers only from it */
+	if ((o->cassette_mode != POPS_CASSETTE_NONE || !strcmp(type, "replay")) &&
+	    pops_cassette_key(p->cassette_key, req) < 0) {
+		set_result_error(res, POPS_ERROR, pops_error_last());
+		return 0;
+	}
+	if (!strcmp(type, "replay") && o->cassette_mode != POPS_CASSETTE_REPLAY) {
+		if (!r->replay && open_replay(r, req->provider) < 0) {
+			set_result_error(res, pops_error_code(), pops_error_last());
+			return 0;
+		}
+		replay_answer(res, r->replay, p);
+		return 0;
+	}
+	if (o->cassette_mode == POPS_CASSETTE_REPLAY) {
+		replay_answer(res, r->cassette, p);
+		return 0;
+	}
+	if (strcmp(type, "exec"))
+		return route_http(r, p, req, res, out);
+	/* a command: a local job of the loop, recorded like a reply when it succeeds */
+	if (pops_provider__exec_job(&job, req) < 0) {
+		set_result_error(res, pops_error_code(), pops_error_last());
+		return 0;
+	}
+	job->timeout_ms = provider_timeout_ms(req->provider, o);
+	job->user = p;
+	p->prov = req->provider;
+	*out = job;
+	return 1;
+}
+
 static int http_next(void *payload, pops_http_job **out)
 {
 	run *r = payload;
-	const pops_provider_options *o = r->opts;
+	int error;
 
 	*out = NULL;
-	if (r->parked) {
-		pending *pp = r->parked->user;
-		pops_provider_result res;
-
-		memset(&res, 0, sizeof(res));
-		if (!unsent(r, pp, &res))
-			return hand_out(r, r->parked, out);
-		/* its provider went down while it waited */
-		res.user = pp->user;
-		res.input_tokens = res.output_tokens = -1;
-		pops_http_job_free(r->parked);
-		r->parked = NULL;
-		if (deliver(r, &res, pp) < 0) {
-			pending_free(pp);
-			return r->abort_error;
-		}
-		pending_free(pp);
-	}
+	if (r->parked && (error = resume_parked(r, out)) != 0)
+		return error;
 	for (;;) {
 		pops_provider_request req;
 		pops_provider_result res;
 		pending *p = NULL;
 		pops_http_job *job = NULL;
-		pops_buf url = POPS_BUF_INIT;
-		const char *type, *kh, *kp, *keyenv, *keyval = NULL;
-		int got, error;
+		int got;
 
-		if (r->stop || r->abort_error)
+		if (stop_asking(r))
 			return 0;
-		if (o->cancel && *o->cancel)
-			return 0;
-		if (o->budget && o->budget(r->payload, r->spent)) {
-			r->stop = 1;
-			return 0;
-		}
 		memset(&req, 0, sizeof(req));
 		memset(&res, 0, sizeof(res));
 		if ((got = r->next(r->payload, &req)) <= 0) {
@@ -363,139 +559,14 @@ static int http_next(void *payload, pops_http_job **out)
 		}
 		res.user = req.user;
 		res.input_tokens = res.output_tokens = -1;
-		if (!(p = calloc(1, sizeof(*p))) || !(p->model_id = pops_strdup(req.model_id ? req.model_id : ""))) {
-			pending_free(p);
+		if (!(p = pending_new(&req))) {
 			set_result_error(&res, POPS_ERROR, "out of memory");
 			if (deliver(r, &res, NULL) < 0)
 				return r->abort_error;
 			continue;
 		}
-		p->user = req.user;
-		p->repeat = req.repeat;
-		type = req.provider ? req.provider->type : "";
-		p->type = pops_strdup(type);
-		if (!req.provider || !pops_wire_known_type(type)) {
-			pops_buf msg = POPS_BUF_INIT;
-
-			pops_buf_printf(&msg, "unknown provider type '%s' (use openai, anthropic, ollama, exec or replay)", type);
-			set_result_error(&res, POPS_EINVALID, msg.ptr);
-			pops_buf_dispose(&msg);
-			goto answered;
-		}
-		/* cassette: replay answers only from it */
-		if ((o->cassette_mode != POPS_CASSETTE_NONE || !strcmp(type, "replay")) &&
-		    pops_cassette_key(p->cassette_key, &req) < 0) {
-			set_result_error(&res, POPS_ERROR, pops_error_last());
-			goto answered;
-		}
-		if (!strcmp(type, "replay") && o->cassette_mode != POPS_CASSETTE_REPLAY) {
-			if (!r->replay && open_replay(r, req.provider) < 0) {
-				set_result_error(&res, pops_error_code(), pops_error_last());
-				goto answered;
-			}
-			replay_answer(&res, r->replay, p);
-			goto answered;
-		}
-		if (o->cassette_mode == POPS_CASSETTE_REPLAY) {
-			replay_answer(&res, r->cassette, p);
-			goto answered;
-		}
-		if (!strcmp(type, "exec")) {
-			/* a command: a local job of the loop, recorded like a reply when it succeeds */
-			if (pops_provider__exec_job(&job, &req) < 0) {
-				set_result_error(&res, pops_error_code(), pops_error_last());
-				goto answered;
-			}
-			job->timeout_ms = provider_timeout_ms(req.provider, o);
-			job->user = p;
-			p->prov = req.provider;
+		if (route(r, p, &req, &res, &job))
 			return hand_out(r, job, out);
-		}
-		/* the key comes from the environment, named by the provider; never from a file */
-		keyenv = req.provider->api_key_env;
-		if (keyenv) {
-			keyval = getenv(keyenv);
-			if (!keyval || !*keyval) {
-				pops_buf msg = POPS_BUF_INIT;
-
-				pops_buf_printf(&msg, "environment variable %s is not set (provider '%s' reads its API key from it)",
-				                keyenv, req.provider->name);
-				set_result_error(&res, POPS_EINVALID, msg.ptr);
-				pops_buf_dispose(&msg);
-				goto answered;
-			}
-		}
-		if (!(job = pops_http_job_new())) {
-			set_result_error(&res, POPS_ERROR, "out of memory");
-			goto answered;
-		}
-		{
-			pops_buf body = POPS_BUF_INIT;
-
-			error = pops_wire_body(&body, &req);
-			job->body_len = body.size;
-			p->request_bytes = body.size;
-			job->body = pops_buf_detach(&body);
-		}
-		if (error < 0 || pops_wire_url(&url, req.provider) < 0) {
-			set_result_error(&res, pops_error_code(), pops_error_last());
-			pops_buf_dispose(&url);
-			pops_http_job_free(job);
-			goto answered;
-		}
-		job->url = pops_buf_detach(&url);
-		job->timeout_ms = provider_timeout_ms(req.provider, o);
-		pops_http_job_header(job, "Content-Type", "application/json");
-		if (!strcmp(type, "anthropic")) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(req.provider->node, "api_version");
-
-			pops_http_job_header(job, "anthropic-version",
-			                     cJSON_IsString(v) ? v->valuestring : POPS_ANTHROPIC_VERSION);
-		}
-		{
-			const cJSON *hs = cJSON_GetObjectItemCaseSensitive(req.provider->node, "headers"), *h;
-
-			cJSON_ArrayForEach(h, hs)
-				if (cJSON_IsString(h))
-					pops_http_job_header(job, h->string, h->valuestring);
-		}
-		pops_wire_key_header(req.provider, &kh, &kp);
-		if (keyval && kh) {
-			pops_buf v = POPS_BUF_INIT;
-
-			pops_buf_printf(&v, "%s%s", kp, keyval);
-			pops_http_job_header(job, kh, v.ptr);
-			memset(v.ptr, 0, v.size);
-			pops_buf_dispose(&v);
-			p->key = pops_strdup(keyval);
-		}
-		p->cacheable = o->cache != POPS_CACHE_OFF && o->cache_dir;
-		if (p->cacheable)   /* hashing costs ~10% of a request's CPU: only when used */
-			pops_cache_key(p->cache_key, type, req.provider->base_url, p->model_id,
-			               job->body, job->body_len, req.repeat);
-		if (p->cacheable && o->cache == POPS_CACHE_USE &&
-		    pops_cache_get(&res, o->cache_dir, p->cache_key) == 0) {
-			pops_http_job_free(job);
-			if (r->cassette && o->cassette_mode == POPS_CASSETTE_RECORD)
-				pops_cassette_put(r->cassette, p->cassette_key, p->model_id, p->repeat, &res);
-			goto answered;
-		}
-		p->prov = req.provider;
-		if (unsent(r, p, &res)) {
-			pops_http_job_free(job);
-			goto answered;
-		}
-		{
-			inflight *f = flight(r, p->prov);
-
-			/* until the provider has answered, a refused connection is not retried for long */
-			if (f && !f->answered)
-				job->conn_retries = POPS_PROVIDER_DOWN_RETRIES;
-		}
-		job->user = p;
-		return hand_out(r, job, out);
-
-answered:
 		error = deliver(r, &res, p);
 		pending_free(p);
 		if (error < 0)

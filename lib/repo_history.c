@@ -594,17 +594,80 @@ static void memo_reset(rawwalk *w)
 	memset(w->memo_state, 0, sizeof(w->memo_state));
 }
 
+/* the versions a cache made at HEAD lists, appended to vs: 0 or <0 */
+static int push_cached(pops_versions *vs, const vcache *vc)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; i < vc->list.n; i++)
+		if ((error = push_lite(vs, &vc->list.v[i].commit, &vc->list.v[i].blob,
+		                       vc->list.v[i].path)) < 0)
+			return error;
+	return 0;
+}
+
+/* the file at *path was added by commit cur: when cur renamed it from another path
+ * of parent, *path becomes that one (the walk follows it) and its entry in ptree is
+ * read; 1 when found there, 0 when not a rename, <0 on error. Rare, so parsed
+ * commits are fine. */
+static int follow_rename(rawwalk *w, pops_buf *path, const git_oid *cur, const git_oid *parent,
+                         const git_oid *ptree, git_oid *pe_id, unsigned *pe_mode)
+{
+	git_commit *cc = NULL, *pc = NULL;
+	pops_buf from = POPS_BUF_INIT;
+	int error;
+
+	if ((error = git_commit_lookup(&cc, w->repo->git, cur)) < 0 ||
+	    (error = git_commit_lookup(&pc, w->repo->git, parent)) < 0) {
+		error = pops_git_error(error, "cannot read a commit");
+		goto done;
+	}
+	if ((error = pops_repo__rename_source(&from, w->repo, cc, pc, path->ptr)) < 0)
+		goto done;
+	if (from.size) {
+		pops_buf_sets(path, from.ptr);
+		w->path = path->ptr;
+		memo_reset(w);
+		error = raw_entry(w, ptree, pe_id, pe_mode);
+	}
+done:
+	pops_buf_dispose(&from);
+	git_commit_free(pc);
+	git_commit_free(cc);
+	return error;
+}
+
+/* number the versions (none in a shallow clone), keep the newest max (0: all), and
+ * read author and message unless light: 0 or <0 */
+static int number_and_trim(pops_versions *vs, pops_repo *repo, size_t max, int light)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; i < vs->n; i++)
+		vs->v[i].number = vs->shallow ? 0 : (long)(vs->n - i);
+	if (max && max < vs->n) {
+		for (i = max; i < vs->n; i++)
+			free(vs->v[i].path);
+		vs->n = max;
+	}
+	for (i = 0; !light && i < vs->n; i++)
+		if ((error = fill_details(repo, &vs->v[i])) < 0)
+			return error;
+	return 0;
+}
+
 int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, size_t max,
                         int light)
 {
 	pops_versions *vs = NULL;
 	vcache vc;
 	rawwalk w;
-	git_commit *head = NULL, *cc = NULL, *pc = NULL;
+	git_commit *head = NULL;
 	git_oid cur, tree, parent, head_id, e_id, pe_id;
 	unsigned e_mode = 0, pe_mode = 0;
-	pops_buf path = POPS_BUF_INIT, from = POPS_BUF_INIT, start = POPS_BUF_INIT;
-	size_t i;
+	pops_buf path = POPS_BUF_INIT, start = POPS_BUF_INIT;
 	int error, hit = 0, has_cur = 1, has_parent = 0, e_found = 0, pe_found = 0;
 
 	*out = NULL;
@@ -644,10 +707,8 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 		int p_has_parent = 0;
 
 		if (vc.valid && !git_oid_cmp(&cur, &vc.tip) && !strcmp(path.ptr, start.ptr)) {
-			for (i = 0; i < vc.list.n; i++)
-				if ((error = push_lite(vs, &vc.list.v[i].commit, &vc.list.v[i].blob,
-				                       vc.list.v[i].path)) < 0)
-					goto done;
+			if ((error = push_cached(vs, &vc)) < 0)
+				goto done;
 			hit = 1;
 			break;
 		}
@@ -678,24 +739,10 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 			if ((error = push_lite(vs, &cur, &e_id, path.ptr)) < 0)
 				goto done;
 			if (has_parent && !pe_found) {
-				/* added here: a rename? (rare, so parsed objects are fine) */
-				git_commit_free(cc);
-				git_commit_free(pc);
-				cc = pc = NULL;
-				if ((error = git_commit_lookup(&cc, repo->git, &cur)) < 0 ||
-				    (error = git_commit_lookup(&pc, repo->git, &parent)) < 0) {
-					error = pops_git_error(error, "cannot read a commit");
+				/* added here: a rename? */
+				if ((error = pe_found = follow_rename(&w, &path, &cur, &parent, &ptree,
+				                                      &pe_id, &pe_mode)) < 0)
 					goto done;
-				}
-				if ((error = pops_repo__rename_source(&from, repo, cc, pc, path.ptr)) < 0)
-					goto done;
-				if (from.size) {
-					pops_buf_sets(&path, from.ptr);
-					w.path = path.ptr;
-					memo_reset(&w);
-					if ((error = pe_found = raw_entry(&w, &ptree, &pe_id, &pe_mode)) < 0)
-						goto done;
-				}
 			}
 		}
 		has_cur = has_parent;
@@ -713,29 +760,17 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 	}
 	if (!vs->shallow && (!hit || git_oid_cmp(&head_id, &vc.tip)))
 		cache_write(repo, start.ptr, &head_id, vs);
-	for (i = 0; i < vs->n; i++)
-		vs->v[i].number = vs->shallow ? 0 : (long)(vs->n - i);
-	/* keep the newest `max`, with author and message unless `light` */
-	if (max && max < vs->n) {
-		for (i = max; i < vs->n; i++)
-			free(vs->v[i].path);
-		vs->n = max;
-	}
-	for (i = 0; !light && i < vs->n; i++)
-		if ((error = fill_details(repo, &vs->v[i])) < 0)
-			goto done;
+	if ((error = number_and_trim(vs, repo, max, light)) < 0)
+		goto done;
 	*out = vs;
 	vs = NULL;
 done:
 	cache_dispose(&vc);
 	pops_versions_free(vs);
-	git_commit_free(pc);
-	git_commit_free(cc);
 	git_commit_free(head);
 	git_odb_free(w.odb);
 	graph_unload(&w);
 	pops_buf_dispose(&start);
-	pops_buf_dispose(&from);
 	pops_buf_dispose(&path);
 	return error;
 }

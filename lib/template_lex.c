@@ -146,6 +146,53 @@ static int set_delims(cstate *cs, tok *t, char *od, size_t *ol, char *cd, size_t
 	return POPS_OK;
 }
 
+/* the triple mustache '{{{name}}}' whose name starts at p: fills t and *end (just past
+ * the closing delimiter): 0, or POPS_EINVALID with the error set when it is unclosed */
+static int lex_triple(cstate *cs, tok *t, size_t p, const char *od, const char *cd, size_t cl,
+                      size_t *end)
+{
+	const char *src = cs->src, *q;
+	size_t len = cs->len, e = 0;
+
+	for (q = find(src + p, len - p, cd, cl); q; q = find(q + 1, (size_t)(src + len - q - 1), cd, cl)) {
+		e = (size_t)(q - src);
+		if (e > p && src[e - 1] == '~') {
+			t->strip_r = 1;
+			e--;
+		}
+		if (e > p && src[e - 1] == '}')
+			break;
+		t->strip_r = 0;
+	}
+	if (!q)
+		return cerr(cs, t->line, t->col, "unclosed tag '%s{' (no '}%s')", od, cd);
+	t->type = T_RAW;
+	t->start = (uint32_t)p;
+	t->len = (uint32_t)(e - 1 - p);
+	*end = (size_t)(q - src) + cl;
+	return 0;
+}
+
+/* Handlebars spells else '{{^}}' or '{{else ...}}': such a variable or inverted
+ * section becomes T_ELSE (keeping what follows 'else', as in 'else if') */
+static void hb_else(const char *src, tok *t)
+{
+	uint32_t s = t->start, n = t->len;
+
+	if (t->type != T_VAR && t->type != T_INV)
+		return;
+	trim_span(src, &s, &n);
+	if (t->type == T_INV && n == 0) {
+		t->type = T_ELSE;
+		t->len = 0;
+	} else if (t->type == T_VAR && n >= 4 && !memcmp(src + s, "else", 4) &&
+	           (n == 4 || is_ws(src[s + 4]))) {
+		t->type = T_ELSE;
+		t->start = s + 4;
+		t->len = n - 4;
+	}
+}
+
 int pops_template__tokenize(cstate *cs)
 {
 	char od[8] = "{{", cd[8] = "}}";
@@ -155,7 +202,7 @@ int pops_template__tokenize(cstate *cs)
 
 	while (pos < len) {
 		const char *o = find(src + pos, len - pos, od, ol), *q;
-		size_t ts, p, e, end;
+		size_t ts, p, e, end = 0;
 		tok t;
 		char c;
 
@@ -180,23 +227,8 @@ int pops_template__tokenize(cstate *cs)
 		}
 		c = p < len ? src[p] : '\0';
 		if (c == '{') {
-			p++;
-			for (q = find(src + p, len - p, cd, cl); q; q = find(q + 1, (size_t)(src + len - q - 1), cd, cl)) {
-				e = (size_t)(q - src);
-				if (e > p && src[e - 1] == '~') {
-					t.strip_r = 1;
-					e--;
-				}
-				if (e > p && src[e - 1] == '}')
-					break;
-				t.strip_r = 0;
-			}
-			if (!q)
-				return cerr(cs, t.line, t.col, "unclosed tag '%s{' (no '}%s')", od, cd);
-			t.type = T_RAW;
-			t.start = (uint32_t)p;
-			t.len = (uint32_t)(e - 1 - p);
-			end = (size_t)(q - src) + cl;
+			if (lex_triple(cs, &t, p + 1, od, cd, cl, &end) < 0)
+				return POPS_EINVALID;
 		} else if (c == '!' && len - p >= 3 && !memcmp(src + p, "!--", 3)) {
 			for (q = find(src + p + 3, len - p - 3, "--", 2); q;
 			     q = find(q + 1, (size_t)(src + len - q - 1), "--", 2)) {
@@ -254,20 +286,8 @@ int pops_template__tokenize(cstate *cs)
 			case '&': t.type = T_RAW; t.start++; t.len--; break;
 			default: t.type = T_VAR; break;
 			}
-			if (hb && (t.type == T_VAR || t.type == T_INV)) {
-				uint32_t s = t.start, n = t.len;
-
-				trim_span(src, &s, &n);
-				if (t.type == T_INV && n == 0) {
-					t.type = T_ELSE;
-					t.len = 0;
-				} else if (t.type == T_VAR && n >= 4 && !memcmp(src + s, "else", 4) &&
-				           (n == 4 || is_ws(src[s + 4]))) {
-					t.type = T_ELSE;
-					t.start = s + 4;
-					t.len = n - 4;
-				}
-			}
+			if (hb)
+				hb_else(src, &t);
 		}
 		if (push_tok(cs, &t) < 0)
 			return POPS_ERROR;
