@@ -203,7 +203,7 @@ int cmd_signature(git_signature **out, git_repository *repo, const char *who)
 	pops_buf_printf(&var, "GIT_%s_DATE", who);
 	date = getenv(var.ptr);
 	if (!name || !*name || !email || !*email) {
-		if ((error = git_signature_default(&def, repo)) < 0) {
+		if (git_signature_default(&def, repo) < 0) {
 			error = pops_error_set(POPS_EINVALID, "cannot tell who you are: set user.name "
 			                       "and user.email with 'git config' (or GIT_%s_NAME and "
 			                       "GIT_%s_EMAIL)", who, who);

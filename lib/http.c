@@ -664,7 +664,7 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 				no_more = 1;
 				break;
 			}
-			if ((r = start_job(&e, &e.slots[i], job)) < 0) {
+			if (start_job(&e, &e.slots[i], job) < 0) {
 				job->status = POPS_ERROR;
 				set_error(job, "%s", pops_error_last());
 				e.slots[i].active = 0;
