@@ -39,7 +39,7 @@ MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
 # list honest by checking every command the tests run against it)
 DEB_PKGS := gcc make pkg-config git libgit2-dev libcurl4-openssl-dev \
             libcjson-dev libyaml-dev libpcre2-dev scdoc valgrind \
-            libxml2-utils man-db python3 curl time
+            libxml2-utils man-db python3 curl time clang
 
 # node and npm run the reference dotprompt library against `pops export`
 # (tests/cli/t0635). Debian's packages are installed only when node or npm
@@ -50,7 +50,7 @@ NODE_DEB_PKGS := nodejs npm
 NODE_STAMP := tests/node/node_modules/.package-lock.json
 
 .PHONY: all deps deps-deb deps-node deps-node-tools deps-node-deb print-deps have-libs \
-        check demo install uninstall bench fuzz clean man test-binaries
+        check demo install uninstall bench fuzz clean man test-binaries analyze
 .DEFAULT_GOAL := all
 # objects of pattern-rule chains are kept, so relinking does not recompile
 .SECONDARY:
@@ -176,7 +176,7 @@ endif
 test-binaries: $(TEST_BINARIES) man
 
 check: deps
-	@$(MAKE) --no-print-directory test-binaries
+	@$(MAKE) --no-print-directory test-binaries analyze
 	@SHARED="$(SHARED)" tests/run.sh
 
 demo: deps-deb
@@ -187,9 +187,36 @@ bench: deps-deb
 	@$(MAKE) --no-print-directory pops build/rel/fakellm
 	@POPS="$(CURDIR)/pops" bench/run.sh
 
-# clang (libFuzzer) is needed by `make fuzz` only, never by `make check`
+# ---- static analysis: clang --analyze, one stamp per file ----
+# A stamp per source lets `make -j2 analyze` run files in parallel and
+# re-analyse only what changed (or any header, since the analyser follows
+# inline code across them). Any finding fails the build unless
+# tests/analyze.supp names it: 'FILE [checker] reason', one line each, for a
+# false positive the code cannot reasonably avoid (no line numbers: they
+# move with every edit).
+ANALYZE_SUPP := tests/analyze.supp
+ANALYZE_STAMPS := $(patsubst %.c,build/analyze/%.ok,$(LIB_SRC) $(CMD_SRC))
+ANALYZE_HDRS := $(wildcard lib/*.h lib/util/*.h cmd/*.h)
+
+analyze: $(ANALYZE_STAMPS)
+
+build/analyze/%.ok: %.c $(ANALYZE_HDRS) $(wildcard $(ANALYZE_SUPP)) | have-libs
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  ANALYZE $<")
+	$(Q)command -v clang >/dev/null 2>&1 || { \
+	  echo "error: clang not found; run 'make deps' (as root or with sudo)" >&2; exit 1; }
+	$(Q)clang --analyze -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	  -Ilib -Ilib/util -Icmd $(PKG_CFLAGS) -o /dev/null $< 2>$@.log || { cat $@.log >&2; exit 1; }
+	$(Q)found=$$(grep -E '^[^ ]+:[0-9]+:[0-9]+: warning: .*\[[a-zA-Z.]+\]$$' $@.log | \
+	  while IFS= read -r w; do f=$${w%%:*}; c=$${w##*[}; c="[$$c"; \
+	    grep -qF -- "$$f $$c" $(ANALYZE_SUPP) 2>/dev/null || echo "$$w"; done); \
+	  if [ -n "$$found" ]; then cat $@.log >&2; \
+	    echo "error: $<: clang --analyze findings above; fix them (or, for a false positive, add '$< [checker] reason' to $(ANALYZE_SUPP))" >&2; \
+	    exit 1; fi
+	@touch $@
+
+# clang (libFuzzer) is also what `make fuzz` builds with
 FUZZ_SECONDS ?= 60
-fuzz: DEB_PKGS += clang
 fuzz: deps-deb
 	@FUZZ_SECONDS="$(FUZZ_SECONDS)" tests/fuzz/run.sh $(FUZZ_TARGETS)
 

@@ -80,7 +80,6 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	}
 	if (error < 0 && error != POPS_ENOTFOUND)
 		goto done;
-	error = 0;
 	/* no stored result for that exact content: run it now on the same cases */
 	if ((error = pops_eval_run(&bg, s, &bo)) < 0)
 		goto done;

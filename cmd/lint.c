@@ -102,7 +102,6 @@ static void lint_file(lint_state *ls, const char *path, int walked)
 {
 	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
 	pops_prompt *p = NULL;
-	int error;
 	size_t i;
 
 	ls->files++;
@@ -113,7 +112,7 @@ static void lint_file(lint_state *ls, const char *path, int walked)
 		return;
 	}
 	po.confine = walked;
-	if ((error = pops_prompt_load_file(&p, path, ls->root, &po)) < 0) {
+	if (pops_prompt_load_file(&p, path, ls->root, &po) < 0) {
 		cmd_error(POPS_EXIT_USAGE, "%s", pops_error_last());
 		ls->errors++;
 		return;

@@ -470,7 +470,8 @@ int cmd_model_check(pops_ctx *ctx, void *o)
 	ret = net_failed ? POPS_EXIT_PROVIDER :
 	      problems || (opts->strict && warnings) ? POPS_EXIT_NEGATIVE : POPS_EXIT_OK;
 done:
-	if (on.lists)
+	/* one of the two arrays may be missing after an out-of-memory */
+	if (on.lists && on.errors)
 		for (i = 0; i < cfg->nproviders; i++) {
 			cJSON_Delete(on.lists[i]);
 			free(on.errors[i]);

@@ -132,8 +132,8 @@ static int fm_summary(differ *d, const side *a, const side *b)
 	size_t off;
 	int error;
 
-	if ((error = a->missing ? ((fa = cJSON_CreateObject()) ? 0 : POPS_ERROR)
-	                        : pops_prompt_frontmatter(&fa, &off, a->data, a->len, a->label)) < 0 ||
+	if ((a->missing ? ((fa = cJSON_CreateObject()) ? 0 : POPS_ERROR)
+	                : pops_prompt_frontmatter(&fa, &off, a->data, a->len, a->label)) < 0 ||
 	    (error = b->missing ? ((fb = cJSON_CreateObject()) ? 0 : POPS_ERROR)
 	                        : pops_prompt_frontmatter(&fb, &off, b->data, b->len, b->label)) < 0) {
 		/* a broken frontmatter is shown by the text diff; no summary */
@@ -397,8 +397,8 @@ static int diff_pair(differ *d, side *a, side *b)
 		                col(d, "bold"), b->missing ? "/dev/null" : b->label, col(d, "reset"));
 	}
 	dopts.flags |= GIT_DIFF_FORCE_TEXT;
-	if ((error = git_diff_buffers(a->data, a->len, NULL, b->data, b->len, NULL, &dopts,
-	                              NULL, NULL, hunk_cb, line_cb, d)) < 0) {
+	if (git_diff_buffers(a->data, a->len, NULL, b->data, b->len, NULL, &dopts,
+	                      NULL, NULL, hunk_cb, line_cb, d) < 0) {
 		error = pops_error_set(POPS_ERROR, "cannot diff: %s",
 		                       git_error_last() ? git_error_last()->message : "unknown");
 		goto done;

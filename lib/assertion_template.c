@@ -69,7 +69,7 @@ int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope)
 		const cJSON *v = scope ? lookup(scope, s, (size_t)(e - s)) : NULL;
 
 		pops_buf_put(out, p, (size_t)(open - p));
-		if (cJSON_IsString(v)) {
+		if (v && cJSON_IsString(v)) {
 			pops_buf_puts(out, v->valuestring);
 		} else if (v && !cJSON_IsNull(v)) {
 			char *j = cJSON_PrintUnformatted(v);

@@ -122,7 +122,10 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 	id = cJSON_GetObjectItemCaseSensitive(row, "id");
 	if (id && cJSON_IsString(id) && id->valuestring[0]) {
 		out->id = pops_strdup(id->valuestring);
-	} else if (id && cJSON_IsNumber(id) && id->valuedouble == (double)(long long)id->valuedouble) {
+	} else if (id && cJSON_IsNumber(id) &&
+	           /* converting a double outside long long's range is undefined */
+	           id->valuedouble >= -0x1p63 && id->valuedouble < 0x1p63 &&
+	           id->valuedouble == (double)(long long)id->valuedouble) {
 		pops_buf_printf(&b, "%lld", (long long)id->valuedouble);
 		out->id = pops_buf_detach(&b);
 	} else if (id && !cJSON_IsNull(id)) {

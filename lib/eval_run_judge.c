@@ -267,16 +267,17 @@ static void pair_result(cJSON *e, int order, const pops_provider_result *res)
 {
 	const char *k = order ? "current_as_b" : "current_as_a";
 	pops_buf why = POPS_BUF_INIT, reasoning = POPS_BUF_INIT;
-	pops_pair_verdict v;
+	pops_pair_verdict v = POPS_PAIR_TIE; /* read only once parsed */
 	cJSON *left = cJSON_GetObjectItemCaseSensitive(e, "left"), *o;
 
 	if (res->status != POPS_OK)
 		pops_buf_printf(&why, "pairwise judge: %s", res->error ? res->error : "provider error");
 	else if (pops_pairwise_parse(&v, &reasoning, res->text) < 0)
 		pops_buf_puts(&why, pops_error_last());
-	if (why.size) {
+	/* an out-of-memory message is still a failure: v was never parsed */
+	if (why.size || pops_buf_oom(&why)) {
 		if (!pops_json_str(e, "judge_error", NULL))
-			cJSON_AddStringToObject(e, "judge_error", why.ptr);
+			cJSON_AddStringToObject(e, "judge_error", why.size ? why.ptr : "out of memory");
 	} else {
 		if (!(o = cJSON_GetObjectItemCaseSensitive(e, "verdicts")))
 			o = cJSON_AddObjectToObject(e, "verdicts");
@@ -285,7 +286,7 @@ static void pair_result(cJSON *e, int order, const pops_provider_result *res)
 			o = cJSON_AddObjectToObject(e, "reasoning");
 		cJSON_AddStringToObject(o, k, reasoning.ptr);
 	}
-	if (cJSON_IsNumber(left) && cJSON_SetNumberValue(left, left->valuedouble - 1) <= 0)
+	if (left && cJSON_IsNumber(left) && cJSON_SetNumberValue(left, left->valuedouble - 1) <= 0)
 		pair_finish(e);
 	pops_buf_dispose(&why);
 	pops_buf_dispose(&reasoning);
@@ -427,7 +428,7 @@ static int done2(void *payload, pops_provider_result *res)
 	}
 	/* what the judge cost is part of what the case cost */
 	cost = cJSON_GetObjectItemCaseSensitive(h->rec, "cost_usd");
-	if (res->status != POPS_EINTR && cJSON_IsNumber(cost)) {
+	if (res->status != POPS_EINTR && cost && cJSON_IsNumber(cost)) {
 		if (res->priced)
 			cJSON_SetNumberValue(cost, cost->valuedouble + res->cost_usd);
 		else

@@ -98,7 +98,7 @@ static int load_doc(cJSON **out, git_repository *repo, git_commit *notes,
 	}
 	if (note) {
 		msg = git_note_message(note);
-		if ((error = parse_note(out, msg, strlen(msg))) < 0) {
+		if (parse_note(out, msg, strlen(msg)) < 0) {
 			char hex[GIT_OID_HEXSZ + 1];
 
 			git_oid_tostr(hex, sizeof(hex), commit);

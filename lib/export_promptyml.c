@@ -68,7 +68,7 @@ static int check_plain(cJSON *vars, const char *prompt, const char *where, const
 			pops_buf_clear(&sub);
 			pops_buf_put(&sub, s, n);
 			pops_buf_clear(&ph);
-			if (!load || (error = load(payload, sub.ptr, &ph)) < 0) {
+			if (!load || load(payload, sub.ptr, &ph) < 0) {
 				error = pops_error_set(POPS_EINVALID, "%s: partial '%s' is not in the release",
 				                       prompt, sub.ptr);
 				goto done;

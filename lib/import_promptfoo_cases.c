@@ -116,7 +116,7 @@ static int map_assert(struct pops_import_pf *pf, const cJSON *a, const char *whe
 			o = add_assert(out, negate ? "not-json-schema" : "json-schema");
 			cJSON_AddItemToObject(o, "value", cJSON_Duplicate(value, 1));
 		} else {
-			o = add_assert(out, type->valuestring);
+			add_assert(out, type->valuestring);
 		}
 	} else if (!strcmp(base, "levenshtein") && !negate && text) {
 		o = add_assert(out, "levenshtein");

@@ -129,7 +129,7 @@ static int object(cJSON **out, const cJSON *obj, pops_schema_resolver r, void *p
 
 			error = inner ? split_desc(inner, &type, &desc) : oom();
 			free(inner);
-			if (!error && !strcmp(type, "array")) {
+			if (!error && type && !strcmp(type, "array")) {
 				cJSON *items = NULL;
 
 				prop = cJSON_CreateObject();

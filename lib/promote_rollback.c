@@ -261,7 +261,7 @@ static int approval_entry(pops_release_entry **out, git_repository *repo,
 		}
 		*out = e;
 	} else {
-		if ((error = git_reference_name_to_id(&commit, repo, "HEAD")) < 0) {
+		if (git_reference_name_to_id(&commit, repo, "HEAD") < 0) {
 			error = pops_error_set(POPS_EINVALID, "HEAD has no commits yet");
 			goto done;
 		}

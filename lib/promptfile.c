@@ -38,11 +38,13 @@ static int warn(pops_prompt *p, const char *fmt, ...)
 	pops_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	nw = realloc(p->warnings, (p->nwarnings + 1) * sizeof(char *));
+	/* realloc may have moved the array even if the message ran out of memory */
+	if (nw)
+		p->warnings = nw;
 	if (!nw || pops_buf_oom(&b)) {
 		pops_buf_dispose(&b);
 		return oom();
 	}
-	p->warnings = nw;
 	p->warnings[p->nwarnings++] = pops_buf_detach(&b);
 	return POPS_OK;
 }

@@ -888,7 +888,7 @@ int pops_release_read_partial(pops_buf *out, git_repository *repo, const pops_co
 		}
 		id = git_tree_entry_id(te);
 	}
-	if ((error = git_blob_lookup(&blob, repo, id)) < 0) {
+	if (git_blob_lookup(&blob, repo, id) < 0) {
 		error = pops_error_set(POPS_ERROR, "partial '%s' of the release of '%s' in %s is "
 		                       "missing (blob %.12s): the ledger is incomplete", name, e->prompt,
 		                       e->env, git_oid_tostr(hex, sizeof(hex), id));

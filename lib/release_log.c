@@ -196,7 +196,7 @@ int pops_release_resolve_rev(git_oid *out, git_repository *repo, const char *rev
 		error = pops_git_error(error, rev);
 		goto done;
 	}
-	if ((error = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT)) < 0) {
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
 		error = pops_error_set(POPS_EINVALID, "'%s' is not a commit", rev);
 		goto done;
 	}

@@ -335,11 +335,11 @@ int pops_repo_file_to_name(pops_buf *out, const pops_repo *repo, const char *fil
 	if ((error = real_path(&lex, dir.ptr)) < 0)
 		goto done;
 	pops_buf_printf(&lex, "/%s", base);
-	if ((error = real_path(&full, file)) < 0) {
+	if (real_path(&full, file) < 0) {
 		error = pops_error_set(POPS_ENOTFOUND, "no such file: '%s'", file);
 		goto done;
 	}
-	if ((error = real_path(&prompts, repo->prompts_abs)) < 0) {
+	if (real_path(&prompts, repo->prompts_abs) < 0) {
 		error = pops_error_set(POPS_ENOTFOUND, "the prompts directory '%s' does not exist",
 		                       repo->prefix);
 		goto done;

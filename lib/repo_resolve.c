@@ -267,7 +267,7 @@ static int resolve_rev(pops_resolved *res, pops_repo *repo, const pops_address *
 		error = pops_git_error(error, addr->rev);
 		goto done;
 	}
-	if ((error = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT)) < 0) {
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
 		error = pops_error_set(POPS_EINVALID, "revision '%s' is not a commit", addr->rev);
 		goto done;
 	}

@@ -634,7 +634,7 @@ static int parse_ollama_obj(pops_provider_result *res, const cJSON *o, pops_buf 
 		     json_type(msg && cJSON_IsObject(msg) ? c : msg));
 		return -1;
 	}
-	if (cJSON_IsString(c))
+	if (c && cJSON_IsString(c))
 		pops_buf_puts(text, c->valuestring);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "done"))) {
 		const cJSON *dr = cJSON_GetObjectItemCaseSensitive(o, "done_reason");

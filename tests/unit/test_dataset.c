@@ -127,6 +127,20 @@ TEST(jsonl_bad_line_names_file_and_line)
 	pops_case_dispose(&c);
 }
 
+TEST(jsonl_huge_numeric_id_is_an_error_not_undefined)
+{
+	pops_case c = POPS_CASE_INIT;
+
+	CHECK_INT(read_all(".jsonl", "{\"id\":1e300}\n", &c), POPS_EINVALID);
+	CHECK_ERR_HAS("jsonl:1: 'id' must be a non-empty string or an integer");
+	CHECK_INT(read_all(".jsonl", "{\"id\":-1e19}\n", &c), POPS_EINVALID);
+	CHECK_ERR_HAS("jsonl:1: 'id'");
+	/* the largest exact integers still are ids */
+	CHECK_INT(read_all(".jsonl", "{\"id\":-9223372036854775808}\n", &c), 1);
+	CHECK_STR(c.id, "-9223372036854775808");
+	pops_case_dispose(&c);
+}
+
 TEST(hash_ids_are_stable_and_distinct)
 {
 	pops_case a = POPS_CASE_INIT, b = POPS_CASE_INIT, d = POPS_CASE_INIT;
