@@ -3,10 +3,15 @@
 # nothing written (HEAD, index, refs and work tree unchanged).
 . "$(dirname "$0")/lib.sh"
 
-# snapshot of everything a failed command must leave alone
+# snapshot of everything a failed command must leave alone. git status
+# must not refresh the index itself (GIT_OPTIONAL_LOCKS=0): it rewrites a
+# racily clean index, which showed as a change whenever the two snapshots
+# straddled a minute; full-iso times catch a real rewrite in the same minute
+# (-A: the directories themselves change as the cases write err files).
 snap() {
-	{ git rev-parse HEAD 2>/dev/null; git for-each-ref; git status --porcelain --untracked-files=no; ls -laR prompts;
-	  ls -la .git; } >"$1"
+	{ git rev-parse HEAD 2>/dev/null; git for-each-ref;
+	  GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no;
+	  ls -lAR --time-style=full-iso prompts; ls -lA --time-style=full-iso .git; } >"$1"
 }
 
 one_prompt() {
