@@ -126,7 +126,7 @@ static int default_suites(pops_strv *out, char ***owned, const pops_config *cfg)
 			char **nv = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
 
 			if (!nv) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				break;
 			}
 			v = nv;
@@ -177,8 +177,7 @@ static int load_suite(pops_suite **out, const char *path, const char *root)
 	char *name = project_path(path, root);
 	int error;
 
-	if (!name)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(name);
 	error = pops_file_read_regular(&b, path, POPS_CONFIG_MAX_BYTES);
 	if (error == POPS_ENOTFOUND)
 		error = pops_error_set(POPS_ENOTFOUND, "suite '%s' not found", path);
@@ -228,7 +227,7 @@ static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size
 		/* --replay: each suite's own cassette must be there */
 		if (eo->popts.cassette_mode != POPS_CASSETTE_NONE &&
 		    !(eo->popts.cassette = cassette = cassette_path(suites->v[i])))
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 		for (m = 0; m < (nmodels ? nmodels : 1) && !error; m++) {
 			eo->model = nmodels ? models[m] : NULL;
 			error = pops_eval_check(s, eo);
@@ -253,7 +252,7 @@ static int write_plans(eval_reports *rep, const char *path, const cJSON *plans, 
 	    !cJSON_AddItemToObject(doc, "plans", cJSON_Duplicate(plans, 1)) ||
 	    !cJSON_AddItemToObject(doc, "total", cJSON_Duplicate(total, 1)) ||
 	    !(text = cJSON_Print(doc))) {
-		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		ret = cmd_fail(pops_error_oom());
 		goto done;
 	}
 	if (!strcmp(path, "-")) {
@@ -289,7 +288,7 @@ static int not_input_at(const eval_reports *rep, const char *root, const char *p
 	int ret;
 
 	if (!full)
-		return cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		return cmd_fail(pops_error_oom());
 	ret = eval_reports_not_input(rep, full, what);
 	free(full);
 	return ret;
@@ -325,7 +324,7 @@ static int check_reports(pops_ctx *ctx, const struct eval_run_opts *opts, const 
 		if ((error = load_suite(&s, suites->v[i], root)) < 0)
 			return cmd_fail(error);
 		if (!(cassette = cassette_path(suites->v[i])))
-			ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+			ret = cmd_fail(pops_error_oom());
 		if (!ret)
 			ret = eval_reports_not_input(rep, suites->v[i], "the suite");
 		if (!ret)
@@ -379,7 +378,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	sig_set = 1;
 	eval_reports_init(&rep, opts->junit, opts->json, opts->md);
 	if (!plans) {
-		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		ret = cmd_fail(pops_error_oom());
 		goto done;
 	}
 	if (opts->record && opts->replay) {
@@ -425,12 +424,12 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 			char **nm = realloc(models, (nmodels + 1) * sizeof(*models));
 
 			if (!nm) {
-				ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+				ret = cmd_fail(pops_error_oom());
 				goto done;
 			}
 			models = nm;
 			if (!(models[nmodels++] = pops_strndup(p, len))) {
-				ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+				ret = cmd_fail(pops_error_oom());
 				goto done;
 			}
 			p += len;
@@ -469,7 +468,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	runs = calloc(ngroups + 1, sizeof(*runs));
 	evidence = calloc(ngroups + 1, sizeof(*evidence));
 	if (!groups || !runs || !evidence) {
-		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		ret = cmd_fail(pops_error_oom());
 		goto done;
 	}
 	ngroups = 0;

@@ -75,8 +75,7 @@ static int add_case(struct mgroup *g, cJSON *c)
 			size_t na = g->alat ? 2 * g->alat : 256;
 			double *nl = realloc(g->lat, na * sizeof(*nl));
 
-			if (!nl)
-				return pops_error_set(POPS_ERROR, "out of memory");
+			POPS_CHECK_ALLOC(nl);
 			g->lat = nl;
 			g->alat = na;
 		}
@@ -84,8 +83,8 @@ static int add_case(struct mgroup *g, cJSON *c)
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "suite");
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "model");
-	if (!(line = cJSON_PrintUnformatted(c)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	line = cJSON_PrintUnformatted(c);
+	POPS_CHECK_ALLOC(line);
 	fprintf(g->spool, "%s\n", line);
 	free(line);
 	return 0;
@@ -100,7 +99,7 @@ static int add_part(cJSON *parts, cJSON *doc, const char *file)
 
 	if (!p || !parts || !cJSON_AddItemToArray(parts, p)) {
 		cJSON_Delete(p);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	cJSON_AddStringToObject(p, "file", file);
 	for (i = 0; keys[i]; i++)
@@ -229,7 +228,7 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 				struct mgroup *n = realloc(mg, (ng + 1) * sizeof(*mg));
 
 				if (!n) {
-					ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+					ret = cmd_fail(pops_error_oom());
 					goto done;
 				}
 				mg = n;
@@ -263,14 +262,14 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 		}
 	}
 	if (!(groups = calloc(ng + 1, sizeof(*groups)))) {
-		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		ret = cmd_fail(pops_error_oom());
 		goto done;
 	}
 	for (j = 0; j < ng; j++) {
 		fflush(mg[j].spool);
 		groups[j].spool = mg[j].spool;
 		if (!(groups[j].summary = summarize(&mg[j], complete))) {
-			ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+			ret = cmd_fail(pops_error_oom());
 			goto done;
 		}
 		eval_print_group(ctx, groups[j].summary, groups[j].spool, 0);

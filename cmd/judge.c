@@ -89,8 +89,8 @@ static int next(void *payload, pops_provider_request *req)
 		if (strspn(c->line, " \t\r\n") != (size_t)len)
 			break;
 	}
-	if (!(q = calloc(1, sizeof(*q))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	q = calloc(1, sizeof(*q));
+	POPS_CHECK_ALLOC(q);
 	q->line = c->lineno;
 	q->row = cJSON_ParseWithLength(c->line, (size_t)len);
 	label = cJSON_GetObjectItemCaseSensitive(q->row, "label");
@@ -243,7 +243,7 @@ int cmd_judge_calibrate(pops_ctx *ctx, void *o)
 		}
 	}
 	if (!(c.schema = pops_judge_output_schema(c.a->pass_score > 0))) {
-		ret = cmd_fail(pops_error_set(POPS_ERROR, "out of memory"));
+		ret = cmd_fail(pops_error_oom());
 		goto done;
 	}
 	if (!(c.f = fopen(opts->labels, "r"))) {

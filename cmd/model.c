@@ -278,8 +278,8 @@ static int online_next(void *payload, pops_http_job **out)
 			pops_buf_dispose(&url);
 			continue;
 		}
-		if (!(job = pops_http_job_new()))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		job = pops_http_job_new();
+		POPS_CHECK_ALLOC(job);
 		job->url = pops_buf_detach(&url);
 		job->user = (void *)(uintptr_t)i;
 		if (!strcmp(p->type, "anthropic"))

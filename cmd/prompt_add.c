@@ -91,8 +91,7 @@ static int rec_load(void *payload, const char *name, pops_buf *out)
 		size_t na = l->set->a ? l->set->a * 2 : 8;
 		partial *nv = realloc(l->set->v, na * sizeof(*nv));
 
-		if (!nv)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(nv);
 		l->set->v = nv;
 		l->set->a = na;
 	}
@@ -101,7 +100,7 @@ static int rec_load(void *payload, const char *name, pops_buf *out)
 	pa->data = (pops_buf)POPS_BUF_INIT;
 	l->set->n++;
 	if (!(pa->name = pops_strdup(name)) || pops_buf_set(&pa->data, out->ptr, out->size) < 0)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	return 0;
 }
 
@@ -161,13 +160,13 @@ static int partial_names(partial *pa, const pops_repo *repo)
 		pops_buf_put(&b, pa->name, (size_t)(slash - pa->name) + 1);
 	pops_buf_printf(&b, "_%s", slash ? slash + 1 : pa->name);
 	if (pops_buf_oom(&b) || !(pa->vname = pops_strdup(b.ptr))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((error = pops_repo_name_to_path(&b, repo, pa->vname)) < 0)
 		goto done;
 	if (!(pa->path = pops_strdup(b.ptr)))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 done:
 	pops_buf_dispose(&b);
 	return error;
@@ -182,7 +181,7 @@ static int arg_to_name(pops_buf *out, const pops_repo *repo, const char *arg)
 		return pops_repo_file_to_name(out, repo, arg);
 	if (pops_repo_check_name(arg) < 0)
 		return POPS_EINVALID;
-	return pops_buf_sets(out, arg) < 0 ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+	return pops_buf_sets(out, arg) < 0 ? pops_error_oom() : 0;
 }
 
 /* pops_git_signature: the one policy for every commit pops writes */

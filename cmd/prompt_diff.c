@@ -384,8 +384,8 @@ static int diff_pair(differ *d, side *a, side *b)
 
 	d->adds = d->dels = 0;
 	pops_buf_clear(&d->patch);
-	if (!(d->fm_changes = cJSON_CreateArray()))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	d->fm_changes = cJSON_CreateArray();
+	POPS_CHECK_ALLOC(d->fm_changes);
 	if ((error = fm_summary(d, a, b)) < 0)
 		goto done;
 	if (!d->opts->stat && !d->opts->json) {
@@ -454,7 +454,7 @@ static int diff_pair(differ *d, side *a, side *b)
 			cmd_prompt_evals_text(pops_repo_git(d->repo), &d->out, a->res, b->res,
 			                      col(d, "bold"), col(d, "reset"));
 	}
-	error = pops_buf_oom(&d->out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+	error = pops_buf_oom(&d->out) ? pops_error_oom() : 0;
 done:
 	cJSON_Delete(d->fm_changes);
 	d->fm_changes = NULL;
@@ -470,7 +470,7 @@ static int resolve_side(side *s, pops_repo *repo, const char *address)
 	s->data = s->res->data;
 	s->len = s->res->len;
 	s->label = pops_strdup(address);
-	return s->label ? 0 : pops_error_set(POPS_ERROR, "out of memory");
+	return s->label ? 0 : pops_error_oom();
 }
 
 /* git's external diff: path old-file old-hex old-mode new-file new-hex new-mode */

@@ -106,7 +106,7 @@ int cmd_render_open(pops_prompt **out, const char *arg)
 		goto done;
 	slash = strrchr(res->path, '/');
 	if (!(dir = slash ? pops_strndup(res->path, (size_t)(slash - res->path)) : pops_strdup(""))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	po.load_partial = pops_resolved_load_partial;

@@ -133,7 +133,7 @@ static int compile_regex_type(pops_assert *a, const cJSON *node)
 		return error;
 	a->re = re;
 	if (!(a->md = pcre2_match_data_create_from_pattern(re, NULL)))
-		return pops_error_set(POPS_EINVALID, "out of memory");
+		return pops_error_oom();
 	return 0;
 }
 
@@ -168,7 +168,7 @@ static int compile_json_path(pops_assert *a, const cJSON *node)
 		                      "%s:%u: 'json-path' needs a 'path' such as '$.items[0].name'",
 		                      a->file, a->line);
 	if (!(a->path = pops_strdup(str_key(node, "path"))))
-		return pops_error_set(POPS_EINVALID, "out of memory");
+		return pops_error_oom();
 	return 0;
 }
 
@@ -383,7 +383,7 @@ static int check_regex(struct check *c)
 		}
 		re = tre;
 		if (!(md = tmd = pcre2_match_data_create_from_pattern(re, NULL))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 	}
@@ -500,14 +500,14 @@ static int check_levenshtein(struct check *c)
 	size_t d = pops_levenshtein(c->out, c->len, c->v, c->vlen, max);
 
 	if (d == SIZE_MAX)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	c->pass = d <= max;
 	if (c->pass)
 		return 0;
 	/* the distance found, counted on past the threshold (far enough to say how far) */
 	far = max * 10 + 100;
 	if ((d = pops_levenshtein(c->out, c->len, c->v, c->vlen, far)) == SIZE_MAX)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	pops_buf_puts(&c->res->reason, "edit distance ");
 	if (d > far)
 		pops_buf_printf(&c->res->reason, "over %zu", far);
@@ -650,7 +650,7 @@ static int unknown_type(const char *file, unsigned line, const char *type)
 		if (!types[i].negatable)
 			continue;
 		if (!(neg[i] = malloc(len + 5))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		memcpy(neg[i], "not-", 4);
@@ -774,7 +774,7 @@ done:
 	pops_buf_dispose(&tv);
 	pops_buf_dispose(&c.why);
 	if (!error && pops_buf_oom(&res->reason))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 	/* reasons quote outputs, values and schema paths: keep them one line */
 	if (!error)
 		error = pops_assert_one_line(&res->reason);

@@ -37,7 +37,7 @@ static int vars_file(pops_buf *path, const char *json)
 
 	pops_buf_printf(path, "%s/pops-vars-XXXXXX", dir && *dir ? dir : "/tmp");
 	if (pops_buf_oom(path))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	if ((fd = mkstemp(path->ptr)) < 0) {
 		error = pops_error_os(path->ptr);
 		pops_buf_clear(path);
@@ -66,7 +66,7 @@ int pops_assert_exec_start(pops_assert_exec **out, const pops_assert *a,
 	*out = NULL;
 	if (!(ax = calloc(1, sizeof(*ax))) || !(ax->argv0 = pops_strdup(a->argv[0]))) {
 		free(ax);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	ax->vpath = (pops_buf)POPS_BUF_INIT;
 	ax->why = (pops_buf)POPS_BUF_INIT;
@@ -74,7 +74,7 @@ int pops_assert_exec_start(pops_assert_exec **out, const pops_assert *a,
 	while (environ[n])
 		n++;
 	if (!(envp = calloc(n + 4, sizeof(*envp)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	/* ours replace inherited ones: a stale POPS_VARS must not reach the script */
@@ -97,7 +97,7 @@ int pops_assert_exec_start(pops_assert_exec **out, const pops_assert *a,
 		envp[k++] = e2.ptr;
 	}
 	if (pops_buf_oom(&e1) || pops_buf_oom(&e2) || pops_buf_oom(&e3)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	/* a program that cannot start fails this assertion, not the run */
@@ -171,7 +171,7 @@ int pops_assert_exec_finish(pops_assert_result *res, pops_assert_exec *ax, int t
 	}
 	res->score = res->pass ? 1.0 : 0.0;
 	if (pops_buf_oom(&res->reason))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	return pops_assert_one_line(&res->reason);
 }
 

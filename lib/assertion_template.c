@@ -80,7 +80,7 @@ int pops_assert_expand(pops_buf *out, const char *tmpl, const cJSON *scope)
 		p = after;
 	}
 	pops_buf_puts(out, p);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+	return pops_buf_oom(out) ? pops_error_oom() : 0;
 }
 
 int pops_assert_check_scope(const pops_assert *a, const cJSON *scope)

@@ -76,7 +76,7 @@ cJSON *pops_assert__list_value(const pops_assert *a, const cJSON *value)
 	const cJSON *v;
 
 	if (!list) {
-		pops_error_set(POPS_ERROR, "out of memory");
+		pops_error_oom();
 		return NULL;
 	}
 	if (cJSON_IsString(value)) {
@@ -124,7 +124,7 @@ cJSON *pops_assert__list_value(const pops_assert *a, const cJSON *value)
 	return list;
 oom:
 	cJSON_Delete(list);
-	pops_error_set(POPS_ERROR, "out of memory");
+	pops_error_oom();
 	return NULL;
 }
 
@@ -270,7 +270,7 @@ int pops_assert_one_line(pops_buf *reason)
 			pops_buf_putc(&b, (char)c);
 	}
 	if (pops_buf_oom(&b))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 	else
 		pops_buf_sets(reason, b.ptr);
 	pops_buf_dispose(&b);

@@ -45,7 +45,7 @@ static int entry_path(pops_buf *out, const char *dir, const char *key)
 {
 	pops_buf_clear(out);
 	pops_buf_printf(out, "%s/%.2s/%s.json", dir, key, key + 2);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 static cJSON *result_json(const pops_provider_result *res)
@@ -86,7 +86,7 @@ static int result_from_json(pops_provider_result *out, const cJSON *o)
 	out->text = pops_strdup(t->valuestring);
 	out->finish_reason = pops_strdup(f->valuestring);
 	if (!out->text || !out->finish_reason)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	out->input_tokens = num_or(o, "input_tokens", -1);
 	out->output_tokens = num_or(o, "output_tokens", -1);
 	out->cached_tokens = num_or(o, "cached_tokens", 0);
@@ -142,7 +142,7 @@ int pops_cache_put(const char *dir, const char *key, const pops_provider_result 
 	cJSON_AddStringToObject(o, "key", key);
 	cJSON_AddItemToObject(o, "result", result_json(res));
 	if (!(s = cJSON_PrintUnformatted(o))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	pops_buf_printf(&sub, "%s/%.2s", dir, key);
@@ -327,7 +327,7 @@ static int cassette_grow(pops_cassette *c)
 	if (!(c->slots = calloc(c->cap, sizeof(*c->slots)))) {
 		c->slots = old;
 		c->cap = old_cap;
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	for (i = 0; i < old_cap; i++)
 		if (old[i])
@@ -370,8 +370,7 @@ int pops_cassette_key(char out[65], const pops_provider_request *req)
 	                      cJSON_Duplicate(req->output_schema, 1) : cJSON_CreateNull());
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	if (!s)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(s);
 	pops_sha256_init(&h);
 	hash_field(&h, "pops-cassette-v1", 16);
 	hash_field(&h, s, strlen(s));
@@ -392,7 +391,7 @@ int pops_cassette_open(pops_cassette **out, const char *path, int must_exist)
 
 	*out = NULL;
 	if (!c || !(c->path = pops_strdup(path)) || cassette_grow(c) < 0) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	error = pops_file_read(&data, path, POPS_CASSETTE_MAX_BYTES);
@@ -479,8 +478,7 @@ int pops_cassette_save(pops_cassette *c)
 	pops_buf out = POPS_BUF_INIT;
 	int error;
 
-	if (!v)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(v);
 	for (i = 0; i < c->cap; i++)
 		if (c->slots[i])
 			v[j++] = c->slots[i];
@@ -497,7 +495,7 @@ int pops_cassette_save(pops_cassette *c)
 	free(v);
 	if (pops_buf_oom(&out)) {
 		pops_buf_dispose(&out);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	error = pops_file_write_atomic(c->path, out.ptr, out.size, 0666);
 	pops_buf_dispose(&out);

@@ -91,7 +91,7 @@ int pops_git_signature(git_signature **out, git_repository *repo, const char *wh
 	pops_buf_printf(&var, "GIT_%s_DATE", who);
 	date = getenv(var.ptr);
 	if (pops_buf_oom(&var)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!name || !*name || !email || !*email) {

@@ -42,7 +42,7 @@ static int dup_or_null(char **out, const char *s)
 {
 	*out = NULL;
 	if (s && !(*out = pops_strdup(s)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	return POPS_OK;
 }
 
@@ -55,7 +55,7 @@ int pops_closure_copy(pops_closure *dst, const pops_closure *src)
 	pops_closure_dispose(dst);
 	git_oid_cpy(&c.blob, &src->blob);
 	if (src->npartials && !(c.partials = calloc(src->npartials, sizeof(*c.partials)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	for (i = 0; i < src->npartials; i++) {
@@ -72,7 +72,7 @@ int pops_closure_copy(pops_closure *dst, const pops_closure *src)
 	    (error = dup_or_null(&c.model_id, src->model_id)) < 0)
 		goto done;
 	if (src->model_config && !(c.model_config = cJSON_Duplicate(src->model_config, 1))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	*dst = c;
@@ -92,8 +92,7 @@ int pops_closure_model_config(cJSON **out, const pops_config *cfg, const char *a
 
 	*out = NULL;
 	c = mc && cJSON_IsObject(mc->config) ? cJSON_Duplicate(mc->config, 1) : cJSON_CreateObject();
-	if (!c)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(c);
 	if (cJSON_IsObject(prompt_config)) {
 		cJSON_ArrayForEach(it, prompt_config) {
 			cJSON *d = cJSON_Duplicate(it, 1);
@@ -102,7 +101,7 @@ int pops_closure_model_config(cJSON **out, const pops_config *cfg, const char *a
 			if (!d || !cJSON_AddItemToObject(c, it->string, d)) {
 				cJSON_Delete(d);
 				cJSON_Delete(c);
-				return pops_error_set(POPS_ERROR, "out of memory");
+				return pops_error_oom();
 			}
 		}
 	}
@@ -124,7 +123,7 @@ int pops_closure_partial_file(pops_buf *out, const char *name)
 	if (slash)
 		pops_buf_put(out, name, (size_t)(slash - name) + 1);
 	pops_buf_printf(out, "_%s.prompt", slash ? slash + 1 : name);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 /* the newest version of partial `p` whose blob is p->blob (0: none, or shallow) */
@@ -160,8 +159,8 @@ static int fill_partials(pops_closure *c, pops_repo *r, const cJSON *partials)
 
 	if (!n)
 		return POPS_OK;
-	if (!(c->partials = calloc(n, sizeof(*c->partials))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	c->partials = calloc(n, sizeof(*c->partials));
+	POPS_CHECK_ALLOC(c->partials);
 	cJSON_ArrayForEach(it, partials) {
 		pops_closure_partial *p = &c->partials[i];
 
@@ -173,7 +172,7 @@ static int fill_partials(pops_closure *c, pops_repo *r, const cJSON *partials)
 		if ((error = pops_closure_partial_file(&file, it->string)) < 0)
 			goto done;
 		if (!(p->name = pops_strdup(it->string)) || !(p->file = pops_buf_detach(&file))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		p->version = partial_version(r, p);
@@ -235,7 +234,7 @@ int pops_closure_compute(pops_closure *out, git_repository *repo, const pops_con
 	else
 		pops_buf_puts(&addr, name);
 	if (pops_buf_oom(&addr)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((error = pops_eval_prompt_load(&ep, r, addr.ptr)) < 0)
@@ -473,7 +472,7 @@ int pops_closure_describe_diff(pops_buf *out, const pops_closure *from, long fro
 		                to->provider_type ? to->provider_type : "(none)");
 	}
 	config_diff(out, start, from->model_config, to->model_config);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 cJSON *pops_closure_partials_json(const pops_closure *c)
@@ -551,7 +550,7 @@ int pops_closure_from_json(pops_closure *c, const cJSON *partials, const cJSON *
 		}
 		n = (size_t)cJSON_GetArraySize(partials);
 		if (n && !(c->partials = calloc(n, sizeof(*c->partials))))
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		cJSON_ArrayForEach(it, partials) {
 			pops_closure_partial *p = &c->partials[i];
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "version");
@@ -587,8 +586,7 @@ int pops_closure_from_json(pops_closure *c, const cJSON *partials, const cJSON *
 			return POPS_EINVALID;
 		}
 		c->model_config = cfg ? cJSON_Duplicate(cfg, 1) : cJSON_CreateObject();
-		if (!c->model_config)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(c->model_config);
 	}
 	return POPS_OK;
 }
@@ -610,7 +608,7 @@ int pops_closure_digest(char out[65], const pops_closure *c)
 	cfg = c->model_config ? pops_json_canonical(c->model_config) : NULL;
 	pops_buf_puts(&b, cfg ? cfg : "{}");
 	error = pops_buf_oom(&b) || (c->model_config && !cfg) ?
-	        pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	        pops_error_oom() : POPS_OK;
 	cJSON_free(cfg);
 	if (error == 0) {
 		pops_sha256_init(&h);

@@ -134,8 +134,8 @@ static int load_providers(pops_config *cfg, const cJSON *root)
 
 	if (!n)
 		return POPS_OK;
-	if (!(cfg->providers = calloc(n, sizeof(*cfg->providers))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	cfg->providers = calloc(n, sizeof(*cfg->providers));
+	POPS_CHECK_ALLOC(cfg->providers);
 	cJSON_ArrayForEach(it, map) {
 		pops_provider_cfg *p = &cfg->providers[i++];
 
@@ -171,8 +171,8 @@ static int load_models(pops_config *cfg, const cJSON *root)
 
 	if (!n)
 		return POPS_OK;
-	if (!(cfg->models = calloc(n, sizeof(*cfg->models))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	cfg->models = calloc(n, sizeof(*cfg->models));
+	POPS_CHECK_ALLOC(cfg->models);
 	cfg->nmodels = n;
 	cJSON_ArrayForEach(it, map) {
 		pops_model_cfg *m = &cfg->models[i++];
@@ -202,8 +202,8 @@ static int load_prices(pops_config *cfg, const cJSON *root)
 
 	if (!n)
 		return POPS_OK;
-	if (!(cfg->prices = calloc(n, sizeof(*cfg->prices))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	cfg->prices = calloc(n, sizeof(*cfg->prices));
+	POPS_CHECK_ALLOC(cfg->prices);
 	cfg->nprices = n;
 	cJSON_ArrayForEach(it, map) {
 		pops_price_cfg *p = &cfg->prices[i++];
@@ -225,8 +225,8 @@ static int load_envs(pops_config *cfg, const cJSON *root)
 		/* no environments key: the documented default order */
 		static const char *const names[] = { "dev", "staging", "prod" };
 
-		if (!(cfg->envs = calloc(3, sizeof(*cfg->envs))))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		cfg->envs = calloc(3, sizeof(*cfg->envs));
+		POPS_CHECK_ALLOC(cfg->envs);
 		for (i = 0; i < 3; i++) {
 			cfg->envs[i].name = names[i];
 			cfg->envs[i].min_pass_rate = -1;
@@ -236,8 +236,8 @@ static int load_envs(pops_config *cfg, const cJSON *root)
 	}
 	if (!n)
 		return POPS_OK;
-	if (!(cfg->envs = calloc(n, sizeof(*cfg->envs))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	cfg->envs = calloc(n, sizeof(*cfg->envs));
+	POPS_CHECK_ALLOC(cfg->envs);
 	cJSON_ArrayForEach(it, list) {
 		pops_env_cfg *e = &cfg->envs[i];
 		const cJSON *req = cJSON_GetObjectItemCaseSensitive(it, "require");
@@ -275,8 +275,8 @@ static int load_envs(pops_config *cfg, const cJSON *root)
 			const cJSON *s;
 			size_t k = 0;
 
-			if (!(e->suites = calloc(e->nsuites, sizeof(*e->suites))))
-				return pops_error_set(POPS_ERROR, "out of memory");
+			e->suites = calloc(e->nsuites, sizeof(*e->suites));
+			POPS_CHECK_ALLOC(e->suites);
 			if (cJSON_IsString(suites))
 				e->suites[0] = suites->valuestring;
 			else
@@ -301,7 +301,7 @@ static int set_root(pops_config *cfg, const char *path)
 	else
 		cfg->root = pops_strndup(path, (size_t)(slash - path));
 	if (!cfg->path || !cfg->root)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	return POPS_OK;
 }
 
@@ -313,8 +313,8 @@ int pops_config_parse(pops_config **out, const char *data, size_t len,
 	int error;
 
 	*out = NULL;
-	if (!(cfg = calloc(1, sizeof(*cfg))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	cfg = calloc(1, sizeof(*cfg));
+	POPS_CHECK_ALLOC(cfg);
 	if ((error = set_root(cfg, path)) < 0)
 		goto done;
 	if ((error = pops_yaml_parse(&cfg->doc, data, len, path, 0, NULL)) < 0)
@@ -387,7 +387,7 @@ int pops_config_find(pops_buf *out, const char *start, const char *stop)
 		pops_buf_clear(out);
 		pops_path_join(out, dir.ptr, POPS_CONFIG_FILE);
 		if (pops_buf_oom(out)) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			break;
 		}
 		if (access(out->ptr, F_OK) == 0) {

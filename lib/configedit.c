@@ -111,7 +111,7 @@ int pops_configedit_set(pops_buf *out, const char *yaml, size_t len, const char 
 
 	pops_buf_clear(out);
 	if (n == (size_t)-1)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	start = find_section(v, n, section);
 	if (start == n) {
 		for (i = 0; i < n; i++)
@@ -178,7 +178,7 @@ int pops_configedit_set(pops_buf *out, const char *yaml, size_t len, const char 
 done:
 	free(v);
 	if (!error && pops_buf_oom(out))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 	return error;
 }
 
@@ -191,7 +191,7 @@ int pops_configedit_add_env(pops_buf *out, const char *yaml, size_t len, const c
 
 	pops_buf_clear(out);
 	if (n == (size_t)-1)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	start = find_section(v, n, "environments");
 	if (start == n) {
 		for (i = 0; i < n; i++)
@@ -241,6 +241,6 @@ int pops_configedit_add_env(pops_buf *out, const char *yaml, size_t len, const c
 done:
 	free(v);
 	if (!error && pops_buf_oom(out))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 	return error;
 }

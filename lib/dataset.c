@@ -38,8 +38,7 @@ static int dup_into(cJSON **dst, const cJSON *src)
 {
 	if (!src)
 		return 0;
-	if (!(*dst = cJSON_Duplicate(src, 1)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC((*dst = cJSON_Duplicate(src, 1)));
 	return 0;
 }
 
@@ -79,7 +78,7 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 			goto done;
 	} else {
 		if (!(out->vars = cJSON_CreateObject())) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		cJSON_ArrayForEach(it, row) {
@@ -90,7 +89,7 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 			if (!(copy = cJSON_Duplicate(it, 1)) ||
 			    !cJSON_AddItemToObject(out->vars, it->string, copy)) {
 				cJSON_Delete(copy);
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				goto done;
 			}
 		}
@@ -135,7 +134,7 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 		goto done;
 	} else {
 		if (!(canon = cJSON_PrintUnformatted(row))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		pops_buf_printf(&b, "%012llx",
@@ -143,7 +142,7 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 		out->id = pops_buf_detach(&b);
 	}
 	if (!out->id)
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 done:
 	free(canon);
 	pops_buf_dispose(&b);
@@ -243,7 +242,7 @@ static int read_line(pops_dataset *ds)
 			    "files the prompt does not inline (a longer row could not be rendered into "
 			    "a prompt)", ds->display, ds->line + 1, POPS_DATASET_MAX_ROW_BYTES / MB);
 		if (pops_buf_put(&ds->lbuf, p, take) < 0)
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		ds->rpos += take + (nl ? 1 : 0);
 		if (nl)
 			return 1;
@@ -418,7 +417,7 @@ int pops_dataset_open(pops_dataset **out, const char *path, const char *display)
 
 	*out = NULL;
 	if (!(ds = calloc(1, sizeof(*ds)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	{
@@ -427,7 +426,7 @@ int pops_dataset_open(pops_dataset **out, const char *path, const char *display)
 		ds->lbuf = empty;
 	}
 	if (!(ds->display = pops_strdup(display ? display : path))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (pops_ends_with(path, ".jsonl") || pops_ends_with(path, ".ndjson"))
@@ -463,7 +462,7 @@ int pops_dataset_open(pops_dataset **out, const char *path, const char *display)
 		goto done;
 	}
 	if (!(ds->rbuf = malloc(DS_CHUNK))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (ds->fmt == FMT_CSV)

@@ -43,18 +43,17 @@ static int add_field(pops_dataset *ds, struct record *rec, pops_buf *field)
 		size_t nc = rec->cap ? rec->cap * 2 : 16;
 		char **nv = realloc(rec->v, nc * sizeof(*nv));
 
-		if (!nv)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(nv);
 		rec->v = nv;
 		rec->cap = nc;
 	}
 	if (pops_buf_oom(field))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	if ((error = pops_ds__check_utf8(ds, ds->line + 1, field->ptr, field->size,
 	                                 "a field")) < 0)
 		return error;
-	if (!(rec->v[rec->n] = pops_buf_detach(field)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	rec->v[rec->n] = pops_buf_detach(field);
+	POPS_CHECK_ALLOC(rec->v[rec->n]);
 	rec->n++;
 	return 0;
 }
@@ -198,8 +197,8 @@ static int check_duplicates(const pops_dataset *ds)
 
 	if (ds->nheader < 2)
 		return 0;
-	if (!(cols = malloc(ds->nheader * sizeof(*cols))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	cols = malloc(ds->nheader * sizeof(*cols));
+	POPS_CHECK_ALLOC(cols);
 	for (i = 0; i < ds->nheader; i++) {
 		cols[i].name = ds->header[i];
 		cols[i].i = i;
@@ -259,12 +258,12 @@ int pops_ds__csv_next(pops_dataset *ds, pops_case *out)
 		goto done;
 	}
 	if (!(row = cJSON_CreateObject())) {
-		r = pops_error_set(POPS_ERROR, "out of memory");
+		r = pops_error_oom();
 		goto done;
 	}
 	for (i = 0; i < rec.n; i++)
 		if (!cJSON_AddStringToObject(row, ds->header[i], rec.v[i])) {
-			r = pops_error_set(POPS_ERROR, "out of memory");
+			r = pops_error_oom();
 			goto done;
 		}
 	r = pops_case_from_json(out, row, ds->display, line);

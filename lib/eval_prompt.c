@@ -71,7 +71,7 @@ static int parse_with(pops_eval_prompt **out, const char *data, size_t len, cons
 
 	*out = NULL;
 	if (!p || !(p->name = pops_strdup(name)) || !(p->partials = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) < 0) {

@@ -63,8 +63,7 @@ static int render_error(struct runner *r, struct rcase *rc)
 	for (i = 0; i < r->repeat && !error; i++) {
 		cJSON *rec = record_new(rc, (unsigned)i);
 
-		if (!rec)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(rec);
 		cJSON_AddStringToObject(rec, "status", "error");
 		cJSON_AddStringToObject(rec, "error", pops_error_last());
 		cJSON_AddItemToObject(rec, "asserts", cJSON_CreateArray());
@@ -122,8 +121,8 @@ int pops_eval__advance(struct runner *r)
 	rcase_release(r->cur);
 	r->cur = NULL;
 	for (;;) {
-		if (!(rc = calloc(1, sizeof(*rc))))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		rc = calloc(1, sizeof(*rc));
+		POPS_CHECK_ALLOC(rc);
 		rc->c.threshold = -1;
 		rc->refs = 1;
 		if ((got = pops_eval__source_next(r, &rc->c)) != 1 || !pops_eval__selected(r, &rc->c)) {
@@ -137,7 +136,7 @@ int pops_eval__advance(struct runner *r)
 		    (error = pops_suite_apply_vars(r->s, &rc->c)) < 0 ||
 		    !(rc->scope = pops_case_scope(&rc->c))) {
 			rcase_release(rc);
-			return error < 0 ? error : pops_error_set(POPS_ERROR, "out of memory");
+			return error < 0 ? error : pops_error_oom();
 		}
 		if ((error = pops_eval_prompt_render(&rc->messages, r->prompt, rc->c.vars)) < 0) {
 			if (error == POPS_ERROR) {
@@ -154,7 +153,7 @@ int pops_eval__advance(struct runner *r)
 			estimate_first(r, rc);
 		if (r->has_judges && !(rc->input_text = pops_eval__messages_text(rc->messages))) {
 			rcase_release(rc);
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		}
 		r->cur = rc;
 		r->next_repeat = 0;
@@ -173,8 +172,8 @@ static int next1(void *payload, pops_provider_request *req)
 	while (!r->cur || r->next_repeat >= (unsigned)r->repeat)
 		if ((got = pops_eval__advance(r)) <= 0)
 			return got;
-	if (!(rq = calloc(1, sizeof(*rq))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	rq = calloc(1, sizeof(*rq));
+	POPS_CHECK_ALLOC(rq);
 	rq->rc = r->cur;
 	rq->repeat = r->next_repeat++;
 	r->cur->refs++;
@@ -297,7 +296,7 @@ static int done1(void *payload, pops_provider_result *res)
 	if (res->status == POPS_OK && !res->priced && res->cost_estimate > 0 && !res->cache_hit)
 		r->estimated_done++;
 	if (!(rec = record_new(rc, rq->repeat)) || !(arr = cJSON_AddArrayToObject(rec, "asserts"))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (res->status != POPS_OK) {
@@ -429,7 +428,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	    (error = pops_eval__check_providers(&r)) < 0)
 		goto done;
 	if (!(g = calloc(1, sizeof(*g)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!(r.spool = tmpfile()) || (r.has_judges && !(r.spool1 = tmpfile())) ||
@@ -441,7 +440,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 		r.runs_per_case = calloc(r.total_cases, sizeof(*r.runs_per_case));
 		r.pass_per_case = calloc(r.total_cases, sizeof(*r.pass_per_case));
 		if (!r.runs_per_case || !r.pass_per_case) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 	}

@@ -25,7 +25,7 @@ static int key_of(pops_buf *b, const char *id, unsigned repeat)
 {
 	pops_buf_clear(b);
 	pops_buf_printf(b, "%s#%u", id, repeat);
-	return pops_buf_oom(b) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+	return pops_buf_oom(b) ? pops_error_oom() : 0;
 }
 
 static int index_spool(struct runner *r)
@@ -48,7 +48,7 @@ static int index_spool(struct runner *r)
 			struct bkey *n = realloc(r->bidx, (cap = cap ? cap * 2 : 64) * sizeof(*n));
 
 			if (!n) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				goto done;
 			}
 			r->bidx = n;
@@ -106,7 +106,7 @@ static int baseline_address(pops_buf *out, const struct runner *r)
 		pops_buf_printf(out, "%s:%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
 	else
 		pops_buf_printf(out, "%s#%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+	return pops_buf_oom(out) ? pops_error_oom() : 0;
 }
 
 int pops_eval__baseline_probe(struct runner *r)

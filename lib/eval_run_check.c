@@ -119,7 +119,7 @@ int pops_eval__check_row(struct runner *r, pops_case *c, pops_assert **ca, size_
 	if ((error = pops_suite_apply_vars(r->s, c)) < 0)
 		goto done;
 	if (!(input = merged_input(pops_eval_prompt_input_default(r->prompt), c->vars))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	/* the schema's required fields first: the render would name them without the row */
@@ -139,7 +139,7 @@ int pops_eval__check_row(struct runner *r, pops_case *c, pops_assert **ca, size_
 		goto done;
 	}
 	if (!(scope = pops_case_scope(c))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((error = check_asserts(c, r->s->asserts, r->s->nasserts, scope)) < 0)
@@ -209,11 +209,11 @@ int pops_eval__note_judge(struct runner *r, const pops_provider_cfg *p, const ch
 	for (i = 0; i < r->njudges; i++)
 		if (r->judges[i].prov == p)
 			return 0;
-	if (!(v = realloc(r->judges, (r->njudges + 1) * sizeof(*v))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	v = realloc(r->judges, (r->njudges + 1) * sizeof(*v));
+	POPS_CHECK_ALLOC(v);
 	r->judges = v;
-	if (!(v[r->njudges].alias = pops_strdup(alias)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	v[r->njudges].alias = pops_strdup(alias);
+	POPS_CHECK_ALLOC(v[r->njudges].alias);
 	v[r->njudges++].prov = p;
 	return 0;
 }

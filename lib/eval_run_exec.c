@@ -105,7 +105,7 @@ static int start(struct xpass *x, struct xjob *j, struct xholder *h, cJSON *e)
 	a.timeout_ms = (long)pops_json_num(e, "timeout_ms", 10000);
 	if (!scope || !(a.argv = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(*a.argv)))) {
 		cJSON_Delete(scope);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	cJSON_ArrayForEach(it, cmd)
 		if (cJSON_IsString(it))
@@ -159,7 +159,7 @@ static int next_entry(struct xpass *x, struct xholder **hout, cJSON **eout)
 		}
 		if (!(h = calloc(1, sizeof(*h)))) {
 			cJSON_Delete(rec);
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		}
 		h->rec = rec;
 		rec = NULL;
@@ -223,8 +223,7 @@ static int wait_some(struct xpass *x)
 	size_t i, n = 0;
 	int soon = 0;
 
-	if (!p)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(p);
 	for (i = 0; i < x->njobs; i++) {
 		int fds[3];
 		short ev[3];
@@ -266,8 +265,8 @@ int pops_eval__exec_pass(struct runner *r)
 	if (fflush(r->spool_x) != 0)
 		return pops_error_os("result spool");
 	rewind(r->spool_x);
-	if (!(x.jobs = calloc(x.njobs, sizeof(*x.jobs))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	x.jobs = calloc(x.njobs, sizeof(*x.jobs));
+	POPS_CHECK_ALLOC(x.jobs);
 	for (;;) {
 		if (r->o->popts.cancel && *r->o->popts.cancel) {
 			/* Ctrl-C: the commands are killed, their cases not counted */

@@ -46,8 +46,8 @@ int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char
 			*out = jp->p;
 			return 0;
 		}
-	if (!(jp = calloc(1, sizeof(*jp))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	jp = calloc(1, sizeof(*jp));
+	POPS_CHECK_ALLOC(jp);
 	jp->pairwise = pairwise;
 	if (!path) {
 		const char *t = pairwise ? pops_pairwise_default_prompt() : pops_judge_default_prompt();
@@ -60,7 +60,7 @@ int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char
 		else
 			pops_buf_puts(&full, path);
 		if (!(jp->path = pops_strdup(path)))
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 		else if ((error = r->o->root ? pops_confine_project_read(&b, full.ptr, r->o->root, path,
 		                                                         POPS_PROMPT_MAX_BYTES)
 		                             : pops_file_read(&b, full.ptr, POPS_PROMPT_MAX_BYTES)) == 0)
@@ -138,7 +138,7 @@ static int judge_messages(struct jreq *q, pops_eval_prompt *jp)
 		q->schema = pops_judge_output_schema(q->pass_score > 0);
 	}
 	if (error == 0 && !q->schema)
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 	return error;
 }
 
@@ -153,8 +153,7 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int o
 	const cJSON *ps;
 	int error;
 
-	if (!q)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(q);
 	q->h = h;
 	q->entry = entry;
 	q->order = order;
@@ -367,7 +366,7 @@ static int next2(void *payload, pops_provider_request *req)
 
 			if (!h) {
 				cJSON_Delete(rec);
-				return pops_error_set(POPS_ERROR, "out of memory");
+				return pops_error_oom();
 			}
 			h->rec = rec;
 			rec = NULL;

@@ -22,7 +22,7 @@ static int baseline_plan(cJSON *plan, struct runner *r)
 	else
 		pops_buf_printf(&addr, "%s#%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
 	if (pops_buf_oom(&addr))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	bo.prompt = addr.ptr;
 	bo.model = r->alias;
 	bo.release_model = pops_config_env(r->o->config, r->o->baseline, NULL) != NULL;
@@ -109,7 +109,7 @@ int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
 	requests = r.total_cases * (size_t)r.repeat;
 	out_tok = (double)(requests - cached) * reply;
 	if (!(plan = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	cJSON_AddStringToObject(plan, "suite", s->path);

@@ -10,8 +10,7 @@ int pops_eval__write_record(FILE *f, const cJSON *rec)
 {
 	char *s = cJSON_PrintUnformatted(rec);
 
-	if (!s)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(s);
 	if (fputs(s, f) == EOF || putc('\n', f) == EOF) {
 		free(s);
 		return pops_error_os("result spool");
@@ -170,8 +169,7 @@ int pops_eval__finalize(struct runner *r, cJSON *rec)
 			size_t na = r->alat ? r->alat * 2 : 1024;
 			double *nl = realloc(r->lat, na * sizeof(*nl));
 
-			if (!nl)
-				return pops_error_set(POPS_ERROR, "out of memory");
+			POPS_CHECK_ALLOC(nl);
 			r->lat = nl;
 			r->alat = na;
 		}

@@ -219,7 +219,7 @@ int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_opti
 		if (!(r->model_id = pops_strdup(rel->model_id)) ||
 		    !(r->config = rel->model_config ? cJSON_Duplicate(rel->model_config, 1) :
 		                  cJSON_CreateObject()))
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		(void)type;
 	} else {
 		r->alias = o->model ? o->model : s->model ? s->model : pops_eval_prompt_model(r->prompt);
@@ -228,8 +228,8 @@ int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_opti
 			                      "%s: no model: set 'model:' in the suite or pass --model", s->path);
 		if ((error = pops_eval__model(o->config, r->alias, &r->prov, &id)) < 0)
 			return model_origin(r, error);
-		if (!(r->model_id = pops_strdup(id)))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		r->model_id = pops_strdup(id);
+		POPS_CHECK_ALLOC(r->model_id);
 		/* request config: the model's defaults, then the prompt's own (as gates compute it) */
 		if ((error = pops_fingerprint_model(&type, &id, &r->config, o->config, r->alias,
 		                                    pops_eval_prompt_config(r->prompt))) < 0)
@@ -257,8 +257,8 @@ int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_opti
 			return pops_error_set(POPS_EINVALID, "--filter '%s': %s at offset %zu",
 			                      o->filter, (char *)msg, (size_t)off);
 		}
-		if (!(r->filter_md = pcre2_match_data_create_from_pattern(r->filter, NULL)))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		r->filter_md = pcre2_match_data_create_from_pattern(r->filter, NULL);
+		POPS_CHECK_ALLOC(r->filter_md);
 	}
 	if (dataset) {
 		pops_buf p = POPS_BUF_INIT;
@@ -268,8 +268,7 @@ int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_opti
 		else
 			pops_buf_puts(&p, dataset);
 		r->dataset_path = pops_buf_detach(&p);
-		if (!r->dataset_path)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(r->dataset_path);
 		/* the suite's dataset is the project's (--dataset is the user's own choice) */
 		if (!o->dataset && o->root) {
 			char *real = NULL;
@@ -352,8 +351,7 @@ static int id_once(struct id_set *set, const pops_case *c)
 		size_t cap = set->cap ? set->cap * 2 : 1024;
 		struct seen_id *v = calloc(cap, sizeof(*v));
 
-		if (!v)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(v);
 		for (size_t i = 0; i < set->cap; i++)
 			if (set->v[i].id)
 				*id_slot(v, cap, set->v[i].id) = set->v[i];
@@ -366,8 +364,8 @@ static int id_once(struct id_set *set, const pops_case *c)
 		return pops_error_set(POPS_EINVALID, "%s:%u: duplicate case id '%s' (also at %s:%u): "
 		                      "give each row its own id", c->file ? c->file : "dataset",
 		                      c->line, c->id, slot->file ? slot->file : "dataset", slot->line);
-	if (!(slot->id = pops_strdup(c->id)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	slot->id = pops_strdup(c->id);
+	POPS_CHECK_ALLOC(slot->id);
 	slot->file = c->file;
 	slot->line = c->line;
 	set->n++;

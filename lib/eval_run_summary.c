@@ -57,7 +57,7 @@ static int reason(cJSON *reasons, const char *fmt, ...)
 	pops_buf_dispose(&b);
 	if (!v || !cJSON_AddItemToArray(reasons, v)) {
 		cJSON_Delete(v);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	return 0;
 }
@@ -105,7 +105,7 @@ static int evidence(pops_eval_group *g, struct runner *r)
 		goto done;
 	if (!(e = cJSON_CreateObject()) || !(reasons = cJSON_CreateArray()) ||
 	    (error = partial_reasons(reasons, g, r)) < 0) {
-		error = error < 0 ? error : pops_error_set(POPS_ERROR, "out of memory");
+		error = error < 0 ? error : pops_error_oom();
 		goto done;
 	}
 	cJSON_ArrayForEach(it, r->fp.fields)
@@ -135,7 +135,7 @@ static int evidence(pops_eval_group *g, struct runner *r)
 		cJSON_AddStringToObject(e, "date", date);
 	}
 	if (!(cases = cJSON_AddObjectToObject(e, "case_results"))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	rewind(r->spool);
@@ -174,8 +174,7 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	size_t scored = r->passed + r->failed;
 	const char *verdict;
 
-	if (!s)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(s);
 	rate = scored ? (double)r->passed / (double)scored : 0.0;
 	pops_stats_wilson(&lo, &hi, r->passed, scored);
 	err_rate = r->done ? (double)r->errors / (double)r->done : 0.0;

@@ -63,7 +63,7 @@ static int merge_result(cJSON *doc, const cJSON *result, const char *fp, const c
 			if (!(copy = cJSON_Duplicate(result, 1)) ||
 			    !cJSON_ReplaceItemViaPointer(results, it, copy)) {
 				cJSON_Delete(copy);
-				return pops_error_set(POPS_ERROR, "out of memory");
+				return pops_error_oom();
 			}
 			placed = 1;
 		} else if (!err && !strcmp(kind, "complete") &&
@@ -75,7 +75,7 @@ static int merge_result(cJSON *doc, const cJSON *result, const char *fp, const c
 		return POPS_OK;
 	if (!(copy = cJSON_Duplicate(result, 1)) || !cJSON_AddItemToArray(results, copy)) {
 		cJSON_Delete(copy);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	return POPS_OK;
 }
@@ -113,7 +113,7 @@ static int load_doc(cJSON **out, git_repository *repo, git_commit *notes,
 		if (!doc || !cJSON_AddNumberToObject(doc, "schema_version", 1) ||
 		    !cJSON_AddArrayToObject(doc, "results")) {
 			cJSON_Delete(doc);
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		*out = doc;
@@ -155,13 +155,13 @@ static int record_once(git_repository *repo, const git_oid *commit,
 		goto done;
 	}
 	if (!(body = cJSON_PrintUnformatted(doc))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	pops_buf_puts(&text, body);
 	pops_buf_putc(&text, '\n');
 	if (pops_buf_oom(&text)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	error = git_note_commit_create(&new_commit, &new_blob, repo, parent, sig, sig,
@@ -333,8 +333,8 @@ static int find_cb(void *payload, const git_oid *commit, const cJSON *r)
 	    !pops_evidence_prefer(r, st->best))
 		return 0;
 	cJSON_Delete(st->best);
-	if (!(st->best = cJSON_Duplicate(r, 1)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	st->best = cJSON_Duplicate(r, 1);
+	POPS_CHECK_ALLOC(st->best);
 	git_oid_cpy(&st->best_commit, commit);
 	return 0;
 }
@@ -384,12 +384,12 @@ static int by_blob_cb(void *payload, const git_oid *commit, const cJSON *r)
 	if ((best = cJSON_GetObjectItemCaseSensitive(st->map, blob)) &&
 	    !pops_evidence_prefer(r, best))
 		return 0;
-	if (!(copy = cJSON_Duplicate(r, 1)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	copy = cJSON_Duplicate(r, 1);
+	POPS_CHECK_ALLOC(copy);
 	if (best ? !cJSON_ReplaceItemInObjectCaseSensitive(st->map, blob, copy)
 	         : !cJSON_AddItemToObject(st->map, blob, copy)) {
 		cJSON_Delete(copy);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	return 0;
 }
@@ -401,8 +401,8 @@ int pops_evidence_newest_by_blob(cJSON **out, git_repository *repo, const char *
 
 	*out = NULL;
 	st.prompt = prompt;
-	if (!(st.map = cJSON_CreateObject()))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	st.map = cJSON_CreateObject();
+	POPS_CHECK_ALLOC(st.map);
 	if ((error = pops_evidence_foreach(repo, by_blob_cb, &st)) < 0) {
 		cJSON_Delete(st.map);
 		return error;

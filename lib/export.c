@@ -41,11 +41,6 @@ typedef struct part {
 	pops_buf content;
 } part;
 
-static int oom(void)
-{
-	return pops_error_set(POPS_ERROR, "out of memory");
-}
-
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st; (void)flag; (void)ftw;
@@ -142,7 +137,7 @@ static int read_item(item *it, git_repository *repo, const pops_config *cfg, pop
 	}
 	pops_buf_printf(&it->file, "%s.prompt", e->prompt);
 	if (pops_buf_oom(&it->file))
-		return oom();
+		return pops_error_oom();
 	return check_names(it, tmp);
 }
 
@@ -204,7 +199,7 @@ static int collect_parts(part **out, size_t *nout, item *items, size_t n, const 
 					goto done;
 				}
 			if (!(nv = realloc(v, (np + 1) * sizeof(*v)))) {
-				error = oom();
+				error = pops_error_oom();
 				goto done;
 			}
 			v = nv;
@@ -250,7 +245,7 @@ static int released_in(item *items, size_t n, git_repository *repo, const git_oi
 	int error = POPS_OK;
 
 	if (!(cur = calloc(n ? n : 1, sizeof(*cur))) || !(done_ = calloc(n ? n : 1, 1))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if (git_commit_lookup(&c, repo, tip) < 0 || git_commit_tree(&tree, c) < 0) {
@@ -261,7 +256,7 @@ static int released_in(item *items, size_t n, git_repository *repo, const git_oi
 		pops_buf_clear(&path);
 		pops_buf_printf(&path, "%s/%s.json", env, items[i].e->prompt);
 		if (pops_buf_oom(&path)) {
-			error = oom();
+			error = pops_error_oom();
 			goto done;
 		}
 		entry_id(&cur[i], tree, path.ptr);
@@ -284,7 +279,7 @@ static int released_in(item *items, size_t n, git_repository *repo, const git_oi
 				pops_buf_clear(&path);
 				pops_buf_printf(&path, "%s/%s.json", env, items[i].e->prompt);
 				if (pops_buf_oom(&path)) {
-					error = oom();
+					error = pops_error_oom();
 					goto done;
 				}
 				entry_id(&id, ptree, path.ptr);
@@ -355,8 +350,7 @@ static int prompt_json(cJSON *arr, const item *it, int inline_text, int yml)
 	cJSON *o = cJSON_CreateObject(), *partials;
 	int ok;
 
-	if (!o)
-		return oom();
+	POPS_CHECK_ALLOC(o);
 	cJSON_AddItemToArray(arr, o);
 	ok = cJSON_AddStringToObject(o, "name", e->prompt) &&
 	     (e->version > 0 ? cJSON_AddNumberToObject(o, "version", (double)e->version) :
@@ -364,24 +358,23 @@ static int prompt_json(cJSON *arr, const item *it, int inline_text, int yml)
 	     cJSON_AddItemToObject(o, "blob", hex_json(&e->blob)) &&
 	     (inline_text ? cJSON_AddStringToObject(o, "content", it->content.ptr) :
 	      cJSON_AddStringToObject(o, "file", it->file.ptr));
-	if (!ok)
-		return oom();
+	POPS_CHECK_ALLOC(ok);
 	/* the partials as the ledger records them, through the same writer */
 	view.partials = (pops_closure_partial *)it->partials;
 	view.npartials = it->npartials;
-	if (!(partials = pops_closure_partials_json(&view)))
-		return oom();
+	partials = pops_closure_partials_json(&view);
+	POPS_CHECK_ALLOC(partials);
 	if (!cJSON_AddItemToObject(o, "partials", partials)) {
 		cJSON_Delete(partials);
-		return oom();
+		return pops_error_oom();
 	}
 	if (yml && !cJSON_AddItemToObject(o, "file_blob", hex_json(&it->file_blob)))
-		return oom();
+		return pops_error_oom();
 	ok = cJSON_AddItemToObject(o, "model", model_json(e)) &&
 	     cJSON_AddItemToObject(o, "evidence", str_json(e->evidence)) &&
 	     cJSON_AddItemToObject(o, "source_commit", hex_json(&e->source_commit)) &&
 	     cJSON_AddItemToObject(o, "ledger_commit", hex_json(&it->released_in));
-	return ok ? POPS_OK : oom();
+	return ok ? POPS_OK : pops_error_oom();
 }
 
 static int part_json(cJSON *arr, const part *p, const char *file, int inline_text)
@@ -390,8 +383,7 @@ static int part_json(cJSON *arr, const part *p, const char *file, int inline_tex
 	char hex[GIT_OID_HEXSZ + 1];
 	int ok;
 
-	if (!o)
-		return oom();
+	POPS_CHECK_ALLOC(o);
 	cJSON_AddItemToArray(arr, o);
 	/* the keys in the order of the prompts' partials (pops_closure_partials_json) */
 	ok = cJSON_AddStringToObject(o, "name", p->p->name) &&
@@ -400,7 +392,7 @@ static int part_json(cJSON *arr, const part *p, const char *file, int inline_tex
 	      cJSON_AddNullToObject(o, "version")) &&
 	     cJSON_AddStringToObject(o, "blob", git_oid_tostr(hex, sizeof(hex), &p->p->blob)) &&
 	     (!inline_text || cJSON_AddStringToObject(o, "content", p->content.ptr));
-	return ok ? POPS_OK : oom();
+	return ok ? POPS_OK : pops_error_oom();
 }
 
 static int text_ok(const pops_buf *b, const char *what, const char *env)
@@ -419,7 +411,7 @@ static int write_file(const char *root, const char *rel, const pops_buf *data, p
 
 	pops_buf_clear(path);
 	if (pops_path_join(path, root, rel) < 0 || pops_buf_oom(path))
-		return oom();
+		return pops_error_oom();
 	if (strchr(rel, '/')) {
 		s = strrchr(path->ptr, '/');
 		*s = '\0';
@@ -445,7 +437,7 @@ static int load_part(void *payload, const char *name, pops_buf *out)
 	for (i = 0; i < ps->n; i++)
 		if (!strcmp(ps->v[i].p->name, name))
 			return pops_buf_set(out, ps->v[i].content.ptr, ps->v[i].content.size) < 0 ?
-			       oom() : POPS_OK;
+			       pops_error_oom() : POPS_OK;
 	return pops_error_set(POPS_ENOTFOUND, "partial '%s' is not in the release", name);
 }
 
@@ -470,7 +462,7 @@ static int to_prompt_yml(item *items, size_t n, const part *parts, size_t nparts
 		pops_buf_printf(&items[i].file, "%s.prompt.yml", e->prompt);
 		if (pops_buf_set(&items[i].content, yml.ptr, yml.size) < 0 ||
 		    pops_buf_oom(&items[i].file)) {
-			error = oom();
+			error = pops_error_oom();
 			break;
 		}
 		if (git_odb_hash(&items[i].file_blob, yml.ptr, yml.size, GIT_OBJECT_BLOB) < 0) {
@@ -521,7 +513,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 
 	/* everything is read and checked before the first file is written */
 	if (!(items = calloc(l.n, sizeof(*items)))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	for (i = 0; i < l.n; i++) {
@@ -564,7 +556,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 	                                                                   "files") ||
 	    !(arr = cJSON_AddArrayToObject(doc, "prompts")) ||
 	    !(parr = cJSON_AddArrayToObject(doc, "partials"))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	for (i = 0; i < l.n; i++)
@@ -580,7 +572,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 	assert(pops_export__manifest_ok(doc, NULL));
 	if (!(json = cJSON_Print(doc)) || pops_buf_puts(&text, json) < 0 ||
 	    pops_buf_putc(&text, '\n') < 0) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 
@@ -590,7 +582,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 		pops_buf_truncate(&parent, parent.size - 1);
 	pops_buf_printf(&tmp, "%s.tmp-XXXXXX", parent.ptr);
 	if (pops_buf_oom(&tmp) || pops_buf_oom(&parent)) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((slash = strrchr(parent.ptr, '/')) && slash != parent.ptr) {

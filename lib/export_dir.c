@@ -53,20 +53,13 @@ void pops_export__old_dispose(pops_export__old *o)
 	memset(o, 0, sizeof(*o));
 }
 
-static int oom(void)
-{
-	return pops_error_set(POPS_ERROR, "out of memory");
-}
-
 static int push(char ***v, size_t *n, const char *s)
 {
 	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
 
-	if (!nv)
-		return oom();
+	POPS_CHECK_ALLOC(nv);
 	*v = nv;
-	if (!(nv[*n] = pops_strdup(s)))
-		return oom();
+	POPS_CHECK_ALLOC((nv[*n] = pops_strdup(s)));
 	(*n)++;
 	return POPS_OK;
 }
@@ -168,8 +161,8 @@ static int add_listed(check *c, const cJSON *arr)
 
 		if (!f)
 			continue;
-		if (!(nv = realloc(c->v, (c->n + 1) * sizeof(*nv))))
-			return oom();
+		nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
+		POPS_CHECK_ALLOC(nv);
 		c->v = nv;
 		nv[c->n].path = f;
 		/* a prompt-yml file is not the released blob: its own id is recorded */
@@ -221,7 +214,7 @@ static int walk(check *c, const char *rel)
 	else
 		pops_buf_puts(&path, c->dir);
 	if (pops_buf_oom(&path)) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!(d = opendir(path.ptr))) {
@@ -242,7 +235,7 @@ static int walk(check *c, const char *rel)
 		pops_buf_clear(&path);
 		pops_path_join(&path, c->dir, sub.ptr);
 		if (pops_buf_oom(&sub) || pops_buf_oom(&path)) {
-			error = oom();
+			error = pops_error_oom();
 			goto done;
 		}
 		if (lstat(path.ptr, &st) < 0) {
@@ -337,7 +330,7 @@ int pops_export__check_dir(pops_export__old *out, const char *dir)
 		goto done;
 	pops_path_join(&mpath, dir, "manifest.json");
 	if (pops_buf_oom(&mpath)) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if (lstat(mpath.ptr, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -435,7 +428,7 @@ int pops_export__replace(pops_buf *kept, const char *tmp, const char *dir,
 	/* no atomic exchange here: move the old export aside, the new one in */
 	pops_buf_printf(&aside, "%s.old-XXXXXX", tmp);
 	if (pops_buf_oom(&aside)) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!mkdtemp(aside.ptr) || rmdir(aside.ptr) < 0 || rename(dir, aside.ptr) < 0) {
@@ -506,13 +499,13 @@ int pops_export_bundle_root(pops_buf *out, const char *file)
 			continue;
 		pops_buf_set(&root, abs, i - 1);
 		if (pops_buf_oom(&root)) {
-			found = pops_error_set(POPS_ERROR, "out of memory");
+			found = pops_error_oom();
 			break;
 		}
 		found = lists_prompt(root.ptr, abs + i, &scratch);
 	}
 	if (found > 0 && pops_buf_set(out, root.ptr, root.size) < 0)
-		found = pops_error_set(POPS_ERROR, "out of memory");
+		found = pops_error_oom();
 	free(abs);
 	pops_buf_dispose(&scratch);
 	pops_buf_dispose(&root);

@@ -16,11 +16,6 @@
  * rather than written wrong.
  */
 
-static int oom(void)
-{
-	return pops_error_set(POPS_ERROR, "out of memory");
-}
-
 /*
  * Every `{{...}}` of `text` must be a plain variable, a role, a comment
  * or a partial (whose text the loader gives, checked the same way).
@@ -194,7 +189,7 @@ static int put_model(pops_buf *out, const struct pops_closure *c, const cJSON *c
 		}
 	}
 	if (pops_buf_oom(&content))
-		error = oom();
+		error = pops_error_oom();
 	pops_buf_dispose(&content);
 	return error;
 }
@@ -275,7 +270,7 @@ static int put_messages(pops_buf *out, const cJSON *msgs, const char *name)
 		put_scalar(out, content.ptr, 6);
 	}
 	if (pops_buf_oom(&content))
-		error = oom();
+		error = pops_error_oom();
 done:
 	pops_buf_dispose(&content);
 	return error;
@@ -293,8 +288,7 @@ int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, s
 	const cJSON *meta, *v, *title, *cfg = c ? c->model_config : NULL;
 	int error;
 
-	if (!vars)
-		return oom();
+	POPS_CHECK_ALLOC(vars);
 	po.load_partial = load;
 	po.partial_payload = payload;
 	if ((error = pops_prompt_parse(&p, text, len, name, &po)) < 0 ||
@@ -321,7 +315,7 @@ int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, s
 	if ((error = put_messages(out, msgs, name)) < 0)
 		goto done;
 	if (pops_buf_oom(out))
-		error = oom();
+		error = pops_error_oom();
 done:
 	cJSON_Delete(msgs);
 	cJSON_Delete(vars);

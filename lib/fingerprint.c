@@ -28,8 +28,7 @@ int pops_fingerprint_hash(char hex[65], const cJSON *fields)
 	char *text = pops_json_canonical(fields);
 	pops_sha256 h;
 
-	if (!text)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(text);
 	pops_sha256_init(&h);
 	pops_sha256_update(&h, text, strlen(text));
 	pops_sha256_hex(&h, hex);
@@ -118,7 +117,7 @@ static int judge_prompt(const cJSON **out, struct scan *sc, const pops_assert *a
 	                           cJSON_Duplicate(pops_eval_prompt_config(p), 1) : cJSON_CreateObject()) ||
 	    !cJSON_AddItemToObject(sc->prompts, key.ptr, entry)) {
 		cJSON_Delete(entry);
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	*out = entry;
@@ -168,7 +167,7 @@ static int add_judge(struct scan *sc, const pops_assert *a)
 oom:
 	cJSON_Delete(j);
 	cJSON_free(text);
-	return pops_error_set(POPS_ERROR, "out of memory");
+	return pops_error_oom();
 }
 
 /*
@@ -190,8 +189,7 @@ static int exec_word(struct scan *sc, const pops_assert *a, const char *word, in
 	if (!*word || (first && !strchr(word, '/')) ||
 	    cJSON_GetObjectItemCaseSensitive(sc->words_seen, word))
 		return POPS_OK;
-	if (!cJSON_AddTrueToObject(sc->words_seen, word))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(cJSON_AddTrueToObject(sc->words_seen, word));
 	if (word[0] == '/')
 		pops_buf_puts(&path, word);
 	else
@@ -211,7 +209,7 @@ static int exec_word(struct scan *sc, const pops_assert *a, const char *word, in
 	}
 	git_oid_tostr(hex, sizeof(hex), &oid);
 	if (!cJSON_AddStringToObject(sc->exec, real + n + 1, hex))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 done:
 	free(real);
 	pops_buf_dispose(&path);
@@ -313,7 +311,7 @@ static int add_judge_fields(cJSON *f, const cJSON *judges)
 		}
 		if (!v || !cJSON_AddItemToObject(f, to[k], v)) {
 			cJSON_Delete(v);
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		}
 	}
 	return POPS_OK;
@@ -328,7 +326,7 @@ static int add(cJSON *f, const char *key, cJSON *v)
 {
 	if (!v || !cJSON_AddItemToObject(f, key, v)) {
 		cJSON_Delete(v);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	return POPS_OK;
 }
@@ -362,7 +360,7 @@ int pops_fingerprint_compute(pops_fingerprint *out, const pops_fingerprint_input
 	if (!(sc.judges = cJSON_CreateObject()) || !(sc.prompts = cJSON_CreateObject()) ||
 	    !(sc.exec = cJSON_CreateObject()) || !(sc.words_seen = cJSON_CreateObject()) ||
 	    !(f = cJSON_CreateObject())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (in->dataset) {
@@ -543,7 +541,7 @@ int pops_fingerprint_describe(pops_buf *out, const cJSON *old, const cJSON *want
 			     ov->valueint, cJSON_IsNumber(wv) ? wv->valueint : 0);
 		else
 			part(out, start, "it was recorded by an older pops, without a full fingerprint");
-		return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+		return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 	}
 	for (i = 0; (keys ? keys : pops_fingerprint_keys)[i]; i++) {
 		const char *k = (keys ? keys : pops_fingerprint_keys)[i];
@@ -593,5 +591,5 @@ int pops_fingerprint_describe(pops_buf *out, const cJSON *old, const cJSON *want
 		else
 			part(out, start, "%s changed", k);
 	}
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }

@@ -67,13 +67,13 @@ int pops_http_job_header(pops_http_job *job, const char *name, const char *value
 
 	while (job->headers && job->headers[n])
 		n++;
-	if (!(nh = realloc(job->headers, (n + 2) * sizeof(*nh))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	nh = realloc(job->headers, (n + 2) * sizeof(*nh));
+	POPS_CHECK_ALLOC(nh);
 	job->headers = nh;
 	pops_buf_printf(&line, "%s: %s", name, value);
 	if (pops_buf_oom(&line)) {
 		nh[n] = NULL;
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	nh[n] = pops_buf_detach(&line);
 	nh[n + 1] = NULL;
@@ -314,13 +314,12 @@ static int start_job(engine *e, slot *s, pops_http_job *job)
 	for (i = 0; job->headers && job->headers[i]; i++) {
 		struct curl_slist *n = e->cu->slist_append(s->hdrs, job->headers[i]);
 
-		if (!n)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(n);
 		s->hdrs = n;
 	}
 	/* no 100-continue round trip for large bodies */
-	if (!(s->hdrs = e->cu->slist_append(s->hdrs, "Expect:")))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	s->hdrs = e->cu->slist_append(s->hdrs, "Expect:");
+	POPS_CHECK_ALLOC(s->hdrs);
 	return start_attempt(e, s);
 }
 
@@ -738,14 +737,14 @@ int pops_http_run(const pops_http_options *opts, pops_http_next_fn next,
 	if (!(e.multi = e.cu->multi_init()) ||
 	    !(e.slots = calloc(e.nslots, sizeof(*e.slots))) ||
 	    !(e.wfds = calloc((size_t)e.nslots * POPS_HTTP_LOCAL_FDS, sizeof(*e.wfds)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	e.cu->multi_setopt(e.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e.nslots);
 	e.cu->multi_setopt(e.multi, CURLMOPT_MAXCONNECTS, (long)e.nslots);
 	for (i = 0; i < e.nslots; i++)
 		if (!(e.slots[i].easy = e.cu->easy_init())) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 

@@ -22,9 +22,9 @@ void pops_http_trace_set(pops_http_trace_fn fn, void *payload, unsigned flags)
 
 int pops_http_trace_on(void) { return sink != NULL; }
 
-static int oom(pops_buf *b)
+static int check_buf(pops_buf *b)
 {
-	return pops_buf_oom(b) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(b) ? pops_error_oom() : POPS_OK;
 }
 
 /* case-insensitive: does n bytes of s contain word? */
@@ -63,7 +63,7 @@ int pops_http_redact_header(pops_buf *out, const char *line, size_t len)
 	} else {
 		pops_buf_put(out, line, len);
 	}
-	return oom(out);
+	return check_buf(out);
 }
 
 static int secret_param(const char *name, size_t n)
@@ -118,7 +118,7 @@ int pops_http_redact_url(pops_buf *out, const char *url)
 		pops_buf_put(out, auth, (size_t)(q - auth) + 1);
 		redact_query(out, q + 1);
 	}
-	return oom(out);
+	return check_buf(out);
 }
 
 static int key_char(int c)
@@ -191,7 +191,7 @@ int pops_http_redact_body(pops_buf *out, const char *p, size_t n, size_t max,
 	}
 	if (s < p + n)
 		pops_buf_printf(out, "... (%zu more bytes)", (size_t)(p + n - s));
-	return oom(out);
+	return check_buf(out);
 }
 
 /* hand "[conn] <text>" to the sink */

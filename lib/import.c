@@ -48,7 +48,7 @@ int pops_import__note(pops_import *imp, const char *fmt, ...)
 	if (pops_buf_oom(&line) ||
 	    !(v = realloc(imp->unmapped, (imp->nunmapped + 1) * sizeof(*v)))) {
 		pops_buf_dispose(&line);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	imp->unmapped = v;
 	v[imp->nunmapped++] = pops_buf_detach(&line);
@@ -128,7 +128,7 @@ int pops_import__need_provider(pops_import *imp, const char *name)
 	    (known_providers[i].key_env &&
 	     !cJSON_AddStringToObject(o, "api_key_env", known_providers[i].key_env))) {
 		cJSON_Delete(o);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	cJSON_AddItemToArray(imp->providers, o);
 	return POPS_OK;
@@ -154,7 +154,7 @@ int pops_import__need_model(pops_import *imp, const char *alias, const char *pro
 	     !cJSON_AddItemToObject(o, "config", cJSON_Duplicate(config, 1))) ||
 	    (fallback && !cJSON_AddTrueToObject(o, "fallback"))) {
 		cJSON_Delete(o);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	cJSON_AddItemToArray(imp->models, o);
 	return POPS_OK;
@@ -237,7 +237,7 @@ static int dp_walk(struct dp *dp, const char *rel, int depth)
 		pops_buf_printf(&dest, "%s/%s", dp->opts->prompts_dir, relpath.ptr);
 		if (!(f = pops_import__add_file(dp->imp, dest.ptr)) ||
 		    pops_buf_set(f, data.ptr, data.size) < 0) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			break;
 		}
 		dp->copied++;
@@ -273,8 +273,8 @@ int pops_import_dotprompt(pops_import **out, const char *dir,
 	dp.check = check;
 	dp.payload = payload;
 	dp.root = dir;
-	if (!(dp.imp = pops_import__new()))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	dp.imp = pops_import__new();
+	POPS_CHECK_ALLOC(dp.imp);
 	if ((error = dp_walk(&dp, "", 0)) >= 0 && !dp.copied && !dp.imp->nunmapped)
 		error = pops_error_set(POPS_EINVALID, "no .prompt files in '%s'", dir);
 	if (error < 0) {

@@ -72,7 +72,7 @@ static int edit(pops_buf *text, pops_buf *tmp, int error)
 	if (error < 0)
 		return error;
 	return pops_buf_set(text, tmp->ptr, tmp->size) < 0 ?
-	       pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	       pops_error_oom() : POPS_OK;
 }
 
 int pops_import_config(pops_buf *out, pops_buf *report, const pops_import *imp,
@@ -88,7 +88,7 @@ int pops_import_config(pops_buf *out, pops_buf *report, const pops_import *imp,
 		o = &defaults;
 	pops_buf_clear(report);
 	if (pops_buf_set(out, yaml, len) < 0)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	/* refuse before editing anything: a floating id, an alias taken */
 	cJSON_ArrayForEach(m, imp->models) {
 		const char *alias = cJSON_GetObjectItem(m, "alias")->valuestring;
@@ -160,7 +160,7 @@ int pops_import_config(pops_buf *out, pops_buf *report, const pops_import *imp,
 		                e->valuestring);
 	}
 	if (pops_buf_oom(report) || pops_buf_oom(&entry))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 done:
 	pops_buf_dispose(&entry);
 	pops_buf_dispose(&tmp);

@@ -26,11 +26,6 @@ struct gh {
 	pops_buf alias;      /* the model alias of the prompt, or empty */
 };
 
-static int oom(void)
-{
-	return pops_error_set(POPS_ERROR, "out of memory");
-}
-
 static int note(struct gh *g, const cJSON *node, const char *fmt, ...) POPS_PRINTF(3, 4);
 
 static int note(struct gh *g, const cJSON *node, const char *fmt, ...)
@@ -124,8 +119,7 @@ static int write_prompt(struct gh *g, const cJSON *root)
 	const cJSON *k;
 	int error = POPS_OK;
 
-	if (!config)
-		return oom();
+	POPS_CHECK_ALLOC(config);
 	if (!cJSON_IsArray(msgs) || !cJSON_GetArraySize(msgs)) {
 		error = pops_error_set(POPS_EINVALID, "%s: not a GitHub Models prompt file (no "
 		                       "'messages' list)", g->file);
@@ -159,7 +153,7 @@ static int write_prompt(struct gh *g, const cJSON *root)
 	}
 	pops_buf_printf(&path, "%s/%s.prompt", g->opts->prompts_dir, g->name.ptr);
 	if (!(f = pops_import__add_file(g->imp, path.ptr))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	pops_buf_puts(f, "---\n");
@@ -206,7 +200,7 @@ static int write_prompt(struct gh *g, const cJSON *root)
 	}
 	g->imp->nprompts++;
 	if (pops_buf_oom(f))
-		error = oom();
+		error = pops_error_oom();
 done:
 	cJSON_Delete(schema);
 	cJSON_Delete(config);
@@ -233,8 +227,7 @@ static int string_eval(struct gh *g, cJSON *out, const cJSON *ev, const cJSON *s
 	pops_buf re = POPS_BUF_INIT;
 	const char *v = eq ? eq : co ? co : sw ? sw : ew;
 
-	if (!a)
-		return oom();
+	POPS_CHECK_ALLOC(a);
 	if (eq) {
 		cJSON_AddStringToObject(a, "type", "equals");
 		cJSON_AddStringToObject(a, "value", eq);
@@ -299,8 +292,7 @@ static int llm_eval(struct gh *g, cJSON *out, const cJSON *ev, const cJSON *llm,
 	cJSON *a = cJSON_CreateObject();
 	int error = POPS_OK, numeric = 1, min_pass = 6;
 
-	if (!a)
-		return oom();
+	POPS_CHECK_ALLOC(a);
 	cJSON_ArrayForEach(c, choices) {
 		const char *ch = str(c, "choice");
 		const cJSON *sc = cJSON_GetObjectItemCaseSensitive(c, "score");
@@ -392,7 +384,7 @@ static int map_evaluators(struct gh *g, cJSON *out, const cJSON *evs)
 				                             "{\"choice\":\"2\",\"score\":0.25}]}");
 
 				error = choices ? llm_eval(g, out, ev, choices, builtins[i].rubric, NULL, 1) :
-				        oom();
+				        pops_error_oom();
 				cJSON_Delete(choices);
 			} else {
 				error = note(g, ev, "evaluator '%s': 'uses: %s' is not a built-in pops knows "
@@ -418,8 +410,7 @@ static int write_tests(struct gh *g, const cJSON *root)
 	size_t i;
 	int error = POPS_OK, n = 0;
 
-	if (!asserts)
-		return oom();
+	POPS_CHECK_ALLOC(asserts);
 	if (!cJSON_IsArray(td) && !cJSON_IsArray(evs))
 		goto done;
 	if (cJSON_GetArraySize(td)) {
@@ -495,7 +486,7 @@ static int write_tests(struct gh *g, const cJSON *root)
 		goto oom;
 	goto done;
 oom:
-	error = oom();
+	error = pops_error_oom();
 done:
 	cJSON_Delete(asserts);
 	pops_buf_dispose(&path);
@@ -525,7 +516,7 @@ int pops_import_github_models(pops_import **out, const char *path,
 	g.opts = opts ? opts : &defaults;
 	g.file = path;
 	if (!(g.imp = pops_import__new())) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((error = pops_file_read(&data, path, POPS_CONFIG_MAX_BYTES)) < 0 ||

@@ -19,11 +19,6 @@ static const char *const request_keys[] = {
 	"temperature", "max_tokens", "top_p", "seed", "stop", NULL
 };
 
-static int oom(void)
-{
-	return pops_error_set(POPS_ERROR, "out of memory");
-}
-
 /* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil) */
 static long long days_from_civil(long long y, unsigned m, unsigned d)
 {
@@ -212,7 +207,7 @@ static int build_file(struct lf_ctx *c, pops_buf *f, const cJSON *o, const char 
 	int chat = cJSON_IsString(type) && !strcmp(type->valuestring, "chat"), error = POPS_OK;
 
 	if (!req || !meta) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if (type && !(cJSON_IsString(type) && (chat || !strcmp(type->valuestring, "text")))) {
@@ -264,7 +259,7 @@ static int build_file(struct lf_ctx *c, pops_buf *f, const cJSON *o, const char 
 	pops_buf_puts(f, "\n---\n");
 	pops_buf_put(f, body.ptr, body.size);
 	if (pops_buf_oom(f) || pops_buf_oom(&body))
-		error = oom();
+		error = pops_error_oom();
 done:
 	pops_buf_dispose(&body);
 	cJSON_Delete(meta);
@@ -281,12 +276,12 @@ static int add_labels(struct lf_ctx *c, pops_langfuse_version *v, const cJSON *o
 	/* exports from before labels mark the production version isActive */
 	if (!labels && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "isActive"))) {
 		if (!(v->labels = calloc(1, sizeof(char *))) || !(v->labels[0] = pops_strdup("production")))
-			return oom();
+			return pops_error_oom();
 		v->nlabels = 1;
 		return pops_import__need_env(c->lf->imp, "production");
 	}
-	if (!(v->labels = calloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *))))
-		return oom();
+	v->labels = calloc((size_t)cJSON_GetArraySize(labels) + 1, sizeof(char *));
+	POPS_CHECK_ALLOC(v->labels);
 	cJSON_ArrayForEach(l, labels) {
 		if (!cJSON_IsString(l) || !strcmp(l->valuestring, "latest"))
 			continue;   /* latest is the newest version: HEAD */
@@ -297,8 +292,7 @@ static int add_labels(struct lf_ctx *c, pops_langfuse_version *v, const cJSON *o
 				return error;
 			continue;
 		}
-		if (!(v->labels[v->nlabels++] = pops_strdup(l->valuestring)))
-			return oom();
+		POPS_CHECK_ALLOC((v->labels[v->nlabels++] = pops_strdup(l->valuestring)));
 		if ((error = pops_import__need_env(c->lf->imp, l->valuestring)) < 0)
 			return error;
 	}
@@ -336,7 +330,7 @@ static int add_version(struct lf_ctx *c, const cJSON *o)
 		}
 	v = realloc(c->lf->v, (c->lf->n + 1) * sizeof(*v));
 	if (!v) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	c->lf->v = v;
@@ -345,12 +339,12 @@ static int add_version(struct lf_ctx *c, const cJSON *o)
 	POPS_IMPORT_BUF_RESET(&v->data);
 	v->version = (long)version->valuedouble;
 	if (!(v->name = pops_strdup(pname.ptr)) || !(v->source_name = pops_strdup(name->valuestring))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	pops_buf_printf(&b, "%s/%s.prompt", c->opts->prompts_dir, v->name);
 	if (!(v->path = pops_buf_detach(&b))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if (cJSON_IsString(created) &&
@@ -370,7 +364,7 @@ static int add_version(struct lf_ctx *c, const cJSON *o)
 		pops_buf_printf(&b, ", created %s", created->valuestring);
 	pops_buf_puts(&b, ".\n");
 	if (!(v->message = pops_buf_detach(&b))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((error = build_file(c, &v->data, o, v->source_name, v->version)) < 0 ||
@@ -446,7 +440,7 @@ int pops_import_langfuse(pops_langfuse **out, const char *path,
 	c.file = path;
 	if (!(c.lf = calloc(1, sizeof(*c.lf))) || !(c.lf->imp = pops_import__new()) ||
 	    !(c.seen = cJSON_CreateObject())) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((error = pops_file_read(&data, path, POPS_YAML_MAX_BYTES)) < 0 ||
@@ -459,7 +453,7 @@ int pops_import_langfuse(pops_langfuse **out, const char *path,
 	else if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "name")) {
 		/* one prompt object, as the API returns it */
 		if (!(one = cJSON_CreateArray())) {
-			error = oom();
+			error = pops_error_oom();
 			goto done;
 		}
 		cJSON_AddItemReferenceToArray(one, (cJSON *)root);

@@ -174,7 +174,7 @@ static int add_prompt(struct pops_import_pf *pf, const cJSON *node, const char *
 	    !cJSON_AddStringToObject(o, "body", body.ptr) ||
 	    !cJSON_AddStringToObject(o, "where", where)) {
 		cJSON_Delete(o);
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	cJSON_AddItemToArray(pf->prompts, o);
@@ -380,7 +380,7 @@ static int map_provider(struct pops_import_pf *pf, const cJSON *it)
 	if (!(o = cJSON_CreateObject()) || !cJSON_AddStringToObject(o, "alias", alias.ptr) ||
 	    !cJSON_AddStringToObject(o, "provider", prov) ||
 	    !cJSON_AddStringToObject(o, "id", idbuf.ptr)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	pops_buf_clear(&idbuf);
@@ -437,7 +437,7 @@ static int need_judge(struct pops_import_pf *pf, const cJSON *root)
 	if (!pf->used_judge)
 		return POPS_OK;
 	if (!grader && !(grader = dflt = cJSON_CreateString(PROMPTFOO_DEFAULT_GRADER)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	pf->mapping_judge = 1;
 	error = map_provider(pf, grader);
 	pf->mapping_judge = 0;
@@ -465,7 +465,7 @@ static int write_prompts(struct pops_import_pf *pf)
 		pops_buf_printf(&desc, "Imported from %s (%s)", pf->cfg,
 		                cJSON_GetObjectItem(p, "where")->valuestring);
 		if (!(f = pops_import__add_file(pf->imp, path.ptr))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			break;
 		}
 		pops_buf_puts(f, "---\ndescription: ");
@@ -502,7 +502,7 @@ int pops_import_promptfoo(pops_import **out, const char *config_path,
 	if (!(pf.imp = pops_import__new()) || !(pf.prompts = cJSON_CreateArray()) ||
 	    !(pf.aliases = cJSON_CreateArray()) || !(pf.rows = cJSON_CreateArray()) ||
 	    !(pf.suite_asserts = cJSON_CreateArray())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((error = pops_file_read(&data, config_path, POPS_CONFIG_MAX_BYTES)) < 0 ||

@@ -459,7 +459,7 @@ static int tests_from_list_file(struct pops_import_pf *pf, const cJSON *node, co
 	}
 	goto done;
 oom:
-	error = pops_error_set(POPS_ERROR, "out of memory");
+	error = pops_error_oom();
 done:
 	cJSON_Delete(lines);
 	pops_yaml_free(doc);
@@ -610,7 +610,7 @@ int pops_import__pf_write_suites(struct pops_import_pf *pf)
 	}
 	goto done;
 oom:
-	error = pops_error_set(POPS_ERROR, "out of memory");
+	error = pops_error_oom();
 done:
 	pops_buf_dispose(&path);
 	pops_buf_dispose(&dataset);

@@ -130,8 +130,7 @@ int pops_judge_messages(cJSON **out, const pops_eval_prompt *jp, const char *rub
 	int error;
 
 	*out = NULL;
-	if (!vars)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(vars);
 	cJSON_AddStringToObject(vars, "output", output ? output : "");
 	cJSON_AddStringToObject(vars, "format", pops_judge_format(pass_score > 0));
 	if (pass_score)

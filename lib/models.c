@@ -180,7 +180,7 @@ int pops_model_pin_text(pops_buf *out, const char *yaml, size_t len, const char 
 		pops_buf_putc(&entry, *c);
 	}
 	pops_buf_puts(&entry, allow_floating ? "\", allow_floating: true }" : "\" }");
-	error = pops_buf_oom(&entry) ? pops_error_set(POPS_ERROR, "out of memory") :
+	error = pops_buf_oom(&entry) ? pops_error_oom() :
 	        pops_configedit_set(out, yaml, len, "models", alias, entry.ptr);
 	pops_buf_dispose(&entry);
 	return error;

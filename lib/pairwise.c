@@ -53,8 +53,7 @@ int pops_pairwise_messages(cJSON **out, const pops_eval_prompt *jp, const char *
 	int error;
 
 	*out = NULL;
-	if (!vars)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(vars);
 	cJSON_AddStringToObject(vars, "output_a", output_a ? output_a : "");
 	cJSON_AddStringToObject(vars, "output_b", output_b ? output_b : "");
 	cJSON_AddStringToObject(vars, "format", pops_pairwise_format());

@@ -45,13 +45,13 @@ int pops_partial_load_file(pops_template **out, unsigned *fm_line_out, const cha
 	/* the directories pops_prompt_load_file searches, so nested partials
 	 * resolve as they do when a prompt includes this one */
 	if (!(dir = slash ? pops_strndup(path, (size_t)(slash - path)) : pops_strdup("."))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!*dir) {
 		free(dir);
 		if (!(dir = pops_strdup("/"))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 	}

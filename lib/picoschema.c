@@ -16,11 +16,6 @@ static int is_scalar(const char *t)
 	return 0;
 }
 
-static int oom(void)
-{
-	return pops_error_set(POPS_ERROR, "out of memory");
-}
-
 /* "type, description" -> type (trimmed) and description (or NULL) */
 static int split_desc(const char *s, char **type, char **desc)
 {
@@ -29,14 +24,14 @@ static int split_desc(const char *s, char **type, char **desc)
 	*desc = NULL;
 	if (!c) {
 		*type = pops_strdup(s);
-		return *type ? POPS_OK : oom();
+		return *type ? POPS_OK : pops_error_oom();
 	}
 	*type = pops_strndup(s, (size_t)(c - s));
 	for (c++; *c == ' '; c++)
 		;
 	*desc = pops_strdup(c);
 	if (!*type || !*desc)
-		return oom();
+		return pops_error_oom();
 	return POPS_OK;
 }
 
@@ -63,8 +58,7 @@ static int named(cJSON **out, const char *type, const char *desc, pops_schema_re
 			return error;
 		}
 	}
-	if (!s)
-		return oom();
+	POPS_CHECK_ALLOC(s);
 	if (desc) {
 		cJSON_DeleteItemFromObjectCaseSensitive(s, "description");
 		cJSON_AddStringToObject(s, "description", desc);
@@ -94,7 +88,7 @@ static int object(cJSON **out, const cJSON *obj, pops_schema_resolver r, void *p
 	int error = POPS_OK, addl_set = 0;
 
 	if (!s || !props || !req) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	cJSON_ArrayForEach(f, obj) {
@@ -114,7 +108,7 @@ static int object(cJSON **out, const cJSON *obj, pops_schema_resolver r, void *p
 		optional = nlen && key[nlen - 1] == '?';
 		name = pops_strndup(key, optional ? nlen - 1 : nlen);
 		if (!name) {
-			error = oom();
+			error = pops_error_oom();
 			goto done;
 		}
 		if (!optional)
@@ -127,7 +121,7 @@ static int object(cJSON **out, const cJSON *obj, pops_schema_resolver r, void *p
 			size_t tl = strlen(paren + 1);
 			char *inner = pops_strndup(paren + 1, tl && paren[tl] == ')' ? tl - 1 : tl);
 
-			error = inner ? split_desc(inner, &type, &desc) : oom();
+			error = inner ? split_desc(inner, &type, &desc) : pops_error_oom();
 			free(inner);
 			if (!error && type && !strcmp(type, "array")) {
 				cJSON *items = NULL;
@@ -257,12 +251,11 @@ int pops_picoschema(cJSON **out, const cJSON *schema, pops_schema_resolver resol
 	}
 	if (looks_like_json_schema(schema)) {
 		*out = cJSON_Duplicate(schema, 1);
-		return *out ? POPS_OK : oom();
+		return *out ? POPS_OK : pops_error_oom();
 	}
 	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(schema, "properties"))) {
 		*out = cJSON_Duplicate(schema, 1);
-		if (!*out)
-			return oom();
+		POPS_CHECK_ALLOC(*out);
 		cJSON_DeleteItemFromObjectCaseSensitive(*out, "type");
 		cJSON_AddStringToObject(*out, "type", "object");
 		return POPS_OK;

@@ -37,7 +37,7 @@ static int ensure_gitignore(const char *dir, int *updated)
 		pops_buf_putc(&data, '\n');
 	pops_buf_puts(&data, "# pops response cache (see 'pops cache')\n" CACHE_IGNORE "\n");
 	if (pops_buf_oom(&data)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if ((error = pops_file_write_atomic(path.ptr, data.ptr, data.size, 0666)) < 0)
@@ -75,7 +75,7 @@ static int enclosing_project(pops_buf *out, const char *dir)
 		pops_buf_truncate(&at, slash == at.ptr ? 1 : (size_t)(slash - at.ptr));
 	}
 	if (pops_buf_oom(&at)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!(real = realpath(at.ptr, NULL)) || pops_git_open(&repo, real) < 0 ||

@@ -61,7 +61,7 @@ static int set_str(char **field, const char *value)
 	char *d = value ? pops_strdup(value) : NULL;
 
 	if (value && !d)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	free(*field);
 	*field = d;
 	return POPS_OK;
@@ -104,7 +104,7 @@ static int plan_promote(pops_promote_result *out, git_repository *repo,
 				if (!v || !(v[nnames] = pops_strdup(src_list.v[i]->prompt))) {
 					if (v)
 						names = v;
-					error = pops_error_set(POPS_ERROR, "out of memory");
+					error = pops_error_oom();
 					goto done;
 				}
 				names = v;
@@ -144,7 +144,7 @@ static int plan_promote(pops_promote_result *out, git_repository *repo,
 		}
 		if (!(item = add_item(out))) {
 			pops_release_entry_free(cand);
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		item->entry = cand;

@@ -22,8 +22,7 @@ int pops_promote__add_unmet(pops_promote_item *item, const char *fix,
 	pops_buf what = POPS_BUF_INIT;
 	va_list ap;
 
-	if (!v)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(v);
 	item->unmet = v;
 	va_start(ap, fmt);
 	pops_buf_vprintf(&what, fmt, ap);
@@ -33,7 +32,7 @@ int pops_promote__add_unmet(pops_promote_item *item, const char *fix,
 	if (!v[item->nunmet].what || (fix && !v[item->nunmet].fix)) {
 		free(v[item->nunmet].what);
 		free(v[item->nunmet].fix);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	item->nunmet++;
 	return POPS_OK;
@@ -43,11 +42,9 @@ static int strv_add(char ***v, size_t *n, const char *s)
 {
 	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
 
-	if (!nv)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(nv);
 	*v = nv;
-	if (!(nv[*n] = pops_strdup(s)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC((nv[*n] = pops_strdup(s)));
 	(*n)++;
 	return POPS_OK;
 }
@@ -221,7 +218,7 @@ static int want_fingerprint(pops_fingerprint *out, const char *const **keys_out,
 	in.pairwise_baseline_blob = baseline_blob;
 	if (e->closure_known) {
 		if (!(partials = cJSON_CreateObject())) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		for (i = 0; i < c->npartials; i++)
@@ -265,8 +262,7 @@ static int keep(cJSON **slot, const cJSON *r)
 {
 	cJSON *copy = cJSON_Duplicate(r, 1);
 
-	if (!copy)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(copy);
 	cJSON_Delete(*slot);
 	*slot = copy;
 	return 0;
@@ -355,7 +351,7 @@ static int fix_command(pops_buf *out, git_repository *repo, const pops_config *c
 		pops_buf_printf(out, " --prompt %s@%ld", e->prompt, e->version);
 	if (extra)
 		pops_buf_printf(out, " %s", extra);
-	error = pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+	error = pops_buf_oom(out) ? pops_error_oom() : 0;
 done:
 	pops_buf_dispose(&full);
 	pops_buf_dispose(&path);

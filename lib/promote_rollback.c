@@ -115,7 +115,7 @@ static int latest_prompt(char **out, git_repository *repo, const char *env)
 		if (log.v[i].prompt && (!strcmp(log.v[i].action, "promote") ||
 		                        !strcmp(log.v[i].action, "rollback"))) {
 			if (!(*out = pops_strdup(log.v[i].prompt)))
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 			break;
 		}
 	}
@@ -144,7 +144,7 @@ static int plan_rollback(pops_promote_result *out, git_repository *repo,
 		pops_release_entry *target = NULL;
 
 		if (!v) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		out->v = v;
@@ -229,8 +229,7 @@ static int approval_entry(pops_release_entry **out, git_repository *repo,
 	int error;
 
 	*out = NULL;
-	if (!name)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(name);
 	if (!pops_release_name_ok(name)) {
 		error = pops_error_set(POPS_EINVALID, "'%s' is not a prompt address (use name@N)", address);
 		goto done;
@@ -256,7 +255,7 @@ static int approval_entry(pops_release_entry **out, git_repository *repo,
 		free(e->env);
 		if (!(e->env = pops_strdup(env))) {
 			pops_release_entry_free(e);
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		*out = e;

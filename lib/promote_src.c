@@ -81,7 +81,7 @@ static int versions(git_oid **blobs, git_oid **commits, size_t *n,
 	vb = calloc(cnt, sizeof(*vb));
 	vc = calloc(cnt, sizeof(*vc));
 	if (!vb || !vc) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	/* newest first with numbers cnt..1 */
@@ -165,7 +165,7 @@ int pops_promote_candidate(pops_release_entry **out, git_repository *repo,
 	if ((error = versions(&vb, &vc, &n, repo, cfg, name)) < 0 && error != POPS_ENOTFOUND)
 		goto done;
 	if (!(e = calloc(1, sizeof(*e)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	e->env = pops_strdup(env);
@@ -191,7 +191,7 @@ int pops_promote_candidate(pops_release_entry **out, git_repository *repo,
 	    (error = pops_release_entry_set_closure(e, &closure)) < 0)
 		goto done;
 	if (!e->env || !e->prompt) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	*out = e;
@@ -319,7 +319,7 @@ int pops_promote__whoami(pops_buf *out, git_repository *repo)
 		return error;
 	pops_buf_printf(out, "%s <%s>", sig->name, sig->email);
 	git_signature_free(sig);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 int pops_promote__same_release(const pops_release_entry *a, const pops_release_entry *b)
@@ -375,7 +375,7 @@ int pops_promote__describe(pops_promote_item *item)
 	if (error == 0 && !b.size)
 		pops_buf_puts(&b, "release record upgraded");
 	if (error == 0 && !(item->changes = pops_buf_detach(&b)))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 	pops_buf_dispose(&b);
 	return error;
 }

@@ -22,11 +22,6 @@ static const char *const known_keys[] = {
 	"raw", "toolDefs", "tools", "variant", "version", NULL
 };
 
-static int oom(void)
-{
-	return pops_error_set(POPS_ERROR, "out of memory");
-}
-
 static int warn(pops_prompt *p, const char *fmt, ...) POPS_PRINTF(2, 3);
 static int warn(pops_prompt *p, const char *fmt, ...)
 {
@@ -43,7 +38,7 @@ static int warn(pops_prompt *p, const char *fmt, ...)
 		p->warnings = nw;
 	if (!nw || pops_buf_oom(&b)) {
 		pops_buf_dispose(&b);
-		return oom();
+		return pops_error_oom();
 	}
 	p->warnings[p->nwarnings++] = pops_buf_detach(&b);
 	return POPS_OK;
@@ -174,7 +169,7 @@ static int build_meta(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm,
 	int error = POPS_OK;
 
 	if (!meta || !ext) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	cJSON_AddItemToObject(meta, "config", cJSON_CreateObject());
@@ -210,7 +205,7 @@ static int build_meta(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm,
 			cJSON *nso;
 
 			if (!ns) {
-				error = oom();
+				error = pops_error_oom();
 				goto done;
 			}
 			nso = cJSON_GetObjectItemCaseSensitive(ext, ns);
@@ -368,7 +363,7 @@ int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const cha
 		                      "file as UTF-8", label, line, bad - ls + 1, (unsigned char)data[bad]);
 	}
 	if (!(p = calloc(1, sizeof(*p))) || !(p->filename = pops_strdup(label))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	pops_prompt_split_frontmatter(&f, data, len);
@@ -412,7 +407,7 @@ int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const cha
 	if (!p->meta) {
 		p->meta = cJSON_CreateObject();
 		if (!p->meta) {
-			error = oom();
+			error = pops_error_oom();
 			goto done;
 		}
 		cJSON_AddItemToObject(p->meta, "config", cJSON_CreateObject());
@@ -425,7 +420,7 @@ int pops_prompt_parse(pops_prompt **out, const char *data, size_t len, const cha
 	for (size_t i = bs; i > 0 && data[i - 1] != '\n'; i--)
 		col++;
 	if (!(p->body = pops_strndup(data + bs, be - bs))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	to.dialect = POPS_TEMPLATE_HANDLEBARS;
@@ -510,7 +505,7 @@ int pops_prompt_dir_loader(void *payload, const char *name, pops_buf *out)
 		else
 			pops_buf_printf(&path, "%s/_%s.prompt", *dir, name);
 		if (pops_buf_oom(&path)) {
-			error = oom();
+			error = pops_error_oom();
 			break;
 		}
 		error = pops_confine_read(out, path.ptr, in, path.ptr, in, POPS_PROMPT_MAX_BYTES);
@@ -534,7 +529,7 @@ int pops_prompt_load_file(pops_prompt **out, const char *path, const char *promp
 	if (opts)
 		o = *opts;
 	if (!(dir = slash ? pops_strndup(path, (size_t)(slash - path)) : pops_strdup("."))) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!*dir) {
@@ -602,7 +597,7 @@ int pops_prompt_frontmatter(cJSON **out, size_t *body_off, const char *data, siz
 		*body_off = f.body_start;
 	}
 	if (!fm && !(fm = cJSON_CreateObject())) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	*out = fm;

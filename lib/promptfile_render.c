@@ -14,11 +14,6 @@
 #define MARK "<<<dotprompt:"
 #define MARK_LEN (sizeof(MARK) - 1)
 
-static int oom(void)
-{
-	return pops_error_set(POPS_ERROR, "out of memory");
-}
-
 static int only_ws(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -50,8 +45,7 @@ static int add_part(cJSON *content, const char *s, size_t n, const pops_template
 	cJSON *part = cJSON_CreateObject();
 	char *a = NULL, *b = NULL;
 
-	if (!part)
-		return oom();
+	POPS_CHECK_ALLOC(part);
 	if (mk && mk->kind == POPS_MARK_MEDIA) {
 		cJSON *m = cJSON_AddObjectToObject(part, "media");
 
@@ -72,7 +66,7 @@ static int add_part(cJSON *content, const char *s, size_t n, const pops_template
 
 		if (!t) {
 			cJSON_Delete(part);
-			return oom();
+			return pops_error_oom();
 		}
 		cJSON_AddStringToObject(part, "text", t);
 		free(t);
@@ -95,8 +89,7 @@ static int to_parts(cJSON **out, const char *s, size_t off, size_t n,
 	size_t start = off, end = off + n;
 	int error = POPS_OK;
 
-	if (!content)
-		return oom();
+	POPS_CHECK_ALLOC(content);
 	for (size_t k = 0; k < marks->n && !error; k++) {
 		const pops_template_mark *mk = &marks->v[k];
 
@@ -180,7 +173,7 @@ static int add_history(msrcs *l, const cJSON *history)
 		cJSON *md;
 
 		if (!hm || !(hm->message = cJSON_Duplicate(h, 1)))
-			return oom();
+			return pops_error_oom();
 		md = cJSON_GetObjectItemCaseSensitive(hm->message, "metadata");
 		if (!cJSON_IsObject(md)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(hm->message, "metadata");
@@ -189,7 +182,7 @@ static int add_history(msrcs *l, const cJSON *history)
 		cJSON_DeleteItemFromObjectCaseSensitive(md, "purpose");
 		cJSON_AddStringToObject(md, "purpose", "history");
 	}
-	return add_src(l, "model", 5) ? POPS_OK : oom();
+	return add_src(l, "model", 5) ? POPS_OK : pops_error_oom();
 }
 
 int pops_prompt_to_messages(cJSON **out, const char *s, size_t n,
@@ -206,7 +199,7 @@ int pops_prompt_to_messages(cJSON **out, const char *s, size_t n,
 	if (!marks)
 		marks = &none;
 	if (!add_src(&l, "user", 4)) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	for (size_t k = 0; k <= marks->n; k++) {
@@ -234,13 +227,13 @@ int pops_prompt_to_messages(cJSON **out, const char *s, size_t n,
 
 			if (cur->len) {
 				if (!add_src(&l, r, rl)) {
-					error = oom();
+					error = pops_error_oom();
 					goto done;
 				}
 			} else {
 				free(cur->role);
 				if (!(cur->role = pops_strndup(r, rl))) {
-					error = oom();
+					error = pops_error_oom();
 					goto done;
 				}
 			}
@@ -249,7 +242,7 @@ int pops_prompt_to_messages(cJSON **out, const char *s, size_t n,
 	}
 	/* messageSourcesToMessages */
 	if (!(msgs = cJSON_CreateArray())) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	for (i = 0; i < l.n; i++) {
@@ -327,8 +320,7 @@ static int validate_input(const cJSON *schema, const cJSON *defaults, const cJSO
 	const cJSON *c, *prop;
 	int error;
 
-	if (!m)
-		return oom();
+	POPS_CHECK_ALLOC(m);
 	cJSON_ArrayForEach(c, defaults) {
 		if (cJSON_GetObjectItemCaseSensitive(vars, c->string))
 			continue;
@@ -339,7 +331,7 @@ static int validate_input(const cJSON *schema, const cJSON *defaults, const cJSO
 		}
 		/* left out, so no longer required: a copy of the schema says so */
 		if (!s && !(s = cJSON_Duplicate(schema, 1))) {
-			error = oom();
+			error = pops_error_oom();
 			goto done;
 		}
 		req = cJSON_GetObjectItemCaseSensitive(s, "required");
@@ -377,7 +369,7 @@ int pops_prompt_render(cJSON **out, const pops_prompt *p, const cJSON *vars,
 		return pops_error_set(POPS_EINVALID, "%s: variables must be an object (name: value)",
 		                      pops_prompt_filename(p));
 	if (!(input = merge_vars(def, vars)) || !(data = cJSON_CreateObject())) {
-		error = oom();
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!ro->no_validate && pops_prompt_input_schema(p) && (vars || def) &&
@@ -418,7 +410,7 @@ int pops_prompt_render_result(cJSON **out, const pops_prompt *p, const cJSON *va
 		return error;
 	if (!(r = cJSON_CreateObject())) {
 		cJSON_Delete(msgs);
-		return oom();
+		return pops_error_oom();
 	}
 	cJSON_AddNumberToObject(r, "schema_version", 1);
 	if ((v = cJSON_GetObjectItemCaseSensitive(meta, "name")))

@@ -93,7 +93,7 @@ static int build_argv(exec_ctx *c, const cJSON *cmd)
 	if (cJSON_IsString(cmd)) {
 		if (pops_buf_sets(&c->words, cmd->valuestring) < 0 ||
 		    !(c->argv = calloc(c->words.size / 2 + 2, sizeof(*c->argv))))
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		for (char *p = c->words.ptr; *p; ) {
 			while (*p == ' ' || *p == '\t')
 				*p++ = '\0';
@@ -104,8 +104,8 @@ static int build_argv(exec_ctx *c, const cJSON *cmd)
 				p++;
 		}
 	} else {
-		if (!(c->argv = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(*c->argv))))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		c->argv = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(*c->argv));
+		POPS_CHECK_ALLOC(c->argv);
 		cJSON_ArrayForEach(it, cmd)
 			if (cJSON_IsString(it))
 				c->argv[argc++] = it->valuestring;
@@ -143,7 +143,7 @@ int pops_provider__exec_job(pops_http_job **out, const pops_provider_request *re
 	if (!job || !c) {
 		free(c);
 		pops_http_job_free(job);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	c->provider = req->provider->name;
 	c->words = (pops_buf)POPS_BUF_INIT;
@@ -152,7 +152,7 @@ int pops_provider__exec_job(pops_http_job **out, const pops_provider_request *re
 	if ((error = build_argv(c, cmd)) < 0)
 		goto done;
 	if (!(c->input = request_json(req))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	*out = job;

@@ -59,7 +59,7 @@ int pops_release_entry_set_closure(pops_release_entry *e, const pops_closure *c)
 	if ((c->model_id && !(model = pops_strdup(c->model_id))) ||
 	    (c->model_alias && !(alias = pops_strdup(c->model_alias)))) {
 		free(model);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	if ((error = pops_closure_copy(&e->closure, c)) < 0) {
 		free(model);
@@ -166,7 +166,7 @@ static int parse_closure(pops_release_entry *e, const cJSON *doc, pops_buf *what
 	if ((!partials || cJSON_IsNull(partials)) && (!model || cJSON_IsNull(model))) {
 		if ((e->model && !(e->closure.model_id = pops_strdup(e->model))) ||
 		    (e->model_alias && !(e->closure.model_alias = pops_strdup(e->model_alias))))
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		return POPS_OK;
 	}
 	if (!partials || !model) {
@@ -236,7 +236,7 @@ int pops_release_parse_entry(pops_release_entry **out, const char *data, size_t 
 	}
 	if (!(e = calloc(1, sizeof(*e))) || !(e->env = pops_strdup(env)) ||
 	    !(e->prompt = pops_strdup(prompt))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	it = cJSON_GetObjectItemCaseSensitive(doc, "version");
@@ -364,7 +364,7 @@ static int list_add(pops_release_list *l, pops_release_entry *e)
 
 	if (!v) {
 		pops_release_entry_free(e);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	l->v = v;
 	l->v[l->n++] = e;
@@ -501,7 +501,7 @@ int pops_release_read_blob(pops_buf *out, git_repository *repo,
 		return pops_git_error(error, "cannot read the released prompt");
 	error = pops_buf_set(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
-	return error < 0 ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return error < 0 ? pops_error_oom() : POPS_OK;
 }
 
 /* one-line trailer value: newlines and control characters cannot forge trailers */
@@ -535,7 +535,7 @@ static int entry_json(pops_buf *out, const pops_release_entry *e)
 	    !ADD_STR_OR_NULL("model_alias", e->model_alias) ||
 	    !ADD_STR_OR_NULL("evidence", e->evidence) ||
 	    !ADD_STR_OR_NULL("ledger_reason", e->reason)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 #undef ADD_STR_OR_NULL
@@ -547,18 +547,18 @@ static int entry_json(pops_buf *out, const pops_release_entry *e)
 		if (!m || !parts || !cJSON_AddItemToObject(doc, "resolved_model", m)) {
 			cJSON_Delete(m);
 			cJSON_Delete(parts);
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		if (!cJSON_AddItemToObject(doc, "partials", parts)) {
 			cJSON_Delete(parts);
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(doc, "schema_version"), 2);
 	}
 	if (!(text = cJSON_Print(doc))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	pops_buf_puts(out, text);
@@ -673,7 +673,7 @@ static int updated_tree(git_oid *out, git_repository *repo, git_tree *base,
 	pops_buf_printf(&ppath, "%s/%s.prompt", e->env, e->prompt);
 	pops_buf_printf(&dpath, "%s/%s@partials", e->env, e->prompt);
 	if (pops_buf_oom(&jpath) || pops_buf_oom(&ppath) || pops_buf_oom(&dpath)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (!base) {
@@ -704,7 +704,7 @@ static int updated_tree(git_oid *out, git_repository *repo, git_tree *base,
 		goto done;
 	/* a second pass: the removal above and these additions share a prefix */
 	if (!(pupd = calloc(np, sizeof(*pupd))) || !(files = calloc(np, sizeof(*files)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	for (i = 0; i < np; i++) {
@@ -717,7 +717,7 @@ static int updated_tree(git_oid *out, git_repository *repo, git_tree *base,
 		files[i] = (pops_buf)POPS_BUF_INIT;
 		pops_buf_printf(&files[i], "%s/%s", dpath.ptr, p->file);
 		if (pops_buf_oom(&files[i])) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		pupd[i].action = GIT_TREE_UPDATE_UPSERT;
@@ -790,7 +790,7 @@ int pops_release_write(git_oid *out, git_repository *repo, const git_oid *tip,
 	}
 	change_message(&msg, change);
 	if (pops_buf_oom(&msg)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	parents[0] = parent;
@@ -895,7 +895,7 @@ int pops_release_read_partial(pops_buf *out, git_repository *repo, const pops_co
 		goto done;
 	}
 	error = pops_buf_set(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ?
-	        pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	        pops_error_oom() : POPS_OK;
 done:
 	git_blob_free(blob);
 	git_tree_entry_free(te);

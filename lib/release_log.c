@@ -122,7 +122,7 @@ static int parse_event(pops_release_event *ev, git_commit *c)
 	}
 	if (oom || !ev->subject || !ev->action || !ev->author_name || !ev->author_email) {
 		event_dispose(ev);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	return POPS_OK;
 }
@@ -163,7 +163,7 @@ int pops_release_log(pops_release_events *out, git_repository *repo,
 		}
 		if (!(v = realloc(out->v, (out->n + 1) * sizeof(*v)))) {
 			event_dispose(&ev);
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		out->v = v;

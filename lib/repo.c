@@ -32,7 +32,7 @@ static int real_path(pops_buf *out, const char *path)
 	}
 	pops_buf_sets(out, r);
 	free(r);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 /*
@@ -98,7 +98,7 @@ int pops_repo_from(pops_repo **out, git_repository *git, const pops_config *cfg)
 	if (wd.size > 1)
 		pops_buf_putc(&wd, '/');
 	if (!(repo = calloc(1, sizeof(*repo)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	repo->git = git;
@@ -109,7 +109,7 @@ int pops_repo_from(pops_repo **out, git_repository *git, const pops_config *cfg)
 	pops_buf_puts(&root, repo->prefix);
 	repo->prompts_abs = pops_buf_detach(&root);
 	if (!repo->workdir || !repo->prefix || !repo->prompts_abs) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	*out = repo;
@@ -294,7 +294,7 @@ int pops_repo_name_to_path(pops_buf *out, const pops_repo *repo, const char *nam
 	if (*repo->prefix)
 		pops_buf_printf(out, "%s/", repo->prefix);
 	pops_buf_printf(out, "%s%s", name, POPS_PROMPT_EXT);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 int pops_repo_path_to_name(pops_buf *out, const pops_repo *repo, const char *relpath)
@@ -315,7 +315,7 @@ int pops_repo_path_to_name(pops_buf *out, const pops_repo *repo, const char *rel
 	pops_buf_clear(out);
 	pops_buf_put(out, start, len - (size_t)(start - relpath) - strlen(POPS_PROMPT_EXT));
 	if (pops_buf_oom(out))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	return pops_repo_check_name(out->ptr);
 }
 
@@ -376,7 +376,7 @@ int pops_repo__read_worktree_path(pops_buf *out, const pops_repo *repo,
 	int error;
 
 	if (pops_buf_printf(&abs, "%s%s", repo->workdir, relpath) < 0) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	error = pops_confine_read(out, abs.ptr, repo->prompts_abs, relpath, repo->prefix,
@@ -384,7 +384,7 @@ int pops_repo__read_worktree_path(pops_buf *out, const pops_repo *repo,
 	if (error == POPS_ENOTFOUND) {
 		/* "no file x" / "x is a dangling symlink": say what was looked for */
 		if (!(why = pops_strdup(pops_error_last())))
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 		else
 			error = pops_error_set(POPS_ENOTFOUND, "%s not found (%s)", what, why);
 	}
@@ -446,7 +446,7 @@ int pops_repo__read_tree_path(pops_buf *out, git_oid *blob_out, const pops_repo 
 	if (blob_out)
 		git_oid_cpy(blob_out, git_tree_entry_id(entry));
 	if (pops_buf_set(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 done:
 	git_blob_free(blob);
 	git_tree_entry_free(entry);

@@ -88,7 +88,7 @@ int pops_repo__load_shallow(pops_repo *repo)
 		if (len >= GIT_OID_HEXSZ) {
 			v = realloc(repo->shallow, (repo->nshallow + 1) * sizeof(*v));
 			if (!v) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				goto done;
 			}
 			repo->shallow = v;
@@ -184,7 +184,7 @@ int pops_repo__rename_source(pops_buf *from, pops_repo *repo, git_commit *c,
 		}
 	}
 	git_diff_free(diff);
-	return pops_buf_oom(from) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(from) ? pops_error_oom() : POPS_OK;
 }
 
 /* record a version: ids and path only; details come later for the few shown */
@@ -196,16 +196,16 @@ static int push_lite(pops_versions *vs, const git_oid *commit, const git_oid *bl
 	if (!(vs->n & (vs->n - 1)) || vs->n < 8) {
 		size_t cap = vs->n < 8 ? 8 : vs->n * 2;
 
-		if (!(v = realloc(vs->v, cap * sizeof(*v))))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		v = realloc(vs->v, cap * sizeof(*v));
+		POPS_CHECK_ALLOC(v);
 		vs->v = v;
 	}
 	v = &vs->v[vs->n];
 	memset(v, 0, sizeof(*v));
 	git_oid_cpy(&v->commit, commit);
 	git_oid_cpy(&v->blob, blob);
-	if (!(v->path = pops_strdup(path)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	v->path = pops_strdup(path);
+	POPS_CHECK_ALLOC(v->path);
 	vs->n++;
 	return POPS_OK;
 }
@@ -230,7 +230,7 @@ static int fill_details(pops_repo *repo, pops_version *v)
 	v->message = pops_strdup(msg ? msg : "");
 	git_commit_free(c);
 	if (!v->author_name || !v->author_email || !v->summary || !v->message)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	return POPS_OK;
 }
 
@@ -692,7 +692,7 @@ int pops_repo__versions(pops_versions **out, pops_repo *repo, const char *name, 
 		w.graph_wanted = 1;
 	}
 	if (!(vs = calloc(1, sizeof(*vs)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	/* a cache made at HEAD answers without reading any object */

@@ -94,7 +94,7 @@ static int note_invalid(pops_prompt_list *list, const char *rel, const char *nam
 	pops_buf_printf(&msg, "%s: not a valid prompt name: %s", rel, why);
 	if (pops_buf_oom(&msg) || !(v = realloc(list->invalid, (list->ninvalid + 1) * sizeof(*v)))) {
 		pops_buf_dispose(&msg);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	list->invalid = v;
 	v[list->ninvalid++] = pops_buf_detach(&msg);
@@ -109,7 +109,7 @@ static int raw_name(pops_buf *out, const pops_repo *repo, const char *rel)
 	pops_buf_clear(out);
 	if (len > plen + strlen(POPS_PROMPT_EXT))
 		pops_buf_put(out, rel + plen, len - plen - strlen(POPS_PROMPT_EXT));
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 /* recursive readdir of the prompts directory */
@@ -136,7 +136,7 @@ static int scan_dir(pops_repo *repo, pops_prompt_list *list, pops_buf *rel)
 		pops_buf_clear(&abs);
 		pops_buf_printf(&abs, "%s%s", repo->workdir, rel->ptr);
 		if (pops_buf_oom(rel) || pops_buf_oom(&abs)) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		if (lstat(abs.ptr, &st) < 0)
@@ -156,7 +156,7 @@ static int scan_dir(pops_repo *repo, pops_prompt_list *list, pops_buf *rel)
 				continue;
 			}
 			if (!(info = info_for(list, 0, name.ptr, rel->ptr))) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				goto done;
 			}
 			info->in_worktree = 1;
@@ -252,7 +252,7 @@ static int follow_renames(lister *w)
 
 				if (!p) {
 					git_diff_free(diff);
-					return pops_error_set(POPS_ERROR, "out of memory");
+					return pops_error_oom();
 				}
 				free(w->tracks[j].path);
 				w->tracks[j].path = p;
@@ -382,7 +382,7 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 	w.repo = repo;
 	w.from = (pops_buf)POPS_BUF_INIT;
 	if (!(w.list = calloc(1, sizeof(*w.list)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	pops_buf_puts(&rel, repo->prefix);
@@ -401,7 +401,7 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 		if ((error = prompts_tree(&head_prompts, repo, head)) < 0)
 			goto done;
 		if (head_prompts && git_tree_walk(head_prompts, GIT_TREEWALK_PRE, head_tree_cb, &w) < 0) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 	}
@@ -412,7 +412,7 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 	if (!(w.count = calloc(w.list->n + 1, sizeof(*w.count))) ||
 	    !(w.added = calloc(w.list->n + 1, sizeof(*w.added))) ||
 	    !(w.tracks = calloc(w.list->n + 1, sizeof(*w.tracks)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	for (i = 0; i < w.list->n; i++) {
@@ -421,7 +421,7 @@ int pops_repo_list(pops_prompt_list **out, pops_repo *repo)
 		if (!w.list->v[i].in_head)
 			continue;
 		if (!(w.tracks[w.ntracks].path = pops_strdup(w.list->v[i].path))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		w.tracks[w.ntracks++].idx = i;

@@ -39,8 +39,8 @@ int pops_address_parse(pops_address *out, const char *text)
 	int error = POPS_OK;
 
 	memset(out, 0, sizeof(*out));
-	if (!(out->name = pops_strndup(text, nlen)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	out->name = pops_strndup(text, nlen);
+	POPS_CHECK_ALLOC(out->name);
 	if ((error = pops_repo_check_name(out->name)) < 0)
 		goto done;
 	switch (*suffix) {
@@ -68,7 +68,7 @@ int pops_address_parse(pops_address *out, const char *text)
 	case ':':
 		out->kind = POPS_ADDR_ENV;
 		if (!(out->env = pops_strdup(suffix + 1))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			break;
 		}
 		if (!*out->env || strpbrk(out->env, "@:#") ||
@@ -78,7 +78,7 @@ int pops_address_parse(pops_address *out, const char *text)
 	case '#':
 		out->kind = POPS_ADDR_REV;
 		if (!(out->rev = pops_strdup(suffix + 1))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			break;
 		}
 		if (!*out->rev)
@@ -349,7 +349,7 @@ static int resolve_version(pops_resolved *res, pops_repo *repo, const pops_addre
 	                                       what.ptr)) < 0)
 		goto done;
 	if (!(res->path = pops_strdup(v->path)))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 done:
 	git_commit_free(c);
 	pops_versions_free(vs);
@@ -369,7 +369,7 @@ int pops_repo_resolve(pops_resolved **out, pops_repo *repo, const char *address)
 		return error;
 	if (!(res = calloc(1, sizeof(*res))) || !(res->address = pops_strdup(address)) ||
 	    !(res->name = pops_strdup(addr.name))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	res->kind = addr.kind;
@@ -392,7 +392,7 @@ int pops_repo_resolve(pops_resolved **out, pops_repo *repo, const char *address)
 		break;
 	case POPS_ADDR_ENV:
 		if (!(res->env = pops_strdup(addr.env)))
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 		else
 			error = resolve_env(res, repo, &addr, &data);
 		break;
@@ -404,7 +404,7 @@ int pops_repo_resolve(pops_resolved **out, pops_repo *repo, const char *address)
 		goto done;
 	res->len = data.size;
 	if (!(res->data = pops_buf_detach(&data)) || !res->path) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	*out = res;
@@ -440,7 +440,7 @@ int pops_resolved_load_partial(void *payload, const char *name, pops_buf *out)
 	pops_buf_printf(&path, "_%s%s", slash ? slash + 1 : name, POPS_PROMPT_EXT);
 	pops_buf_printf(&what, "partial '%s'", name);
 	if (pops_buf_oom(&path) || pops_buf_oom(&what))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 	else if (res->tree__)
 		error = pops_repo__read_tree_path(out, NULL, repo, res->tree__, path.ptr, what.ptr);
 	else

@@ -14,8 +14,8 @@ int pops_report_file_open(pops_report_file *rf, const char *path)
 	memset(rf, 0, sizeof(*rf));
 	if (!strcmp(path, "-")) {
 		/* the caller's standard output: a dup, so closing it leaves fd 1 open */
-		if (!(rf->path = pops_strdup("standard output")))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		rf->path = pops_strdup("standard output");
+		POPS_CHECK_ALLOC(rf->path);
 		if ((fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0 || !(rf->f = fdopen(fd, "w"))) {
 			int e = pops_error_os("standard output");
 
@@ -29,8 +29,8 @@ int pops_report_file_open(pops_report_file *rf, const char *path)
 	if ((in_place = pops_file_in_place(path)) < 0)
 		return in_place;
 	if (in_place) {
-		if (!(rf->path = pops_strdup(path)))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		rf->path = pops_strdup(path);
+		POPS_CHECK_ALLOC(rf->path);
 		if (!(rf->f = fopen(path, "w"))) {
 			int e = pops_error_os(path);
 
@@ -42,7 +42,7 @@ int pops_report_file_open(pops_report_file *rf, const char *path)
 	pops_buf_printf(&t, "%s.tmp-XXXXXX", path);
 	if (pops_buf_oom(&t) || !(rf->path = pops_strdup(path))) {
 		pops_buf_dispose(&t);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	if ((fd = mkstemp(t.ptr)) < 0) {
 		pops_buf_dispose(&t);
@@ -96,7 +96,7 @@ int pops_report_file_finish(pops_report_file *rf, const pops_buf *tail)
 {
 	if (tail && pops_buf_oom(tail)) {
 		pops_report_file_abort(rf);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	if (tail)
 		fwrite(tail->ptr, 1, tail->size, rf->f);
@@ -124,7 +124,7 @@ int pops_report_spool_next(FILE *spool, cJSON **out, pops_buf *line)
 	while ((c = getc_unlocked(spool)) != EOF && c != '\n')
 		pops_buf_putc(line, c);
 	if (pops_buf_oom(line))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	if (c == EOF && line->size == 0)
 		return ferror(spool) ? pops_error_os("spool") : 0;
 	if (!(*out = cJSON_ParseWithLength(line->ptr, line->size)))
@@ -239,15 +239,15 @@ static int fix_one(cJSON *item)
 	char *f;
 
 	if (item->string && !(item->type & cJSON_StringIsConst) && !utf8_valid(item->string)) {
-		if (!(f = utf8_fixed(item->string)))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		f = utf8_fixed(item->string);
+		POPS_CHECK_ALLOC(f);
 		cJSON_free(item->string);
 		item->string = f;
 	}
 	if (cJSON_IsString(item) && !(item->type & cJSON_IsReference) &&
 	    !utf8_valid(item->valuestring)) {
-		if (!(f = utf8_fixed(item->valuestring)))
-			return pops_error_set(POPS_ERROR, "out of memory");
+		f = utf8_fixed(item->valuestring);
+		POPS_CHECK_ALLOC(f);
 		cJSON_free(item->valuestring);
 		item->valuestring = f;
 	}

@@ -21,14 +21,14 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
 	if ((error = pops_report_file_open(&rf, path)) < 0)
 		return error;
 	if (!(sums = cJSON_CreateArray())) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	/* copies: making names valid UTF-8 must not touch the caller's summaries */
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(sums, cJSON_Duplicate(g[i].summary, 1));
 	if (pops_report_utf8_fix(sums) < 0 || !(s = cJSON_PrintUnformatted(sums))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	fprintf(rf.f, "{\"schema_version\":1,\"complete\":%s,\"summary\":%s",
@@ -42,7 +42,7 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
 			if (!copy || pops_report_utf8_fix(copy) < 0 ||
 			    !(s = cJSON_PrintUnformatted(copy))) {
 				cJSON_Delete(copy);
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				goto done;
 			}
 			cJSON_Delete(copy);
@@ -62,7 +62,7 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
 			    cJSON_GetObjectItemCaseSensitive(sum, "model"), 1));
 			/* the model's output, a judge's reasoning: any bytes */
 			if (pops_report_utf8_fix(rec) < 0 || !(s = cJSON_PrintUnformatted(rec))) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				goto done;
 			}
 			fprintf(rf.f, "%s\n%s", first ? "" : ",", s);

@@ -39,7 +39,7 @@ int pops_suite_parse(pops_suite **out, const char *data, size_t len,
 
 	*out = NULL;
 	if (!(s = calloc(1, sizeof(*s))) || !(s->path = pops_strdup(path))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	{
@@ -80,7 +80,7 @@ int pops_suite_parse(pops_suite **out, const char *data, size_t len,
 		size_t n = (size_t)cJSON_GetArraySize(list);
 
 		if (n && !(s->asserts = calloc(n, sizeof(*s->asserts)))) {
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 			goto done;
 		}
 		cJSON_ArrayForEach(it, list) {
@@ -137,8 +137,8 @@ int pops_suite_case_asserts(pops_assert ***out, size_t *n, const pops_case *c)
 	*n = 0;
 	if (!c->asserts || !(cnt = (size_t)cJSON_GetArraySize(c->asserts)))
 		return 0;
-	if (!(a = calloc(cnt, sizeof(*a))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	a = calloc(cnt, sizeof(*a));
+	POPS_CHECK_ALLOC(a);
 	cJSON_ArrayForEach(it, c->asserts) {
 		if ((error = pops_assert_compile(&a[i], it, c->file ? c->file : "-", c->line)) < 0)
 			break;
@@ -176,7 +176,7 @@ int pops_suite_apply_vars(const pops_suite *s, pops_case *c)
 		if (!(copy = cJSON_Duplicate(it, 1)) ||
 		    !cJSON_AddItemToObject(c->vars, it->string, copy)) {
 			cJSON_Delete(copy);
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		}
 	}
 	return 0;

@@ -30,12 +30,11 @@ static int add_ref(pops_sync_result *r, const char *ref, pops_sync_status st,
 {
 	pops_sync_ref *v = realloc(r->v, (r->n + 1) * sizeof(*v));
 
-	if (!v)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(v);
 	r->v = v;
 	memset(&v[r->n], 0, sizeof(*v));
-	if (!(v[r->n].ref = pops_strdup(ref)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	v[r->n].ref = pops_strdup(ref);
+	POPS_CHECK_ALLOC(v[r->n].ref);
 	v[r->n].status = st;
 	if (old_id)
 		git_oid_cpy(&v[r->n].old_id, old_id);
@@ -231,14 +230,14 @@ static int collect_refs(git_strarray *out, git_repository *repo, pops_sync_resul
 				continue;
 			}
 			if (!(v = realloc(out->strings, (out->count + 1) * sizeof(*v)))) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				git_reference_free(ref);
 				break;
 			}
 			out->strings = v;
 			pops_buf_printf(&spec, "%s:%s", name, name);
 			if (!(out->strings[out->count] = pops_buf_detach(&spec))) {
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 				git_reference_free(ref);
 				break;
 			}
@@ -266,8 +265,8 @@ static int sync_start(pops_sync_result *out, git_remote **remote,
 	memset(out, 0, sizeof(*out));
 	if (!*name)
 		*name = "origin";
-	if (!(out->remote = pops_strdup(*name)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	out->remote = pops_strdup(*name);
+	POPS_CHECK_ALLOC(out->remote);
 	return open_remote(remote, repo, *name);
 }
 
@@ -381,7 +380,7 @@ static int flatten(flat_tree *out, git_repository *repo, const git_oid *commit)
 		goto done;
 	}
 	if (git_tree_walk(tree, GIT_TREEWALK_PRE, flat_cb, out) < 0 || out->oom) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (out->n)
@@ -444,7 +443,7 @@ static int union_notes(git_oid *out, git_repository *repo, const git_oid *ours,
 			cJSON_AddItemToArray(ra, cJSON_Duplicate(it, 1));
 	}
 	if (!(text = cJSON_PrintUnformatted(da))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	{
@@ -494,7 +493,7 @@ static int merge_trees(git_oid *out, pops_buf *conflicts, git_repository *repo,
 	    (error = flatten(&t, repo, theirs)) < 0)
 		goto done;
 	if (!(upd = calloc(o.n + t.n + 1, sizeof(*upd)))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	/* pass 0: paths in ours (and maybe theirs); pass 1: paths only in theirs or base */
@@ -777,7 +776,7 @@ int pops_sync_pull(pops_sync_result *out, git_repository *repo, const char *remo
 	pops_buf_printf(&s2, "+refs/notes/pops*:refs/pops-remote/%s/notes/pops*", key.ptr);
 	pops_buf_printf(&glob, "refs/pops-remote/%s/*", key.ptr);
 	if (pops_buf_oom(&s1) || pops_buf_oom(&s2) || pops_buf_oom(&glob)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	specv[0] = s1.ptr;

@@ -491,8 +491,7 @@ static int mark(rstate *rs, size_t start, int kind)
 		size_t na = m->alloc ? m->alloc * 2 : 8;
 		pops_template_mark *nv = realloc(m->v, na * sizeof(*nv));
 
-		if (!nv)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(nv);
 		m->v = nv;
 		m->alloc = na;
 	}
@@ -723,6 +722,6 @@ int pops_template_render_marked(const pops_template *t, const cJSON *input, cons
 		error = pops_buf_over_limit(out)
 			? pops_error_set(POPS_EINVALID, "%s: rendered output exceeds %zu bytes",
 			                 t->units[0].label, out->limit)
-			: pops_error_set(POPS_ERROR, "out of memory");
+			: pops_error_oom();
 	return error;
 }

@@ -79,7 +79,7 @@ static int unknown_helper(cstate *cs, const tok *t, const char *name, size_t n, 
 	int r;
 
 	if (!w) {
-		r = pops_error_set(POPS_ERROR, "out of memory");
+		r = pops_error_oom();
 	} else if (g && strcmp(g, w)) {
 		r = cerr(cs, t->line, t->col, "unknown helper '%.*s' (did you mean '%s'?)", (int)n, name, g);
 	} else {
@@ -90,7 +90,7 @@ static int unknown_helper(cstate *cs, const tok *t, const char *name, size_t n, 
 		if (!nw || pops_buf_oom(&b)) {
 			if (nw)
 				tp->warnings = nw;
-			r = pops_error_set(POPS_ERROR, "out of memory");
+			r = pops_error_oom();
 		} else {
 			tp->warnings = nw;
 			tp->warnings[tp->nwarnings++] = pops_buf_detach(&b);
@@ -162,7 +162,7 @@ static int add_partial_unit(cstate *cs, const char *name, size_t nlen, const cha
 	u->ref_col = t->col;
 	tp->nunits++;
 	if (!u->name || !u->indent)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	*out = (int32_t)(tp->nunits - 1);
 	return POPS_OK;
 }
@@ -514,7 +514,7 @@ int pops_template__compile_unit(pops_template *t, size_t ui, const char *src, si
 		             (int)b->text_len, src + b->text_start, (int)b->name_len, src + b->name_start);
 	}
 	if (!error && pops_buf_oom(&t->units[ui].pool))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 done:
 	free(cs.stack);
 	free(cs.toks);
@@ -529,7 +529,7 @@ static int indent_source(pops_buf *out, const char *src, size_t len, const char 
 		if (src[i] == '\n' && i + 1 < len)
 			pops_buf_puts(out, indent);
 	}
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 static int set_label(tpl_unit *u, const pops_template_options *o)
@@ -545,7 +545,7 @@ static int set_label(tpl_unit *u, const pops_template_options *o)
 	else
 		pops_buf_printf(&b, "partial '%s'", u->name);
 	if (pops_buf_oom(&b))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	u->label = pops_buf_detach(&b);
 	return POPS_OK;
 }
@@ -565,7 +565,7 @@ int pops_template_compile(pops_template **out, const char *src, size_t len,
 	t = calloc(1, sizeof(*t));
 	if (!t || !(t->units = calloc(1, sizeof(tpl_unit)))) {
 		free(t);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	t->aunits = t->nunits = 1;
 	t->dialect = opts->dialect;

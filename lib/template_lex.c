@@ -18,10 +18,9 @@ int pops_template__grow(void *pp, size_t *alloc, size_t n, size_t elem)
 		return POPS_OK;
 	na = *alloc ? *alloc * 2 : 16;
 	if (na > SIZE_MAX / elem)
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	np = realloc(*p, na * elem);
-	if (!np)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(np);
 	*p = np;
 	*alloc = na;
 	return POPS_OK;

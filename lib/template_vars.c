@@ -44,8 +44,8 @@ static int need(walk *w, const tpl_unit *u, const tpl_expr *e)
 	 * {{this}} alone reads the whole input, which always exists */
 	if (e->kind != EX_PATH || e->up || !e->nseg)
 		return POPS_OK;
-	if (!(p = path_array(u, e)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	p = path_array(u, e);
+	POPS_CHECK_ALLOC(p);
 	cJSON_ArrayForEach(it, w->out)
 		if (cJSON_Compare(it, p, 1)) {
 			cJSON_Delete(p);
@@ -53,7 +53,7 @@ static int need(walk *w, const tpl_unit *u, const tpl_expr *e)
 		}
 	if (!cJSON_AddItemToArray(w->out, p)) {
 		cJSON_Delete(p);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	return POPS_OK;
 }
@@ -113,7 +113,7 @@ int pops_template_required_vars(cJSON **out, const pops_template *t)
 	w.t = t;
 	if (!(w.out = cJSON_CreateArray()) || !(w.seen = calloc(t->nunits + 1, 1))) {
 		cJSON_Delete(w.out);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	if ((error = walk_unit(&w, 0)) < 0)
 		cJSON_Delete(w.out);

@@ -28,7 +28,7 @@ int pops_wire_content_text(pops_buf *out, const cJSON *content)
 		else if (cJSON_IsString(t))
 			pops_buf_puts(out, t->valuestring);
 	}
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 static int has_media(const cJSON *content)
@@ -314,11 +314,10 @@ int pops_wire_body(pops_buf *out, const pops_provider_request *req)
 		return pops_error_set(POPS_EINVALID, "provider type '%s' has no HTTP wire format", type);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	if (!s)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(s);
 	pops_buf_sets(out, s);
 	free(s);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 /* base_url without a trailing slash */
@@ -356,7 +355,7 @@ int pops_wire_url(pops_buf *out, const pops_provider_cfg *p)
 		return pops_error_set(POPS_EINVALID, "provider '%s' of type %s has no URL",
 		                      p->name, p->type);
 	}
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 int pops_wire_models_url(pops_buf *out, const pops_provider_cfg *p)
@@ -374,7 +373,7 @@ int pops_wire_models_url(pops_buf *out, const pops_provider_cfg *p)
 	else
 		return pops_error_set(POPS_EINVALID, "provider '%s' of type %s has no model list",
 		                      p->name, p->type);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 void pops_wire_key_header(const pops_provider_cfg *p, const char **name, const char **prefix)
@@ -477,7 +476,7 @@ int pops_wire_nul_mark(pops_buf *out, const char *body, size_t len)
 			p++;
 		}
 	}
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : marker;
+	return pops_buf_oom(out) ? pops_error_oom() : marker;
 }
 
 int pops_wire_nul_check(pops_provider_result *res, int marker)

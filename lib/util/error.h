@@ -45,6 +45,16 @@ int pops_error_prefix(int code, const char *fmt, ...)
 #endif
 	;
 
+/*
+ * Record that memory ran out and return POPS_ERROR. It allocates
+ * nothing, so the message ("out of memory") survives the condition it
+ * reports. POPS_CHECK_ALLOC is the short form for functions that have
+ * nothing to clean up.
+ */
+int pops_error_oom(void);
+
+#define POPS_CHECK_ALLOC(p) do { if (!(p)) return pops_error_oom(); } while (0)
+
 /* Set the message from errno: "<what>: <strerror>". Returns POPS_ERROR. */
 int pops_error_os(const char *what);
 

@@ -110,14 +110,14 @@ static int spawn(pops_exec *x, const char *cwd, char *const argv[], char *const 
 	}
 	if (posix_spawn_file_actions_init(&fa) != 0 || !(fa_init = 1) ||
 	    posix_spawnattr_init(&at) != 0 || !(at_init = 1)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
 	if (cwd && posix_spawn_file_actions_addchdir_np(&fa, cwd) != 0) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	/* a group of its own (killed as one); default signals, nothing blocked */
@@ -170,7 +170,7 @@ int pops_exec_start_in(pops_exec **out, const char *cwd, char *const argv[], con
 	*out = NULL;
 	if (!x || (input_len && !(x->input = malloc(input_len)))) {
 		free(x);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	x->pid = -1;
 	x->in_fd = x->out_fd = -1;
@@ -249,7 +249,7 @@ static int drain(pops_exec *x)
 			break;
 		return pops_error_os("command output");
 	}
-	return pops_buf_oom(&x->out) ? pops_error_set(POPS_ERROR, "out of memory") : POPS_OK;
+	return pops_buf_oom(&x->out) ? pops_error_oom() : POPS_OK;
 }
 
 static void reaped(pops_exec *x, int st)
@@ -392,7 +392,7 @@ int pops_exec_run_in(int *status_out, pops_buf *out, const char *cwd, char *cons
 	}
 	*status_out = pops_exec_status(x);
 	if (pops_buf_put(out, pops_exec_output(x)->ptr, pops_exec_output(x)->size) < 0)
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 done:
 	pops_exec_free(x);
 	return error;

@@ -228,7 +228,7 @@ static int write_atomic(const char *path, const void *data, size_t len,
 	if (error == 1)
 		return write_in_place(path, data, len);
 	if (pops_buf_printf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	fd = mkstemp(tmp.ptr);
@@ -291,7 +291,7 @@ int pops_mkdir_p(const char *path, mode_t mode)
 	size_t i;
 
 	if (pops_buf_sets(&p, path) < 0) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	for (i = 1; i <= p.size; i++) {
@@ -339,5 +339,5 @@ int pops_path_join(pops_buf *out, const char *a, const char *b)
 	while (la && *b == '/')
 		b++;
 	pops_buf_puts(out, b);
-	return pops_buf_oom(out) ? pops_error_set(POPS_ERROR, "out of memory") : 0;
+	return pops_buf_oom(out) ? pops_error_oom() : 0;
 }

@@ -53,8 +53,7 @@ int pops_yaml__pos_put(pops_yaml_doc *doc, const cJSON *node, unsigned line,
 		size_t ncap = doc->pos_cap ? doc->pos_cap * 2 : 64, j;
 		struct pops_yaml_pos *n = calloc(ncap, sizeof(*n));
 
-		if (!n)
-			return pops_error_set(POPS_ERROR, "out of memory");
+		POPS_CHECK_ALLOC(n);
 		for (j = 0; j < doc->pos_cap; j++) {
 			if (!doc->pos[j].node)
 				continue;
@@ -244,7 +243,7 @@ static int register_anchor(struct builder *b, char *name, cJSON *node)
 	a = realloc(b->anchors, (b->nanchors + 1) * sizeof(*a));
 	if (!a) {
 		free(name);
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	}
 	b->anchors = a;
 	a[b->nanchors].name = name;
@@ -290,7 +289,7 @@ static int merge_into(struct builder *b, struct frame *f, cJSON *src,
 			cJSON_Delete(copy);
 			if (nm)
 				f->merged = nm;
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		}
 		f->merged = nm;
 		f->merged[f->nmerged++] = copy;
@@ -337,7 +336,7 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m,
 		f->key_line = line;
 		f->key_col = col;
 		cJSON_Delete(node);
-		return f->key ? POPS_OK : pops_error_set(POPS_ERROR, "out of memory");
+		return f->key ? POPS_OK : pops_error_oom();
 	}
 
 	if (!strcmp(f->key, "<<")) {
@@ -349,7 +348,7 @@ static int attach(struct builder *b, cJSON *node, const yaml_mark_t *m,
 		if (!b->spent && !(b->spent = cJSON_CreateArray())) {
 			cJSON_Delete(node);
 			if (error == POPS_OK)
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 		} else {
 			cJSON_AddItemToArray(b->spent, node);
 		}
@@ -394,7 +393,7 @@ static int push(struct builder *b, cJSON *node, const char *anchor,
 
 		if (!s) {
 			cJSON_Delete(node);
-			return pops_error_set(POPS_ERROR, "out of memory");
+			return pops_error_oom();
 		}
 		b->stack = s;
 		b->stack_cap = ncap;
@@ -403,7 +402,7 @@ static int push(struct builder *b, cJSON *node, const char *anchor,
 	memset(f, 0, sizeof(*f));
 	f->node = node;
 	if (anchor && !(f->anchor = pops_strdup(anchor)))
-		return pops_error_set(POPS_ERROR, "out of memory");
+		return pops_error_oom();
 	return POPS_OK;
 }
 
@@ -447,8 +446,7 @@ static int on_scalar(struct builder *b, yaml_event_t *ev)
 		node = resolve_plain(v, len);
 	else
 		node = cJSON_CreateString(v);
-	if (!node)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(node);
 	if (len != strlen(v)) {
 		cJSON_Delete(node);
 		return fail_at(b, &ev->start_mark, "NUL byte in a value");
@@ -457,8 +455,7 @@ static int on_scalar(struct builder *b, yaml_event_t *ev)
 	if (error < 0 || !ev->data.scalar.anchor || !attached)
 		return error; /* an anchored key is not something an alias can use */
 	name = pops_strdup((const char *)ev->data.scalar.anchor);
-	if (!name)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(name);
 	return register_anchor(b, name, attached);
 }
 
@@ -488,8 +485,7 @@ static int on_alias(struct builder *b, yaml_event_t *ev)
 	b->alias_nodes += n;
 	b->alias_bytes += bytes;
 	copy = cJSON_Duplicate(src, 1);
-	if (!copy)
-		return pops_error_set(POPS_ERROR, "out of memory");
+	POPS_CHECK_ALLOC(copy);
 	return attach(b, copy, &ev->start_mark, cJSON_IsString(copy),
 	              cJSON_IsString(copy) ? copy->valuestring : NULL, &copy);
 }
@@ -530,7 +526,7 @@ int pops_yaml_parse(pops_yaml_doc **out, const char *data, size_t len,
 	b.line_offset = line_offset;
 	b.doc = calloc(1, sizeof(*b.doc));
 	if (!b.doc || !(b.doc->filename = pops_strdup(filename ? filename : "-"))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (len > b.lim->max_bytes) {
@@ -540,7 +536,7 @@ int pops_yaml_parse(pops_yaml_doc **out, const char *data, size_t len,
 		goto done;
 	}
 	if (!yaml_parser_initialize(&parser)) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	parser_ok = 1;
@@ -578,7 +574,7 @@ int pops_yaml_parse(pops_yaml_doc **out, const char *data, size_t len,
 			                         : (const char *)ev.data.sequence_start.anchor;
 
 			if (!n)
-				error = pops_error_set(POPS_ERROR, "out of memory");
+				error = pops_error_oom();
 			else if (b.depth && cJSON_IsObject(b.stack[b.depth - 1].node) &&
 			         !b.stack[b.depth - 1].key) {
 				cJSON_Delete(n);
@@ -608,7 +604,7 @@ int pops_yaml_parse(pops_yaml_doc **out, const char *data, size_t len,
 			goto done;
 	}
 	if (!b.doc->root && !(b.doc->root = cJSON_CreateNull()))
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 
 done:
 	for (i = 0; i < b.depth; i++) {

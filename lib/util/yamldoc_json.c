@@ -118,8 +118,8 @@ static int check_duplicates(struct scan *s, const cJSON *obj)
 		n++;
 	if (n < 2)
 		return POPS_OK;
-	if (!(keys = malloc(n * sizeof(*keys))))
-		return pops_error_set(POPS_ERROR, "out of memory");
+	keys = malloc(n * sizeof(*keys));
+	POPS_CHECK_ALLOC(keys);
 	for (c = obj->child, i = 0; c; c = c->next)
 		keys[i++] = c;
 	qsort(keys, n, sizeof(*keys), key_cmp);
@@ -219,7 +219,7 @@ int pops_yaml_parse_json(pops_yaml_doc **out, const char *data, size_t len,
 	*out = NULL;
 	if (!(doc = calloc(1, sizeof(*doc))) ||
 	    !(doc->filename = pops_strdup(filename ? filename : "-"))) {
-		error = pops_error_set(POPS_ERROR, "out of memory");
+		error = pops_error_oom();
 		goto done;
 	}
 	if (len > lim->max_bytes) {
@@ -251,7 +251,7 @@ int pops_yaml_parse_json(pops_yaml_doc **out, const char *data, size_t len,
 	if (i == len) {
 		/* an empty file reads as null, as an empty YAML file does */
 		if (!(doc->root = cJSON_CreateNull()))
-			error = pops_error_set(POPS_ERROR, "out of memory");
+			error = pops_error_oom();
 		goto done;
 	}
 	doc->root = cJSON_ParseWithLengthOpts(start, len - (size_t)(start - data), &end, 0);

@@ -39,3 +39,24 @@ TEST(error_long_messages_are_kept_whole)
 	CHECK_INT(strlen(pops_error_last()), 5001);
 	pops_buf_dispose(&b);
 }
+
+static int alloc_or_fail(const void *p)
+{
+	POPS_CHECK_ALLOC(p);
+	return POPS_OK;
+}
+
+TEST(error_oom_needs_no_memory_and_check_alloc_uses_it)
+{
+	pops_error_set(POPS_EINVALID, "something else");
+	CHECK_INT(pops_error_oom(), POPS_ERROR);
+	CHECK_STR(pops_error_last(), "out of memory");
+	CHECK_INT(pops_error_code(), POPS_ERROR);
+	CHECK_INT(pops_error_prefix(POPS_ERROR, "reading 'f': "), POPS_ERROR);
+	CHECK_STR(pops_error_last(), "reading 'f': out of memory");
+	CHECK_INT(alloc_or_fail("x"), POPS_OK);
+	CHECK_INT(alloc_or_fail(NULL), POPS_ERROR);
+	CHECK_STR(pops_error_last(), "out of memory");
+	pops_error_clear();
+	CHECK_STR(pops_error_last(), "unknown error");
+}
