@@ -432,8 +432,9 @@ static int diff_pair(differ *d, side *a, side *b)
 		cJSON_AddNumberToObject(root, "schema_version", 1);
 		side_json(root, "a", a);
 		side_json(root, "b", b);
+		/* memcmp with a NULL side is undefined even for 0 bytes */
 		cJSON_AddBoolToObject(root, "identical", a->len == b->len &&
-		                      !memcmp(a->data, b->data, a->len));
+		                      (!a->len || !memcmp(a->data, b->data, a->len)));
 		cJSON_AddItemToObject(root, "frontmatter", d->fm_changes);
 		d->fm_changes = NULL;
 		stat = cJSON_AddObjectToObject(root, "stat");

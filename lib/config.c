@@ -426,8 +426,9 @@ const pops_provider_cfg *pops_config_provider(const pops_config *cfg,
 {
 	size_t i;
 
+	/* a config being loaded has entries not filled yet: their name is NULL */
 	for (i = 0; i < cfg->nproviders; i++)
-		if (!strcmp(cfg->providers[i].name, name))
+		if (cfg->providers[i].name && !strcmp(cfg->providers[i].name, name))
 			return &cfg->providers[i];
 	return NULL;
 }

@@ -115,7 +115,7 @@ int pops_git_load_certificates(void)
 	return error;
 }
 
-int pops_git_error(int git_code, const char *what)
+int (pops_git_error)(int git_code, const char *what)
 {
 	const git_error *e = git_error_last();
 	const char *msg = e && e->message ? e->message : "unknown error";

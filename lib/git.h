@@ -37,6 +37,13 @@ int pops_git_certificates_pending(void);
  */
 int pops_git_error(int git_code, const char *what);
 
+/* for the analyser, which sees one file at a time: the result is negative */
+#ifdef __clang_analyzer__
+#include "error.h"
+static inline int pops_git_error__negative(int code) { return code < 0 ? code : POPS_ERROR; }
+#define pops_git_error(c, w) pops_git_error__negative(pops_git_error(c, w))
+#endif
+
 /*
  * git_repository_open_ext from `dir` upwards, stopping at the
  * directories of GIT_CEILING_DIRECTORIES as git does, so pops and git

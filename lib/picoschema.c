@@ -123,7 +123,7 @@ static int object(cJSON **out, const cJSON *obj, pops_schema_resolver r, void *p
 
 			error = inner ? split_desc(inner, &type, &desc) : pops_error_oom();
 			free(inner);
-			if (!error && type && !strcmp(type, "array")) {
+			if (!error && !strcmp(type, "array")) {
 				cJSON *items = NULL;
 
 				prop = cJSON_CreateObject();

@@ -223,7 +223,8 @@ void pops_provider__exec_result(pops_provider_result *res, const pops_http_job *
 
 	res->attempts = 1;
 	res->latency_ms = job->latency_ms;
-	if (job->status != POPS_OK) {
+	/* no context: the job failed before its command was started */
+	if (job->status != POPS_OK || !c) {
 		res_error(res, job->status == POPS_EINTR ? POPS_EINTR : POPS_EPROVIDER,
 		          "provider '%s': %s", name, job->error ? job->error : "command failed");
 		return;

@@ -107,7 +107,7 @@ done:
 	if (out[0] >= 0) close(out[0]);
 	if (out[1] >= 0) close(out[1]);
 	/* the response held a secret: wipe it before freeing */
-	if (resp.asize)
+	if (resp.ptr && resp.size)
 		memset(resp.ptr, 0, resp.size);
 	pops_buf_dispose(&resp);
 	pops_buf_dispose(&req);

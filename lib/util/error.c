@@ -27,7 +27,7 @@ static char *vformat(const char *fmt, va_list ap)
 	return pops_buf_detach(&b);
 }
 
-int pops_error_set(int code, const char *fmt, ...)
+int (pops_error_set)(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -39,14 +39,14 @@ int pops_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
-int pops_error_oom(void)
+int (pops_error_oom)(void)
 {
 	set_owned(POPS_ERROR, NULL);
 	last_oom = 1;
 	return POPS_ERROR;
 }
 
-int pops_error_prefix(int code, const char *fmt, ...)
+int (pops_error_prefix)(int code, const char *fmt, ...)
 {
 	pops_buf b = POPS_BUF_INIT;
 	va_list ap;
@@ -60,7 +60,7 @@ int pops_error_prefix(int code, const char *fmt, ...)
 	return code;
 }
 
-int pops_error_os(const char *what)
+int (pops_error_os)(const char *what)
 {
 	int e = errno;
 

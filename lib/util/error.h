@@ -70,4 +70,17 @@ int pops_error_code(void);
 /* Forget the last message and free its memory. */
 void pops_error_clear(void);
 
+/*
+ * The analyser looks at one file at a time and cannot see that these
+ * return their code: without this, every `if (f() < 0) return;` after a
+ * failure path that set an error reads as a possible success.
+ */
+/* (The definitions in error.c parenthesise their names to escape these.) */
+#ifdef __clang_analyzer__
+#define pops_error_set(code, ...) (pops_error_set(code, __VA_ARGS__), (code))
+#define pops_error_prefix(code, ...) (pops_error_prefix(code, __VA_ARGS__), (code))
+#define pops_error_oom() (pops_error_oom(), POPS_ERROR)
+#define pops_error_os(what) (pops_error_os(what), POPS_ERROR)
+#endif
+
 #endif

@@ -408,10 +408,16 @@ static int push(struct builder *b, cJSON *node, const char *anchor,
 
 static int pop(struct builder *b, const yaml_mark_t *end)
 {
-	struct frame f = b->stack[--b->depth];
-	yaml_mark_t start = { 0, f.start_line, f.start_col };
+	struct frame f;
+	yaml_mark_t start;
 	cJSON *attached;
 	int error;
+
+	/* libyaml balances its events; an end without a start is its bug, not a crash */
+	if (!b->depth || !b->stack)
+		return pops_error_set(POPS_EINVALID, "yaml: collection end without a start");
+	f = b->stack[--b->depth];
+	start = (yaml_mark_t){ 0, f.start_line, f.start_col };
 
 	free(f.merged);
 	if (f.key) {

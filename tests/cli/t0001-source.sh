@@ -58,4 +58,19 @@ test_expect_success 'nothing in lib/util/ includes a domain header' '
 	test_must_be_empty hits
 '
 
+test_expect_success 'analyze suppressions name one statement, not a whole file' '
+	mkdir -p an &&
+	printf "int f(int *p)\n{\n\treturn *p;\n}\nint g(int *q)\n{\n\treturn *q;\n}\n" >an/x.c &&
+	printf "an/x.c:3:9: warning: Dereference of null pointer [core.NullDereference]\nan/x.c:7:9: warning: Dereference of null pointer [core.NullDereference]\n" >an/log &&
+	printf "# comment\nan/x.c [core.NullDereference] \`return *p\` p is never NULL here\n" >an/supp &&
+	sh "$ROOT"/tests/analyze-filter.sh an/log an/supp >out &&
+	echo "an/x.c:7:9: warning: Dereference of null pointer [core.NullDereference]" >expect &&
+	test_cmp expect out &&
+	sh "$ROOT"/tests/analyze-filter.sh an/log /nonexistent >out &&
+	test $(wc -l <out) = 2 &&
+	printf "an/x.c [core.DivideZero] \`return *p\` other checker\n" >an/supp &&
+	sh "$ROOT"/tests/analyze-filter.sh an/log an/supp >out &&
+	test $(wc -l <out) = 2
+'
+
 test_done
