@@ -479,109 +479,134 @@ static int cmp_part(const void *a, const void *b)
 	return strcmp(((const part *)a)->p->name, ((const part *)b)->p->name);
 }
 
-int pops_export(pops_export_result *out, git_repository *repo, const pops_export_options *opts)
+/* one export in progress: what was read, before anything is written */
+typedef struct xrun {
+	const pops_export_options *opts;
+	git_repository *repo;
+	pops_export_result *out;
+	pops_release_list l;
+	item *items;        /* l.n */
+	part *parts;
+	size_t nparts;
+	pops_buf scratch, path;
+	int inline_text, yml;
+} xrun;
+
+static void xrun_dispose(xrun *x)
 {
-	pops_release_list l = { NULL, 0 };
-	pops_export__old old = { 0 };
-	pops_buf tmp = POPS_BUF_INIT, path = POPS_BUF_INIT, scratch = POPS_BUF_INIT,
-	         parent = POPS_BUF_INIT, text = POPS_BUF_INIT;
-	item *items = NULL;
-	part *parts = NULL;
-	size_t i, nparts = 0;
-	cJSON *doc = NULL, *arr, *parr;
-	char *json = NULL, hex[GIT_OID_HEXSZ + 1], *slash;
-	const char *env = opts->env, *dir = opts->dir;
-	int error, made_tmp = 0, inline_text = opts->format == POPS_EXPORT_JSON;
-	int yml = opts->format == POPS_EXPORT_PROMPT_YML;
+	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	out->kept = (pops_buf)POPS_BUF_INIT;
-	if ((error = pops_release_tip(&out->ledger_commit, repo)) < 0) {
-		if (error == POPS_ENOTFOUND)
-			error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
-		goto done;
+	for (i = 0; i < x->nparts; i++)
+		pops_buf_dispose(&x->parts[i].content);
+	free(x->parts);
+	for (i = 0; x->items && i < x->l.n; i++) {
+		pops_closure_dispose(&x->items[i].legacy);
+		pops_buf_dispose(&x->items[i].file);
+		pops_buf_dispose(&x->items[i].content);
 	}
-	if ((error = pops_release_list_entries(&l, repo, &out->ledger_commit, env)) < 0)
-		goto done;
-	if (!l.n) {
-		error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
-		goto done;
-	}
-	/* before anything is written: whatever is at `dir` must be ours to replace */
-	if ((error = pops_export__check_dir(&old, dir)) < 0)
-		goto done;
+	free(x->items);
+	pops_release_list_dispose(&x->l);
+	pops_buf_dispose(&x->scratch);
+	pops_buf_dispose(&x->path);
+}
 
-	/* everything is read and checked before the first file is written */
-	if (!(items = calloc(l.n, sizeof(*items)))) {
-		error = pops_error_oom();
-		goto done;
+/* the released prompts of env and their partials, read and checked */
+static int read_release(xrun *x)
+{
+	const char *env = x->opts->env;
+	size_t i;
+	int error;
+
+	if (!(x->items = calloc(x->l.n, sizeof(*x->items))))
+		return pops_error_oom();
+	for (i = 0; i < x->l.n; i++) {
+		item *it = &x->items[i];
+
+		it->e = x->l.v[i];
+		it->file = (pops_buf)POPS_BUF_INIT;
+		it->content = (pops_buf)POPS_BUF_INIT;
+		if ((error = read_item(it, x->repo, x->opts->cfg, &x->scratch)) < 0)
+			return error;
+		if (x->inline_text && (error = text_ok(&it->content, it->e->prompt, env)) < 0)
+			return error;
 	}
-	for (i = 0; i < l.n; i++) {
-		items[i].e = l.v[i];
-		items[i].file = (pops_buf)POPS_BUF_INIT;
-		items[i].content = (pops_buf)POPS_BUF_INIT;
-		if ((error = read_item(&items[i], repo, opts->cfg, &scratch)) < 0)
-			goto done;
-		if (inline_text && (error = text_ok(&items[i].content, items[i].e->prompt, env)) < 0)
-			goto done;
-	}
-	if ((error = collect_parts(&parts, &nparts, items, l.n, env, &scratch)) < 0)
-		goto done;
-	if (nparts)
-		qsort(parts, nparts, sizeof(*parts), cmp_part);
-	for (i = 0; i < nparts; i++) {
-		if ((error = pops_release_read_partial(&parts[i].content, repo, opts->cfg,
-		                                       parts[i].first->e, parts[i].p->name)) < 0) {
+	if ((error = collect_parts(&x->parts, &x->nparts, x->items, x->l.n, env, &x->scratch)) < 0)
+		return error;
+	if (x->nparts)
+		qsort(x->parts, x->nparts, sizeof(*x->parts), cmp_part);
+	for (i = 0; i < x->nparts; i++) {
+		part *p = &x->parts[i];
+
+		if ((error = pops_release_read_partial(&p->content, x->repo, x->opts->cfg,
+		                                       p->first->e, p->p->name)) < 0)
 			/* the release lists it, so a missing partial is a broken ledger (exit 3) */
-			if (error == POPS_ENOTFOUND)
-				error = POPS_ERROR;
-			goto done;
-		}
-		if (inline_text && (error = text_ok(&parts[i].content, parts[i].p->name, env)) < 0)
-			goto done;
+			return error == POPS_ENOTFOUND ? POPS_ERROR : error;
+		if (x->inline_text && (error = text_ok(&p->content, p->p->name, env)) < 0)
+			return error;
 	}
-	if ((error = released_in(items, l.n, repo, &out->ledger_commit, env)) < 0)
-		goto done;
-	if (yml && (error = to_prompt_yml(items, l.n, parts, nparts)) < 0)
-		goto done;
+	if ((error = released_in(x->items, x->l.n, x->repo, &x->out->ledger_commit, env)) < 0)
+		return error;
+	if (x->yml)
+		return to_prompt_yml(x->items, x->l.n, x->parts, x->nparts);
+	return POPS_OK;
+}
 
-	/* the manifest */
+/* manifest.json's text, as pops-export(1) documents it */
+static int manifest(pops_buf *text, xrun *x)
+{
+	cJSON *doc = NULL, *arr, *parr;
+	char *json = NULL, hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int error = POPS_OK;
+
 	if (!(doc = cJSON_CreateObject()) || !cJSON_AddNumberToObject(doc, "schema_version", 2) ||
 	    !cJSON_AddStringToObject(doc, "generator", "pops") ||
-	    !cJSON_AddItemToObject(doc, "pops_version", str_json(opts->pops_version)) ||
-	    !cJSON_AddStringToObject(doc, "env", env) ||
+	    !cJSON_AddItemToObject(doc, "pops_version", str_json(x->opts->pops_version)) ||
+	    !cJSON_AddStringToObject(doc, "env", x->opts->env) ||
 	    !cJSON_AddStringToObject(doc, "ledger_commit",
-	                             git_oid_tostr(hex, sizeof(hex), &out->ledger_commit)) ||
-	    !cJSON_AddStringToObject(doc, "format", inline_text ? "json" : yml ? "prompt-yml" :
-	                                                                   "files") ||
+	                             git_oid_tostr(hex, sizeof(hex), &x->out->ledger_commit)) ||
+	    !cJSON_AddStringToObject(doc, "format", x->inline_text ? "json" :
+	                                            x->yml ? "prompt-yml" : "files") ||
 	    !(arr = cJSON_AddArrayToObject(doc, "prompts")) ||
 	    !(parr = cJSON_AddArrayToObject(doc, "partials"))) {
 		error = pops_error_oom();
 		goto done;
 	}
-	for (i = 0; i < l.n; i++)
-		if ((error = prompt_json(arr, &items[i], inline_text, yml)) < 0)
+	for (i = 0; i < x->l.n; i++)
+		if ((error = prompt_json(arr, &x->items[i], x->inline_text, x->yml)) < 0)
 			goto done;
 	/* prompt-yml inlines the partials: no partial file is written or listed */
-	for (i = 0; !yml && i < nparts; i++) {
-		if ((error = pops_closure_partial_file(&scratch, parts[i].p->name)) < 0 ||
-		    (error = part_json(parr, &parts[i], scratch.ptr, inline_text)) < 0)
+	for (i = 0; !x->yml && i < x->nparts; i++) {
+		if ((error = pops_closure_partial_file(&x->scratch, x->parts[i].p->name)) < 0 ||
+		    (error = part_json(parr, &x->parts[i], x->scratch.ptr, x->inline_text)) < 0)
 			goto done;
 	}
 	/* our own reader must accept what we write, or the next export would refuse it */
 	assert(pops_export__manifest_ok(doc, NULL));
-	if (!(json = cJSON_Print(doc)) || pops_buf_puts(&text, json) < 0 ||
-	    pops_buf_putc(&text, '\n') < 0) {
+	if (!(json = cJSON_Print(doc)) || pops_buf_puts(text, json) < 0 ||
+	    pops_buf_putc(text, '\n') < 0)
 		error = pops_error_oom();
-		goto done;
-	}
+done:
+	cJSON_free(json);
+	cJSON_Delete(doc);
+	return error;
+}
 
-	/* the temporary directory sits beside `dir`, so the final rename stays on one file system */
+/*
+ * A new temporary directory beside `dir` (so the final rename stays on
+ * one file system), its name in `tmp`; dir's parents are made.
+ */
+static int make_tmp(pops_buf *tmp, const char *dir)
+{
+	pops_buf parent = POPS_BUF_INIT;
+	char *slash;
+	int error = POPS_OK;
+
 	pops_buf_puts(&parent, dir);
 	while (parent.size > 1 && parent.ptr[parent.size - 1] == '/')
 		pops_buf_truncate(&parent, parent.size - 1);
-	pops_buf_printf(&tmp, "%s.tmp-XXXXXX", parent.ptr);
-	if (pops_buf_oom(&tmp) || pops_buf_oom(&parent)) {
+	pops_buf_printf(tmp, "%s.tmp-XXXXXX", parent.ptr);
+	if (pops_buf_oom(tmp) || pops_buf_oom(&parent)) {
 		error = pops_error_oom();
 		goto done;
 	}
@@ -590,52 +615,81 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 		if ((error = pops_mkdir_p(parent.ptr, 0777)) < 0)
 			goto done;
 	}
-	if (!mkdtemp(tmp.ptr)) {
-		error = pops_error_os(tmp.ptr);
+	if (!mkdtemp(tmp->ptr))
+		error = pops_error_os(tmp->ptr);
+done:
+	pops_buf_dispose(&parent);
+	return error;
+}
+
+/* every file of the bundle, manifest.json last, into `tmp` */
+static int write_bundle(xrun *x, const char *tmp, const pops_buf *text)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; !x->inline_text && i < x->l.n; i++)
+		if ((error = write_file(tmp, x->items[i].file.ptr, &x->items[i].content, &x->path)) < 0)
+			return error;
+	for (i = 0; !x->inline_text && !x->yml && i < x->nparts; i++) {
+		if ((error = pops_closure_partial_file(&x->scratch, x->parts[i].p->name)) < 0 ||
+		    (error = write_file(tmp, x->scratch.ptr, &x->parts[i].content, &x->path)) < 0)
+			return error;
+	}
+	if ((error = write_file(tmp, "manifest.json", text, &x->path)) < 0)
+		return error;
+	if (chmod(tmp, 0755) < 0)
+		return pops_error_os(tmp);
+	return POPS_OK;
+}
+
+int pops_export(pops_export_result *out, git_repository *repo, const pops_export_options *opts)
+{
+	xrun x = { 0 };
+	pops_export__old old = { 0 };
+	pops_buf tmp = POPS_BUF_INIT, text = POPS_BUF_INIT;
+	const char *env = opts->env;
+	int error, made_tmp = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->kept = (pops_buf)POPS_BUF_INIT;
+	x.opts = opts;
+	x.repo = repo;
+	x.out = out;
+	x.scratch = (pops_buf)POPS_BUF_INIT;
+	x.path = (pops_buf)POPS_BUF_INIT;
+	x.inline_text = opts->format == POPS_EXPORT_JSON;
+	x.yml = opts->format == POPS_EXPORT_PROMPT_YML;
+	if ((error = pops_release_tip(&out->ledger_commit, repo)) < 0) {
+		if (error == POPS_ENOTFOUND)
+			error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
 		goto done;
 	}
+	if ((error = pops_release_list_entries(&x.l, repo, &out->ledger_commit, env)) < 0)
+		goto done;
+	if (!x.l.n) {
+		error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
+		goto done;
+	}
+	/* before anything is written: whatever is at `dir` must be ours to replace */
+	if ((error = pops_export__check_dir(&old, opts->dir)) < 0)
+		goto done;
+	/* everything is read and checked before the first file is written */
+	if ((error = read_release(&x)) < 0 || (error = manifest(&text, &x)) < 0 ||
+	    (error = make_tmp(&tmp, opts->dir)) < 0)
+		goto done;
 	made_tmp = 1;
-	if (!inline_text) {
-		for (i = 0; i < l.n; i++)
-			if ((error = write_file(tmp.ptr, items[i].file.ptr, &items[i].content, &path)) < 0)
-				goto done;
-		for (i = 0; !yml && i < nparts; i++) {
-			if ((error = pops_closure_partial_file(&scratch, parts[i].p->name)) < 0 ||
-			    (error = write_file(tmp.ptr, scratch.ptr, &parts[i].content, &path)) < 0)
-				goto done;
-		}
-	}
-	if ((error = write_file(tmp.ptr, "manifest.json", &text, &path)) < 0)
-		goto done;
-	if (chmod(tmp.ptr, 0755) < 0) {
-		error = pops_error_os(tmp.ptr);
-		goto done;
-	}
-	if ((error = pops_export__replace(&out->kept, tmp.ptr, dir, &old)) < 0)
+	if ((error = write_bundle(&x, tmp.ptr, &text)) < 0 ||
+	    (error = pops_export__replace(&out->kept, tmp.ptr, opts->dir, &old)) < 0)
 		goto done;
 	made_tmp = 0;
-	out->count = l.n;
-	out->npartials = yml ? 0 : nparts;
-	error = POPS_OK;
+	out->count = x.l.n;
+	out->npartials = x.yml ? 0 : x.nparts;
 done:
 	if (made_tmp)
 		rm_tree(tmp.ptr);
-	cJSON_free(json);
-	cJSON_Delete(doc);
-	for (i = 0; i < nparts; i++)
-		pops_buf_dispose(&parts[i].content);
-	free(parts);
-	for (i = 0; items && i < l.n; i++) {
-		pops_closure_dispose(&items[i].legacy);
-		pops_buf_dispose(&items[i].file);
-		pops_buf_dispose(&items[i].content);
-	}
-	free(items);
-	pops_release_list_dispose(&l);
+	xrun_dispose(&x);
 	pops_buf_dispose(&text);
-	pops_buf_dispose(&parent);
-	pops_buf_dispose(&scratch);
-	pops_buf_dispose(&path);
 	pops_buf_dispose(&tmp);
 	pops_export__old_dispose(&old);
 	return error;
