@@ -4,6 +4,8 @@
 #include "git.h"
 #include "strutil.h"
 #include "repo.h"
+#include "release_int.h"
+#include "rollout.h"
 
 #include <cjson/cJSON.h>
 
@@ -20,6 +22,7 @@ void pops_release_entry_free(pops_release_entry *e)
 	free(e->evidence);
 	free(e->reason);
 	pops_closure_dispose(&e->closure);
+	pops_release_entry_free(e->canary);
 	free(e);
 }
 
@@ -31,7 +34,13 @@ pops_release_entry *pops_release_entry_dup(const pops_release_entry *e)
 		return NULL;
 	*d = *e;
 	memset(&d->closure, 0, sizeof(d->closure));
+	d->canary = NULL;
 	if (pops_closure_copy(&d->closure, &e->closure) < 0) {
+		d->env = d->prompt = d->model = d->model_alias = d->evidence = d->reason = NULL;
+		pops_release_entry_free(d);
+		return NULL;
+	}
+	if (e->canary && !(d->canary = pops_release_entry_dup(e->canary))) {
 		d->env = d->prompt = d->model = d->model_alias = d->evidence = d->reason = NULL;
 		pops_release_entry_free(d);
 		return NULL;
@@ -134,15 +143,17 @@ static int corrupt(const git_oid *ledger, const char *env, const char *prompt,
 	                      env, prompt, POPS_RELEASE_REF, hex, what);
 }
 
-static char *json_str(const cJSON *obj, const char *key)
+/* a string field that may be absent or null: -1 only on out of memory */
+static int opt_str(char **out, const cJSON *obj, const char *key)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
 
-	return cJSON_IsString(it) ? pops_strdup(it->valuestring) : NULL;
+	*out = NULL;
+	return !cJSON_IsString(it) || (*out = pops_strdup(it->valuestring)) ? 0 : -1;
 }
 
 /* a partial's file as the ledger keeps it: "_x.prompt" or "dir/_x.prompt", nothing else */
-static int partial_file_ok(const char *file)
+int pops_release__partial_file_ok(const char *file)
 {
 	const char *base = strrchr(file, '/');
 
@@ -155,7 +166,8 @@ static int partial_file_ok(const char *file)
  * The closure fields of a schema 2 entry. A schema 1 entry keeps what it
  * knows (blob, model id) with closure_known 0.
  */
-static int parse_closure(pops_release_entry *e, const cJSON *doc, pops_buf *what)
+static int parse_closure(pops_release_entry *e, const cJSON *doc, const char *pfx,
+                         pops_buf *what)
 {
 	const cJSON *partials = cJSON_GetObjectItemCaseSensitive(doc, "partials");
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(doc, "resolved_model");
@@ -170,7 +182,7 @@ static int parse_closure(pops_release_entry *e, const cJSON *doc, pops_buf *what
 		return POPS_OK;
 	}
 	if (!partials || !model) {
-		pops_buf_puts(what, partials ? "\"resolved_model\" is missing" : "\"partials\" is missing");
+		pops_buf_printf(what, "\"%s%s\" is missing", pfx, partials ? "resolved_model" : "partials");
 		return POPS_EINVALID;
 	}
 	if ((error = pops_closure_from_json(&e->closure, partials, model, what)) < 0)
@@ -178,9 +190,9 @@ static int parse_closure(pops_release_entry *e, const cJSON *doc, pops_buf *what
 	for (i = 0; i < e->closure.npartials; i++) {
 		const pops_closure_partial *p = &e->closure.partials[i];
 
-		if (!partial_file_ok(p->file) || pops_repo_check_name(p->name) < 0) {
+		if (!pops_release__partial_file_ok(p->file) || pops_repo_check_name(p->name) < 0) {
 			pops_error_clear();
-			pops_buf_puts(what, "a partial has an unsafe name or file");
+			pops_buf_printf(what, "a partial in \"%spartials\" has an unsafe name or file", pfx);
 			return POPS_EINVALID;
 		}
 	}
@@ -188,8 +200,12 @@ static int parse_closure(pops_release_entry *e, const cJSON *doc, pops_buf *what
 	return POPS_OK;
 }
 
-/* every partial of the release is in the ledger tree, with its blob */
-static int check_partials(const pops_release_entry *e, git_tree *tree, const git_oid *ledger)
+/*
+ * Every partial of the release (`side`: "" or "@canary") is in the
+ * ledger tree under <env>/<prompt><side>@partials, with its blob.
+ */
+static int check_partials(const pops_release_entry *e, const char *side, git_tree *tree,
+                          const git_oid *ledger)
 {
 	pops_buf what = POPS_BUF_INIT, path = POPS_BUF_INIT;
 	git_tree_entry *te = NULL;
@@ -201,13 +217,14 @@ static int check_partials(const pops_release_entry *e, git_tree *tree, const git
 		const pops_closure_partial *p = &e->closure.partials[i];
 
 		pops_buf_clear(&path);
-		pops_buf_printf(&path, "%s/%s@partials/%s", e->env, e->prompt, p->file);
+		pops_buf_printf(&path, "%s/%s%s@partials/%s", e->env, e->prompt, side, p->file);
 		if (git_tree_entry_bypath(&te, tree, path.ptr) < 0 ||
 		    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB ||
 		    !git_oid_equal(git_tree_entry_id(te), &p->blob)) {
 			git_error_clear();
-			pops_buf_printf(&what, "partial %s is missing from the release (no %s with blob %.12s)",
-			                p->name, path.ptr, git_oid_tostr(hex, sizeof(hex), &p->blob));
+			pops_buf_printf(&what, "%spartial %s is missing from the release (no %s with "
+			                "blob %.12s)", *side ? "canary " : "", p->name, path.ptr,
+			                git_oid_tostr(hex, sizeof(hex), &p->blob));
 			error = corrupt(ledger, e->env, e->prompt, what.ptr);
 			break;
 		}
@@ -220,12 +237,88 @@ static int check_partials(const pops_release_entry *e, git_tree *tree, const git
 	return error;
 }
 
+/*
+ * The fields one side of a release has (the stable side at the top of
+ * the entry, the canary side in "rollout"."canary"); `pfx` names where
+ * in messages ("" or "rollout.canary.").
+ */
+static int parse_side(pops_release_entry *e, const cJSON *obj, const char *pfx, pops_buf *what)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "version");
+
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 1e9) {
+		pops_buf_printf(what, "\"%sversion\" is not a number", pfx);
+		return POPS_EINVALID;
+	}
+	e->version = (long)it->valuedouble;
+	it = cJSON_GetObjectItemCaseSensitive(obj, "blob");
+	if (!cJSON_IsString(it) || git_oid_fromstr(&e->blob, it->valuestring) < 0) {
+		pops_buf_printf(what, "\"%sblob\" is not an object id", pfx);
+		return POPS_EINVALID;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(obj, "source_commit");
+	if (cJSON_IsString(it) && git_oid_fromstr(&e->source_commit, it->valuestring) < 0) {
+		pops_buf_printf(what, "\"%ssource_commit\" is not an object id", pfx);
+		return POPS_EINVALID;
+	}
+	if (opt_str(&e->model, obj, "model") < 0 || opt_str(&e->model_alias, obj, "model_alias") < 0 ||
+	    opt_str(&e->evidence, obj, "evidence") < 0)
+		return pops_error_oom();
+	return parse_closure(e, obj, pfx, what);
+}
+
+/* "rollout": {"percent","salt","since","canary":{...}} of a schema 3 entry */
+static int parse_rollout(pops_release_entry *e, const cJSON *ro, pops_buf *what)
+{
+	const cJSON *it;
+	pops_release_entry *c;
+
+	if (!cJSON_IsObject(ro)) {
+		pops_buf_puts(what, "\"rollout\" is not an object");
+		return POPS_EINVALID;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(ro, "percent");
+	if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long)it->valuedouble ||
+	    !pops_rollout_percent_ok((long)it->valuedouble)) {
+		pops_buf_printf(what, "\"rollout.percent\" is not a whole number from %u to %u",
+		                POPS_ROLLOUT_MIN_PERCENT, POPS_ROLLOUT_MAX_PERCENT);
+		return POPS_EINVALID;
+	}
+	e->rollout_percent = (unsigned)it->valuedouble;
+	it = cJSON_GetObjectItemCaseSensitive(ro, "salt");
+	if (!cJSON_IsString(it) || !pops_rollout_salt_ok(it->valuestring)) {
+		pops_buf_puts(what, "\"rollout.salt\" is not 16 lowercase hex digits");
+		return POPS_EINVALID;
+	}
+	memcpy(e->rollout_salt, it->valuestring, sizeof(e->rollout_salt));
+	it = cJSON_GetObjectItemCaseSensitive(ro, "since");
+	if (!cJSON_IsString(it) || pops_rollout_parse_time(&e->rollout_since, it->valuestring) < 0) {
+		pops_buf_puts(what, "\"rollout.since\" is not a UTC time like 2026-12-02T13:00:00Z");
+		return POPS_EINVALID;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(ro, "canary");
+	if (!cJSON_IsObject(it)) {
+		pops_buf_puts(what, "\"rollout.canary\" is missing");
+		return POPS_EINVALID;
+	}
+	if (!(c = e->canary = calloc(1, sizeof(*c))) || !(c->env = pops_strdup(e->env)) ||
+	    !(c->prompt = pops_strdup(e->prompt)))
+		return pops_error_oom();
+	if (parse_side(c, it, "rollout.canary.", what) < 0)
+		return POPS_EINVALID;
+	if (!c->closure_known) {
+		pops_buf_puts(what, "\"rollout.canary\" has no \"resolved_model\" and \"partials\"");
+		return POPS_EINVALID;
+	}
+	return POPS_OK;
+}
+
 int pops_release_parse_entry(pops_release_entry **out, const char *data, size_t len,
                              const char *env, const char *prompt, pops_buf *what)
 {
 	pops_release_entry *e = NULL;
 	cJSON *doc = NULL;
-	const cJSON *it;
+	const cJSON *ro, *sv;
 	int error = POPS_EINVALID;
 
 	*out = NULL;
@@ -239,27 +332,22 @@ int pops_release_parse_entry(pops_release_entry **out, const char *data, size_t 
 		error = pops_error_oom();
 		goto done;
 	}
-	it = cJSON_GetObjectItemCaseSensitive(doc, "version");
-	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 1e9) {
-		pops_buf_puts(what, "\"version\" is not a number");
+	if ((error = parse_side(e, doc, "", what)) < 0)
+		goto done;
+	if (opt_str(&e->reason, doc, "ledger_reason") < 0) {
+		error = pops_error_oom();
 		goto done;
 	}
-	e->version = (long)it->valuedouble;
-	it = cJSON_GetObjectItemCaseSensitive(doc, "blob");
-	if (!cJSON_IsString(it) || git_oid_fromstr(&e->blob, it->valuestring) < 0) {
-		pops_buf_puts(what, "\"blob\" is not an object id");
+	ro = cJSON_GetObjectItemCaseSensitive(doc, "rollout");
+	sv = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
+	/* schema 3 is exactly "an entry with a rollout": neither comes alone */
+	if ((ro && !cJSON_IsNull(ro)) != (cJSON_IsNumber(sv) && sv->valuedouble == 3)) {
+		pops_buf_puts(what, ro && !cJSON_IsNull(ro) ? "\"rollout\" needs \"schema_version\": 3"
+		                                            : "\"schema_version\" 3 without \"rollout\"");
+		error = POPS_EINVALID;
 		goto done;
 	}
-	it = cJSON_GetObjectItemCaseSensitive(doc, "source_commit");
-	if (cJSON_IsString(it) && git_oid_fromstr(&e->source_commit, it->valuestring) < 0) {
-		pops_buf_puts(what, "\"source_commit\" is not an object id");
-		goto done;
-	}
-	e->model = json_str(doc, "model");
-	e->model_alias = json_str(doc, "model_alias");
-	e->evidence = json_str(doc, "evidence");
-	e->reason = json_str(doc, "ledger_reason");
-	if ((error = parse_closure(e, doc, what)) < 0)
+	if (ro && !cJSON_IsNull(ro) && (error = parse_rollout(e, ro, what)) < 0)
 		goto done;
 	*out = e;
 	e = NULL;
@@ -267,6 +355,32 @@ int pops_release_parse_entry(pops_release_entry **out, const char *data, size_t 
 done:
 	pops_release_entry_free(e);
 	cJSON_Delete(doc);
+	return error;
+}
+
+/* the canary's .prompt file is in the tree with the blob its entry names, and its partials */
+static int check_canary(const pops_release_entry *e, git_tree *tree, const git_oid *ledger)
+{
+	pops_buf path = POPS_BUF_INIT;
+	git_tree_entry *te = NULL;
+	int error = POPS_OK;
+
+	if (!e->canary)
+		return POPS_OK;
+	pops_buf_printf(&path, "%s/%s@canary.prompt", e->env, e->prompt);
+	if (git_tree_entry_bypath(&te, tree, path.ptr) < 0 ||
+	    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB) {
+		git_error_clear();
+		error = corrupt(ledger, e->env, e->prompt, "its rollout's canary file @canary.prompt "
+		                "is missing");
+	} else if (!git_oid_equal(&e->canary->blob, git_tree_entry_id(te))) {
+		error = corrupt(ledger, e->env, e->prompt, "\"rollout.canary.blob\" does not match "
+		                "the released @canary.prompt file");
+	} else {
+		error = check_partials(e->canary, "@canary", tree, ledger);
+	}
+	git_tree_entry_free(te);
+	pops_buf_dispose(&path);
 	return error;
 }
 
@@ -315,7 +429,8 @@ static int read_entry(pops_release_entry **out, git_repository *repo, git_tree *
 		error = corrupt(ledger, env, prompt, "\"blob\" does not match the released .prompt file");
 		goto done;
 	}
-	if ((error = check_partials(e, tree, ledger)) < 0)
+	if ((error = check_partials(e, "", tree, ledger)) < 0 ||
+	    (error = check_canary(e, tree, ledger)) < 0)
 		goto done;
 	*out = e;
 	e = NULL;
@@ -378,6 +493,21 @@ static int list_add(pops_release_list *l, pops_release_entry *e)
  * it can name a path outside where it is written (export) or smuggle a
  * symlink or submodule in.
  */
+/* 1 when `name` is "<prompt name><suffix>" */
+static int name_with_suffix(const char *name, size_t len, const char *suffix)
+{
+	size_t slen = strlen(suffix);
+	char *base;
+	int ok;
+
+	if (len <= slen || strcmp(name + len - slen, suffix))
+		return 0;
+	base = pops_strndup(name, len - slen);
+	ok = base && pops_release_name_ok(base);
+	free(base);
+	return ok;
+}
+
 int pops_release_tree_name_ok(const char *root, const char *name, unsigned mode)
 {
 	size_t len = strlen(name);
@@ -386,16 +516,17 @@ int pops_release_tree_name_ok(const char *root, const char *name, unsigned mode)
 	if (strchr(name, '/') || !*name)
 		return 0;
 	if (mode == GIT_FILEMODE_TREE) {
-		if (len > 9 && !strcmp(name + len - 9, "@partials") && !in_partials && *root) {
-			char *base = pops_strndup(name, len - 9);
-			int ok = base && pops_release_name_ok(base);
-
-			free(base);
-			return ok;
-		}
+		if (!in_partials && *root && (name_with_suffix(name, len, "@canary@partials") ||
+		                              name_with_suffix(name, len, "@partials")))
+			return 1;
 		return pops_release_name_ok(name);
 	}
-	if (mode != GIT_FILEMODE_BLOB || !*root || !pops_release_name_ok(name))
+	if (mode != GIT_FILEMODE_BLOB || !*root)
+		return 0;
+	/* a rollout's canary prompt sits beside the stable one */
+	if (!in_partials && name_with_suffix(name, len, "@canary.prompt"))
+		return 1;
+	if (!pops_release_name_ok(name))
 		return 0;
 	if (in_partials)
 		return name[0] == '_' && pops_ends_with(name, ".prompt") && len > 8;
@@ -502,338 +633,6 @@ int pops_release_read_blob(pops_buf *out, git_repository *repo,
 	error = pops_buf_set(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return error < 0 ? pops_error_oom() : POPS_OK;
-}
-
-/* one-line trailer value: newlines and control characters cannot forge trailers */
-static void put_trailer(pops_buf *b, const char *key, const char *value)
-{
-	const char *p;
-
-	if (!value)
-		return;
-	pops_buf_printf(b, "%s: ", key);
-	for (p = value; *p; p++)
-		pops_buf_putc(b, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
-	pops_buf_putc(b, '\n');
-}
-
-static int entry_json(pops_buf *out, const pops_release_entry *e)
-{
-	char hex[GIT_OID_HEXSZ + 1];
-	cJSON *doc = cJSON_CreateObject();
-	char *text = NULL;
-	int error = POPS_OK;
-
-#define ADD_STR_OR_NULL(k, v) ((v) ? cJSON_AddStringToObject(doc, k, v) : cJSON_AddNullToObject(doc, k))
-	if (!doc || !cJSON_AddNumberToObject(doc, "schema_version", 1) ||
-	    !cJSON_AddStringToObject(doc, "prompt", e->prompt) ||
-	    !cJSON_AddNumberToObject(doc, "version", (double)e->version) ||
-	    !cJSON_AddStringToObject(doc, "blob", git_oid_tostr(hex, sizeof(hex), &e->blob)) ||
-	    !ADD_STR_OR_NULL("source_commit", git_oid_is_zero(&e->source_commit) ? NULL :
-	                     git_oid_tostr(hex, sizeof(hex), &e->source_commit)) ||
-	    !ADD_STR_OR_NULL("model", e->model) ||
-	    !ADD_STR_OR_NULL("model_alias", e->model_alias) ||
-	    !ADD_STR_OR_NULL("evidence", e->evidence) ||
-	    !ADD_STR_OR_NULL("ledger_reason", e->reason)) {
-		error = pops_error_oom();
-		goto done;
-	}
-#undef ADD_STR_OR_NULL
-	/* a closure written once is schema 2; an entry that never had one stays 1 */
-	if (e->closure_known) {
-		cJSON *m = pops_closure_model_json(&e->closure);
-		cJSON *parts = pops_closure_partials_json(&e->closure);
-
-		if (!m || !parts || !cJSON_AddItemToObject(doc, "resolved_model", m)) {
-			cJSON_Delete(m);
-			cJSON_Delete(parts);
-			error = pops_error_oom();
-			goto done;
-		}
-		if (!cJSON_AddItemToObject(doc, "partials", parts)) {
-			cJSON_Delete(parts);
-			error = pops_error_oom();
-			goto done;
-		}
-		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(doc, "schema_version"), 2);
-	}
-	if (!(text = cJSON_Print(doc))) {
-		error = pops_error_oom();
-		goto done;
-	}
-	pops_buf_puts(out, text);
-	pops_buf_putc(out, '\n');
-done:
-	cJSON_free(text);
-	cJSON_Delete(doc);
-	return error;
-}
-
-static void change_message(pops_buf *m, const pops_release_change *c)
-{
-	const pops_release_entry *e = c->entry;
-	char hex[GIT_OID_HEXSZ + 1];
-	size_t i;
-
-	switch (c->action) {
-	case POPS_RELEASE_PROMOTE:
-		pops_buf_printf(m, "promote %s@%ld to %s%s\n\n", e->prompt, e->version, e->env,
-		                c->forced ? " (forced)" : "");
-		break;
-	case POPS_RELEASE_ROLLBACK:
-		pops_buf_printf(m, "rollback %s to @%ld in %s\n\n", e->prompt, e->version, e->env);
-		break;
-	case POPS_RELEASE_APPROVE:
-		pops_buf_printf(m, "approve %s@%ld for %s\n\n", e->prompt, e->version, e->env);
-		break;
-	}
-	/* the body says in words what changed; the trailers stay machine-readable */
-	if (c->changes && *c->changes && c->action != POPS_RELEASE_APPROVE) {
-		const char *p;
-
-		for (p = c->changes; *p; p++)
-			pops_buf_putc(m, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
-		pops_buf_puts(m, "\n\n");
-	}
-	put_trailer(m, "Pops-Env", e->env);
-	put_trailer(m, "Pops-Prompt", e->prompt);
-	pops_buf_printf(m, "Pops-Version: %ld\n", e->version);
-	put_trailer(m, "Pops-Blob", git_oid_tostr(hex, sizeof(hex), &e->blob));
-	if (!git_oid_is_zero(&e->source_commit))
-		put_trailer(m, "Pops-Source", git_oid_tostr(hex, sizeof(hex), &e->source_commit));
-	put_trailer(m, "Pops-Model", e->model);
-	if (e->closure_known && e->closure.provider)
-		put_trailer(m, "Pops-Provider", e->closure.provider);
-	if (e->closure_known) {
-		char digest[65];
-
-		/* approvals and audits name the exact release, not just its prompt file */
-		if (pops_closure_digest(digest, &e->closure) == 0)
-			put_trailer(m, "Pops-Closure", digest);
-	}
-	for (i = 0; e->closure_known && i < e->closure.npartials; i++) {
-		const pops_closure_partial *p = &e->closure.partials[i];
-		pops_buf v = POPS_BUF_INIT;
-
-		pops_buf_put(&v, p->file, strlen(p->file) - strlen(".prompt"));
-		if (p->version > 0)
-			pops_buf_printf(&v, "@%ld", p->version);
-		pops_buf_printf(&v, " %s", git_oid_tostr(hex, sizeof(hex), &p->blob));
-		put_trailer(m, "Pops-Partial", v.ptr);
-		pops_buf_dispose(&v);
-	}
-	for (i = 0; i < c->nevidence; i++)
-		put_trailer(m, "Pops-Evidence", c->evidence[i]);
-	if (c->forced)
-		put_trailer(m, "Pops-Forced", "yes");
-	put_trailer(m, "Pops-Reason", c->reason);
-	for (i = 0; i < c->napprovers; i++)
-		put_trailer(m, "Approved-by", c->approvers[i]);
-}
-
-/* an empty tree, for the first ledger commit */
-static int empty_tree(git_tree **out, git_repository *repo)
-{
-	git_treebuilder *tb = NULL;
-	git_oid id;
-	int error;
-
-	if ((error = git_treebuilder_new(&tb, repo, NULL)) < 0 ||
-	    (error = git_treebuilder_write(&id, tb)) < 0 ||
-	    (error = git_tree_lookup(out, repo, &id)) < 0)
-		error = pops_git_error(error, "cannot write the ledger tree");
-	git_treebuilder_free(tb);
-	return error;
-}
-
-/*
- * The ledger tree with the entry's files replaced: its .prompt, its .json
- * and its @partials directory (the old one goes first, so a partial the
- * new release no longer uses is not kept).
- */
-static int updated_tree(git_oid *out, git_repository *repo, git_tree *base,
-                        const pops_release_entry *e)
-{
-	git_tree_update upd[3], *pupd = NULL;
-	pops_buf json = POPS_BUF_INIT, jpath = POPS_BUF_INIT, ppath = POPS_BUF_INIT,
-	         dpath = POPS_BUF_INIT, *files = NULL;
-	git_oid json_id, mid;
-	git_tree *empty = NULL, *middle = NULL;
-	git_tree_entry *old = NULL;
-	size_t i, nupd = 2, np = e->closure_known ? e->closure.npartials : 0;
-	int error;
-
-	if ((error = entry_json(&json, e)) < 0)
-		goto done;
-	if ((error = git_blob_create_from_buffer(&json_id, repo, json.ptr, json.size)) < 0) {
-		error = pops_git_error(error, "cannot write the ledger entry");
-		goto done;
-	}
-	pops_buf_printf(&jpath, "%s/%s.json", e->env, e->prompt);
-	pops_buf_printf(&ppath, "%s/%s.prompt", e->env, e->prompt);
-	pops_buf_printf(&dpath, "%s/%s@partials", e->env, e->prompt);
-	if (pops_buf_oom(&jpath) || pops_buf_oom(&ppath) || pops_buf_oom(&dpath)) {
-		error = pops_error_oom();
-		goto done;
-	}
-	if (!base) {
-		if ((error = empty_tree(&empty, repo)) < 0)
-			goto done;
-		base = empty;
-	}
-	memset(upd, 0, sizeof(upd));
-	upd[0].action = GIT_TREE_UPDATE_UPSERT;
-	git_oid_cpy(&upd[0].id, &e->blob);
-	upd[0].filemode = GIT_FILEMODE_BLOB;
-	upd[0].path = ppath.ptr;
-	upd[1].action = GIT_TREE_UPDATE_UPSERT;
-	git_oid_cpy(&upd[1].id, &json_id);
-	upd[1].filemode = GIT_FILEMODE_BLOB;
-	upd[1].path = jpath.ptr;
-	if (git_tree_entry_bypath(&old, base, dpath.ptr) == 0) {
-		upd[2].action = GIT_TREE_UPDATE_REMOVE;
-		upd[2].path = dpath.ptr;
-		nupd = 3;
-	}
-	git_error_clear();
-	if ((error = git_tree_create_updated(np ? &mid : out, repo, base, nupd, upd)) < 0) {
-		error = pops_git_error(error, "cannot write the ledger tree");
-		goto done;
-	}
-	if (!np)
-		goto done;
-	/* a second pass: the removal above and these additions share a prefix */
-	if (!(pupd = calloc(np, sizeof(*pupd))) || !(files = calloc(np, sizeof(*files)))) {
-		error = pops_error_oom();
-		goto done;
-	}
-	for (i = 0; i < np; i++) {
-		const pops_closure_partial *p = &e->closure.partials[i];
-
-		if (!partial_file_ok(p->file)) {
-			error = pops_error_set(POPS_EINVALID, "unsafe partial file '%s'", p->file);
-			goto done;
-		}
-		files[i] = (pops_buf)POPS_BUF_INIT;
-		pops_buf_printf(&files[i], "%s/%s", dpath.ptr, p->file);
-		if (pops_buf_oom(&files[i])) {
-			error = pops_error_oom();
-			goto done;
-		}
-		pupd[i].action = GIT_TREE_UPDATE_UPSERT;
-		git_oid_cpy(&pupd[i].id, &p->blob);
-		pupd[i].filemode = GIT_FILEMODE_BLOB;
-		pupd[i].path = files[i].ptr;
-	}
-	if ((error = git_tree_lookup(&middle, repo, &mid)) < 0 ||
-	    (error = git_tree_create_updated(out, repo, middle, np, pupd)) < 0)
-		error = pops_git_error(error, "cannot write the ledger tree");
-done:
-	for (i = 0; files && i < np; i++)
-		pops_buf_dispose(&files[i]);
-	free(files);
-	free(pupd);
-	git_tree_entry_free(old);
-	git_tree_free(middle);
-	git_tree_free(empty);
-	pops_buf_dispose(&dpath);
-	pops_buf_dispose(&ppath);
-	pops_buf_dispose(&jpath);
-	pops_buf_dispose(&json);
-	return error;
-}
-
-int pops_release_write(git_oid *out, git_repository *repo, const git_oid *tip,
-                       const pops_release_change *change)
-{
-	git_commit *parent = NULL;
-	git_tree *base = NULL, *tree = NULL;
-	git_signature *sig = NULL;
-	git_oid tree_id, commit_id;
-	pops_buf msg = POPS_BUF_INIT;
-	const git_commit *parents[1];
-	int error;
-
-	if (!pops_release_name_ok(change->entry->prompt) ||
-	    !pops_release_name_ok(change->entry->env) || strchr(change->entry->env, '/'))
-		return pops_error_set(POPS_EINVALID, "unsafe name '%s' in '%s'",
-		                      change->entry->prompt, change->entry->env);
-	if ((error = pops_casref_signature(&sig, repo)) < 0)
-		goto done;
-	if (tip) {
-		if ((error = git_commit_lookup(&parent, repo, tip)) < 0 ||
-		    (error = git_commit_tree(&base, parent)) < 0) {
-			error = pops_git_error(error, "cannot read the release ledger");
-			goto done;
-		}
-	}
-	if (change->action == POPS_RELEASE_APPROVE) {
-		if (!base) {
-			git_treebuilder *tb = NULL;
-
-			if ((error = git_treebuilder_new(&tb, repo, NULL)) == 0)
-				error = git_treebuilder_write(&tree_id, tb);
-			git_treebuilder_free(tb);
-			if (error < 0) {
-				error = pops_git_error(error, "cannot write the ledger tree");
-				goto done;
-			}
-		} else {
-			git_oid_cpy(&tree_id, git_tree_id(base));
-		}
-	} else if ((error = updated_tree(&tree_id, repo, base, change->entry)) < 0) {
-		goto done;
-	}
-	if ((error = git_tree_lookup(&tree, repo, &tree_id)) < 0) {
-		error = pops_git_error(error, "cannot write the ledger tree");
-		goto done;
-	}
-	change_message(&msg, change);
-	if (pops_buf_oom(&msg)) {
-		error = pops_error_oom();
-		goto done;
-	}
-	parents[0] = parent;
-	/* the commit is written unattached; only the CAS below publishes it */
-	if ((error = git_commit_create(&commit_id, repo, NULL, sig, sig, NULL, msg.ptr, tree,
-	                               parent ? 1 : 0, parents)) < 0) {
-		error = pops_git_error(error, "cannot write the ledger commit");
-		goto done;
-	}
-	git_oid_cpy(out, &commit_id);
-done:
-	pops_buf_dispose(&msg);
-	git_tree_free(tree);
-	git_tree_free(base);
-	git_commit_free(parent);
-	git_signature_free(sig);
-	return error;
-}
-
-int pops_release_publish(git_repository *repo, const git_oid *commit, const git_oid *tip,
-                         const char *what)
-{
-	pops_buf msg = POPS_BUF_INIT;
-	int error;
-
-	pops_buf_printf(&msg, "pops: %s", what);
-	error = pops_casref_update(repo, POPS_RELEASE_REF, commit, tip, msg.ptr);
-	pops_buf_dispose(&msg);
-	return error;
-}
-
-int pops_release_commit(git_oid *out, git_repository *repo, const git_oid *tip,
-                        const pops_release_change *change)
-{
-	git_oid id;
-	int error;
-
-	if ((error = pops_release_write(&id, repo, tip, change)) < 0 ||
-	    (error = pops_release_publish(repo, &id, tip, "release")) < 0)
-		return error;
-	if (out)
-		git_oid_cpy(out, &id);
-	return POPS_OK;
 }
 
 

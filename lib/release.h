@@ -18,6 +18,15 @@
  *                           a release renders from the ledger alone; '@'
  *                           is never part of a prompt name, so nothing collides
  *
+ * During a canary rollout (pops-rollout(1)) the entry is schema 3: the
+ * schema 2 fields describe the STABLE side, and
+ *   "rollout": {"percent","salt","since" (ISO 8601 UTC),
+ *               "canary":{version,blob,source_commit,model,model_alias,
+ *                         resolved_model,partials,evidence}}
+ * describes the canary, whose files sit beside the stable ones:
+ *   <env>/<prompt>@canary.prompt, <env>/<prompt>@canary@partials/<file>
+ * An entry without a rollout is written exactly as schema 2.
+ *
  * A schema 1 entry (pops before release closures) has no partials or
  * resolved model: it reads with closure_known 0, its partials come from
  * its source commit, and the next promote writes schema 2.
@@ -25,7 +34,9 @@
  * Every promote, rollback and approval is one commit with a readable
  * subject and trailers (Pops-Env, Pops-Prompt, Pops-Version, Pops-Blob,
  * Pops-Source, Pops-Model, Pops-Provider, Pops-Partial, Pops-Closure,
- * Pops-Evidence, Pops-Reason, Pops-Forced, Approved-by), so `git log refs/pops/releases` is the audit trail.
+ * Pops-Evidence, Pops-Reason, Pops-Forced, Approved-by; for rollouts
+ * Pops-Rollout, Pops-Canary, Pops-Salt), so `git log refs/pops/releases`
+ * is the audit trail.
  * Writers move the ref with compare-and-swap only (lib/casref).
  */
 
@@ -54,6 +65,15 @@ typedef struct pops_release_entry {
 	 */
 	pops_closure closure;
 	int closure_known;
+	/*
+	 * NULL: no rollout. Else the canary side (same env/prompt, its own
+	 * version/blob/closure/evidence, always closure_known; canary->canary
+	 * is NULL) and the fields above are the stable side.
+	 */
+	struct pops_release_entry *canary;
+	unsigned rollout_percent;   /* 1..99 when canary != NULL */
+	char rollout_salt[17];      /* 16 hex + NUL */
+	long long rollout_since;    /* seconds since the epoch, UTC */
 } pops_release_entry;
 
 /*
@@ -62,9 +82,10 @@ typedef struct pops_release_entry {
  */
 int pops_release_entry_set_closure(pops_release_entry *e, const pops_closure *c);
 
+/* Frees `e` and its canary side. NULL is fine. */
 void pops_release_entry_free(pops_release_entry *e);
 
-/* A deep copy; NULL on out of memory. */
+/* A deep copy (with the canary side); NULL on out of memory. */
 pops_release_entry *pops_release_entry_dup(const pops_release_entry *e);
 
 typedef struct pops_release_list {
@@ -121,6 +142,15 @@ typedef enum {
 	POPS_RELEASE_APPROVE
 } pops_release_action;
 
+/* which step of a canary rollout a commit is (Pops-Rollout) */
+typedef enum {
+	POPS_ROLLOUT_NONE = 0,
+	POPS_ROLLOUT_START,     /* promote --canary: entry->canary is the new canary */
+	POPS_ROLLOUT_SET,       /* a new share: entry->canary, before = the old state */
+	POPS_ROLLOUT_COMPLETE,  /* entry = the former canary as stable, before = the rollout */
+	POPS_ROLLOUT_ABORT      /* rollback: entry = the kept stable, before = the rollout */
+} pops_release_rollout;
+
 typedef struct pops_release_change {
 	pops_release_action action;
 	const pops_release_entry *entry; /* the new state (approve: what is approved) */
@@ -132,13 +162,24 @@ typedef struct pops_release_change {
 	size_t nevidence;
 	const char *changes;       /* what differs from the replaced release ("model a -> b,
 	                              partial _style@1 -> @2"), or NULL */
+	pops_release_rollout rollout;
+	/*
+	 * The entry as it was, with its rollout: needed for SET (old share),
+	 * COMPLETE and ABORT (salt, canary version). NULL otherwise.
+	 */
+	const pops_release_entry *before;
 } pops_release_change;
 
 /*
  * Write one ledger commit on top of `tip` (NULL: the ledger does not exist
  * yet) recording `change`, and move refs/pops/releases to it only if it
- * still points at `tip`. Promote and rollback replace the entry's two
- * files in its environment; approve leaves the tree as it is. The author
+ * still points at `tip`. Promote and rollback replace the entry's files
+ * in its environment (the .json, the .prompt, the @partials directory
+ * and, with a rollout, the @canary files; a canary no longer there is
+ * removed); approve leaves the tree as it is. With change->rollout the
+ * subject and trailers say which rollout step it is (release.h top);
+ * POPS_EINVALID when the entry's rollout fields are out of range (share,
+ * salt) or SET/COMPLETE/ABORT come without `before`. The author
  * is the user's git identity. `out` (may be NULL) gets the new commit.
  * Returns 0; POPS_EMODIFIED when another writer moved the ledger first
  * (nothing was changed: re-read, re-check, retry); POPS_ERROR.
@@ -177,6 +218,9 @@ typedef struct pops_release_event {
 	char *provider;       /* Pops-Provider, or NULL */
 	char *closure;        /* Pops-Closure (pops_closure_digest), or NULL before closures */
 	char *changes;        /* the body's line of what changed, or NULL */
+	char *rollout;        /* Pops-Rollout ("start", "set", "complete", "abort"), or NULL */
+	int canary_percent;   /* Pops-Canary, 0: none */
+	char *salt;           /* Pops-Salt, or NULL */
 	char *author_name, *author_email;
 	long long time;       /* seconds since the epoch */
 	int tz_offset;        /* minutes */
@@ -225,8 +269,9 @@ int pops_release_parse_entry(pops_release_entry **out, const char *data, size_t 
 /*
  * 1 if a tree entry `name` with git file `mode` under directory `root`
  * ("" at the ledger's top, "dev/" or "dev/x@partials/" below) is one pops
- * writes: environment and prompt-name directories, "<name>@partials"
- * directories, .json/.prompt files and _partial.prompt files, all plain
+ * writes: environment and prompt-name directories, "<name>@partials" and
+ * "<name>@canary@partials" directories, .json/.prompt files,
+ * "<name>@canary.prompt" files and _partial.prompt files, all plain
  * blobs (no symlink, executable or submodule). A pushed ledger is
  * untrusted: everything read from it passes this first.
  */

@@ -28,6 +28,8 @@ static void event_dispose(pops_release_event *ev)
 	free(ev->provider);
 	free(ev->closure);
 	free(ev->changes);
+	free(ev->rollout);
+	free(ev->salt);
 	free(ev->author_name);
 	free(ev->author_email);
 	memset(ev, 0, sizeof(*ev));
@@ -92,11 +94,17 @@ static int parse_event(pops_release_event *ev, git_commit *c)
 			else if (!strcmp(k, "Pops-Reason")) slot = &ev->reason;
 			else if (!strcmp(k, "Pops-Provider")) slot = &ev->provider;
 			else if (!strcmp(k, "Pops-Closure")) slot = &ev->closure;
+			else if (!strcmp(k, "Pops-Rollout")) slot = &ev->rollout;
+			else if (!strcmp(k, "Pops-Salt")) slot = &ev->salt;
 			else if (!strcmp(k, "Pops-Partial"))
 				oom |= strv_push(&ev->partials, &ev->npartials, v);
 			else if (!strcmp(k, "Pops-Version")) {
 				if (pops_parse_long(&ev->version, v, 0, LONG_MAX) < 0)
 					ev->version = 0;
+			} else if (!strcmp(k, "Pops-Canary")) {
+				long pct;
+
+				ev->canary_percent = pops_parse_long(&pct, v, 1, 99) < 0 ? 0 : (int)pct;
 			} else if (!strcmp(k, "Pops-Forced")) {
 				ev->forced = !strcmp(v, "yes");
 			} else if (!strcmp(k, "Pops-Evidence")) {

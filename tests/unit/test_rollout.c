@@ -38,3 +38,50 @@ TEST(rollout_raising_the_share_only_moves_keys_into_the_canary)
 	CHECK_INT(pops_rollout_is_canary("x", "k", 1, 0), 0);
 	CHECK_INT(pops_rollout_is_canary("x", "k", 1, 100), 1);
 }
+
+TEST(rollout_percent_ok_admits_1_to_99_only)
+{
+	CHECK(!pops_rollout_percent_ok(0));
+	CHECK(pops_rollout_percent_ok(1));
+	CHECK(pops_rollout_percent_ok(99));
+	CHECK(!pops_rollout_percent_ok(100));
+	CHECK(!pops_rollout_percent_ok(-5));
+}
+
+TEST(rollout_salt_is_16_lowercase_hex_and_fresh_each_time)
+{
+	char a[POPS_ROLLOUT_SALT_LEN + 1], b[POPS_ROLLOUT_SALT_LEN + 1];
+
+	CHECK(pops_rollout_salt_ok("4f2a91c0d3b5e6a7"));
+	CHECK(!pops_rollout_salt_ok("4F2A91C0D3B5E6A7"));
+	CHECK(!pops_rollout_salt_ok("4f2a91c0d3b5e6a"));
+	CHECK(!pops_rollout_salt_ok("4f2a91c0d3b5e6a7f"));
+	CHECK(!pops_rollout_salt_ok("4f2a91c0d3b5e6ag"));
+	CHECK(!pops_rollout_salt_ok(NULL));
+	CHECK_INT(pops_rollout_salt_new(a), 0);
+	CHECK_INT(pops_rollout_salt_new(b), 0);
+	CHECK(pops_rollout_salt_ok(a));
+	CHECK(pops_rollout_salt_ok(b));
+	CHECK(strcmp(a, b) != 0);
+}
+
+TEST(rollout_time_round_trips_and_rejects_anything_but_utc_seconds)
+{
+	char s[21];
+	long long t = 0;
+
+	pops_rollout_format_time(s, 1796216400);
+	CHECK_STR(s, "2026-12-02T13:00:00Z");
+	CHECK_INT(pops_rollout_parse_time(&t, "2026-12-02T13:00:00Z"), 0);
+	CHECK_INT(t, 1796216400);
+	CHECK_INT(pops_rollout_parse_time(&t, "1970-01-01T00:00:00Z"), 0);
+	CHECK_INT(t, 0);
+	CHECK_INT(pops_rollout_parse_time(&t, "2024-02-29T23:59:59Z"), 0);
+	pops_rollout_format_time(s, t);
+	CHECK_STR(s, "2024-02-29T23:59:59Z");
+	CHECK_INT(pops_rollout_parse_time(&t, "2023-02-29T00:00:00Z"), POPS_EINVALID);
+	CHECK_INT(pops_rollout_parse_time(&t, "2026-12-02T13:00:00+01:00"), POPS_EINVALID);
+	CHECK_INT(pops_rollout_parse_time(&t, "2026-12-02T13:00:00.5Z"), POPS_EINVALID);
+	CHECK_INT(pops_rollout_parse_time(&t, "2026-13-02T13:00:00Z"), POPS_EINVALID);
+	CHECK_INT(pops_rollout_parse_time(&t, "2026-12-02 13:00:00Z"), POPS_EINVALID);
+}
