@@ -370,3 +370,39 @@ TEST(export_json_inlines_the_canary_and_its_partials)
 	pops_buf_dispose(&dir);
 	relfix_dispose(&f);
 }
+
+TEST(manifest_check_takes_schema_3_canaries_only_under_at_canary)
+{
+	const char *ok = "{\"schema_version\":3,\"generator\":\"pops\",\"env\":\"prod\","
+	                 "\"ledger_commit\":\"0123456789abcdef0123456789abcdef01234567\","
+	                 "\"format\":\"files\",\"prompts\":[{\"name\":\"s/a\",\"blob\":"
+	                 "\"0123456789abcdef0123456789abcdef01234567\",\"file\":\"s/a.prompt\","
+	                 "\"rollout\":{\"canary\":{\"blob\":\"0123456789abcdef0123456789abcdef01234567\","
+	                 "\"file\":\"@canary/s/a.prompt\",\"partials\":[{\"blob\":"
+	                 "\"0123456789abcdef0123456789abcdef01234567\",\"path\":"
+	                 "\"@canary/s/a@partials/t/_s.prompt\"}]}}}],\"partials\":[]}";
+	const char *bad[] = { "@canary/../x@partials/_s.prompt", "@canary/s/a@partials/../_s.prompt",
+	                      "s/a@partials/_s.prompt", "@canary/s/a@other/_s.prompt",
+	                      "@canary/s/a@partials/_s.txt", NULL };
+	pops_buf why = POPS_BUF_INIT, text = POPS_BUF_INIT;
+	cJSON *doc;
+	size_t i;
+
+	CHECK((doc = cJSON_Parse(ok)) != NULL);
+	CHECK_INT(pops_export__manifest_ok(doc, &why), 1);
+	cJSON_Delete(doc);
+	for (i = 0; bad[i]; i++) {
+		const char *at = strstr(ok, "@canary/s/a@partials/t/_s.prompt");
+
+		pops_buf_clear(&text);
+		pops_buf_put(&text, ok, (size_t)(at - ok));
+		pops_buf_puts(&text, bad[i]);
+		pops_buf_puts(&text, at + strlen("@canary/s/a@partials/t/_s.prompt"));
+		CHECK((doc = cJSON_Parse(text.ptr)) != NULL);
+		CHECK_INT(pops_export__manifest_ok(doc, &why), 0);
+		CHECK(strstr(why.ptr, "canary partial") != NULL);
+		cJSON_Delete(doc);
+	}
+	pops_buf_dispose(&text);
+	pops_buf_dispose(&why);
+}
