@@ -143,6 +143,11 @@ POPS_CMD_DECLARE(status);
 POPS_GROUP_DECLARE(release);
 POPS_CMD_DECLARE(release_list);
 POPS_CMD_DECLARE(release_log);
+/* canary rollouts (issue 19) */
+POPS_GROUP_DECLARE(rollout);
+POPS_CMD_DECLARE(rollout_complete);
+POPS_CMD_DECLARE(rollout_set);
+POPS_CMD_DECLARE(rollout_status);
 
 /* ---- exit codes and stderr lines (exitcode.c) ---- */
 

@@ -41,7 +41,9 @@ const pops_cmd pops_commands[] = {
 	POPS_GROUP_ROW("release", release, 0, "Inspect releases: the ledger's list and log"),
 	POPS_CMD_ROW("render", render, 0, "Render a prompt's messages for some variables"),
 	POPS_CMD_ROW("rollback", rollback, POPS_CMD_NEEDS_CONFIG,
-	             "Restore an earlier release in an environment"),
+	             "Restore an earlier release in an environment, or end a canary rollout"),
+	POPS_GROUP_ROW("rollout", rollout, 0,
+	               "Canary rollouts: change the share, complete, show status"),
 	POPS_CMD_ROW("status", status, POPS_CMD_NEEDS_CONFIG,
 	             "Show what each environment has released and whether HEAD is ahead"),
 	POPS_CMD_END

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "releasecmd.h"
+#include "rollout.h"
 #include "strutil.h"
 
 #include <git2.h>
@@ -14,6 +15,7 @@ struct promote_opts {
 	int force;
 	const char *reason;
 	int json;
+	long canary;
 };
 
 POPS_CMD_OPTS_SIZE(promote, struct promote_opts);
@@ -21,6 +23,9 @@ const pops_opt cmd_promote_opts[] = {
 	{ .type = POPS_OPT_STRING, .name = "from", .offset = offsetof(struct promote_opts, from),
 	  .value_name = "env|rev",
 	  .help = "take the prompts from this environment or commit (default: the previous environment, or HEAD)" },
+	{ .type = POPS_OPT_INT, .name = "canary", .offset = offsetof(struct promote_opts, canary),
+	  .value_name = "pct", .min = 1, .max = 99,
+	  .help = "release as a canary to pct percent of keys; the current release stays stable" },
 	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n',
 	  .offset = offsetof(struct promote_opts, dry_run),
 	  .help = "check the gates and show what would be promoted; write nothing" },
@@ -92,6 +97,20 @@ cJSON *cmd_release_entry_json(const pops_release_entry *e)
 		cJSON_Delete(o);
 		return NULL;
 	}
+	/* only an entry with a running rollout gains a key: others print as before */
+	if (e->canary) {
+		cJSON *ro = cJSON_AddObjectToObject(o, "rollout");
+		char since[21];
+
+		pops_rollout_format_time(since, e->rollout_since);
+		if (!ro || !cJSON_AddNumberToObject(ro, "percent", (double)e->rollout_percent) ||
+		    !cJSON_AddStringToObject(ro, "salt", e->rollout_salt) ||
+		    !cJSON_AddStringToObject(ro, "since", since) ||
+		    !cJSON_AddItemToObject(ro, "canary", cmd_release_entry_json(e->canary))) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
 	return o;
 }
 
@@ -162,6 +181,14 @@ int cmd_release_print_result_json(const pops_promote_result *r, const char *acti
 		oom |= !(it->changes ? cJSON_AddStringToObject(o, "changes", it->changes) :
 		         cJSON_AddNullToObject(o, "changes"));
 
+		if (it->rollout != POPS_ROLLOUT_NONE) {
+			static const char *const steps[] = { "", "start", "set", "complete", "abort" };
+
+			oom |= !cJSON_AddStringToObject(o, "rollout_step", steps[it->rollout]);
+			oom |= !(it->canary_percent ?
+			         cJSON_AddNumberToObject(o, "canary_percent", (double)it->canary_percent) :
+			         cJSON_AddNullToObject(o, "canary_percent"));
+		}
 		oom |= !cJSON_AddBoolToObject(o, "forced", it->forced);
 		oom |= !cJSON_AddBoolToObject(o, "recorded", it->recorded);
 		oom |= !(it->recorded ? cJSON_AddStringToObject(o, "ledger_commit",
@@ -235,6 +262,7 @@ int cmd_promote(pops_ctx *ctx, void *o)
 	po.dry_run = opts->dry_run;
 	po.force = opts->force;
 	po.reason = opts->reason;
+	po.canary = (unsigned)opts->canary;
 	error = pops_promote(&r, ctx->repo, ctx->config, &po);
 	for (i = 0; i < r.n; i++)
 		changed += !r.v[i].up_to_date;
@@ -258,6 +286,8 @@ int cmd_promote(pops_ctx *ctx, void *o)
 		if (r.source && !strncmp(pops_error_last(), "'", 1) &&
 		    strstr(pops_error_last(), "is not released in"))
 			cmd_hint("promote it to %s first: pops promote %s <prompt>", r.source, r.source);
+		if (strstr(pops_error_last(), "canary rollout of"))
+			cmd_hint("see it with: pops rollout status %s", r.env);
 		goto done;
 	}
 	if (error < 0) {
@@ -275,6 +305,8 @@ int cmd_promote(pops_ctx *ctx, void *o)
 				cmd_note("%s is already in %s (nothing to do)", label.ptr, r.env);
 			continue;
 		}
+		if (it->rollout == POPS_ROLLOUT_START)
+			pops_buf_printf(&label, " as canary (%u%%)", it->canary_percent);
 		pops_buf_clear(&what);
 		if (it->changes) {
 			pops_buf_puts(&what, ": ");

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "releasecmd.h"
+#include "rollout.h"
 #include "strutil.h"
 #include "table.h"
 
@@ -44,7 +45,7 @@ const pops_cmd cmd_release_subcommands[] = {
 	POPS_CMD_ROW("list", release_list, POPS_CMD_NEEDS_CONFIG,
 	             "What each environment has released, and whether HEAD is ahead"),
 	POPS_CMD_ROW("log", release_log, POPS_CMD_NEEDS_CONFIG,
-	             "The audit trail: every promote, rollback and approval"),
+	             "The audit trail: every promote, rollback, rollout step and approval"),
 	POPS_CMD_END
 };
 
@@ -101,6 +102,10 @@ static cJSON *event_json(const pops_release_event *ev)
 	oom |= !(a = cJSON_AddArrayToObject(o, "approved_by"));
 	for (i = 0; !oom && i < ev->napprovers; i++)
 		oom |= !cJSON_AddItemToArray(a, cJSON_CreateString(ev->approvers[i]));
+	oom |= !S("rollout", ev->rollout);
+	oom |= !(ev->canary_percent ? cJSON_AddNumberToObject(o, "canary_percent", ev->canary_percent) :
+	         cJSON_AddNullToObject(o, "canary_percent"));
+	oom |= !S("salt", ev->salt);
 #undef S
 	if (oom) {
 		cJSON_Delete(o);
@@ -125,6 +130,14 @@ static void print_event(const pops_ctx *ctx, const pops_release_event *ev)
 			printf("source %.12s", ev->source);
 		if (ev->model)
 			printf("%smodel %s", ev->source ? "  " : "", ev->model);
+		printf("\n");
+	}
+	if (ev->rollout) {
+		printf("    rollout %s", ev->rollout);
+		if (ev->canary_percent)
+			printf("  canary %d%%", ev->canary_percent);
+		if (ev->salt)
+			printf("  salt %s", ev->salt);
 		printf("\n");
 	}
 	if (ev->changes)
@@ -205,6 +218,7 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 	git_oid head;
 	pops_buf changes = POPS_BUF_INIT, head_txt = POPS_BUF_INIT, out = POPS_BUF_INIT;
 	cmd_table table = CMD_TABLE_INIT(6);
+	pops_buf rollouts = POPS_BUF_INIT;
 	int have_head, ret = POPS_EXIT_OK, error, any = 0;
 	size_t e, i;
 
@@ -285,6 +299,14 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 				cmd_table_row(&table, env, r->prompt, ver,
 				              git_oid_is_zero(&r->source_commit) ? NULL : hex,
 				              r->model, head_txt.ptr);
+				if (r->canary) {
+					char since[21];
+
+					pops_rollout_format_time(since, r->rollout_since);
+					pops_buf_printf(&rollouts, "rollout: %s in %s: stable @%ld, canary @%ld "
+					                "at %u%% since %s\n", r->prompt, env, r->version,
+					                r->canary->version, r->rollout_percent, since);
+				}
 			}
 			pops_release_entry_free(at_head);
 		}
@@ -298,8 +320,14 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 	} else {
 		fwrite(out.ptr, 1, out.size, stdout);
+		if (rollouts.size) {
+			/* the VERSION column is the stable side; each rollout gets its line */
+			putchar('\n');
+			fwrite(rollouts.ptr, 1, rollouts.size, stdout);
+		}
 	}
 done:
+	pops_buf_dispose(&rollouts);
 	cmd_table_dispose(&table);
 	pops_buf_dispose(&out);
 	pops_buf_dispose(&head_txt);

@@ -77,6 +77,20 @@ int cmd_rollback(pops_ctx *ctx, void *o)
 		pops_buf_clear(&to);
 		cmd_release_label(&from, r.v[i].current);
 		cmd_release_label(&to, r.v[i].entry);
+		if (r.v[i].rollout == POPS_ROLLOUT_ABORT) {
+			const pops_release_entry *cur = r.v[i].current;
+
+			if (opts->dry_run)
+				printf("would end the canary rollout of %s in %s: canary @%ld (%u%%) off, "
+				       "%s stays\n", cur->prompt, r.env, cur->canary->version,
+				       cur->rollout_percent, to.ptr);
+			else
+				printf("ended the canary rollout of %s in %s: canary @%ld (%u%%) off, "
+				       "%s stays (ledger %.12s)\n", cur->prompt, r.env, cur->canary->version,
+				       cur->rollout_percent, to.ptr,
+				       git_oid_tostr(hex, sizeof(hex), &r.v[i].ledger_commit));
+			continue;
+		}
 		if (opts->dry_run)
 			printf("would roll back %s in %s: %s -> %s\n", r.v[i].entry->prompt, r.env,
 			       from.ptr, to.ptr);

@@ -39,6 +39,16 @@ typedef struct pops_promote_item {
 	int forced;                   /* recorded past unmet requirements */
 	git_oid ledger_commit;        /* when recorded */
 	int recorded;
+	/*
+	 * The rollout step the item records (release.h), POPS_ROLLOUT_NONE
+	 * for a plain promote or rollback. START: entry is the new canary,
+	 * current the stable it runs beside (and any canary it replaces);
+	 * SET: entry is the running canary; COMPLETE: entry is the canary
+	 * becoming stable; ABORT: entry is the stable kept. current is the
+	 * entry as it is, with its rollout.
+	 */
+	pops_release_rollout rollout;
+	unsigned canary_percent;      /* START, SET: the share recorded */
 } pops_promote_item;
 
 typedef struct pops_promote_result {
@@ -59,15 +69,29 @@ typedef struct pops_promote_options {
 	int dry_run;
 	int force;
 	const char *reason;           /* required with force */
+	unsigned canary;              /* 1..99: promote as a canary at this share; 0: stable */
 } pops_promote_options;
 
-#define POPS_PROMOTE_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, NULL }
+#define POPS_PROMOTE_OPTIONS_INIT { NULL, NULL, 0, NULL, 0, 0, NULL, 0 }
 
 /*
  * Plan and (unless dry_run) record promotions of prompts into opts->env.
  * Every candidate is checked against every requirement first; when one
  * fails and force is off, nothing is recorded. Otherwise each prompt gets
  * its own ledger commit and the ledger ref moves once for all of them.
+ *
+ * opts->from is an environment (its stable side during a rollout), a
+ * revision, or "ENV~canary" / "ENV~stable" (POPS_ENOTFOUND "NAME has no
+ * rollout in ENV" when ENV~canary has none).
+ *
+ * With opts->canary (pops-rollout(1)) each prompt is recorded as the
+ * canary of a rollout beside env's current release, which stays stable:
+ * POPS_EREFUSED when env has no release of it ("nothing to keep as
+ * stable") or the candidate is that stable release; a running rollout's
+ * canary is replaced and its salt kept (the same canary again: up to
+ * date). The gates apply to the canary as to any promote. Without
+ * opts->canary, a prompt with a running rollout in env is refused
+ * (POPS_EREFUSED: complete it, roll it back, or promote --canary).
  *
  * Returns 0 (recorded, or would be for dry_run, or nothing to do: every
  * item up_to_date, so a re-run CI job succeeds); POPS_EREFUSED when a
@@ -95,7 +119,10 @@ typedef struct pops_rollback_options {
 
 /*
  * Restore earlier releases in opts->env as new ledger commits (history is
- * never rewritten). Without a target, a prompt goes back to the state it
+ * never rewritten). During a canary rollout of a prompt, rolling it back
+ * ends the rollout and keeps the stable side (item rollout ABORT); a
+ * target (to_version, to_rev) is then POPS_EINVALID. A restored earlier
+ * state never brings a past rollout back: only its stable side. Without a target, a prompt goes back to the state it
  * had before the ledger commit that set its current state, so rolling
  * back a rollback restores what was rolled back. Items reuse
  * pops_promote_item (entry = restored state, current = replaced state).
@@ -106,6 +133,40 @@ typedef struct pops_rollback_options {
  */
 int pops_rollback(pops_promote_result *out, git_repository *repo,
                   const pops_config *cfg, const pops_rollback_options *opts);
+
+typedef struct pops_rollout_options {
+	const char *env;
+	const char *prompt;
+	unsigned percent;             /* set: the new share, 1..99 */
+	int force;                    /* complete: past unmet requirements */
+	const char *reason;           /* required with force */
+	int dry_run;
+} pops_rollout_options;
+
+#define POPS_ROLLOUT_OPTIONS_INIT { NULL, NULL, 0, 0, NULL, 0 }
+
+/*
+ * Change the share of the canary rollout of opts->prompt in opts->env
+ * (one ledger commit, Pops-Rollout: set; salt and since kept). One item:
+ * entry = the canary, current = the entry as it was. Returns 0 (the same
+ * share: item up_to_date, nothing written); POPS_ENOTFOUND "NAME has no
+ * rollout in ENV"; POPS_EINVALID (unknown environment, share not 1..99);
+ * POPS_EMODIFIED; POPS_ERROR.
+ */
+int pops_rollout_set(pops_promote_result *out, git_repository *repo,
+                     const pops_config *cfg, const pops_rollout_options *opts);
+
+/*
+ * End the rollout of opts->prompt in opts->env by making its canary the
+ * stable release (Pops-Rollout: complete). The environment's gates are
+ * checked again on the canary's closure (evidence gathered during the
+ * canary counts), exactly as pops_promote checks them. Returns 0;
+ * POPS_EREFUSED when a requirement is unmet and not forced (the item
+ * says which); POPS_ENOTFOUND (no rollout); POPS_EINVALID; POPS_EMODIFIED;
+ * POPS_ERROR.
+ */
+int pops_rollout_complete(pops_promote_result *out, git_repository *repo,
+                          const pops_config *cfg, const pops_rollout_options *opts);
 
 /*
  * Record the user's approval of `address` (prompt@N, prompt, or

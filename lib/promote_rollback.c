@@ -113,7 +113,8 @@ static int latest_prompt(char **out, git_repository *repo, const char *env)
 		return error;
 	for (i = 0; i < log.n; i++) {
 		if (log.v[i].prompt && (!strcmp(log.v[i].action, "promote") ||
-		                        !strcmp(log.v[i].action, "rollback"))) {
+		                        !strcmp(log.v[i].action, "rollback") ||
+		                        !strcmp(log.v[i].action, "rollout"))) {
 			if (!(*out = pops_strdup(log.v[i].prompt)))
 				error = pops_error_oom();
 			break;
@@ -123,6 +124,32 @@ static int latest_prompt(char **out, git_repository *repo, const char *env)
 		error = pops_error_set(POPS_ENOTFOUND, "nothing has been released to %s yet", env);
 	pops_release_events_dispose(&log);
 	return error;
+}
+
+/* rollback during a rollout: the canary goes, the stable release stays */
+static int end_rollout(pops_promote_item *item, const pops_rollback_options *opts,
+                       const char *env)
+{
+	const pops_release_entry *cur = item->current;
+	pops_buf changes = POPS_BUF_INIT;
+
+	if (opts->to_version > 0 || opts->to_rev)
+		return pops_error_set(POPS_EINVALID, "a canary rollout of %s is running in %s: "
+		                      "'pops rollback %s %s' ends it and keeps @%ld (no --to then)",
+		                      cur->prompt, env, env, cur->prompt, cur->version);
+	if (!(item->entry = pops_release_entry_dup(cur)))
+		return pops_error_oom();
+	pops_release_entry_free(item->entry->canary);
+	item->entry->canary = NULL;
+	item->rollout = POPS_ROLLOUT_ABORT;
+	pops_buf_printf(&changes, "canary @%ld (%u%%) ended, @%ld stays", cur->canary->version,
+	                cur->rollout_percent, cur->version);
+	if (pops_buf_oom(&changes)) {
+		pops_buf_dispose(&changes);
+		return pops_error_oom();
+	}
+	item->changes = pops_buf_detach(&changes);
+	return POPS_OK;
 }
 
 static int plan_rollback(pops_promote_result *out, git_repository *repo,
@@ -152,6 +179,11 @@ static int plan_rollback(pops_promote_result *out, git_repository *repo,
 		memset(item, 0, sizeof(*item));
 		if ((error = pops_release_get(&item->current, repo, tip, env, name)) < 0)
 			goto done;
+		if (item->current->canary) {
+			if ((error = end_rollout(item, opts, env)) < 0)
+				goto done;
+			continue;
+		}
 		if (opts->to_rev) {
 			error = pops_release_get(&target, repo, &rev, env, name);
 			if (error == POPS_ENOTFOUND)
@@ -163,6 +195,9 @@ static int plan_rollback(pops_promote_result *out, git_repository *repo,
 		}
 		if (error < 0)
 			goto done;
+		/* a past state restores its stable release, never its rollout */
+		pops_release_entry_free(target->canary);
+		target->canary = NULL;
 		item->entry = target;
 		if (pops_promote__same_release(target, item->current)) {
 			error = pops_error_set(POPS_EREFUSED, "%s already has that release of '%s' (@%ld)",
@@ -252,6 +287,9 @@ static int approval_entry(pops_release_entry **out, git_repository *repo,
 		}
 		if ((error = pops_release_get(&e, repo, NULL, sep + 1, name)) < 0)
 			goto done;
+		/* prompt:env names the stable release, rollout or not */
+		pops_release_entry_free(e->canary);
+		e->canary = NULL;
 		free(e->env);
 		if (!(e->env = pops_strdup(env))) {
 			pops_release_entry_free(e);
