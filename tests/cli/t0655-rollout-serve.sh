@@ -4,10 +4,26 @@
 # rule of lib/rollout.h), and export bundles that carry both sides.
 . "$(dirname "$0")/lib.sh"
 
+# a project whose one environment, prod, promotes from HEAD; $1: the
+# provider's base URL (nothing is sent unless an eval runs)
+prod_project() {
+	setup_project &&
+	cat >pops.yaml <<-EOT &&
+	version: 1
+	providers:
+	  fake: { type: openai, base_url: "${1:-http://127.0.0.1:9}/v1" }
+	models:
+	  fast: { provider: fake, id: m-1 }
+	environments:
+	  - name: prod
+	EOT
+	git commit -q -am "prod only"
+}
+
 # prod: support/summarize@1 stable (with _style v1), @2 canary at 50%
 # (with _style v2); other@1 released without a rollout
 setup_rollout() {
-	setup_project &&
+	prod_project &&
 	mkdir -p prompts/support &&
 	printf -- "---\nmodel: fast\n---\nSummarize {{text}}. {{> style}}\n" >prompts/support/summarize.prompt &&
 	printf -- "Style one." >prompts/_style.prompt &&
@@ -218,16 +234,7 @@ test_expect_success 'a bundle without rollouts stays schema 2 after the rollout 
 
 # cap@1 (passes) stable in prod, cap@2 (fails the regex) canary at 50%
 eval_rollout() {
-	setup_project &&
-	cat >pops.yaml <<-EOT &&
-	version: 1
-	providers:
-	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
-	models:
-	  fast: { provider: fake, id: m-1 }
-	environments:
-	  - name: prod
-	EOT
+	prod_project "$FAKELLM_URL" &&
 	mkdir -p datasets &&
 	printf -- "---\nmodel: fast\n---\nCapital: {{city}}\n" >prompts/cap.prompt &&
 	printf "%s\n" "{\"id\":\"fr\",\"vars\":{\"city\":\"Paris\"}}" "{\"id\":\"it\",\"vars\":{\"city\":\"Rome\"}}" >datasets/cap.jsonl &&
