@@ -3,6 +3,7 @@
 #include "repo.h"
 #include "promote.h"
 #include "config.h"
+#include "rollout.h"
 
 static int write_file(relfix *f, const char *rel, const char *text)
 {
@@ -232,6 +233,74 @@ TEST(env_side_without_a_rollout_is_not_found)
 	CHECK_INT(pops_repo_resolve_key(&r, repo, "a@1", "user-42", 7), POPS_EINVALID);
 	CHECK_ERR_HAS("a request key picks a side only of name:env");
 	CHECK_INT(pops_repo_resolve_key(&r, repo, "a:prod~canary", "k", 1), POPS_EINVALID);
+	pops_buf_dispose(&s);
+	pops_repo_free(repo);
+	pops_config_free(cfg);
+	relfix_dispose(&f);
+}
+
+TEST(env_sides_and_keys_resolve_one_side_of_a_running_rollout)
+{
+	relfix f;
+	pops_config *cfg = NULL;
+	pops_promote_options po = POPS_PROMOTE_OPTIONS_INIT;
+	pops_promote_result pr;
+	const char *names[] = { "a" };
+	pops_repo *repo = NULL;
+	pops_resolved *r = NULL;
+	pops_buf s = POPS_BUF_INIT, key = POPS_BUF_INIT;
+	char salt[17];
+	int sides = 0, i;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_config(&f, &cfg, "environments:\n  - name: prod\n"), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/a.prompt", "v1\n", "one"), 0);
+	po.env = "prod";
+	CHECK_INT(pops_promote(&pr, f.repo, cfg, &po), 0);
+	pops_promote_result_dispose(&pr);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/a.prompt", "v2\n", "two"), 0);
+	po.prompts = names;
+	po.nprompts = 1;
+	po.canary = 30;
+	CHECK_INT(pops_promote(&pr, f.repo, cfg, &po), 0);
+	pops_promote_result_dispose(&pr);
+	CHECK_INT(pops_repo_from(&repo, f.repo, cfg), 0);
+	/* name:env is the stable side, and says so */
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod"), 0);
+	CHECK_STR(r->data, "v1\n");
+	CHECK_INT(r->side, POPS_SIDE_STABLE);
+	CHECK_INT(r->rollout_percent, 30);
+	CHECK_INT((int)strlen(r->rollout_salt), 16);
+	memcpy(salt, r->rollout_salt, sizeof(salt));
+	CHECK_INT(pops_resolved_served(&s, r), 0);
+	CHECK_STR(s.ptr, "a@1:prod~stable");
+	pops_resolved_free(r);
+	r = NULL;
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod~canary"), 0);
+	CHECK_STR(r->data, "v2\n");
+	CHECK_INT(r->version, 2);
+	CHECK_INT(r->side, POPS_SIDE_CANARY);
+	CHECK_INT(pops_resolved_served(&s, r), 0);
+	CHECK_STR(s.ptr, "a@2:prod~canary");
+	pops_resolved_free(r);
+	r = NULL;
+	/* each key gets the side its bucket says, and both sides serve someone */
+	for (i = 0; i < 40; i++) {
+		unsigned b;
+
+		pops_buf_clear(&key);
+		pops_buf_printf(&key, "user-%d", i);
+		b = pops_rollout_bucket(salt, key.ptr, key.size);
+		CHECK_INT(pops_repo_resolve_key(&r, repo, "a:prod", key.ptr, key.size), 0);
+		CHECK_INT(r->bucket, b);
+		CHECK_INT(r->side, b < 3000 ? POPS_SIDE_CANARY : POPS_SIDE_STABLE);
+		CHECK_STR(r->data, b < 3000 ? "v2\n" : "v1\n");
+		sides |= r->side == POPS_SIDE_CANARY ? 1 : 2;
+		pops_resolved_free(r);
+		r = NULL;
+	}
+	CHECK_INT(sides, 3);
+	pops_buf_dispose(&key);
 	pops_buf_dispose(&s);
 	pops_repo_free(repo);
 	pops_config_free(cfg);
