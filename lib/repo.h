@@ -41,8 +41,9 @@
  *   name:env      what the ledger refs/pops/releases holds in <env>
  *                 (during a canary rollout: the stable side)
  *   name:env~stable, name:env~canary
- *                 one side of the canary rollout running in <env>
- *                 (POPS_ENOTFOUND "x has no rollout in prod" when none runs)
+ *                 one side of the canary rollout running in <env>; with
+ *                 none, ~stable is the release and ~canary POPS_ENOTFOUND
+ *                 ("x has no rollout in prod")
  *   name#rev      the file at any revision git understands
  */
 

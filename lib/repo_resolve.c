@@ -189,14 +189,15 @@ typedef struct serve_key {
 
 /*
  * Which side of `e` the address (or the key) reads, filling res->side,
- * rollout_percent, rollout_salt and bucket. POPS_ENOTFOUND for a ~side
- * when no rollout runs.
+ * rollout_percent, rollout_salt and bucket. Without a rollout the
+ * release is the stable side (as promote --from env~stable takes it);
+ * ~canary is then POPS_ENOTFOUND.
  */
 static int pick_side(pops_resolved *res, const pops_address *addr, const serve_key *key,
                      const pops_release_entry *e)
 {
 	if (!e->canary) {
-		if (addr->side != POPS_SIDE_NONE)
+		if (addr->side == POPS_SIDE_CANARY)
 			return pops_error_set(POPS_ENOTFOUND, "%s has no rollout in %s", addr->name,
 			                      addr->env);
 		res->side = POPS_SIDE_NONE;

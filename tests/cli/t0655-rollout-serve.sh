@@ -86,12 +86,15 @@ test_expect_success 'name:env is the stable side, ~stable and ~canary each side'
 	grep -q "^+Summarize briefly {{text}}" d
 '
 
-test_expect_success 'a side of a prompt with no rollout is a clear error' '
+test_expect_success 'the canary of a prompt with no rollout is a clear error; ~stable is the release' '
 	setup_rollout &&
 	test_expect_code 2 pops render other:prod~canary --var text=x 2>err &&
 	grep -q "^error: other has no rollout in prod" err &&
-	test_expect_code 2 pops prompt show other:prod~stable 2>err &&
+	test_expect_code 2 pops prompt show other:prod~canary 2>err &&
 	grep -q "other has no rollout in prod" err &&
+	pops prompt show other:prod~stable >stable &&
+	pops prompt show other:prod >plain &&
+	test_cmp plain stable &&
 	test_expect_code 2 pops prompt show support/summarize:prod~beta 2>err &&
 	grep -q "after .~. give .stable. or .canary." err &&
 	pops prompt show other:prod >out &&

@@ -224,7 +224,12 @@ TEST(env_side_without_a_rollout_is_not_found)
 	r = NULL;
 	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod~canary"), POPS_ENOTFOUND);
 	CHECK_ERR_HAS("a has no rollout in prod");
-	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod~stable"), POPS_ENOTFOUND);
+	/* the release is the stable side when nothing else runs */
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod~stable"), 0);
+	CHECK_STR(r->data, "v1\n");
+	CHECK_INT(r->side, POPS_SIDE_NONE);
+	pops_resolved_free(r);
+	r = NULL;
 	/* a key without a rollout: the release itself */
 	CHECK_INT(pops_repo_resolve_key(&r, repo, "a:prod", "user-42", 7), 0);
 	CHECK_INT(r->side, POPS_SIDE_NONE);
