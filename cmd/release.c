@@ -210,6 +210,18 @@ done:
 	return ret;
 }
 
+/* "rollout: summarize in prod: stable @3, canary @4 at 10% since ..." for an entry with one */
+static void rollout_line(pops_buf *out, const pops_release_entry *r)
+{
+	char since[21];
+
+	if (!r->canary)
+		return;
+	pops_rollout_format_time(since, r->rollout_since);
+	pops_buf_printf(out, "rollout: %s in %s: stable @%ld, canary @%ld at %u%% since %s\n",
+	                r->prompt, r->env, r->version, r->canary->version, r->rollout_percent, since);
+}
+
 int cmd_release_list(pops_ctx *ctx, void *o)
 {
 	struct release_list_opts *opts = o;
@@ -299,14 +311,7 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 				cmd_table_row(&table, env, r->prompt, ver,
 				              git_oid_is_zero(&r->source_commit) ? NULL : hex,
 				              r->model, head_txt.ptr);
-				if (r->canary) {
-					char since[21];
-
-					pops_rollout_format_time(since, r->rollout_since);
-					pops_buf_printf(&rollouts, "rollout: %s in %s: stable @%ld, canary @%ld "
-					                "at %u%% since %s\n", r->prompt, env, r->version,
-					                r->canary->version, r->rollout_percent, since);
-				}
+				rollout_line(&rollouts, r);
 			}
 			pops_release_entry_free(at_head);
 		}
@@ -319,12 +324,10 @@ int cmd_release_list(pops_ctx *ctx, void *o)
 	} else if (cmd_table_render(&out, &table, "", 2) < 0) {
 		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
 	} else {
+		/* the VERSION column is the stable side; each rollout gets its line */
 		fwrite(out.ptr, 1, out.size, stdout);
-		if (rollouts.size) {
-			/* the VERSION column is the stable side; each rollout gets its line */
-			putchar('\n');
-			fwrite(rollouts.ptr, 1, rollouts.size, stdout);
-		}
+		if (rollouts.size)
+			printf("\n%s", rollouts.ptr);
 	}
 done:
 	pops_buf_dispose(&rollouts);

@@ -1,6 +1,7 @@
 /* Canary rollouts in the release ledger: schema 3 entries, @canary files, trailers. */
 #include "unit.h"
 #include "relfix.h"
+#include "promote.h"
 #include "release.h"
 #include "rollout.h"
 #include "strutil.h"
@@ -470,5 +471,101 @@ TEST(release_entry_without_rollout_stays_schema2_byte_for_byte)
 	          "}\n");
 	pops_release_entry_free(e);
 	pops_buf_dispose(&json);
+	relfix_dispose(&f);
+}
+
+
+#define PV1 "---\nmodel: fast\n---\nSummarize {{text}}\n"
+#define PV2 "---\nmodel: fast\n---\nSummarize briefly {{text}}\n"
+
+TEST(promote_canary_set_complete_and_rollback_through_the_lib)
+{
+	relfix f;
+	pops_config *cfg = NULL;
+	pops_promote_options po = POPS_PROMOTE_OPTIONS_INIT;
+	pops_rollout_options ro = POPS_ROLLOUT_OPTIONS_INIT;
+	pops_rollback_options rb = POPS_ROLLBACK_OPTIONS_INIT;
+	pops_promote_result r;
+	pops_release_entry *got = NULL;
+	const char *names[1] = { "summarize" };
+	char salt[17];
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_config(&f, &cfg, NULL), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/summarize.prompt", PV1, "v1"), 0);
+	po.env = "dev";
+	po.prompts = names;
+	po.nprompts = 1;
+	po.canary = 20;
+	/* nothing to keep as stable yet */
+	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), POPS_EREFUSED);
+	CHECK_ERR_HAS("nothing to keep as stable");
+	pops_promote_result_dispose(&r);
+	po.canary = 0;
+	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), 0);
+	pops_promote_result_dispose(&r);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/summarize.prompt", PV2, "v2"), 0);
+	po.canary = 20;
+	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), 0);
+	CHECK_INT(r.v[0].rollout, POPS_ROLLOUT_START);
+	CHECK_INT(r.v[0].entry->version, 2);
+	pops_promote_result_dispose(&r);
+	CHECK_INT(pops_release_get(&got, f.repo, NULL, "dev", "summarize"), 0);
+	CHECK_INT(got->version, 1);
+	CHECK(got->canary && got->canary->version == 2 && got->rollout_percent == 20);
+	CHECK(pops_rollout_salt_ok(got->rollout_salt));
+	memcpy(salt, got->rollout_salt, sizeof(salt));
+	pops_release_entry_free(got);
+	got = NULL;
+	/* a plain promote is in the way of the rollout */
+	po.canary = 0;
+	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), POPS_EREFUSED);
+	CHECK_ERR_HAS("a canary rollout of summarize is running in dev");
+	pops_promote_result_dispose(&r);
+	ro.env = "dev";
+	ro.prompt = "summarize";
+	ro.percent = 0;
+	CHECK_INT(pops_rollout_set(&r, f.repo, cfg, &ro), POPS_EINVALID);
+	pops_promote_result_dispose(&r);
+	ro.percent = 60;
+	CHECK_INT(pops_rollout_set(&r, f.repo, cfg, &ro), 0);
+	CHECK(r.v[0].recorded);
+	pops_promote_result_dispose(&r);
+	CHECK_INT(pops_release_get(&got, f.repo, NULL, "dev", "summarize"), 0);
+	CHECK_INT(got->rollout_percent, 60);
+	CHECK_STR(got->rollout_salt, salt);
+	pops_release_entry_free(got);
+	got = NULL;
+	/* rollback ends it, keeping @1; a target is refused during a rollout */
+	rb.env = "dev";
+	rb.prompts = names;
+	rb.nprompts = 1;
+	rb.to_version = 1;
+	CHECK_INT(pops_rollback(&r, f.repo, cfg, &rb), POPS_EINVALID);
+	pops_promote_result_dispose(&r);
+	rb.to_version = 0;
+	CHECK_INT(pops_rollback(&r, f.repo, cfg, &rb), 0);
+	CHECK_INT(r.v[0].rollout, POPS_ROLLOUT_ABORT);
+	pops_promote_result_dispose(&r);
+	CHECK_INT(pops_release_get(&got, f.repo, NULL, "dev", "summarize"), 0);
+	CHECK(got->canary == NULL);
+	CHECK_INT(got->version, 1);
+	pops_release_entry_free(got);
+	got = NULL;
+	CHECK_INT(pops_rollout_complete(&r, f.repo, cfg, &ro), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("summarize has no rollout in dev");
+	pops_promote_result_dispose(&r);
+	/* a new rollout, completed: @2 is stable */
+	po.canary = 5;
+	CHECK_INT(pops_promote(&r, f.repo, cfg, &po), 0);
+	pops_promote_result_dispose(&r);
+	CHECK_INT(pops_rollout_complete(&r, f.repo, cfg, &ro), 0);
+	CHECK_INT(r.v[0].rollout, POPS_ROLLOUT_COMPLETE);
+	pops_promote_result_dispose(&r);
+	CHECK_INT(pops_release_get(&got, f.repo, NULL, "dev", "summarize"), 0);
+	CHECK(got->canary == NULL);
+	CHECK_INT(got->version, 2);
+	pops_release_entry_free(got);
+	pops_config_free(cfg);
 	relfix_dispose(&f);
 }
