@@ -49,7 +49,7 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 		                  "run", pops_json_num(g->baseline->summary, "pass_rate", -1));
 		return 0;
 	}
-	if (pops_config_env(ctx->config, ref, NULL))
+	if (pops_address_env_ref(ctx->config, ref, NULL))
 		pops_buf_printf(&addr, "%s:%s", name, ref);
 	else
 		pops_buf_printf(&addr, "%s#%s", name, ref);
@@ -58,7 +58,7 @@ int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
 	bo.prompt = addr.ptr;
 	bo.model = pops_json_str(g->summary, "model", NULL);
 	/* an environment's baseline is its release: prompt, partials and model */
-	bo.release_model = pops_config_env(ctx->config, ref, NULL) != NULL;
+	bo.release_model = pops_address_env_ref(ctx->config, ref, NULL);
 	bo.baseline = NULL;
 	bo.skip_pairwise = 1;
 	if ((error = pops_eval_fingerprint(&bfp, s, &bo)) < 0) {

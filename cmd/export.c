@@ -56,6 +56,8 @@ int cmd_export(pops_ctx *ctx, void *o)
 		return ret;
 	}
 	printf("exported %zu prompt%s", r.count, r.count == 1 ? "" : "s");
+	if (r.ncanary)
+		printf(" (%zu with a canary)", r.ncanary);
 	if (r.npartials)
 		printf(" and %zu partial%s", r.npartials, r.npartials == 1 ? "" : "s");
 	printf(" from %s (ledger %.12s) to %s\n", opts->env,

@@ -66,7 +66,7 @@ struct show_opts {
 POPS_CMD_OPTS_SIZE(prompt_show, struct show_opts);
 const pops_opt cmd_prompt_show_opts[] = {
 	{ .type = POPS_OPT_ARG, .name = "address", .offset = offsetof(struct show_opts, address),
-	  .help = "name, name@N, name@latest, name@-N, name:env or name#rev",
+	  .help = "name, name@N, name@latest, name@-N, name:env (~stable, ~canary) or name#rev",
 	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS },
 	{ 0 }
 };

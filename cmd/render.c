@@ -23,6 +23,7 @@ struct render_opts {
 	const char *vars_file;
 	int json;
 	int no_validate;
+	const char *key;
 	const char *prompt;
 };
 
@@ -38,8 +39,12 @@ const pops_opt cmd_render_opts[] = {
 	  .help = "print model, config and messages as JSON" },
 	{ .type = POPS_OPT_BOOL, .name = "no-validate", .offset = offsetof(struct render_opts, no_validate),
 	  .help = "do not check variables against the input schema" },
+	{ .type = POPS_OPT_STRING, .name = "key", .offset = offsetof(struct render_opts, key),
+	  .value_name = "key",
+	  .help = "render what request key <key> is served from name:env (canary or stable side "
+	          "of a rollout)" },
 	{ .type = POPS_OPT_ARG, .name = "prompt", .offset = offsetof(struct render_opts, prompt),
-	  .help = "a .prompt file or a prompt address (name, name@N, name:env)",
+	  .help = "a .prompt file or a prompt address (name, name@N, name:env, name:env~canary)",
 	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS },
 	{ 0 }
 };
@@ -67,13 +72,38 @@ done:
 	return r;
 }
 
+/* what render --key says on stderr: which side key K gets, and why */
+static void say_side(const pops_resolved *res, const char *key)
+{
+	pops_buf served = POPS_BUF_INIT, k = POPS_BUF_INIT;
+
+	if (pops_resolved_served(&served, res) < 0)
+		goto done;
+	pops_buf_put_sanitized(&k, key, strlen(key), 0);
+	if (pops_buf_oom(&k))
+		goto done;
+	if (res->side == POPS_SIDE_NONE)
+		cmd_note("no rollout of %s in %s: key '%s' gets %s", res->name, res->env, k.ptr,
+		         served.ptr);
+	else
+		cmd_note("key '%s' gets the %s: %s (bucket %u %s %u, canary at %u%%)", k.ptr,
+		         res->side == POPS_SIDE_CANARY ? "canary" : "stable side", served.ptr,
+		         res->bucket, res->side == POPS_SIDE_CANARY ? "<" : ">=",
+		         res->rollout_percent * 100u, res->rollout_percent);
+done:
+	pops_buf_dispose(&k);
+	pops_buf_dispose(&served);
+}
+
 /*
  * Open what the user named: an existing file, else an address resolved
  * by the repository module (name, name@N, name@latest, name@-N, name:env,
- * name#rev), with partials from the same revision. Returns a lib error
- * code (message set).
+ * name:env~side, name#rev), with partials from the same revision.
+ * `key` (may be NULL): the request key whose side of a rollout of
+ * name:env to open; `say` prints which it is. Returns a lib error code
+ * (message set).
  */
-int cmd_render_open(pops_prompt **out, const char *arg)
+static int render_open(pops_prompt **out, const char *arg, const char *key, int say)
 {
 	pops_prompt_options po = POPS_PROMPT_OPTIONS_INIT;
 	pops_repo *repo = NULL;
@@ -83,6 +113,11 @@ int cmd_render_open(pops_prompt **out, const char *arg)
 	int error, git_inited = 0;
 
 	*out = NULL;
+	if (pops_path_exists(arg) && key) {
+		error = pops_error_set(POPS_EINVALID, "--key picks a side of a canary rollout: give "
+		                       "an address name:env, not the file '%s'", arg);
+		goto done;
+	}
 	if (pops_path_exists(arg)) {
 		pops_buf bundle = POPS_BUF_INIT;
 
@@ -102,8 +137,11 @@ int cmd_render_open(pops_prompt **out, const char *arg)
 			pops_error_prefix(error, "no such file '%s', and no project to look it up in: ", arg);
 		goto done;
 	}
-	if ((error = pops_repo_resolve(&res, repo, arg)) < 0)
+	if ((error = key ? pops_repo_resolve_key(&res, repo, arg, key, strlen(key)) :
+	             pops_repo_resolve(&res, repo, arg)) < 0)
 		goto done;
+	if (key && say)
+		say_side(res, key);
 	slash = strrchr(res->path, '/');
 	if (!(dir = slash ? pops_strndup(res->path, (size_t)(slash - res->path)) : pops_strdup(""))) {
 		error = pops_error_oom();
@@ -121,6 +159,11 @@ done:
 		pops_git_shutdown();
 	free(root);
 	return error;
+}
+
+int cmd_render_open(pops_prompt **out, const char *arg)
+{
+	return render_open(out, arg, NULL, 0);
 }
 
 static int load_vars_file(cJSON **out, const char *file)
@@ -280,7 +323,7 @@ int cmd_render(pops_ctx *ctx, void *o)
 		if (ret != POPS_EXIT_OK)
 			goto done;
 	}
-	if ((error = cmd_render_open(&p, opts->prompt)) < 0) {
+	if ((error = render_open(&p, opts->prompt, opts->key, !opts->json)) < 0) {
 		ret = cmd_fail(error);
 		goto done;
 	}

@@ -77,7 +77,7 @@ int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *
 	size_t i;
 	int ok;
 
-	if (pops_config_env(cfg, ref, NULL))
+	if (pops_address_env_ref(cfg, ref, NULL))
 		return 0;
 	ok = repo && git_revparse_single(&obj, pops_repo_git(repo), ref) == 0 &&
 	     git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0;
@@ -102,11 +102,33 @@ int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *
 static int baseline_address(pops_buf *out, const struct runner *r)
 {
 	pops_buf_clear(out);
-	if (pops_config_env(r->o->config, r->o->baseline, NULL))
+	if (pops_address_env_ref(r->o->config, r->o->baseline, NULL))
 		pops_buf_printf(out, "%s:%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
 	else
 		pops_buf_printf(out, "%s#%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
 	return pops_buf_oom(out) ? pops_error_oom() : 0;
+}
+
+/* --baseline env~side: 1 when the prompt is released in env, so the side is what is missing */
+static int released_without_side(const struct runner *r)
+{
+	pops_addr_side side;
+	pops_resolved *res = NULL;
+	pops_buf addr = POPS_BUF_INIT, why = POPS_BUF_INIT;
+	int found;
+
+	if (!pops_address_env_ref(r->o->config, r->o->baseline, &side) || side == POPS_SIDE_NONE)
+		return 0;
+	/* the look-up must not replace the message of the failure it explains */
+	pops_buf_puts(&why, pops_error_last());
+	pops_buf_printf(&addr, "%s:%.*s", pops_eval_prompt_name(r->prompt),
+	                (int)strcspn(r->o->baseline, "~"), r->o->baseline);
+	found = !pops_buf_oom(&addr) && pops_repo_resolve(&res, r->o->repo, addr.ptr) == 0;
+	pops_error_set(POPS_ENOTFOUND, "%s", why.ptr);
+	pops_resolved_free(res);
+	pops_buf_dispose(&why);
+	pops_buf_dispose(&addr);
+	return found;
 }
 
 int pops_eval__baseline_probe(struct runner *r)
@@ -121,7 +143,10 @@ int pops_eval__baseline_probe(struct runner *r)
 	    (error = baseline_address(&addr, r)) < 0)
 		goto done;
 	error = pops_eval_prompt_load(&bp, r->o->repo, addr.ptr);
-	if (error == POPS_ENOTFOUND) {
+	if (error == POPS_ENOTFOUND && released_without_side(r)) {
+		/* env~canary with no rollout running is a mistake, not a new prompt */
+		pops_error_prefix(error, "--baseline %s: ", r->o->baseline);
+	} else if (error == POPS_ENOTFOUND) {
 		/* a pull request that adds the prompt: nothing to compare with */
 		r->no_baseline = 1;
 		pops_error_clear();
@@ -146,7 +171,7 @@ int pops_eval__baseline_start(struct runner *r)
 	bo.prompt = addr.ptr;
 	bo.model = r->alias;
 	/* an environment's outputs come from what it released, model included */
-	bo.release_model = pops_config_env(r->o->config, r->o->baseline, NULL) != NULL;
+	bo.release_model = pops_address_env_ref(r->o->config, r->o->baseline, NULL);
 	bo.baseline = NULL;
 	bo.skip_pairwise = 1;
 	if ((error = pops_eval_run(&r->bg, r->s, &bo)) < 0) {

@@ -17,7 +17,7 @@ static int baseline_plan(cJSON *plan, struct runner *r)
 	cJSON *bp = NULL;
 	int error;
 
-	if (pops_config_env(r->o->config, r->o->baseline, NULL))
+	if (pops_address_env_ref(r->o->config, r->o->baseline, NULL))
 		pops_buf_printf(&addr, "%s:%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
 	else
 		pops_buf_printf(&addr, "%s#%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
@@ -25,7 +25,7 @@ static int baseline_plan(cJSON *plan, struct runner *r)
 		return pops_error_oom();
 	bo.prompt = addr.ptr;
 	bo.model = r->alias;
-	bo.release_model = pops_config_env(r->o->config, r->o->baseline, NULL) != NULL;
+	bo.release_model = pops_address_env_ref(r->o->config, r->o->baseline, NULL);
 	bo.baseline = NULL;
 	bo.skip_pairwise = 1;
 	if ((error = pops_eval_plan(&bp, r->s, &bo)) < 0) {
@@ -139,7 +139,7 @@ int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o)
 	if (r.no_baseline) {
 		pops_buf_clear(&r.tmp);
 		pops_buf_printf(&r.tmp, "%s: no baseline %s %s (new prompt)", pops_eval_prompt_name(r.prompt),
-		                pops_config_env(o->config, o->baseline, NULL) ? "in" : "at", o->baseline);
+		                pops_address_env_ref(o->config, o->baseline, NULL) ? "in" : "at", o->baseline);
 		cJSON_AddStringToObject(plan, "baseline_note", r.tmp.ptr);
 	}
 	cJSON_AddBoolToObject(plan, "pairwise", r.has_pairwise);

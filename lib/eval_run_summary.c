@@ -246,7 +246,7 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	if (r->no_baseline) {
 		/* a new prompt: not a regression, not an error; the thresholds decide */
 		cJSON *b = cJSON_AddObjectToObject(s, "baseline");
-		int env = pops_config_env(r->o->config, r->o->baseline, NULL) != NULL;
+		int env = pops_address_env_ref(r->o->config, r->o->baseline, NULL);
 
 		pops_buf_clear(&why);
 		pops_buf_printf(&why, "%s: no baseline %s %s (new prompt)", pops_eval_prompt_name(r->prompt),

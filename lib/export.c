@@ -3,6 +3,7 @@
 #include "export.h"
 #include "export_int.h"
 #include "release.h"
+#include "rollout.h"
 #include "closure.h"
 #include "fileio.h"
 #include "git.h"
@@ -22,9 +23,12 @@
  * rather than pick one of them for both.
  */
 
-/* one released prompt, as exported */
+/* one released prompt (or the canary side of one), as exported */
 typedef struct item {
 	const pops_release_entry *e;   /* borrowed from the release list */
+	struct item *canary;           /* the canary side of a rollout, or NULL */
+	int is_canary;                 /* this is one: files under @canary/ */
+	pops_buf *pcontent;            /* a canary's partials' bytes, by partials index */
 	pops_closure legacy;           /* a schema 1 entry's partials, from its source commit */
 	const pops_closure_partial *partials;  /* e->closure's or legacy's */
 	size_t npartials;
@@ -135,7 +139,7 @@ static int read_item(item *it, git_repository *repo, const pops_config *cfg, pop
 		it->partials = it->legacy.partials;
 		it->npartials = it->legacy.npartials;
 	}
-	pops_buf_printf(&it->file, "%s.prompt", e->prompt);
+	pops_buf_printf(&it->file, "%s%s.prompt", it->is_canary ? "@canary/" : "", e->prompt);
 	if (pops_buf_oom(&it->file))
 		return pops_error_oom();
 	return check_names(it, tmp);
@@ -228,40 +232,103 @@ static void entry_id(git_oid *out, git_tree *tree, const char *path)
 }
 
 /*
+ * 1 when the ledger entry blob `id` still holds the release `it` is: the
+ * same closure on the same side (a canary item: the entry's canary).
+ * During a rollout the entry's .json changes with every step of it, while
+ * each side stays the release it was.
+ */
+static int same_side(git_repository *repo, const git_oid *id, const item *it)
+{
+	git_blob *blob = NULL;
+	pops_release_entry *pe = NULL;
+	const pops_release_entry *side;
+	pops_buf what = POPS_BUF_INIT;
+	int same = 0;
+
+	if (git_oid_is_zero(id) || git_blob_lookup(&blob, repo, id) < 0 ||
+	    pops_release_parse_entry(&pe, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+	                             it->e->env, it->e->prompt, &what) < 0)
+		goto done;
+	side = it->is_canary ? pe->canary : pe;
+	if (!side || side->closure_known != it->e->closure_known)
+		goto done;
+	same = side->closure_known ? pops_closure_equal(&side->closure, &it->e->closure) :
+	       git_oid_equal(&side->blob, &it->e->blob);
+done:
+	pops_error_clear();
+	git_error_clear();
+	pops_release_entry_free(pe);
+	git_blob_free(blob);
+	pops_buf_dispose(&what);
+	return same;
+}
+
+/* the ledger walk of released_in: one side of one prompt */
+typedef struct walker {
+	item *it;
+	git_oid cur;     /* its .json blob at the tip */
+	int done;
+} walker;
+
+/* the walkers of `items` and their canaries, each with its .json blob in `tree` */
+static int walkers(walker **out, size_t *nout, item *items, size_t n, git_tree *tree,
+                   const git_oid *tip, const char *env)
+{
+	pops_buf path = POPS_BUF_INIT;
+	walker *w;
+	size_t i, k = 0;
+
+	if (!(w = calloc(2 * n + 1, sizeof(*w))))
+		return pops_error_oom();
+	for (i = 0; i < n; i++) {
+		pops_buf_clear(&path);
+		pops_buf_printf(&path, "%s/%s.json", env, items[i].e->prompt);
+		if (pops_buf_oom(&path)) {
+			free(w);
+			return pops_error_oom();
+		}
+		w[k].it = &items[i];
+		entry_id(&w[k].cur, tree, path.ptr);
+		if (items[i].canary) {
+			w[k + 1].it = items[i].canary;
+			w[k + 1].cur = w[k].cur;
+			k++;
+		}
+		k++;
+	}
+	for (i = 0; i < k; i++)
+		git_oid_cpy(&w[i].it->released_in, tip);
+	pops_buf_dispose(&path);
+	*out = w;
+	*nout = k;
+	return POPS_OK;
+}
+
+/*
  * For each item, the ledger commit that made its entry what it is at
  * `tip`: the oldest commit on the first-parent line from `tip` whose
  * `<env>/<prompt>.json` is the same blob as at `tip`, with no change in
- * between. Commits that leave `<env>` alone are skipped by its tree id.
+ * between; for either side of a rollout, the same release on that side
+ * (same_side). Commits that leave `<env>` alone are skipped by its tree id.
  */
 static int released_in(item *items, size_t n, git_repository *repo, const git_oid *tip,
                        const char *env)
 {
 	git_commit *c = NULL, *parent = NULL;
 	git_tree *tree = NULL, *ptree = NULL;
-	git_oid *cur = NULL, envid, penvid, id;
+	git_oid envid, penvid, id;
 	pops_buf path = POPS_BUF_INIT;
-	size_t i, left = n;
-	char *done_ = NULL;
+	walker *w = NULL;
+	size_t i, nw = 0, left;
 	int error = POPS_OK;
 
-	if (!(cur = calloc(n ? n : 1, sizeof(*cur))) || !(done_ = calloc(n ? n : 1, 1))) {
-		error = pops_error_oom();
-		goto done;
-	}
 	if (git_commit_lookup(&c, repo, tip) < 0 || git_commit_tree(&tree, c) < 0) {
 		error = pops_git_error(-1, "cannot read the release ledger");
 		goto done;
 	}
-	for (i = 0; i < n; i++) {
-		pops_buf_clear(&path);
-		pops_buf_printf(&path, "%s/%s.json", env, items[i].e->prompt);
-		if (pops_buf_oom(&path)) {
-			error = pops_error_oom();
-			goto done;
-		}
-		entry_id(&cur[i], tree, path.ptr);
-		git_oid_cpy(&items[i].released_in, tip);
-	}
+	if ((error = walkers(&w, &nw, items, n, tree, tip, env)) < 0)
+		goto done;
+	left = nw;
 	entry_id(&envid, tree, env);
 	while (left) {
 		if (git_commit_parentcount(c) == 0)
@@ -272,26 +339,25 @@ static int released_in(item *items, size_t n, git_repository *repo, const git_oi
 			break;
 		}
 		entry_id(&penvid, ptree, env);
-		if (!git_oid_equal(&penvid, &envid)) {
-			for (i = 0; i < n; i++) {
-				if (done_[i])
-					continue;
-				pops_buf_clear(&path);
-				pops_buf_printf(&path, "%s/%s.json", env, items[i].e->prompt);
-				if (pops_buf_oom(&path)) {
-					error = pops_error_oom();
-					goto done;
-				}
-				entry_id(&id, ptree, path.ptr);
-				if (!git_oid_equal(&id, &cur[i])) {
-					done_[i] = 1;
-					left--;
-				}
+		for (i = 0; !git_oid_equal(&penvid, &envid) && i < nw; i++) {
+			if (w[i].done)
+				continue;
+			pops_buf_clear(&path);
+			pops_buf_printf(&path, "%s/%s.json", env, w[i].it->e->prompt);
+			if (pops_buf_oom(&path)) {
+				error = pops_error_oom();
+				goto done;
+			}
+			entry_id(&id, ptree, path.ptr);
+			if (!git_oid_equal(&id, &w[i].cur) &&
+			    (!(w[i].it->canary || w[i].it->is_canary) || !same_side(repo, &id, w[i].it))) {
+				w[i].done = 1;
+				left--;
 			}
 		}
-		for (i = 0; i < n; i++)
-			if (!done_[i])
-				git_oid_cpy(&items[i].released_in, git_commit_id(parent));
+		for (i = 0; i < nw; i++)
+			if (!w[i].done)
+				git_oid_cpy(&w[i].it->released_in, git_commit_id(parent));
 		git_oid_cpy(&envid, &penvid);
 		git_tree_free(tree);
 		git_commit_free(c);
@@ -306,8 +372,7 @@ done:
 	git_tree_free(tree);
 	git_commit_free(c);
 	pops_buf_dispose(&path);
-	free(done_);
-	free(cur);
+	free(w);
 	return error;
 }
 
@@ -343,17 +408,60 @@ static cJSON *model_json(const pops_release_entry *e)
 	return m;
 }
 
-static int prompt_json(cJSON *arr, const item *it, int inline_text, int yml)
+/* where a canary's partial is in the bundle: "@canary/<prompt>@partials/<file>" */
+static int canary_partial_path(pops_buf *out, const char *prompt, const char *partial)
+{
+	pops_buf file = POPS_BUF_INIT;
+	int error;
+
+	if ((error = pops_closure_partial_file(&file, partial)) == 0) {
+		pops_buf_clear(out);
+		pops_buf_printf(out, "@canary/%s@partials/%s", prompt, file.ptr);
+		if (pops_buf_oom(out))
+			error = pops_error_oom();
+	}
+	pops_buf_dispose(&file);
+	return error;
+}
+
+/*
+ * A canary's partials, as the ledger records them, each with where its
+ * bytes are: "path" in the bundle (format files) or "content" (json);
+ * prompt-yml inlines them, so neither.
+ */
+static int canary_partials(cJSON *partials, const item *it, int inline_text, int yml)
+{
+	pops_buf path = POPS_BUF_INIT;
+	const cJSON *pj;
+	size_t i = 0;
+	int error = POPS_OK;
+
+	cJSON_ArrayForEach(pj, partials) {
+		const pops_closure_partial *p = &it->partials[i];
+		cJSON *o = (cJSON *)pj;
+
+		if ((error = canary_partial_path(&path, it->e->prompt, p->name)) < 0)
+			break;
+		if (inline_text ? !cJSON_AddStringToObject(o, "content", it->pcontent[i].ptr) :
+		    !yml && !cJSON_AddStringToObject(o, "path", path.ptr)) {
+			error = pops_error_oom();
+			break;
+		}
+		i++;
+	}
+	pops_buf_dispose(&path);
+	return error;
+}
+
+/* the fields of one side of a release, after "name" (the canary: inside "rollout") */
+static int side_json(cJSON *o, const item *it, int inline_text, int yml)
 {
 	const pops_release_entry *e = it->e;
 	pops_closure view = POPS_CLOSURE_INIT;
-	cJSON *o = cJSON_CreateObject(), *partials;
+	cJSON *partials;
 	int ok;
 
-	POPS_CHECK_ALLOC(o);
-	cJSON_AddItemToArray(arr, o);
-	ok = cJSON_AddStringToObject(o, "name", e->prompt) &&
-	     (e->version > 0 ? cJSON_AddNumberToObject(o, "version", (double)e->version) :
+	ok = (e->version > 0 ? cJSON_AddNumberToObject(o, "version", (double)e->version) :
 	      cJSON_AddNullToObject(o, "version")) &&
 	     cJSON_AddItemToObject(o, "blob", hex_json(&e->blob)) &&
 	     (inline_text ? cJSON_AddStringToObject(o, "content", it->content.ptr) :
@@ -368,6 +476,8 @@ static int prompt_json(cJSON *arr, const item *it, int inline_text, int yml)
 		cJSON_Delete(partials);
 		return pops_error_oom();
 	}
+	if (it->is_canary && (ok = canary_partials(partials, it, inline_text, yml)) < 0)
+		return ok;
 	if (yml && !cJSON_AddItemToObject(o, "file_blob", hex_json(&it->file_blob)))
 		return pops_error_oom();
 	ok = cJSON_AddItemToObject(o, "model", model_json(e)) &&
@@ -375,6 +485,37 @@ static int prompt_json(cJSON *arr, const item *it, int inline_text, int yml)
 	     cJSON_AddItemToObject(o, "source_commit", hex_json(&e->source_commit)) &&
 	     cJSON_AddItemToObject(o, "ledger_commit", hex_json(&it->released_in));
 	return ok ? POPS_OK : pops_error_oom();
+}
+
+/* "rollout": {"percent","salt","since","canary":{...}} of a prompt with a canary */
+static int rollout_json(cJSON *o, const item *it, int inline_text, int yml)
+{
+	const pops_release_entry *e = it->e;
+	cJSON *r, *c;
+	char since[21];
+
+	pops_rollout_format_time(since, e->rollout_since);
+	if (!(r = cJSON_AddObjectToObject(o, "rollout")) ||
+	    !cJSON_AddNumberToObject(r, "percent", (double)e->rollout_percent) ||
+	    !cJSON_AddStringToObject(r, "salt", e->rollout_salt) ||
+	    !cJSON_AddStringToObject(r, "since", since) ||
+	    !(c = cJSON_AddObjectToObject(r, "canary")))
+		return pops_error_oom();
+	return side_json(c, it->canary, inline_text, yml);
+}
+
+static int prompt_json(cJSON *arr, const item *it, int inline_text, int yml)
+{
+	cJSON *o = cJSON_CreateObject();
+	int error;
+
+	POPS_CHECK_ALLOC(o);
+	cJSON_AddItemToArray(arr, o);
+	if (!cJSON_AddStringToObject(o, "name", it->e->prompt))
+		return pops_error_oom();
+	if ((error = side_json(o, it, inline_text, yml)) < 0)
+		return error;
+	return it->canary ? rollout_json(o, it, inline_text, yml) : POPS_OK;
 }
 
 static int part_json(cJSON *arr, const part *p, const char *file, int inline_text)
@@ -441,7 +582,41 @@ static int load_part(void *payload, const char *name, pops_buf *out)
 	return pops_error_set(POPS_ENOTFOUND, "partial '%s' is not in the release", name);
 }
 
-/* each item's file becomes its GitHub Models prompt file; the partials are inlined */
+/* a canary's own partials for the prompt-yml converter */
+static int load_canary_part(void *payload, const char *name, pops_buf *out)
+{
+	const item *it = payload;
+	size_t i;
+
+	for (i = 0; i < it->npartials; i++)
+		if (!strcmp(it->partials[i].name, name))
+			return pops_buf_set(out, it->pcontent[i].ptr, it->pcontent[i].size) < 0 ?
+			       pops_error_oom() : POPS_OK;
+	return pops_error_set(POPS_ENOTFOUND, "partial '%s' is not in the canary release", name);
+}
+
+/* `it`'s file becomes its GitHub Models prompt file; the partials are inlined */
+static int yml_one(item *it, int (*load)(void *, const char *, pops_buf *), void *payload,
+                   pops_buf *yml)
+{
+	const pops_release_entry *e = it->e;
+	int error;
+
+	pops_buf_clear(yml);
+	if ((error = pops_export__prompt_yml(yml, e->prompt, it->content.ptr, it->content.size,
+	                                     e->closure_known ? &e->closure : NULL,
+	                                     load, payload)) < 0)
+		return error;
+	pops_buf_clear(&it->file);
+	pops_buf_printf(&it->file, "%s%s.prompt.yml", it->is_canary ? "@canary/" : "", e->prompt);
+	if (pops_buf_set(&it->content, yml->ptr, yml->size) < 0 || pops_buf_oom(&it->file))
+		return pops_error_oom();
+	if (git_odb_hash(&it->file_blob, yml->ptr, yml->size, GIT_OBJECT_BLOB) < 0)
+		return pops_error_set(POPS_ERROR, "cannot hash %s", it->file.ptr);
+	return POPS_OK;
+}
+
+/* each item (and canary) becomes a GitHub Models prompt file */
 static int to_prompt_yml(item *items, size_t n, const part *parts, size_t nparts)
 {
 	struct part_set ps = { parts, nparts };
@@ -449,26 +624,10 @@ static int to_prompt_yml(item *items, size_t n, const part *parts, size_t nparts
 	size_t i;
 	int error = POPS_OK;
 
-	for (i = 0; i < n; i++) {
-		const pops_release_entry *e = items[i].e;
-
-		pops_buf_clear(&yml);
-		if ((error = pops_export__prompt_yml(&yml, e->prompt, items[i].content.ptr,
-		                                     items[i].content.size,
-		                                     e->closure_known ? &e->closure : NULL,
-		                                     load_part, &ps)) < 0)
-			break;
-		pops_buf_clear(&items[i].file);
-		pops_buf_printf(&items[i].file, "%s.prompt.yml", e->prompt);
-		if (pops_buf_set(&items[i].content, yml.ptr, yml.size) < 0 ||
-		    pops_buf_oom(&items[i].file)) {
-			error = pops_error_oom();
-			break;
-		}
-		if (git_odb_hash(&items[i].file_blob, yml.ptr, yml.size, GIT_OBJECT_BLOB) < 0) {
-			error = pops_error_set(POPS_ERROR, "cannot hash %s", items[i].file.ptr);
-			break;
-		}
+	for (i = 0; i < n && error == POPS_OK; i++) {
+		error = yml_one(&items[i], load_part, &ps, &yml);
+		if (error == POPS_OK && items[i].canary)
+			error = yml_one(items[i].canary, load_canary_part, items[i].canary, &yml);
 	}
 	pops_buf_dispose(&yml);
 	return error;
@@ -479,109 +638,186 @@ static int cmp_part(const void *a, const void *b)
 	return strcmp(((const part *)a)->p->name, ((const part *)b)->p->name);
 }
 
-int pops_export(pops_export_result *out, git_repository *repo, const pops_export_options *opts)
+/* one export in progress: what was read, before anything is written */
+typedef struct xrun {
+	const pops_export_options *opts;
+	git_repository *repo;
+	pops_export_result *out;
+	pops_release_list l;
+	item *items;        /* l.n */
+	part *parts;
+	size_t nparts;
+	size_t ncanary;     /* prompts with a rollout */
+	pops_buf scratch, path;
+	int inline_text, yml;
+} xrun;
+
+static void item_dispose(item *it)
 {
-	pops_release_list l = { NULL, 0 };
-	pops_export__old old = { 0 };
-	pops_buf tmp = POPS_BUF_INIT, path = POPS_BUF_INIT, scratch = POPS_BUF_INIT,
-	         parent = POPS_BUF_INIT, text = POPS_BUF_INIT;
-	item *items = NULL;
-	part *parts = NULL;
-	size_t i, nparts = 0;
-	cJSON *doc = NULL, *arr, *parr;
-	char *json = NULL, hex[GIT_OID_HEXSZ + 1], *slash;
-	const char *env = opts->env, *dir = opts->dir;
-	int error, made_tmp = 0, inline_text = opts->format == POPS_EXPORT_JSON;
-	int yml = opts->format == POPS_EXPORT_PROMPT_YML;
+	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	out->kept = (pops_buf)POPS_BUF_INIT;
-	if ((error = pops_release_tip(&out->ledger_commit, repo)) < 0) {
-		if (error == POPS_ENOTFOUND)
-			error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
-		goto done;
+	if (it->canary) {
+		item_dispose(it->canary);
+		free(it->canary);
 	}
-	if ((error = pops_release_list_entries(&l, repo, &out->ledger_commit, env)) < 0)
-		goto done;
-	if (!l.n) {
-		error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
-		goto done;
-	}
-	/* before anything is written: whatever is at `dir` must be ours to replace */
-	if ((error = pops_export__check_dir(&old, dir)) < 0)
-		goto done;
+	for (i = 0; it->pcontent && i < it->npartials; i++)
+		pops_buf_dispose(&it->pcontent[i]);
+	free(it->pcontent);
+	pops_closure_dispose(&it->legacy);
+	pops_buf_dispose(&it->file);
+	pops_buf_dispose(&it->content);
+}
 
-	/* everything is read and checked before the first file is written */
-	if (!(items = calloc(l.n, sizeof(*items)))) {
-		error = pops_error_oom();
-		goto done;
+static void xrun_dispose(xrun *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nparts; i++)
+		pops_buf_dispose(&x->parts[i].content);
+	free(x->parts);
+	for (i = 0; x->items && i < x->l.n; i++)
+		item_dispose(&x->items[i]);
+	free(x->items);
+	pops_release_list_dispose(&x->l);
+	pops_buf_dispose(&x->scratch);
+	pops_buf_dispose(&x->path);
+}
+
+/*
+ * The canary side of `it`'s rollout, read and checked: its prompt goes to
+ * @canary/<name>.prompt and its partials, its own and not shared with
+ * anything, to @canary/<name>@partials/.
+ */
+static int read_canary(xrun *x, item *it)
+{
+	item *c;
+	size_t i;
+	int error;
+
+	POPS_CHECK_ALLOC((c = it->canary = calloc(1, sizeof(*c))));
+	c->e = it->e->canary;
+	c->is_canary = 1;
+	c->file = (pops_buf)POPS_BUF_INIT;
+	c->content = (pops_buf)POPS_BUF_INIT;
+	if ((error = read_item(c, x->repo, x->opts->cfg, &x->scratch)) < 0)
+		return error;
+	if (x->inline_text && (error = text_ok(&c->content, c->file.ptr, x->opts->env)) < 0)
+		return error;
+	POPS_CHECK_ALLOC((c->pcontent = calloc(c->npartials + 1, sizeof(*c->pcontent))));
+	for (i = 0; i < c->npartials; i++) {
+		c->pcontent[i] = (pops_buf)POPS_BUF_INIT;
+		if ((error = pops_release_read_partial(&c->pcontent[i], x->repo, x->opts->cfg, c->e,
+		                                       c->partials[i].name)) < 0)
+			return error == POPS_ENOTFOUND ? POPS_ERROR : error;
+		if (x->inline_text &&
+		    (error = text_ok(&c->pcontent[i], c->partials[i].name, x->opts->env)) < 0)
+			return error;
 	}
-	for (i = 0; i < l.n; i++) {
-		items[i].e = l.v[i];
-		items[i].file = (pops_buf)POPS_BUF_INIT;
-		items[i].content = (pops_buf)POPS_BUF_INIT;
-		if ((error = read_item(&items[i], repo, opts->cfg, &scratch)) < 0)
-			goto done;
-		if (inline_text && (error = text_ok(&items[i].content, items[i].e->prompt, env)) < 0)
-			goto done;
+	x->ncanary++;
+	return POPS_OK;
+}
+
+/* the released prompts of env and their partials, read and checked */
+static int read_release(xrun *x)
+{
+	const char *env = x->opts->env;
+	size_t i;
+	int error;
+
+	if (!(x->items = calloc(x->l.n, sizeof(*x->items))))
+		return pops_error_oom();
+	for (i = 0; i < x->l.n; i++) {
+		item *it = &x->items[i];
+
+		it->e = x->l.v[i];
+		it->file = (pops_buf)POPS_BUF_INIT;
+		it->content = (pops_buf)POPS_BUF_INIT;
+		if ((error = read_item(it, x->repo, x->opts->cfg, &x->scratch)) < 0)
+			return error;
+		if (x->inline_text && (error = text_ok(&it->content, it->e->prompt, env)) < 0)
+			return error;
+		if (it->e->canary && (error = read_canary(x, it)) < 0)
+			return error;
 	}
-	if ((error = collect_parts(&parts, &nparts, items, l.n, env, &scratch)) < 0)
-		goto done;
-	if (nparts)
-		qsort(parts, nparts, sizeof(*parts), cmp_part);
-	for (i = 0; i < nparts; i++) {
-		if ((error = pops_release_read_partial(&parts[i].content, repo, opts->cfg,
-		                                       parts[i].first->e, parts[i].p->name)) < 0) {
+	if ((error = collect_parts(&x->parts, &x->nparts, x->items, x->l.n, env, &x->scratch)) < 0)
+		return error;
+	if (x->nparts)
+		qsort(x->parts, x->nparts, sizeof(*x->parts), cmp_part);
+	for (i = 0; i < x->nparts; i++) {
+		part *p = &x->parts[i];
+
+		if ((error = pops_release_read_partial(&p->content, x->repo, x->opts->cfg,
+		                                       p->first->e, p->p->name)) < 0)
 			/* the release lists it, so a missing partial is a broken ledger (exit 3) */
-			if (error == POPS_ENOTFOUND)
-				error = POPS_ERROR;
-			goto done;
-		}
-		if (inline_text && (error = text_ok(&parts[i].content, parts[i].p->name, env)) < 0)
-			goto done;
+			return error == POPS_ENOTFOUND ? POPS_ERROR : error;
+		if (x->inline_text && (error = text_ok(&p->content, p->p->name, env)) < 0)
+			return error;
 	}
-	if ((error = released_in(items, l.n, repo, &out->ledger_commit, env)) < 0)
-		goto done;
-	if (yml && (error = to_prompt_yml(items, l.n, parts, nparts)) < 0)
-		goto done;
+	if ((error = released_in(x->items, x->l.n, x->repo, &x->out->ledger_commit, env)) < 0)
+		return error;
+	if (x->yml)
+		return to_prompt_yml(x->items, x->l.n, x->parts, x->nparts);
+	return POPS_OK;
+}
 
-	/* the manifest */
-	if (!(doc = cJSON_CreateObject()) || !cJSON_AddNumberToObject(doc, "schema_version", 2) ||
+/* manifest.json's text, as pops-export(1) documents it */
+static int manifest(pops_buf *text, xrun *x)
+{
+	cJSON *doc = NULL, *arr, *parr;
+	char *json = NULL, hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int error = POPS_OK;
+
+	/* schema 3 only when some prompt has a rollout: otherwise byte for byte as before */
+	if (!(doc = cJSON_CreateObject()) ||
+	    !cJSON_AddNumberToObject(doc, "schema_version", x->ncanary ? 3 : 2) ||
 	    !cJSON_AddStringToObject(doc, "generator", "pops") ||
-	    !cJSON_AddItemToObject(doc, "pops_version", str_json(opts->pops_version)) ||
-	    !cJSON_AddStringToObject(doc, "env", env) ||
+	    !cJSON_AddItemToObject(doc, "pops_version", str_json(x->opts->pops_version)) ||
+	    !cJSON_AddStringToObject(doc, "env", x->opts->env) ||
 	    !cJSON_AddStringToObject(doc, "ledger_commit",
-	                             git_oid_tostr(hex, sizeof(hex), &out->ledger_commit)) ||
-	    !cJSON_AddStringToObject(doc, "format", inline_text ? "json" : yml ? "prompt-yml" :
-	                                                                   "files") ||
+	                             git_oid_tostr(hex, sizeof(hex), &x->out->ledger_commit)) ||
+	    !cJSON_AddStringToObject(doc, "format", x->inline_text ? "json" :
+	                                            x->yml ? "prompt-yml" : "files") ||
 	    !(arr = cJSON_AddArrayToObject(doc, "prompts")) ||
 	    !(parr = cJSON_AddArrayToObject(doc, "partials"))) {
 		error = pops_error_oom();
 		goto done;
 	}
-	for (i = 0; i < l.n; i++)
-		if ((error = prompt_json(arr, &items[i], inline_text, yml)) < 0)
+	for (i = 0; i < x->l.n; i++)
+		if ((error = prompt_json(arr, &x->items[i], x->inline_text, x->yml)) < 0)
 			goto done;
 	/* prompt-yml inlines the partials: no partial file is written or listed */
-	for (i = 0; !yml && i < nparts; i++) {
-		if ((error = pops_closure_partial_file(&scratch, parts[i].p->name)) < 0 ||
-		    (error = part_json(parr, &parts[i], scratch.ptr, inline_text)) < 0)
+	for (i = 0; !x->yml && i < x->nparts; i++) {
+		if ((error = pops_closure_partial_file(&x->scratch, x->parts[i].p->name)) < 0 ||
+		    (error = part_json(parr, &x->parts[i], x->scratch.ptr, x->inline_text)) < 0)
 			goto done;
 	}
 	/* our own reader must accept what we write, or the next export would refuse it */
 	assert(pops_export__manifest_ok(doc, NULL));
-	if (!(json = cJSON_Print(doc)) || pops_buf_puts(&text, json) < 0 ||
-	    pops_buf_putc(&text, '\n') < 0) {
+	if (!(json = cJSON_Print(doc)) || pops_buf_puts(text, json) < 0 ||
+	    pops_buf_putc(text, '\n') < 0)
 		error = pops_error_oom();
-		goto done;
-	}
+done:
+	cJSON_free(json);
+	cJSON_Delete(doc);
+	return error;
+}
 
-	/* the temporary directory sits beside `dir`, so the final rename stays on one file system */
+/*
+ * A new temporary directory beside `dir` (so the final rename stays on
+ * one file system), its name in `tmp`; dir's parents are made.
+ */
+static int make_tmp(pops_buf *tmp, const char *dir)
+{
+	pops_buf parent = POPS_BUF_INIT;
+	char *slash;
+	int error = POPS_OK;
+
 	pops_buf_puts(&parent, dir);
 	while (parent.size > 1 && parent.ptr[parent.size - 1] == '/')
 		pops_buf_truncate(&parent, parent.size - 1);
-	pops_buf_printf(&tmp, "%s.tmp-XXXXXX", parent.ptr);
-	if (pops_buf_oom(&tmp) || pops_buf_oom(&parent)) {
+	pops_buf_printf(tmp, "%s.tmp-XXXXXX", parent.ptr);
+	if (pops_buf_oom(tmp) || pops_buf_oom(&parent)) {
 		error = pops_error_oom();
 		goto done;
 	}
@@ -590,52 +826,101 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 		if ((error = pops_mkdir_p(parent.ptr, 0777)) < 0)
 			goto done;
 	}
-	if (!mkdtemp(tmp.ptr)) {
-		error = pops_error_os(tmp.ptr);
+	if (!mkdtemp(tmp->ptr))
+		error = pops_error_os(tmp->ptr);
+done:
+	pops_buf_dispose(&parent);
+	return error;
+}
+
+/* a canary's prompt file and (format files) its partials, into `tmp` */
+static int write_canary(xrun *x, const char *tmp, const item *c)
+{
+	size_t i;
+	int error;
+
+	if ((error = write_file(tmp, c->file.ptr, &c->content, &x->path)) < 0)
+		return error;
+	for (i = 0; !x->yml && i < c->npartials; i++) {
+		if ((error = canary_partial_path(&x->scratch, c->e->prompt, c->partials[i].name)) < 0 ||
+		    (error = write_file(tmp, x->scratch.ptr, &c->pcontent[i], &x->path)) < 0)
+			return error;
+	}
+	return POPS_OK;
+}
+
+/* every file of the bundle, manifest.json last, into `tmp` */
+static int write_bundle(xrun *x, const char *tmp, const pops_buf *text)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; !x->inline_text && i < x->l.n; i++)
+		if (x->items[i].canary && (error = write_canary(x, tmp, x->items[i].canary)) < 0)
+			return error;
+	for (i = 0; !x->inline_text && i < x->l.n; i++)
+		if ((error = write_file(tmp, x->items[i].file.ptr, &x->items[i].content, &x->path)) < 0)
+			return error;
+	for (i = 0; !x->inline_text && !x->yml && i < x->nparts; i++) {
+		if ((error = pops_closure_partial_file(&x->scratch, x->parts[i].p->name)) < 0 ||
+		    (error = write_file(tmp, x->scratch.ptr, &x->parts[i].content, &x->path)) < 0)
+			return error;
+	}
+	if ((error = write_file(tmp, "manifest.json", text, &x->path)) < 0)
+		return error;
+	if (chmod(tmp, 0755) < 0)
+		return pops_error_os(tmp);
+	return POPS_OK;
+}
+
+int pops_export(pops_export_result *out, git_repository *repo, const pops_export_options *opts)
+{
+	xrun x = { 0 };
+	pops_export__old old = { 0 };
+	pops_buf tmp = POPS_BUF_INIT, text = POPS_BUF_INIT;
+	const char *env = opts->env;
+	int error, made_tmp = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->kept = (pops_buf)POPS_BUF_INIT;
+	x.opts = opts;
+	x.repo = repo;
+	x.out = out;
+	x.scratch = (pops_buf)POPS_BUF_INIT;
+	x.path = (pops_buf)POPS_BUF_INIT;
+	x.inline_text = opts->format == POPS_EXPORT_JSON;
+	x.yml = opts->format == POPS_EXPORT_PROMPT_YML;
+	if ((error = pops_release_tip(&out->ledger_commit, repo)) < 0) {
+		if (error == POPS_ENOTFOUND)
+			error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
 		goto done;
 	}
+	if ((error = pops_release_list_entries(&x.l, repo, &out->ledger_commit, env)) < 0)
+		goto done;
+	if (!x.l.n) {
+		error = pops_error_set(POPS_ENOTFOUND, "nothing is released to %s", env);
+		goto done;
+	}
+	/* before anything is written: whatever is at `dir` must be ours to replace */
+	if ((error = pops_export__check_dir(&old, opts->dir)) < 0)
+		goto done;
+	/* everything is read and checked before the first file is written */
+	if ((error = read_release(&x)) < 0 || (error = manifest(&text, &x)) < 0 ||
+	    (error = make_tmp(&tmp, opts->dir)) < 0)
+		goto done;
 	made_tmp = 1;
-	if (!inline_text) {
-		for (i = 0; i < l.n; i++)
-			if ((error = write_file(tmp.ptr, items[i].file.ptr, &items[i].content, &path)) < 0)
-				goto done;
-		for (i = 0; !yml && i < nparts; i++) {
-			if ((error = pops_closure_partial_file(&scratch, parts[i].p->name)) < 0 ||
-			    (error = write_file(tmp.ptr, scratch.ptr, &parts[i].content, &path)) < 0)
-				goto done;
-		}
-	}
-	if ((error = write_file(tmp.ptr, "manifest.json", &text, &path)) < 0)
-		goto done;
-	if (chmod(tmp.ptr, 0755) < 0) {
-		error = pops_error_os(tmp.ptr);
-		goto done;
-	}
-	if ((error = pops_export__replace(&out->kept, tmp.ptr, dir, &old)) < 0)
+	if ((error = write_bundle(&x, tmp.ptr, &text)) < 0 ||
+	    (error = pops_export__replace(&out->kept, tmp.ptr, opts->dir, &old)) < 0)
 		goto done;
 	made_tmp = 0;
-	out->count = l.n;
-	out->npartials = yml ? 0 : nparts;
-	error = POPS_OK;
+	out->count = x.l.n;
+	out->npartials = x.yml ? 0 : x.nparts;
+	out->ncanary = x.ncanary;
 done:
 	if (made_tmp)
 		rm_tree(tmp.ptr);
-	cJSON_free(json);
-	cJSON_Delete(doc);
-	for (i = 0; i < nparts; i++)
-		pops_buf_dispose(&parts[i].content);
-	free(parts);
-	for (i = 0; items && i < l.n; i++) {
-		pops_closure_dispose(&items[i].legacy);
-		pops_buf_dispose(&items[i].file);
-		pops_buf_dispose(&items[i].content);
-	}
-	free(items);
-	pops_release_list_dispose(&l);
+	xrun_dispose(&x);
 	pops_buf_dispose(&text);
-	pops_buf_dispose(&parent);
-	pops_buf_dispose(&scratch);
-	pops_buf_dispose(&path);
 	pops_buf_dispose(&tmp);
 	pops_export__old_dispose(&old);
 	return error;

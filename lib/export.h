@@ -20,6 +20,23 @@
  * With format prompt-yml each prompt is <name>.prompt.yml, a GitHub
  * Models prompt file (partials inlined, so none are written), and its
  * manifest entry has "file_blob", the blob id of that file.
+ *
+ * When some prompt has a canary rollout in env the manifest is
+ * schema_version 3 (otherwise 2, byte for byte as without rollouts), and
+ * the entry of each such prompt (its fields describe the stable side)
+ * gains
+ *
+ *   "rollout":{"percent","salt","since" (ISO 8601 UTC),
+ *              "canary":{"version","blob","file"|"content",
+ *                        "partials":[{"name","file","version","blob",
+ *                                     "path"|"content"}],
+ *                        "model","evidence","source_commit","ledger_commit"}}
+ *
+ * The canary's prompt is at "file" = "@canary/<name>.prompt" and its
+ * partials, its own and not shared, at "path" =
+ * "@canary/<name>@partials/<file>" ("file" stays the prompts-dir name);
+ * format json puts "content" there instead, prompt-yml writes
+ * "@canary/<name>.prompt.yml" (with "file_blob") and no partials.
  */
 
 #include <stddef.h>
@@ -49,7 +66,8 @@ typedef struct pops_export_options {
 typedef struct pops_export_result {
 	git_oid ledger_commit;
 	size_t count;       /* prompts */
-	size_t npartials;   /* partial files */
+	size_t npartials;   /* partial files (stable; a canary's own are not counted) */
+	size_t ncanary;     /* prompts with a canary rollout (their canaries under @canary/) */
 	/*
 	 * The previous export's directory when something in it could not be
 	 * removed after the new export took its place (a file that appeared
@@ -90,13 +108,15 @@ int pops_export(pops_export_result *out, git_repository *repo,
                 const pops_export_options *opts);
 
 /*
- * The export bundle that `file` (a path to a .prompt file) belongs to:
- * the nearest directory above it whose manifest.json pops export wrote
- * and lists the file among its prompts. `pops render DIR/x.prompt` takes
- * its partials from there, so a bundle renders from itself alone, never
- * from a project around it. Returns 1 with the directory in `out`, 0
- * when the file is in no bundle (also when it cannot be resolved),
- * POPS_ERROR (out of memory).
+ * Where the partials of `file` (a path to a .prompt file) are when it
+ * belongs to an export bundle: the nearest directory above it whose
+ * manifest.json pops export wrote and lists the file among its prompts
+ * (that directory), or as a rollout's canary file
+ * (<bundle>/@canary/<name>@partials, the canary's own partials).
+ * `pops render DIR/x.prompt` takes its partials from there, so a bundle
+ * renders from itself alone, never from a project around it. Returns 1
+ * with the directory in `out`, 0 when the file is in no bundle (also when
+ * it cannot be resolved), POPS_ERROR (out of memory).
  */
 int pops_export_bundle_root(pops_buf *out, const char *file);
 

@@ -84,6 +84,32 @@ static int file_ok(const char *f)
 	       (pops_ends_with(f, ".prompt") || pops_ends_with(f, ".prompt.yml"));
 }
 
+/*
+ * A canary's file in a bundle: "@canary/<file>" (a prompt) or
+ * "@canary/<prompt>@partials/<file>" (one of its partials). Prompt
+ * names have no '@', so the first '@' after "@canary/" is the marker.
+ */
+static int canary_file_ok(const char *f, int partial)
+{
+	const char *rest, *at;
+	char *name;
+	int ok;
+
+	if (!f || strncmp(f, "@canary/", 8))
+		return 0;
+	rest = f + 8;
+	at = strchr(rest, '@');
+	if (!partial)
+		return !at && file_ok(rest);
+	if (!at || strncmp(at, "@partials/", 10) || !file_ok(at + 10) || strchr(at + 10, '@'))
+		return 0;
+	if (!(name = pops_strndup(rest, (size_t)(at - rest))))
+		return 0;
+	ok = pops_release_name_ok(name);
+	free(name);
+	return ok;
+}
+
 static int why(pops_buf *b, const char *s)
 {
 	if (b) {
@@ -112,6 +138,35 @@ static int entries_ok(const cJSON *arr, int need_file, pops_buf *w)
 	return 1;
 }
 
+/*
+ * A prompt entry's "rollout" (schema 3), when it has one: a canary with
+ * a blob, in format files its file under @canary/ and each partial's
+ * "path" there, in prompt-yml its file; 0 (with why) when malformed.
+ */
+static int rollout_ok(const cJSON *prompt, const char *fmt, pops_buf *w)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(prompt, "rollout");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(r, "canary"), *p;
+	int files = strcmp(fmt, "json") != 0, paths = !strcmp(fmt, "files");
+	git_oid oid;
+
+	if (!r)
+		return 1;
+	if (!cJSON_IsObject(c) || !hex_oid(&oid, cJSON_GetObjectItemCaseSensitive(c, "blob")))
+		return why(w, "a rollout without a canary blob id");
+	if (files && !canary_file_ok(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "file")),
+	                             0))
+		return why(w, "a canary without a safe file name under @canary/");
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "partials")) {
+		if (!hex_oid(&oid, cJSON_GetObjectItemCaseSensitive(p, "blob")))
+			return why(w, "a canary partial without a blob id");
+		if (paths && !canary_file_ok(cJSON_GetStringValue(
+		                                 cJSON_GetObjectItemCaseSensitive(p, "path")), 1))
+			return why(w, "a canary partial without a safe path under @canary/");
+	}
+	return 1;
+}
+
 int pops_export__manifest_ok(const cJSON *doc, pops_buf *w)
 {
 	const cJSON *sv = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
@@ -123,8 +178,9 @@ int pops_export__manifest_ok(const cJSON *doc, pops_buf *w)
 
 	if (!cJSON_IsObject(doc))
 		return why(w, "not a JSON object");
-	if (!cJSON_IsNumber(sv) || (sv->valuedouble != 1 && sv->valuedouble != 2))
-		return why(w, "no schema_version 1 or 2");
+	if (!cJSON_IsNumber(sv) ||
+	    (sv->valuedouble != 1 && sv->valuedouble != 2 && sv->valuedouble != 3))
+		return why(w, "no schema_version 1, 2 or 3");
 	if (!env || !*env)
 		return why(w, "no env");
 	if (!hex_oid(&oid, cJSON_GetObjectItemCaseSensitive(doc, "ledger_commit")))
@@ -133,14 +189,21 @@ int pops_export__manifest_ok(const cJSON *doc, pops_buf *w)
 	 * The marker: schema 2 says who wrote it; schema 1 (pops before
 	 * closures) had none, but its format field was pops's own.
 	 */
-	if (sv->valuedouble == 2 && (!gen || strcmp(gen, "pops")))
+	if (sv->valuedouble >= 2 && (!gen || strcmp(gen, "pops")))
 		return why(w, "no \"generator\": \"pops\"");
 	if (!fmt || (strcmp(fmt, "files") && strcmp(fmt, "json") && strcmp(fmt, "prompt-yml")))
 		return why(w, "no format files, json or prompt-yml");
 	files = strcmp(fmt, "json") != 0;
 	if (!entries_ok(cJSON_GetObjectItemCaseSensitive(doc, "prompts"), files, w))
 		return 0;
-	if (sv->valuedouble == 2 &&
+	if (sv->valuedouble == 3) {
+		const cJSON *p;
+
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(doc, "prompts"))
+			if (!rollout_ok(p, fmt, w))
+				return 0;
+	}
+	if (sv->valuedouble >= 2 &&
 	    !entries_ok(cJSON_GetObjectItemCaseSensitive(doc, "partials"), files, w))
 		return 0;
 	return 1;
@@ -151,24 +214,43 @@ static int cmp_listed(const void *a, const void *b)
 	return strcmp(((const listed *)a)->path, ((const listed *)b)->path);
 }
 
+/* list the file named by `it`'s member `key` ("file", or a canary partial's "path") */
+static int add_one(check *c, const cJSON *it, const char *key)
+{
+	const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, key));
+	listed *nv;
+
+	if (!f)
+		return POPS_OK;
+	nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
+	POPS_CHECK_ALLOC(nv);
+	c->v = nv;
+	nv[c->n].path = f;
+	/* a prompt-yml file is not the released blob: its own id is recorded */
+	if (!hex_oid(&nv[c->n].blob, cJSON_GetObjectItemCaseSensitive(it, "file_blob")))
+		hex_oid(&nv[c->n].blob, cJSON_GetObjectItemCaseSensitive(it, "blob"));
+	c->n++;
+	return POPS_OK;
+}
+
+/* the files an entry array lists, with a rollout's canary and its partials */
 static int add_listed(check *c, const cJSON *arr)
 {
-	const cJSON *it;
+	const cJSON *it, *canary, *p;
+	int error;
 
 	cJSON_ArrayForEach(it, arr) {
-		const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "file"));
-		listed *nv;
-
-		if (!f)
+		if ((error = add_one(c, it, "file")) < 0)
+			return error;
+		canary = cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItemCaseSensitive(it, "rollout"), "canary");
+		if (!canary)
 			continue;
-		nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
-		POPS_CHECK_ALLOC(nv);
-		c->v = nv;
-		nv[c->n].path = f;
-		/* a prompt-yml file is not the released blob: its own id is recorded */
-		if (!hex_oid(&nv[c->n].blob, cJSON_GetObjectItemCaseSensitive(it, "file_blob")))
-			hex_oid(&nv[c->n].blob, cJSON_GetObjectItemCaseSensitive(it, "blob"));
-		c->n++;
+		if ((error = add_one(c, canary, "file")) < 0)
+			return error;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(canary, "partials"))
+			if ((error = add_one(c, p, "path")) < 0)
+				return error;
 	}
 	return POPS_OK;
 }
@@ -454,8 +536,14 @@ done:
 	return error;
 }
 
-/* 1 when the manifest at `root` lists `rel` among its prompt files */
-static int lists_prompt(const char *root, const char *rel, pops_buf *scratch)
+/*
+ * 1 when the manifest at `root` lists `rel` among its prompt files (a
+ * rollout's canary file included), with the directory its partials are
+ * in set in `partials`: `root`, or for a canary
+ * <root>/@canary/<name>@partials.
+ */
+static int lists_prompt(pops_buf *partials, const char *root, const char *rel,
+                        pops_buf *scratch)
 {
 	pops_buf data = POPS_BUF_INIT;
 	cJSON *doc = NULL;
@@ -473,12 +561,27 @@ static int lists_prompt(const char *root, const char *rel, pops_buf *scratch)
 		goto done;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "prompts")) {
 		const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "file"));
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItemCaseSensitive(it, "rollout"), "canary");
+		const char *cf = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "file"));
 
-		if (f && !strcmp(f, rel))
+		pops_buf_clear(partials);
+		if (f && !strcmp(f, rel)) {
+			pops_buf_puts(partials, root);
 			found = 1;
+		} else if (cf && !strcmp(cf, rel) && name && pops_release_name_ok(name)) {
+			pops_buf_printf(partials, "%s/@canary/%s@partials", root, name);
+			found = 1;
+		}
+		if (found)
+			break;
 	}
+	if (found && pops_buf_oom(partials))
+		found = pops_error_oom();
 done:
-	pops_error_clear();
+	if (found >= 0)
+		pops_error_clear();
 	cJSON_Delete(doc);
 	pops_buf_dispose(&data);
 	return found;
@@ -486,7 +589,7 @@ done:
 
 int pops_export_bundle_root(pops_buf *out, const char *file)
 {
-	pops_buf root = POPS_BUF_INIT, scratch = POPS_BUF_INIT;
+	pops_buf root = POPS_BUF_INIT, scratch = POPS_BUF_INIT, partials = POPS_BUF_INIT;
 	char *abs = realpath(file, NULL);
 	size_t i;
 	int found = 0;
@@ -502,11 +605,12 @@ int pops_export_bundle_root(pops_buf *out, const char *file)
 			found = pops_error_oom();
 			break;
 		}
-		found = lists_prompt(root.ptr, abs + i, &scratch);
+		found = lists_prompt(&partials, root.ptr, abs + i, &scratch);
 	}
-	if (found > 0 && pops_buf_set(out, root.ptr, root.size) < 0)
+	if (found > 0 && pops_buf_set(out, partials.ptr, partials.size) < 0)
 		found = pops_error_oom();
 	free(abs);
+	pops_buf_dispose(&partials);
 	pops_buf_dispose(&scratch);
 	pops_buf_dispose(&root);
 	return found;

@@ -39,7 +39,8 @@ int pops_export__check_dir(pops_export__old *out, const char *dir);
 
 /*
  * 1 when `doc` is a manifest that pops export wrote (schema 1, or
- * schema 2 with "generator":"pops"), else 0. `why`, when not NULL,
+ * schema 2 or 3 with "generator":"pops"; schema 3's canary files and
+ * partial paths under @canary/), else 0. `why`, when not NULL,
  * gets what is wrong with it.
  */
 struct cJSON;

@@ -39,6 +39,11 @@
  *   name@latest   the newest version
  *   name@-N       N versions before the newest (@-1 = the one before)
  *   name:env      what the ledger refs/pops/releases holds in <env>
+ *                 (during a canary rollout: the stable side)
+ *   name:env~stable, name:env~canary
+ *                 one side of the canary rollout running in <env>; with
+ *                 none, ~stable is the release and ~canary POPS_ENOTFOUND
+ *                 ("x has no rollout in prod")
  *   name#rev      the file at any revision git understands
  */
 
@@ -116,11 +121,19 @@ typedef enum {
 	POPS_ADDR_REV            /* name#rev */
 } pops_addr_kind;
 
+/* the side of a canary rollout an ENV address names, or is served */
+typedef enum {
+	POPS_SIDE_NONE = 0,      /* name:env (no rollout, or not asked) */
+	POPS_SIDE_STABLE,        /* name:env~stable */
+	POPS_SIDE_CANARY         /* name:env~canary */
+} pops_addr_side;
+
 typedef struct pops_address {
 	pops_addr_kind kind;
 	char *name;     /* validated prompt name */
 	long number;    /* VERSION: N; RELATIVE: N of @-N (positive) */
-	char *env;      /* ENV */
+	char *env;      /* ENV, without the ~side */
+	pops_addr_side side; /* ENV: the ~side given, else POPS_SIDE_NONE */
 	char *rev;      /* REV */
 } pops_address;
 
@@ -130,6 +143,14 @@ typedef struct pops_address {
  * Release the contents with pops_address_dispose().
  */
 int pops_address_parse(pops_address *out, const char *text);
+
+/*
+ * 1 when `ref` (a --baseline, a --from) names an environment of `cfg`
+ * the way an address does after ':': "env", "env~stable" or
+ * "env~canary"; 0 otherwise (then it is a git revision: "prod~2" is
+ * one). `side` (may be NULL) gets the ~side given.
+ */
+int pops_address_env_ref(const pops_config *cfg, const char *ref, pops_addr_side *side);
 void pops_address_dispose(pops_address *addr);
 
 typedef struct pops_resolved {
@@ -147,8 +168,17 @@ typedef struct pops_resolved {
 	long version;           /* version number; 0 when work tree, unknown
 	                           (shallow) or not a version. #rev: the newest
 	                           version with these bytes at or before rev */
-	char *env;              /* :env only */
+	char *env;              /* :env only (without ~side) */
 	cJSON *release;         /* :env only: the <env>/<name>.json record */
+	/*
+	 * :env only. During a canary rollout: the side read (name:env reads
+	 * the stable side), the canary's percent (1..99) and the rollout's
+	 * salt; without one: POPS_SIDE_NONE, 0 and "".
+	 */
+	pops_addr_side side;
+	unsigned rollout_percent;
+	char rollout_salt[17];
+	unsigned bucket;        /* pops_repo_resolve_key: the key's bucket (0..9999) */
 	/* private: for the partial loader */
 	pops_repo *repo__;
 	git_tree *tree__;       /* NULL: read partials from the work tree */
@@ -169,6 +199,27 @@ typedef struct pops_resolved {
  * Reads only. Free with pops_resolved_free().
  */
 int pops_repo_resolve(pops_resolved **out, pops_repo *repo, const char *address);
+
+/*
+ * What an application asking for `address` (name:env, with no ~side)
+ * serves to request key `key` (`key_len` bytes): during a rollout the
+ * side the bucket rule picks (lib/rollout.h; `bucket` says which bucket),
+ * else the release itself (side POPS_SIDE_NONE). One read of the ledger
+ * decides and reads the side, so a concurrent promote cannot mix them.
+ * Returns what pops_repo_resolve returns, and POPS_EINVALID when
+ * `address` is not a plain name:env ("a request key picks a side only
+ * of name:env"). Free with pops_resolved_free().
+ */
+int pops_repo_resolve_key(pops_resolved **out, pops_repo *repo, const char *address,
+                          const char *key, size_t key_len);
+
+/*
+ * The served-version string an application logs for `res` (a :env
+ * resolution) into `out`: "name@N:env", and during a rollout
+ * "name@N:env~canary" or "name@N:env~stable" ("name:env..." when the
+ * version is unknown). 0 or POPS_ERROR (memory).
+ */
+int pops_resolved_served(pops_buf *out, const pops_resolved *res);
 
 void pops_resolved_free(pops_resolved *res);
 

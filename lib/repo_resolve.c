@@ -2,13 +2,15 @@
 #include "repo.h"
 #include "repo_int.h"
 #include "release.h"
+#include "rollout.h"
 #include "git.h"
 #include "strutil.h"
 
 /*
- * Addresses: name, name@N, name@latest, name@-N, name:env, name#rev.
- * Names cannot contain '@', ':' or '#', so the first of them starts the
- * suffix.
+ * Addresses: name, name@N, name@latest, name@-N, name:env (and
+ * name:env~stable, name:env~canary during a rollout), name#rev. Names
+ * cannot contain '@', ':' or '#', so the first of them starts the
+ * suffix; environment names have no '~'.
  */
 
 static int bad_address(const char *text, const char *why)
@@ -30,6 +32,29 @@ void pops_address_dispose(pops_address *addr)
 	free(addr->env);
 	free(addr->rev);
 	memset(addr, 0, sizeof(*addr));
+}
+
+/* "env", "env~stable" or "env~canary" (environment names have no '~') */
+static int parse_env(pops_address *out, const char *text, const char *s)
+{
+	const char *tilde = strchr(s, '~');
+
+	if (!(out->env = pops_strndup(s, tilde ? (size_t)(tilde - s) : strlen(s))))
+		return pops_error_oom();
+	if (!*out->env || strpbrk(out->env, "@:#") || pops_repo__check_segments(out->env, 1) < 0) {
+		pops_error_clear();
+		return bad_address(text, "after ':' give an environment name");
+	}
+	if (!tilde)
+		out->side = POPS_SIDE_NONE;
+	else if (!strcmp(tilde + 1, "stable"))
+		out->side = POPS_SIDE_STABLE;
+	else if (!strcmp(tilde + 1, "canary"))
+		out->side = POPS_SIDE_CANARY;
+	else
+		return bad_address(text, "after '~' give 'stable' or 'canary' (the sides of a "
+		                   "canary rollout)");
+	return POPS_OK;
 }
 
 int pops_address_parse(pops_address *out, const char *text)
@@ -67,13 +92,7 @@ int pops_address_parse(pops_address *out, const char *text)
 		break;
 	case ':':
 		out->kind = POPS_ADDR_ENV;
-		if (!(out->env = pops_strdup(suffix + 1))) {
-			error = pops_error_oom();
-			break;
-		}
-		if (!*out->env || strpbrk(out->env, "@:#") ||
-		    pops_repo__check_segments(out->env, 1) < 0)
-			error = bad_address(text, "after ':' give an environment name");
+		error = parse_env(out, text, suffix + 1);
 		break;
 	case '#':
 		out->kind = POPS_ADDR_REV;
@@ -99,6 +118,32 @@ done:
 	if (error < 0)
 		pops_address_dispose(out);
 	return error;
+}
+
+int pops_address_env_ref(const pops_config *cfg, const char *ref, pops_addr_side *side)
+{
+	const char *tilde = strchr(ref, '~');
+	pops_addr_side sd = POPS_SIDE_NONE;
+	char *env;
+	int found;
+
+	if (side)
+		*side = POPS_SIDE_NONE;
+	if (!tilde)
+		return pops_config_env(cfg, ref, NULL) != NULL;
+	if (!strcmp(tilde + 1, "stable"))
+		sd = POPS_SIDE_STABLE;
+	else if (!strcmp(tilde + 1, "canary"))
+		sd = POPS_SIDE_CANARY;
+	else
+		return 0;
+	if (!(env = pops_strndup(ref, (size_t)(tilde - ref))))
+		return 0;
+	found = pops_config_env(cfg, env, NULL) != NULL;
+	free(env);
+	if (found && side)
+		*side = sd;
+	return found;
 }
 
 void pops_resolved_free(pops_resolved *res)
@@ -136,45 +181,94 @@ static int check_env(const pops_repo *repo, const char *env)
 	                      "environments)", env);
 }
 
-static int resolve_env(pops_resolved *res, pops_repo *repo, const pops_address *addr,
-                       pops_buf *data)
+/* a request key to serve (pops_repo_resolve_key), or none */
+typedef struct serve_key {
+	const char *key;   /* NULL: none */
+	size_t len;
+} serve_key;
+
+/*
+ * Which side of `e` the address (or the key) reads, filling res->side,
+ * rollout_percent, rollout_salt and bucket. Without a rollout the
+ * release is the stable side (as promote --from env~stable takes it);
+ * ~canary is then POPS_ENOTFOUND.
+ */
+static int pick_side(pops_resolved *res, const pops_address *addr, const serve_key *key,
+                     const pops_release_entry *e)
 {
-	git_oid ledger;
-	git_commit *c = NULL, *src = NULL;
-	git_tree *tree = NULL;
-	pops_buf path = POPS_BUF_INIT, json = POPS_BUF_INIT, what = POPS_BUF_INIT;
-	const cJSON *item;
+	if (!e->canary) {
+		if (addr->side == POPS_SIDE_CANARY)
+			return pops_error_set(POPS_ENOTFOUND, "%s has no rollout in %s", addr->name,
+			                      addr->env);
+		res->side = POPS_SIDE_NONE;
+		return POPS_OK;
+	}
+	res->rollout_percent = e->rollout_percent;
+	memcpy(res->rollout_salt, e->rollout_salt, sizeof(res->rollout_salt));
+	res->rollout_salt[sizeof(res->rollout_salt) - 1] = '\0';
+	if (key->key) {
+		res->bucket = pops_rollout_bucket(res->rollout_salt, key->key, key->len);
+		res->side = res->bucket < e->rollout_percent * 100u ? POPS_SIDE_CANARY :
+		            POPS_SIDE_STABLE;
+	} else {
+		res->side = addr->side == POPS_SIDE_CANARY ? POPS_SIDE_CANARY : POPS_SIDE_STABLE;
+	}
+	return POPS_OK;
+}
+
+/* the ledger tip's commit and tree; POPS_ENOTFOUND when nothing was promoted */
+static int ledger_tree(git_oid *ledger, git_tree **tree, pops_repo *repo,
+                       const pops_address *addr)
+{
+	git_commit *c = NULL;
 	int error;
 
-	if ((error = check_env(repo, addr->env)) < 0)
-		goto done;
-	error = git_reference_name_to_id(&ledger, repo->git, POPS_RELEASES_REF);
-	if (error == GIT_ENOTFOUND) {
-		error = pops_error_set(POPS_ENOTFOUND, "no release of '%s' in env '%s' (nothing "
-		                       "has been promoted yet)", addr->name, addr->env);
-		goto done;
-	} else if (error < 0) {
+	error = git_reference_name_to_id(ledger, repo->git, POPS_RELEASES_REF);
+	if (error == GIT_ENOTFOUND)
+		return pops_error_set(POPS_ENOTFOUND, "no release of '%s' in env '%s' (nothing "
+		                      "has been promoted yet)", addr->name, addr->env);
+	else if (error < 0)
+		return pops_git_error(error, "cannot read " POPS_RELEASES_REF);
+	if ((error = git_commit_lookup(&c, repo->git, ledger)) < 0 ||
+	    (error = git_commit_tree(tree, c)) < 0)
 		error = pops_git_error(error, "cannot read " POPS_RELEASES_REF);
+	git_commit_free(c);
+	return error;
+}
+
+static int resolve_env(pops_resolved *res, pops_repo *repo, const pops_address *addr,
+                       const serve_key *key, pops_buf *data)
+{
+	git_oid ledger;
+	git_commit *src = NULL;
+	git_tree *tree = NULL;
+	pops_release_entry *e = NULL;
+	pops_buf path = POPS_BUF_INIT, json = POPS_BUF_INIT, what = POPS_BUF_INIT;
+	int error;
+
+	if ((error = check_env(repo, addr->env)) < 0 ||
+	    (error = ledger_tree(&ledger, &tree, repo, addr)) < 0)
 		goto done;
-	}
-	if ((error = git_commit_lookup(&c, repo->git, &ledger)) < 0 ||
-	    (error = git_commit_tree(&tree, c)) < 0) {
-		error = pops_git_error(error, "cannot read " POPS_RELEASES_REF);
-		goto done;
-	}
-	pops_buf_printf(&path, "%s/%s%s", addr->env, addr->name, POPS_PROMPT_EXT);
-	pops_buf_printf(&what, "release of '%s' in env '%s'", addr->name, addr->env);
-	error = pops_repo__read_tree_path(data, &res->blob, repo, tree, path.ptr, what.ptr);
-	if (error == POPS_ENOTFOUND) {
+	/* the validated release record: its closure says which partials render it */
+	error = pops_release_get(&e, repo->git, &ledger, addr->env, addr->name);
+	if (error == POPS_ENOTFOUND)
 		error = pops_error_set(POPS_ENOTFOUND, "no release of '%s' in env '%s'",
 		                       addr->name, addr->env);
+	if (error < 0 || (error = pick_side(res, addr, key, e)) < 0)
 		goto done;
-	} else if (error < 0) {
-		goto done;
+	if (res->side == POPS_SIDE_CANARY) {
+		/* the canary side is a release of its own: its blob, partials and model */
+		res->entry__ = e->canary;
+		e->canary = NULL;
+	} else {
+		res->entry__ = e;
+		e = NULL;
 	}
-	/* the validated release record: its closure says which partials render it */
-	if ((error = pops_release_get(&res->entry__, repo->git, &ledger, addr->env,
-	                              addr->name)) < 0)
+	pops_buf_printf(&path, "%s/%s%s%s", addr->env, addr->name,
+	                res->side == POPS_SIDE_CANARY ? "@canary" : "", POPS_PROMPT_EXT);
+	pops_buf_printf(&what, "release of '%s' in env '%s'", addr->name, addr->env);
+	if ((error = pops_repo__read_tree_path(data, &res->blob, repo, tree, path.ptr,
+	                                       what.ptr)) < 0)
 		goto done;
 	if (!git_oid_equal(&res->entry__->blob, &res->blob)) {
 		error = pops_error_set(POPS_ERROR, "%s: the release record of '%s' in %s does not "
@@ -191,27 +285,38 @@ static int resolve_env(pops_resolved *res, pops_repo *repo, const pops_address *
 		                       POPS_RELEASES_REF, path.ptr);
 		goto done;
 	}
-	item = cJSON_GetObjectItemCaseSensitive(res->release, "version");
-	if (cJSON_IsNumber(item) && item->valuedouble >= 1)
-		res->version = (long)item->valuedouble;
-	item = cJSON_GetObjectItemCaseSensitive(res->release, "source_commit");
-	if (cJSON_IsString(item) && git_oid_fromstr(&res->commit, item->valuestring) == 0 &&
+	res->version = res->entry__->version;
+	git_oid_cpy(&res->commit, &res->entry__->source_commit);
+	if (!git_oid_is_zero(&res->commit) &&
 	    git_commit_lookup(&src, repo->git, &res->commit) == 0 &&
 	    git_commit_tree(&res->tree__, src) == 0)
 		res->has_commit = 1;
 	else
 		res->partials_missing__ = 1;
+	git_error_clear();
 	/* the prompt's path at the source commit, for partial look-ups */
 	pops_repo_name_to_path(&path, repo, addr->name);
 	res->path = pops_buf_detach(&path);
 done:
+	pops_release_entry_free(e);
 	git_commit_free(src);
 	git_tree_free(tree);
-	git_commit_free(c);
 	pops_buf_dispose(&what);
 	pops_buf_dispose(&json);
 	pops_buf_dispose(&path);
 	return error;
+}
+
+int pops_resolved_served(pops_buf *out, const pops_resolved *res)
+{
+	pops_buf_clear(out);
+	pops_buf_puts(out, res->name);
+	if (res->version > 0)
+		pops_buf_printf(out, "@%ld", res->version);
+	pops_buf_printf(out, ":%s%s", res->env ? res->env : "",
+	                res->side == POPS_SIDE_CANARY ? "~canary" :
+	                res->side == POPS_SIDE_STABLE ? "~stable" : "");
+	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
 /*
@@ -357,7 +462,8 @@ done:
 	return error;
 }
 
-int pops_repo_resolve(pops_resolved **out, pops_repo *repo, const char *address)
+static int resolve(pops_resolved **out, pops_repo *repo, const char *address,
+                   const serve_key *key)
 {
 	pops_resolved *res = NULL;
 	pops_address addr;
@@ -367,6 +473,11 @@ int pops_repo_resolve(pops_resolved **out, pops_repo *repo, const char *address)
 	*out = NULL;
 	if ((error = pops_address_parse(&addr, address)) < 0)
 		return error;
+	if (key->key && (addr.kind != POPS_ADDR_ENV || addr.side != POPS_SIDE_NONE)) {
+		error = bad_address(address, "a request key picks a side only of name:env (an "
+		                    "environment, without ~stable or ~canary)");
+		goto done;
+	}
 	if (!(res = calloc(1, sizeof(*res))) || !(res->address = pops_strdup(address)) ||
 	    !(res->name = pops_strdup(addr.name))) {
 		error = pops_error_oom();
@@ -394,7 +505,7 @@ int pops_repo_resolve(pops_resolved **out, pops_repo *repo, const char *address)
 		if (!(res->env = pops_strdup(addr.env)))
 			error = pops_error_oom();
 		else
-			error = resolve_env(res, repo, &addr, &data);
+			error = resolve_env(res, repo, &addr, key, &data);
 		break;
 	case POPS_ADDR_REV:
 		error = resolve_rev(res, repo, &addr, &data);
@@ -415,6 +526,21 @@ done:
 	pops_buf_dispose(&path);
 	pops_buf_dispose(&data);
 	return error;
+}
+
+int pops_repo_resolve(pops_resolved **out, pops_repo *repo, const char *address)
+{
+	serve_key none = { NULL, 0 };
+
+	return resolve(out, repo, address, &none);
+}
+
+int pops_repo_resolve_key(pops_resolved **out, pops_repo *repo, const char *address,
+                          const char *key, size_t key_len)
+{
+	serve_key k = { key ? key : "", key_len };
+
+	return resolve(out, repo, address, &k);
 }
 
 int pops_resolved_load_partial(void *payload, const char *name, pops_buf *out)

@@ -28,6 +28,31 @@ static void check_listed(const cJSON *arr)
 	}
 }
 
+/* a schema 3 rollout's files: under @canary/, and as safe as any other listed name */
+static void check_canary(const cJSON *arr)
+{
+	const cJSON *it, *p;
+
+	cJSON_ArrayForEach(it, arr) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItemCaseSensitive(it, "rollout"), "canary");
+		const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "file"));
+
+		if (f) {
+			assert(!strncmp(f, "@canary/", 8) && pops_release_name_ok(f + 8));
+			assert(!strstr(f, ".."));
+		}
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "partials")) {
+			const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "path"));
+
+			if (path) {
+				assert(!strncmp(path, "@canary/", 8) && strstr(path, "@partials/"));
+				assert(!strstr(path, "..") && !strstr(path, "//"));
+			}
+		}
+	}
+}
+
 POPS_FUZZ_TARGET(export_manifest)
 {
 	char *copy = fuzz_copy(data, size);
@@ -37,6 +62,9 @@ POPS_FUZZ_TARGET(export_manifest)
 	if (doc && pops_export__manifest_ok(doc, &why)) {
 		check_listed(cJSON_GetObjectItemCaseSensitive(doc, "prompts"));
 		check_listed(cJSON_GetObjectItemCaseSensitive(doc, "partials"));
+		if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(doc, "schema_version")) == 3 &&
+		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "format")), "json"))
+			check_canary(cJSON_GetObjectItemCaseSensitive(doc, "prompts"));
 	}
 	pops_buf_dispose(&why);
 	cJSON_Delete(doc);

@@ -104,6 +104,17 @@ TEST(address_parses_every_form)
 	CHECK_STR(a.env, "prod");
 	pops_address_dispose(&a);
 
+	CHECK_INT(pops_address_parse(&a, "s:prod~canary"), 0);
+	CHECK_INT(a.kind, POPS_ADDR_ENV);
+	CHECK_STR(a.env, "prod");
+	CHECK_INT(a.side, POPS_SIDE_CANARY);
+	pops_address_dispose(&a);
+
+	CHECK_INT(pops_address_parse(&a, "s:prod~stable"), 0);
+	CHECK_STR(a.env, "prod");
+	CHECK_INT(a.side, POPS_SIDE_STABLE);
+	pops_address_dispose(&a);
+
 	CHECK_INT(pops_address_parse(&a, "s#HEAD~2"), 0);
 	CHECK_INT(a.kind, POPS_ADDR_REV);
 	CHECK_STR(a.rev, "HEAD~2");
@@ -129,6 +140,12 @@ TEST(address_rejects_bad_suffixes)
 	CHECK_INT(pops_address_parse(&a, "s:"), POPS_EINVALID);
 	CHECK_INT(pops_address_parse(&a, "s:a/b"), POPS_EINVALID);
 	CHECK_INT(pops_address_parse(&a, "s:prod@2"), POPS_EINVALID);
+	CHECK_INT(pops_address_parse(&a, "s:prod~"), POPS_EINVALID);
+	CHECK_ERR_HAS("after '~' give 'stable' or 'canary'");
+	CHECK_INT(pops_address_parse(&a, "s:prod~2"), POPS_EINVALID);
+	CHECK_INT(pops_address_parse(&a, "s:~canary"), POPS_EINVALID);
+	CHECK_ERR_HAS("after ':' give an environment name");
+	CHECK_INT(pops_address_parse(&a, "s:prod~canary~stable"), POPS_EINVALID);
 	CHECK_INT(pops_address_parse(&a, "s#"), POPS_EINVALID);
 	CHECK_INT(pops_address_parse(&a, "s#a\x01"), POPS_EINVALID);
 	CHECK_INT(pops_address_parse(&a, "@1"), POPS_EINVALID);

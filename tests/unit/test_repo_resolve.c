@@ -1,6 +1,9 @@
 #include "unit.h"
 #include "relfix.h"
 #include "repo.h"
+#include "promote.h"
+#include "config.h"
+#include "rollout.h"
 
 static int write_file(relfix *f, const char *rel, const char *text)
 {
@@ -170,5 +173,141 @@ TEST(resolve_rev_reports_the_version_it_shows)
 
 	git_object_free(c2obj);
 	pops_repo_free(repo);
+	relfix_dispose(&f);
+}
+
+TEST(env_ref_takes_a_side_only_of_a_configured_environment)
+{
+	relfix f;
+	pops_config *cfg = NULL;
+	pops_addr_side side = POPS_SIDE_CANARY;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_config(&f, &cfg, NULL), 0);
+	CHECK_INT(pops_address_env_ref(cfg, "prod", &side), 1);
+	CHECK_INT(side, POPS_SIDE_NONE);
+	CHECK_INT(pops_address_env_ref(cfg, "prod~stable", &side), 1);
+	CHECK_INT(side, POPS_SIDE_STABLE);
+	CHECK_INT(pops_address_env_ref(cfg, "prod~canary", &side), 1);
+	CHECK_INT(side, POPS_SIDE_CANARY);
+	/* git's ancestry syntax stays a revision */
+	CHECK_INT(pops_address_env_ref(cfg, "prod~2", &side), 0);
+	CHECK_INT(side, POPS_SIDE_NONE);
+	CHECK_INT(pops_address_env_ref(cfg, "qa~canary", NULL), 0);
+	CHECK_INT(pops_address_env_ref(cfg, "HEAD~1", NULL), 0);
+	pops_config_free(cfg);
+	relfix_dispose(&f);
+}
+
+TEST(env_side_without_a_rollout_is_not_found)
+{
+	relfix f;
+	pops_config *cfg = NULL;
+	pops_promote_options po = POPS_PROMOTE_OPTIONS_INIT;
+	pops_promote_result pr;
+	pops_repo *repo = NULL;
+	pops_resolved *r = NULL;
+	pops_buf s = POPS_BUF_INIT;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_config(&f, &cfg, "environments:\n  - name: prod\n"), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/a.prompt", "v1\n", "one"), 0);
+	po.env = "prod";
+	CHECK_INT(pops_promote(&pr, f.repo, cfg, &po), 0);
+	pops_promote_result_dispose(&pr);
+	CHECK_INT(pops_repo_from(&repo, f.repo, cfg), 0);
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod"), 0);
+	CHECK_INT(r->side, POPS_SIDE_NONE);
+	CHECK_INT(pops_resolved_served(&s, r), 0);
+	CHECK_STR(s.ptr, "a@1:prod");
+	pops_resolved_free(r);
+	r = NULL;
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod~canary"), POPS_ENOTFOUND);
+	CHECK_ERR_HAS("a has no rollout in prod");
+	/* the release is the stable side when nothing else runs */
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod~stable"), 0);
+	CHECK_STR(r->data, "v1\n");
+	CHECK_INT(r->side, POPS_SIDE_NONE);
+	pops_resolved_free(r);
+	r = NULL;
+	/* a key without a rollout: the release itself */
+	CHECK_INT(pops_repo_resolve_key(&r, repo, "a:prod", "user-42", 7), 0);
+	CHECK_INT(r->side, POPS_SIDE_NONE);
+	pops_resolved_free(r);
+	r = NULL;
+	CHECK_INT(pops_repo_resolve_key(&r, repo, "a@1", "user-42", 7), POPS_EINVALID);
+	CHECK_ERR_HAS("a request key picks a side only of name:env");
+	CHECK_INT(pops_repo_resolve_key(&r, repo, "a:prod~canary", "k", 1), POPS_EINVALID);
+	pops_buf_dispose(&s);
+	pops_repo_free(repo);
+	pops_config_free(cfg);
+	relfix_dispose(&f);
+}
+
+TEST(env_sides_and_keys_resolve_one_side_of_a_running_rollout)
+{
+	relfix f;
+	pops_config *cfg = NULL;
+	pops_promote_options po = POPS_PROMOTE_OPTIONS_INIT;
+	pops_promote_result pr;
+	const char *names[] = { "a" };
+	pops_repo *repo = NULL;
+	pops_resolved *r = NULL;
+	pops_buf s = POPS_BUF_INIT, key = POPS_BUF_INIT;
+	char salt[17];
+	int sides = 0, i;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_config(&f, &cfg, "environments:\n  - name: prod\n"), 0);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/a.prompt", "v1\n", "one"), 0);
+	po.env = "prod";
+	CHECK_INT(pops_promote(&pr, f.repo, cfg, &po), 0);
+	pops_promote_result_dispose(&pr);
+	CHECK_INT(relfix_commit(&f, NULL, "prompts/a.prompt", "v2\n", "two"), 0);
+	po.prompts = names;
+	po.nprompts = 1;
+	po.canary = 30;
+	CHECK_INT(pops_promote(&pr, f.repo, cfg, &po), 0);
+	pops_promote_result_dispose(&pr);
+	CHECK_INT(pops_repo_from(&repo, f.repo, cfg), 0);
+	/* name:env is the stable side, and says so */
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod"), 0);
+	CHECK_STR(r->data, "v1\n");
+	CHECK_INT(r->side, POPS_SIDE_STABLE);
+	CHECK_INT(r->rollout_percent, 30);
+	CHECK_INT((int)strlen(r->rollout_salt), 16);
+	memcpy(salt, r->rollout_salt, sizeof(salt));
+	CHECK_INT(pops_resolved_served(&s, r), 0);
+	CHECK_STR(s.ptr, "a@1:prod~stable");
+	pops_resolved_free(r);
+	r = NULL;
+	CHECK_INT(pops_repo_resolve(&r, repo, "a:prod~canary"), 0);
+	CHECK_STR(r->data, "v2\n");
+	CHECK_INT(r->version, 2);
+	CHECK_INT(r->side, POPS_SIDE_CANARY);
+	CHECK_INT(pops_resolved_served(&s, r), 0);
+	CHECK_STR(s.ptr, "a@2:prod~canary");
+	pops_resolved_free(r);
+	r = NULL;
+	/* each key gets the side its bucket says, and both sides serve someone */
+	for (i = 0; i < 40; i++) {
+		unsigned b;
+
+		pops_buf_clear(&key);
+		pops_buf_printf(&key, "user-%d", i);
+		b = pops_rollout_bucket(salt, key.ptr, key.size);
+		CHECK_INT(pops_repo_resolve_key(&r, repo, "a:prod", key.ptr, key.size), 0);
+		CHECK_INT(r->bucket, b);
+		CHECK_INT(r->side, b < 3000 ? POPS_SIDE_CANARY : POPS_SIDE_STABLE);
+		CHECK_STR(r->data, b < 3000 ? "v2\n" : "v1\n");
+		sides |= r->side == POPS_SIDE_CANARY ? 1 : 2;
+		pops_resolved_free(r);
+		r = NULL;
+	}
+	CHECK_INT(sides, 3);
+	pops_buf_dispose(&key);
+	pops_buf_dispose(&s);
+	pops_repo_free(repo);
+	pops_config_free(cfg);
 	relfix_dispose(&f);
 }
