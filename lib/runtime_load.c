@@ -82,11 +82,11 @@ static int safe_rel(const char *s)
 	}
 }
 
-/* "DIR/manifest.json: " + message, POPS_EINVALID */
-static int bad(const loader *ld, const char *fmt, const char *a, const char *b)
+/* POPS_EINVALID "DIR/manifest.json: <what><a><b>; export the bundle again" */
+static int bad(const loader *ld, const char *what, const char *a, const char *b)
 {
 	return pops_error_set(POPS_EINVALID, "%s/manifest.json: %s%s%s; export the bundle again",
-	                      ld->dir, fmt, a ? a : "", b ? b : "");
+	                      ld->dir, what, a ? a : "", b ? b : "");
 }
 
 /*
@@ -121,7 +121,8 @@ static int entry_bytes(loader *ld, const cJSON *obj, const char *key, const char
 	if (error == POPS_ENOTFOUND)
 		return pops_error_set(POPS_EINVALID, "%s: missing (the bundle's manifest.json lists "
 		                      "it); export the bundle again", ld->path.ptr);
-	return error < 0 ? (error == POPS_EINVALID ? error : POPS_EINVALID) : POPS_OK;
+	/* else a symlink out of the bundle or not a regular file (EINVALID), I/O (ERROR) */
+	return error;
 }
 
 /* the entry's bytes are the blob its manifest entry names, when it names one */
@@ -324,7 +325,6 @@ static int load_side(struct pops_variant *v, loader *ld, const cJSON *obj, const
 	else
 		pops_buf_sets(&fname, shown.ptr);
 	pops_buf_put(&pdir, name, slash ? (size_t)(slash - name) : 0);
-	pops_buf_puts(&pdir, "");
 	if (pops_buf_oom(&fname) || pops_buf_oom(&pdir)) {
 		error = pops_error_oom();
 		goto done;

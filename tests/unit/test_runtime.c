@@ -290,6 +290,21 @@ TEST(runtime_open_refuses_a_file_changed_since_export)
 	free(dir);
 }
 
+/* a file of the bundle that is a symlink out of it is never read */
+TEST(runtime_open_refuses_a_symlink_out_of_the_bundle)
+{
+	char *dir = make_bundle(-1);
+	pops_buf p = POPS_BUF_INIT;
+
+	pops_buf_printf(&p, "%s/greet.prompt", dir);
+	CHECK_INT(unlink(p.ptr), 0);
+	CHECK_INT(symlink("/etc/passwd", p.ptr), 0);
+	pops_buf_dispose(&p);
+	CHECK(open_fails(dir, POPS_RUNTIME_EINVALID, "resolves outside"));
+	rm_rf(dir);
+	free(dir);
+}
+
 TEST(runtime_failed_reload_keeps_serving_the_old_bundle)
 {
 	char *dir = make_bundle(100), *text;
