@@ -123,7 +123,8 @@ const char *pops_variant_served(const pops_variant *v);
  * Render the variant with `vars_json` (a JSON object; NULL or "" for
  * none) into `*out`: the JSON text `pops render --json` prints for the
  * same prompt and variables ({"schema_version":1,"name","model",
- * "config","output"?,"messages"}). 0, POPS_RUNTIME_EINVALID (not JSON,
+ * "config","output"?,"messages"}), byte for byte, without the newline
+ * the command ends its output with. 0, POPS_RUNTIME_EINVALID (not JSON,
  * not an object, variables that fail the input schema), POPS_RUNTIME_ERROR.
  */
 int pops_variant_render(char **out, const pops_variant *v, const char *vars_json);
