@@ -39,6 +39,7 @@ import ctypes.util
 import json
 import os
 import threading
+import time
 
 __all__ = [
     "Runtime", "Variant", "Error", "NotFound", "Invalid",
@@ -204,40 +205,45 @@ class _Handle:
     """A C pointer that is freed once, after every call using it returned.
 
     use() hands out the pointer and counts the call; done() ends it;
-    close() takes the pointer away, waits for the calls in flight, then
-    frees it: a close racing other threads (or __del__) never frees twice
-    and never frees under a running call.
+    close() takes the pointer away (later use() raises Error), waits for
+    the calls in flight, then frees it: a close racing other threads (or
+    __del__) never frees twice and never frees under a running call. A
+    plain lock, not a Condition: one is made per variant, and a
+    Condition costs more than the rest of a get.
     """
 
-    __slots__ = ("ptr", "busy", "cond", "free", "what")
+    __slots__ = ("ptr", "busy", "lock", "free", "what")
 
     def __init__(self, ptr, free, what):
         self.ptr = ptr
         self.busy = 0
-        self.cond = threading.Condition(threading.Lock())
+        self.lock = threading.Lock()
         self.free = free
         self.what = what
 
     def use(self):
-        with self.cond:
-            if self.ptr is None:
+        with self.lock:
+            ptr = self.ptr
+            if ptr is None:
                 raise Error("%s is closed" % self.what)
             self.busy += 1
-            return self.ptr
+        return ptr
 
     def done(self):
-        with self.cond:
+        with self.lock:
             self.busy -= 1
-            if self.busy == 0:
-                self.cond.notify_all()
 
     def close(self):
-        with self.cond:
+        with self.lock:
             ptr, self.ptr = self.ptr, None
-            if ptr is None:
-                return
-            while self.busy:
-                self.cond.wait()
+            busy = self.busy
+        if ptr is None:
+            return
+        while busy:
+            # calls in flight on other threads (close is rare: poll)
+            time.sleep(0.0005)
+            with self.lock:
+                busy = self.busy
         self.free(ptr)
 
 
