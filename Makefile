@@ -7,6 +7,9 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SHARED ?= ../shared
 
 CC ?= cc
@@ -19,7 +22,7 @@ PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm -lpthrea
 WARN := -Wall -Wextra -Werror -Werror=vla -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wno-missing-field-initializers
 BASE_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-               -Ilib -Ilib/util -Icmd $(WARN)
+               -Ilib -Ilib/util -Icmd -Iinclude $(WARN)
 REL_CFLAGS := -O2 -g
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -49,13 +52,13 @@ NODE_DEB_PKGS := nodejs npm
 # deps` into the gitignored tests/node/node_modules; npm writes this file last
 NODE_STAMP := tests/node/node_modules/.package-lock.json
 
-.PHONY: all deps deps-deb deps-node deps-node-tools deps-node-deb print-deps have-libs \
+.PHONY: lib all deps deps-deb deps-node deps-node-tools deps-node-deb print-deps have-libs \
         check demo install uninstall bench fuzz clean man test-binaries analyze
 .DEFAULT_GOAL := all
 # objects of pattern-rule chains are kept, so relinking does not recompile
 .SECONDARY:
 
-all: pops man
+all: pops lib man
 
 # $(call apt_install,PACKAGES): apt-get the ones that are not installed
 define apt_install
@@ -154,6 +157,80 @@ build/%/fuzz-replay: build/%/tests/fuzz/replay.o $(patsubst %.c,build/\%/%.o,$(F
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(if $(filter asan,$*),$(ASAN_CFLAGS),$(REL_CFLAGS)) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# ---- libpops: the runtime library (include/pops/runtime.h, pops-runtime(3)) ----
+# Only the modules that load and render a bundle, compiled position
+# independent into build/pic; -Wl,--no-undefined proves the list is
+# complete, lib/runtime.map exports pops_runtime_* and pops_variant_* alone.
+
+RT_VERSION := 0.1.0
+RT_SONAME := libpops.so.0
+RT_SRC := lib/runtime.c lib/runtime_load.c lib/rollout.c \
+          lib/promptfile.c lib/promptfile_render.c lib/picoschema.c lib/jsonschema.c \
+          lib/template.c lib/template_compile.c lib/template_lex.c lib/template_value.c \
+          lib/template_vars.c \
+          lib/util/buf.c lib/util/error.c lib/util/strutil.c lib/util/fileio.c \
+          lib/util/confine.c lib/util/yamldoc.c lib/util/yamldoc_json.c lib/util/jsonget.c \
+          lib/util/sha256.c lib/util/sha1.c
+RT_PKGS := libcjson yaml-0.1 libpcre2-8
+RT_LIBS = $(shell pkg-config --libs $(RT_PKGS)) -lm -lpthread
+RT_PIC := $(patsubst %.c,build/pic/%.o,$(RT_SRC))
+RT_LIBFILES := build/lib/libpops.so.$(RT_VERSION) build/lib/$(RT_SONAME) build/lib/libpops.so \
+               build/lib/libpops.a build/lib/pops.pc
+
+lib: $(RT_LIBFILES)
+
+build/pic/%.o: %.c | have-libs
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -fPIC $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+build/lib/libpops.so.$(RT_VERSION): $(RT_PIC) lib/runtime.map
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) -shared -Wl,-soname,$(RT_SONAME) -Wl,--no-undefined \
+	  -Wl,--version-script=lib/runtime.map $(LDFLAGS) -o $@ $(RT_PIC) $(RT_LIBS)
+
+build/lib/$(RT_SONAME) build/lib/libpops.so: build/lib/libpops.so.$(RT_VERSION)
+	$(Q)ln -sf libpops.so.$(RT_VERSION) $@
+
+# the static library: one relocatable object whose only global symbols
+# are the API's, so an application's own names never clash with ours
+build/lib/libpops.a: $(RT_PIC)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  AR      $@")
+	$(Q)ld -r -o build/lib/libpops-all.o $(RT_PIC)
+	$(Q)objcopy -w --keep-global-symbol='pops_runtime_*' --keep-global-symbol='pops_variant_*' \
+	  build/lib/libpops-all.o build/lib/libpops-all.o
+	$(Q)rm -f $@ && ar rcs $@ build/lib/libpops-all.o && rm -f build/lib/libpops-all.o
+
+# pops.pc for the installed paths (PREFIX, LIBDIR, INCLUDEDIR at build time)
+build/lib/pops.pc: Makefile
+	@mkdir -p $(@D)
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: pops' 'Description: serve the prompts of a pops export bundle (pops-runtime(3))' \
+	  'Version: $(RT_VERSION)' 'Requires.private: $(RT_PKGS)' 'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lpops' 'Libs.private: -lm -lpthread' >$@.tmp && mv $@.tmp $@
+
+# the thread test, built with ThreadSanitizer against the library's own sources
+TSAN_CFLAGS := -O1 -g -fsanitize=thread
+build/tsan/%.o: %.c | have-libs
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+build/tsan/runtime-threads: build/tsan/tests/runtime/threads.o $(patsubst %.c,build/tsan/%.o,$(RT_SRC))
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(TSAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(RT_LIBS)
+
+# a bundle's prompt rendered through the shared library (tests/cli/t0660)
+build/lib/rt-render: tests/runtime/render.c include/pops/runtime.h build/lib/libpops.so
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(LDFLAGS) -o $@ $< -Lbuild/lib -lpops
+
+build/rel/runtime-bench: build/rel/bench/runtime_bench.o build/lib/libpops.a
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(REL_CFLAGS) $(LDFLAGS) -o $@ $^ $(RT_LIBS)
+
 # ---- manual ----
 
 man: $(MAN_OUT)
@@ -165,7 +242,8 @@ build/man/%: man/%.scd
 
 # ---- tests ----
 
-TEST_BINARIES := pops build/asan/pops build/asan/unit-tests build/rel/unit-tests
+TEST_BINARIES := pops build/asan/pops build/asan/unit-tests build/rel/unit-tests \
+                 lib build/lib/rt-render build/tsan/runtime-threads
 ifneq ($(FAKELLM_SRC),)
 TEST_BINARIES += build/asan/fakellm build/rel/fakellm
 endif
