@@ -38,6 +38,7 @@ import ctypes
 import ctypes.util
 import json
 import os
+import re
 import threading
 import time
 
@@ -82,6 +83,12 @@ class Invalid(Error, ValueError):
     def __init__(self, message, code=EINVALID):
         Error.__init__(self, message, code)
 
+
+# compact, ASCII-only, no NaN (the library would refuse it as not JSON)
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+# "\u0000" in JSON text, not preceded by an escaped backslash
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 _lib = None
 _lib_path = None
@@ -317,18 +324,21 @@ class Variant:
         elif isinstance(variables, (str, bytes, bytearray)):
             arg = _text(variables, "variables")
         else:
-            arg = json.dumps(variables, ensure_ascii=False).encode("utf-8")
-            if b"\0" in arg:
-                raise ValueError("variables contain a NUL character")
+            # ASCII JSON (non-ASCII as \u escapes): no NUL byte can appear
+            arg = _encode(variables).encode("ascii")
+        if arg is not None and b"\\u0000" in arg and _NUL_ESCAPE.search(arg):
+            raise Invalid("variables: a NUL character (\\u0000) in a string: the prompt's "
+                          "strings cannot hold one (pops render refuses it too)")
         lib = self._lib
         out = ctypes.c_void_p()
-        ptr = self._h.use()
+        h = self._h
+        ptr = h.use()
         try:
             rc = lib.pops_variant_render(ctypes.byref(out), ptr, arg)
-            if rc < 0:
-                raise _fail(lib, rc, "pops_variant_render")
         finally:
-            self._h.done()
+            h.done()
+        if rc < 0:
+            raise _fail(lib, rc, "pops_variant_render")
         try:
             return ctypes.string_at(out.value).decode("utf-8")
         finally:
@@ -402,13 +412,14 @@ class Runtime:
         n = _text(name, "the prompt name")
         k = None if key is None else _text(key, "the key")
         out = ctypes.c_void_p()
-        ptr = self._h.use()
+        h = self._h
+        ptr = h.use()
         try:
             rc = lib.pops_runtime_get(ctypes.byref(out), ptr, n, k)
-            if rc < 0:
-                raise _fail(lib, rc, "pops_runtime_get")
         finally:
-            self._h.done()
+            h.done()
+        if rc < 0:
+            raise _fail(lib, rc, "pops_runtime_get")
         return Variant(lib, out.value)
 
     def __getitem__(self, name):

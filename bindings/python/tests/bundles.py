@@ -189,12 +189,16 @@ def example():
     return bundle
 
 
-def pops_render(bundle, file, variables, cwd=None):
-    """What `pops render --json BUNDLE/FILE --vars F` prints (bytes)."""
+def vars_file(variables):
     vf = os.path.join(tmpdir(), "vars.json")
     with open(vf, "w", encoding="utf-8") as f:
         json.dump(variables, f)
-    return pops(["render", "--json", "--vars", vf, os.path.join(bundle, file)],
+    return vf
+
+
+def pops_render(bundle, file, variables, cwd=None):
+    """What `pops render --json BUNDLE/FILE --vars F` prints (bytes)."""
+    return pops(["render", "--json", "--vars", vars_file(variables), os.path.join(bundle, file)],
                 cwd or tmpdir()).stdout
 
 

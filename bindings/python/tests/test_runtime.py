@@ -80,6 +80,16 @@ class LoadAndGet(unittest.TestCase):
         self.assertIn("ticket", str(cm.exception))
         with self.assertRaises(ValueError):
             v.render("{\"ticket\": \"a\0b\"}")
+        with self.assertRaises(ValueError):
+            v.render({"ticket": float("nan")})
+        # a NUL in a string is refused, as pops render refuses it (the
+        # library's strings would cut it short)
+        for bad in ({"ticket": "a\0b"}, "{\"ticket\": \"a\\u0000b\"}", "{\"t\": \"\\\\\\u0000\"}"):
+            with self.assertRaises(pops_runtime.Invalid, msg=repr(bad)) as cm:
+                v.render(bad)
+            self.assertIn("NUL", str(cm.exception))
+        # an escaped backslash before u0000 is not a NUL
+        self.assertIn("a\\\\u0000b", v.render_json({"ticket": "a\\u0000b"}))
         with self.assertRaises(TypeError):
             self.rt.get("echo", key=42)
         # still renders after the failures
@@ -303,7 +313,7 @@ class Example(unittest.TestCase):
 
     CASES = {
         "summarize": [{"text": "Q3 revenue rose 4%."},
-                      {"text": "Outage at 09:00 UTC", "audience": "the SRE team", "tone": "calm"}],
+                      {"text": "Outage at 09:00 UTC", "audience": "the SRE team"}],
         "support/triage": [{"subject": "Refund", "body": "Charged twice"},
                            {"subject": "2FA", "body": "Lost phone", "customer_tier": "enterprise"}],
         "extract_invoice": [{"document": "Invoice INV-7 from Acme, total EUR 12.00"},
@@ -322,6 +332,14 @@ class Example(unittest.TestCase):
                     want = bundles.pops_render(bundle, e["file"], variables).decode()
                     self.assertEqual(v.render_json(variables).rstrip("\n"), want.rstrip("\n"),
                                      "%s %r" % (e["name"], variables))
+            # what pops render refuses, the runtime refuses
+            refused = {"text": "x", "tone": "calm"}
+            p = bundles.pops(["render", "--json", "--vars", bundles.vars_file(refused),
+                              os.path.join(bundle, "summarize.prompt")], bundles.tmpdir(), check=False)
+            self.assertEqual(p.returncode, 2)
+            with self.assertRaises(pops_runtime.Invalid) as cm:
+                rt.get("summarize").render(refused)
+            self.assertIn("tone", str(cm.exception))
 
 
 if __name__ == "__main__":
