@@ -175,7 +175,7 @@ RT_PKGS := libcjson yaml-0.1 libpcre2-8
 RT_LIBS = $(shell pkg-config --libs $(RT_PKGS)) -lm -lpthread
 RT_PIC := $(patsubst %.c,build/pic/%.o,$(RT_SRC))
 RT_LIBFILES := build/lib/libpops.so.$(RT_VERSION) build/lib/$(RT_SONAME) build/lib/libpops.so \
-               build/lib/libpops.a build/lib/pops.pc
+               build/lib/libpops.a
 
 lib: $(RT_LIBFILES)
 
@@ -203,13 +203,21 @@ build/lib/libpops.a: $(RT_PIC)
 	  build/lib/libpops-all.o build/lib/libpops-all.o
 	$(Q)rm -f $@ && ar rcs $@ build/lib/libpops-all.o && rm -f build/lib/libpops-all.o
 
-# pops.pc for the installed paths (PREFIX, LIBDIR, INCLUDEDIR at build time)
-build/lib/pops.pc: Makefile
-	@mkdir -p $(@D)
-	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
-	  'Name: pops' 'Description: serve the prompts of a pops export bundle (pops-runtime(3))' \
-	  'Version: $(RT_VERSION)' 'Requires.private: $(RT_PKGS)' 'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -lpops' 'Libs.private: -lm -lpthread' >$@.tmp && mv $@.tmp $@
+# pops.pc, written by `make install` for the paths it installs to
+define pops_pc
+prefix=$(PREFIX)
+libdir=$(LIBDIR)
+includedir=$(INCLUDEDIR)
+
+Name: pops
+Description: serve the prompts of a pops export bundle (pops-runtime(3))
+Version: $(RT_VERSION)
+Requires.private: $(RT_PKGS)
+Cflags: -I$${includedir}
+Libs: -L$${libdir} -lpops
+Libs.private: -lm -lpthread
+endef
+export pops_pc
 
 # the thread test, built with ThreadSanitizer against the library's own sources
 TSAN_CFLAGS := -O1 -g -fsanitize=thread
@@ -299,9 +307,10 @@ fuzz: deps-deb
 	@FUZZ_SECONDS="$(FUZZ_SECONDS)" tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-	  $(DESTDIR)$(FISHCOMPDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(LIBDIR) \
+	  $(DESTDIR)$(INCLUDEDIR)/pops $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 755 pops $(DESTDIR)$(BINDIR)/pops
 	@for f in $(MAN_OUT); do [ -f $$f ] || continue; \
 	  s=$${f##*.}; echo "install -m 644 $$f $(DESTDIR)$(MANDIR)/man$$s/"; \
@@ -309,12 +318,22 @@ install: all
 	install -m 644 completions/pops.bash $(DESTDIR)$(BASHCOMPDIR)/pops
 	install -m 644 completions/_pops $(DESTDIR)$(ZSHCOMPDIR)/_pops
 	install -m 644 completions/pops.fish $(DESTDIR)$(FISHCOMPDIR)/pops.fish
+	install -m 755 build/lib/libpops.so.$(RT_VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libpops.so.$(RT_VERSION) $(DESTDIR)$(LIBDIR)/$(RT_SONAME)
+	ln -sf libpops.so.$(RT_VERSION) $(DESTDIR)$(LIBDIR)/libpops.so
+	install -m 644 build/lib/libpops.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 include/pops/runtime.h $(DESTDIR)$(INCLUDEDIR)/pops/
+	printf '%s\n' "$$pops_pc" >$(DESTDIR)$(PKGCONFIGDIR)/pops.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/pops $(DESTDIR)$(BASHCOMPDIR)/pops \
 	  $(DESTDIR)$(ZSHCOMPDIR)/_pops $(DESTDIR)$(FISHCOMPDIR)/pops.fish
 	@for f in $(MAN_OUT); do n=$${f##*/}; s=$${n##*.}; \
 	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$$n; done
+	rm -f $(DESTDIR)$(LIBDIR)/libpops.so.$(RT_VERSION) $(DESTDIR)$(LIBDIR)/$(RT_SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libpops.so $(DESTDIR)$(LIBDIR)/libpops.a \
+	  $(DESTDIR)$(INCLUDEDIR)/pops/runtime.h $(DESTDIR)$(PKGCONFIGDIR)/pops.pc
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/pops 2>/dev/null
 
 clean:
 	rm -rf build pops
