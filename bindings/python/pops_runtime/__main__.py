@@ -11,6 +11,7 @@ Exit status: 0, 1 on an error (message on stderr), 2 on a usage error.
 
 import argparse
 import json
+import os
 import sys
 
 import pops_runtime
@@ -79,6 +80,10 @@ def main(argv=None):
         return _run(args)
     except (pops_runtime.Error, ValueError) as e:
         sys.stderr.write("error: %s\n" % e)
+        return 1
+    except BrokenPipeError:
+        # the reader went away (| head): no traceback, and none at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
