@@ -18,8 +18,8 @@ Which library is loaded, first match wins:
 2. ``ctypes.util.find_library("pops")``: an installed libpops (``make
    install``, on the loader's path or in ldconfig's cache);
 3. the library built in the pops checkout this package sits in
-   (``bindings/python/../../build/lib/libpops.so.0`` and the other
-   places listed in ``_repo_candidates``), so tests run from the tree.
+   (``bindings/python/../../build/lib/libpops.so.0``), so a checkout
+   works after ``make`` with only PYTHONPATH set.
 
 Threads: every method may be called from any thread at once; calls run
 without the GIL. ``Runtime.close`` waits for calls in flight on that
@@ -47,6 +47,9 @@ __all__ = [
     "bucket", "version", "library_path",
     "OK", "ERROR", "ENOTFOUND", "EINVALID",
 ]
+
+# the library's major version this binding is written for (libpops.so.0)
+ABI_MAJOR = 0
 
 # the codes of include/pops/runtime.h
 OK = 0
@@ -99,18 +102,18 @@ def _repo_candidates():
     """libpops.so.0 in the build of the checkout this package is in."""
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    return [os.path.join(root, d, "libpops.so.0")
-            for d in ("build/lib", "build/rel", "build", ".")]
+    return [os.path.join(root, "build", "lib", "libpops.so.0")]
 
 
 def _find():
-    """(what to dlopen, how it was found), or raise Error saying where we looked."""
+    """What to dlopen (a path or a soname), or raise Error saying where we looked."""
     env = os.environ.get("POPS_RUNTIME_LIB")
     if env:
         if not os.path.exists(env):
             raise Error("POPS_RUNTIME_LIB=%s: no such file (unset it to use an "
                         "installed libpops.so.0)" % env)
-        return env
+        # a bare file name would be looked up on the loader's path, not here
+        return os.path.abspath(env)
     name = ctypes.util.find_library("pops")
     if name:
         return name
@@ -168,6 +171,10 @@ def _load():
                 raise Error("cannot load %s: %s" % (path, e)) from None
             _lib_path = path
             _declare(lib)
+            v = (lib.pops_runtime_version() or b"").decode("ascii", "replace")
+            if v.split(".")[0] != str(ABI_MAJOR):
+                raise Error("%s is libpops %s; this binding needs major version %d "
+                            "(libpops.so.%d)" % (path, v, ABI_MAJOR, ABI_MAJOR))
             _lib = lib
     return _lib
 

@@ -13,13 +13,13 @@ PKG = os.path.dirname(os.path.dirname(os.path.abspath(pops_runtime.__file__)))
 VARS = {"ticket": "printer on fire", "tags": ["urgent"]}
 
 
-def cli(*args, stdin=None, env=None):
+def cli(*args, stdin=None, env=None, cwd=None):
     e = dict(os.environ)
     e["PYTHONPATH"] = PKG + os.pathsep + e.get("PYTHONPATH", "")
     e["PYTHONDONTWRITEBYTECODE"] = "1"
     e.update(env or {})
     return subprocess.run([sys.executable, "-m", "pops_runtime"] + list(args), env=e,
-                          input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          input=stdin, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 class Cli(unittest.TestCase):
@@ -94,6 +94,16 @@ class Cli(unittest.TestCase):
         p = cli("--version")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(pops_runtime.version().encode(), p.stdout)
+        # a shared object that is not libpops is named, not called
+        import _decimal
+        p = cli("--version", env={"POPS_RUNTIME_LIB": _decimal.__file__})
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"does not export pops_runtime_version", p.stderr)
+        # a relative path is the file there, not a name for the loader to search
+        lib = os.path.realpath(pops_runtime.library_path())
+        p = cli("--version", env={"POPS_RUNTIME_LIB": os.path.basename(lib)}, cwd=os.path.dirname(lib))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(lib.encode(), p.stdout)
 
 
 if __name__ == "__main__":
