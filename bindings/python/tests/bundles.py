@@ -173,6 +173,41 @@ def rollout_bundle(name, percent=10):
     return dst
 
 
+def has_canary():
+    """This pops can start a rollout (pops promote --canary) and export it."""
+    if "canary" not in _cache:
+        h = pops(["promote", "-h"], tmpdir(), check=False)
+        _cache["canary"] = b"--canary" in h.stdout + h.stderr
+    return _cache["canary"]
+
+
+def real_rollout(percent):
+    """A repository whose dev runs a real rollout (pops promote --canary):
+    support/summarize@1 stable (partial _inner v1), @2 canary (_inner v2),
+    exported by pops export: (repo, bundle)."""
+    key = "real-%d" % percent
+    if key in _cache:
+        return _cache[key]
+    repo = os.path.join(tmpdir(), "repo-" + key)
+    os.makedirs(repo)
+    run(["git", "init", "-q", "-b", "main", "."], repo)
+    pops(["init", "."], repo)
+    write(os.path.join(repo, "prompts/support/summarize.prompt"), SUMMARIZE_V1)
+    write(os.path.join(repo, "prompts/_style.prompt"), "Be brief. {{> inner}}")
+    write(os.path.join(repo, "prompts/_inner.prompt"), "Inner v1.")
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-q", "-m", "v1"], repo)
+    pops(["promote", "dev"], repo)
+    write(os.path.join(repo, "prompts/support/summarize.prompt"), SUMMARIZE_V2)
+    write(os.path.join(repo, "prompts/_inner.prompt"), "Inner v2.")
+    run(["git", "commit", "-q", "-am", "v2"], repo)
+    pops(["promote", "dev", "support/summarize", "--canary", str(percent)], repo)
+    bundle = os.path.join(tmpdir(), "bundle-" + key)
+    pops(["export", "--env", "dev", bundle], repo)
+    _cache[key] = (repo, bundle)
+    return _cache[key]
+
+
 def example():
     """prompts-example released to dev and exported: the bundle."""
     if "example" in _cache:

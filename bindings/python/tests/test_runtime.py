@@ -284,6 +284,44 @@ class Rollout(unittest.TestCase):
         self.assertEqual(self.rt.get("echo", key="user-1").served, "echo@1:dev")
 
 
+@unittest.skipUnless(bundles.has_canary(), "this pops has no promote --canary yet (branch rollout)")
+class RealRollout(unittest.TestCase):
+    """A rollout started by pops promote --canary and exported by pops
+    export: each key gets the side pops render NAME:ENV --key says, and
+    each side renders as pops render --json renders its bundle file."""
+
+    def test_keys_get_the_side_pops_render_key_serves(self):
+        repo, b = bundles.real_rollout(30)
+        entry = next(e for e in bundles.manifest_entries(b) if e["name"] == "support/summarize")
+        ro = entry["rollout"]
+        self.assertEqual(ro["percent"], 30)
+        want = {"stable": bundles.pops_render(b, entry["file"], VARS).decode().rstrip(),
+                "canary": bundles.pops_render(b, ro["canary"]["file"], VARS).decode().rstrip()}
+        self.assertIn("Inner v2.", want["canary"])
+        self.assertIn("Inner v1.", want["stable"])
+        with pops_runtime.Runtime(b) as rt:
+            sides = set()
+            # ten keys, and one of each side for sure (the salt is random)
+            keys = ["user-%d" % i for i in range(10)]
+            for below in (True, False):
+                keys.append(next("k%d" % i for i in range(10000)
+                                 if (pops_runtime.bucket(ro["salt"], "k%d" % i) < 3000) == below))
+            for key in keys:
+                v = rt.get("support/summarize", key=key)
+                side = "canary" if pops_runtime.bucket(ro["salt"], key) < 3000 else "stable"
+                self.assertEqual(v.side, side, key)
+                self.assertEqual(v.version, {"stable": 1, "canary": 2}[side])
+                self.assertEqual(v.served, "support/summarize@%d:dev~%s" % (v.version, side))
+                self.assertEqual(v.model, (ro["canary"] if side == "canary" else entry)["model"])
+                self.assertEqual(v.render_json(VARS).rstrip(), want[side])
+                p = bundles.pops(["render", "support/summarize:dev", "--key", key,
+                                  "--vars", bundles.vars_file(VARS)], repo)
+                self.assertIn(v.served, p.stderr.decode())
+                sides.add(side)
+            self.assertEqual(sides, {"stable", "canary"})
+            self.assertEqual(rt.get("support/summarize").served, "support/summarize@1:dev~stable")
+
+
 class Bucket(unittest.TestCase):
     def test_contract_vectors(self):
         self.assertEqual(pops_runtime.bucket("4f2a91c0d3b5e6a7", "user-42"), 6898)
