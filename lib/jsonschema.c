@@ -87,10 +87,13 @@ static int with_path(const cJSON *s, const cJSON *v, pops_buf *path, pops_buf *w
 
 	if (!path->size)
 		pops_buf_puts(path, "$");
-	if (key)
-		pops_buf_printf(path, ".%s", key);
-	else
+	/* not printf: this runs for every member of every value validated */
+	if (key) {
+		pops_buf_putc(path, '.');
+		pops_buf_puts(path, key);
+	} else {
 		pops_buf_printf(path, "[%d]", index);
+	}
 	r = validate(s, v, path, why);
 	pops_buf_truncate(path, keep);
 	return r;

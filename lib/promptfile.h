@@ -95,6 +95,14 @@ int pops_prompt_render(cJSON **out, const pops_prompt *p, const cJSON *vars,
 int pops_prompt_render_result(cJSON **out, const pops_prompt *p, const cJSON *vars,
                               const pops_render_options *ro);
 
+/*
+ * pops_prompt_render_result's object without "messages" (which it
+ * appends last): what does not depend on the variables, for a caller
+ * that renders one prompt many times and prints this part once
+ * (lib/runtime.c). 0 or POPS_ERROR.
+ */
+int pops_prompt_result_head(cJSON **out, const pops_prompt *p);
+
 /* Where pops_prompt_dir_loader looks. */
 typedef struct pops_prompt_dirs {
 	const char *const *dirs;   /* searched in order; NULL-terminated */

@@ -398,20 +398,13 @@ done:
 	return error;
 }
 
-int pops_prompt_render_result(cJSON **out, const pops_prompt *p, const cJSON *vars,
-                              const pops_render_options *ro)
+int pops_prompt_result_head(cJSON **out, const pops_prompt *p)
 {
 	const cJSON *meta = pops_prompt_metadata(p), *v;
-	cJSON *r = NULL, *msgs = NULL;
-	int error;
+	cJSON *r;
 
 	*out = NULL;
-	if ((error = pops_prompt_render(&msgs, p, vars, ro)) < 0)
-		return error;
-	if (!(r = cJSON_CreateObject())) {
-		cJSON_Delete(msgs);
-		return pops_error_oom();
-	}
+	POPS_CHECK_ALLOC(r = cJSON_CreateObject());
 	cJSON_AddNumberToObject(r, "schema_version", 1);
 	if ((v = cJSON_GetObjectItemCaseSensitive(meta, "name")))
 		cJSON_AddItemToObject(r, "name", cJSON_Duplicate(v, 1));
@@ -426,6 +419,23 @@ int pops_prompt_render_result(cJSON **out, const pops_prompt *p, const cJSON *va
 		cJSON_AddItemToObject(r, "output", cJSON_Duplicate(v, 1));
 	if ((v = cJSON_GetObjectItemCaseSensitive(meta, "tools")))
 		cJSON_AddItemToObject(r, "tools", cJSON_Duplicate(v, 1));
+	*out = r;
+	return POPS_OK;
+}
+
+int pops_prompt_render_result(cJSON **out, const pops_prompt *p, const cJSON *vars,
+                              const pops_render_options *ro)
+{
+	cJSON *r = NULL, *msgs = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = pops_prompt_render(&msgs, p, vars, ro)) < 0)
+		return error;
+	if ((error = pops_prompt_result_head(&r, p)) < 0) {
+		cJSON_Delete(msgs);
+		return error;
+	}
 	cJSON_AddItemToObject(r, "messages", msgs);
 	*out = r;
 	return POPS_OK;

@@ -222,9 +222,141 @@ static int parse_vars(cJSON **out, const char *vars_json)
 	return POPS_OK;
 }
 
+/*
+ * cJSON_Print's formatting (cJSON 1.7: a tab per depth after each line
+ * break in an object, ", " between array elements, "\t" after a key's
+ * colon, the escapes of print_string_ptr), for the values messages hold.
+ * cJSON's own printer escapes a string in two passes and grows its
+ * buffer by reallocation; this one writes into the render's buffer
+ * directly, which halves the cost of a render. Numbers (whose printing
+ * round-trips through sscanf in cJSON) are left to cJSON: 0 when the
+ * tree holds one, and the caller prints the messages with cJSON_Print.
+ */
+/* the bytes print_string_ptr escapes: '"', '\\' and every control character */
+static int needs_escape(unsigned char c)
+{
+	return c < 32 || c == '"' || c == '\\';
+}
+
+static void put_string(pops_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = strlen(s), i;
+	char *o;
+
+	/* room for the string unescaped; an escape makes more room as it goes */
+	if (pops_buf_grow(b, len + 2) < 0)
+		return;
+	o = b->ptr + b->size;
+	*o++ = '"';
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!needs_escape(c)) {
+			*o++ = (char)c;
+			continue;
+		}
+		b->size = (size_t)(o - b->ptr);
+		if (pops_buf_grow(b, 6 + (len - i) + 1) < 0)
+			return;
+		o = b->ptr + b->size;
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	b->size = (size_t)(o - b->ptr);
+}
+
+static int put_json(pops_buf *b, const cJSON *v, unsigned depth)
+{
+	static const char tabs[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+	const cJSON *c;
+
+	if (depth >= sizeof(tabs) - 1)
+		return 0;
+	switch (v->type & 0xff) {
+	case cJSON_NULL: pops_buf_puts(b, "null"); return 1;
+	case cJSON_False: pops_buf_puts(b, "false"); return 1;
+	case cJSON_True: pops_buf_puts(b, "true"); return 1;
+	case cJSON_String: put_string(b, v->valuestring ? v->valuestring : ""); return 1;
+	case cJSON_Array:
+		pops_buf_putc(b, '[');
+		for (c = v->child; c; c = c->next) {
+			if (!put_json(b, c, depth + 1))
+				return 0;
+			if (c->next)
+				pops_buf_put(b, ", ", 2);
+		}
+		pops_buf_putc(b, ']');
+		return 1;
+	case cJSON_Object:
+		pops_buf_put(b, "{\n", 2);
+		for (c = v->child; c; c = c->next) {
+			pops_buf_put(b, tabs, depth + 1);
+			put_string(b, c->string ? c->string : "");
+			pops_buf_put(b, ":\t", 2);
+			if (!put_json(b, c, depth + 1))
+				return 0;
+			pops_buf_put(b, c->next ? ",\n" : "\n", c->next ? 2 : 1);
+		}
+		pops_buf_put(b, tabs, depth);
+		pops_buf_putc(b, '}');
+		return 1;
+	default:
+		return 0;   /* a number or raw JSON: cJSON prints it */
+	}
+}
+
+/*
+ * head + the messages as cJSON_Print prints them as the value of a member
+ * of the result object (depth 1) + tail: pops_prompt_render_result's
+ * object, printed, without building or printing its head again.
+ */
+static int print_result(char **out, const pops_variant *v, const cJSON *msgs)
+{
+	pops_buf b = POPS_BUF_INIT;
+	char *m = NULL;
+	const char *c, *nl;
+	size_t mlen;
+
+	pops_buf_grow(&b, v->head_len + 4096);
+	pops_buf_put(&b, v->head, v->head_len);
+	if (!put_json(&b, msgs, 1)) {
+		/* one level deeper in cJSON's format is one more tab after each line break */
+		pops_buf_truncate(&b, v->head_len);
+		POPS_CHECK_ALLOC(m = cJSON_Print(msgs));
+		mlen = strlen(m);
+		for (c = m; (nl = memchr(c, '\n', mlen - (size_t)(c - m))); c = nl + 1) {
+			pops_buf_put(&b, c, (size_t)(nl - c));
+			pops_buf_put(&b, "\n\t", 2);
+		}
+		pops_buf_puts(&b, c);
+		cJSON_free(m);
+	}
+	pops_buf_puts(&b, v->tail);
+	if (pops_buf_oom(&b))
+		return pops_error_oom();
+	*out = pops_buf_detach(&b);
+	return POPS_OK;
+}
+
 int pops_variant_render(char **out, const pops_variant *v, const char *vars_json)
 {
-	cJSON *vars = NULL, *result = NULL;
+	cJSON *vars = NULL, *msgs = NULL;
 	int error;
 
 	if (!out)
@@ -232,14 +364,13 @@ int pops_variant_render(char **out, const pops_variant *v, const char *vars_json
 	*out = NULL;
 	if (!v)
 		return fail(pops_error_set(POPS_EINVALID, "pops_variant_render: no variant"));
+	/* pops_prompt_render_result's messages, in the head printed at load */
 	if ((error = parse_vars(&vars, vars_json)) < 0 ||
-	    (error = pops_prompt_render_result(&result, v->prompt, vars, NULL)) < 0)
+	    (error = pops_prompt_render(&msgs, v->prompt, vars, NULL)) < 0)
 		goto done;
-	/* what `pops render --json` prints, without the newline puts() adds */
-	if (!(*out = cJSON_Print(result)))
-		error = pops_error_oom();
+	error = print_result(out, v, msgs);
 done:
-	cJSON_Delete(result);
+	cJSON_Delete(msgs);
 	cJSON_Delete(vars);
 	return error < 0 ? fail(error) : POPS_RUNTIME_OK;
 }

@@ -33,6 +33,14 @@ struct pops_variant {
 	char *model_json;  /* the manifest's model object, unformatted */
 	char *served;      /* "NAME@N:ENV" ... (include/pops/runtime.h) */
 	pops_prompt *prompt;
+	/*
+	 * The render JSON around "messages", printed once at load: what
+	 * pops_prompt_result_head gives, formatted as cJSON_Print formats
+	 * the whole result, so a render prints only its messages.
+	 */
+	char *head;
+	size_t head_len;
+	char *tail;
 };
 
 typedef struct pops_rt_prompt {

@@ -260,6 +260,38 @@ static int model_of(struct pops_variant *v, const cJSON *model)
 }
 
 /*
+ * The render JSON of `v` but for its messages: the result head with a
+ * marker string as "messages" (the last member), printed, cut around the
+ * marker.
+ */
+static int split_head(struct pops_variant *v)
+{
+	static const char MARK[] = "\"@pops-runtime-messages@\"";
+	cJSON *r = NULL;
+	char *s = NULL, *m, *at = NULL;
+	int error;
+
+	if ((error = pops_prompt_result_head(&r, v->prompt)) < 0)
+		return error;
+	if (!cJSON_AddStringToObject(r, "messages", "@pops-runtime-messages@") ||
+	    !(s = cJSON_Print(r))) {
+		error = pops_error_oom();
+		goto done;
+	}
+	for (m = s; (m = strstr(m, MARK)); m++)
+		at = m;
+	assert(at);
+	v->head_len = (size_t)(at - s);
+	if (!(v->head = pops_strndup(s, v->head_len)) ||
+	    !(v->tail = pops_strdup(at + strlen(MARK))))
+		error = pops_error_oom();
+done:
+	cJSON_free(s);
+	cJSON_Delete(r);
+	return error;
+}
+
+/*
  * One side of prompt `name`: its version, model, and its text (the file
  * at "file" or the "content"), checked and compiled with `parts`.
  */
@@ -281,7 +313,7 @@ static int load_side(struct pops_variant *v, loader *ld, const cJSON *obj, const
 	                                  ver->valuedouble > LONG_MAX ||
 	                                  ver->valuedouble != (double)(long)ver->valuedouble))
 		return bad(ld, "", name, ": \"version\" is not a positive integer");
-	v->version = cJSON_IsNumber(ver) ? (long)ver->valuedouble : 0;
+	v->version = ver && cJSON_IsNumber(ver) ? (long)ver->valuedouble : 0;
 	if ((error = model_of(v, cJSON_GetObjectItemCaseSensitive(obj, "model"))) < 0 ||
 	    (error = entry_bytes(ld, obj, "file", name, &data, &shown)) < 0 ||
 	    (error = verify_blob(ld, obj, &data, shown.ptr)) < 0)
@@ -305,6 +337,8 @@ static int load_side(struct pops_variant *v, loader *ld, const cJSON *obj, const
 	error = pops_prompt_parse(&v->prompt, data.ptr, data.size, fname.ptr, &po);
 	if (error == POPS_ENOTFOUND)
 		error = POPS_EINVALID;
+	if (error == 0)
+		error = split_head(v);
 done:
 	pops_buf_dispose(&pdir);
 	pops_buf_dispose(&fname);
@@ -382,6 +416,8 @@ static void side_dispose(struct pops_variant *v)
 	free(v->model_id);
 	cJSON_free(v->model_json);
 	free(v->served);
+	free(v->head);
+	free(v->tail);
 	pops_prompt_free(v->prompt);
 }
 
