@@ -418,3 +418,57 @@ TEST(runtime_null_arguments_are_errors_not_crashes)
 	pops_variant_release(NULL);
 	CHECK_STR(pops_runtime_version(), "0.1.0");
 }
+
+/*
+ * The render is pops_prompt_render_result printed by cJSON_Print, byte
+ * for byte, also for the strings cJSON escapes, media parts, roles and a
+ * prompt whose frontmatter puts numbers, nested objects and empty
+ * containers in the head.
+ */
+TEST(runtime_render_prints_what_cjson_prints)
+{
+	static const char P[] = "---\nmodel: fast\nconfig:\n  temperature: 0.3\n  top_k: 40\n"
+	                        "  stop: []\n  extra: {}\n  deep: {a: {b: [1, 2.5, true, null]}}\n"
+	                        "output:\n  format: json\n---\n"
+	                        "{{role \"system\"}}Sys {{who}}\n{{role \"user\"}}"
+	                        "{{media url=pic contentType=\"image/png\"}} {{who}} {{{who}}}\n";
+	static const char *const vars[] = {
+		"{\"who\":\"plain\",\"pic\":\"https://x/y.png\"}",
+		"{\"who\":\"q\\\" b\\\\ s/ \\u0001\\u001f\\b\\f\\n\\r\\t \\u007f é 日本 😀\",\"pic\":\"p\"}",
+		"{\"who\":\"\",\"pic\":\"\"}",
+	};
+	char *dir = make_bundle(-1), *json = NULL, *want = NULL;
+	pops_runtime *rt = NULL;
+	pops_variant *v = NULL;
+	cJSON *doc, *varsj, *result = NULL;
+	size_t i;
+
+	put(dir, "greet.prompt", P);
+	doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "schema_version", 2);
+	cJSON_AddStringToObject(doc, "generator", "pops");
+	cJSON_AddStringToObject(doc, "env", "prod");
+	cJSON_AddStringToObject(doc, "format", "files");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(doc, "prompts"),
+	                     entry("greet", 1, "greet.prompt", P));
+	write_manifest(dir, doc);
+	CHECK_INT(pops_runtime_open(&rt, dir), 0);
+	CHECK_INT(pops_runtime_get(&v, rt, "greet", NULL), 0);
+	for (i = 0; i < POPS_ARRAY_SIZE(vars); i++) {
+		varsj = cJSON_Parse(vars[i]);
+		CHECK(varsj);
+		CHECK_INT(pops_prompt_render_result(&result, v->prompt, varsj, NULL), 0);
+		want = cJSON_Print(result);
+		cJSON_Delete(result);
+		cJSON_Delete(varsj);
+		CHECK_INT(pops_variant_render(&json, v, vars[i]), 0);
+		CHECK_STR(json, want);
+		CHECK(strstr(json, "\"media\":"));
+		pops_runtime_free(json);
+		cJSON_free(want);
+	}
+	pops_variant_release(v);
+	pops_runtime_close(rt);
+	rm_rf(dir);
+	free(dir);
+}
