@@ -268,24 +268,40 @@ class Variant:
     use; it renders what it rendered before across reloads of its runtime.
     """
 
-    __slots__ = ("_h", "_lib", "_cache", "__weakref__")
+    # the _Handle protocol inlined (one object per get instead of two)
+    __slots__ = ("_ptr", "_busy", "_lock", "_lib", "_cache", "__weakref__")
 
     def __init__(self, lib, ptr):
         self._lib = lib
-        self._h = _Handle(ptr, lib.pops_variant_release, "this variant")
-        self._cache = {}
+        self._ptr = ptr
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._cache = None
+
+    def _use(self):
+        with self._lock:
+            ptr = self._ptr
+            if ptr is None:
+                raise Error("this variant is released")
+            self._busy += 1
+        return ptr
+
+    def _done(self):
+        with self._lock:
+            self._busy -= 1
 
     def _field(self, key, fn):
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
-        ptr = self._h.use()
+        cache = self._cache
+        if cache is None:
+            cache = self._cache = {}
+        elif key in cache:
+            return cache[key]
+        ptr = self._use()
         try:
             val = fn(ptr)
         finally:
-            self._h.done()
-        self._cache[key] = val
+            self._done()
+        cache[key] = val
         return val
 
     @property
@@ -338,12 +354,11 @@ class Variant:
                           "strings cannot hold one (pops render refuses it too)")
         lib = self._lib
         out = ctypes.c_void_p()
-        h = self._h
-        ptr = h.use()
+        ptr = self._use()
         try:
             rc = lib.pops_variant_render(ctypes.byref(out), ptr, arg)
         finally:
-            h.done()
+            self._done()
         if rc < 0:
             raise _fail(lib, rc, "pops_variant_render")
         try:
@@ -362,9 +377,20 @@ class Variant:
 
     def close(self):
         """Release the variant now (later calls raise Error). Idempotent."""
-        h = getattr(self, "_h", None)
-        if h is not None:
-            h.close()
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ did not run
+            return
+        with lock:
+            ptr, self._ptr = self._ptr, None
+            busy = self._busy
+        if ptr is None:
+            return
+        while busy:
+            # renders in flight on other threads (close is rare: poll)
+            time.sleep(0.0005)
+            with lock:
+                busy = self._busy
+        self._lib.pops_variant_release(ptr)
 
     release = close
 
@@ -381,7 +407,7 @@ class Variant:
             pass
 
     def __repr__(self):
-        if self._h.ptr is None and "served" not in self._cache:
+        if self._ptr is None and "served" not in (self._cache or {}):
             return "<pops_runtime.Variant (released)>"
         return "<pops_runtime.Variant %s %s>" % (self.served, self.side)
 

@@ -109,12 +109,21 @@ class LoadAndGet(unittest.TestCase):
         with self.assertRaises(pops_runtime.Error):
             v.render_json(VARS)
         # a variant dropped without close is released when collected
-        v = self.rt.get("echo")
-        handle = v._h
-        self.assertIsNotNone(handle.ptr)
-        del v
-        gc.collect()
-        self.assertIsNone(handle.ptr)
+        released = []
+        real = pops_runtime.Variant.close
+
+        def close(variant):
+            released.append(variant._ptr)
+            real(variant)
+        pops_runtime.Variant.close = close
+        try:
+            v = self.rt.get("echo")
+            ptr = v._ptr
+            del v
+            gc.collect()
+        finally:
+            pops_runtime.Variant.close = real
+        self.assertEqual([p for p in released if p is not None], [ptr])
         with pops_runtime.Runtime(self.v1) as rt2:
             self.assertFalse(rt2.closed)
         self.assertTrue(rt2.closed)
