@@ -221,9 +221,9 @@ class _Handle:
     use() hands out the pointer and counts the call; done() ends it;
     close() takes the pointer away (later use() raises Error), waits for
     the calls in flight, then frees it: a close racing other threads (or
-    __del__) never frees twice and never frees under a running call. A
-    plain lock, not a Condition: one is made per variant, and a
-    Condition costs more than the rest of a get.
+    __del__) never frees twice and never frees under a running call.
+    The runtime's; Variant inlines the same protocol (one object per get),
+    with a plain lock: a threading.Condition costs more than a whole get.
     """
 
     __slots__ = ("ptr", "busy", "lock", "free", "what")
