@@ -23,8 +23,18 @@ struct pops_runtime {
 	char *reload_error;
 };
 
-/* the message of this thread's last failed call (its own copy: see fail()) */
-static _Thread_local char *last_error;
+/*
+ * The message of each thread's last failed call: its own copy (see
+ * fail()), in thread-specific data so that a thread's exit frees it.
+ */
+static pthread_once_t last_error_once = PTHREAD_ONCE_INIT;
+static pthread_key_t last_error_key;
+static int last_error_ok;
+
+static void last_error_init(void)
+{
+	last_error_ok = pthread_key_create(&last_error_key, free) == 0;
+}
 
 /*
  * Record the failure `code` (a lib code, message set) for
@@ -34,10 +44,14 @@ static _Thread_local char *last_error;
  */
 static int fail(int code)
 {
-	char *m = pops_strdup(pops_error_last());
+	char *m;
 
-	free(last_error);
-	last_error = m;
+	pthread_once(&last_error_once, last_error_init);
+	if (last_error_ok && (m = pops_strdup(pops_error_last()))) {
+		free(pthread_getspecific(last_error_key));
+		if (pthread_setspecific(last_error_key, m) != 0)
+			free(m);
+	}
 	pops_error_clear();
 	switch (code) {
 	case POPS_ENOTFOUND:
@@ -49,9 +63,20 @@ static int fail(int code)
 	}
 }
 
+/* a success: drop what lib code recovered from, so a thread's exit leaves nothing behind */
+static int ok(void)
+{
+	pops_error_clear();
+	return POPS_RUNTIME_OK;
+}
+
 const char *pops_runtime_last_error(void)
 {
-	return last_error ? last_error : "";
+	const char *m;
+
+	pthread_once(&last_error_once, last_error_init);
+	m = last_error_ok ? pthread_getspecific(last_error_key) : NULL;
+	return m ? m : "";
 }
 
 const char *pops_runtime_version(void)
@@ -91,7 +116,7 @@ int pops_runtime_open(pops_runtime **out, const char *dir)
 	pthread_mutex_init(&rt->cur_lock, NULL);
 	pthread_mutex_init(&rt->reload_lock, NULL);
 	*out = rt;
-	return POPS_RUNTIME_OK;
+	return ok();
 }
 
 int pops_runtime_reload(pops_runtime *rt)
@@ -117,7 +142,7 @@ int pops_runtime_reload(pops_runtime *rt)
 	pthread_mutex_unlock(&rt->reload_lock);
 	/* gets that began before the swap hold their own references */
 	pops_rt_bundle_unref(old);
-	return POPS_RUNTIME_OK;
+	return ok();
 }
 
 const char *pops_runtime_reload_error(pops_runtime *rt)
@@ -372,5 +397,5 @@ int pops_variant_render(char **out, const pops_variant *v, const char *vars_json
 done:
 	cJSON_Delete(msgs);
 	cJSON_Delete(vars);
-	return error < 0 ? fail(error) : POPS_RUNTIME_OK;
+	return error < 0 ? fail(error) : ok();
 }

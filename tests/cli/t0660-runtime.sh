@@ -97,6 +97,46 @@ test_expect_success 'a prompt edited in the bundle, or a missing one, is refused
 	grep -q "error (-2): nothing-here: no manifest.json there" err
 '
 
+test_expect_success 'every corpus prompt renders through libpops as pops render --json does' '
+	find "$SHARED/corpus" -name "*.prompt" ! -name "_*" | sort >files &&
+	test $(wc -l <files) -ge 60 &&
+	: >compared && : >differ &&
+	i=0 &&
+	while read -r f; do
+		# a bundle of the file and the partials beside it, listed without blob ids
+		i=$((i + 1)) &&
+		b=b$i && mkdir $b &&
+		base=$(basename "$f") &&
+		cp "$f" "$b/$base" &&
+		for p in "$(dirname "$f")"/_*.prompt; do
+			test -f "$p" || continue
+			cp "$p" "$b/" || exit 1
+		done &&
+		python3 -c "
+import json, os, sys
+b, base = sys.argv[1], sys.argv[2]
+parts = sorted(x for x in os.listdir(b) if x.startswith(\"_\"))
+json.dump({\"schema_version\": 2, \"generator\": \"pops\", \"env\": \"corpus\",
+           \"format\": \"files\",
+           \"prompts\": [{\"name\": base[:-7], \"file\": base}],
+           \"partials\": [{\"name\": x[1:-7], \"file\": x} for x in parts]},
+          open(os.path.join(b, \"manifest.json\"), \"w\"))
+" "$b" "$base" &&
+		if pops render --json "$b/$base" >expect 2>/dev/null; then
+			if rt_render "$b" "${base%.prompt}" >actual 2>err && test_cmp expect actual >diff.out
+			then echo "$f" >>compared
+			else { echo "== $f"; cat err diff.out; } >>differ
+			fi
+		else
+			# what pops cannot render, the library refuses too
+			test_expect_code 1 rt_render "$b" "${base%.prompt}" >/dev/null 2>&1 ||
+				echo "== $f: pops render fails, libpops renders" >>differ
+		fi || exit 1
+	done <files &&
+	test_must_be_empty differ &&
+	test $(wc -l <compared) -ge 50
+'
+
 test_expect_success 'readers never see a half-loaded bundle while it reloads (ThreadSanitizer)' '
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$ROOT/build/tsan/runtime-threads" 4 30 >out 2>err &&
 	test_must_be_empty err &&

@@ -115,6 +115,17 @@ static void *reader(void *arg)
 		char *json = NULL;
 
 		snprintf(key, sizeof(key), "user-%ld-%ld", (long)(intptr_t)arg, i++);
+		/* each thread's failures are its own: its message, not another thread's */
+		if (i % 64 == 0) {
+			char miss[48];
+
+			snprintf(miss, sizeof(miss), "nope-%ld", (long)(intptr_t)arg);
+			if (pops_runtime_get(&v, rt, miss, key) != POPS_RUNTIME_ENOTFOUND || v ||
+			    !strstr(pops_runtime_last_error(), miss)) {
+				fprintf(stderr, "reader: get %s: %s\n", miss, pops_runtime_last_error());
+				atomic_store(&failed, 1);
+			}
+		}
 		if (pops_runtime_get(&v, rt, "greet", key) < 0 ||
 		    pops_variant_render(&json, v, "{\"who\":\"Ann\"}") < 0 || !consistent(v, json)) {
 			fprintf(stderr, "reader: %s (%s)\n", json ? json : "(no render)",

@@ -472,3 +472,74 @@ TEST(runtime_render_prints_what_cjson_prints)
 	rm_rf(dir);
 	free(dir);
 }
+
+/* manifest.json with `edit` applied to greet's entry (rewritten in place) */
+static void edit_greet(const char *dir, const char *key, cJSON *value, int in_rollout)
+{
+	pops_buf m = POPS_BUF_INIT, path = POPS_BUF_INIT;
+	cJSON *doc, *g;
+
+	pops_buf_printf(&path, "%s/manifest.json", dir);
+	pops_file_read(&m, path.ptr, 1 << 20);
+	doc = cJSON_Parse(m.ptr);
+	g = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "prompts"), 0);
+	if (in_rollout)
+		g = cJSON_GetObjectItem(g, "rollout");
+	cJSON_DeleteItemFromObject(g, key);
+	cJSON_AddItemToObject(g, key, value);
+	write_manifest(dir, doc);
+	pops_buf_dispose(&m);
+	pops_buf_dispose(&path);
+}
+
+TEST(runtime_open_refuses_a_bad_rollout)
+{
+	char *dir = make_bundle(10);
+
+	edit_greet(dir, "salt", cJSON_CreateString("4F2A91C0D3B5E6A7"), 1);
+	CHECK(open_fails(dir, POPS_RUNTIME_EINVALID, "greet: the rollout's \"salt\" is not 16 hex"));
+	edit_greet(dir, "salt", cJSON_CreateString("4f2a91c0d3b5e6a7"), 1);
+	edit_greet(dir, "percent", cJSON_CreateNumber(10.5), 1);
+	CHECK(open_fails(dir, POPS_RUNTIME_EINVALID, "the rollout's \"percent\" is not an integer"));
+	edit_greet(dir, "percent", cJSON_CreateNumber(10), 1);
+	edit_greet(dir, "canary", cJSON_CreateString("x"), 1);
+	CHECK(open_fails(dir, POPS_RUNTIME_EINVALID, "has no \"canary\" object"));
+	rm_rf(dir);
+	free(dir);
+}
+
+/* format json: the text is in the manifest, and its blob id is checked all the same */
+TEST(runtime_serves_a_json_bundle_and_checks_its_blob_ids)
+{
+	char tmpl[] = "/tmp/pops-runtime-test.XXXXXX";
+	char *dir = pops_strdup(mkdtemp(tmpl)), *text;
+	cJSON *doc = cJSON_CreateObject(), *g, *p;
+	pops_runtime *rt = NULL;
+	pops_variant *v = NULL;
+
+	cJSON_AddNumberToObject(doc, "schema_version", 2);
+	cJSON_AddStringToObject(doc, "generator", "pops");
+	cJSON_AddStringToObject(doc, "env", "prod");
+	cJSON_AddStringToObject(doc, "format", "json");
+	g = entry("greet", 2, "unused", GREET);
+	cJSON_DeleteItemFromObject(g, "file");
+	cJSON_AddStringToObject(g, "content", GREET);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(doc, "prompts"), g);
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "name", "style");
+	cJSON_AddItemToObject(p, "blob", blob(STYLE));
+	cJSON_AddStringToObject(p, "content", STYLE);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(doc, "partials"), p);
+	write_manifest(dir, doc);
+	CHECK_INT(pops_runtime_open(&rt, dir), 0);
+	CHECK_INT(pops_runtime_get(&v, rt, "greet", NULL), 0);
+	text = render_text(v, "{\"who\":\"Jo\"}");
+	CHECK_STR(text, "Hello Jo. Be brief.");
+	free(text);
+	pops_variant_release(v);
+	pops_runtime_close(rt);
+	edit_greet(dir, "content", cJSON_CreateString("Hello {{who}}!"), 0);
+	CHECK(open_fails(dir, POPS_RUNTIME_EINVALID, "manifest.json (greet): changed since export"));
+	rm_rf(dir);
+	free(dir);
+}
