@@ -41,6 +41,7 @@ TEST(plan_counts_requests_and_estimates_cost)
 {
 	pops_suite *s = NULL;
 	pops_eval_options o;
+	pops_eval_run_plan *tp = NULL;
 	cJSON *plan = NULL;
 	char *y;
 
@@ -50,13 +51,18 @@ TEST(plan_counts_requests_and_estimates_cost)
 	y = fe_suite_text("assert:\n  - {type: judge, model: judge, rubric: r}\n");
 	CHECK_INT(pops_suite_parse(&s, y, strlen(y), "s.yaml"), 0);
 	fe_calls = 0;
-	CHECK_INT(pops_eval_plan(&plan, s, &o), 0);
+	CHECK_INT(pops_eval_plan(&tp, s, &o), 0);
 	CHECK_INT(fe_calls, 0);
+	CHECK_INT(tp->requests, 8);
+	CHECK(tp->cost_usd_est > 0);
+	/* the JSON --dry-run --json writes says the same */
+	CHECK((plan = pops_eval_run_plan_to_json(tp)) != NULL);
 	CHECK_INT(fe_num(plan, "requests"), 8);
 	CHECK_INT(fe_num(plan, "judge_requests"), 8);
 	CHECK_INT(fe_num(plan, "output_tokens_est"), 8 * 256);
 	CHECK(fe_num(plan, "cost_usd_est") > 0);
 	cJSON_Delete(plan);
+	pops_eval_run_plan_free(tp);
 	pops_suite_free(s);
 	free(y);
 }
