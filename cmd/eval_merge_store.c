@@ -141,14 +141,9 @@ static int merged_kind(cJSON *r, const cJSON *parts, const char *fp)
 static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_report_group *g,
                             size_t ng)
 {
-	static const char *const copy[] = { "cases", "passed", "failed", "errors", "pass_rate",
-		"ci_low", "ci_high", "threshold", "verdict", "cost_usd", NULL };
 	const char *fp = pops_json_str(r0, "fingerprint", NULL);
 	cJSON *r = cJSON_Duplicate(r0, 1), *cases;
 	const cJSON *sum = NULL, *p, *it;
-	char date[32];
-	time_t now = time(NULL);
-	struct tm tm;
 	size_t i;
 
 	for (i = 0; i < ng && !sum; i++) {
@@ -167,10 +162,9 @@ static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_repo
 		cJSON_Delete(r);
 		return NULL;
 	}
-	for (i = 0; copy[i]; i++) {
-		cJSON_DeleteItemFromObjectCaseSensitive(r, copy[i]);
-		cJSON_AddItemToObject(r, copy[i],
-		                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(sum, copy[i]), 1));
+	if (pops_evidence_put_scores(r, sum) < 0) {
+		cJSON_Delete(r);
+		return NULL;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "case_results");
 	cases = cJSON_AddObjectToObject(r, "case_results");
@@ -179,10 +173,7 @@ static cJSON *merged_result(const cJSON *r0, const cJSON *parts, const pops_repo
 		                       find_fp(cJSON_GetObjectItemCaseSensitive(p, "evidence"), fp),
 		                       "case_results"))
 			cJSON_AddItemToObject(cases, it->string, cJSON_Duplicate(it, 1));
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON_DeleteItemFromObjectCaseSensitive(r, "date");
-	cJSON_AddStringToObject(r, "date", date);
+	pops_evidence_put_date(r);
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "pops_version");
 	cJSON_AddStringToObject(r, "pops_version", POPS_VERSION);
 	return r;

@@ -188,6 +188,34 @@ int pops_eval_fingerprint(pops_fingerprint *out, const pops_suite *s, const pops
  */
 int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *ref);
 
+/* what a group's verdict is made of: its runs by outcome, and the suite's limits */
+typedef struct pops_eval_tally {
+	size_t cases;                /* runs done */
+	size_t passed, failed, errors;
+	double threshold, max_error_rate;
+	const char *down;            /* the provider outage that stopped sending, or NULL */
+	size_t sent, unsent;         /* requests sent, runs left unsent by `down` */
+} pops_eval_tally;
+
+/*
+ * The one builder of a summary's scores (a run's and eval merge's):
+ * adds "cases","passed","failed","errors","pass_rate" (passed / scored),
+ * "ci_low","ci_high" (Wilson 95%), with `limits` "threshold" and
+ * "max_error_rate", then "verdict": "error" when an outage left runs
+ * unsent or errors are over max_error_rate, "fail" when nothing was
+ * scored or the pass rate is below the threshold, else "pass"; and
+ * "reason" saying why when it is not a pass. 0 or POPS_ERROR (memory).
+ */
+int pops_eval_summary_scores(cJSON *s, const pops_eval_tally *t, int limits);
+
+/*
+ * The usage members of a summary: "input_tokens","output_tokens",
+ * "latency_p50","latency_p95","latency_p99" (of `lat`, milliseconds of
+ * the runs that were not errors; sorted in place) and "duration_s".
+ */
+int pops_eval_summary_usage(cJSON *s, double in_tok, double out_tok, double *lat,
+                            size_t nlat, double duration_s);
+
 void pops_eval_group_free(pops_eval_group *g);
 
 /* shard membership of a case id (stable hash), 1-based shard */

@@ -23,6 +23,7 @@
 #include "error.h"
 #include "eval_batch.h"
 #include "eval_flips.h"
+#include "eval_merge.h"
 #include "eval_prompt.h"
 #include "eval_run.h"
 #include "evidence.h"
