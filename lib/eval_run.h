@@ -188,6 +188,37 @@ int pops_eval_fingerprint(pops_fingerprint *out, const pops_suite *s, const pops
  */
 int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *ref);
 
+/*
+ * A group's summary as the command prints and decides on it: the
+ * summary object (lib/report.h; what the reports write, and what eval
+ * merge reads back from JSON reports) read once, each member checked.
+ * Strings are borrowed from the summary ("" when absent); numbers are
+ * 0 when absent or not numbers. Counts stay doubles: a merged report is
+ * input, and a count too large for an integer must not be undefined.
+ */
+typedef struct pops_eval_summary {
+	const char *suite, *prompt, *model, *model_id;
+	double repeat, cases, passed, failed, errors;
+	double cached, sent, unsent, rate_limited;
+	double pass_rate, ci_low, ci_high, threshold;
+	const char *verdict;         /* "pass", "fail", "error" */
+	const char *reason;          /* why not a pass, or "" */
+	int priced;                  /* "cost_usd" is a number (else: an unpriced model) */
+	double cost_usd, cost_spent_usd, cost_saved_usd;
+	double input_tokens, output_tokens, latency_p50, latency_p95, latency_p99, duration_s;
+	int incomplete;              /* "complete": false */
+	int has_pass_k;              /* --repeat: pass@k and pass^k */
+	double pass_at_k, pass_hat_k;
+	struct {
+		int present;             /* compared with a --baseline (or a note why not) */
+		const char *ref, *source, *verdict, *note;
+		double paired, newly_failing, newly_passing, p_value, min_detectable_drop;
+	} baseline;
+} pops_eval_summary;
+
+/* Read `summary` (NULL: all absent) into `out`, borrowing its strings. */
+void pops_eval_summary_read(pops_eval_summary *out, const cJSON *summary);
+
 /* what a group's verdict is made of: its runs by outcome, and the suite's limits */
 typedef struct pops_eval_tally {
 	size_t cases;                /* runs done */

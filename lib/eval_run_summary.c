@@ -151,6 +151,61 @@ done:
 	return error;
 }
 
+void pops_eval_summary_read(pops_eval_summary *out, const cJSON *s)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
+	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
+
+	memset(out, 0, sizeof(*out));
+	out->suite = pops_json_str(s, "suite", "");
+	out->prompt = pops_json_str(s, "prompt", "");
+	out->model = pops_json_str(s, "model", "");
+	out->model_id = pops_json_str(s, "model_id", "");
+	out->repeat = pops_json_num(s, "repeat", 0.0);
+	out->cases = pops_json_num(s, "cases", 0.0);
+	out->passed = pops_json_num(s, "passed", 0.0);
+	out->failed = pops_json_num(s, "failed", 0.0);
+	out->errors = pops_json_num(s, "errors", 0.0);
+	out->cached = pops_json_num(s, "cached", 0.0);
+	out->sent = pops_json_num(s, "sent", 0.0);
+	out->unsent = pops_json_num(s, "unsent", 0.0);
+	out->rate_limited = pops_json_num(s, "rate_limited", 0.0);
+	out->pass_rate = pops_json_num(s, "pass_rate", 0.0);
+	out->ci_low = pops_json_num(s, "ci_low", 0.0);
+	out->ci_high = pops_json_num(s, "ci_high", 0.0);
+	out->threshold = pops_json_num(s, "threshold", 0.0);
+	out->verdict = pops_json_str(s, "verdict", "");
+	out->reason = pops_json_str(s, "reason", "");
+	out->priced = cJSON_IsNumber(cost);
+	out->cost_usd = out->priced ? cost->valuedouble : 0.0;
+	out->cost_spent_usd = pops_json_num(s, "cost_spent_usd", 0.0);
+	out->cost_saved_usd = pops_json_num(s, "cost_saved_usd", 0.0);
+	out->input_tokens = pops_json_num(s, "input_tokens", 0.0);
+	out->output_tokens = pops_json_num(s, "output_tokens", 0.0);
+	out->latency_p50 = pops_json_num(s, "latency_p50", 0.0);
+	out->latency_p95 = pops_json_num(s, "latency_p95", 0.0);
+	out->latency_p99 = pops_json_num(s, "latency_p99", 0.0);
+	out->duration_s = pops_json_num(s, "duration_s", 0.0);
+	out->incomplete = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete"));
+	out->has_pass_k = cJSON_GetObjectItemCaseSensitive(s, "pass_at_k") != NULL;
+	out->pass_at_k = pops_json_num(s, "pass_at_k", 0.0);
+	out->pass_hat_k = pops_json_num(s, "pass_hat_k", 0.0);
+	if ((out->baseline.present = cJSON_IsObject(b))) {
+		out->baseline.ref = pops_json_str(b, "ref", "");
+		out->baseline.source = pops_json_str(b, "source", "");
+		out->baseline.verdict = pops_json_str(b, "verdict", "");
+		out->baseline.note = pops_json_str(b, "note", "");
+		out->baseline.paired = pops_json_num(b, "paired", 0.0);
+		out->baseline.newly_failing = pops_json_num(b, "newly_failing", 0.0);
+		out->baseline.newly_passing = pops_json_num(b, "newly_passing", 0.0);
+		out->baseline.p_value = pops_json_num(b, "p_value", 0.0);
+		out->baseline.min_detectable_drop = pops_json_num(b, "min_detectable_drop", 0.0);
+	} else {
+		out->baseline.ref = out->baseline.source = out->baseline.verdict = "";
+		out->baseline.note = "";
+	}
+}
+
 int pops_eval_summary_scores(cJSON *s, const pops_eval_tally *t, int limits)
 {
 	pops_buf why = POPS_BUF_INIT;

@@ -119,3 +119,45 @@ TEST(summary_scores_are_one_rule_for_a_run_and_a_merge)
 	CHECK(!cJSON_GetObjectItem(s, "reason"));
 	cJSON_Delete(s);
 }
+
+TEST(summary_read_types_every_member_the_command_prints)
+{
+	pops_eval_group *g = NULL;
+	pops_eval_options o;
+	pops_eval_summary v;
+	cJSON *odd;
+	char *y;
+
+	fe_setup();
+	o = fe_opts();
+	o.repeat = 2;
+	y = fe_suite_text("threshold: 0.9\nassert:\n  - {type: icontains, value: \"{{expected}}\"}\n");
+	CHECK_INT(fe_run_suite(&g, y, &o), 0);
+	free(y);
+	pops_eval_summary_read(&v, g->summary);
+	CHECK_STR(v.model, "fast");
+	CHECK_STR(v.model_id, "m-1");
+	CHECK(v.cases == fe_num(g->summary, "cases") && v.cases == 8);
+	CHECK(v.passed == fe_num(g->summary, "passed"));
+	CHECK(v.errors == fe_num(g->summary, "errors") && v.errors > 0);
+	CHECK(v.threshold == 0.9);
+	CHECK_STR(v.verdict, cJSON_GetObjectItem(g->summary, "verdict")->valuestring);
+	CHECK(v.reason[0]);
+	CHECK(v.priced && v.cost_usd == fe_num(g->summary, "cost_usd"));
+	CHECK(v.has_pass_k && v.repeat == 2);
+	CHECK(!v.incomplete && !v.baseline.present);
+	pops_eval_group_free(g);
+	/* a hostile merged report: wrong types read as absent, never crash */
+	odd = cJSON_Parse("{\"suite\":7,\"cases\":\"many\",\"cost_usd\":\"free\",\"complete\":false,"
+	                  "\"baseline\":{\"verdict\":\"regression\",\"ref\":null}}");
+	pops_eval_summary_read(&v, odd);
+	CHECK_STR(v.suite, "");
+	CHECK(v.cases == 0 && !v.priced && v.incomplete);
+	CHECK(v.baseline.present);
+	CHECK_STR(v.baseline.verdict, "regression");
+	CHECK_STR(v.baseline.ref, "");
+	cJSON_Delete(odd);
+	pops_eval_summary_read(&v, NULL);
+	CHECK_STR(v.verdict, "");
+	CHECK_STR(v.baseline.note, "");
+}
