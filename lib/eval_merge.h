@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <cjson/cJSON.h>
+#include "buf.h"
 #include "report.h"
 
 struct pops_eval_mgroup;
@@ -43,5 +44,26 @@ int pops_eval_merge_add(pops_eval_merge *m, const char *data, size_t len, const 
 int pops_eval_merge_finish(pops_eval_merge *m);
 
 void pops_eval_merge_dispose(pops_eval_merge *m);
+
+/*
+ * The evidence of a merged shard set, one unsharded run's. `parts` is
+ * pops_eval_merge's m->parts: 1 when they are a complete and consistent
+ * shard set (every part a shard i/n of the same n, each i once, all of
+ * the same commit, all complete, with the same fingerprints); else 0
+ * with the reason in `why`, and nothing may be recorded.
+ */
+int pops_eval_merge_shard_set(const cJSON *parts, pops_buf *why);
+
+/*
+ * The result to record for first-shard result `r0` (one of the first
+ * part's "evidence"): `r0` with the merged counts of the summary in `g`
+ * of the same suite, alias and model (pops_evidence_put_scores), the
+ * case results of every shard, "kind" complete unless a shard was
+ * partial for another reason than --shard (those reasons stay), a new
+ * "date" and "pops_version" `version`. NULL when no summary matches
+ * (or out of memory). The caller frees it.
+ */
+cJSON *pops_eval_merge_result(const cJSON *r0, const cJSON *parts, const pops_report_group *g,
+                              size_t ng, const char *version);
 
 #endif
