@@ -339,7 +339,7 @@ static cJSON *json_extra(pops_ctx *ctx, const struct eval_run_opts *opts,
 	cJSON_AddBoolToObject(extra, "interrupted", b->interrupted);
 	if (eo->nshards > 1) {
 		cJSON_AddStringToObject(extra, "shard", opts->shard);
-		eval_shard_evidence(ctx, extra, b->runs, b->n);
+		pops_eval_shard_evidence(extra, ctx->repo, b);
 	}
 	return extra;
 }

@@ -62,13 +62,6 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
 int eval_store_evidence(pops_ctx *ctx, pops_eval_group *const *runs, size_t n);
 
 /*
- * A shard run's JSON report: add "commit" (HEAD, the commit evaluated)
- * and "evidence" (each complete group's result R, with this shard's
- * counts and case results) to `extra`, for eval merge. Nothing is stored.
- */
-void eval_shard_evidence(pops_ctx *ctx, cJSON *extra, pops_eval_group *const *runs, size_t n);
-
-/*
  * pops eval merge: `parts` is an array of {"file","shard","commit",
  * "complete","evidence"} taken from the merged reports. When they are a
  * complete and consistent shard set (every part a shard i/n of the same

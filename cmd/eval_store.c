@@ -41,21 +41,3 @@ int eval_store_evidence(pops_ctx *ctx, pops_eval_group *const *runs, size_t n)
 			error = store_one(ctx, &head, runs[i]->evidence);
 	return error;
 }
-
-void eval_shard_evidence(pops_ctx *ctx, cJSON *extra, pops_eval_group *const *runs, size_t n)
-{
-	git_oid head;
-	char hex[GIT_OID_HEXSZ + 1];
-	cJSON *arr;
-	size_t i;
-
-	if (!ctx->repo || git_reference_name_to_id(&head, ctx->repo, "HEAD") < 0)
-		return;
-	git_oid_tostr(hex, sizeof(hex), &head);
-	cJSON_AddStringToObject(extra, "commit", hex);
-	if (!(arr = cJSON_AddArrayToObject(extra, "evidence")))
-		return;
-	for (i = 0; i < n; i++)
-		if (runs[i]->complete && runs[i]->evidence)
-			cJSON_AddItemToArray(arr, cJSON_Duplicate(runs[i]->evidence, 1));
-}

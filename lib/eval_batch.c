@@ -437,3 +437,25 @@ void pops_eval_batch_dispose(pops_eval_batch *b)
 	memset(b, 0, sizeof(*b));
 	b->budget = -1;
 }
+
+int pops_eval_shard_evidence(cJSON *extra, git_repository *repo, const pops_eval_batch *b)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid head;
+	cJSON *arr;
+	size_t i;
+
+	if (!repo || git_reference_name_to_id(&head, repo, "HEAD") < 0) {
+		git_error_clear();
+		return 0;
+	}
+	git_oid_tostr(hex, sizeof(hex), &head);
+	if (!cJSON_AddStringToObject(extra, "commit", hex) ||
+	    !(arr = cJSON_AddArrayToObject(extra, "evidence")))
+		return pops_error_oom();
+	for (i = 0; i < b->n; i++)
+		if (b->runs[i]->complete && b->runs[i]->evidence &&
+		    !cJSON_AddItemToArray(arr, cJSON_Duplicate(b->runs[i]->evidence, 1)))
+			return pops_error_oom();
+	return 0;
+}

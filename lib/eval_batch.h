@@ -102,4 +102,13 @@ int pops_eval_batch_run(pops_eval_batch *b, const pops_eval_batch_options *o);
 
 void pops_eval_batch_dispose(pops_eval_batch *b);
 
+/*
+ * A shard run's JSON report members for eval merge (lib/eval_merge.h):
+ * "commit" (HEAD of `repo`, the commit evaluated) and "evidence" (the
+ * evidence record of each complete group, with this shard's counts and
+ * case results), added to `extra`. Nothing is added without a commit
+ * (`repo` NULL or an unborn HEAD). Nothing is stored. 0 or POPS_ERROR.
+ */
+int pops_eval_shard_evidence(cJSON *extra, git_repository *repo, const pops_eval_batch *b);
+
 #endif

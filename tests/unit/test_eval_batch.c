@@ -2,6 +2,7 @@
 #include "unit.h"
 #include "eval_batch.h"
 #include "fake_engine.h"
+#include "relfix.h"
 #include "fileio.h"
 #include "strutil.h"
 
@@ -219,6 +220,40 @@ TEST(eval_batch_checks_every_suite_before_the_first_request)
 	CHECK_INT(pops_eval_batch_run(&b, &bo), 0);
 	CHECK(b.over_budget);
 	CHECK(b.budget == 0);
+	pops_eval_batch_dispose(&b);
+	pops_buf_dispose(&p1);
+	pops_buf_dispose(&p2);
+}
+
+TEST(eval_shard_evidence_names_the_commit_and_every_complete_group)
+{
+	pops_eval_batch_options bo;
+	pops_eval_batch b = POPS_EVAL_BATCH_INIT;
+	pops_buf p1 = POPS_BUF_INIT, p2 = POPS_BUF_INIT;
+	const char *suites[2];
+	struct seen seen;
+	relfix f;
+	git_oid head;
+	char hex[GIT_OID_HEXSZ + 1];
+	cJSON *extra = cJSON_CreateObject();
+
+	fe_setup();
+	two_suites("d.jsonl");
+	batch_of_two(&bo, suites, &p1, &p2, &seen);
+	CHECK_INT(pops_eval_batch_run(&b, &bo), 0);
+	CHECK_INT(relfix_init(&f), 0);
+	/* before the first commit there is nothing a merge could record on */
+	CHECK_INT(pops_eval_shard_evidence(extra, f.repo, &b), 0);
+	CHECK_INT(cJSON_GetArraySize(extra), 0);
+	CHECK_INT(relfix_commit(&f, &head, "a.txt", "a", "one"), 0);
+	CHECK_INT(pops_eval_shard_evidence(extra, f.repo, &b), 0);
+	git_oid_tostr(hex, sizeof(hex), &head);
+	CHECK_STR(cJSON_GetObjectItem(extra, "commit")->valuestring, hex);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(extra, "evidence")), 2);
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(extra, "evidence"), 1),
+	                              "suite")->valuestring, "s2.yaml");
+	cJSON_Delete(extra);
+	relfix_dispose(&f);
 	pops_eval_batch_dispose(&b);
 	pops_buf_dispose(&p1);
 	pops_buf_dispose(&p2);
