@@ -8,6 +8,7 @@
 #include "config.h"
 #include "eval_out.h"
 #include "eval_reports.h"
+#include "eval_batch.h"
 #include "eval_run.h"
 #include "inputs.h"
 #include "evidence.h"
@@ -96,161 +97,19 @@ static void on_signal(int sig)
 	signal(sig, SIG_DFL);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* every *.yaml / *.yml in the evals directory, sorted, relative to the root */
-static int default_suites(pops_strv *out, char ***owned, const pops_config *cfg)
-{
-	pops_buf dir = POPS_BUF_INIT, p = POPS_BUF_INIT;
-	DIR *d;
-	struct dirent *e;
-	char **v = NULL;
-	size_t n = 0, cap = 0;
-	struct stat st;
-	int error = 0;
-
-	pops_path_join(&dir, cfg->root, cfg->evals_dir ? cfg->evals_dir : "evals");
-	if (!(d = opendir(dir.ptr))) {
-		error = pops_error_set(POPS_ENOTFOUND, "no suites: the evals directory '%s' does not exist",
-		                       cfg->evals_dir ? cfg->evals_dir : "evals");
-		goto done;
-	}
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || (!pops_ends_with(e->d_name, ".yaml") &&
-		                            !pops_ends_with(e->d_name, ".yml")))
-			continue;
-		if (n == cap) {
-			char **nv = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
-
-			if (!nv) {
-				error = pops_error_oom();
-				break;
-			}
-			v = nv;
-		}
-		pops_buf_clear(&p);
-		pops_path_join(&p, dir.ptr, e->d_name);
-		/* a FIFO named *.yaml would block the run on its first read */
-		if (stat(p.ptr, &st) < 0 || !S_ISREG(st.st_mode)) {
-			cmd_warning("skipping %s/%s: not a regular file",
-			            cfg->evals_dir ? cfg->evals_dir : "evals", e->d_name);
-			continue;
-		}
-		v[n++] = pops_buf_detach(&p);
-	}
-	closedir(d);
-	if (!error && n == 0)
-		error = pops_error_set(POPS_ENOTFOUND, "no suites in '%s'",
-		                       cfg->evals_dir ? cfg->evals_dir : "evals");
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	out->v = (const char **)v;
-	out->n = n;
-	*owned = v;
-done:
-	pops_buf_dispose(&dir);
-	pops_buf_dispose(&p);
-	return error;
-}
-
-/* a path as the project names it: relative to the root when inside it */
-static char *project_path(const char *path, const char *root)
-{
-	char *real = realpath(path, NULL), *rroot = realpath(root, NULL), *out;
-	size_t n = rroot ? strlen(rroot) : 0;
-
-	if (real && rroot && !strncmp(real, rroot, n) && real[n] == '/')
-		out = pops_strdup(real + n + 1);
-	else
-		out = pops_strdup(path);
-	free(real);
-	free(rroot);
-	return out;
-}
-
-static int load_suite(pops_suite **out, const char *path, const char *root)
-{
-	pops_buf b = POPS_BUF_INIT;
-	char *name = project_path(path, root);
-	int error;
-
-	POPS_CHECK_ALLOC(name);
-	error = pops_file_read_regular(&b, path, POPS_CONFIG_MAX_BYTES);
-	if (error == POPS_ENOTFOUND)
-		error = pops_error_set(POPS_ENOTFOUND, "suite '%s' not found", path);
-	if (!error)
-		error = pops_suite_parse(out, b.ptr, b.size, name);
-	free(name);
-	pops_buf_dispose(&b);
-	return error;
-}
-
-/* the suite's cassette: beside the suite, committed with it */
-static char *cassette_path(const char *suite_file)
-{
-	pops_buf b = POPS_BUF_INIT;
-	size_t n = strlen(suite_file);
-
-	if (pops_ends_with(suite_file, ".yaml"))
-		n -= 5;
-	else if (pops_ends_with(suite_file, ".yml"))
-		n -= 4;
-	pops_buf_put(&b, suite_file, n);
-	pops_buf_puts(&b, ".cassette.jsonl");
-	return pops_buf_detach(&b);
-}
-
-/*
- * With several suites or models, what each run checks before its first
- * request (a dataset or exec program that is missing, an unknown alias)
- * is checked for all of them first: a bad second suite must not be found
- * after the first one has spent money and written evidence. One run
- * checks itself.
- */
-static int check_all(pops_ctx *ctx, const pops_strv *suites, char **models, size_t nmodels,
-                     pops_eval_options *eo)
-{
-	size_t i, m;
-	int error = 0;
-
-	if (suites->n * (nmodels ? nmodels : 1) < 2)
-		return POPS_EXIT_OK;
-	for (i = 0; i < suites->n && !error; i++) {
-		pops_suite *s = NULL;
-		char *cassette = NULL;
-
-		if ((error = load_suite(&s, suites->v[i], ctx->config->root)) < 0)
-			break;
-		/* --replay: each suite's own cassette must be there */
-		if (eo->popts.cassette_mode != POPS_CASSETTE_NONE &&
-		    !(eo->popts.cassette = cassette = cassette_path(suites->v[i])))
-			error = pops_error_oom();
-		for (m = 0; m < (nmodels ? nmodels : 1) && !error; m++) {
-			eo->model = nmodels ? models[m] : NULL;
-			error = pops_eval_check(s, eo);
-		}
-		eo->popts.cassette = NULL;
-		free(cassette);
-		pops_suite_free(s);
-	}
-	eo->model = NULL;
-	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
-}
-
 /* --dry-run --json: the plans, fingerprints included, for CI to act on ("-": stdout) */
-static int write_plans(eval_reports *rep, const char *path, const cJSON *plans, const cJSON *total)
+static int write_plans(eval_reports *rep, const char *path, const pops_eval_batch *b)
 {
-	cJSON *doc = cJSON_CreateObject();
+	cJSON *doc = cJSON_CreateObject(), *plans = NULL;
 	char *text = NULL;
-	int ret = POPS_EXIT_OK, error;
+	int ret = POPS_EXIT_OK, error, ok;
+	size_t i;
 
-	if (!doc || !cJSON_AddNumberToObject(doc, "schema_version", 1) ||
-	    !cJSON_AddTrueToObject(doc, "dry_run") ||
-	    !cJSON_AddItemToObject(doc, "plans", cJSON_Duplicate(plans, 1)) ||
-	    !cJSON_AddItemToObject(doc, "total", cJSON_Duplicate(total, 1)) ||
+	ok = doc && cJSON_AddNumberToObject(doc, "schema_version", 1) &&
+	     cJSON_AddTrueToObject(doc, "dry_run") && (plans = cJSON_AddArrayToObject(doc, "plans"));
+	for (i = 0; ok && i < b->nplans; i++)
+		ok = cJSON_AddItemToArray(plans, pops_eval_run_plan_to_json(b->plans[i]));
+	if (!ok || !cJSON_AddItemToObject(doc, "total", pops_eval_plan_total_to_json(&b->total)) ||
 	    !(text = cJSON_Print(doc))) {
 		ret = cmd_fail(pops_error_oom());
 		goto done;
@@ -321,9 +180,9 @@ static int check_reports(pops_ctx *ctx, const struct eval_run_opts *opts, const 
 		char *cassette = NULL;
 		int error;
 
-		if ((error = load_suite(&s, suites->v[i], root)) < 0)
+		if ((error = pops_eval_load_suite(&s, suites->v[i], root)) < 0)
 			return cmd_fail(error);
-		if (!(cassette = cassette_path(suites->v[i])))
+		if (!(cassette = pops_eval_cassette_path(suites->v[i])))
 			ret = cmd_fail(pops_error_oom());
 		if (!ret)
 			ret = eval_reports_not_input(rep, suites->v[i], "the suite");
@@ -347,27 +206,212 @@ static int check_reports(pops_ctx *ctx, const struct eval_run_opts *opts, const 
 	return ret;
 }
 
+/* what the batch tells as it goes: the progress bar, each group's block, each plan */
+struct run_view {
+	pops_ctx *ctx;
+	eval_bar bar;
+	int verbose;
+};
+
+static void on_event(void *payload, const pops_eval_event *ev)
+{
+	struct run_view *v = payload;
+
+	switch (ev->kind) {
+	case POPS_EVAL_STARTING:
+		v->bar.label = ev->suite->path;
+		break;
+	case POPS_EVAL_RAN:
+		eval_bar_clear(&v->bar);
+		break;
+	case POPS_EVAL_GROUP:
+		eval_print_group(v->ctx, ev->group->summary, ev->group->spool, v->verbose);
+		break;
+	case POPS_EVAL_PLANNED:
+		eval_print_plan(ev->plan);
+		break;
+	case POPS_EVAL_NOTE:
+		cmd_note("%s", ev->note);
+		break;
+	}
+}
+
+/* --threshold, --max-cost, --shard and the --record/--replay conflict */
+static int parse_numbers(pops_eval_options *eo, const struct eval_run_opts *opts)
+{
+	if (opts->record && opts->replay)
+		return cmd_error(POPS_EXIT_USAGE, "--record and --replay cannot be used together");
+	eo->threshold = -1;
+	eo->max_cost = -1;
+	/* strings, not numbers: "absent" and 0 differ for these two */
+	if (opts->threshold && (pops_parse_double(&eo->threshold, opts->threshold) < 0 ||
+	                        eo->threshold < 0 || eo->threshold > 1))
+		return cmd_error(POPS_EXIT_USAGE, "--threshold '%s': expected a number from 0 to 1",
+		                 opts->threshold);
+	if (opts->max_cost && (pops_parse_double(&eo->max_cost, opts->max_cost) < 0 ||
+	                       eo->max_cost < 0))
+		return cmd_error(POPS_EXIT_USAGE, "--max-cost '%s': expected dollars >= 0", opts->max_cost);
+	if (opts->shard && pops_shard_parse(&eo->shard, &eo->nshards, opts->shard) < 0)
+		return cmd_error(POPS_EXIT_USAGE, "--shard '%s': expected i/n with 1 <= i <= n", opts->shard);
+	return POPS_EXIT_OK;
+}
+
+/* no suite named: every one in the evals directory, saying which files were skipped */
+static int find_suites(pops_strv *suites, char ***owned, const pops_config *cfg)
+{
+	char **skipped = NULL;
+	size_t n = 0, nskipped = 0, i;
+	int error;
+
+	error = pops_eval_default_suites(owned, &n, &skipped, &nskipped, cfg);
+	for (i = 0; i < nskipped; i++) {
+		cmd_warning("skipping %s: not a regular file", skipped[i]);
+		free(skipped[i]);
+	}
+	free(skipped);
+	suites->v = (const char **)*owned;
+	suites->n = n;
+	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
+}
+
+/* --model a,b: the aliases */
+static int split_models(char ***out, size_t *n, const char *list)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		char **nm = realloc(*out, (*n + 1) * sizeof(**out));
+
+		if (!nm)
+			return cmd_fail(pops_error_oom());
+		*out = nm;
+		if (!((*out)[(*n)++] = pops_strndup(p, len)))
+			return cmd_fail(pops_error_oom());
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return POPS_EXIT_OK;
+}
+
+/* what every run of the batch shares */
+static void batch_options(pops_eval_batch_options *bo, pops_ctx *ctx,
+                          const struct eval_run_opts *opts, const char *cache_dir,
+                          struct run_view *view)
+{
+	pops_eval_options *eo = &bo->eo;
+	pops_provider_options po = POPS_PROVIDER_OPTIONS_INIT;
+
+	eo->config = ctx->config;
+	eo->repo = ctx->project;
+	eo->root = ctx->config->root;
+	eo->prompt = opts->prompt;
+	eo->dataset = opts->dataset;
+	eo->repeat = opts->repeat;
+	eo->filter = opts->filter;
+	eo->baseline = opts->baseline;
+	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
+	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
+	po.cache_dir = cache_dir;
+	po.cassette_mode = opts->record ? POPS_CASSETTE_RECORD :
+	                   opts->replay ? POPS_CASSETTE_REPLAY : POPS_CASSETTE_NONE;
+	po.cancel = &eval_cancel;
+	eo->popts = po;
+	eo->engine = pops_provider_run;
+	view->bar.enabled = eval_bar_wanted(ctx);
+	eo->progress = eval_bar_update;
+	eo->progress_payload = &view->bar;
+	bo->dry_run = opts->dry_run;
+	bo->store = !opts->no_store;
+	bo->version = POPS_VERSION;
+	bo->on_event = on_event;
+	bo->payload = view;
+}
+
+/* the JSON report's own members; a shard's say what eval merge needs to record evidence */
+static cJSON *json_extra(pops_ctx *ctx, const struct eval_run_opts *opts,
+                         const pops_eval_options *eo, const pops_eval_batch *b)
+{
+	cJSON *extra = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(extra, "pops_version", POPS_VERSION);
+	cJSON_AddBoolToObject(extra, "interrupted", b->interrupted);
+	if (eo->nshards > 1) {
+		cJSON_AddStringToObject(extra, "shard", opts->shard);
+		pops_eval_shard_evidence(extra, ctx->repo, b);
+	}
+	return extra;
+}
+
+/* the reports: also for an interrupted run, marked incomplete ("-": the real stdout) */
+static int write_reports(pops_ctx *ctx, eval_reports *rep, const struct eval_run_opts *opts,
+                         const pops_eval_options *eo, const pops_eval_batch *b)
+{
+	int complete = !b->interrupted && !b->over_budget, error = 0;
+	cJSON *extra;
+
+	if (opts->junit) {
+		eval_reports_stdout_real(rep, !strcmp(opts->junit, "-"));
+		error = pops_report_junit(opts->junit, b->groups, b->n, complete);
+		eval_reports_stdout_real(rep, 0);
+	}
+	if (!error && opts->json) {
+		extra = json_extra(ctx, opts, eo, b);
+		eval_reports_stdout_real(rep, !strcmp(opts->json, "-"));
+		error = pops_report_json(opts->json, b->groups, b->n, complete, extra);
+		eval_reports_stdout_real(rep, 0);
+		cJSON_Delete(extra);
+	}
+	if (!error && opts->md) {
+		eval_reports_stdout_real(rep, !strcmp(opts->md, "-"));
+		error = pops_report_md(opts->md, b->groups, b->n, complete);
+		eval_reports_stdout_real(rep, 0);
+	}
+	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
+}
+
+/* after the runs: comparison, reports, evidence, the verdict */
+static int finish(pops_ctx *ctx, eval_reports *rep, const struct eval_run_opts *opts,
+                  const pops_strv *suites, const pops_eval_options *eo, pops_eval_batch *b,
+                  size_t nmodels)
+{
+	int ret, error;
+
+	if (b->n > 1 && nmodels > 1)
+		eval_print_compare(b->groups, b->evidence, b->n);
+	if ((ret = write_reports(ctx, rep, opts, eo, b)) != POPS_EXIT_OK)
+		return ret;
+	if (!opts->no_store && !b->interrupted &&
+	    (error = eval_store_evidence(ctx, b->runs, b->n)) < 0)
+		return cmd_fail(error);
+	/* said once evidence exists: a run that stopped at load stored nothing to warn about */
+	if (!opts->no_store && !b->interrupted)
+		cmd_warn_uncommitted_suites(ctx, ctx->project, suites->v, suites->n, opts->prompt,
+		                            opts->dataset, "the evidence of this run");
+	if (b->budget >= 0)
+		cmd_note("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
+		         b->budget, b->spent);
+	return eval_decide(ctx, b->groups, b->n, b->interrupted, b->over_budget);
+}
+
 int cmd_eval_run(pops_ctx *ctx, void *o)
 {
 	struct eval_run_opts *opts = o;
-	pops_eval_options eo;
-	pops_provider_options po = POPS_PROVIDER_OPTIONS_INIT;
-	pops_repo *repo = NULL;
+	pops_eval_batch_options bo;
+	pops_eval_batch b = POPS_EVAL_BATCH_INIT;
+	struct run_view view;
 	pops_strv suites = opts->suites;
-	char **owned = NULL, **models = NULL, *cassette = NULL, *cache_dir = NULL;
-	pops_report_group *groups = NULL;
-	pops_eval_group **runs = NULL;
-	const cJSON **evidence = NULL;
-	cJSON *plans = cJSON_CreateArray();
-	size_t nmodels = 0, ngroups = 0, i, m;
-	int ret = POPS_EXIT_OK, error, interrupted = 0, over_budget = 0;
-	double budget = -1, spent = 0, bspent = 0;
-	eval_bar bar = { 0, 0, 0, NULL, 0 };
+	char **owned = NULL, **models = NULL, *cache_dir = NULL;
+	size_t nmodels = 0, i;
+	int ret, error;
 	eval_reports rep;
 	struct sigaction sa, old_int, old_term;
-	int sig_set = 0;
 
-	memset(&eo, 0, sizeof(eo));
+	memset(&bo, 0, sizeof(bo));
+	memset(&view, 0, sizeof(view));
+	view.ctx = ctx;
+	view.verbose = opts->verbose;
 	eval_cancel = 0;
 	/* first of all: a signal during any blocking read (a suite, a dataset,
 	 * a cassette) interrupts it, and the run ends with 130 */
@@ -375,238 +419,32 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	sig_set = 1;
 	eval_reports_init(&rep, opts->junit, opts->json, opts->md);
-	if (!plans) {
-		ret = cmd_fail(pops_error_oom());
+	if ((ret = parse_numbers(&bo.eo, opts)) ||
+	    (!suites.n && (ret = find_suites(&suites, &owned, ctx->config))) ||
+	    /* --dry-run --json writes the plans: the same rules */
+	    (ret = check_reports(ctx, opts, &suites, &rep)) || (ret = eval_reports_stdout_begin(&rep)) ||
+	    (ret = split_models(&models, &nmodels, opts->model)))
 		goto done;
-	}
-	if (opts->record && opts->replay) {
-		ret = cmd_error(POPS_EXIT_USAGE, "--record and --replay cannot be used together");
-		goto done;
-	}
-	eo.threshold = -1;
-	eo.max_cost = -1;
-	/* strings, not numbers: "absent" and 0 differ for these two */
-	if (opts->threshold && (pops_parse_double(&eo.threshold, opts->threshold) < 0 ||
-	                        eo.threshold < 0 || eo.threshold > 1)) {
-		ret = cmd_error(POPS_EXIT_USAGE, "--threshold '%s': expected a number from 0 to 1",
-		                opts->threshold);
-		goto done;
-	}
-	if (opts->max_cost && (pops_parse_double(&eo.max_cost, opts->max_cost) < 0 ||
-	                       eo.max_cost < 0)) {
-		ret = cmd_error(POPS_EXIT_USAGE, "--max-cost '%s': expected dollars >= 0", opts->max_cost);
-		goto done;
-	}
-	budget = eo.max_cost;
-	if (opts->shard && pops_shard_parse(&eo.shard, &eo.nshards, opts->shard) < 0) {
-		ret = cmd_error(POPS_EXIT_USAGE, "--shard '%s': expected i/n with 1 <= i <= n", opts->shard);
-		goto done;
-	}
-	if ((error = pops_repo_from(&repo, ctx->repo, ctx->config)) < 0) {
+	cache_dir = root_path(ctx->config->root, ".pops/cache");
+	batch_options(&bo, ctx, opts, cache_dir, &view);
+	bo.suites = suites.v;
+	bo.nsuites = suites.n;
+	bo.models = (const char *const *)models;
+	bo.nmodels = nmodels;
+	if ((error = pops_eval_batch_run(&b, &bo)) < 0) {
 		ret = cmd_fail(error);
-		goto done;
-	}
-	if (!suites.n && (error = default_suites(&suites, &owned, ctx->config)) < 0) {
-		ret = cmd_fail(error);
-		goto done;
-	}
-	/* --dry-run --json writes the plans: the same rules */
-	if ((ret = check_reports(ctx, opts, &suites, &rep)) || (ret = eval_reports_stdout_begin(&rep)))
-		goto done;
-	/* models: "a,b" */
-	if (opts->model) {
-		const char *p = opts->model;
-
-		while (*p) {
-			size_t len = strcspn(p, ",");
-			char **nm = realloc(models, (nmodels + 1) * sizeof(*models));
-
-			if (!nm) {
-				ret = cmd_fail(pops_error_oom());
-				goto done;
-			}
-			models = nm;
-			if (!(models[nmodels++] = pops_strndup(p, len))) {
-				ret = cmd_fail(pops_error_oom());
-				goto done;
-			}
-			p += len;
-			if (*p == ',')
-				p++;
-		}
-	}
-	eo.config = ctx->config;
-	eo.repo = repo;
-	eo.root = ctx->config->root;
-	eo.prompt = opts->prompt;
-	eo.dataset = opts->dataset;
-	eo.repeat = opts->repeat;
-	eo.filter = opts->filter;
-	eo.baseline = opts->baseline;
-	{
-		pops_buf cd = POPS_BUF_INIT;
-
-		pops_path_join(&cd, ctx->config->root, ".pops/cache");
-		cache_dir = pops_buf_detach(&cd);
-	}
-	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
-	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
-	po.cache_dir = cache_dir;
-	po.cassette_mode = opts->record ? POPS_CASSETTE_RECORD :
-	                   opts->replay ? POPS_CASSETTE_REPLAY : POPS_CASSETTE_NONE;
-	po.cancel = &eval_cancel;
-	eo.popts = po;
-	eo.engine = pops_provider_run;
-	bar.enabled = eval_bar_wanted(ctx);
-	eo.progress = eval_bar_update;
-	eo.progress_payload = &bar;
-
-	ngroups = suites.n * (nmodels ? nmodels : 1);
-	groups = calloc(ngroups + 1, sizeof(*groups));
-	runs = calloc(ngroups + 1, sizeof(*runs));
-	evidence = calloc(ngroups + 1, sizeof(*evidence));
-	if (!groups || !runs || !evidence) {
-		ret = cmd_fail(pops_error_oom());
-		goto done;
-	}
-	ngroups = 0;
-	if (!opts->dry_run && (ret = check_all(ctx, &suites, models, nmodels, &eo)) != POPS_EXIT_OK)
-		goto done;
-	for (i = 0; i < suites.n && !eval_cancel; i++) {
-		pops_suite *s = NULL;
-
-		if ((error = load_suite(&s, suites.v[i], ctx->config->root)) < 0) {
-			ret = cmd_fail(error);
-			goto done;
-		}
-		free(cassette);
-		cassette = cassette_path(suites.v[i]);
-		eo.popts.cassette = po.cassette_mode != POPS_CASSETTE_NONE ? cassette : NULL;
-		for (m = 0; m < (nmodels ? nmodels : 1) && !eval_cancel; m++) {
-			eo.model = nmodels ? models[m] : NULL;
-			if (opts->dry_run) {
-				cJSON *plan = NULL;
-
-				if ((error = pops_eval_plan(&plan, s, &eo)) < 0) {
-					pops_suite_free(s);
-					ret = cmd_fail(error);
-					goto done;
-				}
-				eval_plan_evidence(ctx, plan);
-				eval_print_plan(plan);
-				cJSON_AddItemToArray(plans, plan);
-				continue;
-			}
-			bar.label = s->path;
-			error = pops_eval_run(&runs[ngroups], s, &eo);
-			eval_bar_clear(&bar);
-			if (error < 0) {
-				pops_suite_free(s);
-				ret = cmd_fail(error);
-				goto done;
-			}
-			groups[ngroups].summary = runs[ngroups]->summary;
-			groups[ngroups].spool = runs[ngroups]->spool;
-			evidence[ngroups] = runs[ngroups]->evidence;
-			spent += runs[ngroups]->spent;
-			/* --max-cost is one budget for the whole command: what this run
-			 * (judges, baselines) spent is gone for the next */
-			if (eo.max_cost >= 0)
-				eo.max_cost = budget - spent > 0 ? budget - spent : 0;
-			if (opts->baseline && runs[ngroups]->complete &&
-			    (error = eval_run_baseline(ctx, s, &eo, runs[ngroups], opts->baseline,
-			                               !opts->no_store, &bspent)) < 0) {
-				pops_suite_free(s);
-				ret = cmd_fail(error);
-				goto done;
-			}
-			spent += bspent;
-			bspent = 0;
-			if (eo.max_cost >= 0)
-				eo.max_cost = budget - spent > 0 ? budget - spent : 0;
-			over_budget |= runs[ngroups]->over_budget;
-			interrupted |= runs[ngroups]->interrupted;
-			eval_print_group(ctx, groups[ngroups].summary, groups[ngroups].spool, opts->verbose);
-			ngroups++;
-		}
-		pops_suite_free(s);
-	}
-	if (opts->dry_run) {
-		cJSON *total = eval_plan_total(plans);
-
+	} else if (opts->dry_run) {
+		eval_print_plan_total(&b.total);
 		if (opts->json)
-			ret = write_plans(&rep, opts->json, plans, total);
-		cJSON_Delete(total);
-		goto done;
+			ret = write_plans(&rep, opts->json, &b);
+	} else {
+		ret = finish(ctx, &rep, opts, &suites, &bo.eo, &b, nmodels);
 	}
-	if (eval_cancel)
-		interrupted = 1;
-	if (ngroups > 1 && nmodels > 1)
-		eval_print_compare(groups, evidence, ngroups);
-	/* reports: also for an interrupted run, marked incomplete */
-	if (opts->junit) {
-		eval_reports_stdout_real(&rep, !strcmp(opts->junit, "-"));
-		error = pops_report_junit(opts->junit, groups, ngroups, !interrupted && !over_budget);
-		eval_reports_stdout_real(&rep, 0);
-		if (error < 0) {
-			ret = cmd_fail(error);
-			goto done;
-		}
-	}
-	if (opts->json) {
-		cJSON *extra = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(extra, "pops_version", POPS_VERSION);
-		cJSON_AddBoolToObject(extra, "interrupted", interrupted);
-		if (eo.nshards > 1) {
-			/* what eval merge needs to record one full run's evidence */
-			cJSON_AddStringToObject(extra, "shard", opts->shard);
-			eval_shard_evidence(ctx, extra, runs, ngroups);
-		}
-		eval_reports_stdout_real(&rep, !strcmp(opts->json, "-"));
-		error = pops_report_json(opts->json, groups, ngroups, !interrupted && !over_budget, extra);
-		eval_reports_stdout_real(&rep, 0);
-		cJSON_Delete(extra);
-		if (error < 0) {
-			ret = cmd_fail(error);
-			goto done;
-		}
-	}
-	if (opts->md) {
-		eval_reports_stdout_real(&rep, !strcmp(opts->md, "-"));
-		error = pops_report_md(opts->md, groups, ngroups, !interrupted && !over_budget);
-		eval_reports_stdout_real(&rep, 0);
-		if (error < 0) {
-			ret = cmd_fail(error);
-			goto done;
-		}
-	}
-	if (!opts->no_store && !interrupted &&
-	    (error = eval_store_evidence(ctx, runs, ngroups)) < 0) {
-		ret = cmd_fail(error);
-		goto done;
-	}
-	/* said once evidence exists: a run that stopped at load stored nothing to warn about */
-	if (!opts->no_store && !interrupted)
-		cmd_warn_uncommitted_suites(ctx, repo, suites.v, suites.n, opts->prompt, opts->dataset,
-		                            "the evidence of this run");
-	if (budget >= 0)
-		cmd_note("--max-cost $%g: $%.4f spent, judge calls and baseline runs included",
-		           budget, spent);
-	ret = eval_decide(ctx, groups, ngroups, interrupted, over_budget);
 done:
-	if (sig_set) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-	}
-	cJSON_Delete(plans);
-	for (i = 0; runs && runs[i]; i++)
-		pops_eval_group_free(runs[i]);
-	free(runs);
-	free(groups);
-	free((void *)evidence);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	pops_eval_batch_dispose(&b);
 	for (i = 0; i < nmodels; i++)
 		free(models[i]);
 	free(models);
@@ -615,15 +453,12 @@ done:
 			free(owned[i]);
 		free(owned);
 	}
-	free(cassette);
 	free(cache_dir);
-	pops_repo_free(repo);
 	if (fflush(stdout) != 0 && ret == POPS_EXIT_OK)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "cannot write to stdout: %s", strerror(errno));
 	eval_reports_stdout_end(&rep);
 	return ret;
 }
-
 const pops_cmd cmd_eval_subcommands[] = {
 	POPS_CMD_ROW("merge", eval_merge, 0,
 	             "Combine shard results (--json files) into one report and gate"),

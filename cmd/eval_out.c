@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "eval_out.h"
+#include "eval_flips.h"
 #include "table.h"
 #include "stats.h"
 #include "strutil.h"
@@ -142,75 +143,69 @@ static void excerpt(const char *out)
 	pops_buf_dispose(&b);
 }
 
-void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verbose)
+/* the block's numbers: runs, pass rate, cost, usage, rate limits, the baseline */
+static void print_numbers(const pops_ctx *ctx, const pops_eval_summary *s)
 {
-	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
-	const cJSON *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
-	const char *verdict = pops_json_str(s, "verdict", "");
-	const char *on = cmd_color(ctx, 1, !strcmp(verdict, "pass") ? "green" : "red");
+	const char *on = cmd_color(ctx, 1, !strcmp(s->verdict, "pass") ? "green" : "red");
 	const char *off = cmd_color(ctx, 1, "reset");
+	pops_buf line = POPS_BUF_INIT;
+
+	safe(stdout, s->suite);
+	fputs("  ", stdout);
+	safe(stdout, s->prompt);
+	fputs(" on ", stdout);
+	safe(stdout, s->model);
+	printf(" (");
+	safe(stdout, s->model_id);
+	printf(")%s\n", s->incomplete ? "  [incomplete]" : "");
+	printf("  %.0f run%s: %.0f passed, %.0f failed, %.0f error%s; %.0f cached, %.0f sent",
+	       s->cases, s->cases == 1 ? "" : "s", s->passed, s->failed, s->errors,
+	       s->errors == 1 ? "" : "s", s->cached, s->sent);
+	if (s->unsent)
+		printf(", %.0f not sent", s->unsent);
+	putchar('\n');
+	pops_buf_put_percent(&line, s->threshold);
+	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %s: %s%s%s\n",
+	       100 * s->pass_rate, 100 * s->ci_low, 100 * s->ci_high, line.ptr, on, s->verdict, off);
+	if (s->has_pass_k)
+		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", s->repeat, s->pass_at_k, s->repeat,
+		       s->pass_hat_k);
+	/* what this run paid apart from what the cache answered for free */
+	if (s->priced && s->cached)
+		printf("  cost $%.4f spent, $%.4f saved by the cache", s->cost_spent_usd, s->cost_saved_usd);
+	else if (s->priced)
+		printf("  cost $%.4f", s->cost_usd);
+	else
+		printf("  cost unpriced");
+	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
+	       s->input_tokens, s->output_tokens, s->latency_p50, s->latency_p95, s->latency_p99,
+	       s->duration_s);
+	if (s->rate_limited > 0)
+		printf("  rate limited: %.0f %s 429, and pops started fewer requests at once\n",
+		       s->rate_limited, s->rate_limited == 1 ? "reply was" : "replies were");
+	if (s->baseline.present && s->baseline.note[0]) {
+		fputs("  ", stdout);
+		safe(stdout, s->baseline.note);
+		fputc('\n', stdout);
+	} else if (s->baseline.present) {
+		printf("  baseline ");
+		safe(stdout, s->baseline.ref);
+		printf(" (%s): %.0f newly failing, %.0f newly passing of %.0f paired, McNemar p = %.3g: %s",
+		       s->baseline.source, s->baseline.newly_failing, s->baseline.newly_passing,
+		       s->baseline.paired, s->baseline.p_value, s->baseline.verdict);
+		printf(" (smallest detectable drop %.1f%%)\n", 100 * s->baseline.min_detectable_drop);
+	}
+	pops_buf_dispose(&line);
+}
+
+/* the first failing cases, each with its first failed assertions */
+static void print_failures(const pops_eval_summary *s, FILE *spool, int verbose)
+{
 	pops_buf line = POPS_BUF_INIT, why = POPS_BUF_INIT;
 	cJSON *rec = NULL;
 	size_t shown = 0;
 
-	safe(stdout, pops_json_str(s, "suite", ""));
-	fputs("  ", stdout);
-	safe(stdout, pops_json_str(s, "prompt", ""));
-	fputs(" on ", stdout);
-	safe(stdout, pops_json_str(s, "model", ""));
-	printf(" (");
-	safe(stdout, pops_json_str(s, "model_id", ""));
-	printf(")%s\n", cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete")) ?
-	       "  [incomplete]" : "");
-	printf("  %.0f run%s: %.0f passed, %.0f failed, %.0f error%s; %.0f cached, %.0f sent",
-	       pops_json_num(s, "cases", 0.0), pops_json_num(s, "cases", 0.0) == 1 ? "" : "s",
-	       pops_json_num(s, "passed", 0.0), pops_json_num(s, "failed", 0.0),
-	       pops_json_num(s, "errors", 0.0), pops_json_num(s, "errors", 0.0) == 1 ? "" : "s",
-	       pops_json_num(s, "cached", 0.0), pops_json_num(s, "sent", 0.0));
-	if (pops_json_num(s, "unsent", 0.0))
-		printf(", %.0f not sent", pops_json_num(s, "unsent", 0.0));
-	putchar('\n');
-	pops_buf_clear(&line);
-	pops_buf_put_percent(&line, pops_json_num(s, "threshold", 0.0));
-	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %s: %s%s%s\n",
-	       100 * pops_json_num(s, "pass_rate", 0.0), 100 * pops_json_num(s, "ci_low", 0.0),
-	       100 * pops_json_num(s, "ci_high", 0.0), line.ptr, on, verdict, off);
-	if (cJSON_GetObjectItemCaseSensitive(s, "pass_at_k"))
-		printf("  pass@%.0f %.3f, pass^%.0f %.3f\n", pops_json_num(s, "repeat", 0.0),
-		       pops_json_num(s, "pass_at_k", 0.0), pops_json_num(s, "repeat", 0.0),
-		       pops_json_num(s, "pass_hat_k", 0.0));
-	/* what this run paid apart from what the cache answered for free */
-	if (cJSON_IsNumber(cost) && pops_json_num(s, "cached", 0.0))
-		printf("  cost $%.4f spent, $%.4f saved by the cache", pops_json_num(s, "cost_spent_usd", 0.0),
-		       pops_json_num(s, "cost_saved_usd", 0.0));
-	else if (cJSON_IsNumber(cost))
-		printf("  cost $%.4f", cost->valuedouble);
-	else
-		printf("  cost unpriced");
-	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
-	       pops_json_num(s, "input_tokens", 0.0), pops_json_num(s, "output_tokens", 0.0),
-	       pops_json_num(s, "latency_p50", 0.0), pops_json_num(s, "latency_p95", 0.0),
-	       pops_json_num(s, "latency_p99", 0.0), pops_json_num(s, "duration_s", 0.0));
-	if (pops_json_num(s, "rate_limited", 0.0) > 0)
-		printf("  rate limited: %.0f %s 429, and pops started fewer requests at once\n",
-		       pops_json_num(s, "rate_limited", 0.0),
-		       pops_json_num(s, "rate_limited", 0.0) == 1 ? "reply was" : "replies were");
-	if (cJSON_IsObject(base) && pops_json_str(base, "note", "")[0]) {
-		fputs("  ", stdout);
-		safe(stdout, pops_json_str(base, "note", ""));
-		fputc('\n', stdout);
-	} else if (cJSON_IsObject(base)) {
-		printf("  baseline ");
-		safe(stdout, pops_json_str(base, "ref", ""));
-		printf(" (%s): %.0f newly failing, %.0f newly passing of %.0f paired, McNemar p = %.3g: %s",
-		       pops_json_str(base, "source", ""), pops_json_num(base, "newly_failing", 0.0),
-		       pops_json_num(base, "newly_passing", 0.0),
-		       pops_json_num(base, "paired", 0.0), pops_json_num(base, "p_value", 0.0),
-		       pops_json_str(base, "verdict", ""));
-		printf(" (smallest detectable drop %.1f%%)\n",
-		       100 * pops_json_num(base, "min_detectable_drop", 0.0));
-	}
-	if (spool && (pops_json_num(s, "failed", 0.0) || pops_json_num(s, "errors", 0.0))) {
+	if (spool && (s->failed || s->errors)) {
 		rewind(spool);
 		while (shown < SHOW_FAILURES && pops_report_spool_next(spool, &rec, &line) == 1) {
 			const char *st = pops_json_str(rec, "status", "");
@@ -225,7 +220,7 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 				pops_buf_printf(&why, " (+%zu more)", more);
 			printf("    %s ", !strcmp(st, "fail") ? "FAIL " : "ERROR");
 			safe(stdout, pops_json_str(rec, "id", ""));
-			if (pops_json_num(s, "repeat", 0.0) > 1)
+			if (s->repeat > 1)
 				printf("#%.0f", pops_json_num(rec, "repeat", 0.0));
 			fputs(": ", stdout);
 			safe(stdout, why.ptr);
@@ -234,9 +229,9 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 				excerpt(pops_json_str(rec, "output", ""));
 			shown++;
 		}
-		if (pops_json_num(s, "failed", 0.0) + pops_json_num(s, "errors", 0.0) > shown)
+		if (s->failed + s->errors > (double)shown)
 			printf("    ... %.0f more (see --junit/--json/--md)\n",
-			       pops_json_num(s, "failed", 0.0) + pops_json_num(s, "errors", 0.0) - (double)shown);
+			       s->failed + s->errors - (double)shown);
 		fseek(spool, 0, SEEK_END);
 	}
 	cJSON_Delete(rec);
@@ -244,87 +239,13 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 	pops_buf_dispose(&why);
 }
 
-struct kv {
-	const char *k;
-	int v;
-};
-
-static int cmp_kv(const void *a, const void *b)
+void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool, int verbose)
 {
-	return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
-}
+	pops_eval_summary s;
 
-static struct kv *sorted(const cJSON *obj, size_t *n)
-{
-	const cJSON *it;
-	struct kv *v;
-	size_t i = 0;
-
-	*n = (size_t)cJSON_GetArraySize(obj);
-	if (!(v = calloc(*n + 1, sizeof(*v))))
-		return NULL;
-	cJSON_ArrayForEach(it, obj) {
-		v[i].k = it->string;
-		v[i++].v = cJSON_IsTrue(it);
-	}
-	qsort(v, i, sizeof(*v), cmp_kv);
-	*n = i;
-	return v;
-}
-
-void eval_flips(const cJSON *before, const cJSON *after, size_t *paired,
-                size_t *newly_failing, size_t *newly_passing)
-{
-	size_t na = 0, nb = 0, i = 0, j = 0;
-	struct kv *a = sorted(before, &na), *b = sorted(after, &nb);
-
-	*paired = *newly_failing = *newly_passing = 0;
-	while (a && b && i < na && j < nb) {
-		int c = strcmp(a[i].k, b[j].k);
-
-		if (c < 0) {
-			i++;
-		} else if (c > 0) {
-			j++;
-		} else {
-			(*paired)++;
-			if (a[i].v && !b[j].v)
-				(*newly_failing)++;
-			else if (!a[i].v && b[j].v)
-				(*newly_passing)++;
-			i++;
-			j++;
-		}
-	}
-	free(a);
-	free(b);
-}
-
-int eval_add_baseline(cJSON *summary, const cJSON *current, const cJSON *baseline,
-                      const char *ref, const char *source, double baseline_rate)
-{
-	size_t paired, nf, np;
-	double p;
-	const char *verdict;
-	cJSON *b;
-
-	eval_flips(baseline, current, &paired, &nf, &np);
-	p = pops_stats_mcnemar(nf, np);
-	verdict = p < 0.05 && nf > np ? "regression" :
-	          p < 0.05 && np > nf ? "improvement" : "no significant change";
-	if (!(b = cJSON_AddObjectToObject(summary, "baseline")))
-		return 0;
-	cJSON_AddStringToObject(b, "ref", ref);
-	cJSON_AddStringToObject(b, "source", source);
-	if (baseline_rate >= 0)
-		cJSON_AddNumberToObject(b, "pass_rate", baseline_rate);
-	cJSON_AddNumberToObject(b, "paired", (double)paired);
-	cJSON_AddNumberToObject(b, "newly_failing", (double)nf);
-	cJSON_AddNumberToObject(b, "newly_passing", (double)np);
-	cJSON_AddNumberToObject(b, "p_value", p);
-	cJSON_AddStringToObject(b, "verdict", verdict);
-	cJSON_AddNumberToObject(b, "min_detectable_drop", pops_stats_min_detectable_drop(paired));
-	return !strcmp(verdict, "regression");
+	pops_eval_summary_read(&s, summary);
+	print_numbers(ctx, &s);
+	print_failures(&s, spool, verbose);
 }
 
 /*
@@ -339,30 +260,32 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 
 	cmd_table_row(&t, "suite", "model", "pass", "cost", "p50 ms", "flips vs first model");
 	for (i = 0; i < n; i++) {
-		const cJSON *s = g[i].summary, *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
+		pops_eval_summary s, r;
 		char c[32], pass[32], p50[32], flips[96];
 
-		if (cJSON_IsNumber(cost))
-			snprintf(c, sizeof(c), "$%.4f", cost->valuedouble);
+		pops_eval_summary_read(&s, g[i].summary);
+		if (s.priced)
+			snprintf(c, sizeof(c), "$%.4f", s.cost_usd);
 		else
 			snprintf(c, sizeof(c), "unpriced");
-		snprintf(pass, sizeof(pass), "%.1f%%", 100 * pops_json_num(s, "pass_rate", 0.0));
-		snprintf(p50, sizeof(p50), "%.0f", pops_json_num(s, "latency_p50", 0.0));
+		snprintf(pass, sizeof(pass), "%.1f%%", 100 * s.pass_rate);
+		snprintf(p50, sizeof(p50), "%.0f", s.latency_p50);
 		snprintf(flips, sizeof(flips), "-");
 		/* the first group of the same suite is the reference */
-		for (j = 0; j < i; j++)
-			if (!strcmp(pops_json_str(g[j].summary, "suite", ""), pops_json_str(s, "suite", "")))
+		for (j = 0; j < i; j++) {
+			pops_eval_summary_read(&r, g[j].summary);
+			if (!strcmp(r.suite, s.suite))
 				break;
+		}
 		if (j < i && evidence[i] && evidence[j]) {
 			size_t paired, nf, np;
 
-			eval_flips(cJSON_GetObjectItemCaseSensitive(evidence[j], "case_results"),
-			           cJSON_GetObjectItemCaseSensitive(evidence[i], "case_results"),
-			           &paired, &nf, &np);
+			pops_eval_flips(cJSON_GetObjectItemCaseSensitive(evidence[j], "case_results"),
+			                cJSON_GetObjectItemCaseSensitive(evidence[i], "case_results"),
+			                &paired, &nf, &np);
 			snprintf(flips, sizeof(flips), "-%zu +%zu of %zu", nf, np, paired);
 		}
-		cmd_table_row(&t, pops_json_str(s, "suite", ""), pops_json_str(s, "model", ""),
-		              pass, c, p50, flips);
+		cmd_table_row(&t, s.suite, s.model, pass, c, p50, flips);
 	}
 	if (cmd_table_render(&out, &t, "", 2) == 0) {
 		putchar('\n');
@@ -373,25 +296,22 @@ void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence
 }
 
 /* "<suite> [<model>]: <why>" of one group, the file and model texts made safe */
-static void result_entry(const cJSON *s, const char *why, int first)
+static void result_entry(const pops_eval_summary *s, const char *why, int first)
 {
 	if (!first)
 		fputs("; ", stdout);
-	safe(stdout, pops_json_str(s, "suite", ""));
+	safe(stdout, s->suite);
 	printf(" [");
-	safe(stdout, pops_json_str(s, "model", ""));
+	safe(stdout, s->model);
 	printf("]: ");
 	safe(stdout, why);
 }
 
-static const char *group_problem(const cJSON *s)
+static const char *group_problem(const pops_eval_summary *s)
 {
-	const cJSON *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
-	const char *v = pops_json_str(s, "verdict", "");
-
-	if (!strcmp(v, "error") || !strcmp(v, "fail"))
-		return pops_json_str(s, "reason", "")[0] ? pops_json_str(s, "reason", "") : v;
-	if (cJSON_IsObject(b) && !strcmp(pops_json_str(b, "verdict", ""), "regression"))
+	if (!strcmp(s->verdict, "error") || !strcmp(s->verdict, "fail"))
+		return s->reason[0] ? s->reason : s->verdict;
+	if (s->baseline.present && !strcmp(s->baseline.verdict, "regression"))
 		return "significant regression against the baseline";
 	return NULL;
 }
@@ -404,11 +324,12 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
 
 	(void)ctx;
 	for (i = 0; i < n; i++) {
-		const char *v = pops_json_str(g[i].summary, "verdict", "");
+		pops_eval_summary s;
 
-		if (!strcmp(v, "error"))
+		pops_eval_summary_read(&s, g[i].summary);
+		if (!strcmp(s.verdict, "error"))
 			provider = 1;
-		else if (group_problem(g[i].summary))
+		else if (group_problem(&s))
 			negative = 1;
 	}
 	if (interrupted) {
@@ -423,10 +344,12 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
 		/* every suite that did not pass, not only the first: CI shows one line */
 		printf("result: %s: ", provider ? "error" : "fail");
 		for (i = 0; i < n; i++) {
-			const char *why = group_problem(g[i].summary);
+			pops_eval_summary s;
+			const char *why;
 
-			if (why) {
-				result_entry(g[i].summary, why, first);
+			pops_eval_summary_read(&s, g[i].summary);
+			if ((why = group_problem(&s))) {
+				result_entry(&s, why, first);
 				first = 0;
 			}
 		}

@@ -28,15 +28,12 @@ void eval_bar_update(void *payload, const pops_eval_progress *p);
 void eval_bar_clear(eval_bar *bar);
 
 /*
- * --dry-run (cmd/eval_plan.c). eval_plan_evidence: a --baseline whose
- * stored evidence the run would use (not pairwise) costs nothing: mark
- * its plan so. eval_print_plan: the plan's lines on stdout (requests, the
- * cache's share, judge calls, the baseline, cost). eval_plan_total: one
- * "total:" line for all plans, and the same as a new object for --json.
+ * --dry-run (cmd/eval_plan.c). eval_print_plan: the plan's lines on
+ * stdout (requests, the cache's share, judge calls, the baseline, cost).
+ * eval_print_plan_total: one "total:" line for all plans.
  */
-void eval_plan_evidence(pops_ctx *ctx, cJSON *plan);
-void eval_print_plan(const cJSON *plan);
-cJSON *eval_plan_total(const cJSON *plans);
+void eval_print_plan(const pops_eval_run_plan *plan);
+void eval_print_plan_total(const pops_eval_plan_total *t);
 
 /*
  * The per-group block of the summary, on stdout: counts, rates, cost,
@@ -49,22 +46,6 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool, in
 void eval_print_compare(const pops_report_group *g, const cJSON *const *evidence, size_t n);
 
 /*
- * Pass/fail flips between two case_results objects ({"id#r": bool}):
- * cases present in both. Sorted merge: O(n log n).
- */
-void eval_flips(const cJSON *before, const cJSON *after, size_t *paired,
-                size_t *newly_failing, size_t *newly_passing);
-
-/*
- * Compare `current` case results with `baseline` ones and add a
- * "baseline" object to `summary` ({ref, source, paired, newly_failing,
- * newly_passing, p_value, verdict, min_detectable_drop}). Returns 1 on a
- * significant regression.
- */
-int eval_add_baseline(cJSON *summary, const cJSON *current, const cJSON *baseline,
-                      const char *ref, const char *source, double baseline_rate);
-
-/*
  * The exit code for finished groups: 130 interrupted, 4 provider errors
  * over max_error_rate, 1 threshold/regression/incomplete, 0 otherwise.
  * Prints the one-line result with the reason.
@@ -74,30 +55,11 @@ int eval_decide(const pops_ctx *ctx, const pops_report_group *g, size_t n,
 
 
 /*
- * --baseline: find stored complete evidence for the baseline prompt with
- * the exact fingerprint a run of it on this suite and model would have,
- * or run it fresh (recording its evidence on HEAD when `store`), and add
- * the comparison to g->summary. A run is within eo->max_cost (what is
- * left of the budget); *spent gets what it spent, and g->over_budget is
- * set when the budget stopped it (the comparison is then not made).
- */
-int eval_run_baseline(pops_ctx *ctx, const pops_suite *s,
-                      const pops_eval_options *eo, pops_eval_group *g, const char *ref,
-                      int store, double *spent);
-
-/*
  * Record the groups' evidence as a note on HEAD, complete or partial by
  * kind; interrupted groups are left out. An errored run that would
  * replace a pass or fail is left out with a "pops:" line.
  */
 int eval_store_evidence(pops_ctx *ctx, pops_eval_group *const *runs, size_t n);
-
-/*
- * A shard run's JSON report: add "commit" (HEAD, the commit evaluated)
- * and "evidence" (each complete group's result R, with this shard's
- * counts and case results) to `extra`, for eval merge. Nothing is stored.
- */
-void eval_shard_evidence(pops_ctx *ctx, cJSON *extra, pops_eval_group *const *runs, size_t n);
 
 /*
  * pops eval merge: `parts` is an array of {"file","shard","commit",

@@ -97,6 +97,98 @@ static char *description(pops_ctx *ctx, const pops_prompt_info *p)
 	return out;
 }
 
+/* where prompt `name` is released: "env=N,..." into `text`, and {env: N} into `rels` (may be NULL) */
+static void releases_of(pops_buf *text, cJSON *rels, const cJSON *envs, const char *name)
+{
+	const cJSON *env;
+
+	cJSON_ArrayForEach(env, envs) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(env, name);
+		long rv = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+
+		if (!rv)
+			continue;
+		if (rels)
+			cJSON_AddNumberToObject(rels, env->string, (double)rv);
+		pops_buf_printf(text, "%s%s=%ld", text->size ? "," : "", env->string, rv);
+	}
+}
+
+/* one prompt of --json: name, path, version, commit, date, description, state, releases */
+static void json_entry(cJSON *arr, const pops_prompt_info *p, const char *date, const char *desc,
+                       const cJSON *envs, pops_buf *rel)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	cJSON_AddItemToArray(arr, obj);
+	cJSON_AddStringToObject(obj, "name", p->name);
+	cJSON_AddStringToObject(obj, "path", p->path);
+	if (p->latest)
+		cJSON_AddNumberToObject(obj, "version", (double)p->latest);
+	else
+		cJSON_AddNullToObject(obj, "version");
+	if (p->has_latest) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &p->latest_commit);
+		cJSON_AddStringToObject(obj, "commit", hex);
+		cJSON_AddStringToObject(obj, "date", date);
+	} else {
+		cJSON_AddNullToObject(obj, "commit");
+		cJSON_AddNullToObject(obj, "date");
+	}
+	if (desc)
+		cJSON_AddStringToObject(obj, "description", desc);
+	else
+		cJSON_AddNullToObject(obj, "description");
+	cJSON_AddBoolToObject(obj, "modified", p->modified);
+	cJSON_AddBoolToObject(obj, "committed", p->in_head);
+	releases_of(rel, cJSON_AddObjectToObject(obj, "releases"), envs, p->name);
+}
+
+/* one row of the table; 1 when the work tree has changes not in its newest version */
+static int table_entry(cmd_table *t, const pops_prompt_info *p, pops_buf *date, const char *desc,
+                       const cJSON *envs, pops_buf *rel)
+{
+	pops_buf ver = POPS_BUF_INIT;
+	int modified = p->modified && p->has_latest;
+
+	releases_of(rel, NULL, envs, p->name);
+	if (p->latest)
+		pops_buf_printf(&ver, "%ld", p->latest);
+	else
+		pops_buf_puts(&ver, p->has_latest ? "?" : "new");
+	if (modified)
+		pops_buf_putc(&ver, '*');
+	if (date->size > 10)
+		pops_buf_truncate(date, 10);
+	cmd_table_row(t, p->name, ver.ptr, date->size ? date->ptr : NULL, rel->size ? rel->ptr : NULL,
+	              desc ? desc : "");
+	pops_buf_dispose(&ver);
+	return modified;
+}
+
+/* the table (with its legend when a version has a '*'), or the JSON document */
+static int render(pops_buf *out, cmd_table *table, const cJSON *root, int any_modified)
+{
+	char *text = NULL;
+
+	if (root) {
+		if (!(text = cJSON_Print(root)))
+			return cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+		pops_buf_puts(out, text);
+		pops_buf_putc(out, '\n');
+		free(text);
+	} else if (cmd_table_render(out, table, "", 2) < 0) {
+		return cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+	} else if (any_modified) {
+		pops_buf_puts(out, "(* = uncommitted changes in the work tree)\n");
+	}
+	if (pops_buf_oom(out))
+		return cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+	return POPS_EXIT_OK;
+}
+
 int cmd_prompt_list(pops_ctx *ctx, void *o)
 {
 	struct list_opts *opts = o;
@@ -104,7 +196,6 @@ int cmd_prompt_list(pops_ctx *ctx, void *o)
 	cJSON *envs = NULL, *root = NULL, *arr = NULL;
 	pops_buf out = POPS_BUF_INIT, date = POPS_BUF_INIT, rel = POPS_BUF_INIT;
 	cmd_table table = CMD_TABLE_INIT(5);
-	char *text = NULL;
 	size_t i;
 	int error, ret = POPS_EXIT_OK, any_modified = 0;
 
@@ -130,92 +221,24 @@ int cmd_prompt_list(pops_ctx *ctx, void *o)
 	for (i = 0; i < list->n; i++) {
 		const pops_prompt_info *p = &list->v[i];
 		char *desc = description(ctx, p);
-		const cJSON *env;
-		cJSON *obj = NULL, *rels = NULL;
-		pops_buf ver = POPS_BUF_INIT;
 
 		pops_buf_clear(&date);
 		pops_buf_clear(&rel);
 		if (p->has_latest)
 			cmd_prompt_isodate(&date, p->latest_time, 0);
-		if (arr) {
-			obj = cJSON_CreateObject();
-			cJSON_AddItemToArray(arr, obj);
-			cJSON_AddStringToObject(obj, "name", p->name);
-			cJSON_AddStringToObject(obj, "path", p->path);
-			if (p->latest)
-				cJSON_AddNumberToObject(obj, "version", (double)p->latest);
-			else
-				cJSON_AddNullToObject(obj, "version");
-			if (p->has_latest) {
-				char hex[GIT_OID_HEXSZ + 1];
-
-				git_oid_tostr(hex, sizeof(hex), &p->latest_commit);
-				cJSON_AddStringToObject(obj, "commit", hex);
-				cJSON_AddStringToObject(obj, "date", date.ptr);
-			} else {
-				cJSON_AddNullToObject(obj, "commit");
-				cJSON_AddNullToObject(obj, "date");
-			}
-			if (desc)
-				cJSON_AddStringToObject(obj, "description", desc);
-			else
-				cJSON_AddNullToObject(obj, "description");
-			cJSON_AddBoolToObject(obj, "modified", p->modified);
-			cJSON_AddBoolToObject(obj, "committed", p->in_head);
-			rels = cJSON_AddObjectToObject(obj, "releases");
-		}
-		cJSON_ArrayForEach(env, envs) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(env, p->name);
-			long rv = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
-
-			if (!rv)
-				continue;
-			if (rels)
-				cJSON_AddNumberToObject(rels, env->string, (double)rv);
-			pops_buf_printf(&rel, "%s%s=%ld", rel.size ? "," : "", env->string, rv);
-		}
-		if (!arr) {
-			if (p->latest)
-				pops_buf_printf(&ver, "%ld", p->latest);
-			else
-				pops_buf_puts(&ver, p->has_latest ? "?" : "new");
-			if (p->modified && p->has_latest) {
-				pops_buf_putc(&ver, '*');
-				any_modified = 1;
-			}
-			if (date.size > 10)
-				pops_buf_truncate(&date, 10);
-			cmd_table_row(&table, p->name, ver.ptr, date.size ? date.ptr : NULL,
-			              rel.size ? rel.ptr : NULL, desc ? desc : "");
-		}
-		pops_buf_dispose(&ver);
+		if (arr)
+			json_entry(arr, p, date.ptr, desc, envs, &rel);
+		else if (!opts->json)
+			any_modified |= table_entry(&table, p, &date, desc, envs, &rel);
 		free(desc);
 	}
-	if (!root && cmd_table_render(&out, &table, "", 2) < 0) {
-		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
+	if ((ret = render(&out, &table, root, any_modified)) != POPS_EXIT_OK)
 		goto done;
-	}
-	if (root) {
-		if (!(text = cJSON_Print(root))) {
-			ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
-			goto done;
-		}
-		pops_buf_puts(&out, text);
-		pops_buf_putc(&out, '\n');
-	} else if (any_modified) {
-		pops_buf_puts(&out, "(* = uncommitted changes in the work tree)\n");
-	}
-	if (pops_buf_oom(&out)) {
-		ret = cmd_error(POPS_EXIT_RUNTIME, "out of memory");
-		goto done;
-	}
 	ret = cmd_prompt_write(out.ptr, out.size);
 	if (ret == POPS_EXIT_OK && list->shallow)
 		cmd_warning("shallow clone: version numbers cannot be counted");
 done:
 	cmd_table_dispose(&table);
-	free(text);
 	cJSON_Delete(root);
 	cJSON_Delete(envs);
 	pops_prompt_list_free(list);

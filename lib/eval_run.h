@@ -86,21 +86,83 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s,
                   const pops_eval_options *o);
 
 /*
+ * A --dry-run plan: what a run of one suite on one model would send and
+ * cost. Counts are requests; estimates below 0 are unknown (an unpriced
+ * model: null in JSON).
+ */
+typedef struct pops_eval_run_plan {
+	char *suite, *prompt, *model, *model_id;
+	size_t cases;
+	long repeat;
+	size_t requests;
+	size_t cached;               /* of them, answered by the response cache */
+	double judge_requests;
+	double input_tokens_est, output_tokens_est;
+	double cost_usd_est;         /* the model's requests the cache does not hold */
+	double judge_cost_usd_est;
+	struct pops_eval_run_plan *baseline; /* --baseline's own plan, or NULL */
+	char *baseline_note;         /* a prompt new to the baseline, or NULL */
+	int pairwise;                /* 'pairwise' assertions: the baseline always runs */
+	double total_cost_usd_est;   /* model, judges and baseline */
+	char *fingerprint;           /* the evidence fingerprint the run would record */
+	cJSON *evidence;             /* its fields (lib/fingerprint.h) */
+	/* a baseline's plan only */
+	char *ref;                   /* the --baseline it is for */
+	int from_evidence;           /* stored evidence of its fingerprint answers it: nothing runs */
+} pops_eval_run_plan;
+
+/*
  * --dry-run: validate as above, render every selected case and return
- * the plan: {"suite","model","model_id","cases","repeat","requests",
- * "cached" (of them, answered by the response cache),"judge_requests",
- * "input_tokens_est","output_tokens_est","cost_usd_est"|null (the model's
- * requests the cache does not hold),"judge_cost_usd_est"|null,
- * "baseline" (with --baseline: the baseline run's own plan, plus "ref"
- * and "source": "run"), "baseline_note" (a prompt new to the baseline),
- * "pairwise","total_cost_usd_est"|null (model, judges and baseline),
- * "fingerprint","evidence"}: the last two are the evidence fingerprint
- * the run would record and its fields (lib/fingerprint.h). Token
+ * the plan (with --baseline, the baseline run's own plan in ->baseline,
+ * or a ->baseline_note for a prompt new to the baseline). Token
  * estimates are characters / 4; output tokens are the config's
  * max_tokens or 256 per request; a judge request reads the prompt, its
- * instructions and the reply. Reads the cache; sends nothing.
+ * instructions and the reply. Reads the cache; sends nothing. Free with
+ * pops_eval_run_plan_free().
  */
-int pops_eval_plan(cJSON **out, const pops_suite *s, const pops_eval_options *o);
+int pops_eval_plan(pops_eval_run_plan **out, const pops_suite *s, const pops_eval_options *o);
+
+void pops_eval_run_plan_free(pops_eval_run_plan *p);
+
+/*
+ * A plan as --dry-run --json writes it: {"suite","prompt","model",
+ * "model_id","cases","repeat","requests","cached","judge_requests",
+ * "input_tokens_est","output_tokens_est","cost_usd_est"|null,
+ * "judge_cost_usd_est"|null,"baseline" (its own plan, plus "ref" and
+ * "source": "run" or "evidence"),"baseline_note","pairwise",
+ * "total_cost_usd_est"|null,"fingerprint","evidence"}. NULL when out of
+ * memory.
+ */
+cJSON *pops_eval_run_plan_to_json(const pops_eval_run_plan *p);
+
+/*
+ * A --baseline that is not pairwise is answered by stored complete,
+ * scored evidence of the baseline plan's exact fingerprint when `repo`
+ * has it (as the run will be): then the baseline costs nothing and
+ * p->total_cost_usd_est drops its share. Reads refs/notes/pops.
+ */
+void pops_eval_plan_use_evidence(pops_eval_run_plan *p, git_repository *repo);
+
+/* all plans of a --dry-run together */
+typedef struct pops_eval_plan_total {
+	size_t runs;
+	double requests, judge_requests, baseline_requests, cached;
+	double cost_usd_est;         /* < 0: a model is unpriced */
+} pops_eval_plan_total;
+
+void pops_eval_plan_add(pops_eval_plan_total *t, const pops_eval_run_plan *p);
+
+/* {"runs","requests","judge_requests","baseline_requests","cached","cost_usd_est"|null} */
+cJSON *pops_eval_plan_total_to_json(const pops_eval_plan_total *t);
+
+/*
+ * The address of prompt `name` as --baseline `ref` has it: "name:env"
+ * when `ref` is an environment of `cfg`, else "name#rev". The one place
+ * a baseline address is made (the run, its plan and the comparison with
+ * stored evidence). 0, or POPS_ERROR out of memory; `out` is cleared first.
+ */
+int pops_eval_baseline_address(pops_buf *out, const pops_config *cfg, const char *name,
+                               const char *ref);
 
 /*
  * Everything pops_eval_run checks before its first request, without
@@ -125,6 +187,65 @@ int pops_eval_fingerprint(pops_fingerprint *out, const pops_suite *s, const pops
  * did-you-mean among the environments. Reads refs, sends nothing.
  */
 int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *ref);
+
+/*
+ * A group's summary as the command prints and decides on it: the
+ * summary object (lib/report.h; what the reports write, and what eval
+ * merge reads back from JSON reports) read once, each member checked.
+ * Strings are borrowed from the summary ("" when absent); numbers are
+ * 0 when absent or not numbers. Counts stay doubles: a merged report is
+ * input, and a count too large for an integer must not be undefined.
+ */
+typedef struct pops_eval_summary {
+	const char *suite, *prompt, *model, *model_id;
+	double repeat, cases, passed, failed, errors;
+	double cached, sent, unsent, rate_limited;
+	double pass_rate, ci_low, ci_high, threshold;
+	const char *verdict;         /* "pass", "fail", "error" */
+	const char *reason;          /* why not a pass, or "" */
+	int priced;                  /* "cost_usd" is a number (else: an unpriced model) */
+	double cost_usd, cost_spent_usd, cost_saved_usd;
+	double input_tokens, output_tokens, latency_p50, latency_p95, latency_p99, duration_s;
+	int incomplete;              /* "complete": false */
+	int has_pass_k;              /* --repeat: pass@k and pass^k */
+	double pass_at_k, pass_hat_k;
+	struct {
+		int present;             /* compared with a --baseline (or a note why not) */
+		const char *ref, *source, *verdict, *note;
+		double paired, newly_failing, newly_passing, p_value, min_detectable_drop;
+	} baseline;
+} pops_eval_summary;
+
+/* Read `summary` (NULL: all absent) into `out`, borrowing its strings. */
+void pops_eval_summary_read(pops_eval_summary *out, const cJSON *summary);
+
+/* what a group's verdict is made of: its runs by outcome, and the suite's limits */
+typedef struct pops_eval_tally {
+	size_t cases;                /* runs done */
+	size_t passed, failed, errors;
+	double threshold, max_error_rate;
+	const char *down;            /* the provider outage that stopped sending, or NULL */
+	size_t sent, unsent;         /* requests sent, runs left unsent by `down` */
+} pops_eval_tally;
+
+/*
+ * The one builder of a summary's scores (a run's and eval merge's):
+ * adds "cases","passed","failed","errors","pass_rate" (passed / scored),
+ * "ci_low","ci_high" (Wilson 95%), with `limits` "threshold" and
+ * "max_error_rate", then "verdict": "error" when an outage left runs
+ * unsent or errors are over max_error_rate, "fail" when nothing was
+ * scored or the pass rate is below the threshold, else "pass"; and
+ * "reason" saying why when it is not a pass. 0 or POPS_ERROR (memory).
+ */
+int pops_eval_summary_scores(cJSON *s, const pops_eval_tally *t, int limits);
+
+/*
+ * The usage members of a summary: "input_tokens","output_tokens",
+ * "latency_p50","latency_p95","latency_p99" (of `lat`, milliseconds of
+ * the runs that were not errors; sorted in place) and "duration_s".
+ */
+int pops_eval_summary_usage(cJSON *s, double in_tok, double out_tok, double *lat,
+                            size_t nlat, double duration_s);
 
 void pops_eval_group_free(pops_eval_group *g);
 

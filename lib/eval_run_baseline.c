@@ -98,14 +98,14 @@ int pops_eval_baseline_ref(const pops_config *cfg, pops_repo *repo, const char *
 	return POPS_EINVALID;
 }
 
-/* the run's prompt as the baseline has it: "name:env", else "name#rev" */
-static int baseline_address(pops_buf *out, const struct runner *r)
+int pops_eval_baseline_address(pops_buf *out, const pops_config *cfg, const char *name,
+                               const char *ref)
 {
 	pops_buf_clear(out);
-	if (pops_address_env_ref(r->o->config, r->o->baseline, NULL))
-		pops_buf_printf(out, "%s:%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
+	if (pops_address_env_ref(cfg, ref, NULL))
+		pops_buf_printf(out, "%s:%s", name, ref);
 	else
-		pops_buf_printf(out, "%s#%s", pops_eval_prompt_name(r->prompt), r->o->baseline);
+		pops_buf_printf(out, "%s#%s", name, ref);
 	return pops_buf_oom(out) ? pops_error_oom() : 0;
 }
 
@@ -129,6 +129,13 @@ static int released_without_side(const struct runner *r)
 	pops_buf_dispose(&why);
 	pops_buf_dispose(&addr);
 	return found;
+}
+
+/* the run's prompt as the baseline has it */
+static int baseline_address(pops_buf *out, const struct runner *r)
+{
+	return pops_eval_baseline_address(out, r->o->config, pops_eval_prompt_name(r->prompt),
+	                                  r->o->baseline);
 }
 
 int pops_eval__baseline_probe(struct runner *r)

@@ -2,6 +2,7 @@
 #include <git2.h>
 #include <time.h>
 #include "eval_run_int.h"
+#include "evidence.h"
 #include "report.h"
 #include "jsonget.h"
 #include "stats.h"
@@ -96,7 +97,6 @@ static int evidence(pops_eval_group *g, struct runner *r)
 	cJSON *e = NULL, *cases = NULL, *rec = NULL, *reasons = NULL;
 	const cJSON *s = g->summary, *it;
 	pops_buf line = POPS_BUF_INIT;
-	size_t i;
 	int error = 0, got;
 
 	/* pairwise scores depend on the baseline compared with: only the run knows it */
@@ -117,23 +117,8 @@ static int evidence(pops_eval_group *g, struct runner *r)
 		cJSON_AddItemToObject(e, "partial_reasons", reasons);
 		reasons = NULL;
 	}
-	{
-		static const char *const copy[] = { "cases", "passed", "failed", "errors", "pass_rate",
-			"ci_low", "ci_high", "threshold", "verdict", "cost_usd", NULL };
-
-		for (i = 0; copy[i]; i++)
-			cJSON_AddItemToObject(e, copy[i],
-			    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(s, copy[i]), 1));
-	}
-	{
-		time_t now = time(NULL);
-		struct tm tm;
-		char date[32];
-
-		gmtime_r(&now, &tm);
-		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		cJSON_AddStringToObject(e, "date", date);
-	}
+	if ((error = pops_evidence_put_scores(e, s)) < 0 || (error = pops_evidence_put_date(e)) < 0)
+		goto done;
 	if (!(cases = cJSON_AddObjectToObject(e, "case_results"))) {
 		error = pops_error_oom();
 		goto done;
@@ -166,61 +151,150 @@ done:
 	return error;
 }
 
+void pops_eval_summary_read(pops_eval_summary *out, const cJSON *s)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(s, "baseline");
+	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
+
+	memset(out, 0, sizeof(*out));
+	out->suite = pops_json_str(s, "suite", "");
+	out->prompt = pops_json_str(s, "prompt", "");
+	out->model = pops_json_str(s, "model", "");
+	out->model_id = pops_json_str(s, "model_id", "");
+	out->repeat = pops_json_num(s, "repeat", 0.0);
+	out->cases = pops_json_num(s, "cases", 0.0);
+	out->passed = pops_json_num(s, "passed", 0.0);
+	out->failed = pops_json_num(s, "failed", 0.0);
+	out->errors = pops_json_num(s, "errors", 0.0);
+	out->cached = pops_json_num(s, "cached", 0.0);
+	out->sent = pops_json_num(s, "sent", 0.0);
+	out->unsent = pops_json_num(s, "unsent", 0.0);
+	out->rate_limited = pops_json_num(s, "rate_limited", 0.0);
+	out->pass_rate = pops_json_num(s, "pass_rate", 0.0);
+	out->ci_low = pops_json_num(s, "ci_low", 0.0);
+	out->ci_high = pops_json_num(s, "ci_high", 0.0);
+	out->threshold = pops_json_num(s, "threshold", 0.0);
+	out->verdict = pops_json_str(s, "verdict", "");
+	out->reason = pops_json_str(s, "reason", "");
+	out->priced = cJSON_IsNumber(cost);
+	out->cost_usd = out->priced ? cost->valuedouble : 0.0;
+	out->cost_spent_usd = pops_json_num(s, "cost_spent_usd", 0.0);
+	out->cost_saved_usd = pops_json_num(s, "cost_saved_usd", 0.0);
+	out->input_tokens = pops_json_num(s, "input_tokens", 0.0);
+	out->output_tokens = pops_json_num(s, "output_tokens", 0.0);
+	out->latency_p50 = pops_json_num(s, "latency_p50", 0.0);
+	out->latency_p95 = pops_json_num(s, "latency_p95", 0.0);
+	out->latency_p99 = pops_json_num(s, "latency_p99", 0.0);
+	out->duration_s = pops_json_num(s, "duration_s", 0.0);
+	out->incomplete = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete"));
+	out->has_pass_k = cJSON_GetObjectItemCaseSensitive(s, "pass_at_k") != NULL;
+	out->pass_at_k = pops_json_num(s, "pass_at_k", 0.0);
+	out->pass_hat_k = pops_json_num(s, "pass_hat_k", 0.0);
+	if ((out->baseline.present = cJSON_IsObject(b))) {
+		out->baseline.ref = pops_json_str(b, "ref", "");
+		out->baseline.source = pops_json_str(b, "source", "");
+		out->baseline.verdict = pops_json_str(b, "verdict", "");
+		out->baseline.note = pops_json_str(b, "note", "");
+		out->baseline.paired = pops_json_num(b, "paired", 0.0);
+		out->baseline.newly_failing = pops_json_num(b, "newly_failing", 0.0);
+		out->baseline.newly_passing = pops_json_num(b, "newly_passing", 0.0);
+		out->baseline.p_value = pops_json_num(b, "p_value", 0.0);
+		out->baseline.min_detectable_drop = pops_json_num(b, "min_detectable_drop", 0.0);
+	} else {
+		out->baseline.ref = out->baseline.source = out->baseline.verdict = "";
+		out->baseline.note = "";
+	}
+}
+
+int pops_eval_summary_scores(cJSON *s, const pops_eval_tally *t, int limits)
+{
+	pops_buf why = POPS_BUF_INIT;
+	size_t scored = t->passed + t->failed;
+	double lo, hi, rate = scored ? (double)t->passed / (double)scored : 0.0;
+	double err_rate = t->cases ? (double)t->errors / (double)t->cases : 0.0;
+	const char *verdict;
+	int ok;
+
+	pops_stats_wilson(&lo, &hi, t->passed, scored);
+	if (t->unsent && t->down) {
+		/* one line for the outage, not one per case */
+		verdict = "error";
+		pops_buf_printf(&why, "%s; stopped after %zu request%s, %zu case%s not sent", t->down,
+		                t->sent, t->sent == 1 ? "" : "s", t->unsent, t->unsent == 1 ? "" : "s");
+	} else if (t->cases && err_rate > t->max_error_rate) {
+		verdict = "error";
+		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate ",
+		                t->errors, t->cases, 100 * err_rate);
+		pops_buf_put_percent(&why, t->max_error_rate);
+	} else if (!scored) {
+		verdict = "fail";
+		pops_buf_puts(&why, "no case was scored");
+	} else if (rate + 1e-12 < t->threshold) {
+		verdict = "fail";
+		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold ", 100 * rate);
+		pops_buf_put_percent(&why, t->threshold);
+	} else {
+		verdict = "pass";
+	}
+	ok = cJSON_AddNumberToObject(s, "cases", (double)t->cases) &&
+	     cJSON_AddNumberToObject(s, "passed", (double)t->passed) &&
+	     cJSON_AddNumberToObject(s, "failed", (double)t->failed) &&
+	     cJSON_AddNumberToObject(s, "errors", (double)t->errors) &&
+	     cJSON_AddNumberToObject(s, "pass_rate", rate) &&
+	     cJSON_AddNumberToObject(s, "ci_low", lo) &&
+	     cJSON_AddNumberToObject(s, "ci_high", hi) &&
+	     (!limits || (cJSON_AddNumberToObject(s, "threshold", t->threshold) &&
+	                  cJSON_AddNumberToObject(s, "max_error_rate", t->max_error_rate))) &&
+	     cJSON_AddStringToObject(s, "verdict", verdict) &&
+	     (!why.size || cJSON_AddStringToObject(s, "reason", why.ptr)) && !pops_buf_oom(&why);
+	pops_buf_dispose(&why);
+	return ok ? 0 : pops_error_oom();
+}
+
+int pops_eval_summary_usage(cJSON *s, double in_tok, double out_tok, double *lat,
+                            size_t nlat, double duration_s)
+{
+	int ok = cJSON_AddNumberToObject(s, "input_tokens", in_tok) &&
+	         cJSON_AddNumberToObject(s, "output_tokens", out_tok) &&
+	         cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(lat, nlat, 50)) &&
+	         cJSON_AddNumberToObject(s, "latency_p95", pops_stats_percentile(lat, nlat, 95)) &&
+	         cJSON_AddNumberToObject(s, "latency_p99", pops_stats_percentile(lat, nlat, 99)) &&
+	         cJSON_AddNumberToObject(s, "duration_s", duration_s);
+
+	return ok ? 0 : pops_error_oom();
+}
+
 int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 {
 	cJSON *s = cJSON_CreateObject();
 	pops_buf why = POPS_BUF_INIT;
-	double lo, hi, rate, err_rate;
-	size_t scored = r->passed + r->failed;
-	const char *verdict;
+	pops_eval_tally t;
 
 	POPS_CHECK_ALLOC(s);
-	rate = scored ? (double)r->passed / (double)scored : 0.0;
-	pops_stats_wilson(&lo, &hi, r->passed, scored);
-	err_rate = r->done ? (double)r->errors / (double)r->done : 0.0;
-	if (r->unsent && r->down) {
-		/* one line for the outage, not one per case */
-		verdict = "error";
-		pops_buf_printf(&why, "%s; stopped after %zu request%s, %zu case%s not sent", r->down,
-		                r->sent, r->sent == 1 ? "" : "s", r->unsent, r->unsent == 1 ? "" : "s");
-	} else if (r->done && err_rate > r->s->max_error_rate) {
-		verdict = "error";
-		pops_buf_printf(&why, "%zu of %zu runs failed with errors (%.1f%%), above max_error_rate ",
-		                r->errors, r->done, 100 * err_rate);
-		pops_buf_put_percent(&why, r->s->max_error_rate);
-	} else if (!scored) {
-		verdict = "fail";
-		pops_buf_puts(&why, "no case was scored");
-	} else if (rate + 1e-12 < r->threshold) {
-		verdict = "fail";
-		pops_buf_printf(&why, "pass rate %.1f%% is below the threshold ", 100 * rate);
-		pops_buf_put_percent(&why, r->threshold);
-	} else {
-		verdict = "pass";
-	}
+	memset(&t, 0, sizeof(t));
+	t.cases = r->done;
+	t.passed = r->passed;
+	t.failed = r->failed;
+	t.errors = r->errors;
+	t.threshold = r->threshold;
+	t.max_error_rate = r->s->max_error_rate;
+	t.down = r->down;
+	t.sent = r->sent;
+	t.unsent = r->unsent;
 	cJSON_AddStringToObject(s, "suite", r->s->path);
 	cJSON_AddStringToObject(s, "prompt", pops_eval_prompt_name(r->prompt));
 	cJSON_AddStringToObject(s, "model", r->alias);
 	cJSON_AddStringToObject(s, "model_id", r->model_id);
 	cJSON_AddNumberToObject(s, "repeat", (double)r->repeat);
 	cJSON_AddNumberToObject(s, "planned", (double)(r->total_cases * (size_t)r->repeat));
-	cJSON_AddNumberToObject(s, "cases", (double)r->done);
-	cJSON_AddNumberToObject(s, "passed", (double)r->passed);
-	cJSON_AddNumberToObject(s, "failed", (double)r->failed);
-	cJSON_AddNumberToObject(s, "errors", (double)r->errors);
-	cJSON_AddNumberToObject(s, "pass_rate", rate);
-	cJSON_AddNumberToObject(s, "ci_low", lo);
-	cJSON_AddNumberToObject(s, "ci_high", hi);
-	cJSON_AddNumberToObject(s, "threshold", r->threshold);
-	cJSON_AddNumberToObject(s, "max_error_rate", r->s->max_error_rate);
-	cJSON_AddStringToObject(s, "verdict", verdict);
-	if (why.size)
-		cJSON_AddStringToObject(s, "reason", why.ptr);
-	if (r->unpriced)
+	if (pops_eval_summary_scores(s, &t, 1) < 0) {
+		cJSON_Delete(s);
+		return POPS_ERROR;
+	}
+	if (r->unpriced) {
 		cJSON_AddNullToObject(s, "cost_usd");
-	else
+	} else {
 		cJSON_AddNumberToObject(s, "cost_usd", r->cost);
-	if (!r->unpriced) {
 		cJSON_AddNumberToObject(s, "cost_spent_usd", r->spent);
 		cJSON_AddNumberToObject(s, "cost_saved_usd", r->saved);
 	}
@@ -229,12 +303,7 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	if (r->unsent)
 		cJSON_AddNumberToObject(s, "unsent", (double)r->unsent);
 	cJSON_AddNumberToObject(s, "rate_limited", (double)r->rate_limited);
-	cJSON_AddNumberToObject(s, "input_tokens", (double)r->in_tok);
-	cJSON_AddNumberToObject(s, "output_tokens", (double)r->out_tok);
-	cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(r->lat, r->nlat, 50));
-	cJSON_AddNumberToObject(s, "latency_p95", pops_stats_percentile(r->lat, r->nlat, 95));
-	cJSON_AddNumberToObject(s, "latency_p99", pops_stats_percentile(r->lat, r->nlat, 99));
-	cJSON_AddNumberToObject(s, "duration_s", duration_s);
+	pops_eval_summary_usage(s, (double)r->in_tok, (double)r->out_tok, r->lat, r->nlat, duration_s);
 	cJSON_AddBoolToObject(s, "complete", g->complete);
 	if (g->interrupted)
 		cJSON_AddStringToObject(s, "stopped", "interrupted");

@@ -4,6 +4,8 @@
 #include "git.h"
 #include "jsonget.h"
 
+#include <time.h>
+
 /* parse a note body; POPS_EINVALID unless it is {"results":[...]} JSON */
 static int parse_note(cJSON **out, const char *data, size_t len)
 {
@@ -178,6 +180,34 @@ done:
 	cJSON_Delete(doc);
 	git_commit_free(parent);
 	return error;
+}
+
+int pops_evidence_put_scores(cJSON *r, const cJSON *summary)
+{
+	static const char *const scores[] = { "cases", "passed", "failed", "errors", "pass_rate",
+		"ci_low", "ci_high", "threshold", "verdict", "cost_usd", NULL };
+	const cJSON *v;
+	size_t i;
+
+	for (i = 0; scores[i]; i++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(r, scores[i]);
+		if ((v = cJSON_GetObjectItemCaseSensitive(summary, scores[i])) &&
+		    !cJSON_AddItemToObject(r, scores[i], cJSON_Duplicate(v, 1)))
+			return pops_error_oom();
+	}
+	return 0;
+}
+
+int pops_evidence_put_date(cJSON *r)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char date[32];
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "date");
+	return cJSON_AddStringToObject(r, "date", date) ? 0 : pops_error_oom();
 }
 
 int pops_evidence_record(git_repository *repo, const git_oid *commit,

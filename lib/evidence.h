@@ -52,6 +52,18 @@ int pops_evidence_record(git_repository *repo, const git_oid *commit,
                          const cJSON *result);
 
 /*
+ * The scores of result `r`, taken from the run's `summary` (lib/report.h):
+ * "cases","passed","failed","errors","pass_rate","ci_low","ci_high",
+ * "threshold","verdict","cost_usd", each replaced (a member the summary
+ * lacks is left out). The one list of them, for a run's result and a
+ * merged shard set's. 0 or POPS_ERROR (memory).
+ */
+int pops_evidence_put_scores(cJSON *r, const cJSON *summary);
+
+/* Set result `r`'s "date" to now (UTC, "YYYY-MM-DDTHH:MM:SSZ"), replacing it. 0 or POPS_ERROR. */
+int pops_evidence_put_date(cJSON *r);
+
+/*
  * Read the note on `commit`: `out` gets the whole parsed body (free with
  * cJSON_Delete). POPS_ENOTFOUND when the commit has no pops note,
  * POPS_EINVALID when the note is not pops JSON, POPS_ERROR otherwise.

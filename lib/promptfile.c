@@ -161,19 +161,60 @@ static int warn_defaults(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *
 }
 
 /* frontmatter mapping -> metadata, with Picoschema converted */
-static int build_meta(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm,
-                      const pops_prompt_options *o)
+/* a known key's value has the shape it must have: 0, or POPS_EINVALID naming the line */
+static int check_known(const pops_yaml_doc *doc, const cJSON *k)
 {
-	cJSON *meta = cJSON_CreateObject(), *ext = cJSON_CreateObject(), *unres = NULL;
-	const cJSON *k;
-	int error = POPS_OK;
+	const char *key = k->string;
 
-	if (!meta || !ext) {
-		error = pops_error_oom();
-		goto done;
-	}
-	cJSON_AddItemToObject(meta, "config", cJSON_CreateObject());
-	cJSON_AddItemToObject(meta, "metadata", cJSON_CreateObject());
+	if ((!strcmp(key, "model") || !strcmp(key, "name") || !strcmp(key, "description") ||
+	     !strcmp(key, "variant")) && !cJSON_IsString(k) && !cJSON_IsNull(k))
+		return shape_error(doc, k, "expected a string");
+	if ((!strcmp(key, "config") || !strcmp(key, "input") || !strcmp(key, "output") ||
+	     !strcmp(key, "metadata") || !strcmp(key, "ext")) && !cJSON_IsObject(k) && !cJSON_IsNull(k))
+		return shape_error(doc, k, "expected a mapping");
+	if (!strcmp(key, "tools") && !cJSON_IsArray(k))
+		return shape_error(doc, k, "expected a list of tool names");
+	return 0;
+}
+
+/* "ns.key: v" goes to ext.ns.key (`dot` is the last '.' of the key) */
+static int add_ext(cJSON *ext, const cJSON *k, const char *dot)
+{
+	char *ns = pops_strndup(k->string, (size_t)(dot - k->string));
+	cJSON *nso;
+
+	POPS_CHECK_ALLOC(ns);
+	nso = cJSON_GetObjectItemCaseSensitive(ext, ns);
+	if (!nso)
+		nso = cJSON_AddObjectToObject(ext, ns);
+	free(ns);
+	cJSON_AddItemToObject(nso, dot + 1, cJSON_Duplicate(k, 1));
+	return 0;
+}
+
+/* an unknown key close to a known one is likely a typo: say so (it stays under raw) */
+static int warn_unknown(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *k)
+{
+	const char *g = pops_suggest(k->string, known_keys, 2);
+	pops_buf b = POPS_BUF_INIT;
+	int error;
+
+	if (!g || !strcmp(g, k->string))
+		return 0;
+	where(&b, doc, k);
+	error = warn(p, "%s: unknown key '%s' (did you mean '%s'?); kept under raw", b.ptr,
+	             k->string, g);
+	pops_buf_dispose(&b);
+	return error;
+}
+
+/* the frontmatter's keys into `meta` (known ones) and `ext` (namespaced ones) */
+static int meta_keys(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm, cJSON *meta,
+                     cJSON *ext)
+{
+	const cJSON *k;
+	int error = 0;
+
 	cJSON_ArrayForEach(k, fm) {
 		const char *key = k->string;
 		const char *dot = strrchr(key, '.');
@@ -182,113 +223,102 @@ static int build_meta(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm,
 		for (int i = 0; known_keys[i]; i++)
 			known |= !strcmp(key, known_keys[i]);
 		if (known) {
-			if ((!strcmp(key, "model") || !strcmp(key, "name") || !strcmp(key, "description") ||
-			     !strcmp(key, "variant")) && !cJSON_IsString(k) && !cJSON_IsNull(k)) {
-				error = shape_error(doc, k, "expected a string");
-				goto done;
-			}
-			if ((!strcmp(key, "config") || !strcmp(key, "input") || !strcmp(key, "output") ||
-			     !strcmp(key, "metadata") || !strcmp(key, "ext")) && !cJSON_IsObject(k) && !cJSON_IsNull(k)) {
-				error = shape_error(doc, k, "expected a mapping");
-				goto done;
-			}
-			if (!strcmp(key, "tools") && !cJSON_IsArray(k)) {
-				error = shape_error(doc, k, "expected a list of tool names");
-				goto done;
-			}
+			if ((error = check_known(doc, k)) < 0)
+				return error;
 			if (cJSON_IsNull(k) && (!strcmp(key, "config") || !strcmp(key, "metadata")))
 				continue;
 			cJSON_DeleteItemFromObjectCaseSensitive(meta, key);
 			cJSON_AddItemToObject(meta, key, cJSON_Duplicate(k, 1));
 		} else if (dot && dot != key) {
-			char *ns = pops_strndup(key, (size_t)(dot - key));
-			cJSON *nso;
-
-			if (!ns) {
-				error = pops_error_oom();
-				goto done;
-			}
-			nso = cJSON_GetObjectItemCaseSensitive(ext, ns);
-			if (!nso)
-				nso = cJSON_AddObjectToObject(ext, ns);
-			free(ns);
-			cJSON_AddItemToObject(nso, dot + 1, cJSON_Duplicate(k, 1));
+			error = add_ext(ext, k, dot);
 		} else {
-			const char *g = pops_suggest(key, known_keys, 2);
+			error = warn_unknown(p, doc, k);
+		}
+		if (error)
+			return error;
+	}
+	return 0;
+}
 
-			if (g && strcmp(g, key)) {
-				pops_buf b = POPS_BUF_INIT;
+/* Picoschema in input.schema (side 0) or output.schema (side 1) to JSON Schema */
+static int convert_schema(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm, cJSON *meta,
+                          int side, const pops_prompt_options *o)
+{
+	const char *sk = side ? "output" : "input";
+	cJSON *sec = cJSON_GetObjectItemCaseSensitive(meta, sk);
+	const cJSON *src = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(fm, sk),
+	                                                    "schema");
+	cJSON *schema = cJSON_GetObjectItemCaseSensitive(sec, "schema"), *conv = NULL, *unres, *n;
+	pops_buf b = POPS_BUF_INIT;
+	int error;
 
-				where(&b, doc, k);
-				error = warn(p, "%s: unknown key '%s' (did you mean '%s'?); kept under raw",
-				             b.ptr, key, g);
-				pops_buf_dispose(&b);
-				if (error)
-					goto done;
-			}
+	if (!schema)
+		return 0;
+	unres = cJSON_CreateArray();
+	where(&b, doc, src);
+	if ((error = pops_picoschema(&conv, schema, o->resolve_schema, o->schema_payload, unres)) < 0) {
+		pops_error_prefix(error, "%s: %s.schema: ", b.ptr, sk);
+		goto done;
+	}
+	cJSON_ArrayForEach(n, unres) {
+		if ((error = warn(p, "%s: %s.schema: schema '%s' is not defined here (registered in "
+		                  "application code?); %s", b.ptr, sk, n->valuestring,
+		                  side ? "output schema left out" : "input is not validated against it"))) {
+			cJSON_Delete(conv);
+			goto done;
 		}
 	}
+	if (conv)
+		cJSON_ReplaceItemInObjectCaseSensitive(sec, "schema", conv);
+	else
+		cJSON_DeleteItemFromObjectCaseSensitive(sec, "schema");
+done:
+	pops_buf_dispose(&b);
+	cJSON_Delete(unres);
+	return error;
+}
+
+/* input.default: a mapping, whose values the input schema is checked against */
+static int check_defaults(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm,
+                          const cJSON *meta)
+{
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(meta, "input");
+	const cJSON *def = cJSON_GetObjectItemCaseSensitive(in, "default");
+	const cJSON *def_node = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(fm, "input"), "default");
+
+	if (def && !cJSON_IsObject(def))
+		return shape_error(doc, def_node, "input.default: expected a mapping of variable values");
+	if (def && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(in, "schema")))
+		return warn_defaults(p, doc, def_node, cJSON_GetObjectItemCaseSensitive(in, "schema"));
+	return 0;
+}
+
+static int build_meta(pops_prompt *p, const pops_yaml_doc *doc, const cJSON *fm,
+                      const pops_prompt_options *o)
+{
+	cJSON *meta = cJSON_CreateObject(), *ext = cJSON_CreateObject();
+	int error = POPS_OK;
+
+	if (!meta || !ext) {
+		error = pops_error_oom();
+		goto done;
+	}
+	cJSON_AddItemToObject(meta, "config", cJSON_CreateObject());
+	cJSON_AddItemToObject(meta, "metadata", cJSON_CreateObject());
+	if ((error = meta_keys(p, doc, fm, meta, ext)) < 0)
+		goto done;
 	if (!cJSON_GetObjectItemCaseSensitive(meta, "ext"))
 		cJSON_AddItemToObject(meta, "ext", ext), ext = NULL;
 	cJSON_AddItemToObject(meta, "raw", cJSON_Duplicate(fm, 1));
-	/* Picoschema in input.schema and output.schema */
-	for (int side = 0; side < 2; side++) {
-		const char *sk = side ? "output" : "input";
-		cJSON *sec = cJSON_GetObjectItemCaseSensitive(meta, sk);
-		const cJSON *src_sec = cJSON_GetObjectItemCaseSensitive(fm, sk);
-		cJSON *schema = cJSON_GetObjectItemCaseSensitive(sec, "schema"), *conv = NULL, *n;
-
-		if (!schema)
-			continue;
-		cJSON_Delete(unres);
-		unres = cJSON_CreateArray();
-		if ((error = pops_picoschema(&conv, schema, o->resolve_schema, o->schema_payload, unres)) < 0) {
-			pops_buf b = POPS_BUF_INIT;
-
-			where(&b, doc, cJSON_GetObjectItemCaseSensitive(src_sec, "schema"));
-			pops_error_prefix(error, "%s: %s.schema: ", b.ptr, sk);
-			pops_buf_dispose(&b);
-			goto done;
-		}
-		cJSON_ArrayForEach(n, unres) {
-			pops_buf b = POPS_BUF_INIT;
-
-			where(&b, doc, cJSON_GetObjectItemCaseSensitive(src_sec, "schema"));
-			error = warn(p, "%s: %s.schema: schema '%s' is not defined here (registered in "
-			             "application code?); %s", b.ptr, sk, n->valuestring,
-			             side ? "output schema left out" : "input is not validated against it");
-			pops_buf_dispose(&b);
-			if (error) {
-				cJSON_Delete(conv);
-				goto done;
-			}
-		}
-		if (conv)
-			cJSON_ReplaceItemInObjectCaseSensitive(sec, "schema", conv);
-		else
-			cJSON_DeleteItemFromObjectCaseSensitive(sec, "schema");
-	}
-	{
-		const cJSON *in = cJSON_GetObjectItemCaseSensitive(meta, "input");
-		const cJSON *def = cJSON_GetObjectItemCaseSensitive(in, "default");
-
-		const cJSON *def_node = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(fm, "input"), "default");
-
-		if (def && !cJSON_IsObject(def)) {
-			error = shape_error(doc, def_node, "input.default: expected a mapping of variable values");
-			goto done;
-		}
-		if (def && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(in, "schema")) &&
-		    (error = warn_defaults(p, doc, def_node,
-		                           cJSON_GetObjectItemCaseSensitive(in, "schema"))) < 0)
-			goto done;
-	}
+	if ((error = convert_schema(p, doc, fm, meta, 0, o)) < 0 ||
+	    (error = convert_schema(p, doc, fm, meta, 1, o)) < 0 ||
+	    (error = check_defaults(p, doc, fm, meta)) < 0)
+		goto done;
 	cJSON_Delete(p->meta);
 	p->meta = meta;
 	meta = NULL;
 done:
-	cJSON_Delete(unres);
 	cJSON_Delete(ext);
 	cJSON_Delete(meta);
 	return error;

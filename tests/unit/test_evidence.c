@@ -319,3 +319,31 @@ TEST(evidence_prefer_ranks_complete_over_partial_over_errored_then_date)
 	cJSON_Delete(partial);
 	cJSON_Delete(errored);
 }
+
+TEST(evidence_put_scores_replaces_exactly_the_score_members)
+{
+	cJSON *r = make_result("fp1", "aaaa", "evals/smoke.yaml", "gpt-x-2024", 0.5,
+	                       "2000-01-01T00:00:00Z");
+	cJSON *summary = cJSON_Parse("{\"suite\":\"other\",\"cases\":4,\"passed\":3,\"failed\":1,"
+	                             "\"errors\":0,\"pass_rate\":0.75,\"ci_low\":0.3,\"ci_high\":0.95,"
+	                             "\"threshold\":0.5,\"verdict\":\"pass\",\"cost_usd\":null,"
+	                             "\"latency_p50\":12}");
+
+	CHECK_INT(pops_evidence_put_scores(r, summary), 0);
+	CHECK(rate_of(r) == 0.75);
+	CHECK_STR(cJSON_GetObjectItemCaseSensitive(r, "verdict")->valuestring, "pass");
+	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "cost_usd")));
+	CHECK_INT(cJSON_GetObjectItemCaseSensitive(r, "passed")->valueint, 3);
+	/* not scores: the result's own, and nothing else of the summary */
+	CHECK_STR(cJSON_GetObjectItemCaseSensitive(r, "suite")->valuestring, "evals/smoke.yaml");
+	CHECK(!cJSON_GetObjectItemCaseSensitive(r, "latency_p50"));
+	/* replaced, not doubled */
+	CHECK_INT(cJSON_GetArraySize(r), 17);
+	CHECK_INT(pops_evidence_put_date(r), 0);
+	CHECK(strcmp(cJSON_GetObjectItemCaseSensitive(r, "date")->valuestring,
+	             "2000-01-01T00:00:00Z") > 0);
+	CHECK_INT(strlen(cJSON_GetObjectItemCaseSensitive(r, "date")->valuestring), 20);
+	CHECK_INT(cJSON_GetArraySize(r), 17);
+	cJSON_Delete(summary);
+	cJSON_Delete(r);
+}

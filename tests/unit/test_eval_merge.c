@@ -1,0 +1,142 @@
+#include "unit.h"
+#include "eval_merge.h"
+#include "fake_engine.h"
+#include "fileio.h"
+#include "jsonget.h"
+#include "report.h"
+
+/* the JSON report of group `g`, as `pops eval run --shard <shard> --json` writes it */
+static void report_of(pops_buf *out, pops_eval_group *g, const char *name, const char *shard)
+{
+	pops_report_group rg;
+	pops_buf path = POPS_BUF_INIT;
+	cJSON *extra = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(extra, "shard", shard);
+	cJSON_AddStringToObject(extra, "commit", "0123456789abcdef0123456789abcdef01234567");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(extra, "evidence"), cJSON_Duplicate(g->evidence, 1));
+	rg.summary = g->summary;
+	rg.spool = g->spool;
+	pops_path_join(&path, fe_dir, name);
+	CHECK_INT(pops_report_json(path.ptr, &rg, 1, 1, extra), 0);
+	cJSON_Delete(extra);
+	CHECK_INT(pops_file_read(out, path.ptr, 0), 0);
+	pops_buf_dispose(&path);
+}
+
+TEST(eval_merge_of_every_shard_scores_as_one_run)
+{
+	static const char *const same[] = { "cases", "passed", "failed", "errors", "pass_rate",
+		"ci_low", "ci_high", "verdict", "reason", "input_tokens", NULL };
+	pops_eval_group *all = NULL, *s1 = NULL, *s2 = NULL;
+	pops_eval_merge m = POPS_EVAL_MERGE_INIT;
+	pops_buf r1 = POPS_BUF_INIT, r2 = POPS_BUF_INIT;
+	pops_eval_options o;
+	const cJSON *ms, *as;
+	char *y;
+	size_t i;
+
+	fe_setup();
+	o = fe_opts();
+	y = fe_suite_text("threshold: 0.5\nassert:\n  - {type: icontains, value: \"{{expected}}\"}\n");
+	CHECK_INT(fe_run_suite(&all, y, &o), 0);
+	o.nshards = 2;
+	o.shard = 1;
+	CHECK_INT(fe_run_suite(&s1, y, &o), 0);
+	o.shard = 2;
+	CHECK_INT(fe_run_suite(&s2, y, &o), 0);
+	free(y);
+	report_of(&r1, s1, "m1.json", "1/2");
+	report_of(&r2, s2, "m2.json", "2/2");
+	CHECK_INT(pops_eval_merge_add(&m, r2.ptr, r2.size, "m2.json"), 0);
+	CHECK_INT(pops_eval_merge_add(&m, r1.ptr, r1.size, "m1.json"), 0);
+	CHECK_INT(pops_eval_merge_finish(&m), 0);
+	CHECK_INT(m.ngroups, 1);
+	CHECK(m.complete);
+	CHECK_INT(cJSON_GetArraySize(m.parts), 2);
+	ms = m.groups[0].summary;
+	as = all->summary;
+	for (i = 0; same[i]; i++) {
+		char *a = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(as, same[i]));
+		char *b = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(ms, same[i]));
+
+		if (!a || !b || strcmp(a, b))
+			unit_fail(__FILE__, __LINE__, "%s: merged %s, one run %s", same[i], b ? b : "-",
+			          a ? a : "-");
+		free(a);
+		free(b);
+	}
+	CHECK_INT(pops_json_num(ms, "cases", 0), 4);
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ms, "complete")));
+	/* the whole set records what the one run recorded: complete, every case */
+	{
+		pops_buf why = POPS_BUF_INIT;
+		const cJSON *r0 = cJSON_GetObjectItemCaseSensitive(m.parts->child, "evidence")->child;
+		cJSON *r;
+
+		CHECK_INT(pops_eval_merge_shard_set(m.parts, &why), 1);
+		CHECK(r0 && !strcmp(pops_json_str(r0, "kind", ""), "partial"));
+		CHECK((r = pops_eval_merge_result(r0, m.parts, m.groups, m.ngroups, "9.9")) != NULL);
+		CHECK_STR(pops_json_str(r, "kind", ""), "complete");
+		CHECK(!cJSON_GetObjectItemCaseSensitive(r, "partial_reasons"));
+		CHECK_STR(pops_json_str(r, "pops_version", ""), "9.9");
+		CHECK(pops_json_num(r, "pass_rate", -1) == pops_json_num(all->evidence, "pass_rate", -2));
+		CHECK_INT(pops_json_num(r, "cases", 0), 4);
+		CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "case_results")),
+		          cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(all->evidence,
+		                                                              "case_results")));
+		cJSON_Delete(r);
+		pops_buf_dispose(&why);
+	}
+	pops_eval_merge_dispose(&m);
+	pops_eval_group_free(all);
+	pops_eval_group_free(s1);
+	pops_eval_group_free(s2);
+	pops_buf_dispose(&r1);
+	pops_buf_dispose(&r2);
+}
+
+TEST(eval_merge_records_nothing_for_half_a_shard_set)
+{
+	pops_eval_group *s1 = NULL;
+	pops_eval_merge m = POPS_EVAL_MERGE_INIT;
+	pops_buf r1 = POPS_BUF_INIT, why = POPS_BUF_INIT;
+	pops_eval_options o;
+	char *y;
+
+	fe_setup();
+	o = fe_opts();
+	o.nshards = 2;
+	o.shard = 1;
+	y = fe_suite_text("threshold: 0.5\nassert:\n  - {type: icontains, value: \"{{expected}}\"}\n");
+	CHECK_INT(fe_run_suite(&s1, y, &o), 0);
+	free(y);
+	report_of(&r1, s1, "h1.json", "1/2");
+	CHECK_INT(pops_eval_merge_add(&m, r1.ptr, r1.size, "h1.json"), 0);
+	CHECK_INT(pops_eval_merge_shard_set(m.parts, &why), 0);
+	CHECK_STR(why.ptr, "shard 2/2 is missing: merge every shard to record the run");
+	/* the same shard twice is not the set either */
+	CHECK_INT(pops_eval_merge_add(&m, r1.ptr, r1.size, "h1-again.json"), 0);
+	pops_buf_clear(&why);
+	CHECK_INT(pops_eval_merge_shard_set(m.parts, &why), 0);
+	CHECK_STR(why.ptr, "shard 1/2 is given twice (h1-again.json)");
+	pops_eval_merge_dispose(&m);
+	pops_eval_group_free(s1);
+	pops_buf_dispose(&r1);
+	pops_buf_dispose(&why);
+}
+
+TEST(eval_merge_refuses_what_is_not_a_report_of_its_groups)
+{
+	pops_eval_merge m = POPS_EVAL_MERGE_INIT;
+	static const char stray[] = "{\"schema_version\":1,\"summary\":[],"
+	                            "\"cases\":[{\"suite\":\"s\",\"model\":\"m\",\"status\":\"pass\"}]}";
+	static const char v2[] = "{\"schema_version\":2,\"summary\":[],\"cases\":[]}";
+
+	CHECK_INT(pops_eval_merge_add(&m, "{}", 2, "x.json"), POPS_EINVALID);
+	CHECK_STR(pops_error_last(), "x.json: not a pops eval JSON report (schema_version 1)");
+	CHECK_INT(pops_eval_merge_add(&m, v2, strlen(v2), "v2.json"), POPS_EINVALID);
+	CHECK_INT(pops_eval_merge_add(&m, stray, sizeof(stray) - 1, "y.json"), POPS_EINVALID);
+	CHECK_STR(pops_error_last(), "y.json: a case names a suite and model missing from the summary");
+	pops_eval_merge_dispose(&m);
+}
