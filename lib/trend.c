@@ -332,8 +332,8 @@ static int run_tests(pops_trend *tr)
 		free(adj);
 		return pops_error_oom();
 	}
-	k = plan_tests(t, tr);
-	qsort(t, k, sizeof(*t), test_cmp);
+	if ((k = plan_tests(t, tr)))
+		qsort(t, k, sizeof(*t), test_cmp);
 	for (g = 0; g < k;) {
 		size_t e = g, m;
 
@@ -369,6 +369,8 @@ static int group_series(pops_trend *out, collect *c)
 	size_t i, j, nseries = 0;
 	int error;
 
+	if (!c->n)
+		return 0;
 	qsort(c->v, c->n, sizeof(*c->v), item_cmp);
 	for (i = 0; i < c->n; i++)
 		if (!i || strcmp(c->v[i].suite, c->v[i - 1].suite) ||
