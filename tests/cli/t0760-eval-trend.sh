@@ -18,6 +18,8 @@ trend_project() {
 	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
 	models:
 	  fast: { provider: fake, id: m-1 }
+	pricing:
+	  m-1: { input: 1, output: 2 }
 	environments:
 	  - name: prod
 	    require: { suites: [evals/echo.yaml] }
@@ -155,6 +157,69 @@ test_expect_success 'no evidence yet: a note, exit 0' '
 	pops eval trend >out 2>err &&
 	test_must_be_empty out &&
 	grep -q "no eval evidence yet" err
+'
+
+# origin.git holding the trend project, its ledger and evidence; `pops`
+# on PATH for the recipe's run: steps; the recipe as JSON in $1.json
+drift_origin() {
+	mkdir bin &&
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$POPS_WRAP" "$POPS_BIN" >bin/pops &&
+	chmod +x bin/pops &&
+	PATH=$PWD/bin:$PATH && export PATH &&
+	make -s -C "$ROOT" print-deps >deps &&
+	git init -q --bare origin.git &&
+	mkdir dev && cd dev &&
+	trend_project &&
+	git remote add origin ../origin.git &&
+	git push -q origin HEAD &&
+	pops push origin >/dev/null 2>&1 &&
+	cp days .. &&
+	cd .. &&
+	printf "{{json this}}\n" >json.prompt &&
+	pops render --json --vars "$ROOT/docs/ci/$1.yml" json.prompt >render.json &&
+	python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+open(sys.argv[2], \"w\").write(d[\"messages\"][0][\"content\"][0][\"text\"])" render.json "$1.json" &&
+	git clone -q origin.git runner
+}
+
+# the evidence the nightly run pushed: a complete result of echo dated today
+origin_has_nightly_evidence() {
+	git clone -q origin.git verify &&
+	(cd verify && pops pull origin >/dev/null 2>&1 && git notes --ref=pops show HEAD >../note) &&
+	python3 -c "
+import json
+rs = json.load(open(\"note\"))[\"results\"]
+today = open(\"days\").read().split()[0]
+assert any(r[\"kind\"] == \"complete\" and r[\"prompt\"] == \"echo\" and r[\"date\"].startswith(today)
+           for r in rs), rs
+"
+}
+
+test_expect_success 'docs/ci/nightly-drift.yml: evals what prod serves, pushes the evidence, fails on the drop' '
+	start_fakellm &&
+	drift_origin nightly-drift &&
+	{ (cd runner && python3 "$TEST_DIR/lib-ci.py" github ../nightly-drift.json drift ../artifacts \
+		"$ROOT/README.md" ../deps >../log 2>&1); test $? = 1 || { cat log; false; }; } &&
+	grep -q "^check Install pops" log &&
+	grep -q "^ok    Eval what prod serves (exit 0)" log &&
+	grep -q "^ok    Push eval evidence (exit 0)" log &&
+	grep -q "^FAIL  Trend (exit 1)" log &&
+	grep -q "DROP: below the previous window" runner/.ci-runner-temp/summary.md &&
+	python3 -c "import json; assert json.load(open(\"artifacts/pops-drift/trend.json\"))[\"flagged\"] == 1" &&
+	origin_has_nightly_evidence
+'
+
+test_expect_success 'docs/ci/nightly-drift.gitlab-ci.yml: the same job fails on the drop' '
+	start_fakellm &&
+	drift_origin nightly-drift.gitlab-ci &&
+	{ (cd runner && python3 "$TEST_DIR/lib-ci.py" gitlab ../nightly-drift.gitlab-ci.json drift \
+		"$ROOT/README.md" ../deps >../log 2>&1); test $? = 1 || { cat log; false; }; } &&
+	grep -q "^check drift: before_script install" log &&
+	grep -q "^FAIL  drift (exit 1)" log &&
+	grep -q "DROP: below the previous window" runner/reports/trend.txt &&
+	origin_has_nightly_evidence
 '
 
 test_done
