@@ -2,10 +2,13 @@
 #include "relfix.h"
 #include "evidence.h"
 #include "trend.h"
+#include "release.h"
 
 #include <math.h>
 
 /* one evidence result of `suite` (prompt named after it), recorded on `c` */
+static const char *put_blob = "aaaa";
+
 static int put(relfix *f, const git_oid *c, const char *suite, const char *prompt,
                const char *fp, const char *kind, const char *date, int passed, int failed,
                double cost)
@@ -15,7 +18,7 @@ static int put(relfix *f, const git_oid *c, const char *suite, const char *promp
 
 	cJSON_AddStringToObject(r, "suite", suite);
 	cJSON_AddStringToObject(r, "prompt", prompt);
-	cJSON_AddStringToObject(r, "prompt_blob", "aaaa");
+	cJSON_AddStringToObject(r, "prompt_blob", put_blob);
 	cJSON_AddStringToObject(r, "model", "m-1");
 	cJSON_AddStringToObject(r, "fingerprint", fp);
 	cJSON_AddStringToObject(r, "kind", kind);
@@ -206,4 +209,66 @@ TEST(trend_parses_window_and_date)
 	CHECK_INT(t, 60);
 	CHECK_INT(pops_trend_parse_date(&t, "2026-13-01"), POPS_EINVALID);
 	CHECK_ERR_HAS("--since '2026-13-01'");
+}
+
+/*
+ * --env: only results of the released blob count, and the baseline is the
+ * result whose fingerprint the ledger entry names, not merely the newest
+ * complete one before production.
+ */
+TEST(trend_env_takes_the_released_blob_and_its_gate_evidence)
+{
+	relfix f;
+	pops_trend t;
+	pops_trend_opts o = POPS_TREND_OPTS_INIT;
+	pops_release_entry e;
+	pops_release_change ch;
+	git_oid c, b;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	memset(&t, 0, sizeof(t));
+	memset(&e, 0, sizeof(e));
+	memset(&ch, 0, sizeof(ch));
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c, "prompts/a.prompt", "hi\n", "one"), 0);
+	CHECK_INT(git_blob_create_from_buffer(&b, f.repo, "hi\n", 3), 0);
+	e.env = "prod";
+	e.prompt = "a";
+	e.version = 1;
+	e.evidence = "gate-a";
+	git_oid_cpy(&e.blob, &b);
+	ch.action = POPS_RELEASE_PROMOTE;
+	ch.entry = &e;
+	CHECK_INT(pops_release_commit(NULL, f.repo, NULL, &ch), 0);
+	put_blob = git_oid_tostr(hex, sizeof(hex), &b);
+	CHECK_INT(put(&f, &c, "evals/a.yaml", "a", "gate-a", "complete", "2026-11-01T10:00:00Z",
+	              95, 5, -1), 0);
+	/* newer complete evidence, but not what the gate used */
+	CHECK_INT(put(&f, &c, "evals/a.yaml", "a", "later-a", "complete", "2026-11-02T10:00:00Z",
+	              60, 40, -1), 0);
+	CHECK_INT(put(&f, &c, "evals/a.yaml", "a", "prod-a", "production", "2026-11-03T10:00:00Z",
+	              72, 28, -1), 0);
+	put_blob = "aaaa";
+	CHECK_INT(put(&f, &c, "evals/a.yaml", "a", "old-a", "production", "2026-11-03T11:00:00Z",
+	              10, 90, -1), 0);
+	o.env = "prod";
+	CHECK_INT(pops_trend_build(&t, f.repo, &o), 0);
+	CHECK_INT(t.n, 1);
+	CHECK_STR(t.s[0].base_fingerprint, "gate-a");
+	CHECK_INT(t.s[0].n, 3);
+	/* the other blob's 10/100 is not in the production day */
+	CHECK_INT(t.s[0].w[2].passed, 72);
+	/* 72 vs the gate's 95: flagged; vs the 60 of the day before: no drop */
+	CHECK_INT(t.s[0].w[2].flags, POPS_TREND_FLAG_RELEASE);
+	/* and the 60 of 11-02 was a drop from both the 95 before it and the gate's */
+	CHECK_INT(t.s[0].w[1].flags, POPS_TREND_FLAG_PREVIOUS | POPS_TREND_FLAG_RELEASE);
+	CHECK_INT(t.flagged, 2);
+	pops_trend_dispose(&t);
+	/* without --env the newest complete result before production is the baseline */
+	o.env = NULL;
+	CHECK_INT(pops_trend_build(&t, f.repo, &o), 0);
+	CHECK_STR(t.s[0].base_fingerprint, "later-a");
+	CHECK_INT(t.s[0].w[2].passed, 82);
+	pops_trend_dispose(&t);
+	relfix_dispose(&f);
 }
