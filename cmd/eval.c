@@ -464,5 +464,7 @@ const pops_cmd cmd_eval_subcommands[] = {
 	             "Combine shard results (--json files) into one report and gate"),
 	POPS_CMD_ROW("run", eval_run, POPS_CMD_NEEDS_CONFIG,
 	             "Run eval suites: score, gate, report, record evidence"),
+	POPS_CMD_ROW("trend", eval_trend, POPS_CMD_NEEDS_REPO,
+	             "Pass rate per day or week from the evidence; flag a significant drop"),
 	POPS_CMD_END
 };

@@ -127,3 +127,56 @@ void pops_stats_agreement(pops_agreement *out, size_t tp, size_t tn,
 	out->kappa_lo = out->kappa - Z95 * se < -1.0 ? -1.0 : out->kappa - Z95 * se;
 	out->kappa_hi = out->kappa + Z95 * se > 1.0 ? 1.0 : out->kappa + Z95 * se;
 }
+
+double pops_stats_fisher_exact(size_t a, size_t b, size_t c, size_t d)
+{
+	size_t r1 = a + b, r2 = c + d, c1 = a + c, n = r1 + r2, x, lo, hi;
+	double base, lp_obs, sum = 0.0;
+
+	if (r1 == 0 || r2 == 0 || c1 == 0 || c1 == n)
+		return 1.0;
+	base = log_choose(n, c1);
+	lp_obs = log_choose(r1, a) + log_choose(r2, c) - base;
+	lo = c1 > r2 ? c1 - r2 : 0;
+	hi = r1 < c1 ? r1 : c1;
+	for (x = lo; x <= hi; x++) {
+		double lp = log_choose(r1, x) + log_choose(r2, c1 - x) - base;
+
+		/* lp <= lp_obs + log(1 + 1e-7): scipy's tolerance, in log space */
+		if (lp <= lp_obs + 1e-7)
+			sum += exp(lp);
+	}
+	return sum > 1.0 ? 1.0 : sum;
+}
+
+/* the 0-based rank of p[i] among p[0..n): smaller values first, ties by index */
+static size_t holm_rank(const double *p, size_t n, size_t i)
+{
+	size_t j, r = 0;
+
+	for (j = 0; j < n; j++)
+		if (p[j] < p[i] || (p[j] == p[i] && j < i))
+			r++;
+	return r;
+}
+
+void pops_stats_holm(double *adj_out, const double *p, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		size_t ri = holm_rank(p, n, i);
+		double best = 0.0, tmp;
+
+		for (j = 0; j < n; j++) {
+			size_t rj = holm_rank(p, n, j);
+
+			if (rj <= ri) {
+				tmp = (double)(n - rj) * p[j];
+				if (tmp > best)
+					best = tmp;
+			}
+		}
+		adj_out[i] = best > 1.0 ? 1.0 : best;
+	}
+}

@@ -56,4 +56,23 @@ typedef struct pops_agreement {
 } pops_agreement;
 void pops_stats_agreement(pops_agreement *out, size_t tp, size_t tn,
                           size_t fp, size_t fn);
+
+/*
+ * Two-sided Fisher exact test of the 2x2 table [[a, b], [c, d]] (for
+ * pass rates: a passed and b failed in one sample, c passed and d failed
+ * in the other). The p-value sums the hypergeometric probabilities of
+ * every table with the same margins that is no more likely than the
+ * observed one (with scipy's relative tolerance of 1e-7, so that ties
+ * computed in floating point count). 1.0 when a margin is zero.
+ */
+double pops_stats_fisher_exact(size_t a, size_t b, size_t c, size_t d);
+
+/*
+ * Holm's step-down correction of `n` p-values `p[0..n)` for testing them
+ * as one family: `adj_out[i]` (not aliasing `p`) gets the adjusted
+ * p-value of p[i], min(1, max over the j-th smallest p-values up to
+ * p[i]'s rank of (n - j) * p_(j)) (j from 0). Compare adjusted values
+ * with alpha. Equal p-values are ranked by index. O(n^2), no allocation.
+ */
+void pops_stats_holm(double *adj_out, const double *p, size_t n);
 #endif

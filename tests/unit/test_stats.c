@@ -73,3 +73,52 @@ TEST(agreement_kappa_and_rates)
 	pops_stats_agreement(&a, 0, 0, 0, 0);
 	NEAR(a.kappa, -1.0, 1e-12);
 }
+
+/*
+ * Reference values from scipy.stats.fisher_exact(table) (two-sided),
+ * recomputed with python3's math.comb: sum of C(r1,x) C(r2,c1-x) / C(n,c1)
+ * over the tables no more likely than the observed one.
+ */
+TEST(fisher_exact_matches_scipy)
+{
+	/* Fisher's lady tasting tea */
+	NEAR(pops_stats_fisher_exact(3, 1, 1, 3), 0.4857142857142857, 1e-12);
+	NEAR(pops_stats_fisher_exact(8, 2, 1, 5), 0.03496503496503496, 1e-12);
+	NEAR(pops_stats_fisher_exact(1, 9, 11, 3), 0.002759456185220083, 1e-12);
+	/* 95/100 against 70/100: the drop a drift check must flag */
+	NEAR(pops_stats_fisher_exact(95, 5, 70, 30) / 3.5476954553155868e-06, 1.0, 1e-9);
+	/* 95/100 against 92/100: noise */
+	NEAR(pops_stats_fisher_exact(95, 5, 92, 8), 0.5679253786222119, 1e-12);
+	NEAR(pops_stats_fisher_exact(190, 10, 140, 60) / 1.8939251473910632e-11, 1.0, 1e-9);
+	NEAR(pops_stats_fisher_exact(0, 10, 10, 0) / 1.082508822446903e-05, 1.0, 1e-9);
+	/* symmetric in the two samples */
+	NEAR(pops_stats_fisher_exact(70, 30, 95, 5), pops_stats_fisher_exact(95, 5, 70, 30), 1e-15);
+	/* a zero margin: nothing to test */
+	NEAR(pops_stats_fisher_exact(5, 0, 5, 0), 1.0, 1e-12);
+	NEAR(pops_stats_fisher_exact(0, 0, 3, 4), 1.0, 1e-12);
+}
+
+TEST(holm_adjusts_step_down_and_caps_at_one)
+{
+	/* sorted 0.005 0.01 0.03 0.04 -> 4p 3p 2p 1p = .02 .03 .06 .04, running max */
+	const double p[] = { 0.01, 0.04, 0.03, 0.005 };
+	const double q[] = { 0.5, 0.6 };
+	const double one[] = { 0.02 };
+	const double tie[] = { 0.02, 0.02 };
+	double adj[4];
+
+	pops_stats_holm(adj, p, 4);
+	NEAR(adj[0], 0.03, 1e-12);
+	NEAR(adj[1], 0.06, 1e-12);
+	NEAR(adj[2], 0.06, 1e-12);
+	NEAR(adj[3], 0.02, 1e-12);
+	pops_stats_holm(adj, q, 2);
+	NEAR(adj[0], 1.0, 1e-12);
+	NEAR(adj[1], 1.0, 1e-12);
+	/* a family of one is not corrected */
+	pops_stats_holm(adj, one, 1);
+	NEAR(adj[0], 0.02, 1e-12);
+	pops_stats_holm(adj, tie, 2);
+	NEAR(adj[0], 0.04, 1e-12);
+	NEAR(adj[1], 0.04, 1e-12);
+}
