@@ -9,16 +9,17 @@ struct approve_opts {
 };
 
 POPS_CMD_OPTS_SIZE(approve, struct approve_opts);
+#define O struct approve_opts
 const pops_opt cmd_approve_opts[] = {
-	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct approve_opts, env),
-	  .flags = POPS_OPTF_REQUIRED, .help = "the environment the approval is for",
-	  .complete = POPS_COMPLETE_ENV },
-	{ .type = POPS_OPT_ARG, .name = "prompt@N", .offset = offsetof(struct approve_opts, address),
-	  .flags = POPS_OPTF_REQUIRED,
-	  .help = "what is approved: name@N, name:env, or name (the version at HEAD)",
-	  .complete = POPS_COMPLETE_ADDRESS },
-	{ 0 }
+	OPT_ARG(O, env, "env",
+	        "the environment the approval is for", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_ENV),
+	OPT_ARG(O, address, "prompt@N",
+	        "what is approved: name@N, name:env, or name (the version at HEAD)",
+	        .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS),
+	OPT_END
 };
+#undef O
 
 int cmd_approve(pops_ctx *ctx, void *o)
 {

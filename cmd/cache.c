@@ -17,17 +17,17 @@ struct cache_opts {
 };
 
 POPS_CMD_OPTS_SIZE(cache_stats, struct cache_opts);
+#define O struct cache_opts
 const pops_opt cmd_cache_stats_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct cache_opts, json),
-	  .help = "print the figures as JSON" },
-	{ .type = POPS_OPT_BOOL, .name = "porcelain", .offset = offsetof(struct cache_opts, porcelain),
-	  .help = "'name<TAB>value' lines, even on a terminal" },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print the figures as JSON"),
+	OPT_BOOL(O, porcelain, "porcelain", "'name<TAB>value' lines, even on a terminal"),
+	OPT_END
 };
+#undef O
 
 POPS_CMD_OPTS_SIZE(cache_clear, struct cache_opts);
 const pops_opt cmd_cache_clear_opts[] = {
-	{ 0 }
+	OPT_END
 };
 
 const pops_cmd cmd_cache_subcommands[] = {

@@ -24,11 +24,12 @@ struct complete_opts {
 };
 
 POPS_CMD_OPTS_SIZE(complete, struct complete_opts);
+#define O struct complete_opts
 const pops_opt cmd_complete_opts[] = {
-	{ .type = POPS_OPT_ARGS, .name = "word", .offset = offsetof(struct complete_opts, words),
-	  .help = "the command line so far; the last word is completed" },
-	{ 0 }
+	OPT_ARGS(O, words, "word", "the command line so far; the last word is completed"),
+	OPT_END
 };
+#undef O
 
 /*
  * Candidates are collected one per line in `out`, so that the caller can

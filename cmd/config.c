@@ -17,11 +17,12 @@ struct config_opts {
 };
 
 POPS_CMD_OPTS_SIZE(config, struct config_opts);
+#define O struct config_opts
 const pops_opt cmd_config_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct config_opts, json),
-	  .help = "print the configuration as JSON" },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print the configuration as JSON"),
+	OPT_END
 };
+#undef O
 
 static const char *key_state(const pops_provider_cfg *p)
 {

@@ -20,20 +20,22 @@ struct eval_merge_opts {
 };
 
 POPS_CMD_OPTS_SIZE(eval_merge, struct eval_merge_opts);
+#define O struct eval_merge_opts
 const pops_opt cmd_eval_merge_opts[] = {
-	{ .type = POPS_OPT_PATH, .name = "junit", .offset = offsetof(struct eval_merge_opts, junit),
-	  .value_name = "file", .help = "write the merged JUnit XML report", .complete = POPS_COMPLETE_FILE },
-	{ .type = POPS_OPT_PATH, .name = "json", .offset = offsetof(struct eval_merge_opts, json),
-	  .value_name = "file", .help = "write the merged JSON report", .complete = POPS_COMPLETE_FILE },
-	{ .type = POPS_OPT_PATH, .name = "md", .offset = offsetof(struct eval_merge_opts, md),
-	  .value_name = "file", .help = "write the merged Markdown summary", .complete = POPS_COMPLETE_FILE },
-	{ .type = POPS_OPT_BOOL, .name = "no-store", .offset = offsetof(struct eval_merge_opts, no_store),
-	  .help = "do not record the merged shards' evidence in refs/notes/pops" },
-	{ .type = POPS_OPT_ARGS, .name = "report", .offset = offsetof(struct eval_merge_opts, files),
-	  .flags = POPS_OPTF_REQUIRED, .help = "JSON reports written by 'pops eval run --json'",
-	  .complete = POPS_COMPLETE_FILE },
-	{ 0 }
+	OPT_PATH(O, junit, "junit", "file",
+	         "write the merged JUnit XML report", .complete = POPS_COMPLETE_FILE),
+	OPT_PATH(O, json, "json", "file",
+	         "write the merged JSON report", .complete = POPS_COMPLETE_FILE),
+	OPT_PATH(O, md, "md", "file",
+	         "write the merged Markdown summary", .complete = POPS_COMPLETE_FILE),
+	OPT_BOOL(O, no_store, "no-store",
+	         "do not record the merged shards' evidence in refs/notes/pops"),
+	OPT_ARGS(O, files, "report",
+	         "JSON reports written by 'pops eval run --json'", .flags = POPS_OPTF_REQUIRED,
+	         .complete = POPS_COMPLETE_FILE),
+	OPT_END
 };
+#undef O
 
 /* the merged reports, each "-" on the real stdout */
 static int write_reports(eval_reports *rep, const struct eval_merge_opts *opts,

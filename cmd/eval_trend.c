@@ -19,23 +19,22 @@ struct eval_trend_opts {
 };
 
 POPS_CMD_OPTS_SIZE(eval_trend, struct eval_trend_opts);
+#define O struct eval_trend_opts
 const pops_opt cmd_eval_trend_opts[] = {
-	{ .type = POPS_OPT_STRING, .name = "env", .offset = offsetof(struct eval_trend_opts, env),
-	  .value_name = "env", .complete = POPS_COMPLETE_ENV,
-	  .help = "only the evidence of the prompts released to this environment" },
-	{ .type = POPS_OPT_STRING, .name = "since",
-	  .offset = offsetof(struct eval_trend_opts, since), .value_name = "date",
-	  .help = "leave out results dated before this UTC date (YYYY-MM-DD)" },
-	{ .type = POPS_OPT_STRING, .name = "window",
-	  .offset = offsetof(struct eval_trend_opts, window), .value_name = "day|week|N",
-	  .help = "the window of each point: a day (default), a week from Monday, or N days" },
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct eval_trend_opts, json),
-	  .help = "print the series as JSON" },
-	{ .type = POPS_OPT_ARG, .name = "suite|prompt",
-	  .offset = offsetof(struct eval_trend_opts, target), .complete = POPS_COMPLETE_SUITE,
-	  .help = "one suite (its path in pops.yaml) or prompt; default: every one" },
-	{ 0 }
+	OPT_STRING(O, env, "env", "env",
+	           "only the evidence of the prompts released to this environment",
+	           .complete = POPS_COMPLETE_ENV),
+	OPT_STRING(O, since, "since", "date",
+	           "leave out results dated before this UTC date (YYYY-MM-DD)"),
+	OPT_STRING(O, window, "window", "day|week|N",
+	           "the window of each point: a day (default), a week from Monday, or N days"),
+	OPT_BOOL(O, json, "json", "print the series as JSON"),
+	OPT_ARG(O, target, "suite|prompt",
+	        "one suite (its path in pops.yaml) or prompt; default: every one",
+	        .complete = POPS_COMPLETE_SUITE),
+	OPT_END
 };
+#undef O
 
 /* block elements only when the locale is UTF-8 and NO_COLOR is unset */
 static int use_utf8(void)

@@ -15,20 +15,19 @@ struct export_opts {
 static const char *const formats[] = { "files", "json", "prompt-yml", NULL };
 
 POPS_CMD_OPTS_SIZE(export, struct export_opts);
+#define O struct export_opts
 const pops_opt cmd_export_opts[] = {
-	{ .type = POPS_OPT_STRING, .name = "env", .short_name = 'e',
-	  .offset = offsetof(struct export_opts, env), .value_name = "env",
-	  .flags = POPS_OPTF_REQUIRED, .help = "the environment whose releases to export",
-	  .complete = POPS_COMPLETE_ENV },
-	{ .type = POPS_OPT_ENUM, .name = "format", .offset = offsetof(struct export_opts, format),
-	  .value_name = "files|json|prompt-yml", .choices = formats,
-	  .help = "prompt files plus manifest.json (default), manifest.json with the text inside, "
-	          "or GitHub Models .prompt.yml files" },
-	{ .type = POPS_OPT_ARG, .name = "dir", .offset = offsetof(struct export_opts, dir),
-	  .flags = POPS_OPTF_REQUIRED, .help = "the directory to write (replaced atomically)",
-	  .complete = POPS_COMPLETE_DIR },
-	{ 0 }
+	OPT_STRING(O, env, "env", "env",
+	           "the environment whose releases to export", .short_name = 'e',
+	           .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ENV),
+	OPT_ENUM(O, format, "format", "files|json|prompt-yml", formats,
+	         "prompt files plus manifest.json (default), manifest.json with the text inside, or GitHub Models .prompt.yml files"),
+	OPT_ARG(O, dir, "dir",
+	        "the directory to write (replaced atomically)", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_DIR),
+	OPT_END
 };
+#undef O
 
 int cmd_export(pops_ctx *ctx, void *o)
 {

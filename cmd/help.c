@@ -8,12 +8,13 @@ struct help_opts {
 };
 
 POPS_CMD_OPTS_SIZE(help, struct help_opts);
+#define O struct help_opts
 const pops_opt cmd_help_opts[] = {
-	{ .type = POPS_OPT_ARGS, .name = "command", .offset = offsetof(struct help_opts, words),
-	  .help = "the command (and subcommand) to explain",
-	  .complete = POPS_COMPLETE_COMMAND },
-	{ 0 }
+	OPT_ARGS(O, words, "command",
+	         "the command (and subcommand) to explain", .complete = POPS_COMPLETE_COMMAND),
+	OPT_END
 };
+#undef O
 
 void pops_cmd_print_help(FILE *f, const pops_cmd *cmd, const char *cmdpath)
 {

@@ -15,36 +15,39 @@
  */
 
 POPS_CMD_OPTS_SIZE(import_promptfoo, struct import_opts);
+#define O struct import_opts
 const pops_opt cmd_import_promptfoo_opts[] = {
 	IMPORT_COMMON_OPTS,
 	IMPORT_MODEL_OPTS,
-	{ .type = POPS_OPT_ARG, .name = "config", .flags = POPS_OPTF_REQUIRED,
-	  .offset = offsetof(struct import_opts, source),
-	  .help = "the promptfoo configuration (promptfooconfig.yaml)",
-	  .complete = POPS_COMPLETE_FILE },
-	{ 0 }
+	OPT_ARG(O, source, "config",
+	        "the promptfoo configuration (promptfooconfig.yaml)", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_FILE),
+	OPT_END
 };
+#undef O
 
 POPS_CMD_OPTS_SIZE(import_dotprompt, struct import_opts);
+#define O struct import_opts
 const pops_opt cmd_import_dotprompt_opts[] = {
 	IMPORT_COMMON_OPTS,
-	{ .type = POPS_OPT_ARG, .name = "dir", .flags = POPS_OPTF_REQUIRED,
-	  .offset = offsetof(struct import_opts, source),
-	  .help = "directory of .prompt files (searched recursively)",
-	  .complete = POPS_COMPLETE_DIR },
-	{ 0 }
+	OPT_ARG(O, source, "dir",
+	        "directory of .prompt files (searched recursively)", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_DIR),
+	OPT_END
 };
+#undef O
 
 POPS_CMD_OPTS_SIZE(import_github_models, struct import_opts);
+#define O struct import_opts
 const pops_opt cmd_import_github_models_opts[] = {
 	IMPORT_COMMON_OPTS,
 	IMPORT_MODEL_OPTS,
-	{ .type = POPS_OPT_ARG, .name = "file", .flags = POPS_OPTF_REQUIRED,
-	  .offset = offsetof(struct import_opts, source),
-	  .help = "the GitHub Models prompt file (NAME.prompt.yml)",
-	  .complete = POPS_COMPLETE_FILE },
-	{ 0 }
+	OPT_ARG(O, source, "file",
+	        "the GitHub Models prompt file (NAME.prompt.yml)", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_FILE),
+	OPT_END
 };
+#undef O
 
 const pops_cmd cmd_import_subcommands[] = {
 	POPS_CMD_ROW("dotprompt", import_dotprompt, POPS_CMD_NEEDS_CONFIG,

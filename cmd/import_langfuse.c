@@ -21,14 +21,15 @@
  */
 
 POPS_CMD_OPTS_SIZE(import_langfuse, struct import_opts);
+#define O struct import_opts
 const pops_opt cmd_import_langfuse_opts[] = {
 	IMPORT_COMMON_OPTS,
-	{ .type = POPS_OPT_ARG, .name = "export", .flags = POPS_OPTF_REQUIRED,
-	  .offset = offsetof(struct import_opts, source),
-	  .help = "Langfuse prompt export (bulk JSON export or API prompt objects)",
-	  .complete = POPS_COMPLETE_FILE },
-	{ 0 }
+	OPT_ARG(O, source, "export",
+	        "Langfuse prompt export (bulk JSON export or API prompt objects)",
+	        .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_FILE),
+	OPT_END
 };
+#undef O
 
 /* a prompt file already there (work tree or HEAD) would get versions on top */
 static int conflicts(const pops_ctx *ctx, const pops_langfuse *lf)

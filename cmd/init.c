@@ -8,15 +8,17 @@ struct init_opts {
 };
 
 POPS_CMD_OPTS_SIZE(init, struct init_opts);
+#define O struct init_opts
 const pops_opt cmd_init_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "force", .short_name = 'f',
-	  .offset = offsetof(struct init_opts, force),
-	  .help = "overwrite an existing pops.yaml, or nest a project in another" },
-	{ .type = POPS_OPT_ARG, .name = "dir", .offset = offsetof(struct init_opts, dir),
-	  .help = "project directory (default: the current directory)",
-	  .complete = POPS_COMPLETE_DIR },
-	{ 0 }
+	OPT_BOOL(O, force, "force",
+	         "overwrite an existing pops.yaml, or nest a project in another",
+	         .short_name = 'f'),
+	OPT_ARG(O, dir, "dir",
+	        "project directory (default: the current directory)",
+	        .complete = POPS_COMPLETE_DIR),
+	OPT_END
 };
+#undef O
 
 int cmd_init(pops_ctx *ctx, void *o)
 {

@@ -26,23 +26,21 @@ struct judge_calibrate_opts {
 };
 
 POPS_CMD_OPTS_SIZE(judge_calibrate, struct judge_calibrate_opts);
+#define O struct judge_calibrate_opts
 const pops_opt cmd_judge_calibrate_opts[] = {
-	{ .type = POPS_OPT_PATH, .name = "labels", .offset = offsetof(struct judge_calibrate_opts, labels),
-	  .value_name = "file", .help = "human labels (JSONL: id, output, label pass|fail)",
-	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_FILE },
-	{ .type = POPS_OPT_PATH, .name = "suite", .offset = offsetof(struct judge_calibrate_opts, suite),
-	  .value_name = "file", .help = "suite whose first judge assertion is calibrated",
-	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_SUITE },
-	{ .type = POPS_OPT_STRING, .name = "model", .offset = offsetof(struct judge_calibrate_opts, model),
-	  .value_name = "alias", .help = "judge model instead of the assertion's",
-	  .complete = POPS_COMPLETE_MODEL },
-	{ .type = POPS_OPT_INT, .name = "jobs", .short_name = 'j',
-	  .offset = offsetof(struct judge_calibrate_opts, jobs), .value_name = "n",
-	  .help = "requests in flight (default 8)", .min = 1, .max = 4096 },
-	{ .type = POPS_OPT_BOOL, .name = "no-cache", .offset = offsetof(struct judge_calibrate_opts, no_cache),
-	  .help = "neither read nor write the response cache" },
-	{ 0 }
+	OPT_PATH(O, labels, "labels", "file",
+	         "human labels (JSONL: id, output, label pass|fail)", .flags = POPS_OPTF_REQUIRED,
+	         .complete = POPS_COMPLETE_FILE),
+	OPT_PATH(O, suite, "suite", "file",
+	         "suite whose first judge assertion is calibrated", .flags = POPS_OPTF_REQUIRED,
+	         .complete = POPS_COMPLETE_SUITE),
+	OPT_STRING(O, model, "model", "alias",
+	           "judge model instead of the assertion's", .complete = POPS_COMPLETE_MODEL),
+	OPT_INT(O, jobs, "jobs", "n", 1, 4096, "requests in flight (default 8)", .short_name = 'j'),
+	OPT_BOOL(O, no_cache, "no-cache", "neither read nor write the response cache"),
+	OPT_END
 };
+#undef O
 
 struct cal {
 	FILE *f;

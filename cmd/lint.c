@@ -25,12 +25,14 @@ struct lint_opts {
 };
 
 POPS_CMD_OPTS_SIZE(prompt_lint, struct lint_opts);
+#define O struct lint_opts
 const pops_opt cmd_prompt_lint_opts[] = {
-	{ .type = POPS_OPT_ARGS, .name = "file", .offset = offsetof(struct lint_opts, files),
-	  .help = ".prompt files (default: every .prompt under the prompts directory)",
-	  .complete = POPS_COMPLETE_FILE },
-	{ 0 }
+	OPT_ARGS(O, files, "file",
+	         ".prompt files (default: every .prompt under the prompts directory)",
+	         .complete = POPS_COMPLETE_FILE),
+	OPT_END
 };
+#undef O
 
 typedef struct lint_state {
 	const pops_config *cfg;

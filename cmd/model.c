@@ -35,68 +35,63 @@ struct model_opts {
 };
 
 POPS_CMD_OPTS_SIZE(model_pin, struct model_opts);
+#define O struct model_opts
 const pops_opt cmd_model_pin_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "allow-floating",
-	  .offset = offsetof(struct model_opts, allow_floating),
-	  .help = "pin an id that moves (like 'latest') and record that it was on purpose" },
-	{ .type = POPS_OPT_ARG, .name = "alias", .flags = POPS_OPTF_REQUIRED,
-	  .offset = offsetof(struct model_opts, alias), .help = "the alias prompts and suites use",
-	  .complete = POPS_COMPLETE_MODEL },
-	{ .type = POPS_OPT_ARG, .name = "provider/id", .flags = POPS_OPTF_REQUIRED,
-	  .offset = offsetof(struct model_opts, target),
-	  .help = "a provider from pops.yaml and the provider's model id" },
-	{ 0 }
+	OPT_BOOL(O, allow_floating, "allow-floating",
+	         "pin an id that moves (like 'latest') and record that it was on purpose"),
+	OPT_ARG(O, alias, "alias",
+	        "the alias prompts and suites use", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_MODEL),
+	OPT_ARG(O, target, "provider/id",
+	        "a provider from pops.yaml and the provider's model id",
+	        .flags = POPS_OPTF_REQUIRED),
+	OPT_END
 };
+#undef O
 
 POPS_CMD_OPTS_SIZE(model_list, struct model_opts);
+#define O struct model_opts
 const pops_opt cmd_model_list_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct model_opts, json),
-	  .help = "print the list as JSON" },
-	{ .type = POPS_OPT_BOOL, .name = "porcelain", .offset = offsetof(struct model_opts, porcelain),
-	  .help = "tab-separated rows, no header, even on a terminal" },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print the list as JSON"),
+	OPT_BOOL(O, porcelain, "porcelain", "tab-separated rows, no header, even on a terminal"),
+	OPT_END
 };
+#undef O
 
 POPS_CMD_OPTS_SIZE(model_check, struct model_opts);
+#define O struct model_opts
 const pops_opt cmd_model_check_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "online", .offset = offsetof(struct model_opts, online),
-	  .help = "also ask each provider's model list whether the ids exist (network)" },
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct model_opts, json),
-	  .help = "print the findings as JSON" },
-	{ .type = POPS_OPT_BOOL, .name = "porcelain", .offset = offsetof(struct model_opts, porcelain),
-	  .help = "tab-separated rows, no header, even on a terminal" },
-	{ .type = POPS_OPT_BOOL, .name = "strict", .offset = offsetof(struct model_opts, strict),
-	  .help = "count warnings (allowed floating ids, unpriced models) as problems: exit 1" },
-	{ 0 }
+	OPT_BOOL(O, online, "online",
+	         "also ask each provider's model list whether the ids exist (network)"),
+	OPT_BOOL(O, json, "json", "print the findings as JSON"),
+	OPT_BOOL(O, porcelain, "porcelain", "tab-separated rows, no header, even on a terminal"),
+	OPT_BOOL(O, strict, "strict",
+	         "count warnings (allowed floating ids, unpriced models) as problems: exit 1"),
+	OPT_END
 };
+#undef O
 
 POPS_CMD_OPTS_SIZE(model_ping, struct model_opts);
+#define O struct model_opts
 const pops_opt cmd_model_ping_opts[] = {
-	{ .type = POPS_OPT_DURATION, .name = "timeout", .value_name = "duration",
-	  .offset = offsetof(struct model_opts, timeout),
-	  .help = "give up after this long (default 30s)" },
-	{ .type = POPS_OPT_INT, .name = "max-attempts", .value_name = "n", .min = 1, .max = 20,
-	  .offset = offsetof(struct model_opts, retries),
-	  .help = "attempts before giving up, retries included (default 3)" },
-	{ .type = POPS_OPT_INT, .name = "count", .short_name = 'n', .value_name = "n", .min = 1,
-	  .max = 1000000, .offset = offsetof(struct model_opts, count),
-	  .help = "send n requests (repeat indexes 0..n-1), one line each" },
-	{ .type = POPS_OPT_INT, .name = "jobs", .short_name = 'j', .value_name = "n", .min = 1,
-	  .max = 4096, .offset = offsetof(struct model_opts, jobs),
-	  .help = "requests in flight at once (default 1)" },
-	{ .type = POPS_OPT_BOOL, .name = "cache", .offset = offsetof(struct model_opts, cache),
-	  .help = "answer from and fill the response cache (.pops/cache)" },
-	{ .type = POPS_OPT_PATH, .name = "record", .value_name = "file",
-	  .offset = offsetof(struct model_opts, record),
-	  .help = "record the response into this cassette", .complete = POPS_COMPLETE_FILE },
-	{ .type = POPS_OPT_PATH, .name = "replay", .value_name = "file",
-	  .offset = offsetof(struct model_opts, replay),
-	  .help = "answer from this cassette only (no network)", .complete = POPS_COMPLETE_FILE },
-	{ .type = POPS_OPT_ARG, .name = "alias", .flags = POPS_OPTF_REQUIRED,
-	  .offset = offsetof(struct model_opts, alias), .help = "the model alias to call",
-	  .complete = POPS_COMPLETE_MODEL },
-	{ 0 }
+	OPT_DURATION(O, timeout, "timeout", "duration", "give up after this long (default 30s)"),
+	OPT_INT(O, retries, "max-attempts", "n", 1, 20,
+	        "attempts before giving up, retries included (default 3)"),
+	OPT_INT(O, count, "count", "n", 1, 1000000,
+	        "send n requests (repeat indexes 0..n-1), one line each", .short_name = 'n'),
+	OPT_INT(O, jobs, "jobs", "n", 1, 4096,
+	        "requests in flight at once (default 1)", .short_name = 'j'),
+	OPT_BOOL(O, cache, "cache", "answer from and fill the response cache (.pops/cache)"),
+	OPT_PATH(O, record, "record", "file",
+	         "record the response into this cassette", .complete = POPS_COMPLETE_FILE),
+	OPT_PATH(O, replay, "replay", "file",
+	         "answer from this cassette only (no network)", .complete = POPS_COMPLETE_FILE),
+	OPT_ARG(O, alias, "alias",
+	        "the model alias to call", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_MODEL),
+	OPT_END
 };
+#undef O
 
 const pops_cmd cmd_model_subcommands[] = {
 	POPS_CMD_ROW("check", model_check, POPS_CMD_NEEDS_CONFIG,

@@ -71,6 +71,42 @@ typedef struct pops_strv {
 	size_t n;
 } pops_strv;
 
+/*
+ * One row per line, as git's OPT_* macros: S is the options struct
+ * (files write `#define O struct render_opts` above their table), f its
+ * field, then the long name, the value's name where it takes one, and
+ * the help; any other member (.short_name, .flags, .complete, .choices)
+ * follows as a designated initializer.
+ */
+#define OPT_BOOL(S, f, lname, h, ...) \
+	{ .type = POPS_OPT_BOOL, .name = lname, .offset = offsetof(S, f), .help = h, __VA_ARGS__ }
+#define OPT_STRING(S, f, lname, val, h, ...) \
+	{ .type = POPS_OPT_STRING, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .help = h, __VA_ARGS__ }
+#define OPT_PATH(S, f, lname, val, h, ...) \
+	{ .type = POPS_OPT_PATH, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .help = h, __VA_ARGS__ }
+#define OPT_ENUM(S, f, lname, val, ch, h, ...) \
+	{ .type = POPS_OPT_ENUM, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .choices = ch, .help = h, __VA_ARGS__ }
+#define OPT_INT(S, f, lname, val, lo, hi, h, ...) \
+	{ .type = POPS_OPT_INT, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .min = lo, .max = hi, .help = h, __VA_ARGS__ }
+#define OPT_NUMBER(S, f, lname, val, h, ...) \
+	{ .type = POPS_OPT_NUMBER, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .help = h, __VA_ARGS__ }
+#define OPT_DURATION(S, f, lname, val, h, ...) \
+	{ .type = POPS_OPT_DURATION, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .help = h, __VA_ARGS__ }
+#define OPT_LIST(S, f, lname, val, h, ...) \
+	{ .type = POPS_OPT_LIST, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .help = h, __VA_ARGS__ }
+#define OPT_ARG(S, f, lname, h, ...) \
+	{ .type = POPS_OPT_ARG, .name = lname, .offset = offsetof(S, f), .help = h, __VA_ARGS__ }
+#define OPT_ARGS(S, f, lname, h, ...) \
+	{ .type = POPS_OPT_ARGS, .name = lname, .offset = offsetof(S, f), .help = h, __VA_ARGS__ }
+#define OPT_END { 0 }
+
 /* results of pops_opt_parse besides 0 */
 #define POPS_OPT_HELP  1   /* -h/--help was given: nothing printed, the caller shows help */
 #define POPS_OPT_USAGE 2   /* bad usage: message and usage printed to stderr */

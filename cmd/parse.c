@@ -15,11 +15,13 @@ struct parse_opts {
 };
 
 POPS_CMD_OPTS_SIZE(parse_check, struct parse_opts);
+#define O struct parse_opts
 const pops_opt cmd_parse_check_opts[] = {
-	{ .type = POPS_OPT_ARGS, .name = "word", .offset = offsetof(struct parse_opts, words),
-	  .help = "the command line after 'pops' (put '--' first)", .flags = POPS_OPTF_REQUIRED },
-	{ 0 }
+	OPT_ARGS(O, words, "word",
+	         "the command line after 'pops' (put '--' first)", .flags = POPS_OPTF_REQUIRED),
+	OPT_END
 };
+#undef O
 
 int cmd_parse_check(pops_ctx *ctx, void *o)
 {

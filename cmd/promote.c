@@ -19,32 +19,30 @@ struct promote_opts {
 };
 
 POPS_CMD_OPTS_SIZE(promote, struct promote_opts);
+#define O struct promote_opts
 const pops_opt cmd_promote_opts[] = {
-	{ .type = POPS_OPT_STRING, .name = "from", .offset = offsetof(struct promote_opts, from),
-	  .value_name = "env|rev",
-	  .help = "take the prompts from this environment or commit (default: the previous environment, or HEAD)" },
-	{ .type = POPS_OPT_INT, .name = "canary", .offset = offsetof(struct promote_opts, canary),
-	  .value_name = "pct", .min = 1, .max = 99,
-	  .help = "release as a canary to pct percent of keys; the current release stays stable" },
-	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n',
-	  .offset = offsetof(struct promote_opts, dry_run),
-	  .help = "check the gates and show what would be promoted; write nothing" },
-	{ .type = POPS_OPT_BOOL, .name = "force", .short_name = 'f',
-	  .offset = offsetof(struct promote_opts, force),
-	  .help = "promote past unmet requirements (needs --reason; recorded in the ledger)" },
-	{ .type = POPS_OPT_STRING, .name = "reason", .short_name = 'm',
-	  .offset = offsetof(struct promote_opts, reason), .value_name = "text",
-	  .help = "why: recorded as Pops-Reason in the ledger" },
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct promote_opts, json),
-	  .help = "print the result as JSON" },
-	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct promote_opts, env),
-	  .flags = POPS_OPTF_REQUIRED, .help = "the environment to promote to",
-	  .complete = POPS_COMPLETE_ENV },
-	{ .type = POPS_OPT_ARGS, .name = "prompt", .offset = offsetof(struct promote_opts, prompts),
-	  .help = "prompts to promote (default: every prompt that differs)",
-	  .complete = POPS_COMPLETE_PROMPT },
-	{ 0 }
+	OPT_STRING(O, from, "from", "env|rev",
+	           "take the prompts from this environment or commit (default: the previous environment, or HEAD)"),
+	OPT_INT(O, canary, "canary", "pct", 1, 99,
+	        "release as a canary to pct percent of keys; the current release stays stable"),
+	OPT_BOOL(O, dry_run, "dry-run",
+	         "check the gates and show what would be promoted; write nothing",
+	         .short_name = 'n'),
+	OPT_BOOL(O, force, "force",
+	         "promote past unmet requirements (needs --reason; recorded in the ledger)",
+	         .short_name = 'f'),
+	OPT_STRING(O, reason, "reason", "text",
+	           "why: recorded as Pops-Reason in the ledger", .short_name = 'm'),
+	OPT_BOOL(O, json, "json", "print the result as JSON"),
+	OPT_ARG(O, env, "env",
+	        "the environment to promote to", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_ENV),
+	OPT_ARGS(O, prompts, "prompt",
+	         "prompts to promote (default: every prompt that differs)",
+	         .complete = POPS_COMPLETE_PROMPT),
+	OPT_END
 };
+#undef O
 
 void cmd_release_label(pops_buf *out, const pops_release_entry *e)
 {

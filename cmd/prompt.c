@@ -64,12 +64,14 @@ struct show_opts {
 };
 
 POPS_CMD_OPTS_SIZE(prompt_show, struct show_opts);
+#define O struct show_opts
 const pops_opt cmd_prompt_show_opts[] = {
-	{ .type = POPS_OPT_ARG, .name = "address", .offset = offsetof(struct show_opts, address),
-	  .help = "name, name@N, name@latest, name@-N, name:env (~stable, ~canary) or name#rev",
-	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS },
-	{ 0 }
+	OPT_ARG(O, address, "address",
+	        "name, name@N, name@latest, name@-N, name:env (~stable, ~canary) or name#rev",
+	        .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS),
+	OPT_END
 };
+#undef O
 
 int cmd_prompt_show(pops_ctx *ctx, void *o)
 {
@@ -93,16 +95,16 @@ struct log_opts {
 };
 
 POPS_CMD_OPTS_SIZE(prompt_log, struct log_opts);
+#define O struct log_opts
 const pops_opt cmd_prompt_log_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct log_opts, json),
-	  .help = "print a JSON array of versions" },
-	{ .type = POPS_OPT_INT, .name = "max-count", .short_name = 'n',
-	  .offset = offsetof(struct log_opts, max), .value_name = "n",
-	  .help = "show only the newest <n> versions", .min = 1, .max = LONG_MAX },
-	{ .type = POPS_OPT_ARG, .name = "name", .offset = offsetof(struct log_opts, name),
-	  .help = "prompt name", .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_PROMPT },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print a JSON array of versions"),
+	OPT_INT(O, max, "max-count", "n", 1, LONG_MAX,
+	        "show only the newest <n> versions", .short_name = 'n'),
+	OPT_ARG(O, name, "name",
+	        "prompt name", .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_PROMPT),
+	OPT_END
 };
+#undef O
 
 /*
  * The newest stored eval result for this exact prompt content, from the

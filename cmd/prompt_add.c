@@ -32,15 +32,16 @@ struct add_opts {
 };
 
 POPS_CMD_OPTS_SIZE(prompt_add, struct add_opts);
+#define O struct add_opts
 const pops_opt cmd_prompt_add_opts[] = {
-	{ .type = POPS_OPT_STRING, .name = "message", .short_name = 'm',
-	  .offset = offsetof(struct add_opts, message), .value_name = "msg",
-	  .help = "commit message (default: \"prompt: update <names>\")" },
-	{ .type = POPS_OPT_ARGS, .name = "file|name", .offset = offsetof(struct add_opts, files),
-	  .help = "prompt files or names", .flags = POPS_OPTF_REQUIRED,
-	  .complete = POPS_COMPLETE_FILE },
-	{ 0 }
+	OPT_STRING(O, message, "message", "msg",
+	           "commit message (default: \"prompt: update <names>\")", .short_name = 'm'),
+	OPT_ARGS(O, files, "file|name",
+	         "prompt files or names", .flags = POPS_OPTF_REQUIRED,
+	         .complete = POPS_COMPLETE_FILE),
+	OPT_END
 };
+#undef O
 
 typedef struct item {
 	char *name;

@@ -21,23 +21,20 @@ struct diff_opts {
 };
 
 POPS_CMD_OPTS_SIZE(prompt_diff, struct diff_opts);
+#define O struct diff_opts
 const pops_opt cmd_prompt_diff_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "stat", .offset = offsetof(struct diff_opts, stat),
-	  .help = "only count changed lines and frontmatter keys" },
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct diff_opts, json),
-	  .help = "print the comparison as JSON" },
-	{ .type = POPS_OPT_BOOL, .name = "word", .offset = offsetof(struct diff_opts, word),
-	  .help = "mark changed words instead of whole lines" },
-	{ .type = POPS_OPT_BOOL, .name = "evals", .offset = offsetof(struct diff_opts, evals),
-	  .help = "also compare the stored eval results of both versions" },
-	{ .type = POPS_OPT_BOOL, .name = "git-external",
-	  .offset = offsetof(struct diff_opts, git_external),
-	  .help = "run as git's external diff driver (arguments as git passes them)" },
-	{ .type = POPS_OPT_ARGS, .name = "address", .offset = offsetof(struct diff_opts, args),
-	  .help = "one or two addresses (default: work tree vs @latest)",
-	  .complete = POPS_COMPLETE_ADDRESS },
-	{ 0 }
+	OPT_BOOL(O, stat, "stat", "only count changed lines and frontmatter keys"),
+	OPT_BOOL(O, json, "json", "print the comparison as JSON"),
+	OPT_BOOL(O, word, "word", "mark changed words instead of whole lines"),
+	OPT_BOOL(O, evals, "evals", "also compare the stored eval results of both versions"),
+	OPT_BOOL(O, git_external, "git-external",
+	         "run as git's external diff driver (arguments as git passes them)"),
+	OPT_ARGS(O, args, "address",
+	         "one or two addresses (default: work tree vs @latest)",
+	         .complete = POPS_COMPLETE_ADDRESS),
+	OPT_END
 };
+#undef O
 
 /* one side of the comparison */
 typedef struct side {

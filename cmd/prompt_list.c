@@ -21,11 +21,12 @@ struct list_opts {
 };
 
 POPS_CMD_OPTS_SIZE(prompt_list, struct list_opts);
+#define O struct list_opts
 const pops_opt cmd_prompt_list_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct list_opts, json),
-	  .help = "print the list as JSON" },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print the list as JSON"),
+	OPT_END
 };
+#undef O
 
 /*
  * env -> {prompt -> version}, from one read of the ledger's tip, the

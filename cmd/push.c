@@ -10,18 +10,20 @@ struct sync_opts {
 };
 
 POPS_CMD_OPTS_SIZE(push, struct sync_opts);
+#define O struct sync_opts
 const pops_opt cmd_push_opts[] = {
-	{ .type = POPS_OPT_ARG, .name = "remote", .offset = offsetof(struct sync_opts, remote),
-	  .help = "a configured remote, a URL or a path (default: origin)" },
-	{ 0 }
+	OPT_ARG(O, remote, "remote", "a configured remote, a URL or a path (default: origin)"),
+	OPT_END
 };
+#undef O
 
 POPS_CMD_OPTS_SIZE(pull, struct sync_opts);
+#define O struct sync_opts
 const pops_opt cmd_pull_opts[] = {
-	{ .type = POPS_OPT_ARG, .name = "remote", .offset = offsetof(struct sync_opts, remote),
-	  .help = "a configured remote, a URL or a path (default: origin)" },
-	{ 0 }
+	OPT_ARG(O, remote, "remote", "a configured remote, a URL or a path (default: origin)"),
+	OPT_END
 };
+#undef O
 
 static const char *status_word(pops_sync_status st)
 {

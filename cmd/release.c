@@ -17,29 +17,27 @@ struct release_log_opts {
 };
 
 POPS_CMD_OPTS_SIZE(release_log, struct release_log_opts);
+#define O struct release_log_opts
 const pops_opt cmd_release_log_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct release_log_opts, json),
-	  .help = "print the log as JSON" },
-	{ .type = POPS_OPT_INT, .name = "max-count", .short_name = 'n',
-	  .offset = offsetof(struct release_log_opts, max), .value_name = "n", .min = 1,
-	  .max = LONG_MAX, .help = "show at most n entries" },
-	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct release_log_opts, env),
-	  .help = "only this environment", .complete = POPS_COMPLETE_ENV },
-	{ .type = POPS_OPT_ARG, .name = "prompt", .offset = offsetof(struct release_log_opts, prompt),
-	  .help = "only this prompt", .complete = POPS_COMPLETE_PROMPT },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print the log as JSON"),
+	OPT_INT(O, max, "max-count", "n", 1, LONG_MAX, "show at most n entries", .short_name = 'n'),
+	OPT_ARG(O, env, "env", "only this environment", .complete = POPS_COMPLETE_ENV),
+	OPT_ARG(O, prompt, "prompt", "only this prompt", .complete = POPS_COMPLETE_PROMPT),
+	OPT_END
 };
+#undef O
 
 struct release_list_opts {
 	int json;
 };
 
 POPS_CMD_OPTS_SIZE(release_list, struct release_list_opts);
+#define O struct release_list_opts
 const pops_opt cmd_release_list_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct release_list_opts, json),
-	  .help = "print the list as JSON" },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print the list as JSON"),
+	OPT_END
 };
+#undef O
 
 const pops_cmd cmd_release_subcommands[] = {
 	POPS_CMD_ROW("list", release_list, POPS_CMD_NEEDS_CONFIG,

@@ -28,26 +28,22 @@ struct render_opts {
 };
 
 POPS_CMD_OPTS_SIZE(render, struct render_opts);
+#define O struct render_opts
 const pops_opt cmd_render_opts[] = {
-	{ .type = POPS_OPT_LIST, .name = "var", .offset = offsetof(struct render_opts, vars),
-	  .value_name = "name=value",
-	  .help = "set a variable (a string; @file reads it, @- stdin, @@ a literal @; repeatable)" },
-	{ .type = POPS_OPT_PATH, .name = "vars", .offset = offsetof(struct render_opts, vars_file),
-	  .value_name = "file", .help = "read typed variables from a JSON or YAML object",
-	  .complete = POPS_COMPLETE_FILE },
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct render_opts, json),
-	  .help = "print model, config and messages as JSON" },
-	{ .type = POPS_OPT_BOOL, .name = "no-validate", .offset = offsetof(struct render_opts, no_validate),
-	  .help = "do not check variables against the input schema" },
-	{ .type = POPS_OPT_STRING, .name = "key", .offset = offsetof(struct render_opts, key),
-	  .value_name = "key",
-	  .help = "render what request key <key> is served from name:env (canary or stable side "
-	          "of a rollout)" },
-	{ .type = POPS_OPT_ARG, .name = "prompt", .offset = offsetof(struct render_opts, prompt),
-	  .help = "a .prompt file or a prompt address (name, name@N, name:env, name:env~canary)",
-	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS },
-	{ 0 }
+	OPT_LIST(O, vars, "var", "name=value",
+	         "set a variable (a string; @file reads it, @- stdin, @@ a literal @; repeatable)"),
+	OPT_PATH(O, vars_file, "vars", "file",
+	         "read typed variables from a JSON or YAML object", .complete = POPS_COMPLETE_FILE),
+	OPT_BOOL(O, json, "json", "print model, config and messages as JSON"),
+	OPT_BOOL(O, no_validate, "no-validate", "do not check variables against the input schema"),
+	OPT_STRING(O, key, "key", "key",
+	           "render what request key <key> is served from name:env (canary or stable side of a rollout)"),
+	OPT_ARG(O, prompt, "prompt",
+	        "a .prompt file or a prompt address (name, name@N, name:env, name:env~canary)",
+	        .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_ADDRESS),
+	OPT_END
 };
+#undef O
 
 /* the prompts directory of the project around the current directory, or NULL */
 static char *prompts_root(void)

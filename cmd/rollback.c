@@ -16,26 +16,24 @@ struct rollback_opts {
 };
 
 POPS_CMD_OPTS_SIZE(rollback, struct rollback_opts);
+#define O struct rollback_opts
 const pops_opt cmd_rollback_opts[] = {
-	{ .type = POPS_OPT_STRING, .name = "to", .offset = offsetof(struct rollback_opts, to),
-	  .value_name = "@N|ledger-rev",
-	  .help = "restore version N as released before, or the release at a ledger commit" },
-	{ .type = POPS_OPT_STRING, .name = "reason", .short_name = 'm',
-	  .offset = offsetof(struct rollback_opts, reason), .value_name = "text",
-	  .help = "why: recorded as Pops-Reason in the ledger" },
-	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n',
-	  .offset = offsetof(struct rollback_opts, dry_run),
-	  .help = "show what would be restored; write nothing" },
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct rollback_opts, json),
-	  .help = "print the result as JSON" },
-	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct rollback_opts, env),
-	  .flags = POPS_OPTF_REQUIRED, .help = "the environment to roll back",
-	  .complete = POPS_COMPLETE_ENV },
-	{ .type = POPS_OPT_ARGS, .name = "prompt", .offset = offsetof(struct rollback_opts, prompts),
-	  .help = "prompts to roll back (default: the one changed last in the environment)",
-	  .complete = POPS_COMPLETE_PROMPT },
-	{ 0 }
+	OPT_STRING(O, to, "to", "@N|ledger-rev",
+	           "restore version N as released before, or the release at a ledger commit"),
+	OPT_STRING(O, reason, "reason", "text",
+	           "why: recorded as Pops-Reason in the ledger", .short_name = 'm'),
+	OPT_BOOL(O, dry_run, "dry-run",
+	         "show what would be restored; write nothing", .short_name = 'n'),
+	OPT_BOOL(O, json, "json", "print the result as JSON"),
+	OPT_ARG(O, env, "env",
+	        "the environment to roll back", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_ENV),
+	OPT_ARGS(O, prompts, "prompt",
+	         "prompts to roll back (default: the one changed last in the environment)",
+	         .complete = POPS_COMPLETE_PROMPT),
+	OPT_END
 };
+#undef O
 
 int cmd_rollback(pops_ctx *ctx, void *o)
 {

@@ -23,26 +23,23 @@ struct rollout_set_opts {
 };
 
 POPS_CMD_OPTS_SIZE(rollout_set, struct rollout_set_opts);
+#define O struct rollout_set_opts
 const pops_opt cmd_rollout_set_opts[] = {
-	{ .type = POPS_OPT_STRING, .name = "reason", .short_name = 'm',
-	  .offset = offsetof(struct rollout_set_opts, reason), .value_name = "text",
-	  .help = "why: recorded as Pops-Reason in the ledger" },
-	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n',
-	  .offset = offsetof(struct rollout_set_opts, dry_run),
-	  .help = "show what would change; write nothing" },
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct rollout_set_opts, json),
-	  .help = "print the result as JSON" },
-	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct rollout_set_opts, env),
-	  .flags = POPS_OPTF_REQUIRED, .help = "the environment of the rollout",
-	  .complete = POPS_COMPLETE_ENV },
-	{ .type = POPS_OPT_ARG, .name = "prompt", .offset = offsetof(struct rollout_set_opts, prompt),
-	  .flags = POPS_OPTF_REQUIRED, .help = "the prompt rolled out",
-	  .complete = POPS_COMPLETE_PROMPT },
-	{ .type = POPS_OPT_ARG, .name = "percent",
-	  .offset = offsetof(struct rollout_set_opts, percent), .flags = POPS_OPTF_REQUIRED,
-	  .help = "the canary's new share of keys, 1 to 99" },
-	{ 0 }
+	OPT_STRING(O, reason, "reason", "text",
+	           "why: recorded as Pops-Reason in the ledger", .short_name = 'm'),
+	OPT_BOOL(O, dry_run, "dry-run", "show what would change; write nothing", .short_name = 'n'),
+	OPT_BOOL(O, json, "json", "print the result as JSON"),
+	OPT_ARG(O, env, "env",
+	        "the environment of the rollout", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_ENV),
+	OPT_ARG(O, prompt, "prompt",
+	        "the prompt rolled out", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_PROMPT),
+	OPT_ARG(O, percent, "percent",
+	        "the canary's new share of keys, 1 to 99", .flags = POPS_OPTF_REQUIRED),
+	OPT_END
 };
+#undef O
 
 struct rollout_complete_opts {
 	const char *env;
@@ -54,26 +51,25 @@ struct rollout_complete_opts {
 };
 
 POPS_CMD_OPTS_SIZE(rollout_complete, struct rollout_complete_opts);
+#define O struct rollout_complete_opts
 const pops_opt cmd_rollout_complete_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "force", .short_name = 'f',
-	  .offset = offsetof(struct rollout_complete_opts, force),
-	  .help = "complete past unmet requirements (needs --reason; recorded in the ledger)" },
-	{ .type = POPS_OPT_STRING, .name = "reason", .short_name = 'm',
-	  .offset = offsetof(struct rollout_complete_opts, reason), .value_name = "text",
-	  .help = "why: recorded as Pops-Reason in the ledger" },
-	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n',
-	  .offset = offsetof(struct rollout_complete_opts, dry_run),
-	  .help = "check the gates and show what would happen; write nothing" },
-	{ .type = POPS_OPT_BOOL, .name = "json",
-	  .offset = offsetof(struct rollout_complete_opts, json), .help = "print the result as JSON" },
-	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct rollout_complete_opts, env),
-	  .flags = POPS_OPTF_REQUIRED, .help = "the environment of the rollout",
-	  .complete = POPS_COMPLETE_ENV },
-	{ .type = POPS_OPT_ARG, .name = "prompt",
-	  .offset = offsetof(struct rollout_complete_opts, prompt), .flags = POPS_OPTF_REQUIRED,
-	  .help = "the prompt whose canary becomes stable", .complete = POPS_COMPLETE_PROMPT },
-	{ 0 }
+	OPT_BOOL(O, force, "force",
+	         "complete past unmet requirements (needs --reason; recorded in the ledger)",
+	         .short_name = 'f'),
+	OPT_STRING(O, reason, "reason", "text",
+	           "why: recorded as Pops-Reason in the ledger", .short_name = 'm'),
+	OPT_BOOL(O, dry_run, "dry-run",
+	         "check the gates and show what would happen; write nothing", .short_name = 'n'),
+	OPT_BOOL(O, json, "json", "print the result as JSON"),
+	OPT_ARG(O, env, "env",
+	        "the environment of the rollout", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_ENV),
+	OPT_ARG(O, prompt, "prompt",
+	        "the prompt whose canary becomes stable", .flags = POPS_OPTF_REQUIRED,
+	        .complete = POPS_COMPLETE_PROMPT),
+	OPT_END
 };
+#undef O
 
 struct rollout_status_opts {
 	const char *env;
@@ -81,13 +77,13 @@ struct rollout_status_opts {
 };
 
 POPS_CMD_OPTS_SIZE(rollout_status, struct rollout_status_opts);
+#define O struct rollout_status_opts
 const pops_opt cmd_rollout_status_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct rollout_status_opts, json),
-	  .help = "print the rollouts as JSON" },
-	{ .type = POPS_OPT_ARG, .name = "env", .offset = offsetof(struct rollout_status_opts, env),
-	  .help = "only this environment", .complete = POPS_COMPLETE_ENV },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print the rollouts as JSON"),
+	OPT_ARG(O, env, "env", "only this environment", .complete = POPS_COMPLETE_ENV),
+	OPT_END
 };
+#undef O
 
 const pops_cmd cmd_rollout_subcommands[] = {
 	POPS_CMD_ROW("complete", rollout_complete, POPS_CMD_NEEDS_CONFIG,

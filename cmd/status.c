@@ -15,11 +15,12 @@ struct status_opts {
 };
 
 POPS_CMD_OPTS_SIZE(status, struct status_opts);
+#define O struct status_opts
 const pops_opt cmd_status_opts[] = {
-	{ .type = POPS_OPT_BOOL, .name = "json", .offset = offsetof(struct status_opts, json),
-	  .help = "print the releases as JSON (same as pops release list --json)" },
-	{ 0 }
+	OPT_BOOL(O, json, "json", "print the releases as JSON (same as pops release list --json)"),
+	OPT_END
 };
+#undef O
 
 int cmd_status(pops_ctx *ctx, void *o)
 {
