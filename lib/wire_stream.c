@@ -364,7 +364,8 @@ static char *final_text(pops_wire_stream *s)
 
 int pops_wire_stream_finish(pops_wire_stream *s, pops_provider_result *res)
 {
-	const char *f = s->finish ? s->finish : "";
+	const char *f;
+	int had_error = s->error != NULL;
 
 	free(res->text);
 	free(res->finish_reason);
@@ -378,9 +379,14 @@ int pops_wire_stream_finish(pops_wire_stream *s, pops_provider_result *res)
 	pops_buf_clear(&s->line);
 	if (s->kind != S_OLLAMA && s->has_data)
 		on_line(s, "", 0);
-	if (!s->error && !s->done)
+	/* a cut stream's last piece is half an event: it is interrupted, not malformed */
+	if (!had_error && !s->done) {
+		free(s->error);
+		s->error = NULL;
 		s_error(s, "stream ended before its final event (interrupted: %zu bytes of text so far)",
 		        s->text.size + s->tool.size);
+	}
+	f = s->finish ? s->finish : "";
 	if (!s->error)
 		res->text = final_text(s);
 	if (s->error) {
