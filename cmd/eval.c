@@ -31,7 +31,7 @@ struct eval_run_opts {
 	const char *max_cost;
 	int dry_run, verbose;
 	const char *shard;
-	int record, replay, no_cache, no_store;
+	int record, replay, no_cache, no_store, stream;
 };
 
 POPS_CMD_OPTS_SIZE(eval_run, struct eval_run_opts);
@@ -79,6 +79,8 @@ const pops_opt cmd_eval_run_opts[] = {
 	  .help = "answer from recorded cassettes only (offline, no key)" },
 	{ .type = POPS_OPT_BOOL, .name = "no-cache", .offset = offsetof(struct eval_run_opts, no_cache),
 	  .help = "neither read nor write the response cache" },
+	{ .type = POPS_OPT_BOOL, .name = "stream", .offset = offsetof(struct eval_run_opts, stream),
+	  .help = "stream every reply and record time to first token" },
 	{ .type = POPS_OPT_BOOL, .name = "no-store", .offset = offsetof(struct eval_run_opts, no_store),
 	  .help = "do not record evidence in refs/notes/pops" },
 	{ .type = POPS_OPT_ARGS, .name = "suite", .offset = offsetof(struct eval_run_opts, suites),
@@ -457,6 +459,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	po.cassette_mode = opts->record ? POPS_CASSETTE_RECORD :
 	                   opts->replay ? POPS_CASSETTE_REPLAY : POPS_CASSETTE_NONE;
 	po.cancel = &eval_cancel;
+	po.stream = opts->stream;
 	eo.popts = po;
 	eo.engine = pops_provider_run;
 	bar.enabled = eval_bar_wanted(ctx);

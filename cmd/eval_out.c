@@ -191,6 +191,14 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *s, FILE *spool, int verb
 	       pops_json_num(s, "input_tokens", 0.0), pops_json_num(s, "output_tokens", 0.0),
 	       pops_json_num(s, "latency_p50", 0.0), pops_json_num(s, "latency_p95", 0.0),
 	       pops_json_num(s, "latency_p99", 0.0), pops_json_num(s, "duration_s", 0.0));
+	if (cJSON_GetObjectItemCaseSensitive(s, "ttft_p50"))
+		printf("  time to first token p50 %.0f ms p95 %.0f ms p99 %.0f ms\n",
+		       pops_json_num(s, "ttft_p50", 0.0), pops_json_num(s, "ttft_p95", 0.0),
+		       pops_json_num(s, "ttft_p99", 0.0));
+	if (cJSON_GetObjectItemCaseSensitive(s, "cached_input_share"))
+		printf("  prompt cache: %.0f of %.0f input tokens (%.0f%%)\n",
+		       pops_json_num(s, "cached_input_tokens", 0.0), pops_json_num(s, "input_tokens", 0.0),
+		       100.0 * pops_json_num(s, "cached_input_share", 0.0));
 	if (pops_json_num(s, "rate_limited", 0.0) > 0)
 		printf("  rate limited: %.0f %s 429, and pops started fewer requests at once\n",
 		       pops_json_num(s, "rate_limited", 0.0),

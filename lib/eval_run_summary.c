@@ -234,6 +234,16 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	cJSON_AddNumberToObject(s, "latency_p50", pops_stats_percentile(r->lat, r->nlat, 50));
 	cJSON_AddNumberToObject(s, "latency_p95", pops_stats_percentile(r->lat, r->nlat, 95));
 	cJSON_AddNumberToObject(s, "latency_p99", pops_stats_percentile(r->lat, r->nlat, 99));
+	if (r->nttft) {
+		cJSON_AddNumberToObject(s, "ttft_p50", pops_stats_percentile(r->ttft, r->nttft, 50));
+		cJSON_AddNumberToObject(s, "ttft_p95", pops_stats_percentile(r->ttft, r->nttft, 95));
+		cJSON_AddNumberToObject(s, "ttft_p99", pops_stats_percentile(r->ttft, r->nttft, 99));
+	}
+	if (r->cached_tok) {
+		cJSON_AddNumberToObject(s, "cached_input_tokens", (double)r->cached_tok);
+		cJSON_AddNumberToObject(s, "cached_input_share",
+		                        r->in_tok > 0 ? (double)r->cached_tok / (double)r->in_tok : 0.0);
+	}
 	cJSON_AddNumberToObject(s, "duration_s", duration_s);
 	cJSON_AddBoolToObject(s, "complete", g->complete);
 	if (g->interrupted)
