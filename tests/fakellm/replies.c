@@ -724,6 +724,7 @@ static void stream_reply(const fk_config *cfg, const fk_request *req, const chat
 	long end_after = opt_long(req, "x-fakellm-stream-end", cfg->stream_end);
 	int usage = !cfg->no_usage && !fk_header_get(req, "x-fakellm-no-usage");
 	size_t n, off = 0;
+	long times;
 
 	n = want > 0 ? (size_t)want : (text->size + 7) / 8;
 	if (n < 1)
@@ -748,6 +749,10 @@ static void stream_reply(const fk_config *cfg, const fk_request *req, const chat
 		pops_buf_truncate(&rep->body, rep->marks[rep->nmarks - 1]);
 	rep->chunk_ms = opt_long(req, "x-fakellm-chunk-ms", cfg->chunk_ms);
 	rep->drop_after = opt_long(req, "x-fakellm-stream-drop", cfg->stream_drop);
+	/* with fail-times, only the first N arrivals of this request are dropped */
+	if (rep->drop_after > 0 && (times = opt_long(req, "x-fakellm-fail-times", cfg->fail_times)) > 0 &&
+	    fk_arrival_count(req) > (unsigned long)times)
+		rep->drop_after = 0;
 	rep->status = 200;
 	rep->content_type = ch->wire == W_OLLAMA ? "application/x-ndjson" : "text/event-stream";
 }
