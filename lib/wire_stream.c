@@ -98,7 +98,7 @@ void pops_wire_stream_free(pops_wire_stream *s)
 /* append a string delta; a non-empty one is a token */
 static void put_delta(pops_wire_stream *s, pops_buf *to, const cJSON *v)
 {
-	if (!cJSON_IsString(v) || !*v->valuestring)
+	if (!v || !cJSON_IsString(v) || !v->valuestring || !*v->valuestring)
 		return;
 	pops_buf_puts(to, v->valuestring);
 	s->first = 1;
