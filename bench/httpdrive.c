@@ -1,9 +1,12 @@
 /*
  * A small driver over lib/provider for bench/http.sh: N chat requests to
  * an OpenAI-compatible base_url at concurrency J, cache off. Prints
- * "requests=N ok=N errors=N wall_s=X cpu_s=X" on stdout.
+ * "requests=N ok=N errors=N wall_s=X cpu_s=X" on stdout. With `stream`,
+ * the requests stream (a longer prompt, so fakellm's chunks all carry
+ * text) and the time to first token is reported too (ttft_p50_ms,
+ * ttft_p99_ms).
  *
- *   httpdrive <base_url> <N> <J> [timeout_ms]
+ *   httpdrive <base_url> <N> <J> [timeout_ms] [stream]
  */
 #include "common.h"
 #include "provider.h"
@@ -12,8 +15,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#define STREAM_TEXT "the quick brown fox jumps over the lazy dog, ten chunks of a streamed reply"
+
 typedef struct drive {
 	long n, given, ok, errors;
+	const char *want;
+	double *ttft;
+	size_t nttft;
 	cJSON *messages;
 	pops_provider_cfg prov;
 	char first_error[256];
@@ -36,14 +44,23 @@ static int done(void *payload, pops_provider_result *res)
 {
 	drive *d = payload;
 
-	if (res->status == POPS_OK && res->text && !strcmp(res->text, "hello"))
+	if (res->status == POPS_OK && res->text && !strcmp(res->text, d->want)) {
 		d->ok++;
-	else {
+		if (res->streamed && d->ttft)
+			d->ttft[d->nttft++] = res->ttft_ms;
+	} else {
 		if (!d->errors && res->error)
 			snprintf(d->first_error, sizeof(d->first_error), "%s", res->error);
 		d->errors++;
 	}
 	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)
@@ -63,7 +80,20 @@ int main(int argc, char **argv)
 	}
 	memset(&d, 0, sizeof(d));
 	pops_parse_long(&d.n, argv[2], 1, 100000000);
-	d.messages = cJSON_Parse("[{\"role\":\"user\",\"content\":[{\"text\":\"hello\"}]}]");
+	o.stream = argc > 5 && !strcmp(argv[5], "stream");
+	d.want = o.stream ? STREAM_TEXT : "hello";
+	d.messages = cJSON_CreateArray();
+	{
+		cJSON *m = cJSON_CreateObject(), *c = cJSON_CreateArray(), *t = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(m, "role", "user");
+		cJSON_AddStringToObject(t, "text", d.want);
+		cJSON_AddItemToArray(c, t);
+		cJSON_AddItemToObject(m, "content", c);
+		cJSON_AddItemToArray(d.messages, m);
+	}
+	if (o.stream && !(d.ttft = calloc((size_t)d.n, sizeof(*d.ttft))))
+		return 3;
 	node = cJSON_CreateObject();
 	d.prov.name = "bench";
 	d.prov.type = "openai";
@@ -85,6 +115,12 @@ int main(int argc, char **argv)
 	       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6,
 	       ru.ru_maxrss);
+	if (d.nttft) {
+		qsort(d.ttft, d.nttft, sizeof(*d.ttft), cmp_double);
+		printf("ttft_p50_ms=%.1f ttft_p99_ms=%.1f\n", d.ttft[d.nttft / 2],
+		       d.ttft[(d.nttft * 99) / 100 < d.nttft ? (d.nttft * 99) / 100 : d.nttft - 1]);
+	}
+	free(d.ttft);
 	if (d.errors)
 		fprintf(stderr, "first error: %s\n", d.first_error);
 	cJSON_Delete(d.messages);

@@ -4,7 +4,9 @@
  * concurrency J, so the engine's overhead can be read side by side with
  * the machine's, in the same run. Prints "wall_s=X".
  *
- *   httpfloor <url> <N> <J>
+ *   httpfloor <url> <N> <J> [body]
+ *
+ * (bench/stream.sh gives a streaming request body.)
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -21,7 +23,8 @@ static size_t sink(char *p, size_t s, size_t n, void *d)
 
 int main(int argc, char **argv)
 {
-	static const char body[] = "{\"model\":\"fake-model-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+	static const char dflt[] = "{\"model\":\"fake-model-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+	const char *body = argc > 4 ? argv[4] : dflt;
 	long n, j, started = 0, finished = 0, i;
 	CURLM *m;
 	CURL **h;

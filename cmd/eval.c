@@ -32,7 +32,7 @@ struct eval_run_opts {
 	const char *max_cost;
 	int dry_run, verbose;
 	const char *shard;
-	int record, replay, no_cache, no_store;
+	int record, replay, no_cache, no_store, stream;
 };
 
 POPS_CMD_OPTS_SIZE(eval_run, struct eval_run_opts);
@@ -71,6 +71,7 @@ const pops_opt cmd_eval_run_opts[] = {
 	OPT_BOOL(O, record, "record", "record responses to each suite's cassette"),
 	OPT_BOOL(O, replay, "replay", "answer from recorded cassettes only (offline, no key)"),
 	OPT_BOOL(O, no_cache, "no-cache", "neither read nor write the response cache"),
+	OPT_BOOL(O, stream, "stream", "stream every reply and record time to first token"),
 	OPT_BOOL(O, no_store, "no-store", "do not record evidence in refs/notes/pops"),
 	OPT_ARGS(O, suites, "suite",
 	         "suite files (default: every suite in the evals directory)",
@@ -308,6 +309,7 @@ static void batch_options(pops_eval_batch_options *bo, pops_ctx *ctx,
 	po.cassette_mode = opts->record ? POPS_CASSETTE_RECORD :
 	                   opts->replay ? POPS_CASSETTE_REPLAY : POPS_CASSETTE_NONE;
 	po.cancel = &eval_cancel;
+	po.stream = opts->stream;
 	eo->popts = po;
 	eo->engine = pops_provider_run;
 	view->bar.enabled = eval_bar_wanted(ctx);

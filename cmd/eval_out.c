@@ -180,6 +180,12 @@ static void print_numbers(const pops_ctx *ctx, const pops_eval_summary *s)
 	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
 	       s->input_tokens, s->output_tokens, s->latency_p50, s->latency_p95, s->latency_p99,
 	       s->duration_s);
+	if (s->has_ttft)
+		printf("  time to first token p50 %.0f ms p95 %.0f ms p99 %.0f ms\n",
+		       s->ttft_p50, s->ttft_p95, s->ttft_p99);
+	if (s->has_cached_share)
+		printf("  prompt cache: %.0f of %.0f input tokens (%.0f%%)\n",
+		       s->cached_input_tokens, s->input_tokens, 100.0 * s->cached_input_share);
 	if (s->rate_limited > 0)
 		printf("  rate limited: %.0f %s 429, and pops started fewer requests at once\n",
 		       s->rate_limited, s->rate_limited == 1 ? "reply was" : "replies were");

@@ -528,6 +528,22 @@ static int check_latency(struct check *c)
 	return 0;
 }
 
+/* ttft-ms: a streamed reply's time to first token; an unstreamed one cannot be checked */
+static int check_ttft(struct check *c)
+{
+	if (c->in->ttft_ms < 0) {
+		c->res->error = 1;
+		pops_buf_puts(&c->res->reason, "time to first token is unknown: the reply was not "
+		              "streamed (set config.stream: true or run with --stream)");
+		return 0;
+	}
+	c->pass = c->in->ttft_ms <= c->a->threshold;
+	if (!c->pass)
+		pops_buf_printf(&c->res->reason, "time to first token %.0f ms is over %g ms",
+		                c->in->ttft_ms, c->a->threshold);
+	return 0;
+}
+
 static int check_cost(struct check *c)
 {
 	if (c->in->cost_usd < 0) {
@@ -599,10 +615,11 @@ static const struct type_row {
 	[POPS_ASSERT_ICONTAINS_ANY] = { "icontains-any", 1, V_LIST, NULL, check_text },
 	[POPS_ASSERT_ICONTAINS_ALL] = { "icontains-all", 1, V_LIST, NULL, check_text },
 	[POPS_ASSERT_CONTAINS_JSON] = { "contains-json", 1, V_SCHEMA, NULL, check_text },
+	[POPS_ASSERT_TTFT] = { "ttft-ms", 0, V_NUMBER, compile_ceiling, check_ttft },
 };
 
 /* a row left out of the table would be a NULL name: caught by the unit tests */
-_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_CONTAINS_JSON + 1,
+_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_TTFT + 1,
                "one row per pops_assert_type");
 
 /* The row of a type name ("not-contains" sets *negate), or NULL. */

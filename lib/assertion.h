@@ -28,7 +28,7 @@ typedef enum {
 	POPS_ASSERT_LEVENSHTEIN, POPS_ASSERT_LATENCY, POPS_ASSERT_COST,
 	POPS_ASSERT_EXEC, POPS_ASSERT_JUDGE, POPS_ASSERT_PAIRWISE,
 	POPS_ASSERT_CONTAINS_ANY, POPS_ASSERT_CONTAINS_ALL, POPS_ASSERT_ICONTAINS_ANY,
-	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON
+	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON, POPS_ASSERT_TTFT
 } pops_assert_type;
 
 typedef struct pops_assert {
@@ -79,6 +79,7 @@ typedef struct pops_assert_input {
 	double cost_usd;      /* < 0 when unpriced */
 	const char *case_id;  /* exec: POPS_CASE_ID */
 	const char *cwd;      /* exec: where the command runs (the project root); NULL = here */
+	double ttft_ms;       /* a streamed reply's time to first token; < 0 not streamed */
 } pops_assert_input;
 
 typedef struct pops_assert_result {

@@ -59,6 +59,10 @@ static cJSON *result_json(const pops_provider_result *res)
 	cJSON_AddNumberToObject(o, "cached_tokens", (double)res->cached_tokens);
 	cJSON_AddNumberToObject(o, "http_status", (double)res->http_status);
 	cJSON_AddNumberToObject(o, "latency_ms", res->latency_ms);
+	if (res->cache_write_tokens > 0)
+		cJSON_AddNumberToObject(o, "cache_write_tokens", (double)res->cache_write_tokens);
+	if (res->streamed)   /* a hit keeps its time to first token, as it keeps its latency */
+		cJSON_AddNumberToObject(o, "ttft_ms", res->ttft_ms);
 	return o;
 }
 
@@ -98,6 +102,14 @@ static int result_from_json(pops_provider_result *out, const cJSON *o)
 
 		out->latency_ms = cJSON_IsNumber(l) && l->valuedouble >= 0 && l->valuedouble < 1e12 ?
 		                  l->valuedouble : 0;
+	}
+	out->cache_write_tokens = num_or(o, "cache_write_tokens", 0);
+	{
+		const cJSON *tt = cJSON_GetObjectItemCaseSensitive(o, "ttft_ms");
+
+		out->streamed = cJSON_IsNumber(tt) && tt->valuedouble >= 0 &&
+		                tt->valuedouble <= out->latency_ms;
+		out->ttft_ms = out->streamed ? tt->valuedouble : 0;
 	}
 	out->attempts = 0;
 	out->cache_hit = 1;

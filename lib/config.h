@@ -37,6 +37,7 @@ typedef struct pops_price_cfg {
 	const char *model_id;
 	double input, output;    /* USD per million tokens */
 	double cached_input;     /* < 0 when not given: cached tokens cost `input` */
+	double cache_write;      /* < 0 when not given: cache writes cost `input` */
 } pops_price_cfg;
 
 typedef struct pops_env_cfg {

@@ -304,7 +304,8 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddStringToObject(rec, "error", res->error ? res->error : "provider error");
 	} else {
 		pops_assert_input in = { res->text, strlen(res->text), rc->scope, res->latency_ms,
-		                         res->priced ? res->cost_usd : -1.0, rc->c.id, r->o->root };
+		                         res->priced ? res->cost_usd : -1.0, rc->c.id, r->o->root,
+		                         res->streamed ? res->ttft_ms : -1.0 };
 
 		cJSON_AddStringToObject(rec, "output", res->text);
 		if (res->finish_reason)
@@ -317,6 +318,10 @@ static int done1(void *payload, pops_provider_result *res)
 			cJSON_AddStringToObject(rec, "input", rc->input_text ? rc->input_text : "");
 	}
 	cJSON_AddNumberToObject(rec, "latency_ms", res->latency_ms);
+	if (res->streamed)
+		cJSON_AddNumberToObject(rec, "ttft_ms", res->ttft_ms);
+	if (res->cached_tokens > 0)
+		cJSON_AddNumberToObject(rec, "cached_tokens", (double)res->cached_tokens);
 	if (res->input_tokens >= 0)
 		cJSON_AddNumberToObject(rec, "input_tokens", (double)res->input_tokens);
 	if (res->output_tokens >= 0)
@@ -394,6 +399,7 @@ void pops_eval__dispose(struct runner *r)
 	if (r->spool)
 		fclose(r->spool);
 	free(r->lat);
+	free(r->ttft);
 	free(r->runs_per_case);
 	free(r->pass_per_case);
 	pops_buf_dispose(&r->line);

@@ -206,6 +206,10 @@ typedef struct pops_eval_summary {
 	int priced;                  /* "cost_usd" is a number (else: an unpriced model) */
 	double cost_usd, cost_spent_usd, cost_saved_usd;
 	double input_tokens, output_tokens, latency_p50, latency_p95, latency_p99, duration_s;
+	int has_ttft;           /* streamed replies: time to first token, ms */
+	double ttft_p50, ttft_p95, ttft_p99;
+	int has_cached_share;   /* the provider reported prompt-cache reads */
+	double cached_input_tokens, cached_input_share;
 	int incomplete;              /* "complete": false */
 	int has_pass_k;              /* --repeat: pass@k and pass^k */
 	double pass_at_k, pass_hat_k;

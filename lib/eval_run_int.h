@@ -94,6 +94,9 @@ struct runner {
 	long in_tok, out_tok;
 	double *lat;
 	size_t nlat, alat;
+	double *ttft;                /* streamed replies' time to first token */
+	size_t nttft, attft;
+	long cached_tok;             /* input tokens the provider's prompt cache served */
 	uint16_t *runs_per_case, *pass_per_case;
 	int interrupted, over_budget;
 	size_t cached, sent, unsent; /* runs answered by the cache, sent, not sent (provider down) */

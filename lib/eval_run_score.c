@@ -175,6 +175,20 @@ int pops_eval__finalize(struct runner *r, cJSON *rec)
 		}
 		r->lat[r->nlat++] = lat;
 	}
+	v = cJSON_GetObjectItemCaseSensitive(rec, "cached_tokens");
+	r->cached_tok += cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	v = cJSON_GetObjectItemCaseSensitive(rec, "ttft_ms");
+	if (cJSON_IsNumber(v) && strcmp(status, "error")) {
+		if (r->nttft == r->attft) {
+			size_t na = r->attft ? r->attft * 2 : 1024;
+			double *nt = realloc(r->ttft, na * sizeof(*nt));
+
+			POPS_CHECK_ALLOC(nt);
+			r->ttft = nt;
+			r->attft = na;
+		}
+		r->ttft[r->nttft++] = v->valuedouble;
+	}
 	v = cJSON_GetObjectItemCaseSensitive(rec, "case_index");
 	idx = cJSON_IsNumber(v) ? (size_t)v->valuedouble : SIZE_MAX;
 	if (r->runs_per_case && idx < r->total_cases && strcmp(status, "error")) {

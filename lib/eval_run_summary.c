@@ -186,6 +186,13 @@ void pops_eval_summary_read(pops_eval_summary *out, const cJSON *s)
 	out->latency_p95 = pops_json_num(s, "latency_p95", 0.0);
 	out->latency_p99 = pops_json_num(s, "latency_p99", 0.0);
 	out->duration_s = pops_json_num(s, "duration_s", 0.0);
+	out->has_ttft = cJSON_GetObjectItemCaseSensitive(s, "ttft_p50") != NULL;
+	out->ttft_p50 = pops_json_num(s, "ttft_p50", 0.0);
+	out->ttft_p95 = pops_json_num(s, "ttft_p95", 0.0);
+	out->ttft_p99 = pops_json_num(s, "ttft_p99", 0.0);
+	out->has_cached_share = cJSON_GetObjectItemCaseSensitive(s, "cached_input_share") != NULL;
+	out->cached_input_tokens = pops_json_num(s, "cached_input_tokens", 0.0);
+	out->cached_input_share = pops_json_num(s, "cached_input_share", 0.0);
 	out->incomplete = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "complete"));
 	out->has_pass_k = cJSON_GetObjectItemCaseSensitive(s, "pass_at_k") != NULL;
 	out->pass_at_k = pops_json_num(s, "pass_at_k", 0.0);
@@ -304,6 +311,16 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 		cJSON_AddNumberToObject(s, "unsent", (double)r->unsent);
 	cJSON_AddNumberToObject(s, "rate_limited", (double)r->rate_limited);
 	pops_eval_summary_usage(s, (double)r->in_tok, (double)r->out_tok, r->lat, r->nlat, duration_s);
+	if (r->nttft) {
+		cJSON_AddNumberToObject(s, "ttft_p50", pops_stats_percentile(r->ttft, r->nttft, 50));
+		cJSON_AddNumberToObject(s, "ttft_p95", pops_stats_percentile(r->ttft, r->nttft, 95));
+		cJSON_AddNumberToObject(s, "ttft_p99", pops_stats_percentile(r->ttft, r->nttft, 99));
+	}
+	if (r->cached_tok) {
+		cJSON_AddNumberToObject(s, "cached_input_tokens", (double)r->cached_tok);
+		cJSON_AddNumberToObject(s, "cached_input_share",
+		                        r->in_tok > 0 ? (double)r->cached_tok / (double)r->in_tok : 0.0);
+	}
 	cJSON_AddBoolToObject(s, "complete", g->complete);
 	if (g->interrupted)
 		cJSON_AddStringToObject(s, "stopped", "interrupted");

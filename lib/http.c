@@ -174,6 +174,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *data)
 
 	if (pops_buf_put(&s->job->response, p, size * n) < 0)
 		return 0;   /* over the limit (or out of memory): abort the transfer */
+	if (s->job->on_data)
+		s->job->on_data(s->job, p, size * n);
 	return size * n;
 }
 
@@ -276,6 +278,8 @@ static int start_attempt(engine *e, slot *s)
 	}
 	job->attempts++;
 	pops_http__trace_request(s->id, job);
+	if (job->on_data)
+		job->on_data(job, NULL, 0);
 	s->start_us = now_us();
 	s->waiting = 0;
 	if (e->cu->multi_add_handle(e->multi, s->easy) != CURLM_OK)

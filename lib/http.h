@@ -76,6 +76,13 @@ struct pops_http_job {
 	                            -1 (pops_http_job_new's) = max_retries like any failure */
 	void *user;
 	const pops_http_local *local;  /* non-NULL: not HTTP; url/headers/body unused */
+	/*
+	 * Optional tap on the body as it arrives (streamed replies): called
+	 * with each piece after it is added to `response`, and with (NULL, 0)
+	 * when an attempt starts (forget the last attempt's bytes; the
+	 * attempt's clock starts now). Must not block.
+	 */
+	void (*on_data)(pops_http_job *job, const char *p, size_t n);
 	void *local_ctx;               /* owned by the job; freed by local->release */
 
 	/* results */

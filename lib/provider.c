@@ -1,5 +1,6 @@
 #include "common.h"
 #include <math.h>
+#include <time.h>
 #include "provider.h"
 #include "cache.h"
 #include "http.h"
@@ -19,6 +20,9 @@ typedef struct pending {
 	int cacheable;
 	size_t request_bytes;   /* the request body, for a cost estimate without usage */
 	const pops_provider_cfg *prov;  /* for max_concurrency accounting */
+	pops_wire_stream *stream;       /* a streamed request: its parser, fed as bytes arrive */
+	double t0_ms;                   /* when its attempt started (monotonic) */
+	double ttft_ms;                 /* first token of this attempt; < 0 not yet */
 } pending;
 
 /* per provider: requests in flight (for `max_concurrency`), and whether it is up */
@@ -59,8 +63,8 @@ void pops_provider_price(pops_provider_result *res, const pops_config *cfg,
                          const char *model_id)
 {
 	const pops_price_cfg *p = cfg && model_id ? pops_config_price(cfg, model_id) : NULL;
-	double cached_rate;
-	long cached;
+	double cached_rate, write_rate;
+	long cached, written;
 
 	res->priced = 0;
 	res->cost_usd = 0;
@@ -69,9 +73,13 @@ void pops_provider_price(pops_provider_result *res, const pops_config *cfg,
 	cached = res->cached_tokens > 0 ? res->cached_tokens : 0;
 	if (cached > res->input_tokens)
 		cached = res->input_tokens;
+	written = res->cache_write_tokens > 0 ? res->cache_write_tokens : 0;
+	if (written > res->input_tokens - cached)
+		written = res->input_tokens - cached;
 	cached_rate = p->cached_input >= 0 ? p->cached_input : p->input;
-	res->cost_usd = ((double)(res->input_tokens - cached) * p->input +
-	                 (double)cached * cached_rate +
+	write_rate = p->cache_write >= 0 ? p->cache_write : p->input;
+	res->cost_usd = ((double)(res->input_tokens - cached - written) * p->input +
+	                 (double)cached * cached_rate + (double)written * write_rate +
 	                 (double)res->output_tokens * p->output) / 1e6;
 	res->priced = 1;
 }
@@ -90,6 +98,7 @@ static void pending_free(pending *p)
 		return;
 	free(p->model_id);
 	free(p->type);
+	pops_wire_stream_free(p->stream);
 	wipe_free(p->key);
 	free(p);
 }
@@ -404,6 +413,35 @@ static void base_headers(pops_http_job *job, const pops_provider_cfg *prov)
 			pops_http_job_header(job, h->string, h->valuestring);
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* the body of a streamed request as it arrives: parsed at once, the first token timed */
+static void stream_tap(pops_http_job *job, const char *data, size_t n)
+{
+	pending *p = job->user;
+
+	if (!data) {
+		pops_wire_stream_reset(p->stream);
+		p->t0_ms = mono_ms();
+		p->ttft_ms = -1;
+		return;
+	}
+	if (pops_wire_stream_feed(p->stream, data, n) && p->ttft_ms < 0)
+		p->ttft_ms = mono_ms() - p->t0_ms;
+}
+
+/* does `req` stream (its flag or config `stream: true`)? */
+static int streams(const pops_provider_request *req)
+{
+	return req->stream || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req->config, "stream"));
+}
+
 /* the HTTP job of a request (body, URL, headers, key): 0, or -1 with res failed */
 static int http_job_build(pops_http_job **out, const pops_provider_request *req, pending *p,
                           const char *keyval, const pops_provider_options *o, pops_provider_result *res)
@@ -453,9 +491,12 @@ static int route_http(run *r, pending *p, const pops_provider_request *req,
 	const pops_provider_options *o = r->opts;
 	const char *keyval;
 	pops_http_job *job = NULL;
+	pops_provider_request sreq = *req;
 	inflight *f;
 
 	*out = NULL;
+	sreq.stream = req->stream || o->stream;
+	req = &sreq;
 	if (env_key(&keyval, req->provider, res) < 0 || http_job_build(&job, req, p, keyval, o, res) < 0)
 		return 0;
 	p->cacheable = o->cache != POPS_CACHE_OFF && o->cache_dir;
@@ -478,6 +519,15 @@ static int route_http(run *r, pending *p, const pops_provider_request *req,
 	f = flight(r, p->prov);
 	if (f && !f->answered)
 		job->conn_retries = POPS_PROVIDER_DOWN_RETRIES;
+	if (streams(req)) {
+		if (!(p->stream = pops_wire_stream_new(req->provider->type))) {
+			pops_http_job_free(job);
+			set_result_error(res, POPS_ERROR, "out of memory");
+			return 0;
+		}
+		job->on_data = stream_tap;
+		p->ttft_ms = -1;
+	}
 	job->user = p;
 	*out = job;
 	return 1;
@@ -574,6 +624,21 @@ static int http_next(void *payload, pops_http_job **out)
 	}
 }
 
+/* a final HTTP answer into res: a stream's events, else (errors too) the reply body */
+static void parse_reply(pops_provider_result *res, pending *p, const pops_http_job *job)
+{
+	if (p->stream && job->http_status < 400) {
+		pops_wire_stream_finish(p->stream, res);
+		res->streamed = res->status == POPS_OK;
+		res->ttft_ms = p->ttft_ms >= 0 ? p->ttft_ms : job->latency_ms;
+		if (res->ttft_ms > job->latency_ms)
+			res->ttft_ms = job->latency_ms;
+	} else {
+		pops_wire_parse(res, p->type, job->http_status, job->response.ptr, job->response.size);
+	}
+	res->http_status = job->http_status;
+}
+
 static int http_done(void *payload, pops_http_job *job)
 {
 	run *r = payload;
@@ -601,8 +666,7 @@ static int http_done(void *payload, pops_http_job *job)
 		set_result_error(&res, job->status == POPS_EINTR ? POPS_EINTR : POPS_EPROVIDER,
 		                 job->error ? job->error : "request failed");
 	} else {
-		pops_wire_parse(&res, p->type, job->http_status, job->response.ptr, job->response.size);
-		res.http_status = job->http_status;
+		parse_reply(&res, p, job);
 		if (res.status != POPS_OK && job->attempts > 1) {
 			pops_buf msg = POPS_BUF_INIT;
 
@@ -700,8 +764,11 @@ int pops_provider_cached(const pops_provider_options *opts, const pops_provider_
 	    !pops_wire_known_type(req->provider->type))
 		return 0;
 	/* the key the engine computes before it would send (http_next) */
+	pops_provider_request sreq = *req;
+
+	sreq.stream = req->stream || opts->stream;
 	memset(&res, 0, sizeof(res));
-	if (pops_wire_body(&body, req) == 0) {
+	if (pops_wire_body(&body, &sreq) == 0) {
 		pops_cache_key(key, req->provider->type, req->provider->base_url,
 		               req->model_id ? req->model_id : "", body.ptr, body.size, req->repeat);
 		hit = pops_cache_get(&res, opts->cache_dir, key) == 0;

@@ -48,6 +48,8 @@ typedef struct pops_provider_request {
 	const cJSON *output_schema;        /* JSON Schema for structured output, or NULL */
 	unsigned repeat;                   /* repeat index: part of the cache key */
 	void *user;                        /* the caller's tag, handed back in the result */
+	int stream;                        /* 1: stream the reply (also config `stream: true`,
+	                                      or options.stream); not for exec/replay */
 } pops_provider_request;
 
 /* finish reasons, normalised across providers */
@@ -66,7 +68,11 @@ typedef struct pops_provider_result {
 	char *finish_reason;  /* POPS_FINISH_*; NULL on error */
 	long input_tokens;    /* normalised: cached tokens counted inside; -1 unknown */
 	long output_tokens;   /* -1 unknown */
-	long cached_tokens;   /* 0 when none reported */
+	long cached_tokens;   /* cache reads, 0 when none reported */
+	long cache_write_tokens; /* Anthropic cache_creation_input_tokens (inside input_tokens); 0 none */
+	int streamed;         /* 1: the reply came as a stream and ttft_ms is its time to first token */
+	double ttft_ms;       /* streamed: from sending the attempt to the first non-empty content
+	                         or tool-call delta (<= latency_ms); else 0 */
 	double latency_ms;    /* of the successful attempt; a cache or cassette hit keeps
 	                         the latency recorded when it was fetched */
 	unsigned attempts;    /* HTTP attempts made (0 for cache/cassette hits) */
@@ -126,6 +132,7 @@ typedef struct pops_provider_options {
 	 * NULL.
 	 */
 	int (*budget)(void *payload, double spent_usd);
+	int stream;                      /* 1: every HTTP request streams (--stream) */
 } pops_provider_options;
 
 #define POPS_PROVIDER_OPTIONS_INIT { NULL, POPS_PROVIDER_CONCURRENCY, 0, 0, \
@@ -181,7 +188,8 @@ int pops_provider_cached(const pops_provider_options *opts, const pops_provider_
 
 /*
  * Fill res->priced and res->cost_usd from pops.yaml pricing (USD per
- * million tokens; cached input at cached_input when given, else input).
+ * million tokens; cached input at cached_input when given, else input;
+ * Anthropic cache writes at cache_write when given, else input).
  * A model without a price, or a result without token counts, stays
  * unpriced (priced = 0): never $0.
  */

@@ -125,12 +125,12 @@ static const cJSON *cfg_get(const cJSON *cfg, const char *a, const char *b)
 	return v ? v : (b ? cJSON_GetObjectItemCaseSensitive(cfg, b) : NULL);
 }
 
-/* config keys pops maps itself; the rest pass through unchanged */
+/* config keys pops maps itself or keeps (stream, cache); the rest pass through unchanged */
 static int mapped_key(const char *k)
 {
 	static const char *const keys[] = {
 		"temperature", "max_tokens", "maxOutputTokens", "top_p", "topP", "top_k",
-		"topK", "stop", "stopSequences", "seed", NULL
+		"topK", "stop", "stopSequences", "seed", "stream", "cache", NULL
 	};
 	size_t i;
 
@@ -168,6 +168,12 @@ static void add_passthrough(cJSON *o, const cJSON *cfg)
 			add_copy(o, it->string, it);
 }
 
+/* does this request stream? (the caller's flag, or config `stream: true`) */
+static int wants_stream(const pops_provider_request *req)
+{
+	return req->stream || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req->config, "stream"));
+}
+
 static cJSON *body_openai(const pops_provider_request *req)
 {
 	cJSON *o = cJSON_CreateObject(), *msgs;
@@ -197,8 +203,28 @@ static cJSON *body_openai(const pops_provider_request *req)
 		cJSON_AddItemToObject(rf, "json_schema", js);
 		cJSON_AddItemToObject(o, "response_format", rf);
 	}
+	if (wants_stream(req)) {
+		cJSON *so = cJSON_CreateObject();
+
+		cJSON_AddTrueToObject(o, "stream");
+		cJSON_AddTrueToObject(so, "include_usage");
+		cJSON_AddItemToObject(o, "stream_options", so);
+	}
 	add_passthrough(o, cfg);
 	return o;
+}
+
+/* the system prompt as one text block that ends a prompt-cache breakpoint */
+static cJSON *cached_system(const char *text)
+{
+	cJSON *arr = cJSON_CreateArray(), *b = cJSON_CreateObject(), *cc = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(b, "type", "text");
+	cJSON_AddStringToObject(b, "text", text);
+	cJSON_AddStringToObject(cc, "type", "ephemeral");
+	cJSON_AddItemToObject(b, "cache_control", cc);
+	cJSON_AddItemToArray(arr, b);
+	return arr;
 }
 
 static cJSON *body_anthropic(const pops_provider_request *req)
@@ -221,7 +247,9 @@ static cJSON *body_anthropic(const pops_provider_request *req)
 			pops_buf_puts(&system, "\n\n");
 		pops_wire_content_text(&system, cJSON_GetObjectItemCaseSensitive(m, "content"));
 	}
-	if (system.size)
+	if (system.size && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "cache")))
+		cJSON_AddItemToObject(o, "system", cached_system(system.ptr));
+	else if (system.size)
 		cJSON_AddStringToObject(o, "system", system.ptr);
 	pops_buf_dispose(&system);
 	msgs = cJSON_AddArrayToObject(o, "messages");
@@ -253,6 +281,8 @@ static cJSON *body_anthropic(const pops_provider_request *req)
 		cJSON_AddStringToObject(tc, "name", POPS_ANTHROPIC_OUTPUT_TOOL);
 		cJSON_AddItemToObject(o, "tool_choice", tc);
 	}
+	if (wants_stream(req))
+		cJSON_AddTrueToObject(o, "stream");
 	add_passthrough(o, cfg);
 	return o;
 }
@@ -274,7 +304,7 @@ static cJSON *body_ollama(const pops_provider_request *req)
 		pops_buf_dispose(&text);
 		cJSON_AddItemToArray(msgs, w);
 	}
-	cJSON_AddFalseToObject(o, "stream");
+	cJSON_AddBoolToObject(o, "stream", wants_stream(req));
 	if (req->output_schema)
 		add_copy(o, "format", req->output_schema);
 	add_copy(opts, "temperature", cfg_get(cfg, "temperature", NULL));
@@ -619,6 +649,7 @@ static int parse_anthropic(pops_provider_result *res, const cJSON *root)
 	res->input_tokens = in < 0 ? -1 : in + (cr > 0 ? cr : 0) + (cc > 0 ? cc : 0);
 	res->output_tokens = pops_json_count(usage, "output_tokens");
 	res->cached_tokens = cr > 0 ? cr : 0;
+	res->cache_write_tokens = cc > 0 ? cc : 0;
 	return POPS_OK;
 }
 
@@ -695,7 +726,7 @@ int pops_wire_parse(pops_provider_result *res, const char *type, long http_statu
 	free(res->finish_reason);
 	res->text = res->finish_reason = NULL;
 	res->input_tokens = res->output_tokens = -1;
-	res->cached_tokens = 0;
+	res->cached_tokens = res->cache_write_tokens = 0;
 	res->http_status = http_status;
 	if ((marker = pops_wire_nul_mark(&marked, body, len)) < 0) {
 		error = fail(res, "%s", pops_error_last());

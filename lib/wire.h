@@ -14,6 +14,15 @@
  *   anthropic  POST <base_url>/v1/messages: system split out, max_tokens
  *              always sent, structured output through a forced tool
  *   ollama     POST <base_url>/api/chat with stream false
+ *
+ * Streaming (req->stream, or config `stream: true`): OpenAI gets stream
+ * true and stream_options {include_usage: true} (usage comes in the last
+ * chunk before `data: [DONE]`), Anthropic stream true (message_start,
+ * content_block_delta, message_delta whose usage is cumulative,
+ * message_stop), Ollama stream true (NDJSON, the last line `done: true`).
+ * Config keys that are pops's own (`stream`, `cache`) are never sent.
+ * `cache: true` on Anthropic sends the system prompt as one text block
+ * with cache_control {type: ephemeral} (a prompt-cache breakpoint).
  */
 
 /* the max_tokens Anthropic gets when the request names none (it is required) */
@@ -89,5 +98,39 @@ int pops_wire_quota_exhausted(const char *body);
  * "text") into `out`; media parts are skipped.
  */
 int pops_wire_content_text(pops_buf *out, const cJSON *content);
+
+/*
+ * An incremental parser of a streamed reply (SSE for openai and
+ * anthropic, NDJSON for ollama): bytes go in as they arrive, split
+ * anywhere; the assembled result equals what the non-streaming reply
+ * would give (text, finish reason, tokens incl. cached ones).
+ */
+typedef struct pops_wire_stream pops_wire_stream;
+
+/* A parser for provider `type`; NULL when out of memory or for a type without streaming. */
+pops_wire_stream *pops_wire_stream_new(const char *type);
+
+/* Forget everything fed so far (a new attempt). */
+void pops_wire_stream_reset(pops_wire_stream *s);
+
+/*
+ * Feed the next bytes. Returns 1 once the first token has arrived (a
+ * non-empty content, tool-call or tool-input delta), in this call or
+ * before; 0 until then. Never fails: bad events are remembered and
+ * reported by finish.
+ */
+int pops_wire_stream_feed(pops_wire_stream *s, const char *p, size_t n);
+
+/*
+ * The stream has ended: fill `res` (text, finish_reason, tokens) and
+ * return POPS_OK, or POPS_EPROVIDER with res->error set when it carried
+ * an error event or a malformed event, or ended before its final event
+ * (`[DONE]`, message_stop, `done: true`): an interrupted stream is a
+ * provider error, never a truncated output. res->status is set.
+ */
+int pops_wire_stream_finish(pops_wire_stream *s, pops_provider_result *res);
+
+/* Free a parser. Accepts NULL. */
+void pops_wire_stream_free(pops_wire_stream *s);
 
 #endif

@@ -7,7 +7,15 @@
  *           [--retry-after S] [--retry-after-ms MS] [--trickle-ms MS]
  *           [--judge] [--verdict V] [--reply TEXT] [--cached-tokens N]
  *           [--api-key K] [--models a,b] [--huge-size BYTES] [--log FILE]
- *           [--no-usage]
+ *           [--no-usage] [--stream-chunks N] [--chunk-ms MS]
+ *           [--stream-drop N] [--stream-end N] [--cache-write-tokens N]
+ *
+ * Streamed replies (OpenAI/Anthropic `stream: true`, Ollama unless
+ * `stream: false`) leave in chunks: the first after the latency, the
+ * rest --chunk-ms apart (x-fakellm-chunk-ms), the text cut into
+ * --stream-chunks pieces (x-fakellm-stream-chunks); --stream-drop N
+ * closes the connection after N chunks, --stream-end N ends the body
+ * cleanly there without the final event.
  *
  * Prints "port=N" as its first stdout line once it listens on 127.0.0.1.
  */
@@ -43,6 +51,9 @@ typedef struct conn {
 	int close_after;
 	size_t drop_at;       /* close once out_off reaches it (0 = never) */
 	size_t huge_left;     /* filler bytes still to generate */
+	size_t marks[FK_MAX_CHUNKS];  /* streamed: where each chunk ends in `out` */
+	size_t nmarks, mark;  /* chunks, and the one being sent */
+	long chunk_ms;
 	int sent_continue;
 	fk_reply rep;
 	int has_rep;
@@ -126,6 +137,7 @@ static void finish_write(conn *c)
 	c->state = C_READ;
 	c->drop_at = 0;
 	c->huge_left = 0;
+	c->nmarks = c->mark = 0;
 	set_events(c, EPOLLIN);
 }
 
@@ -165,7 +177,9 @@ static int flush_out(conn *c)
 			finish_write(c);
 			return c == conns[c->fd] ? 1 : 0;
 		}
-		if (c->state == C_TRICKLE)
+		if (c->state == C_TRICKLE && c->nmarks)
+			end = c->marks[c->mark] < end ? c->marks[c->mark] : end;
+		else if (c->state == C_TRICKLE)
 			end = c->out_off + 1;
 		n = send(c->fd, c->out.ptr + c->out_off, end - c->out_off, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -179,6 +193,15 @@ static int flush_out(conn *c)
 			return 0;
 		}
 		c->out_off += (size_t)n;
+		if (c->state == C_TRICKLE && c->nmarks) {
+			/* a chunk has left: the next one after chunk_ms */
+			if (c->out_off < c->marks[c->mark] || c->mark + 1 >= c->nmarks)
+				continue;
+			c->mark++;
+			c->due_us = now_us() + c->chunk_ms * 1000;
+			set_events(c, 0);
+			return 1;
+		}
 		if (c->state == C_TRICKLE && c->out_off < c->out.size) {
 			c->due_us = now_us() + c->trickle_ms * 1000;
 			set_events(c, 0);
@@ -221,12 +244,25 @@ static void start_reply(conn *c)
 		c->drop_at = head_len + r->body.size / 2;
 		c->close_after = 1;
 	}
+	c->nmarks = c->mark = 0;
+	if (r->nmarks) {
+		for (size_t i = 0; i < r->nmarks; i++)
+			c->marks[i] = head_len + r->marks[i];
+		c->nmarks = r->nmarks;
+		c->chunk_ms = r->chunk_ms;
+		if (r->drop_after > 0 && (size_t)r->drop_after < r->nmarks) {
+			c->drop_at = c->marks[r->drop_after - 1];
+			c->close_after = 1;
+		}
+	}
 	pops_buf_dispose(&r->headers);
 	pops_buf_dispose(&r->body);
 	c->has_rep = 0;
 	if (r->send == FK_SEND_TRICKLE) {
 		c->state = C_TRICKLE;
 		c->trickle_ms = r->trickle_ms > 0 ? r->trickle_ms : 50;
+	} else if (c->nmarks > 1 && c->chunk_ms > 0) {
+		c->state = C_TRICKLE;   /* paced by the chunk marks */
 	} else {
 		c->state = C_WRITE;
 	}
@@ -500,7 +536,8 @@ static int usage(void)
 	      "               [--retry-after S] [--retry-after-ms MS] [--trickle-ms MS]\n"
 	      "               [--judge] [--verdict V] [--reply TEXT] [--cached-tokens N]\n"
 	      "               [--api-key K] [--models a,b] [--huge-size BYTES] [--log FILE]\n"
-	      "               [--no-usage]\n"
+	      "               [--no-usage] [--stream-chunks N] [--chunk-ms MS]\n"
+	      "               [--stream-drop N] [--stream-end N] [--cache-write-tokens N]\n"
 	      "faults: 408 409 429 quota 400 401 403 404 500 502 503 529 drop reset\n"
 	      "        malformed trickle error200 huge empty notjson badcontent badchoices\n", stderr);
 	return 2;
@@ -552,6 +589,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--trickle-ms")) cfg.trickle_ms = n;
 		else if (!strcmp(a, "--cached-tokens")) cfg.cached_tokens = n;
 		else if (!strcmp(a, "--huge-size")) cfg.huge_size = (size_t)n;
+		else if (!strcmp(a, "--stream-chunks")) cfg.stream_chunks = n;
+		else if (!strcmp(a, "--chunk-ms")) cfg.chunk_ms = n;
+		else if (!strcmp(a, "--stream-drop")) cfg.stream_drop = n;
+		else if (!strcmp(a, "--stream-end")) cfg.stream_end = n;
+		else if (!strcmp(a, "--cache-write-tokens")) cfg.cache_write_tokens = n;
 		else
 			return usage();
 	}

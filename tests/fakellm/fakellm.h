@@ -34,6 +34,9 @@ enum {
 	FK_SEND_HUGE       /* a generated body of huge_size bytes */
 };
 
+/* the most chunks a streamed reply is cut into */
+#define FK_MAX_CHUNKS 256
+
 typedef struct fk_reply {
 	int status;
 	const char *content_type;
@@ -44,6 +47,13 @@ typedef struct fk_reply {
 	long trickle_ms;
 	size_t huge_size;
 	int is_fault;
+	/* a streamed reply: chunk i ends at body offset marks[i]; chunks leave
+	   chunk_ms apart (the first after latency_ms); drop_after > 0 closes
+	   the connection after that many chunks, mid-body */
+	size_t marks[FK_MAX_CHUNKS];
+	size_t nmarks;
+	long chunk_ms;
+	long drop_after;
 } fk_reply;
 
 typedef struct fk_config {
@@ -61,6 +71,11 @@ typedef struct fk_config {
 	const char *api_key;     /* when set, requests must carry it */
 	const char *models;      /* comma-separated ids for GET /models */
 	size_t huge_size;
+	long stream_chunks;      /* streamed text in N chunks; 0 = 8-byte pieces */
+	long chunk_ms;           /* between chunks of a streamed reply */
+	long stream_drop;        /* drop the connection after N chunks (0 = never) */
+	long stream_end;         /* end the body cleanly after N chunks, no final event */
+	long cache_write_tokens; /* Anthropic cache_creation_input_tokens when cache_control is sent */
 } fk_config;
 
 /* Build the reply to one request. Never fails: errors become HTTP errors. */

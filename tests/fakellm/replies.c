@@ -15,7 +15,10 @@
  * in streamed Ollama pieces).
  * max_tokens cuts the reply at 4 bytes per token (finish "length");
  * a stop sequence cuts it at the sequence. Tokens: 4 bytes per token,
- * rounded up; cached tokens from --cached-tokens / x-fakellm-cached-tokens.
+ * rounded up; cached tokens from --cached-tokens / x-fakellm-cached-tokens;
+ * Anthropic cache writes (a system prompt with cache_control) from
+ * --cache-write-tokens / x-fakellm-cache-write-tokens. Streamed replies:
+ * see stream_reply.
  * x-fakellm-rate-limit: N lets N requests wait for their reply at once:
  * each reply says how many more may come (x-ratelimit-remaining-requests),
  * and one arriving beyond that is a 429 with retry-after-ms: 20.
@@ -325,6 +328,8 @@ typedef struct chat {
 	long max_tokens;        /* 0 = none */
 	const cJSON *stop;
 	int stream;
+	int include_usage;      /* OpenAI stream_options.include_usage */
+	int cache_control;      /* Anthropic: the system prompt carries cache_control */
 } chat;
 
 static int parse_chat(chat *ch, const cJSON *body, fk_reply *rep)
@@ -383,9 +388,18 @@ static int parse_chat(chat *ch, const cJSON *body, fk_reply *rep)
 			v = cJSON_GetObjectItemCaseSensitive(body, "max_tokens");
 		ch->stop = cJSON_GetObjectItemCaseSensitive(body, "stop");
 		ch->stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "stream"));
+		ch->include_usage = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(body, "stream_options"), "include_usage"));
 	} else if (ch->wire == W_ANTHROPIC) {
 		const cJSON *tc = cJSON_GetObjectItemCaseSensitive(body, "tool_choice"), *tool;
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(tc, "name");
+		const cJSON *sys = cJSON_GetObjectItemCaseSensitive(body, "system"), *b;
+
+		if (cJSON_IsArray(sys))
+			cJSON_ArrayForEach(b, sys)
+				if (cJSON_GetObjectItemCaseSensitive(b, "cache_control"))
+					ch->cache_control = 1;
+		ch->stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "stream"));
 
 		if (cJSON_IsString(name)) {
 			cJSON_ArrayForEach(tool, cJSON_GetObjectItemCaseSensitive(body, "tools")) {
@@ -521,12 +535,234 @@ static void make_text(const fk_config *cfg, const fk_request *req, chat *ch,
 	}
 }
 
+/* one SSE event (or NDJSON line) from a JSON object, which is consumed */
+static void put_event(pops_buf *out, int wire, const char *event, cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	if (wire == W_OLLAMA) {
+		pops_buf_printf(out, "%s\n", s ? s : "{}");
+	} else {
+		if (event)
+			pops_buf_printf(out, "event: %s\n", event);
+		pops_buf_printf(out, "data: %s\n\n", s ? s : "{}");
+	}
+	free(s);
+	cJSON_Delete(o);
+}
+
+/* piece i of n of `text`, never inside a UTF-8 sequence */
+static size_t piece_end(const pops_buf *text, size_t start, size_t n, size_t i)
+{
+	size_t end = i + 1 >= n ? text->size : text->size * (i + 1) / n;
+
+	if (end < start)
+		end = start;
+	while (end < text->size && ((unsigned char)text->ptr[end] & 0xc0) == 0x80)
+		end++;
+	return end;
+}
+
+typedef struct tokens_t {
+	long in, out, cached, written;
+} tokens_t;
+
+/* the events before the first piece */
+static void stream_open(pops_buf *b, const chat *ch, const tokens_t *t)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (ch->wire == W_OPENAI) {
+		put_event(b, ch->wire, NULL, cJSON_Parse("{\"id\":\"chatcmpl-fakellm\",\"object\":"
+		          "\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+		          "\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}"));
+		cJSON_Delete(o);
+	} else if (ch->wire == W_ANTHROPIC) {
+		cJSON *m = cJSON_CreateObject(), *u = cJSON_CreateObject(), *cb;
+
+		cJSON_AddStringToObject(o, "type", "message_start");
+		cJSON_AddStringToObject(m, "id", "msg_fakellm");
+		cJSON_AddStringToObject(m, "type", "message");
+		cJSON_AddStringToObject(m, "role", "assistant");
+		cJSON_AddStringToObject(m, "model", ch->model);
+		cJSON_AddItemToObject(m, "content", cJSON_CreateArray());
+		cJSON_AddNumberToObject(u, "input_tokens", (double)(t->in - t->cached - t->written));
+		cJSON_AddNumberToObject(u, "cache_creation_input_tokens", (double)t->written);
+		cJSON_AddNumberToObject(u, "cache_read_input_tokens", (double)t->cached);
+		cJSON_AddNumberToObject(u, "output_tokens", 1);
+		cJSON_AddItemToObject(m, "usage", u);
+		cJSON_AddItemToObject(o, "message", m);
+		put_event(b, ch->wire, "message_start", o);
+		o = cJSON_CreateObject();
+		cb = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "content_block_start");
+		cJSON_AddNumberToObject(o, "index", 0);
+		if (ch->tool_name) {
+			cJSON_AddStringToObject(cb, "type", "tool_use");
+			cJSON_AddStringToObject(cb, "id", "toolu_fakellm");
+			cJSON_AddStringToObject(cb, "name", ch->tool_name);
+			cJSON_AddItemToObject(cb, "input", cJSON_CreateObject());
+		} else {
+			cJSON_AddStringToObject(cb, "type", "text");
+			cJSON_AddStringToObject(cb, "text", "");
+		}
+		cJSON_AddItemToObject(o, "content_block", cb);
+		put_event(b, ch->wire, "content_block_start", o);
+	} else {
+		cJSON_Delete(o);
+	}
+}
+
+/* one piece of the text */
+static void stream_piece(pops_buf *b, const chat *ch, const char *p, size_t n)
+{
+	cJSON *o = cJSON_CreateObject(), *d = cJSON_CreateObject();
+	char *piece = pops_strndup(p, n);
+
+	if (ch->wire == W_OPENAI) {
+		cJSON *choices = cJSON_AddArrayToObject(o, "choices"), *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", "chatcmpl-fakellm");
+		cJSON_AddStringToObject(o, "object", "chat.completion.chunk");
+		cJSON_AddNumberToObject(c, "index", 0);
+		cJSON_AddStringToObject(d, "content", piece ? piece : "");
+		cJSON_AddItemToObject(c, "delta", d);
+		cJSON_AddNullToObject(c, "finish_reason");
+		cJSON_AddItemToArray(choices, c);
+		put_event(b, ch->wire, NULL, o);
+	} else if (ch->wire == W_ANTHROPIC) {
+		cJSON_AddStringToObject(o, "type", "content_block_delta");
+		cJSON_AddNumberToObject(o, "index", 0);
+		cJSON_AddStringToObject(d, "type", ch->tool_name ? "input_json_delta" : "text_delta");
+		cJSON_AddStringToObject(d, ch->tool_name ? "partial_json" : "text", piece ? piece : "");
+		cJSON_AddItemToObject(o, "delta", d);
+		put_event(b, ch->wire, "content_block_delta", o);
+	} else {
+		cJSON_AddStringToObject(o, "model", ch->model);
+		cJSON_AddStringToObject(o, "created_at", "2024-01-01T00:00:00Z");
+		cJSON_AddStringToObject(d, "role", "assistant");
+		cJSON_AddStringToObject(d, "content", piece ? piece : "");
+		cJSON_AddItemToObject(o, "message", d);
+		cJSON_AddFalseToObject(o, "done");
+		put_event(b, ch->wire, NULL, o);
+	}
+	free(piece);
+}
+
+/* the final events: finish reason, usage, the end marker */
+static void stream_close(pops_buf *b, const chat *ch, const char *finish, const tokens_t *t,
+                         int usage)
+{
+	cJSON *o = cJSON_CreateObject(), *u = cJSON_CreateObject(), *d = cJSON_CreateObject();
+
+	if (ch->wire == W_OPENAI) {
+		cJSON *choices = cJSON_AddArrayToObject(o, "choices"), *c = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(c, "index", 0);
+		cJSON_AddItemToObject(c, "delta", d);
+		cJSON_AddStringToObject(c, "finish_reason", !strcmp(finish, "length") ? "length" : "stop");
+		cJSON_AddItemToArray(choices, c);
+		put_event(b, ch->wire, NULL, o);
+		if (usage && ch->include_usage) {
+			cJSON *det = cJSON_CreateObject();
+
+			o = cJSON_CreateObject();
+			cJSON_AddItemToObject(o, "choices", cJSON_CreateArray());
+			cJSON_AddNumberToObject(u, "prompt_tokens", (double)t->in);
+			cJSON_AddNumberToObject(u, "completion_tokens", (double)t->out);
+			cJSON_AddNumberToObject(u, "total_tokens", (double)(t->in + t->out));
+			cJSON_AddNumberToObject(det, "cached_tokens", (double)t->cached);
+			cJSON_AddItemToObject(u, "prompt_tokens_details", det);
+			cJSON_AddItemToObject(o, "usage", u);
+			put_event(b, ch->wire, NULL, o);
+		} else {
+			cJSON_Delete(u);
+		}
+		pops_buf_puts(b, "data: [DONE]\n\n");
+	} else if (ch->wire == W_ANTHROPIC) {
+		const char *sr = ch->tool_name ? "tool_use" : !strcmp(finish, "length") ? "max_tokens" :
+		                 !strcmp(finish, "stop") ? "end_turn" : finish;
+
+		put_event(b, ch->wire, "content_block_stop",
+		          cJSON_Parse("{\"type\":\"content_block_stop\",\"index\":0}"));
+		cJSON_AddStringToObject(o, "type", "message_delta");
+		cJSON_AddStringToObject(d, "stop_reason", sr);
+		cJSON_AddNullToObject(d, "stop_sequence");
+		cJSON_AddItemToObject(o, "delta", d);
+		cJSON_AddNumberToObject(u, "output_tokens", (double)t->out);
+		cJSON_AddItemToObject(o, "usage", u);
+		put_event(b, ch->wire, "message_delta", o);
+		put_event(b, ch->wire, "message_stop", cJSON_Parse("{\"type\":\"message_stop\"}"));
+	} else {
+		cJSON_Delete(u);
+		cJSON_AddStringToObject(o, "model", ch->model);
+		cJSON_AddStringToObject(o, "created_at", "2024-01-01T00:00:00Z");
+		cJSON_AddStringToObject(d, "role", "assistant");
+		cJSON_AddStringToObject(d, "content", "");
+		cJSON_AddItemToObject(o, "message", d);
+		cJSON_AddTrueToObject(o, "done");
+		cJSON_AddStringToObject(o, "done_reason", !strcmp(finish, "length") ? "length" : "stop");
+		cJSON_AddNumberToObject(o, "total_duration", 1000000);
+		if (usage) {
+			cJSON_AddNumberToObject(o, "prompt_eval_count", (double)t->in);
+			cJSON_AddNumberToObject(o, "eval_count", (double)t->out);
+		}
+		put_event(b, ch->wire, NULL, o);
+	}
+}
+
+/*
+ * A streamed reply: the text in pieces (--stream-chunks, else 8 bytes
+ * each), one chunk per piece, the opening events with the first and the
+ * closing ones with the last; --stream-end cuts the body after N chunks.
+ */
+static void stream_reply(const fk_config *cfg, const fk_request *req, const chat *ch,
+                         const pops_buf *text, const char *finish, const tokens_t *t,
+                         fk_reply *rep)
+{
+	long want = opt_long(req, "x-fakellm-stream-chunks", cfg->stream_chunks);
+	long end_after = opt_long(req, "x-fakellm-stream-end", cfg->stream_end);
+	int usage = !cfg->no_usage && !fk_header_get(req, "x-fakellm-no-usage");
+	size_t n, off = 0;
+	long times;
+
+	n = want > 0 ? (size_t)want : (text->size + 7) / 8;
+	if (n < 1)
+		n = 1;
+	if (n > FK_MAX_CHUNKS)
+		n = FK_MAX_CHUNKS;
+	stream_open(&rep->body, ch, t);
+	for (size_t i = 0; i < n; i++) {
+		size_t end = want > 0 ? piece_end(text, off, n, i) :
+		             off + 8 < text->size && i + 1 < n ? off + 8 : text->size;
+
+		if (end > off)
+			stream_piece(&rep->body, ch, text->ptr + off, end - off);
+		off = end;
+		if (i + 1 == n)
+			stream_close(&rep->body, ch, finish, t, usage);
+		rep->marks[rep->nmarks++] = rep->body.size;
+		if (end_after > 0 && rep->nmarks == (size_t)end_after && i + 1 < n)
+			break;
+	}
+	if (end_after > 0 && (size_t)end_after <= rep->nmarks && rep->nmarks < n)
+		pops_buf_truncate(&rep->body, rep->marks[rep->nmarks - 1]);
+	rep->chunk_ms = opt_long(req, "x-fakellm-chunk-ms", cfg->chunk_ms);
+	rep->drop_after = opt_long(req, "x-fakellm-stream-drop", cfg->stream_drop);
+	/* with fail-times, only the first N arrivals of this request are dropped */
+	if (rep->drop_after > 0 && (times = opt_long(req, "x-fakellm-fail-times", cfg->fail_times)) > 0 &&
+	    fk_arrival_count(req) > (unsigned long)times)
+		rep->drop_after = 0;
+	rep->status = 200;
+	rep->content_type = ch->wire == W_OLLAMA ? "application/x-ndjson" : "text/event-stream";
+}
+
 static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
                        fk_reply *rep)
 {
 	pops_buf text = POPS_BUF_INIT;
 	const char *finish;
-	long in, out, cached;
+	long in, out, cached, written;
 	cJSON *o = cJSON_CreateObject(), *u = cJSON_CreateObject();
 
 	make_text(cfg, req, ch, &text, &finish);
@@ -537,6 +773,19 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 	cached = opt_long(req, "x-fakellm-cached-tokens", cfg->cached_tokens);
 	if (cached > in)
 		cached = in;
+	written = ch->cache_control ?
+	          opt_long(req, "x-fakellm-cache-write-tokens", cfg->cache_write_tokens) : 0;
+	if (written > in - cached)
+		written = in - cached;
+	if (ch->stream) {
+		tokens_t t = { in, out, cached, written };
+
+		cJSON_Delete(o);
+		cJSON_Delete(u);
+		stream_reply(cfg, req, ch, &text, finish, &t, rep);
+		pops_buf_dispose(&text);
+		return;
+	}
 	if (ch->wire == W_OPENAI) {
 		cJSON *choices, *c = cJSON_CreateObject();
 		cJSON *msg = cJSON_CreateObject(), *d = cJSON_CreateObject();
@@ -590,8 +839,8 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 		                        !strcmp(finish, "stop") ? "end_turn" : finish);
 		cJSON_AddNullToObject(o, "stop_sequence");
 		/* Anthropic counts cache reads outside input_tokens */
-		cJSON_AddNumberToObject(u, "input_tokens", (double)(in - cached));
-		cJSON_AddNumberToObject(u, "cache_creation_input_tokens", 0);
+		cJSON_AddNumberToObject(u, "input_tokens", (double)(in - cached - written));
+		cJSON_AddNumberToObject(u, "cache_creation_input_tokens", (double)written);
 		cJSON_AddNumberToObject(u, "cache_read_input_tokens", (double)cached);
 		cJSON_AddNumberToObject(u, "output_tokens", (double)out);
 		cJSON_AddItemToObject(o, "usage", u);
@@ -599,29 +848,6 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 		const char *done = !strcmp(finish, "length") ? "length" : "stop";
 
 		cJSON_Delete(u);
-		if (ch->stream) {
-			/* NDJSON: the text in 8-byte pieces, then a done line with counts */
-			size_t off;
-
-			for (off = 0; off < text.size; off += 8) {
-				cJSON *line = cJSON_CreateObject(), *msg = cJSON_CreateObject();
-				char *piece = pops_strndup(text.ptr + off, 8), *s;
-
-				cJSON_AddStringToObject(line, "model", ch->model);
-				cJSON_AddStringToObject(line, "created_at", "2024-01-01T00:00:00Z");
-				cJSON_AddStringToObject(msg, "role", "assistant");
-				cJSON_AddStringToObject(msg, "content", piece ? piece : "");
-				cJSON_AddItemToObject(line, "message", msg);
-				cJSON_AddFalseToObject(line, "done");
-				s = cJSON_PrintUnformatted(line);
-				pops_buf_puts(&rep->body, s ? s : "");
-				pops_buf_putc(&rep->body, '\n');
-				free(s);
-				free(piece);
-				cJSON_Delete(line);
-			}
-			pops_buf_clear(&text);
-		}
 		{
 			cJSON *msg = cJSON_CreateObject();
 			char *s;
@@ -642,7 +868,7 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 			free(s);
 			cJSON_Delete(o);
 			rep->status = 200;
-			rep->content_type = ch->stream ? "application/x-ndjson" : "application/json";
+			rep->content_type = "application/json";
 		}
 		pops_buf_dispose(&text);
 		return;

@@ -302,3 +302,35 @@ TEST(contains_json_finds_json_in_prose_and_checks_a_schema)
 	CHECK_INT(run("{\"type\":\"contains-json\",\"value\":\"x\"}", "{}", NULL, NULL), POPS_EINVALID);
 	pops_buf_dispose(&why);
 }
+
+/* ttft-ms: the ceiling on a streamed reply's first token; unknown when not streamed */
+static int ttft_check(double ttft, const char *json, pops_buf *why)
+{
+	cJSON *node = cJSON_Parse(json);
+	pops_assert *a = NULL;
+	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
+	pops_assert_input in = { "x", 1, NULL, 900.0, -1, "c1", NULL, ttft };
+	int r = pops_assert_compile(&a, node, "s.yaml", 3);
+
+	if (r == 0 && (r = pops_assert_check(&res, a, &in)) == 0)
+		r = res.error ? 2 : res.pass;
+	pops_buf_sets(why, res.reason.ptr ? res.reason.ptr : "");
+	pops_buf_dispose(&res.reason);
+	pops_assert_free(a);
+	cJSON_Delete(node);
+	return r;
+}
+
+TEST(ttft_ms_checks_the_time_to_first_token_not_the_latency)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(ttft_check(40.0, "{\"type\":\"ttft-ms\",\"value\":50}", &why), 1);
+	CHECK_INT(ttft_check(60.0, "{\"type\":\"ttft-ms\",\"threshold\":50}", &why), 0);
+	CHECK_STR(why.ptr, "time to first token 60 ms is over 50 ms");
+	CHECK_INT(ttft_check(-1.0, "{\"type\":\"ttft-ms\",\"value\":50}", &why), 2);
+	CHECK(strstr(why.ptr, "not streamed"));
+	CHECK(ttft_check(1.0, "{\"type\":\"ttft-ms\"}", &why) < 0);
+	CHECK(ttft_check(1.0, "{\"type\":\"not-ttft-ms\",\"value\":5}", &why) < 0);
+	pops_buf_dispose(&why);
+}

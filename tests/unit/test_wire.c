@@ -1,4 +1,5 @@
 #include "unit.h"
+#include <math.h>
 #include "wire.h"
 
 static pops_provider_cfg prov(const char *type, const char *base, cJSON *node)
@@ -305,4 +306,64 @@ TEST(wire_nul_marker_is_a_byte_absent_from_the_body)
 	CHECK_INT((int)out.size, 5);
 	CHECK_INT((unsigned char)out.ptr[3], m);
 	pops_buf_dispose(&out);
+}
+
+TEST(streaming_bodies_ask_for_a_stream_and_keep_pops_keys_out)
+{
+	cJSON *msgs = cJSON_Parse("[{\"role\":\"system\",\"content\":\"S\"},{\"role\":\"user\",\"content\":\"U\"}]");
+	cJSON *cfg = cJSON_Parse("{\"stream\":true,\"cache\":true}");
+	pops_provider_cfg o = prov("openai", "http://h/v1", NULL), a = prov("anthropic", "http://h", NULL);
+	pops_provider_cfg l = prov("ollama", "http://h", NULL);
+	pops_provider_request req = { &o, "m", msgs, cfg, NULL, 0, NULL, 0 };
+	pops_buf b = POPS_BUF_INIT;
+
+	CHECK_INT(pops_wire_body(&b, &req), 0);
+	CHECK_STR(b.ptr, "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"S\"},"
+	          "{\"role\":\"user\",\"content\":\"U\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+	req.provider = &a;
+	CHECK_INT(pops_wire_body(&b, &req), 0);
+	CHECK_STR(b.ptr, "{\"model\":\"m\",\"max_tokens\":1024,\"system\":[{\"type\":\"text\",\"text\":\"S\","
+	          "\"cache_control\":{\"type\":\"ephemeral\"}}],\"messages\":[{\"role\":\"user\",\"content\":\"U\"}],"
+	          "\"stream\":true}");
+	req.provider = &l;
+	CHECK_INT(pops_wire_body(&b, &req), 0);
+	CHECK_STR(b.ptr, "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"S\"},"
+	          "{\"role\":\"user\",\"content\":\"U\"}],\"stream\":true}");
+	/* the caller's flag streams too; without cache the system prompt stays a string */
+	req.provider = &a;
+	req.config = NULL;
+	req.stream = 1;
+	CHECK_INT(pops_wire_body(&b, &req), 0);
+	CHECK_STR(b.ptr, "{\"model\":\"m\",\"max_tokens\":1024,\"system\":\"S\","
+	          "\"messages\":[{\"role\":\"user\",\"content\":\"U\"}],\"stream\":true}");
+	pops_buf_dispose(&b);
+	cJSON_Delete(msgs);
+	cJSON_Delete(cfg);
+}
+
+TEST(anthropic_cache_writes_are_counted_and_priced_at_cache_write)
+{
+	static const char body[] = "{\"content\":[{\"type\":\"text\",\"text\":\"x\"}],\"stop_reason\":\"end_turn\","
+		"\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":1000,\"cache_read_input_tokens\":2000,\"output_tokens\":100}}";
+	pops_provider_result res;
+	pops_price_cfg price = { "c", 3.0, 15.0, 0.30, 3.75 };
+	pops_config cfg;
+
+	memset(&res, 0, sizeof(res));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.prices = &price;
+	cfg.nprices = 1;
+	CHECK_INT(pops_wire_parse(&res, "anthropic", 200, body, strlen(body)), 0);
+	CHECK_INT(res.input_tokens, 3010);
+	CHECK_INT(res.cached_tokens, 2000);
+	CHECK_INT(res.cache_write_tokens, 1000);
+	pops_provider_price(&res, &cfg, "c");
+	CHECK(res.priced);
+	/* 10 * 3 + 2000 * 0.30 + 1000 * 3.75 + 100 * 15, per million */
+	CHECK(fabs(res.cost_usd - (30.0 + 600.0 + 3750.0 + 1500.0) / 1e6) < 1e-12);
+	/* without cache_write, writes cost input */
+	price.cache_write = -1;
+	pops_provider_price(&res, &cfg, "c");
+	CHECK(fabs(res.cost_usd - (30.0 + 600.0 + 3000.0 + 1500.0) / 1e6) < 1e-12);
+	pops_provider_result_dispose(&res);
 }
