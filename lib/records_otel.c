@@ -164,26 +164,25 @@ static char *prompt_text(const cJSON *span, const cJSON *attrs, int completion)
 	return v ? text_of(v, "", 1) : NULL;
 }
 
-static double nanos(const cJSON *span, const char *key)
+/* nanoseconds since the epoch (a decimal string in OTLP JSON), 0 when absent */
+static unsigned long long nanos(const cJSON *span, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(span, key);
 
 	if (cJSON_IsString(v))
-		return strtod(v->valuestring, NULL);
-	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+		return strtoull(v->valuestring, NULL, 10);
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (unsigned long long)v->valuedouble : 0;
 }
 
-static cJSON *rfc3339(double ns)
+static cJSON *rfc3339(unsigned long long ns)
 {
-	time_t t = (time_t)(ns / 1e9);
+	time_t t = (time_t)(ns / 1000000000ULL);
 	struct tm tm;
 	char buf[96];
-	long ms = (long)((ns - (double)t * 1e9) / 1e6);
+	long ms = (long)(ns % 1000000000ULL / 1000000ULL);
 
-	if (ns <= 0 || !gmtime_r(&t, &tm))
+	if (ns == 0 || !gmtime_r(&t, &tm))
 		return NULL;
-	if (ms < 0 || ms > 999)
-		ms = 0;
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 	return cJSON_CreateString(buf);
@@ -220,7 +219,7 @@ static int span_record(pops_records *rs, const cJSON *span, pops_record *out)
 {
 	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(span, "attributes");
 	cJSON *o, *tokens = NULL, *model, *meta = NULL;
-	double t0 = nanos(span, "startTimeUnixNano"), t1 = nanos(span, "endTimeUnixNano");
+	unsigned long long t0 = nanos(span, "startTimeUnixNano"), t1 = nanos(span, "endTimeUnixNano");
 	int error = 0;
 
 	POPS_CHECK_ALLOC((out->json = o = cJSON_CreateObject()));
@@ -233,7 +232,7 @@ static int span_record(pops_records *rs, const cJSON *span, pops_record *out)
 	if ((error = pops_rs__put(o, "model", model)) < 0)
 		return error;
 	if (t0 > 0 && t1 >= t0 &&
-	    (error = pops_rs__put(o, "latency_ms", cJSON_CreateNumber((t1 - t0) / 1e6))) < 0)
+	    (error = pops_rs__put(o, "latency_ms", cJSON_CreateNumber((double)(t1 - t0) / 1e6))) < 0)
 		return error;
 	POPS_CHECK_ALLOC((tokens = cJSON_CreateObject()));
 	if ((error = pops_rs__put(tokens, "input", attr(attrs, "gen_ai.usage.input_tokens"))) < 0 ||
