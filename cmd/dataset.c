@@ -124,7 +124,7 @@ static cJSON *parse_value(const char **sp)
 	}
 	for (e = s; *e && *e != ' ' && *e != '\t' && *e != '&'; e++)
 		;
-	if (e == s)
+	if (e == s || strchr("<>=!", *s))
 		return NULL;
 	pops_buf_put(&b, s, (size_t)(e - s));
 	*sp = e;
@@ -529,9 +529,9 @@ static int meta_of(cJSON *row, const pops_record *r, const char *source)
 	return 0;
 }
 
-/* the row for a record, redacted; NULL with *skip set when it has no vars / label */
+/* the row for a record; *out NULL (and counted) when it has no vars / label */
 static int make_row(cJSON **out, const pops_record *r, const struct dataset_add_opts *o,
-                    const pops_redactor *rd, struct counts *n)
+                    struct counts *n)
 {
 	const cJSON *label = o->label_from ? pops_record_get(r, o->label_from) : NULL;
 	cJSON *row;
@@ -549,10 +549,6 @@ static int make_row(cJSON **out, const pops_record *r, const struct dataset_add_
 	}
 	POPS_CHECK_ALLOC((row = cJSON_CreateObject()));
 	if ((error = put(row, "vars", r->vars)) < 0 || (error = put(row, "expected", label)) < 0 ||
-	    (error = pops_redact_json(rd, cJSON_GetObjectItemCaseSensitive(row, "vars"),
-	                              &n->redactions)) < 0 ||
-	    (error = pops_redact_json(rd, cJSON_GetObjectItemCaseSensitive(row, "expected"),
-	                              &n->redactions)) < 0 ||
 	    (error = meta_of(row, r, o->from)) < 0) {
 		cJSON_Delete(row);
 		return error;
@@ -581,8 +577,7 @@ static void stratum_key(pops_buf *b, const pops_record *r, const char *field)
 }
 
 static int read_records(struct sampler *sp, struct counts *n, const struct dataset_add_opts *o,
-                        const struct where *w, const pops_redactor *rd, pops_records_format fmt,
-                        pops_records_format *seen)
+                        const struct where *w, pops_records_format fmt, pops_records_format *seen)
 {
 	pops_records *rs;
 	pops_record r = POPS_RECORD_INIT;
@@ -599,7 +594,7 @@ static int read_records(struct sampler *sp, struct counts *n, const struct datas
 			n->filtered++;
 			continue;
 		}
-		if ((error = make_row(&row, &r, o, rd, n)) < 0)
+		if ((error = make_row(&row, &r, o, n)) < 0)
 			break;
 		if (!row)
 			continue;
@@ -613,16 +608,29 @@ static int read_records(struct sampler *sp, struct counts *n, const struct datas
 	return error;
 }
 
-/* drop candidates the dataset (or an earlier candidate) has; the rest into `rows` */
-static int dedupe(cJSON *rows, struct cand *c, size_t nc, struct hashes *have, struct counts *n)
+/*
+ * Redact each sampled row (before its hash: the rows already there were
+ * redacted too), drop those the dataset or an earlier candidate has, move
+ * the rest into `rows`.
+ */
+static int dedupe(cJSON *rows, struct cand *c, size_t nc, struct hashes *have, struct counts *n,
+                  const pops_redactor *rd)
 {
 	struct hashes batch = { NULL, 0, 0 };
 	size_t i, k;
 	int error = 0;
 
 	for (i = 0; i < nc && !error; i++) {
-		uint64_t h = dataset_vars_hash(cJSON_GetObjectItemCaseSensitive(c[i].row, "vars"));
-		int dup = hashes_has(have, h);
+		uint64_t h;
+		int dup;
+
+		if ((error = pops_redact_json(rd, cJSON_GetObjectItemCaseSensitive(c[i].row, "vars"),
+		                              &n->redactions)) < 0 ||
+		    (error = pops_redact_json(rd, cJSON_GetObjectItemCaseSensitive(c[i].row, "expected"),
+		                              &n->redactions)) < 0)
+			break;
+		h = dataset_vars_hash(cJSON_GetObjectItemCaseSensitive(c[i].row, "vars"));
+		dup = hashes_has(have, h);
 
 		for (k = 0; !dup && k < batch.n; k++)
 			dup = batch.v[k] == h;
@@ -709,14 +717,14 @@ int cmd_dataset_add(pops_ctx *ctx, void *opts)
 	sp.rng = (uint64_t)(o->seed ? o->seed : 1);
 	if ((error = setup(o, &w, &rd, &fmt)) < 0 ||
 	    (error = existing_rows(&have, &old_rows, o->dataset)) < 0 ||
-	    (error = read_records(&sp, &n, o, &w, rd, fmt, &seen)) < 0 ||
+	    (error = read_records(&sp, &n, o, &w, fmt, &seen)) < 0 ||
 	    (error = sampler_take(&sp, &picked, &npicked, &total)) < 0)
 		goto done;
 	if (!(rows = cJSON_CreateArray())) {
 		error = pops_error_oom();
 		goto done;
 	}
-	if ((error = dedupe(rows, picked, npicked, &have, &n)) < 0)
+	if ((error = dedupe(rows, picked, npicked, &have, &n, rd)) < 0)
 		goto done;
 	if (!o->dry_run && cJSON_GetArraySize(rows) > 0 &&
 	    (error = dataset_append(o->dataset, rows, old_rows)) < 0)

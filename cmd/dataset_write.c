@@ -89,6 +89,27 @@ static void yaml_scalar(pops_buf *b, const cJSON *v)
 	cJSON_free(s);
 }
 
+/* a key: plain when it is an identifier, else double-quoted */
+static void yaml_key(pops_buf *b, const char *k)
+{
+	const char *p = k;
+	cJSON key = { 0 };
+
+	if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_') {
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+		       (*p >= '0' && *p <= '9') || *p == '-')
+			p++;
+		if (!*p && strcmp(k, "true") && strcmp(k, "false") && strcmp(k, "null") &&
+		    strcmp(k, "yes") && strcmp(k, "no") && strcmp(k, "on") && strcmp(k, "off")) {
+			pops_buf_puts(b, k);
+			return;
+		}
+	}
+	key.type = cJSON_String;
+	key.valuestring = (char *)k;
+	yaml_scalar(b, &key);
+}
+
 /* `v` as the value after "key:" or "- " at `indent` */
 static void yaml_value(pops_buf *b, const cJSON *v, int indent)
 {
@@ -107,11 +128,7 @@ static void yaml_value(pops_buf *b, const cJSON *v, int indent)
 	cJSON_ArrayForEach(it, v) {
 		yaml_indent(b, indent);
 		if (cJSON_IsObject(v)) {
-			cJSON key = { 0 };
-
-			key.type = cJSON_String;
-			key.valuestring = it->string;
-			yaml_scalar(b, &key);
+			yaml_key(b, it->string);
 			pops_buf_putc(b, ':');
 		} else {
 			pops_buf_putc(b, '-');
@@ -126,13 +143,9 @@ static void yaml_row(pops_buf *b, const cJSON *row)
 	int first = 1;
 
 	cJSON_ArrayForEach(it, row) {
-		cJSON key = { 0 };
-
 		pops_buf_puts(b, first ? "- " : "  ");
 		first = 0;
-		key.type = cJSON_String;
-		key.valuestring = it->string;
-		yaml_scalar(b, &key);
+		yaml_key(b, it->string);
 		pops_buf_putc(b, ':');
 		yaml_value(b, it, 4);
 	}
@@ -263,7 +276,7 @@ static int csv_build(pops_buf *out, const pops_buf *old, const cJSON *rows)
 			pops_buf_putc(out, ',');
 		csv_cell(out, c);
 	}
-	pops_buf_puts(out, "\r\n");
+	pops_buf_putc(out, '\n');
 	for (at = end + 1; old->size && at < old->size; at = end + 1) {
 		size_t n;
 
@@ -276,7 +289,7 @@ static int csv_build(pops_buf *out, const pops_buf *old, const cJSON *rows)
 		pops_buf_put(out, old->ptr + at, n);
 		for (size_t k = 0; k < extra; k++)
 			pops_buf_putc(out, ',');
-		pops_buf_puts(out, "\r\n");
+		pops_buf_putc(out, '\n');
 	}
 	cJSON_ArrayForEach(row, rows) {
 		cJSON_ArrayForEach(c, cols) {
@@ -284,7 +297,7 @@ static int csv_build(pops_buf *out, const pops_buf *old, const cJSON *rows)
 				pops_buf_putc(out, ',');
 			csv_cell(out, csv_value(row, c->valuestring));
 		}
-		pops_buf_puts(out, "\r\n");
+		pops_buf_putc(out, '\n');
 	}
 	cJSON_Delete(cols);
 	return 0;
