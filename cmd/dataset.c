@@ -363,7 +363,8 @@ static void set_quotas(struct sampler *sp, size_t *total)
 {
 	size_t i, sum = 0, seen = 0;
 
-	qsort(sp->s, sp->n, sizeof(sp->s[0]), by_key);
+	if (sp->n > 1)
+		qsort(sp->s, sp->n, sizeof(sp->s[0]), by_key);
 	for (i = 0; i < sp->n; i++)
 		seen += sp->s[i].seen;
 	*total = seen;
@@ -417,7 +418,8 @@ static int sampler_take(struct sampler *sp, struct cand **out, size_t *nout, siz
 			st->v[k].row = NULL;
 		}
 	}
-	qsort(*out, *nout, sizeof(**out), by_index);
+	if (*nout > 1)
+		qsort(*out, *nout, sizeof(**out), by_index);
 	return 0;
 }
 

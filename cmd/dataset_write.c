@@ -348,7 +348,7 @@ static int build(pops_buf *out, const char *path, const cJSON *rows)
 		int yaml = pops_ends_with(path, ".yaml") || pops_ends_with(path, ".yml");
 
 		pops_buf_put(out, old.ptr ? old.ptr : "", old.size);
-		if (old.size && old.ptr[old.size - 1] != '\n')
+		if (old.size && old.ptr && old.ptr[old.size - 1] != '\n')
 			pops_buf_putc(out, '\n');
 		cJSON_ArrayForEach(row, rows) {
 			if (yaml) {

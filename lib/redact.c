@@ -222,6 +222,8 @@ int pops_redact_json(const pops_redactor *rd, cJSON *v, size_t *hits)
 	if (cJSON_IsString(v)) {
 		if ((error = pops_redact_text(rd, v->valuestring, &s, hits)) < 0)
 			return error;
+		if (!s)
+			return pops_error_oom();
 		if (strcmp(s, v->valuestring) && !cJSON_SetValuestring(v, s)) {
 			free(s);
 			return pops_error_oom();
