@@ -286,6 +286,10 @@ static uint64_t rng_next(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+/* strata kept at once: each holds up to --sample rows, so this bounds memory */
+#define MAX_STRATA 1000
+
+/* the stratum `key`, added when new; NULL with the message set */
 static struct stratum *stratum_of(struct sampler *sp, const char *key)
 {
 	size_t i;
@@ -293,18 +297,27 @@ static struct stratum *stratum_of(struct sampler *sp, const char *key)
 	for (i = 0; i < sp->n; i++)
 		if (!strcmp(sp->s[i].key, key))
 			return &sp->s[i];
+	if (sp->n == MAX_STRATA) {
+		pops_error_set(POPS_EINVALID, "--stratify: more than %d distinct values; stratify by a "
+		               "field with fewer values (a category, not an id)", MAX_STRATA);
+		return NULL;
+	}
 	if (sp->n == sp->cap) {
 		size_t cap = sp->cap ? sp->cap * 2 : 8;
 		struct stratum *nv = realloc(sp->s, cap * sizeof(*nv));
 
-		if (!nv)
+		if (!nv) {
+			pops_error_oom();
 			return NULL;
+		}
 		sp->s = nv;
 		sp->cap = cap;
 	}
 	memset(&sp->s[sp->n], 0, sizeof(sp->s[0]));
-	if (!(sp->s[sp->n].key = pops_strdup(key)))
+	if (!(sp->s[sp->n].key = pops_strdup(key))) {
+		pops_error_oom();
 		return NULL;
+	}
 	return &sp->s[sp->n++];
 }
 
@@ -315,7 +328,7 @@ static int sampler_add(struct sampler *sp, const char *key, size_t index, cJSON 
 
 	if (!st) {
 		cJSON_Delete(row);
-		return pops_error_oom();
+		return pops_error_code();
 	}
 	st->seen++;
 	if (sp->limit && st->n == sp->limit) {

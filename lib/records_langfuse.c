@@ -349,7 +349,7 @@ static int csv_record(pops_records *rs, char ***fields, size_t *nfields)
 {
 	pops_buf f = POPS_BUF_INIT;
 	char **v = NULL;
-	size_t n = 0;
+	size_t n = 0, total = 0;
 	int c, d, quoted = 0, any = 0, error = 0;
 
 	rs->start_line = rs->line + 1;
@@ -365,7 +365,7 @@ static int csv_record(pops_records *rs, char ***fields, size_t *nfields)
 		any = 1;
 		if (c == '\n')
 			rs->line++;
-		if (f.size > POPS_RECORDS_MAX_RECORD) {
+		if (++total > POPS_RECORDS_MAX_RECORD) {   /* the whole record, all fields */
 			error = too_long_csv(rs);
 			break;
 		}

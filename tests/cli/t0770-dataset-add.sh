@@ -149,6 +149,9 @@ test_expect_success 'bad input: a clear error, exit 2, the dataset untouched' '
 	grep -q "nope.jsonl: records file not found" err &&
 	test_expect_code 2 pops dataset add g.txt --from records.jsonl 2>err &&
 	grep -q "unknown dataset format" err &&
+	i=0 && while [ $i -le 1000 ]; do printf "{\"vars\": {\"i\": %d}, \"trace_id\": \"t%d\"}\n" $i $i; i=$((i + 1)); done >ids.jsonl &&
+	test_expect_code 2 pops dataset add g.jsonl --from ids.jsonl --sample 5 --stratify trace_id 2>err &&
+	grep -q "stratify: more than 1000 distinct values" err &&
 	test_cmp g.before g.jsonl
 '
 
