@@ -101,9 +101,11 @@ static cJSON *text_item(const cJSON *v, const char *role)
 	else if (cJSON_IsObject(v)) {
 		if ((x = cJSON_GetObjectItemCaseSensitive(v, "messages")) && cJSON_IsArray(x))
 			s = pops_rs__messages_text(x, role, 1);
-		else if ((x = cJSON_GetObjectItemCaseSensitive(v, "choices")) && cJSON_IsArray(x))
-			s = pops_rs__messages_text((x = cJSON_GetObjectItemCaseSensitive(x->child, "message"))
-			                           ? x : NULL, "", 1);
+		else if ((x = cJSON_GetObjectItemCaseSensitive(v, "choices")) && cJSON_IsArray(x) &&
+		         (x = cJSON_GetObjectItemCaseSensitive(
+		              cJSON_GetObjectItemCaseSensitive(x->child, "message"), "content")) &&
+		         cJSON_IsString(x))
+			s = pops_strdup(x->valuestring);   /* an OpenAI response */
 		else if ((x = cJSON_GetObjectItemCaseSensitive(v, "content")))
 			s = cJSON_IsString(x) ? pops_strdup(x->valuestring) : NULL;
 	}
@@ -284,7 +286,7 @@ static int array_element(pops_records *rs)
 			                      rs->display, rs->line + 1);
 		if (c == '\n')
 			rs->line++;
-		if (!rs->unit.size && !depth && strchr(" \t\r\n,", c))
+		if (!rs->unit.size && !depth && c && strchr(" \t\r\n,", c))
 			continue;
 		if (!rs->unit.size && !depth && c == ']') {
 			rs->array_done = 1;
@@ -292,17 +294,24 @@ static int array_element(pops_records *rs)
 		}
 		if (!rs->unit.size)
 			rs->start_line = rs->line + 1;
+		if (rs->unit.size && !depth && !in_str && c && strchr(" \t\r\n,]", c)) {
+			/* the end of a scalar element */
+			rs->array_done = c == ']';
+			return 1;
+		}
 		if (in_str) {
-			esc = !esc && c == '\\';
-			in_str = esc || c != '"';
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				in_str = 0;
 		} else if (c == '"') {
 			in_str = 1;
 		} else if (c == '{' || c == '[') {
 			depth++;
 		} else if (c == '}' || c == ']') {
 			depth--;
-		} else if (!depth && (c == ',' || c == '\n')) {
-			return 1;
 		}
 		if (rs->unit.size >= POPS_RECORDS_MAX_RECORD)
 			return pops_error_set(POPS_EINVALID, "%s:%u: record longer than %u MB",

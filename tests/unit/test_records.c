@@ -251,3 +251,22 @@ TEST(dataset_rows_keep_meta_out_of_vars_and_ids_in_every_format)
 	pops_case_dispose(&a);
 	pops_case_dispose(&b);
 }
+
+TEST(records_langfuse_reads_content_parts_and_openai_choices)
+{
+	char *p = tmp_with(".json", "[{\"type\": \"GENERATION\", \"name\": \"a \\\"quoted]\\\" }name\", "
+	    "\"input\": {\"messages\": [{\"role\": \"user\", "
+	    "\"content\": [{\"type\": \"text\", \"text\": \"yo\"}]}]}, \"output\": {\"choices\": [{\"message\": "
+	    "{\"role\": \"assistant\", \"content\": \"ans\"}}]}},\n 3]\n");
+	pops_record r = POPS_RECORD_INIT;
+
+	CHECK(p);
+	CHECK_INT(nth(p, POPS_RECORDS_AUTO, 0, &r, NULL), 0);
+	CHECK_STR(pops_record_get(&r, "vars.input")->valuestring, "yo");
+	CHECK_STR(r.output, "ans");
+	CHECK_INT(nth(p, POPS_RECORDS_AUTO, 5, &r, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS(":2: a Langfuse record must be an object");
+	unlink(p);
+	free(p);
+	pops_record_dispose(&r);
+}
