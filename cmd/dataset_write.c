@@ -419,8 +419,11 @@ int dataset_append(const char *path, const cJSON *rows, size_t old_rows)
 		goto done;
 	}
 	fd = -1;
-	if ((error = count_rows(tmp.ptr, path, &n)) < 0)
+	if ((error = count_rows(tmp.ptr, path, &n)) < 0) {
+		error = pops_error_prefix(error, "%s: rows cannot be appended to this layout (a YAML "
+		                          "dataset must be a block list of rows): ", path);
 		goto done;
+	}
 	if (n != want) {
 		error = pops_error_set(POPS_EINVALID,
 		    "%s: appending would leave %zu rows instead of %zu: its layout cannot be appended "

@@ -100,7 +100,11 @@ test_expect_success 'every dataset format: YAML, CSV, JSON appended, read back, 
 	test_expect_code 2 pops dataset add bad.yaml --from records.jsonl --sample 1 2>err &&
 	grep -q "bad.yaml" err &&
 	test_cmp bad.before bad.yaml &&
-	test_must_fail ls .bad.pops-add-*
+	printf "tests:\n  - vars: {ticket: a}\n" >m.yaml && cp m.yaml m.before &&
+	test_expect_code 2 pops dataset add m.yaml --from records.jsonl --sample 1 2>err &&
+	grep -q "m.yaml: rows cannot be appended to this layout" err &&
+	test_cmp m.before m.yaml &&
+	test_must_fail ls .bad.pops-add-* .m.pops-add-*
 '
 
 test_expect_success 'OTel and Langfuse sources: vars, expected and trace provenance' '
