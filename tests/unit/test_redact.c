@@ -50,6 +50,10 @@ TEST(redact_replaces_phone_numbers_and_runs_cards_first)
 
 	CHECK_STR(s, "call [REDACTED:phone] or [REDACTED:phone]; pay [REDACTED:card]; year 2026");
 	free(s);
+	/* dates, times and short numbers are not phone numbers */
+	s = red(SPECS("phone"), "on 2026-11-30 at 10:00:00, order 12345, v1.2.3", NULL);
+	CHECK_STR(s, "on 2026-11-30 at 10:00:00, order 12345, v1.2.3");
+	free(s);
 }
 
 TEST(redact_takes_custom_patterns_and_refuses_bad_ones)
