@@ -7,7 +7,7 @@
  * named PCRE2 patterns whose matches become "[REDACTED:<name>]".
  *
  * Built in: email; phone (7 to 15 digits with the usual separators, an
- * optional +country code and (area) code); card (13 to 19 digits, spaces
+ * optional +country code and (area) code; not an ISO date); card (13 to 19 digits, spaces
  * or dashes allowed, kept only when the Luhn check passes, so order
  * numbers and timestamps survive). Custom: "name=REGEX" (PCRE2, UTF).
  * Card numbers are replaced before phone numbers, whatever the order
