@@ -365,8 +365,13 @@ static pops_records_format sniff(pops_records *rs)
 		for (i = 0; langfuse_keys[i]; i++)
 			if (cJSON_GetObjectItemCaseSensitive(first, langfuse_keys[i]))
 				fmt = POPS_RECORDS_LANGFUSE;
+	/* a first line longer than the peek: look for the keys in its text */
 	if (!first && find(p, (size_t)(end - p), "\"resourceSpans\""))
-		fmt = POPS_RECORDS_OTEL;   /* a first line longer than the peek */
+		fmt = POPS_RECORDS_OTEL;
+	else if (!first && !find(p, (size_t)(end - p), "\"vars\"") &&
+	         (find(p, (size_t)(end - p), "\"traceId\"") ||
+	          find(p, (size_t)(end - p), "\"startTime\"")))
+		fmt = POPS_RECORDS_LANGFUSE;
 	cJSON_Delete(first);
 	return fmt;
 }

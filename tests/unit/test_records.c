@@ -270,3 +270,26 @@ TEST(records_langfuse_reads_content_parts_and_openai_choices)
 	free(p);
 	pops_record_dispose(&r);
 }
+
+TEST(records_detects_the_format_of_a_first_line_longer_than_the_peek)
+{
+	pops_buf b = POPS_BUF_INIT;
+	pops_record r = POPS_RECORD_INIT;
+	pops_records_format f = POPS_RECORDS_AUTO;
+	char *p;
+	size_t i;
+
+	pops_buf_puts(&b, "{\"traceId\": \"x\", \"type\": \"GENERATION\", \"input\": {\"q\": \"");
+	for (i = 0; i < 100000; i++)
+		pops_buf_putc(&b, 'a');
+	pops_buf_puts(&b, "\"}, \"output\": {\"content\": \"o\"}}\n");
+	p = tmp_with(".jsonl", b.ptr);
+	pops_buf_dispose(&b);
+	CHECK(p);
+	CHECK_INT(nth(p, POPS_RECORDS_AUTO, 0, &r, &f), 0);
+	CHECK_INT(f, POPS_RECORDS_LANGFUSE);
+	CHECK_STR(r.output, "o");
+	unlink(p);
+	free(p);
+	pops_record_dispose(&r);
+}
