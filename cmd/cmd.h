@@ -102,6 +102,8 @@ POPS_CMD_DECLARE(cache_clear);
 POPS_CMD_DECLARE(cache_stats);
 POPS_CMD_DECLARE(complete);
 POPS_CMD_DECLARE(parse_check);
+POPS_GROUP_DECLARE(dataset);
+POPS_CMD_DECLARE(dataset_add);
 POPS_GROUP_DECLARE(eval);
 POPS_CMD_DECLARE(eval_merge);
 POPS_CMD_DECLARE(eval_run);

@@ -23,6 +23,7 @@ const pops_cmd pops_commands[] = {
 	POPS_GROUP_ROW("cache", cache, 0, "Inspect or clear the response cache (.pops/cache)"),
 	POPS_CMD_ROW("config", config, POPS_CMD_NEEDS_CONFIG,
 	             "Check pops.yaml and show what pops understood from it"),
+	POPS_GROUP_ROW("dataset", dataset, 0, "Grow golden datasets from production records"),
 	POPS_GROUP_ROW("eval", eval, 0, "Run eval suites, gate on thresholds and regressions"),
 	POPS_CMD_ROW("export", export, POPS_CMD_NEEDS_CONFIG,
 	             "Write an environment's released prompts and a manifest to a directory"),

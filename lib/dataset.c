@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 static const char *const row_keys[] = {
-	"id", "vars", "expected", "assert", "metadata", "threshold", "description", NULL
+	"id", "vars", "expected", "assert", "metadata", "meta", "threshold", "description", NULL
 };
 
 void pops_case_dispose(pops_case *c)
@@ -19,6 +19,7 @@ void pops_case_dispose(pops_case *c)
 	cJSON_Delete(c->expected);
 	cJSON_Delete(c->asserts);
 	cJSON_Delete(c->metadata);
+	cJSON_Delete(c->meta);
 	memset(c, 0, sizeof(*c));
 	c->threshold = -1.0;
 }
@@ -40,6 +41,45 @@ static int dup_into(cJSON **dst, const cJSON *src)
 		return 0;
 	POPS_CHECK_ALLOC((*dst = cJSON_Duplicate(src, 1)));
 	return 0;
+}
+
+/*
+ * The row's `meta`: an object, or (a CSV cell) JSON text of one, or
+ * empty. 0 or POPS_EINVALID.
+ */
+static int take_meta(pops_case *out, const cJSON *row, const char *file, unsigned line)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(row, "meta");
+
+	if (!m || cJSON_IsNull(m) || (cJSON_IsString(m) && !m->valuestring[0]))
+		return 0;
+	if (cJSON_IsString(m))
+		out->meta = cJSON_Parse(m->valuestring);
+	else if (cJSON_IsObject(m))
+		POPS_CHECK_ALLOC((out->meta = cJSON_Duplicate(m, 1)));
+	if (!cJSON_IsObject(out->meta)) {
+		cJSON_Delete(out->meta);
+		out->meta = NULL;
+		return pops_error_set(POPS_EINVALID, "%s:%u: 'meta' must be an object (in CSV: JSON text of one)",
+		                      file, line);
+	}
+	return 0;
+}
+
+/* the row as hashed for a derived id: without `meta`, so provenance never moves ids */
+static char *id_text(const cJSON *row)
+{
+	cJSON *copy;
+	char *s;
+
+	if (!cJSON_GetObjectItemCaseSensitive(row, "meta"))
+		return cJSON_PrintUnformatted(row);
+	if (!(copy = cJSON_Duplicate(row, 1)))
+		return NULL;
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "meta");
+	s = cJSON_PrintUnformatted(copy);
+	cJSON_Delete(copy);
+	return s;
 }
 
 int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
@@ -97,7 +137,8 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 	if ((error = dup_into(&out->expected,
 	                      cJSON_GetObjectItemCaseSensitive(row, "expected"))) < 0 ||
 	    (error = dup_into(&out->metadata,
-	                      cJSON_GetObjectItemCaseSensitive(row, "metadata"))) < 0)
+	                      cJSON_GetObjectItemCaseSensitive(row, "metadata"))) < 0 ||
+	    (error = take_meta(out, row, file, line)) < 0)
 		goto done;
 	it = cJSON_GetObjectItemCaseSensitive(row, "assert");
 	if (it) {
@@ -133,7 +174,7 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 		                       file, line);
 		goto done;
 	} else {
-		if (!(canon = cJSON_PrintUnformatted(row))) {
+		if (!(canon = id_text(row))) {
 			error = pops_error_oom();
 			goto done;
 		}

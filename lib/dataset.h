@@ -9,10 +9,15 @@
  * run's memory does not grow with the dataset; JSON and YAML (capped at
  * POPS_YAML_MAX_BYTES) are parsed whole.
  *
- * A row is either structured, `{id, vars, expected, assert, metadata,
+ * A row is either structured, `{id, vars, expected, assert, metadata, meta,
  * threshold, description}` (recognised by a `vars` object; other keys are errors),
- * or flat, where every key except id/expected/assert/metadata/threshold/description
- * is a variable. CSV rows are flat with string values.
+ * or flat, where every key except id/expected/assert/metadata/meta/threshold/
+ * description is a variable. CSV rows are flat with string values; a CSV
+ * `meta` column holds a JSON object (or nothing).
+ *
+ * `meta` is provenance (`pops dataset add`: source, trace_id, timestamp,
+ * served): an object kept with the case for reports, never a variable,
+ * never rendered, and not part of the derived case id.
  *
  * Case ids are stable across runs: the explicit `id` (string or integer),
  * else 12 hex digits of a hash of the row's canonical JSON.
@@ -26,9 +31,10 @@ typedef struct pops_case {
 	double threshold; /* row's own minimum weighted score, or -1 */
 	const char *file; /* borrowed from the dataset (or caller), for messages */
 	unsigned line;    /* 1-based line the row starts on; 0 unknown */
+	cJSON *meta;      /* provenance object, or NULL; never rendered */
 } pops_case;
 
-#define POPS_CASE_INIT { NULL, NULL, NULL, NULL, NULL, -1.0, NULL, 0 }
+#define POPS_CASE_INIT { NULL, NULL, NULL, NULL, NULL, -1.0, NULL, 0, NULL }
 
 /* Free what a case owns and reset it to POPS_CASE_INIT. */
 void pops_case_dispose(pops_case *c);
