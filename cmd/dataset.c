@@ -33,39 +33,31 @@ struct dataset_add_opts {
 static const char *const format_choices[] = { "auto", "pops", "otel", "langfuse", NULL };
 
 POPS_CMD_OPTS_SIZE(dataset_add, struct dataset_add_opts);
+#define O struct dataset_add_opts
 const pops_opt cmd_dataset_add_opts[] = {
-	{ .type = POPS_OPT_PATH, .name = "from", .offset = offsetof(struct dataset_add_opts, from),
-	  .value_name = "file", .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_FILE,
-	  .help = "the production records (pops JSONL, OTLP JSON, Langfuse JSON/JSONL/CSV)" },
-	{ .type = POPS_OPT_ENUM, .name = "format", .offset = offsetof(struct dataset_add_opts, format),
-	  .value_name = "format", .choices = format_choices,
-	  .help = "the records' format (default: detected)" },
-	{ .type = POPS_OPT_STRING, .name = "where", .offset = offsetof(struct dataset_add_opts, where),
-	  .value_name = "expr",
-	  .help = "keep records where FIELD OP VALUE holds (==, !=, <, >, <=, >=; && between)" },
-	{ .type = POPS_OPT_INT, .name = "sample", .offset = offsetof(struct dataset_add_opts, sample),
-	  .value_name = "n", .min = 1, .max = 10000000,
-	  .help = "draw at most N of the matching records" },
-	{ .type = POPS_OPT_STRING, .name = "stratify",
-	  .offset = offsetof(struct dataset_add_opts, stratify), .value_name = "field",
-	  .help = "keep the mix of this field's values in the sample" },
-	{ .type = POPS_OPT_INT, .name = "seed", .offset = offsetof(struct dataset_add_opts, seed),
-	  .value_name = "s", .min = 0, .max = 2147483647,
-	  .help = "the sample's random seed (default 1)" },
-	{ .type = POPS_OPT_STRING, .name = "label-from",
-	  .offset = offsetof(struct dataset_add_opts, label_from), .value_name = "field",
-	  .help = "the record field that becomes the row's expected (e.g. feedback.correction)" },
-	{ .type = POPS_OPT_LIST, .name = "redact", .offset = offsetof(struct dataset_add_opts, redact),
-	  .value_name = "pattern",
-	  .help = "replace email, phone, card or NAME=REGEX matches before writing (repeatable)" },
-	{ .type = POPS_OPT_BOOL, .name = "dry-run", .short_name = 'n',
-	  .offset = offsetof(struct dataset_add_opts, dry_run),
-	  .help = "report what would be added; write nothing" },
-	{ .type = POPS_OPT_ARG, .name = "dataset", .offset = offsetof(struct dataset_add_opts, dataset),
-	  .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_FILE,
-	  .help = "the dataset file (.jsonl, .json, .yaml or .csv); created when absent" },
-	{ 0 }
+	OPT_PATH(O, from, "from", "file",
+	         "the production records (pops JSONL, OTLP JSON, Langfuse JSON/JSONL/CSV)",
+	         .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_FILE),
+	OPT_ENUM(O, format, "format", "format", format_choices,
+	         "the records' format (default: detected)"),
+	OPT_STRING(O, where, "where", "expr",
+	           "keep records where FIELD OP VALUE holds (==, !=, <, >, <=, >=; && between)"),
+	OPT_INT(O, sample, "sample", "n", 1, 10000000, "draw at most N of the matching records"),
+	OPT_STRING(O, stratify, "stratify", "field",
+	           "keep the mix of this field's values in the sample"),
+	OPT_INT(O, seed, "seed", "s", 0, 2147483647, "the sample's random seed (default 1)"),
+	OPT_STRING(O, label_from, "label-from", "field",
+	           "the record field that becomes the row's expected (e.g. feedback.correction)"),
+	OPT_LIST(O, redact, "redact", "pattern",
+	         "replace email, phone, card or NAME=REGEX matches before writing (repeatable)"),
+	OPT_BOOL(O, dry_run, "dry-run",
+	         "report what would be added; write nothing", .short_name = 'n'),
+	OPT_ARG(O, dataset, "dataset",
+	        "the dataset file (.jsonl, .json, .yaml or .csv); created when absent",
+	        .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_FILE),
+	OPT_END
 };
+#undef O
 
 const pops_cmd cmd_dataset_subcommands[] = {
 	POPS_CMD_ROW("add", dataset_add, 0,
