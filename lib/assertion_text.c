@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* memmem */
 #include "common.h"
+#include <stdint.h>
 #include "assertion_int.h"
 #include "jsonschema.h"
 #include "strutil.h"
@@ -7,15 +8,21 @@
 /*
  * Searching the output as text: case folding, JSON inside the output,
  * and the list assertions promptfoo users bring (contains-any/-all,
- * icontains-any/-all, contains-json), and the json-path lookup and
- * one-line reasons the checks share. Split from assertion.c, which holds
+ * icontains-any/-all, contains-json), words (word-count, rouge-n's
+ * n-grams), and the json-path lookup and one-line reasons the checks
+ * share. Split from assertion.c, which holds
  * the type table (compile and check of every other type).
  */
 
 #define QUOTE_MAX 60
 
-/* ASCII case folding by table: tolower() goes through the locale on every byte */
-static unsigned char fold[256];
+/*
+ * ASCII case folding by table: tolower() goes through the locale on
+ * every byte. word[]: 1 for the bytes of rouge-n's words (ASCII letters
+ * and digits, every byte of a UTF-8 sequence), 2 for ASCII white space
+ * (what separates word-count's words).
+ */
+static unsigned char fold[256], word[256];
 
 static void fold_init(void)
 {
@@ -23,8 +30,13 @@ static void fold_init(void)
 
 	if (fold['A'])
 		return;
-	for (i = 0; i < 256; i++)
+	for (i = 0; i < 256; i++) {
+		int alnum = (i >= '0' && i <= '9') || (i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z');
+
+		word[i] = (unsigned char)(alnum || i >= 0x80 ? 1 :
+		                          i == ' ' || (i >= '\t' && i <= '\r') ? 2 : 0);
 		fold[i] = (unsigned char)(i >= 'A' && i <= 'Z' ? i + 32 : i);
+	}
 }
 
 const char *pops_assert__memcasemem(const char *h, size_t hl, const char *n, size_t nl)
@@ -329,4 +341,118 @@ const cJSON *pops_assert__json_path(const cJSON *root, const char *path)
 		}
 	}
 	return cur;
+}
+
+size_t pops_assert__word_count(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n = 0;
+	int in = 0;
+
+	fold_init();
+	for (i = 0; i < len; i++) {
+		int sp = word[p[i]] == 2;
+
+		n += !sp && !in;
+		in = !sp;
+	}
+	return n;
+}
+
+/*
+ * The n-grams of a text, one hash each: FNV-1a over the folded bytes of
+ * each word, the last n words' hashes mixed. 64 bits: two different
+ * n-grams of one short reference share a hash with odds of about 2^-50.
+ */
+struct ngrams {
+	const unsigned char *p, *e;
+	uint64_t ring[POPS_ASSERT_ROUGE_MAX_N];
+	size_t words;
+	int n;
+};
+
+static int ngram_next(struct ngrams *g, uint64_t *out)
+{
+	while (g->p < g->e) {
+		uint64_t h = 14695981039346656037ull;
+		int k;
+
+		while (g->p < g->e && word[*g->p] != 1)
+			g->p++;
+		if (g->p == g->e)
+			break;
+		while (g->p < g->e && word[*g->p] == 1)
+			h = (h ^ fold[*g->p++]) * 1099511628211ull;
+		g->ring[g->words++ % POPS_ASSERT_ROUGE_MAX_N] = h;
+		if (g->words < (size_t)g->n)
+			continue;
+		h = 0x9e3779b97f4a7c15ull;
+		for (k = g->n; k > 0; k--) {
+			h ^= g->ring[(g->words - (size_t)k) % POPS_ASSERT_ROUGE_MAX_N];
+			h *= 0xbf58476d1ce4e5b9ull;
+			h ^= h >> 31;
+		}
+		*out = h ? h : 1; /* 0 marks an empty slot */
+		return 1;
+	}
+	return 0;
+}
+
+struct slot {
+	uint64_t h;
+	size_t count;
+};
+
+/* open addressing; `cap` a power of two, at least twice the n-grams put in */
+static struct slot *slot_of(struct slot *t, size_t cap, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (t[i].h && t[i].h != h)
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
+int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
+                       const char *ref, size_t rlen, int n)
+{
+	struct slot local[128], *t = local, *s;
+	struct ngrams g = { 0 };
+	size_t cap = 16;
+	uint64_t h;
+
+	*hits = *total = 0;
+	fold_init();
+	/* a reference of rlen bytes has at most rlen / 2 + 1 words */
+	while (cap < rlen + 4)
+		cap *= 2;
+	if (cap > POPS_ARRAY_SIZE(local)) {
+		if (!(t = calloc(cap, sizeof(*t))))
+			return pops_error_oom();
+	} else {
+		memset(local, 0, cap * sizeof(*t));
+	}
+	g.p = (const unsigned char *)ref;
+	g.e = g.p + rlen;
+	g.n = n;
+	while (ngram_next(&g, &h)) {
+		s = slot_of(t, cap, h);
+		s->h = h;
+		s->count++;
+		(*total)++;
+	}
+	memset(&g, 0, sizeof(g));
+	g.p = (const unsigned char *)out;
+	g.e = g.p + len;
+	g.n = n;
+	while (*hits < *total && ngram_next(&g, &h)) {
+		s = slot_of(t, cap, h);
+		if (s->h && s->count) {
+			s->count--;
+			(*hits)++;
+		}
+	}
+	if (t != local)
+		free(t);
+	return 0;
 }
