@@ -19,8 +19,7 @@
 /*
  * ASCII case folding by table: tolower() goes through the locale on
  * every byte. word[]: 1 for the bytes of rouge-n's words (ASCII letters
- * and digits, every byte of a UTF-8 sequence), 2 for ASCII white space
- * (what separates word-count's words).
+ * and digits, every byte of a UTF-8 sequence).
  */
 static unsigned char fold[256], word[256];
 
@@ -33,8 +32,7 @@ static void fold_init(void)
 	for (i = 0; i < 256; i++) {
 		int alnum = (i >= '0' && i <= '9') || (i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z');
 
-		word[i] = (unsigned char)(alnum || i >= 0x80 ? 1 :
-		                          i == ' ' || (i >= '\t' && i <= '\r') ? 2 : 0);
+		word[i] = (unsigned char)(alnum || i >= 0x80);
 		fold[i] = (unsigned char)(i >= 'A' && i <= 'Z' ? i + 32 : i);
 	}
 }
@@ -343,55 +341,185 @@ const cJSON *pops_assert__json_path(const cJSON *root, const char *path)
 	return cur;
 }
 
+#define HIGH8 0x8080808080808080ull
+#define LOW7 0x7f7f7f7f7f7f7f7full
+#define BYTES(c) (0x0101010101010101ull * (c))
+
+/* 8 bytes at once: the high bit of each byte that is ASCII white space */
+static inline uint64_t space8(uint64_t x)
+{
+	uint64_t x7 = x & LOW7, t = x ^ BYTES(' ');
+	uint64_t sp = ~(((t & LOW7) + LOW7) | t) & HIGH8;                   /* == ' ' */
+	uint64_t range = (x7 + BYTES(0x80 - '\t')) & ~(x7 + BYTES(0x80 - '\r' - 1)) & ~x;
+
+	return (sp | range) & HIGH8;                                         /* '\t'..'\r' */
+}
+
+static inline uint64_t load8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x;
+}
+
+static inline int is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 size_t pops_assert__word_count(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, n = 0;
-	int in = 0;
+	uint64_t prev = HIGH8; /* "a space before the start" */
+	size_t i = 0, n = 0;
 
-	fold_init();
-	for (i = 0; i < len; i++) {
-		int sp = word[p[i]] == 2;
+	/* a word starts at each byte that is not a space after one that is */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t sp = space8(load8(p + i));
 
-		n += !sp && !in;
-		in = !sp;
+		uint64_t starts = ~sp & HIGH8 & ((sp << 8) | (prev >> 56));
+
+		/* count the high bits: summed into the top byte (no popcount instruction needed) */
+		n += (size_t)(((starts >> 7) * BYTES(1)) >> 56);
+		prev = sp;
+	}
+	for (; i < len; i++) {
+		int sp = is_space(p[i]), before = i ? is_space(p[i - 1]) : 1;
+
+		n += !sp && before;
 	}
 	return n;
 }
 
+/* 8 bytes with ASCII A-Z lowercased, all at once */
+static inline uint64_t lower8(uint64_t x)
+{
+	uint64_t x7 = x & LOW7;
+	uint64_t ge_a = x7 + BYTES(0x80 - 'A');       /* high bit: byte >= 'A' */
+	uint64_t gt_z = x7 + BYTES(0x80 - 'Z' - 1);   /* high bit: byte > 'Z' */
+
+	return x | ((ge_a & ~gt_z & ~x & HIGH8) >> 2);
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t x)
+{
+	h = (h ^ x) * 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 31);
+}
+
+/* 8 bytes at once: the high bit of each byte of a word (ASCII letter or digit, non-ASCII) */
+static inline uint64_t word8(uint64_t x)
+{
+	uint64_t x7 = x & LOW7, u = x7 | BYTES(0x20);
+	uint64_t letter = (u + BYTES(0x80 - 'a')) & ~(u + BYTES(0x80 - 'z' - 1));
+	uint64_t digit = (x7 + BYTES(0x80 - '0')) & ~(x7 + BYTES(0x80 - '9' - 1));
+
+	return (letter | digit | x) & HIGH8;
+}
+
 /*
- * The n-grams of a text, one hash each: FNV-1a over the folded bytes of
- * each word, the last n words' hashes mixed. 64 bits: two different
- * n-grams of one short reference share a hash with odds of about 2^-50.
+ * The n-grams of a text, one hash each. Words are found from a bitmap
+ * of word bytes (8 bytes a step, no branch per byte); each word's bytes
+ * are lowercased 8 at a time and mixed into 64 bits, and the last n
+ * words' hashes mixed again. Two different n-grams of one short
+ * reference share a hash with odds of about 2^-50.
  */
 struct ngrams {
-	const unsigned char *p, *e;
+	const unsigned char *s;
+	size_t len, pos;
+	uint64_t *bits, local[64];   /* bit i: byte i is a word byte */
 	uint64_t ring[POPS_ASSERT_ROUGE_MAX_N];
 	size_t words;
 	int n;
 };
 
+/* 0, or POPS_ERROR (out of memory); free with ngrams_free */
+static int ngrams_init(struct ngrams *g, const char *s, size_t len, int n)
+{
+	size_t nw = (len + 63) / 64, i;
+
+	memset(g, 0, offsetof(struct ngrams, local));
+	g->s = (const unsigned char *)s;
+	g->len = len;
+	g->n = n;
+	g->words = 0;
+	g->bits = nw <= POPS_ARRAY_SIZE(g->local) ? g->local : calloc(nw, sizeof(uint64_t));
+	if (!g->bits)
+		return pops_error_oom();
+	if (g->bits == g->local)
+		memset(g->local, 0, nw * sizeof(uint64_t));
+	for (i = 0; i + 8 <= len; i += 8) {
+		/* the 8 high bits gathered into one byte, byte j of the text as bit j */
+		uint64_t b = ((word8(load8(g->s + i)) >> 7) * 0x0102040810204080ull) >> 56;
+
+		g->bits[i / 64] |= b << (i % 64);
+	}
+	for (; i < len; i++)
+		if (word[g->s[i]])
+			g->bits[i / 64] |= 1ull << (i % 64);
+	return 0;
+}
+
+static void ngrams_free(struct ngrams *g)
+{
+	if (g->bits != g->local)
+		free(g->bits);
+}
+
+/* the first position at or after `pos` whose bit is `set`, or len */
+static size_t next_bit(const struct ngrams *g, size_t pos, int set)
+{
+	size_t w = pos / 64, nw = (g->len + 63) / 64;
+	uint64_t x;
+
+	if (pos >= g->len)
+		return g->len;
+	x = (set ? g->bits[w] : ~g->bits[w]) & (~0ull << (pos % 64));
+	while (!x) {
+		if (++w >= nw)
+			return g->len;
+		x = set ? g->bits[w] : ~g->bits[w];
+	}
+	pos = w * 64 + (size_t)__builtin_ctzll(x);
+	return pos < g->len ? pos : g->len;
+}
+
 static int ngram_next(struct ngrams *g, uint64_t *out)
 {
-	while (g->p < g->e) {
-		uint64_t h = 14695981039346656037ull;
+	while (g->pos < g->len) {
+		size_t start = next_bit(g, g->pos, 1), end, wl;
+		const unsigned char *w;
+		uint64_t h;
 		int k;
 
-		while (g->p < g->e && word[*g->p] != 1)
-			g->p++;
-		if (g->p == g->e)
+		if (start >= g->len)
 			break;
-		while (g->p < g->e && word[*g->p] == 1)
-			h = (h ^ fold[*g->p++]) * 1099511628211ull;
+		end = next_bit(g, start, 0);
+		g->pos = end;
+		w = g->s + start;
+		wl = end - start;
+		h = 0x9e3779b97f4a7c15ull ^ wl;
+		for (; wl >= 8; w += 8, wl -= 8)
+			h = mix(h, lower8(load8(w)));
+		if (wl && w + 8 <= g->s + g->len) {
+			/* the bytes after the word are in the text: load 8, keep wl */
+			h = mix(h, lower8(load8(w) & (~0ull >> (64 - 8 * wl))));
+		} else if (wl) {
+			unsigned char tail[8] = { 0 };
+
+			memcpy(tail, w, wl);
+			h = mix(h, lower8(load8(tail)));
+		}
 		g->ring[g->words++ % POPS_ASSERT_ROUGE_MAX_N] = h;
 		if (g->words < (size_t)g->n)
 			continue;
-		h = 0x9e3779b97f4a7c15ull;
-		for (k = g->n; k > 0; k--) {
-			h ^= g->ring[(g->words - (size_t)k) % POPS_ASSERT_ROUGE_MAX_N];
-			h *= 0xbf58476d1ce4e5b9ull;
-			h ^= h >> 31;
-		}
+		if (g->n > 1)
+			for (h = 0x9e3779b97f4a7c15ull, k = g->n; k > 0; k--)
+				h = mix(h, g->ring[(g->words - (size_t)k) % POPS_ASSERT_ROUGE_MAX_N]);
 		*out = h ? h : 1; /* 0 marks an empty slot */
 		return 1;
 	}
@@ -417,7 +545,7 @@ int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
                        const char *ref, size_t rlen, int n)
 {
 	struct slot local[128], *t = local, *s;
-	struct ngrams g = { 0 };
+	struct ngrams g;
 	size_t cap = 16;
 	uint64_t h;
 
@@ -432,19 +560,17 @@ int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
 	} else {
 		memset(local, 0, cap * sizeof(*t));
 	}
-	g.p = (const unsigned char *)ref;
-	g.e = g.p + rlen;
-	g.n = n;
+	if (ngrams_init(&g, ref, rlen, n) < 0)
+		goto oom;
 	while (ngram_next(&g, &h)) {
 		s = slot_of(t, cap, h);
 		s->h = h;
 		s->count++;
 		(*total)++;
 	}
-	memset(&g, 0, sizeof(g));
-	g.p = (const unsigned char *)out;
-	g.e = g.p + len;
-	g.n = n;
+	ngrams_free(&g);
+	if (ngrams_init(&g, out, len, n) < 0)
+		goto oom;
 	while (*hits < *total && ngram_next(&g, &h)) {
 		s = slot_of(t, cap, h);
 		if (s->h && s->count) {
@@ -452,7 +578,12 @@ int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
 			(*hits)++;
 		}
 	}
+	ngrams_free(&g);
 	if (t != local)
 		free(t);
 	return 0;
+oom:
+	if (t != local)
+		free(t);
+	return pops_error_oom();
 }

@@ -1,6 +1,7 @@
 #include "unit.h"
 #include "assertion.h"
 #include "jsonschema.h"
+#include "assertion_int.h"
 
 /* compile `json` and check `output` against it; returns pass (1/0), 2 error, <0 compile error */
 static int run(const char *json, const char *output, const char *scope_json,
@@ -450,4 +451,64 @@ TEST(weight_is_kept_and_checked)
 	CHECK_INT(run("{\"type\":\"contains\",\"value\":\"x\",\"weight\":-1}", "x", NULL, NULL),
 	          POPS_EINVALID);
 	CHECK_ERR_HAS("'weight' must be a number >= 0");
+}
+
+/* word-count and rouge-n read 8 bytes at a time: the same answers as byte by byte */
+TEST(word_scans_eight_bytes_at_a_time_agree_with_bytes)
+{
+	static const unsigned char alphabet[] = { ' ', '\t', '\n', '\v', '\f', '\r', 0x08, 0x0e,
+	                                          0x1f, 'a', 'Z', '0', '9', '@', '[', '`', '{',
+	                                          0x7f, 0x80, 0xc3, 0xa9, 0xff, '/', ':' };
+	unsigned seed = 12345;
+	int round;
+
+	for (round = 0; round < 3000; round++) {
+		char text[80];
+		size_t len = (size_t)(round % 70), i, words = 0, alnum_words = 0;
+		int in = 0, ina = 0;
+
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			text[i] = (char)alphabet[(seed >> 16) % sizeof(alphabet)];
+		}
+		text[len] = 0;
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)text[i];
+			int sp = c == ' ' || (c >= '\t' && c <= '\r');
+			int wb = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80;
+
+			words += !sp && !in;
+			in = !sp;
+			alnum_words += wb && !ina;
+			ina = wb;
+		}
+		CHECK_INT((int)pops_assert__word_count(text, len), (int)words);
+		{
+			size_t hits, total;
+
+			/* every word of a text is found in the text itself */
+			CHECK_INT(pops_assert__rouge(&hits, &total, text, len, text, len, 1), 0);
+			CHECK_INT((int)total, (int)alnum_words);
+			CHECK_INT((int)hits, (int)alnum_words);
+		}
+	}
+}
+
+TEST(rouge_n_words_match_wherever_they_sit_in_the_text)
+{
+	size_t hits, total;
+	/* 'mats' at the very end (a short tail) and in the middle (read 8 at a time) */
+	static const char a[] = "on mats", b[] = "mats on the floor, mats!";
+
+	CHECK_INT(pops_assert__rouge(&hits, &total, b, strlen(b), a, strlen(a), 1), 0);
+	CHECK_INT((int)hits, 2);
+	CHECK_INT((int)total, 2);
+	CHECK_INT(pops_assert__rouge(&hits, &total, "MATS", 4, "consectetur MATS", 16, 1), 0);
+	CHECK_INT((int)hits, 1);
+	CHECK_INT((int)total, 2);
+	/* a word of 8 and of 9 bytes, upper and lower case */
+	CHECK_INT(pops_assert__rouge(&hits, &total, "xx ABCDEFGH abcdefghi", 21, "abcdefgh ABCDEFGHI", 18, 1), 0);
+	CHECK_INT((int)hits, 2);
+	CHECK_INT(pops_assert__rouge(&hits, &total, "abcdefgh", 8, "abcdefghi", 9, 1), 0);
+	CHECK_INT((int)hits, 0);
 }
