@@ -22,7 +22,7 @@ static double run(const char *spec, const char *out, size_t len, const cJSON *sc
 	cJSON *node = cJSON_Parse(spec);
 	pops_assert *a = NULL;
 	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
-	pops_assert_input in = { out, len, scope, 10, 0, "c" };
+	pops_assert_input in = { out, len, scope, 10, 0, "c", NULL };
 	double t0, t;
 	long i, pass = 0;
 
