@@ -430,12 +430,27 @@ static inline uint64_t word8(uint64_t x)
  */
 struct ngrams {
 	const unsigned char *s;
-	size_t len, pos;
-	uint64_t *bits, local[64];   /* bit i: byte i is a word byte */
+	size_t len;
+	uint64_t *bits;              /* bit i: byte i is a word byte */
 	uint64_t ring[POPS_ASSERT_ROUGE_MAX_N];
-	size_t words;
+	size_t words, run;           /* words hashed; of them, how many in a row */
+	size_t cw;                   /* the bitmap word `starts` comes from */
+	uint64_t starts;             /* its word starts not yet read */
+	uint64_t keys, first[4];     /* the word keys and first bytes seen (the reference's) */
+	uint64_t filter, *ffirst;    /* 0/NULL, or: skip a word whose key/first byte is not in them */
 	int n;
+	uint64_t local[64];          /* the bitmap of a text up to 4 KB (last: not cleared) */
 };
+
+/*
+ * A 6-bit key of a word, its first byte folded and its length: a word of
+ * the output whose key no word of the reference has cannot be in an
+ * n-gram of the reference, and is neither hashed nor looked up.
+ */
+static inline unsigned word_key(const unsigned char *w, size_t wl)
+{
+	return ((unsigned)fold[*w] * 7u + (unsigned)(wl < 63 ? wl : 63)) & 63u;
+}
 
 /* 0, or POPS_ERROR (out of memory); free with ngrams_free */
 static int ngrams_init(struct ngrams *g, const char *s, size_t len, int n)
@@ -446,7 +461,8 @@ static int ngrams_init(struct ngrams *g, const char *s, size_t len, int n)
 	g->s = (const unsigned char *)s;
 	g->len = len;
 	g->n = n;
-	g->words = 0;
+	g->ffirst = NULL;
+	g->cw = SIZE_MAX; /* the first next_start moves to bitmap word 0 */
 	g->bits = nw <= POPS_ARRAY_SIZE(g->local) ? g->local : calloc(nw, sizeof(uint64_t));
 	if (!g->bits)
 		return pops_error_oom();
@@ -488,20 +504,54 @@ static size_t next_bit(const struct ngrams *g, size_t pos, int set)
 	return pos < g->len ? pos : g->len;
 }
 
+/* the next word's first byte, or len: word starts are word bytes after a non-word byte */
+static size_t next_start(struct ngrams *g)
+{
+	size_t nw = (g->len + 63) / 64;
+
+	while (!g->starts) {
+		uint64_t b, before;
+
+		if (++g->cw >= nw)
+			return g->len;
+		b = g->bits[g->cw];
+		before = (b << 1) | (g->cw ? g->bits[g->cw - 1] >> 63 : 0);
+		g->starts = b & ~before;
+	}
+	{
+		size_t p = g->cw * 64 + (size_t)__builtin_ctzll(g->starts);
+
+		g->starts &= g->starts - 1;
+		return p;
+	}
+}
+
 static int ngram_next(struct ngrams *g, uint64_t *out)
 {
-	while (g->pos < g->len) {
-		size_t start = next_bit(g, g->pos, 1), end, wl;
+	for (;;) {
+		size_t start = next_start(g), end, wl;
 		const unsigned char *w;
 		uint64_t h;
+		unsigned c;
 		int k;
 
 		if (start >= g->len)
 			break;
-		end = next_bit(g, start, 0);
-		g->pos = end;
 		w = g->s + start;
+		c = fold[*w];
+		if (g->ffirst && !((g->ffirst[c >> 6] >> (c & 63)) & 1)) {
+			g->run = 0;
+			continue;
+		}
+		end = next_bit(g, start, 0);
 		wl = end - start;
+		k = (int)word_key(w, wl);
+		if (g->filter && !((g->filter >> k) & 1)) {
+			g->run = 0;
+			continue;
+		}
+		g->first[c >> 6] |= 1ull << (c & 63);
+		g->keys |= 1ull << k;
 		h = 0x9e3779b97f4a7c15ull ^ wl;
 		for (; wl >= 8; w += 8, wl -= 8)
 			h = mix(h, lower8(load8(w)));
@@ -515,7 +565,7 @@ static int ngram_next(struct ngrams *g, uint64_t *out)
 			h = mix(h, lower8(load8(tail)));
 		}
 		g->ring[g->words++ % POPS_ASSERT_ROUGE_MAX_N] = h;
-		if (g->words < (size_t)g->n)
+		if (++g->run < (size_t)g->n)
 			continue;
 		if (g->n > 1)
 			for (h = 0x9e3779b97f4a7c15ull, k = g->n; k > 0; k--)
@@ -547,7 +597,7 @@ int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
 	struct slot local[128], *t = local, *s;
 	struct ngrams g;
 	size_t cap = 16;
-	uint64_t h;
+	uint64_t h, keys, first[4];
 
 	*hits = *total = 0;
 	fold_init();
@@ -569,8 +619,12 @@ int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
 		(*total)++;
 	}
 	ngrams_free(&g);
+	keys = g.keys;
+	memcpy(first, g.first, sizeof(first));
 	if (ngrams_init(&g, out, len, n) < 0)
 		goto oom;
+	g.filter = keys;
+	g.ffirst = first;
 	while (*hits < *total && ngram_next(&g, &h)) {
 		s = slot_of(t, cap, h);
 		if (s->h && s->count) {
