@@ -265,6 +265,12 @@ int pops_assert_one_line(pops_buf *reason)
 	size_t i;
 	int error = 0;
 
+	/* most reasons are one line already: nothing to copy */
+	for (i = 0; i < reason->size; i++)
+		if ((unsigned char)reason->ptr[i] < 0x20 || reason->ptr[i] == 0x7f)
+			break;
+	if (i == reason->size)
+		return 0;
 	for (i = 0; i < reason->size; i++) {
 		unsigned char c = (unsigned char)reason->ptr[i];
 
