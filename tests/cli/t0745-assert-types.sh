@@ -157,6 +157,30 @@ test_expect_success 'without a case threshold every weighted assertion must pass
 	test_cmp want got
 '
 
+test_expect_success 'a judge score over pass_score but under 5 passes its case (score 0.75)' '
+	start_fakellm &&
+	types_project &&
+	cat >pops.yaml <<-EOT &&
+	version: 1
+	providers:
+	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
+	  four: { type: openai, base_url: "$FAKELLM_URL/v1", headers: { x-fakellm-reply: "{\"reasoning\": \"good\", \"score\": 4}" } }
+	models:
+	  fast: { provider: fake, id: m-1 }
+	  grader: { provider: four, id: fake-judge-4 }
+	EOT
+	cat >evals/judged.yaml <<-\EOT &&
+	prompt: echo
+	tests: [ { id: j, vars: { text: "a fine answer" } } ]
+	assert:
+	  - { type: judge, model: grader, rubric: "Is it fine?", pass_score: 3 }
+	EOT
+	git add -A && git commit -q -m judged &&
+	pops eval run evals/judged.yaml --json r.json >out &&
+	grep -q "1 runs\{0,1\}: 1 passed, 0 failed, 0 errors" out &&
+	python3 -c "import json; c=json.load(open(\"r.json\"))[\"cases\"][0]; assert c[\"status\"]==\"pass\" and c[\"score\"]==0.75, c"
+'
+
 test_expect_success 'bad options of the new types: exit 2 naming file:line, nothing sent' '
 	start_fakellm &&
 	types_project &&
