@@ -10,12 +10,13 @@
 
 
 #define EXEC_DEFAULT_TIMEOUT_MS 10000
+#define ROUGE_DEFAULT_THRESHOLD 0.75
 #define QUOTE_MAX 60
 
 static const char *const keys[] = {
 	"type", "value", "weight", "threshold", "min", "max", "path", "command",
 	"timeout", "model", "rubric", "prompt", "pass_score", "allow_self_judge",
-	"require", "description", NULL
+	"require", "description", "schema", "n", NULL
 };
 
 void pops_assert_free(pops_assert *a)
@@ -78,7 +79,7 @@ enum value_kind {
 	V_JSON,    /* a string, or any JSON value: the expected value or schema */
 	V_NUMBER,  /* a string, or a number: the threshold */
 	V_LIST,    /* the list of an *-any / *-all type */
-	V_SCHEMA   /* an optional JSON Schema */
+	V_SCHEMA   /* an optional JSON Schema (or as 'schema') */
 };
 
 static int compile_value(pops_assert *a, const cJSON *value, enum value_kind kind)
@@ -92,8 +93,8 @@ static int compile_value(pops_assert *a, const cJSON *value, enum value_kind kin
 	} else if (kind == V_SCHEMA) {
 		/* an optional JSON Schema the JSON found must match */
 		if (value && !cJSON_IsNull(value) && !cJSON_IsObject(value) && !cJSON_IsBool(value))
-			BAD("%s:%u: 'contains-json' takes an optional JSON Schema as 'value'", a->file,
-			    a->line);
+			BAD("%s:%u: 'contains-json' takes an optional JSON Schema as 'schema' (or 'value')",
+			    a->file, a->line);
 		if (value && !cJSON_IsNull(value) && !(a->json = cJSON_Duplicate(value, 1)))
 			BAD("out of memory");
 	} else if (cJSON_IsString(value)) {
@@ -172,7 +173,8 @@ static int compile_json_path(pops_assert *a, const cJSON *node)
 	return 0;
 }
 
-static int compile_length(pops_assert *a, const cJSON *node)
+/* length and word-count: 'min' and/or 'max' */
+static int compile_bounds(pops_assert *a, const cJSON *node)
 {
 	const cJSON *mn = cJSON_GetObjectItemCaseSensitive(node, "min");
 	const cJSON *mx = cJSON_GetObjectItemCaseSensitive(node, "max");
@@ -180,10 +182,77 @@ static int compile_length(pops_assert *a, const cJSON *node)
 	if ((mn && (!cJSON_IsNumber(mn) || mn->valuedouble < 0)) ||
 	    (mx && (!cJSON_IsNumber(mx) || mx->valuedouble < 0)) || (!mn && !mx))
 		return pops_error_set(POPS_EINVALID,
-		                      "%s:%u: 'length' needs 'min' and/or 'max' (numbers >= 0)",
-		                      a->file, a->line);
+		                      "%s:%u: '%s' needs 'min' and/or 'max' (numbers >= 0)",
+		                      a->file, a->line, a->name);
 	a->min = mn ? (long)mn->valuedouble : -1;
 	a->max = mx ? (long)mx->valuedouble : -1;
+	if (a->max >= 0 && a->min > a->max)
+		return pops_error_set(POPS_EINVALID, "%s:%u: '%s' has 'min' %ld above 'max' %ld",
+		                      a->file, a->line, a->name, a->min, a->max);
+	return 0;
+}
+
+/* word-count: 'min'/'max', or a number as 'value' (compile_value took it): exactly that many */
+static int compile_word_count(pops_assert *a, const cJSON *node)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(node, "value");
+
+	if (!v || cJSON_IsNull(v))
+		return compile_bounds(a, node);
+	if (!cJSON_IsNumber(v))
+		return pops_error_set(POPS_EINVALID,
+		                      "%s:%u: 'word-count' takes 'min' and/or 'max', or a number of "
+		                      "words as 'value'", a->file, a->line);
+	if (v->valuedouble < 0 || v->valuedouble != (double)(long)v->valuedouble ||
+	    cJSON_GetObjectItemCaseSensitive(node, "min") ||
+	    cJSON_GetObjectItemCaseSensitive(node, "max"))
+		return pops_error_set(POPS_EINVALID,
+		                      "%s:%u: 'word-count' 'value' is an exact count (a whole number, "
+		                      "without 'min' or 'max')", a->file, a->line);
+	a->min = a->max = (long)v->valuedouble;
+	return 0;
+}
+
+/* rouge-n: 'value' (the reference), 'n' (default 1), 'threshold' (default 0.75) */
+static int compile_rouge(pops_assert *a, const cJSON *node)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(node, "n");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(node, "threshold");
+	int error;
+
+	if ((error = need_value(a, node)) < 0)
+		return error;
+	a->n = 1;
+	if (n && (!cJSON_IsNumber(n) || n->valuedouble < 1 ||
+	          n->valuedouble > POPS_ASSERT_ROUGE_MAX_N || n->valuedouble != (double)n->valueint))
+		return pops_error_set(POPS_EINVALID, "%s:%u: 'rouge-n' 'n' must be a whole number "
+		                      "from 1 to %d", a->file, a->line, POPS_ASSERT_ROUGE_MAX_N);
+	if (n)
+		a->n = n->valueint;
+	a->threshold = ROUGE_DEFAULT_THRESHOLD;
+	if (t && (!cJSON_IsNumber(t) || t->valuedouble < 0 || t->valuedouble > 1))
+		return pops_error_set(POPS_EINVALID, "%s:%u: 'rouge-n' 'threshold' must be a number "
+		                      "from 0 to 1 (the n-gram recall needed)", a->file, a->line);
+	if (t)
+		a->threshold = t->valuedouble;
+	return 0;
+}
+
+/* contains-json: the schema as 'schema' (compile_value took one given as 'value') */
+static int compile_contains_json(pops_assert *a, const cJSON *node)
+{
+	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(node, "schema");
+
+	if (!sc)
+		return 0;
+	if (a->json)
+		return pops_error_set(POPS_EINVALID, "%s:%u: 'contains-json' has a schema as both "
+		                      "'schema' and 'value': keep one", a->file, a->line);
+	if (!cJSON_IsObject(sc) && !cJSON_IsBool(sc))
+		return pops_error_set(POPS_EINVALID, "%s:%u: 'contains-json' 'schema' must be a JSON "
+		                      "Schema (a mapping)", a->file, a->line);
+	if (!(a->json = cJSON_Duplicate(sc, 1)))
+		return pops_error_oom();
 	return 0;
 }
 
@@ -317,6 +386,7 @@ struct check {
 	cJSON *parsed;        /* the output as JSON, when a check parsed it */
 	pops_buf why;         /* a failure reason that negation may replace */
 	int pass;
+	double score;         /* a check's own score (rouge-n), or < 0: 1 or 0 as it passes */
 };
 
 static int check_equals(struct check *c)
@@ -481,15 +551,99 @@ static int check_json_path(struct check *c)
 	return 0;
 }
 
+/* "at least 3", "at most 5", "3 to 5", "exactly 4" */
+static void put_bounds(pops_buf *b, long min, long max)
+{
+	if (min == max)
+		pops_buf_printf(b, "exactly %ld", min);
+	else if (max < 0)
+		pops_buf_printf(b, "at least %ld", min);
+	else if (min < 0)
+		pops_buf_printf(b, "at most %ld", max);
+	else
+		pops_buf_printf(b, "%ld to %ld", min, max);
+}
+
 static int check_length(struct check *c)
 {
 	const pops_assert *a = c->a;
 	size_t n = utf8_count(c->out, c->len);
 
 	c->pass = (a->min < 0 || n >= (size_t)a->min) && (a->max < 0 || n <= (size_t)a->max);
+	if (!c->pass) {
+		pops_buf_printf(&c->res->reason, "output has %zu characters, expected ", n);
+		put_bounds(&c->res->reason, a->min, a->max);
+	}
+	return 0;
+}
+
+static int check_word_count(struct check *c)
+{
+	const pops_assert *a = c->a;
+	size_t n = pops_assert__word_count(c->out, c->len);
+
+	c->pass = (a->min < 0 || n >= (size_t)a->min) && (a->max < 0 || n <= (size_t)a->max);
+	if (!c->pass) {
+		pops_buf_printf(&c->res->reason, "output has %zu word%s, expected ", n, n == 1 ? "" : "s");
+		put_bounds(&c->res->reason, a->min, a->max);
+	}
+	return 0;
+}
+
+/* decimal digits of `v`, appended */
+static void put_uint(pops_buf *b, size_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i);
+	pops_buf_put(b, d + i, sizeof(d) - i);
+}
+
+/* the reason says the score whether it passes or not: it is what the case score counts */
+static int check_rouge(struct check *c)
+{
+	const pops_assert *a = c->a;
+	size_t hits, total, pcent;
+	int error = pops_assert__rouge(&hits, &total, c->out, c->len, c->v, c->vlen, a->n);
+
+	if (error < 0)
+		return error;
+	if (!total) {
+		c->res->error = 1;
+		pops_buf_printf(&c->res->reason, "rouge-n: the reference ");
+		quote(&c->res->reason, c->v, c->vlen);
+		pops_buf_printf(&c->res->reason, " has fewer than %d word%s", a->n, a->n == 1 ? "" : "s");
+		return CHECKED;
+	}
+	c->score = (double)hits / (double)total;
+	c->pass = c->score >= a->threshold - 1e-12;
+	/*
+	 * "ROUGE-1 recall 0.80 (4 of 5 1-grams of 'ref')": the recall to 2
+	 * places, rounded half up, in integers and without printf, which
+	 * would cost as much as the scan on every check
+	 */
+	pcent = (hits * 200 + total) / (2 * total);
+	pops_buf_puts(&c->res->reason, "ROUGE-");
+	put_uint(&c->res->reason, (size_t)a->n);
+	pops_buf_puts(&c->res->reason, " recall ");
+	put_uint(&c->res->reason, pcent / 100);
+	pops_buf_putc(&c->res->reason, '.');
+	pops_buf_putc(&c->res->reason, (char)('0' + pcent % 100 / 10));
+	pops_buf_putc(&c->res->reason, (char)('0' + pcent % 10));
+	pops_buf_puts(&c->res->reason, " (");
+	put_uint(&c->res->reason, hits);
+	pops_buf_puts(&c->res->reason, " of ");
+	put_uint(&c->res->reason, total);
+	pops_buf_putc(&c->res->reason, ' ');
+	put_uint(&c->res->reason, (size_t)a->n);
+	pops_buf_puts(&c->res->reason, "-grams of ");
+	quote(&c->res->reason, c->v, c->vlen);
+	pops_buf_putc(&c->res->reason, ')');
 	if (!c->pass)
-		pops_buf_printf(&c->res->reason, "output has %zu characters, expected %s%ld..%ld",
-		                n, "", a->min < 0 ? 0 : a->min, a->max < 0 ? LONG_MAX : a->max);
+		pops_buf_printf(&c->res->reason, ", below the threshold %g", a->threshold);
 	return 0;
 }
 
@@ -603,7 +757,7 @@ static const struct type_row {
 	[POPS_ASSERT_IS_JSON] = { "is-json", 1, V_STRING, NULL, check_is_json },
 	[POPS_ASSERT_JSON_SCHEMA] = { "json-schema", 1, V_JSON, compile_json_schema, check_json_schema },
 	[POPS_ASSERT_JSON_PATH] = { "json-path", 1, V_JSON, compile_json_path, check_json_path },
-	[POPS_ASSERT_LENGTH] = { "length", 0, V_STRING, compile_length, check_length },
+	[POPS_ASSERT_LENGTH] = { "length", 0, V_STRING, compile_bounds, check_length },
 	[POPS_ASSERT_LEVENSHTEIN] = { "levenshtein", 0, V_STRING, compile_levenshtein, check_levenshtein },
 	[POPS_ASSERT_LATENCY] = { "latency-ms", 0, V_NUMBER, compile_ceiling, check_latency },
 	[POPS_ASSERT_COST] = { "cost", 0, V_NUMBER, compile_ceiling, check_cost },
@@ -614,7 +768,9 @@ static const struct type_row {
 	[POPS_ASSERT_CONTAINS_ALL] = { "contains-all", 1, V_LIST, NULL, check_text },
 	[POPS_ASSERT_ICONTAINS_ANY] = { "icontains-any", 1, V_LIST, NULL, check_text },
 	[POPS_ASSERT_ICONTAINS_ALL] = { "icontains-all", 1, V_LIST, NULL, check_text },
-	[POPS_ASSERT_CONTAINS_JSON] = { "contains-json", 1, V_SCHEMA, NULL, check_text },
+	[POPS_ASSERT_CONTAINS_JSON] = { "contains-json", 1, V_SCHEMA, compile_contains_json, check_text },
+	[POPS_ASSERT_ROUGE_N] = { "rouge-n", 0, V_STRING, compile_rouge, check_rouge },
+	[POPS_ASSERT_WORD_COUNT] = { "word-count", 0, V_NUMBER, compile_word_count, check_word_count },
 	[POPS_ASSERT_TTFT] = { "ttft-ms", 0, V_NUMBER, compile_ceiling, check_ttft },
 };
 
@@ -744,6 +900,11 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 	}
 	if (a->type != POPS_ASSERT_PAIRWISE && cJSON_GetObjectItemCaseSensitive(node, "require"))
 		BAD("%s:%u: 'require' is for 'pairwise' only", file, line);
+	if (a->type != POPS_ASSERT_CONTAINS_JSON && cJSON_GetObjectItemCaseSensitive(node, "schema"))
+		BAD("%s:%u: 'schema' is for 'contains-json' only ('json-schema' takes its schema as "
+		    "'value')", file, line);
+	if (a->type != POPS_ASSERT_ROUGE_N && cJSON_GetObjectItemCaseSensitive(node, "n"))
+		BAD("%s:%u: 'n' is for 'rouge-n' only", file, line);
 	if (row->compile && (error = row->compile(a, node)) < 0)
 		goto done;
 done:
@@ -759,7 +920,7 @@ done:
 int pops_assert_check(pops_assert_result *res, const pops_assert *a,
                       const pops_assert_input *in)
 {
-	struct check c = { .why = POPS_BUF_INIT };
+	struct check c = { .why = POPS_BUF_INIT, .score = -1.0 };
 	pops_buf tv = POPS_BUF_INIT;
 	int error = 0;
 
@@ -786,7 +947,7 @@ int pops_assert_check(pops_assert_result *res, const pops_assert *a,
 		res->pass = c.pass != a->negate;
 	error = 0;
 done:
-	res->score = res->pass ? 1.0 : 0.0;
+	res->score = c.score >= 0 && !res->error ? c.score : res->pass ? 1.0 : 0.0;
 	cJSON_Delete(c.parsed);
 	pops_buf_dispose(&tv);
 	pops_buf_dispose(&c.why);

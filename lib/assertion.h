@@ -13,8 +13,10 @@
  * icontains-all (value: a list), contains-json (JSON somewhere in the
  * output, optionally matching a schema), also as not-; is-json,
  * json-schema, json-path (also not-);
- * length (min/max code points); levenshtein (value, threshold = max
- * edits); latency-ms and cost (threshold = ceiling); exec (command argv,
+ * length (min/max code points); word-count (min/max words);
+ * levenshtein (value, threshold = max edits); rouge-n (n-gram recall of
+ * value in the output >= threshold: the score is the recall);
+ * latency-ms and cost (threshold = ceiling); exec (command argv,
  * output on stdin, exit 0 = pass); judge and pairwise (graded by a model:
  * the runner does those, see lib/judge.h).
  *
@@ -28,7 +30,8 @@ typedef enum {
 	POPS_ASSERT_LEVENSHTEIN, POPS_ASSERT_LATENCY, POPS_ASSERT_COST,
 	POPS_ASSERT_EXEC, POPS_ASSERT_JUDGE, POPS_ASSERT_PAIRWISE,
 	POPS_ASSERT_CONTAINS_ANY, POPS_ASSERT_CONTAINS_ALL, POPS_ASSERT_ICONTAINS_ANY,
-	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON, POPS_ASSERT_TTFT
+	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON, POPS_ASSERT_ROUGE_N,
+	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT
 } pops_assert_type;
 
 typedef struct pops_assert {
@@ -40,9 +43,10 @@ typedef struct pops_assert {
 	cJSON *json;         /* equals/json-path: non-string expected; json-schema,
 	                      * contains-json: schema; the any/all types: the list */
 	char *path;          /* json-path */
-	double threshold;    /* levenshtein, latency-ms, cost */
-	long min, max;       /* length; -1 = no bound */
-	double weight;
+	double threshold;    /* levenshtein, latency-ms, cost, rouge-n */
+	long min, max;       /* length, word-count; -1 = no bound */
+	int n;               /* rouge-n: the n-gram size */
+	double weight;       /* share of the case score (default 1; 0 = reported only) */
 	char **argv;         /* exec, NULL-terminated */
 	long timeout_ms;     /* exec */
 	char *model;         /* judge/pairwise: model alias */
@@ -85,8 +89,8 @@ typedef struct pops_assert_input {
 typedef struct pops_assert_result {
 	int pass;
 	int error;           /* could not be checked: counts as an error, not a failure */
-	double score;        /* 0..1 */
-	pops_buf reason;     /* one line, for failures and errors */
+	double score;        /* 0..1: 1 or 0 as it passes, rouge-n its recall */
+	pops_buf reason;     /* one line, for failures and errors (rouge-n: always, the score) */
 } pops_assert_result;
 
 #define POPS_ASSERT_RESULT_INIT { 0, 0, 0.0, POPS_BUF_INIT }

@@ -40,4 +40,21 @@ const cJSON *pops_assert__json_path(const cJSON *root, const char *path);
 int pops_assert__check_text(pops_assert_result *res, const pops_assert *a,
                             const pops_assert_input *in, int *pass);
 
+/* word-count's words: runs of bytes other than ASCII white space */
+size_t pops_assert__word_count(const char *s, size_t len);
+
+/* the largest n rouge-n takes */
+#define POPS_ASSERT_ROUGE_MAX_N 8
+
+/*
+ * rouge-n's counts: the n-grams of `ref` (words: runs of ASCII letters
+ * and digits and of non-ASCII bytes, ASCII lowercased) and of those, how
+ * many `out` has, each counted at most as often as `out` has it (ROUGE's
+ * clipped counts). n is 1..POPS_ASSERT_ROUGE_MAX_N. Sets *total (0 when
+ * `ref` has fewer than n words) and *hits; 0, or POPS_ERROR (out of
+ * memory).
+ */
+int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
+                       const char *ref, size_t rlen, int n);
+
 #endif

@@ -115,6 +115,7 @@ int pops_eval__finalize(struct runner *r, cJSON *rec)
 	const char *status;
 	const char *err = NULL;
 	size_t idx;
+	int allpass = 1;   /* every assertion that carries weight passed */
 
 	v = cJSON_GetObjectItemCaseSensitive(rec, "case_threshold");
 	if (cJSON_IsNumber(v))
@@ -132,6 +133,8 @@ int pops_eval__finalize(struct runner *r, cJSON *rec)
 				v = cJSON_GetObjectItemCaseSensitive(it, "reason");
 				err = cJSON_IsString(v) ? v->valuestring : "assertion could not be checked";
 			}
+			if (w > 0 && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass")))
+				allpass = 0;
 			v = cJSON_GetObjectItemCaseSensitive(it, "score");
 			wsum += w;
 			ssum += w * (cJSON_IsNumber(v) ? v->valuedouble : 0.0);
@@ -140,9 +143,19 @@ int pops_eval__finalize(struct runner *r, cJSON *rec)
 			status = "error";
 			cJSON_AddStringToObject(rec, "error", err);
 		} else {
-			status = wsum <= 0 || ssum / wsum >= need - 1e-9 ? "pass" : "fail";
+			/*
+			 * as promptfoo: a threshold of 1 (the default) needs every
+			 * weighted assertion to pass, whatever their scores (a
+			 * passing rouge-n or judge score can be under 1); a lower
+			 * one, the weighted mean of the scores
+			 */
+			status = wsum <= 0 || (need >= 1 - 1e-9 ? allpass : ssum / wsum >= need - 1e-9) ?
+			         "pass" : "fail";
 		}
 		cJSON_AddNumberToObject(rec, "score", wsum > 0 ? ssum / wsum : 1.0);
+		/* the reports say the score and what it needed (a row's own is there already) */
+		if (need < 1 - 1e-9 && !cJSON_GetObjectItemCaseSensitive(rec, "case_threshold"))
+			cJSON_AddNumberToObject(rec, "case_threshold", need);
 		cJSON_AddStringToObject(rec, "status", status);
 	}
 	r->done++;

@@ -266,11 +266,25 @@ void pops_report_why(pops_buf *out, const cJSON *rec, size_t max, size_t *more)
 {
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(rec, "error"), *it, *why;
 	size_t shown = 0;
+	int weighted = 0;
 
 	*more = 0;
 	if (cJSON_IsString(err) && err->valuestring[0]) {
 		pops_buf_puts(out, err->valuestring);
 		return;
+	}
+	/* weighted scoring: the case score is what decided, say it first */
+	why = cJSON_GetObjectItemCaseSensitive(rec, "case_threshold");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "asserts"))
+		if (cJSON_GetObjectItemCaseSensitive(it, "weight"))
+			weighted = 1;
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "score")) &&
+	    (weighted || (cJSON_IsNumber(why) && why->valuedouble < 1))) {
+		pops_buf_printf(out, "score %.2f",
+		                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "score")));
+		if (cJSON_IsNumber(why) && why->valuedouble < 1)
+			pops_buf_printf(out, " < %.2f", why->valuedouble);
+		pops_buf_puts(out, ": ");
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "asserts")) {
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "pass")))

@@ -87,8 +87,10 @@ int pops_report_utf8_fix(cJSON *item);
  */
 /*
  * Why a case record did not pass, one line: its error, else the reason of
- * each failed assertion joined by "; ". At most `max` reasons (0 = all);
- * *more gets how many were left out. Appends to `out`.
+ * each failed assertion joined by "; ". A case scored with weights or a
+ * case threshold below 1 starts with its score: "score 0.40 < 0.60: ".
+ * At most `max` reasons (0 = all); *more gets how many were left out.
+ * Appends to `out`.
  */
 void pops_report_why(pops_buf *out, const cJSON *rec, size_t max, size_t *more);
 

@@ -34,6 +34,11 @@ static const char *const fixed[] = {
 	"{\"type\":\"levenshtein\",\"value\":\"the quick brown fox\",\"threshold\":5}",
 	"{\"type\":\"latency-ms\",\"threshold\":100}",
 	"{\"type\":\"cost\",\"threshold\":0.01}",
+	"{\"type\":\"contains-json\",\"schema\":{\"type\":\"array\",\"minItems\":1}}",
+	"{\"type\":\"rouge-n\",\"value\":\"{{expected}} the quick brown fox\"}",
+	"{\"type\":\"rouge-n\",\"n\":3,\"threshold\":0.5,\"value\":\"a b c d e f g h i j k\"}",
+	"{\"type\":\"word-count\",\"min\":1,\"max\":9}",
+	"{\"type\":\"word-count\",\"value\":3}",
 	NULL
 };
 

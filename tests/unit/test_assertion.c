@@ -1,6 +1,7 @@
 #include "unit.h"
 #include "assertion.h"
 #include "jsonschema.h"
+#include "assertion_int.h"
 
 /* compile `json` and check `output` against it; returns pass (1/0), 2 error, <0 compile error */
 static int run(const char *json, const char *output, const char *scope_json,
@@ -90,7 +91,7 @@ TEST(type_names_and_suggestions_come_from_one_table)
 		"equals", "contains", "icontains", "starts-with", "regex", "is-json",
 		"json-schema", "json-path", "length", "levenshtein", "latency-ms", "cost",
 		"exec", "judge", "pairwise", "contains-any", "contains-all", "icontains-any",
-		"icontains-all", "contains-json"
+		"icontains-all", "contains-json", "rouge-n", "word-count"
 	};
 	static const char *const negatable[] = {
 		"not-equals", "not-contains", "not-icontains", "not-starts-with", "not-regex",
@@ -99,7 +100,8 @@ TEST(type_names_and_suggestions_come_from_one_table)
 	};
 	static const char *const plain_only[] = {
 		"not-length", "not-levenshtein", "not-latency-ms", "not-cost", "not-exec",
-		"not-judge", "not-pairwise", "not-", "not-not-contains", "Contains"
+		"not-judge", "not-pairwise", "not-rouge-n", "not-word-count", "not-",
+		"not-not-contains", "Contains"
 	};
 	size_t i;
 
@@ -183,6 +185,9 @@ TEST(length_levenshtein_latency_cost)
 
 	CHECK_INT(run("{\"type\":\"length\",\"max\":3}", "h\xc3\xa9l", NULL, NULL), 1);
 	CHECK_INT(run("{\"type\":\"length\",\"min\":5}", "four", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output has 4 characters, expected at least 5");
+	CHECK_INT(run("{\"type\":\"length\",\"min\":1,\"max\":2}", "four", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output has 4 characters, expected 1 to 2");
 	CHECK_INT(run("{\"type\":\"levenshtein\",\"value\":\"kitten\",\"threshold\":3}", "sitting", NULL, NULL), 1);
 	CHECK_INT(run("{\"type\":\"levenshtein\",\"value\":\"kitten\",\"threshold\":2}", "sitting", NULL, &why), 0);
 	CHECK_STR(why.ptr, "edit distance 3 to 'kitten', more than the 2 allowed");
@@ -333,4 +338,209 @@ TEST(ttft_ms_checks_the_time_to_first_token_not_the_latency)
 	CHECK(ttft_check(1.0, "{\"type\":\"ttft-ms\"}", &why) < 0);
 	CHECK(ttft_check(1.0, "{\"type\":\"not-ttft-ms\",\"value\":5}", &why) < 0);
 	pops_buf_dispose(&why);
+}
+
+TEST(contains_json_takes_schema_and_finds_fenced_blocks)
+{
+	pops_buf why = POPS_BUF_INIT;
+	static const char schema[] = "{\"type\":\"contains-json\",\"schema\":{\"type\":\"object\","
+	                             "\"required\":[\"n\"],\"properties\":{\"n\":{\"type\":\"integer\"}}}}";
+	static const char fenced[] = "Here it is:\n```json\n{\n  \"n\": 3,\n  \"tags\": [\"a\", {\"b\": []}]\n}\n```\nBye.";
+
+	CHECK_INT(run(schema, fenced, NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"contains-json\"}", "list: [1, [2, 3]] done", NULL, NULL), 1);
+	/* an unbalanced start is skipped, a later balanced one counts */
+	CHECK_INT(run(schema, "{\"n\": 1 oops, then {\"n\": 2}", NULL, NULL), 1);
+	CHECK_INT(run(schema, "```json\n{\"n\": \"three\"}\n```", NULL, &why), 0);
+	CHECK(strstr(why.ptr, "no JSON in the output matches the schema"));
+	CHECK(strstr(why.ptr, "$.n"));
+	CHECK_INT(run("{\"type\":\"not-contains-json\",\"schema\":{\"required\":[\"n\"]}}",
+	              "{\"m\":1}", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"contains-json\",\"schema\":{},\"value\":{}}", "{}", NULL, NULL),
+	          POPS_EINVALID);
+	CHECK_ERR_HAS("s.yaml:7: 'contains-json' has a schema as both 'schema' and 'value'");
+	CHECK_INT(run("{\"type\":\"contains-json\",\"schema\":\"x\"}", "{}", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("'schema' must be a JSON Schema");
+	CHECK_INT(run("{\"type\":\"is-json\",\"schema\":{}}", "{}", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("'schema' is for 'contains-json' only");
+	pops_buf_dispose(&why);
+}
+
+/* the score of a check, for the partial ones */
+static double score_of(const char *json, const char *output, const char *scope_json,
+                       pops_buf *reason)
+{
+	cJSON *node = cJSON_Parse(json), *scope = scope_json ? cJSON_Parse(scope_json) : NULL;
+	pops_assert *a = NULL;
+	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
+	pops_assert_input in = { output, strlen(output), scope, 1, 0, "c1" };
+	double sc = -1;
+
+	if (pops_assert_compile(&a, node, "s.yaml", 7) == 0 && pops_assert_check(&res, a, &in) == 0)
+		sc = res.error ? -2 : res.score;
+	if (reason)
+		pops_buf_sets(reason, res.reason.ptr);
+	pops_buf_dispose(&res.reason);
+	pops_assert_free(a);
+	cJSON_Delete(node);
+	cJSON_Delete(scope);
+	return sc;
+}
+
+TEST(rouge_n_is_clipped_ngram_recall_of_lowercase_words)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	/* 5 reference words, 4 in the output (case and punctuation ignored) */
+	CHECK_INT(run("{\"type\":\"rouge-n\",\"value\":\"The cat sat on mats\"}",
+	              "the CAT, it sat on the mat.", NULL, &why), 1);
+	CHECK_STR(why.ptr, "ROUGE-1 recall 0.80 (4 of 5 1-grams of 'The cat sat on mats')");
+	CHECK(score_of("{\"type\":\"rouge-n\",\"value\":\"The cat sat on mats\"}",
+	               "the CAT, it sat on the mat.", NULL, NULL) == 0.8);
+	CHECK_INT(run("{\"type\":\"rouge-n\",\"value\":\"The cat sat on mats\",\"threshold\":0.9}",
+	              "the cat sat on the mat", NULL, &why), 0);
+	CHECK_STR(why.ptr, "ROUGE-1 recall 0.80 (4 of 5 1-grams of 'The cat sat on mats'), "
+	          "below the threshold 0.9");
+	/* clipped: 'the' twice in the reference, once in the output */
+	CHECK(score_of("{\"type\":\"rouge-n\",\"value\":\"the the cat\"}", "the cat", NULL, NULL) ==
+	      2.0 / 3.0);
+	/* and once counted however often the output repeats it */
+	CHECK(score_of("{\"type\":\"rouge-n\",\"value\":\"the dog\"}", "the the the", NULL, NULL) == 0.5);
+	/* bigrams: order matters */
+	CHECK(score_of("{\"type\":\"rouge-n\",\"n\":2,\"value\":\"a b c d\"}", "c d a b", NULL, NULL) ==
+	      2.0 / 3.0);
+	CHECK(score_of("{\"type\":\"rouge-n\",\"n\":2,\"value\":\"a b c d\"}", "d c b a", NULL, NULL) == 0);
+	/* non-ASCII bytes are word bytes; templates expand */
+	CHECK_INT(run("{\"type\":\"rouge-n\",\"value\":\"{{expected}}\",\"threshold\":1}",
+	              "Un caf\xc3\xa9 cr\xc3\xa8me", "{\"expected\":\"caf\xc3\xa9 CR\xc3\xa8ME\"}", NULL), 1);
+	/* a reference too short for n is an error, not a pass */
+	CHECK_INT(run("{\"type\":\"rouge-n\",\"n\":3,\"value\":\"two words\"}", "two words", NULL, &why), 2);
+	CHECK_STR(why.ptr, "rouge-n: the reference 'two words' has fewer than 3 words");
+	pops_buf_dispose(&why);
+}
+
+TEST(rouge_n_long_references_and_bad_keys)
+{
+	pops_buf ref = POPS_BUF_INIT, out = POPS_BUF_INIT, spec = POPS_BUF_INIT;
+	int i;
+
+	/* 400 distinct words (past the stack table), the output has every other one */
+	for (i = 0; i < 400; i++) {
+		pops_buf_printf(&ref, "w%d ", i);
+		if (i % 2 == 0)
+			pops_buf_printf(&out, "W%d, ", i);
+	}
+	pops_buf_printf(&spec, "{\"type\":\"rouge-n\",\"value\":\"%s\"}", ref.ptr);
+	CHECK(score_of(spec.ptr, out.ptr, NULL, NULL) == 0.5);
+	CHECK_INT(run("{\"type\":\"rouge-n\"}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("'rouge-n' needs a 'value'");
+	CHECK_INT(run("{\"type\":\"rouge-n\",\"value\":\"x\",\"n\":0}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("s.yaml:7: 'rouge-n' 'n' must be a whole number from 1 to 8");
+	CHECK_INT(run("{\"type\":\"rouge-n\",\"value\":\"x\",\"n\":1.5}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_INT(run("{\"type\":\"rouge-n\",\"value\":\"x\",\"threshold\":2}", "x", NULL, NULL),
+	          POPS_EINVALID);
+	CHECK_ERR_HAS("'threshold' must be a number from 0 to 1");
+	CHECK_INT(run("{\"type\":\"contains\",\"value\":\"x\",\"n\":2}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("'n' is for 'rouge-n' only");
+	pops_buf_dispose(&ref);
+	pops_buf_dispose(&out);
+	pops_buf_dispose(&spec);
+}
+
+TEST(word_count_counts_runs_of_non_space)
+{
+	pops_buf why = POPS_BUF_INIT;
+
+	CHECK_INT(run("{\"type\":\"word-count\",\"min\":3,\"max\":4}", "  one, two\tthree\n", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"word-count\",\"max\":2}", "one two three", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output has 3 words, expected at most 2");
+	CHECK_INT(run("{\"type\":\"word-count\",\"min\":2}", "one", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output has 1 word, expected at least 2");
+	CHECK_INT(run("{\"type\":\"word-count\",\"value\":2}", "a b", NULL, NULL), 1);
+	CHECK_INT(run("{\"type\":\"word-count\",\"value\":2}", "a b c", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output has 3 words, expected exactly 2");
+	CHECK_INT(run("{\"type\":\"word-count\",\"min\":1}", "", NULL, &why), 0);
+	CHECK_STR(why.ptr, "output has 0 words, expected at least 1");
+	CHECK_INT(run("{\"type\":\"word-count\"}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("s.yaml:7: 'word-count' needs 'min' and/or 'max' (numbers >= 0)");
+	CHECK_INT(run("{\"type\":\"word-count\",\"min\":5,\"max\":2}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("'word-count' has 'min' 5 above 'max' 2");
+	CHECK_INT(run("{\"type\":\"word-count\",\"value\":\"5\"}", "x", NULL, NULL), POPS_EINVALID);
+	CHECK_ERR_HAS("'word-count' takes 'min' and/or 'max', or a number of words as 'value'");
+	CHECK_INT(run("{\"type\":\"word-count\",\"value\":2,\"max\":3}", "x", NULL, NULL), POPS_EINVALID);
+	pops_buf_dispose(&why);
+}
+
+TEST(weight_is_kept_and_checked)
+{
+	cJSON *node = cJSON_Parse("{\"type\":\"contains\",\"value\":\"x\",\"weight\":2.5}");
+	pops_assert *a = NULL;
+
+	CHECK_INT(pops_assert_compile(&a, node, "s.yaml", 7), 0);
+	CHECK(a->weight == 2.5);
+	pops_assert_free(a);
+	cJSON_Delete(node);
+	CHECK_INT(run("{\"type\":\"contains\",\"value\":\"x\",\"weight\":-1}", "x", NULL, NULL),
+	          POPS_EINVALID);
+	CHECK_ERR_HAS("'weight' must be a number >= 0");
+}
+
+/* word-count and rouge-n read 8 bytes at a time: the same answers as byte by byte */
+TEST(word_scans_eight_bytes_at_a_time_agree_with_bytes)
+{
+	static const unsigned char alphabet[] = { ' ', '\t', '\n', '\v', '\f', '\r', 0x08, 0x0e,
+	                                          0x1f, 'a', 'Z', '0', '9', '@', '[', '`', '{',
+	                                          0x7f, 0x80, 0xc3, 0xa9, 0xff, '/', ':' };
+	unsigned seed = 12345;
+	int round;
+
+	for (round = 0; round < 3000; round++) {
+		char text[80];
+		size_t len = (size_t)(round % 70), i, words = 0, alnum_words = 0;
+		int in = 0, ina = 0;
+
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			text[i] = (char)alphabet[(seed >> 16) % sizeof(alphabet)];
+		}
+		text[len] = 0;
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)text[i];
+			int sp = c == ' ' || (c >= '\t' && c <= '\r');
+			int wb = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80;
+
+			words += !sp && !in;
+			in = !sp;
+			alnum_words += wb && !ina;
+			ina = wb;
+		}
+		CHECK_INT((int)pops_assert__word_count(text, len), (int)words);
+		{
+			size_t hits, total;
+
+			/* every word of a text is found in the text itself */
+			CHECK_INT(pops_assert__rouge(&hits, &total, text, len, text, len, 1), 0);
+			CHECK_INT((int)total, (int)alnum_words);
+			CHECK_INT((int)hits, (int)alnum_words);
+		}
+	}
+}
+
+TEST(rouge_n_words_match_wherever_they_sit_in_the_text)
+{
+	size_t hits, total;
+	/* 'mats' at the very end (a short tail) and in the middle (read 8 at a time) */
+	static const char a[] = "on mats", b[] = "mats on the floor, mats!";
+
+	CHECK_INT(pops_assert__rouge(&hits, &total, b, strlen(b), a, strlen(a), 1), 0);
+	CHECK_INT((int)hits, 2);
+	CHECK_INT((int)total, 2);
+	CHECK_INT(pops_assert__rouge(&hits, &total, "MATS", 4, "consectetur MATS", 16, 1), 0);
+	CHECK_INT((int)hits, 1);
+	CHECK_INT((int)total, 2);
+	/* a word of 8 and of 9 bytes, upper and lower case */
+	CHECK_INT(pops_assert__rouge(&hits, &total, "xx ABCDEFGH abcdefghi", 21, "abcdefgh ABCDEFGHI", 18, 1), 0);
+	CHECK_INT((int)hits, 2);
+	CHECK_INT(pops_assert__rouge(&hits, &total, "abcdefgh", 8, "abcdefghi", 9, 1), 0);
+	CHECK_INT((int)hits, 0);
 }
