@@ -117,15 +117,15 @@ test_expect_success '--json: the series, the baseline the gate used, adjusted p-
 	s = d["series"][0]
 	assert s["baseline"]["fingerprint"] == json.load(open("entry"))["evidence"], s["baseline"]
 	assert (s["baseline"]["passed"], s["baseline"]["failed"]) == (95, 5), s["baseline"]
-	w = s["windows"]
-	assert [x["passed"] for x in w] == [95, 95, 94, 70], w
-	assert [x["production"] for x in w] == [False, True, True, True], w
-	assert w[0]["p_previous"] is None and w[0]["p_release"] is None, w[0]
-	assert w[3]["flagged"] and w[3]["flags"] == ["previous", "release"], w[3]
-	assert w[3]["p_release"] < 0.001 and 0.60 < w[3]["ci_low"] < 0.61, w[3]
-	assert not any(x["flagged"] for x in w[:3]), w
-	assert w[3]["latency_p95_ms"] is None and w[3]["cost_per_case"] == 0.0025, w[3]
-	assert w[3]["end"] > w[3]["start"], w[3]
+	win = s["windows"]
+	assert [x["passed"] for x in win] == [95, 95, 94, 70], win
+	assert [x["production"] for x in win] == [False, True, True, True], win
+	assert win[0]["p_previous"] is None and win[0]["p_release"] is None, win[0]
+	assert win[3]["flagged"] and win[3]["flags"] == ["previous", "release"], win[3]
+	assert win[3]["p_release"] < 0.001 and 0.60 < win[3]["ci_low"] < 0.61, win[3]
+	assert not any(x["flagged"] for x in win[:3]), win
+	assert win[3]["latency_p95_ms"] is None and win[3]["cost_per_case"] == 0.0025, win[3]
+	assert win[3]["end"] > win[3]["start"], win[3]
 	EOP
 '
 
@@ -134,7 +134,7 @@ test_expect_success '--since and --window narrow the series; what is left may no
 	trend_project &&
 	d3=$(sed -n 4p days) &&
 	test_expect_code 1 pops eval trend echo --env prod --since "$d3" --json >out.json &&
-	python3 -c "import json; w = json.load(open(\"out.json\"))[\"series\"][0][\"windows\"]; assert len(w) == 1 and w[0][\"flags\"] == [\"release\"], w" &&
+	python3 -c "import json; win = json.load(open(\"out.json\"))[\"series\"][0][\"windows\"]; assert len(win) == 1 and win[0][\"flags\"] == [\"release\"], win" &&
 	pops eval trend evals/other.yaml --window 366 --json >out.json &&
 	python3 -c "import json; d = json.load(open(\"out.json\")); assert d[\"flagged\"] == 0 and d[\"window_days\"] == 366, d"
 '
