@@ -230,13 +230,37 @@ cJSON *pops_rt_json_parse(const char *data, size_t len, size_t *bad)
 }
 
 /* `vars_json` as pops render takes variables: NULL or "" none, else an object */
+/*
+ * The offset of a \u0000 escape in JSON text, or (size_t)-1. cJSON would
+ * decode it into a C string that ends there, rendering "a\u0000b" as "a";
+ * pops render refuses such variables, and so does the runtime. In JSON a
+ * backslash only occurs inside strings, so skipping each escaped
+ * character is exact.
+ */
+static size_t nul_escape(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4))
+			return i;
+		i++;
+	}
+	return (size_t)-1;
+}
+
 static int parse_vars(cJSON **out, const char *vars_json)
 {
-	size_t len = vars_json ? strlen(vars_json) : 0, bad = 0;
+	size_t len = vars_json ? strlen(vars_json) : 0, bad = 0, nul;
 
 	*out = NULL;
 	if (!len)
 		return POPS_OK;
+	if ((nul = nul_escape(vars_json, len)) != (size_t)-1)
+		return pops_error_set(POPS_EINVALID, "variables hold a NUL character (\\u0000 at byte %zu): "
+		                      "text with NUL cannot be rendered", nul + 1);
 	if (!(*out = pops_rt_json_parse(vars_json, len, &bad)))
 		return pops_error_set(POPS_EINVALID, "variables are not JSON (byte %zu)", bad + 1);
 	if (!cJSON_IsObject(*out)) {

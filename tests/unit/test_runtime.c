@@ -222,6 +222,14 @@ TEST(runtime_render_refuses_bad_variables)
 	CHECK(strstr(pops_runtime_last_error(), "must be a JSON object"));
 	CHECK_INT(pops_variant_render(&json, v, "{\"who\":5}"), POPS_RUNTIME_EINVALID);
 	CHECK(strstr(pops_runtime_last_error(), "greet.prompt: input"));
+	/* a NUL would cut the text short: refused, as pops render refuses it */
+	CHECK_INT(pops_variant_render(&json, v, "{\"who\":\"a\\u0000b\"}"), POPS_RUNTIME_EINVALID);
+	CHECK(json == NULL);
+	CHECK(strstr(pops_runtime_last_error(), "NUL character"));
+	/* an escaped backslash before u0000 is text, not a NUL */
+	CHECK_INT(pops_variant_render(&json, v, "{\"who\":\"a\\\\u0000b\"}"), 0);
+	CHECK(strstr(json, "a\\\\u0000b"));
+	pops_runtime_free(json);
 	/* no variables: the template renders with none, as pops render does */
 	CHECK_INT(pops_variant_render(&json, v, NULL), 0);
 	pops_runtime_free(json);
