@@ -73,6 +73,15 @@ struct pops_cmd {
 /* The top-level table (main.c) and group tables (one per cmd/<group>.c). */
 extern const pops_cmd pops_commands[];
 
+/* pops's own options, before the command word (-C, --version) */
+struct pops_global_opts {
+	pops_strv dirs;
+	int version;
+	const char *command;
+	pops_strv args;
+};
+extern const pops_opt pops_global_opts[];
+
 /* Look a command up in a table; NULL if absent. */
 const pops_cmd *pops_cmd_find(const pops_cmd *table, const char *name);
 

@@ -288,6 +288,18 @@ static const pops_opt *find_opt(const pops_opt *opts, const char *word)
 	return NULL;
 }
 
+/* "-Cdir": the row of -C, with the value after the letter in *value */
+static const pops_opt *find_short_prefix(const pops_opt *opts, const char *word, const char **value)
+{
+	for (; opts->type; opts++)
+		if (opts->short_name && word[1] == opts->short_name && word[2] &&
+		    pops_opt_takes_value(opts)) {
+			*value = word + 2;
+			return opts;
+		}
+	return NULL;
+}
+
 /* `--name=partial`: the value's candidates behind a `--name=` prefix */
 static void complete_inline_value(pops_buf *out, pops_buf *prefix,
                                   const pops_opt *opts, const char *cur)
@@ -319,27 +331,29 @@ static void complete_words(pops_buf *out, pops_buf *prefix, const char **w, size
 	const char *cur = w[n - 1];
 	int only_args = 0;
 
-	/* global options; -C changes where pops.yaml is looked for */
-	while (i + 1 < n && w[i][0] == '-') {
-		if (!strcmp(w[i], "-C") && i + 2 < n) {
-			if (chdir(w[i + 1]) < 0)
+	/* global options (pops_global_opts); -C changes where pops.yaml is looked for */
+	while (i + 1 < n && w[i][0] == '-' && w[i][1]) {
+		const pops_opt *g = find_opt(pops_global_opts, w[i]);
+		const char *dir = NULL;
+
+		if (!g && w[i][1] != '-')      /* -Cdir */
+			g = find_short_prefix(pops_global_opts, w[i], &dir);
+		if (g && pops_opt_takes_value(g) && !dir) {
+			if (i + 2 >= n) {
+				complete_value(out, g->complete, cur, g->choices);
 				return;
-			i++;
-		} else if (!strncmp(w[i], "-C", 2) && w[i][2] && chdir(w[i] + 2) < 0) {
-			return;
+			}
+			dir = w[++i];
 		}
+		if (g && g->complete == POPS_COMPLETE_DIR && dir && *dir && chdir(dir) < 0)
+			return;
 		i++;
 	}
 	if (i == n - 1) {
-		if (i > 0 && !strcmp(w[i - 1], "-C")) {
-			complete_value(out, POPS_COMPLETE_DIR, cur, NULL);
-		} else if (cur[0] == '-') {
-			put_if_prefix(out, "--version", cur);
-			put_if_prefix(out, "--help", cur);
-			put_if_prefix(out, "-C", cur);
-		} else {
+		if (cur[0] == '-')
+			complete_options(out, pops_global_opts, cur);
+		else
 			complete_value(out, POPS_COMPLETE_COMMAND, cur, NULL);
-		}
 		return;
 	}
 	cmd = pops_cmd_find(pops_commands, w[i++]);

@@ -47,8 +47,8 @@ int cmd_help(pops_ctx *ctx, void *o)
 	pops_buf page = POPS_BUF_INIT, path = POPS_BUF_INIT;
 
 	if (!opts->words.n) {
-		fputs("usage: pops [-C <dir>] [--version] [-h | --help] <command> [<args>]\n\n"
-		      "commands:\n", stdout);
+		pops_opt_print_synopsis(stdout, pops_global_opts, "");
+		fputs("\ncommands:\n", stdout);
 		pops_cmd_print_list(stdout, pops_commands);
 		fputs("\nSee 'pops help <command>' or 'man pops' for more.\n", stdout);
 		return POPS_EXIT_OK;

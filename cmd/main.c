@@ -50,8 +50,19 @@ const pops_cmd pops_commands[] = {
 	POPS_CMD_END
 };
 
-static const char top_usage[] =
-	"usage: pops [-C <dir>] [--version] [-h | --help] <command> [<args>]\n";
+/* pops's own options, before the command word: parsed, listed and completed from here */
+#define O struct pops_global_opts
+const pops_opt pops_global_opts[] = {
+	OPT_LIST(O, dirs, "directory", "dir",
+	         "run as if pops was started in <dir> (repeatable, each relative to the last)",
+	         .short_name = 'C', .complete = POPS_COMPLETE_DIR),
+	OPT_BOOL(O, version, "version", "print the version and exit"),
+	OPT_ARG(O, command, "command", "the command to run",
+	        .flags = POPS_OPTF_REQUIRED, .complete = POPS_COMPLETE_COMMAND),
+	OPT_ARGS(O, args, "args", "its options and arguments"),
+	OPT_END
+};
+#undef O
 
 const pops_cmd *pops_cmd_find(const pops_cmd *table, const char *name)
 {
@@ -70,15 +81,14 @@ void pops_cmd_print_list(FILE *f, const pops_cmd *table)
 
 static void print_top_help(FILE *f)
 {
-	fputs(top_usage, f);
+	pops_opt_print_synopsis(f, pops_global_opts, "");
 	fputs("\nPrompts as code: versioned in git, evaluated in CI, promoted with gates.\n"
 	      "\ncommands:\n", f);
 	pops_cmd_print_list(f, pops_commands);
-	fputs("\noptions:\n"
-	      "   -C <dir>       run as if pops was started in <dir>\n"
-	      "   --version      print the version and exit\n"
-	      "   -h, --help     show this help\n"
-	      "\nSee 'pops help <command>' or 'man pops' for more.\n", f);
+	fputs("\noptions:\n", f);
+	pops_opt_print_options(f, pops_global_opts);
+	fprintf(f, "    %-26s%s\n", "-h, --help", "show this help");
+	fputs("\nSee 'pops help <command>' or 'man pops' for more.\n", f);
 }
 
 static int unknown_command(const pops_cmd *table, const char *group,
@@ -215,40 +225,37 @@ int main(int argc, char **argv)
 	pops_ctx ctx;
 	const pops_cmd *cmd = NULL;
 	pops_buf cmdpath = POPS_BUF_INIT;
+	struct pops_global_opts g;
 	void *opts = NULL;
-	int i = 1, ret = POPS_EXIT_OK, git_ok = 0;
+	size_t k;
+	int i = 1, used = 0, ret = POPS_EXIT_OK, git_ok = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
+	memset(&g, 0, sizeof(g));
 	ctx.stdout_tty = isatty(1);
 	ctx.stderr_tty = isatty(2);
 	ctx.color_out = use_color(1);
 	ctx.color_err = use_color(2);
 
 	/* global options, before the command */
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--version")) {
-			printf("pops %s\n", POPS_VERSION);
-			goto done;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			print_top_help(stdout);
-			goto done;
-		} else if (!strcmp(a, "-C") || !strncmp(a, "-C", 2)) {
-			const char *dir = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
-
-			if (!dir) {
-				ret = cmd_error(POPS_EXIT_USAGE, "option -C needs a directory");
-				goto done;
-			}
-			if (*dir && chdir(dir) < 0) {
-				ret = cmd_error(POPS_EXIT_USAGE, "cannot change to '%s': %s", dir,
-				                strerror(errno));
-				goto done;
-			}
-		} else {
-			ret = cmd_error(POPS_EXIT_USAGE, "unknown option '%s'", a);
-			fputs(top_usage, stderr);
+	switch (pops_opt_parse_prefix(&g, pops_global_opts, argc - 1, argv + 1, &used)) {
+	case POPS_OPT_HELP:
+		print_top_help(stdout);
+		goto done;
+	case POPS_OPT_USAGE:
+		ret = POPS_EXIT_USAGE;
+		goto done;
+	}
+	i = 1 + used;
+	if (g.version) {
+		printf("pops %s\n", POPS_VERSION);
+		goto done;
+	}
+	/* in order, each relative to the one before, as git -C; "" changes nothing */
+	for (k = 0; k < g.dirs.n; k++) {
+		if (*g.dirs.v[k] && chdir(g.dirs.v[k]) < 0) {
+			ret = cmd_error(POPS_EXIT_USAGE, "cannot change to '%s': %s", g.dirs.v[k],
+			                strerror(errno));
 			goto done;
 		}
 	}
@@ -281,6 +288,7 @@ int main(int argc, char **argv)
 	ret = cmd->run(&ctx, opts);
 
 done:
+	pops_opt_dispose(&g, pops_global_opts);
 	if (opts && cmd)
 		pops_opt_dispose(opts, cmd->opts);
 	free(opts);

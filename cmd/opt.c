@@ -32,7 +32,7 @@ static int usage_error(const pops_opt *opts, const char *cmdpath,
 	va_end(ap);
 	fputc('\n', stderr);
 	pops_opt_print_synopsis(stderr, opts, cmdpath);
-	fprintf(stderr, "hint: see 'pops %s -h' for the options\n", cmdpath);
+	fprintf(stderr, "hint: see 'pops%s%s -h' for the options\n", *cmdpath ? " " : "", cmdpath);
 	return POPS_OPT_USAGE;
 }
 
@@ -182,8 +182,9 @@ static int unknown_option(const pops_opt *opts, const char *cmdpath,
 	return ret;
 }
 
-int pops_opt_parse(void *out, const pops_opt *opts, const char *cmdpath,
-                   int argc, char **argv)
+/* with `stop`, parsing ends before the first positional argument (or after "--") */
+static int parse(void *out, const pops_opt *opts, const char *cmdpath,
+                 int argc, char **argv, int *stop)
 {
 	const pops_opt *o, *next_pos = opts;
 	int i, only_args = 0, ret;
@@ -192,8 +193,16 @@ int pops_opt_parse(void *out, const pops_opt *opts, const char *cmdpath,
 		const char *a = argv[i];
 
 		if (!only_args && !strcmp(a, "--")) {
+			if (stop) {
+				*stop = i + 1;
+				return 0;
+			}
 			only_args = 1;
 			continue;
+		}
+		if (stop && (a[0] != '-' || !a[1])) {
+			*stop = i;
+			return 0;
 		}
 		/* the caller prints the help: it knows the summary (pops_cmd_print_help) */
 		if (!only_args && (!strcmp(a, "-h") || !strcmp(a, "--help")))
@@ -257,6 +266,11 @@ int pops_opt_parse(void *out, const pops_opt *opts, const char *cmdpath,
 			return usage_error(opts, cmdpath, "out of memory");
 		}
 	}
+	/* a prefix is followed by the rest of the line: what it requires may come there */
+	if (stop) {
+		*stop = argc;
+		return 0;
+	}
 	for (o = opts; o->type; o++) {
 		if (!(o->flags & POPS_OPTF_REQUIRED))
 			continue;
@@ -269,6 +283,17 @@ int pops_opt_parse(void *out, const pops_opt *opts, const char *cmdpath,
 			return usage_error(opts, cmdpath, "option --%s is required", o->name);
 	}
 	return 0;
+}
+
+int pops_opt_parse(void *out, const pops_opt *opts, const char *cmdpath,
+                   int argc, char **argv)
+{
+	return parse(out, opts, cmdpath, argc, argv, NULL);
+}
+
+int pops_opt_parse_prefix(void *out, const pops_opt *opts, int argc, char **argv, int *used)
+{
+	return parse(out, opts, "", argc, argv, used);
 }
 
 void pops_opt_dispose(void *out, const pops_opt *opts)
@@ -294,7 +319,7 @@ void pops_opt_print_synopsis(FILE *f, const pops_opt *opts, const char *cmdpath)
 	for (o = opts; o->type; o++)
 		if (!is_positional(o) && !(o->flags & POPS_OPTF_HIDDEN))
 			has_opts = 1;
-	fprintf(f, "usage: pops %s%s", cmdpath, has_opts ? " [<options>]" : "");
+	fprintf(f, "usage: pops%s%s%s", *cmdpath ? " " : "", cmdpath, has_opts ? " [<options>]" : "");
 	for (o = opts; o->type; o++) {
 		int req = o->flags & POPS_OPTF_REQUIRED;
 
@@ -306,18 +331,30 @@ void pops_opt_print_synopsis(FILE *f, const pops_opt *opts, const char *cmdpath)
 	fputc('\n', f);
 }
 
+static void print_rows(FILE *f, const pops_opt *opts, int positional);
+
 void pops_opt_print_usage(FILE *f, const pops_opt *opts, const char *cmdpath,
                           const char *summary)
 {
-	const pops_opt *o;
-	pops_buf left = POPS_BUF_INIT;
-
 	pops_opt_print_synopsis(f, opts, cmdpath);
 	if (summary)
 		fprintf(f, "\n%s\n", summary);
 	fputc('\n', f);
+	print_rows(f, opts, 1);
+}
+
+void pops_opt_print_options(FILE *f, const pops_opt *opts)
+{
+	print_rows(f, opts, 0);
+}
+
+static void print_rows(FILE *f, const pops_opt *opts, int positional)
+{
+	const pops_opt *o;
+	pops_buf left = POPS_BUF_INIT;
+
 	for (o = opts; o->type; o++) {
-		if (o->flags & POPS_OPTF_HIDDEN)
+		if ((o->flags & POPS_OPTF_HIDDEN) || (!positional && is_positional(o)))
 			continue;
 		pops_buf_clear(&left);
 		if (is_positional(o)) {

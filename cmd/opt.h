@@ -119,6 +119,14 @@ typedef struct pops_strv {
 int pops_opt_parse(void *out, const pops_opt *opts, const char *cmdpath,
                    int argc, char **argv);
 
+/*
+ * The same for options that come before a command word (pops's own
+ * -C and --version): parsing stops at the first positional argument or
+ * after "--", whose index in argv is put in *used. Messages name no
+ * command.
+ */
+int pops_opt_parse_prefix(void *out, const pops_opt *opts, int argc, char **argv, int *used);
+
 /* Free what the parser allocated inside `out` (lists). */
 void pops_opt_dispose(void *out, const pops_opt *opts);
 
@@ -128,6 +136,9 @@ void pops_opt_print_synopsis(FILE *f, const pops_opt *opts, const char *cmdpath)
 /* The synopsis and one line per option, as -h prints it. */
 void pops_opt_print_usage(FILE *f, const pops_opt *opts, const char *cmdpath,
                           const char *summary);
+
+/* One line per option (no positional arguments), as -h lists them. */
+void pops_opt_print_options(FILE *f, const pops_opt *opts);
 
 /* Does the row take a value (so the next word is its argument)? */
 int pops_opt_takes_value(const pops_opt *o);

@@ -57,6 +57,12 @@ help_of() {
 	fi
 }
 
+test_expect_success 'pops(1) has the synopsis and every option of pops -h (the global table)' '
+	check_cmd "$ROOT/man/pops.1.scd" &&
+	pops -h | grep -qF -- "-C, --directory <dir>" &&
+	page_text "$ROOT/man/pops.1.scd" | grep -qF -- "-C, --directory _dir_"
+'
+
 test_expect_success 'every option a page defines is in its table, with the same short letter' '
 	pops __complete "" >cmds &&
 	while read -r c; do
