@@ -1,5 +1,6 @@
 #include "common.h"
 #include <dirent.h>
+#include <math.h>
 #include <git2.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -25,13 +26,13 @@ struct eval_run_opts {
 	const char *dataset;
 	long repeat;
 	long jobs;
-	const char *threshold;
+	double threshold;
 	const char *filter;
 	const char *baseline;
 	const char *junit, *json, *md;
-	const char *max_cost;
+	double max_cost;
 	int dry_run, verbose;
-	const char *shard;
+	pops_opt_shard shard;
 	int record, replay, no_cache, no_store, stream;
 };
 
@@ -49,7 +50,7 @@ const pops_opt cmd_eval_run_opts[] = {
 	         .complete = POPS_COMPLETE_FILE),
 	OPT_INT(O, repeat, "repeat", "n", 1, 1000, "run each case n times (pass@k, pass^k)"),
 	OPT_INT(O, jobs, "jobs", "n", 1, 4096, "requests in flight (default 8)", .short_name = 'j'),
-	OPT_STRING(O, threshold, "threshold", "x",
+	OPT_NUMBER(O, threshold, "threshold", "x", 0, 1,
 	           "minimum pass rate, 0 to 1 (overrides the suites')"),
 	OPT_STRING(O, filter, "filter", "pcre", "only cases whose id matches"),
 	OPT_STRING(O, baseline, "baseline", "env|rev",
@@ -62,11 +63,12 @@ const pops_opt cmd_eval_run_opts[] = {
 	OPT_PATH(O, md, "md", "file",
 	         "write a Markdown summary (PR comment, step summary)",
 	         .complete = POPS_COMPLETE_FILE),
-	OPT_STRING(O, max_cost, "max-cost", "usd", "stop starting requests before spending more"),
+	OPT_NUMBER(O, max_cost, "max-cost", "usd", 0, LONG_MAX,
+	           "stop starting requests before spending more"),
 	OPT_BOOL(O, dry_run, "dry-run", "print the plan and cost estimate, call nothing"),
 	OPT_BOOL(O, verbose, "verbose",
 	         "show an excerpt of the model output for each failing case", .short_name = 'v'),
-	OPT_STRING(O, shard, "shard", "i/n",
+	OPT_SHARD(O, shard, "shard",
 	           "run the i-th of n deterministic parts (see eval merge)"),
 	OPT_BOOL(O, record, "record", "record responses to each suite's cassette"),
 	OPT_BOOL(O, replay, "replay", "answer from recorded cassettes only (offline, no key)"),
@@ -228,23 +230,17 @@ static void on_event(void *payload, const pops_eval_event *ev)
 	}
 }
 
-/* --threshold, --max-cost, --shard and the --record/--replay conflict */
+/* --threshold, --max-cost and --shard (checked by the option table), and the --record/--replay conflict */
 static int parse_numbers(pops_eval_options *eo, const struct eval_run_opts *opts)
 {
 	if (opts->record && opts->replay)
 		return cmd_error(POPS_EXIT_USAGE, "--record and --replay cannot be used together");
-	eo->threshold = -1;
-	eo->max_cost = -1;
-	/* strings, not numbers: "absent" and 0 differ for these two */
-	if (opts->threshold && (pops_parse_double(&eo->threshold, opts->threshold) < 0 ||
-	                        eo->threshold < 0 || eo->threshold > 1))
-		return cmd_error(POPS_EXIT_USAGE, "--threshold '%s': expected a number from 0 to 1",
-		                 opts->threshold);
-	if (opts->max_cost && (pops_parse_double(&eo->max_cost, opts->max_cost) < 0 ||
-	                       eo->max_cost < 0))
-		return cmd_error(POPS_EXIT_USAGE, "--max-cost '%s': expected dollars >= 0", opts->max_cost);
-	if (opts->shard && pops_shard_parse(&eo->shard, &eo->nshards, opts->shard) < 0)
-		return cmd_error(POPS_EXIT_USAGE, "--shard '%s': expected i/n with 1 <= i <= n", opts->shard);
+	eo->threshold = isnan(opts->threshold) ? -1 : opts->threshold;
+	eo->max_cost = isnan(opts->max_cost) ? -1 : opts->max_cost;
+	if (opts->shard.n) {
+		eo->shard = opts->shard.i;
+		eo->nshards = opts->shard.n;
+	}
 	return POPS_EXIT_OK;
 }
 
@@ -331,7 +327,10 @@ static cJSON *json_extra(pops_ctx *ctx, const struct eval_run_opts *opts,
 	cJSON_AddStringToObject(extra, "pops_version", POPS_VERSION);
 	cJSON_AddBoolToObject(extra, "interrupted", b->interrupted);
 	if (eo->nshards > 1) {
-		cJSON_AddStringToObject(extra, "shard", opts->shard);
+		char shard[32];
+
+		snprintf(shard, sizeof(shard), "%u/%u", opts->shard.i, opts->shard.n);
+		cJSON_AddStringToObject(extra, "shard", shard);
 		pops_eval_shard_evidence(extra, ctx->repo, b);
 	}
 	return extra;

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "opt.h"
+#include <math.h>
 #include "strutil.h"
 
 static void *field(void *out, const pops_opt *o)
@@ -108,7 +109,22 @@ static int set_value(void *out, const pops_opt *o, const char *cmdpath,
 		if (pops_parse_double(&v, arg) < 0)
 			return usage_error(opts, cmdpath, "option --%s: %s", o->name,
 			                   pops_error_last());
+		if (o->max > o->min && (v < (double)o->min || v > (double)o->max)) {
+			if (o->max == LONG_MAX)
+				return usage_error(opts, cmdpath, "option --%s: expected a number >= %ld, got '%s'",
+				                   o->name, o->min, arg);
+			return usage_error(opts, cmdpath, "option --%s: expected a number from %ld to %ld, got '%s'",
+			                   o->name, o->min, o->max, arg);
+		}
 		*(double *)field(out, o) = v;
+		return 0;
+	}
+	case POPS_OPT_SHARD: {
+		pops_opt_shard *sh = field(out, o);
+
+		if (pops_shard_parse(&sh->i, &sh->n, arg) < 0)
+			return usage_error(opts, cmdpath, "option --%s: expected i/n with 1 <= i <= n "
+			                   "(n at most %u), got '%s'", o->name, POPS_SHARD_MAX, arg);
 		return 0;
 	}
 	case POPS_OPT_DURATION:
@@ -189,6 +205,10 @@ static int parse(void *out, const pops_opt *opts, const char *cmdpath,
 	const pops_opt *o, *next_pos = opts;
 	int i, only_args = 0, ret;
 
+	/* absent and 0 differ for numbers (--threshold 0 is a threshold) */
+	for (o = opts; o->type; o++)
+		if (o->type == POPS_OPT_NUMBER)
+			*(double *)field(out, o) = NAN;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 

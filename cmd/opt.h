@@ -12,9 +12,10 @@
  *   BOOL     int          --x / --no-x
  *   STRING   const char * (PATH and ENUM too; ENUM checks `choices`)
  *   INT      long         range-checked against min..max
- *   NUMBER   double
+ *   NUMBER   double       NAN when absent; min..max checked when max > min
  *   DURATION long         milliseconds; accepts 250ms, 30s, 2m, 1h, or seconds
  *   LIST     pops_strv    repeatable STRING
+ *   SHARD    pops_opt_shard  "i/n" with 1 <= i <= n (n is 0 when absent)
  *   ARG      const char * next positional argument
  *   ARGS     pops_strv    all remaining positional arguments
  *
@@ -31,6 +32,7 @@ typedef enum {
 	POPS_OPT_NUMBER,
 	POPS_OPT_DURATION,
 	POPS_OPT_LIST,
+	POPS_OPT_SHARD,
 	POPS_OPT_ARG,
 	POPS_OPT_ARGS
 } pops_opt_type;
@@ -66,6 +68,10 @@ typedef struct pops_opt {
 	pops_complete_kind complete;
 } pops_opt;
 
+typedef struct pops_opt_shard {
+	unsigned i, n;
+} pops_opt_shard;
+
 typedef struct pops_strv {
 	const char **v;
 	size_t n;
@@ -92,8 +98,11 @@ typedef struct pops_strv {
 #define OPT_INT(S, f, lname, val, lo, hi, h, ...) \
 	{ .type = POPS_OPT_INT, .name = lname, .offset = offsetof(S, f), .value_name = val, \
 	  .min = lo, .max = hi, .help = h, __VA_ARGS__ }
-#define OPT_NUMBER(S, f, lname, val, h, ...) \
+#define OPT_NUMBER(S, f, lname, val, lo, hi, h, ...) \
 	{ .type = POPS_OPT_NUMBER, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .min = lo, .max = hi, .help = h, __VA_ARGS__ }
+#define OPT_SHARD(S, f, lname, h, ...) \
+	{ .type = POPS_OPT_SHARD, .name = lname, .offset = offsetof(S, f), .value_name = "i/n", \
 	  .help = h, __VA_ARGS__ }
 #define OPT_DURATION(S, f, lname, val, h, ...) \
 	{ .type = POPS_OPT_DURATION, .name = lname, .offset = offsetof(S, f), .value_name = val, \

@@ -110,6 +110,32 @@ test_expect_success '-C to a missing directory exits 2' '
 	grep -q "cannot change to .nowhere." err
 '
 
+test_expect_success '-C is repeatable (each relative to the last, as git) and has --directory' '
+	mkdir -p a/b &&
+	pops -C a -C b init >out &&
+	test -f a/b/pops.yaml &&
+	mkdir c &&
+	pops --directory=c -C "" init >out &&
+	test -f c/pops.yaml &&
+	test_expect_code 2 pops -C 2>err &&
+	grep -q "option -C needs a value" err &&
+	test_expect_code 2 pops --bogus status 2>err &&
+	grep -q "unknown option .--bogus." err &&
+	grep -q "^usage: pops \[<options>\] <command>" err
+'
+
+test_expect_success 'numbers and shards are checked by the option table, before any work' '
+	test_expect_code 2 pops eval run --threshold 1.5 2>err &&
+	grep -q "option --threshold: expected a number from 0 to 1, got .1.5." err &&
+	test_expect_code 2 pops eval run --threshold x 2>err &&
+	grep -q "option --threshold" err &&
+	test_expect_code 2 pops eval run --max-cost -0.5 2>err &&
+	grep -q "option --max-cost: expected a number >= 0" err &&
+	test_expect_code 2 pops eval run --shard 4/3 2>err &&
+	grep -q "option --shard: expected i/n with 1 <= i <= n" err &&
+	test_expect_code 2 pops eval run --shard 1/0 2>err
+'
+
 test_expect_success 'a failed write to stdout is an error (exit 3)' '
 	test_expect_code 3 pops --version >/dev/full 2>err &&
 	grep -q "write failure" err
