@@ -194,4 +194,29 @@ test_expect_success 'make install puts libpops in DESTDIR; a program builds with
 	test_must_be_empty left
 '
 
+test_expect_success 'during a rollout each key gets the side pops render --key names, rendered alike' '
+	setup_example &&
+	sed -i "s/at most three sentences/at most two sentences/" prompts/summarize.prompt &&
+	git commit -q -a -m "summarize v2" &&
+	pops promote dev summarize --canary 50 >/dev/null &&
+	pops export --env dev bundle3 >/dev/null &&
+	echo "{\"text\":\"hello\"}" >vars.json &&
+	: >sides &&
+	for k in user-1 user-2 user-3 user-4 alice bob carol dave; do
+		rt_render bundle3 summarize --key "$k" --vars "$(cat vars.json)" >actual 2>fields &&
+		side=$(sed -n "s/^side=\([a-z]*\) .*/\1/p" fields) &&
+		pops render summarize:dev --key "$k" --vars vars.json >/dev/null 2>cli &&
+		grep -q "gets the $side" cli &&
+		if test "$side" = canary
+		then f=bundle3/@canary/summarize.prompt && grep -q "served=summarize@2:dev~canary " fields
+		else f=bundle3/summarize.prompt && grep -q "served=summarize@1:dev~stable " fields
+		fi &&
+		pops render --json "$f" --vars vars.json >expect &&
+		test_cmp expect actual &&
+		echo "$side" >>sides || exit 1
+	done &&
+	grep -q canary sides &&
+	grep -q stable sides
+'
+
 test_done
