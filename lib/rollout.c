@@ -1,5 +1,6 @@
 #include "common.h"
 #include "rollout.h"
+#include "strutil.h"
 #include "sha256.h"
 
 #include <fcntl.h>
@@ -50,9 +51,8 @@ int pops_rollout_salt_ok(const char *salt)
 
 int pops_rollout_salt_new(char out[POPS_ROLLOUT_SALT_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char b[POPS_ROLLOUT_SALT_LEN / 2];
-	size_t got = 0, i;
+	size_t got = 0;
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -70,11 +70,7 @@ int pops_rollout_salt_new(char out[POPS_ROLLOUT_SALT_LEN + 1])
 		got += (size_t)n;
 	}
 	close(fd);
-	for (i = 0; i < sizeof(b); i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[POPS_ROLLOUT_SALT_LEN] = '\0';
+	pops_hex_encode(out, b, sizeof(b));
 	return POPS_OK;
 }
 

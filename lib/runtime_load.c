@@ -2,6 +2,7 @@
 #include "runtime.h"
 #include "confine.h"
 #include "fileio.h"
+#include "rollout.h"
 #include "sha1.h"
 #include "strutil.h"
 
@@ -361,7 +362,7 @@ static int load_rollout(pops_rt_prompt *p, loader *ld, const cJSON *ro)
 	if (!cJSON_IsNumber(pct) || pct->valuedouble < 0 || pct->valuedouble > 100 ||
 	    pct->valuedouble != (double)(unsigned)pct->valuedouble)
 		return bad(ld, "", name, ": the rollout's \"percent\" is not an integer 0..100");
-	if (!salt || strlen(salt) != 16 || strspn(salt, "0123456789abcdef") != 16)
+	if (!pops_rollout_salt_ok(salt))
 		return bad(ld, "", name, ": the rollout's \"salt\" is not 16 hex digits");
 	p->percent = (unsigned)pct->valuedouble;
 	memcpy(p->salt, salt, 17);

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "sha1.h"
+#include "strutil.h"
 
 static uint32_t rol(uint32_t x, unsigned n)
 {
@@ -83,16 +84,10 @@ void pops_sha1_final(pops_sha1 *c, unsigned char out[20])
 
 void pops_sha1_hex(pops_sha1 *c, char hex[41])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char d[20];
-	unsigned i;
 
 	pops_sha1_final(c, d);
-	for (i = 0; i < 20; i++) {
-		hex[2 * i] = digits[d[i] >> 4];
-		hex[2 * i + 1] = digits[d[i] & 15];
-	}
-	hex[40] = '\0';
+	pops_hex_encode(hex, d, sizeof(d));
 }
 
 void pops_sha1_git_blob(char hex[41], const void *data, size_t len)

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "sha256.h"
+#include "strutil.h"
 
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -84,14 +85,8 @@ void pops_sha256_final(pops_sha256 *c, unsigned char out[32])
 
 void pops_sha256_hex(pops_sha256 *c, char hex[65])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char d[32];
-	int i;
 
 	pops_sha256_final(c, d);
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[d[i] >> 4];
-		hex[2 * i + 1] = digits[d[i] & 15];
-	}
-	hex[64] = '\0';
+	pops_hex_encode(hex, d, sizeof(d));
 }

@@ -56,6 +56,12 @@ int pops_parse_long(long *out, const char *s, long min, long max);
 #define POPS_SHARD_MAX 100000u
 int pops_shard_parse(unsigned *i, unsigned *n, const char *s);
 
+/*
+ * `n` bytes at `in` as 2n lowercase hex digits and a NUL in `out`
+ * (which holds 2n + 1 bytes): digests, salts.
+ */
+void pops_hex_encode(char *out, const unsigned char *in, size_t n);
+
 /* Parse a whole string as a finite double. 0 or POPS_EINVALID. */
 int pops_parse_double(double *out, const char *s);
 
