@@ -238,13 +238,18 @@ static void complete_value(pops_buf *out, pops_complete_kind kind, const char *w
 			break;
 		}
 		if (colon) {
-			/* name:env */
-			for (i = 0; i < cfg->nenvs; i++) {
-				pops_buf_clear(&pre);
-				pops_buf_put(&pre, word, (size_t)(colon - word) + 1);
-				pops_buf_puts(&pre, cfg->envs[i].name);
-				put_if_prefix(out, pre.ptr, word);
-			}
+			/* name:env, and name:env~stable|~canary once a ~ is typed */
+			static const char *const sides[] = { "", "~stable", "~canary" };
+			const int tilde = strchr(colon, '~') != NULL;
+
+			for (i = 0; i < cfg->nenvs; i++)
+				for (size_t k = tilde ? 1 : 0; k < (tilde ? 3u : 1u); k++) {
+					pops_buf_clear(&pre);
+					pops_buf_put(&pre, word, (size_t)(colon - word) + 1);
+					pops_buf_puts(&pre, cfg->envs[i].name);
+					pops_buf_puts(&pre, sides[k]);
+					put_if_prefix(out, pre.ptr, word);
+				}
 			break;
 		}
 		pops_buf_printf(&dir, "%s/%s", cfg->root, cfg->prompts_dir);

@@ -142,6 +142,16 @@ test_expect_success 'name:env completes environments although bash splits at the
 	test_cmp expect actual
 '
 
+test_expect_success 'after name:env~ the two sides of a rollout complete' '
+	setup_completion_project &&
+	comp "pops render summarize:prod~" >actual &&
+	printf "prod~stable\nprod~canary\n" >expect &&
+	test_cmp expect actual &&
+	comp "pops prompt show summarize:staging~c" >actual &&
+	echo staging~canary >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'with : not in COMP_WORDBREAKS the whole name:env is offered' '
 	setup_completion_project &&
 	cat >nocolon.bash <<-\EOS &&
