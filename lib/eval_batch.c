@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include "eval_batch.h"
+#include "eval_affected.h"
 #include "eval_flips.h"
 #include "evidence.h"
 #include "fileio.h"
@@ -373,6 +374,73 @@ static int run_one(pops_eval_batch *b, const pops_eval_batch_options *o, const p
 	return 0;
 }
 
+/* --affected: a group answered by stored evidence `ev` from `commit` */
+static int add_reused(pops_eval_batch *b, const pops_eval_batch_options *o, const pops_suite *s,
+                      const pops_eval_options *eo, cJSON *ev, const char *commit)
+{
+	pops_eval_group *g = calloc(1, sizeof(*g));
+	pops_buf note = POPS_BUF_INIT;
+
+	if (!g || !(g->spool = tmpfile()) ||
+	    !(g->summary = pops_eval_affected_summary(ev, commit, eo->model))) {
+		int error = g && !g->spool ? pops_error_os("temporary spool") : pops_error_oom();
+
+		pops_eval_group_free(g);
+		cJSON_Delete(ev);
+		return error;
+	}
+	g->reused = ev;
+	g->complete = 1;
+	b->runs[b->n] = g;
+	b->groups[b->n].summary = g->summary;
+	b->groups[b->n].spool = g->spool;
+	b->evidence[b->n] = g->reused;
+	b->n++;
+	pops_eval_affected_note(&note, g->summary, o->nmodels > 1 ? eo->model : NULL);
+	event(o, POPS_EVAL_NOTE, s, NULL, NULL, note.ptr ? note.ptr : "evidence reused");
+	pops_buf_dispose(&note);
+	return 0;
+}
+
+/*
+ * --affected: 1 when stored complete evidence of the exact fingerprint
+ * answers `s` on eo->model (a group added), 0 when it must run.
+ */
+static int affected_one(pops_eval_batch *b, const pops_eval_batch_options *o,
+                        const pops_suite *s, const pops_eval_options *eo)
+{
+	pops_fingerprint fp = POPS_FINGERPRINT_INIT;
+	pops_buf why = POPS_BUF_INIT, note = POPS_BUF_INIT;
+	char commit[GIT_OID_HEXSZ + 1];
+	cJSON *ev = NULL;
+	int error;
+
+	if (!git_of(eo) || (error = pops_eval_fingerprint(&fp, s, eo)) < 0) {
+		/* the run says what is wrong, as without --affected */
+		pops_error_clear();
+		error = 0;
+		goto done;
+	}
+	/* a pairwise score depends on the baseline's blob: only a run learns it */
+	if (fp.has_pairwise)
+		goto done;
+	if (o->changes && pops_eval_changes_touch(&why, o->changes, &fp, eo->config,
+	                                          eo->model ? eo->model : s->model)) {
+		pops_buf_printf(&note, "%s: changed since %s (%s), run", s->path, o->changes->base,
+		                why.ptr);
+		event(o, POPS_EVAL_NOTE, s, NULL, NULL, note.ptr);
+		goto done;
+	}
+	if ((error = pops_eval_affected_find(&ev, commit, git_of(eo), fp.hex)) > 0 &&
+	    (error = add_reused(b, o, s, eo, ev, commit)) == 0)
+		error = 1;
+done:
+	pops_fingerprint_dispose(&fp);
+	pops_buf_dispose(&why);
+	pops_buf_dispose(&note);
+	return error;
+}
+
 /* every model on suite number `i` */
 static int suite_runs(pops_eval_batch *b, const pops_eval_batch_options *o, size_t i,
                       pops_eval_options *eo)
@@ -391,6 +459,10 @@ static int suite_runs(pops_eval_batch *b, const pops_eval_batch_options *o, size
 	eo->popts.cassette = eo->popts.cassette_mode != POPS_CASSETTE_NONE ? cassette : NULL;
 	for (m = 0; m < nmodels_or_one(o) && !cancelled(o) && !error; m++) {
 		eo->model = o->nmodels ? o->models[m] : NULL;
+		if (o->affected && (error = affected_one(b, o, s, eo)) != 0) {
+			error = error > 0 ? 0 : error;
+			continue;
+		}
 		error = o->dry_run ? plan_one(b, o, s, eo) : run_one(b, o, s, eo);
 	}
 done:
