@@ -105,10 +105,11 @@ int pops_eval__selected(struct runner *r, const pops_case *c)
 static int choose_sample(struct runner *r)
 {
 	pops_case c = POPS_CASE_INIT;
+	pops_sample *sample = pops_sample_new(r->o->sample, r->o->seed);
 	char stratum[256];
-	int got, error = 0;
+	int got = 0, error = 0;
 
-	if (!(r->sample = pops_sample_new(r->o->sample, r->o->seed)))
+	if (!sample)
 		return pops_error_oom();
 	while (!error && (got = pops_eval__source_next(r, &c)) == 1) {
 		if (!pops_eval__selected(r, &c))
@@ -117,22 +118,20 @@ static int choose_sample(struct runner *r)
 		if (r->o->stratify)
 			pops_sample_stratum(stratum, sizeof(stratum), c.vars, c.metadata, c.meta,
 			                    r->o->stratify);
-		error = pops_sample_add(r->sample, c.id, stratum);
+		error = pops_sample_add(sample, c.id, stratum);
 	}
 	pops_case_dispose(&c);
-	if (error < 0)
+	if (!error && got < 0)
+		error = got;
+	if (!error)
+		error = pops_sample_choose(sample);
+	if (error < 0) {
+		pops_sample_free(sample);
 		return error;
-	if (got < 0)
-		return got;
-	/* the set is complete only now: selected() asks it from here on */
-	{
-		pops_sample *s = r->sample;
-
-		r->sample = NULL;
-		error = pops_sample_choose(s);
-		r->sample = s;
 	}
-	return error < 0 ? error : source_rewind(r);
+	/* the set is complete only now: selected() asks it from here on */
+	r->sample = sample;
+	return source_rewind(r);
 }
 
 /*
