@@ -44,6 +44,63 @@ int pops_eval_affected_find(cJSON **found, char commit[GIT_OID_HEXSZ + 1],
 	return 1;
 }
 
+static int index_cb(void *payload, const git_oid *commit, const cJSON *r)
+{
+	cJSON *index = payload, *entry, *res;
+	const char *fp = pops_json_str(r, "fingerprint", NULL);
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (!fp || strcmp(pops_evidence_kind(r), "complete"))
+		return 0;
+	entry = cJSON_GetObjectItemCaseSensitive(index, fp);
+	if (entry && !pops_evidence_prefer(r, cJSON_GetObjectItemCaseSensitive(entry, "result")))
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), commit);
+	if (!(res = cJSON_Duplicate(r, 1)))
+		return pops_error_oom();
+	if (!entry && !(entry = cJSON_AddObjectToObject(index, fp))) {
+		cJSON_Delete(res);
+		return pops_error_oom();
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(entry, "commit");
+	cJSON_DeleteItemFromObjectCaseSensitive(entry, "result");
+	if (!cJSON_AddStringToObject(entry, "commit", hex) ||
+	    !cJSON_AddItemToObject(entry, "result", res))
+		return pops_error_oom();
+	return 0;
+}
+
+int pops_eval_affected_index(cJSON **index, git_repository *repo)
+{
+	int error;
+
+	if (!(*index = cJSON_CreateObject()))
+		return pops_error_oom();
+	if ((error = pops_evidence_foreach(repo, index_cb, *index)) < 0) {
+		cJSON_Delete(*index);
+		*index = NULL;
+	}
+	return error < 0 ? error : 0;
+}
+
+int pops_eval_affected_lookup(cJSON **found, char commit[GIT_OID_HEXSZ + 1],
+                              const cJSON *index, const char *fingerprint)
+{
+	const cJSON *entry = cJSON_GetObjectItemCaseSensitive(index, fingerprint);
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(entry, "result");
+
+	*found = NULL;
+	commit[0] = 0;
+	/* an outage is no result: such a suite runs again */
+	if (!r || !strcmp(pops_json_str(r, "verdict", "error"), "error") ||
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "cases")))
+		return 0;
+	if (!(*found = cJSON_Duplicate(r, 1)))
+		return pops_error_oom();
+	snprintf(commit, GIT_OID_HEXSZ + 1, "%s", pops_json_str(entry, "commit", ""));
+	return 1;
+}
+
 static int copy_member(cJSON *to, const cJSON *from, const char *key, const char *as)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, key);

@@ -29,6 +29,18 @@
 int pops_eval_affected_find(cJSON **found, char commit[GIT_OID_HEXSZ + 1],
                             git_repository *repo, const char *fingerprint);
 
+/*
+ * The same answers for many fingerprints from one pass over the notes:
+ * `*index` gets {"<fingerprint>": {"commit": hex, "result": R}} of each
+ * fingerprint's preferred complete result (pops_evidence_prefer). Free
+ * with cJSON_Delete. 0 or POPS_ERROR.
+ */
+int pops_eval_affected_index(cJSON **index, git_repository *repo);
+
+/* pops_eval_affected_find's answer from an index: 1 (copies), 0, or POPS_ERROR. */
+int pops_eval_affected_lookup(cJSON **found, char commit[GIT_OID_HEXSZ + 1],
+                              const cJSON *index, const char *fingerprint);
+
 /* 1 when `repo` has a refs/notes/pops ref (a shallow CI clone often has not), else 0. */
 int pops_eval_affected_has_notes(git_repository *repo);
 

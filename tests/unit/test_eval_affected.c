@@ -57,6 +57,21 @@ TEST(affected_finds_only_complete_scored_evidence)
 	CHECK(found == NULL);
 	CHECK_INT(pops_eval_affected_find(&found, commit, f.repo, "fp3"), 0);
 	CHECK_INT(pops_eval_affected_find(&found, commit, f.repo, "other"), 0);
+	/* one pass over the notes answers the same */
+	{
+		cJSON *index = NULL;
+
+		CHECK_INT(pops_eval_affected_index(&index, f.repo), 0);
+		CHECK_INT(pops_eval_affected_lookup(&found, commit, index, "fp1"), 1);
+		CHECK_STR(commit, hex);
+		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(found, "fingerprint")), "fp1");
+		cJSON_Delete(found);
+		CHECK_INT(pops_eval_affected_lookup(&found, commit, index, "fp2"), 0);
+		CHECK_INT(pops_eval_affected_lookup(&found, commit, index, "fp3"), 0);
+		CHECK_INT(pops_eval_affected_lookup(&found, commit, index, "other"), 0);
+		CHECK(found == NULL);
+		cJSON_Delete(index);
+	}
 	relfix_dispose(&f);
 }
 
