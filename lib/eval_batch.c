@@ -465,7 +465,7 @@ static int affected_all(struct reuse *reuse, const pops_eval_batch_options *o)
 		pops_suite *s = NULL;
 
 		/* a suite that does not load fails in the check or the run, as always */
-		if (pops_eval_load_suite(&s, o->suites[i], eo.root) < 0) {
+		if (pops_eval_load_suite(&s, o->suites[i], eo.root) < 0 || !s) {
 			pops_error_clear();
 			continue;
 		}
