@@ -10,6 +10,7 @@
 #include "eval_out.h"
 #include "eval_reports.h"
 #include "eval_batch.h"
+#include "eval_affected.h"
 #include "eval_run.h"
 #include "inputs.h"
 #include "evidence.h"
@@ -34,6 +35,9 @@ struct eval_run_opts {
 	int dry_run, verbose;
 	pops_opt_shard shard;
 	int record, replay, no_cache, no_store, stream;
+	const char *affected;
+	long sample, seed;
+	const char *stratify;
 };
 
 POPS_CMD_OPTS_SIZE(eval_run, struct eval_run_opts);
@@ -75,6 +79,11 @@ const pops_opt cmd_eval_run_opts[] = {
 	OPT_BOOL(O, no_cache, "no-cache", "neither read nor write the response cache"),
 	OPT_BOOL(O, stream, "stream", "stream every reply and record time to first token"),
 	OPT_BOOL(O, no_store, "no-store", "do not record evidence in refs/notes/pops"),
+	OPT_OPTIONAL(O, affected, "affected", "base",
+	             "skip suites with complete evidence of their exact content; run what changed since base"),
+	OPT_INT(O, sample, "sample", "n", 1, LONG_MAX, "a reproducible subset of n cases per suite"),
+	OPT_INT(O, seed, "seed", "s", 0, LONG_MAX, "the --sample seed (default 0)"),
+	OPT_STRING(O, stratify, "stratify", "field", "keep the proportions of this row field in --sample"),
 	OPT_ARGS(O, suites, "suite",
 	         "suite files (default: every suite in the evals directory)",
 	         .complete = POPS_COMPLETE_SUITE),
@@ -235,6 +244,11 @@ static int parse_numbers(pops_eval_options *eo, const struct eval_run_opts *opts
 {
 	if (opts->record && opts->replay)
 		return cmd_error(POPS_EXIT_USAGE, "--record and --replay cannot be used together");
+	if (!opts->sample && (opts->seed || opts->stratify))
+		return cmd_error(POPS_EXIT_USAGE, "--%s needs --sample N", opts->seed ? "seed" : "stratify");
+	eo->sample = (size_t)opts->sample;
+	eo->seed = opts->seed;
+	eo->stratify = opts->stratify;
 	eo->threshold = isnan(opts->threshold) ? -1 : opts->threshold;
 	eo->max_cost = isnan(opts->max_cost) ? -1 : opts->max_cost;
 	if (opts->shard.n) {
@@ -387,11 +401,64 @@ static int finish(pops_ctx *ctx, eval_reports *rep, const struct eval_run_opts *
 	return eval_decide(ctx, b->groups, b->n, b->interrupted, b->over_budget);
 }
 
+/* --affected BASE: the files changed since BASE, one line */
+static void print_changes(const pops_eval_changes *ch)
+{
+	const cJSON *it;
+	int n = cJSON_GetArraySize(ch->paths), i = 0;
+
+	if (!n) {
+		printf("changed since %s: nothing\n", ch->base);
+		return;
+	}
+	printf("changed since %s: %d file%s:", ch->base, n, n == 1 ? "" : "s");
+	cJSON_ArrayForEach(it, ch->paths) {
+		if (i++ == 20) {
+			printf(" (and %d more)", n - 20);
+			break;
+		}
+		printf("%s %s", i > 1 ? "," : "", it->valuestring);
+	}
+	putchar('\n');
+}
+
+/* --affected [BASE]: is there evidence here (a shallow clone may lack it), what changed since BASE */
+static int affected_setup(pops_ctx *ctx, const struct eval_run_opts *opts,
+                          pops_eval_batch_options *bo, pops_eval_changes *ch)
+{
+	int error;
+
+	if (!opts->affected)
+		return POPS_EXIT_OK;
+	if (!ctx->repo || !ctx->project) {
+		cmd_note("--affected: not in a git repository, so no evidence: every suite runs");
+		return POPS_EXIT_OK;
+	}
+	bo->affected = 1;
+	if (!pops_eval_affected_has_notes(ctx->repo))
+		cmd_note("--affected: no evidence here (%s is missing; in a CI clone fetch it: "
+		         "git fetch origin %s:%s): every suite runs", POPS_EVIDENCE_REF,
+		         POPS_EVIDENCE_REF, POPS_EVIDENCE_REF);
+	if (!*opts->affected)
+		return POPS_EXIT_OK;
+	if ((error = pops_eval_changes_load(ch, ctx->repo, opts->affected, ctx->config)) < 0)
+		return cmd_fail(error);
+	if (!ch->resolved) {
+		cmd_note("--affected=%s: no such revision here (a shallow clone? fetch it, e.g. "
+		         "fetch-depth: 0): changes not listed, evidence alone decides", opts->affected);
+		return POPS_EXIT_OK;
+	}
+	bo->changes = ch;
+	print_changes(ch);
+	return POPS_EXIT_OK;
+}
+
 int cmd_eval_run(pops_ctx *ctx, void *o)
 {
 	struct eval_run_opts *opts = o;
 	pops_eval_batch_options bo;
 	pops_eval_batch b = POPS_EVAL_BATCH_INIT;
+	pops_eval_changes changes = POPS_EVAL_CHANGES_INIT;
 	struct run_view view;
 	pops_strv suites = opts->suites;
 	char **owned = NULL, **models = NULL, *cache_dir = NULL;
@@ -424,6 +491,8 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	bo.nsuites = suites.n;
 	bo.models = (const char *const *)models;
 	bo.nmodels = nmodels;
+	if ((ret = affected_setup(ctx, opts, &bo, &changes)))
+		goto done;
 	if ((error = pops_eval_batch_run(&b, &bo)) < 0) {
 		ret = cmd_fail(error);
 	} else if (opts->dry_run) {
@@ -437,6 +506,7 @@ done:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	pops_eval_batch_dispose(&b);
+	pops_eval_changes_dispose(&changes);
 	for (i = 0; i < nmodels; i++)
 		free(models[i]);
 	free(models);

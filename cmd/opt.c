@@ -10,7 +10,7 @@ static void *field(void *out, const pops_opt *o)
 
 int pops_opt_takes_value(const pops_opt *o)
 {
-	return o->type != POPS_OPT_BOOL && o->type != POPS_OPT_ARG &&
+	return o->type != POPS_OPT_BOOL && o->type != POPS_OPT_OPTIONAL && o->type != POPS_OPT_ARG &&
 	       o->type != POPS_OPT_ARGS && o->type != POPS_OPT_END;
 }
 
@@ -242,6 +242,10 @@ static int parse(void *out, const pops_opt *opts, const char *cmdpath,
 				*(int *)field(out, o) = !negated;
 				continue;
 			}
+			if (o->type == POPS_OPT_OPTIONAL && !negated) {
+				*(const char **)field(out, o) = eq ? eq + 1 : "";
+				continue;
+			}
 			if (negated)
 				return unknown_option(opts, cmdpath, name, len);
 			if (!eq && i + 1 >= argc)
@@ -259,6 +263,10 @@ static int parse(void *out, const pops_opt *opts, const char *cmdpath,
 					return usage_error(opts, cmdpath, "unknown option '-%c'", *p);
 				if (o->type == POPS_OPT_BOOL) {
 					*(int *)field(out, o) = 1;
+					continue;
+				}
+				if (o->type == POPS_OPT_OPTIONAL) {
+					*(const char **)field(out, o) = "";
 					continue;
 				}
 				if (p[1]) {
@@ -387,6 +395,8 @@ static void print_rows(FILE *f, const pops_opt *opts, int positional)
 			pops_buf_printf(&left, "--%s", o->name);
 			if (pops_opt_takes_value(o))
 				pops_buf_printf(&left, " <%s>", o->value_name ? o->value_name : "value");
+			else if (o->type == POPS_OPT_OPTIONAL)
+				pops_buf_printf(&left, "[=<%s>]", o->value_name ? o->value_name : "value");
 		}
 		if (left.size < 26)
 			fprintf(f, "    %-26s%s\n", left.ptr, o->help);

@@ -16,6 +16,9 @@
  *   DURATION long         milliseconds; accepts 250ms, 30s, 2m, 1h, or seconds
  *   LIST     pops_strv    repeatable STRING
  *   SHARD    pops_opt_shard  "i/n" with 1 <= i <= n (n is 0 when absent)
+ *   OPTIONAL const char * an optional value, given only as --x=value
+ *                         (the next word stays an argument): NULL when
+ *                         absent, "" for a bare --x
  *   ARG      const char * next positional argument
  *   ARGS     pops_strv    all remaining positional arguments
  *
@@ -33,6 +36,7 @@ typedef enum {
 	POPS_OPT_DURATION,
 	POPS_OPT_LIST,
 	POPS_OPT_SHARD,
+	POPS_OPT_OPTIONAL,
 	POPS_OPT_ARG,
 	POPS_OPT_ARGS
 } pops_opt_type;
@@ -104,6 +108,9 @@ typedef struct pops_strv {
 #define OPT_SHARD(S, f, lname, h, ...) \
 	{ .type = POPS_OPT_SHARD, .name = lname, .offset = offsetof(S, f), .value_name = "i/n", \
 	  .help = h, __VA_ARGS__ }
+#define OPT_OPTIONAL(S, f, lname, val, h, ...) \
+	{ .type = POPS_OPT_OPTIONAL, .name = lname, .offset = offsetof(S, f), .value_name = val, \
+	  .help = h, __VA_ARGS__ }
 #define OPT_DURATION(S, f, lname, val, h, ...) \
 	{ .type = POPS_OPT_DURATION, .name = lname, .offset = offsetof(S, f), .value_name = val, \
 	  .help = h, __VA_ARGS__ }
@@ -149,7 +156,7 @@ void pops_opt_print_usage(FILE *f, const pops_opt *opts, const char *cmdpath,
 /* One line per option (no positional arguments), as -h lists them. */
 void pops_opt_print_options(FILE *f, const pops_opt *opts);
 
-/* Does the row take a value (so the next word is its argument)? */
+/* Does the row take a value (so the next word is its argument)? An OPTIONAL one does not. */
 int pops_opt_takes_value(const pops_opt *o);
 
 #endif

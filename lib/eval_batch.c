@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include "eval_batch.h"
+#include "eval_affected.h"
 #include "eval_flips.h"
 #include "evidence.h"
 #include "fileio.h"
@@ -287,12 +288,19 @@ static int cancelled(const pops_eval_batch_options *o)
 	return o->eo.popts.cancel && *o->eo.popts.cancel;
 }
 
+/* --affected: the stored evidence that answers one suite on one model, or none */
+struct reuse {
+	cJSON *ev;
+	char commit[GIT_OID_HEXSZ + 1];
+};
+
 /*
  * With several suites or models, what each run checks before its first
  * request (a dataset or exec program that is missing, an unknown alias)
- * is checked for all of them first. One run checks itself.
+ * is checked for all of them first; not those stored evidence answers
+ * (`reuse`, NULL without --affected). One run checks itself.
  */
-static int check_all(const pops_eval_batch_options *o)
+static int check_all(const pops_eval_batch_options *o, const struct reuse *reuse)
 {
 	pops_eval_options eo = o->eo;
 	size_t i, m;
@@ -312,7 +320,8 @@ static int check_all(const pops_eval_batch_options *o)
 			error = pops_error_oom();
 		for (m = 0; m < nmodels_or_one(o) && !error; m++) {
 			eo.model = o->nmodels ? o->models[m] : NULL;
-			error = pops_eval_check(s, &eo);
+			if (!reuse || !reuse[i * nmodels_or_one(o) + m].ev)
+				error = pops_eval_check(s, &eo);
 		}
 		eo.popts.cassette = NULL;
 		free(cassette);
@@ -373,9 +382,106 @@ static int run_one(pops_eval_batch *b, const pops_eval_batch_options *o, const p
 	return 0;
 }
 
+/* --affected: a group answered by stored evidence `ev` from `commit` */
+static int add_reused(pops_eval_batch *b, const pops_eval_batch_options *o, const pops_suite *s,
+                      const pops_eval_options *eo, cJSON *ev, const char *commit)
+{
+	pops_eval_group *g = calloc(1, sizeof(*g));
+	pops_buf note = POPS_BUF_INIT;
+
+	if (!g || !(g->spool = tmpfile()) ||
+	    !(g->summary = pops_eval_affected_summary(ev, commit, eo->model))) {
+		int error = g && !g->spool ? pops_error_os("temporary spool") : pops_error_oom();
+
+		pops_eval_group_free(g);
+		cJSON_Delete(ev);
+		return error;
+	}
+	g->reused = ev;
+	g->complete = 1;
+	b->runs[b->n] = g;
+	b->groups[b->n].summary = g->summary;
+	b->groups[b->n].spool = g->spool;
+	b->evidence[b->n] = g->reused;
+	b->n++;
+	pops_eval_affected_note(&note, g->summary, o->nmodels > 1 ? eo->model : NULL);
+	event(o, POPS_EVAL_NOTE, s, NULL, NULL, note.ptr ? note.ptr : "evidence reused");
+	pops_buf_dispose(&note);
+	return 0;
+}
+
+/*
+ * --affected: into `out`, stored complete evidence of the exact
+ * fingerprint of `s` on eo->model, unless its inputs changed since BASE
+ * (said in a note) or it is pairwise; out->ev NULL: it runs. 0 or an error.
+ */
+static int affected_one(struct reuse *out, const pops_eval_batch_options *o,
+                        const pops_suite *s, const pops_eval_options *eo, const cJSON *index)
+{
+	pops_fingerprint fp = POPS_FINGERPRINT_INIT;
+	pops_buf why = POPS_BUF_INIT, note = POPS_BUF_INIT;
+	int error;
+
+	if (!git_of(eo) || (error = pops_eval_fingerprint(&fp, s, eo)) < 0) {
+		/* the run (or the check before it) says what is wrong, as without --affected */
+		pops_error_clear();
+		error = 0;
+		goto done;
+	}
+	/* a pairwise score depends on the baseline's blob: only a run learns it */
+	if (fp.has_pairwise)
+		goto done;
+	if (o->changes && pops_eval_changes_touch(&why, o->changes, &fp, eo->config,
+	                                          eo->model ? eo->model : s->model)) {
+		pops_buf_printf(&note, "%s: changed since %s (%s), run", s->path, o->changes->base,
+		                why.ptr);
+		event(o, POPS_EVAL_NOTE, s, NULL, NULL, note.ptr);
+		goto done;
+	}
+	error = pops_eval_affected_lookup(&out->ev, out->commit, index, fp.hex);
+	error = error > 0 ? 0 : error;
+done:
+	pops_fingerprint_dispose(&fp);
+	pops_buf_dispose(&why);
+	pops_buf_dispose(&note);
+	return error;
+}
+
+/* --affected: every suite and model decided before anything is checked or run */
+static int affected_all(struct reuse *reuse, const pops_eval_batch_options *o)
+{
+	pops_eval_options eo = o->eo;
+	cJSON *index = NULL;
+	size_t i, m;
+	int error = 0;
+
+	/* no repository: nothing is stored, everything runs */
+	if (!git_of(&eo))
+		return 0;
+	/* one pass over the notes, however many suites */
+	if ((error = pops_eval_affected_index(&index, git_of(&eo))) < 0)
+		return error;
+	for (i = 0; i < o->nsuites && !error; i++) {
+		pops_suite *s = NULL;
+
+		/* a suite that does not load fails in the check or the run, as always */
+		if (pops_eval_load_suite(&s, o->suites[i], eo.root) < 0 || !s) {
+			pops_error_clear();
+			continue;
+		}
+		for (m = 0; m < nmodels_or_one(o) && !error; m++) {
+			eo.model = o->nmodels ? o->models[m] : NULL;
+			error = affected_one(&reuse[i * nmodels_or_one(o) + m], o, s, &eo, index);
+		}
+		pops_suite_free(s);
+	}
+	cJSON_Delete(index);
+	return error;
+}
+
 /* every model on suite number `i` */
 static int suite_runs(pops_eval_batch *b, const pops_eval_batch_options *o, size_t i,
-                      pops_eval_options *eo)
+                      pops_eval_options *eo, struct reuse *reuse)
 {
 	pops_suite *s = NULL;
 	char *cassette = NULL;
@@ -391,6 +497,11 @@ static int suite_runs(pops_eval_batch *b, const pops_eval_batch_options *o, size
 	eo->popts.cassette = eo->popts.cassette_mode != POPS_CASSETTE_NONE ? cassette : NULL;
 	for (m = 0; m < nmodels_or_one(o) && !cancelled(o) && !error; m++) {
 		eo->model = o->nmodels ? o->models[m] : NULL;
+		if (reuse && reuse[m].ev) {
+			error = add_reused(b, o, s, eo, reuse[m].ev, reuse[m].commit);
+			reuse[m].ev = NULL;
+			continue;
+		}
 		error = o->dry_run ? plan_one(b, o, s, eo) : run_one(b, o, s, eo);
 	}
 done:
@@ -404,6 +515,7 @@ int pops_eval_batch_run(pops_eval_batch *b, const pops_eval_batch_options *o)
 {
 	pops_eval_options eo = o->eo;
 	size_t cap = o->nsuites * nmodels_or_one(o) + 1, i;
+	struct reuse *reuse = NULL;
 	int error = 0;
 
 	b->budget = o->eo.max_cost;
@@ -413,12 +525,21 @@ int pops_eval_batch_run(pops_eval_batch *b, const pops_eval_batch_options *o)
 	b->plans = calloc(cap, sizeof(*b->plans));
 	if (!b->groups || !b->runs || !b->evidence || !b->plans)
 		return pops_error_oom();
-	if (!o->dry_run && (error = check_all(o)) < 0)
-		return error;
+	if (o->affected && (!(reuse = calloc(cap, sizeof(*reuse))) ||
+	                    (error = affected_all(reuse, o)) < 0)) {
+		error = reuse ? error : pops_error_oom();
+		goto done;
+	}
+	if (!o->dry_run && (error = check_all(o, reuse)) < 0)
+		goto done;
 	for (i = 0; i < o->nsuites && !cancelled(o) && !error; i++)
-		error = suite_runs(b, o, i, &eo);
+		error = suite_runs(b, o, i, &eo, reuse ? reuse + i * nmodels_or_one(o) : NULL);
 	if (cancelled(o))
 		b->interrupted = 1;
+done:
+	for (i = 0; reuse && i < cap; i++)
+		cJSON_Delete(reuse[i].ev);
+	free(reuse);
 	return error;
 }
 

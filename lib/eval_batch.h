@@ -64,6 +64,9 @@ typedef struct pops_eval_batch_options {
 	int dry_run;                 /* plan, send nothing */
 	int store;                   /* record a --baseline run's own evidence on HEAD */
 	const char *version;         /* ... stamped with this pops version */
+	int affected;                /* --affected: a suite with complete evidence of its exact
+	                                fingerprint is answered by it, not run */
+	const struct pops_eval_changes *changes; /* --affected BASE: what changed (run those), or NULL */
 	void (*on_event)(void *payload, const pops_eval_event *ev);
 	void *payload;
 } pops_eval_batch_options;
@@ -94,6 +97,11 @@ typedef struct pops_eval_batch {
  * compared with stored complete evidence of the baseline's exact
  * fingerprint, or with a fresh run of it (pops_eval_add_baseline);
  * a dry run's plans are marked when stored evidence would answer.
+ * With `affected`, a suite (on a model) whose fingerprint has complete,
+ * scored evidence is not run: a group with the evidence's summary
+ * (pops_eval_affected_summary), an empty spool and g->reused is added
+ * and a POPS_EVAL_NOTE says so, unless `changes` says its inputs changed
+ * since BASE (a note says that too); a pairwise suite always runs.
  * Stops starting runs once eo.popts.cancel is set. Returns 0 (also when
  * interrupted or over budget: see the flags) or the first run's error;
  * `b` holds what finished either way: pops_eval_batch_dispose().

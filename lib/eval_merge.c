@@ -3,6 +3,7 @@
 #include "eval_run.h"
 #include "evidence.h"
 #include "jsonget.h"
+#include "stats.h"
 #include "strutil.h"
 
 /* counts of the parts' summaries that add up (the case records do not have them) */
@@ -18,8 +19,26 @@ struct pops_eval_mgroup {
 	int unpriced;
 	double *lat;
 	size_t nlat, alat;
+	double *ttft;        /* streamed replies' time to first token (case records' ttft_ms) */
+	size_t nttft, attft;
+	double cached_tok;   /* input tokens the provider's prompt cache served */
 	double duration;
 };
+
+/* append `v` to a growing array of doubles */
+static int push_num(double **v, size_t *n, size_t *cap, double x)
+{
+	if (*n == *cap) {
+		size_t na = *cap ? 2 * *cap : 256;
+		double *nv = realloc(*v, na * sizeof(*nv));
+
+		POPS_CHECK_ALLOC(nv);
+		*v = nv;
+		*cap = na;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
 
 static int add_case(struct pops_eval_mgroup *g, cJSON *c)
 {
@@ -40,16 +59,14 @@ static int add_case(struct pops_eval_mgroup *g, cJSON *c)
 		g->unpriced = 1;
 	g->in_tok += pops_json_num(c, "input_tokens", 0.0);
 	g->out_tok += pops_json_num(c, "output_tokens", 0.0);
+	/* the runner's rules (eval_run_score.c): errors have no latency or time to first token */
+	g->cached_tok += pops_json_num(c, "cached_tokens", 0.0);
 	if (strcmp(st, "error")) {
-		if (g->nlat == g->alat) {
-			size_t na = g->alat ? 2 * g->alat : 256;
-			double *nl = realloc(g->lat, na * sizeof(*nl));
-
-			POPS_CHECK_ALLOC(nl);
-			g->lat = nl;
-			g->alat = na;
-		}
-		g->lat[g->nlat++] = pops_json_num(c, "latency_ms", 0.0);
+		if (push_num(&g->lat, &g->nlat, &g->alat, pops_json_num(c, "latency_ms", 0.0)) < 0)
+			return POPS_ERROR;
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "ttft_ms")) &&
+		    push_num(&g->ttft, &g->nttft, &g->attft, pops_json_num(c, "ttft_ms", 0.0)) < 0)
+			return POPS_ERROR;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "suite");
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "model");
@@ -91,12 +108,16 @@ static cJSON *summarize(struct pops_eval_mgroup *g, int complete)
 		"ci_low", "ci_high", "verdict", "reason", "cost_usd", "input_tokens", "output_tokens",
 		"latency_p50", "latency_p95", "latency_p99", "duration_s", "complete", "stopped",
 		"baseline", "pass_at_k", "pass_hat_k", "planned", "cached", "sent", "unsent",
-		"rate_limited", "cost_spent_usd", "cost_saved_usd", NULL };
+		"rate_limited", "cost_spent_usd", "cost_saved_usd", "ttft_p50", "ttft_p95", "ttft_p99",
+		"cached_input_tokens", "cached_input_share", NULL };
 	size_t i;
 	int ok;
 
 	if (!s)
 		return NULL;
+	/* --affected in every shard: the same stored evidence answered it, nothing ran */
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(g->first, "reused")) && !g->cases)
+		return s;
 	for (i = 0; drop[i]; i++)
 		cJSON_DeleteItemFromObjectCaseSensitive(s, drop[i]);
 	memset(&t, 0, sizeof(t));
@@ -114,6 +135,15 @@ static cJSON *summarize(struct pops_eval_mgroup *g, int complete)
 			ok = cJSON_AddNumberToObject(s, summed[i], g->sums[i]) != NULL;
 	ok = ok && pops_eval_summary_usage(s, g->in_tok, g->out_tok, g->lat, g->nlat, g->duration) == 0 &&
 	     cJSON_AddBoolToObject(s, "complete", complete);
+	/* time to first token and the prompt cache's share, from every part's cases */
+	if (ok && g->nttft)
+		ok = cJSON_AddNumberToObject(s, "ttft_p50", pops_stats_percentile(g->ttft, g->nttft, 50)) &&
+		     cJSON_AddNumberToObject(s, "ttft_p95", pops_stats_percentile(g->ttft, g->nttft, 95)) &&
+		     cJSON_AddNumberToObject(s, "ttft_p99", pops_stats_percentile(g->ttft, g->nttft, 99));
+	if (ok && g->cached_tok > 0)
+		ok = cJSON_AddNumberToObject(s, "cached_input_tokens", g->cached_tok) &&
+		     cJSON_AddNumberToObject(s, "cached_input_share",
+		                             g->in_tok > 0 ? g->cached_tok / g->in_tok : 0.0);
 	if (!ok) {
 		cJSON_Delete(s);
 		return NULL;
@@ -225,6 +255,7 @@ void pops_eval_merge_dispose(pops_eval_merge *m)
 		if (m->mg[j].spool)
 			fclose(m->mg[j].spool);
 		free(m->mg[j].lat);
+		free(m->mg[j].ttft);
 	}
 	for (j = 0; j < m->ngroups; j++)
 		cJSON_Delete(m->groups[j].summary);

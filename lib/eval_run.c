@@ -2,6 +2,7 @@
 #include <math.h>
 #include <time.h>
 #include "eval_run_int.h"
+#include "eval_sample.h"
 #include "fileio.h"
 #include "strutil.h"
 
@@ -392,6 +393,7 @@ void pops_eval__dispose(struct runner *r)
 	pops_fingerprint_dispose(&r->fp);
 	pcre2_match_data_free(r->filter_md);
 	pcre2_code_free(r->filter);
+	pops_sample_free(r->sample);
 	if (r->spool1)
 		fclose(r->spool1);
 	if (r->spool_x)
@@ -497,6 +499,7 @@ void pops_eval_group_free(pops_eval_group *g)
 		return;
 	cJSON_Delete(g->summary);
 	cJSON_Delete(g->evidence);
+	cJSON_Delete(g->reused);
 	pops_eval_group_free(g->baseline);
 	if (g->spool)
 		fclose(g->spool);

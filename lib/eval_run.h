@@ -42,6 +42,9 @@ typedef struct pops_eval_options {
 	double threshold;            /* < 0 = suite's */
 	const char *filter;          /* PCRE2 on case ids; NULL = all */
 	unsigned shard, nshards;     /* run shard `shard` (1-based) of `nshards`; 0 = all */
+	size_t sample;               /* --sample: this many cases (lib/eval_sample.h); 0 = all */
+	long seed;                   /* --seed of the sample */
+	const char *stratify;        /* --stratify: the row field whose proportions it keeps */
 	double max_cost;             /* USD; < 0 = no budget */
 	const char *baseline;        /* env or rev whose outputs 'pairwise' compares with; NULL = none */
 	int skip_pairwise;           /* the baseline's own run: 'pairwise' assertions left out */
@@ -62,6 +65,8 @@ typedef struct pops_eval_group {
 	double spent;        /* what counts against --max-cost: paid by this run, its judges
 	                        and its pairwise baseline (estimated where replies had no usage) */
 	struct pops_eval_group *baseline; /* the baseline run 'pairwise' compared with, or NULL */
+	cJSON *reused;       /* --affected: the stored evidence that answered it instead of a
+	                        run (lib/eval_affected.h; evidence NULL, nothing to record) */
 } pops_eval_group;
 
 /*

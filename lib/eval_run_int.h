@@ -68,6 +68,7 @@ struct runner {
 	size_t nbidx;
 	const char *dataset_name;    /* the dataset as named (suite's or --dataset), or NULL */
 	size_t filtered_out;         /* rows --filter left out */
+	struct pops_sample *sample;  /* --sample: the chosen cases (prepass), or NULL */
 	pops_fingerprint fp;         /* what this run's evidence is about (setup) */
 	/* phase 1 cursor */
 	struct rcase *cur;

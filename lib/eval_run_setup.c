@@ -1,6 +1,7 @@
 #include "common.h"
 #include "confine.h"
 #include "eval_run_int.h"
+#include "eval_sample.h"
 #include "fileio.h"
 #include "strutil.h"
 
@@ -96,7 +97,41 @@ static int filtered(struct runner *r, const pops_case *c)
 
 int pops_eval__selected(struct runner *r, const pops_case *c)
 {
-	return filtered(r, c) && pops_eval_in_shard(c->id, r->o->shard, r->o->nshards);
+	return filtered(r, c) && pops_eval_in_shard(c->id, r->o->shard, r->o->nshards) &&
+	       (!r->sample || pops_sample_has(r->sample, c->id));
+}
+
+/* --sample: one pass over the rows --filter and --shard select, choosing; then rewind */
+static int choose_sample(struct runner *r)
+{
+	pops_case c = POPS_CASE_INIT;
+	pops_sample *sample = pops_sample_new(r->o->sample, r->o->seed);
+	char stratum[256];
+	int got = 0, error = 0;
+
+	if (!sample)
+		return pops_error_oom();
+	while (!error && (got = pops_eval__source_next(r, &c)) == 1) {
+		if (!pops_eval__selected(r, &c))
+			continue;
+		stratum[0] = 0;
+		if (r->o->stratify)
+			pops_sample_stratum(stratum, sizeof(stratum), c.vars, c.metadata, c.meta,
+			                    r->o->stratify);
+		error = pops_sample_add(sample, c.id, stratum);
+	}
+	pops_case_dispose(&c);
+	if (!error && got < 0)
+		error = got;
+	if (!error)
+		error = pops_sample_choose(sample);
+	if (error < 0) {
+		pops_sample_free(sample);
+		return error;
+	}
+	/* the set is complete only now: selected() asks it from here on */
+	r->sample = sample;
+	return source_rewind(r);
 }
 
 /*
@@ -386,6 +421,8 @@ int pops_eval__prepass(struct runner *r)
 	size_t nca = 0;
 	int got, error = 0;
 
+	if (r->o->sample && !r->sample && (error = choose_sample(r)) < 0)
+		return error;
 	while ((got = pops_eval__source_next(r, &c)) == 1) {
 		if ((error = id_once(&ids, &c)) < 0)
 			goto done;

@@ -2,6 +2,7 @@
 #include <git2.h>
 #include <time.h>
 #include "eval_run_int.h"
+#include "eval_sample.h"
 #include "evidence.h"
 #include "report.h"
 #include "jsonget.h"
@@ -85,6 +86,9 @@ static int partial_reasons(cJSON *reasons, const pops_eval_group *g, const struc
 		error = reason(reasons, "--repeat %ld", o->repeat);
 	if (!error && o->nshards > 1)
 		error = reason(reasons, "--shard %u/%u", o->shard, o->nshards);
+	/* a sample that takes every case is the whole suite */
+	if (!error && r->sample && pops_sample_chosen(r->sample) < pops_sample_total(r->sample))
+		error = reason(reasons, "sample");
 	if (!error && g->over_budget)
 		error = reason(reasons, "stopped by --max-cost");
 	if (!error && g->interrupted)

@@ -97,6 +97,42 @@ static void write_case(pops_buf *b, const cJSON *rec, const cJSON *sum, int repe
 	pops_buf_dispose(&cls);
 }
 
+/*
+ * --affected: a suite answered by stored evidence has no case records;
+ * one testcase per case result the evidence kept, failures marked.
+ */
+static void write_reused(pops_buf *b, const cJSON *sum)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(sum, "reused");
+	const cJSON *it;
+	pops_buf cls = POPS_BUF_INIT, msg = POPS_BUF_INIT;
+	int single = 1;
+
+	pops_buf_printf(&cls, "%s/%s", pops_json_str(sum, "suite", ""), pops_json_str(sum, "prompt", ""));
+	pops_buf_printf(&msg, "failed in the evidence reused from %.7s", pops_json_str(r, "commit", ""));
+	/* only runs "#0": one repeat, each named by its id, as write_case names it */
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "cases"))
+		if (strlen(it->string) < 2 || strcmp(it->string + strlen(it->string) - 2, "#0"))
+			single = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "cases")) {
+		size_t n = strlen(it->string) - (single ? 2 : 0);
+
+		pops_buf_puts(b, "    <testcase");
+		attr(b, "classname", cls.ptr);
+		pops_buf_puts(b, " name=\"");
+		pops_report_xml_escape(b, it->string, n, 1);
+		pops_buf_puts(b, "\" time=\"0.000\">\n");
+		if (!cJSON_IsTrue(it)) {
+			pops_buf_puts(b, "      <failure");
+			attr(b, "message", msg.ptr);
+			pops_buf_puts(b, " type=\"assertion\"/>\n");
+		}
+		pops_buf_puts(b, "    </testcase>\n");
+	}
+	pops_buf_dispose(&cls);
+	pops_buf_dispose(&msg);
+}
+
 int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
                       int complete)
 {
@@ -155,6 +191,12 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 			}
 			if (!complete)
 				pops_buf_puts(&b, "      <property name=\"incomplete\" value=\"true\"/>\n");
+			if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s, "reused"))) {
+				pops_buf_puts(&b, "      <property name=\"reused_from\"");
+				attr(&b, "value", pops_json_str(cJSON_GetObjectItemCaseSensitive(s, "reused"),
+				                                "commit", ""));
+				pops_buf_puts(&b, "/>\n");
+			}
 		}
 		pops_buf_puts(&b, "    </properties>\n");
 		rewind(g[i].spool);
@@ -169,6 +211,7 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 			error = r;
 			goto done;
 		}
+		write_reused(&b, s);
 		pops_buf_puts(&b, "  </testsuite>\n");
 	}
 	pops_buf_puts(&b, "</testsuites>\n");

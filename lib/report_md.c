@@ -71,6 +71,11 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 				continue;
 			pops_buf_printf(&b, "| %s | ", bad(s) ? "❌" : "✅");
 			cell(&b, pops_json_str(s, "suite", ""));
+			/* --affected: not run, answered by the evidence of that commit */
+			if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s, "reused")))
+				pops_buf_printf(&b, " (reused from %.7s)",
+				                pops_json_str(cJSON_GetObjectItemCaseSensitive(s, "reused"),
+				                              "commit", ""));
 			pops_buf_puts(&b, " | ");
 			cell(&b, pops_json_str(s, "model", ""));
 			pops_buf_printf(&b, " | %.1f%% | %.1f–%.1f%% | %.0f | %.0f | %.0f | ",

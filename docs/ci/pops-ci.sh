@@ -10,7 +10,8 @@
 #
 # Environment: the API key variables your pops.yaml names (OPENAI_API_KEY,
 # ...), REPORTS (default: reports), MAX_COST (default: 2.00 USD),
-# BASELINE (default: prod), REMOTE (default: origin; empty = no sync).
+# BASELINE (default: prod), REMOTE (default: origin; empty = no sync),
+# BASE_REF (the branch a change goes into, e.g. origin/main; optional).
 set -u
 
 REPORTS=${REPORTS:-reports}
@@ -43,7 +44,10 @@ sync_out() {
 check() {
 	mkdir -p "$REPORTS" || exit 3
 	sync_in || exit $?
-	pops eval run evals/*.yaml --baseline "$BASELINE" --max-cost "$MAX_COST" \
+	# suites whose exact content has evidence are reported from it, not run;
+	# with BASE_REF (e.g. origin/main) what changed since it runs regardless
+	pops eval run evals/*.yaml --affected${BASE_REF:+=$BASE_REF} \
+		--baseline "$BASELINE" --max-cost "$MAX_COST" \
 		--junit "$REPORTS/junit.xml" --md "$REPORTS/summary.md" \
 		--json "$REPORTS/results.json"
 	status=$?

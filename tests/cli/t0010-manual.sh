@@ -72,7 +72,7 @@ test_expect_success 'every option a page defines is in its table, with the same 
 		while read -r line; do
 			short=$(echo "$line" | sed -n "s/^\(-[a-zA-Z]\), .*/\1/p")
 			for o in $(echo "$line" | grep -oE -- "--[a-z][a-z0-9-]*"); do
-				grep -qE -- "(^|[ ,])$o( |\$)" usage ||
+				grep -qE -- "(^|[ ,])$o( |\[=|\$)" usage ||
 					{ echo "$page defines $o, which pops $c does not take"; exit 1; }
 				test -z "$short" || grep -qF -- "$short, $o" usage ||
 					{ echo "$page gives $o as $short, the table does not"; exit 1; }

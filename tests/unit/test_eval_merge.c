@@ -140,3 +140,58 @@ TEST(eval_merge_refuses_what_is_not_a_report_of_its_groups)
 	CHECK_STR(pops_error_last(), "y.json: a case names a suite and model missing from the summary");
 	pops_eval_merge_dispose(&m);
 }
+
+/* a shard's report with streamed, partly prompt-cached cases: ttft_ms and cached_tokens */
+static const char *const ttft_part1 =
+	"{\"schema_version\":1,\"summary\":[{\"suite\":\"s\",\"model\":\"m\",\"threshold\":0.5,"
+	"\"ttft_p50\":10,\"ttft_p95\":10,\"ttft_p99\":10,\"cached_input_tokens\":5,"
+	"\"cached_input_share\":0.5}],\"cases\":["
+	"{\"suite\":\"s\",\"model\":\"m\",\"id\":\"a\",\"status\":\"pass\",\"ttft_ms\":10,"
+	"\"input_tokens\":10,\"cached_tokens\":5},"
+	"{\"suite\":\"s\",\"model\":\"m\",\"id\":\"b\",\"status\":\"error\",\"ttft_ms\":999}]}";
+static const char *const ttft_part2 =
+	"{\"schema_version\":1,\"summary\":[{\"suite\":\"s\",\"model\":\"m\",\"threshold\":0.5,"
+	"\"ttft_p50\":30,\"ttft_p95\":40,\"ttft_p99\":40}],\"cases\":["
+	"{\"suite\":\"s\",\"model\":\"m\",\"id\":\"c\",\"status\":\"pass\",\"ttft_ms\":30,"
+	"\"input_tokens\":20,\"cached_tokens\":10},"
+	"{\"suite\":\"s\",\"model\":\"m\",\"id\":\"d\",\"status\":\"fail\",\"ttft_ms\":40,"
+	"\"input_tokens\":10}]}";
+
+TEST(eval_merge_carries_ttft_and_the_cached_input_share)
+{
+	pops_eval_merge m = POPS_EVAL_MERGE_INIT;
+	const cJSON *s;
+
+	CHECK_INT(pops_eval_merge_add(&m, ttft_part1, strlen(ttft_part1), "p1.json"), 0);
+	CHECK_INT(pops_eval_merge_add(&m, ttft_part2, strlen(ttft_part2), "p2.json"), 0);
+	CHECK_INT(pops_eval_merge_finish(&m), 0);
+	CHECK_INT(m.ngroups, 1);
+	s = m.groups[0].summary;
+	/* 10, 30, 40 (the error's 999 is no time to first token): not the first part's */
+	CHECK(pops_json_num(s, "ttft_p50", -1) == 30);
+	CHECK(pops_json_num(s, "ttft_p95", -1) == 40);
+	CHECK(pops_json_num(s, "ttft_p99", -1) == 40);
+	CHECK(pops_json_num(s, "cached_input_tokens", -1) == 15);
+	CHECK(pops_json_num(s, "cached_input_share", -1) == 15.0 / 40.0);
+	pops_eval_merge_dispose(&m);
+}
+
+TEST(eval_merge_keeps_a_reused_suite_as_its_evidence_says)
+{
+	static const char *const part =
+		"{\"schema_version\":1,\"summary\":[{\"suite\":\"s\",\"model\":\"m\",\"cases\":3,"
+		"\"passed\":3,\"failed\":0,\"errors\":0,\"pass_rate\":1,\"verdict\":\"pass\","
+		"\"reused\":{\"commit\":\"abc\",\"date\":\"2026-11-30T00:00:00Z\",\"fingerprint\":\"f\"}}],"
+		"\"cases\":[]}";
+	pops_eval_merge m = POPS_EVAL_MERGE_INIT;
+	const cJSON *s;
+
+	CHECK_INT(pops_eval_merge_add(&m, part, strlen(part), "p1.json"), 0);
+	CHECK_INT(pops_eval_merge_add(&m, part, strlen(part), "p2.json"), 0);
+	CHECK_INT(pops_eval_merge_finish(&m), 0);
+	s = m.groups[0].summary;
+	CHECK_STR(pops_json_str(s, "verdict", ""), "pass");
+	CHECK(pops_json_num(s, "cases", -1) == 3);
+	CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s, "reused")));
+	pops_eval_merge_dispose(&m);
+}
