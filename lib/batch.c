@@ -293,6 +293,8 @@ static int collect_one(struct eng *e, const cJSON *entry)
 		return pops_error_set(POPS_EINVALID,
 		                      "batch %s was sent to provider '%s', which pops.yaml no longer has "
 		                      "(restore it, or remove the entry from %s)", id, pname, e->bo->state_path);
+	note(e, "batch %s (%s): waiting for it (submitted %s)", id, p->name,
+	     pops_json_str(entry, "submitted", "earlier"));
 	if ((got = wait_batch(e, &st, p, id)) <= 0) {
 		pops_batch_status_dispose(&st);
 		return got;
@@ -449,20 +451,24 @@ static int submit_provider(struct eng *e, const pops_provider_cfg *p)
 
 static int submit_all(struct eng *e)
 {
-	size_t i, j;
+	const pops_provider_cfg **seen = calloc(e->n ? e->n : 1, sizeof(*seen));
+	size_t i, j, nseen = 0;
 	int error = 0;
 
+	POPS_CHECK_ALLOC(seen);
 	for (i = 0; i < e->n && !error && !cancelled(e); i++) {
 		const pops_provider_cfg *p = e->items[i].prov;
 
 		if (e->items[i].delivered)
 			continue;
-		for (j = 0; j < i; j++)
-			if (e->items[j].prov == p)
-				break;
-		if (j == i)   /* each provider once */
-			error = submit_provider(e, p);
+		for (j = 0; j < nseen && seen[j] != p; j++)
+			;
+		if (j < nseen)
+			continue;     /* each provider once: it took all of its requests */
+		seen[nseen++] = p;
+		error = submit_provider(e, p);
 	}
+	free(seen);
 	return error;
 }
 
