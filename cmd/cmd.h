@@ -114,6 +114,7 @@ POPS_CMD_DECLARE(parse_check);
 POPS_GROUP_DECLARE(dataset);
 POPS_CMD_DECLARE(dataset_add);
 POPS_GROUP_DECLARE(eval);
+POPS_CMD_DECLARE(eval_batches);
 POPS_CMD_DECLARE(eval_merge);
 POPS_CMD_DECLARE(eval_run);
 POPS_CMD_DECLARE(eval_trend);

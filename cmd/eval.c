@@ -11,6 +11,7 @@
 #include "eval_reports.h"
 #include "eval_batch.h"
 #include "eval_affected.h"
+#include "eval_batches.h"
 #include "eval_run.h"
 #include "inputs.h"
 #include "evidence.h"
@@ -38,6 +39,7 @@ struct eval_run_opts {
 	const char *affected;
 	long sample, seed;
 	const char *stratify;
+	int batch;
 };
 
 POPS_CMD_OPTS_SIZE(eval_run, struct eval_run_opts);
@@ -84,6 +86,7 @@ const pops_opt cmd_eval_run_opts[] = {
 	OPT_INT(O, sample, "sample", "n", 1, LONG_MAX, "a reproducible subset of n cases per suite"),
 	OPT_INT(O, seed, "seed", "s", 0, LONG_MAX, "the --sample seed (default 0)"),
 	OPT_STRING(O, stratify, "stratify", "field", "keep the proportions of this row field in --sample"),
+	OPT_BOOL(O, batch, "batch", "send through the providers' Batch APIs (half price, resumable)"),
 	OPT_ARGS(O, suites, "suite",
 	         "suite files (default: every suite in the evals directory)",
 	         .complete = POPS_COMPLETE_SUITE),
@@ -322,6 +325,7 @@ static void batch_options(pops_eval_batch_options *bo, pops_ctx *ctx,
 	po.stream = opts->stream;
 	eo->popts = po;
 	eo->engine = pops_provider_run;
+	eval_batch_setup(eo, ctx, opts->batch, &view->bar);
 	view->bar.enabled = eval_bar_wanted(ctx);
 	eo->progress = eval_bar_update;
 	eo->progress_payload = &view->bar;
@@ -479,7 +483,8 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	eval_reports_init(&rep, opts->junit, opts->json, opts->md);
-	if ((ret = parse_numbers(&bo.eo, opts)) ||
+	if ((ret = eval_batch_refuse(opts->batch, opts->record, opts->replay, opts->stream,
+	                             opts->max_cost)) || (ret = parse_numbers(&bo.eo, opts)) ||
 	    (!suites.n && (ret = find_suites(&suites, &owned, ctx->config))) ||
 	    /* --dry-run --json writes the plans: the same rules */
 	    (ret = check_reports(ctx, opts, &suites, &rep)) || (ret = eval_reports_stdout_begin(&rep)) ||
@@ -516,12 +521,15 @@ done:
 		free(owned);
 	}
 	free(cache_dir);
+	free((char *)bo.eo.batch_state);
 	if (fflush(stdout) != 0 && ret == POPS_EXIT_OK)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "cannot write to stdout: %s", strerror(errno));
 	eval_reports_stdout_end(&rep);
 	return ret;
 }
 const pops_cmd cmd_eval_subcommands[] = {
+	POPS_CMD_ROW("batches", eval_batches, POPS_CMD_NEEDS_CONFIG,
+	             "List the provider batches --batch submitted; cancel one"),
 	POPS_CMD_ROW("merge", eval_merge, 0,
 	             "Combine shard results (--json files) into one report and gate"),
 	POPS_CMD_ROW("run", eval_run, POPS_CMD_NEEDS_CONFIG,

@@ -52,6 +52,8 @@ static const pops_shape price_fields[] = {
 	{ "output", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_REQUIRED | POPS_SHAPE_RANGE, NULL, 0, 1e6 },
 	{ "cached_input", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1e6 },
 	{ "cache_write", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1e6 },
+	{ "batch_input", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1e6 },
+	{ "batch_output", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1e6 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 }
 };
 static const pops_shape price_shape = { "", POPS_SHAPE_OBJECT, price_fields, 0, NULL, 0, 0 };
@@ -214,6 +216,8 @@ static int load_prices(pops_config *cfg, const cJSON *root)
 		p->output = pops_json_num(it, "output", 0);
 		p->cached_input = pops_json_num(it, "cached_input", -1);
 		p->cache_write = pops_json_num(it, "cache_write", -1);
+		p->batch_input = pops_json_num(it, "batch_input", -1);
+		p->batch_output = pops_json_num(it, "batch_output", -1);
 	}
 	return POPS_OK;
 }

@@ -38,6 +38,8 @@ typedef struct pops_price_cfg {
 	double input, output;    /* USD per million tokens */
 	double cached_input;     /* < 0 when not given: cached tokens cost `input` */
 	double cache_write;      /* < 0 when not given: cache writes cost `input` */
+	double batch_input;      /* Batch API price; < 0 when not given: half of `input` */
+	double batch_output;     /* < 0 when not given: half of `output` */
 } pops_price_cfg;
 
 typedef struct pops_env_cfg {

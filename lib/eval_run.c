@@ -333,6 +333,8 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddNullToObject(rec, "cost_usd");
 	cJSON_AddNumberToObject(rec, "attempts", res->attempts);
 	cJSON_AddBoolToObject(rec, "cached", res->cache_hit);
+	if (r->o->batch && res->status == POPS_OK && !res->cache_hit)
+		cJSON_AddTrueToObject(rec, "batch");
 	if (xpending)
 		error = pops_eval__write_record(r->spool_x, rec);
 	else if (pending)
@@ -433,7 +435,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	r.line = (pops_buf)POPS_BUF_INIT;
 	r.tmp = (pops_buf)POPS_BUF_INIT;
 	if ((error = pops_eval__setup(&r, s, o)) < 0 || (error = pops_eval__prepass(&r)) < 0 ||
-	    (error = pops_eval__check_providers(&r)) < 0)
+	    (error = pops_eval__check_providers(&r)) < 0 || (error = pops_eval__batch_check(&r)) < 0)
 		goto done;
 	if (!(g = calloc(1, sizeof(*g)))) {
 		error = pops_error_oom();
@@ -460,7 +462,7 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 	/* with a budget, load the first case now: its prompt gives the cost estimate */
 	if (!r.interrupted && o->max_cost >= 0 && (error = pops_eval__advance(&r)) < 0)
 		goto done;
-	error = r.interrupted ? 0 : o->engine(&po, next1, done1, &r);
+	error = r.interrupted ? 0 : pops_eval__send(&r, &po, next1, done1, 0);
 	if (error == POPS_EINTR) {
 		r.interrupted = 1;
 		error = 0;

@@ -52,6 +52,14 @@ typedef struct pops_eval_options {
 	pops_eval_engine engine;     /* pops_provider_run, or a fake in tests */
 	void (*progress)(void *payload, const pops_eval_progress *p);
 	void *progress_payload;
+	/* --batch (lib/batch.h): requests through the providers' Batch APIs */
+	int batch;
+	const char *batch_state;     /* the state file (lib/batch_state.h) */
+	long batch_poll_ms, batch_poll_max_ms; /* 0 = lib/batch.h's */
+	unsigned batch_max_polls;    /* 0 = until the batch ends */
+	size_t batch_max_requests;   /* 0 = the provider's limit */
+	void (*batch_note)(void *payload, const char *line);  /* progress lines */
+	void *batch_note_payload;
 } pops_eval_options;
 
 typedef struct pops_eval_group {

@@ -226,6 +226,16 @@ int pops_eval__baseline_start(struct runner *r);
 int pops_eval__baseline_record(struct runner *r, const char *id, unsigned repeat, cJSON **out);
 void pops_eval__baseline_free(struct runner *r);
 
+/*
+ * eval_run_batch.c: --batch. check() refuses, before anything is sent, a
+ * model or judge whose provider has no Batch API; send() is where every
+ * request of the run leaves: o->engine, or with --batch pops_batch_run
+ * keyed by the run's fingerprint and `judge` (the judges' second batch).
+ */
+int pops_eval__batch_check(const struct runner *r);
+int pops_eval__send(struct runner *r, const pops_provider_options *po, pops_provider_next_fn next,
+                    pops_provider_done_fn done, int judge);
+
 /* eval_run_summary.c */
 int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s);
 #endif

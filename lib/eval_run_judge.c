@@ -452,7 +452,7 @@ int pops_eval__judge_pass(struct runner *r)
 		return pops_error_os("result spool");
 	rewind(r->spool1);
 	po.config = r->o->config;
-	error = r->o->engine(&po, next2, done2, r);
+	error = pops_eval__send(r, &po, next2, done2, 1);
 	if (error == POPS_EINTR) {
 		r->interrupted = 1;
 		error = 0;

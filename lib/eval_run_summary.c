@@ -311,6 +311,8 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	}
 	cJSON_AddNumberToObject(s, "cached", (double)r->cached);
 	cJSON_AddNumberToObject(s, "sent", (double)r->sent);
+	if (r->o->batch)
+		cJSON_AddStringToObject(s, "mode", "batch");
 	if (r->unsent)
 		cJSON_AddNumberToObject(s, "unsent", (double)r->unsent);
 	cJSON_AddNumberToObject(s, "rate_limited", (double)r->rate_limited);

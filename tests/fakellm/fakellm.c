@@ -438,7 +438,8 @@ static void process_input(conn *c)
 	c->rep.headers = (pops_buf)POPS_BUF_INIT;
 	c->rep.body = (pops_buf)POPS_BUF_INIT;
 	c->has_rep = 1;
-	fk_handle(&cfg, &req, &c->rep);
+	if (!fk_batch_handle(&cfg, &req, &c->rep))
+		fk_handle(&cfg, &req, &c->rep);
 	if (c->rep.status > 0 && c->rep.status < 600 && strncmp(req.path, "/__", 3))
 		fk_stats_g.by_status[c->rep.status]++;
 	if (c->rep.is_fault)
@@ -537,7 +538,7 @@ static int usage(void)
 	      "               [--judge] [--verdict V] [--reply TEXT] [--cached-tokens N]\n"
 	      "               [--api-key K] [--models a,b] [--huge-size BYTES] [--log FILE]\n"
 	      "               [--no-usage] [--stream-chunks N] [--chunk-ms MS]\n"
-	      "               [--stream-drop N] [--stream-end N] [--cache-write-tokens N]\n"
+	      "               [--stream-drop N] [--stream-end N] [--cache-write-tokens N] [--batch-ms MS]\n"
 	      "faults: 408 409 429 quota 400 401 403 404 500 502 503 529 drop reset\n"
 	      "        malformed trickle error200 huge empty notjson badcontent badchoices\n", stderr);
 	return 2;
@@ -594,6 +595,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--stream-drop")) cfg.stream_drop = n;
 		else if (!strcmp(a, "--stream-end")) cfg.stream_end = n;
 		else if (!strcmp(a, "--cache-write-tokens")) cfg.cache_write_tokens = n;
+		else if (!strcmp(a, "--batch-ms")) cfg.batch_ms = n;
 		else
 			return usage();
 	}

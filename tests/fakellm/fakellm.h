@@ -76,7 +76,11 @@ typedef struct fk_config {
 	long stream_drop;        /* drop the connection after N chunks (0 = never) */
 	long stream_end;         /* end the body cleanly after N chunks, no final event */
 	long cache_write_tokens; /* Anthropic cache_creation_input_tokens when cache_control is sent */
+	long batch_ms;           /* batch.c: how long each stage of a batch lasts (default 1000) */
 } fk_config;
+
+/* batch.c: the Batch API routes; 1 when `req` was one of them (rep filled), else 0 */
+int fk_batch_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep);
 
 /* Build the reply to one request. Never fails: errors become HTTP errors. */
 void fk_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep);
