@@ -176,7 +176,7 @@ static int summary(struct html *h)
 		for (i = 0; i < h->n; i++)
 			if (bad(h->g[i].summary) == !pass && (error = summary_row(h, i)) < 0)
 				return error;
-	pops_buf_puts(&h->b, "</tbody></table></section>\n");
+	pops_buf_puts(&h->b, "</div></div></section>\n");
 	return 0;
 }
 
@@ -293,7 +293,8 @@ static int index_read(FILE *spool, const struct ient *e, cJSON **out, pops_buf *
 
 /* ---- case rows ---- */
 
-static void row_open(struct html *h, const char *shortname, cJSON *const *recs, size_t k,
+/* the row's start and its id cell; 1 when its statuses differ (a flip) */
+static int row_open(struct html *h, const char *shortname, cJSON *const *recs, size_t k,
                      size_t order)
 {
 	const cJSON *first = NULL;
@@ -314,7 +315,7 @@ static void row_open(struct html *h, const char *shortname, cJSON *const *recs, 
 		cost += pops_json_num(recs[i], "cost_usd", 0.0);
 	}
 	flip = kinds > 1;
-	pops_buf_printf(b, "<tr class=\"case%s\" id=\"", flip ? " flip" : "");
+	pops_buf_printf(b, "<div class=\"case%s\" role=\"row\" id=\"", flip ? " flip" : "");
 	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), (int)pops_json_num(first, "repeat", 1.0));
 	pops_buf_puts(b, "\" data-suite=\"");
 	pops_html__attr(b, pops_json_str(h->g[h->members[0]].summary, "suite", ""));
@@ -323,7 +324,7 @@ static void row_open(struct html *h, const char *shortname, cJSON *const *recs, 
 		if (has[j])
 			pops_buf_printf(b, "%s%s", i++ ? " " : "", st[j]);
 	pops_buf_printf(b, "\" data-flip=\"%d\" data-latency=\"%.17g\" data-cost=\"%.17g\" "
-	                "data-order=\"%zu\"><td class=\"id\"><a href=\"#", flip, lat, cost, order);
+	                "data-order=\"%zu\"><div class=\"id\"><a href=\"#", flip, lat, cost, order);
 	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), (int)pops_json_num(first, "repeat", 1.0));
 	pops_buf_puts(b, "\">");
 	pops_html__text(b, pops_json_str(first, "id", ""));
@@ -334,7 +335,8 @@ static void row_open(struct html *h, const char *shortname, cJSON *const *recs, 
 		pops_buf_printf(b, " <span class=\"muted\">line %.0f</span>", pops_json_num(first, "line", 0.0));
 	if (flip)
 		pops_buf_puts(b, " <span class=\"flipmark\">flip</span>");
-	pops_buf_puts(b, "</td>");
+	pops_buf_puts(b, "</div>");
+	return flip;
 }
 
 static void single_row(struct html *h, const char *shortname, cJSON *rec, size_t order)
@@ -344,20 +346,20 @@ static void single_row(struct html *h, const char *shortname, cJSON *rec, size_t
 	pops_buf *b = &h->b;
 
 	row_open(h, shortname, &rec, 1, order);
-	pops_buf_puts(b, "<td><span class=\"st st-");
+	pops_buf_puts(b, "<div><span class=\"st st-");
 	pops_html__attr(b, st);
 	pops_buf_puts(b, "\">");
 	pops_html__text(b, st);
-	pops_buf_printf(b, "</span>%s</td><td class=\"num\">%.0f ms</td><td class=\"num\">",
+	pops_buf_printf(b, "</span>%s</div><div class=\"num\">%.0f ms</div><div class=\"num\">",
 	                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "cached")) ?
 	                " <span class=\"muted\">cached</span>" : "",
 	                pops_json_num(rec, "latency_ms", 0.0));
 	if (cJSON_IsNumber(cost))
 		pops_buf_printf(b, "$%.4f", cost->valuedouble);
-	pops_buf_printf(b, "</td><td class=\"num\">%.0f / %.0f</td><td>",
+	pops_buf_printf(b, "</div><div class=\"num\">%.0f / %.0f</div><div>",
 	                pops_json_num(rec, "input_tokens", 0.0), pops_json_num(rec, "output_tokens", 0.0));
 	pops_html__result(b, rec, 0, pops_html__baseline_output(rec), "the baseline");
-	pops_buf_puts(b, "</td></tr>\n");
+	pops_buf_puts(b, "</div></div>\n");
 }
 
 static void matrix_row(struct html *h, const char *shortname, cJSON *const *recs, size_t k,
@@ -366,22 +368,23 @@ static void matrix_row(struct html *h, const char *shortname, cJSON *const *recs
 	const char *base0 = recs[0] ? pops_json_str(recs[0], "output", NULL) : NULL;
 	pops_buf *b = &h->b;
 	size_t i;
+	/* a diff against the first model where it matters: where the verdicts differ */
+	int flip = row_open(h, shortname, recs, k, order);
 
-	row_open(h, shortname, recs, k, order);
 	for (i = 0; i < k; i++) {
 		const char *base = pops_html__baseline_output(recs[i] ? recs[i] : recs[0]);
 
-		pops_buf_puts(b, "<td>");
+		pops_buf_puts(b, "<div>");
 		if (!recs[i])
 			pops_buf_puts(b, "<span class=\"muted\">not run</span>");
 		else if (base)
 			pops_html__result(b, recs[i], 1, base, "the baseline");
 		else
-			pops_html__result(b, recs[i], 1, i ? base0 : NULL,
+			pops_html__result(b, recs[i], 1, i && flip ? base0 : NULL,
 			                  pops_json_str(h->g[h->members[0]].summary, "model", ""));
-		pops_buf_puts(b, "</td>");
+		pops_buf_puts(b, "</div>");
 	}
-	pops_buf_puts(b, "</tr>\n");
+	pops_buf_puts(b, "</div>\n");
 }
 
 static void table_head(struct html *h, size_t k)
@@ -389,24 +392,22 @@ static void table_head(struct html *h, size_t k)
 	pops_buf *b = &h->b;
 	size_t i;
 
+	/* rows are grids, not table rows: each lays out (content-visibility) only when shown */
 	if (k == 1) {
-		pops_buf_puts(b, "<table class=\"cases\"><colgroup><col class=\"c-id\"><col class=\"c-st\">"
-		                 "<col class=\"c-n\"><col class=\"c-n\"><col class=\"c-n\"><col></colgroup>"
-		                 "<thead><tr><th>case</th><th>status</th><th class=\"num\">latency</th>"
-		                 "<th class=\"num\">cost</th><th class=\"num\">tokens</th><th>output, "
-		                 "assertions</th></tr></thead><tbody>\n");
+		pops_buf_puts(b, "<div class=\"cases single\" role=\"table\"><div class=\"head\" role=\"row\">"
+		                 "<div>case</div><div>status</div><div class=\"num\">latency</div>"
+		                 "<div class=\"num\">cost</div><div class=\"num\">tokens</div><div>output, "
+		                 "assertions</div></div><div class=\"body\">\n");
 		return;
 	}
-	pops_buf_puts(b, "<table class=\"cases matrix\"><colgroup><col class=\"c-id\">");
-	for (i = 0; i < k; i++)
-		pops_buf_puts(b, "<col>");
-	pops_buf_puts(b, "</colgroup><thead><tr><th>case</th>");
+	pops_buf_printf(b, "<div class=\"cases matrix\" role=\"table\" style=\"--models: %zu\">"
+	                "<div class=\"head\" role=\"row\"><div>case</div>", k);
 	for (i = 0; i < k; i++) {
-		pops_buf_puts(b, "<th>");
+		pops_buf_puts(b, "<div>");
 		pops_html__text(b, pops_json_str(h->g[h->members[i]].summary, "model", ""));
-		pops_buf_puts(b, "</th>");
+		pops_buf_puts(b, "</div>");
 	}
-	pops_buf_puts(b, "</tr></thead><tbody>\n");
+	pops_buf_puts(b, "</div><div class=\"body\">\n");
 }
 
 static int single_cases(struct html *h, const char *shortname)
@@ -581,7 +582,7 @@ static int suite_section(struct html *h, size_t first)
 	if ((error = k == 1 ? single_cases(h, h->shortname[first]) :
 	             matrix_cases(h, h->shortname[first], k)) < 0)
 		return error;
-	pops_buf_puts(&h->b, "</tbody></table></section>\n");
+	pops_buf_puts(&h->b, "</div></div></section>\n");
 	return flush(h);
 }
 

@@ -4,7 +4,7 @@
   'use strict';
   var controls = document.getElementById('controls');
   if (!controls) return;
-  var rows = Array.prototype.slice.call(document.querySelectorAll('tr.case'));
+  var rows = Array.prototype.slice.call(document.querySelectorAll('.cases .case'));
   var status = document.getElementById('f-status');
   var text = document.getElementById('f-text');
   var suite = document.getElementById('f-suite');
@@ -39,7 +39,7 @@
   }
   function resort() {
     var k = sort.value;
-    document.querySelectorAll('table.cases > tbody').forEach(function (tb) {
+    document.querySelectorAll('.cases > .body').forEach(function (tb) {
       var rs = Array.prototype.slice.call(tb.children);
       rs.sort(function (a, b) {
         if (!k) return num(a, 'data-order') - num(b, 'data-order');
@@ -58,7 +58,7 @@
   sort.addEventListener('change', resort);
   function target() {
     var id = decodeURIComponent(location.hash.slice(1)), el;
-    document.querySelectorAll('tr.case.target').forEach(function (r) { r.classList.remove('target'); });
+    document.querySelectorAll('.case.target').forEach(function (r) { r.classList.remove('target'); });
     el = id && (document.getElementById(location.hash.slice(1)) || document.getElementById(id));
     if (el && el.classList.contains('case')) {
       if (el.hidden) { status.value = ''; text.value = ''; suite.value = ''; apply(); }
