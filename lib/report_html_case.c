@@ -70,7 +70,7 @@ static void output(pops_buf *b, const char *s)
 	pops_buf_puts(b, "</pre>");
 }
 
-/* ---- word diff: LCS over words, each word with the spaces after it ---- */
+/* ---- word diff: LCS over tokens, each a word or a run of white space ---- */
 
 struct word {
 	const char *p;
@@ -84,10 +84,9 @@ static struct word *split_words(const char *s, size_t *n)
 
 	while (w && *s) {
 		const char *start = s;
+		int space = strchr(" \t\r\n", *s) != NULL;
 
-		while (*s && !strchr(" \t\r\n", *s))
-			s++;
-		while (*s && strchr(" \t\r\n", *s))
+		while (*s && (strchr(" \t\r\n", *s) != NULL) == space)
 			s++;
 		if (k == cap) {
 			struct word *nw = realloc(w, (cap *= 2) * sizeof(*w));
@@ -110,31 +109,38 @@ static int word_eq(const struct word *a, const struct word *b)
 	return a->n == b->n && !memcmp(a->p, b->p, a->n);
 }
 
-static void diff_piece(pops_buf *b, const char *tag, const struct word *w)
+/* append a token inside `tag` (NULL: common text), merging runs of one tag */
+static void diff_piece(pops_buf *b, const char **open, const char *tag, const struct word *w)
 {
-	if (tag)
-		pops_buf_printf(b, "<%s>", tag);
-	pops_report_xml_escape(b, w->p, w->n, 0);
-	if (tag)
-		pops_buf_printf(b, "</%s>", tag);
+	if (*open != tag) {
+		if (*open)
+			pops_buf_printf(b, "</%s>", *open);
+		if (tag)
+			pops_buf_printf(b, "<%s>", tag);
+		*open = tag;
+	}
+	if (w)
+		pops_report_xml_escape(b, w->p, w->n, 0);
 }
 
 static void diff_walk(pops_buf *b, const struct word *a, size_t na, const struct word *c, size_t nc,
                       const uint32_t *t)
 {
 	size_t i = 0, j = 0, w = nc + 1;
+	const char *open = NULL;
 
-	/* t[i*w+j]: LCS length of a[i..] and c[j..] */
+	/* t[i*w+j]: LCS length of a[i..] and c[j..]; removals before additions */
 	while (i < na || j < nc) {
 		if (i < na && j < nc && word_eq(&a[i], &c[j])) {
-			diff_piece(b, NULL, &a[i++]);
+			diff_piece(b, &open, NULL, &a[i++]);
 			j++;
-		} else if (j < nc && (i == na || t[i * w + j + 1] >= t[(i + 1) * w + j])) {
-			diff_piece(b, "ins", &c[j++]);
+		} else if (i < na && (j == nc || t[(i + 1) * w + j] >= t[i * w + j + 1])) {
+			diff_piece(b, &open, "del", &a[i++]);
 		} else {
-			diff_piece(b, "del", &a[i++]);
+			diff_piece(b, &open, "ins", &c[j++]);
 		}
 	}
+	diff_piece(b, &open, NULL, NULL);
 }
 
 void pops_html__diff(pops_buf *b, const char *a, const char *b2)
