@@ -176,7 +176,7 @@ static int summary(struct html *h)
 		for (i = 0; i < h->n; i++)
 			if (bad(h->g[i].summary) == !pass && (error = summary_row(h, i)) < 0)
 				return error;
-	pops_buf_puts(&h->b, "</div></div></section>\n");
+	pops_buf_puts(&h->b, "</tbody></table></section>\n");
 	return 0;
 }
 

@@ -48,7 +48,8 @@ static void frag_part(pops_buf *b, const char *s)
 void pops_html__frag(pops_buf *b, const char *suite, const char *id, int repeat)
 {
 	frag_part(b, suite);
-	pops_buf_putc(b, '/');
+	if (*id)
+		pops_buf_putc(b, '/');
 	frag_part(b, id);
 	if (repeat > 1)
 		pops_buf_printf(b, "~%d", repeat);

@@ -74,12 +74,17 @@ def check_nojs(b, html, report):
     st = b.eval("""({rows: document.querySelectorAll('#summary tr.group').length,
         cases: document.querySelectorAll('div.case').length,
         hidden: document.getElementById('controls').hidden,
+        summary_alone: !document.querySelector('#summary .case, #summary #controls'),
+        summary_first: !!(document.querySelector('#summary table').compareDocumentPosition(
+            document.getElementById('controls')) & Node.DOCUMENT_POSITION_FOLLOWING),
         shown: document.getElementById('f-shown').textContent})""")
     # one row per case and repeat; a suite on several models has one row for all of them
     cases = len({frag(c["suite"], c) for c in report["cases"]})
     if st["rows"] != len(report["summary"]) or st["cases"] != cases:
         fail("with scripts off: %r, the JSON has %d groups and %d cases" %
              (st, len(report["summary"]), cases))
+    if not st["summary_alone"] or not st["summary_first"]:
+        fail("the summary table does not stand alone before the cases: %r" % st)
     if not st["hidden"] or st["shown"]:
         fail("with scripts off the controls show: %r" % st)
     print("ok: with scripts off, %d summary rows and %d case rows" % (st["rows"], st["cases"]))
