@@ -4,6 +4,8 @@
   report_check.py summary REPORT.html REPORT.json   numbers equal the JSON's
   report_check.py nojs REPORT.html REPORT.json      readable with scripts off
   report_check.py filter REPORT.html REPORT.json STATUS  filter shows exactly those
+  report_check.py text REPORT.html REPORT.json TEXT  the text filter shows exactly those
+  report_check.py sort REPORT.html latency|cost     rows sorted, highest first
   report_check.py fragment REPORT.html FRAGMENT     the case is the target, in view
   report_check.py quiet REPORT.html                 no request, no dialog
   report_check.py dialog-probe FILE.html            the dialog detector sees an alert
@@ -102,6 +104,33 @@ def check_filter(b, html, report, status):
     print("ok: filter %s shows exactly the %d %s cases" % (status, len(want), status))
 
 
+def check_text(b, html, report, text):
+    b.load(url(html))
+    visible = b.eval("""(async () => { const t = document.getElementById('f-text');
+        t.value = %s; t.dispatchEvent(new Event('input'));
+        await new Promise(r => setTimeout(r, 400));
+        return Array.from(document.querySelectorAll('div.case')).filter(r => !r.hidden).map(r => r.id); })()"""
+                     % json.dumps(text))
+    want = sorted({frag(c["suite"], c) for c in report["cases"]
+                   if text.lower() in json.dumps(c.get("vars", {})).lower() + (c.get("output") or "").lower()})
+    if sorted(visible) != want:
+        fail("text %r shows %r, the cases holding it are %r" % (text, sorted(visible), want))
+    print("ok: text %r shows exactly the %d cases holding it" % (text, len(want)))
+
+
+def check_sort(b, html, key):
+    b.load(url(html))
+    lat = b.eval("""(() => { const s = document.getElementById('f-sort');
+        s.value = 'data-' + %s; s.dispatchEvent(new Event('change'));
+        return Array.from(document.querySelectorAll('.cases > .body')).map(tb =>
+            Array.from(tb.children).map(r => parseFloat(r.getAttribute(s.value)))); })()"""
+                  % json.dumps(key))
+    for rows in lat:
+        if rows != sorted(rows, reverse=True):
+            fail("sorted by %s, a table reads %r" % (key, rows))
+    print("ok: every table sorted by %s, highest first" % key)
+
+
 def check_fragment(b, html, fragment):
     b.load(url(html) + "#" + fragment)
     st = b.eval("""(() => { const e = document.getElementById(%s);
@@ -130,7 +159,7 @@ def check_quiet(b, html):
 def main():
     cmd, html = sys.argv[1], sys.argv[2]
     report = None
-    if cmd in ("summary", "nojs", "filter"):
+    if cmd in ("summary", "nojs", "filter", "text"):
         with open(sys.argv[3]) as f:
             report = json.load(f)
     with Browser() as b:
@@ -140,6 +169,10 @@ def main():
             check_nojs(b, html, report)
         elif cmd == "filter":
             check_filter(b, html, report, sys.argv[4])
+        elif cmd == "text":
+            check_text(b, html, report, sys.argv[4])
+        elif cmd == "sort":
+            check_sort(b, html, sys.argv[3])
         elif cmd == "fragment":
             check_fragment(b, html, sys.argv[3])
         elif cmd == "quiet":

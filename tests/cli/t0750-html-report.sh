@@ -62,13 +62,17 @@ test_expect_success 'the summary in the browser equals the JSON report; with scr
 	grep -q "^ok: with scripts off, 1 summary rows and 5 case rows" got
 '
 
-test_expect_success 'filter fail shows exactly the failing cases' '
+test_expect_success 'filter fail shows exactly the failing cases; text filters, latency sorts' '
 	start_fakellm &&
 	html_project &&
 	$CHECK filter r.html r.json fail >got &&
 	grep -q "^ok: filter fail shows exactly the 3 fail cases" got &&
 	$CHECK filter r.html r.json pass >got &&
-	grep -q "^ok: filter pass shows exactly the 2 pass cases" got
+	grep -q "^ok: filter pass shows exactly the 2 pass cases" got &&
+	$CHECK text r.html r.json PEAR >got &&
+	grep -q "^ok: text .PEAR. shows exactly the 1 cases holding it" got &&
+	$CHECK sort r.html latency >got &&
+	grep -q "^ok: every table sorted by latency" got
 '
 
 test_expect_success 'a case fragment scrolls to that case' '
