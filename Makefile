@@ -22,7 +22,7 @@ PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm -lpthrea
 WARN := -Wall -Wextra -Werror -Werror=vla -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wno-missing-field-initializers
 BASE_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-               -Ilib -Ilib/util -Icmd -Iinclude $(WARN)
+               -Ilib -Ilib/util -Icmd -Iinclude -Ibuild/gen $(WARN)
 REL_CFLAGS := -O2 -g
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -42,7 +42,7 @@ MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
 # list honest by checking every command the tests run against it)
 DEB_PKGS := gcc make pkg-config git libgit2-dev libcurl4-openssl-dev \
             libcjson-dev libyaml-dev libpcre2-dev scdoc valgrind \
-            libxml2-utils man-db python3 curl time clang
+            libxml2-utils man-db python3 curl time clang chromium
 
 # node and npm run the reference dotprompt library against `pops export`
 # (tests/cli/t0635). Debian's packages are installed only when node or npm
@@ -132,6 +132,19 @@ build/asan/%.o: %.c | have-libs
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC      $@")
 	$(Q)$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# the HTML report's stylesheet and script, embedded as C strings (lib/report_html_assets.c):
+# sed escapes backslashes, quotes and '?' (no trigraphs), one string per line
+ASSETS := lib/assets/report.css lib/assets/report.js
+build/gen/report_assets.h: $(ASSETS)
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  GEN     $@")
+	$(Q){ for f in $(ASSETS); do n=$$(basename $$f | tr . _); \
+	  echo "static const char pops_asset_$$n[] ="; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/  "/' -e 's/$$/\\n"/' $$f; \
+	  echo ";"; done; } >$@.tmp && mv $@.tmp $@
+build/rel/lib/report_html_assets.o build/asan/lib/report_html_assets.o \
+build/analyze/lib/report_html_assets.ok: build/gen/report_assets.h
 
 REL_LIB := $(patsubst %.c,build/rel/%.o,$(LIB_SRC))
 ASAN_LIB := $(patsubst %.c,build/asan/%.o,$(LIB_SRC))
@@ -293,7 +306,7 @@ build/analyze/%.ok: %.c $(ANALYZE_HDRS) $(wildcard $(ANALYZE_SUPP)) tests/analyz
 	$(Q)command -v clang >/dev/null 2>&1 || { \
 	  echo "error: clang not found; run 'make deps' (as root or with sudo)" >&2; exit 1; }
 	$(Q)clang --analyze -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	  -Ilib -Ilib/util -Icmd $(PKG_CFLAGS) -o /dev/null $< 2>$@.log || { cat $@.log >&2; exit 1; }
+	  -Ilib -Ilib/util -Icmd -Ibuild/gen $(PKG_CFLAGS) -o /dev/null $< 2>$@.log || { cat $@.log >&2; exit 1; }
 	$(Q)found=$$(sh tests/analyze-filter.sh $@.log $(ANALYZE_SUPP)); \
 	  if [ -n "$$found" ]; then cat $@.log >&2; \
 	    echo "error: $<: clang --analyze findings above; fix them (or, for a false positive, add '$< [checker] \`code\` reason' to $(ANALYZE_SUPP))" >&2; \

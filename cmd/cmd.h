@@ -141,6 +141,7 @@ POPS_CMD_DECLARE(prompt_log);
 POPS_CMD_DECLARE(prompt_show);
 POPS_CMD_DECLARE(prompt_lint);
 POPS_CMD_DECLARE(render);
+POPS_CMD_DECLARE(report);
 
 /* render.c: a .prompt file or address -> parsed prompt (lib error code) */
 struct pops_prompt;

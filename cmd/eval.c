@@ -31,7 +31,7 @@ struct eval_run_opts {
 	double threshold;
 	const char *filter;
 	const char *baseline;
-	const char *junit, *json, *md;
+	const char *junit, *json, *md, *html;
 	double max_cost;
 	int dry_run, verbose;
 	pops_opt_shard shard;
@@ -69,6 +69,8 @@ const pops_opt cmd_eval_run_opts[] = {
 	OPT_PATH(O, md, "md", "file",
 	         "write a Markdown summary (PR comment, step summary)",
 	         .complete = POPS_COMPLETE_FILE),
+	OPT_PATH(O, html, "html", "file",
+	         "write a self-contained HTML report (opens offline)", .complete = POPS_COMPLETE_FILE),
 	OPT_NUMBER(O, max_cost, "max-cost", "usd", 0, LONG_MAX,
 	           "stop starting requests before spending more"),
 	OPT_BOOL(O, dry_run, "dry-run", "print the plan and cost estimate, call nothing"),
@@ -358,27 +360,12 @@ static cJSON *json_extra(pops_ctx *ctx, const struct eval_run_opts *opts,
 static int write_reports(pops_ctx *ctx, eval_reports *rep, const struct eval_run_opts *opts,
                          const pops_eval_options *eo, const pops_eval_batch *b)
 {
-	int complete = !b->interrupted && !b->over_budget, error = 0;
-	cJSON *extra;
+	int complete = !b->interrupted && !b->over_budget, ret;
+	cJSON *extra = opts->json ? json_extra(ctx, opts, eo, b) : NULL;
 
-	if (opts->junit) {
-		eval_reports_stdout_real(rep, !strcmp(opts->junit, "-"));
-		error = pops_report_junit(opts->junit, b->groups, b->n, complete);
-		eval_reports_stdout_real(rep, 0);
-	}
-	if (!error && opts->json) {
-		extra = json_extra(ctx, opts, eo, b);
-		eval_reports_stdout_real(rep, !strcmp(opts->json, "-"));
-		error = pops_report_json(opts->json, b->groups, b->n, complete, extra);
-		eval_reports_stdout_real(rep, 0);
-		cJSON_Delete(extra);
-	}
-	if (!error && opts->md) {
-		eval_reports_stdout_real(rep, !strcmp(opts->md, "-"));
-		error = pops_report_md(opts->md, b->groups, b->n, complete);
-		eval_reports_stdout_real(rep, 0);
-	}
-	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
+	ret = eval_reports_write(rep, b->groups, b->n, complete, extra);
+	cJSON_Delete(extra);
+	return ret;
 }
 
 /* after the runs: comparison, reports, evidence, the verdict */
@@ -482,7 +469,8 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	eval_reports_init(&rep, opts->junit, opts->json, opts->md);
+	eval_reports_init(&rep, (const char *const[EVAL_REPORT_N]){ opts->junit, opts->json, opts->md,
+	                                                            opts->html });
 	if ((ret = eval_batch_refuse(opts->batch, opts->record, opts->replay, opts->stream,
 	                             opts->max_cost)) || (ret = parse_numbers(&bo.eo, opts)) ||
 	    (!suites.n && (ret = find_suites(&suites, &owned, ctx->config))) ||

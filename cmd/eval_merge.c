@@ -15,7 +15,7 @@
  */
 struct eval_merge_opts {
 	pops_strv files;
-	const char *junit, *json, *md;
+	const char *junit, *json, *md, *html;
 	int no_store;
 };
 
@@ -28,6 +28,8 @@ const pops_opt cmd_eval_merge_opts[] = {
 	         "write the merged JSON report", .complete = POPS_COMPLETE_FILE),
 	OPT_PATH(O, md, "md", "file",
 	         "write the merged Markdown summary", .complete = POPS_COMPLETE_FILE),
+	OPT_PATH(O, html, "html", "file",
+	         "write the merged self-contained HTML report", .complete = POPS_COMPLETE_FILE),
 	OPT_BOOL(O, no_store, "no-store",
 	         "do not record the merged shards' evidence in refs/notes/pops"),
 	OPT_ARGS(O, files, "report",
@@ -37,26 +39,6 @@ const pops_opt cmd_eval_merge_opts[] = {
 };
 #undef O
 
-/* the merged reports, each "-" on the real stdout */
-static int write_reports(eval_reports *rep, const struct eval_merge_opts *opts,
-                         const pops_eval_merge *m)
-{
-	size_t i;
-	int error = 0;
-
-	for (i = 0; i < rep->n && error >= 0; i++) {
-		eval_reports_stdout_real(rep, !strcmp(rep->path[i], "-"));
-		if (rep->path[i] == opts->junit)
-			error = pops_report_junit(opts->junit, m->groups, m->ngroups, m->complete);
-		else if (rep->path[i] == opts->json)
-			error = pops_report_json(opts->json, m->groups, m->ngroups, m->complete, NULL);
-		else
-			error = pops_report_md(opts->md, m->groups, m->ngroups, m->complete);
-		eval_reports_stdout_real(rep, 0);
-	}
-	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
-}
-
 int cmd_eval_merge(pops_ctx *ctx, void *o)
 {
 	struct eval_merge_opts *opts = o;
@@ -65,8 +47,9 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 	size_t i;
 	int ret = POPS_EXIT_OK, error = 0;
 	eval_reports rep;
+	const char *paths[EVAL_REPORT_N] = { opts->junit, opts->json, opts->md, opts->html };
 
-	eval_reports_init(&rep, opts->junit, opts->json, opts->md);
+	eval_reports_init(&rep, paths);
 	if ((ret = eval_reports_check(&rep)))
 		goto done;
 	for (i = 0; i < opts->files.n && !ret; i++)
@@ -82,7 +65,7 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 	}
 	for (i = 0; i < m.ngroups; i++)
 		eval_print_group(ctx, m.groups[i].summary, m.groups[i].spool, 0);
-	if ((ret = write_reports(&rep, opts, &m)))
+	if ((ret = eval_reports_write(&rep, m.groups, m.ngroups, m.complete, NULL)))
 		goto done;
 	if (!opts->no_store && (error = eval_merge_store(m.parts, m.groups, m.ngroups)) < 0) {
 		ret = cmd_fail(error);

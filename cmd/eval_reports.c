@@ -5,22 +5,64 @@
 #include "cmd.h"
 #include "eval_reports.h"
 #include "fileio.h"
+#include "report_html.h"
 #include "strutil.h"
 
-void eval_reports_init(eval_reports *r, const char *junit, const char *json, const char *md)
+static int write_junit(const char *path, const pops_report_group *g, size_t n, int complete,
+                       const cJSON *extra)
 {
-	const char *opt[3] = { "--junit", "--json", "--md" }, *path[3];
+	(void)extra;
+	return pops_report_junit(path, g, n, complete);
+}
 
-	path[0] = junit;
-	path[1] = json;
-	path[2] = md;
+static int write_md(const char *path, const pops_report_group *g, size_t n, int complete,
+                    const cJSON *extra)
+{
+	(void)extra;
+	return pops_report_md(path, g, n, complete);
+}
+
+static int write_html(const char *path, const pops_report_group *g, size_t n, int complete,
+                      const cJSON *extra)
+{
+	(void)extra;
+	return pops_report_html(path, g, n, complete);
+}
+
+static const struct {
+	const char *opt;
+	int (*write)(const char *path, const pops_report_group *g, size_t n, int complete,
+	             const cJSON *extra);
+} eval_report_kinds[EVAL_REPORT_N] = {
+	[EVAL_REPORT_JUNIT] = { "--junit", write_junit },
+	[EVAL_REPORT_JSON] = { "--json", pops_report_json },
+	[EVAL_REPORT_MD] = { "--md", write_md },
+	[EVAL_REPORT_HTML] = { "--html", write_html },
+};
+
+void eval_reports_init(eval_reports *r, const char *const path[EVAL_REPORT_N])
+{
 	memset(r, 0, sizeof(*r));
 	r->real_stdout = -1;
-	for (size_t i = 0; i < 3; i++)
+	for (int i = 0; i < EVAL_REPORT_N; i++)
 		if (path[i]) {
-			r->opt[r->n] = opt[i];
+			r->opt[r->n] = eval_report_kinds[i].opt;
+			r->kind[r->n] = i;
 			r->path[r->n++] = path[i];
 		}
+}
+
+int eval_reports_write(eval_reports *r, const pops_report_group *g, size_t n, int complete,
+                       const cJSON *extra)
+{
+	int error = 0;
+
+	for (size_t i = 0; i < r->n && error >= 0; i++) {
+		eval_reports_stdout_real(r, !strcmp(r->path[i], "-"));
+		error = eval_report_kinds[r->kind[i]].write(r->path[i], g, n, complete, extra);
+		eval_reports_stdout_real(r, 0);
+	}
+	return error < 0 ? cmd_fail(error) : 0;
 }
 
 static int is_prompt_file(const char *path)

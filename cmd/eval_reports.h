@@ -1,25 +1,40 @@
 #ifndef POPS_CMD_EVAL_REPORTS_H
 #define POPS_CMD_EVAL_REPORTS_H
 /*
- * The report files of pops eval run and pops eval merge (--junit,
- * --json, --md), checked before anything runs: a report written over an
+ * The report files of pops eval run, pops eval merge and pops report
+ * (--junit, --json, --md, --html: one row each in eval_report_kinds),
+ * checked before anything runs: a report written over an
  * input of the run (`--json evals/triage.yaml`, meant as a switch) would
  * destroy it, and two reports on one file would leave only the last.
  * "-" writes a report to standard output; the human summary then goes to
  * stderr, so the two never mix.
  */
 #include <stddef.h>
+#include <cjson/cJSON.h>
+#include "report.h"
+
+/* the report formats, in the order they are written */
+enum { EVAL_REPORT_JUNIT, EVAL_REPORT_JSON, EVAL_REPORT_MD, EVAL_REPORT_HTML, EVAL_REPORT_N };
 
 typedef struct eval_reports {
-	const char *opt[3];     /* "--junit", "--json", "--md" */
-	const char *path[3];
+	const char *opt[EVAL_REPORT_N];    /* "--junit", ... of the reports asked for */
+	const char *path[EVAL_REPORT_N];
+	int kind[EVAL_REPORT_N];           /* EVAL_REPORT_* */
 	size_t n;
 	int real_stdout;        /* the original stdout while a report is "-", else -1 */
 	int human;              /* fd 1 is stderr (the human output) */
 } eval_reports;
 
-/* the reports asked for (NULL paths are left out) */
-void eval_reports_init(eval_reports *r, const char *junit, const char *json, const char *md);
+/* the reports asked for: path[EVAL_REPORT_*], NULL = not asked for */
+void eval_reports_init(eval_reports *r, const char *const path[EVAL_REPORT_N]);
+
+/*
+ * Write every report asked for from the groups (`extra`: the JSON
+ * report's own members, may be NULL), each "-" on the real stdout.
+ * 0 or the exit code of the first failure (message printed).
+ */
+int eval_reports_write(eval_reports *r, const pops_report_group *g, size_t n, int complete,
+                       const cJSON *extra);
 
 /*
  * Exit 2 (message printed) when two reports name one file, or a report

@@ -5,6 +5,7 @@
  */
 #include "common.h"
 #include "cmd.h"
+#include "report_html.h"
 #include "trend.h"
 #include "rollout.h"
 
@@ -15,6 +16,7 @@ struct eval_trend_opts {
 	const char *env;
 	const char *since;
 	const char *window;
+	const char *html;
 	int json;
 };
 
@@ -29,6 +31,9 @@ const pops_opt cmd_eval_trend_opts[] = {
 	OPT_STRING(O, window, "window", "day|week|N",
 	           "the window of each point: a day (default), a week from Monday, or N days"),
 	OPT_BOOL(O, json, "json", "print the series as JSON"),
+	OPT_PATH(O, html, "html", "file",
+	         "also write the series as SVG charts in a self-contained HTML file",
+	         .complete = POPS_COMPLETE_FILE),
 	OPT_ARG(O, target, "suite|prompt",
 	        "one suite (its path in pops.yaml) or prompt; default: every one",
 	        .complete = POPS_COMPLETE_SUITE),
@@ -122,6 +127,19 @@ static int print_json(const pops_trend *t)
 	return POPS_EXIT_OK;
 }
 
+/* --html: the charts, from the series' JSON ("-": standard output instead of the text) */
+static int write_html(const pops_trend *t, const char *path)
+{
+	cJSON *j = pops_trend_to_json(t);
+	int error;
+
+	if (!j)
+		return cmd_fail(pops_error_oom());
+	error = pops_report_html_trend(path, j);
+	cJSON_Delete(j);
+	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
+}
+
 static int print_text(const pops_ctx *ctx, const pops_trend *t)
 {
 	int utf8 = use_utf8(), ret;
@@ -159,7 +177,10 @@ int cmd_eval_trend(pops_ctx *ctx, void *o)
 		pops_trend_dispose(&t);
 		return cmd_fail(error);
 	}
-	ret = opts->json ? print_json(&t) : print_text(ctx, &t);
+	if (opts->html && !strcmp(opts->html, "-"))
+		ret = write_html(&t, "-");
+	else if ((ret = opts->json ? print_json(&t) : print_text(ctx, &t)) == POPS_EXIT_OK && opts->html)
+		ret = write_html(&t, opts->html);
 	if (ret == POPS_EXIT_OK && t.flagged)
 		ret = POPS_EXIT_NEGATIVE;
 	pops_trend_dispose(&t);

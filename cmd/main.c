@@ -41,6 +41,8 @@ const pops_cmd pops_commands[] = {
 	             "Publish releases and eval evidence to a remote"),
 	POPS_GROUP_ROW("release", release, 0, "Inspect releases: the ledger's list and log"),
 	POPS_CMD_ROW("render", render, 0, "Render a prompt's messages for some variables"),
+	POPS_CMD_ROW("report", report, 0,
+	             "Re-render a JSON eval report as HTML, Markdown or JUnit"),
 	POPS_CMD_ROW("rollback", rollback, POPS_CMD_NEEDS_CONFIG,
 	             "Restore an earlier release in an environment, or end a canary rollout"),
 	POPS_GROUP_ROW("rollout", rollout, 0,
