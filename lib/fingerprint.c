@@ -20,7 +20,8 @@
 const char *const pops_fingerprint_keys[] = {
 	"prompt", "prompt_blob", "partial_blobs", "provider_type", "model", "model_config",
 	"suite", "suite_blob", "dataset", "dataset_blob", "judge_model", "judge_config",
-	"judge_prompt_blob", "exec_blobs", "pairwise_baseline_blob", "scoring_version", NULL
+	"judge_prompt_blob", "exec_blobs", "pairwise_baseline_blob", "scoring_version", "tools",
+	NULL
 };
 
 int pops_fingerprint_hash(char hex[65], const cJSON *fields)
@@ -398,6 +399,7 @@ int pops_fingerprint_compute(pops_fingerprint *out, const pops_fingerprint_input
 	    (error = add(f, "exec_blobs", pops_json_sorted_copy(sc.exec))) < 0 ||
 	    (error = add(f, "pairwise_baseline_blob", str_or_null(in->pairwise_baseline_blob))) < 0 ||
 	    (error = add(f, "scoring_version", cJSON_CreateNumber(POPS_SCORING_VERSION))) < 0 ||
+	    (in->tools && (error = add(f, "tools", pops_json_sorted_copy(in->tools))) < 0) ||
 	    (error = pops_fingerprint_hash(out->hex, f)) < 0)
 		goto done;
 	out->fields = f;
@@ -588,6 +590,8 @@ int pops_fingerprint_describe(pops_buf *out, const cJSON *old, const cJSON *want
 			members_diff(out, start, o, w, "exec script", 0);
 		else if (!strcmp(k, "pairwise_baseline_blob"))
 			part(out, start, "the pairwise baseline changed");
+		else if (!strcmp(k, "tools"))
+			part(out, start, "the tools (definitions or toolChoice) changed");
 		else
 			part(out, start, "%s changed", k);
 	}
