@@ -20,8 +20,7 @@
 const char *const pops_fingerprint_keys[] = {
 	"prompt", "prompt_blob", "partial_blobs", "provider_type", "model", "model_config",
 	"suite", "suite_blob", "dataset", "dataset_blob", "judge_model", "judge_config",
-	"judge_prompt_blob", "exec_blobs", "pairwise_baseline_blob", "scoring_version", "tools",
-	NULL
+	"judge_prompt_blob", "exec_blobs", "pairwise_baseline_blob", "scoring_version", NULL
 };
 
 int pops_fingerprint_hash(char hex[65], const cJSON *fields)
@@ -590,10 +589,12 @@ int pops_fingerprint_describe(pops_buf *out, const cJSON *old, const cJSON *want
 			members_diff(out, start, o, w, "exec script", 0);
 		else if (!strcmp(k, "pairwise_baseline_blob"))
 			part(out, start, "the pairwise baseline changed");
-		else if (!strcmp(k, "tools"))
-			part(out, start, "the tools (definitions or toolChoice) changed");
 		else
 			part(out, start, "%s changed", k);
 	}
+	/* present only for prompts with tools, so not among the keys every record has */
+	if (!keys && !same(cJSON_GetObjectItemCaseSensitive(old, "tools"),
+	                   cJSON_GetObjectItemCaseSensitive(want, "tools")))
+		part(out, start, "the tools (definitions or toolChoice) changed");
 	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }

@@ -123,7 +123,11 @@ int pops_fingerprint_model(const char **type_out, const char **id_out, cJSON **c
 int pops_fingerprint_matches(const cJSON *r, const pops_fingerprint *want,
                              const char *const *keys);
 
-/* The field names, NULL-terminated, in the order pops-suite(5) lists them. */
+/*
+ * The field names every record has, NULL-terminated, in the order
+ * pops-suite(5) lists them ("tools", present only for prompts with
+ * tools, is not among them; describe with keys NULL compares it too).
+ */
 extern const char *const pops_fingerprint_keys[];
 
 /*
