@@ -210,6 +210,18 @@ test_expect_success 'a tool defined nowhere, a bad definition, a bad toolChoice:
 	test "$(fakellm_stat chat)" = 0
 '
 
+test_expect_success 'pops prompt lint checks that the declared tools exist' '
+	start_fakellm &&
+	tools_project openai &&
+	pops prompt lint >out 2>err &&
+	printf -- "---\nmodel: fast\ntools: [lookup, gone]\n---\nx\n" >prompts/bad.prompt &&
+	printf -- "---\nmodel: fast\ntools: [lookup]\ntoolChoice: send\n---\nx\n" >prompts/choice.prompt &&
+	test_expect_code 2 pops prompt lint >out 2>err &&
+	grep -q "prompts/bad.prompt: tool .gone. is not defined: add it under tools: in pops.yaml or as tools/gone.json" err &&
+	grep -q "prompts/choice.prompt: toolChoice .send. is neither" err &&
+	! grep -q "agent.prompt" err
+'
+
 test_expect_success 'a changed tool schema: the evidence no longer counts, the release names the tool' '
 	start_fakellm &&
 	FAKE_KEY=k && export FAKE_KEY &&
