@@ -106,9 +106,11 @@ check_statuses() {
 test_expect_success 'openai: tools are sent, each assertion type passes and fails as its row says' '
 	start_fakellm &&
 	tools_project openai &&
-	FAKE_KEY=k pops eval run --json r.json >out &&
+	FAKE_KEY=k pops eval run --json r.json --junit j.xml --md r.md >out &&
 	grep -q "14 runs: 7 passed, 7 failed, 0 errors" out &&
 	check_statuses r.json &&
+	grep -q "^tool calls: lookup({\"id\":8})</system-out>" j.xml &&
+	grep -q "| call-fail | fail | lookup was called with .*; tool calls: lookup({\"id\":8}) |" r.md &&
 	fakellm_get /__requests >reqs &&
 	grep -q "\"tools\":\[{\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"description\":\"Look an order up by its id.\",\"parameters\":{\"type\":\"object\",\"required\":\[\"id\"\]" reqs &&
 	grep -q "\"name\":\"send\",\"description\":\"Send a message.\"" reqs &&
