@@ -244,7 +244,7 @@ static int check_tool_call(pops_assert_result *res, const pops_assert *a,
 		else if (!cJSON_GetArraySize(in->tool_calls))
 			pops_buf_printf(&res->reason, "the reply has no tool calls (expected %s)",
 			                t->name ? t->name : "one");
-		else if (!n)
+		else if (!n && in->tool_calls)
 			pops_buf_printf(&res->reason, "no call to %s (the reply calls %s)", t->name,
 			                call_name(in->tool_calls->child));
 		else

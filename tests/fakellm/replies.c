@@ -968,6 +968,34 @@ static void stream_reply(const fk_config *cfg, const fk_request *req, const chat
 	rep->content_type = ch->wire == W_OLLAMA ? "application/x-ndjson" : "text/event-stream";
 }
 
+/* Ollama's non-streamed reply: one object (consumed) and a newline */
+static void ollama_reply(const chat *ch, const char *text, const char *finish, long in, long out,
+                         cJSON *o, fk_reply *rep)
+{
+	cJSON *msg = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddStringToObject(o, "model", ch->model);
+	cJSON_AddStringToObject(o, "created_at", "2024-01-01T00:00:00Z");
+	cJSON_AddStringToObject(msg, "role", "assistant");
+	cJSON_AddStringToObject(msg, "content", text);
+	if (ch->calls)
+		cJSON_AddItemToObject(msg, "tool_calls", ollama_calls(ch));
+	cJSON_AddItemToObject(o, "message", msg);
+	cJSON_AddTrueToObject(o, "done");
+	cJSON_AddStringToObject(o, "done_reason", !strcmp(finish, "length") ? "length" : "stop");
+	cJSON_AddNumberToObject(o, "total_duration", 1000000);
+	cJSON_AddNumberToObject(o, "prompt_eval_count", (double)in);
+	cJSON_AddNumberToObject(o, "eval_count", (double)out);
+	s = cJSON_PrintUnformatted(o);
+	pops_buf_puts(&rep->body, s ? s : "");
+	pops_buf_putc(&rep->body, '\n');
+	free(s);
+	cJSON_Delete(o);
+	rep->status = 200;
+	rep->content_type = "application/json";
+}
+
 static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
                        fk_reply *rep)
 {
@@ -1062,33 +1090,8 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 		cJSON_AddNumberToObject(u, "output_tokens", (double)out);
 		cJSON_AddItemToObject(o, "usage", u);
 	} else {
-		const char *done = !strcmp(finish, "length") ? "length" : "stop";
-
 		cJSON_Delete(u);
-		{
-			cJSON *msg = cJSON_CreateObject();
-			char *s;
-
-			cJSON_AddStringToObject(o, "model", ch->model);
-			cJSON_AddStringToObject(o, "created_at", "2024-01-01T00:00:00Z");
-			cJSON_AddStringToObject(msg, "role", "assistant");
-			cJSON_AddStringToObject(msg, "content", text.ptr);
-			if (ch->calls)
-				cJSON_AddItemToObject(msg, "tool_calls", ollama_calls(ch));
-			cJSON_AddItemToObject(o, "message", msg);
-			cJSON_AddTrueToObject(o, "done");
-			cJSON_AddStringToObject(o, "done_reason", done);
-			cJSON_AddNumberToObject(o, "total_duration", 1000000);
-			cJSON_AddNumberToObject(o, "prompt_eval_count", (double)in);
-			cJSON_AddNumberToObject(o, "eval_count", (double)out);
-			s = cJSON_PrintUnformatted(o);
-			pops_buf_puts(&rep->body, s ? s : "");
-			pops_buf_putc(&rep->body, '\n');
-			free(s);
-			cJSON_Delete(o);
-			rep->status = 200;
-			rep->content_type = "application/json";
-		}
+		ollama_reply(ch, text.ptr, finish, in, out, o, rep);
 		pops_buf_dispose(&text);
 		return;
 	}
