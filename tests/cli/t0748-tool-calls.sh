@@ -257,6 +257,8 @@ import json; e = json.load(open(\"entry\"))
 t = e[\"resolved_model\"][\"tools\"][\"definitions\"]
 assert t[1][\"parameters\"][\"required\"] == [\"to\", \"subject\"], t
 " &&
+	pops export --env dev bundle >/dev/null &&
+	grep -q "\"subject\"" bundle/manifest.json &&
 	test_must_fail pops promote staging >out 2>err &&
 	grep -q "tools" err &&
 	pops eval run >out &&
