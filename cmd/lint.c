@@ -7,6 +7,7 @@
 #include "promptfile.h"
 #include "repo.h"
 #include "strutil.h"
+#include "tools.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -15,7 +16,9 @@
 /*
  * `pops prompt lint [files...]`: parse and compile every prompt (and the
  * partials it uses), print every problem with file:line:col, exit 2 if
- * any file has an error. Warnings (unresolved schema names, misspelt
+ * any file has an error (a declared tool defined nowhere or badly, a
+ * toolChoice naming none of them are errors: eval would refuse them).
+ * Warnings (unresolved schema names, misspelt
  * keys, unknown model aliases, frontmatter in a partial) do not change
  * the exit status.
  */
@@ -99,6 +102,27 @@ static void lint_name(lint_state *ls, const char *path)
 	free(name);
 }
 
+/* the tools a prompt declares: defined (pops.yaml tools: or tools/NAME.json) and well formed */
+static void lint_tools(lint_state *ls, const pops_prompt *p, const char *path)
+{
+	pops_tools_source src = { ls->cfg, NULL, NULL };
+	cJSON *defs = NULL;
+
+	if (!pops_prompt_tools(p) && !pops_prompt_tool_choice(p))
+		return;
+	if (!ls->cfg) {
+		cmd_warning("%s: declares tools, but there is no pops.yaml to define them", path);
+		ls->warnings++;
+		return;
+	}
+	if (pops_tools_resolve(&defs, &src, pops_prompt_tools(p), path) < 0 ||
+	    pops_tools_choice_check(pops_prompt_tool_choice(p), pops_prompt_tools(p), path) < 0) {
+		cmd_error(POPS_EXIT_USAGE, "%s", pops_error_last());
+		ls->errors++;
+	}
+	cJSON_Delete(defs);
+}
+
 /* walked: found under the prompts dir, so it must resolve inside it */
 static void lint_file(lint_state *ls, const char *path, int walked)
 {
@@ -129,6 +153,7 @@ static void lint_file(lint_state *ls, const char *path, int walked)
 		            path, pops_prompt_model(p), ls->cfg->path);
 		ls->warnings++;
 	}
+	lint_tools(ls, p, path);
 	pops_prompt_free(p);
 }
 

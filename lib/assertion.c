@@ -16,7 +16,8 @@
 static const char *const keys[] = {
 	"type", "value", "weight", "threshold", "min", "max", "path", "command",
 	"timeout", "model", "rubric", "prompt", "pass_score", "allow_self_judge",
-	"require", "description", "schema", "n", NULL
+	"require", "description", "schema", "n",
+	"name", "arguments", "order", NULL
 };
 
 void pops_assert_free(pops_assert *a)
@@ -38,6 +39,7 @@ void pops_assert_free(pops_assert *a)
 	free(a->prompt);
 	pcre2_match_data_free(a->md);
 	pcre2_code_free(a->re);
+	pops_assert__tool_free(a);
 	free(a->file);
 	free(a);
 }
@@ -734,6 +736,22 @@ static int check_judge(struct check *c)
 	return CHECKED;
 }
 
+/* tool-call, tool-calls, is-valid-tool-call: lib/assertion_tools.c */
+static int check_tool(struct check *c)
+{
+	int error = pops_assert__check_tool(c->res, c->a, c->in, &c->score, &c->pass);
+
+	return error < 0 ? error : c->res->error ? CHECKED : 0;
+}
+
+/* tool-call's 'path' (with 'value'), read before the type's own keys */
+static int compile_tool(pops_assert *a, const cJSON *node)
+{
+	if (str_key(node, "path") && !(a->path = pops_strdup(str_key(node, "path"))))
+		return pops_error_oom();
+	return pops_assert__compile_tool(a, node);
+}
+
 /* ---- the type table ---- */
 
 /*
@@ -772,10 +790,13 @@ static const struct type_row {
 	[POPS_ASSERT_ROUGE_N] = { "rouge-n", 0, V_STRING, compile_rouge, check_rouge },
 	[POPS_ASSERT_WORD_COUNT] = { "word-count", 0, V_NUMBER, compile_word_count, check_word_count },
 	[POPS_ASSERT_TTFT] = { "ttft-ms", 0, V_NUMBER, compile_ceiling, check_ttft },
+	[POPS_ASSERT_TOOL_CALL] = { "tool-call", 1, V_JSON, compile_tool, check_tool },
+	[POPS_ASSERT_TOOL_CALLS] = { "tool-calls", 0, V_JSON, compile_tool, check_tool },
+	[POPS_ASSERT_VALID_TOOL_CALL] = { "is-valid-tool-call", 0, V_JSON, compile_tool, check_tool },
 };
 
 /* a row left out of the table would be a NULL name: caught by the unit tests */
-_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_TTFT + 1,
+_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_VALID_TOOL_CALL + 1,
                "one row per pops_assert_type");
 
 /* The row of a type name ("not-contains" sets *negate), or NULL. */
@@ -900,11 +921,19 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 	}
 	if (a->type != POPS_ASSERT_PAIRWISE && cJSON_GetObjectItemCaseSensitive(node, "require"))
 		BAD("%s:%u: 'require' is for 'pairwise' only", file, line);
-	if (a->type != POPS_ASSERT_CONTAINS_JSON && cJSON_GetObjectItemCaseSensitive(node, "schema"))
+	if (a->type != POPS_ASSERT_CONTAINS_JSON && a->type != POPS_ASSERT_TOOL_CALL &&
+	    cJSON_GetObjectItemCaseSensitive(node, "schema"))
 		BAD("%s:%u: 'schema' is for 'contains-json' only ('json-schema' takes its schema as "
 		    "'value')", file, line);
 	if (a->type != POPS_ASSERT_ROUGE_N && cJSON_GetObjectItemCaseSensitive(node, "n"))
 		BAD("%s:%u: 'n' is for 'rouge-n' only", file, line);
+	if (a->type != POPS_ASSERT_TOOL_CALL && a->type != POPS_ASSERT_TOOL_CALLS &&
+	    a->type != POPS_ASSERT_VALID_TOOL_CALL &&
+	    (cJSON_GetObjectItemCaseSensitive(node, "name") ||
+	     cJSON_GetObjectItemCaseSensitive(node, "arguments") ||
+	     cJSON_GetObjectItemCaseSensitive(node, "order")))
+		BAD("%s:%u: 'name', 'arguments' and 'order' are for the tool-call assertions only",
+		    file, line);
 	if (row->compile && (error = row->compile(a, node)) < 0)
 		goto done;
 done:

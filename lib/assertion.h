@@ -16,7 +16,13 @@
  * length (min/max code points); word-count (min/max words);
  * levenshtein (value, threshold = max edits); rouge-n (n-gram recall of
  * value in the output >= threshold: the score is the recall);
- * latency-ms and cost (threshold = ceiling); exec (command argv,
+ * latency-ms and cost (threshold = ceiling); tool-call (a call to
+ * 'name' exists, optionally with 'arguments' equal, matching a JSON
+ * Schema 'schema', or 'path' + 'value'), also as not-; tool-calls (the
+ * expected calls as 'value', 'order: strict|any'; the score is the F1
+ * of precision and recall); is-valid-tool-call (every call, or every
+ * call to 'name', names a declared tool and has arguments valid against
+ * its parameters schema); exec (command argv,
  * output on stdin, exit 0 = pass); judge and pairwise (graded by a model:
  * the runner does those, see lib/judge.h).
  *
@@ -31,7 +37,8 @@ typedef enum {
 	POPS_ASSERT_EXEC, POPS_ASSERT_JUDGE, POPS_ASSERT_PAIRWISE,
 	POPS_ASSERT_CONTAINS_ANY, POPS_ASSERT_CONTAINS_ALL, POPS_ASSERT_ICONTAINS_ANY,
 	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON, POPS_ASSERT_ROUGE_N,
-	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT
+	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT,
+	POPS_ASSERT_TOOL_CALL, POPS_ASSERT_TOOL_CALLS, POPS_ASSERT_VALID_TOOL_CALL
 } pops_assert_type;
 
 typedef struct pops_assert {
@@ -55,6 +62,7 @@ typedef struct pops_assert {
 	int pass_score;      /* judge: 0 = pass/fail verdict, else 1-5 score >= this */
 	int allow_self_judge;
 	int require_win;     /* pairwise: only a win passes (default: win or tie) */
+	void *tool;          /* the tool-call types' own state (lib/assertion_tools.c) */
 	void *re;            /* compiled pcre2_code when not templated */
 	void *md;            /* its match data */
 	char *file;
@@ -84,6 +92,8 @@ typedef struct pops_assert_input {
 	const char *case_id;  /* exec: POPS_CASE_ID */
 	const char *cwd;      /* exec: where the command runs (the project root); NULL = here */
 	double ttft_ms;       /* a streamed reply's time to first token; < 0 not streamed */
+	const cJSON *tool_calls; /* the reply's tool calls [{"name","arguments"}]; NULL none */
+	const cJSON *tools;   /* the prompt's tool definitions (lib/tools.h); NULL none */
 } pops_assert_input;
 
 typedef struct pops_assert_result {

@@ -57,4 +57,16 @@ size_t pops_assert__word_count(const char *s, size_t len);
 int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
                        const char *ref, size_t rlen, int n);
 
+/*
+ * lib/assertion_tools.c: tool-call, tool-calls, is-valid-tool-call.
+ * compile: the types' own keys (name, arguments, schema, order), after
+ * 'value' and 'path'; 0 or POPS_EINVALID ("file:line: ..."). check: sets
+ * *pass (before negation) and the reason; tool-calls sets *score (F1).
+ * 0 or POPS_ERROR. free: what compile kept in a->tool.
+ */
+int pops_assert__compile_tool(pops_assert *a, const cJSON *node);
+int pops_assert__check_tool(pops_assert_result *res, const pops_assert *a,
+                            const pops_assert_input *in, double *score, int *pass);
+void pops_assert__tool_free(pops_assert *a);
+
 #endif

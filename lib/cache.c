@@ -59,6 +59,8 @@ static cJSON *result_json(const pops_provider_result *res)
 	cJSON_AddNumberToObject(o, "cached_tokens", (double)res->cached_tokens);
 	cJSON_AddNumberToObject(o, "http_status", (double)res->http_status);
 	cJSON_AddNumberToObject(o, "latency_ms", res->latency_ms);
+	if (res->tool_calls)   /* the calls are part of the answer: a hit gives them back */
+		cJSON_AddItemToObject(o, "tool_calls", cJSON_Duplicate(res->tool_calls, 1));
 	if (res->cache_write_tokens > 0)
 		cJSON_AddNumberToObject(o, "cache_write_tokens", (double)res->cache_write_tokens);
 	if (res->streamed)   /* a hit keeps its time to first token, as it keeps its latency */
@@ -110,6 +112,14 @@ static int result_from_json(pops_provider_result *out, const cJSON *o)
 		out->streamed = cJSON_IsNumber(tt) && tt->valuedouble >= 0 &&
 		                tt->valuedouble <= out->latency_ms;
 		out->ttft_ms = out->streamed ? tt->valuedouble : 0;
+	}
+	{
+		const cJSON *tc = cJSON_GetObjectItemCaseSensitive(o, "tool_calls");
+
+		cJSON_Delete(out->tool_calls);
+		out->tool_calls = NULL;
+		if (cJSON_IsArray(tc) && !(out->tool_calls = cJSON_Duplicate(tc, 1)))
+			return pops_error_oom();
 	}
 	out->attempts = 0;
 	out->cache_hit = 1;
@@ -380,6 +390,11 @@ int pops_cassette_key(char out[65], const pops_provider_request *req)
 	                                               : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "output_schema", req->output_schema ?
 	                      cJSON_Duplicate(req->output_schema, 1) : cJSON_CreateNull());
+	/* only when there are some, so the keys of requests without tools stay as they were */
+	if (cJSON_GetArraySize(req->tools))
+		cJSON_AddItemToObject(o, "tools", cJSON_Duplicate(req->tools, 1));
+	if (req->tool_choice)
+		cJSON_AddStringToObject(o, "tool_choice", req->tool_choice);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	POPS_CHECK_ALLOC(s);

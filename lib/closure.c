@@ -35,6 +35,7 @@ void pops_closure_dispose(pops_closure *c)
 	free(c->provider_type);
 	free(c->model_id);
 	cJSON_Delete(c->model_config);
+	cJSON_Delete(c->tools);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -71,7 +72,8 @@ int pops_closure_copy(pops_closure *dst, const pops_closure *src)
 	    (error = dup_or_null(&c.provider_type, src->provider_type)) < 0 ||
 	    (error = dup_or_null(&c.model_id, src->model_id)) < 0)
 		goto done;
-	if (src->model_config && !(c.model_config = cJSON_Duplicate(src->model_config, 1))) {
+	if ((src->model_config && !(c.model_config = cJSON_Duplicate(src->model_config, 1))) ||
+	    (src->tools && !(c.tools = cJSON_Duplicate(src->tools, 1)))) {
 		error = pops_error_oom();
 		goto done;
 	}
@@ -211,6 +213,119 @@ static int fill_model(pops_closure *c, const pops_config *cfg, const char *alias
 	return POPS_OK;
 }
 
+/* ---- tools (lib/tools.h), read from the same source as the prompt ---- */
+
+struct tree_src {
+	git_repository *repo;
+	git_tree *tree;
+	const char *prefix;   /* the project's directory in the repository ("" or "sub/") */
+};
+
+static int tree_read(void *payload, const char *path, pops_buf *out)
+{
+	struct tree_src *t = payload;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	pops_buf full = POPS_BUF_INIT;
+	int error;
+
+	pops_buf_printf(&full, "%s%s", t->prefix, path);
+	if (pops_buf_oom(&full))
+		return pops_error_oom();
+	if (git_tree_entry_bypath(&te, t->tree, full.ptr) < 0 ||
+	    git_tree_entry_type(te) != GIT_OBJECT_BLOB) {
+		git_error_clear();
+		error = POPS_ENOTFOUND;
+	} else if ((error = git_blob_lookup(&blob, t->repo, git_tree_entry_id(te))) < 0) {
+		error = pops_git_error(error, "cannot read a tool definition");
+	} else {
+		pops_buf_set(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		error = pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
+	}
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	pops_buf_dispose(&full);
+	return error;
+}
+
+/* the project's directory inside the work tree, "" or "sub/"; NULL when it is outside */
+static char *project_prefix(git_repository *repo, const pops_config *cfg)
+{
+	const char *wd = git_repository_workdir(repo);
+	char *rc = cfg && cfg->root ? realpath(cfg->root, NULL) : NULL;
+	char *rw = wd ? realpath(wd, NULL) : NULL, *out = NULL;
+	size_t n = rw ? strlen(rw) : 0;
+
+	if (rc && rw && !strcmp(rc, rw))
+		out = pops_strdup("");
+	else if (rc && rw && !strncmp(rc, rw, n) && rc[n] == '/') {
+		pops_buf b = POPS_BUF_INIT;
+
+		pops_buf_printf(&b, "%s/", rc + n + 1);
+		out = pops_buf_oom(&b) ? NULL : pops_buf_detach(&b);
+		pops_buf_dispose(&b);
+	}
+	free(rc);
+	free(rw);
+	return out;
+}
+
+int pops_closure_tools(cJSON **out, const pops_tools_source *src, const cJSON *names,
+                       const char *choice, const char *who)
+{
+	cJSON *defs = NULL, *o;
+	int error;
+
+	*out = NULL;
+	if ((error = pops_tools_resolve(&defs, src, names, who)) < 0 || !defs ||
+	    (error = pops_tools_choice_check(choice, names, who)) < 0) {
+		cJSON_Delete(defs);
+		return error;
+	}
+	if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToObject(o, "definitions", defs) ||
+	    (choice && !cJSON_AddStringToObject(o, "choice", choice))) {
+		if (!o || !cJSON_GetObjectItemCaseSensitive(o, "definitions"))
+			cJSON_Delete(defs);
+		cJSON_Delete(o);
+		return pops_error_oom();
+	}
+	*out = o;
+	return POPS_OK;
+}
+
+static int fill_tools(pops_closure *c, git_repository *repo, const pops_config *cfg,
+                      const git_oid *commit, const pops_eval_prompt *ep, const char *name)
+{
+	pops_tools_source src = { cfg, NULL, NULL };
+	struct tree_src t = { repo, NULL, NULL };
+	git_commit *gc = NULL;
+	char *prefix = NULL;
+	int error = 0;
+
+	if (!pops_eval_prompt_tools(ep))
+		return POPS_OK;
+	if (commit) {
+		if (!(prefix = project_prefix(repo, cfg)))
+			return pops_error_set(POPS_EINVALID, "prompt '%s': the project is outside the "
+			                      "repository: its tools cannot be read at a commit", name);
+		if ((error = git_commit_lookup(&gc, repo, commit)) < 0 ||
+		    (error = git_commit_tree(&t.tree, gc)) < 0) {
+			error = pops_git_error(error, "cannot read the source commit");
+			goto done;
+		}
+		t.prefix = prefix;
+		src.read = tree_read;
+		src.payload = &t;
+	}
+	error = pops_closure_tools(&c->tools, &src, pops_eval_prompt_tools(ep),
+	                           pops_eval_prompt_tool_choice(ep), name);
+done:
+	git_tree_free(t.tree);
+	git_commit_free(gc);
+	free(prefix);
+	return error;
+}
+
 int pops_closure_compute(pops_closure *out, git_repository *repo, const pops_config *cfg,
                          const git_oid *commit, const char *name,
                          const char *data, size_t len)
@@ -245,7 +360,8 @@ int pops_closure_compute(pops_closure *out, git_repository *repo, const pops_con
 	}
 	if ((error = fill_partials(&c, r, pops_eval_prompt_partials(ep))) < 0 ||
 	    (error = fill_model(&c, cfg, pops_eval_prompt_model(ep),
-	                        pops_eval_prompt_config(ep))) < 0)
+	                        pops_eval_prompt_config(ep))) < 0 ||
+	    (error = fill_tools(&c, repo, cfg, commit, ep, name)) < 0)
 		goto done;
 	pops_closure_dispose(out);
 	*out = c;
@@ -336,7 +452,8 @@ int pops_closure_equal(const pops_closure *a, const pops_closure *b)
 	if (!git_oid_equal(&a->blob, &b->blob) || a->npartials != b->npartials ||
 	    !str_eq(a->model_id, b->model_id) || !str_eq(a->provider, b->provider) ||
 	    !str_eq(a->provider_type, b->provider_type) ||
-	    !config_eq(a->model_config, b->model_config))
+	    !config_eq(a->model_config, b->model_config) ||
+	    !(a->tools ? b->tools && cJSON_Compare(a->tools, b->tools, 1) : !b->tools))
 		return 0;
 	for (i = 0; i < a->npartials; i++)
 		if (strcmp(a->partials[i].name, b->partials[i].name) ||
@@ -420,6 +537,34 @@ static void config_diff(pops_buf *out, size_t start, const cJSON *a, const cJSON
 	}
 }
 
+/* "tool lookup changed", "tool send added", "tool x removed", "toolChoice auto -> none" */
+static void tools_diff(pops_buf *out, size_t start, const cJSON *a, const cJSON *b)
+{
+	const cJSON *da = cJSON_GetObjectItemCaseSensitive(a, "definitions");
+	const cJSON *db = cJSON_GetObjectItemCaseSensitive(b, "definitions"), *d;
+	const char *ca = pops_json_str(a, "choice", "(default)");
+	const char *cb = pops_json_str(b, "choice", "(default)");
+
+	cJSON_ArrayForEach(d, db) {
+		const char *n = pops_json_str(d, "name", "");
+		const cJSON *o = pops_tools_find(da, n);
+
+		if (o && cJSON_Compare(o, d, 1))
+			continue;
+		sep(out, start);
+		pops_buf_printf(out, "tool %s %s", n, o ? "changed" : "added");
+	}
+	cJSON_ArrayForEach(d, da)
+		if (!pops_tools_find(db, pops_json_str(d, "name", ""))) {
+			sep(out, start);
+			pops_buf_printf(out, "tool %s removed", pops_json_str(d, "name", ""));
+		}
+	if (strcmp(ca, cb)) {
+		sep(out, start);
+		pops_buf_printf(out, "toolChoice %s -> %s", ca, cb);
+	}
+}
+
 int pops_closure_describe_diff(pops_buf *out, const pops_closure *from, long from_version,
                                const pops_closure *to, long to_version)
 {
@@ -472,6 +617,7 @@ int pops_closure_describe_diff(pops_buf *out, const pops_closure *from, long fro
 		                to->provider_type ? to->provider_type : "(none)");
 	}
 	config_diff(out, start, from->model_config, to->model_config);
+	tools_diff(out, start, from->tools, to->tools);
 	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }
 
@@ -519,6 +665,10 @@ cJSON *pops_closure_model_json(const pops_closure *c)
 		return NULL;
 	}
 #undef S
+	if (c->tools && !cJSON_AddItemToObject(o, "tools", cJSON_Duplicate(c->tools, 1))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -534,6 +684,29 @@ static int str_field(char **out, const cJSON *obj, const char *key, pops_buf *wh
 		return POPS_EINVALID;
 	}
 	return dup_or_null(out, it->valuestring);
+}
+
+/* resolved_model.tools: {"definitions":[{"name",...}],"choice"?}, from an untrusted ledger */
+static int tools_from_json(pops_closure *c, const cJSON *t, pops_buf *what)
+{
+	const cJSON *defs = cJSON_GetObjectItemCaseSensitive(t, "definitions"), *d;
+	const cJSON *choice = cJSON_GetObjectItemCaseSensitive(t, "choice");
+
+	if (!t || cJSON_IsNull(t))
+		return POPS_OK;
+	if (!cJSON_IsObject(t) || !cJSON_IsArray(defs) || (choice && !cJSON_IsString(choice))) {
+		pops_buf_puts(what, "\"resolved_model.tools\" is not {definitions: [...], choice}");
+		return POPS_EINVALID;
+	}
+	cJSON_ArrayForEach(d, defs)
+		if (!pops_tools_name_ok(pops_json_str(d, "name", NULL)) ||
+		    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(d, "parameters"))) {
+			pops_buf_puts(what, "a tool in \"resolved_model.tools\" lacks its name or parameters");
+			return POPS_EINVALID;
+		}
+	c->tools = cJSON_Duplicate(t, 1);
+	POPS_CHECK_ALLOC(c->tools);
+	return POPS_OK;
 }
 
 int pops_closure_from_json(pops_closure *c, const cJSON *partials, const cJSON *model,
@@ -587,6 +760,9 @@ int pops_closure_from_json(pops_closure *c, const cJSON *partials, const cJSON *
 		}
 		c->model_config = cfg ? cJSON_Duplicate(cfg, 1) : cJSON_CreateObject();
 		POPS_CHECK_ALLOC(c->model_config);
+		if ((error = tools_from_json(c, cJSON_GetObjectItemCaseSensitive(model, "tools"),
+		                             what)) < 0)
+			return error;
 	}
 	return POPS_OK;
 }
@@ -597,7 +773,7 @@ int pops_closure_digest(char out[65], const pops_closure *c)
 	pops_sha256 h;
 	char hex[GIT_OID_HEXSZ + 1], *cfg;
 	size_t i;
-	int error;
+	int error, tools_oom = 0;
 
 	pops_buf_printf(&b, "pops-closure 1\nprompt %s\n", git_oid_tostr(hex, sizeof(hex), &c->blob));
 	for (i = 0; i < c->npartials; i++)
@@ -607,7 +783,16 @@ int pops_closure_digest(char out[65], const pops_closure *c)
 	                c->provider_type ? c->provider_type : "", c->model_id ? c->model_id : "");
 	cfg = c->model_config ? pops_json_canonical(c->model_config) : NULL;
 	pops_buf_puts(&b, cfg ? cfg : "{}");
-	error = pops_buf_oom(&b) || (c->model_config && !cfg) ?
+	if (c->tools) {   /* only then: digests of closures without tools stay as they were */
+		char *t = pops_json_canonical(c->tools);
+
+		if (t)
+			pops_buf_printf(&b, "\ntools %s", t);
+		else
+			tools_oom = 1;
+		cJSON_free(t);
+	}
+	error = pops_buf_oom(&b) || (c->model_config && !cfg) || tools_oom ?
 	        pops_error_oom() : POPS_OK;
 	cJSON_free(cfg);
 	if (error == 0) {

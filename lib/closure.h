@@ -12,7 +12,12 @@
  *   - the resolved model: the pops.yaml provider (name and type), the
  *     model id, and the effective request config (the model alias's
  *     `config` in pops.yaml with the prompt's frontmatter `config` over
- *     it, key by key).
+ *     it, key by key);
+ *   - the tool definitions the prompt's `tools:` names (pops.yaml
+ *     `tools:` or tools/NAME.json of the same source) and its
+ *     toolChoice: a changed tool schema is a changed release. Kept in
+ *     the ledger and export manifests as resolved_model.tools (absent
+ *     when the prompt has none, so closures without tools are as before).
  *
  * A closure is computed from a source (the work tree or a commit, whose
  * own pops.yaml resolves the model), or read back from the ledger
@@ -25,6 +30,7 @@
 #include <cjson/cJSON.h>
 #include "buf.h"
 #include "config.h"
+#include "tools.h"
 
 typedef struct pops_closure_partial {
 	char *name;     /* as templates name it: "style", "team/style" */
@@ -43,9 +49,12 @@ typedef struct pops_closure {
 	char *model_id;                /* or NULL when the prompt names no model */
 	cJSON *model_config;           /* effective request config; an object, never NULL
 	                                  once computed (may be empty) */
+	cJSON *tools;                  /* the prompt's tool definitions (lib/tools.h), resolved
+	                                  from the same source, and its toolChoice:
+	                                  {"definitions":[...],"choice"?}; NULL: no tools */
 } pops_closure;
 
-#define POPS_CLOSURE_INIT { { { 0 } }, NULL, 0, NULL, NULL, NULL, NULL, NULL }
+#define POPS_CLOSURE_INIT { { { 0 } }, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* Free the contents (the struct itself is the caller's). Accepts zeroes. */
 void pops_closure_dispose(pops_closure *c);
@@ -87,6 +96,16 @@ int pops_closure_compute(pops_closure *out, git_repository *repo, const pops_con
  */
 int pops_closure_config_at(pops_config **out, git_repository *repo, const pops_config *cfg,
                            const git_oid *commit);
+
+/*
+ * The closure's `tools` value for tool `names` (a prompt's frontmatter
+ * `tools`, may be NULL) and `choice` (toolChoice, may be NULL), resolved
+ * through `src` (lib/tools.h): *out NULL when there are no names. The
+ * eval runner uses it for a work-tree prompt, so both agree. 0,
+ * POPS_EINVALID naming `who`, POPS_ERROR.
+ */
+int pops_closure_tools(cJSON **out, const pops_tools_source *src, const cJSON *names,
+                       const char *choice, const char *who);
 
 /* 1 when the two closures are the same release, else 0. */
 int pops_closure_equal(const pops_closure *a, const pops_closure *b);

@@ -81,6 +81,7 @@ static const pops_shape top_fields[] = {
 	{ "models", POPS_SHAPE_MAP, &model_shape, 0, NULL, 0, 0 },
 	{ "pricing", POPS_SHAPE_MAP, &price_shape, 0, NULL, 0, 0 },
 	{ "environments", POPS_SHAPE_LIST, &env_shape, 0, NULL, 0, 0 },
+	{ "tools", POPS_SHAPE_MAP, &any_value, 0, NULL, 0, 0 },   /* checked by lib/tools.c */
 	{ NULL, 0, NULL, 0, NULL, 0, 0 }
 };
 static const pops_shape top_shape = { "", POPS_SHAPE_OBJECT, top_fields, 0, NULL, 0, 0 };

@@ -153,6 +153,11 @@ const cJSON *pops_eval_prompt_output_schema(const pops_eval_prompt *p)
 	return pops_prompt_output_schema(p->p);
 }
 const cJSON *pops_eval_prompt_partials(const pops_eval_prompt *p) { return p->partials; }
+const cJSON *pops_eval_prompt_tools(const pops_eval_prompt *p) { return pops_prompt_tools(p->p); }
+const char *pops_eval_prompt_tool_choice(const pops_eval_prompt *p)
+{
+	return pops_prompt_tool_choice(p->p);
+}
 const cJSON *pops_eval_prompt_required(const pops_eval_prompt *p) { return p->required; }
 const cJSON *pops_eval_prompt_input_schema(const pops_eval_prompt *p)
 {

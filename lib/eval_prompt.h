@@ -29,6 +29,9 @@ const char *pops_eval_prompt_model(const pops_eval_prompt *p);    /* or NULL */
 const cJSON *pops_eval_prompt_config(const pops_eval_prompt *p);  /* object or NULL */
 const cJSON *pops_eval_prompt_output_schema(const pops_eval_prompt *p); /* or NULL */
 const cJSON *pops_eval_prompt_partials(const pops_eval_prompt *p); /* {"name":"blob"} */
+/* frontmatter `tools` (names; NULL: none) and `toolChoice` (or NULL) */
+const cJSON *pops_eval_prompt_tools(const pops_eval_prompt *p);
+const char *pops_eval_prompt_tool_choice(const pops_eval_prompt *p);
 /* what every render reads: [["question"], ["user","name"]] (pops_template_required_vars) */
 const cJSON *pops_eval_prompt_required(const pops_eval_prompt *p);
 const cJSON *pops_eval_prompt_input_schema(const pops_eval_prompt *p);  /* or NULL */

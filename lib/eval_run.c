@@ -183,6 +183,8 @@ static int next1(void *payload, pops_provider_request *req)
 	req->messages = r->cur->messages;
 	req->config = r->config;
 	req->output_schema = r->output_schema;
+	req->tools = pops_eval__tool_defs(r);
+	req->tool_choice = pops_eval__tool_choice(r);
 	req->repeat = rq->repeat;
 	req->user = rq;
 	r->inflight++;
@@ -306,9 +308,12 @@ static int done1(void *payload, pops_provider_result *res)
 	} else {
 		pops_assert_input in = { res->text, strlen(res->text), rc->scope, res->latency_ms,
 		                         res->priced ? res->cost_usd : -1.0, rc->c.id, r->o->root,
-		                         res->streamed ? res->ttft_ms : -1.0 };
+		                         res->streamed ? res->ttft_ms : -1.0, res->tool_calls,
+		                         pops_eval__tool_defs(r) };
 
 		cJSON_AddStringToObject(rec, "output", res->text);
+		if (res->tool_calls)
+			cJSON_AddItemToObject(rec, "tool_calls", cJSON_Duplicate(res->tool_calls, 1));
 		if (res->finish_reason)
 			cJSON_AddStringToObject(rec, "finish_reason", res->finish_reason);
 		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending,
@@ -390,6 +395,7 @@ void pops_eval__dispose(struct runner *r)
 	pops_eval_prompt_free(r->prompt);
 	free(r->model_id);
 	cJSON_Delete(r->config);
+	cJSON_Delete(r->tools);
 	free(r->dataset_path);
 	pops_dataset_free(r->ds);
 	pops_fingerprint_dispose(&r->fp);

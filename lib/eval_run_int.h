@@ -44,6 +44,8 @@ struct runner {
 	char *model_id;
 	cJSON *config;               /* merged request config */
 	const cJSON *output_schema;
+	cJSON *tools;                /* the prompt's tools, {"definitions","choice"?} as the
+	                                closure has them (lib/closure.h), or NULL */
 	char *dataset_path;          /* resolved, or NULL for inline tests */
 	pops_dataset *ds;
 	int ds_done;
@@ -166,6 +168,9 @@ int pops_eval__prepass(struct runner *r);
 int pops_eval__source_next(struct runner *r, pops_case *c);
 /* in --filter and this --shard */
 int pops_eval__selected(struct runner *r, const pops_case *c);
+/* the request's tool definitions and tool choice from r->tools (NULL when none) */
+const cJSON *pops_eval__tool_defs(const struct runner *r);
+const char *pops_eval__tool_choice(const struct runner *r);
 /* r->fp for this run, with the pairwise baseline's blob (or NULL) */
 int pops_eval__fingerprint(struct runner *r, const char *pairwise_baseline_blob);
 int pops_eval__model(const pops_config *cfg, const char *alias,

@@ -121,6 +121,8 @@ int pops_eval_plan(pops_eval_run_plan **out, const pops_suite *s, const pops_eva
 		req.messages = r.cur->messages;
 		req.config = r.config;
 		req.output_schema = r.output_schema;
+		req.tools = pops_eval__tool_defs(&r);
+		req.tool_choice = pops_eval__tool_choice(&r);
 		for (k = 0; k < r.repeat; k++) {
 			req.repeat = (unsigned)k;
 			if (pops_provider_cached(&o->popts, &req))

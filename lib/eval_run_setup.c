@@ -227,6 +227,37 @@ static int model_origin(const struct runner *r, int error)
 	                         pops_eval_prompt_name(r->prompt));
 }
 
+/*
+ * The prompt's tools: a release's as released (its closure has them),
+ * else resolved from pops.yaml and tools/ of the work tree, as a
+ * closure of the work tree would have them.
+ */
+static int setup_tools(struct runner *r, const pops_closure *rel)
+{
+	pops_tools_source src = { r->o->config, NULL, NULL };
+
+	if (rel && rel->tools) {
+		r->tools = cJSON_Duplicate(rel->tools, 1);
+		POPS_CHECK_ALLOC(r->tools);
+		return 0;
+	}
+	return pops_closure_tools(&r->tools, &src, pops_eval_prompt_tools(r->prompt),
+	                          pops_eval_prompt_tool_choice(r->prompt),
+	                          pops_eval_prompt_name(r->prompt));
+}
+
+const cJSON *pops_eval__tool_defs(const struct runner *r)
+{
+	return cJSON_GetObjectItemCaseSensitive(r->tools, "definitions");
+}
+
+const char *pops_eval__tool_choice(const struct runner *r)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(r->tools, "choice");
+
+	return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
 int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_options *o)
 {
 	const char *address = o->prompt ? o->prompt : s->prompt;
@@ -274,6 +305,8 @@ int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_opti
 		return error;
 	r->skip_pairwise = o->skip_pairwise || r->no_baseline;
 	r->output_schema = pops_eval_prompt_output_schema(r->prompt);
+	if ((error = setup_tools(r, rel)) < 0)
+		return pops_error_prefix(error, "%s: ", s->path);
 	if (o->max_cost >= 0 && !pops_config_price(o->config, r->model_id))
 		return pops_error_set(POPS_EINVALID,
 		    "--max-cost needs a price for '%s': add it under 'pricing:' in pops.yaml", r->model_id);
@@ -342,6 +375,7 @@ int pops_eval__fingerprint(struct runner *r, const char *pairwise_baseline_blob)
 	in.provider_type = r->prov ? r->prov->type : NULL;
 	in.model_id = r->model_id;
 	in.model_config = r->config;
+	in.tools = r->tools;
 	in.pairwise_baseline_blob = pairwise_baseline_blob;
 	return pops_fingerprint_compute(&r->fp, &in);
 }

@@ -398,6 +398,7 @@ int pops_fingerprint_compute(pops_fingerprint *out, const pops_fingerprint_input
 	    (error = add(f, "exec_blobs", pops_json_sorted_copy(sc.exec))) < 0 ||
 	    (error = add(f, "pairwise_baseline_blob", str_or_null(in->pairwise_baseline_blob))) < 0 ||
 	    (error = add(f, "scoring_version", cJSON_CreateNumber(POPS_SCORING_VERSION))) < 0 ||
+	    (in->tools && (error = add(f, "tools", pops_json_sorted_copy(in->tools))) < 0) ||
 	    (error = pops_fingerprint_hash(out->hex, f)) < 0)
 		goto done;
 	out->fields = f;
@@ -591,5 +592,9 @@ int pops_fingerprint_describe(pops_buf *out, const cJSON *old, const cJSON *want
 		else
 			part(out, start, "%s changed", k);
 	}
+	/* present only for prompts with tools, so not among the keys every record has */
+	if (!keys && !same(cJSON_GetObjectItemCaseSensitive(old, "tools"),
+	                   cJSON_GetObjectItemCaseSensitive(want, "tools")))
+		part(out, start, "the tools (definitions or toolChoice) changed");
 	return pops_buf_oom(out) ? pops_error_oom() : POPS_OK;
 }

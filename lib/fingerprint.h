@@ -29,6 +29,10 @@
  *                              exec assertion's command that names a
  *                              file inside the project
  *   pairwise_baseline_blob     the prompt pairwise compared with, or null
+ *   tools                      the prompt's tool definitions and toolChoice
+ *                              ({"definitions","choice"}): only when the
+ *                              prompt declares tools, so the fingerprints
+ *                              of prompts without tools are as before
  *   scoring_version            POPS_SCORING_VERSION
  *
  * The hash is of the canonical form: keys sorted at every level, compact
@@ -62,10 +66,12 @@ typedef struct pops_fingerprint_input {
 	const char *model_id;        /* or NULL */
 	const cJSON *model_config;   /* effective request config; NULL: {} */
 	const char *pairwise_baseline_blob; /* hex, or NULL */
+	const cJSON *tools;          /* the prompt's tools as the closure has them
+	                                ({"definitions","choice"?}), or NULL: none */
 } pops_fingerprint_input;
 
 #define POPS_FINGERPRINT_INPUT_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-	NULL, NULL }
+	NULL, NULL, NULL }
 
 typedef struct pops_fingerprint {
 	cJSON *fields;     /* the fields above (an object), owned */
@@ -117,7 +123,11 @@ int pops_fingerprint_model(const char **type_out, const char **id_out, cJSON **c
 int pops_fingerprint_matches(const cJSON *r, const pops_fingerprint *want,
                              const char *const *keys);
 
-/* The field names, NULL-terminated, in the order pops-suite(5) lists them. */
+/*
+ * The field names every record has, NULL-terminated, in the order
+ * pops-suite(5) lists them ("tools", present only for prompts with
+ * tools, is not among them; describe with keys NULL compares it too).
+ */
 extern const char *const pops_fingerprint_keys[];
 
 /*

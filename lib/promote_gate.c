@@ -225,6 +225,7 @@ static int want_fingerprint(pops_fingerprint *out, const char *const **keys_out,
 			cJSON_AddStringToObject(partials, c->partials[i].name,
 			                        git_oid_tostr(phex, sizeof(phex), &c->partials[i].blob));
 		in.partials = partials;
+		in.tools = c->tools;
 	}
 	if (e->closure_known && c->model_id) {
 		in.provider_type = c->provider_type;

@@ -19,7 +19,7 @@ struct pops_prompt {
 
 static const char *const known_keys[] = {
 	"config", "description", "ext", "input", "metadata", "model", "name", "output",
-	"raw", "toolDefs", "tools", "variant", "version", NULL
+	"raw", "toolChoice", "toolDefs", "tools", "variant", "version", NULL
 };
 
 static int warn(pops_prompt *p, const char *fmt, ...) POPS_PRINTF(2, 3);
@@ -174,6 +174,15 @@ static int check_known(const pops_yaml_doc *doc, const cJSON *k)
 		return shape_error(doc, k, "expected a mapping");
 	if (!strcmp(key, "tools") && !cJSON_IsArray(k))
 		return shape_error(doc, k, "expected a list of tool names");
+	if (!strcmp(key, "tools")) {
+		const cJSON *t;
+
+		cJSON_ArrayForEach(t, k)
+			if (!cJSON_IsString(t) || !*t->valuestring)
+				return shape_error(doc, t, "expected a tool name (a string)");
+	}
+	if (!strcmp(key, "toolChoice") && !cJSON_IsString(k))
+		return shape_error(doc, k, "expected auto, none, required or a tool name");
 	return 0;
 }
 
@@ -493,6 +502,20 @@ const cJSON *pops_prompt_input_schema(const pops_prompt *p) { return p->input_sc
 const cJSON *pops_prompt_output_schema(const pops_prompt *p) { return p->output_schema; }
 const cJSON *pops_prompt_input_default(const pops_prompt *p) { return p->input_default; }
 const cJSON *pops_prompt_metadata(const pops_prompt *p) { return p->meta; }
+
+const cJSON *pops_prompt_tools(const pops_prompt *p)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(p->meta, "tools");
+
+	return cJSON_IsArray(t) && cJSON_GetArraySize(t) ? t : NULL;
+}
+
+const char *pops_prompt_tool_choice(const pops_prompt *p)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(p->meta, "toolChoice");
+
+	return cJSON_IsString(t) ? t->valuestring : NULL;
+}
 const pops_template *pops_prompt_template(const pops_prompt *p) { return p->tpl; }
 const char *pops_prompt_body(const pops_prompt *p) { return p->body; }
 const char *pops_prompt_filename(const pops_prompt *p) { return p->filename; }

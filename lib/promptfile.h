@@ -17,7 +17,8 @@
  *                              {"media":{"url":"...","contentType":"..."}}]}]
  *
  * Frontmatter keys: name, description, model, config, input {schema,
- * default}, output {format, schema}, tools, metadata, variant, version,
+ * default}, output {format, schema}, tools (names), toolChoice,
+ * metadata, variant, version,
  * and dotted `ns.key` extension keys (collected under ext: {ns: {key}}).
  * Every key, known or not, is preserved verbatim under "raw".
  */
@@ -55,6 +56,13 @@ const cJSON *pops_prompt_config(const pops_prompt *p);        /* an object, neve
 const cJSON *pops_prompt_input_schema(const pops_prompt *p);  /* JSON Schema or NULL */
 const cJSON *pops_prompt_output_schema(const pops_prompt *p); /* JSON Schema or NULL */
 const cJSON *pops_prompt_input_default(const pops_prompt *p); /* object or NULL */
+/*
+ * The tool names of frontmatter `tools:` (an array of strings; NULL when
+ * none) and `toolChoice` (NULL when not given): lib/tools.h resolves the
+ * names to definitions.
+ */
+const cJSON *pops_prompt_tools(const pops_prompt *p);
+const char *pops_prompt_tool_choice(const pops_prompt *p);
 /* The whole resolved metadata: the keys above plus ext, raw, tools, ... */
 const cJSON *pops_prompt_metadata(const pops_prompt *p);
 const pops_template *pops_prompt_template(const pops_prompt *p);

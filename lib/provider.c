@@ -56,6 +56,7 @@ void pops_provider_result_dispose(pops_provider_result *res)
 	free(res->text);
 	free(res->finish_reason);
 	free(res->raw);
+	cJSON_Delete(res->tool_calls);
 	memset(res, 0, sizeof(*res));
 }
 

@@ -50,6 +50,10 @@ typedef struct pops_provider_request {
 	void *user;                        /* the caller's tag, handed back in the result */
 	int stream;                        /* 1: stream the reply (also config `stream: true`,
 	                                      or options.stream); not for exec/replay */
+	const cJSON *tools;                /* tool definitions [{"name","description"?,
+	                                      "parameters"?}] (lib/tools.h), or NULL */
+	const char *tool_choice;           /* "auto", "none", "required" or a tool's name;
+	                                      NULL: the provider's default */
 } pops_provider_request;
 
 /* finish reasons, normalised across providers */
@@ -87,6 +91,9 @@ typedef struct pops_provider_result {
 	                         characters (4 per token, the request body and the text);
 	                         counts against --max-cost, never reported as cost; else 0 */
 	char *raw;            /* the raw response body, for debugging; may be NULL */
+	cJSON *tool_calls;    /* the tool calls of the reply, [{"name","arguments"}] in order
+	                         (arguments parsed JSON, or the raw string when it is not
+	                         JSON); NULL when there are none */
 	void *user;           /* request.user */
 } pops_provider_result;
 

@@ -127,6 +127,10 @@ static char *request_json(const pops_provider_request *req)
 	cJSON_AddItemToObject(in, "output_schema", req->output_schema ?
 	                      cJSON_Duplicate(req->output_schema, 1) : cJSON_CreateNull());
 	cJSON_AddNumberToObject(in, "repeat", req->repeat);
+	if (cJSON_GetArraySize(req->tools))
+		cJSON_AddItemToObject(in, "tools", cJSON_Duplicate(req->tools, 1));
+	if (req->tool_choice)
+		cJSON_AddStringToObject(in, "tool_choice", req->tool_choice);
 	s = cJSON_PrintUnformatted(in);
 	cJSON_Delete(in);
 	return s;
@@ -207,6 +211,18 @@ static void parse_reply(pops_provider_result *res, const pops_buf *out)
 		res->output_tokens = (long)pops_json_num(u, "output_tokens", -1);
 		res->cached_tokens = (long)pops_json_num(u, "cached_tokens", 0);
 		res->status = res->text && res->finish_reason ? POPS_OK : POPS_ERROR;
+		{
+			/* "tool_calls": [{"name","arguments"}], as pops records them */
+			const cJSON *tc, *list = cJSON_GetObjectItemCaseSensitive(root, "tool_calls");
+
+			if (!cJSON_IsArray(list))
+				list = NULL;
+			cJSON_ArrayForEach(tc, list)
+				if (res->status == POPS_OK &&
+				    pops_wire_tool_call_add(&res->tool_calls, pops_json_str(tc, "name", ""),
+				                            cJSON_GetObjectItemCaseSensitive(tc, "arguments")) < 0)
+					res->status = POPS_ERROR;
+		}
 		if (res->status != POPS_OK)
 			res_error(res, POPS_ERROR, "out of memory");
 		pops_wire_nul_check(res, marker);

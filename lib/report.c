@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "fileio.h"
 #include "report.h"
+#include "tools.h"
 #include "strutil.h"
 
 int pops_report_file_open(pops_report_file *rf, const char *path)
@@ -260,6 +261,22 @@ static int fix_one(cJSON *item)
 int pops_report_utf8_fix(cJSON *item)
 {
 	return item ? fix_one(item) : POPS_OK;
+}
+
+void pops_report_tool_calls(pops_buf *out, const cJSON *rec, const char *prefix, int xml)
+{
+	const cJSON *calls = cJSON_GetObjectItemCaseSensitive(rec, "tool_calls");
+	pops_buf line = POPS_BUF_INIT;
+
+	if (!cJSON_IsArray(calls) || !cJSON_GetArraySize(calls))
+		return;
+	pops_buf_puts(&line, prefix);
+	pops_tools_calls_line(&line, calls);
+	if (xml)
+		pops_report_xml_escape(out, line.ptr ? line.ptr : "", line.size, 0);
+	else
+		pops_report_utf8_put(out, line.ptr ? line.ptr : "", line.size);
+	pops_buf_dispose(&line);
 }
 
 void pops_report_why(pops_buf *out, const cJSON *rec, size_t max, size_t *more)

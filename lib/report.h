@@ -94,6 +94,13 @@ int pops_report_utf8_fix(cJSON *item);
  */
 void pops_report_why(pops_buf *out, const cJSON *rec, size_t max, size_t *more);
 
+/*
+ * A case record's tool calls ("tool_calls", lib/tools.h), when it has
+ * some: `prefix` then "lookup({\"id\":7}), send({})" appended to `out`
+ * (XML-escaped character data when `xml`); nothing when it has none.
+ */
+void pops_report_tool_calls(pops_buf *out, const cJSON *rec, const char *prefix, int xml);
+
 int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
                       int complete);
 int pops_report_json(const char *path, const pops_report_group *g, size_t n,

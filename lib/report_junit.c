@@ -90,6 +90,7 @@ static void write_case(pops_buf *b, const cJSON *rec, const cJSON *sum, int repe
 	if (cJSON_IsString(out)) {
 		pops_buf_puts(b, "      <system-out>");
 		text(b, out->valuestring, strlen(out->valuestring));
+		pops_report_tool_calls(b, rec, "\ntool calls: ", 1);
 		pops_buf_puts(b, "</system-out>\n");
 	}
 	pops_buf_puts(b, "    </testcase>\n");

@@ -133,6 +133,7 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 			/* every failed assertion: a reader should not have to rerun to see the second */
 			pops_buf_clear(&all);
 			pops_report_why(&all, rec, 0, &more);
+			pops_report_tool_calls(&all, rec, "; tool calls: ", 0);
 			pops_buf_puts(&b, "| ");
 			cell(&b, pops_json_str(rec, "id", ""));
 			pops_buf_printf(&b, " | %s | ", pops_json_str(rec, "status", ""));

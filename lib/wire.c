@@ -174,6 +174,76 @@ static int wants_stream(const pops_provider_request *req)
 	return req->stream || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req->config, "stream"));
 }
 
+/* ---- tools in requests (lib/tools.h definitions) ---- */
+
+/* OpenAI's and Ollama's `tools`: [{type: function, function: {name, description, parameters}}] */
+static void add_tools_openai(cJSON *o, const pops_provider_request *req, int choice)
+{
+	const cJSON *d;
+	const char *c = req->tool_choice;
+	cJSON *tools;
+
+	if (!cJSON_GetArraySize(req->tools))
+		return;
+	tools = cJSON_AddArrayToObject(o, "tools");
+	cJSON_ArrayForEach(d, req->tools) {
+		cJSON *t = cJSON_CreateObject(), *f = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(t, "type", "function");
+		add_copy(f, "name", cJSON_GetObjectItemCaseSensitive(d, "name"));
+		add_copy(f, "description", cJSON_GetObjectItemCaseSensitive(d, "description"));
+		add_copy(f, "parameters", cJSON_GetObjectItemCaseSensitive(d, "parameters"));
+		cJSON_AddItemToObject(t, "function", f);
+		cJSON_AddItemToArray(tools, t);
+	}
+	if (!choice || !c)
+		return;   /* Ollama has no tool_choice */
+	if (!strcmp(c, "auto") || !strcmp(c, "none") || !strcmp(c, "required")) {
+		cJSON_AddStringToObject(o, "tool_choice", c);
+	} else if (!strcmp(c, "any")) {
+		cJSON_AddStringToObject(o, "tool_choice", "required");
+	} else {
+		cJSON *tc = cJSON_CreateObject(), *f = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(tc, "type", "function");
+		cJSON_AddStringToObject(f, "name", c);
+		cJSON_AddItemToObject(tc, "function", f);
+		cJSON_AddItemToObject(o, "tool_choice", tc);
+	}
+}
+
+/* Anthropic's `tools` [{name, description, input_schema}] and tool_choice {type, name} */
+static void add_tools_anthropic(cJSON *o, const pops_provider_request *req)
+{
+	const cJSON *d;
+	const char *c = req->tool_choice;
+	cJSON *tools, *tc;
+
+	if (!cJSON_GetArraySize(req->tools))
+		return;
+	tools = cJSON_AddArrayToObject(o, "tools");
+	cJSON_ArrayForEach(d, req->tools) {
+		cJSON *t = cJSON_CreateObject();
+
+		add_copy(t, "name", cJSON_GetObjectItemCaseSensitive(d, "name"));
+		add_copy(t, "description", cJSON_GetObjectItemCaseSensitive(d, "description"));
+		add_copy(t, "input_schema", cJSON_GetObjectItemCaseSensitive(d, "parameters"));
+		cJSON_AddItemToArray(tools, t);
+	}
+	if (!c)
+		return;
+	tc = cJSON_CreateObject();
+	if (!strcmp(c, "auto") || !strcmp(c, "none") || !strcmp(c, "any")) {
+		cJSON_AddStringToObject(tc, "type", c);
+	} else if (!strcmp(c, "required")) {
+		cJSON_AddStringToObject(tc, "type", "any");
+	} else {
+		cJSON_AddStringToObject(tc, "type", "tool");
+		cJSON_AddStringToObject(tc, "name", c);
+	}
+	cJSON_AddItemToObject(o, "tool_choice", tc);
+}
+
 static cJSON *body_openai(const pops_provider_request *req)
 {
 	cJSON *o = cJSON_CreateObject(), *msgs;
@@ -203,6 +273,7 @@ static cJSON *body_openai(const pops_provider_request *req)
 		cJSON_AddItemToObject(rf, "json_schema", js);
 		cJSON_AddItemToObject(o, "response_format", rf);
 	}
+	add_tools_openai(o, req, 1);
 	if (wants_stream(req)) {
 		cJSON *so = cJSON_CreateObject();
 
@@ -269,17 +340,28 @@ static cJSON *body_anthropic(const pops_provider_request *req)
 	add_copy(o, "top_p", cfg_get(cfg, "top_p", "topP"));
 	add_copy(o, "top_k", cfg_get(cfg, "top_k", "topK"));
 	add_stop_array(o, "stop_sequences", cfg_get(cfg, "stop", "stopSequences"));
+	add_tools_anthropic(o, req);
 	if (req->output_schema) {
-		cJSON *tools = cJSON_AddArrayToObject(o, "tools"), *t = cJSON_CreateObject();
+		cJSON *tools = cJSON_GetObjectItemCaseSensitive(o, "tools"), *t = cJSON_CreateObject();
 		cJSON *tc = cJSON_CreateObject();
 
+		if (!tools)
+			tools = cJSON_AddArrayToObject(o, "tools");
 		cJSON_AddStringToObject(t, "name", POPS_ANTHROPIC_OUTPUT_TOOL);
 		cJSON_AddStringToObject(t, "description", "Give the answer in this structure.");
 		add_copy(t, "input_schema", req->output_schema);
 		cJSON_AddItemToArray(tools, t);
-		cJSON_AddStringToObject(tc, "type", "tool");
-		cJSON_AddStringToObject(tc, "name", POPS_ANTHROPIC_OUTPUT_TOOL);
-		cJSON_AddItemToObject(o, "tool_choice", tc);
+		/* with tools of its own, the prompt's choice (default: some tool, this one or another) */
+		if (cJSON_GetObjectItemCaseSensitive(o, "tool_choice")) {
+			cJSON_Delete(tc);
+		} else if (cJSON_GetArraySize(tools) > 1) {
+			cJSON_AddStringToObject(tc, "type", "any");
+			cJSON_AddItemToObject(o, "tool_choice", tc);
+		} else {
+			cJSON_AddStringToObject(tc, "type", "tool");
+			cJSON_AddStringToObject(tc, "name", POPS_ANTHROPIC_OUTPUT_TOOL);
+			cJSON_AddItemToObject(o, "tool_choice", tc);
+		}
 	}
 	if (wants_stream(req))
 		cJSON_AddTrueToObject(o, "stream");
@@ -307,6 +389,7 @@ static cJSON *body_ollama(const pops_provider_request *req)
 	cJSON_AddBoolToObject(o, "stream", wants_stream(req));
 	if (req->output_schema)
 		add_copy(o, "format", req->output_schema);
+	add_tools_openai(o, req, 0);
 	add_copy(opts, "temperature", cfg_get(cfg, "temperature", NULL));
 	add_copy(opts, "num_predict", cfg_get(cfg, "max_tokens", "maxOutputTokens"));
 	add_copy(opts, "top_p", cfg_get(cfg, "top_p", "topP"));
@@ -470,6 +553,8 @@ static int fail(pops_provider_result *res, const char *fmt, ...)
 	free(res->text);
 	free(res->finish_reason);
 	res->text = res->finish_reason = NULL;
+	cJSON_Delete(res->tool_calls);
+	res->tool_calls = NULL;
 	res->status = POPS_EPROVIDER;
 	return pops_error_set(POPS_EPROVIDER, "%s", res->error ? res->error : "provider error");
 }
@@ -556,6 +641,56 @@ static int openai_content(pops_buf *out, const cJSON *content)
 	return 1;
 }
 
+/* ---- tool calls in replies ---- */
+
+int pops_wire_tool_call_add(cJSON **calls, const char *name, const cJSON *args)
+{
+	cJSON *c, *a;
+
+	if (!*calls && !(*calls = cJSON_CreateArray()))
+		return pops_error_oom();
+	if (cJSON_IsString(args) && !*args->valuestring)
+		a = cJSON_CreateObject();
+	else if (cJSON_IsString(args) && (a = cJSON_Parse(args->valuestring)))
+		;
+	else
+		a = args ? cJSON_Duplicate(args, 1) : cJSON_CreateObject();
+	if (!(c = cJSON_CreateObject()) || !a || !cJSON_AddStringToObject(c, "name", name ? name : "") ||
+	    !cJSON_AddItemToObject(c, "arguments", a)) {
+		cJSON_Delete(c);
+		cJSON_Delete(a);
+		return pops_error_oom();
+	}
+	cJSON_AddItemToArray(*calls, c);
+	return POPS_OK;
+}
+
+/*
+ * OpenAI's and Ollama's message.tool_calls: [{function: {name,
+ * arguments}}] (a string of JSON for OpenAI, an object for Ollama).
+ * 0, or POPS_EPROVIDER through fail() for a call of the wrong shape.
+ */
+static int function_calls(pops_provider_result *res, const cJSON *list)
+{
+	const cJSON *tc;
+
+	if (!list || cJSON_IsNull(list))
+		return POPS_OK;
+	if (!cJSON_IsArray(list))
+		return fail(res, "reply's message.tool_calls is %s, not a list", json_type(list));
+	cJSON_ArrayForEach(tc, list) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(tc, "function");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
+
+		if (!cJSON_IsString(name))
+			return fail(res, "reply has a tool call without function.name");
+		if (pops_wire_tool_call_add(&res->tool_calls, name->valuestring,
+		                            cJSON_GetObjectItemCaseSensitive(f, "arguments")) < 0)
+			return fail(res, "out of memory");
+	}
+	return POPS_OK;
+}
+
 /*
  * A reply whose fields have the wrong type is a provider error (exit 4,
  * never cached), not an empty output that the assertions would score as
@@ -585,6 +720,10 @@ static int parse_openai(pops_provider_result *res, const cJSON *root)
 	}
 	if (!text.size && cJSON_IsString(refusal))
 		pops_buf_sets(&text, refusal->valuestring);
+	if (function_calls(res, cJSON_GetObjectItemCaseSensitive(msg, "tool_calls")) < 0) {
+		pops_buf_dispose(&text);
+		return POPS_EPROVIDER;
+	}
 	res->text = pops_buf_oom(&text) ? NULL : pops_buf_detach(&text);
 	res->finish_reason = pops_strdup(
 		!strcmp(f, "stop") ? POPS_FINISH_STOP : !strcmp(f, "length") ? POPS_FINISH_LENGTH :
@@ -633,12 +772,21 @@ static int parse_anthropic(pops_provider_result *res, const cJSON *root)
 			pops_buf_sets(&text, j ? j : "{}");
 			free(j);
 			tool_output = 1;
+		} else if (!strcmp(type->valuestring, "tool_use") && cJSON_IsString(name)) {
+			if (pops_wire_tool_call_add(&res->tool_calls, name->valuestring,
+			                            cJSON_GetObjectItemCaseSensitive(block, "input")) < 0) {
+				pops_buf_dispose(&text);
+				return fail(res, "out of memory");
+			}
+		} else if (!strcmp(type->valuestring, "tool_use")) {
+			pops_buf_dispose(&text);
+			return fail(res, "reply has a tool_use block without a name");
 		}
 	}
 	res->text = pops_buf_detach(&text);
 	res->finish_reason = pops_strdup(
 		!strcmp(s, "end_turn") || !strcmp(s, "stop_sequence") ||
-		(tool_output && !strcmp(s, "tool_use")) ? POPS_FINISH_STOP :
+		(tool_output && !res->tool_calls && !strcmp(s, "tool_use")) ? POPS_FINISH_STOP :
 		!strcmp(s, "max_tokens") ? POPS_FINISH_LENGTH :
 		!strcmp(s, "tool_use") ? POPS_FINISH_TOOLS :
 		!strcmp(s, "refusal") ? POPS_FINISH_FILTER : POPS_FINISH_OTHER);
@@ -666,11 +814,14 @@ static int parse_ollama_obj(pops_provider_result *res, const cJSON *o, pops_buf 
 	}
 	if (c && cJSON_IsString(c))
 		pops_buf_puts(text, c->valuestring);
+	if (function_calls(res, cJSON_GetObjectItemCaseSensitive(msg, "tool_calls")) < 0)
+		return -1;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "done"))) {
 		const cJSON *dr = cJSON_GetObjectItemCaseSensitive(o, "done_reason");
 		const char *d = cJSON_IsString(dr) ? dr->valuestring : "stop";
 
-		res->finish_reason = pops_strdup(!strcmp(d, "stop") ? POPS_FINISH_STOP :
+		res->finish_reason = pops_strdup(res->tool_calls && !strcmp(d, "stop") ? POPS_FINISH_TOOLS :
+		                                 !strcmp(d, "stop") ? POPS_FINISH_STOP :
 		                                 !strcmp(d, "length") ? POPS_FINISH_LENGTH :
 		                                 POPS_FINISH_OTHER);
 		res->input_tokens = pops_json_count(o, "prompt_eval_count");
@@ -725,6 +876,8 @@ int pops_wire_parse(pops_provider_result *res, const char *type, long http_statu
 	free(res->text);
 	free(res->finish_reason);
 	res->text = res->finish_reason = NULL;
+	cJSON_Delete(res->tool_calls);
+	res->tool_calls = NULL;
 	res->input_tokens = res->output_tokens = -1;
 	res->cached_tokens = res->cache_write_tokens = 0;
 	res->http_status = http_status;

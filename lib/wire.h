@@ -100,6 +100,25 @@ int pops_wire_quota_exhausted(const char *body);
 int pops_wire_content_text(pops_buf *out, const cJSON *content);
 
 /*
+ * Tool calls. Requests with tools (req->tools, lib/tools.h definitions)
+ * send them as OpenAI and Ollama `tools` [{type: function, function:
+ * {name, description, parameters}}] and Anthropic `tools` [{name,
+ * description, input_schema}]; req->tool_choice maps to OpenAI
+ * tool_choice ("auto", "none", "required", {type: function, function:
+ * {name}}) and Anthropic tool_choice {type: auto|none|any|tool, name}
+ * ("required" is Anthropic's "any"); Ollama has none. Replies' calls
+ * (OpenAI message.tool_calls, Anthropic tool_use blocks other than
+ * pops_output, Ollama message.tool_calls; streamed: OpenAI tool-call
+ * deltas, Anthropic input_json_delta) become res->tool_calls.
+ *
+ * pops_wire_tool_call_add appends {"name","arguments"} to *calls
+ * (created when NULL): `args` a string is parsed as JSON (kept as the
+ * string when it is not JSON; "" is {}), another value copied, NULL {}.
+ * 0 or POPS_ERROR.
+ */
+int pops_wire_tool_call_add(cJSON **calls, const char *name, const cJSON *args);
+
+/*
  * An incremental parser of a streamed reply (SSE for openai and
  * anthropic, NDJSON for ollama): bytes go in as they arrive, split
  * anywhere; the assembled result equals what the non-streaming reply

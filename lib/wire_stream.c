@@ -28,6 +28,12 @@ struct pops_wire_stream {
 	int first;           /* a token arrived */
 	int done;            /* the final event arrived */
 	char *error;         /* first error or malformed event; the stream is failed */
+	struct scall {       /* tool calls being assembled, in order of their first delta */
+		int index;       /* OpenAI tool_calls[].index, Anthropic content block index */
+		pops_buf name, args;
+	} *calls;
+	size_t ncalls, acalls;
+	cJSON *whole_calls;  /* Ollama: calls arrive whole, [{"name","arguments"}] */
 };
 
 static void s_error(pops_wire_stream *s, const char *fmt, ...) POPS_PRINTF(2, 3);
@@ -80,6 +86,80 @@ void pops_wire_stream_reset(pops_wire_stream *s)
 	s->tool_block = -1;
 	s->in = s->out = -1;
 	s->cache_read = s->cache_write = 0;
+	for (size_t i = 0; i < s->ncalls; i++) {
+		pops_buf_dispose(&s->calls[i].name);
+		pops_buf_dispose(&s->calls[i].args);
+	}
+	free(s->calls);
+	s->calls = NULL;
+	s->ncalls = s->acalls = 0;
+	cJSON_Delete(s->whole_calls);
+	s->whole_calls = NULL;
+}
+
+/* ---- tool calls ---- */
+
+static void put_delta(pops_wire_stream *s, pops_buf *to, const cJSON *v);
+
+/* the call being assembled at `index`, a new one when `create`; NULL when none (or OOM) */
+static struct scall *call_at(pops_wire_stream *s, int index, int create)
+{
+	struct scall *c;
+
+	for (size_t i = 0; i < s->ncalls; i++)
+		if (s->calls[i].index == index)
+			return &s->calls[i];
+	if (!create)
+		return NULL;
+	if (s->ncalls == s->acalls) {
+		size_t n = s->acalls ? s->acalls * 2 : 4;
+
+		if (!(c = realloc(s->calls, n * sizeof(*c)))) {
+			s_error(s, "out of memory");
+			return NULL;
+		}
+		s->calls = c;
+		s->acalls = n;
+	}
+	c = &s->calls[s->ncalls++];
+	c->index = index;
+	c->name = c->args = (pops_buf)POPS_BUF_INIT;
+	return c;
+}
+
+/* OpenAI delta.tool_calls: [{index, id?, function: {name?, arguments? (a piece)}}] */
+static void openai_tool_deltas(pops_wire_stream *s, const cJSON *tc)
+{
+	const cJSON *d;
+
+	cJSON_ArrayForEach(d, tc) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(d, "function");
+		struct scall *c = call_at(s, (int)pops_json_num(d, "index", 0), 1);
+
+		if (!c)
+			return;
+		put_delta(s, &c->name, cJSON_GetObjectItemCaseSensitive(f, "name"));
+		put_delta(s, &c->args, cJSON_GetObjectItemCaseSensitive(f, "arguments"));
+	}
+}
+
+/* res->tool_calls from what was assembled; 0 or POPS_ERROR */
+static int final_calls(pops_wire_stream *s, pops_provider_result *res)
+{
+	cJSON_Delete(res->tool_calls);
+	res->tool_calls = s->whole_calls;
+	s->whole_calls = NULL;
+	for (size_t i = 0; i < s->ncalls; i++) {
+		cJSON *a = cJSON_CreateString(s->calls[i].args.ptr ? s->calls[i].args.ptr : "");
+		int error = a ? pops_wire_tool_call_add(&res->tool_calls,
+		                                        s->calls[i].name.ptr ? s->calls[i].name.ptr : "",
+		                                        a) : POPS_ERROR;
+
+		cJSON_Delete(a);
+		if (error < 0)
+			return pops_error_oom();
+	}
+	return POPS_OK;
 }
 
 void pops_wire_stream_free(pops_wire_stream *s)
@@ -142,8 +222,10 @@ static void openai_event(pops_wire_stream *s, const cJSON *o)
 	}
 	put_delta(s, &s->text, content);
 	put_delta(s, &s->refusal, cJSON_GetObjectItemCaseSensitive(delta, "refusal"));
-	if (cJSON_IsArray(tc) && cJSON_GetArraySize(tc))
+	if (cJSON_IsArray(tc) && cJSON_GetArraySize(tc)) {
 		s->first = 1;
+		openai_tool_deltas(s, tc);
+	}
 	set_finish(s, cJSON_GetObjectItemCaseSensitive(choice, "finish_reason"));
 	if (cJSON_IsObject(usage)) {
 		long c = pops_json_count(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"),
@@ -192,6 +274,12 @@ static void anthropic_event(pops_wire_stream *s, const cJSON *o)
 			s->tool_block = index;
 			s->tool_output = 1;
 			pops_buf_clear(&s->tool);
+		} else if (!strcmp(bt, "tool_use") && index >= 0) {
+			struct scall *c = call_at(s, index, 1);
+
+			if (c)
+				pops_buf_puts(&c->name, pops_json_str(b, "name", ""));
+			s->first = 1;
 		}
 	} else if (!strcmp(type, "content_block_delta")) {
 		const char *dt = pops_json_str(delta, "type", "");
@@ -200,6 +288,9 @@ static void anthropic_event(pops_wire_stream *s, const cJSON *o)
 			put_delta(s, &s->text, cJSON_GetObjectItemCaseSensitive(delta, "text"));
 		else if (!strcmp(dt, "input_json_delta") && index == s->tool_block && index >= 0)
 			put_delta(s, &s->tool, cJSON_GetObjectItemCaseSensitive(delta, "partial_json"));
+		else if (!strcmp(dt, "input_json_delta") && call_at(s, index, 0))
+			put_delta(s, &call_at(s, index, 0)->args,
+			          cJSON_GetObjectItemCaseSensitive(delta, "partial_json"));
 		else if (!strcmp(dt, "input_json_delta"))
 			s->first = s->first || *pops_json_str(delta, "partial_json", "");
 	} else if (!strcmp(type, "message_delta")) {
@@ -222,8 +313,18 @@ static void ollama_event(pops_wire_stream *s, const cJSON *o)
 		return;
 	}
 	put_delta(s, &s->text, c);
-	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(msg, "tool_calls")))
+	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(msg, "tool_calls"))) {
+		const cJSON *tc;
+
 		s->first = 1;
+		cJSON_ArrayForEach(tc, cJSON_GetObjectItemCaseSensitive(msg, "tool_calls")) {
+			const cJSON *f = cJSON_GetObjectItemCaseSensitive(tc, "function");
+
+			if (pops_wire_tool_call_add(&s->whole_calls, pops_json_str(f, "name", ""),
+			                            cJSON_GetObjectItemCaseSensitive(f, "arguments")) < 0)
+				s_error(s, "out of memory");
+		}
+	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "done"))) {
 		const cJSON *dr = cJSON_GetObjectItemCaseSensitive(o, "done_reason");
 
@@ -371,6 +472,8 @@ int pops_wire_stream_finish(pops_wire_stream *s, pops_provider_result *res)
 	free(res->finish_reason);
 	free(res->error);
 	res->error = res->text = res->finish_reason = NULL;
+	cJSON_Delete(res->tool_calls);
+	res->tool_calls = NULL;
 	res->input_tokens = res->output_tokens = -1;
 	res->cached_tokens = res->cache_write_tokens = 0;
 	/* a last event without the blank line after it */
@@ -399,9 +502,11 @@ int pops_wire_stream_finish(pops_wire_stream *s, pops_provider_result *res)
 	if (s->kind == S_OPENAI)
 		res->finish_reason = pops_strdup(finish_openai(f, s->refusal.size > 0));
 	else if (s->kind == S_ANTHROPIC)
-		res->finish_reason = pops_strdup(finish_anthropic(f, s->tool_output));
+		res->finish_reason = pops_strdup(finish_anthropic(f, s->tool_output && !s->ncalls));
 	else
-		res->finish_reason = pops_strdup(!*f || !strcmp(f, "stop") ? POPS_FINISH_STOP :
+		res->finish_reason = pops_strdup(s->whole_calls && (!*f || !strcmp(f, "stop")) ?
+		                                 POPS_FINISH_TOOLS :
+		                                 !*f || !strcmp(f, "stop") ? POPS_FINISH_STOP :
 		                                 !strcmp(f, "length") ? POPS_FINISH_LENGTH :
 		                                 POPS_FINISH_OTHER);
 	res->output_tokens = s->out;
@@ -411,7 +516,8 @@ int pops_wire_stream_finish(pops_wire_stream *s, pops_provider_result *res)
 		res->input_tokens = s->in;
 	res->cached_tokens = s->cache_read;
 	res->cache_write_tokens = s->cache_write;
-	res->status = res->text && res->finish_reason ? POPS_OK : pops_error_oom();
+	res->status = res->text && res->finish_reason && final_calls(s, res) == POPS_OK ? POPS_OK :
+	              pops_error_oom();
 	if (res->status != POPS_OK)
 		res->error = pops_strdup("out of memory");
 	return res->status;

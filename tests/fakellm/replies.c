@@ -11,6 +11,14 @@
  * preferring the response that holds "[[better]]"; with a JSON
  * schema (response_format, Ollama format, Anthropic forced tool) an
  * instance of the schema; otherwise the last user message, echoed.
+ * A request that offers tools (`tools`, not Anthropic's forced output
+ * tool) is answered with a call for each "[[tool:NAME {json}]]" marker
+ * in its messages (the JSON, the arguments, may be left out: {}), in
+ * order, beside the echoed text: OpenAI message.tool_calls (arguments
+ * as a JSON string; streamed as tool-call deltas, the arguments in two
+ * pieces), Anthropic tool_use blocks (streamed with input_json_delta),
+ * Ollama message.tool_calls (streamed whole, in one line before the
+ * last); the finish reason is the format's tool-call one.
  * "[[nul]]" in a reply is sent as \u0000 (a NUL byte in the output; not
  * in streamed Ollama pieces).
  * max_tokens cuts the reply at 4 bytes per token (finish "length");
@@ -330,7 +338,48 @@ typedef struct chat {
 	int stream;
 	int include_usage;      /* OpenAI stream_options.include_usage */
 	int cache_control;      /* Anthropic: the system prompt carries cache_control */
+	cJSON *calls;           /* tool calls to answer with [{"name","arguments"}], or NULL */
 } chat;
+
+/* the "[[tool:NAME {json}]]" markers of `text`, when the request offers tools */
+static cJSON *marker_calls(const char *text)
+{
+	cJSON *calls = NULL;
+	const char *p = text;
+
+	while (p && (p = strstr(p, "[[tool:"))) {
+		const char *name = p + 7, *end;
+		size_t n = strcspn(name, " ]");
+		cJSON *args = NULL, *c;
+
+		p = name + n;
+		while (*p == ' ')
+			p++;
+		if (*p != ']') {
+			args = cJSON_ParseWithOpts(p, &end, 0);
+			if (!args)
+				continue;
+			p = end;
+		}
+		if (strncmp(p, "]]", 2) || !n) {
+			cJSON_Delete(args);
+			continue;
+		}
+		p += 2;
+		if (!calls)
+			calls = cJSON_CreateArray();
+		c = cJSON_CreateObject();
+		{
+			char *nm = pops_strndup(name, n);
+
+			cJSON_AddStringToObject(c, "name", nm ? nm : "");
+			free(nm);
+		}
+		cJSON_AddItemToObject(c, "arguments", args ? args : cJSON_CreateObject());
+		cJSON_AddItemToArray(calls, c);
+	}
+	return calls;
+}
 
 static int parse_chat(chat *ch, const cJSON *body, fk_reply *rep)
 {
@@ -428,6 +477,8 @@ static int parse_chat(chat *ch, const cJSON *body, fk_reply *rep)
 	}
 	if (cJSON_IsNumber(v) && v->valuedouble >= 1)
 		ch->max_tokens = (long)v->valuedouble;
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "tools")) && !ch->tool_name)
+		ch->calls = marker_calls(ch->prompt.ptr ? ch->prompt.ptr : "");
 	return 0;
 }
 
@@ -649,6 +700,150 @@ static void stream_piece(pops_buf *b, const chat *ch, const char *p, size_t n)
 	free(piece);
 }
 
+/* ---- tool calls in replies ---- */
+
+/* OpenAI message.tool_calls (or, `stream`, the first delta of each: no arguments yet) */
+static cJSON *openai_calls(const chat *ch, int stream)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *c;
+	int i = 0;
+
+	cJSON_ArrayForEach(c, ch->calls) {
+		cJSON *o = cJSON_CreateObject(), *f = cJSON_CreateObject();
+		char *args = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "arguments"));
+		char id[32];
+
+		snprintf(id, sizeof(id), "call_fakellm_%d", i);
+		if (stream)
+			cJSON_AddNumberToObject(o, "index", i);
+		cJSON_AddStringToObject(o, "id", id);
+		cJSON_AddStringToObject(o, "type", "function");
+		cJSON_AddStringToObject(f, "name", cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring);
+		cJSON_AddStringToObject(f, "arguments", stream ? "" : args ? args : "{}");
+		cJSON_AddItemToObject(o, "function", f);
+		cJSON_AddItemToArray(arr, o);
+		free(args);
+		i++;
+	}
+	return arr;
+}
+
+/* OpenAI stream: each call's first delta, then its arguments in two pieces */
+static void openai_call_deltas(pops_buf *b, const chat *ch)
+{
+	const cJSON *c;
+	int i = 0;
+
+	cJSON_ArrayForEach(c, ch->calls) {
+		char *args = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "arguments"));
+		size_t n = args ? strlen(args) : 0, half = n / 2;
+		cJSON *first = openai_calls(ch, 1), *one = cJSON_DetachItemFromArray(first, i);
+
+		for (int k = 0; k < 3; k++) {
+			cJSON *o = cJSON_CreateObject(), *choices = cJSON_AddArrayToObject(o, "choices");
+			cJSON *ce = cJSON_CreateObject(), *d = cJSON_CreateObject();
+			cJSON *tcs = cJSON_AddArrayToObject(d, "tool_calls");
+
+			if (k == 0) {
+				cJSON_AddItemToArray(tcs, one);
+				one = NULL;
+			} else {
+				cJSON *t = cJSON_CreateObject(), *f = cJSON_CreateObject();
+				char *piece = k == 1 ? pops_strndup(args ? args : "", half) :
+				              pops_strdup(args ? args + half : "");
+
+				cJSON_AddNumberToObject(t, "index", i);
+				cJSON_AddStringToObject(f, "arguments", piece ? piece : "");
+				cJSON_AddItemToObject(t, "function", f);
+				cJSON_AddItemToArray(tcs, t);
+				free(piece);
+			}
+			cJSON_AddStringToObject(o, "id", "chatcmpl-fakellm");
+			cJSON_AddStringToObject(o, "object", "chat.completion.chunk");
+			cJSON_AddNumberToObject(ce, "index", 0);
+			cJSON_AddItemToObject(ce, "delta", d);
+			cJSON_AddNullToObject(ce, "finish_reason");
+			cJSON_AddItemToArray(choices, ce);
+			put_event(b, ch->wire, NULL, o);
+		}
+		cJSON_Delete(one);
+		cJSON_Delete(first);
+		free(args);
+		i++;
+	}
+}
+
+/* Anthropic tool_use blocks, from content index `base` on; streamed as events into `b` */
+static void anthropic_calls(cJSON *content, pops_buf *b, const chat *ch, int base)
+{
+	const cJSON *c;
+	int i = 0;
+
+	cJSON_ArrayForEach(c, ch->calls) {
+		cJSON *blk = cJSON_CreateObject();
+		char id[32];
+
+		snprintf(id, sizeof(id), "toolu_fakellm_%d", i);
+		cJSON_AddStringToObject(blk, "type", "tool_use");
+		cJSON_AddStringToObject(blk, "id", id);
+		cJSON_AddStringToObject(blk, "name", cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring);
+		if (content) {
+			cJSON_AddItemToObject(blk, "input",
+			                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "arguments"), 1));
+			cJSON_AddItemToArray(content, blk);
+		} else {
+			char *args = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(c, "arguments"));
+			size_t n = args ? strlen(args) : 0;
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddItemToObject(blk, "input", cJSON_CreateObject());
+			cJSON_AddStringToObject(o, "type", "content_block_start");
+			cJSON_AddNumberToObject(o, "index", base + i);
+			cJSON_AddItemToObject(o, "content_block", blk);
+			put_event(b, ch->wire, "content_block_start", o);
+			for (int k = 0; k < 2; k++) {
+				cJSON *d = cJSON_CreateObject();
+				char *piece = k == 0 ? pops_strndup(args ? args : "", n / 2) :
+				              pops_strdup(args ? args + n / 2 : "");
+
+				o = cJSON_CreateObject();
+				cJSON_AddStringToObject(o, "type", "content_block_delta");
+				cJSON_AddNumberToObject(o, "index", base + i);
+				cJSON_AddStringToObject(d, "type", "input_json_delta");
+				cJSON_AddStringToObject(d, "partial_json", piece ? piece : "");
+				cJSON_AddItemToObject(o, "delta", d);
+				put_event(b, ch->wire, "content_block_delta", o);
+				free(piece);
+			}
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "type", "content_block_stop");
+			cJSON_AddNumberToObject(o, "index", base + i);
+			put_event(b, ch->wire, "content_block_stop", o);
+			free(args);
+		}
+		i++;
+	}
+}
+
+/* Ollama message.tool_calls: [{function: {name, arguments (an object)}}] */
+static cJSON *ollama_calls(const chat *ch)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, ch->calls) {
+		cJSON *o = cJSON_CreateObject(), *f = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(f, "name", cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring);
+		cJSON_AddItemToObject(f, "arguments",
+		                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "arguments"), 1));
+		cJSON_AddItemToObject(o, "function", f);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
 /* the final events: finish reason, usage, the end marker */
 static void stream_close(pops_buf *b, const chat *ch, const char *finish, const tokens_t *t,
                          int usage)
@@ -658,9 +853,12 @@ static void stream_close(pops_buf *b, const chat *ch, const char *finish, const 
 	if (ch->wire == W_OPENAI) {
 		cJSON *choices = cJSON_AddArrayToObject(o, "choices"), *c = cJSON_CreateObject();
 
+		if (ch->calls)
+			openai_call_deltas(b, ch);
 		cJSON_AddNumberToObject(c, "index", 0);
 		cJSON_AddItemToObject(c, "delta", d);
-		cJSON_AddStringToObject(c, "finish_reason", !strcmp(finish, "length") ? "length" : "stop");
+		cJSON_AddStringToObject(c, "finish_reason", ch->calls ? "tool_calls" :
+		                        !strcmp(finish, "length") ? "length" : "stop");
 		cJSON_AddItemToArray(choices, c);
 		put_event(b, ch->wire, NULL, o);
 		if (usage && ch->include_usage) {
@@ -680,11 +878,13 @@ static void stream_close(pops_buf *b, const chat *ch, const char *finish, const 
 		}
 		pops_buf_puts(b, "data: [DONE]\n\n");
 	} else if (ch->wire == W_ANTHROPIC) {
-		const char *sr = ch->tool_name ? "tool_use" : !strcmp(finish, "length") ? "max_tokens" :
+		const char *sr = ch->tool_name || ch->calls ? "tool_use" :
+		                 !strcmp(finish, "length") ? "max_tokens" :
 		                 !strcmp(finish, "stop") ? "end_turn" : finish;
 
 		put_event(b, ch->wire, "content_block_stop",
 		          cJSON_Parse("{\"type\":\"content_block_stop\",\"index\":0}"));
+		anthropic_calls(NULL, b, ch, 1);
 		cJSON_AddStringToObject(o, "type", "message_delta");
 		cJSON_AddStringToObject(d, "stop_reason", sr);
 		cJSON_AddNullToObject(d, "stop_sequence");
@@ -695,6 +895,17 @@ static void stream_close(pops_buf *b, const chat *ch, const char *finish, const 
 		put_event(b, ch->wire, "message_stop", cJSON_Parse("{\"type\":\"message_stop\"}"));
 	} else {
 		cJSON_Delete(u);
+		if (ch->calls) {
+			cJSON *l = cJSON_CreateObject(), *m = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(l, "model", ch->model);
+			cJSON_AddStringToObject(m, "role", "assistant");
+			cJSON_AddStringToObject(m, "content", "");
+			cJSON_AddItemToObject(m, "tool_calls", ollama_calls(ch));
+			cJSON_AddItemToObject(l, "message", m);
+			cJSON_AddFalseToObject(l, "done");
+			put_event(b, ch->wire, NULL, l);
+		}
 		cJSON_AddStringToObject(o, "model", ch->model);
 		cJSON_AddStringToObject(o, "created_at", "2024-01-01T00:00:00Z");
 		cJSON_AddStringToObject(d, "role", "assistant");
@@ -757,6 +968,34 @@ static void stream_reply(const fk_config *cfg, const fk_request *req, const chat
 	rep->content_type = ch->wire == W_OLLAMA ? "application/x-ndjson" : "text/event-stream";
 }
 
+/* Ollama's non-streamed reply: one object (consumed) and a newline */
+static void ollama_reply(const chat *ch, const char *text, const char *finish, long in, long out,
+                         cJSON *o, fk_reply *rep)
+{
+	cJSON *msg = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddStringToObject(o, "model", ch->model);
+	cJSON_AddStringToObject(o, "created_at", "2024-01-01T00:00:00Z");
+	cJSON_AddStringToObject(msg, "role", "assistant");
+	cJSON_AddStringToObject(msg, "content", text);
+	if (ch->calls)
+		cJSON_AddItemToObject(msg, "tool_calls", ollama_calls(ch));
+	cJSON_AddItemToObject(o, "message", msg);
+	cJSON_AddTrueToObject(o, "done");
+	cJSON_AddStringToObject(o, "done_reason", !strcmp(finish, "length") ? "length" : "stop");
+	cJSON_AddNumberToObject(o, "total_duration", 1000000);
+	cJSON_AddNumberToObject(o, "prompt_eval_count", (double)in);
+	cJSON_AddNumberToObject(o, "eval_count", (double)out);
+	s = cJSON_PrintUnformatted(o);
+	pops_buf_puts(&rep->body, s ? s : "");
+	pops_buf_putc(&rep->body, '\n');
+	free(s);
+	cJSON_Delete(o);
+	rep->status = 200;
+	rep->content_type = "application/json";
+}
+
 static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
                        fk_reply *rep)
 {
@@ -798,9 +1037,11 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 		cJSON_AddNumberToObject(c, "index", 0);
 		cJSON_AddStringToObject(msg, "role", "assistant");
 		cJSON_AddStringToObject(msg, "content", text.ptr);
+		if (ch->calls)
+			cJSON_AddItemToObject(msg, "tool_calls", openai_calls(ch, 0));
 		cJSON_AddItemToObject(c, "message", msg);
 		cJSON_AddNullToObject(c, "logprobs");
-		cJSON_AddStringToObject(c, "finish_reason",
+		cJSON_AddStringToObject(c, "finish_reason", ch->calls ? "tool_calls" :
 		                        !strcmp(finish, "length") ? "length" : "stop");
 		cJSON_AddItemToArray(choices, c);
 		cJSON_AddNumberToObject(u, "prompt_tokens", (double)in);
@@ -833,6 +1074,10 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 			cJSON_AddStringToObject(part, "text", text.ptr);
 		}
 		cJSON_AddItemToArray(content, part);
+		if (ch->calls) {
+			anthropic_calls(content, NULL, ch, 1);
+			finish = "tool_use";
+		}
 		cJSON_AddItemToObject(o, "content", content);
 		cJSON_AddStringToObject(o, "stop_reason",
 		                        !strcmp(finish, "length") ? "max_tokens" :
@@ -845,31 +1090,8 @@ static void chat_reply(const fk_config *cfg, const fk_request *req, chat *ch,
 		cJSON_AddNumberToObject(u, "output_tokens", (double)out);
 		cJSON_AddItemToObject(o, "usage", u);
 	} else {
-		const char *done = !strcmp(finish, "length") ? "length" : "stop";
-
 		cJSON_Delete(u);
-		{
-			cJSON *msg = cJSON_CreateObject();
-			char *s;
-
-			cJSON_AddStringToObject(o, "model", ch->model);
-			cJSON_AddStringToObject(o, "created_at", "2024-01-01T00:00:00Z");
-			cJSON_AddStringToObject(msg, "role", "assistant");
-			cJSON_AddStringToObject(msg, "content", text.ptr);
-			cJSON_AddItemToObject(o, "message", msg);
-			cJSON_AddTrueToObject(o, "done");
-			cJSON_AddStringToObject(o, "done_reason", done);
-			cJSON_AddNumberToObject(o, "total_duration", 1000000);
-			cJSON_AddNumberToObject(o, "prompt_eval_count", (double)in);
-			cJSON_AddNumberToObject(o, "eval_count", (double)out);
-			s = cJSON_PrintUnformatted(o);
-			pops_buf_puts(&rep->body, s ? s : "");
-			pops_buf_putc(&rep->body, '\n');
-			free(s);
-			cJSON_Delete(o);
-			rep->status = 200;
-			rep->content_type = "application/json";
-		}
+		ollama_reply(ch, text.ptr, finish, in, out, o, rep);
 		pops_buf_dispose(&text);
 		return;
 	}
@@ -1147,5 +1369,6 @@ void fk_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep)
 	}
 	pops_buf_dispose(&ch.prompt);
 	pops_buf_dispose(&ch.last_user);
+	cJSON_Delete(ch.calls);
 	cJSON_Delete(body);
 }

@@ -277,3 +277,38 @@ TEST(closure_digest_is_the_same_for_equal_closures_whatever_the_key_order)
 	pops_closure_dispose(&b);
 	pops_closure_dispose(&a);
 }
+
+TEST(closure_tools_are_part_of_the_release_the_ledger_and_the_digest)
+{
+	pops_closure a, b = POPS_CLOSURE_INIT;
+	pops_buf what = POPS_BUF_INIT, diff = POPS_BUF_INIT;
+	char da[65], db[65];
+	cJSON *m;
+
+	closure_with(&a, B1, "m-1", "{}", B2);
+	CHECK_INT(pops_closure_digest(da, &a), 0);
+	CHECK_INT(pops_closure_copy(&b, &a), 0);
+	b.tools = cJSON_Parse("{\"definitions\":[{\"name\":\"t\",\"parameters\":{\"type\":\"object\"}}],"
+	                      "\"choice\":\"auto\"}");
+	CHECK(!pops_closure_equal(&a, &b));
+	CHECK_INT(pops_closure_digest(db, &b), 0);
+	CHECK(strcmp(da, db) != 0);
+	CHECK_INT(pops_closure_describe_diff(&diff, &a, 1, &b, 1), 0);
+	CHECK_STR(diff.ptr, "tool t added, toolChoice (default) -> auto");
+	/* through the ledger's JSON and back */
+	m = pops_closure_model_json(&b);
+	pops_closure_dispose(&a);
+	CHECK_INT(pops_closure_from_json(&a, NULL, m, &what), 0);
+	CHECK(a.tools && cJSON_Compare(a.tools, b.tools, 1));
+	/* an untrusted ledger with a tool of the wrong shape is refused */
+	pops_closure_dispose(&a);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItemCaseSensitive(m, "tools"), "definitions",
+	                          cJSON_Parse("[{\"name\":\"a b\"}]"));
+	CHECK_INT(pops_closure_from_json(&a, NULL, m, &what), POPS_EINVALID);
+	CHECK(strstr(what.ptr, "resolved_model.tools") != NULL);
+	cJSON_Delete(m);
+	pops_closure_dispose(&a);
+	pops_closure_dispose(&b);
+	pops_buf_dispose(&what);
+	pops_buf_dispose(&diff);
+}

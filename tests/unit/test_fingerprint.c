@@ -71,6 +71,7 @@ struct fx_in {
 	const char *type, *model;
 	const char *config;      /* JSON object */
 	const char *baseline;
+	const char *tools;       /* JSON {"definitions","choice"}, NULL = none */
 };
 
 static struct fx_in fx_base(void)
@@ -95,6 +96,7 @@ static int fx_compute(pops_fingerprint *out, const struct fx_in *x)
 	pops_suite *s = NULL;
 	cJSON *partials = x->partials ? cJSON_Parse(x->partials) : NULL;
 	cJSON *config = x->config ? cJSON_Parse(x->config) : NULL;
+	cJSON *tools = x->tools ? cJSON_Parse(x->tools) : NULL;
 	int error;
 
 	if (!cfg)
@@ -111,8 +113,10 @@ static int fx_compute(pops_fingerprint *out, const struct fx_in *x)
 		in.model_id = x->model;
 		in.model_config = config;
 		in.pairwise_baseline_blob = x->baseline;
+		in.tools = tools;
 		error = pops_fingerprint_compute(out, &in);
 	}
+	cJSON_Delete(tools);
 	cJSON_Delete(config);
 	cJSON_Delete(partials);
 	pops_suite_free(s);
@@ -155,6 +159,7 @@ TEST(fingerprint_every_field_changes_the_hash)
 	DIFFERS(config, "{\"max_tokens\":1,\"temperature\":0.5}");
 	DIFFERS(suite, "prompt: p\ndataset: d.jsonl\nassert:\n  - { type: contains, value: y }\n");
 	DIFFERS(baseline, "5555555555555555555555555555555555555555");
+	DIFFERS(tools, "{\"definitions\":[{\"name\":\"t\",\"parameters\":{}}]}");
 	/* the judge: its model id, its config in pops.yaml, its prompt */
 	x = fx_base();
 	x.suite = "prompt: p\ndataset: d.jsonl\nassert:\n  - { type: judge, model: judge, rubric: r }\n";
@@ -390,6 +395,27 @@ TEST(fingerprint_describe_a_changed_dataset_and_matches_on_known_keys)
 	/* a release that knows only some fields matches on those */
 	CHECK(pops_fingerprint_matches(rec, &b, known));
 	cJSON_Delete(rec);
+	pops_buf_dispose(&why);
+	pops_fingerprint_dispose(&a);
+	pops_fingerprint_dispose(&b);
+}
+
+TEST(fingerprint_tools_are_a_field_only_when_the_prompt_has_some)
+{
+	pops_fingerprint a = POPS_FINGERPRINT_INIT, b = POPS_FINGERPRINT_INIT;
+	pops_buf why = POPS_BUF_INIT;
+	struct fx_in x;
+
+	fx_setup();
+	x = fx_base();
+	CHECK_INT(fx_compute(&a, &x), 0);
+	CHECK(cJSON_GetObjectItemCaseSensitive(a.fields, "tools") == NULL);
+	x.tools = "{\"definitions\":[{\"name\":\"t\",\"parameters\":{\"type\":\"object\"}}]}";
+	CHECK_INT(fx_compute(&b, &x), 0);
+	CHECK(cJSON_GetObjectItemCaseSensitive(b.fields, "tools") != NULL);
+	CHECK(strcmp(a.hex, b.hex) != 0);
+	CHECK_INT(pops_fingerprint_describe(&why, a.fields, b.fields, NULL), 0);
+	CHECK_STR(why.ptr, "the tools (definitions or toolChoice) changed");
 	pops_buf_dispose(&why);
 	pops_fingerprint_dispose(&a);
 	pops_fingerprint_dispose(&b);
