@@ -16,7 +16,7 @@
 static const char *const keys[] = {
 	"type", "value", "weight", "threshold", "min", "max", "path", "command",
 	"timeout", "model", "rubric", "prompt", "pass_score", "allow_self_judge",
-	"require", "description", "schema", "n", NULL
+	"require", "description", "schema", "n", "scope", NULL
 };
 
 void pops_assert_free(pops_assert *a)
@@ -730,7 +730,9 @@ static int check_exec(struct check *c)
 static int check_judge(struct check *c)
 {
 	c->res->error = 1;
-	pops_buf_puts(&c->res->reason, "judge assertions are graded by the runner");
+	pops_buf_puts(&c->res->reason, c->a->type == POPS_ASSERT_SIMILAR ?
+	              "similar assertions are embedded and checked by the runner" :
+	              "judge assertions are graded by the runner");
 	return CHECKED;
 }
 
@@ -772,10 +774,11 @@ static const struct type_row {
 	[POPS_ASSERT_ROUGE_N] = { "rouge-n", 0, V_STRING, compile_rouge, check_rouge },
 	[POPS_ASSERT_WORD_COUNT] = { "word-count", 0, V_NUMBER, compile_word_count, check_word_count },
 	[POPS_ASSERT_TTFT] = { "ttft-ms", 0, V_NUMBER, compile_ceiling, check_ttft },
+	[POPS_ASSERT_SIMILAR] = { "similar", 1, V_STRING, pops_assert__compile_similar, check_judge },
 };
 
 /* a row left out of the table would be a NULL name: caught by the unit tests */
-_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_TTFT + 1,
+_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_SIMILAR + 1,
                "one row per pops_assert_type");
 
 /* The row of a type name ("not-contains" sets *negate), or NULL. */
@@ -905,6 +908,13 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 		    "'value')", file, line);
 	if (a->type != POPS_ASSERT_ROUGE_N && cJSON_GetObjectItemCaseSensitive(node, "n"))
 		BAD("%s:%u: 'n' is for 'rouge-n' only", file, line);
+	if ((it = cJSON_GetObjectItemCaseSensitive(node, "scope"))) {
+		if (a->type != POPS_ASSERT_JUDGE || !cJSON_IsString(it) ||
+		    (strcmp(it->valuestring, "conversation") && strcmp(it->valuestring, "turn")))
+			BAD("%s:%u: 'scope' is for 'judge' only: 'conversation' (the judge reads the whole "
+			    "conversation) or 'turn' (the final turn, the default)", file, line);
+		a->conversation = !strcmp(it->valuestring, "conversation");
+	}
 	if (row->compile && (error = row->compile(a, node)) < 0)
 		goto done;
 done:

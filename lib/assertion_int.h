@@ -57,4 +57,7 @@ size_t pops_assert__word_count(const char *s, size_t len);
 int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
                        const char *ref, size_t rlen, int n);
 
+/* similar / not-similar: 'value' (default {{expected}}), 'threshold', 'model' (assertion_similar.c) */
+int pops_assert__compile_similar(pops_assert *a, const cJSON *node);
+
 #endif
