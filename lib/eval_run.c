@@ -51,6 +51,9 @@ static cJSON *record_new(const struct rcase *rc, unsigned repeat)
 		cJSON_AddItemToObject(rec, "expected", cJSON_Duplicate(rc->c.expected, 1));
 	if (rc->c.threshold >= 0)
 		cJSON_AddNumberToObject(rec, "case_threshold", rc->c.threshold);
+	/* a conversation's earlier turns; the output is the final turn's reply */
+	if (rc->c.messages)
+		cJSON_AddItemToObject(rec, "messages", cJSON_Duplicate(rc->c.messages, 1));
 	return rec;
 }
 
@@ -138,7 +141,8 @@ int pops_eval__advance(struct runner *r)
 			rcase_release(rc);
 			return error < 0 ? error : pops_error_oom();
 		}
-		if ((error = pops_eval_prompt_render(&rc->messages, r->prompt, rc->c.vars)) < 0) {
+		if ((error = pops_eval_prompt_render_turns(&rc->messages, r->prompt, rc->c.vars,
+		                                         rc->c.messages)) < 0) {
 			if (error == POPS_ERROR) {
 				rcase_release(rc);
 				return error;
@@ -224,6 +228,8 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 		cJSON_AddStringToObject(e, "prompt", a->prompt);
 	if (a->pass_score)
 		cJSON_AddNumberToObject(e, "pass_score", a->pass_score);
+	if (a->conversation)
+		cJSON_AddStringToObject(e, "scope", "conversation");
 	if (a->weight != 1.0)
 		cJSON_AddNumberToObject(e, "weight", a->weight);
 	cJSON_AddItemToArray(arr, e);
