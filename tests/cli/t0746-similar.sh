@@ -166,4 +166,21 @@ test_expect_success 'a bad threshold is refused with file:line' '
 	grep -q "evals/th.yaml:3: .similar. .threshold. must be a number from -1 to 1" err
 '
 
+
+test_expect_success 'the embeddings model is part of the evidence fingerprint' '
+	start_fakellm &&
+	sim_project &&
+	pops eval run evals/sim.yaml >/dev/null &&
+	git notes --ref=pops show HEAD >note1 &&
+	sed -i "s/id: text-embedding-3-small/id: text-embedding-3-large/" pops.yaml &&
+	git commit -qam "larger embeddings" &&
+	pops eval run evals/sim.yaml >/dev/null &&
+	git notes --ref=pops show HEAD >note2 &&
+	sed -n "s/.*\"fingerprint\":\"\([0-9a-f]*\)\".*/\1/p" note1 >fp1 &&
+	sed -n "s/.*\"fingerprint\":\"\([0-9a-f]*\)\".*/\1/p" note2 >fp2 &&
+	test -s fp1 &&
+	! test_cmp fp1 fp2 &&
+	grep -q "embeddings:text-embedding-3-large" note2
+'
+
 test_done
