@@ -388,10 +388,10 @@ static int from_cache(pops_embedder *e, struct entry *en)
 		return 0;
 	arr = res.text ? cJSON_Parse(res.text) : NULL;
 	d = cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
-	if (!d || !(v = malloc(d * sizeof(*v))))
+	if (!d || !(v = calloc(d, sizeof(*v))))
 		goto done;     /* a damaged entry is a miss */
 	cJSON_ArrayForEach(x, arr) {
-		if (!cJSON_IsNumber(x))
+		if (!cJSON_IsNumber(x) || i >= d)
 			goto done;
 		v[i++] = (float)x->valuedouble;
 	}
@@ -605,7 +605,7 @@ int pops_embedder_run(pops_embedder *e)
 	}
 	if (!todo)
 		return 0;
-	if ((error = pops_embed_url(&e->url, e->o.provider)) < 0) {
+	if (pops_embed_url(&e->url, e->o.provider) < 0) {
 		for (i = 0; i < e->n; i++)
 			if (e->v[i].state == E_NEW)
 				fail(&e->v[i], pops_error_last());

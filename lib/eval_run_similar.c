@@ -185,7 +185,7 @@ static int flush(struct spass *s)
 static int read_all(struct spass *s)
 {
 	cJSON *rec = NULL, *e;
-	int got, error = 0;
+	int got = 0, error = 0;
 
 	while (!error && !s->r->interrupted &&
 	       (got = pops_report_spool_next(s->r->spool_s, &rec, &s->r->line)) == 1) {
