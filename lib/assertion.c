@@ -16,7 +16,7 @@
 static const char *const keys[] = {
 	"type", "value", "weight", "threshold", "min", "max", "path", "command",
 	"timeout", "model", "rubric", "prompt", "pass_score", "allow_self_judge",
-	"require", "description", "schema", "n",
+	"require", "description", "schema", "n", "scope",
 	"name", "arguments", "order", NULL
 };
 
@@ -732,7 +732,9 @@ static int check_exec(struct check *c)
 static int check_judge(struct check *c)
 {
 	c->res->error = 1;
-	pops_buf_puts(&c->res->reason, "judge assertions are graded by the runner");
+	pops_buf_puts(&c->res->reason, c->a->type == POPS_ASSERT_SIMILAR ?
+	              "similar assertions are embedded and checked by the runner" :
+	              "judge assertions are graded by the runner");
 	return CHECKED;
 }
 
@@ -793,10 +795,11 @@ static const struct type_row {
 	[POPS_ASSERT_TOOL_CALL] = { "tool-call", 1, V_JSON, compile_tool, check_tool },
 	[POPS_ASSERT_TOOL_CALLS] = { "tool-calls", 0, V_JSON, compile_tool, check_tool },
 	[POPS_ASSERT_VALID_TOOL_CALL] = { "is-valid-tool-call", 0, V_JSON, compile_tool, check_tool },
+	[POPS_ASSERT_SIMILAR] = { "similar", 1, V_STRING, pops_assert__compile_similar, check_judge },
 };
 
 /* a row left out of the table would be a NULL name: caught by the unit tests */
-_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_VALID_TOOL_CALL + 1,
+_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_SIMILAR + 1,
                "one row per pops_assert_type");
 
 /* The row of a type name ("not-contains" sets *negate), or NULL. */
@@ -934,6 +937,13 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 	     cJSON_GetObjectItemCaseSensitive(node, "order")))
 		BAD("%s:%u: 'name', 'arguments' and 'order' are for the tool-call assertions only",
 		    file, line);
+	if ((it = cJSON_GetObjectItemCaseSensitive(node, "scope"))) {
+		if (a->type != POPS_ASSERT_JUDGE || !cJSON_IsString(it) ||
+		    (strcmp(it->valuestring, "conversation") && strcmp(it->valuestring, "turn")))
+			BAD("%s:%u: 'scope' is for 'judge' only: 'conversation' (the judge reads the whole "
+			    "conversation) or 'turn' (the final turn, the default)", file, line);
+		a->conversation = !strcmp(it->valuestring, "conversation");
+	}
 	if (row->compile && (error = row->compile(a, node)) < 0)
 		goto done;
 done:

@@ -24,7 +24,9 @@
  * call to 'name', names a declared tool and has arguments valid against
  * its parameters schema); exec (command argv,
  * output on stdin, exit 0 = pass); judge and pairwise (graded by a model:
- * the runner does those, see lib/judge.h).
+ * the runner does those, see lib/judge.h); similar (also not-: cosine
+ * similarity of the output's and the value's embeddings >= threshold,
+ * embedded by the runner, see lib/embed.h).
  *
  * String values are templates: {{name}} and {{a.b}} are replaced by the
  * case variables (and {{expected}}) when checked.
@@ -38,7 +40,8 @@ typedef enum {
 	POPS_ASSERT_CONTAINS_ANY, POPS_ASSERT_CONTAINS_ALL, POPS_ASSERT_ICONTAINS_ANY,
 	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON, POPS_ASSERT_ROUGE_N,
 	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT,
-	POPS_ASSERT_TOOL_CALL, POPS_ASSERT_TOOL_CALLS, POPS_ASSERT_VALID_TOOL_CALL
+	POPS_ASSERT_TOOL_CALL, POPS_ASSERT_TOOL_CALLS, POPS_ASSERT_VALID_TOOL_CALL,
+	POPS_ASSERT_SIMILAR
 } pops_assert_type;
 
 typedef struct pops_assert {
@@ -56,11 +59,12 @@ typedef struct pops_assert {
 	double weight;       /* share of the case score (default 1; 0 = reported only) */
 	char **argv;         /* exec, NULL-terminated */
 	long timeout_ms;     /* exec */
-	char *model;         /* judge/pairwise: model alias */
+	char *model;         /* judge/pairwise: model alias; similar: embeddings alias or NULL */
 	char *rubric;        /* judge/pairwise */
 	char *prompt;        /* judge: path of a .prompt overriding the built-in one */
 	int pass_score;      /* judge: 0 = pass/fail verdict, else 1-5 score >= this */
 	int allow_self_judge;
+	int conversation;    /* judge: scope: conversation (the judge reads every turn) */
 	int require_win;     /* pairwise: only a win passes (default: win or tie) */
 	void *tool;          /* the tool-call types' own state (lib/assertion_tools.c) */
 	void *re;            /* compiled pcre2_code when not templated */
@@ -83,6 +87,13 @@ void pops_assert_free(pops_assert *a);
 /* 1 for judge and pairwise: checked with a model call by the runner */
 int pops_assert_needs_model(const pops_assert *a);
 
+/* similar's default threshold (cosine similarity) */
+#define POPS_SIMILAR_THRESHOLD 0.8
+
+/* 1 for similar / not-similar: the runner's similar pass embeds and checks them */
+int pops_assert_needs_embeddings(const pops_assert *a);
+
+
 typedef struct pops_assert_input {
 	const char *output;
 	size_t len;
@@ -104,6 +115,16 @@ typedef struct pops_assert_result {
 } pops_assert_result;
 
 #define POPS_ASSERT_RESULT_INIT { 0, 0, 0.0, POPS_BUF_INIT }
+
+/*
+ * Settle a similar (negate: not-similar) result from the cosine
+ * similarity of the output's and `value`'s embeddings: pass, score (the
+ * similarity for similar, 1/0 for not-similar) and the reason, always
+ * ("cosine similarity 0.42 to 'x', below the threshold 0.8"). 0 or
+ * POPS_ERROR.
+ */
+int pops_assert_similar_result(pops_assert_result *res, int negate, double threshold,
+                               const char *value, double cosine);
 
 /*
  * Check a deterministic assertion (not judge/pairwise). Always fills

@@ -68,5 +68,7 @@ int pops_assert__compile_tool(pops_assert *a, const cJSON *node);
 int pops_assert__check_tool(pops_assert_result *res, const pops_assert *a,
                             const pops_assert_input *in, double *score, int *pass);
 void pops_assert__tool_free(pops_assert *a);
+/* similar / not-similar: 'value' (default {{expected}}), 'threshold', 'model' (assertion_similar.c) */
+int pops_assert__compile_similar(pops_assert *a, const cJSON *node);
 
 #endif

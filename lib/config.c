@@ -82,6 +82,7 @@ static const pops_shape top_fields[] = {
 	{ "pricing", POPS_SHAPE_MAP, &price_shape, 0, NULL, 0, 0 },
 	{ "environments", POPS_SHAPE_LIST, &env_shape, 0, NULL, 0, 0 },
 	{ "tools", POPS_SHAPE_MAP, &any_value, 0, NULL, 0, 0 },   /* checked by lib/tools.c */
+	{ "embeddings", POPS_SHAPE_STRING, NULL, POPS_SHAPE_NOT_EMPTY, NULL, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 }
 };
 static const pops_shape top_shape = { "", POPS_SHAPE_OBJECT, top_fields, 0, NULL, 0, 0 };
@@ -337,6 +338,7 @@ int pops_config_parse(pops_config **out, const char *data, size_t len,
 
 	cfg->prompts_dir = pops_json_str(root, "prompts", "prompts");
 	cfg->evals_dir = pops_json_str(root, "evals", "evals");
+	cfg->embeddings = pops_json_str(root, "embeddings", NULL);
 	if (!valid_rel_dir(cfg->prompts_dir) || !valid_rel_dir(cfg->evals_dir)) {
 		const cJSON *bad = valid_rel_dir(cfg->prompts_dir)
 		                       ? cJSON_GetObjectItemCaseSensitive(root, "evals")

@@ -58,6 +58,7 @@ typedef struct pops_config {
 	char *root;              /* its directory: paths in the file are relative to it */
 	const char *prompts_dir; /* relative to root */
 	const char *evals_dir;
+	const char *embeddings;  /* the default embeddings model alias (`embeddings:`), or NULL */
 	pops_provider_cfg *providers;
 	size_t nproviders;
 	pops_model_cfg *models;

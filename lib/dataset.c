@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 static const char *const row_keys[] = {
-	"id", "vars", "expected", "assert", "metadata", "meta", "threshold", "description", NULL
+	"id", "vars", "expected", "assert", "metadata", "meta", "threshold", "description",
+	"messages", NULL
 };
 
 void pops_case_dispose(pops_case *c)
@@ -20,6 +21,7 @@ void pops_case_dispose(pops_case *c)
 	cJSON_Delete(c->asserts);
 	cJSON_Delete(c->metadata);
 	cJSON_Delete(c->meta);
+	cJSON_Delete(c->messages);
 	memset(c, 0, sizeof(*c));
 	c->threshold = -1.0;
 }
@@ -62,6 +64,50 @@ static int take_meta(pops_case *out, const cJSON *row, const char *file, unsigne
 		out->meta = NULL;
 		return pops_error_set(POPS_EINVALID, "%s:%u: 'meta' must be an object (in CSV: JSON text of one)",
 		                      file, line);
+	}
+	return 0;
+}
+
+/* one turn of `messages`: {role: user|assistant|system, content: string}, nothing else */
+static int turn_ok(const cJSON *t)
+{
+	const cJSON *role = cJSON_GetObjectItemCaseSensitive(t, "role");
+	const cJSON *content = cJSON_GetObjectItemCaseSensitive(t, "content");
+
+	return cJSON_IsObject(t) && cJSON_GetArraySize(t) == 2 && cJSON_IsString(role) &&
+	       cJSON_IsString(content) && (!strcmp(role->valuestring, "user") ||
+	                                   !strcmp(role->valuestring, "assistant") ||
+	                                   !strcmp(role->valuestring, "system"));
+}
+
+/*
+ * The row's `messages`: a conversation's earlier turns, a list of
+ * {role, content} (in CSV: JSON text of one), or empty. 0 or
+ * POPS_EINVALID.
+ */
+static int take_messages(pops_case *out, const cJSON *row, const char *file, unsigned line)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(row, "messages"), *t;
+	size_t i = 0;
+
+	if (!m || cJSON_IsNull(m) || (cJSON_IsString(m) && !m->valuestring[0]))
+		return 0;
+	if (cJSON_IsString(m))
+		out->messages = cJSON_Parse(m->valuestring);
+	else if (cJSON_IsArray(m))
+		POPS_CHECK_ALLOC((out->messages = cJSON_Duplicate(m, 1)));
+	if (!cJSON_IsArray(out->messages)) {
+		cJSON_Delete(out->messages);
+		out->messages = NULL;
+		return pops_error_set(POPS_EINVALID, "%s:%u: 'messages' must be a list of earlier turns "
+		                      "{role, content} (in CSV: JSON text of one)", file, line);
+	}
+	cJSON_ArrayForEach(t, out->messages) {
+		i++;
+		if (!turn_ok(t))
+			return pops_error_set(POPS_EINVALID, "%s:%u: 'messages' turn %zu must be {role, "
+			                      "content} with role user, assistant or system and content a "
+			                      "string", file, line, i);
 	}
 	return 0;
 }
@@ -138,7 +184,8 @@ int pops_case_from_json(pops_case *out, const cJSON *row, const char *file,
 	                      cJSON_GetObjectItemCaseSensitive(row, "expected"))) < 0 ||
 	    (error = dup_into(&out->metadata,
 	                      cJSON_GetObjectItemCaseSensitive(row, "metadata"))) < 0 ||
-	    (error = take_meta(out, row, file, line)) < 0)
+	    (error = take_meta(out, row, file, line)) < 0 ||
+	    (error = take_messages(out, row, file, line)) < 0)
 		goto done;
 	it = cJSON_GetObjectItemCaseSensitive(row, "assert");
 	if (it) {

@@ -32,9 +32,11 @@ typedef struct pops_case {
 	const char *file; /* borrowed from the dataset (or caller), for messages */
 	unsigned line;    /* 1-based line the row starts on; 0 unknown */
 	cJSON *meta;      /* provenance object, or NULL; never rendered */
+	cJSON *messages;  /* a conversation's earlier turns [{"role","content"}] (role user,
+	                     assistant or system; content a string), or NULL */
 } pops_case;
 
-#define POPS_CASE_INIT { NULL, NULL, NULL, NULL, NULL, -1.0, NULL, 0, NULL }
+#define POPS_CASE_INIT { NULL, NULL, NULL, NULL, NULL, -1.0, NULL, 0, NULL, NULL }
 
 /* Free what a case owns and reset it to POPS_CASE_INIT. */
 void pops_case_dispose(pops_case *c);

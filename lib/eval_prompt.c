@@ -1,6 +1,7 @@
 #include "common.h"
 #include <git2.h>
 #include "eval_prompt.h"
+#include "jsonget.h"
 #include "release.h"
 #include "promptfile.h"
 #include "fileio.h"
@@ -176,6 +177,44 @@ const pops_closure *pops_eval_prompt_release(const pops_eval_prompt *p)
 int pops_eval_prompt_render(cJSON **out, const pops_eval_prompt *p, const cJSON *vars)
 {
 	return pops_prompt_render(out, p->p, vars, NULL);
+}
+
+/* dataset turns as dotprompt history messages; NULL on out of memory */
+static cJSON *history_of(const cJSON *turns)
+{
+	cJSON *h = cJSON_CreateArray(), *m, *parts, *part;
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, turns) {
+		const char *role = pops_json_str(t, "role", "user");
+
+		if (!(m = cJSON_CreateObject()) || !cJSON_AddItemToArray(h, m) ||
+		    !cJSON_AddStringToObject(m, "role", !strcmp(role, "assistant") ? "model" : role) ||
+		    !(parts = cJSON_AddArrayToObject(m, "content")) ||
+		    !(part = cJSON_CreateObject()) || !cJSON_AddItemToArray(parts, part) ||
+		    !cJSON_AddStringToObject(part, "text", pops_json_str(t, "content", ""))) {
+			cJSON_Delete(h);
+			return NULL;
+		}
+	}
+	return h;
+}
+
+int pops_eval_prompt_render_turns(cJSON **out, const pops_eval_prompt *p, const cJSON *vars,
+                                  const cJSON *turns)
+{
+	pops_render_options ro = POPS_RENDER_OPTIONS_INIT;
+	cJSON *h;
+	int error;
+
+	if (!cJSON_IsArray(turns))
+		return pops_eval_prompt_render(out, p, vars);
+	*out = NULL;
+	POPS_CHECK_ALLOC((h = history_of(turns)));
+	ro.history = h;
+	error = pops_prompt_render(out, p->p, vars, &ro);
+	cJSON_Delete(h);
+	return error;
 }
 
 void pops_eval_prompt_free(pops_eval_prompt *p)

@@ -45,5 +45,16 @@ const pops_closure *pops_eval_prompt_release(const pops_eval_prompt *p);
  */
 int pops_eval_prompt_render(cJSON **out, const pops_eval_prompt *p, const cJSON *vars);
 
+/*
+ * The same for a conversation: `turns` (a dataset row's `messages`,
+ * [{"role": user|assistant|system, "content": string}], may be NULL) is
+ * passed as dotprompt's history: where the template has {{history}},
+ * else before its last user message (as dotprompt's insertHistory does).
+ * Turns become dotprompt messages: assistant is role "model", the
+ * content one text part. Same returns.
+ */
+int pops_eval_prompt_render_turns(cJSON **out, const pops_eval_prompt *p, const cJSON *vars,
+                                  const cJSON *turns);
+
 void pops_eval_prompt_free(pops_eval_prompt *p);
 #endif

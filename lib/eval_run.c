@@ -52,6 +52,9 @@ static cJSON *record_new(const struct rcase *rc, unsigned repeat)
 		cJSON_AddItemToObject(rec, "expected", cJSON_Duplicate(rc->c.expected, 1));
 	if (rc->c.threshold >= 0)
 		cJSON_AddNumberToObject(rec, "case_threshold", rc->c.threshold);
+	/* a conversation's earlier turns; the output is the final turn's reply */
+	if (rc->c.messages)
+		cJSON_AddItemToObject(rec, "messages", cJSON_Duplicate(rc->c.messages, 1));
 	return rec;
 }
 
@@ -139,7 +142,8 @@ int pops_eval__advance(struct runner *r)
 			rcase_release(rc);
 			return error < 0 ? error : pops_error_oom();
 		}
-		if ((error = pops_eval_prompt_render(&rc->messages, r->prompt, rc->c.vars)) < 0) {
+		if ((error = pops_eval_prompt_render_turns(&rc->messages, r->prompt, rc->c.vars,
+		                                         rc->c.messages)) < 0) {
 			if (error == POPS_ERROR) {
 				rcase_release(rc);
 				return error;
@@ -227,6 +231,8 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 		cJSON_AddStringToObject(e, "prompt", a->prompt);
 	if (a->pass_score)
 		cJSON_AddNumberToObject(e, "pass_score", a->pass_score);
+	if (a->conversation)
+		cJSON_AddStringToObject(e, "scope", "conversation");
 	if (a->weight != 1.0)
 		cJSON_AddNumberToObject(e, "weight", a->weight);
 	cJSON_AddItemToArray(arr, e);
@@ -251,8 +257,34 @@ static void add_pending_exec(cJSON *arr, const pops_assert *a)
 	cJSON_AddItemToArray(arr, e);
 }
 
+/* a similar assertion waiting for the similar pass: its model, value (expanded), threshold */
+static int add_pending_similar(const struct runner *r, cJSON *arr, const pops_assert *a,
+                               const pops_assert_input *in)
+{
+	pops_buf v = POPS_BUF_INIT;
+	cJSON *e = cJSON_CreateObject();
+	int error = a->templated ? pops_assert_expand(&v, a->value, in->scope) :
+	            pops_buf_sets(&v, a->value);
+
+	if (!error && e) {
+		cJSON_AddStringToObject(e, "type", a->name);
+		cJSON_AddBoolToObject(e, "pending_similar", 1);
+		cJSON_AddStringToObject(e, "model", a->model ? a->model : r->o->config->embeddings);
+		cJSON_AddStringToObject(e, "value", v.ptr ? v.ptr : "");
+		cJSON_AddNumberToObject(e, "threshold", a->threshold);
+		if (a->weight != 1.0)
+			cJSON_AddNumberToObject(e, "weight", a->weight);
+		if (!cJSON_AddItemToArray(arr, e))
+			error = pops_error_oom();
+		e = NULL;
+	}
+	cJSON_Delete(e);
+	pops_buf_dispose(&v);
+	return error < 0 ? error : 0;
+}
+
 static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
-                      const pops_assert_input *in, int *pending, int *xpending)
+                      const pops_assert_input *in, int *pending, int *xpending, int *spending)
 {
 	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
 	size_t i;
@@ -273,6 +305,12 @@ static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, si
 			(*xpending)++;
 			continue;
 		}
+		/* embedded later, many outputs per request */
+		if (pops_assert_needs_embeddings(list[i])) {
+			error = add_pending_similar(r, arr, list[i], in);
+			(*spending)++;
+			continue;
+		}
 		if ((error = pops_assert_check(&res, list[i], in)) == 0)
 			add_assert_result(arr, list[i], &res);
 	}
@@ -286,7 +324,7 @@ static int done1(void *payload, pops_provider_result *res)
 	struct rreq *rq = res->user;
 	struct rcase *rc = rq->rc;
 	cJSON *rec = NULL, *arr;
-	int error = 0, pending = 0, xpending = 0;
+	int error = 0, pending = 0, xpending = 0, spending = 0;
 
 	r->inflight--;
 	pops_eval__count(r, res, 0);
@@ -317,8 +355,9 @@ static int done1(void *payload, pops_provider_result *res)
 		if (res->finish_reason)
 			cJSON_AddStringToObject(rec, "finish_reason", res->finish_reason);
 		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending,
-		                        &xpending)) < 0 ||
-		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending, &xpending)) < 0)
+		                        &xpending, &spending)) < 0 ||
+		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending, &xpending,
+		                        &spending)) < 0)
 			goto done;
 		if (pending)
 			cJSON_AddStringToObject(rec, "input", rc->input_text ? rc->input_text : "");
@@ -340,7 +379,9 @@ static int done1(void *payload, pops_provider_result *res)
 	cJSON_AddBoolToObject(rec, "cached", res->cache_hit);
 	if (r->o->batch && res->status == POPS_OK && !res->cache_hit)
 		cJSON_AddTrueToObject(rec, "batch");
-	if (xpending)
+	if (spending)
+		error = pops_eval__write_record(r->spool_s, rec);
+	else if (xpending)
 		error = pops_eval__write_record(r->spool_x, rec);
 	else if (pending)
 		error = pops_eval__write_record(r->spool1, rec);
@@ -406,6 +447,8 @@ void pops_eval__dispose(struct runner *r)
 		fclose(r->spool1);
 	if (r->spool_x)
 		fclose(r->spool_x);
+	if (r->spool_s)
+		fclose(r->spool_s);
 	if (r->spool)
 		fclose(r->spool);
 	free(r->lat);
@@ -448,7 +491,8 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 		goto done;
 	}
 	if (!(r.spool = tmpfile()) || (r.has_judges && !(r.spool1 = tmpfile())) ||
-	    (r.has_exec && !(r.spool_x = tmpfile()))) {
+	    (r.has_exec && !(r.spool_x = tmpfile())) ||
+	    (r.has_similar && !(r.spool_s = tmpfile()))) {
 		error = pops_error_os("temporary file");
 		goto done;
 	}
@@ -477,6 +521,8 @@ int pops_eval_run(pops_eval_group **out, const pops_suite *s, const pops_eval_op
 		goto done;
 	if (o->popts.cancel && *o->popts.cancel)
 		r.interrupted = 1;
+	if (r.has_similar && !r.interrupted && (error = pops_eval__similar_pass(&r)) < 0)
+		goto done;
 	if (r.has_exec && !r.interrupted && (error = pops_eval__exec_pass(&r)) < 0)
 		goto done;
 	if (r.has_judges && !r.interrupted && (error = pops_eval__judge_pass(&r)) < 0)

@@ -57,6 +57,8 @@ struct runner {
 	int has_judges;              /* any judge assertion in suite or rows */
 	int has_pairwise;            /* any pairwise one: the baseline runs first */
 	int has_exec;                /* any exec assertion: an exec pass follows the requests */
+	int has_similar;             /* any similar assertion: a similar pass follows the requests */
+	size_t embed_requests;       /* embeddings requests the similar pass sent */
 	int no_baseline;             /* --baseline has no such prompt (new): a note */
 	struct judge_model {         /* the judges' providers, checked after the prepass */
 		const pops_provider_cfg *prov;
@@ -78,6 +80,7 @@ struct runner {
 	size_t ordinal;
 	size_t total_cases;          /* selected cases */
 	/* spools */
+	FILE *spool_s;               /* records waiting for their similar assertions */
 	FILE *spool_x;               /* records waiting for their exec assertions */
 	FILE *spool1;                /* records waiting for judges */
 	FILE *spool;                 /* final records */
@@ -206,6 +209,15 @@ int pops_eval__check_providers(struct runner *r);
  * finalized. Sets r->interrupted on cancel. 0 or an error.
  */
 int pops_eval__exec_pass(struct runner *r);
+
+/*
+ * eval_run_similar.c: the similar pass, after the requests and before
+ * the exec pass: every record in spool_s gets its similar entries
+ * settled (outputs and values embedded in batches), then goes on to
+ * spool_x, spool1 or is finalized. Sets r->interrupted on cancel. 0 or
+ * an error.
+ */
+int pops_eval__similar_pass(struct runner *r);
 
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);

@@ -130,11 +130,21 @@ static int judge_messages(struct jreq *q, pops_eval_prompt *jp)
 		                               q->order ? cur : base, expected);
 		q->schema = pops_pairwise_output_schema();
 	} else {
+		pops_buf conv = POPS_BUF_INIT;
+		const char *out = pops_json_str(h->rec, "output", NULL);
+
+		/* scope: conversation: the judge grades every turn, the final reply last */
+		if (!strcmp(pops_json_str(q->entry, "scope", ""), "conversation")) {
+			if (pops_judge_conversation(&conv, cJSON_GetObjectItemCaseSensitive(h->rec,
+			                            "messages"), out) < 0)
+				return POPS_ERROR;
+			out = conv.ptr;
+		}
 		error = pops_judge_messages(&q->messages, jp,
 		                            pops_json_str(q->entry, "rubric", NULL),
-		                            pops_json_str(h->rec, "input", NULL),
-		                            pops_json_str(h->rec, "output", NULL), expected,
+		                            pops_json_str(h->rec, "input", NULL), out, expected,
 		                            q->pass_score);
+		pops_buf_dispose(&conv);
 		q->schema = pops_judge_output_schema(q->pass_score > 0);
 	}
 	if (error == 0 && !q->schema)

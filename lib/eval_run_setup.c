@@ -1,5 +1,6 @@
 #include "common.h"
 #include "confine.h"
+#include "embed.h"
 #include "eval_run_int.h"
 #include "eval_sample.h"
 #include "fileio.h"
@@ -159,6 +160,32 @@ static int check_exec(struct runner *r, const pops_assert *a)
 }
 
 /*
+ * A similar assertion's embeddings model: its 'model', else pops.yaml's
+ * 'embeddings:', an alias of an openai or ollama provider (its key is
+ * checked with the judges'). Sets r->has_similar. 0 or POPS_EINVALID.
+ */
+static int check_similar(struct runner *r, const pops_assert *a)
+{
+	const char *alias = a->model ? a->model : r->o->config->embeddings;
+	const pops_provider_cfg *p;
+	const char *id;
+
+	if (!alias)
+		return pops_error_set(POPS_EINVALID, "%s:%u: '%s' needs an embeddings model: give it "
+		                      "'model: <alias>' or set 'embeddings: <alias>' in pops.yaml",
+		                      a->file, a->line, a->name);
+	if (pops_eval__model(r->o->config, alias, &p, &id) < 0)
+		return pops_error_prefix(POPS_EINVALID, "%s:%u: %s: ", a->file, a->line,
+		                         a->model ? "model" : "pops.yaml embeddings");
+	if (!pops_embed_type_ok(p->type))
+		return pops_error_set(POPS_EINVALID, "%s:%u: the embeddings model '%s' is on provider "
+		                      "'%s' of type %s, which has no embeddings endpoint: use an openai "
+		                      "or ollama provider", a->file, a->line, alias, p->name, p->type);
+	r->has_similar = 1;
+	return pops_eval__note_judge(r, p, alias) < 0 ? POPS_ERROR : 0;
+}
+
+/*
  * Assertions, before anything is sent: exec scripts inside the project;
  * judges known and, unless allowed, not the model under test; judge
  * prompts loaded (inside the project)
@@ -177,6 +204,8 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 			return error;
 		if (a[i]->type == POPS_ASSERT_EXEC)
 			r->has_exec = 1;
+		if (pops_assert_needs_embeddings(a[i]) && (error = check_similar(r, a[i])) < 0)
+			return error;
 		if (!pops_assert_needs_model(a[i]))
 			continue;
 		if (a[i]->type == POPS_ASSERT_PAIRWISE) {

@@ -216,6 +216,42 @@ done:
 	return error;
 }
 
+/*
+ * similar / not-similar: the embeddings model scores the case, so it is
+ * recorded beside the judges, as {"model": "embeddings:<id>", "config":
+ * {}, "prompt_blob": ""} (a suite without one keeps its fingerprint)
+ */
+static int add_embeddings(struct scan *sc, const pops_assert *a)
+{
+	const char *alias = a->model ? a->model : sc->in->cfg->embeddings;
+	const pops_provider_cfg *prov;
+	const char *id;
+	pops_buf m = POPS_BUF_INIT;
+	cJSON *j = NULL;
+	char *text = NULL;
+	int error = POPS_OK;
+
+	if (!alias)   /* the runner refuses it, naming the assertion */
+		return POPS_OK;
+	if ((error = pops_eval__model(sc->in->cfg, alias, &prov, &id)) < 0)
+		return pops_error_prefix(error, "%s:%u: ", a->file, a->line);
+	pops_buf_printf(&m, "embeddings:%s", id);
+	if (pops_buf_oom(&m) || !(j = cJSON_CreateObject()) ||
+	    !cJSON_AddStringToObject(j, "model", m.ptr) || !cJSON_AddObjectToObject(j, "config") ||
+	    !cJSON_AddStringToObject(j, "prompt_blob", "") || !(text = pops_json_canonical(j)))
+		error = pops_error_oom();
+	else if (!cJSON_GetObjectItemCaseSensitive(sc->judges, text)) {
+		if (!cJSON_AddItemToObject(sc->judges, text, j))
+			error = pops_error_oom();
+		else
+			j = NULL;
+	}
+	cJSON_Delete(j);
+	cJSON_free(text);
+	pops_buf_dispose(&m);
+	return error;
+}
+
 static int scan_assert(struct scan *sc, const pops_assert *a)
 {
 	size_t i;
@@ -223,6 +259,8 @@ static int scan_assert(struct scan *sc, const pops_assert *a)
 
 	if (pops_assert_needs_model(a))
 		return add_judge(sc, a);
+	if (pops_assert_needs_embeddings(a))
+		return add_embeddings(sc, a);
 	if (a->type != POPS_ASSERT_EXEC || !a->argv)
 		return POPS_OK;
 	for (i = 0; a->argv[i] && !error; i++)
@@ -240,7 +278,8 @@ static int scan_case(struct scan *sc, const pops_case *c)
 		const char *t = pops_json_str(it, "type", NULL);
 		pops_assert *a = NULL;
 
-		if (!t || (strcmp(t, "judge") && strcmp(t, "pairwise") && strcmp(t, "exec")))
+		if (!t || (strcmp(t, "judge") && strcmp(t, "pairwise") && strcmp(t, "exec") &&
+		           strcmp(t, "similar") && strcmp(t, "not-similar")))
 			continue;
 		if ((error = pops_assert_compile(&a, it, c->file ? c->file : "-", c->line)) == 0)
 			error = scan_assert(sc, a);

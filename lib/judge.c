@@ -171,3 +171,18 @@ int pops_judge_render(cJSON **out, const pops_eval_prompt *jp, const char *fallb
 	pops_eval_prompt_free(own);
 	return error;
 }
+
+int pops_judge_conversation(pops_buf *out, const cJSON *turns, const char *output)
+{
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, turns) {
+		const cJSON *role = cJSON_GetObjectItemCaseSensitive(t, "role");
+		const cJSON *content = cJSON_GetObjectItemCaseSensitive(t, "content");
+
+		pops_buf_printf(out, "%s: %s\n\n", cJSON_IsString(role) ? role->valuestring : "user",
+		                cJSON_IsString(content) ? content->valuestring : "");
+	}
+	pops_buf_printf(out, "assistant: %s", output ? output : "");
+	return pops_buf_oom(out) ? pops_error_oom() : 0;
+}

@@ -51,6 +51,15 @@ int pops_judge_render(cJSON **out, const pops_eval_prompt *jp, const char *fallb
                       const char *name, const cJSON *vars);
 
 /*
+ * What a judge with `scope: conversation` grades as the output: the
+ * whole conversation, each earlier turn of `turns` (a case record's
+ * "messages", [{"role","content"}]; may be NULL) as "<role>: <content>"
+ * and then the final reply as "assistant: <output>", separated by blank
+ * lines (appended to `out`). 0 or POPS_ERROR.
+ */
+int pops_judge_conversation(pops_buf *out, const cJSON *turns, const char *output);
+
+/*
  * The last JSON object in `text`: it must close at the end of the reply
  * (whitespace and a closing code fence allowed after it). New object
  * (caller deletes) or NULL.

@@ -438,7 +438,8 @@ static void process_input(conn *c)
 	c->rep.headers = (pops_buf)POPS_BUF_INIT;
 	c->rep.body = (pops_buf)POPS_BUF_INIT;
 	c->has_rep = 1;
-	if (!fk_batch_handle(&cfg, &req, &c->rep))
+	if (!fk_batch_handle(&cfg, &req, &c->rep) &&
+	    !fk_embed_handle(&cfg, &req, &c->rep))
 		fk_handle(&cfg, &req, &c->rep);
 	if (c->rep.status > 0 && c->rep.status < 600 && strncmp(req.path, "/__", 3))
 		fk_stats_g.by_status[c->rep.status]++;

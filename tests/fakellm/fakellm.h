@@ -85,6 +85,12 @@ int fk_batch_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep);
 /* Build the reply to one request. Never fails: errors become HTTP errors. */
 void fk_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep);
 
+/*
+ * Embeddings endpoints and /__embed_stats (embed.c): 1 when it answered
+ * the request into `rep`, 0 when fk_handle is to.
+ */
+int fk_embed_handle(const fk_config *cfg, const fk_request *req, fk_reply *rep);
+
 /* Header look-up (name lower case), NULL when absent. */
 const char *fk_header_get(const fk_request *req, const char *name);
 

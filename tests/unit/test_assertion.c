@@ -1,4 +1,5 @@
 #include "unit.h"
+#include <math.h>
 #include "assertion.h"
 #include "jsonschema.h"
 #include "assertion_int.h"
@@ -543,4 +544,72 @@ TEST(rouge_n_words_match_wherever_they_sit_in_the_text)
 	CHECK_INT((int)hits, 2);
 	CHECK_INT(pops_assert__rouge(&hits, &total, "abcdefgh", 8, "abcdefghi", 9, 1), 0);
 	CHECK_INT((int)hits, 0);
+}
+
+/* compile one assertion object; NULL with the error kept when it is refused */
+static pops_assert *compiled(const char *json)
+{
+	cJSON *node = cJSON_Parse(json);
+	pops_assert *a = NULL;
+
+	pops_assert_compile(&a, node, "s.yaml", 7);
+	cJSON_Delete(node);
+	return a;
+}
+
+TEST(similar_compiles_value_threshold_and_model)
+{
+	pops_assert *a = compiled("{\"type\":\"similar\"}");
+
+	CHECK(a);
+	CHECK(pops_assert_needs_embeddings(a) && !pops_assert_needs_model(a));
+	CHECK_STR(a->value, "{{expected}}");      /* the usual comparison, by default */
+	CHECK(a->templated && !a->negate && !a->model);
+	CHECK(fabs(a->threshold - POPS_SIMILAR_THRESHOLD) < 1e-12);
+	pops_assert_free(a);
+	a = compiled("{\"type\":\"not-similar\",\"value\":\"x\",\"threshold\":0.5,\"model\":\"emb\"}");
+	CHECK(a && a->negate && a->threshold == 0.5);
+	CHECK_STR(a->model, "emb");
+	pops_assert_free(a);
+	CHECK(!compiled("{\"type\":\"similar\",\"threshold\":1.5}"));
+	CHECK_ERR_HAS("s.yaml:7: 'similar' 'threshold' must be a number from -1 to 1");
+	CHECK(!compiled("{\"type\":\"similar\",\"model\":3}"));
+	CHECK_ERR_HAS("'model' must be the alias of an embeddings model");
+	CHECK(!compiled("{\"type\":\"similar\",\"value\":[1]}"));
+	CHECK(!compiled("{\"type\":\"similar\",\"scope\":\"conversation\"}"));
+	CHECK_ERR_HAS("'scope' is for 'judge' only");
+	CHECK_INT(pops_assert_type_known("not-similar"), 1);
+}
+
+TEST(similar_result_passes_at_the_threshold_and_says_the_similarity)
+{
+	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
+
+	CHECK_INT(pops_assert_similar_result(&res, 0, 0.8, "Paris", 0.8), 0);
+	CHECK(res.pass && fabs(res.score - 0.8) < 1e-12);
+	CHECK_STR(res.reason.ptr, "cosine similarity 0.80 to 'Paris'");
+	CHECK_INT(pops_assert_similar_result(&res, 0, 0.8, "Paris", 0.42), 0);
+	CHECK(!res.pass);
+	CHECK_STR(res.reason.ptr, "cosine similarity 0.42 to 'Paris', below the threshold 0.8");
+	CHECK_INT(pops_assert_similar_result(&res, 0, 0.8, "a\nb", -0.5), 0);
+	CHECK(res.score == 0);                     /* opposite is no similarity */
+	CHECK_STR(res.reason.ptr, "cosine similarity -0.50 to 'a?b', below the threshold 0.8");
+	CHECK_INT(pops_assert_similar_result(&res, 1, 0.8, "Paris", 0.9), 0);
+	CHECK(!res.pass && res.score == 0);
+	CHECK_STR(res.reason.ptr, "cosine similarity 0.90 to 'Paris', at or above the threshold 0.8");
+	CHECK_INT(pops_assert_similar_result(&res, 1, 0.8, "Paris", 0.1), 0);
+	CHECK(res.pass && res.score == 1);
+	pops_buf_dispose(&res.reason);
+}
+
+TEST(judge_scope_conversation_compiles_and_turn_is_the_default)
+{
+	pops_assert *a = compiled("{\"type\":\"judge\",\"model\":\"j\",\"rubric\":\"r\",\"scope\":\"conversation\"}");
+
+	CHECK(a && a->conversation);
+	pops_assert_free(a);
+	a = compiled("{\"type\":\"judge\",\"model\":\"j\",\"rubric\":\"r\",\"scope\":\"turn\"}");
+	CHECK(a && !a->conversation);
+	pops_assert_free(a);
+	CHECK(!compiled("{\"type\":\"judge\",\"model\":\"j\",\"rubric\":\"r\",\"scope\":\"all\"}"));
 }

@@ -414,3 +414,28 @@ TEST(json_dataset_is_an_array_of_rows_or_a_tests_object)
 	CHECK_ERR_HAS("json:1:");
 	pops_case_dispose(&c);
 }
+
+TEST(row_messages_are_earlier_turns_checked_turn_by_turn)
+{
+	pops_case c = POPS_CASE_INIT;
+	cJSON *row = cJSON_Parse("{\"q\":\"name?\",\"messages\":[{\"role\":\"user\",\"content\":\"I am Ann\"},"
+	                         "{\"role\":\"assistant\",\"content\":\"Hi Ann\"}]}");
+	cJSON *csv = cJSON_Parse("{\"q\":\"x\",\"messages\":\"[{\\\"role\\\":\\\"system\\\",\\\"content\\\":\\\"s\\\"}]\"}");
+	cJSON *bad = cJSON_Parse("{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"bot\",\"content\":\"b\"}]}");
+	cJSON *notlist = cJSON_Parse("{\"messages\":{\"role\":\"user\"}}");
+
+	CHECK_INT(pops_case_from_json(&c, row, "d.jsonl", 4), 0);
+	CHECK_INT(cJSON_GetArraySize(c.messages), 2);
+	CHECK(!cJSON_GetObjectItem(c.vars, "messages"));     /* not a variable */
+	CHECK_INT(pops_case_from_json(&c, csv, "d.csv", 2), 0);   /* CSV: JSON text */
+	CHECK_STR(cJSON_GetArrayItem(c.messages, 0)->child->valuestring, "system");
+	CHECK_INT(pops_case_from_json(&c, bad, "d.jsonl", 9), POPS_EINVALID);
+	CHECK_ERR_HAS("d.jsonl:9: 'messages' turn 2 must be {role, content}");
+	CHECK_INT(pops_case_from_json(&c, notlist, "d.jsonl", 3), POPS_EINVALID);
+	CHECK_ERR_HAS("d.jsonl:3: 'messages' must be a list of earlier turns");
+	pops_case_dispose(&c);
+	cJSON_Delete(row);
+	cJSON_Delete(csv);
+	cJSON_Delete(bad);
+	cJSON_Delete(notlist);
+}

@@ -79,3 +79,18 @@ TEST(judge_messages_carry_rubric_output_reference_and_format)
 	cJSON_Delete(msgs);
 	cJSON_Delete(exp);
 }
+
+TEST(judge_conversation_lists_every_turn_then_the_final_reply)
+{
+	cJSON *turns = cJSON_Parse("[{\"role\":\"user\",\"content\":\"Hi, I am Ann.\"},"
+	                           "{\"role\":\"assistant\",\"content\":\"Hello Ann.\"}]");
+	pops_buf b = POPS_BUF_INIT;
+
+	CHECK_INT(pops_judge_conversation(&b, turns, "Your name is Ann."), 0);
+	CHECK_STR(b.ptr, "user: Hi, I am Ann.\n\nassistant: Hello Ann.\n\nassistant: Your name is Ann.");
+	pops_buf_clear(&b);
+	CHECK_INT(pops_judge_conversation(&b, NULL, "x"), 0);
+	CHECK_STR(b.ptr, "assistant: x");
+	pops_buf_dispose(&b);
+	cJSON_Delete(turns);
+}
