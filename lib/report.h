@@ -100,4 +100,25 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
                      int complete, const cJSON *extra);
 int pops_report_md(const char *path, const pops_report_group *g, size_t n,
                    int complete);
+
+/*
+ * The Markdown summary, written for a sticky PR comment and the job
+ * summary: the marker POPS_REPORT_MD_MARKER (a hidden HTML comment, so
+ * a CI step can find its comment and update it), a one-line verdict
+ * ("✅ 3 suites passed", "❌ 1 of 3 suites failed: evals/triage.yaml"),
+ * a link to `html_url` (may be NULL), a table per suite (a row per
+ * model), then per failing group collapsed <details> with its failing
+ * cases and its flips against a baseline. At most `max` bytes (0 =
+ * POPS_REPORT_MD_MAX, GitHub's comment limit; never under 1024): past
+ * it the document is cut at a row boundary, open <details> closed, and
+ * a note says how many rows were left out. Appends to `out`; 0 or
+ * POPS_ERROR (damaged spool, out of memory).
+ */
+#define POPS_REPORT_MD_MAX 60000
+#define POPS_REPORT_MD_MARKER "<!-- pops-report -->"
+int pops_report_md_render(pops_buf *out, const pops_report_group *g, size_t n, int complete,
+                          const char *html_url, size_t max);
+/* pops_report_md with a link to the HTML report (`html_url` may be NULL) */
+int pops_report_md_link(const char *path, const pops_report_group *g, size_t n, int complete,
+                        const char *html_url);
 #endif
