@@ -74,7 +74,7 @@ def check_install(text, readme, deps, where):
     known = set(open(deps).read().split())
     for m in re.finditer(r"apt-get install ([^\n]*)", text):
         pkgs = [w for w in m.group(1).split() if not w.startswith("-")]
-        missing = [p for p in pkgs if p not in known and p not in ("ca-certificates", "git")]
+        missing = [p for p in pkgs if p not in known and p not in ("ca-certificates", "git", "curl", "jq")]
         if missing:
             raise Unknown("%s: apt-get installs %s, which make deps does not know" %
                           (where, " ".join(missing)))

@@ -158,6 +158,8 @@ test_expect_success 'gitlab-ci.yml: the merge request job passes and pushes its 
 		"$ROOT/README.md" ../deps >../log 2>&1) || { cat log; false; }; } &&
 	grep -q "^check eval: before_script install" log &&
 	xmllint --noout runner/reports/junit.xml &&
+	python3 -c "import json, sys; assert json.load(open(sys.argv[1])) == []" \
+		runner/reports/gl-code-quality-report.json &&
 	origin_has_complete_evidence
 '
 
