@@ -13,8 +13,12 @@
  * A case record: {"id","repeat","status":"pass|fail|error","vars",
  * "expected","output","error","asserts":[{"type","pass","error","score",
  * "reason"}],"score","latency_ms","input_tokens","output_tokens",
- * "cost_usd"|null,"attempts","cached"}.
- * A summary: {"suite","prompt","model","model_id","repeat","cases" (runs
+ * "cost_usd"|null,"attempts","cached"}, and "line" (1-based line of the
+ * row in the summary's "dataset"; in "file", the suite, for a suite's
+ * inline tests) when known.
+ * A summary: {"suite","prompt","model","model_id","dataset" (as the suite
+ * or --dataset names it, relative to the project root; absent for inline
+ * tests only),"repeat","cases" (runs
  * executed: case x repeat),"passed",
  * "failed","errors","pass_rate","ci_low","ci_high","threshold","verdict",
  * "cost_usd","input_tokens","output_tokens","latency_p50","latency_p95",
