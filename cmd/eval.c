@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cmd.h"
 #include "config.h"
+#include "eval_ci.h"
 #include "eval_out.h"
 #include "eval_reports.h"
 #include "eval_batch.h"
@@ -32,6 +33,7 @@ struct eval_run_opts {
 	const char *filter;
 	const char *baseline;
 	const char *junit, *json, *md, *html;
+	const char *annotations, *html_url;
 	double max_cost;
 	int dry_run, verbose;
 	pops_opt_shard shard;
@@ -71,6 +73,10 @@ const pops_opt cmd_eval_run_opts[] = {
 	         .complete = POPS_COMPLETE_FILE),
 	OPT_PATH(O, html, "html", "file",
 	         "write a self-contained HTML report (opens offline)", .complete = POPS_COMPLETE_FILE),
+	OPT_STRING(O, annotations, "annotations", "github|gitlab[:file]|none",
+	           "CI annotations at the failing cases' dataset lines (default github under GitHub Actions)"),
+	OPT_STRING(O, html_url, "html-url", "url",
+	           "link the Markdown summary to the HTML report published there"),
 	OPT_NUMBER(O, max_cost, "max-cost", "usd", 0, LONG_MAX,
 	           "stop starting requests before spending more"),
 	OPT_BOOL(O, dry_run, "dry-run", "print the plan and cost estimate, call nothing"),
@@ -358,26 +364,27 @@ static cJSON *json_extra(pops_ctx *ctx, const struct eval_run_opts *opts,
 
 /* the reports: also for an interrupted run, marked incomplete ("-": the real stdout) */
 static int write_reports(pops_ctx *ctx, eval_reports *rep, const struct eval_run_opts *opts,
-                         const pops_eval_options *eo, const pops_eval_batch *b)
+                         const pops_eval_options *eo, const pops_eval_batch *b, const eval_ci *ci)
 {
 	int complete = !b->interrupted && !b->over_budget, ret;
 	cJSON *extra = opts->json ? json_extra(ctx, opts, eo, b) : NULL;
 
+	rep->html_url = opts->html_url;
 	ret = eval_reports_write(rep, b->groups, b->n, complete, extra);
 	cJSON_Delete(extra);
-	return ret;
+	return ret ? ret : eval_ci_write(ctx, ci, b->groups, b->n, complete, opts->html_url);
 }
 
 /* after the runs: comparison, reports, evidence, the verdict */
 static int finish(pops_ctx *ctx, eval_reports *rep, const struct eval_run_opts *opts,
                   const pops_strv *suites, const pops_eval_options *eo, pops_eval_batch *b,
-                  size_t nmodels)
+                  size_t nmodels, const eval_ci *ci)
 {
 	int ret, error;
 
 	if (b->n > 1 && nmodels > 1)
 		eval_print_compare(b->groups, b->evidence, b->n);
-	if ((ret = write_reports(ctx, rep, opts, eo, b)) != POPS_EXIT_OK)
+	if ((ret = write_reports(ctx, rep, opts, eo, b, ci)) != POPS_EXIT_OK)
 		return ret;
 	if (!opts->no_store && !b->interrupted &&
 	    (error = eval_store_evidence(ctx, b->runs, b->n)) < 0)
@@ -456,6 +463,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	size_t nmodels = 0, i;
 	int ret, error;
 	eval_reports rep;
+	eval_ci ci;
 	struct sigaction sa, old_int, old_term;
 
 	memset(&bo, 0, sizeof(bo));
@@ -473,6 +481,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 	                                                            opts->html });
 	if ((ret = eval_batch_refuse(opts->batch, opts->record, opts->replay, opts->stream,
 	                             opts->max_cost)) || (ret = parse_numbers(&bo.eo, opts)) ||
+	    (ret = eval_ci_parse(&ci, opts->annotations)) ||
 	    (!suites.n && (ret = find_suites(&suites, &owned, ctx->config))) ||
 	    /* --dry-run --json writes the plans: the same rules */
 	    (ret = check_reports(ctx, opts, &suites, &rep)) || (ret = eval_reports_stdout_begin(&rep)) ||
@@ -493,7 +502,7 @@ int cmd_eval_run(pops_ctx *ctx, void *o)
 		if (opts->json)
 			ret = write_plans(&rep, opts->json, &b);
 	} else {
-		ret = finish(ctx, &rep, opts, &suites, &bo.eo, &b, nmodels);
+		ret = finish(ctx, &rep, opts, &suites, &bo.eo, &b, nmodels, &ci);
 	}
 done:
 	sigaction(SIGINT, &old_int, NULL);

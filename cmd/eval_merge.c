@@ -1,5 +1,6 @@
 #include "common.h"
 #include "cmd.h"
+#include "eval_ci.h"
 #include "eval_merge.h"
 #include "eval_out.h"
 #include "eval_reports.h"
@@ -16,6 +17,7 @@
 struct eval_merge_opts {
 	pops_strv files;
 	const char *junit, *json, *md, *html;
+	const char *annotations, *html_url;
 	int no_store;
 };
 
@@ -30,6 +32,10 @@ const pops_opt cmd_eval_merge_opts[] = {
 	         "write the merged Markdown summary", .complete = POPS_COMPLETE_FILE),
 	OPT_PATH(O, html, "html", "file",
 	         "write the merged self-contained HTML report", .complete = POPS_COMPLETE_FILE),
+	OPT_STRING(O, annotations, "annotations", "github|gitlab[:file]|none",
+	           "CI annotations at the failing cases' dataset lines (default github under GitHub Actions)"),
+	OPT_STRING(O, html_url, "html-url", "url",
+	           "link the Markdown summary to the HTML report published there"),
 	OPT_BOOL(O, no_store, "no-store",
 	         "do not record the merged shards' evidence in refs/notes/pops"),
 	OPT_ARGS(O, files, "report",
@@ -48,9 +54,11 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 	int ret = POPS_EXIT_OK, error = 0;
 	eval_reports rep;
 	const char *paths[EVAL_REPORT_N] = { opts->junit, opts->json, opts->md, opts->html };
+	eval_ci ci;
 
 	eval_reports_init(&rep, paths);
-	if ((ret = eval_reports_check(&rep)))
+	rep.html_url = opts->html_url;
+	if ((ret = eval_ci_parse(&ci, opts->annotations)) || (ret = eval_reports_check(&rep)))
 		goto done;
 	for (i = 0; i < opts->files.n && !ret; i++)
 		ret = eval_reports_not_input(&rep, opts->files.v[i], "the report");
@@ -65,7 +73,8 @@ int cmd_eval_merge(pops_ctx *ctx, void *o)
 	}
 	for (i = 0; i < m.ngroups; i++)
 		eval_print_group(ctx, m.groups[i].summary, m.groups[i].spool, 0);
-	if ((ret = eval_reports_write(&rep, m.groups, m.ngroups, m.complete, NULL)))
+	if ((ret = eval_reports_write(&rep, m.groups, m.ngroups, m.complete, NULL)) ||
+	    (ret = eval_ci_write(ctx, &ci, m.groups, m.ngroups, m.complete, opts->html_url)))
 		goto done;
 	if (!opts->no_store && (error = eval_merge_store(m.parts, m.groups, m.ngroups)) < 0) {
 		ret = cmd_fail(error);

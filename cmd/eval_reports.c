@@ -8,34 +8,43 @@
 #include "report_html.h"
 #include "strutil.h"
 
-static int write_junit(const char *path, const pops_report_group *g, size_t n, int complete,
-                       const cJSON *extra)
+static int write_junit(const eval_reports *r, const char *path, const pops_report_group *g,
+                       size_t n, int complete, const cJSON *extra)
 {
+	(void)r;
 	(void)extra;
 	return pops_report_junit(path, g, n, complete);
 }
 
-static int write_md(const char *path, const pops_report_group *g, size_t n, int complete,
-                    const cJSON *extra)
+static int write_json(const eval_reports *r, const char *path, const pops_report_group *g,
+                      size_t n, int complete, const cJSON *extra)
 {
-	(void)extra;
-	return pops_report_md(path, g, n, complete);
+	(void)r;
+	return pops_report_json(path, g, n, complete, extra);
 }
 
-static int write_html(const char *path, const pops_report_group *g, size_t n, int complete,
-                      const cJSON *extra)
+static int write_md(const eval_reports *r, const char *path, const pops_report_group *g,
+                    size_t n, int complete, const cJSON *extra)
 {
+	(void)extra;
+	return pops_report_md_link(path, g, n, complete, r->html_url);
+}
+
+static int write_html(const eval_reports *r, const char *path, const pops_report_group *g,
+                      size_t n, int complete, const cJSON *extra)
+{
+	(void)r;
 	(void)extra;
 	return pops_report_html(path, g, n, complete);
 }
 
 static const struct {
 	const char *opt;
-	int (*write)(const char *path, const pops_report_group *g, size_t n, int complete,
-	             const cJSON *extra);
+	int (*write)(const eval_reports *r, const char *path, const pops_report_group *g,
+	             size_t n, int complete, const cJSON *extra);
 } eval_report_kinds[EVAL_REPORT_N] = {
 	[EVAL_REPORT_JUNIT] = { "--junit", write_junit },
-	[EVAL_REPORT_JSON] = { "--json", pops_report_json },
+	[EVAL_REPORT_JSON] = { "--json", write_json },
 	[EVAL_REPORT_MD] = { "--md", write_md },
 	[EVAL_REPORT_HTML] = { "--html", write_html },
 };
@@ -59,7 +68,7 @@ int eval_reports_write(eval_reports *r, const pops_report_group *g, size_t n, in
 
 	for (size_t i = 0; i < r->n && error >= 0; i++) {
 		eval_reports_stdout_real(r, !strcmp(r->path[i], "-"));
-		error = eval_report_kinds[r->kind[i]].write(r->path[i], g, n, complete, extra);
+		error = eval_report_kinds[r->kind[i]].write(r, r->path[i], g, n, complete, extra);
 		eval_reports_stdout_real(r, 0);
 	}
 	return error < 0 ? cmd_fail(error) : 0;

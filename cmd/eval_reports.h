@@ -23,6 +23,7 @@ typedef struct eval_reports {
 	size_t n;
 	int real_stdout;        /* the original stdout while a report is "-", else -1 */
 	int human;              /* fd 1 is stderr (the human output) */
+	const char *html_url;   /* --html-url: the Markdown report links there; may be NULL */
 } eval_reports;
 
 /* the reports asked for: path[EVAL_REPORT_*], NULL = not asked for */

@@ -47,6 +47,11 @@ static cJSON *record_new(const struct rcase *rc, unsigned repeat)
 	cJSON_AddStringToObject(rec, "id", rc->c.id);
 	cJSON_AddNumberToObject(rec, "repeat", repeat);
 	cJSON_AddNumberToObject(rec, "case_index", (double)rc->ordinal);
+	/* where the row is, for CI annotations: the dataset's line, or the suite's for inline tests */
+	if (rc->c.line)
+		cJSON_AddNumberToObject(rec, "line", rc->c.line);
+	if (rc->c.file && rc->inline_row)
+		cJSON_AddStringToObject(rec, "file", rc->c.file);
 	cJSON_AddItemToObject(rec, "vars", cJSON_Duplicate(rc->c.vars, 1));
 	if (rc->c.expected)
 		cJSON_AddItemToObject(rec, "expected", cJSON_Duplicate(rc->c.expected, 1));
@@ -136,6 +141,7 @@ int pops_eval__advance(struct runner *r)
 			continue;
 		}
 		rc->ordinal = r->ordinal++;
+		rc->inline_row = !r->ds || r->ds_done;
 		if ((error = pops_suite_case_asserts(&rc->ca, &rc->nca, &rc->c)) < 0 ||
 		    (error = pops_suite_apply_vars(r->s, &rc->c)) < 0 ||
 		    !(rc->scope = pops_case_scope(&rc->c))) {

@@ -20,6 +20,7 @@ struct rcase {
 	cJSON *messages;       /* rendered prompt */
 	char *input_text;      /* the messages' text, for judges */
 	size_t ordinal;        /* index among selected cases */
+	int inline_row;        /* one of the suite's own tests: (file, line) is in the suite */
 	int refs;
 };
 

@@ -296,6 +296,9 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	cJSON_AddStringToObject(s, "prompt", pops_eval_prompt_name(r->prompt));
 	cJSON_AddStringToObject(s, "model", r->alias);
 	cJSON_AddStringToObject(s, "model_id", r->model_id);
+	/* the dataset as named (relative to the project root), where a record's "line" is */
+	if (r->dataset_name)
+		cJSON_AddStringToObject(s, "dataset", r->dataset_name);
 	cJSON_AddNumberToObject(s, "repeat", (double)r->repeat);
 	cJSON_AddNumberToObject(s, "planned", (double)(r->total_cases * (size_t)r->repeat));
 	if (pops_eval_summary_scores(s, &t, 1) < 0) {

@@ -13,8 +13,12 @@
  * A case record: {"id","repeat","status":"pass|fail|error","vars",
  * "expected","output","error","asserts":[{"type","pass","error","score",
  * "reason"}],"score","latency_ms","input_tokens","output_tokens",
- * "cost_usd"|null,"attempts","cached"}.
- * A summary: {"suite","prompt","model","model_id","repeat","cases" (runs
+ * "cost_usd"|null,"attempts","cached"}, and "line" (1-based line of the
+ * row in the summary's "dataset"; in "file", the suite, for a suite's
+ * inline tests) when known.
+ * A summary: {"suite","prompt","model","model_id","dataset" (as the suite
+ * or --dataset names it, relative to the project root; absent for inline
+ * tests only),"repeat","cases" (runs
  * executed: case x repeat),"passed",
  * "failed","errors","pass_rate","ci_low","ci_high","threshold","verdict",
  * "cost_usd","input_tokens","output_tokens","latency_p50","latency_p95",
@@ -107,4 +111,25 @@ int pops_report_json(const char *path, const pops_report_group *g, size_t n,
                      int complete, const cJSON *extra);
 int pops_report_md(const char *path, const pops_report_group *g, size_t n,
                    int complete);
+
+/*
+ * The Markdown summary, written for a sticky PR comment and the job
+ * summary: the marker POPS_REPORT_MD_MARKER (a hidden HTML comment, so
+ * a CI step can find its comment and update it), a one-line verdict
+ * ("✅ 3 suites passed", "❌ 1 of 3 suites failed: evals/triage.yaml"),
+ * a link to `html_url` (may be NULL), a table per suite (a row per
+ * model), then per failing group collapsed <details> with its failing
+ * cases and its flips against a baseline. At most `max` bytes (0 =
+ * POPS_REPORT_MD_MAX, GitHub's comment limit; never under 1024): past
+ * it the document is cut at a row boundary, open <details> closed, and
+ * a note says how many rows were left out. Appends to `out`; 0 or
+ * POPS_ERROR (damaged spool, out of memory).
+ */
+#define POPS_REPORT_MD_MAX 60000
+#define POPS_REPORT_MD_MARKER "<!-- pops-report -->"
+int pops_report_md_render(pops_buf *out, const pops_report_group *g, size_t n, int complete,
+                          const char *html_url, size_t max);
+/* pops_report_md with a link to the HTML report (`html_url` may be NULL) */
+int pops_report_md_link(const char *path, const pops_report_group *g, size_t n, int complete,
+                        const char *html_url);
 #endif

@@ -174,7 +174,9 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 		pops_buf_puts(&b, "    <properties>\n");
 		{
 			static const char *const keys[] = { "model_id", "pass_rate", "ci_low",
-				"ci_high", "threshold", "verdict", "cost_usd", NULL };
+				"ci_high", "threshold", "verdict", "cost_usd",
+				/* when the summary has them: streamed runs, the provider's prompt cache */
+				"ttft_p50", "ttft_p95", "cached_input_share", NULL };
 			size_t k;
 
 			for (k = 0; keys[k]; k++) {

@@ -14,7 +14,9 @@ artifact store between jobs. README is README.md, DEPS the package list
 GitHub: workflow and job `env`, `${{ }}` expressions (matrix, secrets,
 github.*), step `if:` (success(), always(), failure() and the
 conditions the recipes use), `run:` steps under `bash -e -o pipefail`
-with the step's env, $GITHUB_PATH, $GITHUB_STEP_SUMMARY and $RUNNER_TEMP;
+with the step's env, $GITHUB_PATH, $GITHUB_STEP_SUMMARY and $RUNNER_TEMP,
+and a `gh` on PATH whose `gh api` keeps the pull request's comments in
+github-comments.json beside ARTIFACTS (list, create, edit; --jq by jq);
 `uses:` steps of checkout and cache do nothing (the directory is the
 checkout), upload/download-artifact copy through ARTIFACTS, test-reporter
 requires its JUnit file to be well-formed XML. GitLab: the job's
@@ -72,7 +74,7 @@ def check_install(text, readme, deps, where):
     known = set(open(deps).read().split())
     for m in re.finditer(r"apt-get install ([^\n]*)", text):
         pkgs = [w for w in m.group(1).split() if not w.startswith("-")]
-        missing = [p for p in pkgs if p not in known and p not in ("ca-certificates", "git")]
+        missing = [p for p in pkgs if p not in known and p not in ("ca-certificates", "git", "curl", "jq")]
         if missing:
             raise Unknown("%s: apt-get installs %s, which make deps does not know" %
                           (where, " ".join(missing)))
@@ -83,6 +85,10 @@ def check_install(text, readme, deps, where):
 def gh_context(matrix):
     return {
         "github.workspace": os.getcwd(),
+        "github.server_url": "https://github.com",
+        "github.run_id": "4242",
+        "github.token": "ghs-test-token",
+        "github.event.pull_request.number": "1",
         "github.ref": "refs/pull/1/merge",
         "github.event_name": "pull_request",
         "github.repository": "acme/prompts",
@@ -184,14 +190,62 @@ def gh_uses(step, artifacts, matrix):
     raise Unknown("action %s" % uses)
 
 
+# `gh api` as the recipes use it, over a JSON file of the pull request's comments
+FAKE_GH = r'''#!/usr/bin/env python3
+import json, os, subprocess, sys
+state = os.environ["LIBCI_GH_STATE"]
+a = sys.argv[1:]
+if not a or a[0] != "api" or not os.environ.get("GH_TOKEN"):
+    sys.exit("gh: only 'gh api' with GH_TOKEN set is emulated")
+method, path, jq, fields, i = "GET", None, None, {}, 1
+while i < len(a):
+    if a[i] == "-X": method = a[i + 1]; i += 2
+    elif a[i] == "--jq": jq = a[i + 1]; i += 2
+    elif a[i] == "--paginate": i += 1
+    elif a[i] == "-F":
+        k, v = a[i + 1].split("=", 1)
+        fields[k] = open(v[1:]).read() if v.startswith("@") else v
+        i += 2
+    elif path is None: path = a[i]; i += 1
+    else: sys.exit("gh: unexpected %s" % a[i])
+comments = json.load(open(state)) if os.path.exists(state) else []
+p = path.split("/")
+if method == "GET" and p[-1] == "comments" and p[-3] == "issues":
+    out = comments
+elif method == "POST" and p[-1] == "comments" and p[-3] == "issues":
+    out = {"id": 100 + len(comments), "user": {"login": "github-actions[bot]"},
+           "body": fields["body"]}
+    comments.append(out)
+elif method == "PATCH" and p[-2] == "comments":
+    out = [c for c in comments if str(c["id"]) == p[-1]]
+    if not out: sys.exit("gh: HTTP 404")
+    out = out[0]
+    out["body"] = fields["body"]
+else:
+    sys.exit("gh: %s %s is not emulated" % (method, path))
+json.dump(comments, open(state, "w"))
+text = json.dumps(out)
+if jq is not None:
+    text = subprocess.run(["jq", "-r", jq], input=text, capture_output=True, text=True,
+                          check=True).stdout
+sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+'''
+
+
 def github(workflow, job, artifacts, readme, deps, matrix):
     wf = json.load(open(workflow))
     j = wf["jobs"][job]
     if "if" in j and not gh_cond(j["if"], True, matrix):
         raise Unknown("job %s would not run on a pull request" % job)
     temp = os.path.abspath(".ci-runner-temp")
-    os.makedirs(temp, exist_ok=True)
+    os.makedirs(os.path.join(temp, "bin"), exist_ok=True)
+    with open(os.path.join(temp, "bin", "gh"), "w") as f:
+        f.write(FAKE_GH)
+    os.chmod(os.path.join(temp, "bin", "gh"), 0o755)
     env = dict(os.environ)
+    env["PATH"] = os.path.join(temp, "bin") + ":" + env["PATH"]
+    env["LIBCI_GH_STATE"] = os.path.join(os.path.dirname(os.path.abspath(artifacts)),
+                                         "github-comments.json")
     env.update({"GITHUB_ACTIONS": "true", "CI": "true", "RUNNER_TEMP": temp,
                 "GITHUB_WORKSPACE": os.getcwd(),
                 "GITHUB_PATH": os.path.join(temp, "path"),

@@ -16,6 +16,8 @@ set -u
 LC_ALL=C
 export LC_ALL
 unset NO_COLOR POPS_NO_MAN CDPATH
+# a case run under CI (GitHub Actions, GitLab) sees no CI: pops would annotate
+unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY GITHUB_WORKSPACE CI_PROJECT_DIR
 
 TEST_NAME=$(basename "$0" .sh)
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)

@@ -101,6 +101,8 @@ test_expect_success 'github-actions.yml: the pull request job passes and pushes 
 	start_fakellm &&
 	ci_origin &&
 	recipe_json "$CI/github-actions.yml" >wf.json &&
+	echo "[{\"id\": 7, \"user\": {\"login\": \"alice\"}, \"body\": \"quoting <!-- pops-report -->\"}]" \
+		>github-comments.json &&
 	checkout runner &&
 	{ (cd runner && python3 "$TEST_DIR/lib-ci.py" github ../wf.json eval ../artifacts \
 		"$ROOT/README.md" ../deps >../log 2>&1) || { cat log; false; }; } &&
@@ -110,8 +112,22 @@ test_expect_success 'github-actions.yml: the pull request job passes and pushes 
 	! grep -q "^FAIL" log &&
 	xmllint --noout runner/reports/junit.xml &&
 	grep -q "evals/cap.yaml" runner/.ci-runner-temp/summary.md &&
-	test -d artifacts/pops-reports &&
-	origin_has_complete_evidence
+	grep -q "^<!-- pops-report -->$" runner/.ci-runner-temp/summary.md &&
+	test -f artifacts/pops-reports/report.html &&
+	grep -q "^ok    Sticky pull request comment (exit 0)" log &&
+	origin_has_complete_evidence &&
+	# a second push: the same comment edited, none added, nobody else'"'"'s touched
+	echo "[[fail]]" >>runner/reports/summary.md &&
+	{ (cd runner && python3 "$TEST_DIR/lib-ci.py" github ../wf.json eval ../artifacts \
+		"$ROOT/README.md" ../deps >../log2 2>&1) || { cat log2; false; }; } &&
+	python3 - runner/reports/summary.md <<-\EOP
+	import json, sys
+	c = json.load(open("github-comments.json"))
+	assert len(c) == 2, c
+	assert c[0] == {"id": 7, "user": {"login": "alice"}, "body": "quoting <!-- pops-report -->"}, c
+	assert c[1]["id"] == 101 and c[1]["body"] == open(sys.argv[1]).read(), c
+	assert "[[fail]]" not in c[1]["body"] and c[1]["body"].splitlines()[1] == "<!-- pops-report -->", c
+	EOP
 '
 
 test_expect_success 'github-actions-sharded.yml: four shards, one merge, the merged evidence kept' '
@@ -142,6 +158,8 @@ test_expect_success 'gitlab-ci.yml: the merge request job passes and pushes its 
 		"$ROOT/README.md" ../deps >../log 2>&1) || { cat log; false; }; } &&
 	grep -q "^check eval: before_script install" log &&
 	xmllint --noout runner/reports/junit.xml &&
+	python3 -c "import json, sys; assert json.load(open(sys.argv[1])) == []" \
+		runner/reports/gl-code-quality-report.json &&
 	origin_has_complete_evidence
 '
 

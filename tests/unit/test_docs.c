@@ -70,7 +70,8 @@ TEST(every_ci_recipe_in_docs_ci_parses_as_yaml)
 	CHECK(n >= 3);
 }
 
-TEST(github_recipe_uploads_junit_and_writes_the_step_summary)
+/* pops itself appends the summary to $GITHUB_STEP_SUMMARY; the recipe keeps one PR comment of it */
+TEST(github_recipe_uploads_junit_and_keeps_one_sticky_summary_comment)
 {
 	pops_yaml_doc *doc = load_yaml("docs/ci/github-actions.yml");
 	cJSON *root, *steps, *s;
@@ -89,10 +90,12 @@ TEST(github_recipe_uploads_junit_and_writes_the_step_summary)
 		if (cJSON_IsString(uses) && strstr(uses->valuestring, "test-reporter") &&
 		    cJSON_IsString(get_path(s, "with", "path", NULL)))
 			junit = 1;
-		if (cJSON_IsString(run) && strstr(run->valuestring, "GITHUB_STEP_SUMMARY"))
+		if (cJSON_IsString(run) && strstr(run->valuestring, "<!-- pops-report -->") &&
+		    strstr(run->valuestring, "-X PATCH"))
 			summary = 1;
 		if (cJSON_IsString(run) && strstr(run->valuestring, "pops eval run") &&
-		    strstr(run->valuestring, "--junit"))
+		    strstr(run->valuestring, "--junit") && strstr(run->valuestring, "--md") &&
+		    strstr(run->valuestring, "--html "))
 			eval = 1;
 	}
 	CHECK(junit);

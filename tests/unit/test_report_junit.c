@@ -84,3 +84,32 @@ TEST(junit_from_hostile_output_validates_against_xsd)
 	pops_buf_dispose(&xml);
 }
 
+
+TEST(junit_properties_carry_ttft_and_the_cached_input_share_when_the_summary_has_them)
+{
+	pops_report_group g;
+	pops_buf doc = POPS_BUF_INIT;
+	char path[] = "/tmp/pops-junit-XXXXXX";
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	g.summary = cJSON_Parse("{\"suite\":\"s.yaml\",\"model\":\"m\",\"ttft_p50\":120,\"ttft_p95\":340,"
+	                        "\"cached_input_share\":0.25}");
+	g.spool = tmpfile();
+	CHECK_INT(pops_report_junit(path, &g, 1, 1), 0);
+	CHECK_INT(pops_file_read(&doc, path, 0), 0);
+	CHECK(strstr(doc.ptr, "<property name=\"ttft_p50\" value=\"120\"/>"));
+	CHECK(strstr(doc.ptr, "<property name=\"ttft_p95\" value=\"340\"/>"));
+	CHECK(strstr(doc.ptr, "<property name=\"cached_input_share\" value=\"0.25\"/>"));
+	cJSON_Delete(g.summary);
+	g.summary = cJSON_Parse("{\"suite\":\"s.yaml\",\"model\":\"m\"}");
+	CHECK_INT(pops_report_junit(path, &g, 1, 1), 0);
+	pops_buf_clear(&doc);
+	CHECK_INT(pops_file_read(&doc, path, 0), 0);
+	CHECK(!strstr(doc.ptr, "ttft") && !strstr(doc.ptr, "cached_input_share"));
+	fclose(g.spool);
+	cJSON_Delete(g.summary);
+	unlink(path);
+	pops_buf_dispose(&doc);
+}

@@ -37,3 +37,93 @@ TEST(markdown_puts_failing_groups_first_and_escapes_cells)
 	unlink(path);
 	pops_buf_dispose(&doc);
 }
+
+/* groups of one summary and spool lines each */
+static void md_group(pops_report_group *g, const char *summary, const char *rec, size_t nrec)
+{
+	g->summary = cJSON_Parse(summary);
+	g->spool = tmpfile();
+	for (size_t i = 0; i < nrec; i++)
+		fprintf(g->spool, rec, i);
+}
+
+TEST(markdown_starts_with_the_verdict_then_the_marker_and_links_the_html_report)
+{
+	pops_report_group g[3];
+	pops_buf b = POPS_BUF_INIT;
+	const char *d;
+	int i;
+
+	md_group(&g[0], "{\"suite\":\"evals/a.yaml\",\"model\":\"m\",\"verdict\":\"pass\",\"cases\":1}", "", 0);
+	md_group(&g[1], "{\"suite\":\"evals/triage.yaml\",\"model\":\"m\",\"verdict\":\"fail\",\"cases\":2,"
+	         "\"failed\":2,\"baseline\":{\"ref\":\"prod\",\"paired\":2,\"newly_failing\":2,"
+	         "\"newly_passing\":0,\"p_value\":0.5,\"verdict\":\"no significant change\"}}",
+	         "{\"id\":\"t%zu\",\"status\":\"fail\",\"asserts\":[{\"pass\":false,\"reason\":\"bad\"}]}\n", 2);
+	md_group(&g[2], "{\"suite\":\"evals/c.yaml\",\"model\":\"m\",\"verdict\":\"pass\",\"cases\":1}", "", 0);
+	CHECK_INT(pops_report_md_render(&b, g, 3, 1, "https://ci.example/r/report.html#x y", 0), 0);
+	CHECK(!strncmp(b.ptr, "❌ 1 of 3 suites failed: evals/triage.yaml\n" POPS_REPORT_MD_MARKER "\n", 
+	               strlen("❌ 1 of 3 suites failed: evals/triage.yaml\n" POPS_REPORT_MD_MARKER "\n")));
+	CHECK(strstr(b.ptr, "[Full report (HTML)](<https://ci.example/r/report.html#x%20y>)"));
+	/* a table per suite, the failing one first */
+	CHECK(strstr(b.ptr, "### ❌ evals/triage.yaml") < strstr(b.ptr, "### ✅ evals/a.yaml"));
+	CHECK(strstr(b.ptr, "| evals/triage.yaml | m | ❌ fail | 0.0% |") ||
+	      strstr(b.ptr, "| evals/triage.yaml | m | ❌ fail | - |"));
+	d = strstr(b.ptr, "<details><summary>2 failing, 0 errored: evals/triage.yaml on m</summary>");
+	CHECK(d && strstr(d, "| t1 | fail | bad |") && strstr(d, "</details>"));
+	CHECK(strstr(b.ptr, "<details><summary>Flips against prod: 2 newly failing, 0 newly passing</summary>"));
+	/* as many opened as closed */
+	{
+		size_t open = 0, close = 0;
+
+		for (d = b.ptr; (d = strstr(d, "<details>")); d++)
+			open++;
+		for (d = b.ptr; (d = strstr(d, "</details>")); d++)
+			close++;
+		CHECK_INT(open, 2);
+		CHECK_INT(close, 2);
+	}
+	pops_buf_clear(&b);
+	CHECK_INT(pops_report_md_render(&b, g, 1, 1, NULL, 0), 0);
+	CHECK(!strncmp(b.ptr, "✅ 1 suite passed\n", strlen("✅ 1 suite passed\n")));
+	CHECK(!strstr(b.ptr, "Full report"));
+	for (i = 0; i < 3; i++) {
+		fclose(g[i].spool);
+		cJSON_Delete(g[i].summary);
+	}
+	pops_buf_dispose(&b);
+}
+
+TEST(markdown_past_its_limit_is_cut_at_a_row_with_details_closed_and_a_note)
+{
+	pops_report_group g[3];
+	pops_buf b = POPS_BUF_INIT;
+	char *last;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		char s[200];
+
+		snprintf(s, sizeof(s), "{\"suite\":\"evals/s%d.yaml\",\"model\":\"m\",\"verdict\":\"fail\","
+		         "\"cases\":25,\"failed\":25}", i);
+		md_group(&g[i], s, "{\"id\":\"case-%zu\",\"status\":\"fail\",\"asserts\":[{\"pass\":false,"
+		         "\"reason\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}]}\n", 25);
+	}
+	CHECK_INT(pops_report_md_render(&b, g, 3, 1, NULL, 4000), 0);
+	CHECK(b.size <= 4000);
+	CHECK(strstr(b.ptr, "**Truncated**: "));
+	CHECK(strstr(b.ptr, "rows not shown"));
+	/* the last row before the close is whole */
+	last = strstr(b.ptr, "\n</details>\n");
+	CHECK(last && last[-1] == '\n' && last[-2] == '|');
+	CHECK(!strstr(last + 1, "<details>"));
+	pops_buf_clear(&b);
+	/* the default is GitHub's comment limit: 3 x 25 long rows fit, nothing cut */
+	CHECK_INT(pops_report_md_render(&b, g, 3, 1, NULL, 0), 0);
+	CHECK(b.size <= POPS_REPORT_MD_MAX && !strstr(b.ptr, "Truncated"));
+	for (i = 0; i < 3; i++) {
+		fclose(g[i].spool);
+		cJSON_Delete(g[i].summary);
+	}
+	pops_buf_dispose(&b);
+}
