@@ -2,6 +2,7 @@
 #include <math.h>
 #include <time.h>
 #include "eval_run_int.h"
+#include "metrics_class.h"
 #include "fileio.h"
 #include "strutil.h"
 
@@ -398,6 +399,7 @@ void pops_eval__dispose(struct runner *r)
 		fclose(r->spool_x);
 	if (r->spool)
 		fclose(r->spool);
+	pops_class_free(r->cls);
 	free(r->lat);
 	free(r->ttft);
 	free(r->runs_per_case);

@@ -116,6 +116,8 @@ struct runner {
 	char *down;                  /* why a provider was taken to be down, or NULL */
 	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;
+	struct pops_class_metrics *cls;  /* metrics.classification counts, or NULL */
+	size_t cls_unlabelled;       /* records whose expected label was empty */
 };
 
 /* eval_run_score.c: what a provider result says about the run (cache, sends, 429s, down) */
@@ -224,6 +226,15 @@ int pops_eval__baseline_start(struct runner *r);
  */
 int pops_eval__baseline_record(struct runner *r, const char *id, unsigned repeat, cJSON **out);
 void pops_eval__baseline_free(struct runner *r);
+
+/*
+ * eval_run_class.c: metrics.classification. classify(): a scored record's
+ * "label" and "expected_label", counted (errors are not); class_summary():
+ * the summary's "classification" and its gate (a passing verdict turns
+ * "fail" with the shortfall as reason). 0 or an error.
+ */
+int pops_eval__classify(struct runner *r, cJSON *rec);
+int pops_eval__class_summary(cJSON *summary, struct runner *r);
 
 /* eval_run_summary.c */
 int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s);

@@ -3,6 +3,7 @@
 #include <pcre2.h>
 #include "assertion_int.h"
 #include "metrics_class.h"
+#include "report.h"
 #include "strutil.h"
 
 /*
@@ -345,4 +346,130 @@ cJSON *pops_class_compare(const cJSON *now, const cJSON *before)
 oom:
 	cJSON_Delete(arr);
 	return NULL;
+}
+
+int pops_class_add_baseline(cJSON *summary, const cJSON *baseline)
+{
+	const cJSON *now = cJSON_GetObjectItemCaseSensitive(summary, "classification");
+	const cJSON *before = cJSON_GetObjectItemCaseSensitive(baseline, "classification");
+	cJSON *b = cJSON_GetObjectItemCaseSensitive(summary, "baseline"), *cmp;
+
+	if (!cJSON_IsObject(now) || !cJSON_IsObject(before))
+		return 0;
+	if (!b && !(b = cJSON_AddObjectToObject(summary, "baseline")))
+		return pops_error_oom();
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "classification");
+	if (!(cmp = pops_class_compare(now, before)) || !cJSON_AddItemToObject(b, "classification", cmp)) {
+		cJSON_Delete(cmp);
+		return pops_error_oom();
+	}
+	return 0;
+}
+
+/* a table cell: one line, no column break */
+static void md_cell(pops_buf *out, const char *s)
+{
+	pops_buf tmp = POPS_BUF_INIT;
+	size_t i;
+
+	pops_report_utf8_put(&tmp, s, strlen(s));
+	for (i = 0; i < tmp.size; i++) {
+		char c = tmp.ptr[i];
+
+		if (c == '|')
+			pops_buf_puts(out, "\\|");
+		else if (c == '\n' || c == '\r')
+			pops_buf_putc(out, ' ');
+		else
+			pops_buf_putc(out, c);
+	}
+	pops_buf_dispose(&tmp);
+}
+
+static const cJSON *delta_of(const cJSON *deltas, const char *label)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, deltas)
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "label")) ?
+		            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "label")) : "", label))
+			return it;
+	return NULL;
+}
+
+static void md_labels(pops_buf *out, const cJSON *c, const cJSON *deltas)
+{
+	const cJSON *it;
+
+	pops_buf_printf(out, "| label | precision | recall | F1 | support |%s\n|---|---|---|---|---|%s\n",
+	                deltas ? " F1 vs baseline |" : "", deltas ? "---|" : "");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "labels")) {
+		const char *l = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "label"));
+		const cJSON *d = delta_of(deltas, l ? l : "");
+
+		pops_buf_puts(out, "| ");
+		md_cell(out, l ? l : "");
+		pops_buf_printf(out, " | %.2f | %.2f | %.2f | %.0f |", num(it, "precision"),
+		                num(it, "recall"), num(it, "f1"), num(it, "support"));
+		if (deltas && d)
+			pops_buf_printf(out, " %+.2f (was %.2f) |", num(d, "delta"), num(d, "baseline_f1"));
+		else if (deltas)
+			pops_buf_puts(out, " new |");
+		pops_buf_putc(out, '\n');
+	}
+}
+
+static void md_confusion(pops_buf *out, const cJSON *conf)
+{
+	const cJSON *names = cJSON_GetObjectItemCaseSensitive(conf, "labels"), *it, *row, *n;
+	int i = 0;
+
+	pops_buf_puts(out, "\nConfusion matrix (rows: expected, columns: predicted):\n\n| |");
+	cJSON_ArrayForEach(it, names) {
+		pops_buf_putc(out, ' ');
+		md_cell(out, cJSON_IsString(it) ? it->valuestring : "");
+		pops_buf_puts(out, " |");
+	}
+	pops_buf_puts(out, "\n|---|");
+	cJSON_ArrayForEach(it, names)
+		pops_buf_puts(out, "---|");
+	pops_buf_putc(out, '\n');
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(conf, "matrix")) {
+		const cJSON *name = cJSON_GetArrayItem(names, i++);
+
+		pops_buf_puts(out, "| **");
+		md_cell(out, cJSON_IsString(name) ? name->valuestring : "");
+		pops_buf_puts(out, "** |");
+		cJSON_ArrayForEach(n, row)
+			pops_buf_printf(out, " %.0f |", cJSON_IsNumber(n) ? n->valuedouble : 0.0);
+		pops_buf_putc(out, '\n');
+	}
+}
+
+void pops_class_md(pops_buf *out, const cJSON *summary)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(summary, "classification");
+	const cJSON *base = cJSON_GetObjectItemCaseSensitive(summary, "baseline");
+	const cJSON *deltas = cJSON_GetObjectItemCaseSensitive(base, "classification");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "threshold_macro_f1");
+	size_t cases = 0;
+	const cJSON *it;
+
+	if (!cJSON_IsObject(c))
+		return;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "labels"))
+		cases += (size_t)num(it, "support");
+	pops_buf_puts(out, "\n### Classification: ");
+	md_cell(out, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "suite")) ?
+	        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "suite")) : "");
+	pops_buf_puts(out, " on ");
+	md_cell(out, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "model")) ?
+	        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "model")) : "");
+	pops_buf_printf(out, "\n\nMacro F1 **%.2f**", num(c, "macro_f1"));
+	if (cJSON_IsNumber(t))
+		pops_buf_printf(out, " (threshold %.2f)", t->valuedouble);
+	pops_buf_printf(out, ", micro F1 %.2f, accuracy %.1f%% of %zu cases.\n\n",
+	                num(c, "micro_f1"), 100 * num(c, "accuracy"), cases);
+	md_labels(out, c, cJSON_IsArray(deltas) ? deltas : NULL);
+	md_confusion(out, cJSON_GetObjectItemCaseSensitive(c, "confusion"));
 }

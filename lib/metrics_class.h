@@ -90,4 +90,21 @@ int pops_class_gate(pops_buf *why, const cJSON *summary, double min_macro, const
  * F1 0 there.
  */
 cJSON *pops_class_compare(const cJSON *now, const cJSON *before);
+
+/*
+ * --baseline: when `summary` has a "classification" and `baseline` (the
+ * baseline run's summary or stored evidence) has one too, add
+ * pops_class_compare of the two as summary.baseline.classification
+ * (creating "baseline" when absent). 0, or POPS_ERROR (out of memory).
+ */
+int pops_class_add_baseline(cJSON *summary, const cJSON *baseline);
+
+/*
+ * Markdown for the summaries of groups that have "classification": per
+ * suite x model a heading, macro/micro F1 and accuracy, the per-label
+ * table (with the baseline's F1 delta when there is one) and the
+ * confusion matrix. Appends to `out`; nothing for other summaries.
+ * Cells are escaped (| and newlines), labels made valid UTF-8.
+ */
+void pops_class_md(pops_buf *out, const cJSON *summary);
 #endif

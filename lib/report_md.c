@@ -1,5 +1,6 @@
 #include "common.h"
 #include "report.h"
+#include "metrics_class.h"
 #include "strutil.h"
 #include "jsonget.h"
 
@@ -86,6 +87,8 @@ int pops_report_md(const char *path, const pops_report_group *g, size_t n,
 				pops_buf_puts(&b, "unpriced");
 			pops_buf_printf(&b, " | %.0f ms |\n", pops_json_num(s, "latency_p50", 0.0));
 		}
+	for (i = 0; i < n; i++)
+		pops_class_md(&b, g[i].summary);
 	for (i = 0; i < n; i++) {
 		const cJSON *s = g[i].summary, *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
 		size_t shown = 0;
