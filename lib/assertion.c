@@ -16,7 +16,8 @@
 static const char *const keys[] = {
 	"type", "value", "weight", "threshold", "min", "max", "path", "command",
 	"timeout", "model", "rubric", "prompt", "pass_score", "allow_self_judge",
-	"require", "description", "schema", "n", NULL
+	"require", "description", "schema", "n", "models", "aggregate", "scale", "criteria",
+	"steps", "self_consistency", NULL
 };
 
 void pops_assert_free(pops_assert *a)
@@ -34,6 +35,10 @@ void pops_assert_free(pops_assert *a)
 			free(a->argv[i]);
 	free(a->argv);
 	free(a->model);
+	if (a->models)
+		for (i = 0; i < a->nmodels; i++)
+			free(a->models[i]);
+	free(a->models);
 	free(a->rubric);
 	free(a->prompt);
 	pcre2_match_data_free(a->md);
@@ -317,18 +322,31 @@ static int compile_judge(pops_assert *a, const cJSON *node)
 	const cJSON *it;
 	int error = 0;
 
-	if (!str_key(node, "model"))
+	if (a->type == POPS_ASSERT_JUDGE && (error = pops_assert__compile_jury(a, node)) < 0)
+		goto done;
+	if (a->type == POPS_ASSERT_PAIRWISE && (cJSON_GetObjectItemCaseSensitive(node, "models") ||
+	    cJSON_GetObjectItemCaseSensitive(node, "scale") ||
+	    cJSON_GetObjectItemCaseSensitive(node, "self_consistency")))
+		BAD("%s:%u: 'models', 'scale' and 'self_consistency' are for 'judge': 'pairwise' asks one "
+		    "judge in both orders", file, line);
+	if (!a->model && !str_key(node, "model"))
 		BAD("%s:%u: '%s' needs 'model': the alias of the judge model", file, line, a->name);
 	if (a->type == POPS_ASSERT_JUDGE && !str_key(node, "rubric"))
 		BAD("%s:%u: 'judge' needs a 'rubric'", file, line);
-	a->model = pops_strdup(str_key(node, "model"));
+	if (!a->model)
+		a->model = pops_strdup(str_key(node, "model"));
 	a->rubric = pops_strdup(str_key(node, "rubric") ? str_key(node, "rubric") :
 	                        "Which response better follows the instructions?");
 	if (!a->model || !a->rubric)
 		BAD("out of memory");
+	if (a->type == POPS_ASSERT_JUDGE && (error = pops_assert__compile_rubric(a, node)) < 0)
+		goto done;
 	if (str_key(node, "prompt") && !(a->prompt = pops_strdup(str_key(node, "prompt"))))
 		BAD("out of memory");
 	it = cJSON_GetObjectItemCaseSensitive(node, "pass_score");
+	if (it && a->scale_max)
+		BAD("%s:%u: 'pass_score' is for the built-in 1-5 score: with 'scale' the lowest passing "
+		    "score is 'threshold'", file, line);
 	if (it) {
 		if (!cJSON_IsNumber(it) || it->valuedouble < 1 || it->valuedouble > 5)
 			BAD("%s:%u: 'pass_score' must be 1-5", file, line);

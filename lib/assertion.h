@@ -34,6 +34,14 @@ typedef enum {
 	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT
 } pops_assert_type;
 
+/* how a jury's verdicts make one (judge `aggregate:`) */
+typedef enum {
+	POPS_JURY_MAJORITY = 0, POPS_JURY_ALL, POPS_JURY_ANY, POPS_JURY_MEAN
+} pops_jury_aggregate;
+
+/* "majority", "all", "any", "mean" */
+const char *pops_jury_aggregate_name(int aggregate);
+
 typedef struct pops_assert {
 	pops_assert_type type;
 	int negate;
@@ -54,6 +62,11 @@ typedef struct pops_assert {
 	char *prompt;        /* judge: path of a .prompt overriding the built-in one */
 	int pass_score;      /* judge: 0 = pass/fail verdict, else 1-5 score >= this */
 	int allow_self_judge;
+	char **models;       /* judge: a jury (models[0] is `model` too), or NULL */
+	size_t nmodels;
+	int aggregate;       /* judge jury: a pops_jury_aggregate */
+	int scale_max;       /* judge: 0 (verdict or pass_score 1-5), or 5 / 10 for `scale` */
+	int self_consistency;/* judge: times asked (1, or 2: the second with the rubric reworded) */
 	int require_win;     /* pairwise: only a win passes (default: win or tie) */
 	void *re;            /* compiled pcre2_code when not templated */
 	void *md;            /* its match data */

@@ -57,4 +57,15 @@ size_t pops_assert__word_count(const char *s, size_t len);
 int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
                        const char *ref, size_t rlen, int n);
 
+/*
+ * lib/assertion_judge.c, for compile_judge: `models` (a jury; sets
+ * a->model to the first), `aggregate`, `self_consistency`; then, once
+ * the rubric is set, `scale` (with `threshold`, the lowest passing
+ * score, into pass_score), `criteria` per level and `steps`, which are
+ * appended to a->rubric as the text the judge reads. 0 or POPS_EINVALID
+ * ("file:line: ...").
+ */
+int pops_assert__compile_jury(pops_assert *a, const cJSON *node);
+int pops_assert__compile_rubric(pops_assert *a, const cJSON *node);
+
 #endif

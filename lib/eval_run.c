@@ -227,6 +227,7 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 		cJSON_AddNumberToObject(e, "pass_score", a->pass_score);
 	if (a->weight != 1.0)
 		cJSON_AddNumberToObject(e, "weight", a->weight);
+	pops_eval__judge_entry(e, a);
 	cJSON_AddItemToArray(arr, e);
 }
 
@@ -400,6 +401,7 @@ void pops_eval__dispose(struct runner *r)
 	if (r->spool)
 		fclose(r->spool);
 	pops_class_free(r->cls);
+	free(r->jury);
 	free(r->lat);
 	free(r->ttft);
 	free(r->runs_per_case);

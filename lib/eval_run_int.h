@@ -117,6 +117,8 @@ struct runner {
 	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;
 	struct pops_class_metrics *cls;  /* metrics.classification counts, or NULL */
+	unsigned *jury;              /* per jury verdict: judges passing, failing (Fleiss' kappa) */
+	size_t njury, ajury;
 	size_t cls_unlabelled;       /* records whose expected label was empty */
 };
 
@@ -205,6 +207,14 @@ int pops_eval__exec_pass(struct runner *r);
 
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);
+/*
+ * A pending judge entry's jury and rubric keys from `a` ("models",
+ * "aggregate", "scale", "self_consistency"), for the judge pass to
+ * rebuild its requests from the spooled record.
+ */
+void pops_eval__judge_entry(cJSON *e, const pops_assert *a);
+/* the summary's "kappa" (Fleiss', over the jury verdicts) and "jury_cases"; 0 or POPS_ERROR */
+int pops_eval__jury_summary(cJSON *summary, const struct runner *r);
 /* the judge prompt at `path` (confined to the root; NULL: the built-in one), loaded once */
 int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char *path,
                             int pairwise);

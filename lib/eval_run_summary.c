@@ -300,7 +300,8 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	cJSON_AddStringToObject(s, "model_id", r->model_id);
 	cJSON_AddNumberToObject(s, "repeat", (double)r->repeat);
 	cJSON_AddNumberToObject(s, "planned", (double)(r->total_cases * (size_t)r->repeat));
-	if (pops_eval_summary_scores(s, &t, 1) < 0 || pops_eval__class_summary(s, r) < 0) {
+	if (pops_eval_summary_scores(s, &t, 1) < 0 || pops_eval__class_summary(s, r) < 0 ||
+	    pops_eval__jury_summary(s, r) < 0) {
 		cJSON_Delete(s);
 		return POPS_ERROR;
 	}
