@@ -544,3 +544,38 @@ TEST(rouge_n_words_match_wherever_they_sit_in_the_text)
 	CHECK_INT(pops_assert__rouge(&hits, &total, "abcdefgh", 8, "abcdefghi", 9, 1), 0);
 	CHECK_INT((int)hits, 0);
 }
+
+TEST(judge_jury_and_rubric_keys_compile)
+{
+	cJSON *n = cJSON_Parse("{\"type\":\"judge\",\"models\":[\"a\",\"b\",\"c\"],\"aggregate\":\"mean\","
+	                       "\"rubric\":\"R\",\"scale\":\"1-10\",\"threshold\":7,"
+	                       "\"criteria\":{\"10\":\"top\",\"1\":\"bottom\"},\"steps\":[\"one\",\"two\"],"
+	                       "\"self_consistency\":2}");
+	pops_assert *a = NULL;
+
+	CHECK(pops_assert_compile(&a, n, "s.yaml", 3) == 0);
+	CHECK(a->nmodels == 3 && !strcmp(a->model, "a") && !strcmp(a->models[2], "c"));
+	CHECK(a->aggregate == POPS_JURY_MEAN && a->scale_max == 10 && a->pass_score == 7);
+	CHECK(a->self_consistency == 2);
+	/* criteria in level order, then the steps numbered */
+	CHECK(strstr(a->rubric, "R\n\nWhat each score means:\n1: bottom\n10: top") != NULL);
+	CHECK(strstr(a->rubric, "\n1. one\n2. two") != NULL);
+	pops_assert_free(a);
+	cJSON_Delete(n);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"models\":[\"a\",\"b\"],\"rubric\":\"r\"}", "x", NULL,
+	          NULL) == POPS_EINVALID);
+	CHECK(strstr(pops_error_last(), "s.yaml:7: give 'model' (one judge) or 'models'") != NULL);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"scale\":\"1-7\",\"threshold\":3,\"rubric\":\"r\"}",
+	          "x", NULL, NULL) == POPS_EINVALID);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"scale\":\"1-5\",\"threshold\":3,\"rubric\":\"r\","
+	          "\"criteria\":{\"6\":\"x\"}}", "x", NULL, NULL) == POPS_EINVALID);
+	CHECK(strstr(pops_error_last(), "'criteria' key '6' is not a level of the scale 1-5") != NULL);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"threshold\":3,\"rubric\":\"r\"}", "x", NULL, NULL) ==
+	      POPS_EINVALID);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"self_consistency\":3,\"rubric\":\"r\"}", "x", NULL,
+	          NULL) == POPS_EINVALID);
+	CHECK(run("{\"type\":\"pairwise\",\"model\":\"a\",\"models\":[\"a\",\"b\"]}", "x", NULL, NULL) ==
+	      POPS_EINVALID);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"aggregate\":\"all\",\"rubric\":\"r\"}", "x", NULL,
+	          NULL) == POPS_EINVALID);
+}
