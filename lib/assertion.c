@@ -17,7 +17,7 @@ static const char *const keys[] = {
 	"type", "value", "weight", "threshold", "min", "max", "path", "command",
 	"timeout", "model", "rubric", "prompt", "pass_score", "allow_self_judge",
 	"require", "description", "schema", "n", "models", "aggregate", "scale", "criteria",
-	"steps", "self_consistency", NULL
+	"steps", "self_consistency", "assert", NULL
 };
 
 void pops_assert_free(pops_assert *a)
@@ -39,6 +39,9 @@ void pops_assert_free(pops_assert *a)
 		for (i = 0; i < a->nmodels; i++)
 			free(a->models[i]);
 	free(a->models);
+	for (i = 0; i < a->nset; i++)
+		pops_assert_free(a->set[i]);
+	free(a->set);
 	free(a->rubric);
 	free(a->prompt);
 	pcre2_match_data_free(a->md);
@@ -754,6 +757,14 @@ static int check_judge(struct check *c)
 
 /* ---- the type table ---- */
 
+static int check_set(struct check *c)
+{
+	int error = pops_assert__check_set(c->res, c->a, c->in, &c->score);
+
+	c->pass = c->res->pass;
+	return error < 0 ? error : CHECKED;
+}
+
 /*
  * The assertion types, indexed by pops_assert_type. A new type is one
  * row here (and its enum value): its name (negatable: a not-<name>
@@ -790,10 +801,11 @@ static const struct type_row {
 	[POPS_ASSERT_ROUGE_N] = { "rouge-n", 0, V_STRING, compile_rouge, check_rouge },
 	[POPS_ASSERT_WORD_COUNT] = { "word-count", 0, V_NUMBER, compile_word_count, check_word_count },
 	[POPS_ASSERT_TTFT] = { "ttft-ms", 0, V_NUMBER, compile_ceiling, check_ttft },
+	[POPS_ASSERT_SET] = { "assert-set", 0, V_STRING, pops_assert__compile_set, check_set },
 };
 
 /* a row left out of the table would be a NULL name: caught by the unit tests */
-_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_TTFT + 1,
+_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_SET + 1,
                "one row per pops_assert_type");
 
 /* The row of a type name ("not-contains" sets *negate), or NULL. */
@@ -921,6 +933,8 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 	if (a->type != POPS_ASSERT_CONTAINS_JSON && cJSON_GetObjectItemCaseSensitive(node, "schema"))
 		BAD("%s:%u: 'schema' is for 'contains-json' only ('json-schema' takes its schema as "
 		    "'value')", file, line);
+	if (a->type != POPS_ASSERT_SET && cJSON_GetObjectItemCaseSensitive(node, "assert"))
+		BAD("%s:%u: 'assert' (a list of assertions) is for 'assert-set' only", file, line);
 	if (a->type != POPS_ASSERT_ROUGE_N && cJSON_GetObjectItemCaseSensitive(node, "n"))
 		BAD("%s:%u: 'n' is for 'rouge-n' only", file, line);
 	if (row->compile && (error = row->compile(a, node)) < 0)

@@ -16,7 +16,10 @@
  * length (min/max code points); word-count (min/max words);
  * levenshtein (value, threshold = max edits); rouge-n (n-gram recall of
  * value in the output >= threshold: the score is the recall);
- * latency-ms and cost (threshold = ceiling); exec (command argv,
+ * latency-ms and cost (threshold = ceiling); assert-set (a group of
+ * deterministic assertions under `assert`, scored as one: the weighted
+ * mean of their scores, passing at `threshold` or, without one, when
+ * every weighted member passes); exec (command argv,
  * output on stdin, exit 0 = pass); judge and pairwise (graded by a model:
  * the runner does those, see lib/judge.h).
  *
@@ -31,7 +34,7 @@ typedef enum {
 	POPS_ASSERT_EXEC, POPS_ASSERT_JUDGE, POPS_ASSERT_PAIRWISE,
 	POPS_ASSERT_CONTAINS_ANY, POPS_ASSERT_CONTAINS_ALL, POPS_ASSERT_ICONTAINS_ANY,
 	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON, POPS_ASSERT_ROUGE_N,
-	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT
+	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT, POPS_ASSERT_SET
 } pops_assert_type;
 
 /* how a jury's verdicts make one (judge `aggregate:`) */
@@ -67,6 +70,9 @@ typedef struct pops_assert {
 	int aggregate;       /* judge jury: a pops_jury_aggregate */
 	int scale_max;       /* judge: 0 (verdict or pass_score 1-5), or 5 / 10 for `scale` */
 	int self_consistency;/* judge: times asked (1, or 2: the second with the rubric reworded) */
+	struct pops_assert **set;  /* assert-set: its members */
+	size_t nset;
+	int has_threshold;   /* assert-set: `threshold` given */
 	int require_win;     /* pairwise: only a win passes (default: win or tie) */
 	void *re;            /* compiled pcre2_code when not templated */
 	void *md;            /* its match data */

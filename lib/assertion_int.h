@@ -68,4 +68,17 @@ int pops_assert__rouge(size_t *hits, size_t *total, const char *out, size_t len,
 int pops_assert__compile_jury(pops_assert *a, const cJSON *node);
 int pops_assert__compile_rubric(pops_assert *a, const cJSON *node);
 
+/*
+ * lib/assertion_set.c: assert-set. compile: `assert` (1 to 100
+ * deterministic assertions: no judge, pairwise, exec or nested set, as
+ * the runner checks a set in one step) and an optional `threshold`
+ * (0..1). check: every member against `in`; res->pass, res->error (a
+ * member's error), the reasons of failed members joined by "; ", and
+ * *score the weighted mean of the members' scores (1 when they all weigh
+ * 0). 0 or POPS_ERROR.
+ */
+int pops_assert__compile_set(pops_assert *a, const cJSON *node);
+int pops_assert__check_set(pops_assert_result *res, const pops_assert *a,
+                           const pops_assert_input *in, double *score);
+
 #endif

@@ -579,3 +579,32 @@ TEST(judge_jury_and_rubric_keys_compile)
 	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"aggregate\":\"all\",\"rubric\":\"r\"}", "x", NULL,
 	          NULL) == POPS_EINVALID);
 }
+
+TEST(assert_set_scores_as_one_group)
+{
+	pops_buf why = POPS_BUF_INIT;
+	const char *set2of3 = "{\"type\":\"assert-set\",\"threshold\":0.6,\"assert\":["
+	                      "{\"type\":\"contains\",\"value\":\"fox\"},"
+	                      "{\"type\":\"contains\",\"value\":\"{{animal}}\"},"
+	                      "{\"type\":\"contains\",\"value\":\"cat\",\"weight\":2}]}";
+
+	/* fox (1) + dog (1) of weight 4: 0.5 < 0.6 */
+	CHECK(run(set2of3, "a fox and a dog", "{\"animal\":\"dog\"}", &why) == 0);
+	CHECK_STR(why.ptr, "set score 0.50 < 0.60: contains: output does not contain 'cat'");
+	/* cat (2) + fox (1): 0.75 */
+	CHECK(run(set2of3, "a fox and a cat", "{\"animal\":\"dog\"}", &why) == 1);
+	/* no threshold: every weighted member must pass */
+	CHECK(run("{\"type\":\"assert-set\",\"assert\":[{\"type\":\"contains\",\"value\":\"a\"},"
+	          "{\"type\":\"contains\",\"value\":\"zz\",\"weight\":0}]}", "abc", NULL, &why) == 1);
+	CHECK(run("{\"type\":\"assert-set\",\"assert\":[{\"type\":\"contains\",\"value\":\"a\"},"
+	          "{\"type\":\"contains\",\"value\":\"zz\"}]}", "abc", NULL, &why) == 0);
+	CHECK(strstr(why.ptr, "contains: output does not contain 'zz'") != NULL);
+	CHECK(run("{\"type\":\"assert-set\",\"assert\":[{\"type\":\"judge\",\"model\":\"j\",\"rubric\":\"r\"}]}",
+	          "x", NULL, NULL) == POPS_EINVALID);
+	CHECK(strstr(pops_error_last(), "'judge' cannot be inside an 'assert-set'") != NULL);
+	CHECK(run("{\"type\":\"assert-set\",\"assert\":[]}", "x", NULL, NULL) == POPS_EINVALID);
+	CHECK(run("{\"type\":\"assert-set\",\"threshold\":2,\"assert\":[{\"type\":\"is-json\"}]}", "x", NULL,
+	          NULL) == POPS_EINVALID);
+	CHECK(run("{\"type\":\"contains\",\"value\":\"x\",\"assert\":[]}", "x", NULL, NULL) == POPS_EINVALID);
+	pops_buf_dispose(&why);
+}
