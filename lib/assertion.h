@@ -94,6 +94,12 @@ void pops_assert_free(pops_assert *a);
 /* 1 for judge and pairwise: checked with a model call by the runner */
 int pops_assert_needs_model(const pops_assert *a);
 
+/*
+ * The model calls one check of `a` makes: pairwise 2 (both orders), a
+ * judge one per jury judge times self_consistency, else 0.
+ */
+int pops_assert_judge_requests(const pops_assert *a);
+
 typedef struct pops_assert_input {
 	const char *output;
 	size_t len;

@@ -17,6 +17,15 @@ const char *pops_jury_aggregate_name(int aggregate)
 	return aggregate >= 0 && aggregate <= POPS_JURY_MEAN ? aggregates[aggregate] : "majority";
 }
 
+int pops_assert_judge_requests(const pops_assert *a)
+{
+	if (a->type == POPS_ASSERT_PAIRWISE)
+		return 2;
+	if (a->type != POPS_ASSERT_JUDGE)
+		return 0;
+	return (a->nmodels ? (int)a->nmodels : 1) * (a->self_consistency > 1 ? a->self_consistency : 1);
+}
+
 int pops_assert__compile_jury(pops_assert *a, const cJSON *node)
 {
 	const cJSON *models = cJSON_GetObjectItemCaseSensitive(node, "models"), *it;

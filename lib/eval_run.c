@@ -87,7 +87,7 @@ static void estimate_first(struct runner *r, const struct rcase *rc)
 	r->est_request = pops_eval__estimate(r->o->config, r->model_id, rc->messages, r->config);
 	for (i = 0; i < r->s->nasserts; i++) {
 		const pops_assert *a = r->s->asserts[i];
-		int orders = a->type == POPS_ASSERT_PAIRWISE ? 2 : 1;
+		int orders = pops_assert_judge_requests(a);
 		double e0, e1;
 
 		if (!pops_assert_needs_model(a) || (a->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise) ||

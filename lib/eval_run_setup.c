@@ -172,6 +172,10 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 				return pops_error_prefix(POPS_EINVALID, "%s:%u: ", a[i]->file, a[i]->line);
 			if (pops_eval__note_judge(r, pj, a[i]->models[j]) < 0)
 				return POPS_ERROR;
+			if (r->o->max_cost >= 0 && !pops_config_price(r->o->config, idj))
+				return pops_error_set(POPS_EINVALID,
+				    "%s:%u: --max-cost needs a price for the judge '%s' (%s): add it under 'pricing:' in pops.yaml",
+				    a[i]->file, a[i]->line, a[i]->models[j], idj);
 			if (!strcmp(idj, r->model_id) && !a[i]->allow_self_judge)
 				return pops_error_set(POPS_EINVALID,
 				    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",

@@ -166,6 +166,25 @@ test_expect_success 'judge calls are cached; --no-cache-judge asks again' '
 	test $(($(cat n2) - $(cat n1))) = 2
 '
 
+test_expect_success 'dry run and evidence count every judge of a jury' '
+	start_fakellm &&
+	jury_project &&
+	cat >evals/jury.yaml <<-\EOT &&
+	prompt: echo
+	tests: [ { id: a, vars: { text: "fine" } }, { id: b, vars: { text: "ok" } } ]
+	assert:
+	  - { type: judge, models: [ja, jb, jc], self_consistency: 2, rubric: "answers well" }
+	EOT
+	pops eval run --dry-run --json plan.json evals/jury.yaml >out &&
+	python3 - <<-\EOP &&
+	import json
+	p = json.load(open("plan.json"))["plans"][0]
+	assert p["judge_requests"] == 12, p["judge_requests"]
+	assert sorted(p["evidence"]["judge_model"]) == ["judge-a", "judge-b", "judge-c"], p["evidence"]
+	EOP
+	test "$(fakellm_stat requests)" = 0
+'
+
 test_expect_success 'bad jury and rubric keys fail at load with file:line' '
 	start_fakellm &&
 	jury_project &&
