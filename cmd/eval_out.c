@@ -245,14 +245,26 @@ static void print_failures(const pops_eval_summary *s, FILE *spool, int verbose)
 	pops_buf_dispose(&why);
 }
 
-/* metrics.classification: macro/micro F1, accuracy, then one line per label */
-static void print_classification(const cJSON *summary)
+/*
+ * A jury's agreement, then metrics.classification: macro/micro F1,
+ * accuracy, one line per label
+ */
+static void print_metrics(const cJSON *summary)
 {
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(summary, "classification"), *it, *d;
 	const cJSON *deltas = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(summary, "baseline"), "classification");
+	const cJSON *kappa = cJSON_GetObjectItemCaseSensitive(summary, "kappa");
 	int w = 5;
 
+	/* a rounding error below zero is not "-0.000" */
+	if (cJSON_IsNumber(kappa))
+		printf("  jury agreement: Fleiss' kappa %.3f over %.0f verdicts\n",
+		       kappa->valuedouble > -5e-4 && kappa->valuedouble < 5e-4 ? 0.0 : kappa->valuedouble,
+		       pops_json_num(summary, "jury_cases", 0.0));
+	else if (kappa)
+		printf("  jury agreement: every judge gave the same verdict on all %.0f\n",
+		       pops_json_num(summary, "jury_cases", 0.0));
 	if (!cJSON_IsObject(c))
 		return;
 	printf("  classification: macro F1 %.3f", pops_json_num(c, "macro_f1", 0.0));
@@ -288,7 +300,7 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool, in
 
 	pops_eval_summary_read(&s, summary);
 	print_numbers(ctx, &s);
-	print_classification(summary);
+	print_metrics(summary);
 	print_failures(&s, spool, verbose);
 }
 

@@ -42,7 +42,7 @@ int pops_eval__classify(struct runner *r, cJSON *rec)
 		return 0;
 	if (!r->cls && (error = pops_class_new(&r->cls)) < 0)
 		return error;
-	if (!(scope = record_scope(rec)) || (error = pops_assert_expand(&want, sc->expected, scope)) < 0) {
+	if (!(scope = record_scope(rec)) || pops_assert_expand(&want, sc->expected, scope) < 0) {
 		error = pops_error_oom();
 		goto done;
 	}

@@ -62,6 +62,7 @@ test_expect_success 'jury: one of three disagrees; majority passes, all fails; k
 	assert abs(s["kappa"]) < 1e-9, s["kappa"]
 	assert s["passed"] == 2 and s["failed"] == 1
 	EOF
+	grep -q "jury agreement: Fleiss. kappa 0.000 over 3 verdicts" out &&
 	sed -i "s/aggregate: majority/aggregate: all/" evals/jury.yaml &&
 	pops eval run evals/jury.yaml --no-store --json r.json >out &&
 	judges r.json split >split &&
