@@ -650,9 +650,10 @@ static int jury_result(struct runner *r, const struct jreq *q, const pops_provid
 		return pops_error_oom();
 	}
 	left = cJSON_GetObjectItemCaseSensitive(e, "left");
-	if (cJSON_IsNumber(left) && cJSON_SetNumberValue(left, left->valuedouble - 1) <= 0)
-		return jury_finish(r, e);
-	return 0;
+	if (!cJSON_IsNumber(left))
+		return 0;
+	cJSON_SetNumberHelper(left, left->valuedouble - 1);
+	return left->valuedouble <= 0 ? jury_finish(r, e) : 0;
 }
 
 int pops_eval__jury_summary(cJSON *summary, const struct runner *r)

@@ -195,9 +195,9 @@ static int extract_path(pops_buf *out, const char *spec, const char *output, siz
 	char *text = NULL;
 	int got = 0;
 
-	if (cJSON_IsString(v))
+	if (v && cJSON_IsString(v) && v->valuestring)
 		got = put_trimmed(out, v->valuestring, strlen(v->valuestring));
-	else if (cJSON_IsNumber(v) || cJSON_IsBool(v)) {
+	else if (v && (cJSON_IsNumber(v) || cJSON_IsBool(v))) {
 		if (!(text = cJSON_PrintUnformatted(v)))
 			got = pops_error_oom();
 		else
