@@ -42,6 +42,7 @@ struct eval_run_opts {
 	long sample, seed;
 	const char *stratify;
 	int batch;
+	int no_cache_judge;
 };
 
 POPS_CMD_OPTS_SIZE(eval_run, struct eval_run_opts);
@@ -87,6 +88,7 @@ const pops_opt cmd_eval_run_opts[] = {
 	OPT_BOOL(O, record, "record", "record responses to each suite's cassette"),
 	OPT_BOOL(O, replay, "replay", "answer from recorded cassettes only (offline, no key)"),
 	OPT_BOOL(O, no_cache, "no-cache", "neither read nor write the response cache"),
+	OPT_BOOL(O, no_cache_judge, "no-cache-judge", "ask the judges afresh (their answers still refresh the cache)"),
 	OPT_BOOL(O, stream, "stream", "stream every reply and record time to first token"),
 	OPT_BOOL(O, no_store, "no-store", "do not record evidence in refs/notes/pops"),
 	OPT_OPTIONAL(O, affected, "affected", "base",
@@ -324,6 +326,7 @@ static void batch_options(pops_eval_batch_options *bo, pops_ctx *ctx,
 	eo->repeat = opts->repeat;
 	eo->filter = opts->filter;
 	eo->baseline = opts->baseline;
+	eo->no_cache_judge = opts->no_cache_judge;
 	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
 	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
 	po.cache_dir = cache_dir;

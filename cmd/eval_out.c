@@ -245,12 +245,62 @@ static void print_failures(const pops_eval_summary *s, FILE *spool, int verbose)
 	pops_buf_dispose(&why);
 }
 
+/*
+ * A jury's agreement, then metrics.classification: macro/micro F1,
+ * accuracy, one line per label
+ */
+static void print_metrics(const cJSON *summary)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(summary, "classification"), *it, *d;
+	const cJSON *deltas = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(summary, "baseline"), "classification");
+	const cJSON *kappa = cJSON_GetObjectItemCaseSensitive(summary, "kappa");
+	int w = 5;
+
+	/* a rounding error below zero is not "-0.000" */
+	if (cJSON_IsNumber(kappa))
+		printf("  jury agreement: Fleiss' kappa %.3f over %.0f verdicts\n",
+		       kappa->valuedouble > -5e-4 && kappa->valuedouble < 5e-4 ? 0.0 : kappa->valuedouble,
+		       pops_json_num(summary, "jury_cases", 0.0));
+	else if (kappa)
+		printf("  jury agreement: every judge gave the same verdict on all %.0f\n",
+		       pops_json_num(summary, "jury_cases", 0.0));
+	if (!cJSON_IsObject(c))
+		return;
+	printf("  classification: macro F1 %.3f", pops_json_num(c, "macro_f1", 0.0));
+	if (cJSON_GetObjectItemCaseSensitive(c, "threshold_macro_f1"))
+		printf(" (threshold %.2f)", pops_json_num(c, "threshold_macro_f1", 0.0));
+	printf(", micro F1 %.3f, accuracy %.1f%%\n", pops_json_num(c, "micro_f1", 0.0),
+	       100 * pops_json_num(c, "accuracy", 0.0));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "labels")) {
+		int len = (int)strlen(pops_json_str(it, "label", ""));
+
+		w = len > w && len <= 40 ? len : w;
+	}
+	printf("    %-*s  precision  recall     F1  support\n", w, "label");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "labels")) {
+		const char *l = pops_json_str(it, "label", "");
+		int pad = w - (int)strlen(l);
+
+		fputs("    ", stdout);
+		safe(stdout, l);
+		printf("%*s  %9.3f  %6.3f  %5.3f  %7.0f", pad > 0 ? pad : 0, "",
+		       pops_json_num(it, "precision", 0.0), pops_json_num(it, "recall", 0.0),
+		       pops_json_num(it, "f1", 0.0), pops_json_num(it, "support", 0.0));
+		cJSON_ArrayForEach(d, deltas)
+			if (!strcmp(pops_json_str(d, "label", ""), l))
+				printf("  (F1 %+.3f vs baseline)", pops_json_num(d, "delta", 0.0));
+		putchar('\n');
+	}
+}
+
 void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool, int verbose)
 {
 	pops_eval_summary s;
 
 	pops_eval_summary_read(&s, summary);
 	print_numbers(ctx, &s);
+	print_metrics(summary);
 	print_failures(&s, spool, verbose);
 }
 

@@ -17,7 +17,8 @@ static const char *const keys[] = {
 	"type", "value", "weight", "threshold", "min", "max", "path", "command",
 	"timeout", "model", "rubric", "prompt", "pass_score", "allow_self_judge",
 	"require", "description", "schema", "n", "scope",
-	"name", "arguments", "order", NULL
+	"name", "arguments", "order", "models", "aggregate", "scale", "criteria",
+	"steps", "self_consistency", "assert", NULL
 };
 
 void pops_assert_free(pops_assert *a)
@@ -35,6 +36,13 @@ void pops_assert_free(pops_assert *a)
 			free(a->argv[i]);
 	free(a->argv);
 	free(a->model);
+	if (a->models)
+		for (i = 0; i < a->nmodels; i++)
+			free(a->models[i]);
+	free(a->models);
+	for (i = 0; i < a->nset; i++)
+		pops_assert_free(a->set[i]);
+	free(a->set);
 	free(a->rubric);
 	free(a->prompt);
 	pcre2_match_data_free(a->md);
@@ -319,18 +327,31 @@ static int compile_judge(pops_assert *a, const cJSON *node)
 	const cJSON *it;
 	int error = 0;
 
-	if (!str_key(node, "model"))
+	if (a->type == POPS_ASSERT_JUDGE && (error = pops_assert__compile_jury(a, node)) < 0)
+		goto done;
+	if (a->type == POPS_ASSERT_PAIRWISE && (cJSON_GetObjectItemCaseSensitive(node, "models") ||
+	    cJSON_GetObjectItemCaseSensitive(node, "scale") ||
+	    cJSON_GetObjectItemCaseSensitive(node, "self_consistency")))
+		BAD("%s:%u: 'models', 'scale' and 'self_consistency' are for 'judge': 'pairwise' asks one "
+		    "judge in both orders", file, line);
+	if (!a->model && !str_key(node, "model"))
 		BAD("%s:%u: '%s' needs 'model': the alias of the judge model", file, line, a->name);
 	if (a->type == POPS_ASSERT_JUDGE && !str_key(node, "rubric"))
 		BAD("%s:%u: 'judge' needs a 'rubric'", file, line);
-	a->model = pops_strdup(str_key(node, "model"));
+	if (!a->model)
+		a->model = pops_strdup(str_key(node, "model"));
 	a->rubric = pops_strdup(str_key(node, "rubric") ? str_key(node, "rubric") :
 	                        "Which response better follows the instructions?");
 	if (!a->model || !a->rubric)
 		BAD("out of memory");
+	if (a->type == POPS_ASSERT_JUDGE && (error = pops_assert__compile_rubric(a, node)) < 0)
+		goto done;
 	if (str_key(node, "prompt") && !(a->prompt = pops_strdup(str_key(node, "prompt"))))
 		BAD("out of memory");
 	it = cJSON_GetObjectItemCaseSensitive(node, "pass_score");
+	if (it && a->scale_max)
+		BAD("%s:%u: 'pass_score' is for the built-in 1-5 score: with 'scale' the lowest passing "
+		    "score is 'threshold'", file, line);
 	if (it) {
 		if (!cJSON_IsNumber(it) || it->valuedouble < 1 || it->valuedouble > 5)
 			BAD("%s:%u: 'pass_score' must be 1-5", file, line);
@@ -756,6 +777,14 @@ static int compile_tool(pops_assert *a, const cJSON *node)
 
 /* ---- the type table ---- */
 
+static int check_set(struct check *c)
+{
+	int error = pops_assert__check_set(c->res, c->a, c->in, &c->score);
+
+	c->pass = c->res->pass;
+	return error < 0 ? error : CHECKED;
+}
+
 /*
  * The assertion types, indexed by pops_assert_type. A new type is one
  * row here (and its enum value): its name (negatable: a not-<name>
@@ -796,10 +825,11 @@ static const struct type_row {
 	[POPS_ASSERT_TOOL_CALLS] = { "tool-calls", 0, V_JSON, compile_tool, check_tool },
 	[POPS_ASSERT_VALID_TOOL_CALL] = { "is-valid-tool-call", 0, V_JSON, compile_tool, check_tool },
 	[POPS_ASSERT_SIMILAR] = { "similar", 1, V_STRING, pops_assert__compile_similar, check_judge },
+	[POPS_ASSERT_SET] = { "assert-set", 0, V_STRING, pops_assert__compile_set, check_set },
 };
 
 /* a row left out of the table would be a NULL name: caught by the unit tests */
-_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_SIMILAR + 1,
+_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_SET + 1,
                "one row per pops_assert_type");
 
 /* The row of a type name ("not-contains" sets *negate), or NULL. */
@@ -928,6 +958,8 @@ int pops_assert_compile(pops_assert **out, const cJSON *node, const char *file,
 	    cJSON_GetObjectItemCaseSensitive(node, "schema"))
 		BAD("%s:%u: 'schema' is for 'contains-json' only ('json-schema' takes its schema as "
 		    "'value')", file, line);
+	if (a->type != POPS_ASSERT_SET && cJSON_GetObjectItemCaseSensitive(node, "assert"))
+		BAD("%s:%u: 'assert' (a list of assertions) is for 'assert-set' only", file, line);
 	if (a->type != POPS_ASSERT_ROUGE_N && cJSON_GetObjectItemCaseSensitive(node, "n"))
 		BAD("%s:%u: 'n' is for 'rouge-n' only", file, line);
 	if (a->type != POPS_ASSERT_TOOL_CALL && a->type != POPS_ASSERT_TOOL_CALLS &&

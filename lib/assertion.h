@@ -22,7 +22,10 @@
  * expected calls as 'value', 'order: strict|any'; the score is the F1
  * of precision and recall); is-valid-tool-call (every call, or every
  * call to 'name', names a declared tool and has arguments valid against
- * its parameters schema); exec (command argv,
+ * its parameters schema); assert-set (a group of
+ * deterministic assertions under `assert`, scored as one: the weighted
+ * mean of their scores, passing at `threshold` or, without one, when
+ * every weighted member passes); exec (command argv,
  * output on stdin, exit 0 = pass); judge and pairwise (graded by a model:
  * the runner does those, see lib/judge.h); similar (also not-: cosine
  * similarity of the output's and the value's embeddings >= threshold,
@@ -41,8 +44,16 @@ typedef enum {
 	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON, POPS_ASSERT_ROUGE_N,
 	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT,
 	POPS_ASSERT_TOOL_CALL, POPS_ASSERT_TOOL_CALLS, POPS_ASSERT_VALID_TOOL_CALL,
-	POPS_ASSERT_SIMILAR
+	POPS_ASSERT_SIMILAR, POPS_ASSERT_SET
 } pops_assert_type;
+
+/* how a jury's verdicts make one (judge `aggregate:`) */
+typedef enum {
+	POPS_JURY_MAJORITY = 0, POPS_JURY_ALL, POPS_JURY_ANY, POPS_JURY_MEAN
+} pops_jury_aggregate;
+
+/* "majority", "all", "any", "mean" */
+const char *pops_jury_aggregate_name(int aggregate);
 
 typedef struct pops_assert {
 	pops_assert_type type;
@@ -65,6 +76,14 @@ typedef struct pops_assert {
 	int pass_score;      /* judge: 0 = pass/fail verdict, else 1-5 score >= this */
 	int allow_self_judge;
 	int conversation;    /* judge: scope: conversation (the judge reads every turn) */
+	char **models;       /* judge: a jury (models[0] is `model` too), or NULL */
+	size_t nmodels;
+	int aggregate;       /* judge jury: a pops_jury_aggregate */
+	int scale_max;       /* judge: 0 (verdict or pass_score 1-5), or 5 / 10 for `scale` */
+	int self_consistency;/* judge: times asked (1, or 2: the second with the rubric reworded) */
+	struct pops_assert **set;  /* assert-set: its members */
+	size_t nset;
+	int has_threshold;   /* assert-set: `threshold` given */
 	int require_win;     /* pairwise: only a win passes (default: win or tie) */
 	void *tool;          /* the tool-call types' own state (lib/assertion_tools.c) */
 	void *re;            /* compiled pcre2_code when not templated */
@@ -93,6 +112,11 @@ int pops_assert_needs_model(const pops_assert *a);
 /* 1 for similar / not-similar: the runner's similar pass embeds and checks them */
 int pops_assert_needs_embeddings(const pops_assert *a);
 
+/*
+ * The model calls one check of `a` makes: pairwise 2 (both orders), a
+ * judge one per jury judge times self_consistency, else 0.
+ */
+int pops_assert_judge_requests(const pops_assert *a);
 
 typedef struct pops_assert_input {
 	const char *output;

@@ -70,5 +70,28 @@ int pops_assert__check_tool(pops_assert_result *res, const pops_assert *a,
 void pops_assert__tool_free(pops_assert *a);
 /* similar / not-similar: 'value' (default {{expected}}), 'threshold', 'model' (assertion_similar.c) */
 int pops_assert__compile_similar(pops_assert *a, const cJSON *node);
+/*
+ * lib/assertion_judge.c, for compile_judge: `models` (a jury; sets
+ * a->model to the first), `aggregate`, `self_consistency`; then, once
+ * the rubric is set, `scale` (with `threshold`, the lowest passing
+ * score, into pass_score), `criteria` per level and `steps`, which are
+ * appended to a->rubric as the text the judge reads. 0 or POPS_EINVALID
+ * ("file:line: ...").
+ */
+int pops_assert__compile_jury(pops_assert *a, const cJSON *node);
+int pops_assert__compile_rubric(pops_assert *a, const cJSON *node);
+
+/*
+ * lib/assertion_set.c: assert-set. compile: `assert` (1 to 100
+ * deterministic assertions: no judge, pairwise, exec or nested set, as
+ * the runner checks a set in one step) and an optional `threshold`
+ * (0..1). check: every member against `in`; res->pass, res->error (a
+ * member's error), the reasons of failed members joined by "; ", and
+ * *score the weighted mean of the members' scores (1 when they all weigh
+ * 0). 0 or POPS_ERROR.
+ */
+int pops_assert__compile_set(pops_assert *a, const cJSON *node);
+int pops_assert__check_set(pops_assert_result *res, const pops_assert *a,
+                           const pops_assert_input *in, double *score);
 
 #endif

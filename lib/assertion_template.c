@@ -91,6 +91,9 @@ int pops_assert_check_scope(const pops_assert *a, const cJSON *scope)
 	int error = 0, ec;
 	PCRE2_SIZE off;
 
+	for (size_t i = 0; i < a->nset; i++)
+		if ((error = pops_assert_check_scope(a->set[i], scope)) < 0)
+			return error;
 	if (!a->templated || !a->value)
 		return 0;
 	for (p = a->value; next_tag(p, &open, &s, &e, &after); p = after)

@@ -4,6 +4,7 @@
 #include "eval_batch.h"
 #include "eval_affected.h"
 #include "eval_flips.h"
+#include "metrics_class.h"
 #include "evidence.h"
 #include "fileio.h"
 #include "jsonget.h"
@@ -205,7 +206,7 @@ static int baseline_from_evidence(pops_eval_group *g, const pops_suite *s,
 		pops_eval_add_baseline(g->summary, cur,
 		                       cJSON_GetObjectItemCaseSensitive(found, "case_results"), ref,
 		                       "evidence", cJSON_IsNumber(rate) ? rate->valuedouble : -1);
-		error = 1;
+		error = pops_class_add_baseline(g->summary, found) < 0 ? POPS_ERROR : 1;
 	} else if (error == POPS_ENOTFOUND || error == 0) {
 		error = 0;
 	}
@@ -239,7 +240,7 @@ static int compare_baseline(const pops_eval_batch_options *o, const pops_suite *
 		pops_eval_add_baseline(g->summary, cur,
 		                       cJSON_GetObjectItemCaseSensitive(g->baseline->evidence, "case_results"),
 		                       ref, "run", pops_json_num(g->baseline->summary, "pass_rate", -1));
-		return 0;
+		return pops_class_add_baseline(g->summary, g->baseline->summary);
 	}
 	/* the summary is ours, but a missing member must not crash the run */
 	if ((error = pops_eval_baseline_address(&addr, eo->config,
@@ -266,10 +267,12 @@ static int compare_baseline(const pops_eval_batch_options *o, const pops_suite *
 	/* --max-cost stopped the baseline: half a comparison is none */
 	else if (bg->over_budget)
 		g->over_budget = 1;
-	else if ((error = store_baseline(o, bg->evidence)) == 0)
+	else if ((error = store_baseline(o, bg->evidence)) == 0) {
 		pops_eval_add_baseline(g->summary, cur,
 		                       cJSON_GetObjectItemCaseSensitive(bg->evidence, "case_results"),
 		                       ref, "run", pops_json_num(bg->summary, "pass_rate", -1));
+		error = pops_class_add_baseline(g->summary, bg->summary);
+	}
 done:
 	pops_eval_group_free(bg);
 	pops_buf_dispose(&addr);

@@ -3,6 +3,7 @@
 #include <time.h>
 #include "eval_run_int.h"
 #include "eval_sample.h"
+#include "metrics_class.h"
 #include "fileio.h"
 #include "strutil.h"
 
@@ -95,7 +96,7 @@ static void estimate_first(struct runner *r, const struct rcase *rc)
 	r->est_request = pops_eval__estimate(r->o->config, r->model_id, rc->messages, r->config);
 	for (i = 0; i < r->s->nasserts; i++) {
 		const pops_assert *a = r->s->asserts[i];
-		int orders = a->type == POPS_ASSERT_PAIRWISE ? 2 : 1;
+		int orders = pops_assert_judge_requests(a);
 		double e0, e1;
 
 		if (!pops_assert_needs_model(a) || (a->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise) ||
@@ -241,6 +242,7 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 		cJSON_AddStringToObject(e, "scope", "conversation");
 	if (a->weight != 1.0)
 		cJSON_AddNumberToObject(e, "weight", a->weight);
+	pops_eval__judge_entry(e, a);
 	cJSON_AddItemToArray(arr, e);
 }
 
@@ -457,6 +459,8 @@ void pops_eval__dispose(struct runner *r)
 		fclose(r->spool_s);
 	if (r->spool)
 		fclose(r->spool);
+	pops_class_free(r->cls);
+	free(r->jury);
 	free(r->lat);
 	free(r->ttft);
 	free(r->runs_per_case);

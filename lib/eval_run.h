@@ -49,6 +49,7 @@ typedef struct pops_eval_options {
 	const char *baseline;        /* env or rev whose outputs 'pairwise' compares with; NULL = none */
 	int skip_pairwise;           /* the baseline's own run: 'pairwise' assertions left out */
 	pops_provider_options popts; /* concurrency, cache, cassette, cancel, ... */
+	int no_cache_judge;          /* judges ignore cached verdicts (and refresh them) */
 	pops_eval_engine engine;     /* pops_provider_run, or a fake in tests */
 	void (*progress)(void *payload, const pops_eval_progress *p);
 	void *progress_payload;

@@ -123,6 +123,10 @@ struct runner {
 	char *down;                  /* why a provider was taken to be down, or NULL */
 	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;
+	struct pops_class_metrics *cls;  /* metrics.classification counts, or NULL */
+	unsigned *jury;              /* per jury verdict: judges passing, failing (Fleiss' kappa) */
+	size_t njury, ajury;
+	size_t cls_unlabelled;       /* records whose expected label was empty */
 };
 
 /* eval_run_score.c: what a provider result says about the run (cache, sends, 429s, down) */
@@ -222,6 +226,14 @@ int pops_eval__similar_pass(struct runner *r);
 
 /* eval_run_judge.c */
 int pops_eval__judge_pass(struct runner *r);
+/*
+ * A pending judge entry's jury and rubric keys from `a` ("models",
+ * "aggregate", "scale", "self_consistency"), for the judge pass to
+ * rebuild its requests from the spooled record.
+ */
+void pops_eval__judge_entry(cJSON *e, const pops_assert *a);
+/* the summary's "kappa" (Fleiss', over the jury verdicts) and "jury_cases"; 0 or POPS_ERROR */
+int pops_eval__jury_summary(cJSON *summary, const struct runner *r);
 /* the judge prompt at `path` (confined to the root; NULL: the built-in one), loaded once */
 int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char *path,
                             int pairwise);
@@ -253,6 +265,14 @@ void pops_eval__baseline_free(struct runner *r);
 int pops_eval__batch_check(const struct runner *r);
 int pops_eval__send(struct runner *r, const pops_provider_options *po, pops_provider_next_fn next,
                     pops_provider_done_fn done, int judge);
+/*
+ * eval_run_class.c: metrics.classification. classify(): a scored record's
+ * "label" and "expected_label", counted (errors are not); class_summary():
+ * the summary's "classification" and its gate (a passing verdict turns
+ * "fail" with the shortfall as reason). 0 or an error.
+ */
+int pops_eval__classify(struct runner *r, cJSON *rec);
+int pops_eval__class_summary(cJSON *summary, struct runner *r);
 
 /* eval_run_summary.c */
 int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s);

@@ -7,6 +7,7 @@
 #include "closure.h"
 #include "pairwise.h"
 #include "report.h"
+#include "stats.h"
 #include "strutil.h"
 
 /* The judge pass: a second streamed batch over the records that wait for judges. */
@@ -25,6 +26,10 @@ struct jreq {
 	cJSON *config;         /* the judge alias's config under the judge prompt's */
 	int pass_score;
 	int order;             /* pairwise: 0 = the current output as A, 1 = as B; judge: -1 */
+	int sub;               /* judge: which of the entry's requests (jury judge x rewording) */
+	int nreq;              /* judge: how many the entry makes (1: a plain judge) */
+	int scale_max;         /* judge: 0, 5 or 10 */
+	char *rubric;          /* judge: the rubric reworded (self_consistency), or NULL */
 };
 
 /*
@@ -104,6 +109,7 @@ static void jreq_free(struct jreq *q)
 	cJSON_Delete(q->messages);
 	cJSON_Delete(q->schema);
 	cJSON_Delete(q->config);
+	free(q->rubric);
 	free(q);
 }
 
@@ -112,6 +118,51 @@ static int is_pairwise(const cJSON *entry)
 	const char *t = pops_json_str(entry, "type", NULL);
 
 	return t && !strcmp(t, "pairwise");
+}
+
+void pops_eval__judge_entry(cJSON *e, const pops_assert *a)
+{
+	cJSON *m;
+	size_t i;
+
+	if (a->type != POPS_ASSERT_JUDGE)
+		return;
+	if (a->nmodels && (m = cJSON_AddArrayToObject(e, "models"))) {
+		for (i = 0; i < a->nmodels; i++)
+			cJSON_AddItemToArray(m, cJSON_CreateString(a->models[i]));
+		cJSON_AddStringToObject(e, "aggregate", pops_jury_aggregate_name(a->aggregate));
+	}
+	if (a->scale_max)
+		cJSON_AddStringToObject(e, "scale", a->scale_max == 10 ? "1-10" : "1-5");
+	if (a->self_consistency > 1)
+		cJSON_AddNumberToObject(e, "self_consistency", a->self_consistency);
+}
+
+/* an entry's self_consistency (1 or 2) */
+static int times_asked(const cJSON *e)
+{
+	double n = pops_json_num(e, "self_consistency", 1);
+
+	return n >= 2 ? 2 : 1;
+}
+
+/* the requests one pending entry makes: pairwise 2, a judge one per jury judge and rewording */
+static int requests_of(const cJSON *e)
+{
+	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(e, "models"));
+
+	if (is_pairwise(e))
+		return 2;
+	return (n > 0 ? n : 1) * times_asked(e);
+}
+
+/* the judge alias of request `sub` of entry `e` */
+static const char *sub_model(const cJSON *e, int sub)
+{
+	const cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "models"),
+	                                    sub / times_asked(e));
+
+	return cJSON_IsString(m) ? m->valuestring : pops_json_str(e, "model", NULL);
 }
 
 /* the judge's messages and answer schema for `q` */
@@ -129,6 +180,15 @@ static int judge_messages(struct jreq *q, pops_eval_prompt *jp)
 		                               pops_json_str(h->rec, "input", NULL), q->order ? base : cur,
 		                               q->order ? cur : base, expected);
 		q->schema = pops_pairwise_output_schema();
+	} else if (q->scale_max || q->rubric) {
+		error = pops_judge_messages_scale(&q->messages, jp, q->rubric ? q->rubric :
+		                                  pops_json_str(q->entry, "rubric", NULL),
+		                                  pops_json_str(h->rec, "input", NULL),
+		                                  pops_json_str(h->rec, "output", NULL), expected,
+		                                  q->pass_score, q->scale_max ? q->scale_max :
+		                                  q->pass_score ? 5 : 0);
+		q->schema = pops_judge_output_schema_scale(q->scale_max ? q->scale_max :
+		                                           q->pass_score ? 5 : 0);
 	} else {
 		pops_buf conv = POPS_BUF_INIT;
 		const char *out = pops_json_str(h->rec, "output", NULL);
@@ -153,13 +213,13 @@ static int judge_messages(struct jreq *q, pops_eval_prompt *jp)
 }
 
 /* build the judge request for `entry` of the held record (`order`: see struct jreq) */
-static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int order,
+static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int order, int sub,
                         pops_provider_request *req)
 {
 	struct jreq *q = calloc(1, sizeof(*q));
 	pops_eval_prompt *jp = NULL;
 	const pops_provider_cfg *prov;
-	const char *id;
+	const char *id, *alias = order >= 0 ? pops_json_str(entry, "model", NULL) : sub_model(entry, sub);
 	const cJSON *ps;
 	int error;
 
@@ -167,17 +227,25 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int o
 	q->h = h;
 	q->entry = entry;
 	q->order = order;
+	q->sub = sub;
+	q->nreq = order >= 0 ? 2 : requests_of(entry);
+	q->scale_max = !strcmp(pops_json_str(entry, "scale", ""), "1-10") ? 10 :
+	               pops_json_str(entry, "scale", NULL) ? 5 : 0;
 	ps = cJSON_GetObjectItemCaseSensitive(entry, "pass_score");
 	q->pass_score = cJSON_IsNumber(ps) ? (int)ps->valuedouble : 0;
-	if ((error = pops_eval__model(r->o->config, pops_json_str(entry, "model", NULL), &prov,
-	                              &id)) < 0 ||
+	/* self-consistency: every second request asks with the rubric reworded */
+	if (order < 0 && times_asked(entry) > 1 && sub % 2 &&
+	    !(q->rubric = pops_judge_reword(pops_json_str(entry, "rubric", NULL)))) {
+		jreq_free(q);
+		return pops_error_oom();
+	}
+	if ((error = pops_eval__model(r->o->config, alias, &prov, &id)) < 0 ||
 	    (error = pops_eval__judge_prompt(&jp, r, pops_json_str(entry, "prompt", NULL),
 	                                     order >= 0)) < 0 ||
 	    (error = judge_messages(q, jp)) < 0)
 		goto done;
 	/* a judge alias's pops.yaml config applies as for any model: the fingerprint has it */
-	if ((error = pops_closure_model_config(&q->config, r->o->config,
-	                                       pops_json_str(entry, "model", NULL),
+	if ((error = pops_closure_model_config(&q->config, r->o->config, alias,
 	                                       pops_eval_prompt_config(jp))) < 0)
 		goto done;
 	req->provider = prov;
@@ -313,7 +381,7 @@ static int next2(void *payload, pops_provider_request *req)
 			size_t i = 0;
 
 			cJSON_ArrayForEach(e, arr) {
-				int pair, order, err;
+				int pair, order, sub, err;
 
 				if (i++ < r->jnext)
 					continue;
@@ -328,15 +396,20 @@ static int next2(void *payload, pops_provider_request *req)
 					r->jnext = i;    /* settled without a judge */
 					continue;
 				}
-				/* a pairwise entry is visited twice: both orders */
-				order = pair ? r->jorder : -1;
-				if (pair && r->jorder == 0) {
-					r->jorder = 1;
+				/* a jury's votes come back in any order: count them down */
+				if (!pair && r->jorder == 0 && requests_of(e) > 1)
+					cJSON_AddNumberToObject(e, "left", requests_of(e));
+				/* an entry of several requests is visited once for each: pairwise
+				 * both orders, a jury each judge (and each rewording) */
+				sub = r->jorder;
+				order = pair ? sub : -1;
+				if (sub + 1 < requests_of(e)) {
+					r->jorder++;
 				} else {
 					r->jorder = 0;
 					r->jnext = i;
 				}
-				if ((err = make_request(r, r->jcur, e, order, req)) < 0)
+				if ((err = make_request(r, r->jcur, e, order, sub, req)) < 0)
 					return err;
 				/* --max-cost covers the judges: no call past the budget */
 				/* (before any judge has answered: the estimate the model's calls
@@ -382,7 +455,7 @@ static int next2(void *payload, pops_provider_request *req)
 			rec = NULL;
 			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(h->rec, "asserts"))
 				if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pending")))
-					h->pending += is_pairwise(e) ? 2 : 1;
+					h->pending += requests_of(e);
 			r->jcur = h;
 			r->jnext = 0;
 			r->jorder = 0;
@@ -403,7 +476,8 @@ static void judge_result(cJSON *e, const struct jreq *q, const pops_provider_res
 		cJSON_AddBoolToObject(e, "error", 1);
 		pops_buf_printf(&why, "judge: %s", res->error ? res->error : "provider error");
 		cJSON_AddStringToObject(e, "reason", why.ptr);
-	} else if (pops_judge_parse(&pass, &score, &why, res->text, q->pass_score) < 0) {
+	} else if (pops_judge_parse_scale(&pass, &score, &why, res->text, q->pass_score,
+	                                  q->scale_max) < 0) {
 		cJSON_AddBoolToObject(e, "pass", 0);
 		cJSON_AddBoolToObject(e, "error", 1);
 		cJSON_AddStringToObject(e, "reason", pops_error_last());
@@ -415,6 +489,195 @@ static void judge_result(cJSON *e, const struct jreq *q, const pops_provider_res
 		cJSON_AddStringToObject(e, "reason", why.ptr);
 	}
 	pops_buf_dispose(&why);
+}
+
+/* one more jury verdict (judges passing, failing), for Fleiss' kappa */
+static int note_jury(struct runner *r, unsigned pass, unsigned fail)
+{
+	if (r->njury == r->ajury) {
+		size_t na = r->ajury ? r->ajury * 2 : 256;
+		unsigned *n = realloc(r->jury, na * 2 * sizeof(*n));
+
+		POPS_CHECK_ALLOC(n);
+		r->jury = n;
+		r->ajury = na;
+	}
+	r->jury[2 * r->njury] = pass;
+	r->jury[2 * r->njury + 1] = fail;
+	r->njury++;
+	return 0;
+}
+
+/*
+ * One judge of a jury (or a self-consistency pair) from its votes `a`
+ * and, asked twice, `b` (the rubric reworded): a new {"model","pass",
+ * "score","reason"} or {"model","pass":false,"error":true,"reason"}.
+ */
+static cJSON *one_judge(const char *model, const cJSON *a, const cJSON *b)
+{
+	cJSON *o = cJSON_CreateObject();
+	int pa = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "pass"));
+	int pb = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "pass"));
+	const cJSON *bad = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "error")) ? a :
+	                   b && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "error")) ? b : NULL;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "model", model ? model : "");
+	if (bad || (b && pa != pb)) {
+		/* a judge that contradicts itself decides nothing: an error, not a pass */
+		cJSON_AddBoolToObject(o, "pass", 0);
+		cJSON_AddBoolToObject(o, "error", 1);
+		cJSON_AddNumberToObject(o, "score", 0);
+		cJSON_AddStringToObject(o, "reason", bad ? pops_json_str(bad, "reason", "judge error") :
+		                        pa ? "self-consistency: pass with the rubric as written, fail "
+		                             "with it reworded" :
+		                             "self-consistency: fail with the rubric as written, pass "
+		                             "with it reworded");
+		return o;
+	}
+	cJSON_AddBoolToObject(o, "pass", pa);
+	cJSON_AddNumberToObject(o, "score", b ? (pops_json_num(a, "score", 0) +
+	                                         pops_json_num(b, "score", 0)) / 2 :
+	                                        pops_json_num(a, "score", 0));
+	cJSON_AddStringToObject(o, "reason", pops_json_str(a, "reason", ""));
+	return o;
+}
+
+/* does the jury pass? `npass` of `n` judges passed, their mean score `mean` */
+static int jury_pass(const cJSON *e, size_t npass, size_t n, double mean)
+{
+	const char *agg = pops_json_str(e, "aggregate", "majority");
+	double need = 0.5;
+	int max = !strcmp(pops_json_str(e, "scale", ""), "1-10") ? 10 : 5;
+
+	if (!strcmp(agg, "all"))
+		return npass == n;
+	if (!strcmp(agg, "any"))
+		return npass > 0;
+	if (!strcmp(agg, "mean")) {
+		/* the scale's threshold, on the 0..1 scores */
+		if (pops_json_num(e, "pass_score", 0) > 0)
+			need = (pops_json_num(e, "pass_score", 0) - 1) / (double)(max - 1);
+		return mean >= need - 1e-9;
+	}
+	return 2 * npass > n;
+}
+
+/* every vote of a jury entry is in: the judges, their aggregate, the reason */
+static int jury_finish(struct runner *r, cJSON *e)
+{
+	cJSON *votes = cJSON_GetObjectItemCaseSensitive(e, "votes"), *judges = cJSON_CreateArray(), *o;
+	int k = times_asked(e), nj = requests_of(e) / k, j;
+	int jury = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(e, "models"));
+	pops_buf why = POPS_BUF_INIT, fails = POPS_BUF_INIT;
+	size_t npass = 0, nerr = 0;
+	double ssum = 0;
+	int pass, error = 0;
+
+	POPS_CHECK_ALLOC(judges);
+	for (j = 0; j < nj; j++) {
+		if (!(o = one_judge(sub_model(e, j * k), cJSON_GetArrayItem(votes, j * k),
+		                    k > 1 ? cJSON_GetArrayItem(votes, j * k + 1) : NULL)) ||
+		    !cJSON_AddItemToArray(judges, o)) {
+			cJSON_Delete(o);
+			error = pops_error_oom();
+			goto done;
+		}
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "error"))) {
+			if (!nerr++)
+				pops_buf_printf(&why, "%s%s%s", jury ? pops_json_str(o, "model", "") : "",
+				                jury ? ": " : "", pops_json_str(o, "reason", ""));
+			continue;
+		}
+		npass += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "pass"));
+		ssum += pops_json_num(o, "score", 0);
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "pass")))
+			pops_buf_printf(&fails, "; %s: %s", pops_json_str(o, "model", ""),
+			                pops_json_str(o, "reason", ""));
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "votes");
+	if (nerr) {
+		/* a judge that gave no usable verdict: the entry is an error, never a pass */
+		fail_entry(e, why.ptr);
+	} else {
+		settle(e);
+		pass = jury ? jury_pass(e, npass, (size_t)nj, ssum / nj) :
+		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(judges, 0), "pass"));
+		pops_buf_clear(&why);
+		if (jury)
+			pops_buf_printf(&why, "%zu of %d judges pass (%s)%s", npass, nj,
+			                pops_json_str(e, "aggregate", "majority"), fails.size ? fails.ptr : "");
+		else
+			pops_buf_puts(&why, pops_json_str(cJSON_GetArrayItem(judges, 0), "reason", ""));
+		pops_assert_one_line(&why);
+		cJSON_AddBoolToObject(e, "pass", pass);
+		cJSON_AddNumberToObject(e, "score", jury && strcmp(pops_json_str(e, "aggregate", ""), "mean") ?
+		                        (pass ? 1.0 : 0.0) : ssum / nj);
+		cJSON_AddStringToObject(e, "reason", why.ptr);
+		if (jury && (error = note_jury(r, (unsigned)npass, (unsigned)(nj - (int)npass))) < 0)
+			goto done;
+	}
+	cJSON_AddItemToObject(e, "judges", judges);
+	judges = NULL;
+	if (pops_buf_oom(&why) || pops_buf_oom(&fails))
+		error = pops_error_oom();
+done:
+	cJSON_Delete(judges);
+	pops_buf_dispose(&why);
+	pops_buf_dispose(&fails);
+	return error;
+}
+
+/* one vote of a jury (or of a self-consistency pair) came back */
+static int jury_result(struct runner *r, const struct jreq *q, const pops_provider_result *res)
+{
+	cJSON *e = q->entry, *votes = cJSON_GetObjectItemCaseSensitive(e, "votes"), *v, *left;
+	pops_buf why = POPS_BUF_INIT;
+	int pass = 0, i;
+	double score = 0;
+
+	if (!votes && (votes = cJSON_AddArrayToObject(e, "votes")))
+		for (i = 0; i < q->nreq; i++)
+			cJSON_AddItemToArray(votes, cJSON_CreateNull());
+	if (!votes || !(v = cJSON_CreateObject()))
+		return pops_error_oom();
+	if (res->status != POPS_OK) {
+		pops_buf_printf(&why, "judge: %s", res->error ? res->error : "provider error");
+		cJSON_AddBoolToObject(v, "error", 1);
+	} else if (pops_judge_parse_scale(&pass, &score, &why, res->text, q->pass_score,
+	                                  q->scale_max) < 0) {
+		pops_buf_sets(&why, pops_error_last());
+		cJSON_AddBoolToObject(v, "error", 1);
+	}
+	pops_assert_one_line(&why);
+	cJSON_AddBoolToObject(v, "pass", pass);
+	cJSON_AddNumberToObject(v, "score", score);
+	cJSON_AddStringToObject(v, "reason", why.ptr);
+	pops_buf_dispose(&why);
+	if (!cJSON_ReplaceItemInArray(votes, q->sub, v)) {
+		cJSON_Delete(v);
+		return pops_error_oom();
+	}
+	left = cJSON_GetObjectItemCaseSensitive(e, "left");
+	if (!cJSON_IsNumber(left))
+		return 0;
+	cJSON_SetNumberHelper(left, left->valuedouble - 1);
+	return left->valuedouble <= 0 ? jury_finish(r, e) : 0;
+}
+
+int pops_eval__jury_summary(cJSON *summary, const struct runner *r)
+{
+	double k;
+
+	if (!r->njury)
+		return 0;
+	k = pops_stats_fleiss_kappa(r->jury, r->njury, 2);
+	if (!cJSON_AddNumberToObject(summary, "jury_cases", (double)r->njury) ||
+	    !(k > -2 ? cJSON_AddNumberToObject(summary, "kappa", k) :
+	               cJSON_AddNullToObject(summary, "kappa")))
+		return pops_error_oom();
+	return 0;
 }
 
 static int done2(void *payload, pops_provider_result *res)
@@ -432,6 +695,8 @@ static int done2(void *payload, pops_provider_result *res)
 		r->interrupted = 1;
 	} else if (q->order >= 0) {
 		pair_result(q->entry, q->order, res);
+	} else if (q->nreq > 1) {
+		error = jury_result(r, q, res);
 	} else {
 		judge_result(q->entry, q, res);
 	}
@@ -444,7 +709,7 @@ static int done2(void *payload, pops_provider_result *res)
 			cJSON_ReplaceItemInObjectCaseSensitive(h->rec, "cost_usd", cJSON_CreateNull());
 	}
 	if (--h->pending == 0 && r->jcur != h) {
-		if (!h->dropped)
+		if (!h->dropped && !error)
 			error = pops_eval__finalize(r, h->rec);
 		cJSON_Delete(h->rec);
 		free(h);
@@ -462,6 +727,9 @@ int pops_eval__judge_pass(struct runner *r)
 		return pops_error_os("result spool");
 	rewind(r->spool1);
 	po.config = r->o->config;
+	/* --no-cache-judge: fresh verdicts, still written for the next run */
+	if (r->o->no_cache_judge && po.cache == POPS_CACHE_USE)
+		po.cache = POPS_CACHE_REFRESH;
 	error = pops_eval__send(r, &po, next2, done2, 1);
 	if (error == POPS_EINTR) {
 		r->interrupted = 1;

@@ -47,7 +47,7 @@ static void plan_judges(struct runner *r, pops_assert **a, size_t n, double repl
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int orders = a[i]->type == POPS_ASSERT_PAIRWISE ? 2 : 1;
+		int orders = pops_assert_judge_requests(a[i]);
 		double e;
 
 		if (!pops_assert_needs_model(a[i]) || (a[i]->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise))

@@ -158,6 +158,8 @@ int pops_eval__finalize(struct runner *r, cJSON *rec)
 			cJSON_AddNumberToObject(rec, "case_threshold", need);
 		cJSON_AddStringToObject(rec, "status", status);
 	}
+	if (r->s->cls.label && strcmp(status, "error") && pops_eval__classify(r, rec) < 0)
+		return POPS_ERROR;
 	r->done++;
 	if (!strcmp(status, "pass"))
 		r->passed++;

@@ -227,6 +227,24 @@ static int check_asserts(struct runner *r, pops_assert **a, size_t n)
 			return pops_error_prefix(error, "%s:%u: judge prompt: ", a[i]->file, a[i]->line);
 		if (pops_eval__note_judge(r, p, a[i]->model) < 0)
 			return POPS_ERROR;
+		/* a jury's other judges: known aliases, checked like the first */
+		for (size_t j = 1; j < a[i]->nmodels; j++) {
+			const pops_provider_cfg *pj;
+			const char *idj;
+
+			if (pops_eval__model(r->o->config, a[i]->models[j], &pj, &idj) < 0)
+				return pops_error_prefix(POPS_EINVALID, "%s:%u: ", a[i]->file, a[i]->line);
+			if (pops_eval__note_judge(r, pj, a[i]->models[j]) < 0)
+				return POPS_ERROR;
+			if (r->o->max_cost >= 0 && !pops_config_price(r->o->config, idj))
+				return pops_error_set(POPS_EINVALID,
+				    "%s:%u: --max-cost needs a price for the judge '%s' (%s): add it under 'pricing:' in pops.yaml",
+				    a[i]->file, a[i]->line, a[i]->models[j], idj);
+			if (!strcmp(idj, r->model_id) && !a[i]->allow_self_judge)
+				return pops_error_set(POPS_EINVALID,
+				    "%s:%u: the judge '%s' is the model under test: pick another judge or set 'allow_self_judge: true'",
+				    a[i]->file, a[i]->line, a[i]->models[j]);
+		}
 		/* --max-cost counts the judges' calls: their price must be known */
 		if (r->o->max_cost >= 0 && !pops_config_price(r->o->config, id))
 			return pops_error_set(POPS_EINVALID,

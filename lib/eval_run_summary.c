@@ -123,6 +123,12 @@ static int evidence(pops_eval_group *g, struct runner *r)
 	}
 	if ((error = pops_evidence_put_scores(e, s)) < 0 || (error = pops_evidence_put_date(e)) < 0)
 		goto done;
+	/* --baseline compares per-label F1 with stored evidence too */
+	if ((it = cJSON_GetObjectItemCaseSensitive(s, "classification")) &&
+	    !cJSON_AddItemToObject(e, "classification", cJSON_Duplicate(it, 1))) {
+		error = pops_error_oom();
+		goto done;
+	}
 	if (!(cases = cJSON_AddObjectToObject(e, "case_results"))) {
 		error = pops_error_oom();
 		goto done;
@@ -301,7 +307,8 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 		cJSON_AddStringToObject(s, "dataset", r->dataset_name);
 	cJSON_AddNumberToObject(s, "repeat", (double)r->repeat);
 	cJSON_AddNumberToObject(s, "planned", (double)(r->total_cases * (size_t)r->repeat));
-	if (pops_eval_summary_scores(s, &t, 1) < 0) {
+	if (pops_eval_summary_scores(s, &t, 1) < 0 || pops_eval__class_summary(s, r) < 0 ||
+	    pops_eval__jury_summary(s, r) < 0) {
 		cJSON_Delete(s);
 		return POPS_ERROR;
 	}

@@ -130,7 +130,7 @@ done:
 	return error;
 }
 
-static int add_judge(struct scan *sc, const pops_assert *a)
+static int add_judge_model(struct scan *sc, const pops_assert *a, const char *alias)
 {
 	const pops_provider_cfg *prov;
 	const cJSON *jp;
@@ -141,11 +141,11 @@ static int add_judge(struct scan *sc, const pops_assert *a)
 
 	if (a->type == POPS_ASSERT_PAIRWISE)
 		sc->has_pairwise = 1;
-	if ((error = pops_eval__model(sc->in->cfg, a->model, &prov, &id)) < 0)
+	if ((error = pops_eval__model(sc->in->cfg, alias, &prov, &id)) < 0)
 		return pops_error_prefix(error, "%s:%u: ", a->file, a->line);
 	if ((error = judge_prompt(&jp, sc, a)) < 0)
 		return error;
-	if ((error = pops_closure_model_config(&cfg, sc->in->cfg, a->model,
+	if ((error = pops_closure_model_config(&cfg, sc->in->cfg, alias,
 	                                       cJSON_GetObjectItemCaseSensitive(jp, "config"))) < 0)
 		return error;
 	if (!(j = cJSON_CreateObject()) || !cJSON_AddStringToObject(j, "model", id) ||
@@ -168,6 +168,20 @@ oom:
 	cJSON_Delete(j);
 	cJSON_free(text);
 	return pops_error_oom();
+}
+
+/* every judge of `a`: its model, or each of a jury's */
+static int add_judge(struct scan *sc, const pops_assert *a)
+{
+	size_t i;
+	int error;
+
+	if (!a->nmodels)
+		return add_judge_model(sc, a, a->model);
+	for (i = 0; i < a->nmodels; i++)
+		if ((error = add_judge_model(sc, a, a->models[i])) < 0)
+			return error;
+	return POPS_OK;
 }
 
 /*

@@ -186,3 +186,78 @@ int pops_judge_conversation(pops_buf *out, const cJSON *turns, const char *outpu
 	pops_buf_printf(out, "assistant: %s", output ? output : "");
 	return pops_buf_oom(out) ? pops_error_oom() : 0;
 }
+
+const char *pops_judge_format_scale(int scale_max)
+{
+	if (scale_max == 10)
+		return "{\"reasoning\": \"<one paragraph>\", \"score\": <integer 1 to 10>}";
+	return pops_judge_format(scale_max > 0);
+}
+
+cJSON *pops_judge_output_schema_scale(int scale_max)
+{
+	cJSON *s = pops_judge_output_schema(scale_max > 0), *score;
+
+	score = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "properties"), "score");
+	if (score && scale_max == 10)
+		cJSON_ReplaceItemInObjectCaseSensitive(score, "maximum", cJSON_CreateNumber(10));
+	return s;
+}
+
+int pops_judge_messages_scale(cJSON **out, const pops_eval_prompt *jp, const char *rubric,
+                              const char *input, const char *output, const cJSON *expected,
+                              int pass_score, int scale_max)
+{
+	cJSON *vars = pops_judge_vars(rubric, input, expected);
+	int error;
+
+	*out = NULL;
+	POPS_CHECK_ALLOC(vars);
+	cJSON_AddStringToObject(vars, "output", output ? output : "");
+	cJSON_AddStringToObject(vars, "format", pops_judge_format_scale(scale_max));
+	if (pass_score)
+		cJSON_AddNumberToObject(vars, "pass_score", pass_score);
+	error = pops_judge_render(out, jp, default_prompt, "pops-judge", vars);
+	cJSON_Delete(vars);
+	return error;
+}
+
+int pops_judge_parse_scale(int *pass, double *score, pops_buf *reasoning,
+                           const char *text, int pass_score, int scale_max)
+{
+	cJSON *obj;
+	const cJSON *v, *r;
+	int error = 0;
+
+	if (scale_max <= 0)
+		return pops_judge_parse(pass, score, reasoning, text, pass_score);
+	*pass = 0;
+	*score = 0.0;
+	if (!(obj = pops_judge_reply_object(text, "judge")))
+		return POPS_EINVALID;
+	r = cJSON_GetObjectItemCaseSensitive(obj, "reasoning");
+	if (reasoning && cJSON_IsString(r))
+		pops_buf_sets(reasoning, r->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(obj, "score");
+	/* range first: casting an out-of-range double is undefined */
+	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > scale_max ||
+	    v->valuedouble != (double)(int)v->valuedouble) {
+		error = pops_error_set(POPS_EINVALID, "judge gave no valid score: expected \"score\": 1-%d",
+		                       scale_max);
+	} else {
+		*score = (v->valuedouble - 1.0) / (double)(scale_max - 1);
+		*pass = (int)v->valuedouble >= pass_score;
+	}
+	cJSON_Delete(obj);
+	return error;
+}
+
+char *pops_judge_reword(const char *rubric)
+{
+	pops_buf b = POPS_BUF_INIT;
+
+	pops_buf_puts(&b, "Restated: treat the output as failing unless it fully meets every "
+	              "point below; meeting most of them is not enough.\n");
+	pops_buf_puts(&b, rubric ? rubric : "");
+	return pops_buf_oom(&b) ? (pops_buf_dispose(&b), NULL) : pops_buf_detach(&b);
+}

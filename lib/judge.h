@@ -81,4 +81,27 @@ cJSON *pops_judge_reply_object(const char *text, const char *who);
  */
 int pops_judge_parse(int *pass, double *score, pops_buf *reasoning,
                      const char *text, int pass_score);
+
+/*
+ * Scored rubrics (`scale: 1-5` or `1-10`): as pops_judge_format,
+ * pops_judge_output_schema, pops_judge_messages and pops_judge_parse with
+ * scores 1..`scale_max` (5 or 10; 0 means a pass/fail verdict, and
+ * pops_judge_parse_scale then reads "verdict"). A score passes at
+ * `pass_score` or above and is reported as (s - 1) / (scale_max - 1).
+ */
+const char *pops_judge_format_scale(int scale_max);
+cJSON *pops_judge_output_schema_scale(int scale_max);
+int pops_judge_messages_scale(cJSON **out, const pops_eval_prompt *jp, const char *rubric,
+                              const char *input, const char *output, const cJSON *expected,
+                              int pass_score, int scale_max);
+int pops_judge_parse_scale(int *pass, double *score, pops_buf *reasoning,
+                           const char *text, int pass_score, int scale_max);
+
+/*
+ * The rubric as the second of a self-consistency pair asks it: the same
+ * criteria, framed the other way round (an output fails unless it meets
+ * them in full), so a judge that agrees with whatever it is told shows
+ * it. New string or NULL (out of memory).
+ */
+char *pops_judge_reword(const char *rubric);
 #endif

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "report.h"
+#include "metrics_class.h"
 #include "strutil.h"
 #include "jsonget.h"
 
@@ -357,6 +358,10 @@ int pops_report_md_render(pops_buf *out, const pops_report_group *g, size_t n, i
 		md_flush(&m, 0);
 	}
 	suite_tables(&m, g, n);
+	for (size_t i = 0; i < n; i++) {
+		pops_class_md(&m.u, g[i].summary);
+		md_flush(&m, 0);
+	}
 	for (int pass = 0; pass < 2 && !error; pass++)
 		for (size_t i = 0; i < n && !error; i++) {
 			const cJSON *s = g[i].summary;

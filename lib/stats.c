@@ -180,3 +180,43 @@ void pops_stats_holm(double *adj_out, const double *p, size_t n)
 		adj_out[i] = best > 1.0 ? 1.0 : best;
 	}
 }
+
+double pops_stats_fleiss_kappa(const unsigned *counts, size_t subjects, size_t categories)
+{
+	double sum_p = 0, total = 0, pe = 0, cat;
+	size_t i, j, rows = 0;
+
+	for (i = 0; i < subjects; i++) {
+		const unsigned *row = counts + i * categories;
+		double n = 0, sq = 0;
+
+		for (j = 0; j < categories; j++) {
+			n += row[j];
+			sq += (double)row[j] * row[j];
+		}
+		if (n < 2)
+			continue;
+		sum_p += (sq - n) / (n * (n - 1));
+		total += n;
+		rows++;
+	}
+	if (!rows)
+		return -2;
+	for (j = 0; j < categories; j++) {
+		cat = 0;
+		for (i = 0; i < subjects; i++) {
+			const unsigned *row = counts + i * categories;
+			unsigned n = 0;
+			size_t k;
+
+			for (k = 0; k < categories; k++)
+				n += row[k];
+			if (n >= 2)
+				cat += row[j];
+		}
+		pe += (cat / total) * (cat / total);
+	}
+	if (pe >= 1 - 1e-12)
+		return -2;
+	return (sum_p / (double)rows - pe) / (1 - pe);
+}

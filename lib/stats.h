@@ -75,4 +75,17 @@ double pops_stats_fisher_exact(size_t a, size_t b, size_t c, size_t d);
  * with alpha. Equal p-values are ranked by index. O(n^2), no allocation.
  */
 void pops_stats_holm(double *adj_out, const double *p, size_t n);
+
+/*
+ * Fleiss' kappa: agreement of several raters putting subjects into
+ * categories, beyond what chance would give. `counts` is `subjects` rows
+ * of `categories` numbers, counts[i * categories + j] the raters who put
+ * subject i in category j. Rows may have different rater totals (a judge
+ * that gave no verdict); rows with fewer than 2 raters are left out.
+ * P_i = (sum_j n_ij^2 - n_i) / (n_i (n_i - 1)), p_j = category j's share
+ * of all ratings, kappa = (mean P_i - sum p_j^2) / (1 - sum p_j^2).
+ * Returns -2 when it is undefined: no row with 2 raters, or every rating
+ * in one category (chance agreement is 1).
+ */
+double pops_stats_fleiss_kappa(const unsigned *counts, size_t subjects, size_t categories);
 #endif

@@ -5,9 +5,23 @@
 #include "strutil.h"
 #include "suite.h"
 #include "jsonget.h"
+#include "metrics_class.h"
 
 static const pops_shape any_value = { "", POPS_SHAPE_ANY, NULL, 0, NULL, 0, 0 };
 static const pops_shape assert_item = { "", POPS_SHAPE_OBJECT, NULL, POPS_SHAPE_OPEN, NULL, 0, 0 };
+
+static const pops_shape min_f1_value = { "", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 };
+static const pops_shape class_fields[] = {
+	{ "label", POPS_SHAPE_STRING, NULL, POPS_SHAPE_REQUIRED | POPS_SHAPE_NOT_EMPTY, NULL, 0, 0 },
+	{ "expected", POPS_SHAPE_STRING, NULL, POPS_SHAPE_NOT_EMPTY, NULL, 0, 0 },
+	{ "threshold_macro_f1", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
+	{ "min_f1", POPS_SHAPE_MAP, &min_f1_value, 0, NULL, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, 0, 0 }
+};
+static const pops_shape metrics_fields[] = {
+	{ "classification", POPS_SHAPE_OBJECT, class_fields, POPS_SHAPE_REQUIRED, NULL, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, 0, 0 }
+};
 
 static const pops_shape suite_fields[] = {
 	{ "description", POPS_SHAPE_STRING, NULL, 0, NULL, 0, 0 },
@@ -19,11 +33,35 @@ static const pops_shape suite_fields[] = {
 	{ "repeat", POPS_SHAPE_INT, NULL, POPS_SHAPE_RANGE, NULL, 1, 1000 },
 	{ "threshold", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
 	{ "case_threshold", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
+	{ "score_threshold", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
+	{ "metrics", POPS_SHAPE_OBJECT, metrics_fields, 0, NULL, 0, 0 },
 	{ "max_error_rate", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
 	{ "assert", POPS_SHAPE_LIST, &assert_item, 0, NULL, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 }
 };
 static const pops_shape suite_shape = { "", POPS_SHAPE_OBJECT, suite_fields, 0, NULL, 0, 0 };
+
+/* metrics: {classification: ...}; the shape is checked already */
+static int parse_class(pops_suite *s, const cJSON *root)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "metrics"),
+	                                                  "classification");
+	pops_buf where = POPS_BUF_INIT;
+	int error;
+
+	s->cls.threshold_macro_f1 = -1;
+	if (!c)
+		return 0;
+	s->cls.label = pops_json_str(c, "label", NULL);
+	s->cls.expected = pops_json_str(c, "expected", "{{expected}}");
+	s->cls.threshold_macro_f1 = pops_json_num(c, "threshold_macro_f1", -1);
+	s->cls.min_f1 = cJSON_GetObjectItemCaseSensitive(c, "min_f1");
+	pops_buf_printf(&where, "%s:%u", s->path,
+	                pops_yaml_line(s->doc, cJSON_GetObjectItemCaseSensitive(c, "label")));
+	error = pops_buf_oom(&where) ? pops_error_oom() : pops_class_compile(&s->cls.re, s->cls.label, where.ptr);
+	pops_buf_dispose(&where);
+	return error;
+}
 
 unsigned pops_suite_line(const pops_suite *s, const cJSON *node)
 {
@@ -69,7 +107,16 @@ int pops_suite_parse(pops_suite **out, const char *data, size_t len,
 	s->vars = cJSON_GetObjectItemCaseSensitive(root, "vars");
 	s->repeat = (long)pops_json_num(root, "repeat", 1);
 	s->threshold = pops_json_num(root, "threshold", 1.0);
-	s->case_threshold = pops_json_num(root, "case_threshold", 1.0);
+	s->case_threshold = pops_json_num(root, "case_threshold",
+	                                  pops_json_num(root, "score_threshold", 1.0));
+	if (cJSON_GetObjectItemCaseSensitive(root, "case_threshold") &&
+	    cJSON_GetObjectItemCaseSensitive(root, "score_threshold")) {
+		error = pops_shape_error(s->doc, cJSON_GetObjectItemCaseSensitive(root, "score_threshold"),
+		                         "'score_threshold' is another name for 'case_threshold': keep one");
+		goto done;
+	}
+	if ((error = parse_class(s, root)) < 0)
+		goto done;
 	s->max_error_rate = pops_json_num(root, "max_error_rate", 0.0);
 	if (!s->dataset && !s->tests) {
 		error = pops_shape_error(s->doc, root, "suite has no cases: add 'dataset' or 'tests'");
@@ -187,6 +234,7 @@ void pops_suite_free(pops_suite *s)
 	if (!s)
 		return;
 	pops_suite_asserts_free(s->asserts, s->nasserts);
+	pops_class_spec_free(s->cls.re);
 	pops_yaml_free(s->doc);
 	free(s->path);
 	free(s);

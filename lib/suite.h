@@ -22,7 +22,22 @@
  *   case_threshold: 1.0          # minimum weighted assertion score per case
  *   max_error_rate: 0            # provider errors tolerated before exit 4
  *   assert: [ {type: icontains, value: "{{expected}}"} ]
+ *   score_threshold: 0.8         # promptfoo's name for case_threshold
+ *   metrics:                     # classifier prompts (lib/metrics_class.h)
+ *     classification:
+ *       label: $.category        # json-path into the output, or a regex with a group
+ *       expected: "{{expected.category}}"   # template: the true label
+ *       threshold_macro_f1: 0.8  # gate beside the pass rate
+ *       min_f1: {billing: 0.9}   # per-label minimums
  */
+typedef struct pops_suite_class {
+	const char *label;         /* NULL: the suite has no classification metrics */
+	const char *expected;      /* template, default "{{expected}}" */
+	double threshold_macro_f1; /* < 0: none */
+	const cJSON *min_f1;       /* object label -> number, or NULL */
+	void *re;                  /* the label's compiled regex (NULL for a json-path) */
+} pops_suite_class;
+
 typedef struct pops_suite {
 	char *path;                /* as given, for messages and reports */
 	char blob[41];             /* git blob id of the suite's bytes (hex) */
@@ -39,6 +54,7 @@ typedef struct pops_suite {
 	double max_error_rate;
 	pops_assert **asserts;
 	size_t nasserts;
+	pops_suite_class cls;
 } pops_suite;
 
 /*

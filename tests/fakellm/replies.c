@@ -503,6 +503,32 @@ static const char *pair_verdict(const char *prompt)
 	return a && !b ? "A" : b && !a ? "B" : "tie";
 }
 
+/*
+ * Per-model judge answers, for juries and self-consistency: in the
+ * prompt, "[[fail:MODEL]]" fails the judge whose model id is MODEL,
+ * "[[score:MODEL=N]]" (or "[[score=N]]" for every judge) answers score N,
+ * with verdict pass when N >= 3 on its own; "[[fail-restated]]" fails a
+ * judge asked with the rubric reworded ("Restated:"), so it contradicts
+ * itself.
+ */
+static void judge_control(const char *prompt, const char *model, const char **verdict, int *score)
+{
+	char tag[160];
+	const char *p;
+
+	snprintf(tag, sizeof(tag), "[[fail:%s]]", model);
+	if (strstr(prompt, tag))
+		*verdict = "fail";
+	if (strstr(prompt, "[[fail-restated]]") && strstr(prompt, "Restated:"))
+		*verdict = "fail";
+	*score = !strcmp(*verdict, "pass") ? 5 : 1;
+	snprintf(tag, sizeof(tag), "[[score:%s=", model);
+	if ((p = strstr(prompt, tag)) || (p = strstr(prompt, "[[score=")))
+		*score = (int)strtol(strchr(p, '=') + 1, NULL, 10);
+	if (p)
+		*verdict = *score >= 3 ? "pass" : "fail";
+}
+
 /* the reply text and the finish reason */
 static void make_text(const fk_config *cfg, const fk_request *req, chat *ch,
                       pops_buf *text, const char **finish)
@@ -523,12 +549,16 @@ static void make_text(const fk_config *cfg, const fk_request *req, chat *ch,
 
 		int pair = strstr(ch->prompt.ptr, "<response_a>") != NULL;
 
+		int score = 0;
+
 		if (!verdict)
 			verdict = pair ? pair_verdict(ch->prompt.ptr) :
 			          strstr(ch->prompt.ptr, "[[fail]]") ? "fail" : "pass";
+		if (!pair)
+			judge_control(ch->prompt.ptr, ch->model, &verdict, &score);
 		cJSON_AddStringToObject(o, "reasoning", "fakellm judge: deterministic verdict");
 		if (!pair)
-			cJSON_AddNumberToObject(o, "score", !strcmp(verdict, "pass") ? 5 : 1);
+			cJSON_AddNumberToObject(o, "score", score);
 		cJSON_AddStringToObject(o, "verdict", verdict);
 		s = cJSON_PrintUnformatted(o);
 		pops_buf_puts(text, s ? s : "");

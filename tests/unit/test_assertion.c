@@ -613,3 +613,67 @@ TEST(judge_scope_conversation_compiles_and_turn_is_the_default)
 	pops_assert_free(a);
 	CHECK(!compiled("{\"type\":\"judge\",\"model\":\"j\",\"rubric\":\"r\",\"scope\":\"all\"}"));
 }
+
+TEST(judge_jury_and_rubric_keys_compile)
+{
+	cJSON *n = cJSON_Parse("{\"type\":\"judge\",\"models\":[\"a\",\"b\",\"c\"],\"aggregate\":\"mean\","
+	                       "\"rubric\":\"R\",\"scale\":\"1-10\",\"threshold\":7,"
+	                       "\"criteria\":{\"10\":\"top\",\"1\":\"bottom\"},\"steps\":[\"one\",\"two\"],"
+	                       "\"self_consistency\":2}");
+	pops_assert *a = NULL;
+
+	CHECK(pops_assert_compile(&a, n, "s.yaml", 3) == 0);
+	CHECK(a->nmodels == 3 && !strcmp(a->model, "a") && !strcmp(a->models[2], "c"));
+	CHECK(a->aggregate == POPS_JURY_MEAN && a->scale_max == 10 && a->pass_score == 7);
+	CHECK(a->self_consistency == 2);
+	/* criteria in level order, then the steps numbered */
+	CHECK(strstr(a->rubric, "R\n\nWhat each score means:\n1: bottom\n10: top") != NULL);
+	CHECK(strstr(a->rubric, "\n1. one\n2. two") != NULL);
+	pops_assert_free(a);
+	cJSON_Delete(n);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"models\":[\"a\",\"b\"],\"rubric\":\"r\"}", "x", NULL,
+	          NULL) == POPS_EINVALID);
+	CHECK(strstr(pops_error_last(), "s.yaml:7: give 'model' (one judge) or 'models'") != NULL);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"scale\":\"1-7\",\"threshold\":3,\"rubric\":\"r\"}",
+	          "x", NULL, NULL) == POPS_EINVALID);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"scale\":\"1-5\",\"threshold\":3,\"rubric\":\"r\","
+	          "\"criteria\":{\"6\":\"x\"}}", "x", NULL, NULL) == POPS_EINVALID);
+	CHECK(strstr(pops_error_last(), "'criteria' key '6' is not a level of the scale 1-5") != NULL);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"threshold\":3,\"rubric\":\"r\"}", "x", NULL, NULL) ==
+	      POPS_EINVALID);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"self_consistency\":3,\"rubric\":\"r\"}", "x", NULL,
+	          NULL) == POPS_EINVALID);
+	CHECK(run("{\"type\":\"pairwise\",\"model\":\"a\",\"models\":[\"a\",\"b\"]}", "x", NULL, NULL) ==
+	      POPS_EINVALID);
+	CHECK(run("{\"type\":\"judge\",\"model\":\"a\",\"aggregate\":\"all\",\"rubric\":\"r\"}", "x", NULL,
+	          NULL) == POPS_EINVALID);
+}
+
+TEST(assert_set_scores_as_one_group)
+{
+	pops_buf why = POPS_BUF_INIT;
+	const char *set2of3 = "{\"type\":\"assert-set\",\"threshold\":0.6,\"assert\":["
+	                      "{\"type\":\"contains\",\"value\":\"fox\"},"
+	                      "{\"type\":\"contains\",\"value\":\"{{animal}}\"},"
+	                      "{\"type\":\"contains\",\"value\":\"cat\",\"weight\":2}]}";
+
+	/* fox (1) + dog (1) of weight 4: 0.5 < 0.6 */
+	CHECK(run(set2of3, "a fox and a dog", "{\"animal\":\"dog\"}", &why) == 0);
+	CHECK_STR(why.ptr, "set score 0.50 < 0.60: contains: output does not contain 'cat'");
+	/* cat (2) + fox (1): 0.75 */
+	CHECK(run(set2of3, "a fox and a cat", "{\"animal\":\"dog\"}", &why) == 1);
+	/* no threshold: every weighted member must pass */
+	CHECK(run("{\"type\":\"assert-set\",\"assert\":[{\"type\":\"contains\",\"value\":\"a\"},"
+	          "{\"type\":\"contains\",\"value\":\"zz\",\"weight\":0}]}", "abc", NULL, &why) == 1);
+	CHECK(run("{\"type\":\"assert-set\",\"assert\":[{\"type\":\"contains\",\"value\":\"a\"},"
+	          "{\"type\":\"contains\",\"value\":\"zz\"}]}", "abc", NULL, &why) == 0);
+	CHECK(strstr(why.ptr, "contains: output does not contain 'zz'") != NULL);
+	CHECK(run("{\"type\":\"assert-set\",\"assert\":[{\"type\":\"judge\",\"model\":\"j\",\"rubric\":\"r\"}]}",
+	          "x", NULL, NULL) == POPS_EINVALID);
+	CHECK(strstr(pops_error_last(), "'judge' cannot be inside an 'assert-set'") != NULL);
+	CHECK(run("{\"type\":\"assert-set\",\"assert\":[]}", "x", NULL, NULL) == POPS_EINVALID);
+	CHECK(run("{\"type\":\"assert-set\",\"threshold\":2,\"assert\":[{\"type\":\"is-json\"}]}", "x", NULL,
+	          NULL) == POPS_EINVALID);
+	CHECK(run("{\"type\":\"contains\",\"value\":\"x\",\"assert\":[]}", "x", NULL, NULL) == POPS_EINVALID);
+	pops_buf_dispose(&why);
+}

@@ -94,3 +94,30 @@ TEST(judge_conversation_lists_every_turn_then_the_final_reply)
 	pops_buf_dispose(&b);
 	cJSON_Delete(turns);
 }
+
+TEST(judge_scale_ten_scores_and_reword)
+{
+	int pass = 0;
+	double score = 0;
+	pops_buf why = POPS_BUF_INIT;
+	cJSON *schema = pops_judge_output_schema_scale(10);
+	char *rw = pops_judge_reword("Be brief.");
+
+	CHECK(pops_judge_parse_scale(&pass, &score, &why, "ok\n{\"reasoning\":\"r\",\"score\":8}", 7, 10) == 0);
+	CHECK(pass == 1 && score > 0.777 && score < 0.778);
+	CHECK_STR(why.ptr, "r");
+	CHECK(pops_judge_parse_scale(&pass, &score, &why, "{\"reasoning\":\"r\",\"score\":6}", 7, 10) == 0);
+	CHECK(pass == 0);
+	CHECK(pops_judge_parse_scale(&pass, &score, &why, "{\"reasoning\":\"r\",\"score\":11}", 7, 10) ==
+	      POPS_EINVALID);
+	CHECK(strstr(pops_error_last(), "expected \"score\": 1-10") != NULL);
+	CHECK(pops_judge_parse_scale(&pass, &score, &why, "{\"reasoning\":\"r\",\"verdict\":\"pass\"}", 0, 0) == 0);
+	CHECK(pass == 1);
+	CHECK(strstr(pops_judge_format_scale(10), "integer 1 to 10") != NULL);
+	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(schema, "properties"), "score"),
+	                          "maximum")->valuedouble == 10);
+	CHECK(rw && strstr(rw, "Restated:") == rw && strstr(rw, "Be brief.") != NULL);
+	free(rw);
+	cJSON_Delete(schema);
+	pops_buf_dispose(&why);
+}

@@ -122,3 +122,35 @@ TEST(holm_adjusts_step_down_and_caps_at_one)
 	NEAR(adj[0], 0.04, 1e-12);
 	NEAR(adj[1], 0.04, 1e-12);
 }
+
+/*
+ * Fleiss (1971) as worked in Wikipedia's "Fleiss' kappa" article: 10
+ * subjects, 14 raters, 5 categories; P-bar = 0.378, P_e = 0.213,
+ * kappa = 0.210.
+ */
+TEST(fleiss_kappa_published_example)
+{
+	static const unsigned t[10 * 5] = {
+		0, 0, 0, 0, 14,
+		0, 2, 6, 4, 2,
+		0, 0, 3, 5, 6,
+		0, 3, 9, 2, 0,
+		2, 2, 8, 1, 1,
+		7, 7, 0, 0, 0,
+		3, 2, 6, 3, 0,
+		2, 5, 3, 2, 2,
+		6, 5, 2, 1, 0,
+		0, 2, 2, 3, 7,
+	};
+	/* three judges, pass/fail: perfect agreement on mixed verdicts is 1 */
+	static const unsigned same[3 * 2] = { 3, 0, 0, 3, 3, 0 };
+	static const unsigned one[2 * 2] = { 3, 0, 3, 0 };
+	/* a row of one rater is left out */
+	static const unsigned thin[3 * 2] = { 3, 0, 0, 3, 1, 0 };
+
+	NEAR(pops_stats_fleiss_kappa(t, 10, 5), 0.20993070442195522, 1e-9);
+	NEAR(pops_stats_fleiss_kappa(same, 3, 2), 1.0, 1e-12);
+	NEAR(pops_stats_fleiss_kappa(one, 2, 2), -2.0, 1e-12);
+	NEAR(pops_stats_fleiss_kappa(thin, 3, 2), 1.0, 1e-12);
+	NEAR(pops_stats_fleiss_kappa(NULL, 0, 2), -2.0, 1e-12);
+}

@@ -87,3 +87,34 @@ TEST(exec_run_reports_exit_status_and_output)
 	CHECK_STR(out.ptr, "abc");
 	pops_buf_dispose(&out);
 }
+
+TEST(classification_metrics_and_score_threshold)
+{
+	pops_suite *s = NULL;
+
+	CHECK_INT(parse("prompt: p\ndataset: d.jsonl\nscore_threshold: 0.6\nmetrics:\n"
+	                "  classification:\n    label: $.category\n    threshold_macro_f1: 0.8\n"
+	                "    min_f1: {billing: 0.9}\n", &s), 0);
+	CHECK_STR(s->cls.label, "$.category");
+	CHECK_STR(s->cls.expected, "{{expected}}");
+	CHECK(s->cls.threshold_macro_f1 > 0.79 && s->cls.threshold_macro_f1 < 0.81);
+	CHECK(s->cls.re == NULL && cJSON_IsObject(s->cls.min_f1));
+	CHECK(s->case_threshold > 0.59 && s->case_threshold < 0.61);
+	pops_suite_free(s);
+	s = NULL;
+	CHECK_INT(parse("prompt: p\ndataset: d.jsonl\n", &s), 0);
+	CHECK(!s->cls.label && s->cls.threshold_macro_f1 < 0);
+	pops_suite_free(s);
+	s = NULL;
+	CHECK_INT(parse("prompt: p\ndataset: d.jsonl\nmetrics:\n  classification:\n"
+	                "    label: \"(a)(b)\"\n", &s), POPS_EINVALID);
+	CHECK_ERR_HAS("evals/smoke.yaml:5: 'label' regex has 2 groups");
+	CHECK_INT(parse("prompt: p\ndataset: d.jsonl\nmetrics:\n  classification:\n"
+	                "    expected: x\n", &s), POPS_EINVALID);
+	CHECK_INT(parse("prompt: p\ndataset: d.jsonl\nmetrics:\n  classification:\n"
+	                "    label: $.a\n    min_f1: {a: 2}\n", &s), POPS_EINVALID);
+	CHECK_INT(parse("prompt: p\ndataset: d.jsonl\ncase_threshold: 0.5\nscore_threshold: 0.5\n", &s),
+	          POPS_EINVALID);
+	CHECK_ERR_HAS("evals/smoke.yaml:4: 'score_threshold' is another name for 'case_threshold'");
+	CHECK(!s);
+}
