@@ -29,6 +29,7 @@ struct eval_run_opts {
 	double threshold;
 	const char *filter;
 	const char *baseline;
+	const char *env;
 	const char *junit, *json, *md;
 	double max_cost;
 	int dry_run, verbose;
@@ -63,6 +64,9 @@ const pops_opt cmd_eval_run_opts[] = {
 	OPT_PATH(O, md, "md", "file",
 	         "write a Markdown summary (PR comment, step summary)",
 	         .complete = POPS_COMPLETE_FILE),
+	OPT_STRING(O, env, "env", "env",
+	           "evaluate what this environment serves (env~canary, env~stable)",
+	           .complete = POPS_COMPLETE_ENV),
 	OPT_NUMBER(O, max_cost, "max-cost", "usd", 0, LONG_MAX,
 	           "stop starting requests before spending more"),
 	OPT_BOOL(O, dry_run, "dry-run", "print the plan and cost estimate, call nothing"),
@@ -299,6 +303,7 @@ static void batch_options(pops_eval_batch_options *bo, pops_ctx *ctx,
 	eo->repeat = opts->repeat;
 	eo->filter = opts->filter;
 	eo->baseline = opts->baseline;
+	eo->env = opts->env;
 	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
 	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
 	po.cache_dir = cache_dir;
@@ -456,6 +461,8 @@ const pops_cmd cmd_eval_subcommands[] = {
 	             "Combine shard results (--json files) into one report and gate"),
 	POPS_CMD_ROW("run", eval_run, POPS_CMD_NEEDS_CONFIG,
 	             "Run eval suites: score, gate, report, record evidence"),
+	POPS_CMD_ROW("score", eval_score, POPS_CMD_NEEDS_CONFIG,
+	             "Score recorded production outputs with a suite's assertions and judges"),
 	POPS_CMD_ROW("trend", eval_trend, POPS_CMD_NEEDS_REPO,
 	             "Pass rate per day or week from the evidence; flag a significant drop"),
 	POPS_CMD_END

@@ -51,6 +51,9 @@ static cJSON *record_new(const struct rcase *rc, unsigned repeat)
 		cJSON_AddItemToObject(rec, "expected", cJSON_Duplicate(rc->c.expected, 1));
 	if (rc->c.threshold >= 0)
 		cJSON_AddNumberToObject(rec, "case_threshold", rc->c.threshold);
+	/* provenance (dataset add): kept in the reports, never rendered */
+	if (rc->c.meta)
+		cJSON_AddItemToObject(rec, "meta", cJSON_Duplicate(rc->c.meta, 1));
 	return rec;
 }
 
@@ -248,8 +251,8 @@ static void add_pending_exec(cJSON *arr, const pops_assert *a)
 	cJSON_AddItemToArray(arr, e);
 }
 
-static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
-                      const pops_assert_input *in, int *pending, int *xpending)
+int pops_eval__score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
+                          const pops_assert_input *in, int *pending, int *xpending)
 {
 	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
 	size_t i;
@@ -310,9 +313,9 @@ static int done1(void *payload, pops_provider_result *res)
 		cJSON_AddStringToObject(rec, "output", res->text);
 		if (res->finish_reason)
 			cJSON_AddStringToObject(rec, "finish_reason", res->finish_reason);
-		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending,
-		                        &xpending)) < 0 ||
-		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending, &xpending)) < 0)
+		if ((error = pops_eval__score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending,
+		                                   &xpending)) < 0 ||
+		    (error = pops_eval__score_list(r, arr, rc->ca, rc->nca, &in, &pending, &xpending)) < 0)
 			goto done;
 		if (pending)
 			cJSON_AddStringToObject(rec, "input", rc->input_text ? rc->input_text : "");

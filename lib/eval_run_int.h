@@ -116,6 +116,7 @@ struct runner {
 	char *down;                  /* why a provider was taken to be down, or NULL */
 	double est_request;          /* --max-cost: estimated cost of one request */
 	pops_buf tmp;
+	int production;              /* eval score: evidence of kind production, built there */
 };
 
 /* eval_run_score.c: what a provider result says about the run (cache, sends, 429s, down) */
@@ -141,6 +142,12 @@ double pops_eval__judge_estimate(const struct runner *r, const pops_assert *a,
 int pops_eval__over_budget(struct runner *r, double each, size_t n);
 /* score a finished record and append it to the final spool */
 int pops_eval__finalize(struct runner *r, cJSON *rec);
+/*
+ * eval_run.c: the assertions `list` on output `in` into `arr`; judges and
+ * exec assertions are added pending (counted in *pending, *xpending)
+ */
+int pops_eval__score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
+                          const pops_assert_input *in, int *pending, int *xpending);
 /* one compact JSON line; 0, POPS_ERROR */
 int pops_eval__write_record(FILE *f, const cJSON *rec);
 
