@@ -128,10 +128,9 @@ static int score_options(pops_eval_score_options *so, pops_ctx *ctx,
                          const struct eval_score_opts *opts, const char *cache_dir)
 {
 	pops_provider_options po = POPS_PROVIDER_OPTIONS_INIT;
-	int error;
 
 	memset(so, 0, sizeof(*so));
-	if (opts->format && (error = pops_records_format_parse(&so->format, opts->format)) < 0)
+	if (opts->format && pops_records_format_parse(&so->format, opts->format) < 0)
 		return cmd_error(POPS_EXIT_USAGE, "--format: %s", pops_error_last());
 	so->outputs = opts->outputs;
 	so->env = opts->env;

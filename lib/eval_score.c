@@ -273,6 +273,14 @@ static int usable(struct scorer *sc, pops_case *c, cJSON **scope, char **input)
 	    !(*input = pops_eval__messages_text(msgs)))
 		error = pops_error_oom();
 	cJSON_Delete(msgs);
+	/* spans and traces without the app's vars carry what the user said: the judges' input */
+	if ((error == POPS_EINVALID || error == POPS_ENOTFOUND) &&
+	    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c->vars, "input"))) {
+		pops_error_clear();
+		error = (*input = pops_strdup(cJSON_GetObjectItemCaseSensitive(c->vars,
+		                                                              "input")->valuestring)) ?
+		        0 : pops_error_oom();
+	}
 	if (!error && !r->has_judges)
 		error = pops_suite_apply_vars(r->s, c);
 	if (!error && !(*scope = pops_case_scope(c)))

@@ -12,7 +12,9 @@
  * A record that cannot be scored is skipped, counted by reason and
  * never silently dropped: "no output" (the record has none), "missing
  * vars" (the suite's judges need the prompt rendered from the record's
- * vars, or an assertion template reads a variable it lacks).
+ * vars, unless the record's vars carry the user's "input" text, as
+ * OTel and Langfuse records without the app's vars do; or an assertion
+ * template reads a variable it lacks).
  */
 #include "eval_run.h"
 #include "records.h"

@@ -115,7 +115,11 @@ test_expect_success 'score: judges are called through the cache; records without
 	grep -q "skipped (missing vars), first: records.jsonl:3: row .j3. lacks .word." out &&
 	python3 -c "import json; s = json.load(open(\"rep.json\"))[\"summary\"][0]; assert (s[\"passed\"], s[\"failed\"]) == (1, 1), s" &&
 	pops eval score evals/judged.yaml --outputs records.jsonl >out2 &&
-	test "$(fakellm_stat requests)" = "$((before + 2))"
+	test "$(fakellm_stat requests)" = "$((before + 2))" &&
+	printf "{\"trace_id\":\"o1\",\"vars\":{\"input\":\"say a\"},\"output\":\"a\"}\n" >spans.jsonl &&
+	pops eval score evals/judged.yaml --outputs spans.jsonl --json o.json >out3 &&
+	grep -q "^1 record$" out3 &&
+	python3 -c "import json; c = json.load(open(\"o.json\"))[\"cases\"][0]; assert c[\"status\"] == \"pass\" and c[\"asserts\"][0][\"type\"] == \"judge\", c"
 '
 
 test_expect_success 'score: OpenTelemetry GenAI spans as the OTLP file exporter writes them' '
@@ -128,6 +132,19 @@ test_expect_success 'score: OpenTelemetry GenAI spans as the OTLP file exporter 
 	pops eval score evals/otel.yaml --outputs spans.json --json rep.json >out &&
 	grep -q "^1 record " out &&
 	python3 -c "import json; r = json.load(open(\"rep.json\")); c = r[\"cases\"][0]; assert c[\"id\"] == \"5b8efff798038103d269b633813fc60c\" and c[\"status\"] == \"pass\" and c[\"input_tokens\"] == 12, c"
+'
+
+test_expect_success 'score: JUnit and Markdown reports as eval run writes them; eval run keeps a row meta' '
+	start_fakellm &&
+	score_project &&
+	write_records &&
+	pops eval score evals/prod.yaml --outputs records.jsonl --junit rep.xml --md rep.md >out &&
+	grep -q "name=\"t2\"" rep.xml &&
+	grep -q "sorry" rep.xml &&
+	grep -q "evals/prod.yaml" rep.md &&
+	printf "{\"id\":\"m1\",\"vars\":{\"word\":\"w1\"},\"expected\":\"w1\",\"meta\":{\"source\":\"prod.jsonl\",\"trace_id\":\"t9\"}}\n" >datasets/meta.jsonl &&
+	pops eval run evals/echo.yaml --dataset datasets/meta.jsonl --no-store --json run.json >out &&
+	python3 -c "import json; c = json.load(open(\"run.json\"))[\"cases\"][0]; assert c[\"meta\"] == {\"source\": \"prod.jsonl\", \"trace_id\": \"t9\"}, c"
 '
 
 test_expect_success 'score --env: the env release; bad input is refused before anything is scored' '
