@@ -118,6 +118,7 @@ POPS_CMD_DECLARE(eval_batches);
 POPS_CMD_DECLARE(eval_merge);
 POPS_CMD_DECLARE(eval_run);
 POPS_CMD_DECLARE(eval_trend);
+POPS_CMD_DECLARE(eval_score);
 POPS_GROUP_DECLARE(judge);
 POPS_CMD_DECLARE(judge_calibrate);
 POPS_CMD_DECLARE(config);

@@ -32,6 +32,7 @@ struct eval_run_opts {
 	double threshold;
 	const char *filter;
 	const char *baseline;
+	const char *env;
 	const char *junit, *json, *md, *html;
 	const char *annotations, *html_url;
 	double max_cost;
@@ -78,6 +79,9 @@ const pops_opt cmd_eval_run_opts[] = {
 	           "CI annotations at the failing cases' dataset lines (default github under GitHub Actions)"),
 	OPT_STRING(O, html_url, "html-url", "url",
 	           "link the Markdown summary to the HTML report published there"),
+	OPT_STRING(O, env, "env", "env",
+	           "evaluate what this environment serves (env~canary, env~stable)",
+	           .complete = POPS_COMPLETE_ENV),
 	OPT_NUMBER(O, max_cost, "max-cost", "usd", 0, LONG_MAX,
 	           "stop starting requests before spending more"),
 	OPT_BOOL(O, dry_run, "dry-run", "print the plan and cost estimate, call nothing"),
@@ -327,6 +331,7 @@ static void batch_options(pops_eval_batch_options *bo, pops_ctx *ctx,
 	eo->filter = opts->filter;
 	eo->baseline = opts->baseline;
 	eo->no_cache_judge = opts->no_cache_judge;
+	eo->env = opts->env;
 	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
 	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
 	po.cache_dir = cache_dir;
@@ -534,6 +539,8 @@ const pops_cmd cmd_eval_subcommands[] = {
 	             "Combine shard results (--json files) into one report and gate"),
 	POPS_CMD_ROW("run", eval_run, POPS_CMD_NEEDS_CONFIG,
 	             "Run eval suites: score, gate, report, record evidence"),
+	POPS_CMD_ROW("score", eval_score, POPS_CMD_NEEDS_CONFIG,
+	             "Score recorded production outputs with a suite's assertions and judges"),
 	POPS_CMD_ROW("trend", eval_trend, POPS_CMD_NEEDS_REPO,
 	             "Pass rate per day or week from the evidence; flag a significant drop"),
 	POPS_CMD_END

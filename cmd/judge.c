@@ -5,6 +5,7 @@
 #include "eval_run.h"
 #include "fileio.h"
 #include "judge.h"
+#include "records.h"
 #include "stats.h"
 #include "strutil.h"
 #include "suite.h"
@@ -16,6 +17,10 @@
  * Labels file (JSONL), one row per graded output:
  *   {"id": "c1", "output": "...", "label": "pass"|"fail", "vars": {...},
  *    "expected": ..., "input": "..."}
+ * or production records (lib/records.h: pops JSONL, OTel, Langfuse) whose
+ * user feedback is the label: thumbs up is pass, down is fail; records
+ * without thumbs are counted and left out. A JSONL line without "label"
+ * is read as a record.
  */
 struct judge_calibrate_opts {
 	const char *labels;
@@ -29,7 +34,7 @@ POPS_CMD_OPTS_SIZE(judge_calibrate, struct judge_calibrate_opts);
 #define O struct judge_calibrate_opts
 const pops_opt cmd_judge_calibrate_opts[] = {
 	OPT_PATH(O, labels, "labels", "file",
-	         "human labels (JSONL: id, output, label pass|fail)", .flags = POPS_OPTF_REQUIRED,
+	         "human labels (JSONL: id, output, label pass|fail), or records with thumbs feedback", .flags = POPS_OPTF_REQUIRED,
 	         .complete = POPS_COMPLETE_FILE),
 	OPT_PATH(O, suite, "suite", "file",
 	         "suite whose first judge assertion is calibrated", .flags = POPS_OPTF_REQUIRED,
@@ -54,6 +59,9 @@ struct cal {
 	pops_eval_prompt *jp;
 	cJSON *schema;
 	size_t tp, tn, fp, fn, errors;
+	size_t unlabelled;      /* records without thumbs feedback */
+	pops_records *rs;       /* OTel or Langfuse records, else NULL (lines) */
+	pops_record rec;
 	pops_buf disagree;
 };
 
@@ -72,14 +80,21 @@ static void on_signal(int sig)
 	signal(sig, SIG_DFL);
 }
 
-static int next(void *payload, pops_provider_request *req)
+/* the next row (owned) and its line: a JSONL line, or an OTel/Langfuse record; 1, 0, error */
+static int next_row(struct cal *c, cJSON **row, unsigned *line)
 {
-	struct cal *c = payload;
-	struct calreq *q = NULL;
-	const cJSON *label, *out;
 	ssize_t len;
-	int error;
+	int got;
 
+	if (c->rs) {
+		if ((got = pops_records_next(c->rs, &c->rec)) != 1)
+			return got;
+		*row = c->rec.json;
+		*line = c->rec.line;
+		c->rec.json = NULL;
+		pops_record_dispose(&c->rec);
+		return 1;
+	}
 	for (;;) {
 		if ((len = getline(&c->line, &c->cap, c->f)) < 0)
 			return ferror(c->f) ? pops_error_os(c->path) : 0;
@@ -87,22 +102,65 @@ static int next(void *payload, pops_provider_request *req)
 		if (strspn(c->line, " \t\r\n") != (size_t)len)
 			break;
 	}
+	*line = c->lineno;
+	*row = cJSON_ParseWithLength(c->line, (size_t)len);
+	return 1;
+}
+
+/*
+ * The human label of `row`: "label" (pass/fail or a boolean), else a
+ * record's feedback thumbs (up: pass, down: fail). 1 pass, 0 fail, -1
+ * none (a record without thumbs), -2 a bad label.
+ */
+static int label_of(const cJSON *row)
+{
+	const cJSON *label = cJSON_GetObjectItemCaseSensitive(row, "label");
+	const cJSON *fb = cJSON_GetObjectItemCaseSensitive(row, "feedback");
+	const cJSON *thumbs = cJSON_GetObjectItemCaseSensitive(fb, "thumbs");
+
+	if (cJSON_IsBool(label))
+		return cJSON_IsTrue(label);
+	if (label)
+		return cJSON_IsString(label) && !strcmp(label->valuestring, "pass") ? 1 :
+		       cJSON_IsString(label) && !strcmp(label->valuestring, "fail") ? 0 : -2;
+	if (cJSON_IsString(thumbs) && !strcmp(thumbs->valuestring, "up"))
+		return 1;
+	if (cJSON_IsString(thumbs) && !strcmp(thumbs->valuestring, "down"))
+		return 0;
+	return -1;
+}
+
+static int next(void *payload, pops_provider_request *req)
+{
+	struct cal *c = payload;
+	struct calreq *q = NULL;
+	const cJSON *out;
+	int error, human = -1, got;
+
 	q = calloc(1, sizeof(*q));
 	POPS_CHECK_ALLOC(q);
-	q->line = c->lineno;
-	q->row = cJSON_ParseWithLength(c->line, (size_t)len);
-	label = cJSON_GetObjectItemCaseSensitive(q->row, "label");
-	out = cJSON_GetObjectItemCaseSensitive(q->row, "output");
-	if (!cJSON_IsObject(q->row) || !cJSON_IsString(out) ||
-	    !(cJSON_IsBool(label) || (cJSON_IsString(label) && (!strcmp(label->valuestring, "pass") ||
-	                                                        !strcmp(label->valuestring, "fail"))))) {
+	for (;;) {
+		if ((got = next_row(c, &q->row, &q->line)) != 1) {
+			free(q);
+			return got;
+		}
+		out = cJSON_GetObjectItemCaseSensitive(q->row, "output");
+		if (cJSON_IsObject(q->row) && cJSON_IsString(out) && (human = label_of(q->row)) >= 0)
+			break;
+		if (cJSON_IsObject(q->row) && human == -1) {
+			/* a record nobody gave a thumb: counted, not graded */
+			c->unlabelled++;
+			cJSON_Delete(q->row);
+			continue;
+		}
 		cJSON_Delete(q->row);
+		got = (int)q->line;
 		free(q);
 		return pops_error_set(POPS_EINVALID,
-		    "%s:%u: each line needs \"output\" (string) and \"label\" (\"pass\" or \"fail\")",
-		    c->path, c->lineno);
+		    "%s:%u: each line needs \"output\" (string) and \"label\" (\"pass\" or \"fail\"), "
+		    "or feedback {\"thumbs\": \"up\" or \"down\"}", c->path, (unsigned)got);
 	}
-	q->human = cJSON_IsTrue(label) || (cJSON_IsString(label) && !strcmp(label->valuestring, "pass"));
+	q->human = human;
 	{
 		const cJSON *in = cJSON_GetObjectItemCaseSensitive(q->row, "input");
 
@@ -128,6 +186,9 @@ static void note(struct cal *c, const struct calreq *q, const char *what, const 
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(q->row, "id");
 	pops_buf line = POPS_BUF_INIT;
+
+	if (!cJSON_IsString(id))
+		id = cJSON_GetObjectItemCaseSensitive(q->row, "trace_id");
 
 	if (cJSON_IsString(id))
 		pops_buf_puts(&line, id->valuestring);
@@ -189,6 +250,23 @@ static void rate(const char *name, double v, double lo, double hi)
 		printf("  %-14s %.3f (95%% CI %.3f–%.3f)\n", name, v, lo, hi);
 }
 
+/*
+ * OTel spans and Langfuse exports are read as records; pops JSONL (labels
+ * and records alike) line by line. Exit 0, or the error printed.
+ */
+static int open_records(struct cal *c, const char *path)
+{
+	int error = pops_records_open(&c->rs, path, POPS_RECORDS_AUTO);
+
+	if (error < 0)
+		return cmd_fail(error);
+	if (pops_records_format_of(c->rs) == POPS_RECORDS_POPS) {
+		pops_records_free(c->rs);
+		c->rs = NULL;
+	}
+	return POPS_EXIT_OK;
+}
+
 int cmd_judge_calibrate(pops_ctx *ctx, void *o)
 {
 	struct judge_calibrate_opts *opts = o;
@@ -204,6 +282,7 @@ int cmd_judge_calibrate(pops_ctx *ctx, void *o)
 	int sig_set = 0;
 
 	memset(&c, 0, sizeof(c));
+	c.rec = (pops_record)POPS_RECORD_INIT;
 	c.disagree = (pops_buf)POPS_BUF_INIT;
 	c.path = opts->labels;
 	if ((error = pops_suite_load(&s, opts->suite)) < 0) {
@@ -249,6 +328,8 @@ int cmd_judge_calibrate(pops_ctx *ctx, void *o)
 		      cmd_fail(pops_error_os(opts->labels));
 		goto done;
 	}
+	if ((ret = open_records(&c, opts->labels)))
+		goto done;
 	po.config = ctx->config;
 	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
 	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
@@ -274,6 +355,9 @@ int cmd_judge_calibrate(pops_ctx *ctx, void *o)
 	printf("judge %s (%s) on %zu labelled outputs", alias, c.model_id, c.tp + c.tn + c.fp + c.fn);
 	if (c.errors)
 		printf(", %zu not graded (errors)", c.errors);
+	if (c.unlabelled)
+		printf(", %zu record%s without thumbs feedback left out", c.unlabelled,
+		       c.unlabelled == 1 ? "" : "s");
 	printf("\n");
 	rate("TPR", ag.tpr, ag.tpr_lo, ag.tpr_hi);
 	rate("TNR", ag.tnr, ag.tnr_lo, ag.tnr_hi);
@@ -286,6 +370,8 @@ done:
 		sigaction(SIGINT, &old_int, NULL);
 	if (c.f)
 		fclose(c.f);
+	pops_records_free(c.rs);
+	pops_record_dispose(&c.rec);
 	free(c.line);
 	cJSON_Delete(c.schema);
 	pops_eval_prompt_free(c.jp);

@@ -61,6 +61,9 @@ static cJSON *record_new(const struct rcase *rc, unsigned repeat)
 	/* a conversation's earlier turns; the output is the final turn's reply */
 	if (rc->c.messages)
 		cJSON_AddItemToObject(rec, "messages", cJSON_Duplicate(rc->c.messages, 1));
+	/* provenance (dataset add): kept in the reports, never rendered */
+	if (rc->c.meta)
+		cJSON_AddItemToObject(rec, "meta", cJSON_Duplicate(rc->c.meta, 1));
 	return rec;
 }
 
@@ -291,8 +294,9 @@ static int add_pending_similar(const struct runner *r, cJSON *arr, const pops_as
 	return error < 0 ? error : 0;
 }
 
-static int score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
-                      const pops_assert_input *in, int *pending, int *xpending, int *spending)
+int pops_eval__score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
+                          const pops_assert_input *in, int *pending, int *xpending,
+                          int *spending)
 {
 	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
 	size_t i;
@@ -362,9 +366,9 @@ static int done1(void *payload, pops_provider_result *res)
 			cJSON_AddItemToObject(rec, "tool_calls", cJSON_Duplicate(res->tool_calls, 1));
 		if (res->finish_reason)
 			cJSON_AddStringToObject(rec, "finish_reason", res->finish_reason);
-		if ((error = score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending,
+		if ((error = pops_eval__score_list(r, arr, r->s->asserts, r->s->nasserts, &in, &pending,
 		                        &xpending, &spending)) < 0 ||
-		    (error = score_list(r, arr, rc->ca, rc->nca, &in, &pending, &xpending,
+		    (error = pops_eval__score_list(r, arr, rc->ca, rc->nca, &in, &pending, &xpending,
 		                        &spending)) < 0)
 			goto done;
 		if (pending)

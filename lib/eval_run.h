@@ -37,6 +37,8 @@ typedef struct pops_eval_options {
 	int release_model;           /* a name:env prompt runs on its released model even
 	                                over `model` (a --baseline env's own run) */
 	const char *prompt;          /* address overriding the suite's; NULL = suite's */
+	const char *env;             /* --env: the suite's prompt as this env serves it
+	                                (ENV, ENV~canary, ENV~stable), on its released model */
 	const char *dataset;         /* overriding the suite's; NULL = suite's */
 	long repeat;                 /* 0 = suite's */
 	double threshold;            /* < 0 = suite's */

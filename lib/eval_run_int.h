@@ -127,6 +127,7 @@ struct runner {
 	unsigned *jury;              /* per jury verdict: judges passing, failing (Fleiss' kappa) */
 	size_t njury, ajury;
 	size_t cls_unlabelled;       /* records whose expected label was empty */
+	int production;              /* eval score: evidence of kind production, built there */
 };
 
 /* eval_run_score.c: what a provider result says about the run (cache, sends, 429s, down) */
@@ -152,6 +153,13 @@ double pops_eval__judge_estimate(const struct runner *r, const pops_assert *a,
 int pops_eval__over_budget(struct runner *r, double each, size_t n);
 /* score a finished record and append it to the final spool */
 int pops_eval__finalize(struct runner *r, cJSON *rec);
+/*
+ * eval_run.c: the assertions `list` on output `in` into `arr`; judges and
+ * exec assertions are added pending (counted in *pending, *xpending)
+ */
+int pops_eval__score_list(const struct runner *r, cJSON *arr, pops_assert **list, size_t n,
+                          const pops_assert_input *in, int *pending, int *xpending,
+                          int *spending);
 /* one compact JSON line; 0, POPS_ERROR */
 int pops_eval__write_record(FILE *f, const cJSON *rec);
 

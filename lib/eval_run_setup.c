@@ -305,12 +305,35 @@ const char *pops_eval__tool_choice(const struct runner *r)
 	return cJSON_IsString(c) ? c->valuestring : NULL;
 }
 
+/*
+ * --env: the suite's prompt as `env` serves it ("triage:prod~canary");
+ * the suite must name its prompt by name. 0 or POPS_EINVALID.
+ */
+static int env_address(pops_buf *out, const pops_suite *s, const pops_eval_options *o)
+{
+	pops_address a;
+
+	if (o->prompt)
+		return pops_error_set(POPS_EINVALID, "--env and --prompt cannot be used together");
+	if (!pops_address_env_ref(o->config, o->env, NULL))
+		return pops_error_set(POPS_EINVALID, "--env %s: no such environment in pops.yaml",
+		                      o->env);
+	if (pops_address_parse(&a, s->prompt) < 0)
+		return pops_error_set(POPS_EINVALID,
+		                      "%s: --env needs the suite's prompt named by name, not '%s'",
+		                      s->path, s->prompt);
+	pops_buf_printf(out, "%s:%s", a.name, o->env);
+	pops_address_dispose(&a);
+	return pops_buf_oom(out) ? pops_error_oom() : 0;
+}
+
 int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_options *o)
 {
 	const char *address = o->prompt ? o->prompt : s->prompt;
 	const char *dataset = o->dataset ? o->dataset : s->dataset;
 	const char *id = NULL, *type;
 	const pops_closure *rel;
+	pops_buf env = POPS_BUF_INIT;
 	int error;
 
 	r->s = s;
@@ -318,10 +341,16 @@ int pops_eval__setup(struct runner *r, const pops_suite *s, const pops_eval_opti
 	r->repeat = o->repeat > 0 ? o->repeat : s->repeat;
 	r->threshold = o->threshold >= 0 ? o->threshold : s->threshold;
 	r->max_cost = o->max_cost;
-	if ((error = pops_eval_prompt_load(&r->prompt, o->repo, address)) < 0)
+	if (o->env && (error = env_address(&env, s, o)) < 0) {
+		pops_buf_dispose(&env);
+		return error;
+	}
+	error = pops_eval_prompt_load(&r->prompt, o->repo, o->env ? env.ptr : address);
+	pops_buf_dispose(&env);
+	if (error < 0)
 		return pops_error_prefix(error, "%s: ", s->path);
 	rel = pops_eval_prompt_release(r->prompt);
-	if (rel && rel->provider && (!o->model || o->release_model)) {
+	if (rel && rel->provider && (!o->model || o->release_model || o->env)) {
 		/* a release runs exactly as released: its provider, model id and config,
 		 * whatever the alias points at today (the gates expect just that) */
 		if (!(r->prov = pops_config_provider(o->config, rel->provider)))

@@ -117,6 +117,9 @@ static int evidence(pops_eval_group *g, struct runner *r)
 	cJSON_AddStringToObject(e, "model_alias", r->alias);
 	cJSON_AddStringToObject(e, "fingerprint", r->fp.hex);
 	cJSON_AddStringToObject(e, "kind", cJSON_GetArraySize(reasons) ? "partial" : "complete");
+	/* --env: what that environment served, run again (nightly drift); kept as history */
+	if (r->o->env)
+		cJSON_AddStringToObject(e, "env", r->o->env);
 	if (cJSON_GetArraySize(reasons)) {
 		cJSON_AddItemToObject(e, "partial_reasons", reasons);
 		reasons = NULL;
@@ -362,5 +365,6 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	g->summary = s;
 	if (fflush(r->spool) != 0)
 		return pops_error_os("result spool");
-	return evidence(g, r);
+	/* eval score's evidence is of kind production, without case results */
+	return r->production ? 0 : evidence(g, r);
 }

@@ -31,20 +31,61 @@ static int errored(const cJSON *r)
 	return !strcmp(pops_json_str(r, "verdict", ""), "error");
 }
 
+int pops_evidence_observation(const cJSON *r)
+{
+	return !strcmp(pops_evidence_kind(r), "production") ||
+	       cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "env"));
+}
+
+/* two observations of one thing: production results of the same window */
+static int same_observation(const cJSON *a, const cJSON *b)
+{
+	const cJSON *wa = cJSON_GetObjectItemCaseSensitive(a, "window");
+	const cJSON *wb = cJSON_GetObjectItemCaseSensitive(b, "window");
+
+	return !strcmp(pops_evidence_kind(a), "production") && cJSON_IsObject(wa) &&
+	       cJSON_IsObject(wb) && !strcmp(pops_json_str(wa, "from", ""), pops_json_str(wb, "from", "-")) &&
+	       !strcmp(pops_json_str(wa, "to", ""), pops_json_str(wb, "to", "-"));
+}
+
+/* the oldest observations of fingerprint `fp` and `kind` beyond POPS_EVIDENCE_HISTORY, dropped */
+static void trim_history(cJSON *results, const char *fp, const char *kind)
+{
+	for (;;) {
+		cJSON *it, *oldest = NULL;
+		size_t n = 0;
+
+		cJSON_ArrayForEach(it, results) {
+			if (!pops_evidence_observation(it) || strcmp(pops_json_str(it, "fingerprint", ""), fp) ||
+			    strcmp(pops_evidence_kind(it), kind))
+				continue;
+			n++;
+			if (!oldest || strcmp(pops_json_str(it, "date", ""), pops_json_str(oldest, "date", "")) < 0)
+				oldest = it;
+		}
+		if (n <= POPS_EVIDENCE_HISTORY)
+			return;
+		cJSON_Delete(cJSON_DetachItemViaPointer(results, oldest));
+	}
+}
+
 /*
  * Put `result` into `doc`'s results. The key is fingerprint and kind: a
  * result replaces the one of the same fingerprint and kind, except that
  * an errored run never replaces a pass or fail (an outage says nothing
  * about the prompt: *kept is set and nothing changes). A complete
  * result that is not errored also drops the partial ones of its
- * fingerprint, whose cases it covers.
+ * fingerprint, whose cases it covers. Observations (pops_evidence_observation)
+ * are a series: one replaces only the observation of the same window,
+ * is kept beside the others (the newest POPS_EVIDENCE_HISTORY), and
+ * neither replaces nor is replaced by a result that is not one.
  */
 static int merge_result(cJSON *doc, const cJSON *result, const char *fp, const cJSON **kept)
 {
 	cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
 	cJSON *copy = NULL, *it, *next;
 	const char *kind = pops_evidence_kind(result);
-	int err = errored(result), placed = 0;
+	int err = errored(result), placed = 0, obs = pops_evidence_observation(result);
 
 	*kept = NULL;
 	for (it = results->child; it; it = next) {
@@ -53,7 +94,8 @@ static int merge_result(cJSON *doc, const cJSON *result, const char *fp, const c
 		next = it->next;
 		if (!other || strcmp(other, fp))
 			continue;
-		if (!strcmp(pops_evidence_kind(it), kind)) {
+		if (!strcmp(pops_evidence_kind(it), kind) && pops_evidence_observation(it) == obs &&
+		    (!obs || same_observation(result, it))) {
 			if (err && !errored(it)) {
 				*kept = it;
 				return POPS_OK;
@@ -73,12 +115,12 @@ static int merge_result(cJSON *doc, const cJSON *result, const char *fp, const c
 			cJSON_Delete(cJSON_DetachItemViaPointer(results, it));
 		}
 	}
-	if (placed)
-		return POPS_OK;
-	if (!(copy = cJSON_Duplicate(result, 1)) || !cJSON_AddItemToArray(results, copy)) {
+	if (!placed && (!(copy = cJSON_Duplicate(result, 1)) || !cJSON_AddItemToArray(results, copy))) {
 		cJSON_Delete(copy);
 		return pops_error_oom();
 	}
+	if (obs)
+		trim_history(results, fp, kind);
 	return POPS_OK;
 }
 

@@ -31,7 +31,8 @@
  * Add `result` (a JSON object with a string "fingerprint") to the note on
  * `commit`. A result with the same fingerprint and kind already in that
  * note is replaced, others are kept; a complete result (not errored)
- * also drops the partial results of its fingerprint, which it covers.
+ * also drops the partial results of its fingerprint, which it covers;
+ * observations (below) are kept as a bounded history instead.
  * An errored result (verdict "error") never replaces a pass or fail:
  * then nothing is written and POPS_EEXISTS says which result was kept. The note is read, changed and written back
  * as a new notes commit whose ref update is compare-and-swap; when
@@ -50,6 +51,23 @@
  */
 int pops_evidence_record(git_repository *repo, const git_oid *commit,
                          const cJSON *result);
+
+/*
+ * Observations are results of a series rather than verdicts on a
+ * version: kind "production" (eval score, one per window of records) and
+ * results with an "env" (eval run --env, rerun nightly on the same
+ * fingerprint to see a pinned model drift). pops_evidence_record keeps
+ * them side by side: eval trend needs the series, which replacing would
+ * erase. A note keeps the newest POPS_EVIDENCE_HISTORY of each
+ * fingerprint and kind (a note is read whole, so it must stay bounded:
+ * 30 nightly runs are a month), and a rerun of the same production
+ * window replaces its result. Gates read the newest (pops_evidence_prefer)
+ * and never take production results: they are not pre-release evidence.
+ */
+#define POPS_EVIDENCE_HISTORY 30
+
+/* 1 when `r` is an observation (above), else 0. */
+int pops_evidence_observation(const cJSON *r);
 
 /*
  * The scores of result `r`, taken from the run's `summary` (lib/report.h):

@@ -276,7 +276,9 @@ static int search_cb(void *payload, const git_oid *commit, const cJSON *r)
 	int error = 0;
 
 	(void)commit;
-	if (!prompt || strcmp(prompt, st->prompt) || strcmp(pops_json_str(r, "suite", ""), st->suite))
+	/* production results (eval score) are not pre-release evidence: never a gate's */
+	if (!prompt || strcmp(prompt, st->prompt) || strcmp(pops_json_str(r, "suite", ""), st->suite) ||
+	    !strcmp(pops_evidence_kind(r), "production"))
 		return 0;
 	if (!st->newest || strcmp(pops_json_str(r, "date", ""), pops_json_str(st->newest, "date", "")) >= 0)
 		error = keep(&st->newest, r);

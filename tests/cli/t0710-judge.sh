@@ -45,6 +45,27 @@ test_expect_success 'calibrate: rates, kappa and the disagreeing cases' '
 	test "$(grep -c "judge .*, human" out)" = 2
 '
 
+test_expect_success 'calibrate: production records with thumbs feedback are labels' '
+	start_fakellm &&
+	judge_project &&
+	cat >records.jsonl <<-\EOT &&
+	{"trace_id":"r1","vars":{"q":"x"},"output":"fine answer","feedback":{"thumbs":"up"}}
+	{"trace_id":"r2","vars":{"q":"x"},"output":"bad [[fail]]","feedback":{"thumbs":"down","correction":"better"}}
+	{"trace_id":"r3","vars":{"q":"x"},"output":"judge likes it","feedback":{"thumbs":"down"}}
+	{"trace_id":"r4","vars":{"q":"x"},"output":"nobody voted"}
+	{"trace_id":"r5","vars":{"q":"x"},"output":"scored only","feedback":{"score":0.5}}
+	EOT
+	pops judge calibrate --labels records.jsonl --suite evals/qa.yaml >out &&
+	grep -q "on 3 labelled outputs, 2 records without thumbs feedback left out" out &&
+	grep -q "  r3: judge pass, human fail" out &&
+	test "$(grep -c "judge .*, human" out)" = 1 &&
+	cat >spans.json <<-\EOT &&
+	{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"aa01","spanId":"b1","name":"chat m-1","startTimeUnixNano":"1796032800000000000","attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"m-1"}},{"key":"gen_ai.input.messages","value":{"stringValue":"[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"q\"}]}]"}},{"key":"gen_ai.output.messages","value":{"stringValue":"[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"an answer\"}]}]"}}]}]}]}]}
+	EOT
+	pops judge calibrate --labels spans.json --suite evals/qa.yaml >out &&
+	grep -q "on 0 labelled outputs, 1 record without thumbs feedback left out" out
+'
+
 test_expect_success 'calibrate: bad label line names file:line, exit 2' '
 	start_fakellm &&
 	judge_project &&

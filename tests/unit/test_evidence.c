@@ -347,3 +347,68 @@ TEST(evidence_put_scores_replaces_exactly_the_score_members)
 	cJSON_Delete(summary);
 	cJSON_Delete(r);
 }
+
+TEST(evidence_observations_are_a_bounded_history_beside_the_verdict)
+{
+	relfix f;
+	git_oid c1;
+	cJSON *r = NULL, *doc = NULL, *found = NULL, *w;
+	const cJSON *it;
+	pops_evidence_query q = POPS_EVIDENCE_QUERY_INIT;
+	char date[32];
+	int i, production = 0, nightly = 0, complete = 0;
+
+	CHECK_INT(relfix_init(&f), 0);
+	CHECK_INT(relfix_commit(&f, &c1, "a.txt", "x\n", "one"), 0);
+	/* the pre-release verdict */
+	r = make_result("fp1", "aaaa", "s.yaml", "m", 0.95, "2026-11-01T10:00:00Z");
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	/* 35 nightly --env runs of the same fingerprint, and 35 production windows */
+	for (i = 1; i <= 35; i++) {
+		snprintf(date, sizeof(date), "2026-12-%02dT03:00:00Z", i <= 31 ? i : 31);
+		if (i > 31)
+			snprintf(date, sizeof(date), "2027-01-%02dT03:00:00Z", i - 31);
+		r = make_result("fp1", "aaaa", "s.yaml", "m", 0.9, date);
+		cJSON_AddStringToObject(r, "env", "prod");
+		CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+		cJSON_Delete(r);
+		r = make_result("fp9", "aaaa", "s.yaml", "m", 0.8, date);
+		cJSON_AddStringToObject(r, "kind", "production");
+		w = cJSON_AddObjectToObject(r, "window");
+		cJSON_AddStringToObject(w, "from", "2026-11-01T00:00:00Z");
+		cJSON_AddStringToObject(w, "to", date);
+		CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+		cJSON_Delete(r);
+	}
+	/* the same production window scored again replaces its result */
+	r = make_result("fp9", "aaaa", "s.yaml", "m", 0.5, date);
+	cJSON_AddStringToObject(r, "kind", "production");
+	w = cJSON_AddObjectToObject(r, "window");
+	cJSON_AddStringToObject(w, "from", "2026-11-01T00:00:00Z");
+	cJSON_AddStringToObject(w, "to", date);
+	CHECK_INT(pops_evidence_record(f.repo, &c1, r), 0);
+	cJSON_Delete(r);
+	CHECK_INT(pops_evidence_read(&doc, f.repo, &c1), 0);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "results")) {
+		if (!strcmp(pops_evidence_kind(it), "production")) {
+			production++;
+			/* the oldest went first */
+			CHECK(strcmp(cJSON_GetObjectItem(it, "date")->valuestring, "2026-12-05T03:00:00Z") > 0);
+		} else if (cJSON_GetObjectItem(it, "env")) {
+			nightly++;
+		} else {
+			complete++;
+		}
+	}
+	CHECK_INT(production, POPS_EVIDENCE_HISTORY);
+	CHECK_INT(nightly, POPS_EVIDENCE_HISTORY);
+	CHECK_INT(complete, 1);
+	/* the newest of fp9 is the rescored window */
+	q.fingerprint = "fp9";
+	CHECK_INT(pops_evidence_find(&found, NULL, f.repo, &q), 0);
+	CHECK(rate_of(found) == 0.5);
+	cJSON_Delete(found);
+	cJSON_Delete(doc);
+	relfix_dispose(&f);
+}
