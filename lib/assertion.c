@@ -6,6 +6,7 @@
 #include "assertion.h"
 #include "assertion_int.h"
 #include "jsonschema.h"
+#include "judge.h"
 #include "strutil.h"
 
 
@@ -336,11 +337,12 @@ static int compile_judge(pops_assert *a, const cJSON *node)
 		    "judge in both orders", file, line);
 	if (!a->model && !str_key(node, "model"))
 		BAD("%s:%u: '%s' needs 'model': the alias of the judge model", file, line, a->name);
-	if (a->type == POPS_ASSERT_JUDGE && !str_key(node, "rubric"))
+	if (a->type == POPS_ASSERT_JUDGE && !a->preset && !str_key(node, "rubric"))
 		BAD("%s:%u: 'judge' needs a 'rubric'", file, line);
 	if (!a->model)
 		a->model = pops_strdup(str_key(node, "model"));
 	a->rubric = pops_strdup(str_key(node, "rubric") ? str_key(node, "rubric") :
+	                        a->preset ? pops_judge_preset_rubric(a->preset) :
 	                        "Which response better follows the instructions?");
 	if (!a->model || !a->rubric)
 		BAD("out of memory");
@@ -369,6 +371,13 @@ static int compile_judge(pops_assert *a, const cJSON *node)
 	a->require_win = it && !strcmp(it->valuestring, "win");
 done:
 	return error;
+}
+
+/* context-faithfulness, context-recall: a judge with a shipped rubric */
+static int compile_preset(pops_assert *a, const cJSON *node)
+{
+	pops_assert__preset_begin(a);
+	return compile_judge(a, node);
 }
 
 /* ---- checks ---- */
@@ -826,10 +835,12 @@ static const struct type_row {
 	[POPS_ASSERT_VALID_TOOL_CALL] = { "is-valid-tool-call", 0, V_JSON, compile_tool, check_tool },
 	[POPS_ASSERT_SIMILAR] = { "similar", 1, V_STRING, pops_assert__compile_similar, check_judge },
 	[POPS_ASSERT_SET] = { "assert-set", 0, V_STRING, pops_assert__compile_set, check_set },
+	[POPS_ASSERT_CONTEXT_FAITHFULNESS] = { "context-faithfulness", 0, V_STRING, compile_preset, check_judge },
+	[POPS_ASSERT_CONTEXT_RECALL] = { "context-recall", 0, V_STRING, compile_preset, check_judge },
 };
 
 /* a row left out of the table would be a NULL name: caught by the unit tests */
-_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_SET + 1,
+_Static_assert(POPS_ARRAY_SIZE(types) == POPS_ASSERT_CONTEXT_RECALL + 1,
                "one row per pops_assert_type");
 
 /* The row of a type name ("not-contains" sets *negate), or NULL. */

@@ -44,7 +44,9 @@ typedef enum {
 	POPS_ASSERT_ICONTAINS_ALL, POPS_ASSERT_CONTAINS_JSON, POPS_ASSERT_ROUGE_N,
 	POPS_ASSERT_WORD_COUNT, POPS_ASSERT_TTFT,
 	POPS_ASSERT_TOOL_CALL, POPS_ASSERT_TOOL_CALLS, POPS_ASSERT_VALID_TOOL_CALL,
-	POPS_ASSERT_SIMILAR, POPS_ASSERT_SET
+	POPS_ASSERT_SIMILAR, POPS_ASSERT_SET,
+	/* RAG presets: compiled into judges (type POPS_ASSERT_JUDGE, `preset` set) */
+	POPS_ASSERT_CONTEXT_FAITHFULNESS, POPS_ASSERT_CONTEXT_RECALL
 } pops_assert_type;
 
 /* how a jury's verdicts make one (judge `aggregate:`) */
@@ -81,6 +83,7 @@ typedef struct pops_assert {
 	int aggregate;       /* judge jury: a pops_jury_aggregate */
 	int scale_max;       /* judge: 0 (verdict or pass_score 1-5), or 5 / 10 for `scale` */
 	int self_consistency;/* judge: times asked (1, or 2: the second with the rubric reworded) */
+	int preset;          /* judge: a RAG preset (lib/judge.h POPS_PRESET_*), 0 = none */
 	struct pops_assert **set;  /* assert-set: its members */
 	size_t nset;
 	int has_threshold;   /* assert-set: `threshold` given */

@@ -82,6 +82,13 @@ int pops_assert__compile_jury(pops_assert *a, const cJSON *node);
 int pops_assert__compile_rubric(pops_assert *a, const cJSON *node);
 
 /*
+ * context-faithfulness / context-recall: set `preset` from the type and
+ * make the assertion a judge (POPS_ASSERT_JUDGE; `name` keeps the type as
+ * written), so it is compiled, run and fingerprinted as one.
+ */
+void pops_assert__preset_begin(pops_assert *a);
+
+/*
  * lib/assertion_set.c: assert-set. compile: `assert` (1 to 100
  * deterministic assertions: no judge, pairwise, exec or nested set, as
  * the runner checks a set in one step) and an optional `threshold`

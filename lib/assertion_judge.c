@@ -1,6 +1,7 @@
 #include "common.h"
 #include "assertion.h"
 #include "assertion_int.h"
+#include "judge.h"
 #include "strutil.h"
 
 /*
@@ -158,4 +159,10 @@ int pops_assert__compile_rubric(pops_assert *a, const cJSON *node)
 done:
 	pops_buf_dispose(&b);
 	return error;
+}
+
+void pops_assert__preset_begin(pops_assert *a)
+{
+	a->preset = a->type == POPS_ASSERT_CONTEXT_RECALL ? POPS_PRESET_RECALL : POPS_PRESET_FAITHFULNESS;
+	a->type = POPS_ASSERT_JUDGE;
 }

@@ -5,6 +5,7 @@
 #include "eval_sample.h"
 #include "metrics_class.h"
 #include "fileio.h"
+#include "judge.h"
 #include "strutil.h"
 
 
@@ -249,6 +250,42 @@ static void add_pending(cJSON *arr, const pops_assert *a)
 	cJSON_AddItemToArray(arr, e);
 }
 
+/*
+ * a RAG preset: pending with the case's `context` for the judge to read;
+ * a case without one (or context-recall's without `expected`) gets an
+ * error entry instead, never a pass. 1 when pending, 0 when not.
+ */
+static int add_pending_preset(cJSON *arr, const pops_assert *a, const pops_assert_input *in)
+{
+	const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(in->scope, "context");
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(in->scope, "expected");
+	pops_assert_result res = POPS_ASSERT_RESULT_INIT;
+	char *text = NULL;
+
+	if (ctx && !cJSON_IsNull(ctx)) {
+		text = cJSON_IsString(ctx) ? NULL : cJSON_PrintUnformatted(ctx);
+		if (!pops_judge_preset_needs_expected(a->preset) || (exp && !cJSON_IsNull(exp))) {
+			add_pending(arr, a);
+			cJSON_AddStringToObject(cJSON_GetArrayItem(arr, cJSON_GetArraySize(arr) - 1),
+			                        "context", text ? text : cJSON_IsString(ctx) ? ctx->valuestring : "");
+			free(text);
+			return 1;
+		}
+		free(text);
+		pops_buf_printf(&res.reason, "%s:%u: %s compares the context with the case's expected "
+		                "answer: case '%s' has no 'expected'", a->file, a->line, a->name,
+		                in->case_id ? in->case_id : "");
+	} else {
+		pops_buf_printf(&res.reason, "%s:%u: %s grades against the case variable 'context' (the "
+		                "retrieved text): case '%s' has none; add 'context' to its dataset row",
+		                a->file, a->line, a->name, in->case_id ? in->case_id : "");
+	}
+	res.error = 1;
+	add_assert_result(arr, a, &res);
+	pops_buf_dispose(&res.reason);
+	return 0;
+}
+
 /* an exec assertion waiting for the exec pass: its command and timeout */
 static void add_pending_exec(cJSON *arr, const pops_assert *a)
 {
@@ -305,6 +342,10 @@ int pops_eval__score_list(const struct runner *r, cJSON *arr, pops_assert **list
 	for (i = 0; i < n && !error; i++) {
 		if (list[i]->type == POPS_ASSERT_PAIRWISE && r->skip_pairwise)
 			continue;
+		if (list[i]->preset) {
+			*pending += add_pending_preset(arr, list[i], in);
+			continue;
+		}
 		if (pops_assert_needs_model(list[i])) {
 			add_pending(arr, list[i]);
 			(*pending)++;

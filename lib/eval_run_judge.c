@@ -35,8 +35,9 @@ struct jreq {
 /*
  * The judge prompt at `path` (relative to the root, and confined to it:
  * a suite's judge prompt symlinked to /proc/self/environ would send the
- * keys to the judge and echo them in a parse error), or the built-in one;
- * parsed once
+ * keys to the judge and echo them in a parse error), or the built-in one
+ * (`pairwise` 1: pops-pairwise, 2: the RAG presets' pops-context-judge,
+ * 0: pops-judge); parsed once
  */
 int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char *path,
                             int pairwise)
@@ -55,10 +56,11 @@ int pops_eval__judge_prompt(pops_eval_prompt **out, struct runner *r, const char
 	POPS_CHECK_ALLOC(jp);
 	jp->pairwise = pairwise;
 	if (!path) {
-		const char *t = pairwise ? pops_pairwise_default_prompt() : pops_judge_default_prompt();
+		const char *t = pairwise == 1 ? pops_pairwise_default_prompt() :
+		                pairwise == 2 ? pops_judge_context_prompt() : pops_judge_default_prompt();
 
-		error = pops_eval_prompt_parse(&jp->p, t, strlen(t),
-		                               pairwise ? "pops-pairwise" : "pops-judge");
+		error = pops_eval_prompt_parse(&jp->p, t, strlen(t), pairwise == 1 ? "pops-pairwise" :
+		                               pairwise == 2 ? "pops-context-judge" : "pops-judge");
 	} else {
 		if (path[0] != '/' && r->o->root)
 			pops_path_join(&full, r->o->root, path);
@@ -180,6 +182,17 @@ static int judge_messages(struct jreq *q, pops_eval_prompt *jp)
 		                               pops_json_str(h->rec, "input", NULL), q->order ? base : cur,
 		                               q->order ? cur : base, expected);
 		q->schema = pops_pairwise_output_schema();
+	} else if (pops_json_str(q->entry, "context", NULL)) {
+		int smax = q->scale_max ? q->scale_max : q->pass_score ? 5 : 0;
+
+		/* a RAG preset: the retrieved context beside the output */
+		error = pops_judge_messages_context(&q->messages, jp, q->rubric ? q->rubric :
+		                                    pops_json_str(q->entry, "rubric", NULL),
+		                                    pops_json_str(h->rec, "input", NULL),
+		                                    pops_json_str(h->rec, "output", NULL), expected,
+		                                    pops_json_str(q->entry, "context", NULL),
+		                                    q->pass_score, smax);
+		q->schema = pops_judge_output_schema_scale(smax);
 	} else if (q->scale_max || q->rubric) {
 		error = pops_judge_messages_scale(&q->messages, jp, q->rubric ? q->rubric :
 		                                  pops_json_str(q->entry, "rubric", NULL),
@@ -241,7 +254,8 @@ static int make_request(struct runner *r, struct jholder *h, cJSON *entry, int o
 	}
 	if ((error = pops_eval__model(r->o->config, alias, &prov, &id)) < 0 ||
 	    (error = pops_eval__judge_prompt(&jp, r, pops_json_str(entry, "prompt", NULL),
-	                                     order >= 0)) < 0 ||
+	                                     order >= 0 ? 1 : pops_json_str(entry, "context", NULL) ?
+	                                     2 : 0)) < 0 ||
 	    (error = judge_messages(q, jp)) < 0)
 		goto done;
 	/* a judge alias's pops.yaml config applies as for any model: the fingerprint has it */
@@ -267,6 +281,7 @@ static void settle(cJSON *e)
 	cJSON_DeleteItemFromObjectCaseSensitive(e, "pending");
 	cJSON_DeleteItemFromObjectCaseSensitive(e, "prompt");
 	cJSON_DeleteItemFromObjectCaseSensitive(e, "rubric");
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "context");
 	cJSON_DeleteItemFromObjectCaseSensitive(e, "left");
 }
 

@@ -87,13 +87,18 @@ static int judge_prompt(const cJSON **out, struct scan *sc, const pops_assert *a
 	if (a->prompt)
 		pops_buf_printf(&key, "file:%s", a->prompt);
 	else
-		pops_buf_puts(&key, pairwise ? "\nbuilt-in pairwise" : "\nbuilt-in judge");
+		pops_buf_puts(&key, pairwise ? "\nbuilt-in pairwise" : a->preset ? "\nbuilt-in context" :
+		              "\nbuilt-in judge");
+	/* a RAG preset's rubric ships with pops: it is part of the blob (and so of the key) */
+	if (a->preset)
+		pops_buf_printf(&key, "\nrubric:%s", a->rubric);
 	if ((*out = cJSON_GetObjectItemCaseSensitive(sc->prompts, key.ptr))) {
 		error = POPS_OK;
 		goto done;
 	}
 	if (!a->prompt) {
-		const char *t = pairwise ? pops_pairwise_default_prompt() : pops_judge_default_prompt();
+		const char *t = pairwise ? pops_pairwise_default_prompt() :
+		                a->preset ? pops_judge_context_prompt() : pops_judge_default_prompt();
 
 		pops_buf_puts(&data, t);
 	} else {
@@ -109,9 +114,15 @@ static int judge_prompt(const cJSON **out, struct scan *sc, const pops_assert *a
 			goto done;
 	}
 	if ((error = pops_eval_prompt_parse(&p, data.ptr, data.size,
-	                                    a->prompt ? a->prompt : pairwise ? "pops-pairwise" : "pops-judge")) < 0 ||
-	    (error = blob_hex(hex, data.ptr, data.size)) < 0)
+	                                    a->prompt ? a->prompt : pairwise ? "pops-pairwise" :
+	                                    a->preset ? "pops-context-judge" : "pops-judge")) < 0)
 		goto done;
+	if (a->preset)
+		pops_buf_printf(&data, "\n%s", a->rubric);
+	if (pops_buf_oom(&data) || (error = blob_hex(hex, data.ptr, data.size)) < 0) {
+		error = error < 0 ? error : pops_error_oom();
+		goto done;
+	}
 	if (!(entry = cJSON_CreateObject()) || !cJSON_AddStringToObject(entry, "blob", hex) ||
 	    !cJSON_AddItemToObject(entry, "config", pops_eval_prompt_config(p) ?
 	                           cJSON_Duplicate(pops_eval_prompt_config(p), 1) : cJSON_CreateObject()) ||

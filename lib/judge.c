@@ -22,9 +22,90 @@ static const char default_prompt[] =
 	"Then end your reply with one JSON object on its own line and nothing after it:\n"
 	"{{format}}\n";
 
+/* the RAG presets' prompt: the default one with the retrieved context beside the output */
+static const char context_prompt[] =
+	"---\n"
+	"name: pops-context-judge\n"
+	"config: { temperature: 0 }\n"
+	"---\n"
+	"You are grading the output of a retrieval-augmented AI system against a rubric.\n"
+	"\n"
+	"Rubric:\n{{rubric}}\n"
+	"\n"
+	"Input given to the system:\n<input>\n{{input}}\n</input>\n"
+	"\n"
+	"Retrieved context the system was given:\n<context>\n{{context}}\n</context>\n"
+	"\n"
+	"Reference answer (may be empty):\n<reference>\n{{expected}}\n</reference>\n"
+	"\n"
+	"Output to grade:\n<output>\n{{output}}\n</output>\n"
+	"\n"
+	"First think step by step about how well the output meets the rubric.\n"
+	"Then end your reply with one JSON object on its own line and nothing after it:\n"
+	"{{format}}\n";
+
+static const struct {
+	const char *name;
+	int needs_expected;
+	const char *rubric;
+} presets[] = {
+	[POPS_PRESET_FAITHFULNESS] = { "context-faithfulness", 0,
+		"Faithfulness to the retrieved context. Break the output into its factual claims. "
+		"For each claim, decide whether the text inside <context> states it or directly "
+		"implies it; general knowledge, the input and the reference answer do not count as "
+		"support. The output passes only when every claim is supported by the context; one "
+		"unsupported or contradicted claim fails it. An output that makes no factual claim "
+		"(a refusal, \"the context does not say\") passes." },
+	[POPS_PRESET_RECALL] = { "context-recall", 1,
+		"Recall of the retrieved context. Break the reference answer inside <reference> into "
+		"its facts. For each fact, decide whether the text inside <context> states it or "
+		"directly implies it. It passes only when every fact of the reference answer can be "
+		"found in the context; a fact missing from the context fails it. Grade the context, "
+		"not the output: the output is shown only for reference." },
+};
+
 const char *pops_judge_default_prompt(void)
 {
 	return default_prompt;
+}
+
+const char *pops_judge_context_prompt(void)
+{
+	return context_prompt;
+}
+
+const char *pops_judge_preset_name(int preset)
+{
+	return preset > 0 && preset < POPS_PRESET_COUNT ? presets[preset].name : NULL;
+}
+
+const char *pops_judge_preset_rubric(int preset)
+{
+	return preset > 0 && preset < POPS_PRESET_COUNT ? presets[preset].rubric : NULL;
+}
+
+int pops_judge_preset_needs_expected(int preset)
+{
+	return preset > 0 && preset < POPS_PRESET_COUNT && presets[preset].needs_expected;
+}
+
+int pops_judge_messages_context(cJSON **out, const pops_eval_prompt *jp, const char *rubric,
+                                const char *input, const char *output, const cJSON *expected,
+                                const char *context, int pass_score, int scale_max)
+{
+	cJSON *vars = pops_judge_vars(rubric, input, expected);
+	int error;
+
+	*out = NULL;
+	POPS_CHECK_ALLOC(vars);
+	cJSON_AddStringToObject(vars, "output", output ? output : "");
+	cJSON_AddStringToObject(vars, "context", context ? context : "");
+	cJSON_AddStringToObject(vars, "format", pops_judge_format_scale(scale_max));
+	if (pass_score)
+		cJSON_AddNumberToObject(vars, "pass_score", pass_score);
+	error = pops_judge_render(out, jp, context_prompt, "pops-context-judge", vars);
+	cJSON_Delete(vars);
+	return error;
 }
 
 const char *pops_judge_format(int scored)

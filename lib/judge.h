@@ -19,6 +19,35 @@
 /* The built-in judge prompt (.prompt text). */
 const char *pops_judge_default_prompt(void);
 
+/*
+ * RAG presets: assertion types that are judges with a rubric shipped
+ * with pops (pops-suite(5) "RAG presets"). context-faithfulness: every
+ * claim of the output is supported by the case's `context`;
+ * context-recall: every fact of `expected` appears in the context. They
+ * render the built-in pops-context-judge prompt (below), or the
+ * assertion's `prompt:` file, with {rubric, input, output, expected,
+ * context, format}; a `rubric:` replaces the shipped one.
+ */
+enum { POPS_PRESET_NONE = 0, POPS_PRESET_FAITHFULNESS, POPS_PRESET_RECALL, POPS_PRESET_COUNT };
+
+/* The built-in prompt of the presets (.prompt text, with {{context}}). */
+const char *pops_judge_context_prompt(void);
+
+/* A preset's type name and shipped rubric (static strings), NULL for none. */
+const char *pops_judge_preset_name(int preset);
+const char *pops_judge_preset_rubric(int preset);
+
+/* 1 when the preset grades against the case's `expected` too (context-recall). */
+int pops_judge_preset_needs_expected(int preset);
+
+/*
+ * As pops_judge_messages_scale with `context` (NULL is "") added to the
+ * variables, and the presets' prompt when `jp` is NULL.
+ */
+int pops_judge_messages_context(cJSON **out, const pops_eval_prompt *jp, const char *rubric,
+                                const char *input, const char *output, const cJSON *expected,
+                                const char *context, int pass_score, int scale_max);
+
 /* The verdict line the prompt asks for ({{format}}). Static string. */
 const char *pops_judge_format(int scored);
 
