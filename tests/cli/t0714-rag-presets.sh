@@ -42,6 +42,7 @@ test_expect_success 'context-faithfulness: the context reaches the judge; a case
 	prompt: rag
 	dataset: datasets/rag.jsonl
 	threshold: 0
+	max_error_rate: 1
 	assert:
 	  - { type: context-faithfulness, model: ja }
 	EOT
@@ -52,7 +53,7 @@ test_expect_success 'context-faithfulness: the context reaches the judge; a case
 	grep -q "^context-faithfulness False False False False$" e &&
 	entry r.json no-context 0 >e &&
 	grep -q "^context-faithfulness False True False False$" e &&
-	grep -q "^reason evals/rag.yaml:5: context-faithfulness grades against the case variable .context. (the retrieved text): case .no-context. has none; add .context. to its dataset row$" e &&
+	grep -q "^reason evals/rag.yaml:6: context-faithfulness grades against the case variable .context. (the retrieved text): case .no-context. has none; add .context. to its dataset row$" e &&
 	entry r.json no-expected 0 >e &&
 	grep -q "^context-faithfulness True False" e &&
 	python3 -c "import json; s=json.load(open(\"r.json\"))[\"summary\"][0]; assert (s[\"passed\"], s[\"failed\"], s[\"errors\"]) == (2, 1, 1), s"
@@ -65,6 +66,7 @@ test_expect_success 'context-recall: needs expected too; a rubric: and a prompt:
 	prompt: rag
 	dataset: datasets/rag.jsonl
 	threshold: 0
+	max_error_rate: 1
 	assert:
 	  - { type: context-recall, model: ja }
 	  - { type: context-recall, model: ja, rubric: "strict [[fail:judge-a]]" }
@@ -76,7 +78,7 @@ test_expect_success 'context-recall: needs expected too; a rubric: and a prompt:
 	grep -q "^context-recall True False" e &&
 	entry r.json no-expected 0 >e &&
 	grep -q "^context-recall False True" e &&
-	grep -q "^reason evals/rag.yaml:5: context-recall compares the context with the case.s expected answer: case .no-expected. has none$" e &&
+	grep -q "^reason evals/rag.yaml:6: context-recall compares the context with the case.s expected answer: case .no-expected. has no .expected.$" e &&
 	entry r.json grounded 1 >e &&
 	grep -q "^context-recall False False" e &&
 	entry r.json grounded 2 >e &&
@@ -91,6 +93,7 @@ blob() {
 }
 
 test_expect_success 'the shipped rubric is fingerprinted: a rubric: or another preset changes the blob' '
+	start_fakellm &&
 	rag_project &&
 	printf "prompt: rag\ndataset: datasets/rag.jsonl\nassert:\n  - { type: context-faithfulness, model: ja }\n" >evals/a.yaml &&
 	printf "prompt: rag\ndataset: datasets/rag.jsonl\nassert:\n  - { type: context-recall, model: ja }\n" >evals/b.yaml &&
@@ -103,6 +106,7 @@ test_expect_success 'the shipped rubric is fingerprinted: a rubric: or another p
 '
 
 test_expect_success 'bad preset keys are refused with file:line, exit 2' '
+	start_fakellm &&
 	rag_project &&
 	printf "prompt: rag\ndataset: datasets/rag.jsonl\nassert:\n  - { type: context-faithfulness }\n" >evals/bad.yaml &&
 	test_expect_code 2 pops eval run evals/bad.yaml --no-store 2>err &&
