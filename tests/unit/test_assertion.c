@@ -1,6 +1,7 @@
 #include "unit.h"
 #include <math.h>
 #include "assertion.h"
+#include "judge.h"
 #include "jsonschema.h"
 #include "assertion_int.h"
 
@@ -92,7 +93,8 @@ TEST(type_names_and_suggestions_come_from_one_table)
 		"equals", "contains", "icontains", "starts-with", "regex", "is-json",
 		"json-schema", "json-path", "length", "levenshtein", "latency-ms", "cost",
 		"exec", "judge", "pairwise", "contains-any", "contains-all", "icontains-any",
-		"icontains-all", "contains-json", "rouge-n", "word-count"
+		"icontains-all", "contains-json", "rouge-n", "word-count", "context-faithfulness",
+		"context-recall"
 	};
 	static const char *const negatable[] = {
 		"not-equals", "not-contains", "not-icontains", "not-starts-with", "not-regex",
@@ -102,6 +104,7 @@ TEST(type_names_and_suggestions_come_from_one_table)
 	static const char *const plain_only[] = {
 		"not-length", "not-levenshtein", "not-latency-ms", "not-cost", "not-exec",
 		"not-judge", "not-pairwise", "not-rouge-n", "not-word-count", "not-",
+		"not-context-faithfulness", "not-context-recall",
 		"not-not-contains", "Contains"
 	};
 	size_t i;
@@ -612,6 +615,23 @@ TEST(judge_scope_conversation_compiles_and_turn_is_the_default)
 	CHECK(a && !a->conversation);
 	pops_assert_free(a);
 	CHECK(!compiled("{\"type\":\"judge\",\"model\":\"j\",\"rubric\":\"r\",\"scope\":\"all\"}"));
+}
+
+TEST(rag_presets_compile_into_judges_with_the_shipped_rubric)
+{
+	pops_assert *a = compiled("{\"type\":\"context-faithfulness\",\"model\":\"j\"}");
+
+	CHECK(a && a->type == POPS_ASSERT_JUDGE && a->preset == POPS_PRESET_FAITHFULNESS);
+	CHECK(a && pops_assert_needs_model(a) && !strcmp(a->name, "context-faithfulness"));
+	CHECK(a && !strcmp(a->rubric, pops_judge_preset_rubric(POPS_PRESET_FAITHFULNESS)));
+	pops_assert_free(a);
+	a = compiled("{\"type\":\"context-recall\",\"model\":\"j\",\"rubric\":\"mine\","
+	             "\"scale\":\"1-5\",\"threshold\":4}");
+	CHECK(a && a->preset == POPS_PRESET_RECALL && !strcmp(a->rubric, "mine") && a->pass_score == 4);
+	pops_assert_free(a);
+	CHECK(!compiled("{\"type\":\"context-recall\"}"));
+	CHECK_ERR_HAS("'context-recall' needs 'model'");
+	CHECK(!compiled("{\"type\":\"not-context-recall\",\"model\":\"j\"}"));
 }
 
 TEST(judge_jury_and_rubric_keys_compile)

@@ -121,3 +121,33 @@ TEST(judge_scale_ten_scores_and_reword)
 	cJSON_Delete(schema);
 	pops_buf_dispose(&why);
 }
+
+TEST(judge_presets_ship_rubrics_and_render_the_context)
+{
+	cJSON *msgs = NULL, *exp = cJSON_CreateString("Paris");
+	char *j;
+
+	CHECK_STR(pops_judge_preset_name(POPS_PRESET_FAITHFULNESS), "context-faithfulness");
+	CHECK_STR(pops_judge_preset_name(POPS_PRESET_RECALL), "context-recall");
+	CHECK(pops_judge_preset_name(POPS_PRESET_NONE) == NULL && pops_judge_preset_rubric(99) == NULL);
+	CHECK(strstr(pops_judge_preset_rubric(POPS_PRESET_FAITHFULNESS), "every claim") != NULL);
+	CHECK(pops_judge_preset_needs_expected(POPS_PRESET_RECALL));
+	CHECK(!pops_judge_preset_needs_expected(POPS_PRESET_FAITHFULNESS));
+	CHECK(strstr(pops_judge_context_prompt(), "{{context}}") != NULL);
+	CHECK_INT(pops_judge_messages_context(&msgs, NULL, pops_judge_preset_rubric(POPS_PRESET_RECALL),
+	                                      "Capital?", "It is Lyon.", exp,
+	                                      "Paris is the capital of France.", 0, 0), 0);
+	j = cJSON_PrintUnformatted(msgs);
+	CHECK(strstr(j, "<context>\\nParis is the capital of France.\\n</context>") != NULL);
+	CHECK(strstr(j, "Break the reference answer") != NULL);
+	CHECK(strstr(j, "It is Lyon.") != NULL);
+	CHECK(strstr(j, "\\\"verdict\\\": \\\"pass\\\" or \\\"fail\\\"") != NULL);
+	free(j);
+	cJSON_Delete(msgs);
+	CHECK_INT(pops_judge_messages_context(&msgs, NULL, "r", NULL, "o", NULL, NULL, 4, 10), 0);
+	j = cJSON_PrintUnformatted(msgs);
+	CHECK(strstr(j, "integer 1 to 10") != NULL);
+	free(j);
+	cJSON_Delete(msgs);
+	cJSON_Delete(exp);
+}
