@@ -27,7 +27,9 @@
  * mean of their scores, passing at `threshold` or, without one, when
  * every weighted member passes); exec (command argv,
  * output on stdin, exit 0 = pass); judge and pairwise (graded by a model:
- * the runner does those, see lib/judge.h); similar (also not-: cosine
+ * the runner does those, see lib/judge.h; context-faithfulness and
+ * context-recall compile into judges with a shipped rubric that read the
+ * case's `context`); similar (also not-: cosine
  * similarity of the output's and the value's embeddings >= threshold,
  * embedded by the runner, see lib/embed.h).
  *
