@@ -289,8 +289,9 @@ int cmd_judge_calibrate(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
+	/* a RAG preset reads each case's context, which labels do not carry: not calibrated here */
 	for (i = 0; i < s->nasserts && !c.a; i++)
-		if (s->asserts[i]->type == POPS_ASSERT_JUDGE)
+		if (s->asserts[i]->type == POPS_ASSERT_JUDGE && !s->asserts[i]->preset)
 			c.a = s->asserts[i];
 	if (!c.a) {
 		ret = cmd_error(POPS_EXIT_USAGE, "%s: the suite has no 'judge' assertion to calibrate",
