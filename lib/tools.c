@@ -142,7 +142,7 @@ done:
 static int lookup(cJSON **out, const pops_tools_source *src, const char *name, const char *who)
 {
 	const pops_config *cfg = src->cfg;
-	const cJSON *root = cfg && cfg->doc ? pops_yaml_root(cfg->doc) : NULL;
+	const cJSON *root = cfg->doc ? pops_yaml_root(cfg->doc) : NULL;   /* cfg is required */
 	const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "tools");
 	const cJSON *def = cJSON_GetObjectItemCaseSensitive(map, name);
 	int error;
