@@ -286,8 +286,9 @@ static int annotate(FILE *in, FILE *out, struct bsource *src)
 		}
 		error = lookup(src, key, &b);
 		free(key);
+		/* one from an earlier comparison is not this baseline's */
+		cJSON_DeleteItemFromObjectCaseSensitive(rec, "baseline");
 		if (error == 1) {
-			cJSON_DeleteItemFromObjectCaseSensitive(rec, "baseline");
 			error = 0;
 			if (!cJSON_AddItemToObject(rec, "baseline", b)) {
 				cJSON_Delete(b);

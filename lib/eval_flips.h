@@ -47,8 +47,8 @@ int pops_eval_add_baseline(cJSON *summary, const cJSON *current, const cJSON *ba
  * pass|fail|error, its output and score when it has them), or, when that
  * is NULL, from `baseline_cases` (stored evidence's case_results: only
  * "status", pass or fail; evidence keeps no outputs). A case the
- * baseline lacks gets no "baseline" (one already there is replaced
- * otherwise). The records are rewritten to a new temporary file that
+ * baseline lacks gets no "baseline" (one already there is dropped or
+ * replaced). The records are rewritten to a new temporary file that
  * replaces `*spool` (the old one is closed); on failure `*spool` is
  * left as it was. Both NULL: nothing to do. Streams: memory holds the
  * baseline's keys and offsets, not its records. 0 or POPS_ERROR
