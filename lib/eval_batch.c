@@ -383,6 +383,8 @@ static int run_one(pops_eval_batch *b, const pops_eval_batch_options *o, const p
 	charge(b, eo, g->spent);
 	if (eo->baseline && g->complete && (error = compare_baseline(o, s, eo, g, &bspent)) < 0)
 		return error;
+	/* the comparison rewrote the records, each with its baseline's result */
+	b->groups[b->n].spool = g->spool;
 	charge(b, eo, bspent);
 	b->over_budget |= g->over_budget;
 	b->interrupted |= g->interrupted;

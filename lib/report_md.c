@@ -293,8 +293,9 @@ static void group_flip_ids(struct md *m, const cJSON *base, double total)
 		shown++;
 		pops_buf_puts(&m->u, "| ");
 		cell(&m->u, pops_json_str(f, "id", ""));
-		if (pops_json_num(f, "repeat", 1.0) > 1)
-			pops_buf_printf(&m->u, " (repeat %.0f)", pops_json_num(f, "repeat", 1.0));
+		/* repeats count from 0: the second run of a case is "repeat 2" */
+		if (pops_json_num(f, "repeat", 0.0) >= 1)
+			pops_buf_printf(&m->u, " (repeat %.0f)", pops_json_num(f, "repeat", 0.0) + 1);
 		pops_buf_puts(&m->u, " | ");
 		cell(&m->u, pops_json_str(f, "from", "?"));
 		pops_buf_puts(&m->u, " → ");
