@@ -293,6 +293,12 @@ static int index_read(FILE *spool, const struct ient *e, cJSON **out, pops_buf *
 
 /* ---- case rows ---- */
 
+/* a record's run of its case, counted from 1 (records count repeats from 0) */
+static int run_of(const cJSON *rec)
+{
+	return (int)pops_json_num(rec, "repeat", 0.0) + 1;
+}
+
 /* the row's start and its id cell; 1 when its statuses differ (a flip) */
 static int row_open(struct html *h, const char *shortname, cJSON *const *recs, size_t k,
                      size_t order)
@@ -318,7 +324,7 @@ static int row_open(struct html *h, const char *shortname, cJSON *const *recs, s
 	/* statuses that differ between models, or a result the baseline's was not */
 	flip = kinds > 1 || bflip;
 	pops_buf_printf(b, "<div class=\"case%s\" role=\"row\" id=\"", flip ? " flip" : "");
-	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), (int)pops_json_num(first, "repeat", 1.0));
+	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), run_of(first));
 	pops_buf_puts(b, "\" data-suite=\"");
 	pops_html__attr(b, pops_json_str(h->g[h->members[0]].summary, "suite", ""));
 	pops_buf_puts(b, "\" data-status=\"");
@@ -327,12 +333,12 @@ static int row_open(struct html *h, const char *shortname, cJSON *const *recs, s
 			pops_buf_printf(b, "%s%s", i++ ? " " : "", st[j]);
 	pops_buf_printf(b, "\" data-flip=\"%d\" data-latency=\"%.17g\" data-cost=\"%.17g\" "
 	                "data-order=\"%zu\"><div class=\"id\"><a href=\"#", flip, lat, cost, order);
-	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), (int)pops_json_num(first, "repeat", 1.0));
+	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), run_of(first));
 	pops_buf_puts(b, "\">");
 	pops_html__text(b, pops_json_str(first, "id", ""));
 	pops_buf_puts(b, "</a>");
-	if (pops_json_num(first, "repeat", 1.0) > 1)
-		pops_buf_printf(b, " <span class=\"muted\">repeat %.0f</span>", pops_json_num(first, "repeat", 1.0));
+	if (run_of(first) > 1)
+		pops_buf_printf(b, " <span class=\"muted\">repeat %d</span>", run_of(first));
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(first, "line")))
 		pops_buf_printf(b, " <span class=\"muted\">line %.0f</span>", pops_json_num(first, "line", 0.0));
 	if (flip)
@@ -540,7 +546,7 @@ static void flip_links(struct html *h, const cJSON *base, const char *shortname)
 	pops_buf_puts(b, "<p class=\"kv flips\">flipped:");
 	cJSON_ArrayForEach(f, list) {
 		const char *id = pops_json_str(f, "id", "");
-		int rep = (int)pops_json_num(f, "repeat", 1.0);
+		int rep = run_of(f);
 
 		if (shown++ == 20)
 			break;

@@ -20,7 +20,8 @@ void pops_html__json(pops_buf *b, const cJSON *v);
 
 /*
  * A case row's id: `suite` (the short suite name) "/" the case id, with
- * "~<repeat>" when `repeat` > 1; bytes outside the safe set
+ * "~<repeat>" when `repeat` > 1 (counted from 1: a record's "repeat"
+ * counts from 0, so its second run is "~2"); bytes outside the safe set
  * percent-encoded, so the result is both the id attribute and the
  * fragment, with nothing left to escape.
  */

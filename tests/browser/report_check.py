@@ -36,7 +36,9 @@ def short(suite):
 
 def frag(suite, rec):
     f = enc(short(suite)) + "/" + enc(rec["id"])
-    return f + ("~%d" % rec["repeat"] if rec.get("repeat", 1) > 1 else "")
+    # records count repeats from 0; the fragment counts runs from 1
+    run = rec.get("repeat", 0) + 1
+    return f + ("~%d" % run if run > 1 else "")
 
 
 def url(path):

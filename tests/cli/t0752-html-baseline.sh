@@ -99,4 +99,15 @@ test_expect_success 'stored evidence as the baseline: the status only, and the r
 	grep -q "^ok: filter flip shows exactly the 1 flips" got
 '
 
+test_expect_success 'with --repeat each run of a case is its own row, its own flip and fragment' '
+	start_fakellm &&
+	flip_project &&
+	pops eval run --no-store --repeat 2 --baseline HEAD~1 --json r.json --html r.html >out &&
+	python3 -c "import json; b=json.load(open(\"r.json\"))[\"summary\"][0][\"baseline\"]; assert [(f[\"id\"], f[\"repeat\"]) for f in b[\"flips\"]] == [(\"pear\", 0), (\"pear\", 1)], b" &&
+	test "$(grep -c "id=\"fruit/pear\" data-suite" r.html)" = 1 &&
+	grep -q "<div class=\"case flip\" role=\"row\" id=\"fruit/pear~2\" data-suite" r.html &&
+	$CHECK flips r.html r.json >got &&
+	grep -q "^ok: filter flip shows exactly the 2 flips" got
+'
+
 test_done

@@ -42,7 +42,7 @@ TEST(html_report_escapes_model_output_and_keeps_data_out_of_the_script)
 
 	group(&g, "{\"suite\":\"evals/sum.yaml\",\"model\":\"fast\",\"verdict\":\"fail\",\"cases\":1,"
 	          "\"failed\":1,\"pass_rate\":0,\"threshold\":0.9}",
-	      "{\"id\":\"x\\\"><b>\",\"repeat\":1,\"status\":\"fail\",\"output\":\"</script><script>"
+	      "{\"id\":\"x\\\"><b>\",\"repeat\":0,\"status\":\"fail\",\"output\":\"</script><script>"
 	      "alert(1)</script><img src=x onerror=alert(1)>\",\"asserts\":[{\"type\":\"contains\","
 	      "\"pass\":false,\"reason\":\"no <b>apple</b>\"}]}\n");
 	render(&doc, &g, 1, 0);
@@ -69,7 +69,7 @@ TEST(html_report_collapses_long_outputs_and_shows_judges_tools_and_classes)
 	pops_buf doc = POPS_BUF_INIT, rec = POPS_BUF_INIT;
 	int i;
 
-	pops_buf_puts(&rec, "{\"id\":\"big\",\"repeat\":2,\"status\":\"pass\",\"output\":\"");
+	pops_buf_puts(&rec, "{\"id\":\"big\",\"repeat\":1,\"status\":\"pass\",\"output\":\"");
 	for (i = 0; i < 5000; i++)
 		pops_buf_putc(&rec, 'a');
 	pops_buf_puts(&rec, "\",\"tool_calls\":[{\"name\":\"lookup\",\"arguments\":{\"q\":\"<x>\"}}],"
@@ -102,13 +102,13 @@ TEST(html_report_puts_several_models_in_one_matrix_with_flips)
 	const char *row;
 
 	group(&g[0], "{\"suite\":\"s.yaml\",\"model\":\"a\",\"verdict\":\"pass\"}",
-	      "{\"id\":\"one\",\"repeat\":1,\"status\":\"pass\",\"output\":\"the red fox\"}\n"
-	      "{\"id\":\"two\",\"repeat\":1,\"status\":\"pass\",\"output\":\"same\"}\n");
+	      "{\"id\":\"one\",\"repeat\":0,\"status\":\"pass\",\"output\":\"the red fox\"}\n"
+	      "{\"id\":\"two\",\"repeat\":0,\"status\":\"pass\",\"output\":\"same\"}\n");
 	/* other order, a case the first model lacks */
 	group(&g[1], "{\"suite\":\"s.yaml\",\"model\":\"b\",\"verdict\":\"fail\"}",
-	      "{\"id\":\"three\",\"repeat\":1,\"status\":\"error\",\"error\":\"boom\"}\n"
-	      "{\"id\":\"two\",\"repeat\":1,\"status\":\"pass\",\"output\":\"same\"}\n"
-	      "{\"id\":\"one\",\"repeat\":1,\"status\":\"fail\",\"output\":\"the blue fox\"}\n");
+	      "{\"id\":\"three\",\"repeat\":0,\"status\":\"error\",\"error\":\"boom\"}\n"
+	      "{\"id\":\"two\",\"repeat\":0,\"status\":\"pass\",\"output\":\"same\"}\n"
+	      "{\"id\":\"one\",\"repeat\":0,\"status\":\"fail\",\"output\":\"the blue fox\"}\n");
 	render(&doc, g, 2, 1);
 	CHECK(strstr(doc.ptr, "class=\"cases matrix\""));
 	row = strstr(doc.ptr, "id=\"s/one\"");
@@ -134,16 +134,16 @@ TEST(html_report_marks_baseline_flips_and_diffs_the_old_output)
 
 	group(&g, "{\"suite\":\"s.yaml\",\"model\":\"a\",\"verdict\":\"fail\",\"baseline\":{\"ref\":\"prod\","
 	          "\"source\":\"run\",\"newly_failing\":1,\"newly_passing\":1,\"p_value\":1,"
-	          "\"verdict\":\"no significant change\",\"flips\":[{\"id\":\"one\",\"repeat\":1,"
-	          "\"from\":\"pass\",\"to\":\"fail\"},{\"id\":\"ev\",\"repeat\":1,\"from\":\"fail\","
+	          "\"verdict\":\"no significant change\",\"flips\":[{\"id\":\"one\",\"repeat\":0,"
+	          "\"from\":\"pass\",\"to\":\"fail\"},{\"id\":\"ev\",\"repeat\":0,\"from\":\"fail\","
 	          "\"to\":\"pass\"}],\"flips_count\":3}}",
-	      "{\"id\":\"one\",\"repeat\":1,\"status\":\"fail\",\"output\":\"the blue fox\","
+	      "{\"id\":\"one\",\"repeat\":0,\"status\":\"fail\",\"output\":\"the blue fox\","
 	      "\"baseline\":{\"status\":\"pass\",\"output\":\"the red fox\",\"score\":1}}\n"
-	      "{\"id\":\"two\",\"repeat\":1,\"status\":\"pass\",\"output\":\"same words\","
+	      "{\"id\":\"two\",\"repeat\":0,\"status\":\"pass\",\"output\":\"same words\","
 	      "\"baseline\":{\"status\":\"pass\",\"output\":\"other words\"}}\n"
-	      "{\"id\":\"ev\",\"repeat\":1,\"status\":\"pass\",\"output\":\"x\","
+	      "{\"id\":\"ev\",\"repeat\":0,\"status\":\"pass\",\"output\":\"x\","
 	      "\"baseline\":{\"status\":\"fail\"}}\n"
-	      "{\"id\":\"new\",\"repeat\":1,\"status\":\"fail\",\"output\":\"y\"}\n");
+	      "{\"id\":\"new\",\"repeat\":0,\"status\":\"fail\",\"output\":\"y\"}\n");
 	render(&doc, &g, 1, 1);
 	row = strstr(doc.ptr, "<div class=\"case flip\" role=\"row\" id=\"s/one\" data-suite=\"s.yaml\" "
 	                      "data-status=\"fail\" data-flip=\"1\"");
