@@ -206,7 +206,10 @@ static int baseline_from_evidence(pops_eval_group *g, const pops_suite *s,
 		pops_eval_add_baseline(g->summary, cur,
 		                       cJSON_GetObjectItemCaseSensitive(found, "case_results"), ref,
 		                       "evidence", cJSON_IsNumber(rate) ? rate->valuedouble : -1);
-		error = pops_class_add_baseline(g->summary, found) < 0 ? POPS_ERROR : 1;
+		error = pops_class_add_baseline(g->summary, found) < 0 ||
+		        pops_eval_baseline_cases(&g->spool, NULL,
+		                                 cJSON_GetObjectItemCaseSensitive(found, "case_results")) < 0 ?
+		        POPS_ERROR : 1;
 	} else if (error == POPS_ENOTFOUND || error == 0) {
 		error = 0;
 	}
@@ -240,6 +243,8 @@ static int compare_baseline(const pops_eval_batch_options *o, const pops_suite *
 		pops_eval_add_baseline(g->summary, cur,
 		                       cJSON_GetObjectItemCaseSensitive(g->baseline->evidence, "case_results"),
 		                       ref, "run", pops_json_num(g->baseline->summary, "pass_rate", -1));
+		if ((error = pops_eval_baseline_cases(&g->spool, g->baseline->spool, NULL)) < 0)
+			return error;
 		return pops_class_add_baseline(g->summary, g->baseline->summary);
 	}
 	/* the summary is ours, but a missing member must not crash the run */
@@ -271,7 +276,8 @@ static int compare_baseline(const pops_eval_batch_options *o, const pops_suite *
 		pops_eval_add_baseline(g->summary, cur,
 		                       cJSON_GetObjectItemCaseSensitive(bg->evidence, "case_results"),
 		                       ref, "run", pops_json_num(bg->summary, "pass_rate", -1));
-		error = pops_class_add_baseline(g->summary, bg->summary);
+		if ((error = pops_eval_baseline_cases(&g->spool, bg->spool, NULL)) == 0)
+			error = pops_class_add_baseline(g->summary, bg->summary);
 	}
 done:
 	pops_eval_group_free(bg);
@@ -377,6 +383,8 @@ static int run_one(pops_eval_batch *b, const pops_eval_batch_options *o, const p
 	charge(b, eo, g->spent);
 	if (eo->baseline && g->complete && (error = compare_baseline(o, s, eo, g, &bspent)) < 0)
 		return error;
+	/* the comparison rewrote the records, each with its baseline's result */
+	b->groups[b->n].spool = g->spool;
 	charge(b, eo, bspent);
 	b->over_budget |= g->over_budget;
 	b->interrupted |= g->interrupted;

@@ -15,7 +15,12 @@
  * "reason"}],"score","latency_ms","input_tokens","output_tokens",
  * "cost_usd"|null,"attempts","cached"}, and "line" (1-based line of the
  * row in the summary's "dataset"; in "file", the suite, for a suite's
- * inline tests) when known.
+ * inline tests) when known. With --baseline, "baseline": {"status",
+ * "output","score"}: the baseline's result of the same id and repeat
+ * (absent when the baseline has no such case): a baseline run of this
+ * invocation gives pass|fail|error, its output and score when it has
+ * them; stored evidence gives "status" pass|fail only, no output
+ * (lib/eval_flips.h pops_eval_baseline_cases).
  * A summary: {"suite","prompt","model","model_id","dataset" (as the suite
  * or --dataset names it, relative to the project root; absent for inline
  * tests only),"repeat","cases" (runs
@@ -23,6 +28,12 @@
  * "failed","errors","pass_rate","ci_low","ci_high","threshold","verdict",
  * "cost_usd","input_tokens","output_tokens","latency_p50","latency_p95",
  * "latency_p99","duration_s", and optional "baseline" and "reason"}.
+ * "baseline" (lib/eval_flips.h pops_eval_add_baseline): {"ref","source"
+ * ("run"|"evidence"),"pass_rate","paired","newly_failing","newly_passing",
+ * "p_value","verdict","min_detectable_drop","flips":[{"id","repeat",
+ * "from","to"}] (at most 200, case order),"flips_count"}, or {"ref",
+ * "source":"none","verdict":"new prompt","note"} when the baseline has
+ * no such prompt.
  */
 typedef struct pops_report_group {
 	cJSON *summary;   /* borrowed */

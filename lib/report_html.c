@@ -9,7 +9,7 @@
 
 struct html {
 	pops_report_file rf;
-	pops_buf b, line;
+	pops_buf b, line, name;
 	const pops_report_group *g;
 	size_t n;
 	char **shortname;   /* per group: the suite's name in fragments */
@@ -293,13 +293,19 @@ static int index_read(FILE *spool, const struct ient *e, cJSON **out, pops_buf *
 
 /* ---- case rows ---- */
 
+/* a record's run of its case, counted from 1 (records count repeats from 0) */
+static int run_of(const cJSON *rec)
+{
+	return (int)pops_json_num(rec, "repeat", 0.0) + 1;
+}
+
 /* the row's start and its id cell; 1 when its statuses differ (a flip) */
 static int row_open(struct html *h, const char *shortname, cJSON *const *recs, size_t k,
                      size_t order)
 {
 	const cJSON *first = NULL;
 	const char *st[3] = { "pass", "fail", "error" };
-	int has[3] = { 0, 0, 0 }, kinds = 0, flip;
+	int has[3] = { 0, 0, 0 }, kinds = 0, flip, bflip = 0;
 	double lat = 0, cost = 0;
 	size_t i, j;
 	pops_buf *b = &h->b;
@@ -313,10 +319,12 @@ static int row_open(struct html *h, const char *shortname, cJSON *const *recs, s
 				kinds++;
 		lat = pops_json_num(recs[i], "latency_ms", 0.0) > lat ? pops_json_num(recs[i], "latency_ms", 0.0) : lat;
 		cost += pops_json_num(recs[i], "cost_usd", 0.0);
+		bflip |= pops_html__baseline_flip(recs[i]);
 	}
-	flip = kinds > 1;
+	/* statuses that differ between models, or a result the baseline's was not */
+	flip = kinds > 1 || bflip;
 	pops_buf_printf(b, "<div class=\"case%s\" role=\"row\" id=\"", flip ? " flip" : "");
-	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), (int)pops_json_num(first, "repeat", 1.0));
+	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), run_of(first));
 	pops_buf_puts(b, "\" data-suite=\"");
 	pops_html__attr(b, pops_json_str(h->g[h->members[0]].summary, "suite", ""));
 	pops_buf_puts(b, "\" data-status=\"");
@@ -325,18 +333,29 @@ static int row_open(struct html *h, const char *shortname, cJSON *const *recs, s
 			pops_buf_printf(b, "%s%s", i++ ? " " : "", st[j]);
 	pops_buf_printf(b, "\" data-flip=\"%d\" data-latency=\"%.17g\" data-cost=\"%.17g\" "
 	                "data-order=\"%zu\"><div class=\"id\"><a href=\"#", flip, lat, cost, order);
-	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), (int)pops_json_num(first, "repeat", 1.0));
+	pops_html__frag(b, shortname, pops_json_str(first, "id", ""), run_of(first));
 	pops_buf_puts(b, "\">");
 	pops_html__text(b, pops_json_str(first, "id", ""));
 	pops_buf_puts(b, "</a>");
-	if (pops_json_num(first, "repeat", 1.0) > 1)
-		pops_buf_printf(b, " <span class=\"muted\">repeat %.0f</span>", pops_json_num(first, "repeat", 1.0));
+	if (run_of(first) > 1)
+		pops_buf_printf(b, " <span class=\"muted\">repeat %d</span>", run_of(first));
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(first, "line")))
 		pops_buf_printf(b, " <span class=\"muted\">line %.0f</span>", pops_json_num(first, "line", 0.0));
 	if (flip)
-		pops_buf_puts(b, " <span class=\"flipmark\">flip</span>");
+		pops_buf_printf(b, " <span class=\"flipmark\">flip%s</span>", bflip ? " against the baseline" : "");
 	pops_buf_puts(b, "</div>");
 	return flip;
+}
+
+/* what a diff against member `i`'s baseline is called: "the baseline prod" */
+static const char *base_name(struct html *h, size_t i)
+{
+	const char *ref = pops_json_str(cJSON_GetObjectItemCaseSensitive(h->g[h->members[i]].summary,
+	                                                                  "baseline"), "ref", NULL);
+
+	pops_buf_clear(&h->name);
+	pops_buf_printf(&h->name, "the baseline%s%s", ref ? " " : "", ref ? ref : "");
+	return pops_buf_oom(&h->name) ? "the baseline" : h->name.ptr;
 }
 
 static void single_row(struct html *h, const char *shortname, cJSON *rec, size_t order)
@@ -358,7 +377,7 @@ static void single_row(struct html *h, const char *shortname, cJSON *rec, size_t
 		pops_buf_printf(b, "$%.4f", cost->valuedouble);
 	pops_buf_printf(b, "</div><div class=\"num\">%.0f / %.0f</div><div>",
 	                pops_json_num(rec, "input_tokens", 0.0), pops_json_num(rec, "output_tokens", 0.0));
-	pops_html__result(b, rec, 0, pops_html__baseline_output(rec), "the baseline");
+	pops_html__result(b, rec, 0, pops_html__baseline_output(rec), base_name(h, 0));
 	pops_buf_puts(b, "</div></div>\n");
 }
 
@@ -378,7 +397,7 @@ static void matrix_row(struct html *h, const char *shortname, cJSON *const *recs
 		if (!recs[i])
 			pops_buf_puts(b, "<span class=\"muted\">not run</span>");
 		else if (base)
-			pops_html__result(b, recs[i], 1, base, "the baseline");
+			pops_html__result(b, recs[i], 1, base, base_name(h, i));
 		else
 			pops_html__result(b, recs[i], 1, i && flip ? base0 : NULL,
 			                  pops_json_str(h->g[h->members[0]].summary, "model", ""));
@@ -514,8 +533,43 @@ done:
 	return error;
 }
 
+/* links to the cases the baseline's "flips" names (at most 20; the rows are marked anyway) */
+static void flip_links(struct html *h, const cJSON *base, const char *shortname)
+{
+	const cJSON *f, *list = cJSON_GetObjectItemCaseSensitive(base, "flips");
+	double total = pops_json_num(base, "flips_count", (double)cJSON_GetArraySize(list));
+	size_t shown = 0;
+	pops_buf *b = &h->b;
+
+	if (!cJSON_IsArray(list) || !cJSON_GetArraySize(list))
+		return;
+	pops_buf_puts(b, "<p class=\"kv flips\">flipped:");
+	cJSON_ArrayForEach(f, list) {
+		const char *id = pops_json_str(f, "id", "");
+		int rep = run_of(f);
+
+		if (shown++ == 20)
+			break;
+		pops_buf_puts(b, shown > 1 ? ", <a href=\"#" : " <a href=\"#");
+		pops_html__frag(b, shortname, id, rep);
+		pops_buf_puts(b, "\">");
+		pops_html__text(b, id);
+		if (rep > 1)
+			pops_buf_printf(b, " ~%d", rep);
+		pops_buf_puts(b, "</a> <span class=\"muted\">");
+		pops_html__text(b, pops_json_str(f, "from", ""));
+		pops_buf_puts(b, " → ");
+		pops_html__text(b, pops_json_str(f, "to", ""));
+		pops_buf_puts(b, "</span>");
+	}
+	shown = shown > 20 ? 20 : shown;
+	if (total > (double)shown)
+		pops_buf_printf(b, " and %.0f more", total - (double)shown);
+	pops_buf_puts(b, "</p>");
+}
+
 /* what a group's summary says beyond the numbers */
-static void group_notes(struct html *h, const cJSON *s)
+static void group_notes(struct html *h, const cJSON *s, const char *shortname)
 {
 	const cJSON *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
 	const cJSON *reused = cJSON_GetObjectItemCaseSensitive(s, "reused");
@@ -544,6 +598,7 @@ static void group_notes(struct html *h, const cJSON *s)
 			pops_html__text(b, pops_json_str(base, "verdict", ""));
 		}
 		pops_buf_puts(b, "</p>");
+		flip_links(h, base, shortname);
 	}
 	if (cJSON_IsObject(reused)) {
 		pops_buf_puts(b, "<p class=\"kv\">not run: evidence reused from ");
@@ -577,7 +632,7 @@ static int suite_section(struct html *h, size_t first)
 	pops_html__text(&h->b, suite);
 	pops_buf_puts(&h->b, "</h2>\n");
 	for (i = 0; i < k; i++)
-		group_notes(h, h->g[h->members[i]].summary);
+		group_notes(h, h->g[h->members[i]].summary, h->shortname[first]);
 	table_head(h, k);
 	if ((error = k == 1 ? single_cases(h, h->shortname[first]) :
 	             matrix_cases(h, h->shortname[first], k)) < 0)
@@ -623,7 +678,7 @@ int pops_report_html(const char *path, const pops_report_group *g, size_t n, int
 	memset(&h, 0, sizeof(h));
 	h.g = g;
 	h.n = n;
-	h.b = h.line = init;
+	h.b = h.line = h.name = init;
 	if ((error = pops_report_file_open(&h.rf, path)) < 0)
 		return error;
 	if ((error = short_names(&h)) == 0 && (error = document(&h, complete)) == 0)
@@ -636,6 +691,7 @@ int pops_report_html(const char *path, const pops_report_group *g, size_t n, int
 	free(h.members);
 	pops_buf_dispose(&h.b);
 	pops_buf_dispose(&h.line);
+	pops_buf_dispose(&h.name);
 	return error;
 }
 

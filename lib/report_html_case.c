@@ -170,8 +170,10 @@ done:
 
 const char *pops_html__baseline_output(const cJSON *rec)
 {
-	const cJSON *it;
+	const cJSON *it, *base = cJSON_GetObjectItemCaseSensitive(rec, "baseline");
 
+	if (pops_json_str(base, "output", NULL))
+		return pops_json_str(base, "output", NULL);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rec, "asserts")) {
 		const char *s = pops_json_str(it, "baseline_output", NULL);
 
@@ -181,7 +183,43 @@ const char *pops_html__baseline_output(const cJSON *rec)
 	return NULL;
 }
 
+int pops_html__baseline_flip(const cJSON *rec)
+{
+	const char *was = pops_json_str(cJSON_GetObjectItemCaseSensitive(rec, "baseline"), "status", "");
+	const char *now = pops_json_str(rec, "status", "");
+
+	return (!strcmp(was, "pass") && !strcmp(now, "fail")) ||
+	       (!strcmp(was, "fail") && !strcmp(now, "pass"));
+}
+
 /* ---- one result ---- */
+
+/* the baseline's result of the case, when the record has it */
+static void baseline_line(pops_buf *b, const cJSON *rec)
+{
+	const cJSON *base = cJSON_GetObjectItemCaseSensitive(rec, "baseline");
+	const char *st = pops_json_str(base, "status", "?");
+
+	if (!cJSON_IsObject(base))
+		return;
+	pops_buf_puts(b, "<div class=\"kv baseline\">baseline: <span class=\"st st-");
+	pops_html__attr(b, st);
+	pops_buf_puts(b, "\">");
+	pops_html__text(b, st);
+	pops_buf_puts(b, "</span>");
+	if (pops_html__baseline_flip(rec)) {
+		pops_buf_puts(b, " <span class=\"flipmark\">");
+		pops_html__text(b, st);
+		pops_buf_puts(b, " → ");
+		pops_html__text(b, pops_json_str(rec, "status", ""));
+		pops_buf_puts(b, "</span>");
+	}
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(base, "score")))
+		pops_buf_printf(b, " · score %.2f", pops_json_num(base, "score", 0.0));
+	if (!pops_json_str(base, "output", NULL) && strcmp(st, "error"))
+		pops_buf_puts(b, " · its output is not in this report (stored evidence keeps pass/fail only)");
+	pops_buf_puts(b, "</div>");
+}
 
 static void numbers_line(pops_buf *b, const cJSON *rec)
 {
@@ -333,11 +371,15 @@ void pops_html__result(pops_buf *b, const cJSON *rec, int numbers, const char *b
 	if (numbers)
 		numbers_line(b, rec);
 	why_line(b, rec);
+	baseline_line(b, rec);
 	messages(b, rec);
 	if (out)
 		output(b, out);
 	if (base && out && strcmp(base, out)) {
-		pops_buf_puts(b, "<details class=\"diff\"><summary>diff against ");
+		/* a flip's diff is what a reviewer came for: open */
+		pops_buf_printf(b, "<details class=\"diff\"%s><summary>diff against ",
+		                pops_html__baseline_flip(rec) && base == pops_html__baseline_output(rec) ?
+		                " open" : "");
 		pops_html__text(b, base_name);
 		pops_buf_puts(b, "</summary><pre>");
 		pops_html__diff(b, base, out);

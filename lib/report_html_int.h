@@ -20,7 +20,8 @@ void pops_html__json(pops_buf *b, const cJSON *v);
 
 /*
  * A case row's id: `suite` (the short suite name) "/" the case id, with
- * "~<repeat>" when `repeat` > 1; bytes outside the safe set
+ * "~<repeat>" when `repeat` > 1 (counted from 1: a record's "repeat"
+ * counts from 0, so its second run is "~2"); bytes outside the safe set
  * percent-encoded, so the result is both the id attribute and the
  * fragment, with nothing left to escape.
  */
@@ -29,16 +30,25 @@ void pops_html__frag(pops_buf *b, const char *suite, const char *id, int repeat)
 /*
  * One case record's result: with `numbers`, a line with status, latency,
  * cost and tokens first (the matrix's cells; the single-model table has
- * columns for them). Then error or why it failed, conversation turns,
+ * columns for them). Then error or why it failed, the baseline's result
+ * (its status, a flip marked, its score, a note when its output is not
+ * known), conversation turns,
  * the output (collapsed past POPS_HTML_COLLAPSE), a word diff against
- * `base` (NULL = none; `base_name` says what it is) when they differ,
+ * `base` (NULL = none; `base_name` says what it is) when they differ (open
+ * when `base` is the record's baseline output and the case flipped),
  * assertions with reasons and judges, tool calls, label, vars, meta.
  */
 void pops_html__result(pops_buf *b, const cJSON *rec, int numbers, const char *base,
                        const char *base_name);
 
-/* the baseline output a pairwise assertion of `rec` compared with, or NULL */
+/*
+ * The baseline's output for `rec`: its "baseline" object's (a --baseline
+ * run), else the one a pairwise assertion compared with; or NULL.
+ */
 const char *pops_html__baseline_output(const cJSON *rec);
+
+/* 1 when `rec`'s "baseline" status was pass and it is fail now, or the other way */
+int pops_html__baseline_flip(const cJSON *rec);
 
 /*
  * Word-level diff of `a` (old) to `b2` (new): common words as text,

@@ -273,7 +273,45 @@ static void group_notes(struct md *m, const cJSON *s)
 	}
 }
 
-/* the flips against the baseline, collapsed: which way, how many of the paired cases */
+/* at most this many flipped cases are named; the JSON report has up to 200 and every record */
+#define MD_MAX_FLIPS 20
+
+/* which cases flipped, from the baseline's "flips" (a report before it had none: a note) */
+static void group_flip_ids(struct md *m, const cJSON *base, double total)
+{
+	const cJSON *f, *list = cJSON_GetObjectItemCaseSensitive(base, "flips");
+	size_t shown = 0;
+
+	if (!cJSON_IsArray(list) || !cJSON_GetArraySize(list)) {
+		md_line(m, "\nThe JSON report's cases and the baseline's evidence name them.\n");
+		return;
+	}
+	md_line(m, "\n| case | flip |\n|---|---|\n");
+	cJSON_ArrayForEach(f, list) {
+		if (shown == MD_MAX_FLIPS)
+			break;
+		shown++;
+		pops_buf_puts(&m->u, "| ");
+		cell(&m->u, pops_json_str(f, "id", ""));
+		/* repeats count from 0: the second run of a case is "repeat 2" */
+		if (pops_json_num(f, "repeat", 0.0) >= 1)
+			pops_buf_printf(&m->u, " (repeat %.0f)", pops_json_num(f, "repeat", 0.0) + 1);
+		pops_buf_puts(&m->u, " | ");
+		cell(&m->u, pops_json_str(f, "from", "?"));
+		pops_buf_puts(&m->u, " → ");
+		cell(&m->u, pops_json_str(f, "to", "?"));
+		pops_buf_puts(&m->u, " |\n");
+		md_flush(m, 1);
+	}
+	/* the count covers flips the bounded list left out */
+	total = pops_json_num(base, "flips_count", total);
+	if (total > (double)shown) {
+		pops_buf_printf(&m->u, "\nand %.0f more.\n", total - (double)shown);
+		md_flush(m, 0);
+	}
+}
+
+/* the flips against the baseline, collapsed: which way, how many of the paired cases, which */
 static void group_flips(struct md *m, const cJSON *s)
 {
 	const cJSON *base = cJSON_GetObjectItemCaseSensitive(s, "baseline");
@@ -289,8 +327,7 @@ static void group_flips(struct md *m, const cJSON *s)
 	                "| pass → fail | %.0f | %.0f |\n| fail → pass | %.0f | %.0f |\n",
 	                nf, pops_json_num(base, "paired", 0.0), np, pops_json_num(base, "paired", 0.0));
 	md_flush(m, 1);
-	pops_buf_puts(&m->u, "\nThe JSON report's cases and the baseline's evidence name them.\n");
-	md_flush(m, 0);
+	group_flip_ids(m, base, nf + np);
 	md_details_close(m);
 }
 

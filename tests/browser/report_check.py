@@ -5,6 +5,7 @@
   report_check.py nojs REPORT.html REPORT.json      readable with scripts off
   report_check.py filter REPORT.html REPORT.json STATUS  filter shows exactly those
   report_check.py text REPORT.html REPORT.json TEXT  the text filter shows exactly those
+  report_check.py flips REPORT.html REPORT.json     filter flip shows the baseline's flips
   report_check.py sort REPORT.html latency|cost     rows sorted, highest first
   report_check.py fragment REPORT.html FRAGMENT     the case is the target, in view
   report_check.py quiet REPORT.html                 no request, no dialog
@@ -35,7 +36,9 @@ def short(suite):
 
 def frag(suite, rec):
     f = enc(short(suite)) + "/" + enc(rec["id"])
-    return f + ("~%d" % rec["repeat"] if rec.get("repeat", 1) > 1 else "")
+    # records count repeats from 0; the fragment counts runs from 1
+    run = rec.get("repeat", 0) + 1
+    return f + ("~%d" % run if run > 1 else "")
 
 
 def url(path):
@@ -104,6 +107,19 @@ def check_filter(b, html, report, status):
     print("ok: filter %s shows exactly the %d %s cases" % (status, len(want), status))
 
 
+def check_flips(b, html, report):
+    b.load(url(html))
+    visible = b.eval("""(() => { const s = document.getElementById('f-status');
+        s.value = 'flip'; s.dispatchEvent(new Event('change'));
+        return Array.from(document.querySelectorAll('div.case')).filter(r => !r.hidden &&
+            r.offsetParent !== null).map(r => r.id); })()""")
+    want = sorted({frag(s["suite"], f) for s in report["summary"]
+                   for f in (s.get("baseline") or {}).get("flips", [])})
+    if not want or sorted(visible) != want:
+        fail("filter flip shows %r, the baseline's flips are %r" % (sorted(visible), want))
+    print("ok: filter flip shows exactly the %d flips against the baseline" % len(want))
+
+
 def check_text(b, html, report, text):
     b.load(url(html))
     visible = b.eval("""(async () => { const t = document.getElementById('f-text');
@@ -159,7 +175,7 @@ def check_quiet(b, html):
 def main():
     cmd, html = sys.argv[1], sys.argv[2]
     report = None
-    if cmd in ("summary", "nojs", "filter", "text"):
+    if cmd in ("summary", "nojs", "filter", "text", "flips"):
         with open(sys.argv[3]) as f:
             report = json.load(f)
     with Browser() as b:
@@ -169,6 +185,8 @@ def main():
             check_nojs(b, html, report)
         elif cmd == "filter":
             check_filter(b, html, report, sys.argv[4])
+        elif cmd == "flips":
+            check_flips(b, html, report)
         elif cmd == "text":
             check_text(b, html, report, sys.argv[4])
         elif cmd == "sort":

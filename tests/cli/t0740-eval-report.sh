@@ -185,6 +185,30 @@ test_expect_success '--dry-run: a baseline with stored evidence costs nothing' '
 	grep -q "^total: 1 suite run, 2 requests, 2 in the cache, estimated \$0.0000$" out
 '
 
+test_expect_success 'the Markdown summary names the flipped cases: 20 of them, and how many more' '
+	start_fakellm &&
+	report_project &&
+	i=1 &&
+	while [ $i -le 25 ]; do
+		echo "{\"id\":\"f$i\",\"vars\":{\"w\":\"w$i\"}}" || return 1
+		i=$((i + 1))
+	done >flip.jsonl &&
+	echo "{\"id\":\"steady\",\"vars\":{\"w\":\"apple\"}}" >>flip.jsonl &&
+	printf "prompt: say\ndataset: flip.jsonl\nthreshold: 0\nassert:\n  - { type: contains, value: apple }\n" >evals/flip.yaml &&
+	git add -A && git commit -q -m "a suite that will flip" &&
+	printf -- "---\nmodel: fast\n---\nSay {{w}} apple\n" >prompts/say.prompt &&
+	git commit -q -am "every case says apple" &&
+	pops eval run --no-store --baseline HEAD~1 --md r.md evals/flip.yaml >out &&
+	grep -q "25 newly passing" r.md &&
+	grep -q "^| case | flip |$" r.md &&
+	test "$(grep -c "^| f[0-9]* | fail → pass |$" r.md)" = 20 &&
+	grep -q "^| f1 | fail → pass |$" r.md &&
+	grep -q "^| f20 | fail → pass |$" r.md &&
+	! grep -q "^| f21 |" r.md &&
+	! grep -q "^| steady |" r.md &&
+	grep -q "^and 5 more\.$" r.md
+'
+
 # exec_project N: N cases whose exec assertion sleeps a second, noting when it ran
 exec_project() {
 	report_project &&

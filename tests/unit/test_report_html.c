@@ -42,7 +42,7 @@ TEST(html_report_escapes_model_output_and_keeps_data_out_of_the_script)
 
 	group(&g, "{\"suite\":\"evals/sum.yaml\",\"model\":\"fast\",\"verdict\":\"fail\",\"cases\":1,"
 	          "\"failed\":1,\"pass_rate\":0,\"threshold\":0.9}",
-	      "{\"id\":\"x\\\"><b>\",\"repeat\":1,\"status\":\"fail\",\"output\":\"</script><script>"
+	      "{\"id\":\"x\\\"><b>\",\"repeat\":0,\"status\":\"fail\",\"output\":\"</script><script>"
 	      "alert(1)</script><img src=x onerror=alert(1)>\",\"asserts\":[{\"type\":\"contains\","
 	      "\"pass\":false,\"reason\":\"no <b>apple</b>\"}]}\n");
 	render(&doc, &g, 1, 0);
@@ -69,7 +69,7 @@ TEST(html_report_collapses_long_outputs_and_shows_judges_tools_and_classes)
 	pops_buf doc = POPS_BUF_INIT, rec = POPS_BUF_INIT;
 	int i;
 
-	pops_buf_puts(&rec, "{\"id\":\"big\",\"repeat\":2,\"status\":\"pass\",\"output\":\"");
+	pops_buf_puts(&rec, "{\"id\":\"big\",\"repeat\":1,\"status\":\"pass\",\"output\":\"");
 	for (i = 0; i < 5000; i++)
 		pops_buf_putc(&rec, 'a');
 	pops_buf_puts(&rec, "\",\"tool_calls\":[{\"name\":\"lookup\",\"arguments\":{\"q\":\"<x>\"}}],"
@@ -102,13 +102,13 @@ TEST(html_report_puts_several_models_in_one_matrix_with_flips)
 	const char *row;
 
 	group(&g[0], "{\"suite\":\"s.yaml\",\"model\":\"a\",\"verdict\":\"pass\"}",
-	      "{\"id\":\"one\",\"repeat\":1,\"status\":\"pass\",\"output\":\"the red fox\"}\n"
-	      "{\"id\":\"two\",\"repeat\":1,\"status\":\"pass\",\"output\":\"same\"}\n");
+	      "{\"id\":\"one\",\"repeat\":0,\"status\":\"pass\",\"output\":\"the red fox\"}\n"
+	      "{\"id\":\"two\",\"repeat\":0,\"status\":\"pass\",\"output\":\"same\"}\n");
 	/* other order, a case the first model lacks */
 	group(&g[1], "{\"suite\":\"s.yaml\",\"model\":\"b\",\"verdict\":\"fail\"}",
-	      "{\"id\":\"three\",\"repeat\":1,\"status\":\"error\",\"error\":\"boom\"}\n"
-	      "{\"id\":\"two\",\"repeat\":1,\"status\":\"pass\",\"output\":\"same\"}\n"
-	      "{\"id\":\"one\",\"repeat\":1,\"status\":\"fail\",\"output\":\"the blue fox\"}\n");
+	      "{\"id\":\"three\",\"repeat\":0,\"status\":\"error\",\"error\":\"boom\"}\n"
+	      "{\"id\":\"two\",\"repeat\":0,\"status\":\"pass\",\"output\":\"same\"}\n"
+	      "{\"id\":\"one\",\"repeat\":0,\"status\":\"fail\",\"output\":\"the blue fox\"}\n");
 	render(&doc, g, 2, 1);
 	CHECK(strstr(doc.ptr, "class=\"cases matrix\""));
 	row = strstr(doc.ptr, "id=\"s/one\"");
@@ -123,6 +123,51 @@ TEST(html_report_puts_several_models_in_one_matrix_with_flips)
 	CHECK(!strstr(strstr(doc.ptr, "id=\"s/two\"") + 1, "id=\"s/two\""));
 	ungroup(&g[0]);
 	ungroup(&g[1]);
+	pops_buf_dispose(&doc);
+}
+
+TEST(html_report_marks_baseline_flips_and_diffs_the_old_output)
+{
+	pops_report_group g;
+	pops_buf doc = POPS_BUF_INIT;
+	const char *row, *end;
+
+	group(&g, "{\"suite\":\"s.yaml\",\"model\":\"a\",\"verdict\":\"fail\",\"baseline\":{\"ref\":\"prod\","
+	          "\"source\":\"run\",\"newly_failing\":1,\"newly_passing\":1,\"p_value\":1,"
+	          "\"verdict\":\"no significant change\",\"flips\":[{\"id\":\"one\",\"repeat\":0,"
+	          "\"from\":\"pass\",\"to\":\"fail\"},{\"id\":\"ev\",\"repeat\":0,\"from\":\"fail\","
+	          "\"to\":\"pass\"}],\"flips_count\":3}}",
+	      "{\"id\":\"one\",\"repeat\":0,\"status\":\"fail\",\"output\":\"the blue fox\","
+	      "\"baseline\":{\"status\":\"pass\",\"output\":\"the red fox\",\"score\":1}}\n"
+	      "{\"id\":\"two\",\"repeat\":0,\"status\":\"pass\",\"output\":\"same words\","
+	      "\"baseline\":{\"status\":\"pass\",\"output\":\"other words\"}}\n"
+	      "{\"id\":\"ev\",\"repeat\":0,\"status\":\"pass\",\"output\":\"x\","
+	      "\"baseline\":{\"status\":\"fail\"}}\n"
+	      "{\"id\":\"new\",\"repeat\":0,\"status\":\"fail\",\"output\":\"y\"}\n");
+	render(&doc, &g, 1, 1);
+	row = strstr(doc.ptr, "<div class=\"case flip\" role=\"row\" id=\"s/one\" data-suite=\"s.yaml\" "
+	                      "data-status=\"fail\" data-flip=\"1\"");
+	CHECK(row != NULL);
+	end = strstr(row + 1, "<div class=\"case");
+	CHECK(end != NULL);
+	CHECK(strstr(row, "flip against the baseline") < end);
+	CHECK(strstr(row, "baseline: <span class=\"st st-pass\">pass</span> <span class=\"flipmark\">"
+	                  "pass → fail</span> · score 1.00") < end);
+	/* the flip's diff is open, against the old output */
+	CHECK(strstr(row, "<details class=\"diff\" open><summary>diff against the baseline prod</summary>"
+	                  "<pre>the <del>red</del><ins>blue</ins> fox") < end);
+	/* same verdict, other words: no flip, the diff there but closed */
+	row = strstr(doc.ptr, "id=\"s/two\" data-suite=\"s.yaml\" data-status=\"pass\" data-flip=\"0\"");
+	CHECK(row && strstr(row, "<details class=\"diff\"><summary>"));
+	/* from evidence: the status, and a note that the old output is not known */
+	row = strstr(doc.ptr, "id=\"s/ev\" data-suite=\"s.yaml\" data-status=\"pass\" data-flip=\"1\"");
+	CHECK(row && strstr(row, "its output is not in this report"));
+	CHECK(strstr(doc.ptr, "id=\"s/new\" data-suite=\"s.yaml\" data-status=\"fail\" data-flip=\"0\""));
+	/* the group's notes link the flips it names and count the rest */
+	CHECK(strstr(doc.ptr, "flipped: <a href=\"#s/one\">one</a> <span class=\"muted\">pass → fail"
+	                      "</span>, <a href=\"#s/ev\">ev</a>"));
+	CHECK(strstr(doc.ptr, " and 1 more</p>"));
+	ungroup(&g);
 	pops_buf_dispose(&doc);
 }
 

@@ -127,3 +127,39 @@ TEST(markdown_past_its_limit_is_cut_at_a_row_with_details_closed_and_a_note)
 	}
 	pops_buf_dispose(&b);
 }
+
+TEST(markdown_names_at_most_20_flipped_cases_and_counts_the_rest)
+{
+	pops_report_group g;
+	pops_buf doc = POPS_BUF_INIT, sum = POPS_BUF_INIT;
+	int i;
+
+	pops_buf_puts(&sum, "{\"suite\":\"s.yaml\",\"model\":\"a\",\"verdict\":\"fail\",\"cases\":30,"
+	                    "\"baseline\":{\"ref\":\"prod\",\"paired\":30,\"newly_failing\":24,"
+	                    "\"newly_passing\":1,\"flips_count\":25,\"flips\":[");
+	for (i = 0; i < 25; i++)
+		pops_buf_printf(&sum, "%s{\"id\":\"c|%d\",\"repeat\":%d,\"from\":\"%s\",\"to\":\"%s\"}",
+		                i ? "," : "", i, i == 1 ? 1 : 0, i ? "pass" : "fail", i ? "fail" : "pass");
+	pops_buf_puts(&sum, "]}}");
+	md_group(&g, sum.ptr, "", 0);
+	CHECK_INT(pops_report_md_render(&doc, &g, 1, 1, NULL, 0), 0);
+	CHECK(strstr(doc.ptr, "| pass → fail | 24 | 30 |"));
+	CHECK(strstr(doc.ptr, "| case | flip |\n|---|---|\n| c\\|0 | fail → pass |\n"
+	                      "| c\\|1 (repeat 2) | pass → fail |\n"));
+	CHECK(strstr(doc.ptr, "| c\\|19 | pass → fail |"));
+	CHECK(!strstr(doc.ptr, "c\\|20"));
+	CHECK(strstr(doc.ptr, "\nand 5 more.\n"));
+	fclose(g.spool);
+	cJSON_Delete(g.summary);
+	/* a report from before the list: the counts and a pointer to the JSON report */
+	md_group(&g, "{\"suite\":\"s.yaml\",\"model\":\"a\",\"verdict\":\"fail\",\"baseline\":{\"ref\":"
+	         "\"prod\",\"paired\":3,\"newly_failing\":1}}", "", 0);
+	pops_buf_clear(&doc);
+	CHECK_INT(pops_report_md_render(&doc, &g, 1, 1, NULL, 0), 0);
+	CHECK(strstr(doc.ptr, "The JSON report's cases and the baseline's evidence name them."));
+	CHECK(!strstr(doc.ptr, "| case | flip |"));
+	fclose(g.spool);
+	cJSON_Delete(g.summary);
+	pops_buf_dispose(&doc);
+	pops_buf_dispose(&sum);
+}
