@@ -29,6 +29,7 @@ int pops_judge_calib_fingerprint(char hex[65], cJSON **fields_out, const pops_co
 	    !cJSON_AddItemToObject(f, "rubric", a->rubric ? cJSON_CreateString(a->rubric) :
 	                           cJSON_CreateNull()) ||
 	    !cJSON_AddNumberToObject(f, "pass_score", a->pass_score) ||
+	    !cJSON_AddNumberToObject(f, "scale_max", a->scale_max) ||
 	    !cJSON_AddNumberToObject(f, "scoring_version", POPS_SCORING_VERSION))
 		goto oom;
 	cJSON_Delete(j);

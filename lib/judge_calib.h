@@ -9,7 +9,7 @@
  *
  *   {"kind":"calibration","fingerprint":F,"judge_model":id,
  *    "judge_config":{...},"judge_prompt_blob":hex,"rubric":"..."|null,
- *    "pass_score":n,"suite":"evals/x.yaml","judge":"alias",
+ *    "pass_score":n,"scale_max":n,"suite":"evals/x.yaml","judge":"alias",
  *    "labels":"labels.jsonl","n":..,"tp","tn","fp","fn","errors",
  *    "tpr","tnr","accuracy","kappa" (null when undefined),
  *    "kappa_low","kappa_high","scoring_version","date"}
@@ -17,7 +17,8 @@
  * F, the judge fingerprint, is the hash (pops_fingerprint_hash) of the
  * judge as the evidence fingerprint records it (pops_fingerprint_judge:
  * model id, effective request config, judge prompt blob) plus the
- * rubric and pass_score: a changed rubric, judge prompt, model or model
+ * rubric (with a scale's criteria and steps, which the suite parser
+ * folds into it), pass_score and scale_max: a changed rubric, judge prompt, model or model
  * config is another judge, whose calibration is still to be done. A
  * calibration has no "prompt" or "prompt_blob", so readers of eval
  * results (prompt log, trend, gates on suites) never take it for one.
@@ -36,7 +37,8 @@
  * The judge fingerprint of judge assertion `a` asked through `alias`
  * (NULL: the assertion's model): `hex` gets the hash; `fields_out`, when
  * not NULL, a new object of the fields hashed (judge_model,
- * judge_config, judge_prompt_blob, rubric, pass_score, scoring_version).
+ * judge_config, judge_prompt_blob, rubric, pass_score, scale_max,
+ * scoring_version).
  * Errors as pops_fingerprint_judge.
  */
 int pops_judge_calib_fingerprint(char hex[65], cJSON **fields_out, const pops_config *cfg,
