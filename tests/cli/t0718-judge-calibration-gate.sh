@@ -126,6 +126,34 @@ test_expect_success 'a changed rubric or judge config is another judge: calibrat
 	grep -q "judge judge (fake-judge-1): never calibrated" err
 '
 
+test_expect_success 'a jury: each judge is calibrated, the others with --model; a second judge with --assert' '
+	start_fakellm &&
+	calib_project &&
+	sed -i "s/^  judge: { provider: fake, id: fake-judge-1 }/&\n  judge2: { provider: fake, id: fake-judge-2 }/" pops.yaml &&
+	cat >evals/qa.yaml <<-\EOT &&
+	prompt: qa
+	tests: [ { vars: { q: x } } ]
+	assert:
+	  - { type: judge, models: [judge, judge2], rubric: "answers the question" }
+	  - { type: judge, model: judge2, rubric: "is polite" }
+	EOT
+	git add -A && git commit -q -m "a jury" &&
+	kp eval run evals/qa.yaml >/dev/null &&
+	kp judge calibrate evals/qa.yaml --labels good.jsonl >/dev/null &&
+	test_expect_code 1 pops promote staging qa 2>err &&
+	! grep -q "judge judge (fake-judge-1)" err &&
+	grep -q "judge judge2 (fake-judge-2): never calibrated" err &&
+	grep -q "pops judge calibrate evals/qa.yaml --labels FILE --model judge2" err &&
+	grep -q "pops judge calibrate evals/qa.yaml --labels FILE --assert 2" err &&
+	kp judge calibrate evals/qa.yaml --labels good.jsonl --model judge2 >/dev/null &&
+	kp judge calibrate evals/qa.yaml --labels good.jsonl --assert 2 >out &&
+	grep -q "judge judge2 (fake-judge-2)" out &&
+	pops promote staging qa >out &&
+	grep -q "promoted qa@1 to staging" out &&
+	test_expect_code 2 pops judge calibrate evals/qa.yaml --labels good.jsonl --assert 3 2>err &&
+	grep -q "has 2 .judge. assertions" err
+'
+
 test_expect_success 'calibrated_judges needs a min_kappa in -1..1, named in pops.yaml' '
 	start_fakellm &&
 	calib_project &&
