@@ -1,5 +1,6 @@
 #include "common.h"
 #include <signal.h>
+#include <git2.h>
 #include "cmd.h"
 #include "config.h"
 #include "eval_run.h"
@@ -384,6 +385,17 @@ static int finish(struct cal *c, pops_ctx *ctx, const struct judge_calibrate_opt
 	if (!(r = pops_judge_calib_result(fields, hex, &k, suite, alias, opts->labels))) {
 		ret = cmd_fail(pops_error_oom());
 		goto done;
+	}
+	{
+		/* which labels: their blob, so a calibration can be traced to the file graded */
+		char bhex[GIT_OID_HEXSZ + 1];
+		git_oid oid;
+
+		if (git_odb_hashfile(&oid, opts->labels, GIT_OBJECT_BLOB) == 0 &&
+		    !cJSON_AddStringToObject(r, "labels_blob", git_oid_tostr(bhex, sizeof(bhex), &oid))) {
+			ret = cmd_fail(pops_error_oom());
+			goto done;
+		}
 	}
 	if (!opts->no_store && (ret = store_calibration(ctx, r)) != POPS_EXIT_OK)
 		goto done;

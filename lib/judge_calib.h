@@ -10,7 +10,7 @@
  *   {"kind":"calibration","fingerprint":F,"judge_model":id,
  *    "judge_config":{...},"judge_prompt_blob":hex,"rubric":"..."|null,
  *    "pass_score":n,"scale_max":n,"suite":"evals/x.yaml","judge":"alias",
- *    "labels":"labels.jsonl","n":..,"tp","tn","fp","fn","errors",
+ *    "labels":"labels.jsonl","labels_blob":hex (cmd/judge.c),"n":..,"tp","tn","fp","fn","errors",
  *    "tpr","tnr","accuracy","kappa" (null when undefined),
  *    "kappa_low","kappa_high","scoring_version","date"}
  *

@@ -99,6 +99,7 @@ test_expect_success '--json: rates, interval, n and the judge fingerprint; --no-
 	assert abs(r["tpr"] - 2 / 3) < 1e-9 and abs(r["tnr"] - 2 / 3) < 1e-9, r
 	assert len(r["fingerprint"]) == 64 and r["judge"] == "judge", r
 	assert r["judge_model"] == "fake-judge-1" and r["stored"] is False, r
+	assert r["labels"] == "weak.jsonl" and len(r["labels_blob"]) == 40, r
 	EOF
 	git notes --ref=pops show HEAD >note &&
 	! grep -q calibration note
