@@ -314,7 +314,7 @@ static int load_judge_prompt(struct cal *c, pops_ctx *ctx)
 	pops_buf path = POPS_BUF_INIT, b = POPS_BUF_INIT;
 	int error = 0;
 
-	if (!c->a->prompt)
+	if (!c->a || !c->a->prompt)
 		return POPS_EXIT_OK;
 	pops_path_join(&path, ctx->config->root, c->a->prompt);
 	error = pops_file_read(&b, path.ptr, POPS_PROMPT_MAX_BYTES);
@@ -474,8 +474,11 @@ int cmd_judge_calibrate(pops_ctx *ctx, void *o)
 		ret = cmd_fail(error);
 		goto done;
 	}
-	if ((ret = pick_judge(&c, ctx, s, opts, &alias)) != POPS_EXIT_OK ||
-	    (ret = load_judge_prompt(&c, ctx)) != POPS_EXIT_OK)
+	if ((ret = pick_judge(&c, ctx, s, opts, &alias)) != POPS_EXIT_OK || !c.a) {
+		ret = ret ? ret : POPS_EXIT_USAGE;
+		goto done;
+	}
+	if ((ret = load_judge_prompt(&c, ctx)) != POPS_EXIT_OK)
 		goto done;
 	if (!(c.schema = pops_judge_output_schema(c.a->pass_score > 0))) {
 		ret = cmd_fail(pops_error_oom());
