@@ -1,10 +1,14 @@
 #include "common.h"
 #include <signal.h>
+#include <git2.h>
 #include "cmd.h"
 #include "config.h"
 #include "eval_run.h"
 #include "fileio.h"
+#include "evidence.h"
 #include "judge.h"
+#include "judge_calib.h"
+#include "jsonget.h"
 #include "records.h"
 #include "stats.h"
 #include "strutil.h"
@@ -25,9 +29,13 @@
 struct judge_calibrate_opts {
 	const char *labels;
 	const char *suite;
+	const char *suite_arg;
 	const char *model;
 	long jobs;
+	long nth;
 	int no_cache;
+	int no_store;
+	int json;
 };
 
 POPS_CMD_OPTS_SIZE(judge_calibrate, struct judge_calibrate_opts);
@@ -37,12 +45,19 @@ const pops_opt cmd_judge_calibrate_opts[] = {
 	         "human labels (JSONL: id, output, label pass|fail), or records with thumbs feedback", .flags = POPS_OPTF_REQUIRED,
 	         .complete = POPS_COMPLETE_FILE),
 	OPT_PATH(O, suite, "suite", "file",
-	         "suite whose first judge assertion is calibrated", .flags = POPS_OPTF_REQUIRED,
+	         "suite whose judge is calibrated (or give it as the argument)",
 	         .complete = POPS_COMPLETE_SUITE),
 	OPT_STRING(O, model, "model", "alias",
-	           "judge model instead of the assertion's", .complete = POPS_COMPLETE_MODEL),
+	           "judge model instead of the assertion's (a jury's other judges)",
+	           .complete = POPS_COMPLETE_MODEL),
+	OPT_INT(O, nth, "assert", "n", 1, 100000,
+	        "calibrate the suite's n-th judge assertion (default 1)"),
 	OPT_INT(O, jobs, "jobs", "n", 1, 4096, "requests in flight (default 8)", .short_name = 'j'),
 	OPT_BOOL(O, no_cache, "no-cache", "neither read nor write the response cache"),
+	OPT_BOOL(O, no_store, "no-store", "do not record the calibration in refs/notes/pops"),
+	OPT_BOOL(O, json, "json", "print the calibration as JSON"),
+	OPT_ARG(O, suite_arg, "suite", "the suite (instead of --suite)",
+	        .complete = POPS_COMPLETE_SUITE),
 	OPT_END
 };
 #undef O
@@ -267,108 +282,214 @@ static int open_records(struct cal *c, const char *path)
 	return POPS_EXIT_OK;
 }
 
-int cmd_judge_calibrate(pops_ctx *ctx, void *o)
+/* the suite's judge assertion to calibrate (the n-th, default the first) and its model */
+static int pick_judge(struct cal *c, pops_ctx *ctx, const pops_suite *s,
+                      const struct judge_calibrate_opts *opts, const char **alias)
 {
-	struct judge_calibrate_opts *opts = o;
-	pops_provider_options po = POPS_PROVIDER_OPTIONS_INIT;
-	pops_suite *s = NULL;
-	pops_buf b = POPS_BUF_INIT;
-	struct cal c;
-	pops_agreement ag;
-	const char *alias;
+	long want = opts->nth ? opts->nth : 1, seen = 0;
+	const pops_model_cfg *m;
 	size_t i;
-	int ret = POPS_EXIT_OK, error;
-	struct sigaction sa, old_int;
-	int sig_set = 0;
 
-	memset(&c, 0, sizeof(c));
-	c.rec = (pops_record)POPS_RECORD_INIT;
-	c.disagree = (pops_buf)POPS_BUF_INIT;
-	c.path = opts->labels;
-	if ((error = pops_suite_load(&s, opts->suite)) < 0) {
-		ret = cmd_fail(error);
-		goto done;
-	}
 	/* a RAG preset reads each case's context, which labels do not carry: not calibrated here */
-	for (i = 0; i < s->nasserts && !c.a; i++)
-		if (s->asserts[i]->type == POPS_ASSERT_JUDGE && !s->asserts[i]->preset)
-			c.a = s->asserts[i];
-	if (!c.a) {
-		ret = cmd_error(POPS_EXIT_USAGE, "%s: the suite has no 'judge' assertion to calibrate",
-		                opts->suite);
-		goto done;
-	}
-	alias = opts->model ? opts->model : c.a->model;
-	{
-		const pops_model_cfg *m = pops_config_model(ctx->config, alias);
+	for (i = 0; i < s->nasserts && !c->a; i++)
+		if (s->asserts[i]->type == POPS_ASSERT_JUDGE && !s->asserts[i]->preset && ++seen == want)
+			c->a = s->asserts[i];
+	if (!c->a && !seen)
+		return cmd_error(POPS_EXIT_USAGE, "%s: the suite has no 'judge' assertion to calibrate",
+		                 s->path);
+	if (!c->a)
+		return cmd_error(POPS_EXIT_USAGE, "%s: --assert %ld, but the suite has %ld 'judge' assertion%s",
+		                 s->path, want, seen, seen == 1 ? "" : "s");
+	*alias = opts->model ? opts->model : c->a->model;
+	m = pops_config_model(ctx->config, *alias);
+	if (!m || !(c->prov = pops_config_provider(ctx->config, m->provider)))
+		return cmd_error(POPS_EXIT_USAGE, "unknown judge model '%s': add it under 'models:' in pops.yaml",
+		                 *alias);
+	c->model_id = m->id;
+	return POPS_EXIT_OK;
+}
 
-		if (!m || !(c.prov = pops_config_provider(ctx->config, m->provider))) {
-			ret = cmd_error(POPS_EXIT_USAGE, "unknown judge model '%s': add it under 'models:' in pops.yaml",
-			                alias);
-			goto done;
-		}
-		c.model_id = m->id;
-	}
-	if (c.a->prompt) {
-		pops_buf path = POPS_BUF_INIT;
+/* the judge prompt file of the assertion, when it names one; exit code */
+static int load_judge_prompt(struct cal *c, pops_ctx *ctx)
+{
+	pops_buf path = POPS_BUF_INIT, b = POPS_BUF_INIT;
+	int error = 0;
 
-		pops_path_join(&path, ctx->config->root, c.a->prompt);
-		error = pops_file_read(&b, path.ptr, POPS_PROMPT_MAX_BYTES);
-		pops_buf_dispose(&path);
-		if (error < 0 || (error = pops_eval_prompt_parse(&c.jp, b.ptr, b.size, c.a->prompt)) < 0) {
-			ret = cmd_fail(error);
-			goto done;
-		}
+	if (!c->a || !c->a->prompt)
+		return POPS_EXIT_OK;
+	pops_path_join(&path, ctx->config->root, c->a->prompt);
+	error = pops_file_read(&b, path.ptr, POPS_PROMPT_MAX_BYTES);
+	if (error == 0)
+		error = pops_eval_prompt_parse(&c->jp, b.ptr, b.size, c->a->prompt);
+	pops_buf_dispose(&path);
+	pops_buf_dispose(&b);
+	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
+}
+
+/*
+ * Record calibration `r` on HEAD (CAS, lib/evidence.h). No commit yet:
+ * a warning, nothing written. Exit code.
+ */
+static int store_calibration(pops_ctx *ctx, const cJSON *r)
+{
+	git_oid head;
+	int error;
+
+	if (git_reference_name_to_id(&head, ctx->repo, "HEAD") < 0) {
+		cmd_warning("no commit yet: calibration not recorded (commit, then run again)");
+		return POPS_EXIT_OK;
 	}
-	if (!(c.schema = pops_judge_output_schema(c.a->pass_score > 0))) {
-		ret = cmd_fail(pops_error_oom());
-		goto done;
-	}
-	if (!(c.f = fopen(opts->labels, "r"))) {
-		ret = errno == ENOENT ? cmd_error(POPS_EXIT_USAGE, "%s: labels file not found", opts->labels) :
-		      cmd_fail(pops_error_os(opts->labels));
-		goto done;
-	}
-	if ((ret = open_records(&c, opts->labels)))
-		goto done;
-	po.config = ctx->config;
-	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
-	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
-	pops_buf_clear(&b);
-	pops_path_join(&b, ctx->config->root, ".pops/cache");
-	po.cache_dir = b.ptr;
-	po.cancel = &cal_cancel;
-	cal_cancel = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sig_set = 1;
-	error = pops_provider_run(&po, next, done, &c);
-	if (error == POPS_EINTR || cal_cancel) {
-		ret = cmd_error(POPS_EXIT_INTERRUPTED, "interrupted");
-		goto done;
-	}
-	if (error < 0) {
-		ret = cmd_fail(error);
-		goto done;
-	}
-	pops_stats_agreement(&ag, c.tp, c.tn, c.fp, c.fn);
-	printf("judge %s (%s) on %zu labelled outputs", alias, c.model_id, c.tp + c.tn + c.fp + c.fn);
-	if (c.errors)
-		printf(", %zu not graded (errors)", c.errors);
-	if (c.unlabelled)
-		printf(", %zu record%s without thumbs feedback left out", c.unlabelled,
-		       c.unlabelled == 1 ? "" : "s");
+	if ((error = pops_evidence_record(ctx->repo, &head, r)) < 0)
+		return cmd_fail(error);
+	return POPS_EXIT_OK;
+}
+
+static void print_text(const struct cal *c, const char *alias, const cJSON *r)
+{
+	pops_agreement ag;
+
+	pops_stats_agreement(&ag, c->tp, c->tn, c->fp, c->fn);
+	printf("judge %s (%s) on %zu labelled outputs", alias, c->model_id, c->tp + c->tn + c->fp + c->fn);
+	if (c->errors)
+		printf(", %zu not graded (errors)", c->errors);
+	if (c->unlabelled)
+		printf(", %zu record%s without thumbs feedback left out", c->unlabelled,
+		       c->unlabelled == 1 ? "" : "s");
 	printf("\n");
 	rate("TPR", ag.tpr, ag.tpr_lo, ag.tpr_hi);
 	rate("TNR", ag.tnr, ag.tnr_lo, ag.tnr_hi);
 	rate("accuracy", ag.accuracy, ag.acc_lo, ag.acc_hi);
 	rate("Cohen's kappa", ag.kappa, ag.kappa_lo, ag.kappa_hi);
-	if (c.disagree.size)
-		printf("disagreements and errors:\n%s", c.disagree.ptr);
+	printf("judge fingerprint %.12s\n", pops_json_str(r, "fingerprint", ""));
+	if (c->disagree.size)
+		printf("disagreements and errors:\n%s", c->disagree.ptr);
+}
+
+/* the result: recorded unless --no-store, then printed; exit code */
+static int finish(struct cal *c, pops_ctx *ctx, const struct judge_calibrate_opts *opts,
+                  const char *suite, const char *alias)
+{
+	pops_judge_calib_counts k;
+	cJSON *fields = NULL, *r = NULL;
+	char hex[65];
+	char *text = NULL;
+	int ret = POPS_EXIT_OK, error;
+
+	k.tp = c->tp;
+	k.tn = c->tn;
+	k.fp = c->fp;
+	k.fn = c->fn;
+	k.errors = c->errors;
+	if ((error = pops_judge_calib_fingerprint(hex, &fields, ctx->config, ctx->config->root, c->a,
+	                                          alias)) < 0)
+		return cmd_fail(error);
+	if (!(r = pops_judge_calib_result(fields, hex, &k, suite, alias, opts->labels))) {
+		ret = cmd_fail(pops_error_oom());
+		goto done;
+	}
+	{
+		/* which labels: their blob, so a calibration can be traced to the file graded */
+		char bhex[GIT_OID_HEXSZ + 1];
+		git_oid oid;
+
+		if (git_odb_hashfile(&oid, opts->labels, GIT_OBJECT_BLOB) == 0 &&
+		    !cJSON_AddStringToObject(r, "labels_blob", git_oid_tostr(bhex, sizeof(bhex), &oid))) {
+			ret = cmd_fail(pops_error_oom());
+			goto done;
+		}
+	}
+	if (!opts->no_store && (ret = store_calibration(ctx, r)) != POPS_EXIT_OK)
+		goto done;
+	if (!opts->json) {
+		print_text(c, alias, r);
+		goto done;
+	}
+	if (!cJSON_AddNumberToObject(r, "unlabelled", (double)c->unlabelled) ||
+	    !cJSON_AddBoolToObject(r, "stored", !opts->no_store) || !(text = cJSON_Print(r))) {
+		ret = cmd_fail(pops_error_oom());
+		goto done;
+	}
+	printf("%s\n", text);
 done:
-	if (sig_set)
-		sigaction(SIGINT, &old_int, NULL);
+	cJSON_free(text);
+	cJSON_Delete(r);
+	cJSON_Delete(fields);
+	return ret;
+}
+
+/* the labels: a pops JSONL file read line by line, or records; exit code */
+static int open_labels(struct cal *c, const char *path)
+{
+	if (!(c->f = fopen(path, "r")))
+		return errno == ENOENT ? cmd_error(POPS_EXIT_USAGE, "%s: labels file not found", path) :
+		       cmd_fail(pops_error_os(path));
+	return open_records(c, path);
+}
+
+/* ask the judge about every labelled output; exit code */
+static int grade(struct cal *c, pops_ctx *ctx, const struct judge_calibrate_opts *opts)
+{
+	pops_provider_options po = POPS_PROVIDER_OPTIONS_INIT;
+	pops_buf dir = POPS_BUF_INIT;
+	struct sigaction sa, old_int;
+	int error;
+
+	po.config = ctx->config;
+	po.concurrency = opts->jobs ? (unsigned)opts->jobs : POPS_PROVIDER_CONCURRENCY;
+	po.cache = opts->no_cache ? POPS_CACHE_OFF : POPS_CACHE_USE;
+	pops_path_join(&dir, ctx->config->root, ".pops/cache");
+	po.cache_dir = dir.ptr;
+	po.cancel = &cal_cancel;
+	cal_cancel = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	error = pops_provider_run(&po, next, done, c);
+	sigaction(SIGINT, &old_int, NULL);
+	pops_buf_dispose(&dir);
+	if (error == POPS_EINTR || cal_cancel)
+		return cmd_error(POPS_EXIT_INTERRUPTED, "interrupted");
+	return error < 0 ? cmd_fail(error) : POPS_EXIT_OK;
+}
+
+int cmd_judge_calibrate(pops_ctx *ctx, void *o)
+{
+	struct judge_calibrate_opts *opts = o;
+	const char *suite = opts->suite ? opts->suite : opts->suite_arg;
+	pops_suite *s = NULL;
+	struct cal c;
+	const char *alias = NULL;
+	int ret = POPS_EXIT_OK, error;
+
+	memset(&c, 0, sizeof(c));
+	c.rec = (pops_record)POPS_RECORD_INIT;
+	c.disagree = (pops_buf)POPS_BUF_INIT;
+	c.path = opts->labels;
+	if (!suite || (opts->suite && opts->suite_arg && strcmp(opts->suite, opts->suite_arg))) {
+		ret = cmd_error(POPS_EXIT_USAGE, suite ? "give the suite once: '%s' or '%s'" :
+		                "which suite? pops judge calibrate SUITE --labels FILE",
+		                opts->suite, opts->suite_arg);
+		goto done;
+	}
+	if ((error = pops_suite_load(&s, suite)) < 0) {
+		ret = cmd_fail(error);
+		goto done;
+	}
+	if ((ret = pick_judge(&c, ctx, s, opts, &alias)) != POPS_EXIT_OK || !c.a) {
+		ret = ret ? ret : POPS_EXIT_USAGE;
+		goto done;
+	}
+	if ((ret = load_judge_prompt(&c, ctx)) != POPS_EXIT_OK)
+		goto done;
+	if (!(c.schema = pops_judge_output_schema(c.a->pass_score > 0))) {
+		ret = cmd_fail(pops_error_oom());
+		goto done;
+	}
+	if ((ret = open_labels(&c, opts->labels)) != POPS_EXIT_OK ||
+	    (ret = grade(&c, ctx, opts)) != POPS_EXIT_OK)
+		goto done;
+	ret = finish(&c, ctx, opts, suite, alias);
+done:
 	if (c.f)
 		fclose(c.f);
 	pops_records_free(c.rs);
@@ -377,7 +498,6 @@ done:
 	cJSON_Delete(c.schema);
 	pops_eval_prompt_free(c.jp);
 	pops_buf_dispose(&c.disagree);
-	pops_buf_dispose(&b);
 	pops_suite_free(s);
 	if (fflush(stdout) != 0 && ret == POPS_EXIT_OK)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "cannot write to stdout: %s", strerror(errno));

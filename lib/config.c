@@ -58,12 +58,17 @@ static const pops_shape price_fields[] = {
 };
 static const pops_shape price_shape = { "", POPS_SHAPE_OBJECT, price_fields, 0, NULL, 0, 0 };
 
+static const pops_shape calibrated_fields[] = {
+	{ "min_kappa", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_REQUIRED | POPS_SHAPE_RANGE, NULL, -1, 1 },
+	{ NULL, 0, NULL, 0, NULL, 0, 0 }
+};
 static const pops_shape require_fields[] = {
 	{ "from", POPS_SHAPE_STRING, NULL, POPS_SHAPE_NOT_EMPTY, NULL, 0, 0 },
 	{ "suites", POPS_SHAPE_STRING_OR_LIST, NULL, 0, NULL, 0, 0 },
 	{ "min_pass_rate", POPS_SHAPE_NUMBER, NULL, POPS_SHAPE_RANGE, NULL, 0, 1 },
 	{ "no_regression", POPS_SHAPE_BOOL, NULL, 0, NULL, 0, 0 },
 	{ "approvals", POPS_SHAPE_INT, NULL, POPS_SHAPE_RANGE, NULL, 0, 100 },
+	{ "calibrated_judges", POPS_SHAPE_OBJECT, calibrated_fields, 0, NULL, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, 0, 0 }
 };
 static const pops_shape env_fields[] = {
@@ -257,6 +262,12 @@ static int load_envs(pops_config *cfg, const cJSON *root)
 		e->min_pass_rate = pops_json_num(req, "min_pass_rate", -1);
 		e->no_regression = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "no_regression"));
 		e->approvals = (int)pops_json_num(req, "approvals", 0);
+		{
+			const cJSON *cal = cJSON_GetObjectItemCaseSensitive(req, "calibrated_judges");
+
+			e->calibrated_judges = cal != NULL;
+			e->min_kappa = pops_json_num(cal, "min_kappa", 0);
+		}
 		if (!valid_name(e->name))
 			return pops_shape_error(cfg->doc, it,
 			                        "environment name '%s' may only use letters, digits, '-', '_' and '.'",

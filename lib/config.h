@@ -50,6 +50,8 @@ typedef struct pops_env_cfg {
 	double min_pass_rate;    /* < 0 when not given */
 	int no_regression;
 	int approvals;
+	int calibrated_judges;   /* require.calibrated_judges is given */
+	double min_kappa;        /* its min_kappa */
 	const cJSON *node;
 } pops_env_cfg;
 

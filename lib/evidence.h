@@ -20,6 +20,12 @@
  * exact content, not the commit it was run at. A result without "kind"
  * (pops before kinds) reads as complete, but its fingerprint is an old
  * one that no gate asks for.
+ *
+ * Judge calibrations (lib/judge_calib.h) live in the same notes as
+ * results of kind "calibration", keyed by the judge fingerprint, with no
+ * "prompt" or "prompt_blob": readers of eval results pass them by, and
+ * a new calibration of the same judge replaces the old one in a note as
+ * any result of the same fingerprint and kind does.
  */
 
 #include <git2.h>

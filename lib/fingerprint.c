@@ -141,17 +141,16 @@ done:
 	return error;
 }
 
-static int add_judge_model(struct scan *sc, const pops_assert *a, const char *alias)
+/* the judge of `a` through `alias`: {"model","config","prompt_blob"}, a new object */
+static int judge_entry(cJSON **out, struct scan *sc, const pops_assert *a, const char *alias)
 {
 	const pops_provider_cfg *prov;
 	const cJSON *jp;
 	const char *id;
 	cJSON *j = NULL, *cfg = NULL;
-	char *text = NULL;
 	int error;
 
-	if (a->type == POPS_ASSERT_PAIRWISE)
-		sc->has_pairwise = 1;
+	*out = NULL;
 	if ((error = pops_eval__model(sc->in->cfg, alias, &prov, &id)) < 0)
 		return pops_error_prefix(error, "%s:%u: ", a->file, a->line);
 	if ((error = judge_prompt(&jp, sc, a)) < 0)
@@ -162,10 +161,47 @@ static int add_judge_model(struct scan *sc, const pops_assert *a, const char *al
 	if (!(j = cJSON_CreateObject()) || !cJSON_AddStringToObject(j, "model", id) ||
 	    !cJSON_AddItemToObject(j, "config", cfg)) {
 		cJSON_Delete(cfg);
-		goto oom;
+		cJSON_Delete(j);
+		return pops_error_oom();
 	}
-	if (!cJSON_AddStringToObject(j, "prompt_blob", pops_json_str(jp, "blob", "")) ||
-	    !(text = pops_json_canonical(j)))
+	if (!cJSON_AddStringToObject(j, "prompt_blob", pops_json_str(jp, "blob", ""))) {
+		cJSON_Delete(j);
+		return pops_error_oom();
+	}
+	*out = j;
+	return POPS_OK;
+}
+
+int pops_fingerprint_judge(cJSON **out, const pops_config *cfg, const char *root,
+                           const pops_assert *a, const char *alias)
+{
+	pops_fingerprint_input in = POPS_FINGERPRINT_INPUT_INIT;
+	struct scan sc;
+	int error;
+
+	memset(&sc, 0, sizeof(sc));
+	in.cfg = cfg;
+	in.root = root;
+	sc.in = &in;
+	sc.root = root ? root : ".";
+	if (!(sc.prompts = cJSON_CreateObject()))
+		return pops_error_oom();
+	error = judge_entry(out, &sc, a, alias ? alias : a->model);
+	cJSON_Delete(sc.prompts);
+	return error;
+}
+
+static int add_judge_model(struct scan *sc, const pops_assert *a, const char *alias)
+{
+	cJSON *j = NULL;
+	char *text = NULL;
+	int error;
+
+	if (a->type == POPS_ASSERT_PAIRWISE)
+		sc->has_pairwise = 1;
+	if ((error = judge_entry(&j, sc, a, alias)) < 0)
+		return error;
+	if (!(text = pops_json_canonical(j)))
 		goto oom;
 	if (!cJSON_GetObjectItemCaseSensitive(sc->judges, text)) {
 		if (!cJSON_AddItemToObject(sc->judges, text, j))

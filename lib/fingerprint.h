@@ -97,6 +97,19 @@ int pops_fingerprint_compute(pops_fingerprint *out, const pops_fingerprint_input
 void pops_fingerprint_dispose(pops_fingerprint *fp);
 
 /*
+ * The judge of assertion `a` (judge or pairwise) asked through model
+ * `alias` (NULL: the assertion's own), exactly as the evidence
+ * fingerprint records each judge: `out` gets {"model": the model id,
+ * "config": the effective request config, "prompt_blob": the judge
+ * prompt's blob (a file relative to `root`, or the built-in prompt's)}.
+ * Judge calibrations (lib/judge_calib.h) are keyed by it. 0;
+ * POPS_EINVALID (unknown alias, a judge prompt that does not parse);
+ * POPS_ENOTFOUND (the judge prompt file is missing); POPS_ERROR.
+ */
+int pops_fingerprint_judge(cJSON **out, const pops_config *cfg, const char *root,
+                           const pops_assert *a, const char *alias);
+
+/*
  * The hash of `fields` (any JSON value) in canonical form, into `hex`.
  * 0 or POPS_ERROR (out of memory).
  */

@@ -7,6 +7,7 @@
 #include "evidence.h"
 #include "fileio.h"
 #include "fingerprint.h"
+#include "judge_calib.h"
 #include "suite.h"
 #include "git.h"
 #include "stats.h"
@@ -549,6 +550,94 @@ done:
 	return error;
 }
 
+/*
+ * require.calibrated_judges: judge `alias` of the suite's `nth` judge
+ * assertion `a` needs a calibration of its exact judge fingerprint
+ * (lib/judge_calib.h) with kappa >= min_kappa.
+ */
+static int gate_judge(pops_promote_item *item, git_repository *repo, const pops_config *cfg,
+                      const pops_env_cfg *env, const char *suite, const pops_assert *a,
+                      size_t nth, const char *alias)
+{
+	pops_buf fix = POPS_BUF_INIT, found = POPS_BUF_INIT;
+	cJSON *r = NULL, *fields = NULL;
+	char hex[65];
+	double kappa = -2;
+	int error;
+
+	pops_buf_printf(&fix, "pops judge calibrate %s --labels FILE", suite);
+	if (nth > 1)
+		pops_buf_printf(&fix, " --assert %zu", nth);
+	if (strcmp(alias, a->model))
+		pops_buf_printf(&fix, " --model %s", alias);
+	error = pops_judge_calib_fingerprint(hex, &fields, cfg, cfg->root, a, alias);
+	if (error == POPS_EINVALID || error == POPS_ENOTFOUND) {
+		error = pops_promote__add_unmet(item, fix.ptr,
+		                                "requires calibrated judges: judge %s of %s cannot be fingerprinted: %s",
+		                                alias, suite, pops_error_last());
+		goto done;
+	} else if (error < 0) {
+		goto done;
+	}
+	error = pops_judge_calib_find(&r, repo, hex);
+	if (error < 0 && error != POPS_ENOTFOUND)
+		goto done;
+	if (!r)
+		pops_buf_puts(&found, "never calibrated");
+	else if (!pops_judge_calib_kappa(&kappa, r))
+		pops_buf_printf(&found, "calibrated %s with no graded outputs (kappa undefined)",
+		                pops_json_str(r, "date", "undated"));
+	else
+		pops_buf_printf(&found, "kappa %.3f (95%% CI %.3f-%.3f, n=%.0f, %s)", kappa,
+		                pops_json_num(r, "kappa_low", 0), pops_json_num(r, "kappa_high", 0),
+		                pops_json_num(r, "n", 0), pops_json_str(r, "date", "undated"));
+	error = POPS_OK;
+	if (!r || kappa < env->min_kappa)
+		error = pops_promote__add_unmet(item, fix.ptr,
+		                                "requires calibrated judges (min_kappa %g): suite %s, judge %s (%s): %s",
+		                                env->min_kappa, suite, alias,
+		                                pops_json_str(fields, "judge_model", alias), found.ptr);
+done:
+	cJSON_Delete(fields);
+	cJSON_Delete(r);
+	pops_buf_dispose(&found);
+	pops_buf_dispose(&fix);
+	return error;
+}
+
+/*
+ * Every judge (a jury's each) of the suite's own judge assertions. A
+ * suite that is missing or invalid is gate_suite's to report; one for
+ * another prompt gates nothing.
+ */
+static int gate_calibrated(pops_promote_item *item, git_repository *repo,
+                           const pops_config *cfg, const pops_env_cfg *env, const char *suite)
+{
+	pops_suite *s = NULL;
+	size_t i, j, nth = 0, plen;
+	int error;
+
+	if ((error = load_suite(&s, cfg, suite)) < 0)
+		return error == POPS_ENOTFOUND || error == POPS_EINVALID ? POPS_OK : error;
+	plen = s->prompt ? strcspn(s->prompt, "@:#") : 0;
+	if (plen && (strlen(item->entry->prompt) != plen || strncmp(s->prompt, item->entry->prompt, plen)))
+		goto done;
+	for (i = 0; i < s->nasserts && !error; i++) {
+		const pops_assert *a = s->asserts[i];
+
+		if (a->type != POPS_ASSERT_JUDGE)
+			continue;
+		nth++;
+		if (!a->nmodels)
+			error = gate_judge(item, repo, cfg, env, suite, a, nth, a->model);
+		for (j = 0; j < a->nmodels && !error; j++)
+			error = gate_judge(item, repo, cfg, env, suite, a, nth, a->models[j]);
+	}
+done:
+	pops_suite_free(s);
+	return error;
+}
+
 /* distinct Approved-by for this blob in env, from the ledger's approvals */
 static int gate_approvals(pops_promote_item *item, git_repository *repo,
                           const pops_env_cfg *env)
@@ -610,6 +699,9 @@ int pops_promote__check_gates(pops_promote_item *item, git_repository *repo,
 		return error;
 	for (i = 0; i < env->nsuites; i++)
 		if ((error = gate_suite(item, repo, cfg, env, env->suites[i])) < 0)
+			return error;
+	for (i = 0; env->calibrated_judges && i < env->nsuites; i++)
+		if ((error = gate_calibrated(item, repo, cfg, env, env->suites[i])) < 0)
 			return error;
 	if (env->approvals > 0 || tip)
 		error = gate_approvals(item, repo, env);

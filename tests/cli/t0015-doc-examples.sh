@@ -35,14 +35,14 @@ test_expect_success 'every example command line parses' '
 
 test_expect_success '__parse refuses what pops refuses, and runs nothing' '
 	test_expect_code 2 pops __parse -- judge calibrate evals/s.yaml labels.jsonl 2>err &&
-	grep -q "^error: unexpected argument .evals/s.yaml." err &&
+	grep -q "^error: unexpected argument .labels.jsonl." err &&
 	test_expect_code 2 pops __parse -- eval run --frob 2>err &&
 	grep -q "^error: unknown option .--frob." err &&
 	test_expect_code 2 pops __parse -- nosuch 2>err &&
 	grep -q "not a pops command" err &&
 	test_expect_code 2 pops __parse -- prompt 2>err &&
-	test_expect_code 2 pops __parse -- judge calibrate --labels l.jsonl 2>err &&
-	grep -q "option --suite is required" err &&
+	test_expect_code 2 pops __parse -- judge calibrate --suite s.yaml 2>err &&
+	grep -q "option --labels is required" err &&
 	pops __parse -- judge calibrate --labels l.jsonl --suite s.yaml >out 2>err &&
 	test_must_be_empty out && test_must_be_empty err &&
 	pops __parse -- init here >out &&

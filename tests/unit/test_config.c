@@ -50,6 +50,29 @@ TEST(config_reads_requirements)
 	pops_config_free(cfg);
 }
 
+TEST(config_reads_calibrated_judges)
+{
+	pops_config *cfg = NULL;
+	const pops_env_cfg *e;
+
+	CHECK_INT(parse(&cfg, "version: 1\nenvironments:\n  - name: staging\n"
+	                      "  - name: prod\n    require: {suites: [a.yaml],"
+	                      " calibrated_judges: {min_kappa: 0.6}}\n"), 0);
+	e = pops_config_env(cfg, "prod", NULL);
+	CHECK_INT(e->calibrated_judges, 1);
+	CHECK(e->min_kappa == 0.6);
+	CHECK_INT(pops_config_env(cfg, "staging", NULL)->calibrated_judges, 0);
+	pops_config_free(cfg);
+	cfg = NULL;
+	/* min_kappa is required, and a kappa */
+	CHECK_INT(parse(&cfg, "version: 1\nenvironments:\n  - name: prod\n"
+	                      "    require: {calibrated_judges: {}}\n"), POPS_EINVALID);
+	CHECK_ERR_HAS("min_kappa");
+	CHECK_INT(parse(&cfg, "version: 1\nenvironments:\n  - name: prod\n"
+	                      "    require: {calibrated_judges: {min_kappa: 1.5}}\n"), POPS_EINVALID);
+	CHECK_ERR_HAS("min_kappa");
+}
+
 TEST(config_without_environments_uses_dev_staging_prod)
 {
 	pops_config *cfg = NULL;
