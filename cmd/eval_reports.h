@@ -13,6 +13,27 @@
 #include <cjson/cJSON.h>
 #include "report.h"
 
+/*
+ * The option rows of the reports a run writes (eval run, eval score),
+ * so both commands offer and describe them alike. The struct `O` has
+ * fields junit, json, md, html, annotations and html_url; `failing`
+ * names what an annotation points at (a string literal).
+ */
+#define EVAL_REPORT_OPTS(O, failing) \
+	OPT_PATH(O, junit, "junit", "file", \
+	         "write a JUnit XML report", .complete = POPS_COMPLETE_FILE), \
+	OPT_PATH(O, json, "json", "file", \
+	         "write a JSON report (every case)", .complete = POPS_COMPLETE_FILE), \
+	OPT_PATH(O, md, "md", "file", \
+	         "write a Markdown summary (PR comment, step summary)", \
+	         .complete = POPS_COMPLETE_FILE), \
+	OPT_PATH(O, html, "html", "file", \
+	         "write a self-contained HTML report (opens offline)", .complete = POPS_COMPLETE_FILE), \
+	OPT_STRING(O, annotations, "annotations", "github|gitlab[:file]|none", \
+	           "CI annotations at the failing " failing " (default github under GitHub Actions)"), \
+	OPT_STRING(O, html_url, "html-url", "url", \
+	           "link the Markdown summary to the HTML report published there")
+
 /* the report formats, in the order they are written */
 enum { EVAL_REPORT_JUNIT, EVAL_REPORT_JSON, EVAL_REPORT_MD, EVAL_REPORT_HTML, EVAL_REPORT_N };
 
