@@ -31,6 +31,7 @@ struct judge_calibrate_opts {
 	const char *suite;
 	const char *suite_arg;
 	const char *model;
+	const char *case_id;
 	long jobs;
 	long nth;
 	int no_cache;
@@ -52,6 +53,8 @@ const pops_opt cmd_judge_calibrate_opts[] = {
 	           .complete = POPS_COMPLETE_MODEL),
 	OPT_INT(O, nth, "assert", "n", 1, 100000,
 	        "calibrate the suite's n-th judge assertion (default 1)"),
+	OPT_STRING(O, case_id, "case", "id",
+	           "calibrate a judge of this case's own assert: (a dataset row or inline test)"),
 	OPT_INT(O, jobs, "jobs", "n", 1, 4096, "requests in flight (default 8)", .short_name = 'j'),
 	OPT_BOOL(O, no_cache, "no-cache", "neither read nor write the response cache"),
 	OPT_BOOL(O, no_store, "no-store", "do not record the calibration in refs/notes/pops"),
@@ -78,6 +81,8 @@ struct cal {
 	pops_records *rs;       /* OTel or Langfuse records, else NULL (lines) */
 	pops_record rec;
 	pops_buf disagree;
+	pops_assert **case_asserts;   /* --case: that case's own assertions, owned */
+	size_t ncase_asserts;
 };
 
 struct calreq {
@@ -179,10 +184,19 @@ static int next(void *payload, pops_provider_request *req)
 	{
 		const cJSON *in = cJSON_GetObjectItemCaseSensitive(q->row, "input");
 
-		error = pops_judge_messages(&q->messages, c->jp, c->a->rubric,
-		                            cJSON_IsString(in) ? in->valuestring : NULL, out->valuestring,
-		                            cJSON_GetObjectItemCaseSensitive(q->row, "expected"),
-		                            c->a->pass_score);
+		/* a scale judge is asked as it judges: the scored prompt, score vs threshold */
+		if (c->a->scale_max)
+			error = pops_judge_messages_scale(&q->messages, c->jp, c->a->rubric,
+			                                  cJSON_IsString(in) ? in->valuestring : NULL,
+			                                  out->valuestring,
+			                                  cJSON_GetObjectItemCaseSensitive(q->row, "expected"),
+			                                  c->a->pass_score, c->a->scale_max);
+		else
+			error = pops_judge_messages(&q->messages, c->jp, c->a->rubric,
+			                            cJSON_IsString(in) ? in->valuestring : NULL,
+			                            out->valuestring,
+			                            cJSON_GetObjectItemCaseSensitive(q->row, "expected"),
+			                            c->a->pass_score);
 	}
 	if (error < 0) {
 		cJSON_Delete(q->row);
@@ -235,7 +249,8 @@ static int done(void *payload, pops_provider_result *res)
 	} else if (res->status != POPS_OK) {
 		c->errors++;
 		note(c, q, "error", res->error);
-	} else if (pops_judge_parse(&pass, &score, &why, res->text, c->a->pass_score) < 0) {
+	} else if (pops_judge_parse_scale(&pass, &score, &why, res->text, c->a->pass_score,
+	                                  c->a->scale_max) < 0) {
 		c->errors++;
 		note(c, q, "error", pops_error_last());
 	} else {
@@ -282,24 +297,68 @@ static int open_records(struct cal *c, const char *path)
 	return POPS_EXIT_OK;
 }
 
-/* the suite's judge assertion to calibrate (the n-th, default the first) and its model */
+/* pops_judge_calib_each_case: keep the assertions of the case --case names */
+static int find_case(void *payload, const pops_case *c, pops_assert *const *ca, size_t nca)
+{
+	void **p = payload;
+	struct cal *cal = p[0];
+	const char *id = p[1];
+	int error;
+
+	(void)ca;
+	(void)nca;
+	if (cal->case_asserts || strcmp(c->id, id))
+		return 0;
+	error = pops_suite_case_asserts(&cal->case_asserts, &cal->ncase_asserts, c);
+	return error;
+}
+
+/* the assertions judges are picked from: the suite's, or --case's own; exit code */
+static int judge_source(struct cal *c, pops_ctx *ctx, const pops_suite *s,
+                        const struct judge_calibrate_opts *opts,
+                        pops_assert *const **as, size_t *n)
+{
+	void *p[2] = { c, (void *)opts->case_id };
+	int error;
+
+	*as = s->asserts;
+	*n = s->nasserts;
+	if (!opts->case_id)
+		return POPS_EXIT_OK;
+	if ((error = pops_judge_calib_each_case(s, ctx->config->root, find_case, p)) < 0)
+		return cmd_fail(error);
+	if (!c->case_asserts)
+		return cmd_error(POPS_EXIT_USAGE, "%s: no case '%s' with a 'judge' assertion of its own "
+		                 "(the suite's own judges are calibrated without --case)",
+		                 s->path, opts->case_id);
+	*as = c->case_asserts;
+	*n = c->ncase_asserts;
+	return POPS_EXIT_OK;
+}
+
+/* the suite's (or --case's) judge assertion to calibrate (the n-th, default the first) and its model */
 static int pick_judge(struct cal *c, pops_ctx *ctx, const pops_suite *s,
                       const struct judge_calibrate_opts *opts, const char **alias)
 {
 	long want = opts->nth ? opts->nth : 1, seen = 0;
 	const pops_model_cfg *m;
-	size_t i;
+	pops_assert *const *as;
+	const char *what = opts->case_id ? "case" : "suite";
+	size_t i, n;
+	int ret;
 
+	if ((ret = judge_source(c, ctx, s, opts, &as, &n)) != POPS_EXIT_OK)
+		return ret;
 	/* a RAG preset reads each case's context, which labels do not carry: not calibrated here */
-	for (i = 0; i < s->nasserts && !c->a; i++)
-		if (s->asserts[i]->type == POPS_ASSERT_JUDGE && !s->asserts[i]->preset && ++seen == want)
-			c->a = s->asserts[i];
+	for (i = 0; i < n && !c->a; i++)
+		if (as[i]->type == POPS_ASSERT_JUDGE && !as[i]->preset && ++seen == want)
+			c->a = as[i];
 	if (!c->a && !seen)
-		return cmd_error(POPS_EXIT_USAGE, "%s: the suite has no 'judge' assertion to calibrate",
-		                 s->path);
+		return cmd_error(POPS_EXIT_USAGE, "%s: the %s has no 'judge' assertion to calibrate",
+		                 s->path, what);
 	if (!c->a)
-		return cmd_error(POPS_EXIT_USAGE, "%s: --assert %ld, but the suite has %ld 'judge' assertion%s",
-		                 s->path, want, seen, seen == 1 ? "" : "s");
+		return cmd_error(POPS_EXIT_USAGE, "%s: --assert %ld, but the %s has %ld 'judge' assertion%s",
+		                 s->path, want, what, seen, seen == 1 ? "" : "s");
 	*alias = opts->model ? opts->model : c->a->model;
 	m = pops_config_model(ctx->config, *alias);
 	if (!m || !(c->prov = pops_config_provider(ctx->config, m->provider)))
@@ -481,7 +540,9 @@ int cmd_judge_calibrate(pops_ctx *ctx, void *o)
 	}
 	if ((ret = load_judge_prompt(&c, ctx)) != POPS_EXIT_OK)
 		goto done;
-	if (!(c.schema = pops_judge_output_schema(c.a->pass_score > 0))) {
+	c.schema = c.a->scale_max ? pops_judge_output_schema_scale(c.a->scale_max) :
+	           pops_judge_output_schema(c.a->pass_score > 0);
+	if (!c.schema) {
 		ret = cmd_fail(pops_error_oom());
 		goto done;
 	}
@@ -498,6 +559,7 @@ done:
 	cJSON_Delete(c.schema);
 	pops_eval_prompt_free(c.jp);
 	pops_buf_dispose(&c.disagree);
+	pops_suite_asserts_free(c.case_asserts, c.ncase_asserts);
 	pops_suite_free(s);
 	if (fflush(stdout) != 0 && ret == POPS_EXIT_OK)
 		ret = cmd_error(POPS_EXIT_RUNTIME, "cannot write to stdout: %s", strerror(errno));

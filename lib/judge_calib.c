@@ -8,6 +8,9 @@
 #include "fingerprint.h"
 #include "jsonget.h"
 #include "stats.h"
+#include "confine.h"
+#include "fileio.h"
+#include "strutil.h"
 
 int pops_judge_calib_fingerprint(char hex[65], cJSON **fields_out, const pops_config *cfg,
                                  const char *root, const pops_assert *a, const char *alias)
@@ -105,4 +108,77 @@ int pops_judge_calib_kappa(double *kappa, const cJSON *r)
 	}
 	*kappa = k->valuedouble;
 	return 1;
+}
+
+/* `c`'s own assertions, to `fn` when one of them is a judge */
+static int case_judges(const pops_case *c, pops_judge_calib_case_fn fn, void *payload)
+{
+	pops_assert **ca = NULL;
+	size_t n = 0, i;
+	int error;
+
+	if (!c->asserts)
+		return 0;
+	if ((error = pops_suite_case_asserts(&ca, &n, c)) < 0)
+		return error;
+	for (i = 0; i < n && ca[i]->type != POPS_ASSERT_JUDGE; i++)
+		;
+	if (i < n)
+		error = fn(payload, c, ca, n);
+	pops_suite_asserts_free(ca, n);
+	return error;
+}
+
+/* the suite's dataset, as pops eval run opens it */
+static int open_dataset(pops_dataset **ds, const pops_suite *s, const char *root)
+{
+	pops_buf path = POPS_BUF_INIT;
+	char *real = NULL;
+	int error;
+
+	*ds = NULL;
+	if ((error = pops_path_join(&path, root ? root : ".", s->dataset)) < 0)
+		goto done;
+	if ((error = pops_confine_project_open(&real, path.ptr, root ? root : ".", s->dataset)) < 0) {
+		if (error == POPS_ENOTFOUND)
+			error = pops_error_set(POPS_ENOTFOUND, "%s: dataset '%s' not found", s->path,
+			                       s->dataset);
+		goto done;
+	}
+	error = pops_dataset_open(ds, real, s->dataset);
+done:
+	free(real);
+	pops_buf_dispose(&path);
+	return error;
+}
+
+int pops_judge_calib_each_case(const pops_suite *s, const char *root,
+                               pops_judge_calib_case_fn fn, void *payload)
+{
+	pops_dataset *ds = NULL;
+	pops_case c = POPS_CASE_INIT;
+	const cJSON *row;
+	int error = 0, got;
+
+	if (s->dataset) {
+		if ((error = open_dataset(&ds, s, root)) < 0)
+			return error;
+		while ((got = pops_dataset_next(ds, &c)) == 1)
+			if ((error = case_judges(&c, fn, payload)) < 0)
+				goto done;
+		if (got < 0) {
+			error = got;
+			goto done;
+		}
+	}
+	cJSON_ArrayForEach(row, s->tests) {
+		pops_case_dispose(&c);
+		if ((error = pops_case_from_json(&c, row, s->path, pops_suite_line(s, row))) < 0 ||
+		    (error = case_judges(&c, fn, payload)) < 0)
+			goto done;
+	}
+done:
+	pops_case_dispose(&c);
+	pops_dataset_free(ds);
+	return error;
 }

@@ -73,4 +73,23 @@ int pops_judge_calib_find(cJSON **out, git_repository *repo, const char *hex);
  */
 int pops_judge_calib_kappa(double *kappa, const cJSON *r);
 
+/*
+ * Called by pops_judge_calib_each_case for every case that has judge
+ * assertions of its own (a dataset row's or an inline test's `assert:`),
+ * with those assertions compiled (`ca`, `nca`; borrowed for the call).
+ * A negative return stops the walk and is returned.
+ */
+typedef int (*pops_judge_calib_case_fn)(void *payload, const pops_case *c,
+                                        pops_assert *const *ca, size_t nca);
+
+/*
+ * Every case of suite `s` whose own assertions hold a judge: the
+ * dataset's rows (the dataset named relative to `root`, confined to the
+ * project) then the inline tests, in the order `pops eval run` reads
+ * them. 0, POPS_ENOTFOUND (the dataset is missing), POPS_EINVALID (a bad
+ * row, "file:line: ..."), POPS_ERROR, or what `fn` returned.
+ */
+int pops_judge_calib_each_case(const pops_suite *s, const char *root,
+                               pops_judge_calib_case_fn fn, void *payload);
+
 #endif

@@ -550,36 +550,65 @@ done:
 	return error;
 }
 
-/*
- * require.calibrated_judges: judge `alias` of the suite's `nth` judge
- * assertion `a` needs a calibration of its exact judge fingerprint
- * (lib/judge_calib.h) with kappa >= min_kappa.
- */
-static int gate_judge(pops_promote_item *item, git_repository *repo, const pops_config *cfg,
-                      const pops_env_cfg *env, const char *suite, const pops_assert *a,
+/* one calibrated_judges check of a suite: where its judges are and which were seen */
+struct calgate {
+	pops_promote_item *item;
+	git_repository *repo;
+	const pops_config *cfg;
+	const pops_env_cfg *env;
+	const char *suite;
+	const pops_case *c;     /* the dataset row or inline test of case judges, else NULL */
+	char **seen;            /* judge fingerprints checked already: each refused once */
+	size_t nseen;
+};
+
+/* the exact calibrate command for judge `alias` of the `nth` judge of `a` (of g->c) */
+static void calib_fix(pops_buf *fix, const struct calgate *g, const pops_assert *a,
                       size_t nth, const char *alias)
 {
-	pops_buf fix = POPS_BUF_INIT, found = POPS_BUF_INIT;
+	pops_buf_printf(fix, "pops judge calibrate %s --labels FILE", g->suite);
+	if (g->c)
+		pops_buf_printf(fix, " --case %s", g->c->id);
+	if (nth > 1)
+		pops_buf_printf(fix, " --assert %zu", nth);
+	if (strcmp(alias, a->model))
+		pops_buf_printf(fix, " --model %s", alias);
+}
+
+/*
+ * require.calibrated_judges: judge `alias` of the `nth` judge assertion
+ * `a` (of the suite, or of case g->c) needs a calibration of its exact
+ * judge fingerprint (lib/judge_calib.h) with kappa >= min_kappa. A
+ * fingerprint already checked for this suite is not checked again.
+ */
+static int gate_judge(struct calgate *g, const pops_assert *a, size_t nth, const char *alias)
+{
+	pops_buf fix = POPS_BUF_INIT, found = POPS_BUF_INIT, where = POPS_BUF_INIT;
 	cJSON *r = NULL, *fields = NULL;
 	char hex[65];
 	double kappa = -2;
+	size_t i;
 	int error;
 
-	pops_buf_printf(&fix, "pops judge calibrate %s --labels FILE", suite);
-	if (nth > 1)
-		pops_buf_printf(&fix, " --assert %zu", nth);
-	if (strcmp(alias, a->model))
-		pops_buf_printf(&fix, " --model %s", alias);
-	error = pops_judge_calib_fingerprint(hex, &fields, cfg, cfg->root, a, alias);
+	calib_fix(&fix, g, a, nth, alias);
+	if (g->c)
+		pops_buf_printf(&where, " at %s:%u (case %s)", g->c->file ? g->c->file : "dataset",
+		                g->c->line, g->c->id);
+	error = pops_judge_calib_fingerprint(hex, &fields, g->cfg, g->cfg->root, a, alias);
 	if (error == POPS_EINVALID || error == POPS_ENOTFOUND) {
-		error = pops_promote__add_unmet(item, fix.ptr,
-		                                "requires calibrated judges: judge %s of %s cannot be fingerprinted: %s",
-		                                alias, suite, pops_error_last());
+		error = pops_promote__add_unmet(g->item, fix.ptr,
+		                                "requires calibrated judges: judge %s%s of %s cannot be fingerprinted: %s",
+		                                alias, where.size ? where.ptr : "", g->suite,
+		                                pops_error_last());
 		goto done;
 	} else if (error < 0) {
 		goto done;
 	}
-	error = pops_judge_calib_find(&r, repo, hex);
+	for (i = 0; i < g->nseen && strcmp(g->seen[i], hex); i++)
+		;
+	if (i < g->nseen || (error = strv_add(&g->seen, &g->nseen, hex)) < 0)
+		goto done;
+	error = pops_judge_calib_find(&r, g->repo, hex);
 	if (error < 0 && error != POPS_ENOTFOUND)
 		goto done;
 	if (!r)
@@ -592,29 +621,69 @@ static int gate_judge(pops_promote_item *item, git_repository *repo, const pops_
 		                pops_json_num(r, "kappa_low", 0), pops_json_num(r, "kappa_high", 0),
 		                pops_json_num(r, "n", 0), pops_json_str(r, "date", "undated"));
 	error = POPS_OK;
-	if (!r || kappa < env->min_kappa)
-		error = pops_promote__add_unmet(item, fix.ptr,
-		                                "requires calibrated judges (min_kappa %g): suite %s, judge %s (%s): %s",
-		                                env->min_kappa, suite, alias,
-		                                pops_json_str(fields, "judge_model", alias), found.ptr);
+	if (!r || kappa < g->env->min_kappa)
+		error = pops_promote__add_unmet(g->item, fix.ptr,
+		                                "requires calibrated judges (min_kappa %g): suite %s, judge %s (%s)%s: %s",
+		                                g->env->min_kappa, g->suite, alias,
+		                                pops_json_str(fields, "judge_model", alias),
+		                                where.size ? where.ptr : "", found.ptr);
 done:
 	cJSON_Delete(fields);
 	cJSON_Delete(r);
+	pops_buf_dispose(&where);
 	pops_buf_dispose(&found);
 	pops_buf_dispose(&fix);
 	return error;
 }
 
 /*
- * Every judge (a jury's each) of the suite's own judge assertions. A
- * suite that is missing or invalid is gate_suite's to report; one for
- * another prompt gates nothing.
+ * Every judge (a jury's each) of assertions `as`, numbered as `pops judge
+ * calibrate --assert` numbers them: the judges that are not RAG presets.
+ */
+static int gate_asserts(struct calgate *g, pops_assert *const *as, size_t n)
+{
+	size_t i, j, nth = 0;
+	int error = 0;
+
+	for (i = 0; i < n && !error; i++) {
+		const pops_assert *a = as[i];
+
+		if (a->type != POPS_ASSERT_JUDGE)
+			continue;
+		if (!a->preset)
+			nth++;
+		if (!a->nmodels)
+			error = gate_judge(g, a, nth, a->model);
+		for (j = 0; j < a->nmodels && !error; j++)
+			error = gate_judge(g, a, nth, a->models[j]);
+	}
+	return error;
+}
+
+/* pops_judge_calib_each_case: the judges a dataset row or inline test decides with */
+static int gate_case(void *payload, const pops_case *c, pops_assert *const *ca, size_t nca)
+{
+	struct calgate *g = payload;
+	int error;
+
+	g->c = c;
+	error = gate_asserts(g, ca, nca);
+	g->c = NULL;
+	return error;
+}
+
+/*
+ * Every judge that decides a case of the suite: its own judge assertions
+ * and those of its dataset rows and inline tests. A suite (or dataset)
+ * that is missing or invalid is gate_suite's to report; one for another
+ * prompt gates nothing.
  */
 static int gate_calibrated(pops_promote_item *item, git_repository *repo,
                            const pops_config *cfg, const pops_env_cfg *env, const char *suite)
 {
+	struct calgate g = { item, repo, cfg, env, suite, NULL, NULL, 0 };
 	pops_suite *s = NULL;
-	size_t i, j, nth = 0, plen;
+	size_t i, plen;
 	int error;
 
 	if ((error = load_suite(&s, cfg, suite)) < 0)
@@ -622,18 +691,15 @@ static int gate_calibrated(pops_promote_item *item, git_repository *repo,
 	plen = s->prompt ? strcspn(s->prompt, "@:#") : 0;
 	if (plen && (strlen(item->entry->prompt) != plen || strncmp(s->prompt, item->entry->prompt, plen)))
 		goto done;
-	for (i = 0; i < s->nasserts && !error; i++) {
-		const pops_assert *a = s->asserts[i];
-
-		if (a->type != POPS_ASSERT_JUDGE)
-			continue;
-		nth++;
-		if (!a->nmodels)
-			error = gate_judge(item, repo, cfg, env, suite, a, nth, a->model);
-		for (j = 0; j < a->nmodels && !error; j++)
-			error = gate_judge(item, repo, cfg, env, suite, a, nth, a->models[j]);
-	}
+	if ((error = gate_asserts(&g, s->asserts, s->nasserts)) < 0)
+		goto done;
+	error = pops_judge_calib_each_case(s, cfg->root, gate_case, &g);
+	if (error == POPS_ENOTFOUND || error == POPS_EINVALID)
+		error = POPS_OK;
 done:
+	for (i = 0; i < g.nseen; i++)
+		free(g.seen[i]);
+	free(g.seen);
 	pops_suite_free(s);
 	return error;
 }

@@ -135,3 +135,38 @@ TEST(judge_calib_result_records_rates_and_is_found_by_fingerprint)
 	cJSON_Delete(r);
 	cJSON_Delete(fields);
 }
+
+static int count_case(void *payload, const pops_case *c, pops_assert *const *ca, size_t nca)
+{
+	pops_buf *b = payload;
+
+	pops_buf_printf(b, "%s:%zu:%s;", c->id, nca, ca[nca - 1]->rubric ? ca[nca - 1]->rubric : "");
+	return 0;
+}
+
+TEST(judge_calib_each_case_walks_the_cases_with_judges_of_their_own)
+{
+	static const char y[] =
+		"prompt: qa\n"
+		"tests:\n"
+		"  - { id: plain, vars: { q: x } }\n"
+		"  - { id: eq, vars: { q: y }, assert: [ { type: equals, value: y } ] }\n"
+		"  - { id: judged, vars: { q: z }, assert: [ { type: equals, value: z },\n"
+		"      { type: judge, model: judge, rubric: short } ] }\n";
+	static const char yd[] = "prompt: qa\ndataset: datasets/none.jsonl\n";
+	pops_suite *s = NULL;
+	pops_buf b = POPS_BUF_INIT;
+
+	CHECK_INT(pops_suite_parse(&s, y, strlen(y), "evals/qa.yaml"), 0);
+	CHECK_INT(pops_judge_calib_each_case(s, "/tmp", count_case, &b), 0);
+	CHECK_STR(b.ptr ? b.ptr : "", "judged:2:short;");
+	pops_suite_free(s);
+	s = NULL;
+	/* a missing dataset is named */
+	CHECK_INT(pops_suite_parse(&s, yd, strlen(yd), "evals/qa.yaml"), 0);
+	CHECK_INT(pops_judge_calib_each_case(s, "/nonexistent-pops-root", count_case, &b),
+	          POPS_ENOTFOUND);
+	CHECK(strstr(pops_error_last(), "datasets/none.jsonl") != NULL);
+	pops_suite_free(s);
+	pops_buf_dispose(&b);
+}
