@@ -607,9 +607,16 @@ static void group_notes(struct html *h, const cJSON *s, const char *shortname)
 		pops_html__text(b, pops_json_str(reused, "date", ""));
 		pops_buf_puts(b, "</p>");
 	}
-	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "kappa")))
-		pops_buf_printf(b, "<p class=\"kv\">jury agreement: Fleiss' kappa %.3f</p>",
-		                pops_json_num(s, "kappa", 0.0));
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "kappa"))) {
+		double k = pops_json_num(s, "kappa", 0.0);
+
+		pops_buf_printf(b, "<p class=\"kv\">jury agreement: Fleiss' kappa %.3f over %.0f "
+		                "jury cases</p>", k > -5e-4 && k < 5e-4 ? 0.0 : k,
+		                pops_json_num(s, "jury_cases", 0.0));
+	} else if (cJSON_GetObjectItemCaseSensitive(s, "kappa")) {
+		pops_buf_printf(b, "<p class=\"kv\">jury agreement: every judge gave the same verdict "
+		                "on all %.0f jury cases</p>", pops_json_num(s, "jury_cases", 0.0));
+	}
 	pops_html__classification(b, cJSON_GetObjectItemCaseSensitive(s, "classification"));
 	pops_buf_puts(b, "</div>\n");
 }

@@ -218,6 +218,29 @@ static void link(pops_buf *b, const char *url)
 }
 
 /* the tables: one per suite, failing suites first, a row per model */
+/*
+ * Under a suite's table: a run with a jury's agreement, Fleiss' kappa
+ * over its jury cases (or, undefined, every judge agreeing on all).
+ */
+static void jury_line(struct md *m, const cJSON *s)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(s, "kappa");
+	double v = cJSON_IsNumber(k) ? k->valuedouble : 0.0;
+
+	if (!k)
+		return;
+	pops_buf_puts(&m->u, "\nJury agreement on ");
+	cell(&m->u, pops_json_str(s, "model", ""));
+	/* a rounding error below zero is not "-0.000" */
+	if (cJSON_IsNumber(k))
+		pops_buf_printf(&m->u, ": Fleiss' kappa %.3f over %.0f jury cases.\n",
+		                v > -5e-4 && v < 5e-4 ? 0.0 : v, pops_json_num(s, "jury_cases", 0.0));
+	else
+		pops_buf_printf(&m->u, ": every judge gave the same verdict on all %.0f jury cases "
+		                "(Fleiss' kappa undefined).\n", pops_json_num(s, "jury_cases", 0.0));
+	md_flush(m, 0);
+}
+
 static void suite_tables(struct md *m, const pops_report_group *g, size_t n)
 {
 	for (int pass = 0; pass < 2; pass++)
@@ -235,6 +258,9 @@ static void suite_tables(struct md *m, const pops_report_group *g, size_t n)
 			for (size_t j = i; j < n; j++)
 				if (!strcmp(pops_json_str(g[j].summary, "suite", ""), suite))
 					summary_row(m, g[j].summary);
+			for (size_t j = i; j < n; j++)
+				if (!strcmp(pops_json_str(g[j].summary, "suite", ""), suite))
+					jury_line(m, g[j].summary);
 		}
 }
 
