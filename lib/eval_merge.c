@@ -3,6 +3,7 @@
 #include "eval_run.h"
 #include "evidence.h"
 #include "jsonget.h"
+#include "metrics_class.h"
 #include "stats.h"
 #include "strutil.h"
 
@@ -23,6 +24,10 @@ struct pops_eval_mgroup {
 	size_t nttft, attft;
 	double cached_tok;   /* input tokens the provider's prompt cache served */
 	double duration;
+	pops_class_metrics *cls; /* the records' label and expected_label, when classified */
+	double cls_unlabelled;   /* of the parts' classification summaries */
+	unsigned *jury;          /* per jury verdict: judges passing, failing (Fleiss' kappa) */
+	size_t njury, ajury;
 };
 
 /* append `v` to a growing array of doubles */
@@ -38,6 +43,55 @@ static int push_num(double **v, size_t *n, size_t *cap, double x)
 	}
 	(*v)[(*n)++] = x;
 	return 0;
+}
+
+/* the jury verdicts of assertion entries `list` (and of nested sets), as the runner counts them */
+static int add_jury(struct pops_eval_mgroup *g, const cJSON *list)
+{
+	const cJSON *e, *j;
+
+	cJSON_ArrayForEach(e, list) {
+		const cJSON *judges = cJSON_GetObjectItemCaseSensitive(e, "judges");
+		unsigned pass = 0, n = 0, err = 0;
+
+		if (add_jury(g, cJSON_GetObjectItemCaseSensitive(e, "asserts")) < 0)
+			return POPS_ERROR;
+		/* a jury's entry judged without error (eval_run_judge.c jury_finish) */
+		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(e, "models")) || !cJSON_IsArray(judges))
+			continue;
+		cJSON_ArrayForEach(j, judges) {
+			n++;
+			pass += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "pass"));
+			err += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "error"));
+		}
+		if (err || !n)
+			continue;
+		if (g->njury == g->ajury) {
+			size_t na = g->ajury ? 2 * g->ajury : 256;
+			unsigned *nv = realloc(g->jury, na * 2 * sizeof(*nv));
+
+			POPS_CHECK_ALLOC(nv);
+			g->jury = nv;
+			g->ajury = na;
+		}
+		g->jury[2 * g->njury] = pass;
+		g->jury[2 * g->njury + 1] = n - pass;
+		g->njury++;
+	}
+	return 0;
+}
+
+/* a classified record (eval_run_class.c): its predicted and expected label */
+static int add_label(struct pops_eval_mgroup *g, const cJSON *c)
+{
+	const char *label = pops_json_str(c, "label", NULL), *want = pops_json_str(c, "expected_label", NULL);
+	int error;
+
+	if (!label || !want || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(g->first, "classification")))
+		return 0;
+	if (!g->cls && (error = pops_class_new(&g->cls)) < 0)
+		return error;
+	return pops_class_add(g->cls, want, label);
 }
 
 static int add_case(struct pops_eval_mgroup *g, cJSON *c)
@@ -68,6 +122,8 @@ static int add_case(struct pops_eval_mgroup *g, cJSON *c)
 		    push_num(&g->ttft, &g->nttft, &g->attft, pops_json_num(c, "ttft_ms", 0.0)) < 0)
 			return POPS_ERROR;
 	}
+	if (add_jury(g, cJSON_GetObjectItemCaseSensitive(c, "asserts")) < 0 || add_label(g, c) < 0)
+		return POPS_ERROR;
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "suite");
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "model");
 	line = cJSON_PrintUnformatted(c);
@@ -99,6 +155,54 @@ static int add_part(cJSON *parts, cJSON *doc, const char *file)
 	return 0;
 }
 
+/*
+ * Classification and jury agreement from every part's records, as one
+ * run computes them (eval_run_class.c, eval_run_judge.c): the metrics,
+ * the first part's thresholds and the summed unlabelled, the metrics
+ * gate on a passing verdict; Fleiss' kappa over the jury verdicts.
+ */
+static int merged_metrics(cJSON *s, struct pops_eval_mgroup *g)
+{
+	const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(g->first, "classification");
+	const cJSON *min_f1 = cJSON_GetObjectItemCaseSensitive(c0, "min_f1");
+	pops_buf why = POPS_BUF_INIT;
+	double k, tmacro = pops_json_num(c0, "threshold_macro_f1", -1);
+	cJSON *c;
+	int error = 0;
+
+	if (cJSON_IsObject(c0)) {
+		if ((!g->cls && (error = pops_class_new(&g->cls)) < 0))
+			return error;
+		if (!(c = pops_class_summary(g->cls)) || !cJSON_AddItemToObject(s, "classification", c)) {
+			cJSON_Delete(c);
+			return pops_error_oom();
+		}
+		if (g->cls_unlabelled > 0)
+			cJSON_AddNumberToObject(c, "unlabelled", g->cls_unlabelled);
+		if (tmacro >= 0)
+			cJSON_AddNumberToObject(c, "threshold_macro_f1", tmacro);
+		if (min_f1)
+			cJSON_AddItemToObject(c, "min_f1", cJSON_Duplicate(min_f1, 1));
+		if (!strcmp(pops_json_str(s, "verdict", ""), "pass") &&
+		    !pops_class_gate(&why, c, tmacro, min_f1)) {
+			cJSON_ReplaceItemInObjectCaseSensitive(s, "verdict", cJSON_CreateString("fail"));
+			cJSON_DeleteItemFromObjectCaseSensitive(s, "reason");
+			cJSON_AddStringToObject(s, "reason", why.ptr ? why.ptr : "");
+		}
+		error = pops_buf_oom(&why) ? pops_error_oom() : 0;
+		pops_buf_dispose(&why);
+		if (error < 0)
+			return error;
+	}
+	if (!g->njury)
+		return 0;
+	k = pops_stats_fleiss_kappa(g->jury, g->njury, 2);
+	if (!cJSON_AddNumberToObject(s, "jury_cases", (double)g->njury) ||
+	    !(k > -2 ? cJSON_AddNumberToObject(s, "kappa", k) : cJSON_AddNullToObject(s, "kappa")))
+		return pops_error_oom();
+	return 0;
+}
+
 /* the merged summary: the same rules as one run's (pops_eval_summary_scores) */
 static cJSON *summarize(struct pops_eval_mgroup *g, int complete)
 {
@@ -109,7 +213,8 @@ static cJSON *summarize(struct pops_eval_mgroup *g, int complete)
 		"latency_p50", "latency_p95", "latency_p99", "duration_s", "complete", "stopped",
 		"baseline", "pass_at_k", "pass_hat_k", "planned", "cached", "sent", "unsent",
 		"rate_limited", "cost_spent_usd", "cost_saved_usd", "ttft_p50", "ttft_p95", "ttft_p99",
-		"cached_input_tokens", "cached_input_share", NULL };
+		"cached_input_tokens", "cached_input_share", "classification", "kappa", "jury_cases",
+		NULL };
 	size_t i;
 	int ok;
 
@@ -144,6 +249,8 @@ static cJSON *summarize(struct pops_eval_mgroup *g, int complete)
 		ok = cJSON_AddNumberToObject(s, "cached_input_tokens", g->cached_tok) &&
 		     cJSON_AddNumberToObject(s, "cached_input_share",
 		                             g->in_tok > 0 ? g->cached_tok / g->in_tok : 0.0);
+	if (ok)
+		ok = merged_metrics(s, g) == 0;
 	if (!ok) {
 		cJSON_Delete(s);
 		return NULL;
@@ -185,6 +292,8 @@ static int add_summaries(pops_eval_merge *m, const cJSON *summary)
 			m->mg[j].duration = pops_json_num(it, "duration_s", 0.0);
 		for (k = 0; summed[k]; k++)
 			m->mg[j].sums[k] += pops_json_num(it, summed[k], 0.0);
+		m->mg[j].cls_unlabelled += pops_json_num(cJSON_GetObjectItemCaseSensitive(it,
+		                                         "classification"), "unlabelled", 0.0);
 	}
 	return 0;
 }
@@ -256,6 +365,8 @@ void pops_eval_merge_dispose(pops_eval_merge *m)
 			fclose(m->mg[j].spool);
 		free(m->mg[j].lat);
 		free(m->mg[j].ttft);
+		free(m->mg[j].jury);
+		pops_class_free(m->mg[j].cls);
 	}
 	for (j = 0; j < m->ngroups; j++)
 		cJSON_Delete(m->groups[j].summary);

@@ -181,9 +181,18 @@ void pops_stats_holm(double *adj_out, const double *p, size_t n)
 	}
 }
 
+/* rows of up to this many raters are summed exactly, per rater count */
+#define FLEISS_EXACT_RATERS 64
+
 double pops_stats_fleiss_kappa(const unsigned *counts, size_t subjects, size_t categories)
 {
 	double sum_p = 0, total = 0, pe = 0, cat;
+	/*
+	 * sum_j n_ij^2 - n_i per rater count, in integers: the mean P_i is then
+	 * the same whatever order the rows come in (a merged sharded run's
+	 * kappa is exactly one run's)
+	 */
+	unsigned long long agree[FLEISS_EXACT_RATERS + 1] = { 0 };
 	size_t i, j, rows = 0;
 
 	for (i = 0; i < subjects; i++) {
@@ -196,12 +205,17 @@ double pops_stats_fleiss_kappa(const unsigned *counts, size_t subjects, size_t c
 		}
 		if (n < 2)
 			continue;
-		sum_p += (sq - n) / (n * (n - 1));
+		if (n <= FLEISS_EXACT_RATERS)
+			agree[(size_t)n] += (unsigned long long)(sq - n);
+		else
+			sum_p += (sq - n) / (n * (n - 1));
 		total += n;
 		rows++;
 	}
 	if (!rows)
 		return -2;
+	for (j = 2; j <= FLEISS_EXACT_RATERS; j++)
+		sum_p += (double)agree[j] / ((double)j * (double)(j - 1));
 	for (j = 0; j < categories; j++) {
 		cat = 0;
 		for (i = 0; i < subjects; i++) {
