@@ -195,3 +195,46 @@ TEST(eval_merge_keeps_a_reused_suite_as_its_evidence_says)
 	CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s, "reused")));
 	pops_eval_merge_dispose(&m);
 }
+
+/* part 1 keeps its own (stale) classification and kappa: the merge recomputes both */
+static const char *const class_part1 =
+	"{\"schema_version\":1,\"summary\":[{\"suite\":\"s\",\"model\":\"m\",\"threshold\":0,"
+	"\"classification\":{\"macro_f1\":1,\"unlabelled\":1,\"threshold_macro_f1\":0.9},"
+	"\"jury_cases\":1,\"kappa\":null}],\"cases\":["
+	"{\"suite\":\"s\",\"model\":\"m\",\"id\":\"a\",\"status\":\"pass\",\"label\":\"x\","
+	"\"expected_label\":\"x\",\"asserts\":[{\"type\":\"judge\",\"models\":[\"j1\",\"j2\"],"
+	"\"judges\":[{\"model\":\"j1\",\"pass\":true},{\"model\":\"j2\",\"pass\":true}]}]}]}";
+static const char *const class_part2 =
+	"{\"schema_version\":1,\"summary\":[{\"suite\":\"s\",\"model\":\"m\",\"threshold\":0,"
+	"\"classification\":{\"macro_f1\":0,\"threshold_macro_f1\":0.9},\"jury_cases\":2,\"kappa\":0}],"
+	"\"cases\":["
+	"{\"suite\":\"s\",\"model\":\"m\",\"id\":\"b\",\"status\":\"pass\",\"label\":\"y\","
+	"\"expected_label\":\"x\",\"asserts\":[{\"type\":\"judge\",\"models\":[\"j1\",\"j2\"],"
+	"\"judges\":[{\"model\":\"j1\",\"pass\":false},{\"model\":\"j2\",\"pass\":false}]}]},"
+	"{\"suite\":\"s\",\"model\":\"m\",\"id\":\"c\",\"status\":\"pass\",\"asserts\":[{\"type\":"
+	"\"judge\",\"models\":[\"j1\",\"j2\"],\"judges\":[{\"model\":\"j1\",\"pass\":true},"
+	"{\"model\":\"j2\",\"pass\":false,\"error\":true}]}]}]}";
+
+TEST(eval_merge_recomputes_classification_and_kappa_from_the_records)
+{
+	pops_eval_merge m = POPS_EVAL_MERGE_INIT;
+	const cJSON *s, *c;
+
+	CHECK_INT(pops_eval_merge_add(&m, class_part1, strlen(class_part1), "p1.json"), 0);
+	CHECK_INT(pops_eval_merge_add(&m, class_part2, strlen(class_part2), "p2.json"), 0);
+	CHECK_INT(pops_eval_merge_finish(&m), 0);
+	s = m.groups[0].summary;
+	c = cJSON_GetObjectItemCaseSensitive(s, "classification");
+	/* a (x, x) and b (x predicted y): accuracy 1/2; x F1 2/3, macro over labels with support */
+	CHECK(pops_json_num(c, "accuracy", -1) == 0.5);
+	CHECK(pops_json_num(c, "macro_f1", -1) > 0.666 && pops_json_num(c, "macro_f1", -1) < 0.667);
+	CHECK(pops_json_num(c, "unlabelled", -1) == 1);
+	CHECK(pops_json_num(c, "threshold_macro_f1", -1) == 0.9);
+	/* below threshold_macro_f1: the merged verdict fails as one run's would */
+	CHECK_STR(pops_json_str(s, "verdict", ""), "fail");
+	CHECK(strstr(pops_json_str(s, "reason", ""), "macro F1") != NULL);
+	/* two jury verdicts (the errored one is none): (2,0) and (0,2), kappa 1 */
+	CHECK(pops_json_num(s, "jury_cases", -1) == 2);
+	CHECK(pops_json_num(s, "kappa", -1) == 1);
+	pops_eval_merge_dispose(&m);
+}

@@ -154,3 +154,15 @@ TEST(fleiss_kappa_published_example)
 	NEAR(pops_stats_fleiss_kappa(thin, 3, 2), 1.0, 1e-12);
 	NEAR(pops_stats_fleiss_kappa(NULL, 0, 2), -2.0, 1e-12);
 }
+
+TEST(fleiss_kappa_is_the_same_in_any_row_order)
+{
+	/* 3 raters: rows (3,0) (2,1) (1,2) (0,3) (2,1) (2,1) (3,0), and reversed */
+	static const unsigned a[] = { 3, 0, 2, 1, 1, 2, 0, 3, 2, 1, 2, 1, 3, 0 };
+	static const unsigned b[] = { 3, 0, 2, 1, 2, 1, 0, 3, 1, 2, 2, 1, 3, 0 };
+	static const unsigned c[] = { 2, 1, 2, 1, 3, 0, 1, 2, 0, 3, 3, 0, 2, 1 };
+	double ka = pops_stats_fleiss_kappa(a, 7, 2);
+
+	CHECK(ka == pops_stats_fleiss_kappa(b, 7, 2));
+	CHECK(ka == pops_stats_fleiss_kappa(c, 7, 2));
+}
