@@ -8,28 +8,15 @@
 set -eu
 cd "$(dirname "$0")/.."
 POPS=${POPS:-$(pwd)/pops}
-FAKELLM=${FAKELLM:-$(pwd)/build/rel/fakellm}
 PROMPTS=${PROMPTS:-20}
 CASES=${CASES:-200}
 J=${J:-64}
 LAT=${LAT:-20}
-[ -x "$FAKELLM" ] || make -s build/rel/fakellm >/dev/null
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pops-bench-affected.XXXXXX")
-fk=
-cleanup() { [ -n "$fk" ] && kill "$fk" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
-
-"$FAKELLM" --port 0 --latency "$LAT" >"$tmp/fk.out" 2>"$tmp/fk.err" &
-fk=$!
-i=0
-port=
-while [ $i -lt 100 ] && [ -z "$port" ]; do
-	port=$(sed -n 's/^port=//p' "$tmp/fk.out")
-	sleep 0.05
-	i=$((i + 1))
-done
-[ -n "$port" ] || { echo "bench: fakellm did not start" >&2; exit 3; }
+. bench/lib.sh
+bench_tmp affected
+tmp=$BENCH_TMP
+fake_start --latency "$LAT"
+port=$FAKE_PORT
 
 chats() {
 	curl -s -m 10 "http://127.0.0.1:$port/__stats" | sed -n 's/.*"chat":\([0-9]*\).*/\1/p'

@@ -9,30 +9,17 @@
 set -eu
 cd "$(dirname "$0")/.."
 POPS=${POPS:-$(pwd)/pops}
-FAKELLM=${FAKELLM:-$(pwd)/build/rel/fakellm}
 N=${N:-10000}
 BIG=${BIG:-100000}
 J=${J:-64}
 LAT=${LAT:-20}
-[ -x "$FAKELLM" ] || make -s build/rel/fakellm >/dev/null
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pops-bench-eval.XXXXXX")
-fk=
-cleanup() { [ -n "$fk" ] && kill "$fk" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
+. bench/lib.sh
+bench_tmp eval
+tmp=$BENCH_TMP
 
 start_fake() { # latency
-	[ -n "$fk" ] && kill "$fk" 2>/dev/null && wait "$fk" 2>/dev/null || true
-	"$FAKELLM" --port 0 --latency "$1" >"$tmp/fk.out" 2>"$tmp/fk.err" &
-	fk=$!
-	i=0
-	port=
-	while [ $i -lt 100 ] && [ -z "$port" ]; do
-		port=$(sed -n 's/^port=//p' "$tmp/fk.out")
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -n "$port" ] || { echo "bench: fakellm did not start" >&2; exit 3; }
+	fake_start --latency "$1"
+	port=$FAKE_PORT
 }
 
 project() { # cases

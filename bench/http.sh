@@ -22,24 +22,13 @@ cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib -Ilib/util $(p
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(pkg-config --cflags libcurl) \
 	bench/httpfloor.c -o build/rel/httpfloor $(pkg-config --libs libcurl)
-TMP=$(mktemp -d)
-FK=
-trap 'kill $FK 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
+. bench/lib.sh
+bench_tmp http
+TMP=$BENCH_TMP
 
 start_fake() { # latency
-	build/rel/fakellm --latency "$1" >"$TMP/fk.out" 2>"$TMP/fk.err" &
-	FK=$!
-	i=0
-	while ! grep -q '^port=' "$TMP/fk.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && { echo "fakellm did not start" >&2; exit 3; }
-		sleep 0.05
-	done
-	PORT=$(sed -n 's/^port=//p' "$TMP/fk.out")
-}
-
-fake_cpu() { # CPU seconds fakellm has used
-	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$FK/stat"
+	fake_start --latency "$1"
+	PORT=$FAKE_PORT
 }
 
 field() { # name file
@@ -51,7 +40,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_fake 20
 build/rel/httpfloor "http://127.0.0.1:$PORT/v1/chat/completions" "$N" "$J" >"$TMP/floor"
 /usr/bin/time -f '%e %M' -o "$TMP/time" "$BIN" "http://127.0.0.1:$PORT/v1" "$N" "$J" >"$TMP/out"
-kill $FK; wait $FK 2>/dev/null || true
+fake_stop
 wall=$(field wall_s "$TMP/out")
 cpu=$(field cpu_s "$TMP/out")
 rss_kb=$(cut -d' ' -f2 "$TMP/time")
@@ -64,7 +53,7 @@ awk -v n="$N" -v j="$J" -v w="$wall" -v c="$cpu" -v r="$rss_kb" -v f="$floor" 'B
 start_fake 0
 "$BIN" "http://127.0.0.1:$PORT/v1" "$N" "$J" >"$TMP/out0"
 fcpu=$(fake_cpu)
-kill $FK; wait $FK 2>/dev/null || true
+fake_stop
 wall0=$(field wall_s "$TMP/out0")
 cpu0=$(field cpu_s "$TMP/out0")
 awk -v n="$N" -v w="$wall0" -v c="$cpu0" -v f="$fcpu" 'BEGIN {

@@ -22,20 +22,13 @@ BIN=build/rel/httpdrive
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib -Ilib/util $(pkg-config --cflags $PKGS) \
 	bench/httpdrive.c build/rel/lib/*.o build/rel/lib/util/*.o -o "$BIN" $(pkg-config --libs $PKGS) -lm -lpthread
-TMP=$(mktemp -d)
-FK=
-trap 'kill $FK 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
+. bench/lib.sh
+bench_tmp stream
+TMP=$BENCH_TMP
 
 start_fake() { # fakellm flags
-	build/rel/fakellm "$@" >"$TMP/fk.out" 2>"$TMP/fk.err" &
-	FK=$!
-	i=0
-	while ! grep -q '^port=' "$TMP/fk.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && { echo "fakellm did not start" >&2; exit 3; }
-		sleep 0.05
-	done
-	PORT=$(sed -n 's/^port=//p' "$TMP/fk.out")
+	fake_start "$@"
+	PORT=$FAKE_PORT
 }
 
 field() { # name file
@@ -51,11 +44,11 @@ BODY='{"model":"fake-model-1","stream":true,"stream_options":{"include_usage":tr
 
 start_fake --latency 20 --stream-chunks 10 --chunk-ms "$C"
 build/rel/httpfloor "http://127.0.0.1:$PORT/v1/chat/completions" "$N" "$J" "$BODY" >"$TMP/floor"
-kill $FK; wait $FK 2>/dev/null || true
+fake_stop
 start_fake --latency 20 --stream-chunks 10 --chunk-ms "$C"
 /usr/bin/time -f '%e %M' -o "$TMP/time" "$BIN" "http://127.0.0.1:$PORT/v1" "$N" "$J" 0 stream >"$TMP/out"
-start_fake_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$FK/stat")
-kill $FK; wait $FK 2>/dev/null || true
+start_fake_cpu=$(fake_cpu)
+fake_stop
 awk -v n="$N" -v j="$J" -v c="$C" -v w="$(field wall_s "$TMP/out")" -v cpu="$(field cpu_s "$TMP/out")" \
     -v r="$(cut -d' ' -f2 "$TMP/time")" -v t50="$(field ttft_p50_ms "$TMP/out")" \
     -v t99="$(field ttft_p99_ms "$TMP/out")" -v ok="$(field ok "$TMP/out")" -v fc="$start_fake_cpu" \
@@ -67,7 +60,7 @@ awk -v n="$N" -v j="$J" -v c="$C" -v w="$(field wall_s "$TMP/out")" -v cpu="$(fi
 
 start_fake --latency 20
 "$BIN" "http://127.0.0.1:$PORT/v1" "$N" "$J" >"$TMP/out0"
-kill $FK; wait $FK 2>/dev/null || true
+fake_stop
 awk -v n="$N" -v j="$J" -v w="$(field wall_s "$TMP/out0")" -v cpu="$(field cpu_s "$TMP/out0")" 'BEGIN {
 	limit = n * 0.020 / j
 	printf "plain 20ms: wall_s=%.3f limit_s=%.3f ratio=%.2f cpu_us_per_request=%.1f\n", w, limit, w / limit, cpu / n * 1e6 }'

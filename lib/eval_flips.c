@@ -275,7 +275,7 @@ static int annotate(FILE *in, FILE *out, struct bsource *src)
 {
 	pops_buf line = POPS_BUF_INIT;
 	cJSON *rec = NULL, *b;
-	char *key, *s;
+	char *key;
 	int got, error = 0;
 
 	rewind(in);
@@ -297,13 +297,7 @@ static int annotate(FILE *in, FILE *out, struct bsource *src)
 		}
 		if (error < 0)
 			break;
-		if (!(s = cJSON_PrintUnformatted(rec))) {
-			error = pops_error_oom();
-			break;
-		}
-		if (fputs(s, out) == EOF || putc('\n', out) == EOF)
-			error = pops_error_os("result spool");
-		free(s);
+		error = pops_report_spool_write(out, rec);
 	}
 	if (!error && got < 0)
 		error = got;

@@ -2,21 +2,15 @@
 #include "eval_run_int.h"
 #include "judge.h"
 #include "pairwise.h"
+#include "report.h"
 #include "strutil.h"
 
 /* Scoring a finished case record: status, statistics, the final spool. */
 
+/* the runner's name for the report's spool writer (eval_run_int.h) */
 int pops_eval__write_record(FILE *f, const cJSON *rec)
 {
-	char *s = cJSON_PrintUnformatted(rec);
-
-	POPS_CHECK_ALLOC(s);
-	if (fputs(s, f) == EOF || putc('\n', f) == EOF) {
-		free(s);
-		return pops_error_os("result spool");
-	}
-	free(s);
-	return 0;
+	return pops_report_spool_write(f, rec);
 }
 
 double pops_eval__estimate(const pops_config *cfg, const char *model_id, const cJSON *messages,

@@ -23,28 +23,6 @@
  * rather than pick one of them for both.
  */
 
-/* one released prompt (or the canary side of one), as exported */
-typedef struct item {
-	const pops_release_entry *e;   /* borrowed from the release list */
-	struct item *canary;           /* the canary side of a rollout, or NULL */
-	int is_canary;                 /* this is one: files under @canary/ */
-	pops_buf *pcontent;            /* a canary's partials' bytes, by partials index */
-	pops_closure legacy;           /* a schema 1 entry's partials, from its source commit */
-	const pops_closure_partial *partials;  /* e->closure's or legacy's */
-	size_t npartials;
-	pops_buf file;                 /* "<prompt>.prompt" ("<prompt>.prompt.yml") */
-	pops_buf content;
-	git_oid file_blob;             /* prompt-yml: the blob id of the file written */
-	git_oid released_in;           /* the ledger commit that wrote the entry */
-} item;
-
-/* one partial file of the bundle, shared by the prompts that use it */
-typedef struct part {
-	const pops_closure_partial *p; /* the first prompt's record of it */
-	const item *first;             /* that prompt */
-	pops_buf content;
-} part;
-
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st; (void)flag; (void)ftw;
@@ -77,7 +55,7 @@ static int corrupt(const pops_release_entry *e, const char *what)
  * would load it as a partial) and a partial's file must be the one its
  * name maps to.
  */
-static int check_names(item *it, pops_buf *tmp)
+static int check_names(pops_export__item *it, pops_buf *tmp)
 {
 	const pops_release_entry *e = it->e;
 	const char *base = strrchr(e->prompt, '/');
@@ -99,7 +77,8 @@ static int check_names(item *it, pops_buf *tmp)
 	return POPS_OK;
 }
 
-static int read_item(item *it, git_repository *repo, const pops_config *cfg, pops_buf *tmp)
+static int read_item(pops_export__item *it, git_repository *repo, const pops_config *cfg,
+                     pops_buf *tmp)
 {
 	const pops_release_entry *e = it->e;
 	git_commit *c = NULL;
@@ -162,17 +141,17 @@ static void describe(pops_buf *b, const pops_closure_partial *p, const char *fil
  * that uses it. POPS_EREFUSED when two prompts were released with
  * different versions of one partial.
  */
-static int collect_parts(part **out, size_t *nout, item *items, size_t n, const char *env,
-                         pops_buf *tmp)
+static int collect_parts(pops_export__part **out, size_t *nout, pops_export__item *items,
+                         size_t n, const char *env, pops_buf *tmp)
 {
-	part *v = NULL;
+	pops_export__part *v = NULL;
 	size_t i, j, k, np = 0;
 	int error = POPS_OK;
 
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < items[i].npartials; j++) {
 			const pops_closure_partial *p = &items[i].partials[j];
-			part *nv;
+			pops_export__part *nv;
 
 			if ((error = pops_closure_partial_file(tmp, p->name)) < 0)
 				goto done;
@@ -237,7 +216,7 @@ static void entry_id(git_oid *out, git_tree *tree, const char *path)
  * During a rollout the entry's .json changes with every step of it, while
  * each side stays the release it was.
  */
-static int same_side(git_repository *repo, const git_oid *id, const item *it)
+static int same_side(git_repository *repo, const git_oid *id, const pops_export__item *it)
 {
 	git_blob *blob = NULL;
 	pops_release_entry *pe = NULL;
@@ -265,13 +244,13 @@ done:
 
 /* the ledger walk of released_in: one side of one prompt */
 typedef struct walker {
-	item *it;
+	pops_export__item *it;
 	git_oid cur;     /* its .json blob at the tip */
 	int done;
 } walker;
 
 /* the walkers of `items` and their canaries, each with its .json blob in `tree` */
-static int walkers(walker **out, size_t *nout, item *items, size_t n, git_tree *tree,
+static int walkers(walker **out, size_t *nout, pops_export__item *items, size_t n, git_tree *tree,
                    const git_oid *tip, const char *env)
 {
 	pops_buf path = POPS_BUF_INIT;
@@ -311,7 +290,7 @@ static int walkers(walker **out, size_t *nout, item *items, size_t n, git_tree *
  * between; for either side of a rollout, the same release on that side
  * (same_side). Commits that leave `<env>` alone are skipped by its tree id.
  */
-static int released_in(item *items, size_t n, git_repository *repo, const git_oid *tip,
+static int released_in(pops_export__item *items, size_t n, git_repository *repo, const git_oid *tip,
                        const char *env)
 {
 	git_commit *c = NULL, *parent = NULL;
@@ -376,166 +355,6 @@ done:
 	return error;
 }
 
-static cJSON *hex_json(const git_oid *id)
-{
-	char hex[GIT_OID_HEXSZ + 1];
-
-	return git_oid_is_zero(id) ? cJSON_CreateNull() :
-	       cJSON_CreateString(git_oid_tostr(hex, sizeof(hex), id));
-}
-
-static cJSON *str_json(const char *s)
-{
-	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
-
-/* the resolved model; a schema 1 entry knows only the id and alias */
-static cJSON *model_json(const pops_release_entry *e)
-{
-	cJSON *m;
-
-	if (e->closure_known)
-		return pops_closure_model_json(&e->closure);
-	if (!(m = cJSON_CreateObject()))
-		return NULL;
-	if (!cJSON_AddItemToObject(m, "alias", str_json(e->model_alias)) ||
-	    !cJSON_AddNullToObject(m, "provider") || !cJSON_AddNullToObject(m, "type") ||
-	    !cJSON_AddItemToObject(m, "id", str_json(e->model)) ||
-	    !cJSON_AddNullToObject(m, "config")) {
-		cJSON_Delete(m);
-		return NULL;
-	}
-	return m;
-}
-
-/* where a canary's partial is in the bundle: "@canary/<prompt>@partials/<file>" */
-static int canary_partial_path(pops_buf *out, const char *prompt, const char *partial)
-{
-	pops_buf file = POPS_BUF_INIT;
-	int error;
-
-	if ((error = pops_closure_partial_file(&file, partial)) == 0) {
-		pops_buf_clear(out);
-		pops_buf_printf(out, "@canary/%s@partials/%s", prompt, file.ptr);
-		if (pops_buf_oom(out))
-			error = pops_error_oom();
-	}
-	pops_buf_dispose(&file);
-	return error;
-}
-
-/*
- * A canary's partials, as the ledger records them, each with where its
- * bytes are: "path" in the bundle (format files) or "content" (json);
- * prompt-yml inlines them, so neither.
- */
-static int canary_partials(cJSON *partials, const item *it, int inline_text, int yml)
-{
-	pops_buf path = POPS_BUF_INIT;
-	const cJSON *pj;
-	size_t i = 0;
-	int error = POPS_OK;
-
-	cJSON_ArrayForEach(pj, partials) {
-		const pops_closure_partial *p = &it->partials[i];
-		cJSON *o = (cJSON *)pj;
-
-		if ((error = canary_partial_path(&path, it->e->prompt, p->name)) < 0)
-			break;
-		if (inline_text ? !cJSON_AddStringToObject(o, "content", it->pcontent[i].ptr) :
-		    !yml && !cJSON_AddStringToObject(o, "path", path.ptr)) {
-			error = pops_error_oom();
-			break;
-		}
-		i++;
-	}
-	pops_buf_dispose(&path);
-	return error;
-}
-
-/* the fields of one side of a release, after "name" (the canary: inside "rollout") */
-static int side_json(cJSON *o, const item *it, int inline_text, int yml)
-{
-	const pops_release_entry *e = it->e;
-	pops_closure view = POPS_CLOSURE_INIT;
-	cJSON *partials;
-	int ok;
-
-	ok = (e->version > 0 ? cJSON_AddNumberToObject(o, "version", (double)e->version) :
-	      cJSON_AddNullToObject(o, "version")) &&
-	     cJSON_AddItemToObject(o, "blob", hex_json(&e->blob)) &&
-	     (inline_text ? cJSON_AddStringToObject(o, "content", it->content.ptr) :
-	      cJSON_AddStringToObject(o, "file", it->file.ptr));
-	POPS_CHECK_ALLOC(ok);
-	/* the partials as the ledger records them, through the same writer */
-	view.partials = (pops_closure_partial *)it->partials;
-	view.npartials = it->npartials;
-	partials = pops_closure_partials_json(&view);
-	POPS_CHECK_ALLOC(partials);
-	if (!cJSON_AddItemToObject(o, "partials", partials)) {
-		cJSON_Delete(partials);
-		return pops_error_oom();
-	}
-	if (it->is_canary && (ok = canary_partials(partials, it, inline_text, yml)) < 0)
-		return ok;
-	if (yml && !cJSON_AddItemToObject(o, "file_blob", hex_json(&it->file_blob)))
-		return pops_error_oom();
-	ok = cJSON_AddItemToObject(o, "model", model_json(e)) &&
-	     cJSON_AddItemToObject(o, "evidence", str_json(e->evidence)) &&
-	     cJSON_AddItemToObject(o, "source_commit", hex_json(&e->source_commit)) &&
-	     cJSON_AddItemToObject(o, "ledger_commit", hex_json(&it->released_in));
-	return ok ? POPS_OK : pops_error_oom();
-}
-
-/* "rollout": {"percent","salt","since","canary":{...}} of a prompt with a canary */
-static int rollout_json(cJSON *o, const item *it, int inline_text, int yml)
-{
-	const pops_release_entry *e = it->e;
-	cJSON *r, *c;
-	char since[21];
-
-	pops_rollout_format_time(since, e->rollout_since);
-	if (!(r = cJSON_AddObjectToObject(o, "rollout")) ||
-	    !cJSON_AddNumberToObject(r, "percent", (double)e->rollout_percent) ||
-	    !cJSON_AddStringToObject(r, "salt", e->rollout_salt) ||
-	    !cJSON_AddStringToObject(r, "since", since) ||
-	    !(c = cJSON_AddObjectToObject(r, "canary")))
-		return pops_error_oom();
-	return side_json(c, it->canary, inline_text, yml);
-}
-
-static int prompt_json(cJSON *arr, const item *it, int inline_text, int yml)
-{
-	cJSON *o = cJSON_CreateObject();
-	int error;
-
-	POPS_CHECK_ALLOC(o);
-	cJSON_AddItemToArray(arr, o);
-	if (!cJSON_AddStringToObject(o, "name", it->e->prompt))
-		return pops_error_oom();
-	if ((error = side_json(o, it, inline_text, yml)) < 0)
-		return error;
-	return it->canary ? rollout_json(o, it, inline_text, yml) : POPS_OK;
-}
-
-static int part_json(cJSON *arr, const part *p, const char *file, int inline_text)
-{
-	cJSON *o = cJSON_CreateObject();
-	char hex[GIT_OID_HEXSZ + 1];
-	int ok;
-
-	POPS_CHECK_ALLOC(o);
-	cJSON_AddItemToArray(arr, o);
-	/* the keys in the order of the prompts' partials (pops_closure_partials_json) */
-	ok = cJSON_AddStringToObject(o, "name", p->p->name) &&
-	     (inline_text || cJSON_AddStringToObject(o, "file", file)) &&
-	     (p->p->version > 0 ? cJSON_AddNumberToObject(o, "version", (double)p->p->version) :
-	      cJSON_AddNullToObject(o, "version")) &&
-	     cJSON_AddStringToObject(o, "blob", git_oid_tostr(hex, sizeof(hex), &p->p->blob)) &&
-	     (!inline_text || cJSON_AddStringToObject(o, "content", p->content.ptr));
-	return ok ? POPS_OK : pops_error_oom();
-}
-
 static int text_ok(const pops_buf *b, const char *what, const char *env)
 {
 	if (!pops_utf8_valid(b->ptr, b->size, NULL) || memchr(b->ptr, '\0', b->size))
@@ -564,95 +383,12 @@ static int write_file(const char *root, const char *rel, const pops_buf *data, p
 	return pops_file_write_atomic(path->ptr, data->ptr, data->size, 0644);
 }
 
-/* partials for the prompt-yml converter: the bundle's, which every prompt shares */
-struct part_set {
-	const part *v;
-	size_t n;
-};
-
-static int load_part(void *payload, const char *name, pops_buf *out)
-{
-	const struct part_set *ps = payload;
-	size_t i;
-
-	for (i = 0; i < ps->n; i++)
-		if (!strcmp(ps->v[i].p->name, name))
-			return pops_buf_set(out, ps->v[i].content.ptr, ps->v[i].content.size) < 0 ?
-			       pops_error_oom() : POPS_OK;
-	return pops_error_set(POPS_ENOTFOUND, "partial '%s' is not in the release", name);
-}
-
-/* a canary's own partials for the prompt-yml converter */
-static int load_canary_part(void *payload, const char *name, pops_buf *out)
-{
-	const item *it = payload;
-	size_t i;
-
-	for (i = 0; i < it->npartials; i++)
-		if (!strcmp(it->partials[i].name, name))
-			return pops_buf_set(out, it->pcontent[i].ptr, it->pcontent[i].size) < 0 ?
-			       pops_error_oom() : POPS_OK;
-	return pops_error_set(POPS_ENOTFOUND, "partial '%s' is not in the canary release", name);
-}
-
-/* `it`'s file becomes its GitHub Models prompt file; the partials are inlined */
-static int yml_one(item *it, int (*load)(void *, const char *, pops_buf *), void *payload,
-                   pops_buf *yml)
-{
-	const pops_release_entry *e = it->e;
-	int error;
-
-	pops_buf_clear(yml);
-	if ((error = pops_export__prompt_yml(yml, e->prompt, it->content.ptr, it->content.size,
-	                                     e->closure_known ? &e->closure : NULL,
-	                                     load, payload)) < 0)
-		return error;
-	pops_buf_clear(&it->file);
-	pops_buf_printf(&it->file, "%s%s.prompt.yml", it->is_canary ? "@canary/" : "", e->prompt);
-	if (pops_buf_set(&it->content, yml->ptr, yml->size) < 0 || pops_buf_oom(&it->file))
-		return pops_error_oom();
-	if (git_odb_hash(&it->file_blob, yml->ptr, yml->size, GIT_OBJECT_BLOB) < 0)
-		return pops_error_set(POPS_ERROR, "cannot hash %s", it->file.ptr);
-	return POPS_OK;
-}
-
-/* each item (and canary) becomes a GitHub Models prompt file */
-static int to_prompt_yml(item *items, size_t n, const part *parts, size_t nparts)
-{
-	struct part_set ps = { parts, nparts };
-	pops_buf yml = POPS_BUF_INIT;
-	size_t i;
-	int error = POPS_OK;
-
-	for (i = 0; i < n && error == POPS_OK; i++) {
-		error = yml_one(&items[i], load_part, &ps, &yml);
-		if (error == POPS_OK && items[i].canary)
-			error = yml_one(items[i].canary, load_canary_part, items[i].canary, &yml);
-	}
-	pops_buf_dispose(&yml);
-	return error;
-}
-
 static int cmp_part(const void *a, const void *b)
 {
-	return strcmp(((const part *)a)->p->name, ((const part *)b)->p->name);
+	return strcmp(((const pops_export__part *)a)->p->name, ((const pops_export__part *)b)->p->name);
 }
 
-/* one export in progress: what was read, before anything is written */
-typedef struct xrun {
-	const pops_export_options *opts;
-	git_repository *repo;
-	pops_export_result *out;
-	pops_release_list l;
-	item *items;        /* l.n */
-	part *parts;
-	size_t nparts;
-	size_t ncanary;     /* prompts with a rollout */
-	pops_buf scratch, path;
-	int inline_text, yml;
-} xrun;
-
-static void item_dispose(item *it)
+static void item_dispose(pops_export__item *it)
 {
 	size_t i;
 
@@ -668,7 +404,7 @@ static void item_dispose(item *it)
 	pops_buf_dispose(&it->content);
 }
 
-static void xrun_dispose(xrun *x)
+static void xrun_dispose(pops_export__run *x)
 {
 	size_t i;
 
@@ -688,9 +424,9 @@ static void xrun_dispose(xrun *x)
  * @canary/<name>.prompt and its partials, its own and not shared with
  * anything, to @canary/<name>@partials/.
  */
-static int read_canary(xrun *x, item *it)
+static int read_canary(pops_export__run *x, pops_export__item *it)
 {
-	item *c;
+	pops_export__item *c;
 	size_t i;
 	int error;
 
@@ -718,7 +454,7 @@ static int read_canary(xrun *x, item *it)
 }
 
 /* the released prompts of env and their partials, read and checked */
-static int read_release(xrun *x)
+static int read_release(pops_export__run *x)
 {
 	const char *env = x->opts->env;
 	size_t i;
@@ -727,7 +463,7 @@ static int read_release(xrun *x)
 	if (!(x->items = calloc(x->l.n, sizeof(*x->items))))
 		return pops_error_oom();
 	for (i = 0; i < x->l.n; i++) {
-		item *it = &x->items[i];
+		pops_export__item *it = &x->items[i];
 
 		it->e = x->l.v[i];
 		it->file = (pops_buf)POPS_BUF_INIT;
@@ -744,7 +480,7 @@ static int read_release(xrun *x)
 	if (x->nparts)
 		qsort(x->parts, x->nparts, sizeof(*x->parts), cmp_part);
 	for (i = 0; i < x->nparts; i++) {
-		part *p = &x->parts[i];
+		pops_export__part *p = &x->parts[i];
 
 		if ((error = pops_release_read_partial(&p->content, x->repo, x->opts->cfg,
 		                                       p->first->e, p->p->name)) < 0)
@@ -756,51 +492,8 @@ static int read_release(xrun *x)
 	if ((error = released_in(x->items, x->l.n, x->repo, &x->out->ledger_commit, env)) < 0)
 		return error;
 	if (x->yml)
-		return to_prompt_yml(x->items, x->l.n, x->parts, x->nparts);
+		return pops_export__to_prompt_yml(x->items, x->l.n, x->parts, x->nparts);
 	return POPS_OK;
-}
-
-/* manifest.json's text, as pops-export(1) documents it */
-static int manifest(pops_buf *text, xrun *x)
-{
-	cJSON *doc = NULL, *arr, *parr;
-	char *json = NULL, hex[GIT_OID_HEXSZ + 1];
-	size_t i;
-	int error = POPS_OK;
-
-	/* schema 3 only when some prompt has a rollout: otherwise byte for byte as before */
-	if (!(doc = cJSON_CreateObject()) ||
-	    !cJSON_AddNumberToObject(doc, "schema_version", x->ncanary ? 3 : 2) ||
-	    !cJSON_AddStringToObject(doc, "generator", "pops") ||
-	    !cJSON_AddItemToObject(doc, "pops_version", str_json(x->opts->pops_version)) ||
-	    !cJSON_AddStringToObject(doc, "env", x->opts->env) ||
-	    !cJSON_AddStringToObject(doc, "ledger_commit",
-	                             git_oid_tostr(hex, sizeof(hex), &x->out->ledger_commit)) ||
-	    !cJSON_AddStringToObject(doc, "format", x->inline_text ? "json" :
-	                                            x->yml ? "prompt-yml" : "files") ||
-	    !(arr = cJSON_AddArrayToObject(doc, "prompts")) ||
-	    !(parr = cJSON_AddArrayToObject(doc, "partials"))) {
-		error = pops_error_oom();
-		goto done;
-	}
-	for (i = 0; i < x->l.n; i++)
-		if ((error = prompt_json(arr, &x->items[i], x->inline_text, x->yml)) < 0)
-			goto done;
-	/* prompt-yml inlines the partials: no partial file is written or listed */
-	for (i = 0; !x->yml && i < x->nparts; i++) {
-		if ((error = pops_closure_partial_file(&x->scratch, x->parts[i].p->name)) < 0 ||
-		    (error = part_json(parr, &x->parts[i], x->scratch.ptr, x->inline_text)) < 0)
-			goto done;
-	}
-	/* our own reader must accept what we write, or the next export would refuse it */
-	assert(pops_export__manifest_ok(doc, NULL));
-	if (!(json = cJSON_Print(doc)) || pops_buf_puts(text, json) < 0 ||
-	    pops_buf_putc(text, '\n') < 0)
-		error = pops_error_oom();
-done:
-	cJSON_free(json);
-	cJSON_Delete(doc);
-	return error;
 }
 
 /*
@@ -834,7 +527,7 @@ done:
 }
 
 /* a canary's prompt file and (format files) its partials, into `tmp` */
-static int write_canary(xrun *x, const char *tmp, const item *c)
+static int write_canary(pops_export__run *x, const char *tmp, const pops_export__item *c)
 {
 	size_t i;
 	int error;
@@ -842,7 +535,8 @@ static int write_canary(xrun *x, const char *tmp, const item *c)
 	if ((error = write_file(tmp, c->file.ptr, &c->content, &x->path)) < 0)
 		return error;
 	for (i = 0; !x->yml && i < c->npartials; i++) {
-		if ((error = canary_partial_path(&x->scratch, c->e->prompt, c->partials[i].name)) < 0 ||
+		if ((error = pops_export__canary_partial_path(&x->scratch, c->e->prompt,
+		                                              c->partials[i].name)) < 0 ||
 		    (error = write_file(tmp, x->scratch.ptr, &c->pcontent[i], &x->path)) < 0)
 			return error;
 	}
@@ -850,7 +544,7 @@ static int write_canary(xrun *x, const char *tmp, const item *c)
 }
 
 /* every file of the bundle, manifest.json last, into `tmp` */
-static int write_bundle(xrun *x, const char *tmp, const pops_buf *text)
+static int write_bundle(pops_export__run *x, const char *tmp, const pops_buf *text)
 {
 	size_t i;
 	int error;
@@ -875,7 +569,7 @@ static int write_bundle(xrun *x, const char *tmp, const pops_buf *text)
 
 int pops_export(pops_export_result *out, git_repository *repo, const pops_export_options *opts)
 {
-	xrun x = { 0 };
+	pops_export__run x = { 0 };
 	pops_export__old old = { 0 };
 	pops_buf tmp = POPS_BUF_INIT, text = POPS_BUF_INIT;
 	const char *env = opts->env;
@@ -905,7 +599,7 @@ int pops_export(pops_export_result *out, git_repository *repo, const pops_export
 	if ((error = pops_export__check_dir(&old, opts->dir)) < 0)
 		goto done;
 	/* everything is read and checked before the first file is written */
-	if ((error = read_release(&x)) < 0 || (error = manifest(&text, &x)) < 0 ||
+	if ((error = read_release(&x)) < 0 || (error = pops_export__manifest(&text, &x)) < 0 ||
 	    (error = make_tmp(&tmp, opts->dir)) < 0)
 		goto done;
 	made_tmp = 1;

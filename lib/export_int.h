@@ -73,4 +73,67 @@ int pops_export__prompt_yml(pops_buf *out, const char *name, const char *text, s
                             int (*load)(void *payload, const char *name, pops_buf *out),
                             void *payload);
 
+/*
+ * The export itself (lib/export.c), shared with the manifest writer
+ * (lib/export_manifest.c).
+ */
+#include <git2.h>
+#include "closure.h"
+#include "export.h"
+#include "release.h"
+
+/* one released prompt (or the canary side of one), as exported */
+typedef struct pops_export__item {
+	const pops_release_entry *e;   /* borrowed from the release list */
+	struct pops_export__item *canary; /* the canary side of a rollout, or NULL */
+	int is_canary;                 /* this is one: files under @canary/ */
+	pops_buf *pcontent;            /* a canary's partials' bytes, by partials index */
+	pops_closure legacy;           /* a schema 1 entry's partials, from its source commit */
+	const pops_closure_partial *partials;  /* e->closure's or legacy's */
+	size_t npartials;
+	pops_buf file;                 /* "<prompt>.prompt" ("<prompt>.prompt.yml") */
+	pops_buf content;
+	git_oid file_blob;             /* prompt-yml: the blob id of the file written */
+	git_oid released_in;           /* the ledger commit that wrote the entry */
+} pops_export__item;
+
+/* one partial file of the bundle, shared by the prompts that use it */
+typedef struct pops_export__part {
+	const pops_closure_partial *p; /* the first prompt's record of it */
+	const pops_export__item *first; /* that prompt */
+	pops_buf content;
+} pops_export__part;
+
+/* one export in progress: what was read, before anything is written */
+typedef struct pops_export__run {
+	const pops_export_options *opts;
+	git_repository *repo;
+	pops_export_result *out;
+	pops_release_list l;
+	pops_export__item *items; /* l.n */
+	pops_export__part *parts;
+	size_t nparts;
+	size_t ncanary;     /* prompts with a rollout */
+	pops_buf scratch, path;
+	int inline_text, yml;
+} pops_export__run;
+
+/*
+ * manifest.json's text for the export `x` has read, appended to `text`
+ * (pops-export(1)). Returns 0 or POPS_ENOMEM.
+ */
+int pops_export__manifest(pops_buf *text, pops_export__run *x);
+
+/*
+ * Each of `items` (and its canary) becomes a GitHub Models prompt file
+ * (lib/export_promptyml.c): its file name and content replaced, its
+ * partials inlined from `parts` (a canary's: its own). Returns 0 or what
+ * pops_export__prompt_yml returns.
+ */
+int pops_export__to_prompt_yml(pops_export__item *items, size_t n,
+                               const pops_export__part *parts, size_t nparts);
+
+/* where a canary's partial is in the bundle: "@canary/<prompt>@partials/<file>" in `out` */
+int pops_export__canary_partial_path(pops_buf *out, const char *prompt, const char *partial);
+
 #endif

@@ -322,3 +322,72 @@ done:
 	pops_prompt_free(p);
 	return error;
 }
+
+/* partials for the prompt-yml converter: the bundle's, which every prompt shares */
+struct part_set {
+	const pops_export__part *v;
+	size_t n;
+};
+
+static int load_part(void *payload, const char *name, pops_buf *out)
+{
+	const struct part_set *ps = payload;
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (!strcmp(ps->v[i].p->name, name))
+			return pops_buf_set(out, ps->v[i].content.ptr, ps->v[i].content.size) < 0 ?
+			       pops_error_oom() : POPS_OK;
+	return pops_error_set(POPS_ENOTFOUND, "partial '%s' is not in the release", name);
+}
+
+/* a canary's own partials for the prompt-yml converter */
+static int load_canary_part(void *payload, const char *name, pops_buf *out)
+{
+	const pops_export__item *it = payload;
+	size_t i;
+
+	for (i = 0; i < it->npartials; i++)
+		if (!strcmp(it->partials[i].name, name))
+			return pops_buf_set(out, it->pcontent[i].ptr, it->pcontent[i].size) < 0 ?
+			       pops_error_oom() : POPS_OK;
+	return pops_error_set(POPS_ENOTFOUND, "partial '%s' is not in the canary release", name);
+}
+
+/* `it`'s file becomes its GitHub Models prompt file; the partials are inlined */
+static int yml_one(pops_export__item *it, int (*load)(void *, const char *, pops_buf *),
+                   void *payload, pops_buf *yml)
+{
+	const pops_release_entry *e = it->e;
+	int error;
+
+	pops_buf_clear(yml);
+	if ((error = pops_export__prompt_yml(yml, e->prompt, it->content.ptr, it->content.size,
+	                                     e->closure_known ? &e->closure : NULL,
+	                                     load, payload)) < 0)
+		return error;
+	pops_buf_clear(&it->file);
+	pops_buf_printf(&it->file, "%s%s.prompt.yml", it->is_canary ? "@canary/" : "", e->prompt);
+	if (pops_buf_set(&it->content, yml->ptr, yml->size) < 0 || pops_buf_oom(&it->file))
+		return pops_error_oom();
+	if (git_odb_hash(&it->file_blob, yml->ptr, yml->size, GIT_OBJECT_BLOB) < 0)
+		return pops_error_set(POPS_ERROR, "cannot hash %s", it->file.ptr);
+	return POPS_OK;
+}
+
+int pops_export__to_prompt_yml(pops_export__item *items, size_t n,
+                               const pops_export__part *parts, size_t nparts)
+{
+	struct part_set ps = { parts, nparts };
+	pops_buf yml = POPS_BUF_INIT;
+	size_t i;
+	int error = POPS_OK;
+
+	for (i = 0; i < n && error == POPS_OK; i++) {
+		error = yml_one(&items[i], load_part, &ps, &yml);
+		if (error == POPS_OK && items[i].canary)
+			error = yml_one(items[i].canary, load_canary_part, items[i].canary, &yml);
+	}
+	pops_buf_dispose(&yml);
+	return error;
+}

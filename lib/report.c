@@ -133,6 +133,19 @@ int pops_report_spool_next(FILE *spool, cJSON **out, pops_buf *line)
 	return 1;
 }
 
+int pops_report_spool_write(FILE *spool, const cJSON *rec)
+{
+	char *s = cJSON_PrintUnformatted(rec);
+
+	POPS_CHECK_ALLOC(s);
+	if (fputs(s, spool) == EOF || putc('\n', spool) == EOF) {
+		free(s);
+		return pops_error_os("result spool");
+	}
+	free(s);
+	return 0;
+}
+
 /* decode one UTF-8 sequence; returns its length, or 0 when invalid */
 static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
 {

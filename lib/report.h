@@ -76,6 +76,13 @@ void pops_report_file_abort(pops_report_file *rf);
 int pops_report_spool_next(FILE *spool, cJSON **out, pops_buf *line);
 
 /*
+ * Append case record `rec` to `spool` as one compact JSON line (what
+ * pops_report_spool_next reads back). 0; POPS_ENOMEM; POPS_ERROR when
+ * the write fails (the message names the result spool).
+ */
+int pops_report_spool_write(FILE *spool, const cJSON *rec);
+
+/*
  * Append `s[0..len)` to `out` as XML character data or attribute text:
  * markup escaped, invalid UTF-8 replaced by U+FFFD, characters XML 1.0
  * forbids (NUL and other controls, U+FFFE/U+FFFF) dropped. With

@@ -13,6 +13,33 @@ setup_prompts() {
 	git add -A && git commit -q -m "prompts"
 }
 
+# fake_project [--priced] [ALIAS=ID...]: a pops project (setup_project)
+# whose pops.yaml wires provider "fake" to this case's fakellm, with model
+# fast (id m-1) and one more model per ALIAS=ID (judges: ja=judge-a);
+# --priced prices m-1 at 1 (input) and 2 (output) per million tokens.
+# The prompts, suites and the commit are the caller's.
+fake_project() {
+	fp_priced= &&
+	if [ "${1:-}" = --priced ]; then
+		fp_priced=1 &&
+		shift
+	fi &&
+	setup_project &&
+	cat >pops.yaml <<-EOT &&
+	version: 1
+	providers:
+	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
+	models:
+	  fast: { provider: fake, id: m-1 }
+	EOT
+	for fp_m in "$@"; do
+		echo "  ${fp_m%%=*}: { provider: fake, id: ${fp_m#*=} }" >>pops.yaml || return 1
+	done &&
+	if [ -n "$fp_priced" ]; then
+		printf "pricing:\n  m-1: { input: 1, output: 2 }\n" >>pops.yaml
+	fi
+}
+
 # eval_project N [provider-extra]: a project with N cases whose outputs
 # pass (fakellm echoes the prompt), wired to this case's fakellm;
 # provider-extra adds keys to the provider entry (", timeout: 0.5")

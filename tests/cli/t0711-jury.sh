@@ -5,19 +5,10 @@
 # fails that judge only, "[[score=N]]" answers score N, and
 # "[[fail-restated]]" fails a judge asked with the rubric reworded.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-eval.sh"
 
 jury_project() {
-	setup_project &&
-	cat >pops.yaml <<-EOT &&
-	version: 1
-	providers:
-	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
-	models:
-	  fast: { provider: fake, id: m-1 }
-	  ja: { provider: fake, id: judge-a }
-	  jb: { provider: fake, id: judge-b }
-	  jc: { provider: fake, id: judge-c }
-	EOT
+	fake_project ja=judge-a jb=judge-b jc=judge-c &&
 	printf -- "---\nmodel: fast\n---\n{{text}}\n" >prompts/echo.prompt &&
 	git add -A && git commit -q -m "jury project"
 }

@@ -4,17 +4,10 @@
 # tests/fakellm's judge ("[[fail:MODEL]]" anywhere in what the judge is
 # sent fails that judge, "[[score=N]]" answers score N).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-eval.sh"
 
 rag_project() {
-	setup_project &&
-	cat >pops.yaml <<-EOT &&
-	version: 1
-	providers:
-	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
-	models:
-	  fast: { provider: fake, id: m-1 }
-	  ja: { provider: fake, id: judge-a }
-	EOT
+	fake_project ja=judge-a &&
 	mkdir -p datasets &&
 	printf -- "---\nmodel: fast\n---\n{{q}}\n" >prompts/rag.prompt &&
 	cat >datasets/rag.jsonl <<-\EOT &&

@@ -5,22 +5,14 @@
 # failing cases and nothing else, a case fragment scrolls to its case, no
 # request is made, and hostile model output shows as text with no dialog.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-eval.sh"
 
 CHECK="python3 $ROOT/tests/browser/report_check.py"
 
 # html_project: one suite on this case's fakellm (which echoes the prompt):
 # two passing cases, three failing, two of them hostile markup, one long
 html_project() {
-	setup_project &&
-	cat >pops.yaml <<-EOT &&
-	version: 1
-	providers:
-	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
-	models:
-	  fast: { provider: fake, id: m-1 }
-	pricing:
-	  m-1: { input: 1, output: 2 }
-	EOT
+	fake_project --priced &&
 	printf -- "---\nmodel: fast\n---\nSay {{w}}\n" >prompts/say.prompt &&
 	long=$(python3 -c "print(\"apple \" * 1000)") &&
 	cat >evals/summarize.yaml <<-EOT &&

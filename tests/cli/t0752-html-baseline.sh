@@ -6,6 +6,7 @@
 # known (a baseline run now), and a note when only stored evidence (pass
 # or fail) is.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-eval.sh"
 
 CHECK="python3 $ROOT/tests/browser/report_check.py"
 
@@ -13,16 +14,7 @@ CHECK="python3 $ROOT/tests/browser/report_check.py"
 # "pear apple": pear fails, then passes (the one flip); apple fails both
 # times, "pear apple" passes both
 flip_project() {
-	setup_project &&
-	cat >pops.yaml <<-EOT &&
-	version: 1
-	providers:
-	  fake: { type: openai, base_url: "$FAKELLM_URL/v1" }
-	models:
-	  fast: { provider: fake, id: m-1 }
-	pricing:
-	  m-1: { input: 1, output: 2 }
-	EOT
+	fake_project --priced &&
 	printf -- "---\nmodel: fast\n---\nSay {{w}}\n" >prompts/say.prompt &&
 	cat >evals/fruit.yaml <<-EOT &&
 	prompt: say
