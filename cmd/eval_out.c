@@ -144,11 +144,12 @@ static void excerpt(const char *out)
 }
 
 /* the block's numbers: runs, pass rate, cost, usage, rate limits, the baseline */
-static void print_numbers(const pops_ctx *ctx, const pops_eval_summary *s)
+static void print_numbers(const pops_ctx *ctx, const pops_eval_summary *s, const cJSON *summary)
 {
 	const char *on = cmd_color(ctx, 1, !strcmp(s->verdict, "pass") ? "green" : "red");
 	const char *off = cmd_color(ctx, 1, "reset");
 	pops_buf line = POPS_BUF_INIT;
+	int batch;
 
 	safe(stdout, s->suite);
 	fputs("  ", stdout);
@@ -164,6 +165,12 @@ static void print_numbers(const pops_ctx *ctx, const pops_eval_summary *s)
 	if (s->unsent)
 		printf(", %.0f not sent", s->unsent);
 	putchar('\n');
+	if ((batch = pops_eval_summary_mode(&line, summary)) > 0) {
+		fputs("  ", stdout);
+		safe(stdout, line.ptr);
+		fputc('\n', stdout);
+		pops_buf_clear(&line);
+	}
 	pops_buf_put_percent(&line, s->threshold);
 	printf("  pass rate %.1f%% (95%% CI %.1f–%.1f%%), threshold %s: %s%s%s\n",
 	       100 * s->pass_rate, 100 * s->ci_low, 100 * s->ci_high, line.ptr, on, s->verdict, off);
@@ -177,9 +184,12 @@ static void print_numbers(const pops_ctx *ctx, const pops_eval_summary *s)
 		printf("  cost $%.4f", s->cost_usd);
 	else
 		printf("  cost unpriced");
-	printf(", tokens %.0f in / %.0f out, latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n",
-	       s->input_tokens, s->output_tokens, s->latency_p50, s->latency_p95, s->latency_p99,
-	       s->duration_s);
+	printf(", tokens %.0f in / %.0f out, ", s->input_tokens, s->output_tokens);
+	if (batch > 0 && pops_json_num(summary, "latency_n", 0.0) == 0)
+		printf("latency not measured (Batch API), %.1f s\n", s->duration_s);
+	else
+		printf("latency p50 %.0f ms p95 %.0f ms p99 %.0f ms, %.1f s\n", s->latency_p50,
+		       s->latency_p95, s->latency_p99, s->duration_s);
 	if (s->has_ttft)
 		printf("  time to first token p50 %.0f ms p95 %.0f ms p99 %.0f ms\n",
 		       s->ttft_p50, s->ttft_p95, s->ttft_p99);
@@ -299,7 +309,7 @@ void eval_print_group(const pops_ctx *ctx, const cJSON *summary, FILE *spool, in
 	pops_eval_summary s;
 
 	pops_eval_summary_read(&s, summary);
-	print_numbers(ctx, &s);
+	print_numbers(ctx, &s, summary);
 	print_metrics(summary);
 	print_failures(&s, spool, verbose);
 }

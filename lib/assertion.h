@@ -127,7 +127,7 @@ typedef struct pops_assert_input {
 	const char *output;
 	size_t len;
 	const cJSON *scope;   /* case vars + expected, for templates; may be NULL */
-	double latency_ms;
+	double latency_ms;    /* < 0 unknown (a Batch API answer): latency-ms is an error */
 	double cost_usd;      /* < 0 when unpriced */
 	const char *case_id;  /* exec: POPS_CASE_ID */
 	const char *cwd;      /* exec: where the command runs (the project root); NULL = here */

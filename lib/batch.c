@@ -192,6 +192,7 @@ static int join_line(struct eng *e, const char *type, const char *line, size_t l
 		return POPS_ERROR;
 	}
 	res.attempts = 1;
+	res.latency_ms = -1;   /* a batch answer has no per-request latency */
 	if (id && res.status == POPS_OK && strlen(id) == 64 && e->opts->cache != POPS_CACHE_OFF &&
 	    e->opts->cache_dir)
 		pops_cache_put(e->opts->cache_dir, id, &res);   /* a failed write is only a miss later */

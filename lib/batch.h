@@ -127,7 +127,7 @@ typedef struct pops_batch_options {
  * next() produced gets one done() call) that answers from the response
  * cache, then from the batches recorded under bo->run_key, then from new
  * batches. Results of batches are cached, priced at the batch price
- * (pops_batch_price), attempts 1, latency 0. Waits (sleeping, polling
+ * (pops_batch_price), attempts 1, latency -1 (none). Waits (sleeping, polling
  * with backoff) until every batch has ended.
  *
  * Returns 0; POPS_EINTR when *opts->cancel was set or max_polls ran out

@@ -103,7 +103,7 @@ static int result_from_json(pops_provider_result *out, const cJSON *o)
 		const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "latency_ms");
 
 		out->latency_ms = cJSON_IsNumber(l) && l->valuedouble >= 0 && l->valuedouble < 1e12 ?
-		                  l->valuedouble : 0;
+		                  l->valuedouble : cJSON_IsNumber(l) && l->valuedouble < 0 ? -1 : 0;
 	}
 	out->cache_write_tokens = num_or(o, "cache_write_tokens", 0);
 	{

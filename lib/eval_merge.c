@@ -116,7 +116,8 @@ static int add_case(struct pops_eval_mgroup *g, cJSON *c)
 	/* the runner's rules (eval_run_score.c): errors have no latency or time to first token */
 	g->cached_tok += pops_json_num(c, "cached_tokens", 0.0);
 	if (strcmp(st, "error")) {
-		if (push_num(&g->lat, &g->nlat, &g->alat, pops_json_num(c, "latency_ms", 0.0)) < 0)
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "latency_ms")) &&
+		    push_num(&g->lat, &g->nlat, &g->alat, pops_json_num(c, "latency_ms", 0.0)) < 0)
 			return POPS_ERROR;
 		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "ttft_ms")) &&
 		    push_num(&g->ttft, &g->nttft, &g->attft, pops_json_num(c, "ttft_ms", 0.0)) < 0)

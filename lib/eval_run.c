@@ -415,7 +415,11 @@ static int done1(void *payload, pops_provider_result *res)
 		if (pending)
 			cJSON_AddStringToObject(rec, "input", rc->input_text ? rc->input_text : "");
 	}
-	cJSON_AddNumberToObject(rec, "latency_ms", res->latency_ms);
+	/* a Batch API answer has no latency of its own: null, out of the percentiles */
+	if (res->latency_ms >= 0)
+		cJSON_AddNumberToObject(rec, "latency_ms", res->latency_ms);
+	else
+		cJSON_AddNullToObject(rec, "latency_ms");
 	if (res->streamed)
 		cJSON_AddNumberToObject(rec, "ttft_ms", res->ttft_ms);
 	if (res->cached_tokens > 0)
@@ -507,6 +511,7 @@ void pops_eval__dispose(struct runner *r)
 	pops_class_free(r->cls);
 	free(r->jury);
 	free(r->lat);
+	cJSON_Delete(r->batch_ids);
 	free(r->ttft);
 	free(r->runs_per_case);
 	free(r->pass_per_case);

@@ -267,6 +267,14 @@ int pops_eval_summary_scores(cJSON *s, const pops_eval_tally *t, int limits);
 int pops_eval_summary_usage(cJSON *s, double in_tok, double out_tok, double *lat,
                             size_t nlat, double duration_s);
 
+/*
+ * How a group's answers were got, for every report: when `summary` has
+ * "mode": "batch", appends to `out` e.g. "batch (OpenAI Batch API, 2
+ * batches, 41.0 s): cost at the batch price, no per-request latency"
+ * and returns 1; otherwise appends nothing and returns 0.
+ */
+int pops_eval_summary_mode(pops_buf *out, const cJSON *summary);
+
 void pops_eval_group_free(pops_eval_group *g);
 
 /* shard membership of a case id (stable hash), 1-based shard */

@@ -1,6 +1,9 @@
 #include "common.h"
 #include "eval_run_int.h"
+#include <time.h>
 #include "batch.h"
+#include "batch_state.h"
+#include "jsonget.h"
 
 /*
  * --batch: the one place where a run's requests leave through a
@@ -29,11 +32,48 @@ int pops_eval__batch_check(const struct runner *r)
 	return 0;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* the ids the state file records under `key`, appended to r->batch_ids (for the summary) */
+static int note_batches(struct runner *r, const char *key)
+{
+	cJSON *state = NULL;
+	const cJSON *e;
+	int error;
+
+	if ((error = pops_batch_state_load(&state, r->o->batch_state)) < 0)
+		return error;
+	if (!r->batch_ids && !(r->batch_ids = cJSON_CreateArray())) {
+		cJSON_Delete(state);
+		return pops_error_oom();
+	}
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(state, "batches")) {
+		const char *id = pops_json_str(e, "id", NULL);
+
+		if (!id || strcmp(pops_json_str(e, "run", ""), key))
+			continue;
+		if (!cJSON_AddItemToArray(r->batch_ids, cJSON_CreateString(id))) {
+			cJSON_Delete(state);
+			return pops_error_oom();
+		}
+	}
+	cJSON_Delete(state);
+	return 0;
+}
+
 int pops_eval__send(struct runner *r, const pops_provider_options *po, pops_provider_next_fn next,
                     pops_provider_done_fn done, int judge)
 {
 	pops_batch_options bo;
 	char key[80];
+	double t0;
+	int error;
 
 	if (!r->o->batch)
 		return r->o->engine(po, next, done, r);
@@ -48,5 +88,13 @@ int pops_eval__send(struct runner *r, const pops_provider_options *po, pops_prov
 	bo.max_requests = r->o->batch_max_requests;
 	bo.note = r->o->batch_note;
 	bo.note_payload = r->o->batch_note_payload;
-	return pops_batch_run(&bo, po, next, done, r);
+	t0 = now_ms();
+	error = pops_batch_run(&bo, po, next, done, r);
+	r->batch_wall_ms += now_ms() - t0;
+	if (error >= 0 && (error = note_batches(r, key)) < 0 && error != POPS_ERROR) {
+		/* the answers are in; a state file that will not read again only loses the ids */
+		pops_error_clear();
+		error = 0;
+	}
+	return error;
 }

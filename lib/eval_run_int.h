@@ -101,6 +101,9 @@ struct runner {
 	long in_tok, out_tok;
 	double *lat;
 	size_t nlat, alat;
+	double batch_wall_ms;        /* --batch: wall time of the Batch API passes (submit/resume
+	                                to the last result), model and judges */
+	cJSON *batch_ids;            /* --batch: ids of this run's batches (state file), or NULL */
 	double *ttft;                /* streamed replies' time to first token */
 	size_t nttft, attft;
 	long cached_tok;             /* input tokens the provider's prompt cache served */

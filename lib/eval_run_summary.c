@@ -9,6 +9,29 @@
 #include "stats.h"
 #include "strutil.h"
 
+int pops_eval_summary_mode(pops_buf *out, const cJSON *s)
+{
+	const char *type = pops_json_str(s, "batch_provider", "");
+	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "batches"));
+	double nlat;
+
+	if (strcmp(pops_json_str(s, "mode", ""), "batch"))
+		return 0;
+	pops_buf_printf(out, "batch (%s, %d batch%s", !strcmp(type, "anthropic") ?
+	                "Anthropic Message Batches API" : !strcmp(type, "openai") ? "OpenAI Batch API" :
+	                "Batch API", n, n == 1 ? "" : "es");
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "batch_wall_ms")))
+		pops_buf_printf(out, ", %.1f s", pops_json_num(s, "batch_wall_ms", 0.0) / 1000.0);
+	pops_buf_printf(out, "): %s", cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "cost_usd")) ?
+	                "cost at the batch price" : "cost unpriced");
+	nlat = pops_json_num(s, "latency_n", 0.0);
+	if (nlat == 0)
+		pops_buf_puts(out, ", no per-request latency");
+	else if (nlat < pops_json_num(s, "cases", 0.0) - pops_json_num(s, "errors", 0.0))
+		pops_buf_printf(out, ", latency of the %.0f runs not answered by a batch", nlat);
+	return 1;
+}
+
 /* pass@k / pass^k averaged over cases, for k = repeat */
 static void add_pass_k(cJSON *sum, struct runner *r)
 {
@@ -284,6 +307,25 @@ int pops_eval_summary_usage(cJSON *s, double in_tok, double out_tok, double *lat
 	return ok ? 0 : pops_error_oom();
 }
 
+/*
+ * --batch: "mode": "batch", the batches' ids, their provider's type and
+ * wall time; how many answers came with a latency is "latency_n" (a
+ * Batch API answer has none, and is out of the percentiles).
+ */
+static int batch_summary(cJSON *s, const struct runner *r)
+{
+	cJSON *ids = r->batch_ids ? cJSON_Duplicate(r->batch_ids, 1) : cJSON_CreateArray();
+
+	if (!ids || !cJSON_AddItemToObject(s, "batches", ids)) {
+		cJSON_Delete(ids);
+		return pops_error_oom();
+	}
+	return cJSON_AddStringToObject(s, "mode", "batch") &&
+	       cJSON_AddStringToObject(s, "batch_provider", r->prov && r->prov->type ? r->prov->type : "") &&
+	       cJSON_AddNumberToObject(s, "batch_wall_ms", r->batch_wall_ms) &&
+	       cJSON_AddNumberToObject(s, "latency_n", (double)r->nlat) ? 0 : pops_error_oom();
+}
+
 int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 {
 	cJSON *s = cJSON_CreateObject();
@@ -324,8 +366,10 @@ int pops_eval__summary(pops_eval_group *g, struct runner *r, double duration_s)
 	}
 	cJSON_AddNumberToObject(s, "cached", (double)r->cached);
 	cJSON_AddNumberToObject(s, "sent", (double)r->sent);
-	if (r->o->batch)
-		cJSON_AddStringToObject(s, "mode", "batch");
+	if (r->o->batch && batch_summary(s, r) < 0) {
+		cJSON_Delete(s);
+		return POPS_ERROR;
+	}
 	if (r->unsent)
 		cJSON_AddNumberToObject(s, "unsent", (double)r->unsent);
 	cJSON_AddNumberToObject(s, "rate_limited", (double)r->rate_limited);

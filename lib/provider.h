@@ -78,7 +78,8 @@ typedef struct pops_provider_result {
 	double ttft_ms;       /* streamed: from sending the attempt to the first non-empty content
 	                         or tool-call delta (<= latency_ms); else 0 */
 	double latency_ms;    /* of the successful attempt; a cache or cassette hit keeps
-	                         the latency recorded when it was fetched */
+	                         the latency recorded when it was fetched; -1 for a Batch
+	                         API answer (no per-request latency) */
 	unsigned attempts;    /* HTTP attempts made (0 for cache/cassette hits) */
 	long http_status;     /* of the last attempt; 0 when none */
 	size_t bytes;         /* response body bytes of the last attempt */

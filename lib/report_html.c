@@ -1,4 +1,5 @@
 #include "common.h"
+#include "eval_run.h"
 #include "jsonget.h"
 #include "report_html.h"
 #include "report_html_int.h"
@@ -101,8 +102,29 @@ static void ms_cell(pops_buf *b, const cJSON *s, const char *key)
 	char t[64];
 	double v = pops_json_num(s, key, 0.0);
 
+	/* --batch: no answer had a latency of its own, a 0 would be a lie */
+	if (!strcmp(pops_json_str(s, "mode", ""), "batch") && pops_json_num(s, "latency_n", 0.0) == 0) {
+		pops_buf_printf(b, "<td class=\"num muted\" data-k=\"%s\">n/a</td>", key);
+		return;
+	}
 	snprintf(t, sizeof(t), "%.0f ms", v);
 	num_cell(b, key, v, t);
+}
+
+/* --batch: the mode line under the model (Batch API, batches, the batch price) */
+static int mode_note(pops_buf *b, const cJSON *s)
+{
+	pops_buf mode = POPS_BUF_INIT;
+
+	if (pops_eval_summary_mode(&mode, s) > 0) {
+		if (pops_buf_oom(&mode))
+			return pops_error_oom();
+		pops_buf_puts(b, "<br><span class=\"muted\" data-k=\"mode\">");
+		pops_html__text(b, mode.ptr);
+		pops_buf_puts(b, "</span>");
+	}
+	pops_buf_dispose(&mode);
+	return 0;
 }
 
 static int summary_row(struct html *h, size_t i)
@@ -125,6 +147,8 @@ static int summary_row(struct html *h, size_t i)
 	pops_html__text(b, suite_of(h, i));
 	pops_buf_puts(b, "</a></td><td>");
 	pops_html__text(b, pops_json_str(s, "model", ""));
+	if (mode_note(b, s) < 0)
+		return POPS_ERROR;
 	pops_buf_printf(b, "</td><td class=\"num\" data-k=\"pass_rate\" data-v=\"%.17g\">%.1f%% ",
 	                pops_json_num(s, "pass_rate", 0.0), 100 * pops_json_num(s, "pass_rate", 0.0));
 	pops_html__wilson(b, pops_json_num(s, "pass_rate", 0.0), pops_json_num(s, "ci_low", 0.0),

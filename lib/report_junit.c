@@ -1,5 +1,6 @@
 #include "common.h"
 #include "report.h"
+#include "eval_run.h"
 #include "jsonget.h"
 
 static void attr(pops_buf *b, const char *name, const char *val)
@@ -134,6 +135,19 @@ static void write_reused(pops_buf *b, const cJSON *sum)
 	pops_buf_dispose(&msg);
 }
 
+/* --batch: what the answers were (the mode line of every report) */
+static void batch_property(pops_buf *b, const cJSON *s)
+{
+	pops_buf mode = POPS_BUF_INIT;
+
+	if (pops_eval_summary_mode(&mode, s) > 0 && mode.ptr) {
+		pops_buf_puts(b, "      <property name=\"batch\"");
+		attr(b, "value", mode.ptr);
+		pops_buf_puts(b, "/>\n");
+	}
+	pops_buf_dispose(&mode);
+}
+
 int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
                       int complete)
 {
@@ -176,7 +190,9 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 			static const char *const keys[] = { "model_id", "pass_rate", "ci_low",
 				"ci_high", "threshold", "verdict", "cost_usd",
 				/* when the summary has them: streamed runs, the provider's prompt cache */
-				"ttft_p50", "ttft_p95", "cached_input_share", NULL };
+				"ttft_p50", "ttft_p95", "cached_input_share",
+				/* --batch: the Batch API's ids and wall time */
+				"mode", "batches", "batch_wall_ms", NULL };
 			size_t k;
 
 			for (k = 0; keys[k]; k++) {
@@ -194,6 +210,7 @@ int pops_report_junit(const char *path, const pops_report_group *g, size_t n,
 			}
 			if (!complete)
 				pops_buf_puts(&b, "      <property name=\"incomplete\" value=\"true\"/>\n");
+			batch_property(&b, s);
 			if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s, "reused"))) {
 				pops_buf_puts(&b, "      <property name=\"reused_from\"");
 				attr(&b, "value", pops_json_str(cJSON_GetObjectItemCaseSensitive(s, "reused"),

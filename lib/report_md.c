@@ -1,5 +1,6 @@
 #include "common.h"
 #include "report.h"
+#include "eval_run.h"
 #include "metrics_class.h"
 #include "strutil.h"
 #include "jsonget.h"
@@ -124,6 +125,7 @@ static void summary_row(struct md *m, const cJSON *s)
 {
 	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(s, "cost_usd");
 	const cJSON *reused = cJSON_GetObjectItemCaseSensitive(s, "reused");
+	int batch = !strcmp(pops_json_str(s, "mode", ""), "batch");
 	pops_buf *b = &m->u;
 
 	pops_buf_puts(b, "| ");
@@ -133,6 +135,8 @@ static void summary_row(struct md *m, const cJSON *s)
 		pops_buf_printf(b, " (reused from %.7s)", pops_json_str(reused, "commit", ""));
 	pops_buf_puts(b, " | ");
 	cell(b, pops_json_str(s, "model", ""));
+	if (batch)
+		pops_buf_puts(b, " (batch)");
 	pops_buf_printf(b, " | %s ", bad(s) ? "❌" : "✅");
 	cell(b, pops_json_str(s, "verdict", ""));
 	pops_buf_puts(b, " | ");
@@ -143,10 +147,13 @@ static void summary_row(struct md *m, const cJSON *s)
 	pops_buf_printf(b, " | %.0f | %.0f | %.0f | ", pops_json_num(s, "cases", 0.0),
 	                pops_json_num(s, "failed", 0.0), pops_json_num(s, "errors", 0.0));
 	if (cJSON_IsNumber(cost))
-		pops_buf_printf(b, "$%.4f", cost->valuedouble);
+		pops_buf_printf(b, "$%.4f%s", cost->valuedouble, batch ? " (batch price)" : "");
 	else
 		pops_buf_puts(b, "unpriced");
-	pops_buf_printf(b, " | %.0f ms |\n", pops_json_num(s, "latency_p50", 0.0));
+	if (batch && pops_json_num(s, "latency_n", 0.0) == 0)
+		pops_buf_puts(b, " | n/a (batch) |\n");
+	else
+		pops_buf_printf(b, " | %.0f ms |\n", pops_json_num(s, "latency_p50", 0.0));
 	md_flush(m, 1);
 }
 
@@ -401,6 +408,27 @@ static int group_cases(struct md *m, const pops_report_group *g)
 	return r < 0 ? r : 0;
 }
 
+/* under the tables, how each batched group's answers came: the Batch API, its price */
+static void batch_notes(struct md *m, const pops_report_group *g, size_t n)
+{
+	pops_buf mode = POPS_BUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		pops_buf_clear(&mode);
+		if (pops_eval_summary_mode(&mode, g[i].summary) <= 0)
+			continue;
+		pops_buf_puts(&m->u, "\n");
+		cell(&m->u, pops_json_str(g[i].summary, "suite", ""));
+		pops_buf_puts(&m->u, " on ");
+		cell(&m->u, pops_json_str(g[i].summary, "model", ""));
+		pops_buf_puts(&m->u, ": ");
+		cell(&m->u, mode.ptr ? mode.ptr : "");
+		pops_buf_puts(&m->u, ".\n");
+		md_flush(m, 0);
+	}
+	pops_buf_dispose(&mode);
+}
+
 int pops_report_md_render(pops_buf *out, const pops_report_group *g, size_t n, int complete,
                           const char *html_url, size_t max)
 {
@@ -421,6 +449,7 @@ int pops_report_md_render(pops_buf *out, const pops_report_group *g, size_t n, i
 		md_flush(&m, 0);
 	}
 	suite_tables(&m, g, n);
+	batch_notes(&m, g, n);
 	for (size_t i = 0; i < n; i++) {
 		pops_class_md(&m.u, g[i].summary);
 		md_flush(&m, 0);
